@@ -1,0 +1,7 @@
+"""`python -m iopcurr` runs the command line."""
+
+from __future__ import annotations
+
+from iopcurr.cli import main
+
+main()

@@ -1,0 +1,123 @@
+"""Problems an author can cause, and the one exception the command line turns into an exit code.
+
+Stages never raise for content problems: they return `Problem` values, so that a run reports
+all of them together. `IopError` is for what stops a run at once (a refused output folder, a
+missing source folder); it carries the same location fields and an exit code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+# Stable problem codes: (short name, what it means, how to fix it). The docs table is generated
+# from this registry (see `codes_markdown_table`) and a test keeps the two in step.
+CODES: dict[str, tuple[str, str]] = {
+    "IOP001": ("Malformed YAML", "Fix the YAML syntax at the line and column shown."),
+    "IOP002": ("Not a mapping", "Front matter and program.yml must be `key: value` lines."),
+    "IOP003": ("Unknown key", "Remove the key or correct its spelling (see the hint)."),
+    "IOP004": ("Wrong type", "Give the key a value of the type the message names."),
+    "IOP005": ("Missing key", "Add the required key."),
+    "IOP006": ("Duplicate id", "Rename one file or handout so every id is unique."),
+    "IOP007": ("Unknown reference", "Point to an existing module, handout, track or page id."),
+    "IOP008": ("Unclosed block", "Close the block with a line holding only `:::`."),
+    "IOP009": ("Unknown block", "Use one of the block kinds listed in the authoring guide."),
+    "IOP010": ("Handout without id or title", "Write `::: handout {#some-id title=\"Title\"}`."),
+    "IOP011": ("Plan does not add up", "Change the segment minutes as the message says."),
+    "IOP012": ("Lopsided plan", "Move minutes so each part is close to a third."),
+    "IOP013": ("Starved segment", "Give the segment more minutes or merge it with another."),
+    "IOP014": ("Reading grade too high", "Use shorter sentences and common words."),
+    "IOP015": ("Stigmatizing term", "Use the person-first term the message suggests."),
+    "IOP016": ("Not UTF-8", "Save the file as UTF-8 in your editor."),
+    "IOP017": ("Empty module", "Write the session: at least one `##` segment."),
+    "IOP018": ("Bad file name", "Use lowercase letters, digits and hyphens, e.g. `my-topic.md`."),
+    "IOP019": ("Misplaced block", "Move the block: the message says where it may go."),
+    "IOP020": ("Bad attribute", "Fix the `{...}` attributes as the message says."),
+    "IOP021": ("Missing objectives", "Add 2-4 `objectives:` to the front matter."),
+    "IOP022": ("No handout", "Define a `::: handout` or list one under `handouts:`."),
+    "IOP023": ("No home assignment", "Add a `::: homework` block."),
+    "IOP024": ("Unsafe HTML", "Remove scripts, event handlers and `javascript:` links."),
+    "IOP025": ("Missing file", "Add the file to the curriculum or fix the path."),
+    "IOP026": ("Broken link", "Point the link at an existing page, module or anchor."),
+    "IOP027": ("Image without alt text", "Describe the image: `![what it shows](path)`."),
+    "IOP028": ("Heading skips a level", "Use the next heading level (## then ###)."),
+    "IOP029": ("Path outside the curriculum", "Keep files and links inside the curriculum."),
+    "IOP030": ("Too large", "Split the file; the message gives the limit."),
+    "IOP031": ("Schedule problem", "Fix the schedule settings as the message says."),
+    "IOP032": ("Template problem", "Fix the template in the theme override folder."),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as we know."""
+
+    path: str
+    line: int | None
+    message: str
+    code: str = "IOP000"
+    severity: Severity = "error"
+    hint: str = ""
+    column: int | None = None
+
+    def format(self) -> str:
+        """`path:line[:col]: severity CODE: message (hint)`, the form editors can jump to."""
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where}: {self.severity} {self.code}: {self.message}"
+        if self.hint:
+            text += f" Hint: {self.hint}"
+        return text
+
+    def as_error(self) -> Problem:
+        """The same problem as an error (for --strict)."""
+        return Problem(
+            self.path, self.line, self.message, self.code, "error", self.hint, self.column
+        )
+
+
+def sort_problems(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    """Problems in a stable order: by file, then line, then message."""
+    return tuple(
+        sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.column or 0, p.message))
+    )
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    return any(p.severity == "error" for p in problems)
+
+
+def problems_json(problems: Iterable[Problem]) -> str:
+    """The stable JSON form of `iopcurr check --format json`."""
+    items = [asdict(p) for p in sort_problems(problems)]
+    return json.dumps({"problems": items}, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def codes_markdown_table() -> str:
+    """The table of problem codes for the authoring guide."""
+    rows = ["| code | problem | how to fix it |", "| --- | --- | --- |"]
+    rows += [f"| {code} | {name} | {fix} |" for code, (name, fix) in CODES.items()]
+    return "\n".join(rows)
+
+
+class IopError(Exception):
+    """A problem that stops the run at once, with the exit code the command line uses."""
+
+    def __init__(self, message: str, *, path: str = "", line: int | None = None, code: int = 2):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.exit_code = code
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}: " if self.path and self.line else ""
+        where = where or (f"{self.path}: " if self.path else "")
+        return f"{where}error: {self.message}"

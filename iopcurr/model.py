@@ -1,0 +1,242 @@
+"""The data that flows through the pipeline: immutable values only.
+
+Each stage takes some of these and returns new ones; nothing is filled in later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+from typing import Literal
+
+# ---------------------------------------------------------------- program.yml
+
+
+@dataclass(frozen=True)
+class Ritual:
+    """The opening or closing ritual that frames every session."""
+
+    title: str
+    minutes: int
+    text: str
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    minutes: int
+    start: int  # minutes after midnight
+    clock: Literal["12h", "24h"]
+    opening: Ritual
+    closing: Ritual
+
+
+@dataclass(frozen=True)
+class Track:
+    id: str
+    title: str
+    description: str
+    modules: tuple[str, ...]
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    weeks: int
+    days: tuple[int, ...]  # weekday numbers, Monday = 0
+    first_date: date | None
+    skip: tuple[date, ...]
+    rotate: tuple[str, ...] | None  # track ids; None = every track in order
+    pin: tuple[tuple[str, int], ...]  # (module id, week)
+    timezone: str
+    group_size: int
+    extra_copies: int
+
+
+@dataclass(frozen=True)
+class HandoutSettings:
+    paper: Literal["letter", "a4"]
+    max_grade: float
+    large_print: bool
+
+
+@dataclass(frozen=True)
+class CrisisContact:
+    name: str
+    contact: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ThemeSettings:
+    name: str
+    override: str | None  # folder, relative to the curriculum
+    accent: str
+    logo: str | None  # file, relative to the curriculum
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    min_segment_minutes: int
+    part_tolerance: float  # how far (as a fraction of a third) a part may stray
+
+
+@dataclass(frozen=True)
+class Program:
+    title: str
+    organization: str
+    language: str
+    session: SessionSettings
+    tracks: tuple[Track, ...]
+    schedule: ScheduleSettings
+    handouts: HandoutSettings
+    crisis: tuple[CrisisContact, ...]
+    theme: ThemeSettings
+    plan: PlanSettings
+    disclaimer: str
+    path: str = "program.yml"
+    lines: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
+
+    def line_of(self, dotted: str) -> int | None:
+        """The program.yml line of a key such as `schedule.weeks` (None if not written)."""
+        return self.lines.get(dotted)
+
+
+# ---------------------------------------------------------------- converted content
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One level-2 section of a module: a step of its session plan."""
+
+    title: str  # plain text
+    title_html: str
+    anchor: str
+    minutes: int | None  # explicit minutes, if the author gave them
+    third: int | None  # explicit part, if the author gave it
+    line: int
+    html: str
+
+
+@dataclass(frozen=True)
+class Handout:
+    id: str
+    title: str
+    module_id: str
+    path: str
+    line: int
+    html: str
+    text: str  # plain text, sentence-terminated, for reading grade and search
+
+
+@dataclass(frozen=True)
+class Converted:
+    """What Markdown conversion makes of one module or page body (the unit that is cached)."""
+
+    overview_html: str
+    segments: tuple[Segment, ...]
+    handouts: tuple[Handout, ...]
+    block_kinds: tuple[str, ...]
+    text: str
+    problems: tuple[object, ...] = ()  # Problem values; kept generic to avoid an import cycle
+
+
+@dataclass(frozen=True)
+class Module:
+    id: str
+    path: str
+    title: str
+    track: str | None
+    summary: str
+    objectives: tuple[str, ...]
+    materials: tuple[str, ...]
+    handout_refs: tuple[str, ...]  # `handouts:` of the front matter
+    overview_html: str
+    segments: tuple[Segment, ...]
+    handouts: tuple[Handout, ...]  # defined in this module
+    block_kinds: tuple[str, ...]
+    text: str
+    lines: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def session_handouts(self) -> tuple[str, ...]:
+        """Handouts used in this session: its own, then the ones it lists, without repeats."""
+        seen: dict[str, None] = {h.id: None for h in self.handouts}
+        for ref in self.handout_refs:
+            seen.setdefault(ref, None)
+        return tuple(seen)
+
+    @property
+    def has_homework(self) -> bool:
+        return "homework" in self.block_kinds
+
+
+@dataclass(frozen=True)
+class Page:
+    id: str
+    path: str
+    title: str
+    summary: str
+    order: int
+    html: str
+    text: str
+
+
+# ---------------------------------------------------------------- plan and schedule
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    kind: Literal["opening", "segment", "closing"]
+    title: str
+    anchor: str | None
+    part: int | None
+    start: int  # minutes after midnight (may pass 1440 for sessions that cross midnight)
+    minutes: int
+
+    @property
+    def end(self) -> int:
+        return self.start + self.minutes
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    module_id: str
+    rows: tuple[PlanRow, ...]
+    parts: tuple[int, int, int]  # minutes per part of the rule of thirds
+
+    @property
+    def total(self) -> int:
+        return sum(r.minutes for r in self.rows)
+
+
+@dataclass(frozen=True)
+class Session:
+    """One scheduled group meeting."""
+
+    number: int
+    week: int
+    day: int  # 1-based index of the group day within its week
+    date: date | None
+    module_id: str
+    cycle: int
+    pinned: bool
+
+
+@dataclass(frozen=True)
+class Curriculum:
+    """Everything read and converted: the input of planning and rendering."""
+
+    source: str
+    program: Program
+    modules: tuple[Module, ...]  # in program order
+    pages: tuple[Page, ...]  # in navigation order
+
+
+# ---------------------------------------------------------------- output
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    path: str  # relative, with forward slashes
+    content: bytes
