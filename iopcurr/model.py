@@ -10,6 +10,8 @@ from datetime import date
 from types import MappingProxyType
 from typing import Literal
 
+from iopcurr.errors import Problem
+
 # ---------------------------------------------------------------- program.yml
 
 
@@ -138,7 +140,9 @@ class Converted:
     handouts: tuple[Handout, ...]
     block_kinds: tuple[str, ...]
     text: str
-    problems: tuple[object, ...] = ()  # Problem values; kept generic to avoid an import cycle
+    problems: tuple[Problem, ...] = ()
+    links: tuple[str, ...] = ()
+    images: tuple[tuple[str, str], ...] = ()  # (src, alt)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,146 @@
+"""Checks across the whole curriculum: ids, references, tracks, reading grade, wording, completeness.
+
+All pure: they take the parsed curriculum and return problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+from iopcurr.errors import Problem
+from iopcurr.model import Module, Page, Program
+from iopcurr.wording import find_terms
+
+
+@lru_cache(maxsize=4096)
+def reading_grade(text: str) -> float:
+    """Flesch-Kincaid grade of `text` (textstat), rounded to one decimal; 0 for no text."""
+    if not text.strip():
+        return 0.0
+    import textstat  # imported late: it loads dictionaries
+
+    return round(float(textstat.flesch_kincaid_grade(text)), 1)
+
+
+def check_ids(modules: Iterable[Module], pages: Iterable[Page]) -> list[Problem]:
+    """Module, page and handout ids are unique (each kind has its own URL folder, but ids are
+    shared in links and the authoring contract says unique across the curriculum)."""
+    seen: dict[str, str] = {}
+    problems = []
+    entries: list[tuple[str, str, int | None, str]] = []
+    for m in modules:
+        entries.append((m.id, m.path, None, "module"))
+        entries += [(h.id, h.path, h.line, "handout") for h in m.handouts]
+    entries += [(p.id, p.path, None, "page") for p in pages]
+    for ident, path, line, kind in entries:
+        if ident in seen:
+            problems.append(
+                Problem(path, line, f"the {kind} id `{ident}` is already used by {seen[ident]}.", "IOP006",
+                        hint="Rename one of them so every id is unique.")
+            )
+        else:
+            seen[ident] = f"the {kind} in {path}"
+    return problems
+
+
+def check_references(program: Program, modules: Iterable[Module]) -> list[Problem]:
+    modules = list(modules)
+    handout_ids = {h.id for m in modules for h in m.handouts}
+    module_ids = {m.id for m in modules}
+    track_ids = {t.id for t in program.tracks}
+    problems = []
+    for m in modules:
+        for ref in m.handout_refs:
+            if ref not in handout_ids:
+                problems.append(
+                    Problem(m.path, m.lines.get("handouts"), f"`handouts:` names `{ref}`, which no module defines.", "IOP007",
+                            hint="Define it with `::: handout {#" + ref + ' title="..."}` or fix the id.')
+                )
+        if m.track and program.tracks and m.track not in track_ids:
+            problems.append(
+                Problem(m.path, m.lines.get("track"), f"unknown track `{m.track}`.", "IOP007",
+                        hint=f"Use one of: {', '.join(sorted(track_ids))}.")
+            )
+    for i, track in enumerate(program.tracks):
+        for j, ref in enumerate(track.modules):
+            if ref not in module_ids:
+                problems.append(
+                    Problem(program.path, program.line_of(f"tracks.{i}.modules.{j}") or track.line,
+                            f"track `{track.id}` names module `{ref}`, but there is no modules/{ref}.md.", "IOP007")
+                )
+    return problems
+
+
+def order_modules(program: Program, modules: Iterable[Module]) -> tuple[tuple[Module, ...], list[Problem]]:
+    """Modules in program order: by track, then modules that name a track without being listed,
+    then (with no tracks declared) everything in file-name order."""
+    by_id = {m.id: m for m in modules}
+    if not program.tracks:
+        return tuple(by_id[k] for k in sorted(by_id)), []
+    ordered: dict[str, Module] = {}
+    problems = []
+    for track in program.tracks:
+        for ref in track.modules:
+            if ref in by_id and ref not in ordered:
+                if by_id[ref].track and by_id[ref].track != track.id:
+                    m = by_id[ref]
+                    problems.append(
+                        Problem(m.path, m.lines.get("track"), f"the module says `track: {m.track}` but program.yml lists it in `{track.id}`.",
+                                "IOP007", hint="Make the two agree.")
+                    )
+                ordered[ref] = by_id[ref]
+        for ident in sorted(by_id):
+            if by_id[ident].track == track.id and ident not in ordered:
+                ordered[ident] = by_id[ident]
+    for ident in sorted(set(by_id) - set(ordered)):
+        m = by_id[ident]
+        problems.append(
+            Problem(m.path, 1, f"module `{ident}` is in no track, so it is left out of the program.", "IOP031",
+                    hint="Add it to a track's `modules:` in program.yml, or set `track:` in its front matter.")
+        )
+    return tuple(ordered.values()), problems
+
+
+def track_of(program: Program, module: Module) -> str | None:
+    for track in program.tracks:
+        if module.id in track.modules or module.track == track.id:
+            return track.id
+    return None
+
+
+def check_handouts(program: Program, modules: Iterable[Module]) -> list[Problem]:
+    problems = []
+    if not program.language.lower().startswith("en"):
+        return problems  # Flesch-Kincaid is defined for English only
+    limit = program.handouts.max_grade
+    for m in modules:
+        for h in m.handouts:
+            grade = reading_grade(h.text)
+            if grade > limit:
+                problems.append(
+                    Problem(h.path, h.line, f"handout `{h.id}` reads at grade {grade}; the limit is {limit:g}.", "IOP014",
+                            hint="Use shorter sentences and common words; end list items with a period.")
+                )
+    return problems
+
+
+def check_wording(path: str, text: str) -> list[Problem]:
+    return [
+        Problem(path, h.line, f"{h.found!r} is a stigmatizing term.", "IOP015", hint=f"Use: {h.suggestion}.", column=h.column)
+        for h in find_terms(text)
+    ]
+
+
+def check_completeness(modules: Iterable[Module]) -> list[Problem]:
+    problems = []
+    for m in modules:
+        if not m.objectives:
+            problems.append(Problem(m.path, 1, f"module `{m.id}` has no objectives.", "IOP021", "warning", "Add 2-4 `objectives:`."))
+        if not m.session_handouts:
+            problems.append(Problem(m.path, 1, f"module `{m.id}` has no handout.", "IOP022", "warning",
+                                    "Define a `::: handout` or list one under `handouts:`."))
+        if m.segments and not m.has_homework:
+            problems.append(Problem(m.path, 1, f"module `{m.id}` has no home assignment.", "IOP023", "warning",
+                                    "Add a `::: homework` block to the last segment."))
+    return problems

@@ -1,0 +1,428 @@
+"""program.yml → Program: every key has a default and a line of documentation.
+
+`OPTIONS` is the schema: it drives validation (unknown keys and "did you mean" hints) and the
+table of settings in the authoring guide, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from iopcurr.errors import Problem
+from iopcurr.model import (
+    CrisisContact,
+    HandoutSettings,
+    PlanSettings,
+    Program,
+    Ritual,
+    ScheduleSettings,
+    SessionSettings,
+    ThemeSettings,
+    Track,
+)
+from iopcurr.yamlread import load_yaml
+
+DEFAULT_CRISIS = (
+    CrisisContact(
+        "988 Suicide & Crisis Lifeline",
+        "Call or text 988",
+        "Free, any time, day or night.",
+    ),
+    CrisisContact(
+        "SAMHSA National Helpline",
+        "1-800-662-4357",
+        "Free and private help, 24/7, in English and Spanish.",
+    ),
+    CrisisContact("Emergency", "911", "If you or someone else is in danger right now."),
+)
+
+DEFAULT_DISCLAIMER = (
+    "This material is education for people in a treatment program. It is not medical advice. "
+    "Talk with your counselor or health care provider about your own care."
+)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# dotted key → (default as written in YAML, documentation). `*` stands for a list item.
+OPTIONS: dict[str, tuple[str, str]] = {
+    "title": ('"Group Program"', "Name of the program, shown on every page."),
+    "organization": ('""', "Agency or clinic that runs the program."),
+    "language": ('"en"', "Language of the content (an HTML language code such as `en` or `es`)."),
+    "disclaimer": ("(education, not medical advice)", "Shown once, on the home page."),
+    "session.minutes": ("90", "Length of every group session in minutes."),
+    "session.start": ('"18:00"', "Start time of a session, 24-hour `HH:MM`."),
+    "session.clock": ('"12h"', "How clock times are shown: `12h` (6:05 PM) or `24h` (18:05)."),
+    "session.opening.title": ('"Opening"', "Name of the opening ritual."),
+    "session.opening.minutes": ("5", "Minutes of the opening ritual."),
+    "session.opening.text": ("(a short welcome)", "What happens in the opening ritual."),
+    "session.closing.title": ('"Closing"', "Name of the closing ritual."),
+    "session.closing.minutes": ("5", "Minutes of the closing ritual."),
+    "session.closing.text": ("(a short round)", "What happens in the closing ritual."),
+    "tracks": ("[]", "Ordered groups of modules. Without tracks, modules run in file-name order."),
+    "tracks.*.id": ("(required)", "Track id: lowercase letters, digits and hyphens."),
+    "tracks.*.title": ("(the id)", "Track name shown to readers."),
+    "tracks.*.description": ('""', "One sentence about the track."),
+    "tracks.*.modules": ("[]", "Module ids in the order they run."),
+    "schedule.weeks": ("12", "Number of weeks in the program calendar."),
+    "schedule.days": ("[mon, wed, thu]", "Group days of the week."),
+    "schedule.first_date": ("(none)", "Date of the first session; without it sessions say week/day."),
+    "schedule.skip": ("[]", "Dates with no group (holidays); sessions move on to the next group day."),
+    "schedule.rotate": ("(all tracks)", "Track ids whose modules rotate, in this order."),
+    "schedule.pin": ("{}", "Modules held to one week, e.g. `{orientation: 1}`; not rotated."),
+    "schedule.timezone": ('"America/New_York"', "Time zone of the clock times (IANA name)."),
+    "schedule.group_size": ("12", "Members in a full group: copies of each handout to print."),
+    "schedule.extra_copies": ("2", "Extra handout copies to print for new members."),
+    "handouts.paper": ('"letter"', "Paper size for printing: `letter` or `a4`."),
+    "handouts.max_grade": ("7", "Highest Flesch-Kincaid reading grade a handout may have."),
+    "handouts.large_print": ("true", "Also make a large-print version of every handout."),
+    "crisis": ("(988, SAMHSA Helpline, 911)", "Contacts printed at the foot of every handout."),
+    "crisis.*.name": ("(required)", "Name of the service."),
+    "crisis.*.contact": ("(required)", "How to reach it (number, text line)."),
+    "crisis.*.note": ('""', "When and why to use it."),
+    "theme.name": ('"default"', "The theme to use (only `default` ships)."),
+    "theme.override": ("(none)", "Folder in the curriculum whose templates and static files win."),
+    "theme.accent": ('"#1d5a85"', "Accent colour of the site (a dark colour keeps text readable)."),
+    "theme.logo": ("(none)", "Logo image file in the curriculum, e.g. `assets/logo.svg`."),
+    "plan.min_segment_minutes": ("5", "A segment with fewer minutes gets a warning."),
+    "plan.part_tolerance": ("0.5", "Warn when a part strays from a third by more than this share."),
+}
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _known(section: str) -> list[str]:
+    """Keys allowed directly under a dotted section ('' for the top level)."""
+    prefix = f"{section}." if section else ""
+    keys = {k[len(prefix) :].split(".")[0] for k in OPTIONS if k.startswith(prefix)}
+    return sorted(keys - {"*"})
+
+
+class _Reader:
+    """Reads typed values out of parsed YAML, collecting problems instead of raising."""
+
+    def __init__(self, path: str, lines: dict[str, int]) -> None:
+        self.path = path
+        self.lines = lines
+        self.problems: list[Problem] = []
+
+    def line(self, dotted: str) -> int | None:
+        while dotted:
+            if dotted in self.lines:
+                return self.lines[dotted]
+            dotted = dotted.rpartition(".")[0]
+        return 1
+
+    def problem(self, dotted: str, message: str, code: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.path, self.line(dotted), message, code, hint=hint))
+
+    def section(self, value: Any, dotted: str, schema_key: str | None = None) -> dict[str, Any]:
+        """A mapping, with unknown keys reported (hints from the schema)."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(dotted, f"`{dotted}` must be a mapping of keys to values.", "IOP004")
+            return {}
+        known = _known(schema_key if schema_key is not None else dotted)
+        for key in value:
+            if str(key) not in known:
+                name = f"{dotted}.{key}" if dotted else str(key)
+                close = difflib.get_close_matches(str(key), known, n=1)
+                hint = f"Did you mean `{close[0]}`?" if close else f"Known keys: {', '.join(known)}."
+                self.problem(name, f"unknown key `{name}`.", "IOP003", hint)
+        return value
+
+    def text(self, m: dict[str, Any], key: str, dotted: str, default: str) -> str:
+        value = m.get(key, default)
+        if value is None:
+            return default
+        if isinstance(value, bool | dict | list):
+            self.problem(dotted, f"`{dotted}` must be text.", "IOP004")
+            return default
+        return str(value)
+
+    def integer(
+        self, m: dict[str, Any], key: str, dotted: str, default: int, low: int, high: int
+    ) -> int:
+        value = m.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(dotted, f"`{dotted}` must be a whole number, not {value!r}.", "IOP004")
+            return default
+        if not low <= value <= high:
+            self.problem(dotted, f"`{dotted}` must be between {low} and {high}, not {value}.", "IOP004")
+            return default
+        return value
+
+    def number(
+        self, m: dict[str, Any], key: str, dotted: str, default: float, low: float, high: float
+    ) -> float:
+        value = m.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.problem(dotted, f"`{dotted}` must be a number, not {value!r}.", "IOP004")
+            return default
+        if not low <= value <= high:
+            self.problem(dotted, f"`{dotted}` must be between {low} and {high}, not {value}.", "IOP004")
+            return default
+        return float(value)
+
+    def boolean(self, m: dict[str, Any], key: str, dotted: str, default: bool) -> bool:
+        value = m.get(key, default)
+        if not isinstance(value, bool):
+            self.problem(dotted, f"`{dotted}` must be true or false, not {value!r}.", "IOP004")
+            return default
+        return value
+
+    def choice(
+        self, m: dict[str, Any], key: str, dotted: str, default: str, choices: tuple[str, ...]
+    ) -> str:
+        value = self.text(m, key, dotted, default)
+        if value not in choices:
+            close = difflib.get_close_matches(value, choices, n=1)
+            hint = f"Did you mean `{close[0]}`?" if close else ""
+            self.problem(
+                dotted, f"`{dotted}` must be one of {', '.join(choices)}, not {value!r}.", "IOP004", hint
+            )
+            return default
+        return value
+
+    def items(self, m: dict[str, Any], key: str, dotted: str) -> list[Any]:
+        value = m.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(dotted, f"`{dotted}` must be a list (one `- item` per line).", "IOP004")
+            return []
+        return value
+
+    def text_list(self, m: dict[str, Any], key: str, dotted: str) -> tuple[str, ...]:
+        out = []
+        for i, item in enumerate(self.items(m, key, dotted)):
+            if isinstance(item, dict | list) or item is None:
+                self.problem(f"{dotted}.{i}", f"each item of `{dotted}` must be text.", "IOP004")
+            else:
+                out.append(str(item))
+        return tuple(out)
+
+    def a_date(self, value: Any, dotted: str) -> date | None:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.problem(dotted, f"`{dotted}` must be a date written YYYY-MM-DD, not {value!r}.", "IOP004")
+            return None
+
+
+def parse_program(text: str, path: str = "program.yml") -> tuple[Program, list[Problem]]:
+    """Validate program.yml text. Always returns a usable Program (defaults where it was wrong)."""
+    data, lines, problems = load_yaml(text, path)
+    r = _Reader(path, lines)
+    r.problems.extend(problems)
+    if data is not None and not isinstance(data, dict):
+        r.problem("", "program.yml must be a mapping of settings (`key: value` lines).", "IOP002")
+        data = {}
+    top = r.section(data or {}, "")
+
+    sess = r.section(top.get("session"), "session")
+    start_text = r.text(sess, "start", "session.start", "18:00")
+    match = _TIME.match(start_text)
+    if not match:
+        r.problem("session.start", f"`session.start` must be a time like \"18:00\", not {start_text!r}.", "IOP004")
+        match = _TIME.match("18:00")
+    assert match is not None
+    session = SessionSettings(
+        minutes=r.integer(sess, "minutes", "session.minutes", 90, 10, 600),
+        start=int(match.group(1)) * 60 + int(match.group(2)),
+        clock="24h" if r.choice(sess, "clock", "session.clock", "12h", ("12h", "24h")) == "24h" else "12h",
+        opening=_ritual(r, sess, "opening", "Opening", "Welcome everyone. Each member says their first name and one word for how they are arriving today."),
+        closing=_ritual(r, sess, "closing", "Closing", "Each member names one thing they will take from today and one step they will take before the next group."),
+    )
+
+    tracks = _tracks(r, top)
+    sched = r.section(top.get("schedule"), "schedule")
+    schedule = _schedule(r, sched)
+
+    ho = r.section(top.get("handouts"), "handouts")
+    handouts = HandoutSettings(
+        paper="a4" if r.choice(ho, "paper", "handouts.paper", "letter", ("letter", "a4")) == "a4" else "letter",
+        max_grade=r.number(ho, "max_grade", "handouts.max_grade", 7.0, 1.0, 20.0),
+        large_print=r.boolean(ho, "large_print", "handouts.large_print", True),
+    )
+
+    crisis = _crisis(r, top)
+
+    th = r.section(top.get("theme"), "theme")
+    accent = r.text(th, "accent", "theme.accent", "#1d5a85")
+    if not _COLOUR.match(accent):
+        r.problem("theme.accent", f"`theme.accent` must be a colour like \"#1d5a85\", not {accent!r}.", "IOP004")
+        accent = "#1d5a85"
+    theme = ThemeSettings(
+        name=r.choice(th, "name", "theme.name", "default", ("default",)),
+        override=_optional_path(r, th, "override", "theme.override"),
+        accent=accent,
+        logo=_optional_path(r, th, "logo", "theme.logo"),
+    )
+
+    pl = r.section(top.get("plan"), "plan")
+    plan = PlanSettings(
+        min_segment_minutes=r.integer(pl, "min_segment_minutes", "plan.min_segment_minutes", 5, 0, 600),
+        part_tolerance=r.number(pl, "part_tolerance", "plan.part_tolerance", 0.5, 0.0, 10.0),
+    )
+
+    program = Program(
+        title=r.text(top, "title", "title", "Group Program"),
+        organization=r.text(top, "organization", "organization", ""),
+        language=r.text(top, "language", "language", "en"),
+        session=session,
+        tracks=tracks,
+        schedule=schedule,
+        handouts=handouts,
+        crisis=crisis,
+        theme=theme,
+        plan=plan,
+        disclaimer=r.text(top, "disclaimer", "disclaimer", DEFAULT_DISCLAIMER),
+        path=path,
+        lines=MappingProxyType(dict(lines)),
+    )
+    if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", program.language):
+        r.problem("language", f"`language` must be a language code such as \"en\", not {program.language!r}.", "IOP004")
+    used = sum((session.opening.minutes, session.closing.minutes))
+    if used >= session.minutes:
+        r.problem(
+            "session.minutes",
+            f"the opening ({session.opening.minutes} min) and closing ({session.closing.minutes} min) "
+            f"rituals leave no time in a {session.minutes}-minute session.",
+            "IOP011",
+        )
+    return program, r.problems
+
+
+def _ritual(r: _Reader, sess: dict[str, Any], key: str, title: str, text: str) -> Ritual:
+    dotted = f"session.{key}"
+    m = r.section(sess.get(key), dotted)
+    return Ritual(
+        title=r.text(m, "title", f"{dotted}.title", title),
+        minutes=r.integer(m, "minutes", f"{dotted}.minutes", 5, 0, 120),
+        text=r.text(m, "text", f"{dotted}.text", text),
+    )
+
+
+def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
+    out: list[Track] = []
+    seen: set[str] = set()
+    for i, item in enumerate(r.items(top, "tracks", "tracks")):
+        dotted = f"tracks.{i}"
+        m = r.section(item, dotted, "tracks.*")
+        if not m:
+            continue
+        tid = r.text(m, "id", f"{dotted}.id", "")
+        if not tid:
+            r.problem(dotted, "every track needs an `id`.", "IOP005")
+            continue
+        if not _ID.match(tid):
+            r.problem(f"{dotted}.id", f"track id {tid!r} may use only lowercase letters, digits and hyphens.", "IOP004")
+        if tid in seen:
+            r.problem(f"{dotted}.id", f"track id {tid!r} is used twice.", "IOP006")
+            continue
+        seen.add(tid)
+        out.append(
+            Track(
+                id=tid,
+                title=r.text(m, "title", f"{dotted}.title", tid.replace("-", " ").capitalize()),
+                description=r.text(m, "description", f"{dotted}.description", ""),
+                modules=r.text_list(m, "modules", f"{dotted}.modules"),
+                line=r.line(dotted),
+            )
+        )
+    return tuple(out)
+
+
+def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
+    days: list[int] = []
+    raw_days = r.items(m, "days", "schedule.days") if "days" in m else ["mon", "wed", "thu"]
+    for i, day in enumerate(raw_days):
+        name = str(day).strip().lower()[:3]
+        if name not in WEEKDAYS:
+            r.problem(f"schedule.days.{i}", f"{day!r} is not a day of the week.", "IOP031", "Use mon, tue, wed, thu, fri, sat or sun.")
+        elif WEEKDAYS.index(name) in days:
+            r.problem(f"schedule.days.{i}", f"{day!r} is listed twice in `schedule.days`.", "IOP031")
+        else:
+            days.append(WEEKDAYS.index(name))
+    if not days:
+        r.problem("schedule.days", "`schedule.days` needs at least one group day.", "IOP031")
+        days = [0]
+    first = m.get("first_date")
+    first_date = r.a_date(first, "schedule.first_date") if first is not None else None
+    skip: list[date] = []
+    for i, item in enumerate(r.items(m, "skip", "schedule.skip")):
+        d = r.a_date(item, f"schedule.skip.{i}")
+        if d is not None:
+            skip.append(d)
+    rotate = r.text_list(m, "rotate", "schedule.rotate") if "rotate" in m else None
+    pins: list[tuple[str, int]] = []
+    pin = m.get("pin") or {}
+    if not isinstance(pin, dict):
+        r.problem("schedule.pin", "`schedule.pin` must map module ids to week numbers.", "IOP004")
+        pin = {}
+    for key, week in pin.items():
+        if isinstance(week, bool) or not isinstance(week, int) or week < 1:
+            r.problem(f"schedule.pin.{key}", f"the week of `{key}` must be a week number (1, 2, ...).", "IOP004")
+            continue
+        pins.append((str(key), week))
+    tz = r.text(m, "timezone", "schedule.timezone", "America/New_York")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        r.problem("schedule.timezone", f"unknown time zone {tz!r}.", "IOP031", "Use an IANA name such as \"America/Chicago\".")
+        tz = "UTC"
+    return ScheduleSettings(
+        weeks=r.integer(m, "weeks", "schedule.weeks", 12, 1, 104),
+        days=tuple(sorted(days)),
+        first_date=first_date,
+        skip=tuple(sorted(set(skip))),
+        rotate=rotate,
+        pin=tuple(pins),
+        timezone=tz,
+        group_size=r.integer(m, "group_size", "schedule.group_size", 12, 1, 100),
+        extra_copies=r.integer(m, "extra_copies", "schedule.extra_copies", 2, 0, 100),
+    )
+
+
+def _crisis(r: _Reader, top: dict[str, Any]) -> tuple[CrisisContact, ...]:
+    if "crisis" not in top:
+        return DEFAULT_CRISIS
+    out = []
+    for i, item in enumerate(r.items(top, "crisis", "crisis")):
+        dotted = f"crisis.{i}"
+        m = r.section(item, dotted, "crisis.*")
+        name = r.text(m, "name", f"{dotted}.name", "")
+        contact = r.text(m, "contact", f"{dotted}.contact", "")
+        if not name or not contact:
+            r.problem(dotted, "each crisis contact needs a `name` and a `contact`.", "IOP005")
+            continue
+        out.append(CrisisContact(name, contact, r.text(m, "note", f"{dotted}.note", "")))
+    return tuple(out)
+
+
+def _optional_path(r: _Reader, m: dict[str, Any], key: str, dotted: str) -> str | None:
+    value = m.get(key)
+    if value is None:
+        return None
+    text = r.text(m, key, dotted, "")
+    if text.startswith("/") or ".." in text.replace("\\", "/").split("/"):
+        r.problem(dotted, f"`{dotted}` must be a path inside the curriculum folder, not {text!r}.", "IOP029")
+        return None
+    return text or None
+
+
+def options_markdown_table() -> str:
+    """The program.yml reference table for the authoring guide."""
+    rows = ["| key | default | meaning |", "| --- | --- | --- |"]
+    rows += [f"| `{k}` | {d} | {doc} |" for k, (d, doc) in OPTIONS.items()]
+    return "\n".join(rows)

@@ -1,0 +1,225 @@
+"""Curriculum folder → source files (IO), and source files → Modules and Pages (pure).
+
+`read_sources` is the only function here that touches the disk. Everything else takes text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from iopcurr.errors import Problem
+from iopcurr.markup import Converter
+from iopcurr.model import Converted, Module, Page
+from iopcurr.yamlread import load_yaml
+
+MAX_FILE_BYTES = 2_000_000
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+MODULE_KEYS = ("title", "track", "summary", "objectives", "materials", "handouts")
+PAGE_KEYS = ("title", "summary", "order")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    kind: str  # "module" or "page"
+    id: str
+    path: str  # as shown in messages (the source folder joined with the relative path)
+    text: str
+
+
+@dataclass(frozen=True)
+class Sources:
+    program_path: str
+    program_text: str | None
+    files: tuple[SourceFile, ...]
+    assets: tuple[str, ...]  # relative paths under the curriculum (assets/..., override static)
+    problems: tuple[Problem, ...]
+
+
+def read_sources(source: Path) -> Sources:
+    """Read program.yml, modules/*.md and pages/*.md, and list assets/. Refuses what leads outside."""
+    problems: list[Problem] = []
+    root = source.resolve()
+    program_path = source / "program.yml"
+    program_text = _read_text(program_path, root, problems) if program_path.exists() else None
+    files: list[SourceFile] = []
+    for kind, folder in (("module", "modules"), ("page", "pages")):
+        base = source / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.iterdir()):
+            if path.suffix != ".md" or path.name.startswith("."):
+                continue
+            shown = str(path)
+            if not _ID.match(path.stem):
+                problems.append(
+                    Problem(shown, None, f"the file name {path.name!r} cannot be part of a web address.", "IOP018",
+                            hint=f"Rename it to {_suggest_id(path.stem)}.md (lowercase letters, digits, hyphens).")
+                )
+                continue
+            text = _read_text(path, root, problems)
+            if text is not None:
+                files.append(SourceFile(kind, path.stem, shown, text))
+    assets: list[str] = []
+    asset_dir = source / "assets"
+    if asset_dir.is_dir():
+        for path in sorted(asset_dir.rglob("*")):
+            if path.is_symlink() and not _inside(path, root):
+                problems.append(Problem(str(path), None, "this link points outside the curriculum folder.", "IOP029", hint="Copy the file into the curriculum instead."))
+            elif path.is_file() and not path.name.startswith("."):
+                assets.append(path.relative_to(source).as_posix())
+    return Sources(str(program_path), program_text, tuple(files), tuple(assets), tuple(problems))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
+    shown = str(path)
+    if path.is_symlink() and not _inside(path, root):
+        problems.append(Problem(shown, None, "this file is a link to somewhere outside the curriculum folder.", "IOP029", hint="Copy the file into the curriculum instead."))
+        return None
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        problems.append(Problem(shown, None, f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}.", "IOP030"))
+        return None
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(Problem(shown, line, f"the file is not UTF-8 text (bad byte at offset {exc.start}).", "IOP016",
+                                hint="Save it as UTF-8 in your editor."))
+        return None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _suggest_id(stem: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "module"
+
+
+def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], dict[str, int], str, int, list[Problem]]:
+    """→ (meta, key lines, body, first line of body, problems)."""
+    if not text.startswith("---\n"):
+        return {}, {}, text, 1, []
+    lines = text.split("\n")
+    for end in range(1, len(lines)):
+        if lines[end].rstrip() in ("---", "..."):
+            break
+    else:
+        return {}, {}, text, 1, [Problem(path, 1, "the front matter is never closed.", "IOP001", hint="End it with a line holding only `---`.")]
+    meta, key_lines, problems = load_yaml("\n".join(lines[1:end]), path, first_line=2)
+    if meta is None and not problems:
+        meta = {}
+    if meta is not None and not isinstance(meta, dict):
+        problems.append(Problem(path, 2, "the front matter must be `key: value` lines.", "IOP002"))
+        meta = {}
+    return meta or {}, key_lines, "\n".join(lines[end + 1 :]), end + 2, problems
+
+
+def _check_keys(meta: dict[str, Any], lines: dict[str, int], path: str, known: tuple[str, ...]) -> list[Problem]:
+    out = []
+    for key in meta:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"Did you mean `{close[0]}`?" if close else f"Known keys: {', '.join(known)}."
+            out.append(Problem(path, lines.get(str(key), 1), f"unknown front matter key `{key}`.", "IOP003", hint=hint))
+    return out
+
+
+def _text(meta: dict[str, Any], key: str, lines: dict[str, int], path: str, problems: list[Problem]) -> str:
+    value = meta.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        problems.append(Problem(path, lines.get(key, 1), f"`{key}` must be text.", "IOP004"))
+        return ""
+    return str(value)
+
+
+def _list(meta: dict[str, Any], key: str, lines: dict[str, int], path: str, problems: list[Problem]) -> tuple[str, ...]:
+    value = meta.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or any(isinstance(v, dict | list) or v is None for v in value):
+        problems.append(Problem(path, lines.get(key, 1), f"`{key}` must be a list of text items.", "IOP004",
+                                hint=f"Write `{key}:` and then one `  - item` per line."))
+        return ()
+    return tuple(str(v) for v in value)
+
+
+def parse_module(src: SourceFile, converter: Converter, converted: Converted | None = None) -> tuple[Module, list[Problem]]:
+    """One module file → Module. `converted` may come from the cache; otherwise it is made here."""
+    meta, lines, body, first, problems = split_front_matter(src.text, src.path)
+    problems += _check_keys(meta, lines, src.path, MODULE_KEYS)
+    title = _text(meta, "title", lines, src.path, problems)
+    if not title:
+        problems.append(Problem(src.path, 1, "the module has no `title`.", "IOP005", hint="Add `title: ...` to the front matter."))
+        title = src.id
+    if converted is None:
+        converted = converter.convert(body, src.path, first, src.id)
+    problems += list(converted.problems)
+    if not converted.segments:
+        problems.append(Problem(src.path, first, "the module has no session segments.", "IOP017",
+                                hint="Write the session as `## ` headings: check-in, topic, practice and summary."))
+    module = Module(
+        id=src.id,
+        path=src.path,
+        title=title,
+        track=_text(meta, "track", lines, src.path, problems) or None,
+        summary=_text(meta, "summary", lines, src.path, problems),
+        objectives=_list(meta, "objectives", lines, src.path, problems),
+        materials=_list(meta, "materials", lines, src.path, problems),
+        handout_refs=_list(meta, "handouts", lines, src.path, problems),
+        overview_html=converted.overview_html,
+        segments=converted.segments,
+        handouts=converted.handouts,
+        block_kinds=converted.block_kinds,
+        text=converted.text,
+        lines=MappingProxyType(dict(lines)),
+    )
+    return module, problems
+
+
+def parse_page(src: SourceFile, converter: Converter, converted: Converted | None = None) -> tuple[Page, list[Problem]]:
+    meta, lines, body, first, problems = split_front_matter(src.text, src.path)
+    problems += _check_keys(meta, lines, src.path, PAGE_KEYS)
+    title = _text(meta, "title", lines, src.path, problems)
+    if not title:
+        problems.append(Problem(src.path, 1, "the page has no `title`.", "IOP005", hint="Add `title: ...` to the front matter."))
+        title = src.id
+    order = meta.get("order", 50)
+    if isinstance(order, bool) or not isinstance(order, int):
+        problems.append(Problem(src.path, lines.get("order", 1), "`order` must be a whole number.", "IOP004"))
+        order = 50
+    if converted is None:
+        converted = converter.convert(body, src.path, first, src.id, segmented=False)
+    problems += list(converted.problems)
+    if converted.handouts:
+        problems.append(Problem(src.path, converted.handouts[0].line, "pages cannot define handouts.", "IOP019", hint="Move the handout into a module."))
+    page = Page(src.id, src.path, title, _text(meta, "summary", lines, src.path, problems), order,
+                converted.overview_html, converted.text)
+    return page, problems
+
+
+def body_of(text: str) -> tuple[str, int]:
+    """The body of a file and its first line (for cache keys and conversion)."""
+    if not text.startswith("---\n"):
+        return text, 1
+    lines = text.split("\n")
+    for end in range(1, len(lines)):
+        if lines[end].rstrip() in ("---", "..."):
+            return "\n".join(lines[end + 1 :]), end + 2
+    return text, 1

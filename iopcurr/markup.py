@@ -1,0 +1,601 @@
+"""The Python-Markdown setup and our block extension.
+
+One conversion per module body. The extension works in three passes:
+
+1. `_FencePreprocessor` reads the raw lines (so it knows true line numbers), validates the
+   `::: kind {attrs}` fences and the `## Segment {minutes=.. third=..}` headings, records what it
+   found, and rewrites each into a marker line of its own (`:::iop-open 3`).
+2. `_FenceBlockProcessor` turns the markers into elements: a `div` per block (its inner
+   Markdown parsed as Markdown) and an empty `iop-seg` element where a segment starts.
+3. `_SplitTreeprocessor` gives every block its final HTML shape (labels, worksheet lines,
+   scales and grids, checkboxes), takes handouts out of the guide text, and lays the tree out
+   as overview, segments and handouts separated by comments, so that the one serialized string
+   can be cut into pieces afterwards.
+
+`Converter.convert` returns an immutable `Converted`. It never evaluates content as a template.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from typing import Any
+
+import markdown
+import nh3
+from markdown.blockprocessors import BlockProcessor
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+
+from iopcurr.errors import Problem
+from iopcurr.model import Converted, Handout, Segment
+
+GUIDE_KINDS = ("script", "discussion", "roleplay", "facilitator", "homework")
+WORKSHEET_KINDS = ("lines", "scale", "grid")
+ALL_KINDS = (*GUIDE_KINDS, "handout", *WORKSHEET_KINDS)
+
+LABELS = {
+    "script": "Say",
+    "discussion": "Discussion questions",
+    "roleplay": "Role play",
+    "facilitator": "Facilitator note",
+    "homework": "Home assignment",
+}
+
+ATTRS: dict[str, frozenset[str]] = {
+    **{kind: frozenset({"title"}) for kind in GUIDE_KINDS},
+    "handout": frozenset({"id", "title"}),
+    "lines": frozenset({"n"}),
+    "scale": frozenset({"from", "to", "low", "high"}),
+    "grid": frozenset({"columns", "rows", "labels"}),
+}
+SEGMENT_ATTRS = frozenset({"minutes", "third", "id"})
+
+# Extensions every conversion uses. Part of the cache key: change them and caches refresh.
+EXTENSIONS = ("tables", "fenced_code", "sane_lists", "smarty", "def_list", "abbr")
+
+_OPEN = re.compile(r"^(:{3,})\s*([A-Za-z][\w-]*)?\s*(\{.*\})?\s*$")
+_CLOSE = re.compile(r"^:{3,}\s*$")
+_CODE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_LIST_ITEM = re.compile(r"^( *)([-*+]|\d+[.)])\s")
+_HEADING = re.compile(r"^(#{1,6})(?:\s+(.*?))?\s*#*\s*$")
+_ATTR_TOKEN = re.compile(
+    r"""\s*(?:\#([\w-]+)|\.([\w-]+)|([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s}"']+)))"""
+)
+_MARKER = re.compile(r"<!--iop:(\w+):([\w-]*)-->")
+_STASH = re.compile("\x02[^\x03]*\x03")
+_SLUG = re.compile(r"[^a-z0-9]+")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+MAX_NESTING = 20
+
+_SAFE_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt",
+    "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
+    "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub",
+    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}
+_SAFE_ATTRS = {
+    "*": {"class", "id", "title", "lang", "role", "aria-label", "aria-hidden", "dir"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "th": {"scope", "colspan", "rowspan"},
+    "td": {"colspan", "rowspan"},
+    "ol": {"start"},
+    "abbr": {"title"},
+}
+
+
+def slugify(text: str) -> str:
+    return _SLUG.sub("-", text.lower()).strip("-") or "section"
+
+
+def parse_attrs(text: str) -> tuple[dict[str, str], str]:
+    """`{#id .cls key=value key="two words"}` → (attributes, leftover text that did not parse)."""
+    inner = text.strip()
+    if inner.startswith("{") and inner.endswith("}"):
+        inner = inner[1:-1]
+    out: dict[str, str] = {}
+    pos = 0
+    while pos < len(inner):
+        m = _ATTR_TOKEN.match(inner, pos)
+        if not m or m.end() == pos:
+            rest = inner[pos:].strip()
+            return out, rest
+        ident, cls, key = m.group(1), m.group(2), m.group(3)
+        if ident:
+            out["id"] = ident
+        elif cls:
+            out.setdefault("class", cls)
+        elif key:
+            value = next(g for g in (m.group(4), m.group(5), m.group(6)) if g is not None)
+            out[key] = value
+        pos = m.end()
+    return out, ""
+
+
+@dataclass
+class _BlockInfo:
+    kind: str
+    attrs: dict[str, str]
+    line: int
+
+
+@dataclass
+class _SegInfo:
+    title: str
+    attrs: dict[str, str]
+    line: int
+
+
+@dataclass
+class _State:
+    """Scratch state of one conversion (reset before each)."""
+
+    path: str = ""
+    first_line: int = 1
+    prefix: str = ""
+    segmented: bool = True
+    problems: list[Problem] = field(default_factory=list)
+    blocks: list[_BlockInfo] = field(default_factory=list)
+    segments: list[_SegInfo] = field(default_factory=list)
+    handouts: list[tuple[int, str, str, str]] = field(default_factory=list)  # (block, id, title, text)
+    kinds: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    images: list[tuple[str, str]] = field(default_factory=list)
+
+    def problem(self, offset: int, message: str, code: str, hint: str = "", severity: str = "error") -> None:
+        self.problems.append(
+            Problem(self.path, self.first_line + offset, message, code, severity, hint)  # type: ignore[arg-type]
+        )
+
+
+class _FencePreprocessor(Preprocessor):
+    def __init__(self, md: markdown.Markdown, state: _State) -> None:
+        super().__init__(md)
+        self.state = state
+
+    def run(self, lines: list[str]) -> list[str]:
+        st = self.state
+        out: list[str] = []
+        stack: list[int] = []  # open block indexes
+        code_fence: str | None = None
+        last_level = 1
+        in_list, unit = False, 0
+        for i, line in enumerate(lines):
+            if code_fence is not None:
+                out.append(line)
+                if line.strip().startswith(code_fence) and set(line.strip()) <= set(code_fence[0]):
+                    code_fence = None
+                continue
+            cm = _CODE.match(line)
+            if cm:
+                code_fence = cm.group(1)
+                out.append(line)
+                continue
+            if _CLOSE.match(line):
+                if stack:
+                    out += ["", f":::iop-close {stack.pop()}", ""]
+                else:
+                    st.problem(i, "this `:::` closes no open block.", "IOP008", "Remove it, or open a block above it with `::: kind`.")
+                continue
+            om = _OPEN.match(line)
+            if om:
+                out += self._open(i, om, stack)
+                continue
+            lm = _LIST_ITEM.match(line)
+            if lm:
+                width = len(lm.group(1))
+                if not width and i and not lines[i - 1].strip():
+                    unit = 0
+                if in_list and width and not unit:
+                    unit = width
+                if in_list and width and unit < 4:
+                    line = " " * (width * 4 // unit) + line[width:]
+                in_list = True
+            elif not line.strip():
+                pass
+            elif not line.startswith(" "):
+                in_list, unit = False, 0
+            hm = _HEADING.match(line)
+            if hm and (hm.group(2) or "").strip():
+                level = len(hm.group(1))
+                if level == 1:
+                    st.problem(i, "a `#` heading in the body: the title comes from the front matter.", "IOP028", "Start sections at `##`.", "warning")
+                elif level > last_level + 1:
+                    st.problem(i, f"heading level {level} follows level {last_level}: a level is skipped.", "IOP028", f"Use {'#' * (last_level + 1)} here.", "warning")
+                last_level = level
+                if level == 2 and st.segmented and not stack:
+                    out += self._segment(i, hm.group(2))
+                    continue
+            out.append(line)
+        for index in reversed(stack):
+            info = st.blocks[index]
+            st.problem(info.line - st.first_line, f"the `{info.kind}` block opened here is never closed.", "IOP008", "Add a line holding only `:::` where the block ends.")
+            out += ["", f":::iop-close {index}", ""]
+        return out
+
+    def _open(self, i: int, om: re.Match[str], stack: list[int]) -> list[str]:
+        st = self.state
+        attrs, rest = parse_attrs(om.group(3) or "")
+        kind = om.group(2) or attrs.pop("class", "")
+        attrs.pop("class", None)
+        if rest:
+            st.problem(i, f"cannot read the attributes `{rest}`.", "IOP020", 'Write them as {#id key=value title="Two words"}.')
+        if kind not in ALL_KINDS:
+            st.problem(i, f"unknown block `{kind or '(none)'}`.", "IOP009", f"Use one of: {', '.join(ALL_KINDS)}.")
+            kind = "facilitator"  # keep the text in the guide, never on a client page
+        for key in sorted(set(attrs) - ATTRS[kind]):
+            allowed = ", ".join(sorted(ATTRS[kind]))
+            st.problem(i, f"`{kind}` blocks have no attribute `{key}`.", "IOP020", f"Allowed: {allowed}.")
+            del attrs[key]
+        parents = [st.blocks[j].kind for j in stack]
+        if len(stack) >= MAX_NESTING:
+            st.problem(i, f"blocks are nested more than {MAX_NESTING} deep.", "IOP019", "Close some blocks first.")
+            kind = "facilitator"
+        if kind == "handout" and stack:
+            st.problem(i, f"a handout cannot go inside a `{parents[-1]}` block.", "IOP019", "Close the block above before the handout starts.")
+        if kind in GUIDE_KINDS and "handout" in parents:
+            st.problem(i, f"a `{kind}` block cannot go inside a handout: handouts are for clients.", "IOP019", "Move it out of the handout.")
+        if parents and parents[-1] in WORKSHEET_KINDS:
+            st.problem(i, f"a `{kind}` block cannot go inside a `{parents[-1]}` worksheet block.", "IOP019", "Close the worksheet block first.")
+        if kind == "handout":
+            hid, title = attrs.get("id", ""), attrs.get("title", "")
+            if not hid or not title:
+                missing = " and ".join(x for x, v in (("an id", hid), ("a title", title)) if not v)
+                st.problem(i, f"this handout has no {missing}.", "IOP010", 'Write ::: handout {#my-handout title="My Handout"}.')
+            elif not _ID.match(hid):
+                st.problem(i, f"handout id {hid!r} may use only lowercase letters, digits and hyphens.", "IOP020")
+        self._check_numbers(i, kind, attrs)
+        index = len(st.blocks)
+        st.blocks.append(_BlockInfo(kind, attrs, st.first_line + i))
+        st.kinds.append(kind)
+        stack.append(index)
+        return ["", f":::iop-open {index}", ""]
+
+    def _check_numbers(self, i: int, kind: str, attrs: dict[str, str]) -> None:
+        limits = {"n": (1, 40), "rows": (1, 60), "from": (0, 100), "to": (0, 100)}
+        for key, (low, high) in limits.items():
+            if key in attrs:
+                value = attrs[key]
+                if not value.isdigit() or not low <= int(value) <= high:
+                    self.state.problem(i, f"`{key}` of a `{kind}` block must be a whole number from {low} to {high}, not {value!r}.", "IOP020")
+                    del attrs[key]
+
+    def _segment(self, i: int, heading: str) -> list[str]:
+        st = self.state
+        attrs: dict[str, str] = {}
+        am = re.search(r"\s*(\{[^{}]*\})\s*$", heading)
+        title = heading
+        if am:
+            attrs, rest = parse_attrs(am.group(1))
+            title = heading[: am.start()].rstrip()
+            if rest:
+                st.problem(i, f"cannot read the segment attributes `{rest}`.", "IOP020", "Write {minutes=20 third=2}.")
+            for key in sorted(set(attrs) - SEGMENT_ATTRS):
+                st.problem(i, f"segments have no attribute `{key}`.", "IOP020", "Use minutes=, third= or #id.")
+                del attrs[key]
+            if "minutes" in attrs and not attrs["minutes"].isdigit():
+                st.problem(i, f"`minutes` must be a whole number, not {attrs['minutes']!r}.", "IOP020")
+                del attrs["minutes"]
+            if "third" in attrs and attrs["third"] not in ("1", "2", "3"):
+                st.problem(i, f"`third` must be 1, 2 or 3, not {attrs['third']!r}.", "IOP020")
+                del attrs["third"]
+        index = len(st.segments)
+        st.segments.append(_SegInfo(title, attrs, st.first_line + i))
+        return ["", f":::iop-seg {index}", "", f"## {title}", ""]
+
+
+class _FenceBlockProcessor(BlockProcessor):
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return block.startswith(":::iop-")
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> bool:
+        first, _, rest = blocks.pop(0).partition("\n")
+        if rest.strip():
+            blocks.insert(0, rest)
+        what, _, number = first[len(":::iop-") :].partition(" ")
+        if what == "seg":
+            etree.SubElement(parent, "iop-seg", {"n": number})
+        elif what == "open":
+            inner: list[str] = []
+            closing = f":::iop-close {number}"
+            while blocks and blocks[0].split("\n", 1)[0] != closing:
+                inner.append(blocks.pop(0))
+            if blocks:
+                tail = blocks.pop(0).partition("\n")[2]
+                if tail.strip():
+                    blocks.insert(0, tail)
+            div = etree.SubElement(parent, "div", {"data-iop": number})
+            self.parser.parseBlocks(div, inner)
+        return True
+
+
+class _SplitTreeprocessor(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, state: _State) -> None:
+        super().__init__(md)
+        self.state = state
+
+    def run(self, root: etree.Element) -> None:
+        st = self.state
+        self._shape(root)
+        for a in root.iter("a"):
+            st.links.append(a.get("href", ""))
+        for img in root.iter("img"):
+            st.images.append((img.get("src", ""), img.get("alt", "")))
+        children = list(root)
+        for child in children:
+            root.remove(child)
+        handouts: list[etree.Element] = []
+        seg_anchors: set[str] = set()
+        for child in children:
+            if child.tag == "iop-seg":
+                n = int(child.get("n", "0"))
+                info = st.segments[n]
+                slug = info.attrs.get("id") or slugify(info.title)
+                anchor = f"{st.prefix}{slug}"
+                while anchor in seg_anchors:
+                    anchor += "-2"
+                seg_anchors.add(anchor)
+                info.attrs["anchor"] = anchor
+                root.append(etree.Comment(f"iop:seg:{n}"))
+                continue
+            if child.tag == "div" and child.get("data-handout"):
+                handouts.append(child)
+                root.append(self._handout_card(child))
+                continue
+            root.append(child)
+        for div in handouts:
+            root.append(etree.Comment(f"iop:handout:{div.get('data-handout')}"))
+            for part in list(div):
+                root.append(part)
+
+    # -- block shapes
+
+    def _shape(self, parent: etree.Element) -> None:
+        for child in list(parent):
+            self._shape(child)
+            if child.tag == "li":
+                self._task(child)
+            if child.tag == "div" and child.get("data-iop") is not None:
+                info = self.state.blocks[int(child.attrib.pop("data-iop"))]
+                self._block(parent, child, info)
+
+    def _block(self, parent: etree.Element, div: etree.Element, info: _BlockInfo) -> None:
+        kind, attrs = info.kind, info.attrs
+        if kind == "handout":
+            hid = attrs.get("id") or f"handout-{info.line}"
+            div.set("data-handout", hid)
+            self.state.handouts.append((info.line, hid, attrs.get("title", hid), _plain_text(div)))
+            return
+        if kind in GUIDE_KINDS:
+            div.set("class", f"block block-{kind}")
+            label = etree.Element("p", {"class": "block-label"})
+            title = attrs.get("title", "")
+            label.text = f"{LABELS[kind]}: {title}" if title else LABELS[kind]
+            div.insert(0, label)
+        elif kind == "lines":
+            div.set("class", "ws ws-lines")
+            n = int(attrs.get("n", "3"))
+            hint = etree.SubElement(div, "span", {"class": "visually-hidden"})
+            hint.text = f"Space to write ({n} lines)."
+            for _ in range(n):
+                etree.SubElement(div, "div", {"class": "ws-line", "aria-hidden": "true"})
+        elif kind == "scale":
+            self._scale(div, attrs)
+        elif kind == "grid":
+            self._grid(div, attrs)
+
+    def _scale(self, div: etree.Element, attrs: dict[str, str]) -> None:
+        low_n, high_n = int(attrs.get("from", "0")), int(attrs.get("to", "10"))
+        if high_n <= low_n:
+            high_n = low_n + 10
+        low, high = attrs.get("low", ""), attrs.get("high", "")
+        div.set("class", "ws ws-scale")
+        points = etree.SubElement(div, "ol", {"class": "ws-scale-points", "aria-label": f"Circle a number from {low_n} to {high_n}"})
+        for value in range(low_n, high_n + 1):
+            li = etree.SubElement(points, "li")
+            li.text = str(value)
+        if low or high:
+            ends = etree.SubElement(div, "p", {"class": "ws-scale-ends"})
+            a = etree.SubElement(ends, "span", {"class": "ws-scale-low"})
+            a.text = f"{low_n} = {low}" if low else ""
+            a.tail = " "
+            b = etree.SubElement(ends, "span", {"class": "ws-scale-high"})
+            b.text = f"{high_n} = {high}" if high else ""
+
+    def _grid(self, div: etree.Element, attrs: dict[str, str]) -> None:
+        columns = [c.strip() for c in attrs.get("columns", "").split("|") if c.strip()] or ["", ""]
+        labels = [c.strip() for c in attrs.get("labels", "").split("|") if c.strip()]
+        rows = len(labels) or int(attrs.get("rows", "5"))
+        caption_parts = list(div)
+        for part in caption_parts:
+            div.remove(part)
+        div.set("class", "ws ws-grid-wrap")
+        table = etree.SubElement(div, "table", {"class": "ws-grid"})
+        if caption_parts:
+            caption = etree.SubElement(table, "caption")
+            for part in caption_parts:
+                caption.append(part)
+        head = etree.SubElement(etree.SubElement(table, "thead"), "tr")
+        for name in columns:
+            th = etree.SubElement(head, "th", {"scope": "col"})
+            th.text = name
+        body = etree.SubElement(table, "tbody")
+        for r in range(rows):
+            tr = etree.SubElement(body, "tr")
+            for c in range(len(columns)):
+                if c == 0 and labels:
+                    th = etree.SubElement(tr, "th", {"scope": "row"})
+                    th.text = labels[r]
+                else:
+                    td = etree.SubElement(tr, "td")
+                    td.text = "\u00a0"
+
+    def _task(self, li: etree.Element) -> None:
+        holder = li[0] if len(li) and li[0].tag == "p" and not (li.text or "").strip() else li
+        text = holder.text or ""
+        m = re.match(r"^\s*\[([ xX])\]\s+", text)
+        if not m:
+            return
+        holder.text = text[m.end() :]
+        li.set("class", "ws-check")
+        box = etree.Element("span", {"class": "ws-box", "aria-hidden": "true"})
+        box.text = "☒" if m.group(1).lower() == "x" else "☐"
+        box.tail = " "
+        holder.insert(0, box)
+        box.tail = " " + (holder.text or "")
+        holder.text = None
+
+    def _handout_card(self, div: etree.Element) -> etree.Element:
+        hid = div.get("data-handout", "")
+        title = next((t for _, h, t, _ in self.state.handouts if h == hid), hid)
+        card = etree.Element("div", {"class": "handout-ref"})
+        p = etree.SubElement(card, "p")
+        strong = etree.SubElement(p, "strong")
+        strong.text = "Client handout:"
+        strong.tail = " "
+        a = etree.SubElement(p, "a", {"href": f"../handouts/{hid}.html"})
+        a.text = title
+        return card
+
+
+_BLOCK_TAGS = {"p", "li", "td", "th", "caption", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
+_SKIP_CLASSES = {"ws-line", "ws-scale-points", "visually-hidden", "ws-box", "block-label"}
+
+
+def _plain_text(el: etree.Element) -> str:
+    """Readable text of a tree, one sentence-terminated line per block (for reading grade)."""
+    out: list[str] = []
+
+    def own(e: etree.Element) -> str:
+        parts = [e.text or ""]
+        for c in e:
+            if c.tag in _BLOCK_TAGS or c.tag in ("ul", "ol", "div", "table", "thead", "tbody", "tr", "dl"):
+                continue
+            if set((c.get("class") or "").split()) & _SKIP_CLASSES:
+                parts.append(c.tail or "")
+                continue
+            parts.append("".join(c.itertext()))
+            parts.append(c.tail or "")
+        return _STASH.sub("", "".join(parts))
+
+    def walk(e: etree.Element) -> None:
+        if set((e.get("class") or "").split()) & _SKIP_CLASSES:
+            return
+        if e.tag in _BLOCK_TAGS:
+            text = " ".join(own(e).split())
+            if text:
+                out.append(text if text[-1] in ".!?" else text + ".")
+        for c in e:
+            walk(c)
+
+    walk(el)
+    return "\n".join(out)
+
+
+class _IopExtension(Extension):
+    def __init__(self, state: _State) -> None:
+        super().__init__()
+        self.state = state
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+        md.preprocessors.register(_FencePreprocessor(md, self.state), "iop_fences", 29)
+        md.parser.blockprocessors.register(_FenceBlockProcessor(md.parser), "iop_blocks", 105)
+        md.treeprocessors.register(_SplitTreeprocessor(md, self.state), "iop_split", 5)
+
+
+def sanitize(html: str) -> str:
+    """Keep formatting; drop scripts, event handlers, `javascript:` URLs and unknown tags."""
+    return str(
+        nh3.clean(
+            html,
+            tags=_SAFE_TAGS,
+            attributes=_SAFE_ATTRS,
+            url_schemes={"http", "https", "mailto", "tel"},
+            link_rel=None,
+            strip_comments=True,
+        )
+    )
+
+
+class Converter:
+    """A reusable Markdown converter. One per process; not thread-safe."""
+
+    def __init__(self) -> None:
+        self.state = _State()
+        self.md = markdown.Markdown(
+            extensions=[*EXTENSIONS, _IopExtension(self.state)],
+            output_format="html",
+        )
+        self.conversions = 0  # how many bodies this converter has converted (for tests and benchmarks)
+
+    def convert(self, body: str, path: str, first_line: int, owner: str, *, segmented: bool = True) -> Converted:
+        """Convert a module (segmented) or page body that starts at `first_line` of `path`."""
+        self.conversions += 1
+        st = self.state
+        st.__init__()  # type: ignore[misc]
+        st.path, st.first_line, st.prefix, st.segmented = path, first_line, f"{owner}-", segmented
+        self.md.reset()
+        html = self.md.convert(body)
+        pieces = _split(html)
+        segments = []
+        for n, info in enumerate(st.segments):
+            piece = pieces.get(("seg", str(n)), "")
+            title_html, body_html = _title_and_body(piece)
+            segments.append(
+                Segment(
+                    title=" ".join(_STASH.sub("", info.title).split()),
+                    title_html=sanitize(title_html),
+                    anchor=info.attrs.get("anchor", slugify(info.title)),
+                    minutes=int(info.attrs["minutes"]) if "minutes" in info.attrs else None,
+                    third=int(info.attrs["third"]) if "third" in info.attrs else None,
+                    line=info.line,
+                    html=sanitize(body_html),
+                )
+            )
+        handouts = tuple(
+            Handout(hid, title, owner, path, line, sanitize(pieces.get(("handout", hid), "")), text)
+            for line, hid, title, text in st.handouts
+        )
+        return Converted(
+            overview_html=sanitize(pieces.get(("overview", ""), "")),
+            segments=tuple(segments),
+            handouts=handouts,
+            block_kinds=tuple(st.kinds),
+            text=_text_of_html(html),
+            problems=tuple(st.problems),
+            links=tuple(st.links),
+            images=tuple(st.images),
+        )
+
+
+def _split(html: str) -> dict[tuple[str, str], str]:
+    pieces: dict[tuple[str, str], str] = {}
+    key = ("overview", "")
+    pos = 0
+    for m in _MARKER.finditer(html):
+        pieces[key] = pieces.get(key, "") + html[pos : m.start()]
+        key = (m.group(1), m.group(2))
+        pos = m.end()
+    pieces[key] = pieces.get(key, "") + html[pos:]
+    return {k: v.strip() for k, v in pieces.items()}
+
+
+def _title_and_body(piece: str) -> tuple[str, str]:
+    m = re.match(r"\s*<h2[^>]*>(.*?)</h2>", piece, re.S)
+    if not m:
+        return "", piece
+    return m.group(1), piece[m.end() :].strip()
+
+
+def _text_of_html(html: str) -> str:
+    text = re.sub(r"<[^>]+>", " ", _MARKER.sub(" ", html))
+    return " ".join(_STASH.sub("", text).split())
+
+
+def extension_settings() -> dict[str, Any]:
+    """What, besides the text, decides a conversion's result (part of the cache key)."""
+    return {"extensions": list(EXTENSIONS), "kinds": list(ALL_KINDS), "markdown": markdown.__version__}

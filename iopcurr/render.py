@@ -1,0 +1,343 @@
+"""The Jinja environment and the page views: Curriculum + plans → OutputFile[].
+
+Templates receive small view objects (plain frozen dataclasses with strings and lists), never
+the internal models. Converted content arrives as `Markup`, already sanitized; nothing that an
+author writes is ever compiled as a template.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from iopcurr import __version__
+from iopcurr.checks import reading_grade, track_of
+from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, SessionPlan
+from iopcurr.plan import PART_NAMES, clock
+
+CSP = (
+    "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'"
+)
+
+
+def default_theme_dir() -> Path:
+    """The default theme shipped in the package (themes/default in a source checkout)."""
+    return Path(str(importlib.resources.files("iopcurr.themes") / "default"))
+
+
+# ---------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+    note: str = ""
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class NavTrack:
+    title: str
+    modules: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class SiteView:
+    title: str
+    organization: str
+    language: str
+    disclaimer: str
+    logo: str | None
+    version: str
+    csp: str
+    paper: str
+    crisis: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What every page template gets besides its own view."""
+
+    site: SiteView
+    root: str  # relative prefix to the site root ("" or "../")
+    title: str
+    kind: str
+    nav_tracks: tuple[NavTrack, ...]
+    nav_pages: tuple[Link, ...]
+    breadcrumbs: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanRowView:
+    start: str
+    end: str
+    minutes: int
+    part: str
+    title: str
+    anchor: str | None
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    title: Markup
+    anchor: str
+    time: str
+    minutes: int
+    part: str
+    html: Markup
+
+
+@dataclass(frozen=True)
+class ModuleView:
+    id: str
+    title: str
+    track: str
+    summary: str
+    objectives: tuple[str, ...]
+    materials: tuple[str, ...]
+    handouts: tuple[Link, ...]
+    overview: Markup
+    rows: tuple[PlanRowView, ...]
+    parts: tuple[tuple[str, int], ...]
+    total: int
+    opening: tuple[str, str, str]  # title, time, text
+    closing: tuple[str, str, str]
+    segments: tuple[SegmentView, ...]
+    previous: Link | None
+    next: Link | None
+
+
+@dataclass(frozen=True)
+class HandoutView:
+    id: str
+    title: str
+    html: Markup
+    module: Link
+
+
+@dataclass(frozen=True)
+class IndexTrack:
+    title: str
+    description: str
+    modules: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class IndexView:
+    tracks: tuple[IndexTrack, ...]
+    pages: tuple[Link, ...]
+    handouts: tuple[Link, ...]
+    session_minutes: int
+    module_count: int
+
+
+@dataclass(frozen=True)
+class PageView:
+    id: str
+    title: str
+    summary: str
+    html: Markup
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The Jinja environment and static files of a theme (with the override applied)."""
+
+    env: jinja2.Environment
+    static: tuple[tuple[str, Path], ...]  # (relative path under static/, file)
+    folders: tuple[Path, ...] = field(default=())
+
+
+def load_theme(override: Path | None) -> Theme:
+    """Templates and static files: the override folder wins, file by file."""
+    default = default_theme_dir()
+    folders = ((override,) if override else ()) + (default,)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(f / "templates") for f in folders]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    static: dict[str, Path] = {}
+    for folder in reversed(folders):
+        base = folder / "static"
+        if base.is_dir():
+            for path in sorted(base.rglob("*")):
+                if path.is_file():
+                    static[path.relative_to(base).as_posix()] = path
+    return Theme(env, tuple(sorted(static.items())), folders)
+
+
+# ---------------------------------------------------------------- building views
+
+
+def _site(cur: Curriculum) -> SiteView:
+    p = cur.program
+    return SiteView(
+        title=p.title,
+        organization=p.organization,
+        language=p.language,
+        disclaimer=p.disclaimer,
+        logo=p.theme.logo,
+        version=__version__,
+        csp=CSP,
+        paper=p.handouts.paper,
+        crisis=tuple((c.name, c.contact, c.note) for c in p.crisis),
+    )
+
+
+def _nav(cur: Curriculum, root: str, current: str = "") -> tuple[tuple[NavTrack, ...], tuple[Link, ...]]:
+    tracks: list[NavTrack] = []
+    titles = {t.id: t.title for t in cur.program.tracks}
+    groups: dict[str, list[Link]] = {}
+    for m in cur.modules:
+        key = track_of(cur.program, m) or ""
+        url = f"{root}facilitator/{m.id}.html"
+        groups.setdefault(key, []).append(Link(m.title, url, current=(current == f"facilitator/{m.id}")))
+    for key, links in groups.items():
+        tracks.append(NavTrack(titles.get(key, "Modules"), tuple(links)))
+    pages = tuple(
+        Link(p.title, f"{root}pages/{p.id}.html", current=(current == f"pages/{p.id}")) for p in cur.pages
+    )
+    return tuple(tracks), pages
+
+
+def _context(cur: Curriculum, site: SiteView, root: str, title: str, kind: str, current: str,
+             crumbs: Sequence[Link] = ()) -> PageContext:
+    tracks, pages = _nav(cur, root, current)
+    return PageContext(site, root, title, kind, tracks, pages, tuple(crumbs))
+
+
+def module_view(cur: Curriculum, index: int, plan: SessionPlan | None) -> ModuleView:
+    m = cur.modules[index]
+    style = cur.program.session.clock
+    handouts_by_id = {h.id: h for mod in cur.modules for h in mod.handouts}
+    handouts = tuple(
+        Link(handouts_by_id[h].title, f"../handouts/{h}.html", f"reading grade {reading_grade(handouts_by_id[h].text)}")
+        for h in m.session_handouts
+        if h in handouts_by_id
+    )
+    rows: tuple[PlanRowView, ...] = ()
+    segments: list[SegmentView] = []
+    opening = closing = ("", "", "")
+    parts: tuple[tuple[str, int], ...] = ()
+    total = 0
+    if plan:
+        rows = tuple(
+            PlanRowView(clock(r.start, style), clock(r.end, style), r.minutes,
+                        PART_NAMES[r.part] if r.part else "", r.title, r.anchor)
+            for r in plan.rows
+        )
+        seg_rows = [r for r in plan.rows if r.kind == "segment"]
+        for seg, r in zip(m.segments, seg_rows, strict=True):
+            segments.append(
+                SegmentView(Markup(seg.title_html), seg.anchor, f"{clock(r.start, style)}–{clock(r.end, style)}",
+                            r.minutes, PART_NAMES[r.part or 2], Markup(seg.html))
+            )
+        s = cur.program.session
+        first, last = plan.rows[0], plan.rows[-1]
+        opening = (s.opening.title, f"{clock(first.start, style)}–{clock(first.end, style)}", s.opening.text)
+        closing = (s.closing.title, f"{clock(last.start, style)}–{clock(last.end, style)}", s.closing.text)
+        parts = tuple((PART_NAMES[q], plan.parts[q - 1]) for q in (1, 2, 3))
+        total = plan.total
+    else:
+        segments = [SegmentView(Markup(seg.title_html), seg.anchor, "", 0, "", Markup(seg.html)) for seg in m.segments]
+    prev_m = cur.modules[index - 1] if index > 0 else None
+    next_m = cur.modules[index + 1] if index + 1 < len(cur.modules) else None
+    titles = {t.id: t.title for t in cur.program.tracks}
+    return ModuleView(
+        id=m.id,
+        title=m.title,
+        track=titles.get(track_of(cur.program, m) or "", ""),
+        summary=m.summary,
+        objectives=m.objectives,
+        materials=m.materials,
+        handouts=handouts,
+        overview=Markup(m.overview_html),
+        rows=rows,
+        parts=parts,
+        total=total,
+        opening=opening,
+        closing=closing,
+        segments=tuple(segments),
+        previous=Link(prev_m.title, f"{prev_m.id}.html") if prev_m else None,
+        next=Link(next_m.title, f"{next_m.id}.html") if next_m else None,
+    )
+
+
+def _render(theme: Theme, template: str, **values: object) -> bytes:
+    return theme.env.get_template(template).render(**values).encode("utf-8")
+
+
+def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Theme) -> Iterator[OutputFile]:
+    """Every page of the site, in a stable order."""
+    site = _site(cur)
+    home = Link("Home", "../index.html")
+    titles = {t.id: t.title for t in cur.program.tracks}
+
+    index = IndexView(
+        tracks=tuple(
+            IndexTrack(
+                title=t.title,
+                description=t.description,
+                modules=tuple(Link(m.title, f"facilitator/{m.id}.html", m.summary)
+                              for m in cur.modules if track_of(cur.program, m) == t.id),
+            )
+            for t in cur.program.tracks
+        ) or (IndexTrack("Modules", "", tuple(Link(m.title, f"facilitator/{m.id}.html", m.summary) for m in cur.modules)),),
+        pages=tuple(Link(p.title, f"pages/{p.id}.html", p.summary) for p in cur.pages),
+        handouts=tuple(Link(h.title, f"handouts/{h.id}.html", f"reading grade {reading_grade(h.text)}")
+                       for m in cur.modules for h in m.handouts),
+        session_minutes=cur.program.session.minutes,
+        module_count=len(cur.modules),
+    )
+    ctx = _context(cur, site, "", cur.program.title, "index", "index")
+    yield OutputFile("index.html", _render(theme, "index.html", ctx=ctx, site=site, root="", view=index))
+
+    for i, m in enumerate(cur.modules):
+        view = module_view(cur, i, plans.get(m.id))
+        crumbs = [home] + ([Link(view.track, "../index.html")] if view.track else [])
+        ctx = _context(cur, site, "../", m.title, "module", f"facilitator/{m.id}", crumbs)
+        yield OutputFile(f"facilitator/{m.id}.html", _render(theme, "module.html", ctx=ctx, site=site, root="../", view=view))
+
+    for m in cur.modules:
+        for h in m.handouts:
+            yield render_handout(cur, site, theme, m, h, titles)
+
+    for p in cur.pages:
+        ctx = _context(cur, site, "../", p.title, "page", f"pages/{p.id}", [home])
+        view_p = PageView(p.id, p.title, p.summary, Markup(p.html))
+        yield OutputFile(f"pages/{p.id}.html", _render(theme, "page.html", ctx=ctx, site=site, root="../", view=view_p))
+
+    yield OutputFile("static/theme.css", theme_css(cur).encode("utf-8"))
+
+
+def render_handout(cur: Curriculum, site: SiteView, theme: Theme, m: Module, h: Handout,
+                   titles: dict[str, str]) -> OutputFile:
+    ctx = _context(cur, site, "../", h.title, "handout", f"handouts/{h.id}",
+                   [Link("Home", "../index.html"), Link(m.title, f"../facilitator/{m.id}.html")])
+    view = HandoutView(h.id, h.title, Markup(h.html), Link(m.title, f"../facilitator/{m.id}.html"))
+    return OutputFile(f"handouts/{h.id}.html", _render(theme, "handout.html", ctx=ctx, site=site, root="../", view=view))
+
+
+def theme_css(cur: Curriculum) -> str:
+    """Program branding as CSS custom properties (a file, so the CSP needs no inline styles)."""
+    size = "letter" if cur.program.handouts.paper == "letter" else "A4"
+    return (
+        "/* Generated from program.yml (theme.accent, handouts.paper). */\n"
+        f":root {{ --accent: {cur.program.theme.accent}; }}\n"
+        f"@page {{ size: {size}; }}\n"
+    )
+
+
+def page_list(pages: Sequence[Page]) -> tuple[Page, ...]:
+    return tuple(sorted(pages, key=lambda p: (p.order, p.title.lower(), p.id)))

@@ -1,0 +1,70 @@
+"""Person-first, non-stigmatizing language: the documented list of terms the checker flags.
+
+Each entry: a regular expression (case-insensitive, whole words) and the words to use instead.
+Proper names that contain a flagged word (an agency, a mutual-help group, a publication title)
+are exempt. The authoring guide prints this list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+TERMS: tuple[tuple[str, str, str], ...] = (
+    # (shown term, pattern, suggestion)
+    ("addict", r"\baddicts?\b", "person with a substance use disorder"),
+    ("abuser", r"\b(?:substance |drug |alcohol )?abusers?\b", "person who uses substances"),
+    ("substance abuse", r"\b(?:substance|drug|alcohol|opioid) abuse\b", "substance use (or substance use disorder)"),
+    ("junkie", r"\bjunkies?\b", "person who uses drugs"),
+    ("druggie", r"\bdruggies?\b", "person who uses drugs"),
+    ("crackhead", r"\bcrackheads?\b", "person who uses cocaine"),
+    ("pothead / stoner", r"\b(?:potheads?|stoners?)\b", "person who uses cannabis"),
+    ("alcoholic", r"(?<!non-)\balcoholics?\b(?!\s+(?:anonymous|drinks?|beverages?))", "person with an alcohol use disorder"),
+    ("a drunk", r"\b(?:a drunk|drunks)\b", "person who was intoxicated"),
+    ("clean", r"\bclean\b", "in recovery, not using, negative (test), days without use"),
+    ("dirty", r"\bdirty\b", "using, positive (test)"),
+    ("relapser", r"\brelapsers?\b", "person who returned to use"),
+    ("drug user", r"\bdrug users?\b", "person who uses drugs"),
+    ("replacement therapy", r"\b(?:replacement|substitution) therap(?:y|ies)\b", "medication for (opioid) use disorder"),
+)
+
+# Proper names kept as they are written.
+EXEMPT = (
+    "Substance Abuse and Mental Health Services Administration",
+    "Substance Abuse: Clinical Issues",
+    "Alcoholics Anonymous",
+    "National Institute on Drug Abuse",
+    "National Institute on Alcohol Abuse and Alcoholism",
+    "Center for Substance Abuse Treatment",
+    "Narcotics Anonymous",
+)
+
+_COMPILED = tuple((shown, re.compile(p, re.IGNORECASE), s) for shown, p, s in TERMS)
+_EXEMPT = re.compile("|".join(re.escape(e) for e in EXEMPT), re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Hit:
+    line: int
+    column: int
+    term: str
+    found: str
+    suggestion: str
+
+
+def find_terms(text: str) -> list[Hit]:
+    """Every flagged term in `text`, with 1-based line and column."""
+    masked = _EXEMPT.sub(lambda m: " " * len(m.group(0)), text)
+    hits = []
+    for shown, pattern, suggestion in _COMPILED:
+        for m in pattern.finditer(masked):
+            line = masked.count("\n", 0, m.start()) + 1
+            column = m.start() - (masked.rfind("\n", 0, m.start()) + 1) + 1
+            hits.append(Hit(line, column, shown, m.group(0), suggestion))
+    return sorted(hits, key=lambda h: (h.line, h.column))
+
+
+def terms_markdown_table() -> str:
+    rows = ["| flagged | use instead |", "| --- | --- |"]
+    rows += [f"| {shown} | {suggestion} |" for shown, _, suggestion in TERMS]
+    return "\n".join(rows)

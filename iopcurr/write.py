@@ -1,0 +1,153 @@
+"""Write the site: stage in a sibling folder, then swap it in at once. Never delete a file we did
+not write.
+
+The output folder carries a marker file listing every file iopcurr wrote there. A folder with
+anything else in it is refused, with the foreign files named, before anything changes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from iopcurr import __version__
+from iopcurr.errors import IopError
+from iopcurr.model import OutputFile
+
+MARKER = ".iopcurr-site.json"
+CACHE_DIR = ".iopcurr-cache"  # inside the output folder; safe to delete
+
+
+def _is_within(inner: Path, outer: Path) -> bool:
+    try:
+        inner.relative_to(outer)
+    except ValueError:
+        return False
+    return True
+
+
+def check_output_folder(out: Path, source: Path) -> None:
+    """Raise IopError unless `out` may be (re)written: missing, empty, or a previous build of ours."""
+    out_r, src_r = out.resolve(), source.resolve()
+    if out_r == src_r or _is_within(src_r, out_r) or _is_within(out_r, src_r):
+        raise IopError(
+            f"the output folder {out} and the curriculum folder {source} overlap. "
+            "Choose an output folder outside the curriculum, e.g. --out site.",
+            path=str(out),
+        )
+    if not out.exists():
+        return
+    if not out.is_dir() or out.is_symlink():
+        raise IopError(f"{out} exists and is not a folder. Choose another --out.", path=str(out))
+    entries = list(out.iterdir())
+    if not entries:
+        return
+    manifest = read_manifest(out)
+    if manifest is None:
+        raise IopError(
+            f"{out} is not empty and was not written by iopcurr, so it is left untouched. "
+            "Choose an empty or new folder with --out.",
+            path=str(out),
+        )
+    foreign = sorted(
+        rel
+        for rel in _files_under(out)
+        if rel != MARKER and rel not in manifest and not rel.startswith(CACHE_DIR + "/")
+    )
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise IopError(
+            f"{out} holds files that iopcurr did not write ({shown}). Move them out of the "
+            "folder, then build again; iopcurr never deletes files it did not write.",
+            path=str(out),
+        )
+
+
+def read_manifest(out: Path) -> set[str] | None:
+    try:
+        data = json.loads((out / MARKER).read_text("utf-8"))
+        files = data["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if data.get("generator") != "iopcurr" or not isinstance(files, list):
+        return None
+    return {str(f) for f in files}
+
+
+def _files_under(folder: Path) -> Iterable[str]:
+    for dirpath, _dirs, names in os.walk(folder):
+        for name in names:
+            yield (Path(dirpath) / name).relative_to(folder).as_posix()
+
+
+def _stage_name(out: Path) -> Path:
+    return out.parent / f".{out.name}.iopcurr-tmp-{os.getpid()}"
+
+
+def _remove_stale_stages(out: Path) -> None:
+    """Stages left by an interrupted build: only folders with our name pattern and marker."""
+    for stale in out.parent.glob(f".{out.name}.iopcurr-tmp-*"):
+        if stale.is_dir() and not stale.is_symlink() and (stale / MARKER).exists():
+            shutil.rmtree(stale)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE). False if unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return bool(result == 0)
+
+
+def write_site(out: Path, source: Path, files: Iterable[OutputFile], keep: Iterable[str] = ()) -> list[str]:
+    """Write `files` as the new content of `out`, atomically. Returns the paths written.
+
+    `keep` names folders of the old output to carry over (the cache).
+    """
+    check_output_folder(out, source)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_stages(out)
+    stage = _stage_name(out)
+    stage.mkdir()
+    # The marker goes first: an interrupted stage is recognisably ours and is cleaned next time.
+    (stage / MARKER).write_text(json.dumps({"generator": "iopcurr", "files": []}), "utf-8")
+    written: list[str] = []
+    seen: set[str] = set()
+    for f in files:
+        rel = f.path
+        if rel in seen:
+            shutil.rmtree(stage)
+            raise IopError(f"two outputs want the same path {rel}; ids must be unique.")
+        if rel.startswith("/") or ".." in rel.split("/") or rel == MARKER:
+            shutil.rmtree(stage)
+            raise IopError(f"refusing to write outside the site: {rel}")
+        seen.add(rel)
+        target = stage / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(f.content)
+        written.append(rel)
+    manifest = {"generator": "iopcurr", "version": __version__, "files": sorted(written)}
+    (stage / MARKER).write_text(json.dumps(manifest, indent=1) + "\n", "utf-8")
+    for name in keep:
+        old = out / name
+        if old.is_dir() and not (stage / name).exists():
+            old.rename(stage / name)
+    if out.exists():
+        if _exchange(stage, out):
+            shutil.rmtree(stage)  # now holds the previous build, which we wrote
+        else:
+            old = out.parent / f".{out.name}.iopcurr-old-{os.getpid()}"
+            out.rename(old)
+            stage.rename(out)
+            shutil.rmtree(old)
+    else:
+        stage.rename(out)
+    return sorted(written)
