@@ -1,0 +1,122 @@
+"""Shared fixtures: small curricula written into tmp_path, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from iopcurr.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLED = REPO / "curriculum"
+CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+PROGRAM = """\
+title: Test Program
+organization: Test Clinic
+language: en
+"""
+
+MODULE = """\
+---
+title: {title}
+summary: A test module.
+objectives:
+  - Name one thing.
+  - Practise one thing.
+materials: [Pens]
+---
+
+Overview for the facilitator.
+
+## Check-in: current concerns
+
+::: script
+"Let's go around the room."
+:::
+
+## Topic: the topic
+
+::: discussion
+- What do you think?
+:::
+
+::: facilitator
+SECRET facilitator note for {id}.
+:::
+
+## Practice and summary
+
+::: handout {{#{id}-sheet title="Sheet for {title}"}}
+You can do this. Write one step.
+
+::: lines {{n=2}}
+My step:
+:::
+
+:::
+
+::: homework
+Try the step.
+:::
+"""
+
+
+def module_text(ident: str, title: str | None = None) -> str:
+    return MODULE.format(id=ident, title=title or ident.replace("-", " ").title())
+
+
+MakeCurriculum = Callable[..., Path]
+
+
+@pytest.fixture
+def make_curriculum(tmp_path: Path) -> MakeCurriculum:
+    """Write a curriculum: make_curriculum(modules={"a": text}, pages={...}, program="...")."""
+
+    def make(
+        modules: dict[str, str] | None = None,
+        pages: dict[str, str] | None = None,
+        program: str = PROGRAM,
+        name: str = "cur",
+    ) -> Path:
+        root = tmp_path / name
+        (root / "modules").mkdir(parents=True)
+        (root / "pages").mkdir()
+        (root / "program.yml").write_text(program, "utf-8")
+        for ident, text in (modules if modules is not None else {"alpha": module_text("alpha")}).items():
+            (root / "modules" / f"{ident}.md").write_text(text, "utf-8")
+        for ident, text in (pages or {}).items():
+            (root / "pages" / f"{ident}.md").write_text(text, "utf-8")
+        return root
+
+    return make
+
+
+@pytest.fixture
+def bundled_copy(tmp_path: Path) -> Path:
+    """A private copy of the bundled curriculum, safe to edit."""
+    target = tmp_path / "bundled"
+    shutil.copytree(BUNDLED, target)
+    return target
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., Result]:
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+    return run
+
+
+def need_tool(path: str) -> str:
+    """Skip when an external tool is missing on a developer's machine; fail in CI."""
+    if shutil.which(path) or Path(path).exists():
+        return path
+    if CI:
+        pytest.fail(f"{path} is required in CI but is not installed")
+    pytest.skip(f"{path} is not installed")
