@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from iopcurr.cli import cli  # noqa: E402
+from iopcurr.cli import cli
 
 if __name__ == "__main__":
     here = Path(__file__).resolve().parent

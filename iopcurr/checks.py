@@ -110,7 +110,7 @@ def track_of(program: Program, module: Module) -> str | None:
 
 
 def check_handouts(program: Program, modules: Iterable[Module]) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     if not program.language.lower().startswith("en"):
         return problems  # Flesch-Kincaid is defined for English only
     limit = program.handouts.max_grade

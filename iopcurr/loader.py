@@ -166,7 +166,8 @@ def parse_module(src: SourceFile, converter: Converter, converted: Converted | N
     problems += _check_keys(meta, lines, src.path, MODULE_KEYS)
     title = _text(meta, "title", lines, src.path, problems)
     if not title:
-        problems.append(Problem(src.path, 1, "the module has no `title`.", "IOP005", hint="Add `title: ...` to the front matter."))
+        if not any(p.code == "IOP001" for p in problems):  # a YAML error already says why
+            problems.append(Problem(src.path, 1, "the module has no `title`.", "IOP005", hint="Add `title: ...` to the front matter."))
         title = src.id
     if converted is None:
         converted = converter.convert(body, src.path, first, src.id)
@@ -197,9 +198,9 @@ def parse_page(src: SourceFile, converter: Converter, converted: Converted | Non
     meta, lines, body, first, problems = split_front_matter(src.text, src.path)
     problems += _check_keys(meta, lines, src.path, PAGE_KEYS)
     title = _text(meta, "title", lines, src.path, problems)
-    if not title:
+    if not title and not any(p.code == "IOP001" for p in problems):
         problems.append(Problem(src.path, 1, "the page has no `title`.", "IOP005", hint="Add `title: ...` to the front matter."))
-        title = src.id
+    title = title or src.id
     order = meta.get("order", 50)
     if isinstance(order, bool) or not isinstance(order, int):
         problems.append(Problem(src.path, lines.get("order", 1), "`order` must be a whole number.", "IOP004"))

@@ -244,7 +244,7 @@ class _FencePreprocessor(Preprocessor):
         if kind == "handout":
             hid, title = attrs.get("id", ""), attrs.get("title", "")
             if not hid or not title:
-                missing = " and ".join(x for x, v in (("an id", hid), ("a title", title)) if not v)
+                missing = " and no ".join(x for x, v in (("id", hid), ("title", title)) if not v)
                 st.problem(i, f"this handout has no {missing}.", "IOP010", 'Write ::: handout {#my-handout title="My Handout"}.')
             elif not _ID.match(hid):
                 st.problem(i, f"handout id {hid!r} may use only lowercase letters, digits and hyphens.", "IOP020")
@@ -501,7 +501,7 @@ class _IopExtension(Extension):
         super().__init__()
         self.state = state
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.preprocessors.register(_FencePreprocessor(md, self.state), "iop_fences", 29)
         md.parser.blockprocessors.register(_FenceBlockProcessor(md.parser), "iop_blocks", 105)
         md.treeprocessors.register(_SplitTreeprocessor(md, self.state), "iop_split", 5)

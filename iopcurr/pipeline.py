@@ -89,11 +89,14 @@ def assemble(
     page_sources = [f for f in sources.files if f.kind == "page"]
     if GUIDE_ID not in {f.id for f in page_sources}:
         page_sources.append(authoring_guide_source())
+    broken: set[str] = set()  # modules whose front matter did not parse: no completeness noise
     for src in sources.files:
         if src.kind == "module":
             module, more = parse_module(src, converter)
             modules.append(module)
             problems += more
+            if any(p.code == "IOP001" for p in more):
+                broken.add(module.id)
             problems += check_wording(src.path, src.text)
     for src in page_sources:
         page, more = parse_page(src, converter)
@@ -106,7 +109,7 @@ def assemble(
     problems += check_ids(modules, pages)
     problems += check_references(program, modules)
     problems += check_handouts(program, modules)
-    problems += check_completeness(modules)
+    problems += check_completeness(m for m in modules if m.id not in broken)
     if not modules:
         problems.append(Problem(str(source / "modules"), None, "there are no modules.", "IOP017",
                                 hint="Add Markdown files to the modules/ folder (see `iopcurr new`)."))

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from conftest import MakeCurriculum, module_text
+
+from iopcurr import __version__
+from iopcurr.cli import cli
+
+RunCli = Callable[..., Result]
+
+
+def test_version(run_cli: RunCli) -> None:
+    result = run_cli("--version")
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help(run_cli: RunCli, command: str) -> None:
+    result = run_cli(command, "--help")
+    assert result.exit_code == 0
+    assert cli.commands[command].help and len(cli.commands[command].help) > 20
+
+
+def test_python_dash_m_works() -> None:
+    out = subprocess.run([sys.executable, "-m", "iopcurr", "--version"], capture_output=True, text=True, check=True)
+    assert __version__ in out.stdout
+
+
+def test_build_prints_one_summary_line(run_cli: RunCli, make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    result = run_cli("build", str(make_curriculum()), "--out", str(tmp_path / "site"))
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Built 1 modules, 1 pages, 0 warnings in ")
+    assert (tmp_path / "site" / "facilitator" / "alpha.html").exists()
+
+
+def test_problems_exit_1_and_are_all_reported_without_traceback(run_cli: RunCli, make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    bad_a = module_text("a").replace("::: script", "::: scrpt")
+    bad_b = module_text("b").replace("## Check-in: current concerns", "## Check-in {minutes=200}")
+    root = make_curriculum({"a": bad_a, "b": bad_b}, program="title: T\nsesion: {}\n")
+    result = run_cli("build", str(root), "--out", str(tmp_path / "site"))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert f"{root}/program.yml:2: error IOP003: unknown key `sesion`." in result.output
+    assert f"{root}/modules/a.md:14: error IOP009: unknown block `scrpt`." in result.output
+    assert f"{root}/modules/b.md:12: error IOP011: the plan of `b` does not add up" in result.output
+    assert not (tmp_path / "site").exists()
+
+
+def test_strict_turns_warnings_into_errors(run_cli: RunCli, make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    root = make_curriculum({"a": module_text("a").replace("::: homework\nTry the step.\n:::\n", "")})
+    assert run_cli("check", str(root)).exit_code == 0
+    result = run_cli("check", str(root), "--strict")
+    assert result.exit_code == 1 and "error IOP023: module `a` has no home assignment." in result.output
+
+
+def test_failed_build_leaves_previous_site_unchanged(run_cli: RunCli, make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    root = make_curriculum()
+    out = tmp_path / "site"
+    assert run_cli("build", str(root), "--out", str(out)).exit_code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    (root / "modules" / "alpha.md").write_text("---\ntitle: [unclosed\n---\n", "utf-8")
+    assert run_cli("build", str(root), "--out", str(out)).exit_code == 1
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_foreign_output_folder_exit_2_untouched(run_cli: RunCli, make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    result = run_cli("build", str(make_curriculum()), "--out", str(out))
+    assert result.exit_code == 2 and "was not written by iopcurr" in result.output
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_missing_source_is_a_usage_error(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("check", str(tmp_path / "nope"))
+    assert result.exit_code == 2 and "iopcurr new" in result.output
+
+
+def test_check_json_lists_problems(run_cli: RunCli, make_curriculum: MakeCurriculum) -> None:
+    import json
+
+    root = make_curriculum(program="title: T\nfoo: 1\nbar: 2\n")
+    result = run_cli("check", str(root), "--format", "json")
+    data = json.loads(result.output)
+    assert result.exit_code == 1 and [p["code"] for p in data["problems"]] == ["IOP003", "IOP003"]
+
+
+def test_new_scaffold_builds_without_warnings(run_cli: RunCli, tmp_path: Path) -> None:
+    target = tmp_path / "mine"
+    assert run_cli("new", str(target)).exit_code == 0
+    assert {p.name for p in (target / "modules").iterdir()} == {"welcome.md", "coping-skills.md"}
+    result = run_cli("build", str(target), "--out", str(tmp_path / "out"), "--strict")
+    assert result.exit_code == 0, result.output
+    assert run_cli("new", str(target)).exit_code == 2  # refuses a non-empty folder
