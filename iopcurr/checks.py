@@ -15,12 +15,12 @@ from iopcurr.wording import find_terms
 
 @lru_cache(maxsize=4096)
 def reading_grade(text: str) -> float:
-    """Flesch-Kincaid grade of `text` (textstat), rounded to one decimal; 0 for no text."""
+    """Flesch-Kincaid grade of `text` (textstat), rounded to one decimal, never below 0."""
     if not text.strip():
         return 0.0
     import textstat  # imported late: it loads dictionaries
 
-    return round(float(textstat.flesch_kincaid_grade(text)), 1)
+    return max(0.0, round(float(textstat.flesch_kincaid_grade(text)), 1))  # below 0 means nothing to readers
 
 
 def check_ids(modules: Iterable[Module], pages: Iterable[Page]) -> list[Problem]:
@@ -123,6 +123,11 @@ def check_handouts(program: Program, modules: Iterable[Module]) -> list[Problem]
                             hint="Use shorter sentences and common words; end list items with a period.")
                 )
     return problems
+
+
+def handout_grades(modules: Iterable[Module]) -> list[tuple[str, str, int, float]]:
+    """(handout id, path, line, reading grade) of every handout, in program order."""
+    return [(h.id, h.path, h.line, reading_grade(h.text)) for m in modules for h in m.handouts]
 
 
 def check_wording(path: str, text: str) -> list[Problem]:

@@ -7,6 +7,7 @@ Exit codes: 0 all good, 1 problems in the content or configuration, 2 usage erro
 from __future__ import annotations
 
 import importlib.resources
+import json
 import shutil
 import sys
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 import click
 
 from iopcurr import __version__
+from iopcurr.checks import handout_grades
 from iopcurr.errors import IopError, Problem, problems_json
 
 SOURCE = click.argument("source", default="curriculum", type=click.Path(path_type=Path, file_okay=False))
@@ -76,12 +78,20 @@ def check(source: Path, strict: bool, fmt: str) -> None:
     except IopError as exc:
         click.echo(exc.format(), err=True)
         sys.exit(exc.exit_code)
+    cur = result.curriculum
+    grades = handout_grades(cur.modules) if cur else []
     if fmt == "json":
-        click.echo(problems_json(result.problems))
+        data = json.loads(problems_json(result.problems))
+        data["handouts"] = [{"id": i, "path": p, "line": n, "grade": g} for i, p, n, g in grades]
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True))
     else:
         _report(result.problems)
+        if grades:
+            limit = cur.program.handouts.max_grade if cur else 0
+            click.echo(f"Handout reading grades (Flesch-Kincaid, limit {limit:g}):")
+            for ident, _path, _line, grade in grades:
+                click.echo(f"  {grade:4.1f}  {ident}{'  (over the limit)' if grade > limit else ''}")
         errors = len(result.problems) - result.warnings
-        cur = result.curriculum
         count = f"{len(cur.modules)} modules, {len(cur.pages)} pages" if cur else "nothing"
         click.echo(f"Checked {count}: {errors} error(s), {result.warnings} warning(s).")
     sys.exit(0 if result.ok else 1)

@@ -91,6 +91,21 @@ def test_check_json_lists_problems(run_cli: RunCli, make_curriculum: MakeCurricu
     result = run_cli("check", str(root), "--format", "json")
     data = json.loads(result.output)
     assert result.exit_code == 1 and [p["code"] for p in data["problems"]] == ["IOP003", "IOP003"]
+    assert [h["id"] for h in data["handouts"]] == ["alpha-sheet"] and 0 <= data["handouts"][0]["grade"] < 7
+
+
+def test_check_reports_each_handout_grade_and_fails_over_the_limit(run_cli: RunCli, make_curriculum: MakeCurriculum) -> None:
+    hard = module_text("a").replace(
+        "You can do this. Write one step.",
+        "Notwithstanding considerable institutional ambivalence, comprehensive multidisciplinary "
+        "interventions substantially ameliorate psychosocial functioning among participants.",
+    )
+    root = make_curriculum({"a": hard, "b": module_text("b")})
+    result = run_cli("check", str(root))
+    assert result.exit_code == 1
+    assert "Handout reading grades (Flesch-Kincaid, limit 7):" in result.output
+    assert "a-sheet  (over the limit)" in result.output and "b-sheet\n" in result.output
+    assert "error IOP014: handout `a-sheet` reads at grade" in result.output
 
 
 def test_new_scaffold_builds_without_warnings(run_cli: RunCli, tmp_path: Path) -> None:
