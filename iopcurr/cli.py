@@ -11,6 +11,7 @@ import json
 import shutil
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -40,7 +41,9 @@ def cli() -> None:
 @click.option("--out", "out", default="site", show_default=True, type=click.Path(path_type=Path, file_okay=False),
               help="Folder to write the site to. It must be new, empty, or an earlier iopcurr build.")
 @STRICT
-def build(source: Path, out: Path, strict: bool) -> None:
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date (YYYY-MM-DD) the home page counts from to show the next sessions.")
+def build(source: Path, out: Path, strict: bool, today: datetime | None) -> None:
     """Build the site from SOURCE (default: ./curriculum) into --out (default: ./site).
 
     The new site replaces the old one only when the build succeeds."""
@@ -48,7 +51,7 @@ def build(source: Path, out: Path, strict: bool) -> None:
 
     started = time.perf_counter()
     try:
-        result = run_build(source, out, strict=strict)
+        result = run_build(source, out, strict=strict, today=today.date() if today else None)
     except IopError as exc:
         click.echo(exc.format(), err=True)
         sys.exit(exc.exit_code)

@@ -70,10 +70,10 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "tracks.*.modules": ("[]", "Module ids in the order they run."),
     "schedule.weeks": ("12", "Number of weeks in the program calendar."),
     "schedule.days": ("[mon, wed, thu]", "Group days of the week."),
-    "schedule.first_date": ("(none)", "Date of the first session; without it sessions say week/day."),
-    "schedule.skip": ("[]", "Dates with no group (holidays); sessions move on to the next group day."),
-    "schedule.rotate": ("(all tracks)", "Track ids whose modules rotate, in this order."),
-    "schedule.pin": ("{}", "Modules held to one week, e.g. `{orientation: 1}`; not rotated."),
+    "schedule.first_date": ("(none)", "Date of the first session (or the next group day); without it sessions say week/day."),
+    "schedule.skip": ("[]", "Dates with no group (holidays) inside the program; sessions move on to the next group day."),
+    "schedule.rotate": ("(all tracks)", "Track ids whose modules rotate, in this order; the rotation starts over when it runs out."),
+    "schedule.pin": ("{}", "Modules held to the first session of one week, e.g. `{orientation: 1}`; not rotated."),
     "schedule.timezone": ('"America/New_York"', "Time zone of the clock times (IANA name)."),
     "schedule.group_size": ("12", "Members in a full group: copies of each handout to print."),
     "schedule.extra_copies": ("2", "Extra handout copies to print for new members."),
@@ -346,6 +346,9 @@ def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
 def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
     days: list[int] = []
     raw_days = r.items(m, "days", "schedule.days") if "days" in m else ["mon", "wed", "thu"]
+    if len(raw_days) > len(WEEKDAYS):
+        r.problem("schedule.days", f"`schedule.days` lists {len(raw_days)} group days, but a week has only 7.",
+                  "IOP031", "List each group day once: mon, tue, wed, thu, fri, sat or sun.")
     for i, day in enumerate(raw_days):
         name = str(day).strip().lower()[:3]
         if name not in WEEKDAYS:
@@ -360,10 +363,12 @@ def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
     first = m.get("first_date")
     first_date = r.a_date(first, "schedule.first_date") if first is not None else None
     skip: list[date] = []
+    skip_at: dict[date, str] = {}
     for i, item in enumerate(r.items(m, "skip", "schedule.skip")):
         d = r.a_date(item, f"schedule.skip.{i}")
         if d is not None:
             skip.append(d)
+            skip_at.setdefault(d, f"schedule.skip.{i}")
     rotate = r.text_list(m, "rotate", "schedule.rotate") if "rotate" in m else None
     pins: list[tuple[str, int]] = []
     pin = m.get("pin") or {}
@@ -391,6 +396,7 @@ def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
         timezone=tz,
         group_size=r.integer(m, "group_size", "schedule.group_size", 12, 1, 100),
         extra_copies=r.integer(m, "extra_copies", "schedule.extra_copies", 2, 0, 100),
+        skip_at=tuple(sorted(skip_at.items())),
     )
 
 

@@ -6,7 +6,7 @@ Each stage takes some of these and returns new ones; nothing is filled in later.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Literal
 
@@ -53,6 +53,7 @@ class ScheduleSettings:
     timezone: str
     group_size: int
     extra_copies: int
+    skip_at: tuple[tuple[date, str], ...] = ()  # each skip date → its key, e.g. `schedule.skip.2`
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,26 @@ class Session:
     module_id: str
     cycle: int
     pinned: bool
+    weekday: int = 0  # Monday = 0
+    start: datetime | None = None  # aware, in the program's time zone (only with a date)
+    end: datetime | None = None  # start + session minutes of real time, back in local time
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Every session of the program calendar, in order (the output of schedule.py)."""
+
+    sessions: tuple[Session, ...]
+    skipped: tuple[date, ...]  # skipped dates that fell on a group day
+    timezone: str
+    cycles: int  # how many times the rotation ran (1 when it never started over)
+
+    @property
+    def dated(self) -> bool:
+        return bool(self.sessions) and self.sessions[0].date is not None
+
+    def of_module(self, module_id: str) -> tuple[Session, ...]:
+        return tuple(s for s in self.sessions if s.module_id == module_id)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import importlib.resources
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from iopcurr.checks import (
@@ -25,9 +26,11 @@ from iopcurr.config import options_markdown_table, parse_program
 from iopcurr.errors import IopError, Problem, codes_markdown_table, has_errors, sort_problems
 from iopcurr.loader import SourceFile, Sources, parse_module, parse_page, read_sources
 from iopcurr.markup import Converter
-from iopcurr.model import Curriculum, Module, OutputFile, Page, SessionPlan
+from iopcurr.model import Curriculum, Module, OutputFile, Page, Schedule, SessionPlan
 from iopcurr.plan import plan_module
 from iopcurr.render import load_theme, page_list, render_site
+from iopcurr.schedule import build_schedule
+from iopcurr.sessionpages import render_calendar
 from iopcurr.wording import terms_markdown_table
 from iopcurr.write import CACHE_DIR, check_output_folder, write_site
 
@@ -42,6 +45,7 @@ class BuildResult:
     problems: tuple[Problem, ...]
     timings: dict[str, float] = field(default_factory=dict)
     written: bool = False
+    schedule: Schedule | None = None
 
     @property
     def ok(self) -> bool:
@@ -132,8 +136,8 @@ def static_files(source: Path, cur: Curriculum, sources: Sources) -> list[Output
 
 
 def run(source: Path, *, strict: bool = False, converter: Converter | None = None,
-        progress: Callable[[str], None] | None = None) -> BuildResult:
-    """Read, check, plan and render; write nothing."""
+        progress: Callable[[str], None] | None = None, today: date | None = None) -> BuildResult:
+    """Read, check, plan and render; write nothing. `today` picks the home page's next sessions."""
     if not source.is_dir():
         raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
     timer = _Timer()
@@ -142,6 +146,9 @@ def run(source: Path, *, strict: bool = False, converter: Converter | None = Non
     converter = converter or Converter()
     cur, plans, problems = assemble(source, sources, converter)
     timer.lap("convert+check")
+    schedule, more = build_schedule(cur.program, cur.modules)
+    problems += more
+    timer.lap("schedule")
     if strict:
         problems = [p.as_error() for p in problems]
     files: list[OutputFile] = []
@@ -153,7 +160,8 @@ def run(source: Path, *, strict: bool = False, converter: Converter | None = Non
         else:
             try:
                 theme = load_theme(override)
-                files = list(render_site(cur, plans, theme))
+                files = list(render_site(cur, plans, theme, schedule, today))
+                files += render_calendar(cur, plans, schedule, theme, today)
                 files += static_files(source, cur, sources)
             except Exception as exc:  # a broken override template must not become a traceback
                 import jinja2
@@ -164,16 +172,19 @@ def run(source: Path, *, strict: bool = False, converter: Converter | None = Non
                 problems.append(Problem(str(where), getattr(exc, "lineno", None), f"template error: {exc}", "IOP032"))
                 files = []
         timer.lap("render")
-    return BuildResult(cur, plans, tuple(sorted(files, key=lambda f: f.path)), sort_problems(problems), timer.timings)
+    return BuildResult(cur, plans, tuple(sorted(files, key=lambda f: f.path)), sort_problems(problems),
+                       timer.timings, schedule=schedule)
 
 
-def build(source: Path, out: Path, *, strict: bool = False, converter: Converter | None = None) -> BuildResult:
+def build(source: Path, out: Path, *, strict: bool = False, converter: Converter | None = None,
+          today: date | None = None) -> BuildResult:
     """Run the pipeline and, when there are no errors, swap the new site in."""
     check_output_folder(out, source)
-    result = run(source, strict=strict, converter=converter)
+    result = run(source, strict=strict, converter=converter, today=today)
     if not result.ok:
         return result
     start = time.perf_counter()
     write_site(out, source, result.files, keep=(CACHE_DIR,))
     timings = dict(result.timings, write=round(time.perf_counter() - start, 4))
-    return BuildResult(result.curriculum, result.plans, result.files, result.problems, timings, written=True)
+    return BuildResult(result.curriculum, result.plans, result.files, result.problems, timings,
+                       written=True, schedule=result.schedule)

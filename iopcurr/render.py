@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.resources
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import jinja2
@@ -17,8 +18,9 @@ from markupsafe import Markup
 
 from iopcurr import __version__
 from iopcurr.checks import reading_grade, track_of
-from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, SessionPlan
+from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan
 from iopcurr.plan import PART_NAMES, clock
+from iopcurr.schedule import long_date, session_label, session_when, upcoming
 
 CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -28,6 +30,11 @@ CSP = (
 
 def default_theme_dir() -> Path:
     """The default theme shipped in the package (themes/default in a source checkout)."""
+    # A source checkout uses its own themes/ folder, even when an editable install of another
+    # checkout maps `iopcurr.themes` elsewhere (e.g. tests run in a git worktree).
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "themes" / "default").is_dir():
+        return root / "themes" / "default"
     return Path(str(importlib.resources.files("iopcurr.themes") / "default"))
 
 
@@ -112,6 +119,7 @@ class ModuleView:
     segments: tuple[SegmentView, ...]
     previous: Link | None
     next: Link | None
+    sessions: tuple[Link, ...] = ()  # the sessions this module is scheduled in
 
 
 @dataclass(frozen=True)
@@ -130,12 +138,24 @@ class IndexTrack:
 
 
 @dataclass(frozen=True)
+class HomeSchedule:
+    """The schedule box of the home page; `next` only when the build was given `--today`."""
+
+    summary: str
+    ics: bool
+    today: str  # the --today date in words, or ""
+    next: tuple[Link, ...]  # title, url, note = date and time
+    ended: str  # the last session's date in words when --today is past it, else ""
+
+
+@dataclass(frozen=True)
 class IndexView:
     tracks: tuple[IndexTrack, ...]
     pages: tuple[Link, ...]
     handouts: tuple[Link, ...]
     session_minutes: int
     module_count: int
+    schedule: HomeSchedule | None = None
 
 
 @dataclass(frozen=True)
@@ -217,7 +237,8 @@ def _context(cur: Curriculum, site: SiteView, root: str, title: str, kind: str, 
     return PageContext(site, root, title, kind, tracks, pages, tuple(crumbs))
 
 
-def module_view(cur: Curriculum, index: int, plan: SessionPlan | None) -> ModuleView:
+def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
+                sessions: tuple[Link, ...] = ()) -> ModuleView:
     m = cur.modules[index]
     style = cur.program.session.clock
     handouts_by_id = {h.id: h for mod in cur.modules for h in mod.handouts}
@@ -271,6 +292,7 @@ def module_view(cur: Curriculum, index: int, plan: SessionPlan | None) -> Module
         segments=tuple(segments),
         previous=Link(prev_m.title, f"{prev_m.id}.html") if prev_m else None,
         next=Link(next_m.title, f"{next_m.id}.html") if next_m else None,
+        sessions=sessions,
     )
 
 
@@ -278,8 +300,31 @@ def _render(theme: Theme, template: str, **values: object) -> bytes:
     return theme.env.get_template(template).render(**values).encode("utf-8")
 
 
-def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Theme) -> Iterator[OutputFile]:
-    """Every page of the site, in a stable order."""
+def home_schedule(cur: Curriculum, schedule: Schedule, today: date | None) -> HomeSchedule | None:
+    """What the home page says about the calendar: its span and, given `today`, what is next."""
+    if not schedule.sessions:
+        return None
+    first, last = schedule.sessions[0], schedule.sessions[-1]
+    n = len(schedule.sessions)
+    if first.date is not None and last.date is not None:
+        summary = f"{n} sessions from {long_date(first.date)} to {long_date(last.date)}."
+    else:
+        summary = f"{n} sessions over {cur.program.schedule.weeks} weeks."
+    titles = {m.id: m.title for m in cur.modules}
+    nxt = tuple(
+        Link(f"Session {s.number}: {titles[s.module_id]}", f"sessions/{s.number}.html",
+             session_when(s, cur.program))
+        for s in upcoming(schedule, today)
+    )
+    ended = ""
+    if today is not None and last.date is not None and today > last.date:
+        ended = long_date(last.date)
+    return HomeSchedule(summary, schedule.dated, long_date(today) if today else "", nxt, ended)
+
+
+def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Theme,
+                schedule: Schedule | None = None, today: date | None = None) -> Iterator[OutputFile]:
+    """Every page of the site, in a stable order (the calendar pages: sessionpages.py)."""
     site = _site(cur)
     home = Link("Home", "../index.html")
     titles = {t.id: t.title for t in cur.program.tracks}
@@ -299,12 +344,17 @@ def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Th
                        for m in cur.modules for h in m.handouts),
         session_minutes=cur.program.session.minutes,
         module_count=len(cur.modules),
+        schedule=home_schedule(cur, schedule, today) if schedule else None,
     )
     ctx = _context(cur, site, "", cur.program.title, "index", "index")
     yield OutputFile("index.html", _render(theme, "index.html", ctx=ctx, site=site, root="", view=index))
 
+    scheduled: dict[str, list[Link]] = {}
+    for s in schedule.sessions if schedule else ():
+        scheduled.setdefault(s.module_id, []).append(
+            Link(f"Session {s.number}", f"../sessions/{s.number}.html", session_label(s)))
     for i, m in enumerate(cur.modules):
-        view = module_view(cur, i, plans.get(m.id))
+        view = module_view(cur, i, plans.get(m.id), tuple(scheduled.get(m.id, ())))
         crumbs = [home] + ([Link(view.track, "../index.html")] if view.track else [])
         ctx = _context(cur, site, "../", m.title, "module", f"facilitator/{m.id}", crumbs)
         yield OutputFile(f"facilitator/{m.id}.html", _render(theme, "module.html", ctx=ctx, site=site, root="../", view=view))

@@ -1,0 +1,326 @@
+"""The program calendar: the schedule settings of program.yml + the ordered modules → Schedule.
+
+First the slots: `weeks` × group days, from the first date on (a skipped date pushes every later
+session on to the next group day) or, without a first date, "Week w, Day d". Then every pinned
+module takes the first free slot of its week, and the rotation fills the other slots in order,
+starting over (a new cycle) whenever it runs out: open enrollment.
+
+Clock times are real elapsed time in the program's time zone: a session that crosses midnight
+ends on the next day, and one that spans a daylight-saving change ends when it really ends.
+Everything here is pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from iopcurr.errors import Problem, Severity
+from iopcurr.model import Module, Program, Schedule, Session, SessionPlan
+from iopcurr.plan import clock
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+@dataclass(frozen=True)
+class _Slot:
+    week: int
+    day: int  # 1-based index of the group day within the week
+    weekday: int  # Monday = 0
+    date: date | None
+
+
+def build_schedule(program: Program, modules: Sequence[Module]) -> tuple[Schedule, list[Problem]]:
+    """Every session of the program, with the problems of the schedule settings.
+
+    `modules` are in program order (see checks.order_modules): by track, or without tracks by
+    file name.
+    """
+    s = program.schedule
+    if not modules:
+        return Schedule((), (), s.timezone, 0), []
+    slots, skipped, problems = _slots(program)
+    rotation, more = _rotation(program, modules)
+    problems += more
+    assigned, more = _pins(program, modules, slots)
+    problems += more
+
+    free = [i for i in range(len(slots)) if i not in assigned]
+    if free and not rotation:
+        key = "schedule.rotate" if program.line_of("schedule.rotate") else "schedule.pin"
+        problems.append(_problem(
+            program, key,
+            f"{len(free)} sessions have no module: every module is pinned, none is left to rotate.",
+            hint="Unpin a module, or add tracks to `schedule.rotate`.",
+        ))
+        free = []
+    cycle_of: dict[int, int] = {}
+    for k, i in enumerate(free):
+        assigned[i] = rotation[k % len(rotation)]
+        cycle_of[i] = k // len(rotation) + 1
+
+    sessions: list[Session] = []
+    cycle = 1
+    for i, slot in enumerate(slots):
+        if i not in assigned:
+            continue
+        pinned = i not in cycle_of
+        cycle = cycle_of.get(i, cycle)
+        start = end = None
+        if slot.date is not None:
+            start, end = local_span(
+                slot.date, program.session.start, program.session.minutes, s.timezone
+            )
+        sessions.append(
+            Session(
+                number=len(sessions) + 1,
+                week=slot.week,
+                day=slot.day,
+                date=slot.date,
+                module_id=assigned[i],
+                cycle=cycle,
+                pinned=pinned,
+                weekday=slot.weekday,
+                start=start,
+                end=end,
+            )
+        )
+    cycles = max(cycle_of.values(), default=1)
+    return Schedule(tuple(sessions), tuple(skipped), s.timezone, cycles), problems
+
+
+def _slots(program: Program) -> tuple[list[_Slot], list[date], list[Problem]]:
+    """The session slots in order, the skipped group days, and the problems of `schedule.skip`."""
+    s = program.schedule
+    days = s.days
+    total = s.weeks * len(days)
+    problems: list[Problem] = []
+    keys = dict(s.skip_at)
+
+    if s.first_date is None:
+        for d in s.skip:
+            problems.append(_problem(
+                program, keys.get(d, "schedule.skip"),
+                f"skipped date {d.isoformat()} needs a first date to fall on.",
+                hint="Set `schedule.first_date`, or remove `schedule.skip`.",
+            ))
+        n = len(days)
+        slots = [_Slot(i // n + 1, i % n + 1, days[i % n], None) for i in range(total)]
+        return slots, [], problems
+
+    first = s.first_date
+    while first.weekday() not in days:
+        first += timedelta(days=1)
+    monday = first - timedelta(days=first.weekday())
+    skip = set(s.skip)
+    slots = []
+    skipped: list[date] = []
+    d = first
+    while len(slots) < total:
+        if d.weekday() in days:
+            if d in skip:
+                skipped.append(d)
+            else:
+                week = (d - monday).days // 7 + 1
+                slots.append(_Slot(week, days.index(d.weekday()) + 1, d.weekday(), d))
+        d += timedelta(days=1)
+    last = slots[-1].date
+    assert last is not None
+    for d in s.skip:
+        key = keys.get(d, "schedule.skip")
+        if d < s.first_date or d > last:
+            problems.append(_problem(
+                program, key,
+                f"skipped date {d.isoformat()} is outside the program, which runs from "
+                f"{s.first_date.isoformat()} to {last.isoformat()} (the last session).",
+                hint="Remove the date, or check its year and month.",
+            ))
+        elif d.weekday() not in days:
+            problems.append(_problem(
+                program, key,
+                f"skipped date {d.isoformat()} is a {WEEKDAY_NAMES[d.weekday()]}, which is not a "
+                "group day, so skipping it changes nothing.",
+                hint="Remove the date, or check it against `schedule.days`.", severity="warning",
+            ))
+    return slots, skipped, problems
+
+
+def _rotation(program: Program, modules: Sequence[Module]) -> tuple[list[str], list[Problem]]:
+    """Module ids in rotation order: the tracks of `schedule.rotate` (or all), without pins."""
+    s = program.schedule
+    pinned = {m for m, _ in s.pin}
+    problems: list[Problem] = []
+    if s.rotate is None:
+        return [m.id for m in modules if m.id not in pinned], problems
+    track_of: dict[str, str] = {}
+    for t in program.tracks:
+        for ref in t.modules:
+            track_of.setdefault(ref, t.id)
+    for m in modules:
+        if m.track:
+            track_of.setdefault(m.id, m.track)
+    known = [t.id for t in program.tracks]
+    order: list[str] = []
+    seen: set[str] = set()
+    for i, tid in enumerate(s.rotate):
+        key = f"schedule.rotate.{i}"
+        if tid not in known:
+            hint = f"Use one of: {', '.join(known)}." if known else "Declare `tracks:` first."
+            problems.append(_problem(
+                program, key, f"`schedule.rotate` names track `{tid}`, which is not declared.",
+                code="IOP007", hint=hint,
+            ))
+            continue
+        if tid in seen:
+            problems.append(_problem(
+                program, key, f"track `{tid}` is listed twice in `schedule.rotate`.",
+                hint="List each track once.",
+            ))
+            continue
+        seen.add(tid)
+        order += [m.id for m in modules if track_of.get(m.id) == tid]
+    left = {m.id for m in modules} - set(order) - pinned
+    for t in program.tracks:
+        ids = [m.id for m in modules if m.id in left and track_of.get(m.id) == t.id]
+        if ids:
+            problems.append(_problem(
+                program, "schedule.rotate",
+                f"the modules of track `{t.id}` ({', '.join(ids)}) are never scheduled: the "
+                "track is not in `schedule.rotate` and they are not pinned.",
+                hint="Add the track to `schedule.rotate`, or pin its modules to a week.",
+                severity="warning",
+            ))
+    return [m for m in order if m not in pinned], problems
+
+
+def _pins(
+    program: Program, modules: Sequence[Module], slots: Sequence[_Slot]
+) -> tuple[dict[int, str], list[Problem]]:
+    """Slot index → pinned module id: the first free slot of the pinned week."""
+    s = program.schedule
+    ids = {m.id for m in modules}
+    assigned: dict[int, str] = {}
+    problems: list[Problem] = []
+    for module_id, week in s.pin:
+        key = f"schedule.pin.{module_id}"
+        if module_id not in ids:
+            problems.append(_problem(
+                program, key,
+                f"`schedule.pin` names module `{module_id}`, but there is no "
+                f"modules/{module_id}.md in the program.",
+                code="IOP007", hint="Fix the module id, or remove the pin.",
+            ))
+            continue
+        if week > s.weeks:
+            problems.append(_problem(
+                program, key,
+                f"`{module_id}` is pinned to week {week}, but the program has {s.weeks} weeks.",
+                hint=f"Pin it to a week from 1 to {s.weeks}, or raise `schedule.weeks`.",
+            ))
+            continue
+        free = [i for i, slot in enumerate(slots) if slot.week == week and i not in assigned]
+        if not free:
+            problems.append(_problem(
+                program, key,
+                f"`{module_id}` is pinned to week {week}, which has no free session left.",
+                hint="Pin it to another week; each session holds one module.",
+            ))
+            continue
+        assigned[free[0]] = module_id
+    return assigned, problems
+
+
+def _problem(program: Program, key: str, message: str, *, hint: str, code: str = "IOP031",
+             severity: Severity = "error") -> Problem:
+    """A problem at the program.yml line of `key`, or of the nearest written key above it."""
+    line = None
+    while key and line is None:
+        line = program.line_of(key)
+        key = key.rpartition(".")[0]
+    return Problem(program.path, line, message, code, severity, hint)
+
+
+# ---------------------------------------------------------------- time arithmetic
+
+
+def local_span(day: date, start_minutes: int, minutes: int, tz: str) -> tuple[datetime, datetime]:
+    """Start and end of a session on `day`, aware, in `tz`.
+
+    The end is `minutes` of real time after the start, so it is right across midnight and across
+    a daylight-saving change. A start time the clock skips that day (spring forward) moves on by
+    the gap; a start time that happens twice (fall back) is the first of the two.
+    """
+    zone = ZoneInfo(tz)
+    naive = datetime.combine(day, time()) + timedelta(minutes=start_minutes)
+    start = naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+    end = (start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(zone)
+    return start, end
+
+
+def agenda_times(start: datetime, plan: SessionPlan) -> list[tuple[datetime, datetime]]:
+    """Local start and end of each row of `plan` for a session that starts at `start`."""
+    zone = start.tzinfo
+    base = plan.rows[0].start if plan.rows else 0
+    utc = start.astimezone(UTC)
+    return [
+        ((utc + timedelta(minutes=r.start - base)).astimezone(zone),
+         (utc + timedelta(minutes=r.end - base)).astimezone(zone))
+        for r in plan.rows
+    ]
+
+
+# ---------------------------------------------------------------- words for dates and times
+
+
+def long_date(d: date) -> str:
+    """`Monday, January 4, 2027`."""
+    return f"{WEEKDAY_NAMES[d.weekday()]}, {MONTH_NAMES[d.month - 1]} {d.day}, {d.year}"
+
+
+def short_date(d: date) -> str:
+    """`Mon, Jan 4`."""
+    return f"{WEEKDAY_NAMES[d.weekday()][:3]}, {MONTH_NAMES[d.month - 1][:3]} {d.day}"
+
+
+def time_of(dt: datetime, style: str) -> str:
+    """The clock time of an aware datetime, `6:00 PM` or `18:00`."""
+    return clock(dt.hour * 60 + dt.minute, style)
+
+
+def session_label(session: Session) -> str:
+    """`Mon, Jan 4, 2027` with a first date, `Week 3, Day 2` without."""
+    if session.date is not None:
+        return f"{short_date(session.date)}, {session.date.year}"
+    return f"Week {session.week}, Day {session.day}"
+
+
+def session_when(session: Session, program: Program) -> str:
+    """The date (or week and day) with the clock times: `Monday, January 4, 2027,
+    6:00 PM–7:30 PM CST`, or without a first date `Week 3, Day 2 (Wednesday), 6:00 PM–7:30 PM`."""
+    style = program.session.clock
+    if session.start is not None and session.end is not None and session.date is not None:
+        end = time_of(session.end, style)
+        if session.end.date() != session.date:
+            end += f" ({WEEKDAY_NAMES[session.end.weekday()]})"
+        zone = session.end.tzname() or ""
+        if session.start.tzname() != session.end.tzname():
+            zone = f"{session.start.tzname()}/{zone}"
+        return f"{long_date(session.date)}, {time_of(session.start, style)}–{end} {zone}".rstrip()
+    begin = program.session.start
+    finish = begin + program.session.minutes
+    after = " (next day)" if finish >= 24 * 60 else ""
+    return (f"Week {session.week}, Day {session.day} ({WEEKDAY_NAMES[session.weekday]}), "
+            f"{clock(begin, style)}–{clock(finish, style)}{after}")
+
+
+def upcoming(schedule: Schedule, today: date | None, count: int = 3) -> tuple[Session, ...]:
+    """The next `count` sessions on or after `today` (none without a date or a first date)."""
+    if today is None or not schedule.dated:
+        return ()
+    return tuple(s for s in schedule.sessions if s.date is not None and s.date >= today)[:count]

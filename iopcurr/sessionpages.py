@@ -1,0 +1,317 @@
+"""Views and pages of the program calendar: `sessions/<n>.html`, `schedule.html` and the
+events of `schedule.ics`.
+
+Pure: Curriculum + plans + Schedule → OutputFile[]. Clock times come from schedule.py, so a
+session page shows the real times of its own date (across midnight and daylight-saving changes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from markupsafe import Markup
+
+from iopcurr.checks import track_of
+from iopcurr.ics import EventText, calendar, event_text
+from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan
+from iopcurr.plan import PART_NAMES, clock
+from iopcurr.render import Link, PlanRowView, SegmentView, Theme, _context, _render, _site
+from iopcurr.schedule import (
+    MONTH_NAMES,
+    WEEKDAY_NAMES,
+    agenda_times,
+    long_date,
+    session_label,
+    session_when,
+    short_date,
+    time_of,
+)
+
+# Shapes that tell tracks apart without colour (the track name is always written out as well).
+TRACK_MARKS = ("●", "■", "▲", "◆", "★", "✚", "⬟", "▼")
+
+
+@dataclass(frozen=True)
+class TrackMark:
+    title: str
+    mark: str
+    css: str  # class that gives the track its colour and border style
+
+
+@dataclass(frozen=True)
+class HandoutCopies:
+    title: str
+    url: str
+    copies: int
+
+
+@dataclass(frozen=True)
+class SessionView:
+    number: int
+    count: int  # sessions in the program
+    title: str
+    module: Link
+    track: TrackMark | None
+    when: str
+    date_iso: str  # "" without a first date
+    timezone: str
+    cycle: int
+    cycles: int
+    pinned: bool
+    week: int
+    summary: str
+    objectives: tuple[str, ...]
+    materials: tuple[str, ...]
+    handouts: tuple[HandoutCopies, ...]
+    copies_note: str
+    rows: tuple[PlanRowView, ...]
+    parts: tuple[tuple[str, int], ...]
+    total: int
+    overview: Markup
+    opening: tuple[str, str, str]  # title, time, text
+    closing: tuple[str, str, str]
+    segments: tuple[SegmentView, ...]
+    previous: Link | None
+    next: Link | None
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    kind: str  # "session" or "skipped"
+    label: str  # `Mon, Jan 4` or `Day 1 (Monday)`
+    date_iso: str
+    time: str
+    number: int
+    title: str
+    url: str
+    track: TrackMark | None
+    cycle: int
+    pinned: bool
+
+
+@dataclass(frozen=True)
+class CalendarWeek:
+    number: int
+    heading: str
+    entries: tuple[CalendarEntry, ...]
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    intro: str
+    timezone: str
+    weeks: tuple[CalendarWeek, ...]
+    legend: tuple[TrackMark, ...]
+    ics: str | None  # link to the calendar file, when there is one
+    cycles: int
+    rotation: int  # modules in one turn of the rotation
+    skipped: tuple[str, ...]
+
+
+def track_marks(cur: Curriculum) -> dict[str, TrackMark]:
+    """Track id → its name, shape and style class, in track order."""
+    return {
+        t.id: TrackMark(t.title, TRACK_MARKS[i % len(TRACK_MARKS)], f"track-{i % len(TRACK_MARKS) + 1}")
+        for i, t in enumerate(cur.program.tracks)
+    }
+
+
+def session_title(session: Session, module: Module) -> str:
+    return f"Session {session.number}: {module.title}"
+
+
+def _times(cur: Curriculum, session: Session, plan: SessionPlan) -> list[tuple[str, str]]:
+    """Start and end clock time of every row of the plan, for this session's own date."""
+    style = cur.program.session.clock
+    if session.start is None:
+        return [(clock(r.start, style), clock(r.end, style)) for r in plan.rows]
+    return [(time_of(a, style), time_of(b, style)) for a, b in agenda_times(session.start, plan)]
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """Lookups made once per build, not once per session."""
+
+    modules: dict[str, Module]
+    handouts: dict[str, Handout]
+    marks: dict[str, TrackMark]
+
+    @classmethod
+    def of(cls, cur: Curriculum) -> _Tables:
+        return cls({m.id: m for m in cur.modules},
+                   {h.id: h for m in cur.modules for h in m.handouts}, track_marks(cur))
+
+
+def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
+                 index: int, tables: _Tables | None = None) -> SessionView:
+    t = tables or _Tables.of(cur)
+    session = schedule.sessions[index]
+    modules, handouts_by_id, marks = t.modules, t.handouts, t.marks
+    m = modules[session.module_id]
+    plan = plans.get(m.id)
+    p = cur.program
+    copies = p.schedule.group_size + p.schedule.extra_copies
+    handouts = tuple(HandoutCopies(handouts_by_id[h].title, f"../handouts/{h}.html", copies)
+                     for h in m.session_handouts if h in handouts_by_id)
+    rows: tuple[PlanRowView, ...] = ()
+    segments: list[SegmentView] = []
+    opening = closing = ("", "", "")
+    parts: tuple[tuple[str, int], ...] = ()
+    total = 0
+    if plan:
+        times = _times(cur, session, plan)
+        rows = tuple(PlanRowView(a, b, r.minutes, PART_NAMES[r.part] if r.part else "", r.title, r.anchor)
+                     for r, (a, b) in zip(plan.rows, times, strict=True))
+        seg_rows = [(r, t) for r, t in zip(plan.rows, times, strict=True) if r.kind == "segment"]
+        for seg, (r, (a, b)) in zip(m.segments, seg_rows, strict=True):
+            segments.append(SegmentView(Markup(seg.title_html), seg.anchor, f"{a}–{b}", r.minutes,
+                                        PART_NAMES[r.part or 2], Markup(seg.html)))
+        opening = (p.session.opening.title, "–".join(times[0]), p.session.opening.text)
+        closing = (p.session.closing.title, "–".join(times[-1]), p.session.closing.text)
+        parts = tuple((PART_NAMES[q], plan.parts[q - 1]) for q in (1, 2, 3))
+        total = plan.total
+    else:
+        segments = [SegmentView(Markup(s.title_html), s.anchor, "", 0, "", Markup(s.html)) for s in m.segments]
+
+    def link(i: int) -> Link | None:
+        if not 0 <= i < len(schedule.sessions):
+            return None
+        other = schedule.sessions[i]
+        return Link(session_title(other, modules[other.module_id]), f"{other.number}.html",
+                    session_label(other))
+
+    track = track_of(p, m)
+    return SessionView(
+        number=session.number,
+        count=len(schedule.sessions),
+        title=m.title,
+        module=Link(m.title, f"../facilitator/{m.id}.html"),
+        track=marks.get(track) if track else None,
+        when=session_when(session, p),
+        date_iso=session.date.isoformat() if session.date else "",
+        timezone=schedule.timezone,
+        cycle=session.cycle,
+        cycles=schedule.cycles,
+        pinned=session.pinned,
+        week=session.week,
+        summary=m.summary,
+        objectives=m.objectives,
+        materials=m.materials,
+        handouts=handouts,
+        copies_note=f"{p.schedule.group_size} members and {p.schedule.extra_copies} new members",
+        rows=rows,
+        parts=parts,
+        total=total,
+        overview=Markup(m.overview_html),
+        opening=opening,
+        closing=closing,
+        segments=tuple(segments),
+        previous=link(index - 1),
+        next=link(index + 1),
+    )
+
+
+def _week_heading(number: int, days: list[date]) -> str:
+    if not days:
+        return f"Week {number}"
+    monday = days[0] - timedelta(days=days[0].weekday())
+    sunday = monday + timedelta(days=6)
+    first = f"{MONTH_NAMES[monday.month - 1][:3]} {monday.day}"
+    same = sunday.month == monday.month
+    last = f"{sunday.day}" if same else f"{MONTH_NAMES[sunday.month - 1][:3]} {sunday.day}"
+    return f"Week {number}: {first}–{last}, {sunday.year}"
+
+
+def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMark]) -> ScheduleView:
+    p = cur.program
+    style = p.session.clock
+    modules = {m.id: m for m in cur.modules}
+    by_week: dict[int, list[tuple[tuple[int, int], CalendarEntry]]] = {}
+    dates: dict[int, list[date]] = {}
+    start = p.session.start
+    plain_time = f"{clock(start, style)}–{clock(start + p.session.minutes, style)}"
+    for s in schedule.sessions:
+        m = modules[s.module_id]
+        track = track_of(p, m)
+        if s.start is not None and s.end is not None and s.date is not None:
+            label, when = short_date(s.date), f"{time_of(s.start, style)}–{time_of(s.end, style)}"
+            key = (s.date.toordinal(), 0)
+            dates.setdefault(s.week, []).append(s.date)
+        else:
+            label, when, key = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", plain_time, (s.day, 0)
+        entry = CalendarEntry("session", label, s.date.isoformat() if s.date else "", when, s.number,
+                              m.title, f"sessions/{s.number}.html", marks.get(track) if track else None,
+                              s.cycle, s.pinned)
+        by_week.setdefault(s.week, []).append((key, entry))
+    first = schedule.sessions[0].date if schedule.sessions else None
+    if first is not None:
+        monday = first - timedelta(days=first.weekday())
+        for d in schedule.skipped:
+            week = (d - monday).days // 7 + 1
+            entry = CalendarEntry("skipped", short_date(d), d.isoformat(), "", 0, "No group (skipped date)",
+                                  "", None, 0, False)
+            by_week.setdefault(week, []).append(((d.toordinal(), 1), entry))
+            dates.setdefault(week, []).append(d)
+    weeks = tuple(
+        CalendarWeek(w, _week_heading(w, sorted(dates.get(w, []))),
+                     tuple(e for _, e in sorted(by_week[w], key=lambda item: item[0])))
+        for w in sorted(by_week)
+    )
+    n = len(schedule.sessions)
+    names = [f"{WEEKDAY_NAMES[d]}s" for d in p.schedule.days]
+    day_names = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if first is not None:
+        last = schedule.sessions[-1].date
+        assert last is not None
+        intro = (f"{n} sessions, {day_names}, {plain_time}, from {long_date(first)} "
+                 f"to {long_date(last)}.")
+    else:
+        intro = (f"{n} sessions over {p.schedule.weeks} weeks, {day_names}, {plain_time}. "
+                 "Set schedule.first_date in program.yml to put dates on the calendar.")
+    rotating = {s.module_id for s in schedule.sessions if not s.pinned}
+    used = {track_of(p, modules[s.module_id]) for s in schedule.sessions}
+    return ScheduleView(
+        intro=intro,
+        timezone=schedule.timezone,
+        weeks=weeks,
+        legend=tuple(mark for tid, mark in marks.items() if tid in used),
+        ics="schedule.ics" if schedule.dated else None,
+        cycles=schedule.cycles,
+        rotation=len(rotating),
+        skipped=tuple(long_date(d) for d in schedule.skipped),
+    )
+
+
+def event_texts(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule) -> list[EventText]:
+    modules = {m.id: m for m in cur.modules}
+    titles = {h.id: h.title for m in cur.modules for h in m.handouts}
+    track_titles = {t.id: t.title for t in cur.program.tracks}
+    out = []
+    for s in schedule.sessions:
+        m = modules[s.module_id]
+        track = track_titles.get(track_of(cur.program, m) or "", "")
+        handouts = [titles[h] for h in m.session_handouts if h in titles]
+        out.append(event_text(cur.program, m, s, len(schedule.sessions), track, handouts, plans.get(m.id)))
+    return out
+
+
+def render_calendar(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
+                    theme: Theme, today: date | None = None) -> Iterator[OutputFile]:
+    """`schedule.html`, one page per session, and `schedule.ics` when the sessions have dates."""
+    site = _site(cur)
+    tables = _Tables.of(cur)
+    home = Link("Home", "../index.html")
+    view = schedule_view(cur, schedule, tables.marks)
+    ctx = _context(cur, site, "", "Program schedule", "schedule", "schedule", [Link("Home", "index.html")])
+    yield OutputFile("schedule.html", _render(theme, "schedule.html", ctx=ctx, site=site, root="", view=view))
+    for i, s in enumerate(schedule.sessions):
+        sv = session_view(cur, plans, schedule, i, tables)
+        title = session_title(s, tables.modules[s.module_id])
+        ctx = _context(cur, site, "../", title, "session", f"sessions/{s.number}",
+                       [home, Link("Program schedule", "../schedule.html")])
+        yield OutputFile(f"sessions/{s.number}.html",
+                         _render(theme, "session.html", ctx=ctx, site=site, root="../", view=sv))
+    if schedule.dated:
+        yield OutputFile("schedule.ics", calendar(cur.program, schedule, event_texts(cur, plans, schedule), today))
