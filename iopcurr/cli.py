@@ -43,7 +43,10 @@ def cli() -> None:
 @STRICT
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Date (YYYY-MM-DD) the home page counts from to show the next sessions.")
-def build(source: Path, out: Path, strict: bool, today: datetime | None) -> None:
+@click.option("--pdf", is_flag=True,
+              help="Also write PDFs of the handouts, the client packet and the facilitator "
+                   "manual to DIR/pdf/ (needs WeasyPrint: pip install 'iopcurr[pdf]').")
+def build(source: Path, out: Path, strict: bool, today: datetime | None, pdf: bool) -> None:
     """Build the site from SOURCE (default: ./curriculum) into --out (default: ./site).
 
     The new site replaces the old one only when the build succeeds."""
@@ -51,7 +54,8 @@ def build(source: Path, out: Path, strict: bool, today: datetime | None) -> None
 
     started = time.perf_counter()
     try:
-        result = run_build(source, out, strict=strict, today=today.date() if today else None)
+        result = run_build(source, out, strict=strict, today=today.date() if today else None,
+                           pdf=pdf)
     except IopError as exc:
         click.echo(exc.format(), err=True)
         sys.exit(exc.exit_code)
@@ -64,7 +68,10 @@ def build(source: Path, out: Path, strict: bool, today: datetime | None) -> None
         errors = len(result.problems) - result.warnings
         click.echo(f"Build failed: {errors} error(s), {result.warnings} warning(s). {out} was not changed.", err=True)
         sys.exit(1)
-    click.echo(f"Built {modules} modules, {pages} pages, {result.warnings} warnings in {seconds:.2f} s → {out}")
+    pdfs = sum(1 for f in result.files if f.path.startswith("pdf/")) if pdf else 0
+    made = f", {pdfs} PDFs" if pdf else ""
+    click.echo(f"Built {modules} modules, {pages} pages{made}, {result.warnings} warnings "
+               f"in {seconds:.2f} s → {out}")
 
 
 @cli.command()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from iopcurr.books import check_reserved, pdf_jobs
 from iopcurr.checks import (
     check_completeness,
     check_handouts,
@@ -31,6 +32,7 @@ from iopcurr.plan import plan_module
 from iopcurr.render import load_theme, page_list, render_site
 from iopcurr.schedule import build_schedule
 from iopcurr.sessionpages import render_calendar
+from iopcurr.render_books import render_books
 from iopcurr.wording import terms_markdown_table
 from iopcurr.write import CACHE_DIR, check_output_folder, write_site
 
@@ -111,6 +113,7 @@ def assemble(
     ordered, more = order_modules(program, modules)
     problems += more
     problems += check_ids(modules, pages)
+    problems += check_reserved(modules)
     problems += check_references(program, modules)
     problems += check_handouts(program, modules)
     problems += check_completeness(m for m in modules if m.id not in broken)
@@ -136,8 +139,10 @@ def static_files(source: Path, cur: Curriculum, sources: Sources) -> list[Output
 
 
 def run(source: Path, *, strict: bool = False, converter: Converter | None = None,
-        progress: Callable[[str], None] | None = None, today: date | None = None) -> BuildResult:
-    """Read, check, plan and render; write nothing. `today` picks the home page's next sessions."""
+        progress: Callable[[str], None] | None = None, today: date | None = None,
+        pdf: bool = False) -> BuildResult:
+    """Read, check, plan and render; write nothing. `today` picks the home page's next sessions.
+    With `pdf`, also make the PDFs."""
     if not source.is_dir():
         raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
     timer = _Timer()
@@ -160,8 +165,9 @@ def run(source: Path, *, strict: bool = False, converter: Converter | None = Non
         else:
             try:
                 theme = load_theme(override)
-                files = list(render_site(cur, plans, theme, schedule, today))
+                files = list(render_site(cur, plans, theme, schedule, today, pdf=pdf))
                 files += render_calendar(cur, plans, schedule, theme, today)
+                files += render_books(cur, plans, theme, schedule, pdf=pdf)
                 files += static_files(source, cur, sources)
             except Exception as exc:  # a broken override template must not become a traceback
                 import jinja2
@@ -172,15 +178,27 @@ def run(source: Path, *, strict: bool = False, converter: Converter | None = Non
                 problems.append(Problem(str(where), getattr(exc, "lineno", None), f"template error: {exc}", "IOP032"))
                 files = []
         timer.lap("render")
+        if pdf and files:
+            from iopcurr.pdf import render_pdfs
+
+            files += render_pdfs(files, pdf_jobs(cur))
+            timer.lap("pdf")
     return BuildResult(cur, plans, tuple(sorted(files, key=lambda f: f.path)), sort_problems(problems),
                        timer.timings, schedule=schedule)
 
 
 def build(source: Path, out: Path, *, strict: bool = False, converter: Converter | None = None,
-          today: date | None = None) -> BuildResult:
-    """Run the pipeline and, when there are no errors, swap the new site in."""
+          today: date | None = None, pdf: bool = False) -> BuildResult:
+    """Run the pipeline and, when there are no errors, swap the new site in.
+
+    With `pdf`, the PDFs (site/pdf/) are made too; WeasyPrint must be installed (checked first).
+    """
+    if pdf:
+        from iopcurr.pdf import require_weasyprint
+
+        require_weasyprint()
     check_output_folder(out, source)
-    result = run(source, strict=strict, converter=converter, today=today)
+    result = run(source, strict=strict, converter=converter, today=today, pdf=pdf)
     if not result.ok:
         return result
     start = time.perf_counter()

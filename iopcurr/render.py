@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from iopcurr import __version__
+from iopcurr import __version__, books
 from iopcurr.checks import reading_grade, track_of
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan
 from iopcurr.plan import PART_NAMES, clock
@@ -47,6 +47,7 @@ class Link:
     url: str
     note: str = ""
     current: bool = False
+    alternates: tuple[Link, ...] = ()  # other forms of the same thing: large print, PDF
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ class HandoutView:
     title: str
     html: Markup
     module: Link
+    large: bool = False  # the large-print variant
+    alternates: tuple[Link, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,7 @@ class IndexView:
     session_minutes: int
     module_count: int
     schedule: HomeSchedule | None = None
+    books: tuple[Link, ...] = ()  # the client packet and the facilitator manual
 
 
 @dataclass(frozen=True)
@@ -237,13 +241,30 @@ def _context(cur: Curriculum, site: SiteView, root: str, title: str, kind: str, 
     return PageContext(site, root, title, kind, tracks, pages, tuple(crumbs))
 
 
+def handout_alternates(cur: Curriculum, hid: str, root: str, *, pdf: bool,
+                       large: bool = False) -> tuple[Link, ...]:
+    """Links to the other forms of a handout: the other print size and the PDFs (with --pdf)."""
+    out: list[Link] = []
+    if cur.program.handouts.large_print:
+        other = "Regular print" if large else "Large print"
+        out.append(Link(other, root + books.handout_page(hid, large=not large)))
+    if pdf:
+        out.append(Link("PDF", root + books.handout_pdf(hid, large=large)))
+        if cur.program.handouts.large_print:
+            other_pdf = "Regular-print PDF" if large else "Large-print PDF"
+            out.append(Link(other_pdf, root + books.handout_pdf(hid, large=not large)))
+    return tuple(out)
+
+
 def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
-                sessions: tuple[Link, ...] = ()) -> ModuleView:
+                sessions: tuple[Link, ...] = (), *, pdf: bool = False) -> ModuleView:
     m = cur.modules[index]
     style = cur.program.session.clock
     handouts_by_id = {h.id: h for mod in cur.modules for h in mod.handouts}
     handouts = tuple(
-        Link(handouts_by_id[h].title, f"../handouts/{h}.html", f"reading grade {reading_grade(handouts_by_id[h].text)}")
+        Link(handouts_by_id[h].title, f"../handouts/{h}.html",
+             f"reading grade {reading_grade(handouts_by_id[h].text)}",
+             alternates=handout_alternates(cur, h, "../", pdf=pdf))
         for h in m.session_handouts
         if h in handouts_by_id
     )
@@ -322,14 +343,10 @@ def home_schedule(cur: Curriculum, schedule: Schedule, today: date | None) -> Ho
     return HomeSchedule(summary, schedule.dated, long_date(today) if today else "", nxt, ended)
 
 
-def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Theme,
-                schedule: Schedule | None = None, today: date | None = None) -> Iterator[OutputFile]:
-    """Every page of the site, in a stable order (the calendar pages: sessionpages.py)."""
-    site = _site(cur)
-    home = Link("Home", "../index.html")
-    titles = {t.id: t.title for t in cur.program.tracks}
-
-    index = IndexView(
+def index_view(cur: Curriculum, schedule: Schedule | None = None, today: date | None = None, *,
+               pdf: bool = False) -> IndexView:
+    """The program home: tracks and modules, handouts, pages, the calendar, and what to print."""
+    return IndexView(
         tracks=tuple(
             IndexTrack(
                 title=t.title,
@@ -345,23 +362,49 @@ def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Th
         session_minutes=cur.program.session.minutes,
         module_count=len(cur.modules),
         schedule=home_schedule(cur, schedule, today) if schedule else None,
+        books=(
+            Link("Client workbook", books.PACKET, "every handout in program order, for clients",
+                 alternates=(Link("PDF", books.PACKET_PDF),) if pdf else ()),
+            Link("Facilitator manual", books.MANUAL, "the whole guide in one document",
+                 alternates=(Link("PDF", books.MANUAL_PDF),) if pdf else ()),
+        ),
     )
-    ctx = _context(cur, site, "", cur.program.title, "index", "index")
-    yield OutputFile("index.html", _render(theme, "index.html", ctx=ctx, site=site, root="", view=index))
 
+
+def sessions_by_module(schedule: Schedule | None) -> dict[str, tuple[Link, ...]]:
+    """Links to the sessions each module is scheduled in, from a facilitator page."""
     scheduled: dict[str, list[Link]] = {}
     for s in schedule.sessions if schedule else ():
         scheduled.setdefault(s.module_id, []).append(
             Link(f"Session {s.number}", f"../sessions/{s.number}.html", session_label(s)))
+    return {k: tuple(v) for k, v in scheduled.items()}
+
+
+def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Theme,
+                schedule: Schedule | None = None, today: date | None = None, *,
+                pdf: bool = False) -> Iterator[OutputFile]:
+    """Every page of the site, in a stable order (the calendar pages: sessionpages.py; the
+    packet and the manual: render_books.py). With `pdf`, pages link to their PDFs."""
+    site = _site(cur)
+    home = Link("Home", "../index.html")
+    titles = {t.id: t.title for t in cur.program.tracks}
+
+    index = index_view(cur, schedule, today, pdf=pdf)
+    ctx = _context(cur, site, "", cur.program.title, "index", "index")
+    yield OutputFile("index.html", _render(theme, "index.html", ctx=ctx, site=site, root="", view=index))
+
+    scheduled = sessions_by_module(schedule)
     for i, m in enumerate(cur.modules):
-        view = module_view(cur, i, plans.get(m.id), tuple(scheduled.get(m.id, ())))
+        view = module_view(cur, i, plans.get(m.id), scheduled.get(m.id, ()), pdf=pdf)
         crumbs = [home] + ([Link(view.track, "../index.html")] if view.track else [])
         ctx = _context(cur, site, "../", m.title, "module", f"facilitator/{m.id}", crumbs)
         yield OutputFile(f"facilitator/{m.id}.html", _render(theme, "module.html", ctx=ctx, site=site, root="../", view=view))
 
     for m in cur.modules:
         for h in m.handouts:
-            yield render_handout(cur, site, theme, m, h, titles)
+            yield render_handout(cur, site, theme, m, h, titles, pdf=pdf)
+            if cur.program.handouts.large_print:
+                yield render_handout(cur, site, theme, m, h, titles, pdf=pdf, large=True)
 
     for p in cur.pages:
         ctx = _context(cur, site, "../", p.title, "page", f"pages/{p.id}", [home])
@@ -371,21 +414,53 @@ def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Th
     yield OutputFile("static/theme.css", theme_css(cur).encode("utf-8"))
 
 
+def handout_view(cur: Curriculum, m: Module, h: Handout, root: str, *, pdf: bool = False,
+                 large: bool = False) -> HandoutView:
+    module = Link(m.title, f"{root}facilitator/{m.id}.html")
+    alternates = handout_alternates(cur, h.id, root, pdf=pdf, large=large)
+    return HandoutView(h.id, h.title, Markup(h.html), module, large, alternates)
+
+
 def render_handout(cur: Curriculum, site: SiteView, theme: Theme, m: Module, h: Handout,
-                   titles: dict[str, str]) -> OutputFile:
-    ctx = _context(cur, site, "../", h.title, "handout", f"handouts/{h.id}",
-                   [Link("Home", "../index.html"), Link(m.title, f"../facilitator/{m.id}.html")])
-    view = HandoutView(h.id, h.title, Markup(h.html), Link(m.title, f"../facilitator/{m.id}.html"))
-    return OutputFile(f"handouts/{h.id}.html", _render(theme, "handout.html", ctx=ctx, site=site, root="../", view=view))
+                   titles: dict[str, str], *, pdf: bool = False, large: bool = False) -> OutputFile:
+    """A handout page, or its large-print variant (handouts/large/<id>.html)."""
+    root = "../../" if large else "../"
+    title = f"{h.title} (large print)" if large else h.title
+    crumbs = [Link("Home", f"{root}index.html"), Link(m.title, f"{root}facilitator/{m.id}.html")]
+    if large:
+        crumbs.append(Link(h.title, f"{root}{books.handout_page(h.id)}"))
+    path = books.handout_page(h.id, large=large)
+    ctx = _context(cur, site, root, title, "handout", path.removesuffix(".html"), crumbs)
+    view = handout_view(cur, m, h, root, pdf=pdf, large=large)
+    html = _render(theme, "handout.html", ctx=ctx, site=site, root=root, view=view)
+    return OutputFile(path, html)
+
+
+def css_string(text: str) -> str:
+    """`text` as a quoted CSS string: quotes, backslashes and control characters escaped."""
+    out = "".join(c if c.isprintable() and c not in "\"\\" else f"\\{ord(c):x} " for c in text)
+    return f'"{out}"'
+
+
+def crisis_line(cur: Curriculum) -> str:
+    """The crisis contacts in one line, for the foot of every printed handout page."""
+    contacts = " · ".join(f"{c.name}: {c.contact}" for c in cur.program.crisis)
+    return f"Need help right now? {contacts}" if contacts else ""
 
 
 def theme_css(cur: Curriculum) -> str:
-    """Program branding as CSS custom properties (a file, so the CSP needs no inline styles)."""
+    """Program branding as CSS custom properties (a file, so the CSP needs no inline styles).
+
+    Also the printed page: its size, the program title at the top of every page and the
+    crisis contacts at the foot of every handout page (named page `handout`, see print.css).
+    """
     size = "letter" if cur.program.handouts.paper == "letter" else "A4"
     return (
-        "/* Generated from program.yml (theme.accent, handouts.paper). */\n"
+        "/* Generated from program.yml (theme.accent, handouts.paper, title, crisis). */\n"
         f":root {{ --accent: {cur.program.theme.accent}; }}\n"
-        f"@page {{ size: {size}; }}\n"
+        f"@page {{ size: {size}; @top-left {{ content: {css_string(cur.program.title)}; }} }}\n"
+        f"@page handout {{ @bottom-left {{ content: {css_string(crisis_line(cur))}; }} }}\n"
+        f"@page handout-large {{ @bottom-left {{ content: {css_string(crisis_line(cur))}; }} }}\n"
     )
 
 

@@ -1,0 +1,154 @@
+"""The printed collections: the client packet and the facilitator manual, and the PDFs.
+
+Pure: which handouts go into the packet and in what order, the URLs of the large-print pages
+and of the PDFs, the views the collection templates get, and `bind`, which turns the main
+content of several pages into the sections of one document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from iopcurr.errors import Problem
+from iopcurr.htmlfrag import ids_of, rebind, shift_headings, unique_ids
+from iopcurr.model import Curriculum, Handout, Module
+
+PACKET = "handouts/packet.html"
+MANUAL = "facilitator/manual.html"
+PACKET_PDF = "pdf/packet.pdf"
+MANUAL_PDF = "pdf/manual.pdf"
+
+# Ids that would make a page collide with a collection.
+RESERVED = {"module": "manual", "handout": "packet"}
+
+# The class that the title (the former h1) of each bound page gets.
+TITLE_CLASS = "book-title"
+
+# Pages of the site that are not for the manual (they are about writing the curriculum).
+NOT_IN_MANUAL = frozenset({"authoring-guide"})
+
+
+def handout_page(hid: str, *, large: bool = False) -> str:
+    """Site path of a handout page; the large-print pages live in handouts/large/."""
+    return f"handouts/large/{hid}.html" if large else f"handouts/{hid}.html"
+
+
+def handout_pdf(hid: str, *, large: bool = False) -> str:
+    return f"pdf/handouts/large/{hid}.pdf" if large else f"pdf/handouts/{hid}.pdf"
+
+
+def check_reserved(modules: Iterable[Module]) -> list[Problem]:
+    """A module `manual` or a handout `packet` would overwrite a collection page."""
+    problems = []
+    for m in modules:
+        if m.id == RESERVED["module"]:
+            problems.append(
+                Problem(
+                    m.path,
+                    None,
+                    f"the module id `{m.id}` is reserved for the facilitator manual ({MANUAL}).",
+                    "IOP006",
+                    hint="Rename the file.",
+                )
+            )
+        for h in m.handouts:
+            if h.id == RESERVED["handout"]:
+                problems.append(
+                    Problem(
+                        h.path,
+                        h.line,
+                        f"the handout id `{h.id}` is reserved for the client packet ({PACKET}).",
+                        "IOP006",
+                        hint="Choose another handout id.",
+                    )
+                )
+    return problems
+
+
+def packet_order(cur: Curriculum) -> tuple[Handout, ...]:
+    """Every handout once, in program order: as its first session uses it."""
+    by_id = {h.id: h for m in cur.modules for h in m.handouts}
+    seen: dict[str, Handout] = {}
+    for m in cur.modules:
+        for hid in m.session_handouts:
+            if hid in by_id:
+                seen.setdefault(hid, by_id[hid])
+    for hid, h in by_id.items():  # defined but used by no session (cannot happen today)
+        seen.setdefault(hid, h)
+    return tuple(seen.values())
+
+
+def pdf_jobs(cur: Curriculum) -> tuple[tuple[str, str], ...]:
+    """(HTML page, PDF file) for every PDF that `--pdf` writes."""
+    jobs: list[tuple[str, str]] = []
+    for h in packet_order(cur):
+        jobs.append((handout_page(h.id), handout_pdf(h.id)))
+        if cur.program.handouts.large_print:
+            jobs.append((handout_page(h.id, large=True), handout_pdf(h.id, large=True)))
+    jobs += [(PACKET, PACKET_PDF), (MANUAL, MANUAL_PDF)]
+    return tuple(jobs)
+
+
+# ---------------------------------------------------------------- binding pages into one document
+
+
+@dataclass(frozen=True)
+class Bound:
+    """One page bound into a document."""
+
+    page: str  # its site path, e.g. "facilitator/cravings.html"
+    anchor: str  # the id of its section in the document
+    owner: str  # the prefix its own anchors may already carry (a module's id)
+    html: str  # its main content
+    shift: int  # heading levels to move down
+
+
+def bind(parts: Sequence[Bound], into: str, reserved: Iterable[str] = ()) -> tuple[Markup, ...]:
+    """The main content of each part, rewritten to live in the document at `into`.
+
+    Headings move down by the part's shift, every id is prefixed with the part's anchor and
+    is unique in the whole document, and links to another bound page point inside it.
+    """
+    taken = set(reserved) | {p.anchor for p in parts}
+    ids = {p.page: unique_ids(ids_of(p.html), p.anchor, p.owner, taken) for p in parts}
+    anchors = {p.page: p.anchor for p in parts}
+    return tuple(
+        Markup(rebind(shift_headings(p.html, p.shift, TITLE_CLASS), p.page, into, ids, anchors))
+        for p in parts
+    )
+
+
+# ---------------------------------------------------------------- views for the templates
+
+
+@dataclass(frozen=True)
+class BookItem:
+    anchor: str
+    title: str
+    html: Markup
+    kind: str  # "handout", "module" or "page"
+
+
+@dataclass(frozen=True)
+class BookPart:
+    anchor: str
+    title: str
+    items: tuple[BookItem, ...]
+
+
+@dataclass(frozen=True)
+class PacketView:
+    title: str
+    items: tuple[BookItem, ...]
+    pdf: str | None  # URL of the PDF, when there is one
+
+
+@dataclass(frozen=True)
+class ManualView:
+    title: str
+    home: Markup
+    parts: tuple[BookPart, ...]
+    pdf: str | None

@@ -1,0 +1,313 @@
+"""`iopcurr build --pdf`: the PDFs, opened with pypdf and poppler.
+
+WeasyPrint is slow, so every test here shares one build of one small curriculum (A4 paper, so
+that the page size cannot be the default by chance).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import CI, PROGRAM, module_text, need_tool
+
+from iopcurr.cli import cli
+
+A4 = (595, 842)
+GRIDS = 6
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+def _grid(g: int) -> str:
+    labels = " | ".join(f"G{g}{d}" for d in DAYS)
+    columns = "Day | What I did | Craving 0-10"
+    return f'::: grid {{columns="{columns}" labels="{labels}"}}\nGrid number {g}\n:::\n'
+
+
+# A handout with several week grids after one another: some would straddle a page break if
+# the print style let them.
+WORKSHEETS = (
+    """\
+---
+title: Worksheets
+summary: Many grids.
+objectives: [Name one thing., Practise one thing.]
+materials: [Pens]
+---
+
+Overview.
+
+## Check-in
+
+::: script
+"Hello."
+:::
+
+## Topic
+
+::: facilitator
+HIDDEN coaching tip for worksheets.
+:::
+
+## Practice
+
+::: handout {#many-grids title="Many Grids"}
+Fill in one grid each week.
+
+"""
+    + "\n".join(_grid(g) for g in range(1, GRIDS + 1))
+    + """
+:::
+
+::: homework
+Fill the grids.
+:::
+"""
+)
+
+
+def _need_weasyprint() -> None:
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        if CI:
+            pytest.fail("WeasyPrint is required in CI (pip install '.[pdf]')")
+        pytest.skip("WeasyPrint is not installed")
+
+
+@pytest.fixture(scope="session")
+def pdf_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `iopcurr build --pdf` for the whole session."""
+    _need_weasyprint()
+    root = tmp_path_factory.mktemp("pdfcur")
+    src = root / "cur"
+    (src / "modules").mkdir(parents=True)
+    (src / "pages").mkdir()
+    (src / "program.yml").write_text(PROGRAM + "handouts:\n  paper: a4\n", "utf-8")
+    (src / "modules" / "alpha.md").write_text(module_text("alpha"), "utf-8")
+    (src / "modules" / "beta.md").write_text(module_text("beta"), "utf-8")
+    (src / "modules" / "worksheets.md").write_text(WORKSHEETS, "utf-8")
+    out = root / "site"
+    result = CliRunner().invoke(
+        cli, ["build", str(src), "--out", str(out), "--pdf"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert ", 8 PDFs," in result.output  # 3 handouts x 2 sizes, the packet, the manual
+    return out
+
+
+def pdftext(path: Path, page: int | None = None) -> str:
+    tool = need_tool("pdftotext")
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    return subprocess.run(
+        [tool, *pages, str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def reader(path: Path) -> Any:
+    from pypdf import PdfReader
+
+    return PdfReader(path)
+
+
+HANDOUTS = ("alpha-sheet", "beta-sheet", "many-grids")
+
+
+def all_pdfs(site: Path) -> list[Path]:
+    return sorted((site / "pdf").rglob("*.pdf"))
+
+
+def test_pdf_files_for_handouts_both_sizes_packet_and_manual(pdf_site: Path) -> None:
+    expected = {f"handouts/{h}.pdf" for h in HANDOUTS} | {
+        f"handouts/large/{h}.pdf" for h in HANDOUTS
+    }
+    expected |= {"packet.pdf", "manual.pdf"}
+    assert {p.relative_to(pdf_site / "pdf").as_posix() for p in all_pdfs(pdf_site)} == expected
+
+
+def test_every_page_has_the_paper_size_of_program_yml(pdf_site: Path) -> None:
+    for path in all_pdfs(pdf_site):
+        for page in reader(path).pages:
+            assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == A4, (
+                path
+            )
+
+
+def test_pdfs_carry_title_and_language(pdf_site: Path) -> None:
+    for path, title in [
+        (pdf_site / "pdf" / "handouts" / "beta-sheet.pdf", "Sheet for Beta · Test Program"),
+        (
+            pdf_site / "pdf" / "handouts" / "large" / "beta-sheet.pdf",
+            "Sheet for Beta (large print)",
+        ),
+        (pdf_site / "pdf" / "manual.pdf", "Facilitator manual · Test Program"),
+        (pdf_site / "pdf" / "packet.pdf", "Client workbook · Test Program"),
+    ]:
+        pdf = reader(path)
+        assert pdf.metadata.title.startswith(title)
+        assert pdf.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_handout_pdfs_hold_the_handout_and_nothing_for_facilitators(pdf_site: Path) -> None:
+    for hid in HANDOUTS:
+        for path in (
+            pdf_site / "pdf" / "handouts" / f"{hid}.pdf",
+            pdf_site / "pdf" / "handouts" / "large" / f"{hid}.pdf",
+        ):
+            text = pdftext(path)
+            assert ("Write one step." in text) or ("Fill in one grid each week." in text), path
+            for secret in (
+                "SECRET",
+                "HIDDEN",
+                "reading grade",
+                "Let's go around",
+                "Try the step",
+                "Program home",
+            ):
+                assert secret not in text, (path, secret)
+    packet = pdftext(pdf_site / "pdf" / "packet.pdf")
+    assert "Sheet for Alpha" in packet and "Grid number 6" in packet
+    assert "SECRET" not in packet and "HIDDEN" not in packet
+
+
+def test_crisis_contacts_at_the_foot_of_every_handout_page(pdf_site: Path) -> None:
+    for path in [*(pdf_site / "pdf" / "handouts").rglob("*.pdf"), pdf_site / "pdf" / "packet.pdf"]:
+        for n in range(1, len(reader(path).pages) + 1):
+            text = pdftext(path, n)
+            assert "Need help right now?" in text and "988" in text, (path, n)
+
+
+def test_manual_has_everything_and_a_bookmark_per_module(pdf_site: Path) -> None:
+    manual = pdf_site / "pdf" / "manual.pdf"
+    text = pdftext(manual)
+    for expected in (
+        "SECRET facilitator note for alpha",
+        "HIDDEN coaching tip",
+        "Grid number 3",
+        "Appendix: client handouts",
+    ):
+        assert expected in text
+    outline = reader(manual).outline
+    top = [item.title for item in outline if not isinstance(item, list)]
+    assert top == ["Contents", "Test Program", "Modules", "Appendix: client handouts"]
+    assert [m.title for m in module_bookmarks(manual)] == ["Alpha", "Beta", "Worksheets"]
+
+
+def module_bookmarks(manual: Path) -> list[Any]:
+    outline = reader(manual).outline
+    at = next(
+        i
+        for i, item in enumerate(outline)
+        if not isinstance(item, list) and item.title == "Modules"
+    )
+    children = outline[at + 1]
+    assert isinstance(children, list)
+    return children
+
+
+def test_manual_starts_every_module_on_a_new_page(pdf_site: Path) -> None:
+    manual = pdf_site / "pdf" / "manual.pdf"
+    pdf = reader(manual)
+    starts = [pdf.get_destination_page_number(m) for m in module_bookmarks(manual)]
+    assert starts == sorted(set(starts))
+    for n, title in zip(starts[1:], ("Beta", "Worksheets"), strict=True):
+        lines = [line.strip() for line in pdftext(manual, n + 1).splitlines() if line.strip()]
+        # Only the running header (program, module) comes before the module's title.
+        assert lines.index(title) <= 2, lines[:4]
+        assert not any(
+            line.startswith("SECRET facilitator note for") and title.lower() not in line
+            for line in lines
+        ), lines
+
+
+def test_a_worksheet_is_never_split_across_pages(pdf_site: Path) -> None:
+    for path in (
+        pdf_site / "pdf" / "handouts" / "many-grids.pdf",
+        pdf_site / "pdf" / "handouts" / "large" / "many-grids.pdf",
+        pdf_site / "pdf" / "packet.pdf",
+    ):
+        count = len(reader(path).pages)
+        assert count >= 3, (
+            path
+        )  # the grids do not fit on one or two pages, so breaks fall among them
+        pages = [pdftext(path, n) for n in range(1, count + 1)]
+        for g in range(1, GRIDS + 1):
+            holding = {
+                n
+                for n, text in enumerate(pages)
+                for part in (f"Grid number {g}", *(f"G{g}{d}" for d in DAYS))
+                if part in text
+            }
+            assert len(holding) == 1, (path, g, holding)
+
+
+def test_large_print_body_text_is_at_least_18_points(pdf_site: Path) -> None:
+    def sizes(path: Path) -> Counter[float]:
+        found: Counter[float] = Counter()
+
+        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+            if text.strip():
+                scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
+                found[round(size * scale, 1)] += len(text.strip())
+
+        for page in reader(path).pages:
+            page.extract_text(visitor_text=visit)
+        return found
+
+    large = sizes(pdf_site / "pdf" / "handouts" / "large" / "alpha-sheet.pdf")
+    regular = sizes(pdf_site / "pdf" / "handouts" / "alpha-sheet.pdf")
+    body_large, body_regular = large.most_common(1)[0][0], regular.most_common(1)[0][0]
+    assert body_large >= 18 > body_regular
+    assert min(large) >= 9  # the running header and footer are the only smaller text
+
+
+def test_pages_link_to_their_pdfs(pdf_site: Path) -> None:
+    for page, pdf in [
+        ("handouts/beta-sheet.html", "pdf/handouts/beta-sheet.pdf"),
+        ("handouts/large/beta-sheet.html", "pdf/handouts/large/beta-sheet.pdf"),
+        ("handouts/packet.html", "pdf/packet.pdf"),
+        ("facilitator/manual.html", "pdf/manual.pdf"),
+        ("index.html", "pdf/manual.pdf"),
+        ("facilitator/alpha.html", "pdf/handouts/alpha-sheet.pdf"),
+    ]:
+        html = (pdf_site / page).read_text("utf-8")
+        targets = {
+            (pdf_site / page).parent.joinpath(h).resolve()
+            for h in re.findall(r'href="([^"#]+\.pdf)"', html)
+        }
+        assert (pdf_site / pdf).resolve() in targets, page
+        assert all(t.is_file() for t in targets), page
+
+
+def test_pdf_links_lead_nowhere_outside_the_document(pdf_site: Path) -> None:
+    """Links between site pages mean nothing in a PDF and are dropped; nothing points at a host."""
+    for path in all_pdfs(pdf_site):
+        for page in reader(path).pages:
+            for annot in page.get("/Annots") or []:
+                action = annot.get_object().get("/A")
+                if action and "/URI" in action:
+                    assert "iopcurr.invalid" not in str(action["/URI"]), path
+
+
+def test_pdfs_are_the_same_whoever_makes_them(pdf_site: Path) -> None:
+    """Byte-identical output: in one process or in several, and build after build."""
+    from iopcurr.model import OutputFile
+    from iopcurr.pdf import render_pdfs
+
+    files = [
+        OutputFile(p.relative_to(pdf_site).as_posix(), p.read_bytes())
+        for p in pdf_site.rglob("*")
+        if p.is_file() and p.suffix in (".html", ".css")
+    ]
+    jobs = [
+        ("handouts/alpha-sheet.html", "pdf/handouts/alpha-sheet.pdf"),
+        ("handouts/beta-sheet.html", "pdf/handouts/beta-sheet.pdf"),
+    ]
+    one = render_pdfs(files, jobs, workers=1)
+    two = render_pdfs(files, jobs, workers=2)
+    assert one == two
+    assert one[0].content == (pdf_site / "pdf" / "handouts" / "alpha-sheet.pdf").read_bytes()
