@@ -30,9 +30,9 @@ from iopcurr.markup import Converter
 from iopcurr.model import Curriculum, Module, OutputFile, Page, Schedule, SessionPlan
 from iopcurr.plan import plan_module
 from iopcurr.render import load_theme, page_list, render_site
+from iopcurr.render_books import render_books
 from iopcurr.schedule import build_schedule
 from iopcurr.sessionpages import render_calendar
-from iopcurr.render_books import render_books
 from iopcurr.wording import terms_markdown_table
 from iopcurr.write import CACHE_DIR, check_output_folder, write_site
 

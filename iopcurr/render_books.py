@@ -7,9 +7,9 @@ by `books.bind` to live in the collection (headings down, ids unique, links insi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-import jinja2
 from markupsafe import Markup
 
 from iopcurr import books
@@ -28,6 +28,7 @@ from iopcurr.render import (
     sessions_by_module,
 )
 
+_MAIN = re.compile(r"<main\b[^>]*>(.*)</main>", re.S | re.I)
 PART_TITLES = {
     "pages": "Pages for facilitators",
     "modules": "Modules",
@@ -38,12 +39,18 @@ TEMPLATE_IDS = ("main", "contents", "home", *(f"part-{kind}" for kind in PART_TI
 
 
 def render_main(theme: Theme, template: str, **values: object) -> str:
-    """Only the `main` block of a page template: the page's content without the site around it."""
+    """The page's content without the site around it: its template's `main` block.
+
+    An override template without that block is rendered whole, and what its <main> element
+    holds (or everything, without one) is taken.
+    """
     tmpl = theme.env.get_template(template)
     block = tmpl.blocks.get("main")
-    if block is None:
-        raise jinja2.TemplateError(f"{template} has no `main` block to put into the packet and manual")
-    return "".join(block(tmpl.new_context(dict(values))))
+    if block is not None:
+        return "".join(block(tmpl.new_context(dict(values))))
+    html = tmpl.render(**values)
+    inside = _MAIN.search(html)
+    return inside.group(1) if inside else html
 
 
 class _Mains:

@@ -147,7 +147,7 @@ def test_module_pages_list_the_dates_they_are_scheduled_on(site: dict[str, bytes
     assert "Mon, Jan 11, 2027" in doc.plain and "Wed, Mar 10, 2027" in doc.plain
     scheduled = sum(
         sum(1 for link in page(site, p).links if link.startswith("../sessions/"))
-        for p in site if p.startswith("facilitator/")
+        for p in site if p.startswith("facilitator/") and p != "facilitator/manual.html"
     )
     assert scheduled == 36
 
