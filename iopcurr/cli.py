@@ -36,6 +36,11 @@ def cli() -> None:
     session plans for a group program."""
 
 
+def _progress_line(message: str) -> None:
+    """Show what a long build is doing on one line of the terminal (only on a terminal)."""
+    click.echo(f"\r{message} ", nl=False, err=True)
+
+
 @cli.command()
 @SOURCE
 @click.option("--out", "out", default="site", show_default=True, type=click.Path(path_type=Path, file_okay=False),
@@ -53,9 +58,12 @@ def build(source: Path, out: Path, strict: bool, today: datetime | None, pdf: bo
     from iopcurr.pipeline import build as run_build
 
     started = time.perf_counter()
+    progress = _progress_line if pdf and sys.stderr.isatty() else None
     try:
         result = run_build(source, out, strict=strict, today=today.date() if today else None,
-                           pdf=pdf)
+                           pdf=pdf, progress=progress)
+        if progress:
+            click.echo(err=True)
     except IopError as exc:
         click.echo(exc.format(), err=True)
         sys.exit(exc.exit_code)

@@ -15,8 +15,8 @@ import io
 import mimetypes
 import os
 import re
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -148,19 +148,37 @@ def _work(page: str, target: str) -> OutputFile:
 
 
 def render_pdfs(
-    files: Iterable[OutputFile], jobs: Sequence[tuple[str, str]], *, workers: int | None = None
+    files: Iterable[OutputFile],
+    jobs: Sequence[tuple[str, str]],
+    *,
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[OutputFile]:
-    """One PDF per (HTML page, PDF path) job, from the site's files in memory, in job order."""
+    """One PDF per (HTML page, PDF path) job, from the site's files in memory, in job order.
+
+    `progress` hears "PDF n/total" as each one is done.
+    """
     site = {f.path: f.content for f in files}
     if workers is None:
         workers = min(os.cpu_count() or 1, MAX_WORKERS, len(jobs))
+
+    def done(n: int) -> None:
+        if progress:
+            progress(f"PDF {n}/{len(jobs)}")
+
     if workers <= 1:
         renderer = _Renderer(site)
-        return [renderer.render(page, target) for page, target in jobs]
+        out = []
+        for page, target in jobs:
+            out.append(renderer.render(page, target))
+            done(len(out))
+        return out
     # Longest first: the collections are many pages each, a handout one or two.
     order = sorted(range(len(jobs)), key=lambda i: -len(site.get(jobs[i][0], b"")))
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_start_worker, initargs=(site,)
     ) as pool:
         futures: dict[int, Future[OutputFile]] = {i: pool.submit(_work, *jobs[i]) for i in order}
+        for n, _ in enumerate(as_completed(futures.values()), 1):
+            done(n)
         return [futures[i].result() for i in range(len(jobs))]

@@ -181,24 +181,26 @@ def run(source: Path, *, strict: bool = False, converter: Converter | None = Non
         if pdf and files:
             from iopcurr.pdf import render_pdfs
 
-            files += render_pdfs(files, pdf_jobs(cur))
+            files += render_pdfs(files, pdf_jobs(cur), progress=progress)
             timer.lap("pdf")
     return BuildResult(cur, plans, tuple(sorted(files, key=lambda f: f.path)), sort_problems(problems),
                        timer.timings, schedule=schedule)
 
 
 def build(source: Path, out: Path, *, strict: bool = False, converter: Converter | None = None,
-          today: date | None = None, pdf: bool = False) -> BuildResult:
+          today: date | None = None, pdf: bool = False,
+          progress: Callable[[str], None] | None = None) -> BuildResult:
     """Run the pipeline and, when there are no errors, swap the new site in.
 
     With `pdf`, the PDFs (site/pdf/) are made too; WeasyPrint must be installed (checked first).
+    `progress` hears what a long build is doing.
     """
     if pdf:
         from iopcurr.pdf import require_weasyprint
 
         require_weasyprint()
     check_output_folder(out, source)
-    result = run(source, strict=strict, converter=converter, today=today, pdf=pdf)
+    result = run(source, strict=strict, converter=converter, today=today, pdf=pdf, progress=progress)
     if not result.ok:
         return result
     start = time.perf_counter()

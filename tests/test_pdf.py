@@ -307,7 +307,9 @@ def test_pdfs_are_the_same_whoever_makes_them(pdf_site: Path) -> None:
         ("handouts/alpha-sheet.html", "pdf/handouts/alpha-sheet.pdf"),
         ("handouts/beta-sheet.html", "pdf/handouts/beta-sheet.pdf"),
     ]
+    heard: list[str] = []
     one = render_pdfs(files, jobs, workers=1)
-    two = render_pdfs(files, jobs, workers=2)
+    two = render_pdfs(files, jobs, workers=2, progress=heard.append)
     assert one == two
+    assert heard == ["PDF 1/2", "PDF 2/2"]
     assert one[0].content == (pdf_site / "pdf" / "handouts" / "alpha-sheet.pdf").read_bytes()
