@@ -80,6 +80,7 @@ _SAFE_TAGS = {
 _SAFE_ATTRS = {
     "*": {"class", "id", "title", "lang", "role", "aria-label", "aria-hidden", "dir"},
     "a": {"href"},
+    "div": {"tabindex"},  # the scroll box around a table (see _wrap_table)
     "img": {"src", "alt", "width", "height"},
     "th": {"scope", "colspan", "rowspan"},
     "td": {"colspan", "rowspan"},
@@ -359,9 +360,23 @@ class _SplitTreeprocessor(Treeprocessor):
             self._shape(child)
             if child.tag == "li":
                 self._task(child)
+            if child.tag == "table":
+                self._wrap_table(parent, child)
             if child.tag == "div" and child.get("data-iop") is not None:
                 info = self.state.blocks[int(child.attrib.pop("data-iop"))]
                 self._block(parent, child, info)
+
+    def _wrap_table(self, parent: etree.Element, table: etree.Element) -> None:
+        """A table scrolls sideways in a box of its own on a small screen, never the whole page.
+
+        The box is focusable and named, so keyboard users can scroll it too (WCAG 1.4.10, 2.1.1).
+        """
+        headers = [" ".join("".join(th.itertext()).split()) for th in table.iter("th")][:4]
+        label = "Table: " + ", ".join(h for h in headers if h) if any(headers) else "Table"
+        wrap = etree.Element("div", {"class": "table-wrap", "role": "region", "tabindex": "0", "aria-label": label})
+        parent.insert(list(parent).index(table), wrap)
+        parent.remove(table)
+        wrap.append(table)
 
     def _block(self, parent: etree.Element, div: etree.Element, info: _BlockInfo) -> None:
         kind, attrs = info.kind, info.attrs

@@ -32,6 +32,7 @@ from iopcurr.plan import plan_module
 from iopcurr.render import load_theme, page_list, render_site
 from iopcurr.render_books import render_books
 from iopcurr.schedule import build_schedule
+from iopcurr.search import search_file
 from iopcurr.sessionpages import render_calendar
 from iopcurr.wording import terms_markdown_table
 from iopcurr.write import CACHE_DIR, check_output_folder, write_site
@@ -178,6 +179,9 @@ def run(source: Path, *, strict: bool = False, converter: Converter | None = Non
                 problems.append(Problem(str(where), getattr(exc, "lineno", None), f"template error: {exc}", "IOP032"))
                 files = []
         timer.lap("render")
+        if files:
+            files.append(search_file(cur))
+            timer.lap("search")
         if pdf and files:
             from iopcurr.pdf import render_pdfs
 
