@@ -86,8 +86,8 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "crisis.*.note": ('""', "When and why to use it."),
     "theme.name": ('"default"', "The theme to use (only `default` ships)."),
     "theme.override": ("(none)", "Folder in the curriculum whose templates and static files win."),
-    "theme.accent": ('"#1d5a85"', "Accent colour of the site (a dark colour keeps text readable)."),
-    "theme.logo": ("(none)", "Logo image file in the curriculum, e.g. `assets/logo.svg`."),
+    "theme.accent": ('"#1d5a85"', "Accent colour of links, buttons and the header line; needs 4.5:1 contrast with white."),
+    "theme.logo": ("(none)", "Logo image in the curriculum's assets/, e.g. `assets/logo.svg`, shown next to the name."),
     "plan.min_segment_minutes": ("5", "A segment with fewer minutes gets a warning."),
     "plan.part_tolerance": ("0.5", "Warn when a part strays from a third by more than this share."),
 }

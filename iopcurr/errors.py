@@ -49,6 +49,7 @@ CODES: dict[str, tuple[str, str]] = {
     "IOP030": ("Too large", "Split the file; the message gives the limit."),
     "IOP031": ("Schedule problem", "Fix the schedule settings as the message says."),
     "IOP032": ("Template problem", "Fix the template in the theme override folder."),
+    "IOP033": ("Hard-to-read colour", "Choose a darker `theme.accent`: links need 4.5:1 contrast."),
 }
 
 

@@ -362,6 +362,9 @@ class _SplitTreeprocessor(Treeprocessor):
                 self._task(child)
             if child.tag == "table":
                 self._wrap_table(parent, child)
+            if child.tag == "ul" and any(li.get("class") == "ws-check" for li in child):
+                child.set("class", "ws-checklist")
+                child.set("aria-label", "Checklist")  # the boxes are drawn, so say what the list is
             if child.tag == "div" and child.get("data-iop") is not None:
                 info = self.state.blocks[int(child.attrib.pop("data-iop"))]
                 self._block(parent, child, info)

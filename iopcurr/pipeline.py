@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from iopcurr.books import check_reserved, pdf_jobs
+from iopcurr.branding import check_branding
 from iopcurr.checks import (
     check_completeness,
     check_handouts,
@@ -118,6 +119,7 @@ def assemble(
     problems += check_references(program, modules)
     problems += check_handouts(program, modules)
     problems += check_completeness(m for m in modules if m.id not in broken)
+    problems += check_branding(program, sources.assets)
     if not modules:
         problems.append(Problem(str(source / "modules"), None, "there are no modules.", "IOP017",
                                 hint="Add Markdown files to the modules/ folder (see `iopcurr new`)."))

@@ -120,3 +120,27 @@ def need_tool(path: str) -> str:
     if CI:
         pytest.fail(f"{path} is required in CI but is not installed")
     pytest.skip(f"{path} is not installed")
+
+
+# ---------------------------------------------------------------- the built bundled site, browsers
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+NODE_MODULES = REPO / "node_modules"  # npm dev tools (package.json): axe-core, vnu-jar, lunr
+AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def bundled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled curriculum, built once per test session. Read it; never change it."""
+    from iopcurr.pipeline import build
+
+    out = tmp_path_factory.mktemp("bundled-site") / "site"
+    result = build(BUNDLED, out)
+    assert result.ok, "\n".join(p.format() for p in result.problems)
+    return out
+
+
+def site_pages(site: Path) -> list[Path]:
+    """Every HTML page of a built site, in a stable order (new kinds of pages included)."""
+    return sorted(site.rglob("*.html"))
