@@ -7,6 +7,7 @@ once, over every file of one shared build, so new kinds of pages are checked as 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,16 @@ def vnu(files: list[Path]) -> list[dict[str, Any]]:
     return messages
 
 
+# CSS for paged media (W3C GCPM: running heads, PDF bookmarks) that print.css uses for WeasyPrint
+# and that vnu's CSS checker does not know yet. Nothing else is excused.
+PAGED_MEDIA = re.compile(r"“(string-set|bookmark-level|bookmark-label|bookmark-state)”: Property .* doesn't exist"
+                         r"|“content”: “(string|target-counter|target-text)\(")
+
+
 @pytest.fixture(scope="module")
 def site_messages(bundled_site: Path) -> list[dict[str, Any]]:
     files = site_pages(bundled_site) + sorted(bundled_site.rglob("*.css"))
-    return vnu(files)
+    return [m for m in vnu(files) if not PAGED_MEDIA.search(m["message"])]
 
 
 def test_every_page_and_stylesheet_is_valid(site_messages: list[dict[str, Any]], bundled_site: Path) -> None:
