@@ -119,8 +119,10 @@ def _builder() -> Any:
     return builder
 
 
-def build_index(docs: Sequence[SearchDoc]) -> dict[str, Any]:
-    """The serialized lunr index of `docs` (refs are their positions in `docs`)."""
+def build_index(docs: Sequence[SearchDoc]) -> dict[str, Any] | None:
+    """The serialized lunr index of `docs` (refs are their positions in `docs`); None if no docs."""
+    if not docs:
+        return None  # lunr cannot index nothing; the browser then finds nothing
     from lunr import lunr
 
     documents = [

@@ -196,3 +196,7 @@ def test_the_theme_ships_the_lunr_js_that_package_json_pins() -> None:
     npm = NODE_MODULES / "lunr" / "lunr.min.js"
     need_tool(str(npm))
     assert npm.read_bytes() == shipped, "copy node_modules/lunr/lunr.min.js into themes/default/static"
+
+
+def test_no_documents_make_an_empty_index_not_a_crash() -> None:
+    assert _data(index_script(()))["index"] is None

@@ -85,7 +85,8 @@
     var ready = function () {
       self.data = window.IOPCURR_SEARCH;
       if (!self.data || !window.lunr) { failed(); return; }
-      self.index = window.lunr.Index.load(self.data.index);
+      self.index = self.data.index ? window.lunr.Index.load(self.data.index)
+                                   : { query: function () { return []; } };
       if (self.pending) { self.update(); }
     };
     var withIndex = function () {
