@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import date
+import reprlib
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -97,6 +98,15 @@ _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 4, 4, 60, 60
+
+
+def shown(value: Any) -> str:
+    """A short repr for messages, however big the value (YAML aliases can nest a value deeply)."""
+    return _REPR.repr(value)
+
+
 def _known(section: str) -> list[str]:
     """Keys allowed directly under a dotted section ('' for the top level)."""
     prefix = f"{section}." if section else ""
@@ -152,7 +162,7 @@ class _Reader:
     ) -> int:
         value = m.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int):
-            self.problem(dotted, f"`{dotted}` must be a whole number, not {value!r}.", "IOP004")
+            self.problem(dotted, f"`{dotted}` must be a whole number, not {shown(value)}.", "IOP004")
             return default
         if not low <= value <= high:
             self.problem(dotted, f"`{dotted}` must be between {low} and {high}, not {value}.", "IOP004")
@@ -164,7 +174,7 @@ class _Reader:
     ) -> float:
         value = m.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.problem(dotted, f"`{dotted}` must be a number, not {value!r}.", "IOP004")
+            self.problem(dotted, f"`{dotted}` must be a number, not {shown(value)}.", "IOP004")
             return default
         if not low <= value <= high:
             self.problem(dotted, f"`{dotted}` must be between {low} and {high}, not {value}.", "IOP004")
@@ -174,7 +184,7 @@ class _Reader:
     def boolean(self, m: dict[str, Any], key: str, dotted: str, default: bool) -> bool:
         value = m.get(key, default)
         if not isinstance(value, bool):
-            self.problem(dotted, f"`{dotted}` must be true or false, not {value!r}.", "IOP004")
+            self.problem(dotted, f"`{dotted}` must be true or false, not {shown(value)}.", "IOP004")
             return default
         return value
 
@@ -186,7 +196,7 @@ class _Reader:
             close = difflib.get_close_matches(value, choices, n=1)
             hint = f"Did you mean `{close[0]}`?" if close else ""
             self.problem(
-                dotted, f"`{dotted}` must be one of {', '.join(choices)}, not {value!r}.", "IOP004", hint
+                dotted, f"`{dotted}` must be one of {', '.join(choices)}, not {shown(value)}.", "IOP004", hint
             )
             return default
         return value
@@ -210,12 +220,14 @@ class _Reader:
         return tuple(out)
 
     def a_date(self, value: Any, dotted: str) -> date | None:
+        if isinstance(value, datetime):
+            return value.date()
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(str(value))
+            return date.fromisoformat(value if isinstance(value, str) else "?")
         except ValueError:
-            self.problem(dotted, f"`{dotted}` must be a date written YYYY-MM-DD, not {value!r}.", "IOP004")
+            self.problem(dotted, f"`{dotted}` must be a date written YYYY-MM-DD, not {shown(value)}.", "IOP004")
             return None
 
 
@@ -233,7 +245,7 @@ def parse_program(text: str, path: str = "program.yml") -> tuple[Program, list[P
     start_text = r.text(sess, "start", "session.start", "18:00")
     match = _TIME.match(start_text)
     if not match:
-        r.problem("session.start", f"`session.start` must be a time like \"18:00\", not {start_text!r}.", "IOP004")
+        r.problem("session.start", f"`session.start` must be a time like \"18:00\", not {shown(start_text)}.", "IOP004")
         match = _TIME.match("18:00")
     assert match is not None
     session = SessionSettings(
@@ -260,7 +272,7 @@ def parse_program(text: str, path: str = "program.yml") -> tuple[Program, list[P
     th = r.section(top.get("theme"), "theme")
     accent = r.text(th, "accent", "theme.accent", "#1d5a85")
     if not _COLOUR.match(accent):
-        r.problem("theme.accent", f"`theme.accent` must be a colour like \"#1d5a85\", not {accent!r}.", "IOP004")
+        r.problem("theme.accent", f"`theme.accent` must be a colour like \"#1d5a85\", not {shown(accent)}.", "IOP004")
         accent = "#1d5a85"
     theme = ThemeSettings(
         name=r.choice(th, "name", "theme.name", "default", ("default",)),
@@ -291,7 +303,7 @@ def parse_program(text: str, path: str = "program.yml") -> tuple[Program, list[P
         lines=MappingProxyType(dict(lines)),
     )
     if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", program.language):
-        r.problem("language", f"`language` must be a language code such as \"en\", not {program.language!r}.", "IOP004")
+        r.problem("language", f"`language` must be a language code such as \"en\", not {shown(program.language)}.", "IOP004")
     used = sum((session.opening.minutes, session.closing.minutes))
     if used >= session.minutes:
         r.problem(
@@ -326,9 +338,9 @@ def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
             r.problem(dotted, "every track needs an `id`.", "IOP005")
             continue
         if not _ID.match(tid):
-            r.problem(f"{dotted}.id", f"track id {tid!r} may use only lowercase letters, digits and hyphens.", "IOP004")
+            r.problem(f"{dotted}.id", f"track id {shown(tid)} may use only lowercase letters, digits and hyphens.", "IOP004")
         if tid in seen:
-            r.problem(f"{dotted}.id", f"track id {tid!r} is used twice.", "IOP006")
+            r.problem(f"{dotted}.id", f"track id {shown(tid)} is used twice.", "IOP006")
             continue
         seen.add(tid)
         out.append(
@@ -350,11 +362,11 @@ def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
         r.problem("schedule.days", f"`schedule.days` lists {len(raw_days)} group days, but a week has only 7.",
                   "IOP031", "List each group day once: mon, tue, wed, thu, fri, sat or sun.")
     for i, day in enumerate(raw_days):
-        name = str(day).strip().lower()[:3]
+        name = day.strip().lower()[:3] if isinstance(day, str) else ""
         if name not in WEEKDAYS:
-            r.problem(f"schedule.days.{i}", f"{day!r} is not a day of the week.", "IOP031", "Use mon, tue, wed, thu, fri, sat or sun.")
+            r.problem(f"schedule.days.{i}", f"{shown(day)} is not a day of the week.", "IOP031", "Use mon, tue, wed, thu, fri, sat or sun.")
         elif WEEKDAYS.index(name) in days:
-            r.problem(f"schedule.days.{i}", f"{day!r} is listed twice in `schedule.days`.", "IOP031")
+            r.problem(f"schedule.days.{i}", f"{shown(day)} is listed twice in `schedule.days`.", "IOP031")
         else:
             days.append(WEEKDAYS.index(name))
     if not days:
@@ -383,8 +395,8 @@ def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
     tz = r.text(m, "timezone", "schedule.timezone", "America/New_York")
     try:
         ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        r.problem("schedule.timezone", f"unknown time zone {tz!r}.", "IOP031", "Use an IANA name such as \"America/Chicago\".")
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        r.problem("schedule.timezone", f"unknown time zone {shown(tz)}.", "IOP031", "Use an IANA name such as \"America/Chicago\".")
         tz = "UTC"
     return ScheduleSettings(
         weeks=r.integer(m, "weeks", "schedule.weeks", 12, 1, 104),
@@ -422,7 +434,7 @@ def _optional_path(r: _Reader, m: dict[str, Any], key: str, dotted: str) -> str 
         return None
     text = r.text(m, key, dotted, "")
     if text.startswith("/") or ".." in text.replace("\\", "/").split("/"):
-        r.problem(dotted, f"`{dotted}` must be a path inside the curriculum folder, not {text!r}.", "IOP029")
+        r.problem(dotted, f"`{dotted}` must be a path inside the curriculum folder, not {shown(text)}.", "IOP029")
         return None
     return text or None
 

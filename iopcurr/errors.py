@@ -40,13 +40,13 @@ CODES: dict[str, tuple[str, str]] = {
     "IOP021": ("Missing objectives", "Add 2-4 `objectives:` to the front matter."),
     "IOP022": ("No handout", "Define a `::: handout` or list one under `handouts:`."),
     "IOP023": ("No home assignment", "Add a `::: homework` block."),
-    "IOP024": ("Unsafe HTML", "Remove scripts, event handlers and `javascript:` links."),
+    "IOP024": ("Unsafe HTML", "Remove scripts, event handlers and `javascript:` links; the site drops them."),
     "IOP025": ("Missing file", "Add the file to the curriculum or fix the path."),
     "IOP026": ("Broken link", "Point the link at an existing page, module or anchor."),
     "IOP027": ("Image without alt text", "Describe the image: `![what it shows](path)`."),
     "IOP028": ("Heading skips a level", "Use the next heading level (## then ###)."),
     "IOP029": ("Path outside the curriculum", "Keep files and links inside the curriculum."),
-    "IOP030": ("Too large", "Split the file; the message gives the limit."),
+    "IOP030": ("Too large or too deep", "Split the file or nest less deeply; the message gives the limit."),
     "IOP031": ("Schedule problem", "Fix the schedule settings as the message says."),
     "IOP032": ("Template problem", "Fix the template in the theme override folder."),
     "IOP033": ("Hard-to-read colour", "Choose a darker `theme.accent`: links need 4.5:1 contrast."),
@@ -60,7 +60,7 @@ class Problem:
     path: str
     line: int | None
     message: str
-    code: str = "IOP000"
+    code: str  # a key of CODES
     severity: Severity = "error"
     hint: str = ""
     column: int | None = None
@@ -96,9 +96,16 @@ def has_errors(problems: Iterable[Problem]) -> bool:
 
 
 def problems_json(problems: Iterable[Problem]) -> str:
-    """The stable JSON form of `iopcurr check --format json`."""
+    """The stable JSON form of `iopcurr check --format json` (documented in the authoring guide):
+
+    `{"schema": 1, "errors": N, "warnings": N, "problems": [{"path", "line", "column",
+    "severity", "code", "message", "hint"}, ...]}`, problems sorted by path, line and column.
+    New keys may be added; existing ones keep their meaning while `schema` is 1.
+    """
     items = [asdict(p) for p in sort_problems(problems)]
-    return json.dumps({"problems": items}, indent=2, ensure_ascii=False, sort_keys=True)
+    errors = sum(1 for p in items if p["severity"] == "error")
+    document = {"schema": 1, "errors": errors, "warnings": len(items) - errors, "problems": items}
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
 
 
 def codes_markdown_table() -> str:

@@ -17,8 +17,11 @@ from iopcurr.markup import Converter
 from iopcurr.model import Converted, Module, Page
 from iopcurr.yamlread import load_yaml
 
-MAX_FILE_BYTES = 2_000_000
+MAX_FILE_BYTES = 512_000  # 20 times the longest bundled module; converts in about 3 seconds
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Control characters other than tab and newline: invisible, invalid in HTML, and some of them
+# (\x02, \x03) are Python-Markdown's own placeholders.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
 
 MODULE_KEYS = ("title", "track", "summary", "objectives", "materials", "handouts")
 PAGE_KEYS = ("title", "summary", "order")
@@ -46,16 +49,25 @@ def read_sources(source: Path) -> Sources:
     problems: list[Problem] = []
     root = source.resolve()
     program_path = source / "program.yml"
-    program_text = _read_text(program_path, root, problems) if program_path.exists() else None
+    program_text = _read_text(program_path, root, problems) if program_path.exists() or program_path.is_symlink() else None
     files: list[SourceFile] = []
     for kind, folder in (("module", "modules"), ("page", "pages")):
         base = source / folder
         if not base.is_dir():
             continue
+        if not _inside(base, root):
+            problems.append(_outside(base))
+            continue
         for path in sorted(base.iterdir()):
-            if path.suffix != ".md" or path.name.startswith("."):
-                continue
             shown = str(path)
+            if path.name.startswith((".", "#")) or path.name.endswith("~") or path.is_dir():
+                continue  # hidden, editor backup and lock files, folders
+            if path.suffix != ".md":
+                problems.append(
+                    Problem(shown, None, f"{path.name!r} is not a .md file, so it is left out.", "IOP018", "warning",
+                            hint=f"Rename it to {_suggest_id(path.stem)}.md, or move it out of {folder}/.")
+                )
+                continue
             if not _ID.match(path.stem):
                 problems.append(
                     Problem(shown, None, f"the file name {path.name!r} cannot be part of a web address.", "IOP018",
@@ -67,41 +79,64 @@ def read_sources(source: Path) -> Sources:
                 files.append(SourceFile(kind, path.stem, shown, text))
     assets: list[str] = []
     asset_dir = source / "assets"
-    if asset_dir.is_dir():
-        for path in sorted(asset_dir.rglob("*")):
-            if path.is_symlink() and not _inside(path, root):
-                problems.append(Problem(str(path), None, "this link points outside the curriculum folder.", "IOP029", hint="Copy the file into the curriculum instead."))
+    if asset_dir.is_dir() and not _inside(asset_dir, root):
+        problems.append(_outside(asset_dir))
+    elif asset_dir.is_dir():
+        for path in sorted(asset_dir.rglob("*")):  # lists linked folders but does not enter them
+            if not _inside(path, root):
+                problems.append(_outside(path))
             elif path.is_file() and not path.name.startswith("."):
                 assets.append(path.relative_to(source).as_posix())
     return Sources(str(program_path), program_text, tuple(files), tuple(assets), tuple(problems))
 
 
+def _outside(path: Path) -> Problem:
+    return Problem(str(path), None, "this is a link to somewhere outside the curriculum folder.", "IOP029",
+                   hint="Copy what it points to into the curriculum instead.")
+
+
 def _inside(path: Path, root: Path) -> bool:
     try:
         path.resolve().relative_to(root)
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside, unreadable, or a loop of links
         return False
     return True
 
 
 def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
     shown = str(path)
-    if path.is_symlink() and not _inside(path, root):
-        problems.append(Problem(shown, None, "this file is a link to somewhere outside the curriculum folder.", "IOP029", hint="Copy the file into the curriculum instead."))
+    if not _inside(path, root):
+        problems.append(_outside(path))
         return None
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        problems.append(Problem(shown, None, f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}.", "IOP030"))
+    try:
+        if not path.is_file():
+            problems.append(Problem(shown, None, "this is not a regular file.", "IOP025", hint="Replace it with a text file."))
+            return None
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problems.append(Problem(shown, None, f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}.", "IOP030"))
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(shown, None, f"the file cannot be read: {exc.strerror or exc}.", "IOP025",
+                                hint="Check that it exists and that you may read it."))
         return None
-    data = path.read_bytes()
+    text, more = decode_source(data, shown)
+    problems += more
+    return text
+
+
+def decode_source(data: bytes, shown: str) -> tuple[str | None, list[Problem]]:
+    """File bytes → text with `\\n` line ends, no byte-order mark and no control characters."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.append(Problem(shown, line, f"the file is not UTF-8 text (bad byte at offset {exc.start}).", "IOP016",
-                                hint="Save it as UTF-8 in your editor."))
-        return None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [Problem(shown, line, f"the file is not UTF-8 text (bad byte 0x{data[exc.start]:02x} at offset {exc.start}).",
+                              "IOP016", hint="Save it as UTF-8 in your editor.", column=column)]
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text), []
 
 
 def _suggest_id(stem: str) -> str:
@@ -190,6 +225,8 @@ def parse_module(src: SourceFile, converter: Converter, converted: Converted | N
         block_kinds=converted.block_kinds,
         text=converted.text,
         lines=MappingProxyType(dict(lines)),
+        refs=converted.refs,
+        anchors=converted.anchors,
     )
     return module, problems
 
@@ -211,7 +248,7 @@ def parse_page(src: SourceFile, converter: Converter, converted: Converted | Non
     if converted.handouts:
         problems.append(Problem(src.path, converted.handouts[0].line, "pages cannot define handouts.", "IOP019", hint="Move the handout into a module."))
     page = Page(src.id, src.path, title, _text(meta, "summary", lines, src.path, problems), order,
-                converted.overview_html, converted.text)
+                converted.overview_html, converted.text, converted.refs, converted.anchors)
     return page, problems
 
 

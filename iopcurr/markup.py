@@ -17,6 +17,7 @@ One conversion per module body. The extension works in three passes:
 
 from __future__ import annotations
 
+import bisect
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
@@ -30,7 +31,16 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from iopcurr.errors import Problem
-from iopcurr.model import Converted, Handout, Segment
+from iopcurr.links import Target, classify
+from iopcurr.model import Converted, Handout, Ref, Segment
+from iopcurr.safety import (
+    CONVERT_SECONDS,
+    MAX_INDENT,
+    MAX_QUOTE_DEPTH,
+    TimeLimitExceeded,
+    scan_html,
+    time_limit,
+)
 
 GUIDE_KINDS = ("script", "discussion", "roleplay", "facilitator", "homework")
 WORKSHEET_KINDS = ("lines", "scale", "grid")
@@ -68,6 +78,8 @@ _MARKER = re.compile(r"<!--iop:(\w+):([\w-]*)-->")
 _STASH = re.compile("\x02[^\x03]*\x03")
 _SLUG = re.compile(r"[^a-z0-9]+")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_QUOTES = re.compile(r"^ {0,3}(?:> ?)+")
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 
 MAX_NESTING = 20
 
@@ -91,6 +103,21 @@ _SAFE_ATTRS = {
 
 def slugify(text: str) -> str:
     return _SLUG.sub("-", text.lower()).strip("-") or "section"
+
+
+def _unique(used: dict[str, int], anchor: str) -> str:
+    """`anchor`, or `anchor-2`, `anchor-3`, ... if taken; records the one returned."""
+    if anchor not in used:
+        used[anchor] = 1
+        return anchor
+    n = used[anchor]
+    while True:
+        n += 1
+        candidate = f"{anchor}-{n}"
+        if candidate not in used:
+            used[anchor] = n
+            used[candidate] = 1
+            return candidate
 
 
 def parse_attrs(text: str) -> tuple[dict[str, str], str]:
@@ -138,14 +165,20 @@ class _State:
     path: str = ""
     first_line: int = 1
     prefix: str = ""
+    owner: str = ""
     segmented: bool = True
     problems: list[Problem] = field(default_factory=list)
     blocks: list[_BlockInfo] = field(default_factory=list)
     segments: list[_SegInfo] = field(default_factory=list)
     handouts: list[tuple[int, str, str, str]] = field(default_factory=list)  # (block, id, title, text)
     kinds: list[str] = field(default_factory=list)
-    links: list[str] = field(default_factory=list)
-    images: list[tuple[str, str]] = field(default_factory=list)
+    links: list[tuple[str, bool, str, Target]] = field(default_factory=list)  # (url, image, alt, target)
+    anchors: list[str] = field(default_factory=list)
+    too_deep: bool = False
+
+    @property
+    def folder(self) -> str:
+        return "modules" if self.segmented else "pages"
 
     def problem(self, offset: int, message: str, code: str, hint: str = "", severity: str = "error") -> None:
         self.problems.append(
@@ -166,6 +199,7 @@ class _FencePreprocessor(Preprocessor):
         last_level = 1
         in_list, unit = False, 0
         for i, line in enumerate(lines):
+            line = line.replace("<!--iop:", "<!-- iop:")  # an author's comment never fakes our markers
             if code_fence is not None:
                 out.append(line)
                 if line.strip().startswith(code_fence) and set(line.strip()) <= set(code_fence[0]):
@@ -200,6 +234,7 @@ class _FencePreprocessor(Preprocessor):
                 pass
             elif not line.startswith(" "):
                 in_list, unit = False, 0
+            line = self._limit_depth(i, line)
             hm = _HEADING.match(line)
             if hm and (hm.group(2) or "").strip():
                 level = len(hm.group(1))
@@ -218,6 +253,25 @@ class _FencePreprocessor(Preprocessor):
             out += ["", f":::iop-close {index}", ""]
         return out
 
+    def _limit_depth(self, i: int, line: str) -> str:
+        """Clamp indentation and quote depth (deeper makes Python-Markdown recurse and crawl)."""
+        st = self.state
+        indent = len(line[: len(line) - len(line.lstrip(" \t"))].expandtabs(4))
+        if indent > MAX_INDENT:
+            if not st.too_deep:
+                st.problem(i, f"this line is nested {indent // 4} levels deep (by its indentation); the limit is "
+                           f"{MAX_INDENT // 4}.", "IOP030", "Nest lists less deeply.")
+            st.too_deep = True
+            line = " " * MAX_INDENT + line.lstrip(" \t")
+        qm = _QUOTES.match(line)
+        if qm and qm.group(0).count(">") > MAX_QUOTE_DEPTH:
+            if not st.too_deep:
+                st.problem(i, f"block quotes are nested {qm.group(0).count('>')} deep; the limit is {MAX_QUOTE_DEPTH}.",
+                           "IOP030", "Use fewer `>` at the start of the line.")
+            st.too_deep = True
+            line = "> " * MAX_QUOTE_DEPTH + line[qm.end() :]
+        return line
+
     def _open(self, i: int, om: re.Match[str], stack: list[int]) -> list[str]:
         st = self.state
         attrs, rest = parse_attrs(om.group(3) or "")
@@ -234,8 +288,10 @@ class _FencePreprocessor(Preprocessor):
             del attrs[key]
         parents = [st.blocks[j].kind for j in stack]
         if len(stack) >= MAX_NESTING:
-            st.problem(i, f"blocks are nested more than {MAX_NESTING} deep.", "IOP019", "Close some blocks first.")
-            kind = "facilitator"
+            if not st.too_deep:
+                st.problem(i, f"blocks are nested more than {MAX_NESTING} deep.", "IOP030", "Close some blocks first.")
+            st.too_deep = True
+            return [om.group(0)]  # kept as text; its `:::` will close an outer block
         if kind == "handout" and stack:
             st.problem(i, f"a handout cannot go inside a `{parents[-1]}` block.", "IOP019", "Close the block above before the handout starts.")
         if kind in GUIDE_KINDS and "handout" in parents:
@@ -322,27 +378,25 @@ class _SplitTreeprocessor(Treeprocessor):
     def run(self, root: etree.Element) -> None:
         st = self.state
         self._shape(root)
-        for a in root.iter("a"):
-            st.links.append(a.get("href", ""))
-        for img in root.iter("img"):
-            st.images.append((img.get("src", ""), img.get("alt", "")))
+        self._links(root)
         children = list(root)
         for child in children:
             root.remove(child)
         handouts: list[etree.Element] = []
-        seg_anchors: set[str] = set()
+        used: dict[str, int] = {}
+        titles: set[int] = set()  # the h2 of each segment: the template writes it, with the anchor
+        after_segment = False
         for child in children:
             if child.tag == "iop-seg":
                 n = int(child.get("n", "0"))
                 info = st.segments[n]
-                slug = info.attrs.get("id") or slugify(info.title)
-                anchor = f"{st.prefix}{slug}"
-                while anchor in seg_anchors:
-                    anchor += "-2"
-                seg_anchors.add(anchor)
-                info.attrs["anchor"] = anchor
+                info.attrs["anchor"] = _unique(used, f"{st.prefix}{info.attrs.get('id') or slugify(info.title)}")
                 root.append(etree.Comment(f"iop:seg:{n}"))
+                after_segment = True
                 continue
+            if after_segment and child.tag == "h2":
+                titles.add(id(child))
+            after_segment = False
             if child.tag == "div" and child.get("data-handout"):
                 handouts.append(child)
                 root.append(self._handout_card(child))
@@ -352,6 +406,23 @@ class _SplitTreeprocessor(Treeprocessor):
             root.append(etree.Comment(f"iop:handout:{div.get('data-handout')}"))
             for part in list(div):
                 root.append(part)
+        for el in root.iter():
+            if el.tag in _HEADINGS and id(el) not in titles and not el.get("id"):
+                text = _STASH.sub("", "".join(el.itertext()))
+                el.set("id", _unique(used, f"{st.prefix}{slugify(text)}"))
+        st.anchors = list(used)
+
+    def _links(self, root: etree.Element) -> None:
+        """Rewrite each Markdown link and image to its URL on the site (see links.py)."""
+        st = self.state
+        for el in root.iter():
+            attr = "href" if el.tag == "a" else "src" if el.tag == "img" else ""
+            if not attr or el.get(attr) is None:
+                continue
+            url = el.get(attr, "")
+            target = classify(url, st.folder, st.owner, image=el.tag == "img")
+            el.set(attr, target.href)
+            st.links.append((url, el.tag == "img", el.get("alt", ""), target))
 
     # -- block shapes
 
@@ -544,18 +615,34 @@ class Converter:
 
     def __init__(self) -> None:
         self.state = _State()
-        self.md = markdown.Markdown(
-            extensions=[*EXTENSIONS, _IopExtension(self.state)],
-            output_format="html",
-        )
+        self.md = self._markdown()
         self.conversions = 0  # how many bodies this converter has converted (for tests and benchmarks)
 
     def convert(self, body: str, path: str, first_line: int, owner: str, *, segmented: bool = True) -> Converted:
-        """Convert a module (segmented) or page body that starts at `first_line` of `path`."""
+        """Convert a module (segmented) or page body that starts at `first_line` of `path`.
+
+        Never raises for what the body holds: input too deep or too slow for the Markdown library
+        gives an empty result with an IOP030 problem.
+        """
         self.conversions += 1
+        try:
+            with time_limit(CONVERT_SECONDS):
+                return self._convert(body, path, first_line, owner, segmented)
+        except (TimeLimitExceeded, RecursionError) as exc:
+            self.md = self._markdown()  # it may have stopped half-way through a change
+            why = (f"converting it took longer than {CONVERT_SECONDS:g} seconds"
+                   if isinstance(exc, TimeLimitExceeded) else "it is nested too deeply to convert")
+            problem = Problem(path, first_line, f"{why}, so it was left out.", "IOP030",
+                              hint="Look for very long lines, deep nesting or thousands of `[` brackets.")
+            return Converted("", (), (), (), "", (problem,))
+
+    def _markdown(self) -> markdown.Markdown:
+        return markdown.Markdown(extensions=[*EXTENSIONS, _IopExtension(self.state)], output_format="html")
+
+    def _convert(self, body: str, path: str, first_line: int, owner: str, segmented: bool) -> Converted:
         st = self.state
         st.__init__()  # type: ignore[misc]
-        st.path, st.first_line, st.prefix, st.segmented = path, first_line, f"{owner}-", segmented
+        st.path, st.first_line, st.prefix, st.owner, st.segmented = path, first_line, f"{owner}-", owner, segmented
         self.md.reset()
         html = self.md.convert(body)
         pieces = _split(html)
@@ -578,16 +665,101 @@ class Converter:
             Handout(hid, title, owner, path, line, sanitize(pieces.get(("handout", hid), "")), text)
             for line, hid, title, text in st.handouts
         )
+        raw = [b for b in self.md.htmlStash.rawHtmlBlocks if isinstance(b, str)]
+        refs, problems = _References(body, path, first_line).collect(st, raw)
         return Converted(
             overview_html=sanitize(pieces.get(("overview", ""), "")),
             segments=tuple(segments),
             handouts=handouts,
             block_kinds=tuple(st.kinds),
             text=_text_of_html(html),
-            problems=tuple(st.problems),
-            links=tuple(st.links),
-            images=tuple(st.images),
+            problems=(*st.problems, *problems),
+            refs=tuple(refs),
+            anchors=tuple(st.anchors),
         )
+
+
+class _References:
+    """Links, images and raw HTML of one body → Refs to check later and problems found now,
+    each located at its line and column in the source."""
+
+    def __init__(self, body: str, path: str, first_line: int) -> None:
+        self.body, self.path, self.first_line = body, path, first_line
+        self.newlines = [i for i, c in enumerate(body) if c == "\n"]
+        self.cursor = 0
+
+    def where(self, pos: int) -> tuple[int, int]:
+        """Line (in the file) and column (from 1) of offset `pos` of the body."""
+        before = bisect.bisect_left(self.newlines, pos)
+        start = self.newlines[before - 1] + 1 if before else 0
+        return self.first_line + before, pos - start + 1
+
+    def find(self, needle: str) -> int:
+        """Where `needle` is next written (from the last place found, else from the top), or -1."""
+        if not needle:
+            return -1
+        pos = self.body.find(needle, self.cursor)
+        if pos < 0:
+            pos = self.body.find(needle)
+        if pos >= 0:
+            self.cursor = pos + len(needle)
+        return pos
+
+    def problem(self, pos: int, code: str, severity: str, message: str, hint: str) -> Problem:
+        line, column = self.where(pos) if pos >= 0 else (self.first_line, None)
+        return Problem(self.path, line, message, code, severity, hint, column)  # type: ignore[arg-type]
+
+    def collect(self, st: _State, raw: list[str]) -> tuple[list[Ref], list[Problem]]:
+        refs: list[Ref] = []
+        problems: list[Problem] = []
+        for url, image, alt, target in st.links:
+            pos = self.find(url)
+            line, column = self.where(pos) if pos >= 0 else (self.first_line, None)
+            if target.code:
+                problems.append(self.problem(pos, target.code, target.severity, target.message, target.hint))
+            elif target.kind in ("module", "page", "asset"):
+                refs.append(Ref(target.kind, target.target, target.anchor, url, line, column, image))  # type: ignore[arg-type]
+            if image and not alt.strip():
+                problems.append(self.problem(pos, "IOP027", "error", "this image has no alt text.",
+                                             "Describe it: `![what the image shows](path)`."))
+        self.cursor = 0
+        for fragment in raw:
+            findings, urls = scan_html(fragment)
+            if not findings and not urls:
+                continue
+            base = self.find(fragment)
+            for f in findings:
+                problems.append(self._at(base, fragment, f.line, f.column, f.code, f.severity, f.message, f.hint))
+            for u in urls:
+                target = classify(u.url, st.folder, st.owner, image=u.image)
+                if target.code == "IOP024":
+                    continue  # the scan reported it
+                if target.code:
+                    problems.append(self._at(base, fragment, u.line, u.column, target.code, target.severity,
+                                             target.message, target.hint))
+                elif target.kind in ("module", "page"):
+                    problems.append(self._at(base, fragment, u.line, u.column, "IOP026", "error",
+                                             f"the link `{u.url}` in raw HTML is not rewritten to the page it names.",
+                                             f"Write it as a Markdown link: `[text]({u.url})`."))
+                elif target.kind == "asset":
+                    pos = self._offset(base, fragment, u.line, u.column)
+                    line, column = self.where(pos) if pos >= 0 else (self.first_line, None)
+                    refs.append(Ref("asset", target.target, target.anchor, u.url, line, column, u.image))
+        return refs, problems
+
+    def _offset(self, base: int, fragment: str, line: int, column: int) -> int:
+        if base < 0:
+            return -1
+        offset = 0
+        for _ in range(line - 1):
+            offset = fragment.find("\n", offset) + 1
+            if offset == 0:
+                return base
+        return base + offset + column - 1
+
+    def _at(self, base: int, fragment: str, line: int, column: int, code: str, severity: str,
+            message: str, hint: str) -> Problem:
+        return self.problem(self._offset(base, fragment, line, column), code, severity, message, hint)
 
 
 def _split(html: str) -> dict[tuple[str, str], str]:

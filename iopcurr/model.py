@@ -133,6 +133,23 @@ class Handout:
 
 
 @dataclass(frozen=True)
+class Ref:
+    """A link or image in content that points into the curriculum, checked once all is read.
+
+    The URL has already been rewritten for the site (see links.py); this records what it must
+    find: a module or page (and an anchor in it), or a file in assets/.
+    """
+
+    kind: Literal["module", "page", "asset"]
+    target: str  # module or page id, or the asset's path relative to the curriculum folder
+    anchor: str  # as the author wrote it, without `#`; "" for none
+    url: str  # as the author wrote it
+    line: int
+    column: int | None
+    image: bool
+
+
+@dataclass(frozen=True)
 class Converted:
     """What Markdown conversion makes of one module or page body (the unit that is cached)."""
 
@@ -142,8 +159,8 @@ class Converted:
     block_kinds: tuple[str, ...]
     text: str
     problems: tuple[Problem, ...] = ()
-    links: tuple[str, ...] = ()
-    images: tuple[tuple[str, str], ...] = ()  # (src, alt)
+    refs: tuple[Ref, ...] = ()  # links and images into the curriculum
+    anchors: tuple[str, ...] = ()  # the HTML ids the body defines (segments and headings)
 
 
 @dataclass(frozen=True)
@@ -162,6 +179,8 @@ class Module:
     block_kinds: tuple[str, ...]
     text: str
     lines: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    refs: tuple[Ref, ...] = ()
+    anchors: tuple[str, ...] = ()
 
     @property
     def session_handouts(self) -> tuple[str, ...]:
@@ -185,6 +204,8 @@ class Page:
     order: int
     html: str
     text: str
+    refs: tuple[Ref, ...] = ()
+    anchors: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- plan and schedule

@@ -26,6 +26,7 @@ from iopcurr.checks import (
 )
 from iopcurr.config import options_markdown_table, parse_program
 from iopcurr.errors import IopError, Problem, codes_markdown_table, has_errors, sort_problems
+from iopcurr.links import check_refs
 from iopcurr.loader import SourceFile, Sources, parse_module, parse_page, read_sources
 from iopcurr.markup import Converter
 from iopcurr.model import Curriculum, Module, OutputFile, Page, Schedule, SessionPlan
@@ -36,7 +37,7 @@ from iopcurr.schedule import build_schedule
 from iopcurr.search import search_file
 from iopcurr.sessionpages import render_calendar
 from iopcurr.wording import terms_markdown_table
-from iopcurr.write import CACHE_DIR, check_output_folder, write_site
+from iopcurr.write import CACHE_DIR, check_output_folder, recover_interrupted, write_site
 
 GUIDE_ID = "authoring-guide"
 
@@ -120,7 +121,8 @@ def assemble(
     problems += check_handouts(program, modules)
     problems += check_completeness(m for m in modules if m.id not in broken)
     problems += check_branding(program, sources.assets)
-    if not modules:
+    problems += check_refs(modules, pages, sources.assets)
+    if not modules and not has_errors(sources.problems):  # else a file that could not be read says why
         problems.append(Problem(str(source / "modules"), None, "there are no modules.", "IOP017",
                                 hint="Add Markdown files to the modules/ folder (see `iopcurr new`)."))
     plans: dict[str, SessionPlan | None] = {}
@@ -137,7 +139,11 @@ def static_files(source: Path, cur: Curriculum, sources: Sources) -> list[Output
     override = source / cur.program.theme.override if cur.program.theme.override else None
     theme = load_theme(override)
     out = [OutputFile(f"static/{rel}", path.read_bytes()) for rel, path in theme.static]
-    out += [OutputFile(rel, (source / rel).read_bytes()) for rel in sources.assets]
+    for rel in sources.assets:
+        try:
+            out.append(OutputFile(rel, (source / rel).read_bytes()))
+        except OSError as exc:
+            raise IopError(f"cannot read {rel}: {exc.strerror or exc}.", path=str(source / rel), code=1) from exc
     return out
 
 
@@ -165,6 +171,10 @@ def run(source: Path, *, strict: bool = False, converter: Converter | None = Non
         if override is not None and not override.is_dir():
             problems.append(Problem(cur.program.path, cur.program.line_of("theme.override"),
                                     f"the theme override folder {override} does not exist.", "IOP025"))
+        elif override is not None and not override.resolve().is_relative_to(source.resolve()):
+            problems.append(Problem(cur.program.path, cur.program.line_of("theme.override"),
+                                    f"the theme override folder {override} leads outside the curriculum folder.", "IOP029",
+                                    hint="Copy the templates into the curriculum instead."))
         else:
             try:
                 theme = load_theme(override)
@@ -205,6 +215,7 @@ def build(source: Path, out: Path, *, strict: bool = False, converter: Converter
         from iopcurr.pdf import require_weasyprint
 
         require_weasyprint()
+    recover_interrupted(out)
     check_output_folder(out, source)
     result = run(source, strict=strict, converter=converter, today=today, pdf=pdf, progress=progress)
     if not result.ok:

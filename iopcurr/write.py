@@ -95,6 +95,20 @@ def _remove_stale_stages(out: Path) -> None:
             shutil.rmtree(stale)
 
 
+def recover_interrupted(out: Path) -> None:
+    """Undo what a build killed during a non-atomic swap (no RENAME_EXCHANGE) left behind: if the
+    output folder is missing, the previous build, set aside under a name of ours, goes back."""
+    olds = sorted(
+        p for p in out.parent.glob(f".{out.name}.iopcurr-old-*")
+        if p.is_dir() and not p.is_symlink() and read_manifest(p) is not None
+    )
+    if olds and not out.exists() and not out.is_symlink():
+        olds.pop().rename(out)
+    for old in olds:  # a swap finished but its clean-up was cut short
+        if out.exists():
+            shutil.rmtree(old)
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE). False if unsupported."""
     try:
@@ -110,12 +124,27 @@ def _exchange(a: Path, b: Path) -> bool:
 def write_site(out: Path, source: Path, files: Iterable[OutputFile], keep: Iterable[str] = ()) -> list[str]:
     """Write `files` as the new content of `out`, atomically. Returns the paths written.
 
-    `keep` names folders of the old output to carry over (the cache).
+    `keep` names folders of the old output to carry over (the cache). A disk that refuses (full,
+    read-only) is an IopError, with the previous site left as it was.
     """
-    check_output_folder(out, source)
+    try:
+        return _write_site(out, source, files, keep)
+    except OSError as exc:
+        for stage in out.parent.glob(f".{out.name}.iopcurr-tmp-{os.getpid()}"):
+            shutil.rmtree(stage, ignore_errors=True)
+        where = exc.filename or out
+        raise IopError(f"cannot write the site: {exc.strerror or exc} ({where}).",
+                       path=str(out)) from exc
+
+
+def _write_site(out: Path, source: Path, files: Iterable[OutputFile], keep: Iterable[str]) -> list[str]:
     out.parent.mkdir(parents=True, exist_ok=True)
+    recover_interrupted(out)
+    check_output_folder(out, source)
     _remove_stale_stages(out)
     stage = _stage_name(out)
+    if stage.is_dir() and not stage.is_symlink() and not any(stage.iterdir()):
+        stage.rmdir()  # left by a build killed before it wrote its marker
     stage.mkdir()
     # The marker goes first: an interrupted stage is recognisably ours and is cleaned next time.
     (stage / MARKER).write_text(json.dumps({"generator": "iopcurr", "files": []}), "utf-8")

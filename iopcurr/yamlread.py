@@ -19,7 +19,14 @@ def load_yaml(
     Returns the value, a map from dotted key paths (`session.minutes`, `tracks.0.id`) to line
     numbers, and the problems found. On a syntax error the value is None.
     """
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # the reader checks every character up front
+        line = first_line + text.count("\n", 0, exc.position)
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        return None, {}, [Problem(path, line, f"the YAML holds a character it does not allow (U+{exc.character:04X}).",
+                                  "IOP001", hint="Delete the character; retype the text around it if need be.",
+                                  column=column)]
     try:
         node = loader.get_single_node()
         value = loader.construct_document(node) if node is not None else None
@@ -43,27 +50,36 @@ def load_yaml(
                 )
             ],
         )
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
+    except RecursionError:
+        return None, {}, [Problem(path, first_line, "the YAML is nested too deeply to read.", "IOP001",
+                                  hint="Use fewer levels of lists and mappings inside each other.")]
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
         return None, {}, [Problem(path, first_line, f"the YAML is not valid: {exc}.", "IOP001")]
     finally:
         loader.dispose()
     lines: dict[str, int] = {}
     if node is not None:
-        _walk(node, "", lines, first_line, [0])
+        _walk(node, lines, first_line)
     return value, lines, []
 
 
-def _walk(node: yaml.Node, prefix: str, lines: dict[str, int], first: int, count: list[int]) -> None:
-    count[0] += 1
-    if count[0] > _MAX_NODES:
-        return
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            name = f"{prefix}{key.value}" if isinstance(key, yaml.ScalarNode) else prefix + "?"
-            lines.setdefault(name, first + key.start_mark.line)
-            _walk(value, name + ".", lines, first, count)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            name = f"{prefix}{index}"
-            lines.setdefault(name, first + item.start_mark.line)
-            _walk(item, name + ".", lines, first, count)
+def _walk(root: yaml.Node, lines: dict[str, int], first: int) -> None:
+    """Record the line of every key path. Iterative, and each node is entered once, so that deep
+    nesting, alias bombs and an alias inside its own anchor (`x: &a [*a]`) all end quickly."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, str]] = [(root, "")]
+    while stack and len(seen) < _MAX_NODES:
+        node, prefix = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            children = [(f"{prefix}{k.value}" if isinstance(k, yaml.ScalarNode) else prefix + "?", k, v)
+                        for k, v in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(f"{prefix}{i}", item, item) for i, item in enumerate(node.value)]
+        else:
+            continue
+        for name, at, _ in children:
+            lines.setdefault(name, first + at.start_mark.line)
+        stack.extend((child, name + ".") for name, _, child in reversed(children))

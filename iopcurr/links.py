@@ -1,0 +1,194 @@
+"""Links and images in content: what an author's URL becomes on the site, and whether it points
+anywhere.
+
+Authors link to the source files they see in their editor; the build rewrites each link to the
+page that file becomes. Every page that shows converted content is one folder deep in the site
+(facilitator/, handouts/, pages/, sessions/), so a rewritten URL starts with `../`:
+
+    written in modules/x.md          points to             on the site
+    other.md  or  other.md#part      modules/other.md      ../facilitator/other.html#other-part
+    ../pages/p.md#part               pages/p.md            ../pages/p.html#p-part
+    #part                            this module           #x-part
+    ../assets/a.png                  assets/a.png          ../assets/a.png
+    https://..., mailto:..., tel:... another site          unchanged
+
+Anchors are written as the author sees them (a segment's `{#id}`, or its title as a slug) and
+get the page's prefix, because the manual puts every module on one page. `classify` is pure and
+local: it needs only the URL and where it was written. `check_refs` runs once everything is read,
+when every module, page, anchor and asset is known.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
+
+from iopcurr.errors import Problem, Severity
+from iopcurr.model import Module, Page, Ref
+
+SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})  # the schemes markup.sanitize keeps
+SCRIPT_SCHEMES = frozenset({"javascript", "vbscript"})
+# Ids the default theme gives every facilitator page (module.html); linked without a prefix.
+MODULE_PAGE_ANCHORS = frozenset(
+    {"objectives", "materials", "handouts", "session-plan", "overview", "opening", "closing"}
+)
+# source folder → (kind, site folder)
+FOLDERS = {"modules": ("module", "facilitator"), "pages": ("page", "pages")}
+
+_AMP = "\x02amp\x03"  # Python-Markdown's stand-in for `&` in autolinked e-mail addresses
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a URL written in content means, what the site writes instead, and what is wrong."""
+
+    href: str
+    kind: str  # "module", "page", "asset", "external" or "none"
+    target: str = ""
+    anchor: str = ""
+    code: str = ""  # a problem found without knowing the rest of the curriculum
+    severity: Severity = "error"
+    message: str = ""
+    hint: str = ""
+
+
+def scheme_of(url: str) -> str:
+    """The URL's scheme, lowercased, as a browser reads it (ignoring spaces and control chars)."""
+    m = _SCHEME.match(_INVISIBLE.sub("", html.unescape(url.replace(_AMP, "&"))))
+    return m.group(1).lower() if m else ""
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def anchor_id(kind: str, ident: str, anchor: str) -> str:
+    """The HTML id an anchor written as `#anchor` in a link to module/page `ident` refers to."""
+    if kind == "module" and anchor in MODULE_PAGE_ANCHORS:
+        return anchor
+    return f"{ident}-{anchor}"
+
+
+def classify(url: str, folder: str, owner: str, *, image: bool) -> Target:
+    """Where `url`, written in `folder`/`owner`.md (folder: modules or pages), points."""
+    what = "image" if image else "link"
+    plain = html.unescape(url.replace(_AMP, "&")).strip()
+    shown = shorten(plain)
+
+    def bad(code: str, message: str, hint: str = "", severity: Severity = "error") -> Target:
+        return Target(url, "none", code=code, severity=severity, message=message, hint=hint)
+
+    if not plain:
+        if image:
+            return bad("IOP025", "this image names no file.", "Write `![what it shows](../assets/picture.png)`.")
+        return bad("IOP026", "this link has no address.", "Write `[text](other-module.md)` or a web address.")
+    scheme = scheme_of(plain)
+    if scheme in SCRIPT_SCHEMES:
+        return bad("IOP024", f"the {what} `{shown}` would run a script; it is removed from the site.",
+                   "Link to a page, a file or a web address instead.", "warning")
+    if scheme in SAFE_SCHEMES or plain.startswith("//"):
+        if image:
+            return bad("IOP029", f"the image `{shown}` is on another host; the site never loads anything "
+                       "from another host.", "Save the image in assets/ and write `![what it shows](../assets/name.png)`.")
+        if not scheme:
+            return bad("IOP026", f"the link `{shown}` has no scheme, so it breaks when the site is opened "
+                       "from a folder.", "Write it in full, starting with `https://`.")
+        return Target(url, "external")
+    if scheme:
+        return bad("IOP026", f"the {what} `{shown}` uses `{scheme}:`, which the site does not keep.",
+                   "Use an http, https, mailto or tel address, or a file in assets/.")
+    rest, _, anchor = plain.partition("#")
+    path, _, query = rest.partition("?")
+    kind = FOLDERS.get(folder, ("page", "pages"))[0]
+    if not path:
+        if image:
+            return bad("IOP025", f"the image `{shown}` names no file.", "Write `![what it shows](../assets/picture.png)`.")
+        if not anchor:
+            return Target(url, "external")
+        return Target("#" + anchor_id(kind, owner, anchor), kind, owner, anchor)
+    if path.startswith("/"):
+        return bad("IOP029", f"the {what} `{shown}` is an absolute path, which breaks when the site is "
+                   "opened from a folder or a USB stick.", "Write the path from this file, e.g. `../assets/name.png`.")
+    resolved = posixpath.normpath(posixpath.join(folder, unquote(path)))
+    if resolved == ".." or resolved.startswith("../"):
+        return bad("IOP029", f"the {what} `{shown}` leads outside the curriculum folder.",
+                   "Copy the file into assets/ and link to it there.")
+    parts = resolved.split("/")
+    if resolved.endswith(".md"):
+        if image or len(parts) != 2 or parts[0] not in FOLDERS:
+            return bad("IOP026", f"the {what} `{shown}` points to {resolved}, which is not a module or a page.",
+                       "Only modules/*.md and pages/*.md become pages of the site.")
+        target_kind, target_folder = FOLDERS[parts[0]]
+        ident = parts[1][:-3]
+        href = f"../{target_folder}/{quote(ident)}.html"
+        if anchor:
+            href += "#" + anchor_id(target_kind, ident, anchor)
+        return Target(href, target_kind, ident, anchor)
+    href = "../" + quote(resolved) + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
+    return Target(href, "asset", resolved, anchor)
+
+
+def check_refs(modules: Iterable[Module], pages: Iterable[Page], assets: Iterable[str]) -> list[Problem]:
+    """Every link and image that points into the curriculum finds its module, page, anchor or file."""
+    owners: list[Module | Page] = [*modules, *pages]
+    anchors = {("module" if isinstance(o, Module) else "page", o.id): frozenset(o.anchors) for o in owners}
+    files = frozenset(assets)
+    problems: list[Problem] = []
+    for owner in owners:
+        for ref in owner.refs:
+            problem = _check(ref, owner.path, anchors, files)
+            if problem is not None:
+                problems.append(problem)
+    return problems
+
+
+def _check(ref: Ref, path: str, anchors: dict[tuple[str, str], frozenset[str]],
+           files: frozenset[str]) -> Problem | None:
+    what = "image" if ref.image else "link"
+    shown = shorten(ref.url)
+
+    def problem(code: str, message: str, hint: str) -> Problem:
+        return Problem(path, ref.line, message, code, hint=hint, column=ref.column)
+
+    if ref.kind == "asset":
+        if ref.target in files:
+            return None
+        name = posixpath.basename(ref.target)
+        same = sorted(f for f in files if posixpath.basename(f) == name)
+        close = difflib.get_close_matches(ref.target, sorted(files), n=1)
+        if same:
+            hint = f"Did you mean `../{same[0]}`?"
+        elif close:
+            hint = f"Did you mean `../{close[0]}`?"
+        elif ref.target.startswith("assets/"):
+            hint = f"Add {name} to the assets/ folder, or correct the file name."
+        else:
+            hint = f"Put the file in assets/ and write the path from this file, e.g. `../assets/{name}`."
+        return problem("IOP025", f"the {what} `{shown}` points to {ref.target}, which is not a file in assets/.", hint)
+    folder = "modules" if ref.kind == "module" else "pages"
+    key = (ref.kind, ref.target)
+    if key not in anchors:
+        ids = sorted(i for k, i in anchors if k == ref.kind)
+        close = difflib.get_close_matches(ref.target, ids, n=1)
+        hint = f"Did you mean `{close[0]}.md`?" if close else f"Link to a file in {folder}/, e.g. `{ids[0]}.md`." if ids else ""
+        return problem("IOP026", f"the link `{shown}` points to {folder}/{ref.target}.md, which does not exist.", hint)
+    if not ref.anchor or anchor_id(ref.kind, ref.target, ref.anchor) in anchors[key]:
+        return None
+    if ref.kind == "module" and ref.anchor in MODULE_PAGE_ANCHORS:
+        return None
+    prefix = f"{ref.target}-"
+    names = sorted(a.removeprefix(prefix) for a in anchors[key])
+    if ref.kind == "module":
+        names = sorted({*names, "session-plan"})
+    close = difflib.get_close_matches(ref.anchor, names, n=1)
+    listed = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
+    hint = f"Did you mean `#{close[0]}`?" if close else (f"Its anchors: {listed}." if names else "It has no anchors.")
+    return problem("IOP026", f"the link `{shown}` points to an anchor `{shorten(ref.anchor, 40)}` that "
+                   f"{ref.kind} `{ref.target}` does not have.", hint)

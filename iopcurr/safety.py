@@ -1,0 +1,155 @@
+"""What content may not do, found in the source so that `check` can say where.
+
+- Raw HTML that would run or embed something: `<script>` and its kin, event-handler attributes
+  (`onclick=`), `javascript:` URLs. The sanitizer (markup.sanitize, nh3) is what keeps them off
+  the site; `scan_html` only reports them (IOP024), with images that have no alt text (IOP027).
+- Input that would make the Markdown library crash or run for minutes: lines nested too deep
+  (limits below, enforced by the block preprocessor), and, as a last guard, a time limit on
+  converting one file (`time_limit`).
+
+Everything here is pure except `time_limit`, which arms a timer signal when one is available.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from iopcurr.errors import Severity
+from iopcurr.links import SCRIPT_SCHEMES, scheme_of
+
+MAX_INDENT = 64  # columns of indentation (16 levels of nested lists)
+MAX_QUOTE_DEPTH = 16  # `>` levels of nested block quotes
+CONVERT_SECONDS = 20.0  # one file; a 500 kB module of real text converts in about 3 s
+
+UNSAFE_TAGS = frozenset({
+    "script", "noscript", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
+    "base", "meta", "link", "form", "svg", "math", "template",
+})
+URL_ATTRS = frozenset({
+    "href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "cite",
+    "ping", "srcset",
+})
+_FALLBACK = re.compile(
+    r"<\s*(?P<tag>" + "|".join(sorted(UNSAFE_TAGS)) + r")\b|\s(?P<attr>on[a-z]+)\s*=|(?P<url>(?:java|vb)script\s*:)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something in a fragment of raw HTML; line and column count from 1 within the fragment."""
+
+    line: int
+    column: int
+    code: str
+    severity: Severity
+    message: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class RawUrl:
+    """A link or image URL in raw HTML, for the same checks as Markdown links."""
+
+    line: int
+    column: int
+    url: str
+    image: bool
+
+
+_UNSAFE_HINT = "Remove it: pages never run scripts, handle events or embed other content."
+
+
+class _Scanner(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.findings: list[Finding] = []
+        self.urls: list[RawUrl] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        line, col = self.getpos()
+        col += 1
+
+        def found(code: str, message: str, hint: str = _UNSAFE_HINT, severity: Severity = "warning") -> None:
+            self.findings.append(Finding(line, col, code, severity, message, hint))
+
+        if tag in UNSAFE_TAGS:
+            found("IOP024", f"`<{tag}>` is removed from the site.")
+        for name, value in attrs:
+            if name.startswith("on"):
+                found("IOP024", f"the event handler `{name}` on `<{tag}>` is removed from the site.")
+            elif name in URL_ATTRS and value and scheme_of(value) in SCRIPT_SCHEMES:
+                found("IOP024", f"the `{name}` of `<{tag}>` is a `{scheme_of(value)}:` address, which is "
+                      "removed from the site.")
+        values = dict(attrs)
+        if tag == "img":
+            if not (values.get("alt") or "").strip():
+                found("IOP027", "this image has no alt text.", 'Add alt="what the image shows".', "error")
+            if values.get("src"):
+                self.urls.append(RawUrl(line, col, values["src"] or "", True))
+        elif tag == "a" and values.get("href"):
+            self.urls.append(RawUrl(line, col, values["href"] or "", False))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+
+def scan_html(fragment: str) -> tuple[list[Finding], list[RawUrl]]:
+    """Unsafe HTML and images without alt text in one fragment of raw HTML, and its URLs."""
+    scanner = _Scanner()
+    try:
+        scanner.feed(fragment)
+        scanner.close()
+    except (AssertionError, ValueError, RecursionError):  # html.parser gives up on some garbage
+        return _scan_plain(fragment), []
+    return scanner.findings, scanner.urls
+
+
+def _scan_plain(fragment: str) -> list[Finding]:
+    out = []
+    for m in _FALLBACK.finditer(fragment):
+        line = fragment.count("\n", 0, m.start()) + 1
+        column = m.start() - (fragment.rfind("\n", 0, m.start()) + 1) + 1
+        what = f"`<{m.group('tag').lower()}>`" if m.group("tag") else (
+            f"the event handler `{m.group('attr').lower()}`" if m.group("attr") else "a script address")
+        out.append(Finding(line, column, "IOP024", "warning", f"{what} is removed from the site.", _UNSAFE_HINT))
+    return out
+
+
+class TimeLimitExceeded(Exception):
+    """Raised inside a `time_limit` block when its time is up."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise TimeLimitExceeded in the block after `seconds`.
+
+    Only where a timer signal can be used: the main thread of a POSIX process with no other timer
+    armed. Elsewhere the block runs without a limit (the size and nesting limits still hold).
+    """
+    usable = (
+        seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    )
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise TimeLimitExceeded
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

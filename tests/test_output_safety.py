@@ -1,0 +1,155 @@
+"""Output safety: a build never writes into its source, and a build killed at any point leaves the
+previous site as it was. Determinism: the same input gives byte-identical output."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from conftest import BUNDLED, REPO, MakeCurriculum, module_text
+
+from iopcurr.pipeline import build
+
+RunCli = Callable[..., Result]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# ---------------------------------------------------------------- output folder and source
+
+
+@pytest.mark.parametrize("where", ["same", "inside", "contains", "link-inside"])
+def test_build_refuses_an_output_folder_overlapping_the_source(
+    where: str, make_curriculum: MakeCurriculum, run_cli: RunCli, tmp_path: Path
+) -> None:
+    src = make_curriculum()
+    out = {"same": src, "inside": src / "site", "contains": tmp_path, "link-inside": tmp_path / "site"}[where]
+    if where == "link-inside":
+        (src / "built").mkdir()
+        out.symlink_to(src / "built")
+    before = snapshot(tmp_path)
+    result = run_cli("build", str(src), "--out", str(out))
+    assert result.exit_code == 2
+    assert "overlap" in result.stderr and "Traceback" not in result.output
+    assert snapshot(tmp_path) == before
+
+
+# ---------------------------------------------------------------- a build killed mid-way
+
+# Runs a build in a child process that stops (for ever) at one point of writing, after telling
+# the test where it is; the test then kills it with SIGKILL, as a power cut or `kill -9` would.
+_CHILD = """
+import sys, time
+from pathlib import Path
+import iopcurr.write as w
+from iopcurr.pipeline import build
+
+source, out, ready, where = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
+
+def hang(what):
+    ready.write_text(what)
+    time.sleep(120)
+
+if where == "staging":
+    real_write = Path.write_bytes
+    count = [0]
+    def write_bytes(self, data):
+        written = real_write(self, data)
+        count[0] += 1
+        if count[0] == 5:
+            hang("staging")
+        return written
+    Path.write_bytes = write_bytes
+else:  # between the two renames of a swap without RENAME_EXCHANGE
+    w._exchange = lambda a, b: False
+    real_rename = Path.rename
+    def rename(self, target):
+        moved = real_rename(self, target)
+        if ".iopcurr-old-" in str(target):
+            hang("swap")
+        return moved
+    Path.rename = rename
+build(source, out)
+"""
+
+
+def _kill_build(source: Path, out: Path, where: str, tmp_path: Path) -> None:
+    ready = tmp_path / f"ready-{where}"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(source), str(out), str(ready), where],
+                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not ready.exists():
+            assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, "the child build never reached the point to kill it at"
+            time.sleep(0.05)
+        assert ready.read_text() == where
+    finally:
+        child.kill()
+        child.wait()
+
+
+def _two_versions(make_curriculum: MakeCurriculum, tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
+    src = make_curriculum(modules={"alpha": module_text("alpha"), "beta": module_text("beta")})
+    out = tmp_path / "site"
+    assert build(src, out).written
+    before = snapshot(out)
+    (src / "modules" / "alpha.md").write_text(module_text("alpha", "Alpha Changed"), "utf-8")
+    return src, out, before
+
+
+def test_a_build_killed_while_staging_leaves_the_previous_site(make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    src, out, before = _two_versions(make_curriculum, tmp_path)
+    _kill_build(src, out, "staging", tmp_path)
+    assert snapshot(out) == before
+    assert list(tmp_path.glob(".site.iopcurr-tmp-*"))  # the half-written stage is left beside it
+    # the next build works, and clears what the killed one left
+    assert build(src, out).written
+    assert "Alpha Changed" in (out / "facilitator" / "alpha.html").read_text("utf-8")
+    assert not list(tmp_path.glob(".site.iopcurr-*"))
+
+
+def test_a_build_killed_during_a_non_atomic_swap_gets_the_previous_site_back(
+    make_curriculum: MakeCurriculum, tmp_path: Path
+) -> None:
+    src, out, before = _two_versions(make_curriculum, tmp_path)
+    _kill_build(src, out, "swap", tmp_path)
+    assert not out.exists()  # the one moment a swap without RENAME_EXCHANGE cannot cover
+    # the next build, even one that fails, puts the previous site back first
+    (src / "modules" / "alpha.md").write_text("---\ntitle: [broken\n---\n", "utf-8")
+    assert not build(src, out).ok
+    assert snapshot(out) == before
+    assert not list(tmp_path.glob(".site.iopcurr-old-*"))
+
+
+# ---------------------------------------------------------------- determinism
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    """The bundled curriculum, copied to two places, built by two processes with different hash
+    seeds: every file (pages, handouts, sessions, the ICS calendar, the manifest) is the same."""
+    children = []
+    for n in (1, 2):
+        source = tmp_path / f"copy{n}" / "curriculum"
+        shutil.copytree(BUNDLED, source)
+        env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONHASHSEED=str(n))
+        children.append(subprocess.Popen(
+            [sys.executable, "-m", "iopcurr", "build", str(source), "--out", str(tmp_path / f"site{n}")],
+            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    for child in children:
+        _, err = child.communicate(timeout=300)
+        assert child.returncode == 0, err.decode()
+    one, two = snapshot(tmp_path / "site1"), snapshot(tmp_path / "site2")
+    assert list(one) == list(two)
+    assert [name for name in one if one[name] != two[name]] == []
+    assert "schedule.ics" in one and "index.html" in one and len(one) > 50
