@@ -10,12 +10,14 @@ page that file becomes. Every page that shows converted content is one folder de
     ../pages/p.md#part               pages/p.md            ../pages/p.html#p-part
     #part                            this module           #x-part
     ../assets/a.png                  assets/a.png          ../assets/a.png
+    ../handouts/h.html               a page of the site    ../handouts/h.html
     https://..., mailto:..., tel:... another site          unchanged
 
 Anchors are written as the author sees them (a segment's `{#id}`, or its title as a slug) and
 get the page's prefix, because the manual puts every module on one page. `classify` is pure and
 local: it needs only the URL and where it was written. `check_refs` runs once everything is read,
-when every module, page, anchor and asset is known.
+when every module, page, anchor and asset is known; `check_site_refs` once the site is rendered,
+for links written as site paths (a handout, a session, the schedule).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ class Target:
     """What a URL written in content means, what the site writes instead, and what is wrong."""
 
     href: str
-    kind: str  # "module", "page", "asset", "external" or "none"
+    kind: str  # "module", "page", "asset", "site", "external" or "none"
     target: str = ""
     anchor: str = ""
     code: str = ""  # a problem found without knowing the rest of the curriculum
@@ -132,7 +134,9 @@ def classify(url: str, folder: str, owner: str, *, image: bool) -> Target:
             href += "#" + anchor_id(target_kind, ident, anchor)
         return Target(href, target_kind, ident, anchor)
     href = "../" + quote(resolved) + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
-    return Target(href, "asset", resolved, anchor)
+    if image or parts[0] in ("assets", "modules"):  # the site has no modules/ folder
+        return Target(href, "asset", resolved, anchor)
+    return Target(href, "site", resolved, anchor)
 
 
 def check_refs(modules: Iterable[Module], pages: Iterable[Page], assets: Iterable[str]) -> list[Problem]:
@@ -143,6 +147,8 @@ def check_refs(modules: Iterable[Module], pages: Iterable[Page], assets: Iterabl
     problems: list[Problem] = []
     for owner in owners:
         for ref in owner.refs:
+            if ref.kind == "site":
+                continue  # checked once the site is rendered (check_site_refs)
             problem = _check(ref, owner.path, anchors, files)
             if problem is not None:
                 problems.append(problem)
@@ -192,3 +198,19 @@ def _check(ref: Ref, path: str, anchors: dict[tuple[str, str], frozenset[str]],
     hint = f"Did you mean `#{close[0]}`?" if close else (f"Its anchors: {listed}." if names else "It has no anchors.")
     return problem("IOP026", f"the link `{shown}` points to an anchor `{shorten(ref.anchor, 40)}` that "
                    f"{ref.kind} `{ref.target}` does not have.", hint)
+
+
+def check_site_refs(modules: Iterable[Module], pages: Iterable[Page], site: Iterable[str]) -> list[Problem]:
+    """Links written as paths of the built site (`../handouts/x.html`) find a file it has."""
+    paths = frozenset(site)
+    owners: list[Module | Page] = [*modules, *pages]
+    problems: list[Problem] = []
+    for owner in owners:
+        for ref in owner.refs:
+            if ref.kind != "site" or ref.target in paths:
+                continue
+            close = difflib.get_close_matches(ref.target, sorted(paths), n=1)
+            hint = f"Did you mean `../{close[0]}`?" if close else "Link to a module or page by its .md file, or to a file in assets/."
+            problems.append(Problem(owner.path, ref.line, f"the link `{shorten(ref.url)}` points to {ref.target}, "
+                                    "which the site does not have.", "IOP026", hint=hint, column=ref.column))
+    return problems

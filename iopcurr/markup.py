@@ -717,7 +717,7 @@ class _References:
             line, column = self.where(pos) if pos >= 0 else (self.first_line, None)
             if target.code:
                 problems.append(self.problem(pos, target.code, target.severity, target.message, target.hint))
-            elif target.kind in ("module", "page", "asset"):
+            elif target.kind in ("module", "page", "asset", "site"):
                 refs.append(Ref(target.kind, target.target, target.anchor, url, line, column, image))  # type: ignore[arg-type]
             if image and not alt.strip():
                 problems.append(self.problem(pos, "IOP027", "error", "this image has no alt text.",
@@ -741,10 +741,10 @@ class _References:
                     problems.append(self._at(base, fragment, u.line, u.column, "IOP026", "error",
                                              f"the link `{u.url}` in raw HTML is not rewritten to the page it names.",
                                              f"Write it as a Markdown link: `[text]({u.url})`."))
-                elif target.kind == "asset":
+                elif target.kind in ("asset", "site"):
                     pos = self._offset(base, fragment, u.line, u.column)
                     line, column = self.where(pos) if pos >= 0 else (self.first_line, None)
-                    refs.append(Ref("asset", target.target, target.anchor, u.url, line, column, u.image))
+                    refs.append(Ref(target.kind, target.target, target.anchor, u.url, line, column, u.image))  # type: ignore[arg-type]
         return refs, problems
 
     def _offset(self, base: int, fragment: str, line: int, column: int) -> int:

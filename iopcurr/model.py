@@ -137,11 +137,12 @@ class Ref:
     """A link or image in content that points into the curriculum, checked once all is read.
 
     The URL has already been rewritten for the site (see links.py); this records what it must
-    find: a module or page (and an anchor in it), or a file in assets/.
+    find: a module or page (and an anchor in it), a file in assets/, or a file of the built site
+    (such as ../handouts/x.html), which is looked for once the site is rendered.
     """
 
-    kind: Literal["module", "page", "asset"]
-    target: str  # module or page id, or the asset's path relative to the curriculum folder
+    kind: Literal["module", "page", "asset", "site"]
+    target: str  # module or page id; an asset's path in the curriculum; a path in the built site
     anchor: str  # as the author wrote it, without `#`; "" for none
     url: str  # as the author wrote it
     line: int

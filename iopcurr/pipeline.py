@@ -26,7 +26,7 @@ from iopcurr.checks import (
 )
 from iopcurr.config import options_markdown_table, parse_program
 from iopcurr.errors import IopError, Problem, codes_markdown_table, has_errors, sort_problems
-from iopcurr.links import check_refs
+from iopcurr.links import check_refs, check_site_refs
 from iopcurr.loader import SourceFile, Sources, parse_module, parse_page, read_sources
 from iopcurr.markup import Converter
 from iopcurr.model import Curriculum, Module, OutputFile, Page, Schedule, SessionPlan
@@ -194,6 +194,10 @@ def run(source: Path, *, strict: bool = False, converter: Converter | None = Non
         if files:
             files.append(search_file(cur))
             timer.lap("search")
+        if files:  # links written as paths of the site (../handouts/x.html) find their file
+            site = {f.path for f in files} | ({p for _, p in pdf_jobs(cur)} if pdf else set())
+            problems += check_site_refs(cur.modules, cur.pages, site)
+            files = files if not has_errors(problems) else []
         if pdf and files:
             from iopcurr.pdf import render_pdfs
 

@@ -29,6 +29,10 @@ RunCli = Callable[..., Result]
         ("pages", "../modules/x.md", "../facilitator/x.html", "module", "x", ""),
         ("modules", "../assets/my%20pic.png", "../assets/my%20pic.png", "asset", "assets/my pic.png", ""),
         ("modules", "../assets/guide.pdf#page=2", "../assets/guide.pdf#page=2", "asset", "assets/guide.pdf", "page=2"),
+        ("modules", "../handouts/h.html", "../handouts/h.html", "site", "handouts/h.html", ""),
+        ("pages", "../schedule.html#week-2", "../schedule.html#week-2", "site", "schedule.html", "week-2"),
+        ("modules", "assets/x.pdf", "../modules/assets/x.pdf", "asset", "modules/assets/x.pdf", ""),
+        ("modules", "../pages/p.html", "../pages/p.html", "site", "pages/p.html", ""),
         ("modules", "https://988lifeline.org/", "https://988lifeline.org/", "external", "", ""),
         ("modules", "mailto:team@example.org", "mailto:team@example.org", "external", "", ""),
         ("modules", "tel:988", "tel:988", "external", "", ""),
@@ -109,3 +113,30 @@ def test_segment_and_heading_anchors_are_unique_and_fast() -> None:
     converted = Converter().convert(body, "m.md", 1, "m")
     assert len(set(converted.anchors)) == len(converted.anchors) == 6000
     assert [s.anchor for s in converted.segments[:3]] == ["m-same", "m-same-2", "m-same-3"]
+
+
+def test_links_to_pages_of_the_built_site(make_curriculum: MakeCurriculum, run_cli: RunCli, tmp_path: Path) -> None:
+    page = ("---\ntitle: Notes\n---\n\nPrint [the sheet](../handouts/alpha-sheet.html), see [the calendar](../schedule.html) "
+            "and [session one](../sessions/1.html).\n")
+    src = make_curriculum(pages={"notes": page})
+    out = tmp_path / "site"
+    assert run_cli("build", str(src), "--out", str(out)).exit_code == 0
+    html = (out / "pages" / "notes.html").read_text("utf-8")
+    for href in ("../handouts/alpha-sheet.html", "../schedule.html", "../sessions/1.html"):
+        assert f'href="{href}"' in html and (out / "pages" / href).resolve().is_file()
+
+
+def test_a_link_to_a_page_the_site_does_not_have(make_curriculum: MakeCurriculum, run_cli: RunCli, tmp_path: Path) -> None:
+    page = "---\ntitle: Notes\n---\n\nPrint [the sheet](../handouts/alpha-shet.html).\n"
+    src = make_curriculum(pages={"notes": page})
+    out = tmp_path / "site"
+    result = run_cli("build", str(src), "--out", str(out))
+    assert result.exit_code == 1 and not out.exists()
+    assert problem_lines(result) == [
+        f"{src}/pages/notes.md:5:19: error IOP026: the link `../handouts/alpha-shet.html` points to "
+        "handouts/alpha-shet.html, which the site does not have. Hint: Did you mean `../handouts/alpha-sheet.html`?"
+    ]
+
+
+def problem_lines(result: Result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if " IOP" in line]

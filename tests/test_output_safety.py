@@ -56,7 +56,8 @@ from iopcurr.pipeline import build
 source, out, ready, where = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
 
 def hang(what):
-    ready.write_text(what)
+    ready.with_suffix(".tmp").write_text(what)
+    ready.with_suffix(".tmp").replace(ready)  # appears whole
     time.sleep(120)
 
 if where == "staging":
