@@ -7,6 +7,7 @@ are exempt. The authoring guide prints this list.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -55,13 +56,21 @@ class Hit:
 def find_terms(text: str) -> list[Hit]:
     """Every flagged term in `text`, with 1-based line and column."""
     masked = _EXEMPT.sub(lambda m: " " * len(m.group(0)), text)
+    starts: list[int] = []  # where each line begins, made on the first hit
     hits = []
     for shown, pattern, suggestion in _COMPILED:
         for m in pattern.finditer(masked):
-            line = masked.count("\n", 0, m.start()) + 1
-            column = m.start() - (masked.rfind("\n", 0, m.start()) + 1) + 1
+            line, column = _line_and_column(masked, m.start(), starts)
             hits.append(Hit(line, column, shown, m.group(0), suggestion))
     return sorted(hits, key=lambda h: (h.line, h.column))
+
+
+def _line_and_column(text: str, pos: int, starts: list[int]) -> tuple[int, int]:
+    """1-based line and column of `pos`, in time independent of the length of `text`."""
+    if not starts:
+        starts += [0, *(m.end() for m in re.finditer("\n", text))]
+    line = bisect.bisect_right(starts, pos)
+    return line, pos - starts[line - 1] + 1
 
 
 def terms_markdown_table() -> str:
