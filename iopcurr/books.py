@@ -7,8 +7,10 @@ content of several pages into the sections of one document.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from markupsafe import Markup
 
@@ -106,19 +108,46 @@ class Bound:
     shift: int  # heading levels to move down
 
 
-def bind(parts: Sequence[Bound], into: str, reserved: Iterable[str] = ()) -> tuple[Markup, ...]:
+def bind(parts: Sequence[Bound], into: str, reserved: Iterable[str] = (), memo: Memo | None = None) -> tuple[Markup, ...]:
     """The main content of each part, rewritten to live in the document at `into`.
 
     Headings move down by the part's shift, every id is prefixed with the part's anchor and
-    is unique in the whole document, and links to another bound page point inside it.
+    is unique in the whole document, and links to another bound page point inside it. With
+    `memo` (the live preview's), a part whose input and id tables did not change is not
+    rewritten again.
     """
     taken = set(reserved) | {p.anchor for p in parts}
-    ids = {p.page: unique_ids(ids_of(p.html), p.anchor, p.owner, taken) for p in parts}
+    ids = {p.page: unique_ids(_ids(p.html, memo), p.anchor, p.owner, taken) for p in parts}
     anchors = {p.page: p.anchor for p in parts}
-    return tuple(
-        Markup(rebind(shift_headings(p.html, p.shift, TITLE_CLASS), p.page, into, ids, anchors))
-        for p in parts
-    )
+    tables = hashlib.sha256(repr((into, ids, anchors)).encode("utf-8", "surrogatepass")).hexdigest() if memo else ""
+    out = []
+    for p in parts:
+        key = ("bound", p, tables)
+        found = memo.get(key) if memo is not None else None
+        if found is not None:
+            out.append(Markup(found.decode("utf-8")))
+            continue
+        html = rebind(shift_headings(p.html, p.shift, TITLE_CLASS), p.page, into, ids, anchors)
+        if memo is not None:
+            memo.put(key, html.encode("utf-8"))
+        out.append(Markup(html))
+    return tuple(out)
+
+
+class Memo(Protocol):
+    def get(self, key: object) -> bytes | None: ...
+    def put(self, key: object, content: bytes) -> None: ...
+
+
+def _ids(html: str, memo: Memo | None) -> list[str]:
+    if memo is None:
+        return ids_of(html)
+    key = ("ids", html)
+    found = memo.get(key)
+    if found is None:
+        found = "\0".join(ids_of(html)).encode("utf-8")
+        memo.put(key, found)
+    return found.decode("utf-8").split("\0") if found else []
 
 
 # ---------------------------------------------------------------- views for the templates

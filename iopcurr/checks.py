@@ -12,10 +12,32 @@ from iopcurr.errors import Problem
 from iopcurr.model import Module, Page, Program
 from iopcurr.wording import find_terms
 
+# Grades already known (from the conversion cache or a worker process): text → grade.
+_KNOWN_GRADES: dict[str, float] = {}
+
+
+def remember_grades(pairs: Iterable[tuple[str, float]]) -> None:
+    """Record grades worked out elsewhere, so that `reading_grade` need not load textstat."""
+    _KNOWN_GRADES.update(pairs)
+
+
+def forget_dictionary() -> None:
+    """Let textstat's pronunciation dictionary (about 70 MB) go once a build knows its grades."""
+    try:
+        from textstat.backend.utils import _get_cmudict
+    except ImportError:  # another textstat: it keeps what it keeps
+        return
+    clear = getattr(_get_cmudict.get_cmudict, "cache_clear", None)
+    if callable(clear):
+        clear()
+
 
 @lru_cache(maxsize=4096)
 def reading_grade(text: str) -> float:
     """Flesch-Kincaid grade of `text` (textstat), rounded to one decimal, never below 0."""
+    known = _KNOWN_GRADES.get(text)
+    if known is not None:
+        return known
     if not text.strip():
         return 0.0
     import textstat  # imported late: it loads dictionaries
@@ -107,6 +129,20 @@ def track_of(program: Program, module: Module) -> str | None:
         if module.id in track.modules or module.track == track.id:
             return track.id
     return None
+
+
+def track_map(program: Program, modules: Iterable[Module]) -> dict[str, str | None]:
+    """`track_of` for every module at once, in linear time (module id → track id or None)."""
+    position = {t.id: i for i, t in enumerate(program.tracks)}
+    listed: dict[str, int] = {}
+    for i, track in enumerate(program.tracks):
+        for ref in track.modules:
+            listed.setdefault(ref, i)
+    out: dict[str, str | None] = {}
+    for m in modules:
+        found = [i for i in (listed.get(m.id), position.get(m.track or "")) if i is not None]
+        out[m.id] = program.tracks[min(found)].id if found else None
+    return out
 
 
 def check_handouts(program: Program, modules: Iterable[Module]) -> list[Problem]:

@@ -13,12 +13,16 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from iopcurr import __version__
 from iopcurr.checks import handout_grades
 from iopcurr.errors import IopError, Problem, problems_json
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 SOURCE = click.argument("source", default="curriculum", type=click.Path(path_type=Path, file_okay=False))
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
@@ -34,6 +38,32 @@ def _report(problems: tuple[Problem, ...]) -> None:
 def cli() -> None:
     """iopcurr turns a folder of Markdown modules into a facilitator guide, client handouts and
     session plans for a group program."""
+
+
+class _ProgressBar:
+    """A progress bar on stderr for a long build: only on a terminal, and only once the build has
+    taken longer than `delay` seconds (a quick build prints nothing but its summary)."""
+
+    def __init__(self, label: str, delay: float = 1.0) -> None:
+        self.label = label
+        self.started = time.perf_counter()
+        self.delay = delay
+        self.bar: ProgressBar[int] | None = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if done >= total or time.perf_counter() - self.started < self.delay or not sys.stderr.isatty():
+                return
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.render_progress()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+            self.bar = None
 
 
 def _progress_line(message: str) -> None:
@@ -59,12 +89,15 @@ def build(source: Path, out: Path, strict: bool, today: datetime | None, pdf: bo
 
     started = time.perf_counter()
     progress = _progress_line if pdf and sys.stderr.isatty() else None
+    bar = _ProgressBar("Converting Markdown")
     try:
         result = run_build(source, out, strict=strict, today=today.date() if today else None,
-                           pdf=pdf, progress=progress)
+                           pdf=pdf, progress=progress, on_convert=bar)
+        bar.close()
         if progress:
             click.echo(err=True)
     except IopError as exc:
+        bar.close()
         click.echo(exc.format(), err=True)
         sys.exit(exc.exit_code)
     _report(result.problems)
@@ -78,8 +111,9 @@ def build(source: Path, out: Path, strict: bool, today: datetime | None, pdf: bo
         sys.exit(1)
     pdfs = sum(1 for f in result.files if f.path.startswith("pdf/")) if pdf else 0
     made = f", {pdfs} PDFs" if pdf else ""
+    same = " (nothing changed)" if result.unchanged else ""
     click.echo(f"Built {modules} modules, {pages} pages{made}, {result.warnings} warnings "
-               f"in {seconds:.2f} s → {out}")
+               f"in {seconds:.2f} s → {out}{same}")
 
 
 @cli.command()

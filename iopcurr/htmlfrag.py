@@ -21,9 +21,14 @@ _ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)
 _HEADING = re.compile(r"^h([1-6])$", re.I)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _ID_REFS = ("aria-labelledby", "aria-describedby", "aria-controls", "for", "headers")
+_REBOUND = ("id", "href", "src", *_ID_REFS)  # the attributes `rebind` rewrites
 
 Attrs = list[tuple[str, str | None]]
 TagFn = Callable[[str, bool, Attrs], tuple[str, Attrs]]
+# (name, closing, raw attribute text) → may `fn` change this tag or need to see it? Tags it says
+# no to are left as they are without parsing their attributes (most tags of a page: the speed of
+# binding a 1,000-module manual depends on it).
+TagFilter = Callable[[str, bool, str], bool]
 
 
 def parse_attrs(text: str) -> Attrs:
@@ -46,18 +51,22 @@ def _serialize(name: str, closing: bool, attrs: Attrs, void: bool) -> str:
     return "<" + " ".join(parts) + (" />" if void else ">")
 
 
-def map_tags(html: str, fn: TagFn) -> str:
-    """Call `fn(name, closing, attrs)` for every tag; it returns the new name and attributes."""
+def map_tags(html: str, fn: TagFn, wants: TagFilter | None = None) -> str:
+    """Call `fn(name, closing, attrs)` for every tag (that `wants`); it returns the new name and
+    attributes."""
 
     def one(m: re.Match[str]) -> str:
-        if m.group(2) is None:  # a comment
+        slash, name, raw, void = m.groups()
+        if name is None:  # a comment
             return m.group(0)
-        closing, name = bool(m.group(1)), m.group(2)
-        attrs = parse_attrs(m.group(3) or "")
+        closing, raw = bool(slash), raw or ""
+        if wants is not None and not wants(name, closing, raw):
+            return m.group(0)
+        attrs = parse_attrs(raw)
         new_name, new_attrs = fn(name, closing, attrs)
         if new_name == name and new_attrs == attrs:
             return m.group(0)
-        return _serialize(new_name, closing, new_attrs, bool(m.group(4)))
+        return _serialize(new_name, closing, new_attrs, bool(void))
 
     return _TAG.sub(one, html)
 
@@ -79,7 +88,7 @@ def shift_headings(html: str, by: int, title_class: str = "") -> str:
             attrs.append(("class", f"{classes} {title_class}" if classes else title_class))
         return f"h{min(6, level + by)}", attrs
 
-    return map_tags(html, fn)
+    return map_tags(html, fn, lambda name, closing, raw: _HEADING.match(name) is not None)
 
 
 def ids_of(html: str) -> list[str]:
@@ -90,7 +99,7 @@ def ids_of(html: str) -> list[str]:
         found.extend(v for k, v in attrs if k.lower() == "id" and v)
         return name, attrs
 
-    map_tags(html, fn)
+    map_tags(html, fn, lambda name, closing, raw: "id" in raw.lower())
     return found
 
 
@@ -180,7 +189,11 @@ def rebind(
             out.append((key, value))
         return name, out
 
-    return map_tags(html, fn)
+    def wants(name: str, closing: bool, raw: str) -> bool:
+        low = raw.lower()
+        return not closing and any(key in low for key in _REBOUND)
+
+    return map_tags(html, fn, wants)
 
 
 def keep_links(html: str, keep: Callable[[str], bool]) -> str:
@@ -193,4 +206,4 @@ def keep_links(html: str, keep: Callable[[str], bool]) -> str:
             (k, v) for k, v in attrs if not (k.lower() == "href" and v is not None and not keep(v))
         ]
 
-    return map_tags(html, fn)
+    return map_tags(html, fn, lambda name, closing, raw: not closing and name.lower() == "a")

@@ -8,36 +8,51 @@ Only `read_sources`, `load_theme`, the static/asset reads and `write_site` touch
 from __future__ import annotations
 
 import importlib.resources
+import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
+from importlib import metadata
 from pathlib import Path
+
+import jinja2
 
 from iopcurr.books import check_reserved, pdf_jobs
 from iopcurr.branding import check_branding
+from iopcurr.cache import ParseCache, build_fingerprint, forget_site, record_site, site_unchanged, text_key
 from iopcurr.checks import (
     check_completeness,
     check_handouts,
     check_ids,
     check_references,
-    check_wording,
+    forget_dictionary,
     order_modules,
+    reading_grade,
 )
 from iopcurr.config import options_markdown_table, parse_program
+from iopcurr.convert import ParseStats, Progress, parse_all
 from iopcurr.errors import IopError, Problem, codes_markdown_table, has_errors, sort_problems
 from iopcurr.links import check_refs, check_site_refs
-from iopcurr.loader import SourceFile, Sources, parse_module, parse_page, read_sources
+from iopcurr.loader import SourceFile, Sources, read_sources
 from iopcurr.markup import Converter
-from iopcurr.model import Curriculum, Module, OutputFile, Page, Schedule, SessionPlan
+from iopcurr.model import Curriculum, Module, OutputFile, Page, Program, Schedule, SessionPlan
+from iopcurr.parsed import Parsed
 from iopcurr.plan import plan_module
-from iopcurr.render import load_theme, page_list, render_site
+from iopcurr.render import Theme, load_theme, page_list, render_site
 from iopcurr.render_books import render_books
 from iopcurr.schedule import build_schedule
 from iopcurr.search import search_file
 from iopcurr.sessionpages import render_calendar
 from iopcurr.wording import terms_markdown_table
-from iopcurr.write import CACHE_DIR, check_output_folder, recover_interrupted, write_site
+from iopcurr.write import (
+    CACHE_DIR,
+    check_output_folder,
+    pending_cache_folder,
+    read_manifest,
+    recover_interrupted,
+    write_site,
+)
 
 GUIDE_ID = "authoring-guide"
 
@@ -51,6 +66,8 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     written: bool = False
     schedule: Schedule | None = None
+    stats: ParseStats | None = None  # what was converted and what came from the cache
+    unchanged: bool = False  # the output already held exactly this build: nothing was rendered
 
     @property
     def ok(self) -> bool:
@@ -83,36 +100,43 @@ class _Timer:
         self._last = now
 
 
+def source_files(sources: Sources) -> list[SourceFile]:
+    """The module and page files to read, with the built-in authoring guide unless replaced."""
+    files = list(sources.files)
+    if GUIDE_ID not in {f.id for f in files if f.kind == "page"}:
+        files.append(authoring_guide_source())
+    return files
+
+
+PlanFunction = Callable[[Module, Program], tuple[SessionPlan | None, list[Problem]]]
+# Whether the output already holds exactly this build, before rendering: its files if so.
+SkipRender = Callable[[Sources, ParseStats, Theme], "set[str] | None"]
+
+
+def program_of(sources: Sources) -> tuple[Program, list[Problem]]:
+    return parse_program(sources.program_text or "", sources.program_path)
+
+
 def assemble(
-    source: Path, sources: Sources, converter: Converter
+    source: Path, sources: Sources, converter: Converter | None = None, *,
+    parsed: Sequence[Parsed] | None = None, plan: PlanFunction = plan_module,
+    config: tuple[Program, list[Problem]] | None = None,
 ) -> tuple[Curriculum, dict[str, SessionPlan | None], list[Problem]]:
-    """Sources → a checked, ordered Curriculum and its session plans (pure but for nothing)."""
+    """Sources → a checked, ordered Curriculum and its session plans (pure).
+
+    `parsed` are the files already read (`convert.parse_all`) and `config` the parsed
+    program.yml; what is not given is worked out here.
+    """
     problems: list[Problem] = list(sources.problems)
-    if sources.program_text is None:
-        program, more = parse_program("", sources.program_path)
-    else:
-        program, more = parse_program(sources.program_text, sources.program_path)
+    program, more = config or program_of(sources)
     problems += more
-    modules: list[Module] = []
-    pages: list[Page] = []
-    page_sources = [f for f in sources.files if f.kind == "page"]
-    if GUIDE_ID not in {f.id for f in page_sources}:
-        page_sources.append(authoring_guide_source())
-    broken: set[str] = set()  # modules whose front matter did not parse: no completeness noise
-    for src in sources.files:
-        if src.kind == "module":
-            module, more = parse_module(src, converter)
-            modules.append(module)
-            problems += more
-            if any(p.code == "IOP001" for p in more):
-                broken.add(module.id)
-            problems += check_wording(src.path, src.text)
-    for src in page_sources:
-        page, more = parse_page(src, converter)
-        pages.append(page)
-        problems += more
-        if src.id != GUIDE_ID:
-            problems += check_wording(src.path, src.text)
+    if parsed is None:
+        parsed, _ = parse_all(source_files(sources), converter=converter, jobs=1)
+    modules: list[Module] = [p.module for p in parsed if p.module is not None]
+    pages: list[Page] = [p.page for p in parsed if p.page is not None]
+    broken = {p.id for p in parsed if p.module is not None and p.broken}  # no completeness noise
+    for p in parsed:
+        problems += p.problems
     ordered, more = order_modules(program, modules)
     problems += more
     problems += check_ids(modules, pages)
@@ -122,23 +146,25 @@ def assemble(
     problems += check_completeness(m for m in modules if m.id not in broken)
     problems += check_branding(program, sources.assets)
     problems += check_refs(modules, pages, sources.assets)
-    if not modules and not has_errors(sources.problems):  # else a file that could not be read says why
+    if not modules:
         problems.append(Problem(str(source / "modules"), None, "there are no modules.", "IOP017",
                                 hint="Add Markdown files to the modules/ folder (see `iopcurr new`)."))
     plans: dict[str, SessionPlan | None] = {}
     for m in ordered:
-        plan, more = plan_module(m, program)
-        plans[m.id] = plan
+        plans[m.id], more = plan(m, program)
         problems += more
     cur = Curriculum(str(source), program, ordered, page_list(pages))
     return cur, plans, problems
 
 
-def static_files(source: Path, cur: Curriculum, sources: Sources) -> list[OutputFile]:
-    """Theme static files and curriculum assets, read from disk."""
-    override = source / cur.program.theme.override if cur.program.theme.override else None
-    theme = load_theme(override)
-    out = [OutputFile(f"static/{rel}", path.read_bytes()) for rel, path in theme.static]
+def theme_files(theme: Theme) -> list[OutputFile]:
+    """The theme's static files (CSS, scripts), read from disk."""
+    return [OutputFile(f"static/{rel}", path.read_bytes()) for rel, path in theme.static]
+
+
+def asset_files(source: Path, sources: Sources) -> list[OutputFile]:
+    """The curriculum's assets, read from disk."""
+    out = []
     for rel in sources.assets:
         try:
             out.append(OutputFile(rel, (source / rel).read_bytes()))
@@ -149,17 +175,31 @@ def static_files(source: Path, cur: Curriculum, sources: Sources) -> list[Output
 
 def run(source: Path, *, strict: bool = False, converter: Converter | None = None,
         progress: Callable[[str], None] | None = None, today: date | None = None,
-        pdf: bool = False) -> BuildResult:
+        pdf: bool = False, cache: ParseCache | None = None, jobs: int | None = None,
+        on_convert: Progress | None = None, skip_render: SkipRender | None = None) -> BuildResult:
     """Read, check, plan and render; write nothing. `today` picks the home page's next sessions.
-    With `pdf`, also make the PDFs."""
+    With `pdf`, also make the PDFs.
+
+    Files found in `cache` are not converted again; the others are converted in parallel when
+    there are many (`jobs` processes, default one per core; `on_convert` hears how far it got) and
+    added to it. A `converter` given here converts everything in this process (unless `jobs` says
+    otherwise). `skip_render` may say, before rendering, that the output would be what is already
+    there (`build` asks whether the last build came from the same inputs).
+    """
     if not source.is_dir():
         raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
     timer = _Timer()
     sources = read_sources(source)
     timer.lap("read")
-    converter = converter or Converter()
-    cur, plans, problems = assemble(source, sources, converter)
-    timer.lap("convert+check")
+    if converter is not None and jobs is None:
+        jobs = 1
+    parsed, stats = parse_all(source_files(sources), cache=cache, converter=converter, jobs=jobs,
+                              progress=on_convert)
+    if stats.converted >= 200:  # a large build: its grades are known, free textstat's 70 MB for rendering
+        forget_dictionary()
+    timer.lap("convert")
+    cur, plans, problems = assemble(source, sources, parsed=parsed)
+    timer.lap("check")
     schedule, more = build_schedule(cur.program, cur.modules)
     problems += more
     timer.lap("schedule")
@@ -167,33 +207,19 @@ def run(source: Path, *, strict: bool = False, converter: Converter | None = Non
         problems = [p.as_error() for p in problems]
     files: list[OutputFile] = []
     if not has_errors(problems):
-        override = source / cur.program.theme.override if cur.program.theme.override else None
-        if override is not None and not override.is_dir():
-            problems.append(Problem(cur.program.path, cur.program.line_of("theme.override"),
-                                    f"the theme override folder {override} does not exist.", "IOP025"))
-        elif override is not None and not override.resolve().is_relative_to(source.resolve()):
-            problems.append(Problem(cur.program.path, cur.program.line_of("theme.override"),
-                                    f"the theme override folder {override} leads outside the curriculum folder.", "IOP029",
-                                    hint="Copy the templates into the curriculum instead."))
-        else:
-            try:
-                theme = load_theme(override)
-                files = list(render_site(cur, plans, theme, schedule, today, pdf=pdf))
-                files += render_calendar(cur, plans, schedule, theme, today)
-                files += render_books(cur, plans, theme, schedule, pdf=pdf)
-                files += static_files(source, cur, sources)
-            except Exception as exc:  # a broken override template must not become a traceback
-                import jinja2
-
-                if not isinstance(exc, jinja2.TemplateError):
-                    raise
-                where = getattr(exc, "filename", None) or "template"
-                problems.append(Problem(str(where), getattr(exc, "lineno", None), f"template error: {exc}", "IOP032"))
-                files = []
-        timer.lap("render")
-        if files:
-            files.append(search_file(cur))
-            timer.lap("search")
+        theme, more = theme_for(source, cur)
+        problems += more
+        unchanged = skip_render(sources, stats, theme) if theme is not None and skip_render is not None else None
+        if unchanged is not None:  # the output holds this very build: check its links, render nothing
+            problems += check_site_refs(cur.modules, cur.pages, unchanged)
+            timer.lap("unchanged")
+            if not has_errors(problems):
+                return BuildResult(cur, plans, (), sort_problems(problems), timer.timings, schedule=schedule,
+                                   stats=stats, unchanged=True)
+        elif theme is not None:
+            files, more = render_all(source, cur, plans, theme, sources, schedule=schedule, today=today, pdf=pdf)
+            problems += more
+            timer.lap("render")
         if files:  # links written as paths of the site (../handouts/x.html) find their file
             site = {f.path for f in files} | ({p for _, p in pdf_jobs(cur)} if pdf else set())
             problems += check_site_refs(cur.modules, cur.pages, site)
@@ -204,16 +230,74 @@ def run(source: Path, *, strict: bool = False, converter: Converter | None = Non
             files += render_pdfs(files, pdf_jobs(cur), progress=progress)
             timer.lap("pdf")
     return BuildResult(cur, plans, tuple(sorted(files, key=lambda f: f.path)), sort_problems(problems),
-                       timer.timings, schedule=schedule)
+                       timer.timings, schedule=schedule, stats=stats)
+
+
+def _fingerprint(source: Path, sources: Sources, stats: ParseStats, theme: Theme, *, strict: bool,
+                 today: date | None, pdf: bool) -> str:
+    """Everything a build is made from (see `cache.build_fingerprint`)."""
+    versions = []
+    for name in ("jinja2", "markupsafe", "markdown", "nh3", "textstat", "pyyaml"):
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=?")
+    theme_files = sorted(p for folder in theme.folders for sub in ("templates", "static")
+                         for p in (folder / sub).rglob("*") if p.is_file())
+    parts = [sys.version, *versions, f"strict={strict}", f"today={today}", f"pdf={pdf}", str(source),
+             sources.program_path, sources.program_text or "", *stats.keys, *sources.assets]
+    return build_fingerprint(parts, [*theme_files, *(source / rel for rel in sources.assets)])
+
+
+def theme_for(source: Path, cur: Curriculum) -> tuple[Theme | None, list[Problem]]:
+    """The theme with the curriculum's override folder, if it names one that exists."""
+    override = source / cur.program.theme.override if cur.program.theme.override else None
+    if override is not None and not override.is_dir():
+        return None, [Problem(cur.program.path, cur.program.line_of("theme.override"),
+                              f"the theme override folder {override} does not exist.", "IOP025")]
+    if override is not None and not override.resolve().is_relative_to(source.resolve()):
+        return None, [Problem(cur.program.path, cur.program.line_of("theme.override"),
+                              f"the theme override folder {override} leads outside the curriculum folder.", "IOP029",
+                              hint="Copy the templates into the curriculum instead.")]
+    return load_theme(override), []
+
+
+def render_all(source: Path, cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Theme,
+               sources: Sources | None, want: Callable[[str], bool] | None = None, *,
+               schedule: Schedule | None = None, today: date | None = None, pdf: bool = False,
+               pages: bool = True, books: bool = True) -> tuple[list[OutputFile], list[Problem]]:
+    """Every output file (only the pages `want` accepts, and no static files without `sources`).
+    Without `pages`, only the books (the packet and the manual); without `books`, all but those.
+
+    A broken template in a theme override becomes a problem, never a traceback.
+    """
+    try:
+        files = list(render_site(cur, plans, theme, schedule, today, pdf=pdf, want=want)) if pages else []
+        more: list[OutputFile] = []
+        if schedule is not None and pages:
+            more += render_calendar(cur, plans, schedule, theme, today)
+        if books:
+            more += render_books(cur, plans, theme, schedule, pdf=pdf)
+        if pages:
+            more.append(search_file(cur))
+        files += [f for f in more if want is None or want(f.path)]
+        if sources is not None:
+            files += theme_files(theme) + asset_files(source, sources)
+    except jinja2.TemplateError as exc:
+        where = getattr(exc, "filename", None) or "template"
+        return [], [Problem(str(where), getattr(exc, "lineno", None), f"template error: {exc}", "IOP032")]
+    return files, []
 
 
 def build(source: Path, out: Path, *, strict: bool = False, converter: Converter | None = None,
           today: date | None = None, pdf: bool = False,
-          progress: Callable[[str], None] | None = None) -> BuildResult:
+          progress: Callable[[str], None] | None = None, jobs: int | None = None,
+          on_convert: Progress | None = None) -> BuildResult:
     """Run the pipeline and, when there are no errors, swap the new site in.
 
     With `pdf`, the PDFs (site/pdf/) are made too; WeasyPrint must be installed (checked first).
-    `progress` hears what a long build is doing.
+    `progress` hears what a long build is doing. Converted Markdown is cached in
+    `out/.iopcurr-cache` (kept across builds, safe to delete).
     """
     if pdf:
         from iopcurr.pdf import require_weasyprint
@@ -221,11 +305,33 @@ def build(source: Path, out: Path, *, strict: bool = False, converter: Converter
         require_weasyprint()
     recover_interrupted(out)
     check_output_folder(out, source)
-    result = run(source, strict=strict, converter=converter, today=today, pdf=pdf, progress=progress)
-    if not result.ok:
-        return result
-    start = time.perf_counter()
-    write_site(out, source, result.files, keep=(CACHE_DIR,))
+    cache = ParseCache(out / CACHE_DIR, pending=pending_cache_folder(out))
+    fingerprint = ""
+
+    def unchanged(sources: Sources, stats: ParseStats, theme: Theme) -> set[str] | None:
+        nonlocal fingerprint
+        fingerprint = _fingerprint(source, sources, stats, theme, strict=strict, today=today, pdf=pdf)
+        listed = read_manifest(out)
+        return listed if not pdf and site_unchanged(out, fingerprint, listed) else None
+
+    try:
+        result = run(source, strict=strict, converter=converter, today=today, pdf=pdf, progress=progress,
+                     cache=cache, jobs=jobs, on_convert=on_convert, skip_render=unchanged)
+        if not result.ok:
+            return result
+        start = time.perf_counter()
+        if not result.unchanged:
+            forget_site(out)
+            written = write_site(out, source, result.files, keep=(CACHE_DIR,))
+            if fingerprint:
+                record_site(out, fingerprint, written)
+        if result.curriculum is not None:
+            cache.save_grades({text_key(h.text): reading_grade(h.text)
+                               for m in result.curriculum.modules for h in m.handouts})
+        cache.commit()
+        if result.stats is not None:
+            cache.prune(result.stats.keys)
+    finally:
+        cache.discard()
     timings = dict(result.timings, write=round(time.perf_counter() - start, 4))
-    return BuildResult(result.curriculum, result.plans, result.files, result.problems, timings,
-                       written=True, schedule=result.schedule)
+    return replace(result, timings=timings, written=not result.unchanged)

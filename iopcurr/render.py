@@ -8,7 +8,7 @@ author writes is ever compiled as a template.
 from __future__ import annotations
 
 import importlib.resources
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,7 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from iopcurr import __version__, books
-from iopcurr.checks import reading_grade, track_of
+from iopcurr.checks import reading_grade, track_map
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan
 from iopcurr.plan import PART_NAMES, clock
 from iopcurr.schedule import long_date, session_label, session_when, upcoming
@@ -54,6 +54,7 @@ class Link:
 class NavTrack:
     title: str
     modules: tuple[Link, ...]
+    more: Link | None = None  # large programs: the full list of the track, on the home page
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class IndexTrack:
     title: str
     description: str
     modules: tuple[Link, ...]
+    id: str = ""
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,34 @@ class Theme:
     env: jinja2.Environment
     static: tuple[tuple[str, Path], ...]  # (relative path under static/, file)
     folders: tuple[Path, ...] = field(default=())
+    memo: RenderMemo | None = field(default=None, compare=False)  # the live preview's
+
+
+class RenderMemo:
+    """Pages rendered by the last updates, keyed by template and view: a page whose view is
+    unchanged is not rendered again. Entries not used for two updates are dropped."""
+
+    def __init__(self) -> None:
+        self.current: dict[object, bytes] = {}
+        self.previous: dict[object, bytes] = {}
+        self.hits = 0
+
+    def get(self, key: object) -> bytes | None:
+        found = self.current.get(key)
+        if found is None:
+            found = self.previous.pop(key, None)
+            if found is not None:
+                self.current[key] = found
+        if found is not None:
+            self.hits += 1
+        return found
+
+    def put(self, key: object, content: bytes) -> None:
+        self.current[key] = content
+
+    def rotate(self) -> None:
+        """Start a new update: what the last one did not use is kept for one more."""
+        self.previous, self.current = self.current, {}
 
 
 def load_theme(override: Path | None) -> Theme:
@@ -219,25 +249,85 @@ def _site(cur: Curriculum) -> SiteView:
     )
 
 
-def _nav(cur: Curriculum, root: str, current: str = "") -> tuple[tuple[NavTrack, ...], tuple[Link, ...]]:
-    tracks: list[NavTrack] = []
+# Above this many modules the sidebar no longer lists every module on every page (that would
+# make the site grow with the square of its size): it lists the tracks, and around the current
+# module a window of its track, each with a link to the track's full list on the home page.
+NAV_FULL_MODULES = 60
+NAV_WINDOW = 5  # modules shown before and after the current one
+
+
+@dataclass(frozen=True)
+class NavTable:
+    """The navigation of a curriculum, worked out once per render (lookups, not scans)."""
+
+    tracks: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]  # (key, title, ((id, title), ...))
+    where: dict[str, tuple[int, int]]  # module id → (track index, position in the track)
+    track_of: dict[str, str | None]  # module id → track id
+    pages: tuple[tuple[str, str], ...]  # (id, title)
+    full: bool
+    handouts: dict[str, Handout]  # handout id → handout (the first one defined)
+    track_titles: dict[str, str]
+
+
+def nav_table(cur: Curriculum) -> NavTable:
+    """The navigation of `cur`, worked out once (the last one is remembered: pages ask often)."""
+    last = _LAST_NAV[0]
+    if last is not None and last[0] is cur:
+        return last[1]
+    nav = _nav_table(cur)
+    _LAST_NAV[0] = (cur, nav)
+    return nav
+
+
+_LAST_NAV: list[tuple[Curriculum, NavTable] | None] = [None]
+
+
+def _nav_table(cur: Curriculum) -> NavTable:
     titles = {t.id: t.title for t in cur.program.tracks}
-    groups: dict[str, list[Link]] = {}
+    track_ids = track_map(cur.program, cur.modules)
+    groups: dict[str, list[tuple[str, str]]] = {}
     for m in cur.modules:
-        key = track_of(cur.program, m) or ""
-        url = f"{root}facilitator/{m.id}.html"
-        groups.setdefault(key, []).append(Link(m.title, url, current=(current == f"facilitator/{m.id}")))
-    for key, links in groups.items():
-        tracks.append(NavTrack(titles.get(key, "Modules"), tuple(links)))
+        groups.setdefault(track_ids.get(m.id) or "", []).append((m.id, m.title))
+    tracks = tuple((key, titles.get(key, "Modules"), tuple(mods)) for key, mods in groups.items())
+    where = {ident: (i, j) for i, (_, _, mods) in enumerate(tracks) for j, (ident, _) in enumerate(mods)}
+    handouts: dict[str, Handout] = {}
+    for m in cur.modules:
+        for h in m.handouts:
+            handouts.setdefault(h.id, h)
+    return NavTable(tracks, where, track_ids, tuple((p.id, p.title) for p in cur.pages),
+                    len(cur.modules) <= NAV_FULL_MODULES, handouts, titles)
+
+
+def _nav(nav: NavTable, root: str, current: str = "", near: str = "") -> tuple[tuple[NavTrack, ...], tuple[Link, ...]]:
+    """The sidebar of one page. Its size does not grow with the program beyond NAV_FULL_MODULES.
+
+    `near` is the module whose neighbours a large program shows (default: the current module).
+    """
+    current_module = current.removeprefix("facilitator/") if current.startswith("facilitator/") else ""
+    here = nav.where.get(near or current_module)
+    tracks: list[NavTrack] = []
+    for i, (key, title, mods) in enumerate(nav.tracks):
+        if nav.full:
+            shown, more = mods, None
+        else:
+            if here is not None and here[0] == i:
+                low = max(0, here[1] - NAV_WINDOW)
+                shown = mods[low : here[1] + NAV_WINDOW + 1]
+            else:
+                shown = ()
+            anchor = f"#track-{key}" if key else "#modules"
+            more = Link(f"All {len(mods)} modules of this track", f"{root}index.html{anchor}")
+        links = tuple(Link(t, f"{root}facilitator/{ident}.html", current=(ident == current_module)) for ident, t in shown)
+        tracks.append(NavTrack(title, links, more))
     pages = tuple(
-        Link(p.title, f"{root}pages/{p.id}.html", current=(current == f"pages/{p.id}")) for p in cur.pages
+        Link(t, f"{root}pages/{ident}.html", current=(current == f"pages/{ident}")) for ident, t in nav.pages
     )
     return tuple(tracks), pages
 
 
 def _context(cur: Curriculum, site: SiteView, root: str, title: str, kind: str, current: str,
-             crumbs: Sequence[Link] = ()) -> PageContext:
-    tracks, pages = _nav(cur, root, current)
+             crumbs: Sequence[Link] = (), near: str = "") -> PageContext:
+    tracks, pages = _nav(nav_table(cur), root, current, near)
     return PageContext(site, root, title, kind, tracks, pages, tuple(crumbs))
 
 
@@ -260,7 +350,8 @@ def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
                 sessions: tuple[Link, ...] = (), *, pdf: bool = False) -> ModuleView:
     m = cur.modules[index]
     style = cur.program.session.clock
-    handouts_by_id = {h.id: h for mod in cur.modules for h in mod.handouts}
+    nav = nav_table(cur)
+    handouts_by_id = nav.handouts
     handouts = tuple(
         Link(handouts_by_id[h].title, f"../handouts/{h}.html",
              f"reading grade {reading_grade(handouts_by_id[h].text)}",
@@ -295,11 +386,10 @@ def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
         segments = [SegmentView(Markup(seg.title_html), seg.anchor, "", 0, "", Markup(seg.html)) for seg in m.segments]
     prev_m = cur.modules[index - 1] if index > 0 else None
     next_m = cur.modules[index + 1] if index + 1 < len(cur.modules) else None
-    titles = {t.id: t.title for t in cur.program.tracks}
     return ModuleView(
         id=m.id,
         title=m.title,
-        track=titles.get(track_of(cur.program, m) or "", ""),
+        track=nav.track_titles.get(nav.track_of.get(m.id) or "", ""),
         summary=m.summary,
         objectives=m.objectives,
         materials=m.materials,
@@ -318,7 +408,19 @@ def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
 
 
 def _render(theme: Theme, template: str, **values: object) -> bytes:
-    return theme.env.get_template(template).render(**values).encode("utf-8")
+    key: object = None
+    if theme.memo is not None:
+        key = (template, *sorted(values.items()))
+        try:
+            found = theme.memo.get(key)
+        except TypeError:  # a view that cannot be hashed: render it
+            key = found = None
+        if found is not None:
+            return found
+    content = theme.env.get_template(template).render(**values).encode("utf-8")
+    if theme.memo is not None and key is not None:
+        theme.memo.put(key, content)
+    return content
 
 
 def home_schedule(cur: Curriculum, schedule: Schedule, today: date | None) -> HomeSchedule | None:
@@ -346,13 +448,16 @@ def home_schedule(cur: Curriculum, schedule: Schedule, today: date | None) -> Ho
 def index_view(cur: Curriculum, schedule: Schedule | None = None, today: date | None = None, *,
                pdf: bool = False) -> IndexView:
     """The program home: tracks and modules, handouts, pages, the calendar, and what to print."""
+    listed = {key: mods for key, _, mods in nav_table(cur).tracks}
+    summaries = {m.id: m.summary for m in cur.modules}
     return IndexView(
         tracks=tuple(
             IndexTrack(
                 title=t.title,
                 description=t.description,
-                modules=tuple(Link(m.title, f"facilitator/{m.id}.html", m.summary)
-                              for m in cur.modules if track_of(cur.program, m) == t.id),
+                modules=tuple(Link(title, f"facilitator/{ident}.html", summaries[ident])
+                              for ident, title in listed.get(t.id, ())),
+                id=f"track-{t.id}",
             )
             for t in cur.program.tracks
         ) or (IndexTrack("Modules", "", tuple(Link(m.title, f"facilitator/{m.id}.html", m.summary) for m in cur.modules)),),
@@ -382,19 +487,24 @@ def sessions_by_module(schedule: Schedule | None) -> dict[str, tuple[Link, ...]]
 
 def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Theme,
                 schedule: Schedule | None = None, today: date | None = None, *,
-                pdf: bool = False) -> Iterator[OutputFile]:
+                pdf: bool = False, want: Callable[[str], bool] | None = None) -> Iterator[OutputFile]:
     """Every page of the site, in a stable order (the calendar pages: sessionpages.py; the
-    packet and the manual: render_books.py). With `pdf`, pages link to their PDFs."""
+    packet and the manual: render_books.py). With `pdf`, pages link to their PDFs. With `want`,
+    only the pages whose path it accepts (the live preview re-renders what a change touches)."""
+    want = want or _everything
     site = _site(cur)
     home = Link("Home", "../index.html")
-    titles = {t.id: t.title for t in cur.program.tracks}
+    titles = nav_table(cur).track_titles
 
-    index = index_view(cur, schedule, today, pdf=pdf)
-    ctx = _context(cur, site, "", cur.program.title, "index", "index")
-    yield OutputFile("index.html", _render(theme, "index.html", ctx=ctx, site=site, root="", view=index))
+    if want("index.html"):
+        index = index_view(cur, schedule, today, pdf=pdf)
+        ctx = _context(cur, site, "", cur.program.title, "index", "index")
+        yield OutputFile("index.html", _render(theme, "index.html", ctx=ctx, site=site, root="", view=index))
 
     scheduled = sessions_by_module(schedule)
     for i, m in enumerate(cur.modules):
+        if not want(f"facilitator/{m.id}.html"):
+            continue
         view = module_view(cur, i, plans.get(m.id), scheduled.get(m.id, ()), pdf=pdf)
         crumbs = [home] + ([Link(view.track, "../index.html")] if view.track else [])
         ctx = _context(cur, site, "../", m.title, "module", f"facilitator/{m.id}", crumbs)
@@ -402,16 +512,24 @@ def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Th
 
     for m in cur.modules:
         for h in m.handouts:
-            yield render_handout(cur, site, theme, m, h, titles, pdf=pdf)
-            if cur.program.handouts.large_print:
+            if want(books.handout_page(h.id)):
+                yield render_handout(cur, site, theme, m, h, titles, pdf=pdf)
+            if cur.program.handouts.large_print and want(books.handout_page(h.id, large=True)):
                 yield render_handout(cur, site, theme, m, h, titles, pdf=pdf, large=True)
 
     for p in cur.pages:
+        if not want(f"pages/{p.id}.html"):
+            continue
         ctx = _context(cur, site, "../", p.title, "page", f"pages/{p.id}", [home])
         view_p = PageView(p.id, p.title, p.summary, Markup(p.html))
         yield OutputFile(f"pages/{p.id}.html", _render(theme, "page.html", ctx=ctx, site=site, root="../", view=view_p))
 
-    yield OutputFile("static/theme.css", theme_css(cur).encode("utf-8"))
+    if want("static/theme.css"):
+        yield OutputFile("static/theme.css", theme_css(cur).encode("utf-8"))
+
+
+def _everything(path: str) -> bool:
+    return True
 
 
 def handout_view(cur: Curriculum, m: Module, h: Handout, root: str, *, pdf: bool = False,
@@ -430,7 +548,7 @@ def render_handout(cur: Curriculum, site: SiteView, theme: Theme, m: Module, h: 
     if large:
         crumbs.append(Link(h.title, f"{root}{books.handout_page(h.id)}"))
     path = books.handout_page(h.id, large=large)
-    ctx = _context(cur, site, root, title, "handout", path.removesuffix(".html"), crumbs)
+    ctx = _context(cur, site, root, title, "handout", path.removesuffix(".html"), crumbs, near=m.id)
     view = handout_view(cur, m, h, root, pdf=pdf, large=large)
     html = _render(theme, "handout.html", ctx=ctx, site=site, root=root, view=view)
     return OutputFile(path, html)

@@ -44,13 +44,23 @@ def render_main(theme: Theme, template: str, **values: object) -> str:
     An override template without that block is rendered whole, and what its <main> element
     holds (or everything, without one) is taken.
     """
+    key: object = None
+    if theme.memo is not None:  # the live preview: a page whose view did not change is not rendered
+        key = ("main", template, *sorted(values.items()))
+        found = theme.memo.get(key)
+        if found is not None:
+            return found.decode("utf-8")
     tmpl = theme.env.get_template(template)
     block = tmpl.blocks.get("main")
     if block is not None:
-        return "".join(block(tmpl.new_context(dict(values))))
-    html = tmpl.render(**values)
-    inside = _MAIN.search(html)
-    return inside.group(1) if inside else html
+        main = "".join(block(tmpl.new_context(dict(values))))
+    else:
+        html = tmpl.render(**values)
+        inside = _MAIN.search(html)
+        main = inside.group(1) if inside else html
+    if theme.memo is not None:
+        theme.memo.put(key, main.encode("utf-8"))
+    return main
 
 
 class _Mains:
@@ -122,7 +132,7 @@ def render_books(
 
     # The packet: a cover, the contents, then every handout (h1 → h2).
     parts = [mains.bound(books.handout_page(h.id), f"handout-{h.id}", h.id, 1) for h in handouts]
-    html = books.bind(parts, books.PACKET, TEMPLATE_IDS)
+    html = books.bind(parts, books.PACKET, TEMPLATE_IDS, memo=theme.memo)
     packet = books.PacketView(
         "Client workbook",
         tuple(books.BookItem(p.anchor, h.title, x, "handout") for p, h, x in zip(parts, handouts, html, strict=True)),
@@ -146,7 +156,7 @@ def render_books(
     sections += [
         ("handouts", h.title, mains.bound(books.handout_page(h.id), f"handout-{h.id}", h.id, 2)) for h in handouts
     ]
-    html = books.bind([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS)
+    html = books.bind([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS, memo=theme.memo)
     items = [
         (kind, books.BookItem(b.anchor, title, x, kind.removesuffix("s")))
         for (kind, title, b), x in zip(sections, html, strict=True)

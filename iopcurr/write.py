@@ -15,11 +15,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from iopcurr import __version__
+from iopcurr.cache import CACHE_NAME, is_cache_folder
 from iopcurr.errors import IopError
 from iopcurr.model import OutputFile
 
 MARKER = ".iopcurr-site.json"
-CACHE_DIR = ".iopcurr-cache"  # inside the output folder; safe to delete
+CACHE_DIR = CACHE_NAME  # inside the output folder; safe to delete
 
 
 def _is_within(inner: Path, outer: Path) -> bool:
@@ -43,9 +44,9 @@ def check_output_folder(out: Path, source: Path) -> None:
         return
     if not out.is_dir() or out.is_symlink():
         raise IopError(f"{out} exists and is not a folder. Choose another --out.", path=str(out))
-    entries = list(out.iterdir())
+    entries = [e for e in out.iterdir() if not (e.name == CACHE_DIR and is_cache_folder(e))]
     if not entries:
-        return
+        return  # empty, or only the cache of a build that failed
     manifest = read_manifest(out)
     if manifest is None:
         raise IopError(
@@ -88,10 +89,19 @@ def _stage_name(out: Path) -> Path:
     return out.parent / f".{out.name}.iopcurr-tmp-{os.getpid()}"
 
 
+def pending_cache_folder(out: Path) -> Path:
+    """Where a build keeps its new cache entries until it succeeds (beside the output)."""
+    return out.parent / f".{out.name}.iopcurr-cache-{os.getpid()}"
+
+
 def _remove_stale_stages(out: Path) -> None:
-    """Stages left by an interrupted build: only folders with our name pattern and marker."""
+    """Stages and pending caches left by an interrupted build: only folders with our name
+    pattern and marker."""
     for stale in out.parent.glob(f".{out.name}.iopcurr-tmp-*"):
         if stale.is_dir() and not stale.is_symlink() and (stale / MARKER).exists():
+            shutil.rmtree(stale)
+    for stale in out.parent.glob(f".{out.name}.iopcurr-cache-*"):
+        if stale != pending_cache_folder(out) and is_cache_folder(stale):
             shutil.rmtree(stale)
 
 

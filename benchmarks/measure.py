@@ -1,0 +1,119 @@
+"""Helpers for the benchmarks: run a command and measure its wall time and peak memory."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_mb: float  # highest sum of the resident memory of the process and its children
+    output: str
+    returncode: int
+    cpu: float = 0.0  # user + system seconds of the process and its children
+    peak_pss_mb: float = 0.0  # highest sum of their proportional set sizes
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                out += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB (pages the workers share with
+    the process they were forked from are counted in each, so this errs on the high side)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += _rss_kb(p)
+        todo += _children(p)
+    return total / 1024
+
+
+def tree_pss_mb(pid: int) -> float:
+    """Proportional set size of a process and its descendants, in MB: each shared page counted
+    once, split between the processes that share it (the memory the build really takes)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += _pss_kb(p)
+        todo += _children(p)
+    return total / 1024
+
+
+def run(args: list[str], *, cwd: Path = REPO, env: dict[str, str] | None = None) -> Run:
+    """Run a command, sampling the memory of its process tree every 10 ms."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, **(env or {})})
+    peak = peak_pss = 0.0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak, peak_pss
+        while not stop.is_set():
+            peak = max(peak, tree_rss_mb(proc.pid))
+            peak_pss = max(peak_pss, tree_pss_mb(proc.pid))
+            stop.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = proc.communicate()
+    seconds = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(seconds, peak, output, proc.returncode, cpu, peak_pss)
+
+
+def iopcurr(*args: str, env: dict[str, str] | None = None) -> Run:
+    """`python -m iopcurr ...` from this checkout."""
+    result = run([sys.executable, "-m", "iopcurr", *args], env=env)
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"iopcurr {' '.join(args)} failed:\n{result.output}")
+    return result
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"

@@ -1,0 +1,117 @@
+"""One source file → everything that file alone decides: the unit that is cached and converted
+in parallel.
+
+A module's or page's front matter, its converted Markdown, the wording check of its text and the
+reading grade of its handouts depend on nothing but the file's text and path (program.yml and the
+other files come in later, in `pipeline.assemble`). So one `Parsed` value per file can be cached
+by a hash of the file and of the code that reads it, and made in any process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from types import ModuleType
+
+from iopcurr import __version__
+from iopcurr.checks import check_wording, reading_grade
+from iopcurr.errors import Problem
+from iopcurr.loader import SourceFile, parse_module, parse_page
+from iopcurr.markup import Converter, extension_settings
+from iopcurr.model import Module, Page
+
+CACHE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The result of reading one module or page file (exactly one of `module`, `page` is set)."""
+
+    kind: str  # "module" or "page"
+    id: str
+    path: str
+    module: Module | None
+    page: Page | None
+    problems: tuple[Problem, ...]  # front matter, Markdown blocks and wording
+
+    @property
+    def broken(self) -> bool:
+        """The front matter did not parse (its other checks would only add noise)."""
+        return any(p.code == "IOP001" for p in self.problems)
+
+
+@dataclass(frozen=True)
+class Cached:
+    """A cache entry: the `Parsed` of a file and the reading grade of each of its handouts."""
+
+    parsed: Parsed
+    grades: tuple[float, ...]
+
+
+BUILTIN = "iopcurr:"  # path prefix of the pages iopcurr brings (the authoring guide)
+
+
+def parse_source(src: SourceFile, converter: Converter) -> Parsed:
+    """Read one source file: front matter, Markdown, wording (pure)."""
+    problems: list[Problem]
+    if src.kind == "module":
+        module, problems = parse_module(src, converter)
+        page = None
+    else:
+        page, problems = parse_page(src, converter)
+        module = None
+    if not src.path.startswith(BUILTIN):  # the guide quotes the flagged terms on purpose
+        problems += check_wording(src.path, src.text)
+    return Parsed(src.kind, src.id, src.path, module, page, tuple(problems))
+
+
+def grades_of(parsed: Parsed) -> tuple[float, ...]:
+    """The reading grade of each handout of the file (the first call loads textstat's dictionary)."""
+    return tuple(reading_grade(h.text) for h in parsed.module.handouts) if parsed.module else ()
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """What, besides a file's text, decides its `Parsed`: iopcurr's version, the code of the
+    modules that reading a file runs, the Markdown extensions and their settings, and textstat."""
+    digest = hashlib.sha256()
+    try:
+        textstat = metadata.version("textstat")
+    except metadata.PackageNotFoundError:
+        textstat = "?"
+    settings = {"format": CACHE_FORMAT, "iopcurr": __version__, "markdown": extension_settings(), "textstat": textstat}
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    for module in parsing_modules():
+        digest.update(module.__name__.encode() + b"\0" + Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()
+
+
+def parsing_modules() -> list[ModuleType]:
+    """This module and the iopcurr modules it uses, directly or not (found through the names
+    each one imports), in name order."""
+    seen: dict[str, ModuleType] = {}
+    todo: list[ModuleType] = [sys.modules[__name__]]
+    while todo:
+        module = todo.pop()
+        if module.__name__ in seen:
+            continue
+        seen[module.__name__] = module
+        for value in list(vars(module).values()):
+            name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+            if isinstance(name, str) and name.startswith("iopcurr.") and name in sys.modules:
+                todo.append(sys.modules[name])
+    return [seen[name] for name in sorted(seen) if getattr(seen[name], "__file__", None)]
+
+
+def cache_key(src: SourceFile) -> str:
+    """A hash of everything that decides `parse_source(src)`."""
+    digest = hashlib.sha256()
+    for part in (code_fingerprint(), src.kind, src.id, src.path, src.text):
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.hexdigest()

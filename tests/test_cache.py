@@ -1,0 +1,307 @@
+"""The conversion cache: a cached build is byte-identical to a cold one, changes invalidate what
+they must, and a damaged cache is never trusted."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import BUNDLED, MakeCurriculum, module_text
+
+from iopcurr import codec, convert, parsed
+from iopcurr.cache import TAG, ParseCache, is_cache_folder
+from iopcurr.loader import read_sources
+from iopcurr.markup import Converter
+from iopcurr.parsed import Cached, Parsed, grades_of, parse_source
+from iopcurr.pipeline import BuildResult, build, source_files
+from iopcurr.write import CACHE_DIR
+
+MODULES = {"alpha": module_text("alpha"), "beta": module_text("beta"), "gamma": module_text("gamma")}
+
+
+def site_bytes(out: Path) -> dict[str, bytes]:
+    """Every file of a built site except the cache."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and CACHE_DIR not in p.relative_to(out).parts}
+
+
+def entries(out: Path) -> list[Path]:
+    return sorted((out / CACHE_DIR / "parsed").glob("*.json"))
+
+
+def converted(result: BuildResult) -> int:
+    assert result.ok, [p.format() for p in result.problems]
+    assert result.stats is not None
+    return result.stats.converted
+
+
+def test_second_build_converts_nothing_and_writes_the_same_bytes(make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    root = make_curriculum(MODULES)
+    out = tmp_path / "site"
+    assert converted(build(root, out)) == 4  # three modules and the authoring guide
+    first = site_bytes(out)
+    assert len(entries(out)) == 4 and is_cache_folder(out / CACHE_DIR)
+    assert converted(build(root, out)) == 0
+    assert site_bytes(out) == first
+
+
+def test_editing_one_module_converts_only_that_module(make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    root = make_curriculum(MODULES)
+    out = tmp_path / "site"
+    build(root, out)
+    path = root / "modules" / "beta.md"
+    path.write_text(path.read_text("utf-8").replace("You can do this.", "You can do this today."), "utf-8")
+    assert converted(build(root, out)) == 1
+    assert "You can do this today." in (out / "handouts" / "beta-sheet.html").read_text("utf-8")
+    assert len(entries(out)) == 4  # the entry of the old text is pruned
+
+
+def test_cached_and_parallel_builds_are_byte_identical_to_a_cold_one(bundled_copy: Path, tmp_path: Path) -> None:
+    cold = tmp_path / "cold"
+    assert converted(build(bundled_copy, cold, jobs=1)) == len(source_files(read_sources(bundled_copy)))
+    parallel = tmp_path / "parallel"
+    result = build(bundled_copy, parallel, jobs=2)
+    assert result.stats is not None and result.stats.workers == 2
+    assert site_bytes(parallel) == site_bytes(cold)
+    assert converted(build(bundled_copy, parallel, jobs=2)) == 0
+    assert site_bytes(parallel) == site_bytes(cold)
+    assert {p.name for p in entries(parallel)} == {p.name for p in entries(cold)}
+
+
+def test_program_yml_change_converts_nothing_and_matches_a_cold_build(make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    root = make_curriculum(MODULES)
+    out = tmp_path / "site"
+    build(root, out)
+    (root / "program.yml").write_text("title: Renamed Program\norganization: Test Clinic\nlanguage: en\n", "utf-8")
+    assert converted(build(root, out)) == 0
+    assert "Renamed Program" in (out / "index.html").read_text("utf-8")
+    cold = tmp_path / "cold"
+    build(root, cold)
+    assert site_bytes(out) == site_bytes(cold)
+
+
+def test_template_change_converts_nothing_and_shows(make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    root = make_curriculum(MODULES, program="title: T\ntheme:\n  override: theme\n")
+    (root / "theme" / "templates").mkdir(parents=True)
+    out = tmp_path / "site"
+    build(root, out)
+    (root / "theme" / "templates" / "page.html").write_text(
+        '{% extends "base.html" %}{% block main %}<p>OVERRIDDEN PAGE</p>{% endblock %}', "utf-8")
+    assert converted(build(root, out)) == 0
+    assert "OVERRIDDEN PAGE" in (out / "pages" / "authoring-guide.html").read_text("utf-8")
+
+
+@pytest.mark.parametrize("what", ["version", "extensions"])
+def test_new_version_or_markdown_settings_invalidate_every_entry(
+    make_curriculum: MakeCurriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    root = make_curriculum(MODULES)
+    out = tmp_path / "site"
+    build(root, out)
+    before = site_bytes(out)
+    if what == "version":
+        monkeypatch.setattr(parsed, "__version__", "99.0")
+    else:
+        settings = parsed.extension_settings()
+        monkeypatch.setattr(parsed, "extension_settings", lambda: {**settings, "extensions": ["tables"]})
+    parsed.code_fingerprint.cache_clear()
+    try:
+        assert converted(build(root, out)) == 4
+    finally:
+        parsed.code_fingerprint.cache_clear()
+    assert site_bytes(out) == before
+    assert len(entries(out)) == 4  # the old entries are pruned
+
+
+def test_code_fingerprint_follows_the_extension_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = parsed.code_fingerprint()
+    monkeypatch.setattr(parsed, "extension_settings", lambda: {"extensions": ["something else"]})
+    parsed.code_fingerprint.cache_clear()
+    try:
+        assert parsed.code_fingerprint() != before
+    finally:
+        parsed.code_fingerprint.cache_clear()
+
+
+def _corrupt(path: Path, how: str) -> None:
+    data = path.read_bytes()
+    head, _, body = data.partition(b"\n")
+    if how == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "flipped":
+        i = len(head) + 1 + len(body) // 2
+        path.write_bytes(data[:i] + bytes([data[i] ^ 0x20]) + data[i + 1 :])
+    elif how == "garbage":
+        path.write_bytes(b"\x00\xff not json at all")
+    elif how == "wrong-shape":  # a valid checksum over JSON of another shape
+        import hashlib
+
+        fake = b'[["module","alpha","x",null,null,[]],[]]'
+        key = path.stem
+        path.write_bytes(f"{key} {hashlib.sha256(fake).hexdigest()}\n".encode() + fake)
+    elif how == "other-key":  # an entry moved under another file's name
+        path.write_bytes(data.replace(head[:8], b"00000000", 1))
+
+
+@pytest.mark.parametrize("how", ["truncated", "flipped", "garbage", "wrong-shape", "other-key"])
+def test_corrupt_entries_are_ignored_and_rebuilt(make_curriculum: MakeCurriculum, tmp_path: Path, how: str) -> None:
+    root = make_curriculum(MODULES)
+    out = tmp_path / "site"
+    build(root, out)
+    before = site_bytes(out)
+    for path in entries(out)[:2]:
+        _corrupt(path, how)
+    assert converted(build(root, out)) == 2
+    assert site_bytes(out) == before
+    assert converted(build(root, out)) == 0  # rewritten
+
+
+def test_cache_is_safe_to_delete(make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    root = make_curriculum(MODULES)
+    out = tmp_path / "site"
+    build(root, out)
+    before = site_bytes(out)
+    shutil.rmtree(out / CACHE_DIR)
+    assert converted(build(root, out)) == 4
+    assert site_bytes(out) == before
+
+
+def test_failed_build_writes_no_cache_and_no_folder(make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    root = make_curriculum({"alpha": module_text("alpha").replace("::: script", "::: scrpt")})
+    out = tmp_path / "site"
+    assert not build(root, out).ok
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cur"]
+
+
+def test_output_folder_holding_only_a_cache_is_ours(make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    root = make_curriculum(MODULES)
+    out = tmp_path / "site"
+    (out / CACHE_DIR).mkdir(parents=True)
+    (out / CACHE_DIR / "CACHEDIR.TAG").write_text(TAG, "utf-8")
+    assert build(root, out).ok
+    foreign = tmp_path / "foreign"
+    (foreign / CACHE_DIR).mkdir(parents=True)  # the same name without our tag: not ours
+    from iopcurr.errors import IopError
+
+    with pytest.raises(IopError):
+        build(root, foreign)
+
+
+def test_parsed_values_round_trip_through_json() -> None:
+    sources = read_sources(BUNDLED)
+    converter = Converter()
+    for src in source_files(sources)[:6]:
+        value = parse_source(src, converter)
+        entry = Cached(value, grades_of(value))
+        assert codec.loads(codec.dumps(entry), Cached) == entry
+
+
+@pytest.mark.parametrize("data", [
+    '["module","a","p",null,null]',  # a field missing
+    '["module","a","p",null,null,[],7]',  # a field too many
+    '["module",1,"p",null,null,[]]',  # wrong type
+    '["module","a","p",null,null,[["p",1,"m","IOP001","fatal","",null]]]',  # severity not allowed
+    '{"kind":"module"}',
+])
+def test_decoding_checks_every_field(data: str) -> None:
+    with pytest.raises(codec.DecodeError):
+        codec.loads(data, Parsed)
+
+
+def test_pool_and_process_give_the_same_results(make_curriculum: MakeCurriculum, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_curriculum({f"m{i}": module_text(f"m{i}") for i in range(6)})
+    files = source_files(read_sources(root))
+    alone, stats_alone = convert.parse_all(files, jobs=1)
+    monkeypatch.setattr(convert, "POOL_MIN", 2)
+    pooled, stats_pool = convert.parse_all(files, jobs=2)
+    assert stats_alone.workers == 1 and stats_pool.workers == 2
+    assert pooled == alone
+
+
+def test_cache_put_never_fails_a_build(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", "utf-8")
+    cache = ParseCache(blocker / "cache")
+    cache.put("0" * 64, "[]")  # cannot create the folder: ignored
+    assert cache.get("0" * 64) is None
+
+
+def test_rebuild_after_an_edit_needs_no_new_reading_grades(make_curriculum: MakeCurriculum, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import textstat
+
+    from iopcurr import checks
+
+    root = make_curriculum(MODULES)
+    out = tmp_path / "site"
+    build(root, out)
+    path = root / "modules" / "beta.md"
+    path.write_text(path.read_text("utf-8").replace("Overview for the facilitator.", "A new overview."), "utf-8")
+    monkeypatch.setattr(checks, "_KNOWN_GRADES", {})  # as in a new process
+    checks.reading_grade.cache_clear()
+
+    def no_textstat(text: str) -> float:
+        raise AssertionError("textstat was asked again")
+
+    monkeypatch.setattr(textstat, "flesch_kincaid_grade", no_textstat)
+    try:
+        assert converted(build(root, out)) == 1
+    finally:
+        checks.reading_grade.cache_clear()
+
+
+def test_fingerprint_covers_every_module_that_reading_a_file_imports() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, iopcurr.parsed; print(' '.join(m for m in sys.modules if m.startswith('iopcurr.')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parent.parent).stdout.split()
+    assert set(loaded) <= {m.__name__ for m in parsed.parsing_modules()}
+    assert "iopcurr.markup" in loaded
+
+
+def test_build_from_the_same_inputs_renders_nothing(make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    root = make_curriculum(MODULES)
+    out = tmp_path / "site"
+    first = build(root, out)
+    assert first.ok and not first.unchanged
+    before = site_bytes(out)
+    again = build(root, out)
+    assert again.ok and again.unchanged and again.files == () and again.curriculum is not None
+    assert site_bytes(out) == before
+
+
+@pytest.mark.parametrize("change", ["deleted page", "edited page", "template", "asset", "option", "module"])
+def test_a_changed_input_or_output_means_a_real_build(make_curriculum: MakeCurriculum, tmp_path: Path,
+                                                      change: str) -> None:
+    root = make_curriculum(MODULES, program="title: T\ntheme:\n  override: theme\n")
+    (root / "theme" / "templates").mkdir(parents=True)
+    (root / "assets").mkdir()
+    (root / "assets" / "note.txt").write_text("one", "utf-8")
+    out = tmp_path / "site"
+    build(root, out)
+    cold = site_bytes(out)
+    options: dict[str, object] = {}
+    if change == "deleted page":
+        (out / "facilitator" / "alpha.html").unlink()
+    elif change == "edited page":
+        page = out / "facilitator" / "alpha.html"
+        page.write_bytes(page.read_bytes().replace(b"Alpha", b"Omega"))
+    elif change == "template":
+        (root / "theme" / "templates" / "page.html").write_text(
+            '{% extends "base.html" %}{% block main %}<p>NEW</p>{% endblock %}', "utf-8")
+    elif change == "asset":
+        (root / "assets" / "note.txt").write_text("two", "utf-8")
+    elif change == "option":
+        options = {"strict": True}
+    else:
+        path = root / "modules" / "beta.md"
+        path.write_text(path.read_text("utf-8").replace("Overview", "An overview"), "utf-8")
+    result = build(root, out, **options)  # type: ignore[arg-type]
+    assert result.ok and not result.unchanged
+    if change in ("deleted page", "edited page", "option"):
+        assert site_bytes(out) == cold  # put back as it was built
+    else:
+        assert site_bytes(out) != cold
