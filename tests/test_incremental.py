@@ -83,7 +83,8 @@ def test_outline_edit_rerenders_every_page(project: Project, old: str, new: str)
 def test_page_edit(project: Project) -> None:
     outcome = edit(project, "pages/about.md", "About the program.", "All about the program.")
     assert outcome.ok and outcome.converted == 1
-    assert set(outcome.written) == {"pages/about.html", "facilitator/manual.html"}  # the manual binds pages
+    # the manual binds pages, and the search index holds their text
+    assert set(outcome.written) == {"pages/about.html", "facilitator/manual.html", "static/search-index.js"}
     assert project.site == full_site(project.source)
 
 
