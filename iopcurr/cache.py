@@ -234,7 +234,3 @@ def record_site(out: Path, fingerprint: str, paths: Iterable[str]) -> None:
         os.replace(tmp, out / CACHE_NAME / SITE)
     except OSError:
         pass
-
-
-def forget_site(out: Path) -> None:
-    (out / CACHE_NAME / SITE).unlink(missing_ok=True)

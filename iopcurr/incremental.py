@@ -26,6 +26,7 @@ from iopcurr import books
 from iopcurr.cache import ParseCache
 from iopcurr.convert import parse_all
 from iopcurr.errors import IopError, Problem, has_errors, sort_problems
+from iopcurr.links import check_site_refs
 from iopcurr.loader import Sources, read_source, read_sources
 from iopcurr.markup import Converter
 from iopcurr.model import Curriculum, Module, OutputFile, Program, Schedule, SessionPlan
@@ -291,6 +292,14 @@ class Project:
             return Outcome(False, sort_problems(problems + more), {}, (), converted, rendered,
                            time.perf_counter() - started, timings, full=want is None)
         pages = {f.path: f.content for f in files}
+        kept_books = set() if books else {p for p in self.pages if p in self.book_paths}
+        paths = (set(pages) | kept_books) if want is None else (set(self.pages) | set(pages))
+        more = check_site_refs(state.curriculum.modules, state.curriculum.pages, paths | set(self.static))
+        if has_errors(more):  # a link to a page the site no longer has: as in a build, nothing changes
+            state.ok = False
+            return Outcome(False, sort_problems(problems + more), {}, (), converted, rendered,
+                           time.perf_counter() - started, timings, full=want is None)
+        problems = problems + more
         written = {p: c for p, c in pages.items() if self.pages.get(p) != c}
         removed: list[str] = []
         if books:

@@ -20,7 +20,7 @@ import jinja2
 
 from iopcurr.books import check_reserved, pdf_jobs
 from iopcurr.branding import check_branding
-from iopcurr.cache import ParseCache, build_fingerprint, forget_site, record_site, site_unchanged, text_key
+from iopcurr.cache import ParseCache, build_fingerprint, record_site, site_unchanged, text_key
 from iopcurr.checks import (
     check_completeness,
     check_handouts,
@@ -146,7 +146,7 @@ def assemble(
     problems += check_completeness(m for m in modules if m.id not in broken)
     problems += check_branding(program, sources.assets)
     problems += check_refs(modules, pages, sources.assets)
-    if not modules:
+    if not modules and not has_errors(sources.problems):  # else a file that could not be read says why
         problems.append(Problem(str(source / "modules"), None, "there are no modules.", "IOP017",
                                 hint="Add Markdown files to the modules/ folder (see `iopcurr new`)."))
     plans: dict[str, SessionPlan | None] = {}
@@ -321,7 +321,7 @@ def build(source: Path, out: Path, *, strict: bool = False, converter: Converter
             return result
         start = time.perf_counter()
         if not result.unchanged:
-            forget_site(out)
+            # An old site.json carried over is harmless: the files it lists changed on disk.
             written = write_site(out, source, result.files, keep=(CACHE_DIR,))
             if fingerprint:
                 record_site(out, fingerprint, written)

@@ -175,18 +175,25 @@ def _write_site(out: Path, source: Path, files: Iterable[OutputFile], keep: Iter
         written.append(rel)
     manifest = {"generator": "iopcurr", "version": __version__, "files": sorted(written)}
     (stage / MARKER).write_text(json.dumps(manifest, indent=1) + "\n", "utf-8")
-    for name in keep:
-        old = out / name
-        if old.is_dir() and not (stage / name).exists():
-            old.rename(stage / name)
+    # The folders to keep move over only after the swap: a build killed before it leaves the
+    # previous site whole, cache included (and one killed just after loses only the cache).
     if out.exists():
         if _exchange(stage, out):
+            _carry(stage, out, keep)
             shutil.rmtree(stage)  # now holds the previous build, which we wrote
         else:
             old = out.parent / f".{out.name}.iopcurr-old-{os.getpid()}"
             out.rename(old)
             stage.rename(out)
+            _carry(old, out, keep)
             shutil.rmtree(old)
     else:
         stage.rename(out)
     return sorted(written)
+
+
+def _carry(previous: Path, new: Path, keep: Iterable[str]) -> None:
+    for name in keep:
+        folder = previous / name
+        if folder.is_dir() and not folder.is_symlink() and not (new / name).exists():
+            folder.rename(new / name)
