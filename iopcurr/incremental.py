@@ -43,6 +43,7 @@ from iopcurr.pipeline import (
 from iopcurr.plan import plan_module
 from iopcurr.render import RenderMemo, Theme
 from iopcurr.schedule import build_schedule
+from iopcurr.search import INDEX_PATH
 
 SOURCE_FOLDERS = {"modules": "module", "pages": "page"}
 
@@ -251,23 +252,34 @@ class Project:
         return _State(sources, config, parsed, cur, plans, schedule, theme, ok), problems
 
     def update_books(self) -> Outcome | None:
-        """Render the packet and the manual an update left for later (None: nothing to do)."""
+        """Render the collections an update left for later (None: nothing to do)."""
+        job = self.collections_job()
+        return self.apply_collections(*job) if job else None
+
+    def collections_job(self) -> tuple[object, list[OutputFile]] | None:
+        """The collections an update left for later, rendered from the current state (which is
+        never changed in place, so this may run in another thread), with a token for
+        `apply_collections`. None when there is nothing to do."""
         state = self.state
         if not self.books_due or state is None or not state.ok or state.theme is None:
             return None
-        started = time.perf_counter()
         files, more = render_all(self.source, state.curriculum, state.plans, state.theme, None,
                                  schedule=state.schedule, pages=False)
-        self.books_due = False
-        if more:  # the same templates rendered the pages a moment ago; keep the old books
+        return (state, [] if more else files)
+
+    def apply_collections(self, token: object, files: list[OutputFile]) -> Outcome | None:
+        """Take the collections rendered by `collections_job`, unless the project has moved on."""
+        if token is not self.state or not files:
             return None
-        books = {f.path: f.content for f in files}
-        written = {p: c for p, c in books.items() if self.pages.get(p) != c}
-        removed = tuple(sorted(self.book_paths - set(books)))
+        started = time.perf_counter()
+        self.books_due = False
+        made = {f.path: f.content for f in files}
+        written = {p: c for p, c in made.items() if self.pages.get(p) != c}
+        removed = tuple(sorted(self.book_paths - set(made)))
         for path in removed:
             self.pages.pop(path, None)
-        self.pages.update(books)
-        self.book_paths = set(books)
+        self.pages.update(made)
+        self.book_paths = set(made)
         seconds = time.perf_counter() - started
         return Outcome(True, (), written, removed, 0, len(files), seconds, {"books": round(seconds, 4)}, full=False)
 
@@ -339,7 +351,7 @@ class Project:
 
 
 def _is_book(path: str) -> bool:
-    return path in (books.PACKET, books.MANUAL)
+    return path in (books.PACKET, books.MANUAL, INDEX_PATH)
 
 
 def _static(source: Path, state: _State) -> list[OutputFile]:

@@ -267,7 +267,8 @@ def render_all(source: Path, cur: Curriculum, plans: dict[str, SessionPlan | Non
                schedule: Schedule | None = None, today: date | None = None, pdf: bool = False,
                pages: bool = True, books: bool = True) -> tuple[list[OutputFile], list[Problem]]:
     """Every output file (only the pages `want` accepts, and no static files without `sources`).
-    Without `pages`, only the books (the packet and the manual); without `books`, all but those.
+    Without `pages`, only the collections (the packet, the manual, the search index); without
+    `books`, all but those.
 
     A broken template in a theme override becomes a problem, never a traceback.
     """
@@ -276,9 +277,8 @@ def render_all(source: Path, cur: Curriculum, plans: dict[str, SessionPlan | Non
         more: list[OutputFile] = []
         if schedule is not None and pages:
             more += render_calendar(cur, plans, schedule, theme, today)
-        if books:
+        if books:  # the collections: every page bound into one, and the search index of all
             more += render_books(cur, plans, theme, schedule, pdf=pdf)
-        if pages:
             more.append(search_file(cur))
         files += [f for f in more if want is None or want(f.path)]
         if sources is not None:

@@ -1,0 +1,214 @@
+"""Live preview latency (issue #6): from saving a module to the rebuilt page being served.
+
+    python benchmarks/bench_serve.py                  # the bundled curriculum and 1,000 modules
+    python benchmarks/bench_serve.py --sizes 0,1000   # 0 = the bundled curriculum
+
+For each curriculum it starts `iopcurr serve` (its first, full build is not timed), then saves
+one module five times, each time with a new sentence, and measures:
+
+- rebuild: the server's own time from the batch of changes to the changed files being written;
+- served: from the save to an HTTP request getting the page with the new sentence;
+- browser: from the save to Chromium (driven by Playwright, live-reloaded by the page itself)
+  showing the new sentence — when /usr/bin/chromium is there.
+
+Medians are printed, with the targets: at 1,000 modules the browser shows the change in under
+300 ms and the rebuild takes under 100 ms, about the same as on the bundled curriculum. After each
+save the benchmark waits for the collections (packet, manual, search index), which the preview
+makes once saving has paused, and prints how long they took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import REPO, load
+from scale import BUNDLED, make_curriculum
+
+CHROMIUM = "/usr/bin/chromium"
+EDITS = 5
+
+
+@dataclass(frozen=True)
+class Latency:
+    name: str
+    modules: int
+    rebuild_ms: float
+    served_ms: float
+    browser_ms: float | None
+    start_s: float
+    collections_ms: float
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def status(port: int) -> dict[str, Any]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("GET", "/__iopcurr/status.json")
+    data: dict[str, Any] = json.loads(conn.getresponse().read())
+    conn.close()
+    return data
+
+
+def get(port: int, path: str) -> bytes:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("GET", path)
+    body = conn.getresponse().read()
+    conn.close()
+    return body
+
+
+def wait_for(test: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not test():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        time.sleep(0.002)
+
+
+def edit(path: Path, original: str, marker: str) -> None:
+    first = original.index("\n## ")
+    second = original.index("\n## ", first + 1)
+    path.write_text(original[:second] + f"\n\n{marker}\n" + original[second:], "utf-8")
+
+
+def measure(name: str, cur: Path) -> Latency:
+    port = free_port()
+    modules = len(list((cur / "modules").glob("*.md")))
+    print(f"\n{name}: {modules} modules; {load()}", flush=True)
+    started = time.perf_counter()
+    server = subprocess.Popen([sys.executable, "-m", "iopcurr", "serve", str(cur), "--port", str(port)],
+                              cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def up() -> bool:
+            try:
+                return int(status(port)["builds"]) >= 1
+            except OSError:
+                return False
+
+        wait_for(up, 1800, "the first build")
+        start_s = time.perf_counter() - started
+        print(f"  first build and start: {start_s:.1f} s", flush=True)
+        files = sorted((cur / "modules").glob("*.md"))
+        target = files[len(files) // 2]
+        page = f"facilitator/{target.stem}.html"
+        original = target.read_text("utf-8")
+        try:
+            served, rebuilds = http_latency(port, target, page, original)
+            browser = browser_latency(port, target, page, original) if Path(CHROMIUM).exists() else None
+        finally:
+            target.write_text(original, "utf-8")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    result = Latency(name, modules, statistics.median(rebuilds), statistics.median(served),
+                     statistics.median(browser) if browser else None, start_s, statistics.median(collections))
+    collections.clear()
+    print(f"  rebuild {result.rebuild_ms:.0f} ms, served {result.served_ms:.0f} ms"
+          + (f", in the browser {result.browser_ms:.0f} ms" if result.browser_ms is not None else "")
+          + f"; then the collections {result.collections_ms:.0f} ms", flush=True)
+    return result
+
+
+def settle(port: int) -> float:
+    """Wait for the collections (packet, manual, search index) that follow a rebuild; their ms."""
+    wait_for(lambda: "collections_ms" in status(port)["last"], 600, "the collections")
+    return float(status(port)["last"]["collections_ms"])
+
+
+collections: list[float] = []
+
+
+def http_latency(port: int, target: Path, page: str, original: str) -> tuple[list[float], list[float]]:
+    served, rebuilds = [], []
+    for k in range(EDITS):
+        before = int(status(port)["builds"])
+        marker = f"A sentence saved by the benchmark, number {k}.".encode()
+        saved = time.perf_counter()
+        edit(target, original, marker.decode())
+        wait_for(lambda m=marker: m in get(port, "/" + page), 30, "the served page")
+        served.append(1000 * (time.perf_counter() - saved))
+        wait_for(lambda b=before: int(status(port)["builds"]) > b, 30, "the rebuild")
+        rebuilds.append(float(status(port)["last"]["ms"]))
+        collections.append(settle(port))
+    return served, rebuilds
+
+
+def browser_latency(port: int, target: Path, page: str, original: str) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    times = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        tab = browser.new_page()
+        tab.goto(f"http://127.0.0.1:{port}/{page}")
+        wait_for(lambda: page in status(port)["browsers"], 30, "the live-reload connection")
+        for k in range(EDITS):
+            marker = f"A sentence the browser waits for, number {k}."
+            saved = time.perf_counter()
+            edit(target, original, marker)
+            tab.wait_for_selector(f"text={marker}", timeout=30_000)
+            times.append(1000 * (time.perf_counter() - saved))
+            wait_for(lambda: page in status(port)["browsers"], 30, "the reconnection")
+            settle(port)
+        browser.close()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="0,1000", help="numbers of modules; 0 = the bundled curriculum")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="iopcurr-bench-serve-"))
+    results = []
+    try:
+        for n in (int(s) for s in args.sizes.split(",") if s.strip()):
+            if n == 0:
+                cur = work / "bundled"
+                shutil.copytree(BUNDLED, cur)
+                results.append(measure("bundled curriculum", cur))
+            else:
+                results.append(measure(f"{n} modules", make_curriculum(n, work / f"cur{n}")))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("\nResults (medians of five saves)")
+    print(f"{'curriculum':>20} {'modules':>8} {'rebuild':>9} {'served':>9} {'browser':>9} {'collections':>12}")
+    for r in results:
+        browser = f"{r.browser_ms:.0f} ms" if r.browser_ms is not None else "-"
+        print(f"{r.name:>20} {r.modules:>8} {r.rebuild_ms:>6.0f} ms {r.served_ms:>6.0f} ms {browser:>9} "
+              f"{r.collections_ms:>9.0f} ms")
+    big = [r for r in results if r.modules >= 1000]
+    ok = True
+    if big:
+        r = big[-1]
+        shown = r.browser_ms if r.browser_ms is not None else r.served_ms
+        checks = [(f"{r.modules} modules: shown {shown:.0f} ms after saving < 300 ms", shown < 300),
+                  (f"{r.modules} modules: rebuild {r.rebuild_ms:.0f} ms < 100 ms", r.rebuild_ms < 100)]
+        print("\nTargets (issue #6)")
+        for text, met in checks:
+            print(f"  [{'met' if met else 'NOT MET'}] {text}")
+            ok = ok and met
+    print(f"\n{load()}")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""What the live preview adds to the pages it serves (and a build never writes): the reload
+script, and, after a failed rebuild, an overlay listing every problem.
+
+Pure functions over bytes. Both additions load files from the preview server itself, so the
+pages' Content-Security-Policy (`script-src 'self'`, `style-src 'self'`) lets them run; nothing
+is inline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from html import escape
+
+from iopcurr.errors import Problem
+
+OVERLAY_ID = "iopcurr-overlay"
+PREFIX = "/__iopcurr/"  # the preview's own files; no site path starts with this
+CSS_PATH = PREFIX + "overlay.css"
+STATUS_PATH = PREFIX + "status.json"
+
+_HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
+_BODY_START = re.compile(rb"<body\b[^>]*>", re.IGNORECASE)
+
+OVERLAY_CSS = """\
+/* The live preview's error overlay (iopcurr serve only). */
+#iopcurr-overlay {
+  position: fixed; inset: auto 0 0 0; z-index: 2147483647; max-height: 60vh; overflow: auto;
+  margin: 0; padding: 1rem 1.25rem; background: #fff4f4; color: #1a1a1a;
+  border-top: 4px solid #b00020; box-shadow: 0 -4px 16px rgba(0, 0, 0, 0.25);
+  font: 16px/1.45 system-ui, sans-serif;
+}
+#iopcurr-overlay summary { cursor: pointer; font-weight: 700; color: #8a0018; font-size: 1.1rem; }
+#iopcurr-overlay p { margin: 0.5rem 0; }
+#iopcurr-overlay ol { margin: 0.5rem 0 0; padding-left: 1.5rem; }
+#iopcurr-overlay li { margin: 0.35rem 0; }
+#iopcurr-overlay code {
+  font: 0.95rem/1.4 ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere;
+}
+#iopcurr-overlay .iopcurr-warning code { color: #5c4400; }
+@media print { #iopcurr-overlay { display: none; } }
+"""
+
+
+def reload_script(port: int) -> bytes:
+    """livereload.js, served by the preview server (its port tells the script where to connect)."""
+    return f'<script src="/livereload.js?port={int(port)}"></script>'.encode()
+
+
+def overlay_html(problems: Sequence[Problem]) -> str:
+    """The overlay: every problem of the failed rebuild as `path:line: message`, errors first."""
+    ordered = sorted(problems, key=lambda p: p.severity != "error")
+    errors = sum(1 for p in problems if p.severity == "error")
+    items = "".join(
+        f'<li class="iopcurr-{escape(p.severity)}"><code>{escape(p.format())}</code></li>' for p in ordered
+    )
+    return (
+        f'<details id="{OVERLAY_ID}" role="alert" open>'
+        f"<summary>The last save did not build: {errors} error{'s' if errors != 1 else ''}</summary>"
+        "<p>This page still shows the last good build. Fix the files below and save; this box goes "
+        "away by itself.</p>"
+        f"<ol>{items}</ol></details>"
+    )
+
+
+def inject(page: bytes, *, port: int, problems: Sequence[Problem] = ()) -> bytes:
+    """`page` with the reload script and, when there are problems, the overlay."""
+    head = reload_script(port)
+    if problems:
+        head += f'<link rel="stylesheet" href="{CSS_PATH}">'.encode()
+    page = _insert(page, _HEAD_END, head, before=True)
+    if problems:
+        page = _insert(page, _BODY_START, overlay_html(problems).encode("utf-8"), before=False)
+    return page
+
+
+def _insert(page: bytes, where: re.Pattern[bytes], what: bytes, *, before: bool) -> bytes:
+    m = where.search(page)
+    if m is None:
+        return what + page if before else page + what
+    at = m.start() if before else m.end()
+    return page[:at] + what + page[at:]
+
+
+def placeholder(problems: Sequence[Problem], *, port: int) -> bytes:
+    """The page served while no build has succeeded yet."""
+    page = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'self'; "
+        "script-src 'self'; connect-src 'self'\">"
+        "<title>iopcurr preview: not built yet</title></head><body><main>"
+        "<h1>Not built yet</h1><p>The curriculum has problems, so there is no site to show yet.</p>"
+        "</main></body></html>\n"
+    )
+    return inject(page.encode(), port=port, problems=problems)

@@ -1,0 +1,131 @@
+"""Watch folders and hand over changed paths in batches: a burst of saves is one batch.
+
+Editors save in several steps (write a temporary file, rename it over the old one, touch a
+backup), `git checkout` changes many files at once: every path seen is collected, and the batch
+goes out once the folders have been quiet for `quiet` seconds (or, while changes keep coming,
+after `longest` seconds). Uses watchdog (inotify, FSEvents, ReadDirectoryChangesW), and polls
+where the system offers no events.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+Batch = Callable[[frozenset[Path]], None]
+
+
+class Debouncer:
+    """Collects paths; calls `deliver` with all of them once no new path came for `quiet` s."""
+
+    def __init__(self, deliver: Batch, *, quiet: float = 0.05, longest: float = 1.0) -> None:
+        self.deliver = deliver
+        self.quiet = quiet
+        self.longest = longest
+        self._paths: set[Path] = set()
+        self._first = 0.0
+        self._last = 0.0
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="iopcurr-debounce", daemon=True)
+        self._thread.start()
+
+    def add(self, paths: Iterable[Path]) -> None:
+        with self._lock:
+            now = time.monotonic()
+            if not self._paths:
+                self._first = now
+            self._paths.update(paths)
+            self._last = now
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stopped:
+            self._wake.wait()
+            while True:
+                with self._lock:
+                    if not self._paths:
+                        self._wake.clear()
+                        break
+                    now = time.monotonic()
+                    due = min(self._last + self.quiet, self._first + self.longest)
+                    if now >= due:
+                        batch = frozenset(self._paths)
+                        self._paths.clear()
+                    else:
+                        batch = None
+                if batch is None:
+                    time.sleep(due - now)
+                    continue
+                if not self._stopped:
+                    self.deliver(batch)
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, debouncer: Debouncer) -> None:
+        self.debouncer = debouncer
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return  # reading a file changes nothing
+        if event.is_directory and event.event_type in ("modified", "closed"):
+            return  # a folder "changes" whenever a file in it does: the file's own event says which
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        self.debouncer.add(Path(_text(p)) for p in paths if p)
+
+
+def _text(path: str | bytes) -> str:
+    return path.decode("utf-8", "surrogateescape") if isinstance(path, bytes) else path
+
+
+class Watcher:
+    """Watches folders (recursively) and calls `deliver` with batches of changed paths."""
+
+    def __init__(self, deliver: Batch, *, quiet: float = 0.05, poll: bool = False) -> None:
+        self.debouncer = Debouncer(deliver, quiet=quiet)
+        self.handler = _Handler(self.debouncer)
+        self.observer: Any = PollingObserver(timeout=0.1) if poll else Observer()
+        self.watches: dict[Path, Any] = {}
+
+    def start(self) -> None:
+        self.observer.start()
+
+    def watch(self, folders: Iterable[Path]) -> None:
+        """Watch exactly `folders` (and what is under them) from now on."""
+        wanted = {f.resolve() for f in folders if f.is_dir()}
+        wanted = {f for f in wanted if not any(o != f and f.is_relative_to(o) for o in wanted)}
+        for folder in list(self.watches):
+            if folder not in wanted:
+                self.observer.unschedule(self.watches.pop(folder))
+        for folder in sorted(wanted - set(self.watches)):
+            try:
+                self.watches[folder] = self.observer.schedule(self.handler, str(folder), recursive=True)
+            except OSError:  # e.g. out of inotify watches: poll this folder instead
+                self._fall_back_to_polling()
+                return
+
+    def _fall_back_to_polling(self) -> None:
+        folders = list(self.watches)
+        self.observer.stop()
+        self.observer = PollingObserver(timeout=0.1)
+        self.watches = {}
+        self.observer.start()
+        for folder in folders:
+            self.watches[folder] = self.observer.schedule(self.handler, str(folder), recursive=True)
+
+    def stop(self) -> None:
+        self.debouncer.stop()
+        self.observer.stop()
+        self.observer.join(timeout=2)
