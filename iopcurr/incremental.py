@@ -3,40 +3,48 @@
 This is the engine of the live preview (and of the benchmark's one-module rebuild):
 
     changed files → read those again → convert those (the rest comes from memory)
-      → assemble (plans kept per module) → the pages the change can touch → render only those
+      → patch them into the last good build (delta.py) → render the pages they touch
 
 The rebuild policy (`Changes`, `classify`) sorts each changed path: a module or page edit
 re-reads that file; a template edit re-renders every page without converting anything; a theme
 CSS edit copies the theme's files; program.yml, assets, new or removed files and anything
-uncertain rebuild everything (still converting only files whose text changed). A module edit
-that keeps its title, track, summary and handouts re-renders its own pages, the pages that use
-its handouts and every page that is not some other module's, handout's or page's own (the home
-page and the collections); otherwise every page. Tests check that the result is byte-identical
-to a full build.
+uncertain rebuild everything (still converting only files whose text changed).
+
+An edit of modules and pages that keeps the program's shape (every title, track, summary,
+handout id and order: `delta.py`) is patched onto the last good build in time proportional to
+the edit: only the saved files are checked again, and only the pages they can change are
+rendered. Any other edit assembles and checks everything again and renders every page, taking
+those whose view did not change from a memo. Saves that do not build leave the last good site
+served; they are patched onto it once they do. Tests check that the result is byte-identical to
+a full build.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from iopcurr import books
+import jinja2
+
+from iopcurr import books, delta
 from iopcurr.cache import ParseCache
 from iopcurr.convert import parse_all
 from iopcurr.errors import IopError, Problem, has_errors, sort_problems
-from iopcurr.links import check_site_refs
+from iopcurr.links import check_owner_site_refs, check_site_refs
 from iopcurr.loader import Sources, read_source, read_sources
 from iopcurr.markup import Converter
 from iopcurr.model import Curriculum, Module, OutputFile, Program, Schedule, SessionPlan
 from iopcurr.parsed import Cached, Parsed
 from iopcurr.pipeline import (
-    assemble,
+    Assembled,
+    assemble_parts,
     asset_files,
     program_of,
     render_all,
     source_files,
+    template_problem,
     theme_files,
     theme_for,
 )
@@ -123,10 +131,10 @@ class Outcome:
     written: dict[str, bytes]  # output files that are new or changed since the last good site
     removed: tuple[str, ...]  # output files that are gone since then
     converted: int  # source files converted
-    rendered: int  # pages rendered (not counting those whose view had not changed)
+    rendered: int  # pages rendered with the templates (not those whose view had not changed)
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
-    full: bool = True  # everything was read and rendered
+    full: bool = True  # everything was assembled and rendered
 
 
 @dataclass
@@ -134,15 +142,25 @@ class _State:
     sources: Sources
     config: tuple[Program, list[Problem]]
     parsed: list[Parsed]
-    curriculum: Curriculum
-    plans: dict[str, SessionPlan | None]
+    done: Assembled
     schedule: Schedule
     theme: Theme | None
     ok: bool
+    problems: tuple[Problem, ...] = ()  # sorted
+    index: delta.Index | None = None  # once its site is rendered: what an edit is patched with
+
+    @property
+    def curriculum(self) -> Curriculum:
+        return self.done.curriculum
+
+    @property
+    def plans(self) -> dict[str, SessionPlan | None]:
+        return self.done.plans
 
 
 class Project:
-    """A curriculum folder and its site, kept in memory. Not thread-safe: one caller at a time."""
+    """A curriculum folder and its site, kept in memory. Not thread-safe: one caller at a time
+    (but `collections_job` may run in another thread)."""
 
     def __init__(self, source: Path, *, cache: ParseCache | None = None, jobs: int | None = None,
                  converter: Converter | None = None, defer_books: bool = False) -> None:
@@ -158,8 +176,13 @@ class Project:
         self.memo: dict[str, Cached] = {}
         self._plans: dict[str, tuple[Module, Program, tuple[SessionPlan | None, list[Problem]]]] = {}
         self.state: _State | None = None
+        # The last good state (its site is `pages`) and the files saved since, while the saves
+        # fail: an edit is patched onto it, so that fixing an error is as quick as any edit.
+        self.good: _State | None = None
+        self.pending: frozenset[str] = frozenset()
         self.pages: dict[str, bytes] = {}  # the last good site: rendered pages
         self.static: dict[str, bytes] = {}  # ... and theme files and assets
+        self._paths: frozenset[str] | None = None  # the paths of the site, once asked for
 
     @property
     def site(self) -> dict[str, bytes]:
@@ -180,8 +203,8 @@ class Project:
         parsed, stats = parse_all(source_files(sources), cache=self.cache, memo=self.memo,
                                   converter=self.converter, jobs=self.jobs)
         self._forget_unused(stats.keys)
-        state, problems = self._assemble(sources, program_of(sources), parsed, theme=None)
-        return self._finish(state, problems, None, statics=True, converted=stats.converted, started=started,
+        state = self._assemble(sources, program_of(sources), parsed, theme=None)
+        return self._finish(state, Changes(full=True), statics=True, converted=stats.converted, started=started,
                             books=True)
 
     # -- incremental update
@@ -194,29 +217,34 @@ class Project:
         started = time.perf_counter()
         if not changes.files and not changes.templates:  # only the theme's CSS or scripts
             return self._copy_static(old, started)
+        tried = 0  # files converted for the fast path, when it does not apply
+        if changes.files and not changes.templates:
+            quick = self._patch(changes, started)
+            if isinstance(quick, Outcome):
+                return quick
+            tried = quick
         sources, parsed, converted = old.sources, old.parsed, 0
         if changes.files:
             fresh = self._reread(old, changes.files)
             if fresh is None:
                 return self.build()
-            sources, parsed, converted = fresh
-        state, problems = self._assemble(sources, old.config, parsed, None if changes.templates else old.theme)
-        want = None
-        if old.ok and state.ok and not changes.templates and state.theme is old.theme:
-            want = touched_pages(old.curriculum, state.curriculum)
-        return self._finish(state, problems, want, statics=changes.theme_static, converted=converted,
-                            started=started, books=not self.defer_books)
+            sources, parsed, converted, _ = fresh
+        converted += tried
+        state = self._assemble(sources, old.config, parsed, None if changes.templates else old.theme)
+        return self._finish(state, changes, statics=changes.theme_static, converted=converted, started=started,
+                            books=not self.defer_books)
 
-    def _reread(self, old: _State, files: frozenset[str]) -> tuple[Sources, list[Parsed], int] | None:
-        """Sources and parsed files with `files` read again, or None if that needs a full build."""
-        index = {f.path: i for i, f in enumerate(old.sources.files)}
+    def _reread(self, old: _State, files: frozenset[str]) -> tuple[Sources, list[Parsed], int, dict[int, Parsed]] | None:
+        """Sources and parsed files with `files` read again, the files read (by position), or
+        None if that needs a full build."""
+        at = old.index.parsed_at if old.index is not None else {f.path: i for i, f in enumerate(old.sources.files)}
         new_files = list(old.sources.files)
         changed = []
         for rel in sorted(files):
             folder, _, _ = rel.partition("/")
             path = self.source / rel
-            i = index.get(str(path))
-            if i is None or not path.is_file():
+            i = at.get(str(path))
+            if i is None or i >= len(new_files) or new_files[i].path != str(path) or not path.is_file():
                 return None  # a new file, or one the loader had a problem with
             src, problems = read_source(self.source, SOURCE_FOLDERS[folder], path)
             if src is None or problems:
@@ -227,9 +255,74 @@ class Project:
                           old.sources.assets, old.sources.problems)
         fresh, stats = parse_all([new_files[i] for i in changed], cache=self.cache, memo=self.memo,
                                  converter=self.converter, jobs=self.jobs)
-        by_path = {p.path: p for p in fresh}
-        parsed = [by_path.get(p.path, p) for p in old.parsed]
-        return sources, parsed, stats.converted
+        parsed = list(old.parsed)
+        for i, p in zip(changed, fresh, strict=True):
+            parsed[i] = p
+        return sources, parsed, stats.converted, dict(zip(changed, fresh, strict=True))
+
+    def _patch(self, changes: Changes, started: float) -> Outcome | int:
+        """The fast path (`delta.py`): an edit that keeps the program's shape, patched onto the
+        last good build. When it does not apply: the number of files it converted."""
+        good = self.good
+        if good is None or good.index is None or good.theme is None:
+            return 0
+        files = self.pending | changes.files
+        fresh = self._reread(good, files)
+        if fresh is None:
+            return 0
+        sources, _, converted, read = fresh
+        base = delta.Good(good.parsed, good.done, good.schedule, good.problems, good.index)
+        patched = delta.patch(base, read, frozenset(sources.assets), self._plan)
+        if patched is None:
+            return converted
+        timings = {"read+convert+check": round(time.perf_counter() - started, 4)}
+        state = _State(sources, good.config, patched.parsed, patched.done, good.schedule, good.theme, patched.ok,
+                       patched.problems, patched.index)
+        if not state.ok:
+            return self._failed(state, changes, (), converted, 0, started, timings, full=False)
+        render_started = time.perf_counter()
+        memo = good.theme.memo
+        if memo is not None:
+            memo.rotate()
+        before = memo.renders if memo is not None else 0
+        try:
+            files_out = delta.render_touched(state.curriculum, state.plans, good.theme, state.schedule,
+                                             patched.index, patched.touched)
+        except jinja2.TemplateError as exc:
+            return self._failed(state, changes, (template_problem(exc),), converted, 0, started, timings, full=False)
+        rendered = memo.renders - before if memo is not None else len(files_out)
+        paths = self.site_paths()
+        more = [q for owner in patched.touched.owners for q in check_owner_site_refs(owner, paths)]
+        if has_errors(more):  # a link to a page the site does not have: as in a build, nothing changes
+            return self._failed(state, changes, tuple(more), converted, rendered, started, timings, full=False)
+        pages = {f.path: f.content for f in files_out}
+        if not self.defer_books:
+            books_out, more = render_all(self.source, state.curriculum, state.plans, good.theme, None,
+                                         schedule=state.schedule, pages=False)
+            if more:
+                return self._failed(state, changes, tuple(more), converted, rendered, started, timings, full=False)
+            pages.update((f.path, f.content) for f in books_out)
+            rendered = memo.renders - before if memo is not None else rendered + len(books_out)
+        else:
+            self.books_due = True
+        timings["render"] = round(time.perf_counter() - render_started, 4)
+        written = {p: c for p, c in pages.items() if self.pages.get(p) != c}
+        if not all(p in self.pages for p in pages):
+            self._paths = None
+        self.pages.update(pages)
+        removed: list[str] = []
+        if changes.theme_static:
+            written.update(self._refresh_static(state, removed))
+        self._succeeded(state)
+        timings["total"] = round(time.perf_counter() - started, 4)
+        return Outcome(True, state.problems, written, tuple(removed), converted, rendered,
+                       time.perf_counter() - started, timings, full=False)
+
+    def site_paths(self) -> frozenset[str]:
+        """Every path of the last good site (what links written as site paths may name)."""
+        if self._paths is None:
+            self._paths = frozenset(self.pages) | frozenset(self.static)
+        return self._paths
 
     def _plan(self, module: Module, program: Program) -> tuple[SessionPlan | None, list[Problem]]:
         known = self._plans.get(module.id)
@@ -240,16 +333,18 @@ class Project:
         return result
 
     def _assemble(self, sources: Sources, config: tuple[Program, list[Problem]], parsed: list[Parsed],
-                  theme: Theme | None) -> tuple[_State, list[Problem]]:
-        cur, plans, problems = assemble(self.source, sources, parsed=parsed, plan=self._plan, config=config)
-        schedule, more = build_schedule(cur.program, cur.modules)
-        problems += more
-        if not has_errors(problems) and theme is None:
+                  theme: Theme | None) -> _State:
+        done = assemble_parts(self.source, sources, parsed, plan=self._plan, config=config)
+        cur = done.curriculum
+        schedule, shared = build_schedule(cur.program, cur.modules)
+        if not has_errors([*done.problems, *shared]) and theme is None:
             theme, more = theme_for(self.source, cur)
-            problems += more
+            shared += more
             theme = replace(theme, memo=RenderMemo()) if theme else None
+        done = replace(done, shared=(*done.shared, *shared))
+        problems = sort_problems(done.problems)
         ok = not has_errors(problems) and theme is not None
-        return _State(sources, config, parsed, cur, plans, schedule, theme, ok), problems
+        return _State(sources, config, parsed, done, schedule, theme, ok, problems)
 
     def update_books(self) -> Outcome | None:
         """Render the collections an update left for later (None: nothing to do)."""
@@ -278,71 +373,94 @@ class Project:
         removed = tuple(sorted(self.book_paths - set(made)))
         for path in removed:
             self.pages.pop(path, None)
+        if removed or not set(made) <= set(self.pages):
+            self._paths = None
         self.pages.update(made)
         self.book_paths = set(made)
         seconds = time.perf_counter() - started
         return Outcome(True, (), written, removed, 0, len(files), seconds, {"books": round(seconds, 4)}, full=False)
 
-    def _finish(self, state: _State, problems: list[Problem], want: Callable[[str], bool] | None, *,
-                statics: bool, converted: int, started: float, books: bool) -> Outcome:
-        self.state = state
+    def _finish(self, state: _State, changes: Changes, *, statics: bool, converted: int, started: float,
+                books: bool) -> Outcome:
+        """Render every page of an assembled state (pages whose view did not change come from the
+        render memo) and take it as the site if it is good."""
         timings = {"read+convert+check": round(time.perf_counter() - started, 4)}
         if not state.ok or state.theme is None:
-            return Outcome(False, sort_problems(problems), {}, (), converted, 0,
-                           time.perf_counter() - started, timings, full=want is None)
+            return self._failed(state, changes, (), converted, 0, started, timings, full=True)
         render_started = time.perf_counter()
         memo = state.theme.memo
         if memo is not None:
             memo.rotate()
-        hits = memo.hits if memo is not None else 0
-        files, more = render_all(self.source, state.curriculum, state.plans, state.theme, None, want,
+        before = memo.renders if memo is not None else 0
+        files, more = render_all(self.source, state.curriculum, state.plans, state.theme, None,
                                  schedule=state.schedule, books=books)
         timings["render"] = round(time.perf_counter() - render_started, 4)
-        rendered = len(files) - (memo.hits - hits if memo is not None else 0)
+        rendered = memo.renders - before if memo is not None else len(files)
         if more:
-            state.ok = False
-            return Outcome(False, sort_problems(problems + more), {}, (), converted, rendered,
-                           time.perf_counter() - started, timings, full=want is None)
+            return self._failed(state, changes, tuple(more), converted, rendered, started, timings, full=True)
         pages = {f.path: f.content for f in files}
         kept_books = set() if books else {p for p in self.pages if p in self.book_paths}
-        paths = (set(pages) | kept_books) if want is None else (set(self.pages) | set(pages))
-        more = check_site_refs(state.curriculum.modules, state.curriculum.pages, paths | set(self.static))
+        more = check_site_refs(state.curriculum.modules, state.curriculum.pages,
+                               set(pages) | kept_books | set(self.static))
         if has_errors(more):  # a link to a page the site no longer has: as in a build, nothing changes
-            state.ok = False
-            return Outcome(False, sort_problems(problems + more), {}, (), converted, rendered,
-                           time.perf_counter() - started, timings, full=want is None)
-        problems = problems + more
+            return self._failed(state, changes, tuple(more), converted, rendered, started, timings, full=True)
+        if more:
+            state.problems = sort_problems((*state.problems, *more))
         written = {p: c for p, c in pages.items() if self.pages.get(p) != c}
         removed: list[str] = []
         if books:
             self.book_paths = {p for p in pages if p in self.book_paths or _is_book(p)}
         else:
             self.books_due = True
-        if want is None:
-            kept = {} if books else {p: c for p, c in self.pages.items() if p in self.book_paths}
-            removed += sorted(set(self.pages) - set(pages) - set(kept))
-            self.pages = {**kept, **pages}
-        else:
-            self.pages.update(pages)
+        kept = {} if books else {p: c for p, c in self.pages.items() if p in self.book_paths}
+        removed += sorted(set(self.pages) - set(pages) - set(kept))
+        self.pages = {**kept, **pages}
+        self._paths = None
         if statics:
-            static = {f.path: f.content for f in _static(self.source, state)}
-            written.update({p: c for p, c in static.items() if self.static.get(p) != c})
-            removed += sorted(set(self.static) - set(static) - set(self.pages))
-            self.static = static
+            written.update(self._refresh_static(state, removed))
+        state.index = delta.index_of(state.parsed, state.done, state.schedule)
+        self._succeeded(state)
         timings["total"] = round(time.perf_counter() - started, 4)
-        return Outcome(True, sort_problems(problems), written, tuple(removed), converted, rendered,
-                       time.perf_counter() - started, timings, full=want is None)
+        return Outcome(True, state.problems, written, tuple(removed), converted, rendered,
+                       time.perf_counter() - started, timings, full=True)
+
+    def _refresh_static(self, state: _State, removed: list[str]) -> dict[str, bytes]:
+        """Read the theme's static files and the assets again: those that changed (and add to
+        `removed` those that are gone)."""
+        static = {f.path: f.content for f in _static(self.source, state)}
+        written = {p: c for p, c in static.items() if self.static.get(p) != c}
+        removed += sorted(set(self.static) - set(static) - set(self.pages))
+        self.static = static
+        self._paths = None
+        return written
+
+    def _succeeded(self, state: _State) -> None:
+        self.state = self.good = state
+        self.pending = frozenset()
+
+    def _failed(self, state: _State, changes: Changes, more: tuple[Problem, ...], converted: int, rendered: int,
+                started: float, timings: dict[str, float], *, full: bool) -> Outcome:
+        """A state with errors: the last good site stays. Saves of module and page files are
+        remembered, to be patched onto that site once they build."""
+        state.ok = False
+        if more:
+            state.problems = sort_problems((*state.problems, *more))
+        self.state = state
+        if changes.full or changes.templates or self.good is None:
+            self.good, self.pending = None, frozenset()
+        else:
+            self.pending |= changes.files
+        return Outcome(False, state.problems, {}, (), converted, rendered, time.perf_counter() - started,
+                       timings, full=full)
 
     def _copy_static(self, state: _State, started: float) -> Outcome:
         """Read the theme's static files and the assets again; render nothing."""
         if not state.ok:
             return self.build()
-        static = {f.path: f.content for f in _static(self.source, state)}
-        written = {p: c for p, c in static.items() if self.static.get(p) != c}
-        removed = tuple(sorted(set(self.static) - set(static) - set(self.pages)))
-        self.static = static
+        removed: list[str] = []
+        written = self._refresh_static(state, removed)
         seconds = time.perf_counter() - started
-        return Outcome(True, (), written, removed, 0, 0, seconds, {"total": round(seconds, 4)}, full=False)
+        return Outcome(True, (), written, tuple(removed), 0, 0, seconds, {"total": round(seconds, 4)}, full=False)
 
     def _forget_unused(self, keys: Iterable[str]) -> None:
         keep = set(keys)
@@ -358,49 +476,3 @@ def _static(source: Path, state: _State) -> list[OutputFile]:
     """The theme's static files (looked for again: there may be new ones) and the assets."""
     theme = theme_for(source, state.curriculum)[0] or state.theme
     return theme_files(theme) + asset_files(source, state.sources) if theme else []
-
-
-# ---------------------------------------------------------------- which pages a change touches
-
-
-def _outline(m: Module) -> tuple[object, ...]:
-    """What other pages show of a module: a change here may touch any page."""
-    return (m.title, m.track, m.summary, m.handout_refs, tuple((h.id, h.title) for h in m.handouts))
-
-
-def touched_pages(old: Curriculum, new: Curriculum) -> Callable[[str], bool] | None:
-    """The pages a content change can alter (None: every page).
-
-    A page is some module's, handout's or page's own when its folder is `facilitator/`,
-    `handouts/` or `pages/` and its file name is that id; every other page (the home page,
-    collections, the calendar) is always re-rendered.
-    """
-    if old.program is not new.program:
-        return None
-    if [m.id for m in old.modules] != [m.id for m in new.modules] or [p.id for p in old.pages] != [p.id for p in new.pages]:
-        return None
-    modules = [(o, n) for o, n in zip(old.modules, new.modules, strict=True) if o is not n]
-    pages = [(o, n) for o, n in zip(old.pages, new.pages, strict=True) if o is not n]
-    if any(_outline(o) != _outline(n) for o, n in modules):
-        return None
-    if any((o.title, o.summary, o.order) != (n.title, n.summary, n.order) for o, n in pages):
-        return None
-    handouts = {h.id for o, n in modules for h in (*o.handouts, *n.handouts)}
-    own = {("facilitator", n.id) for _, n in modules}
-    own |= {("facilitator", m.id) for m in new.modules if handouts.intersection(m.handout_refs)}
-    own |= {("handouts", h) for h in handouts}
-    own |= {("pages", n.id) for _, n in pages}
-    families = {
-        "facilitator": {m.id for m in new.modules},
-        "handouts": {h.id for m in new.modules for h in m.handouts},
-        "pages": {p.id for p in new.pages},
-    }
-
-    def want(path: str) -> bool:
-        folder, _, rest = path.partition("/")
-        ident = rest.rsplit("/", 1)[-1].removesuffix(".html")
-        if path.endswith(".html") and ident in families.get(folder, ()):
-            return (folder, ident) in own
-        return True
-
-    return want

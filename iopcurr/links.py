@@ -139,24 +139,39 @@ def classify(url: str, folder: str, owner: str, *, image: bool) -> Target:
     return Target(href, "site", resolved, anchor)
 
 
+Anchors = dict[tuple[str, str], frozenset[str]]  # ("module" or "page", id) → the ids its page defines
+
+
+def anchor_key(owner: Module | Page) -> tuple[str, str]:
+    return ("module" if isinstance(owner, Module) else "page", owner.id)
+
+
+def anchor_table(owners: Iterable[Module | Page]) -> Anchors:
+    """What links into the curriculum can find: every module and page, and its anchors."""
+    return {anchor_key(o): frozenset(o.anchors) for o in owners}
+
+
 def check_refs(modules: Iterable[Module], pages: Iterable[Page], assets: Iterable[str]) -> list[Problem]:
     """Every link and image that points into the curriculum finds its module, page, anchor or file."""
     owners: list[Module | Page] = [*modules, *pages]
-    anchors = {("module" if isinstance(o, Module) else "page", o.id): frozenset(o.anchors) for o in owners}
+    anchors = anchor_table(owners)
     files = frozenset(assets)
+    return [p for owner in owners for p in check_owner_refs(owner, anchors, files)]
+
+
+def check_owner_refs(owner: Module | Page, anchors: Anchors, files: frozenset[str]) -> list[Problem]:
+    """`check_refs` for the links and images of one module or page."""
     problems: list[Problem] = []
-    for owner in owners:
-        for ref in owner.refs:
-            if ref.kind == "site":
-                continue  # checked once the site is rendered (check_site_refs)
-            problem = _check(ref, owner.path, anchors, files)
-            if problem is not None:
-                problems.append(problem)
+    for ref in owner.refs:
+        if ref.kind == "site":
+            continue  # checked once the site is rendered (check_site_refs)
+        problem = _check(ref, owner.path, anchors, files)
+        if problem is not None:
+            problems.append(problem)
     return problems
 
 
-def _check(ref: Ref, path: str, anchors: dict[tuple[str, str], frozenset[str]],
-           files: frozenset[str]) -> Problem | None:
+def _check(ref: Ref, path: str, anchors: Anchors, files: frozenset[str]) -> Problem | None:
     what = "image" if ref.image else "link"
     shown = shorten(ref.url)
 
@@ -204,13 +219,17 @@ def check_site_refs(modules: Iterable[Module], pages: Iterable[Page], site: Iter
     """Links written as paths of the built site (`../handouts/x.html`) find a file it has."""
     paths = frozenset(site)
     owners: list[Module | Page] = [*modules, *pages]
+    return [p for owner in owners for p in check_owner_site_refs(owner, paths)]
+
+
+def check_owner_site_refs(owner: Module | Page, paths: frozenset[str]) -> list[Problem]:
+    """`check_site_refs` for the links of one module or page."""
     problems: list[Problem] = []
-    for owner in owners:
-        for ref in owner.refs:
-            if ref.kind != "site" or ref.target in paths:
-                continue
-            close = difflib.get_close_matches(ref.target, sorted(paths), n=1)
-            hint = f"Did you mean `../{close[0]}`?" if close else "Link to a module or page by its .md file, or to a file in assets/."
-            problems.append(Problem(owner.path, ref.line, f"the link `{shorten(ref.url)}` points to {ref.target}, "
-                                    "which the site does not have.", "IOP026", hint=hint, column=ref.column))
+    for ref in owner.refs:
+        if ref.kind != "site" or ref.target in paths:
+            continue
+        close = difflib.get_close_matches(ref.target, sorted(paths), n=1)
+        hint = f"Did you mean `../{close[0]}`?" if close else "Link to a module or page by its .md file, or to a file in assets/."
+        problems.append(Problem(owner.path, ref.line, f"the link `{shorten(ref.url)}` points to {ref.target}, "
+                                "which the site does not have.", "IOP026", hint=hint, column=ref.column))
     return problems

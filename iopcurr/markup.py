@@ -685,7 +685,7 @@ class _References:
 
     def __init__(self, body: str, path: str, first_line: int) -> None:
         self.body, self.path, self.first_line = body, path, first_line
-        self.newlines = [i for i, c in enumerate(body) if c == "\n"]
+        self.newlines = [m.start() for m in re.finditer("\n", body)]
         self.cursor = 0
 
     def where(self, pos: int) -> tuple[int, int]:

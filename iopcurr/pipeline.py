@@ -33,7 +33,7 @@ from iopcurr.checks import (
 from iopcurr.config import options_markdown_table, parse_program
 from iopcurr.convert import ParseStats, Progress, parse_all
 from iopcurr.errors import IopError, Problem, codes_markdown_table, has_errors, sort_problems
-from iopcurr.links import check_refs, check_site_refs
+from iopcurr.links import Anchors, anchor_table, check_owner_refs, check_site_refs
 from iopcurr.loader import SourceFile, Sources, read_sources
 from iopcurr.markup import Converter
 from iopcurr.model import Curriculum, Module, OutputFile, Page, Program, Schedule, SessionPlan
@@ -127,34 +127,77 @@ def assemble(
     `parsed` are the files already read (`convert.parse_all`) and `config` the parsed
     program.yml; what is not given is worked out here.
     """
-    problems: list[Problem] = list(sources.problems)
-    program, more = config or program_of(sources)
-    problems += more
     if parsed is None:
         parsed, _ = parse_all(source_files(sources), converter=converter, jobs=1)
+    done = assemble_parts(source, sources, parsed, plan=plan, config=config)
+    return done.curriculum, done.plans, done.problems
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """A checked curriculum, its plans and its problems, kept apart by where they come from: what
+    needs the whole program, and what each file alone shows (given the tables of the rest). The
+    live preview redoes only the part of the files that were saved (see `delta.py`)."""
+
+    curriculum: Curriculum
+    plans: dict[str, SessionPlan | None]
+    shared: tuple[Problem, ...]  # program.yml, the checks across files, the folder itself
+    local: dict[str, tuple[Problem, ...]]  # source path → what `file_problems` found in it
+    anchors: Anchors  # what links into the curriculum can find
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [*self.shared, *(p for found in self.local.values() for p in found)]
+
+
+def file_problems(program: Program, parsed: Parsed, anchors: Anchors, assets: frozenset[str], *,
+                  complete: bool = True, planned: Sequence[Problem] = ()) -> tuple[Problem, ...]:
+    """The problems of one module or page file that need nothing else of the program but its
+    anchors and assets: reading it, its handouts' grades, its completeness (unless `complete` is
+    off: its front matter did not parse), its links, and its session plan (`planned`)."""
+    found = list(parsed.problems)
+    owner = parsed.module or parsed.page
+    if parsed.module is not None:
+        found += check_handouts(program, [parsed.module])
+        if complete:
+            found += check_completeness([parsed.module])
+    if owner is not None:
+        found += check_owner_refs(owner, anchors, assets)
+    return (*found, *planned)
+
+
+def assemble_parts(
+    source: Path, sources: Sources, parsed: Sequence[Parsed], *, plan: PlanFunction = plan_module,
+    config: tuple[Program, list[Problem]] | None = None,
+) -> Assembled:
+    """`assemble`, with the problems kept apart (see `Assembled`)."""
+    shared: list[Problem] = list(sources.problems)
+    program, more = config or program_of(sources)
+    shared += more
     modules: list[Module] = [p.module for p in parsed if p.module is not None]
     pages: list[Page] = [p.page for p in parsed if p.page is not None]
     broken = {p.id for p in parsed if p.module is not None and p.broken}  # no completeness noise
-    for p in parsed:
-        problems += p.problems
     ordered, more = order_modules(program, modules)
-    problems += more
-    problems += check_ids(modules, pages)
-    problems += check_reserved(modules)
-    problems += check_references(program, modules)
-    problems += check_handouts(program, modules)
-    problems += check_completeness(m for m in modules if m.id not in broken)
-    problems += check_branding(program, sources.assets)
-    problems += check_refs(modules, pages, sources.assets)
+    shared += more
+    shared += check_ids(modules, pages)
+    shared += check_reserved(modules)
+    shared += check_references(program, modules)
+    shared += check_branding(program, sources.assets)
     if not modules and not has_errors(sources.problems):  # else a file that could not be read says why
-        problems.append(Problem(str(source / "modules"), None, "there are no modules.", "IOP017",
-                                hint="Add Markdown files to the modules/ folder (see `iopcurr new`)."))
+        shared.append(Problem(str(source / "modules"), None, "there are no modules.", "IOP017",
+                              hint="Add Markdown files to the modules/ folder (see `iopcurr new`)."))
     plans: dict[str, SessionPlan | None] = {}
+    planned: dict[str, list[Problem]] = {}
     for m in ordered:
-        plans[m.id], more = plan(m, program)
-        problems += more
+        plans[m.id], planned[m.path] = plan(m, program)
+    anchors = anchor_table([*modules, *pages])
+    assets = frozenset(sources.assets)
+    local = {
+        p.path: file_problems(program, p, anchors, assets, complete=p.id not in broken, planned=planned.get(p.path, ()))
+        for p in parsed
+    }
     cur = Curriculum(str(source), program, ordered, page_list(pages))
-    return cur, plans, problems
+    return Assembled(cur, plans, tuple(shared), local, anchors)
 
 
 def theme_files(theme: Theme) -> list[OutputFile]:
@@ -284,9 +327,14 @@ def render_all(source: Path, cur: Curriculum, plans: dict[str, SessionPlan | Non
         if sources is not None:
             files += theme_files(theme) + asset_files(source, sources)
     except jinja2.TemplateError as exc:
-        where = getattr(exc, "filename", None) or "template"
-        return [], [Problem(str(where), getattr(exc, "lineno", None), f"template error: {exc}", "IOP032")]
+        return [], [template_problem(exc)]
     return files, []
+
+
+def template_problem(exc: jinja2.TemplateError) -> Problem:
+    """A broken template in a theme override: a problem, never a traceback."""
+    where = getattr(exc, "filename", None) or "template"
+    return Problem(str(where), getattr(exc, "lineno", None), f"template error: {exc}", "IOP032")
 
 
 def build(source: Path, out: Path, *, strict: bool = False, converter: Converter | None = None,

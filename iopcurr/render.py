@@ -8,6 +8,7 @@ author writes is ever compiled as a template.
 from __future__ import annotations
 
 import importlib.resources
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -190,6 +191,15 @@ class RenderMemo:
         self.current: dict[object, bytes] = {}
         self.previous: dict[object, bytes] = {}
         self.hits = 0
+        self._counts = threading.local()  # the collections are rendered in a thread of their own
+
+    @property
+    def renders(self) -> int:
+        """Pages this thread rendered with Jinja (`_render` found no unchanged view)."""
+        return int(getattr(self._counts, "renders", 0))
+
+    def rendered(self) -> None:
+        self._counts.renders = self.renders + 1
 
     def get(self, key: object) -> bytes | None:
         found = self.current.get(key)
@@ -270,16 +280,29 @@ class NavTable:
 
 
 def nav_table(cur: Curriculum) -> NavTable:
-    """The navigation of `cur`, worked out once (the last one is remembered: pages ask often)."""
-    last = _LAST_NAV[0]
-    if last is not None and last[0] is cur:
-        return last[1]
+    """The navigation of `cur`, worked out once (the last few are remembered: pages ask often,
+    and the live preview renders from two curricula at once, in two threads)."""
+    with _NAV_LOCK:
+        known = _NAVS.get(id(cur))
+    if known is not None and known[0] is cur:
+        return known[1]
     nav = _nav_table(cur)
-    _LAST_NAV[0] = (cur, nav)
+    remember_nav(cur, nav)
     return nav
 
 
-_LAST_NAV: list[tuple[Curriculum, NavTable] | None] = [None]
+def remember_nav(cur: Curriculum, nav: NavTable) -> None:
+    """Take `nav` as the navigation of `cur` (the live preview works it out from the last one)."""
+    with _NAV_LOCK:
+        _NAVS.pop(id(cur), None)
+        _NAVS[id(cur)] = (cur, nav)
+        while len(_NAVS) > _NAVS_KEPT:
+            del _NAVS[next(iter(_NAVS))]
+
+
+_NAVS: dict[int, tuple[Curriculum, NavTable]] = {}  # id(cur) → (cur, nav), oldest first
+_NAVS_KEPT = 3
+_NAV_LOCK = threading.Lock()
 
 
 def _nav_table(cur: Curriculum) -> NavTable:
@@ -418,8 +441,10 @@ def _render(theme: Theme, template: str, **values: object) -> bytes:
         if found is not None:
             return found
     content = theme.env.get_template(template).render(**values).encode("utf-8")
-    if theme.memo is not None and key is not None:
-        theme.memo.put(key, content)
+    if theme.memo is not None:
+        theme.memo.rendered()
+        if key is not None:
+            theme.memo.put(key, content)
     return content
 
 
@@ -490,25 +515,18 @@ def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Th
                 pdf: bool = False, want: Callable[[str], bool] | None = None) -> Iterator[OutputFile]:
     """Every page of the site, in a stable order (the calendar pages: sessionpages.py; the
     packet and the manual: render_books.py). With `pdf`, pages link to their PDFs. With `want`,
-    only the pages whose path it accepts (the live preview re-renders what a change touches)."""
+    only the pages whose path it accepts."""
     want = want or _everything
     site = _site(cur)
-    home = Link("Home", "../index.html")
     titles = nav_table(cur).track_titles
 
     if want("index.html"):
-        index = index_view(cur, schedule, today, pdf=pdf)
-        ctx = _context(cur, site, "", cur.program.title, "index", "index")
-        yield OutputFile("index.html", _render(theme, "index.html", ctx=ctx, site=site, root="", view=index))
+        yield render_index(cur, site, theme, schedule, today, pdf=pdf)
 
     scheduled = sessions_by_module(schedule)
     for i, m in enumerate(cur.modules):
-        if not want(f"facilitator/{m.id}.html"):
-            continue
-        view = module_view(cur, i, plans.get(m.id), scheduled.get(m.id, ()), pdf=pdf)
-        crumbs = [home] + ([Link(view.track, "../index.html")] if view.track else [])
-        ctx = _context(cur, site, "../", m.title, "module", f"facilitator/{m.id}", crumbs)
-        yield OutputFile(f"facilitator/{m.id}.html", _render(theme, "module.html", ctx=ctx, site=site, root="../", view=view))
+        if want(f"facilitator/{m.id}.html"):
+            yield render_module(cur, site, theme, i, plans.get(m.id), scheduled.get(m.id, ()), pdf=pdf)
 
     for m in cur.modules:
         for h in m.handouts:
@@ -518,14 +536,37 @@ def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Th
                 yield render_handout(cur, site, theme, m, h, titles, pdf=pdf, large=True)
 
     for p in cur.pages:
-        if not want(f"pages/{p.id}.html"):
-            continue
-        ctx = _context(cur, site, "../", p.title, "page", f"pages/{p.id}", [home])
-        view_p = PageView(p.id, p.title, p.summary, Markup(p.html))
-        yield OutputFile(f"pages/{p.id}.html", _render(theme, "page.html", ctx=ctx, site=site, root="../", view=view_p))
+        if want(f"pages/{p.id}.html"):
+            yield render_page(cur, site, theme, p)
 
     if want("static/theme.css"):
         yield OutputFile("static/theme.css", theme_css(cur).encode("utf-8"))
+
+
+def render_index(cur: Curriculum, site: SiteView, theme: Theme, schedule: Schedule | None,
+                 today: date | None, *, pdf: bool = False) -> OutputFile:
+    """The program's home page."""
+    index = index_view(cur, schedule, today, pdf=pdf)
+    ctx = _context(cur, site, "", cur.program.title, "index", "index")
+    return OutputFile("index.html", _render(theme, "index.html", ctx=ctx, site=site, root="", view=index))
+
+
+def render_module(cur: Curriculum, site: SiteView, theme: Theme, index: int, plan: SessionPlan | None,
+                  sessions: tuple[Link, ...] = (), *, pdf: bool = False) -> OutputFile:
+    """The facilitator page of the module `cur.modules[index]`."""
+    m = cur.modules[index]
+    view = module_view(cur, index, plan, sessions, pdf=pdf)
+    home = Link("Home", "../index.html")
+    crumbs = [home] + ([Link(view.track, "../index.html")] if view.track else [])
+    ctx = _context(cur, site, "../", m.title, "module", f"facilitator/{m.id}", crumbs)
+    return OutputFile(f"facilitator/{m.id}.html", _render(theme, "module.html", ctx=ctx, site=site, root="../", view=view))
+
+
+def render_page(cur: Curriculum, site: SiteView, theme: Theme, p: Page) -> OutputFile:
+    """A page of pages/."""
+    ctx = _context(cur, site, "../", p.title, "page", f"pages/{p.id}", [Link("Home", "../index.html")])
+    view = PageView(p.id, p.title, p.summary, Markup(p.html))
+    return OutputFile(f"pages/{p.id}.html", _render(theme, "page.html", ctx=ctx, site=site, root="../", view=view))
 
 
 def _everything(path: str) -> bool:

@@ -17,7 +17,7 @@ from iopcurr.checks import track_of
 from iopcurr.ics import EventText, calendar, event_text
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan
 from iopcurr.plan import PART_NAMES, clock
-from iopcurr.render import Link, PlanRowView, SegmentView, Theme, _context, _render, _site
+from iopcurr.render import Link, PlanRowView, SegmentView, SiteView, Theme, _context, _render, _site
 from iopcurr.schedule import (
     MONTH_NAMES,
     WEEKDAY_NAMES,
@@ -28,6 +28,8 @@ from iopcurr.schedule import (
     short_date,
     time_of,
 )
+
+ICS_PATH = "schedule.ics"
 
 # Shapes that tell tracks apart without colour (the track name is always written out as well).
 TRACK_MARKS = ("●", "■", "▲", "◆", "★", "✚", "⬟", "▼")
@@ -131,7 +133,7 @@ def _times(cur: Curriculum, session: Session, plan: SessionPlan) -> list[tuple[s
 
 
 @dataclass(frozen=True)
-class _Tables:
+class Tables:
     """Lookups made once per build, not once per session."""
 
     modules: dict[str, Module]
@@ -139,14 +141,14 @@ class _Tables:
     marks: dict[str, TrackMark]
 
     @classmethod
-    def of(cls, cur: Curriculum) -> _Tables:
+    def of(cls, cur: Curriculum) -> Tables:
         return cls({m.id: m for m in cur.modules},
                    {h.id: h for m in cur.modules for h in m.handouts}, track_marks(cur))
 
 
 def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
-                 index: int, tables: _Tables | None = None) -> SessionView:
-    t = tables or _Tables.of(cur)
+                 index: int, tables: Tables | None = None) -> SessionView:
+    t = tables or Tables.of(cur)
     session = schedule.sessions[index]
     modules, handouts_by_id, marks = t.modules, t.handouts, t.marks
     m = modules[session.module_id]
@@ -284,34 +286,48 @@ def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMar
     )
 
 
-def event_texts(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule) -> list[EventText]:
-    modules = {m.id: m for m in cur.modules}
-    titles = {h.id: h.title for m in cur.modules for h in m.handouts}
+def event_texts(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
+                tables: Tables | None = None) -> list[EventText]:
+    t = tables or Tables.of(cur)
+    return [session_event(cur, plans, s, len(schedule.sessions), t) for s in schedule.sessions]
+
+
+def session_event(cur: Curriculum, plans: dict[str, SessionPlan | None], session: Session, total: int,
+                  tables: Tables) -> EventText:
+    """The calendar event of one session (of `total`)."""
+    m = tables.modules[session.module_id]
     track_titles = {t.id: t.title for t in cur.program.tracks}
-    out = []
-    for s in schedule.sessions:
-        m = modules[s.module_id]
-        track = track_titles.get(track_of(cur.program, m) or "", "")
-        handouts = [titles[h] for h in m.session_handouts if h in titles]
-        out.append(event_text(cur.program, m, s, len(schedule.sessions), track, handouts, plans.get(m.id)))
-    return out
+    track = track_titles.get(track_of(cur.program, m) or "", "")
+    handouts = [tables.handouts[h].title for h in m.session_handouts if h in tables.handouts]
+    return event_text(cur.program, m, session, total, track, handouts, plans.get(m.id))
 
 
 def render_calendar(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
                     theme: Theme, today: date | None = None) -> Iterator[OutputFile]:
     """`schedule.html`, one page per session, and `schedule.ics` when the sessions have dates."""
     site = _site(cur)
-    tables = _Tables.of(cur)
-    home = Link("Home", "../index.html")
+    tables = Tables.of(cur)
     view = schedule_view(cur, schedule, tables.marks)
     ctx = _context(cur, site, "", "Program schedule", "schedule", "schedule", [Link("Home", "index.html")])
     yield OutputFile("schedule.html", _render(theme, "schedule.html", ctx=ctx, site=site, root="", view=view))
-    for i, s in enumerate(schedule.sessions):
-        sv = session_view(cur, plans, schedule, i, tables)
-        title = session_title(s, tables.modules[s.module_id])
-        ctx = _context(cur, site, "../", title, "session", f"sessions/{s.number}",
-                       [home, Link("Program schedule", "../schedule.html")])
-        yield OutputFile(f"sessions/{s.number}.html",
-                         _render(theme, "session.html", ctx=ctx, site=site, root="../", view=sv))
+    for i in range(len(schedule.sessions)):
+        yield render_session(cur, plans, schedule, theme, i, tables, site)
     if schedule.dated:
-        yield OutputFile("schedule.ics", calendar(cur.program, schedule, event_texts(cur, plans, schedule), today))
+        yield render_ics(cur, plans, schedule, tables, today)
+
+
+def render_session(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, theme: Theme,
+                   index: int, tables: Tables, site: SiteView) -> OutputFile:
+    """The page of session `schedule.sessions[index]`."""
+    s = schedule.sessions[index]
+    sv = session_view(cur, plans, schedule, index, tables)
+    title = session_title(s, tables.modules[s.module_id])
+    ctx = _context(cur, site, "../", title, "session", f"sessions/{s.number}",
+                   [Link("Home", "../index.html"), Link("Program schedule", "../schedule.html")])
+    return OutputFile(f"sessions/{s.number}.html", _render(theme, "session.html", ctx=ctx, site=site, root="../", view=sv))
+
+
+def render_ics(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, tables: Tables,
+               today: date | None = None) -> OutputFile:
+    """`schedule.ics` (the sessions must have dates)."""
+    return OutputFile(ICS_PATH, calendar(cur.program, schedule, event_texts(cur, plans, schedule, tables), today))
