@@ -1,0 +1,74 @@
+"""Our linear-time index builder makes exactly the index that the `lunr` package makes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from iopcurr import lunrindex
+from iopcurr.pipeline import run
+from iopcurr.search import FIELDS, _analyzer, build_index, search_documents
+
+REPO = Path(__file__).resolve().parent.parent
+_SEP = re.compile(r"[ \t\n\r\f\v\xa0-]+")
+_TRIM = re.compile(r"^[^A-Za-z0-9_]+|[^A-Za-z0-9_]+$")
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in (_TRIM.sub("", t) for t in _SEP.split(text.lower())) if w]
+
+
+def lunr_py(documents: list[tuple[str, ...]]) -> dict[str, Any]:
+    """The index as the `lunr` package builds it, with its own trimmer, stop words and stemmer."""
+    from lunr import lunr
+    from lunr.builder import Builder
+    from lunr.stemmer import stemmer
+    from lunr.stop_word_filter import stop_word_filter
+    from lunr.trimmer import trimmer
+
+    builder = Builder()
+    builder.pipeline.add(trimmer, stop_word_filter, stemmer)
+    builder.search_pipeline.add(stemmer)
+    fields: list[Any] = [{"field_name": f.name, "boost": f.boost} for f in FIELDS]
+    docs = [{"id": str(i), **{f.name: _words(v) for f, v in zip(FIELDS, d, strict=True)}}
+            for i, d in enumerate(documents)]
+    serialized: dict[str, Any] = lunr(ref="id", fields=fields, documents=docs, builder=builder).serialize()
+    return serialized
+
+
+def test_the_bundled_curriculum_gives_the_same_index_as_lunr_py() -> None:
+    result = run(REPO / "curriculum")
+    assert result.curriculum is not None
+    docs = search_documents(result.curriculum)
+    ours = build_index(docs)
+    theirs = lunr_py([(d.title, d.summary, d.text) for d in docs])
+    assert json.dumps(ours) == json.dumps(theirs)  # same terms, numbers, order and scores
+    assert len(theirs["invertedIndex"]) > 1000
+
+
+def test_tricky_words_stop_words_and_empty_fields() -> None:
+    documents = [
+        ("Anger — the Meter", "", "“Let’s” go: anger, ANGER, angers; the and of. café ñ -- x"),
+        ("", "", ""),
+        ("Cravings & urges", "Urge surfing, step by step.", "relapse-prevention re-lapse 2nd 10 … ‘quoted’"),
+    ]
+    ours = lunrindex.build(FIELDS, documents, _analyzer())
+    assert json.dumps(ours) == json.dumps(lunr_py(documents))
+    terms = [t for t, _ in ours["invertedIndex"]]
+    assert "anger" in terms and "the" not in terms and "caf" in terms
+
+
+words = st.sampled_from(["anger", "the", "meters", "Relapse", "re-lapse", "“quoted”", "café", "and", "x",
+                         "running", "runs", "—", "2027", "it's", "urges"])
+texts = st.lists(words, max_size=30).map(" ".join)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(texts, texts, texts), min_size=1, max_size=6))
+def test_any_documents_give_the_same_index_as_lunr_py(documents: list[tuple[str, str, str]]) -> None:
+    assert json.dumps(lunrindex.build(FIELDS, documents, _analyzer())) == json.dumps(lunr_py(documents))
