@@ -20,6 +20,7 @@ What it reproduces from lunr (lunr.py 0.7 / lunr.js 2.3.9, `Builder.add`, `Build
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
@@ -75,51 +76,73 @@ class Analyzer:
 
 def build(fields: Sequence[Field], documents: Sequence[Sequence[str]], analyzer: Analyzer) -> dict[str, Any]:
     """The serialized index of `documents` (each the text of every field, in order; ref = position)."""
+    parsed: dict[str, Any] = json.loads(build_json(fields, documents, analyzer))
+    return parsed
+
+
+def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]], analyzer: Analyzer) -> str:
+    """`build`'s index as compact JSON text (`json.dumps(..., separators=(",", ":"),
+    ensure_ascii=False)` of it, character for character), written directly: a program of
+    1,000 modules has some 600,000 (term, field, document) entries, too many to hold as objects."""
     names = [f.name for f in fields]
-    postings: dict[str, dict[str, Any]] = {}
-    counted: list[tuple[str, str, dict[str, int], int]] = []  # (field, ref, term counts, length)
-    totals = dict.fromkeys(names, 0)
-    for ref_number, values in enumerate(documents):
-        ref = str(ref_number)
-        for name, value in zip(names, values, strict=True):
+    number: dict[str, int] = {}  # term → its number, in the order first met
+    where: list[list[list[int]]] = []  # term number → field → the documents holding it
+    counted: list[tuple[int, int, dict[str, int], int]] = []  # (field, document, term counts, length)
+    totals = [0] * len(names)
+    for ref, values in enumerate(documents):
+        for k, value in enumerate(values):
             counts = analyzer.terms(value)
             length = sum(counts.values())
-            totals[name] += length
-            counted.append((name, ref, counts, length))
+            totals[k] += length
+            counted.append((k, ref, counts, length))
             for term in counts:
-                posting = postings.get(term)
-                if posting is None:
-                    posting = {n: {} for n in names}
-                    posting["_index"] = len(postings)
-                    postings[term] = posting
-                posting[name][ref] = {}
+                i = number.get(term)
+                if i is None:
+                    i = number[term] = len(where)
+                    where.append([[] for _ in names])
+                where[i][k].append(ref)
     n_docs = len(documents)
-    average = {name: totals[name] / n_docs for name in names} if n_docs else {}
-    boost = {f.name: f.boost for f in fields}
-    idf: dict[str, float] = {}
-    for term, posting in postings.items():
-        with_term = sum(len(posting[n]) for n in names)
+    average = [t / n_docs for t in totals] if n_docs else []
+    idf = []
+    for refs in where:
+        with_term = sum(len(r) for r in refs)
         x = (n_docs - with_term + 0.5) / (with_term + 0.5)
-        idf[term] = math.log(1 + abs(x))
+        idf.append(math.log(1 + abs(x)))
     vectors = []
-    for name, ref, counts, length in counted:
+    for k, ref, counts, length in counted:
         scored = []
         if counts:  # (an empty field's average length may be 0)
-            norm = K1 * (1 - B + B * (length / average[name]))
+            norm = K1 * (1 - B + B * (length / average[k]))
+            boost = fields[k].boost
             for term, tf in counts.items():
+                i = number[term]
                 # The operations in lunr's order, so that the floats come out the same.
-                score = idf[term] * ((K1 + 1) * tf) / (norm + tf)
-                score *= boost[name]
-                scored.append((postings[term]["_index"], round(score, 3)))
+                score = idf[i] * ((K1 + 1) * tf) / (norm + tf)
+                score *= boost
+                scored.append((i, round(score, 3)))
         scored.sort()
-        elements: list[float] = []
-        for index, score in scored:
-            elements += (index, score)
-        vectors.append([f"{name}/{ref}", elements])
-    return {
-        "version": LUNR_VERSION,
-        "fields": names,
-        "fieldVectors": vectors,
-        "invertedIndex": [[term, postings[term]] for term in sorted(postings)],
-        "pipeline": ["stemmer"],
-    }
+        elements = ",".join(f"{i},{score!r}" for i, score in scored)
+        vectors.append(f'["{_name(names[k])}/{ref}",[{elements}]]')
+    keys = [f'"{_name(n)}":' for n in names]
+    postings = []
+    for term in sorted(number):
+        i = number[term]
+        per_field = ",".join(key + "{" + ",".join(f'"{r}":{{}}' for r in refs) + "}"
+                             for key, refs in zip(keys, where[i], strict=True))
+        postings.append(f'[{_string(term)},{{{per_field},"_index":{i}}}]')
+    return (
+        f'{{"version":"{LUNR_VERSION}","fields":{_string_list(names)},'
+        f'"fieldVectors":[{",".join(vectors)}],"invertedIndex":[{",".join(postings)}],"pipeline":["stemmer"]}}'
+    )
+
+
+def _string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _string_list(texts: Sequence[str]) -> str:
+    return json.dumps(list(texts), ensure_ascii=False, separators=(",", ":"))
+
+
+def _name(field: str) -> str:
+    return _string(field)[1:-1]

@@ -42,11 +42,12 @@ from iopcurr.plan import plan_module
 from iopcurr.render import Theme, load_theme, page_list, render_site
 from iopcurr.render_books import render_books
 from iopcurr.schedule import build_schedule
-from iopcurr.search import search_file
+from iopcurr.search import INDEX_PATH, search_file
 from iopcurr.sessionpages import render_calendar
 from iopcurr.wording import terms_markdown_table
 from iopcurr.write import (
     CACHE_DIR,
+    Stage,
     check_output_folder,
     pending_cache_folder,
     read_manifest,
@@ -219,7 +220,8 @@ def asset_files(source: Path, sources: Sources) -> list[OutputFile]:
 def run(source: Path, *, strict: bool = False, converter: Converter | None = None,
         progress: Callable[[str], None] | None = None, today: date | None = None,
         pdf: bool = False, cache: ParseCache | None = None, jobs: int | None = None,
-        on_convert: Progress | None = None, skip_render: SkipRender | None = None) -> BuildResult:
+        on_convert: Progress | None = None, skip_render: SkipRender | None = None,
+        emit: Callable[[OutputFile], None] | None = None) -> BuildResult:
     """Read, check, plan and render; write nothing. `today` picks the home page's next sessions.
     With `pdf`, also make the PDFs.
 
@@ -227,7 +229,9 @@ def run(source: Path, *, strict: bool = False, converter: Converter | None = Non
     there are many (`jobs` processes, default one per core; `on_convert` hears how far it got) and
     added to it. A `converter` given here converts everything in this process (unless `jobs` says
     otherwise). `skip_render` may say, before rendering, that the output would be what is already
-    there (`build` asks whether the last build came from the same inputs).
+    there (`build` asks whether the last build came from the same inputs). With `emit`, each file
+    goes there as soon as it is rendered instead of into the result (a large site need not be
+    held in memory); the caller keeps or drops them by whether the result is `ok`.
     """
     if not source.is_dir():
         raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
@@ -260,13 +264,22 @@ def run(source: Path, *, strict: bool = False, converter: Converter | None = Non
                 return BuildResult(cur, plans, (), sort_problems(problems), timer.timings, schedule=schedule,
                                    stats=stats, unchanged=True)
         elif theme is not None:
-            files, more = render_all(source, cur, plans, theme, sources, schedule=schedule, today=today, pdf=pdf)
+            emitted: list[str] = []
+
+            def put(f: OutputFile) -> None:
+                assert emit is not None
+                emitted.append(f.path)
+                emit(f)
+
+            files, more = render_all(source, cur, plans, theme, sources, schedule=schedule, today=today, pdf=pdf,
+                                     emit=put if emit is not None and not pdf else None)
             problems += more
             timer.lap("render")
-        if files:  # links written as paths of the site (../handouts/x.html) find their file
-            site = {f.path for f in files} | ({p for _, p in pdf_jobs(cur)} if pdf else set())
-            problems += check_site_refs(cur.modules, cur.pages, site)
-            files = files if not has_errors(problems) else []
+            paths = {f.path for f in files} | set(emitted)
+            if paths:  # links written as paths of the site (../handouts/x.html) find their file
+                site = paths | ({p for _, p in pdf_jobs(cur)} if pdf else set())
+                problems += check_site_refs(cur.modules, cur.pages, site)
+                files = files if not has_errors(problems) else []
         if pdf and files:
             from iopcurr.pdf import render_pdfs
 
@@ -308,24 +321,35 @@ def theme_for(source: Path, cur: Curriculum) -> tuple[Theme | None, list[Problem
 def render_all(source: Path, cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Theme,
                sources: Sources | None, want: Callable[[str], bool] | None = None, *,
                schedule: Schedule | None = None, today: date | None = None, pdf: bool = False,
-               pages: bool = True, books: bool = True) -> tuple[list[OutputFile], list[Problem]]:
+               pages: bool = True, books: bool = True,
+               emit: Callable[[OutputFile], None] | None = None) -> tuple[list[OutputFile], list[Problem]]:
     """Every output file (only the pages `want` accepts, and no static files without `sources`).
     Without `pages`, only the collections (the packet, the manual, the search index); without
-    `books`, all but those.
+    `books`, all but those. With `emit`, each file goes there as it is made, not into the list.
 
     A broken template in a theme override becomes a problem, never a traceback.
     """
+    files: list[OutputFile] = []
+    put = emit or files.append
     try:
-        files = list(render_site(cur, plans, theme, schedule, today, pdf=pdf, want=want)) if pages else []
+        if pages:
+            for f in render_site(cur, plans, theme, schedule, today, pdf=pdf, want=want):
+                put(f)
         more: list[OutputFile] = []
         if schedule is not None and pages:
             more += render_calendar(cur, plans, schedule, theme, today)
         if books:  # the collections: every page bound into one, and the search index of all
-            more += render_books(cur, plans, theme, schedule, pdf=pdf)
-            more.append(search_file(cur))
-        files += [f for f in more if want is None or want(f.path)]
+            for f in render_books(cur, plans, theme, schedule, pdf=pdf):
+                if want is None or want(f.path):
+                    put(f)
+            if want is None or want(INDEX_PATH):
+                put(search_file(cur))
+        for f in more:
+            if want is None or want(f.path):
+                put(f)
         if sources is not None:
-            files += theme_files(theme) + asset_files(source, sources)
+            for f in theme_files(theme) + asset_files(source, sources):
+                put(f)
     except jinja2.TemplateError as exc:
         return [], [template_problem(exc)]
     return files, []
@@ -351,9 +375,13 @@ def build(source: Path, out: Path, *, strict: bool = False, converter: Converter
         from iopcurr.pdf import require_weasyprint
 
         require_weasyprint()
-    recover_interrupted(out)
-    check_output_folder(out, source)
+    # Without PDFs (which need the pages), each file goes to disk as soon as it is rendered,
+    # into a stage that is swapped in only if the build succeeds.
+    if pdf:
+        recover_interrupted(out)
+        check_output_folder(out, source)
     cache = ParseCache(out / CACHE_DIR, pending=pending_cache_folder(out))
+    stage = None if pdf else Stage(out, source)  # (checks the output folder first)
     fingerprint = ""
 
     def unchanged(sources: Sources, stats: ParseStats, theme: Theme) -> set[str] | None:
@@ -364,13 +392,17 @@ def build(source: Path, out: Path, *, strict: bool = False, converter: Converter
 
     try:
         result = run(source, strict=strict, converter=converter, today=today, pdf=pdf, progress=progress,
-                     cache=cache, jobs=jobs, on_convert=on_convert, skip_render=unchanged)
+                     cache=cache, jobs=jobs, on_convert=on_convert, skip_render=unchanged,
+                     emit=stage.add if stage is not None else None)
         if not result.ok:
             return result
         start = time.perf_counter()
         if not result.unchanged:
             # An old site.json carried over is harmless: the files it lists changed on disk.
-            written = write_site(out, source, result.files, keep=(CACHE_DIR,))
+            if stage is not None:
+                written = stage.commit(keep=(CACHE_DIR,))
+            else:
+                written = write_site(out, source, result.files, keep=(CACHE_DIR,))
             if fingerprint:
                 record_site(out, fingerprint, written)
         if result.curriculum is not None:
@@ -380,6 +412,8 @@ def build(source: Path, out: Path, *, strict: bool = False, converter: Converter
         if result.stats is not None:
             cache.prune(result.stats.keys)
     finally:
+        if stage is not None:
+            stage.discard()
         cache.discard()
     timings = dict(result.timings, write=round(time.perf_counter() - start, 4))
     return replace(result, timings=timings, written=not result.unchanged)

@@ -11,7 +11,8 @@ import ctypes
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from iopcurr import __version__
@@ -137,59 +138,93 @@ def write_site(out: Path, source: Path, files: Iterable[OutputFile], keep: Itera
     `keep` names folders of the old output to carry over (the cache). A disk that refuses (full,
     read-only) is an IopError, with the previous site left as it was.
     """
+    stage = Stage(out, source)
     try:
-        return _write_site(out, source, files, keep)
-    except OSError as exc:
-        for stage in out.parent.glob(f".{out.name}.iopcurr-tmp-{os.getpid()}"):
-            shutil.rmtree(stage, ignore_errors=True)
-        where = exc.filename or out
-        raise IopError(f"cannot write the site: {exc.strerror or exc} ({where}).",
-                       path=str(out)) from exc
+        for f in files:
+            stage.add(f)
+        return stage.commit(keep)
+    finally:
+        stage.discard()
 
 
-def _write_site(out: Path, source: Path, files: Iterable[OutputFile], keep: Iterable[str]) -> list[str]:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    recover_interrupted(out)
-    check_output_folder(out, source)
-    _remove_stale_stages(out)
-    stage = _stage_name(out)
-    if stage.is_dir() and not stage.is_symlink() and not any(stage.iterdir()):
-        stage.rmdir()  # left by a build killed before it wrote its marker
-    stage.mkdir()
-    # The marker goes first: an interrupted stage is recognisably ours and is cleaned next time.
-    (stage / MARKER).write_text(json.dumps({"generator": "iopcurr", "files": []}), "utf-8")
-    written: list[str] = []
-    seen: set[str] = set()
-    for f in files:
+class Stage:
+    """A new site written file by file beside the output folder, then swapped in at once.
+
+    A build hands each file over as soon as it is rendered (`add`), so that the whole site never
+    has to be in memory; `commit` swaps it in, `discard` removes it (the previous site stays as
+    it was). A disk that refuses (full, read-only) is an IopError.
+    """
+
+    def __init__(self, out: Path, source: Path) -> None:
+        self.out, self.source = out, source
+        self.written: list[str] = []
+        self._seen: set[str] = set()
+        self.folder = _stage_name(out)
+        self._open = False
+        with self._disk():
+            out.parent.mkdir(parents=True, exist_ok=True)
+            recover_interrupted(out)
+            check_output_folder(out, source)
+            _remove_stale_stages(out)
+            if self.folder.is_dir() and not self.folder.is_symlink() and not any(self.folder.iterdir()):
+                self.folder.rmdir()  # left by a build killed before it wrote its marker
+            self.folder.mkdir()
+            self._open = True
+            # The marker goes first: an interrupted stage is recognisably ours and is cleaned next time.
+            (self.folder / MARKER).write_text(json.dumps({"generator": "iopcurr", "files": []}), "utf-8")
+
+    @contextmanager
+    def _disk(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            self.discard()
+            where = exc.filename or self.out
+            raise IopError(f"cannot write the site: {exc.strerror or exc} ({where}).", path=str(self.out)) from exc
+
+    def add(self, f: OutputFile) -> None:
         rel = f.path
-        if rel in seen:
-            shutil.rmtree(stage)
+        if rel in self._seen:
+            self.discard()
             raise IopError(f"two outputs want the same path {rel}; ids must be unique.")
         if rel.startswith("/") or ".." in rel.split("/") or rel == MARKER:
-            shutil.rmtree(stage)
+            self.discard()
             raise IopError(f"refusing to write outside the site: {rel}")
-        seen.add(rel)
-        target = stage / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(f.content)
-        written.append(rel)
-    manifest = {"generator": "iopcurr", "version": __version__, "files": sorted(written)}
-    (stage / MARKER).write_text(json.dumps(manifest, indent=1) + "\n", "utf-8")
-    # The folders to keep move over only after the swap: a build killed before it leaves the
-    # previous site whole, cache included (and one killed just after loses only the cache).
-    if out.exists():
-        if _exchange(stage, out):
-            _carry(stage, out, keep)
-            shutil.rmtree(stage)  # now holds the previous build, which we wrote
-        else:
-            old = out.parent / f".{out.name}.iopcurr-old-{os.getpid()}"
-            out.rename(old)
-            stage.rename(out)
-            _carry(old, out, keep)
-            shutil.rmtree(old)
-    else:
-        stage.rename(out)
-    return sorted(written)
+        self._seen.add(rel)
+        target = self.folder / rel
+        with self._disk():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(f.content)
+        self.written.append(rel)
+
+    def commit(self, keep: Iterable[str] = ()) -> list[str]:
+        """Swap the stage in as the output folder; the paths written."""
+        out, stage = self.out, self.folder
+        with self._disk():
+            manifest = {"generator": "iopcurr", "version": __version__, "files": sorted(self.written)}
+            (stage / MARKER).write_text(json.dumps(manifest, indent=1) + "\n", "utf-8")
+            # The folders to keep move over only after the swap: a build killed before it leaves
+            # the previous site whole, cache included (and one killed just after loses only the cache).
+            if out.exists():
+                if _exchange(stage, out):
+                    _carry(stage, out, keep)
+                    shutil.rmtree(stage)  # now holds the previous build, which we wrote
+                else:
+                    old = out.parent / f".{out.name}.iopcurr-old-{os.getpid()}"
+                    out.rename(old)
+                    stage.rename(out)
+                    _carry(old, out, keep)
+                    shutil.rmtree(old)
+            else:
+                stage.rename(out)
+            self._open = False
+        return sorted(self.written)
+
+    def discard(self) -> None:
+        """Remove the stage (a failed build): the output folder is left as it was."""
+        if self._open:
+            self._open = False
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _carry(previous: Path, new: Path, keep: Iterable[str]) -> None:
