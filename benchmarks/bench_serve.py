@@ -6,10 +6,15 @@
 For each curriculum it starts `iopcurr serve` (its first, full build is not timed), then saves
 one module five times, each time with a new sentence, and measures:
 
-- rebuild: the server's own time from the batch of changes to the changed files being written;
-- served: from the save to an HTTP request getting the page with the new sentence;
-- browser: from the save to Chromium (driven by Playwright, live-reloaded by the page itself)
-  showing the new sentence — when /usr/bin/chromium is there.
+- rebuild: the server's own time from the batch of changes to the changed files being written,
+  and the CPU time its process used meanwhile (on a shared machine, the wall time mostly says how
+  busy the other processes were);
+- served: from the save to an HTTP request getting the page with the new sentence (the benchmark
+  asks every 2 ms, which itself slows the server a little);
+- browser: from the save to Chromium (live-reloaded by the page itself) painting the reloaded
+  page: its `first-contentful-paint`, by Chromium's own clock — when /usr/bin/chromium is there;
+- seen: from the save to Playwright finding the new sentence in the page, which adds its own
+  100–200 ms of polling after the paint.
 
 Medians are printed, with the targets: at 1,000 modules the browser shows the change in under
 300 ms and the rebuild takes under 100 ms, about the same as on the bundled curriculum. After each
@@ -47,8 +52,10 @@ class Latency:
     name: str
     modules: int
     rebuild_ms: float
+    rebuild_cpu_ms: float
     served_ms: float
-    browser_ms: float | None
+    browser_ms: float | None  # the reloaded page painted
+    seen_ms: float | None  # Playwright found the sentence
     start_s: float
     collections_ms: float
 
@@ -111,18 +118,20 @@ def measure(name: str, cur: Path) -> Latency:
         page = f"facilitator/{target.stem}.html"
         original = target.read_text("utf-8")
         try:
-            served, rebuilds = http_latency(port, target, page, original)
-            browser = browser_latency(port, target, page, original) if Path(CHROMIUM).exists() else None
+            served, rebuilds, cpus = http_latency(port, target, page, original)
+            painted, seen = browser_latency(port, target, page, original) if Path(CHROMIUM).exists() else ([], [])
         finally:
             target.write_text(original, "utf-8")
     finally:
         server.terminate()
         server.wait(timeout=30)
-    result = Latency(name, modules, statistics.median(rebuilds), statistics.median(served),
-                     statistics.median(browser) if browser else None, start_s, statistics.median(collections))
+    result = Latency(name, modules, statistics.median(rebuilds), statistics.median(cpus), statistics.median(served),
+                     statistics.median(painted) if painted else None, statistics.median(seen) if seen else None,
+                     start_s, statistics.median(collections))
     collections.clear()
-    print(f"  rebuild {result.rebuild_ms:.0f} ms, served {result.served_ms:.0f} ms"
-          + (f", in the browser {result.browser_ms:.0f} ms" if result.browser_ms is not None else "")
+    print(f"  rebuild {result.rebuild_ms:.0f} ms (CPU {result.rebuild_cpu_ms:.0f} ms), served {result.served_ms:.0f} ms"
+          + (f", painted in the browser {result.browser_ms:.0f} ms" if result.browser_ms is not None else "")
+          + (f", seen by Playwright {result.seen_ms:.0f} ms" if result.seen_ms is not None else "")
           + f"; then the collections {result.collections_ms:.0f} ms", flush=True)
     return result
 
@@ -136,8 +145,8 @@ def settle(port: int) -> float:
 collections: list[float] = []
 
 
-def http_latency(port: int, target: Path, page: str, original: str) -> tuple[list[float], list[float]]:
-    served, rebuilds = [], []
+def http_latency(port: int, target: Path, page: str, original: str) -> tuple[list[float], list[float], list[float]]:
+    served, rebuilds, cpus = [], [], []
     for k in range(EDITS):
         before = int(status(port)["builds"])
         marker = f"A sentence saved by the benchmark, number {k}.".encode()
@@ -146,15 +155,25 @@ def http_latency(port: int, target: Path, page: str, original: str) -> tuple[lis
         wait_for(lambda m=marker: m in get(port, "/" + page), 30, "the served page")
         served.append(1000 * (time.perf_counter() - saved))
         wait_for(lambda b=before: int(status(port)["builds"]) > b, 30, "the rebuild")
-        rebuilds.append(float(status(port)["last"]["ms"]))
+        last = status(port)["last"]
+        rebuilds.append(float(last["ms"]))
+        cpus.append(float(last["cpu_ms"]))
         collections.append(settle(port))
-    return served, rebuilds
+    return served, rebuilds, cpus
 
 
-def browser_latency(port: int, target: Path, page: str, original: str) -> list[float]:
+# The reloaded page's first paint, as a time since the epoch (Chromium's clock is the system's).
+PAINTED = """() => {
+  const paint = performance.getEntriesByName("first-contentful-paint")[0];
+  const nav = performance.getEntriesByType("navigation")[0];
+  return performance.timeOrigin + (paint ? paint.startTime : nav.domContentLoadedEventEnd);
+}"""
+
+
+def browser_latency(port: int, target: Path, page: str, original: str) -> tuple[list[float], list[float]]:
     from playwright.sync_api import sync_playwright
 
-    times = []
+    painted, seen = [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
@@ -163,14 +182,15 @@ def browser_latency(port: int, target: Path, page: str, original: str) -> list[f
         wait_for(lambda: page in status(port)["browsers"], 30, "the live-reload connection")
         for k in range(EDITS):
             marker = f"A sentence the browser waits for, number {k}."
-            saved = time.perf_counter()
+            saved, saved_epoch = time.perf_counter(), time.time()
             edit(target, original, marker)
             tab.wait_for_selector(f"text={marker}", timeout=30_000)
-            times.append(1000 * (time.perf_counter() - saved))
+            seen.append(1000 * (time.perf_counter() - saved))
+            painted.append(float(tab.evaluate(PAINTED)) - 1000 * saved_epoch)
             wait_for(lambda: page in status(port)["browsers"], 30, "the reconnection")
             settle(port)
         browser.close()
-    return times
+    return painted, seen
 
 
 def main() -> None:
@@ -190,18 +210,27 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("\nResults (medians of five saves)")
-    print(f"{'curriculum':>20} {'modules':>8} {'rebuild':>9} {'served':>9} {'browser':>9} {'collections':>12}")
+    print(f"{'curriculum':>20} {'modules':>8} {'rebuild':>9} {'CPU':>7} {'served':>9} {'browser':>9} {'seen':>9} "
+          f"{'collections':>12}")
     for r in results:
         browser = f"{r.browser_ms:.0f} ms" if r.browser_ms is not None else "-"
-        print(f"{r.name:>20} {r.modules:>8} {r.rebuild_ms:>6.0f} ms {r.served_ms:>6.0f} ms {browser:>9} "
-              f"{r.collections_ms:>9.0f} ms")
+        seen = f"{r.seen_ms:.0f} ms" if r.seen_ms is not None else "-"
+        print(f"{r.name:>20} {r.modules:>8} {r.rebuild_ms:>6.0f} ms {r.rebuild_cpu_ms:>4.0f} ms {r.served_ms:>6.0f} ms "
+              f"{browser:>9} {seen:>9} {r.collections_ms:>9.0f} ms")
     big = [r for r in results if r.modules >= 1000]
     ok = True
     if big:
         r = big[-1]
         shown = r.browser_ms if r.browser_ms is not None else r.served_ms
-        checks = [(f"{r.modules} modules: shown {shown:.0f} ms after saving < 300 ms", shown < 300),
-                  (f"{r.modules} modules: rebuild {r.rebuild_ms:.0f} ms < 100 ms", r.rebuild_ms < 100)]
+        what = "painted in the browser" if r.browser_ms is not None else "served"
+        checks = [(f"{r.modules} modules: {what} {shown:.0f} ms after saving < 300 ms", shown < 300),
+                  (f"{r.modules} modules: rebuild {r.rebuild_ms:.0f} ms < 100 ms (CPU {r.rebuild_cpu_ms:.0f} ms)",
+                   r.rebuild_ms < 100)]
+        small = [s for s in results if s.modules < 1000]
+        if small:  # "about the same as on the bundled curriculum"
+            b = small[0]
+            checks.append((f"{r.modules} modules: rebuild CPU {r.rebuild_cpu_ms:.0f} ms <= 1.5 x the {b.modules}-module "
+                           f"curriculum's {b.rebuild_cpu_ms:.0f} ms", r.rebuild_cpu_ms <= 1.5 * b.rebuild_cpu_ms))
         print("\nTargets (issue #6)")
         for text, met in checks:
             print(f"  [{'met' if met else 'NOT MET'}] {text}")

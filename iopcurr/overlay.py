@@ -43,8 +43,9 @@ OVERLAY_CSS = """\
 
 
 def reload_script(port: int) -> bytes:
-    """livereload.js, served by the preview server (its port tells the script where to connect)."""
-    return f'<script src="/livereload.js?port={int(port)}"></script>'.encode()
+    """livereload.js, served by the preview server (its port tells the script where to connect).
+    Deferred: the page shows without waiting for it."""
+    return f'<script src="/livereload.js?port={int(port)}" defer></script>'.encode()
 
 
 def overlay_html(problems: Sequence[Problem]) -> str:

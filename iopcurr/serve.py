@@ -42,13 +42,14 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from iopcurr import overlay
 from iopcurr.cache import ParseCache
 from iopcurr.errors import IopError, Problem
-from iopcurr.incremental import Changes, Outcome, Project, classify
+from iopcurr.incremental import Changes, Outcome, Project, classify, ignored
 from iopcurr.render import default_theme_dir
 from iopcurr.watch import Watcher
 from iopcurr.write import CACHE_DIR
 
 Say = Callable[[str], None]
-COLLECT_AFTER = 0.5  # seconds without a save before the collections are made again
+COLLECT_AFTER = 1.0  # seconds without a save before the collections are made again (the reloaded
+# pages come first: the collections take the interpreter for seconds)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ class Preview:
     def build(self) -> Outcome:
         """The first build: everything."""
         with self._lock:
-            outcome = self._apply(self.project.build(), Changes(full=True, why="start"))
+            cpu = time.process_time()
+            outcome = self._apply(self.project.build(), Changes(full=True, why="start"), cpu)
         if self._collector is None:  # started after the first build, which may fork workers
             self._collector = threading.Thread(target=self._collect, name="iopcurr-collections", daemon=True)
             self._collector.start()
@@ -99,7 +101,8 @@ class Preview:
         if changes.empty:
             return
         with self._lock:
-            self._apply(self.project.update(changes), changes)
+            cpu = time.process_time()
+            self._apply(self.project.update(changes), changes, cpu)
         self._collections.set()
 
     def _collect(self) -> None:
@@ -127,10 +130,12 @@ class Preview:
             for listener in self.listeners:
                 listener(outcome, False)
 
-    def _apply(self, outcome: Outcome, changes: Changes) -> Outcome:
+    def _apply(self, outcome: Outcome, changes: Changes, cpu: float) -> Outcome:
+        """Write what changed, then tell the browsers (the collections follow later)."""
         started = time.perf_counter()
         if outcome.ok:
             _write(self.site, outcome)
+        cpu_ms = round(1000 * (time.process_time() - cpu), 1)  # the whole process's: other threads idle meanwhile
         if outcome.full:
             # A large program is hundreds of thousands of objects that stay: out of the cycle
             # collector's sight, its pauses (100 ms at 1,000 modules) leave the rebuilds alone.
@@ -141,7 +146,7 @@ class Preview:
             was.converted + outcome.converted,
             {"why": changes.why, "ok": outcome.ok, "converted": outcome.converted, "rendered": outcome.rendered,
              "written": len(outcome.written), "ms": round(1000 * (outcome.seconds + time.perf_counter() - started), 1),
-             "timings": outcome.timings},
+             "cpu_ms": cpu_ms, "timings": outcome.timings},
         )
         self._report(outcome, changes)
         changed = (was.ok, was.problems) != (self.status.ok, self.status.problems)
@@ -224,6 +229,9 @@ class SiteHandler(tornado.web.RequestHandler):
             return
         kind, _ = mimetypes.guess_type(found.name)
         self.set_header("Content-Type", kind or "application/octet-stream")
+        # Asked again on every load, but answered "not modified" (tornado's ETag) when it is not:
+        # a reload does not fetch the stylesheets and scripts again.
+        self.set_header("Cache-Control", "no-cache")
         self.write(data)
 
     def _html(self, data: bytes) -> None:
@@ -337,7 +345,7 @@ async def _serve(source: Path, site: Path, *, host: str, port: int, open_browser
 
     preview.listeners.append(notify)
     preview.build()  # before any thread starts, so that the worker processes can be forked
-    watcher = Watcher(preview.on_paths)
+    watcher = Watcher(preview.on_paths, settles=lambda path: not ignored(path.name))
     watcher.start()
     watcher.watch([source, *preview.project.theme_folders()])
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"

@@ -2,8 +2,8 @@
 
 Editors save in several steps (write a temporary file, rename it over the old one, touch a
 backup), `git checkout` changes many files at once: every path seen is collected, and the batch
-goes out once the folders have been quiet for `quiet` seconds (or, while changes keep coming,
-after `longest` seconds). Uses watchdog (inotify, FSEvents, ReadDirectoryChangesW), and polls
+goes out once the folders have been quiet for `quiet` seconds (a shorter while after a file is
+closed after writing; while changes keep coming, after `longest` seconds). Uses watchdog (inotify, FSEvents, ReadDirectoryChangesW), and polls
 where the system offers no events.
 """
 
@@ -23,28 +23,34 @@ Batch = Callable[[frozenset[Path]], None]
 
 
 class Debouncer:
-    """Collects paths; calls `deliver` with all of them once no new path came for `quiet` s."""
+    """Collects paths; calls `deliver` with all of them once no new path came for `quiet` s, or
+    for `settled` s when the last one was a file closed after writing (a save that is complete,
+    unless more comes at once: an editor's backup removed, the next file of a checkout)."""
 
-    def __init__(self, deliver: Batch, *, quiet: float = 0.05, longest: float = 1.0) -> None:
+    def __init__(self, deliver: Batch, *, quiet: float = 0.05, longest: float = 1.0,
+                 settled: float = 0.01) -> None:
         self.deliver = deliver
         self.quiet = quiet
         self.longest = longest
+        self.settled = settled
         self._paths: set[Path] = set()
         self._first = 0.0
         self._last = 0.0
+        self._wait = quiet
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="iopcurr-debounce", daemon=True)
         self._thread.start()
 
-    def add(self, paths: Iterable[Path]) -> None:
+    def add(self, paths: Iterable[Path], *, settled: bool = False) -> None:
         with self._lock:
             now = time.monotonic()
             if not self._paths:
                 self._first = now
             self._paths.update(paths)
             self._last = now
+            self._wait = min(self.settled, self.quiet) if settled else self.quiet
         self._wake.set()
 
     def _run(self) -> None:
@@ -56,7 +62,7 @@ class Debouncer:
                         self._wake.clear()
                         break
                     now = time.monotonic()
-                    due = min(self._last + self.quiet, self._first + self.longest)
+                    due = min(self._last + self._wait, self._first + self.longest)
                     if now >= due:
                         batch = frozenset(self._paths)
                         self._paths.clear()
@@ -74,16 +80,20 @@ class Debouncer:
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, debouncer: Debouncer) -> None:
+    def __init__(self, debouncer: Debouncer, settles: Callable[[Path], bool]) -> None:
         self.debouncer = debouncer
+        self.settles = settles
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return  # reading a file changes nothing
         if event.is_directory and event.event_type in ("modified", "closed"):
             return  # a folder "changes" whenever a file in it does: the file's own event says which
-        paths = [event.src_path, getattr(event, "dest_path", "")]
-        self.debouncer.add(Path(_text(p)) for p in paths if p)
+        paths = [Path(_text(p)) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+        # A file closed after writing is a finished save (inotify's IN_CLOSE_WRITE; other systems
+        # never say so, and wait for the quiet): unless it is an editor's temporary file.
+        settled = event.event_type == "closed" and all(self.settles(p) for p in paths)
+        self.debouncer.add(paths, settled=settled)
 
 
 def _text(path: str | bytes) -> str:
@@ -93,9 +103,11 @@ def _text(path: str | bytes) -> str:
 class Watcher:
     """Watches folders (recursively) and calls `deliver` with batches of changed paths."""
 
-    def __init__(self, deliver: Batch, *, quiet: float = 0.05, poll: bool = False) -> None:
+    def __init__(self, deliver: Batch, *, quiet: float = 0.05, poll: bool = False,
+                 settles: Callable[[Path], bool] = lambda path: False) -> None:
+        """`settles` says which files, once closed after writing, end a save (see `Debouncer`)."""
         self.debouncer = Debouncer(deliver, quiet=quiet)
-        self.handler = _Handler(self.debouncer)
+        self.handler = _Handler(self.debouncer, settles)
         self.observer: Any = PollingObserver(timeout=0.1) if poll else Observer()
         self.watches: dict[Path, Any] = {}
 
