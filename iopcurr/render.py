@@ -13,13 +13,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 import jinja2
 from markupsafe import Markup
 
 from iopcurr import __version__, books
 from iopcurr.checks import reading_grade, track_map
-from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan
+from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan, SessionSettings
 from iopcurr.plan import PART_NAMES, clock
 from iopcurr.schedule import long_date, session_label, session_when, upcoming
 
@@ -105,14 +106,13 @@ class SegmentView:
 
 
 @dataclass(frozen=True)
-class ModuleView:
-    id: str
-    title: str
-    track: str
+class GuideView:
+    """What the facilitator runs a session from (templates/_guide.html): the module page shows it
+    with the plan's own clock, each session page with the session's clock times."""
+
     summary: str
     objectives: tuple[str, ...]
     materials: tuple[str, ...]
-    handouts: tuple[Link, ...]
     overview: Markup
     rows: tuple[PlanRowView, ...]
     parts: tuple[tuple[str, int], ...]
@@ -120,9 +120,43 @@ class ModuleView:
     opening: tuple[str, str, str]  # title, time, text
     closing: tuple[str, str, str]
     segments: tuple[SegmentView, ...]
+
+
+@dataclass(frozen=True)
+class ModuleView(GuideView):
+    id: str
+    title: str
+    track: str
+    handouts: tuple[Link, ...]
     previous: Link | None
     next: Link | None
     sessions: tuple[Link, ...] = ()  # the sessions this module is scheduled in
+
+
+G = TypeVar("G", bound=GuideView)
+
+
+def guide_view(view: type[G], m: Module, plan: SessionPlan | None, settings: SessionSettings,
+               times: Sequence[tuple[str, str]], **rest: Any) -> G:
+    """A view of `view`'s class with the guide of module `m`; `times` are the start and end of
+    each row of `plan`, as the page shows them; `rest` are the class's own fields."""
+    if not plan:
+        segments = tuple(SegmentView(Markup(s.title_html), s.anchor, "", 0, "", Markup(s.html)) for s in m.segments)
+        return view(summary=m.summary, objectives=m.objectives, materials=m.materials, overview=Markup(m.overview_html),
+                    rows=(), parts=(), total=0, opening=("", "", ""), closing=("", "", ""), segments=segments, **rest)
+    rows = tuple(PlanRowView(a, b, r.minutes, PART_NAMES[r.part] if r.part else "", r.title, r.anchor)
+                 for r, (a, b) in zip(plan.rows, times, strict=True))
+    seg_rows = [(r, t) for r, t in zip(plan.rows, times, strict=True) if r.kind == "segment"]
+    segments = tuple(SegmentView(Markup(seg.title_html), seg.anchor, f"{a}–{b}", r.minutes, PART_NAMES[r.part or 2],
+                                 Markup(seg.html))
+                     for seg, (r, (a, b)) in zip(m.segments, seg_rows, strict=True))
+    return view(
+        summary=m.summary, objectives=m.objectives, materials=m.materials, overview=Markup(m.overview_html),
+        rows=rows, parts=tuple((PART_NAMES[q], plan.parts[q - 1]) for q in (1, 2, 3)), total=plan.total,
+        opening=(settings.opening.title, "–".join(times[0]), settings.opening.text),
+        closing=(settings.closing.title, "–".join(times[-1]), settings.closing.text),
+        segments=segments, **rest,
+    )
 
 
 @dataclass(frozen=True)
@@ -382,48 +416,15 @@ def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
         for h in m.session_handouts
         if h in handouts_by_id
     )
-    rows: tuple[PlanRowView, ...] = ()
-    segments: list[SegmentView] = []
-    opening = closing = ("", "", "")
-    parts: tuple[tuple[str, int], ...] = ()
-    total = 0
-    if plan:
-        rows = tuple(
-            PlanRowView(clock(r.start, style), clock(r.end, style), r.minutes,
-                        PART_NAMES[r.part] if r.part else "", r.title, r.anchor)
-            for r in plan.rows
-        )
-        seg_rows = [r for r in plan.rows if r.kind == "segment"]
-        for seg, r in zip(m.segments, seg_rows, strict=True):
-            segments.append(
-                SegmentView(Markup(seg.title_html), seg.anchor, f"{clock(r.start, style)}–{clock(r.end, style)}",
-                            r.minutes, PART_NAMES[r.part or 2], Markup(seg.html))
-            )
-        s = cur.program.session
-        first, last = plan.rows[0], plan.rows[-1]
-        opening = (s.opening.title, f"{clock(first.start, style)}–{clock(first.end, style)}", s.opening.text)
-        closing = (s.closing.title, f"{clock(last.start, style)}–{clock(last.end, style)}", s.closing.text)
-        parts = tuple((PART_NAMES[q], plan.parts[q - 1]) for q in (1, 2, 3))
-        total = plan.total
-    else:
-        segments = [SegmentView(Markup(seg.title_html), seg.anchor, "", 0, "", Markup(seg.html)) for seg in m.segments]
     prev_m = cur.modules[index - 1] if index > 0 else None
     next_m = cur.modules[index + 1] if index + 1 < len(cur.modules) else None
-    return ModuleView(
+    times = [(clock(r.start, style), clock(r.end, style)) for r in plan.rows] if plan else []
+    return guide_view(
+        ModuleView, m, plan, cur.program.session, times,
         id=m.id,
         title=m.title,
         track=nav.track_titles.get(nav.track_of.get(m.id) or "", ""),
-        summary=m.summary,
-        objectives=m.objectives,
-        materials=m.materials,
         handouts=handouts,
-        overview=Markup(m.overview_html),
-        rows=rows,
-        parts=parts,
-        total=total,
-        opening=opening,
-        closing=closing,
-        segments=tuple(segments),
         previous=Link(prev_m.title, f"{prev_m.id}.html") if prev_m else None,
         next=Link(next_m.title, f"{next_m.id}.html") if next_m else None,
         sessions=sessions,

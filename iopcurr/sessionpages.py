@@ -11,13 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from markupsafe import Markup
-
 from iopcurr.checks import track_of
 from iopcurr.ics import EventText, calendar, event_text
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan
-from iopcurr.plan import PART_NAMES, clock
-from iopcurr.render import Link, PlanRowView, SegmentView, SiteView, Theme, _context, _render, _site
+from iopcurr.plan import clock
+from iopcurr.render import GuideView, Link, SiteView, Theme, _context, _render, _site, guide_view
 from iopcurr.schedule import (
     MONTH_NAMES,
     WEEKDAY_NAMES,
@@ -50,7 +48,7 @@ class HandoutCopies:
 
 
 @dataclass(frozen=True)
-class SessionView:
+class SessionView(GuideView):
     number: int
     count: int  # sessions in the program
     title: str
@@ -63,18 +61,8 @@ class SessionView:
     cycles: int
     pinned: bool
     week: int
-    summary: str
-    objectives: tuple[str, ...]
-    materials: tuple[str, ...]
     handouts: tuple[HandoutCopies, ...]
     copies_note: str
-    rows: tuple[PlanRowView, ...]
-    parts: tuple[tuple[str, int], ...]
-    total: int
-    overview: Markup
-    opening: tuple[str, str, str]  # title, time, text
-    closing: tuple[str, str, str]
-    segments: tuple[SegmentView, ...]
     previous: Link | None
     next: Link | None
 
@@ -157,25 +145,6 @@ def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule
     copies = p.schedule.group_size + p.schedule.extra_copies
     handouts = tuple(HandoutCopies(handouts_by_id[h].title, f"../handouts/{h}.html", copies)
                      for h in m.session_handouts if h in handouts_by_id)
-    rows: tuple[PlanRowView, ...] = ()
-    segments: list[SegmentView] = []
-    opening = closing = ("", "", "")
-    parts: tuple[tuple[str, int], ...] = ()
-    total = 0
-    if plan:
-        times = _times(cur, session, plan)
-        rows = tuple(PlanRowView(a, b, r.minutes, PART_NAMES[r.part] if r.part else "", r.title, r.anchor)
-                     for r, (a, b) in zip(plan.rows, times, strict=True))
-        seg_rows = [(r, t) for r, t in zip(plan.rows, times, strict=True) if r.kind == "segment"]
-        for seg, (r, (a, b)) in zip(m.segments, seg_rows, strict=True):
-            segments.append(SegmentView(Markup(seg.title_html), seg.anchor, f"{a}–{b}", r.minutes,
-                                        PART_NAMES[r.part or 2], Markup(seg.html)))
-        opening = (p.session.opening.title, "–".join(times[0]), p.session.opening.text)
-        closing = (p.session.closing.title, "–".join(times[-1]), p.session.closing.text)
-        parts = tuple((PART_NAMES[q], plan.parts[q - 1]) for q in (1, 2, 3))
-        total = plan.total
-    else:
-        segments = [SegmentView(Markup(s.title_html), s.anchor, "", 0, "", Markup(s.html)) for s in m.segments]
 
     def link(i: int) -> Link | None:
         if not 0 <= i < len(schedule.sessions):
@@ -185,7 +154,9 @@ def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule
                     session_label(other))
 
     track = track_of(p, m)
-    return SessionView(
+    times = _times(cur, session, plan) if plan else []
+    return guide_view(
+        SessionView, m, plan, p.session, times,
         number=session.number,
         count=len(schedule.sessions),
         title=m.title,
@@ -198,18 +169,8 @@ def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule
         cycles=schedule.cycles,
         pinned=session.pinned,
         week=session.week,
-        summary=m.summary,
-        objectives=m.objectives,
-        materials=m.materials,
         handouts=handouts,
         copies_note=f"{p.schedule.group_size} members and {p.schedule.extra_copies} new members",
-        rows=rows,
-        parts=parts,
-        total=total,
-        overview=Markup(m.overview_html),
-        opening=opening,
-        closing=closing,
-        segments=tuple(segments),
         previous=link(index - 1),
         next=link(index + 1),
     )
