@@ -11,7 +11,6 @@ Set IOPCURR_SCREENSHOTS=<folder> to keep screenshots of each kind of page at 360
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,17 +159,6 @@ def test_every_page_has_lang_one_h1_landmarks_and_a_skip_link(bundled_site: Path
 
 
 # ---------------------------------------------------------------- in the browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    need_tool(CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _outline(page: Any) -> str:

@@ -9,12 +9,11 @@ import functools
 import http.server
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, NODE_MODULES, REPO, MakeCurriculum, module_text, need_tool
+from conftest import NODE_MODULES, REPO, MakeCurriculum, module_text, need_tool
 
 from iopcurr.pipeline import build, run
 from iopcurr.search import INDEX_PATH, index_script, search_documents
@@ -80,17 +79,6 @@ def test_the_index_is_a_script_lunr_js_can_load_and_is_deterministic(make_curric
 
 
 # ---------------------------------------------------------------- in the browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    need_tool(CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def search(page: Any, url: str, words: str) -> list[tuple[str, str, str]]:
