@@ -8,14 +8,14 @@ content of several pages into the sections of one document.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from markupsafe import Markup
 
 from iopcurr.errors import Problem
-from iopcurr.htmlfrag import ids_of, rebind, shift_headings, unique_ids
+from iopcurr.htmlfrag import Tag, bind_tags, ids_in, scan, unique_ids
 from iopcurr.model import Curriculum, Handout, Module
 
 PACKET = "handouts/packet.html"
@@ -108,16 +108,31 @@ class Bound:
     shift: int  # heading levels to move down
 
 
-def bind(parts: Sequence[Bound], into: str, reserved: Iterable[str] = (), memo: Memo | None = None) -> tuple[Markup, ...]:
+def bind(
+    parts: Sequence[Bound],
+    into: str,
+    reserved: Iterable[str] = (),
+    memo: Memo | None = None,
+    scans: dict[str, tuple[str, list[Tag]]] | None = None,
+) -> tuple[Markup, ...]:
     """The main content of each part, rewritten to live in the document at `into`.
 
     Headings move down by the part's shift, every id is prefixed with the part's anchor and
     is unique in the whole document, and links to another bound page point inside it. With
     `memo` (the live preview's), a part whose input and id tables did not change is not
-    rewritten again.
+    rewritten again. `scans` keeps, by page, the tags found in its content (`htmlfrag.scan`),
+    so that a page bound into two documents is read once.
     """
+    scans = {} if scans is None else scans
+
+    def tags(p: Bound) -> list[Tag]:
+        known = scans.get(p.page)
+        if known is None or known[0] is not p.html:
+            known = scans[p.page] = (p.html, scan(p.html))
+        return known[1]
+
     taken = set(reserved) | {p.anchor for p in parts}
-    ids = {p.page: unique_ids(_ids(p.html, memo), p.anchor, p.owner, taken) for p in parts}
+    ids = {p.page: unique_ids(_ids(p, tags, memo), p.anchor, p.owner, taken) for p in parts}
     anchors = {p.page: p.anchor for p in parts}
     tables = hashlib.sha256(repr((into, ids, anchors)).encode("utf-8", "surrogatepass")).hexdigest() if memo else ""
     out = []
@@ -127,7 +142,7 @@ def bind(parts: Sequence[Bound], into: str, reserved: Iterable[str] = (), memo: 
         if found is not None:
             out.append(Markup(found.decode("utf-8")))
             continue
-        html = rebind(shift_headings(p.html, p.shift, TITLE_CLASS), p.page, into, ids, anchors)
+        html = bind_tags(p.html, tags(p), p.shift, TITLE_CLASS, p.page, into, ids, anchors)
         if memo is not None:
             memo.put(key, html.encode("utf-8"))
         out.append(Markup(html))
@@ -139,13 +154,13 @@ class Memo(Protocol):
     def put(self, key: object, content: bytes) -> None: ...
 
 
-def _ids(html: str, memo: Memo | None) -> list[str]:
+def _ids(p: Bound, tags: Callable[[Bound], list[Tag]], memo: Memo | None) -> list[str]:
     if memo is None:
-        return ids_of(html)
-    key = ("ids", html)
+        return ids_in(tags(p))
+    key = ("ids", p.html)
     found = memo.get(key)
     if found is None:
-        found = "\0".join(ids_of(html)).encode("utf-8")
+        found = "\0".join(ids_in(tags(p))).encode("utf-8")
         memo.put(key, found)
     return found.decode("utf-8").split("\0") if found else []
 

@@ -431,7 +431,9 @@ def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
     )
 
 
-def _render(theme: Theme, template: str, **values: object) -> bytes:
+def _render(theme: Theme, template: str, keep_main: list[str] | None = None, **values: object) -> bytes:
+    """The page. With `keep_main`, its `main` block's output as well, appended to that list
+    (unless the page came from the memo or does not show that block once)."""
     key: object = None
     if theme.memo is not None:
         key = (template, *sorted(values.items()))
@@ -441,12 +443,46 @@ def _render(theme: Theme, template: str, **values: object) -> bytes:
             key = found = None
         if found is not None:
             return found
-    content = theme.env.get_template(template).render(**values).encode("utf-8")
+    if keep_main is None:
+        content = theme.env.get_template(template).render(**values).encode("utf-8")
+    else:
+        content = _render_keeping_main(theme, template, values, keep_main).encode("utf-8")
     if theme.memo is not None:
         theme.memo.rendered()
         if key is not None:
             theme.memo.put(key, content)
+            if keep_main:
+                theme.memo.put(main_key(template, values), keep_main[0].encode("utf-8"))
     return content
+
+
+def main_key(template: str, values: dict[str, object]) -> object:
+    """The memo's key for the `main` block of a page (`render_books.render_main`)."""
+    return ("main", template, *sorted(values.items()))
+
+
+def _render_keeping_main(theme: Theme, template: str, values: dict[str, object], kept: list[str]) -> str:
+    """`Template.render`, keeping what its `main` block wrote in the page: the collections bind
+    the main content of every page, and need not render it a second time."""
+    tmpl = theme.env.get_template(template)
+    ctx = tmpl.new_context(dict(values))
+    blocks = ctx.blocks.get("main")
+    if blocks:
+        inner = blocks[0]
+
+        def keep(context: jinja2.runtime.Context) -> Iterator[str]:
+            text = "".join(inner(context))
+            kept.append(text)
+            yield text
+
+        blocks[0] = keep
+    try:
+        html = "".join(tmpl.root_render_func(ctx))
+    except Exception:
+        theme.env.handle_exception()
+    if len(kept) != 1:  # a template that shows its main block twice, or not at all
+        kept.clear()
+    return html
 
 
 def home_schedule(cur: Curriculum, schedule: Schedule, today: date | None) -> HomeSchedule | None:
@@ -513,10 +549,12 @@ def sessions_by_module(schedule: Schedule | None) -> dict[str, tuple[Link, ...]]
 
 def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Theme,
                 schedule: Schedule | None = None, today: date | None = None, *,
-                pdf: bool = False, want: Callable[[str], bool] | None = None) -> Iterator[OutputFile]:
+                pdf: bool = False, want: Callable[[str], bool] | None = None,
+                mains: dict[str, str] | None = None) -> Iterator[OutputFile]:
     """Every page of the site, in a stable order (the calendar pages: sessionpages.py; the
     packet and the manual: render_books.py). With `pdf`, pages link to their PDFs. With `want`,
-    only the pages whose path it accepts."""
+    only the pages whose path it accepts. With `mains`, the main content of the module, handout
+    and facilitator pages goes there too, by path, for `render_books`."""
     want = want or _everything
     site = _site(cur)
     titles = nav_table(cur).track_titles
@@ -527,18 +565,19 @@ def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Th
     scheduled = sessions_by_module(schedule)
     for i, m in enumerate(cur.modules):
         if want(f"facilitator/{m.id}.html"):
-            yield render_module(cur, site, theme, i, plans.get(m.id), scheduled.get(m.id, ()), pdf=pdf)
+            yield render_module(cur, site, theme, i, plans.get(m.id), scheduled.get(m.id, ()), pdf=pdf,
+                                mains=mains)
 
     for m in cur.modules:
         for h in m.handouts:
             if want(books.handout_page(h.id)):
-                yield render_handout(cur, site, theme, m, h, titles, pdf=pdf)
+                yield render_handout(cur, site, theme, m, h, titles, pdf=pdf, mains=mains)
             if cur.program.handouts.large_print and want(books.handout_page(h.id, large=True)):
                 yield render_handout(cur, site, theme, m, h, titles, pdf=pdf, large=True)
 
     for p in cur.pages:
         if want(f"pages/{p.id}.html"):
-            yield render_page(cur, site, theme, p)
+            yield render_page(cur, site, theme, p, mains)
 
     if want("static/theme.css"):
         yield OutputFile("static/theme.css", theme_css(cur).encode("utf-8"))
@@ -553,21 +592,42 @@ def render_index(cur: Curriculum, site: SiteView, theme: Theme, schedule: Schedu
 
 
 def render_module(cur: Curriculum, site: SiteView, theme: Theme, index: int, plan: SessionPlan | None,
-                  sessions: tuple[Link, ...] = (), *, pdf: bool = False) -> OutputFile:
-    """The facilitator page of the module `cur.modules[index]`."""
+                  sessions: tuple[Link, ...] = (), *, pdf: bool = False,
+                  mains: dict[str, str] | None = None) -> OutputFile:
+    """The facilitator page of the module `cur.modules[index]` (its main content into `mains`)."""
+    return _page(theme, "module.html", f"facilitator/{cur.modules[index].id}.html",
+                 module_values(cur, site, index, plan, sessions, pdf=pdf), mains)
+
+
+def render_page(cur: Curriculum, site: SiteView, theme: Theme, p: Page,
+                mains: dict[str, str] | None = None) -> OutputFile:
+    """A page of pages/ (its main content into `mains`)."""
+    return _page(theme, "page.html", f"pages/{p.id}.html", page_values(cur, site, p), mains)
+
+
+def _page(theme: Theme, template: str, path: str, values: dict[str, object],
+          mains: dict[str, str] | None) -> OutputFile:
+    kept: list[str] | None = [] if mains is not None else None
+    content = _render(theme, template, kept, **values)
+    if mains is not None and kept:
+        mains[path] = kept[0]
+    return OutputFile(path, content)
+
+
+def module_values(cur: Curriculum, site: SiteView, index: int, plan: SessionPlan | None,
+                  sessions: tuple[Link, ...] = (), *, pdf: bool = False) -> dict[str, object]:
+    """What module.html gets for the module `cur.modules[index]`."""
     m = cur.modules[index]
     view = module_view(cur, index, plan, sessions, pdf=pdf)
-    home = Link("Home", "../index.html")
-    crumbs = [home] + ([Link(view.track, "../index.html")] if view.track else [])
+    crumbs = [Link("Home", "../index.html")] + ([Link(view.track, "../index.html")] if view.track else [])
     ctx = _context(cur, site, "../", m.title, "module", f"facilitator/{m.id}", crumbs)
-    return OutputFile(f"facilitator/{m.id}.html", _render(theme, "module.html", ctx=ctx, site=site, root="../", view=view))
+    return {"ctx": ctx, "site": site, "root": "../", "view": view}
 
 
-def render_page(cur: Curriculum, site: SiteView, theme: Theme, p: Page) -> OutputFile:
-    """A page of pages/."""
+def page_values(cur: Curriculum, site: SiteView, p: Page) -> dict[str, object]:
+    """What page.html gets for the facilitator page `p`."""
     ctx = _context(cur, site, "../", p.title, "page", f"pages/{p.id}", [Link("Home", "../index.html")])
-    view = PageView(p.id, p.title, p.summary, Markup(p.html))
-    return OutputFile(f"pages/{p.id}.html", _render(theme, "page.html", ctx=ctx, site=site, root="../", view=view))
+    return {"ctx": ctx, "site": site, "root": "../", "view": PageView(p.id, p.title, p.summary, Markup(p.html))}
 
 
 def _everything(path: str) -> bool:
@@ -581,9 +641,9 @@ def handout_view(cur: Curriculum, m: Module, h: Handout, root: str, *, pdf: bool
     return HandoutView(h.id, h.title, Markup(h.html), module, large, alternates)
 
 
-def render_handout(cur: Curriculum, site: SiteView, theme: Theme, m: Module, h: Handout,
-                   titles: dict[str, str], *, pdf: bool = False, large: bool = False) -> OutputFile:
-    """A handout page, or its large-print variant (handouts/large/<id>.html)."""
+def handout_values(cur: Curriculum, site: SiteView, m: Module, h: Handout, *, pdf: bool = False,
+                   large: bool = False) -> dict[str, object]:
+    """What handout.html gets for a handout page, or its large-print variant."""
     root = "../../" if large else "../"
     title = f"{h.title} (large print)" if large else h.title
     crumbs = [Link("Home", f"{root}index.html"), Link(m.title, f"{root}facilitator/{m.id}.html")]
@@ -591,9 +651,16 @@ def render_handout(cur: Curriculum, site: SiteView, theme: Theme, m: Module, h: 
         crumbs.append(Link(h.title, f"{root}{books.handout_page(h.id)}"))
     path = books.handout_page(h.id, large=large)
     ctx = _context(cur, site, root, title, "handout", path.removesuffix(".html"), crumbs, near=m.id)
-    view = handout_view(cur, m, h, root, pdf=pdf, large=large)
-    html = _render(theme, "handout.html", ctx=ctx, site=site, root=root, view=view)
-    return OutputFile(path, html)
+    return {"ctx": ctx, "site": site, "root": root, "view": handout_view(cur, m, h, root, pdf=pdf, large=large)}
+
+
+def render_handout(cur: Curriculum, site: SiteView, theme: Theme, m: Module, h: Handout,
+                   titles: dict[str, str], *, pdf: bool = False, large: bool = False,
+                   mains: dict[str, str] | None = None) -> OutputFile:
+    """A handout page, or its large-print variant (handouts/large/<id>.html); the main content
+    of the regular one into `mains`."""
+    return _page(theme, "handout.html", books.handout_page(h.id, large=large),
+                 handout_values(cur, site, m, h, pdf=pdf, large=large), None if large else mains)
 
 
 def css_string(text: str) -> str:

@@ -1,30 +1,31 @@
 """Render the client packet (handouts/packet.html) and the facilitator manual
 (facilitator/manual.html) from the same templates and views as the site's own pages.
 
-Each bound page is its template's `main` block, rendered as the page would be, then rewritten
-by `books.bind` to live in the collection (headings down, ids unique, links inside).
+Each bound page is its template's `main` block as the page itself shows it (kept by
+`render_site`, or rendered here from the same view), then rewritten by `books.bind` to live in
+the collection (headings down, ids unique, links inside).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-
-from markupsafe import Markup
+from collections.abc import Iterator, Mapping
 
 from iopcurr import books
-from iopcurr.model import Curriculum, OutputFile, Schedule, SessionPlan
+from iopcurr.htmlfrag import Tag
+from iopcurr.model import Curriculum, Module, OutputFile, Page, Schedule, SessionPlan
 from iopcurr.render import (
     Link,
-    PageView,
     SiteView,
     Theme,
     _context,
     _render,
     _site,
-    handout_view,
+    handout_values,
     index_view,
-    module_view,
+    main_key,
+    module_values,
+    page_values,
     sessions_by_module,
 )
 
@@ -46,7 +47,7 @@ def render_main(theme: Theme, template: str, **values: object) -> str:
     """
     key: object = None
     if theme.memo is not None:  # the live preview: a page whose view did not change is not rendered
-        key = ("main", template, *sorted(values.items()))
+        key = main_key(template, values)
         found = theme.memo.get(key)
         if found is not None:
             return found.decode("utf-8")
@@ -64,7 +65,8 @@ def render_main(theme: Theme, template: str, **values: object) -> str:
 
 
 class _Mains:
-    """The main content of every page that the collections bind, keyed by site path."""
+    """The main content of the pages that the collections bind: what `render_site` kept of
+    them, else rendered here from the same views."""
 
     def __init__(
         self,
@@ -74,42 +76,44 @@ class _Mains:
         site: SiteView,
         schedule: Schedule | None,
         pdf: bool,
+        kept: Mapping[str, str],
     ) -> None:
-        self.html: dict[str, str] = {}
-        ctx = _context(cur, site, "", cur.program.title, "index", "index")
-        self.html["index.html"] = render_main(
-            theme, "index.html", ctx=ctx, site=site, root="", view=index_view(cur, schedule, pdf=pdf)
-        )
-        scheduled = sessions_by_module(schedule)
-        for i, m in enumerate(cur.modules):
-            ctx = _context(cur, site, "../", m.title, "module", f"facilitator/{m.id}")
-            view = module_view(cur, i, plans.get(m.id), scheduled.get(m.id, ()), pdf=pdf)
-            self.html[f"facilitator/{m.id}.html"] = render_main(
-                theme, "module.html", ctx=ctx, site=site, root="../", view=view
-            )
-            for h in m.handouts:
-                ctx = _context(cur, site, "../", h.title, "handout", f"handouts/{h.id}")
-                self.html[books.handout_page(h.id)] = render_main(
-                    theme,
-                    "handout.html",
-                    ctx=ctx,
-                    site=site,
-                    root="../",
-                    view=handout_view(cur, m, h, "../", pdf=pdf),
-                )
-        for p in cur.pages:
-            ctx = _context(cur, site, "../", p.title, "page", f"pages/{p.id}")
-            self.html[f"pages/{p.id}.html"] = render_main(
-                theme,
-                "page.html",
-                ctx=ctx,
-                site=site,
-                root="../",
-                view=PageView(p.id, p.title, p.summary, Markup(p.html)),
-            )
+        self.cur, self.plans, self.theme, self.site, self.pdf, self.kept = cur, plans, theme, site, pdf, kept
+        self.scheduled = sessions_by_module(schedule)
+        self.schedule = schedule
+        self.modules = {m.id: i for i, m in enumerate(cur.modules)}
+        self.handouts = {h.id: (m, h) for m in cur.modules for h in m.handouts}
 
-    def bound(self, page: str, anchor: str, owner: str, shift: int) -> books.Bound:
-        return books.Bound(page, anchor, owner, self.html[page], shift)
+    def home(self, anchor: str, shift: int) -> books.Bound:
+        cur, site = self.cur, self.site
+        ctx = _context(cur, site, "", cur.program.title, "index", "index")
+        view = index_view(cur, self.schedule, pdf=self.pdf)
+        html = render_main(self.theme, "index.html", ctx=ctx, site=site, root="", view=view)
+        return books.Bound("index.html", anchor, "", html, shift)
+
+    def module(self, m: Module, anchor: str, shift: int) -> books.Bound:
+        path = f"facilitator/{m.id}.html"
+        html = self.kept.get(path)
+        if html is None:
+            values = module_values(self.cur, self.site, self.modules[m.id], self.plans.get(m.id),
+                                   self.scheduled.get(m.id, ()), pdf=self.pdf)
+            html = render_main(self.theme, "module.html", **values)
+        return books.Bound(path, anchor, m.id, html, shift)
+
+    def handout(self, hid: str, anchor: str, shift: int) -> books.Bound:
+        path = books.handout_page(hid)
+        html = self.kept.get(path)
+        if html is None:
+            m, h = self.handouts[hid]
+            html = render_main(self.theme, "handout.html", **handout_values(self.cur, self.site, m, h, pdf=self.pdf))
+        return books.Bound(path, anchor, hid, html, shift)
+
+    def page(self, p: Page, anchor: str, shift: int) -> books.Bound:
+        path = f"pages/{p.id}.html"
+        html = self.kept.get(path)
+        if html is None:
+            html = render_main(self.theme, "page.html", **page_values(self.cur, self.site, p))
+        return books.Bound(path, anchor, p.id, html, shift)
 
 
 def render_books(
@@ -119,48 +123,47 @@ def render_books(
     schedule: Schedule | None = None,
     *,
     pdf: bool = False,
+    mains: Mapping[str, str] | None = None,
 ) -> Iterator[OutputFile]:
     """The packet and the manual. With `pdf`, they link to their PDFs.
 
-    The manual's home part is the site's home page without "next sessions" (`--today`): a
-    printed manual outlives the day it was made.
+    `mains` holds the main content of pages already rendered (`render_site(mains=...)`), by
+    path; the others are rendered here. The manual's home part is the site's home page without
+    "next sessions" (`--today`): a printed manual outlives the day it was made.
     """
     site = _site(cur)
-    mains = _Mains(cur, plans, theme, site, schedule, pdf)
+    mains_ = _Mains(cur, plans, theme, site, schedule, pdf, mains or {})
     home = Link("Home", "../index.html")
     handouts = books.packet_order(cur)
+    scans: dict[str, tuple[str, list[Tag]]] = {}  # a handout is in both: read it once
 
     # The packet: a cover, the contents, then every handout (h1 → h2).
-    parts = [mains.bound(books.handout_page(h.id), f"handout-{h.id}", h.id, 1) for h in handouts]
-    html = books.bind(parts, books.PACKET, TEMPLATE_IDS, memo=theme.memo)
+    parts = [mains_.handout(h.id, f"handout-{h.id}", 1) for h in handouts]
+    html = books.bind(parts, books.PACKET, TEMPLATE_IDS, memo=theme.memo, scans=scans)
     packet = books.PacketView(
         "Client workbook",
         tuple(books.BookItem(p.anchor, h.title, x, "handout") for p, h, x in zip(parts, handouts, html, strict=True)),
         f"../{books.PACKET_PDF}" if pdf else None,
     )
+    del parts, html
     ctx = _context(cur, site, "../", packet.title, "packet", "handouts/packet", [home])
     yield OutputFile(books.PACKET, _render(theme, "packet.html", ctx=ctx, site=site, root="../", view=packet))
+    del packet
 
     # The manual: the home page (h1 → h2), then parts (h2) of pages, modules and handouts (h1 → h3).
-    sections: list[tuple[str, str, books.Bound]] = [
-        ("home", cur.program.title, mains.bound("index.html", "home", "", 1))
-    ]
+    sections: list[tuple[str, str, books.Bound]] = [("home", cur.program.title, mains_.home("home", 1))]
     sections += [
-        ("pages", p.title, mains.bound(f"pages/{p.id}.html", f"page-{p.id}", p.id, 2))
-        for p in cur.pages
-        if p.id not in books.NOT_IN_MANUAL
+        ("pages", p.title, mains_.page(p, f"page-{p.id}", 2)) for p in cur.pages if p.id not in books.NOT_IN_MANUAL
     ]
-    sections += [
-        ("modules", m.title, mains.bound(f"facilitator/{m.id}.html", f"module-{m.id}", m.id, 2)) for m in cur.modules
-    ]
-    sections += [
-        ("handouts", h.title, mains.bound(books.handout_page(h.id), f"handout-{h.id}", h.id, 2)) for h in handouts
-    ]
-    html = books.bind([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS, memo=theme.memo)
+    sections += [("modules", m.title, mains_.module(m, f"module-{m.id}", 2)) for m in cur.modules]
+    sections += [("handouts", h.title, mains_.handout(h.id, f"handout-{h.id}", 2)) for h in handouts]
+    bound = books.bind([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS, memo=theme.memo, scans=scans)
+    scans.clear()
     items = [
         (kind, books.BookItem(b.anchor, title, x, kind.removesuffix("s")))
-        for (kind, title, b), x in zip(sections, html, strict=True)
+        for (kind, title, b), x in zip(sections, bound, strict=True)
     ]
+    del sections, bound
     manual = books.ManualView(
         "Facilitator manual",
         items[0][1].html,
@@ -171,5 +174,6 @@ def render_books(
         ),
         f"../{books.MANUAL_PDF}" if pdf else None,
     )
+    del items
     ctx = _context(cur, site, "../", manual.title, "manual", "facilitator/manual", [home])
     yield OutputFile(books.MANUAL, _render(theme, "manual.html", ctx=ctx, site=site, root="../", view=manual))
