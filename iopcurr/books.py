@@ -108,61 +108,82 @@ class Bound:
     shift: int  # heading levels to move down
 
 
-def bind(
-    parts: Sequence[Bound],
-    into: str,
-    reserved: Iterable[str] = (),
-    memo: Memo | None = None,
-    scans: dict[str, tuple[str, list[Tag]]] | None = None,
-) -> tuple[Markup, ...]:
-    """The main content of each part, rewritten to live in the document at `into`.
+# Tags found in a page's content, by page: (the content, its tags from `htmlfrag.scan`).
+Scans = dict[str, tuple[str, list[Tag]]]
+
+
+class Binding:
+    """Parts bound into the document at `into`: the id tables of all of them at once, and each
+    part's rewritten content when it is asked for (a document need not hold every part twice).
 
     Headings move down by the part's shift, every id is prefixed with the part's anchor and
     is unique in the whole document, and links to another bound page point inside it. With
     `memo` (the live preview's), a part whose input and id tables did not change is not
-    rewritten again. `scans` keeps, by page, the tags found in its content (`htmlfrag.scan`),
-    so that a page bound into two documents is read once.
+    rewritten again. `scans` keeps the tags found in each page, so that a page bound into two
+    documents is read once; with `release`, a part's tags are let go once it is rewritten.
     """
-    scans = {} if scans is None else scans
 
-    def tags(p: Bound) -> list[Tag]:
-        known = scans.get(p.page)
+    def __init__(
+        self,
+        parts: Sequence[Bound],
+        into: str,
+        reserved: Iterable[str] = (),
+        memo: Memo | None = None,
+        scans: Scans | None = None,
+        *,
+        release: bool = False,
+    ) -> None:
+        self.parts, self.into, self.memo, self.release = parts, into, memo, release
+        self.scans: Scans = {} if scans is None else scans
+        taken = set(reserved) | {p.anchor for p in parts}
+        self.ids = {p.page: unique_ids(self._ids(p), p.anchor, p.owner, taken) for p in parts}
+        self.anchors = {p.page: p.anchor for p in parts}
+        tables = repr((into, self.ids, self.anchors)) if memo is not None else ""
+        self.tables = hashlib.sha256(tables.encode("utf-8", "surrogatepass")).hexdigest() if memo is not None else ""
+
+    def __len__(self) -> int:
+        return len(self.parts)
+
+    def html(self, i: int) -> Markup:
+        """The content of part `i`, rewritten."""
+        p = self.parts[i]
+        key = ("bound", p, self.tables)
+        found = self.memo.get(key) if self.memo is not None else None
+        if found is not None:
+            return Markup(found.decode("utf-8"))
+        html = bind_tags(p.html, self._tags(p), p.shift, TITLE_CLASS, p.page, self.into, self.ids, self.anchors)
+        if self.release:
+            self.scans.pop(p.page, None)
+        if self.memo is not None:
+            self.memo.put(key, html.encode("utf-8"))
+        return Markup(html)
+
+    def _tags(self, p: Bound) -> list[Tag]:
+        known = self.scans.get(p.page)
         if known is None or known[0] is not p.html:
-            known = scans[p.page] = (p.html, scan(p.html))
+            known = self.scans[p.page] = (p.html, scan(p.html))
         return known[1]
 
-    taken = set(reserved) | {p.anchor for p in parts}
-    ids = {p.page: unique_ids(_ids(p, tags, memo), p.anchor, p.owner, taken) for p in parts}
-    anchors = {p.page: p.anchor for p in parts}
-    tables = hashlib.sha256(repr((into, ids, anchors)).encode("utf-8", "surrogatepass")).hexdigest() if memo else ""
-    out = []
-    for p in parts:
-        key = ("bound", p, tables)
-        found = memo.get(key) if memo is not None else None
-        if found is not None:
-            out.append(Markup(found.decode("utf-8")))
-            continue
-        html = bind_tags(p.html, tags(p), p.shift, TITLE_CLASS, p.page, into, ids, anchors)
-        if memo is not None:
-            memo.put(key, html.encode("utf-8"))
-        out.append(Markup(html))
-    return tuple(out)
+    def _ids(self, p: Bound) -> list[str]:
+        if self.memo is None:
+            return ids_in(self._tags(p))
+        key = ("ids", p.html)
+        found = self.memo.get(key)
+        if found is None:
+            found = "\0".join(ids_in(self._tags(p))).encode("utf-8")
+            self.memo.put(key, found)
+        return found.decode("utf-8").split("\0") if found else []
+
+
+def bind(parts: Sequence[Bound], into: str, reserved: Iterable[str] = (), memo: Memo | None = None) -> tuple[Markup, ...]:
+    """The content of every part, rewritten to live in the document at `into` (see `Binding`)."""
+    binding = Binding(parts, into, reserved, memo)
+    return tuple(binding.html(i) for i in range(len(binding)))
 
 
 class Memo(Protocol):
     def get(self, key: object) -> bytes | None: ...
     def put(self, key: object, content: bytes) -> None: ...
-
-
-def _ids(p: Bound, tags: Callable[[Bound], list[Tag]], memo: Memo | None) -> list[str]:
-    if memo is None:
-        return ids_in(tags(p))
-    key = ("ids", p.html)
-    found = memo.get(key)
-    if found is None:
-        found = "\0".join(ids_in(tags(p))).encode("utf-8")
-        memo.put(key, found)
-    return found.decode("utf-8").split("\0") if found else []
 
 
 # ---------------------------------------------------------------- views for the templates
@@ -172,8 +193,12 @@ def _ids(p: Bound, tags: Callable[[Bound], list[Tag]], memo: Memo | None) -> lis
 class BookItem:
     anchor: str
     title: str
-    html: Markup
+    bound: Callable[[], Markup]  # its content, rewritten when the template shows it
     kind: str  # "handout", "module" or "page"
+
+    @property
+    def html(self) -> Markup:
+        return self.bound()
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,10 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping
 
-# A comment, or a start/end tag whose attribute values may hold `>` inside quotes.
-_TAG = re.compile(
-    r"""<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s=/>"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>"']+))?)*)\s*(/?)>""",
-    re.S,
-)
+# A start/end tag whose attribute values may hold `>` inside quotes (groups: /, name, attributes, /).
+_START_END = r"""<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s=/>"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>"']+))?)*)\s*(/?)>"""
+# A comment, or such a tag.
+_TAG = re.compile(rf"<!--.*?-->|{_START_END}", re.S)
 _ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)))?""")
 _HEADING = re.compile(r"^h([1-6])$", re.I)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -38,11 +37,8 @@ TagFilter = Callable[[str, bool, str], bool]
 
 
 def parse_attrs(text: str) -> Attrs:
-    out: Attrs = []
-    for m in _ATTR.finditer(text):
-        value = next((g for g in (m.group(2), m.group(3), m.group(4)) if g is not None), None)
-        out.append((m.group(1), value))
-    return out
+    # the last group that took part is the value's (2, 3 or 4), or the name's when there is none
+    return [(m[1], m[i] if (i := m.lastindex or 1) > 1 else None) for m in _ATTR.finditer(text)]
 
 
 def _serialize(name: str, closing: bool, attrs: Attrs, void: bool) -> str:
@@ -230,9 +226,9 @@ def _rebind(
 _KEYS = "|".join(re.escape(k) for k in _REBOUND)
 _PLAIN_ATTR = rf"""\s++(?!(?:{_KEYS})[\s=/>])[a-z][a-z0-9-]*+(?:="[^"<>]*+")?"""
 _PLAIN_TAG = rf"""<(?:(?!h[1-6][\s/>])[a-z][a-z0-9-]*+(?:{_PLAIN_ATTR})*+\s*+/?>|/(?!h[1-6][\s>])[a-z][a-z0-9-]*+\s*+>)"""
-# Text and plain tags up to the next `<` that starts something else (a tag that may change, a
-# comment, or a `<` that starts nothing).
-_TO_NEXT = re.compile(rf"(?:[^<]++|{_PLAIN_TAG})*+<")
+# Text and plain tags up to the next `<` that starts something else, and that: a comment, a tag
+# that may change (group 1, then `_TAG`'s groups) or a `<` that starts nothing (text).
+_TO_NEXT = re.compile(rf"(?:[^<]++|{_PLAIN_TAG})*+(?:<!--.*?-->|({_START_END})|<)", re.S)
 
 
 # A tag that `scan` found: (start, end, name, closing, attributes, void).
@@ -244,17 +240,12 @@ def scan(html: str) -> list[Tag]:
     finds them (comments left out), in document order."""
     found: list[Tag] = []
     pos = 0
-    to_next, tag = _TO_NEXT.match, _TAG.match
+    to_next = _TO_NEXT.match
     while (m := to_next(html, pos)) is not None:
-        start = m.end() - 1
-        t = tag(html, start)
-        if t is None:  # a `<` that starts no tag: text
-            pos = start + 1
-            continue
-        pos = t.end()
-        slash, name, raw, void = t.groups()
-        if name is not None:  # not a comment
-            found.append((start, pos, name, bool(slash), parse_attrs(raw) if raw else [], bool(void)))
+        pos = m.end()
+        _, slash, name, raw, void = m.groups()
+        if name is not None:
+            found.append((m.start(1), pos, name, bool(slash), parse_attrs(raw) if raw else [], bool(void)))
     return found
 
 
@@ -281,7 +272,7 @@ def bind_tags(
     last = 0
     for start, end, name, closing, attrs, void in tags:
         new = ""
-        if _HEADING.match(name):
+        if len(name) == 2 and name[0] in "hH" and name[1] in "123456":  # _HEADING, without the call
             new_name, new_attrs = shift(name, closing, attrs)
             if new_name != name or new_attrs != attrs:
                 new = _serialize(new_name, closing, new_attrs, void)

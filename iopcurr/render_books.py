@@ -8,18 +8,18 @@ the collection (headings down, ids unique, links inside).
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator, Mapping
+from functools import partial
 
 from iopcurr import books
-from iopcurr.htmlfrag import Tag
 from iopcurr.model import Curriculum, Module, OutputFile, Page, Schedule, SessionPlan
 from iopcurr.render import (
     Link,
     SiteView,
     Theme,
     _context,
-    _render,
     _site,
     handout_values,
     index_view,
@@ -132,38 +132,39 @@ def render_books(
     "next sessions" (`--today`): a printed manual outlives the day it was made.
     """
     site = _site(cur)
-    mains_ = _Mains(cur, plans, theme, site, schedule, pdf, mains or {})
+    pages = _Mains(cur, plans, theme, site, schedule, pdf, mains or {})
     home = Link("Home", "../index.html")
     handouts = books.packet_order(cur)
-    scans: dict[str, tuple[str, list[Tag]]] = {}  # a handout is in both: read it once
+    scans: books.Scans = {}  # a handout is in both: read it once
 
     # The packet: a cover, the contents, then every handout (h1 → h2).
-    parts = [mains_.handout(h.id, f"handout-{h.id}", 1) for h in handouts]
-    html = books.bind(parts, books.PACKET, TEMPLATE_IDS, memo=theme.memo, scans=scans)
+    parts = [pages.handout(h.id, f"handout-{h.id}", 1) for h in handouts]
+    binding = books.Binding(parts, books.PACKET, TEMPLATE_IDS, memo=theme.memo, scans=scans)
     packet = books.PacketView(
         "Client workbook",
-        tuple(books.BookItem(p.anchor, h.title, x, "handout") for p, h, x in zip(parts, handouts, html, strict=True)),
+        tuple(
+            books.BookItem(p.anchor, h.title, partial(binding.html, i), "handout")
+            for i, (p, h) in enumerate(zip(parts, handouts, strict=True))
+        ),
         f"../{books.PACKET_PDF}" if pdf else None,
     )
-    del parts, html
     ctx = _context(cur, site, "../", packet.title, "packet", "handouts/packet", [home])
-    yield OutputFile(books.PACKET, _render(theme, "packet.html", ctx=ctx, site=site, root="../", view=packet))
-    del packet
+    yield OutputFile(books.PACKET, _stream(theme, "packet.html", ctx=ctx, site=site, root="../", view=packet))
+    del parts, binding, packet
 
     # The manual: the home page (h1 → h2), then parts (h2) of pages, modules and handouts (h1 → h3).
-    sections: list[tuple[str, str, books.Bound]] = [("home", cur.program.title, mains_.home("home", 1))]
+    sections: list[tuple[str, str, books.Bound]] = [("home", cur.program.title, pages.home("home", 1))]
     sections += [
-        ("pages", p.title, mains_.page(p, f"page-{p.id}", 2)) for p in cur.pages if p.id not in books.NOT_IN_MANUAL
+        ("pages", p.title, pages.page(p, f"page-{p.id}", 2)) for p in cur.pages if p.id not in books.NOT_IN_MANUAL
     ]
-    sections += [("modules", m.title, mains_.module(m, f"module-{m.id}", 2)) for m in cur.modules]
-    sections += [("handouts", h.title, mains_.handout(h.id, f"handout-{h.id}", 2)) for h in handouts]
-    bound = books.bind([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS, memo=theme.memo, scans=scans)
-    scans.clear()
+    sections += [("modules", m.title, pages.module(m, f"module-{m.id}", 2)) for m in cur.modules]
+    sections += [("handouts", h.title, pages.handout(h.id, f"handout-{h.id}", 2)) for h in handouts]
+    binding = books.Binding([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS, memo=theme.memo, scans=scans,
+                            release=True)
     items = [
-        (kind, books.BookItem(b.anchor, title, x, kind.removesuffix("s")))
-        for (kind, title, b), x in zip(sections, bound, strict=True)
+        (kind, books.BookItem(b.anchor, title, partial(binding.html, i), kind.removesuffix("s")))
+        for i, (kind, title, b) in enumerate(sections)
     ]
-    del sections, bound
     manual = books.ManualView(
         "Facilitator manual",
         items[0][1].html,
@@ -174,6 +175,15 @@ def render_books(
         ),
         f"../{books.MANUAL_PDF}" if pdf else None,
     )
-    del items
     ctx = _context(cur, site, "../", manual.title, "manual", "facilitator/manual", [home])
-    yield OutputFile(books.MANUAL, _render(theme, "manual.html", ctx=ctx, site=site, root="../", view=manual))
+    yield OutputFile(books.MANUAL, _stream(theme, "manual.html", ctx=ctx, site=site, root="../", view=manual))
+
+
+def _stream(theme: Theme, template: str, **values: object) -> bytes:
+    """A collection page, encoded piece by piece as the template makes it: its parts are
+    rewritten as it reaches them, so the page is never held as one string besides its bytes.
+    (Not in the memo: a collection changes with any part, and its key would be every part.)"""
+    out = io.BytesIO()
+    for piece in theme.env.get_template(template).generate(**values):
+        out.write(piece.encode("utf-8"))
+    return out.getvalue()
