@@ -220,11 +220,11 @@ def _rebind(
 
 # A tag that none of the rewrites above can change, in the form our own HTML has: a lower-case
 # name that is not a heading, and attributes with lower-case names (none of them one that
-# `rebind` or `ids_of` reads) whose values, if any, are in double quotes without `<` or `>`.
-# Such a tag is the very one `_TAG` would match at its `<` (nothing in it can be read another
-# way), so skipping it inside the engine leaves every other tag where `_TAG` finds it.
+# `rebind` or `ids_of` reads) and values, if any, in double quotes. `_TAG` reads such a tag in
+# one way only, this one, so skipping it inside the engine leaves every other tag where `_TAG`
+# finds it. Anything else (upper case, other quotes, comments, a stray `<`) is left to `_TAG`.
 _KEYS = "|".join(re.escape(k) for k in _REBOUND)
-_PLAIN_ATTR = rf"""\s++(?!(?:{_KEYS})[\s=/>])[a-z][a-z0-9-]*+(?:="[^"<>]*+")?"""
+_PLAIN_ATTR = rf"""\s++(?!(?:{_KEYS})[\s=/>])[a-z][a-z0-9-]*+(?:="[^"]*+")?"""
 _PLAIN_TAG = rf"""<(?:(?!h[1-6][\s/>])[a-z][a-z0-9-]*+(?:{_PLAIN_ATTR})*+\s*+/?>|/(?!h[1-6][\s>])[a-z][a-z0-9-]*+\s*+>)"""
 # Text and plain tags up to the next `<` that starts something else, and that: a comment, a tag
 # that may change (group 1, then `_TAG`'s groups) or a `<` that starts nothing (text).
