@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from markupsafe import Markup
@@ -144,6 +144,10 @@ class Binding:
     def __len__(self) -> int:
         return len(self.parts)
 
+    def source(self, i: int) -> object:
+        """What part `i` is made from: equal for equal content (with a memo; else None)."""
+        return (self.parts[i], self.tables) if self.memo is not None else None
+
     def html(self, i: int) -> Markup:
         """The content of part `i`, rewritten."""
         p = self.parts[i]
@@ -193,8 +197,9 @@ class Memo(Protocol):
 class BookItem:
     anchor: str
     title: str
-    bound: Callable[[], Markup]  # its content, rewritten when the template shows it
-    kind: str  # "handout", "module" or "page"
+    bound: Callable[[], Markup] = field(compare=False)  # its content, rewritten when the template shows it
+    kind: str = "module"  # "handout", "module" or "page"
+    source: object = None  # what `bound` makes it from (compared instead: the preview's memo keys)
 
     @property
     def html(self) -> Markup:

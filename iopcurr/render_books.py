@@ -143,7 +143,7 @@ def render_books(
     packet = books.PacketView(
         "Client workbook",
         tuple(
-            books.BookItem(p.anchor, h.title, partial(binding.html, i), "handout")
+            books.BookItem(p.anchor, h.title, partial(binding.html, i), "handout", binding.source(i))
             for i, (p, h) in enumerate(zip(parts, handouts, strict=True))
         ),
         f"../{books.PACKET_PDF}" if pdf else None,
@@ -162,7 +162,7 @@ def render_books(
     binding = books.Binding([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS, memo=theme.memo, scans=scans,
                             release=True)
     items = [
-        (kind, books.BookItem(b.anchor, title, partial(binding.html, i), kind.removesuffix("s")))
+        (kind, books.BookItem(b.anchor, title, partial(binding.html, i), kind.removesuffix("s"), binding.source(i)))
         for i, (kind, title, b) in enumerate(sections)
     ]
     manual = books.ManualView(
@@ -182,8 +182,18 @@ def render_books(
 def _stream(theme: Theme, template: str, **values: object) -> bytes:
     """A collection page, encoded piece by piece as the template makes it: its parts are
     rewritten as it reaches them, so the page is never held as one string besides its bytes.
-    (Not in the memo: a collection changes with any part, and its key would be every part.)"""
+    The live preview's memo has it when no part changed (`render._render`)."""
+    key: object = None
+    if theme.memo is not None:
+        key = (template, *sorted(values.items()))
+        found = theme.memo.get(key)
+        if found is not None:
+            return found
     out = io.BytesIO()
     for piece in theme.env.get_template(template).generate(**values):
         out.write(piece.encode("utf-8"))
-    return out.getvalue()
+    content = out.getvalue()
+    if theme.memo is not None:
+        theme.memo.rendered()
+        theme.memo.put(key, content)
+    return content
