@@ -120,6 +120,10 @@ def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]], anal
                 score *= boost
                 scored.append(f"{i},{round(score, 3)!r}")
         vectors.append(f'["{_name(names[k])}/{ref}",[{",".join(scored)}]]')
+    del counted  # (the largest of the makings)
+    of_word.clear()
+    field_vectors = ",".join(vectors)
+    del vectors
     keys = [f'"{_name(n)}":' for n in names]
     postings = []
     for term in sorted(number):
@@ -129,7 +133,7 @@ def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]], anal
         postings.append(f'[{_string(term)},{{{per_field},"_index":{i}}}]')
     return (
         f'{{"version":"{LUNR_VERSION}","fields":{_string_list(names)},'
-        f'"fieldVectors":[{",".join(vectors)}],"invertedIndex":[{",".join(postings)}],"pipeline":["stemmer"]}}'
+        f'"fieldVectors":[{field_vectors}],"invertedIndex":[{",".join(postings)}],"pipeline":["stemmer"]}}'
     )
 
 
