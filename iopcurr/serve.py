@@ -85,7 +85,7 @@ class Preview:
     def build(self) -> Outcome:
         """The first build: everything."""
         with self._lock:
-            cpu = time.process_time()
+            cpu = time.thread_time()
             outcome = self._apply(self.project.build(), Changes(full=True, why="start"), cpu)
         if self._collector is None:  # started after the first build, which may fork workers
             self._collector = threading.Thread(target=self._collect, name="iopcurr-collections", daemon=True)
@@ -101,7 +101,7 @@ class Preview:
         if changes.empty:
             return
         with self._lock:
-            cpu = time.process_time()
+            cpu = time.thread_time()
             self._apply(self.project.update(changes), changes, cpu)
         self._collections.set()
 
@@ -135,7 +135,7 @@ class Preview:
         started = time.perf_counter()
         if outcome.ok:
             _write(self.site, outcome)
-        cpu_ms = round(1000 * (time.process_time() - cpu), 1)  # the whole process's: other threads idle meanwhile
+        cpu_ms = round(1000 * (time.thread_time() - cpu), 1)  # this thread: not the server answering requests meanwhile
         if outcome.full:
             # A large program is hundreds of thousands of objects that stay: out of the cycle
             # collector's sight, its pauses (100 ms at 1,000 modules) leave the rebuilds alone.

@@ -42,6 +42,7 @@ EXEMPT = (
 
 _COMPILED = tuple((shown, re.compile(p, re.IGNORECASE), s) for shown, p, s in TERMS)
 _EXEMPT = re.compile("|".join(re.escape(e) for e in EXEMPT), re.IGNORECASE)
+_EXEMPT_LOWER = tuple(e.lower() for e in EXEMPT)  # in the lowered text wherever _EXEMPT matches (see _FOLDS_ODDLY)
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,14 @@ _FOLDS_ODDLY = frozenset("\u0130\u0131\u017f\u212a")
 def find_terms(text: str) -> list[Hit]:
     """Every flagged term in `text`, with 1-based line and column."""
     terms = _COMPILED
-    if not _FOLDS_ODDLY.intersection(text):
+    exempt = True  # whether a proper name may occur
+    if not any(c in text for c in _FOLDS_ODDLY):  # (frozenset.intersection walks the whole text)
         lowered = text.lower()
         terms = tuple(t for t in _COMPILED if any(n in lowered for n in _NEEDLES.get(t[0], ("",))))
         if not terms:
             return []
-    masked = _EXEMPT.sub(lambda m: " " * len(m.group(0)), text)
+        exempt = any(name in lowered for name in _EXEMPT_LOWER)
+    masked = _EXEMPT.sub(lambda m: " " * len(m.group(0)), text) if exempt else text
     starts: list[int] = []  # where each line begins, made on the first hit
     hits = []
     for shown, pattern, suggestion in terms:
