@@ -49,11 +49,12 @@ from iopcurr.pipeline import (
     theme_for,
 )
 from iopcurr.plan import plan_module
-from iopcurr.render import RenderMemo, Theme
+from iopcurr.render import Interrupted, RenderMemo, Theme
 from iopcurr.schedule import build_schedule
 from iopcurr.search import INDEX_PATH
 
 SOURCE_FOLDERS = {"modules": "module", "pages": "page"}
+MEMO_GROWTH = 64 * 2**20  # bytes the render memo may take in between two full renders
 
 
 # ---------------------------------------------------------------- the rebuild policy
@@ -183,6 +184,7 @@ class Project:
         self.pages: dict[str, bytes] = {}  # the last good site: rendered pages
         self.static: dict[str, bytes] = {}  # ... and theme files and assets
         self._paths: frozenset[str] | None = None  # the paths of the site, once asked for
+        self.generation = 0  # builds and updates begun
 
     @property
     def site(self) -> dict[str, bytes]:
@@ -196,6 +198,7 @@ class Project:
 
     def build(self) -> Outcome:
         """Read, check and render everything (converting only files not in memory or cache)."""
+        self.generation += 1
         started = time.perf_counter()
         if not self.source.is_dir():
             raise IopError(f"no curriculum folder at {self.source}.", path=str(self.source))
@@ -211,6 +214,7 @@ class Project:
 
     def update(self, changes: Changes) -> Outcome:
         """Apply `changes` to the last build; falls back to `build()` when it must."""
+        self.generation += 1
         old = self.state
         if changes.full or old is None or (not old.ok and changes.templates):
             return self.build()
@@ -282,7 +286,9 @@ class Project:
             return self._failed(state, changes, (), converted, 0, started, timings, full=False)
         render_started = time.perf_counter()
         memo = good.theme.memo
-        if memo is not None:
+        # Not a new round for the memo (that would drop the parts of the collections, which the
+        # collections made since are about to ask for), unless it has grown a lot.
+        if memo is not None and memo.added > MEMO_GROWTH:
             memo.rotate()
         before = memo.renders if memo is not None else 0
         try:
@@ -354,12 +360,33 @@ class Project:
     def collections_job(self) -> tuple[object, list[OutputFile]] | None:
         """The collections an update left for later, rendered from the current state (which is
         never changed in place, so this may run in another thread), with a token for
-        `apply_collections`. None when there is nothing to do."""
+        `apply_collections`. None when there is nothing to do, or when an update or build began
+        meanwhile: that stops this work at once, so that it does not slow the update down."""
         state = self.state
         if not self.books_due or state is None or not state.ok or state.theme is None:
             return None
-        files, more = render_all(self.source, state.curriculum, state.plans, state.theme, None,
-                                 schedule=state.schedule, pages=False)
+        generation = self.generation
+        memo = state.theme.memo
+
+        def wanted() -> bool:
+            return self.generation == generation
+
+        def keep(f: OutputFile) -> None:
+            files.append(f)
+            if not wanted():
+                raise Interrupted
+
+        files: list[OutputFile] = []
+        if memo is not None:
+            memo.watch(wanted)
+        try:
+            _, more = render_all(self.source, state.curriculum, state.plans, state.theme, None,
+                                 schedule=state.schedule, pages=False, emit=keep)
+        except Interrupted:
+            return None
+        finally:
+            if memo is not None:
+                memo.watch(None)
         return (state, [] if more else files)
 
     def apply_collections(self, token: object, files: list[OutputFile]) -> Outcome | None:

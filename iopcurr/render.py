@@ -217,15 +217,33 @@ class Theme:
     memo: RenderMemo | None = field(default=None, compare=False)  # the live preview's
 
 
+class Interrupted(Exception):
+    """Raised in a thread whose work went stale (see `RenderMemo.watch`)."""
+
+
 class RenderMemo:
     """Pages rendered by the last updates, keyed by template and view: a page whose view is
-    unchanged is not rendered again. Entries not used for two updates are dropped."""
+    unchanged is not rendered again. Entries not used since the last two rotations are dropped
+    (the preview rotates when it renders every page, and when the memo has grown: `added`).
+
+    The preview renders its collections in a thread of their own, asking the memo for every part
+    they bind: there, `watch` lets a newer save stop that work at once (`Interrupted`)."""
 
     def __init__(self) -> None:
         self.current: dict[object, bytes] = {}
         self.previous: dict[object, bytes] = {}
         self.hits = 0
+        self.added = 0  # bytes put since the last rotation
         self._counts = threading.local()  # the collections are rendered in a thread of their own
+        self._watched: dict[int, Callable[[], bool]] = {}  # thread id → is its work still wanted?
+
+    def watch(self, wanted: Callable[[], bool] | None) -> None:
+        """From now on (None: no longer), `get` in this thread raises `Interrupted` once
+        `wanted()` is false."""
+        if wanted is None:
+            self._watched.pop(threading.get_ident(), None)
+        else:
+            self._watched[threading.get_ident()] = wanted
 
     @property
     def renders(self) -> int:
@@ -236,6 +254,10 @@ class RenderMemo:
         self._counts.renders = self.renders + 1
 
     def get(self, key: object) -> bytes | None:
+        if self._watched:
+            wanted = self._watched.get(threading.get_ident())
+            if wanted is not None and not wanted():
+                raise Interrupted
         found = self.current.get(key)
         if found is None:
             found = self.previous.pop(key, None)
@@ -247,10 +269,12 @@ class RenderMemo:
 
     def put(self, key: object, content: bytes) -> None:
         self.current[key] = content
+        self.added += len(content)
 
     def rotate(self) -> None:
-        """Start a new update: what the last one did not use is kept for one more."""
+        """Start a new round: what the last one did not use is kept for one more."""
         self.previous, self.current = self.current, {}
+        self.added = 0
 
 
 def load_theme(override: Path | None) -> Theme:

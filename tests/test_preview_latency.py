@@ -8,12 +8,16 @@ import asyncio
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
-from conftest import MakeCurriculum
+import pytest
+from conftest import MakeCurriculum, module_text
 from tornado.httpclient import AsyncHTTPClient
 from watchdog.events import FileClosedEvent, FileModifiedEvent
 
-from iopcurr.incremental import Outcome, ignored
+from iopcurr import render_books
+from iopcurr.incremental import Outcome, Project, classify, ignored
+from iopcurr.pipeline import run
 from iopcurr.serve import Preview, make_app
 from iopcurr.watch import Debouncer, _Handler
 
@@ -105,3 +109,53 @@ def test_a_reload_revalidates_stylesheets_but_always_gets_fresh_pages(tmp_path: 
     code, css_cache, page_code, page_cache = asyncio.run(fetch())
     assert code == 304 and css_cache == "no-cache"
     assert page_code == 200 and page_cache == "no-store"
+
+
+def test_an_update_stops_the_collections_being_made(make_curriculum: MakeCurriculum,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collections take seconds in a large program, in a thread of their own: a save that
+    comes meanwhile makes them stale, and stops them at once instead of sharing the interpreter
+    with them."""
+    root = make_curriculum({"alpha": module_text("alpha"), "beta": module_text("beta")})
+    project = Project(root, defer_books=True)
+    assert project.build().ok
+    module = root / "modules" / "alpha.md"
+    module.write_text(module.read_text("utf-8").replace("Overview for the facilitator.", "A new overview."), "utf-8")
+    assert project.update(classify(module, root, project.theme_folders())).ok and project.books_due
+    bound: list[str] = []
+    real = render_books.render_main
+
+    def render_main(*args: Any, **kwargs: Any) -> str:
+        bound.append(args[1])
+        if len(bound) == 2:
+            project.generation += 1  # as an update does when it begins, in the preview's other thread
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(render_books, "render_main", render_main)
+    assert project.collections_job() is None
+    assert len(bound) == 2  # stopped at the next part it asked the memo for
+    monkeypatch.setattr(render_books, "render_main", real)
+    job = project.collections_job()
+    assert job is not None and project.apply_collections(*job) is not None
+    assert project.site == {f.path: f.content for f in run(root).files}
+
+
+def test_collections_after_several_saves_rebind_only_what_changed(make_curriculum: MakeCurriculum) -> None:
+    root = make_curriculum({"alpha": module_text("alpha"), "beta": module_text("beta"), "gamma": module_text("gamma")})
+    project = Project(root, defer_books=True)
+    assert project.build().ok
+    module = root / "modules" / "alpha.md"
+    for k in range(3):  # saves quicker than the collections: they are made once, after the last
+        module.write_text(module.read_text("utf-8").replace("Try the step", f"Try step {k}"), "utf-8")
+        assert project.update(classify(module, root, project.theme_folders())).ok
+    state = project.state
+    assert state is not None and state.theme is not None and state.theme.memo is not None
+    memo = state.theme.memo
+    made: list[object] = []
+    real_put = memo.put
+    memo.put = lambda key, content: (made.append(key), real_put(key, content))[1]  # type: ignore[method-assign]
+    job = project.collections_job()
+    assert job is not None and project.apply_collections(*job) is not None
+    mains = [key for key in made if isinstance(key, tuple) and key[0] == "main"]
+    assert [key[1] for key in mains] == ["module.html"]  # alpha's page; every other from the memo
+    assert project.site == {f.path: f.content for f in run(root).files}
