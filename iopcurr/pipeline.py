@@ -332,6 +332,10 @@ def render_all(source: Path, cur: Curriculum, plans: dict[str, SessionPlan | Non
     files: list[OutputFile] = []
     put = emit or files.append
     try:
+        # The search index first: it needs the most memory for a while, and the pages' main
+        # content, kept for the books, is not held yet.
+        if books and (want is None or want(INDEX_PATH)):
+            put(search_file(cur))
         mains: dict[str, str] | None = {} if pages and books else None  # pages' main content, for the books
         if pages:
             for f in render_site(cur, plans, theme, schedule, today, pdf=pdf, want=want, mains=mains):
@@ -339,13 +343,11 @@ def render_all(source: Path, cur: Curriculum, plans: dict[str, SessionPlan | Non
         more: list[OutputFile] = []
         if schedule is not None and pages:
             more += render_calendar(cur, plans, schedule, theme, today)
-        if books:  # the collections: every page bound into one, and the search index of all
+        if books:  # the collections: every page bound into one
             for f in render_books(cur, plans, theme, schedule, pdf=pdf, mains=mains):
                 if want is None or want(f.path):
                     put(f)
             mains = None
-            if want is None or want(INDEX_PATH):
-                put(search_file(cur))
         for f in more:
             if want is None or want(f.path):
                 put(f)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -82,19 +83,36 @@ def search_documents(cur: Curriculum) -> tuple[SearchDoc, ...]:
     return tuple(docs)
 
 
+@lru_cache(maxsize=1)
+def _lunr() -> tuple[Any, frozenset[str]]:
+    """lunr's Porter stemmer and English stop words.
+
+    Importing any part of the `lunr` package runs its `__init__`, which imports NLTK when NLTK
+    is installed (for languages other than English, which the index does not use): over a second
+    and some 50 MB, SciPy included, on every build. NLTK is kept out while lunr is imported;
+    lunr then simply goes without its other languages.
+    """
+    if "lunr.stemmer" not in sys.modules and "nltk" not in sys.modules:
+        sys.modules["nltk"] = None  # type: ignore[assignment]  # `import nltk` raises ImportError
+        try:
+            import lunr.stemmer  # noqa: F401
+        finally:
+            del sys.modules["nltk"]
+    from lunr.stemmer import porter_stemmer
+    from lunr.stop_word_filter import WORDS
+
+    return porter_stemmer, frozenset(WORDS)
+
+
 @lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
-    from lunr.stemmer import porter_stemmer
-
-    return str(porter_stemmer.stem(word))
+    return str(_lunr()[0].stem(word))
 
 
 def _analyzer() -> Analyzer:
     """lunr's default pipeline: trimmer, English stop words, Porter stemmer (memoized: words
     repeat a lot, and the memo lasts across the rebuilds of `iopcurr serve`)."""
-    from lunr.stop_word_filter import WORDS
-
-    return Analyzer(_stem, frozenset(WORDS))
+    return Analyzer(_stem, _lunr()[1])
 
 
 FIELDS = (Field("title", 10), Field("summary", 3), Field("body"))
