@@ -1,5 +1,6 @@
 """What the live preview adds to the pages it serves (and a build never writes): the reload
-script, and, after a failed rebuild, an overlay listing every problem.
+scripts (livereload.js, and preview.js, which shows a page's changes in place), and, after a
+failed rebuild, an overlay listing every problem.
 
 Pure functions over bytes. Both additions load files from the preview server itself, so the
 pages' Content-Security-Policy (`script-src 'self'`, `style-src 'self'`) lets them run; nothing
@@ -8,6 +9,7 @@ is inline.
 
 from __future__ import annotations
 
+import importlib.resources
 import re
 from collections.abc import Sequence
 from html import escape
@@ -18,7 +20,9 @@ OVERLAY_ID = "iopcurr-overlay"
 PREFIX = "/__iopcurr/"  # the preview's own files; no site path starts with this
 CSS_PATH = PREFIX + "overlay.css"
 STATUS_PATH = PREFIX + "status.json"
+SCRIPT_PATH = PREFIX + "preview.js"  # shows a saved page's changes in place (preview.js)
 
+_HEAD_START = re.compile(rb"<head\b[^>]*>", re.IGNORECASE)
 _HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
 _BODY_START = re.compile(rb"<body\b[^>]*>", re.IGNORECASE)
 
@@ -48,6 +52,16 @@ def reload_script(port: int) -> bytes:
     return f'<script src="/livereload.js?port={int(port)}" defer></script>'.encode()
 
 
+def preview_script() -> bytes:
+    """The livereload plugin that shows a page's changes in place (first of the page's scripts:
+    it keeps the page as served, before the others change it)."""
+    return f'<script src="{SCRIPT_PATH}" defer></script>'.encode()
+
+
+def preview_js() -> bytes:
+    return (importlib.resources.files("iopcurr") / "preview.js").read_bytes()
+
+
 def overlay_html(problems: Sequence[Problem]) -> str:
     """The overlay: every problem of the failed rebuild as `path:line: message`, errors first."""
     ordered = sorted(problems, key=lambda p: p.severity != "error")
@@ -70,15 +84,18 @@ def inject(page: bytes, *, port: int, problems: Sequence[Problem] = ()) -> bytes
     if problems:
         head += f'<link rel="stylesheet" href="{CSS_PATH}">'.encode()
     page = _insert(page, _HEAD_END, head, before=True)
+    page = _insert(page, _HEAD_START, preview_script(), before=False, missing="start")
     if problems:
         page = _insert(page, _BODY_START, overlay_html(problems).encode("utf-8"), before=False)
     return page
 
 
-def _insert(page: bytes, where: re.Pattern[bytes], what: bytes, *, before: bool) -> bytes:
+def _insert(page: bytes, where: re.Pattern[bytes], what: bytes, *, before: bool, missing: str = "") -> bytes:
+    """`what` before or after the first match of `where`; without one, at the start or the end
+    (`missing`: where; by default the start if `before`, else the end)."""
     m = where.search(page)
     if m is None:
-        return what + page if before else page + what
+        return what + page if (missing or ("start" if before else "end")) == "start" else page + what
     at = m.start() if before else m.end()
     return page[:at] + what + page[at:]
 

@@ -245,6 +245,13 @@ class OverlayCSSHandler(tornado.web.RequestHandler):
         self.write(overlay.OVERLAY_CSS)
 
 
+class PreviewJSHandler(tornado.web.RequestHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/javascript; charset=utf-8")
+        self.set_header("Cache-Control", "no-cache")
+        self.write(overlay.preview_js())
+
+
 class StatusHandler(tornado.web.RequestHandler):
     def initialize(self, preview: Preview) -> None:
         self.preview = preview
@@ -301,6 +308,7 @@ def make_app(preview: Preview, port: int) -> tornado.web.Application:
         (r"/livereload", ReloadSocket),
         (r"/livereload\.js", LiveReloadJSHandler),
         (overlay.CSS_PATH.replace(".", r"\."), OverlayCSSHandler),
+        (overlay.SCRIPT_PATH.replace(".", r"\."), PreviewJSHandler),
         (overlay.STATUS_PATH.replace(".", r"\."), StatusHandler, {"preview": preview}),
         (r"/(.*)", SiteHandler, {"preview": preview, "port": port}),
     ], log_function=_no_access_log)

@@ -32,6 +32,7 @@ def test_wheel_contains_theme_scaffold_and_guide(wheel: Path) -> None:
         "iopcurr/scaffold/modules/welcome.md",
         "iopcurr/docs/authoring-guide.md",
         "iopcurr/py.typed",
+        "iopcurr/preview.js",
     ):
         assert required in names
 

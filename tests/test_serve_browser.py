@@ -242,3 +242,37 @@ def test_busy_port_gives_a_clear_message(server: Server) -> None:
     assert result.returncode == 2
     assert f"port {server.port} on 127.0.0.1 is already in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_saved_change_shows_in_place_as_a_fresh_load_shows_it(server: Server, page: Any) -> None:
+    """preview.js changes only what differs: no new page, the reader keeps their place, and the
+    page is what loading it again would give; a change it cannot make in place loads the page."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 900, "height": 400})
+    page.goto(server.url("facilitator/alpha.html"))
+    connected(server, "facilitator/alpha.html")
+    page.evaluate("() => { window.sameDocument = true; window.scrollTo(0, 300); }")
+    scrolled = page.evaluate("() => window.scrollY")
+    assert scrolled > 0
+    path = server.root / "modules" / "alpha.md"
+    builds = server.status()["builds"]
+    original = rewrite(path, "Let's go around the room.", "Let's go around the room once more.")
+    try:
+        expect(page.locator("main")).to_contain_text("around the room once more.", timeout=TIMEOUT)
+        assert page.evaluate("() => window.sameDocument === true")  # changed in place
+        assert page.evaluate("() => window.scrollY") == scrolled
+        fresh = page.context.new_page()
+        fresh.set_viewport_size({"width": 900, "height": 400})
+        fresh.goto(server.url("facilitator/alpha.html"))
+        expect(fresh.locator("main")).to_contain_text("around the room once more.")
+        body = "() => document.body.outerHTML"
+        assert page.title() == fresh.title() and page.evaluate(body) == fresh.evaluate(body)
+        fresh.close()
+        path.write_text(original.replace("title: Alpha", "title: [Alpha"), "utf-8")  # the overlay: a new head
+        expect(page.locator(f"#{OVERLAY_ID}")).to_be_visible(timeout=TIMEOUT)
+        assert page.evaluate("() => window.sameDocument") is None  # loaded again
+    finally:
+        path.write_text(original, "utf-8")
+    server.wait_for_build(builds + 2)
+    expect(page.locator(f"#{OVERLAY_ID}")).to_have_count(0, timeout=TIMEOUT)
