@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.resources
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib import metadata
@@ -344,9 +344,7 @@ def render_all(source: Path, cur: Curriculum, plans: dict[str, SessionPlan | Non
         if schedule is not None and pages:
             more += render_calendar(cur, plans, schedule, theme, today)
         if books:  # the collections: every page bound into one
-            for f in render_books(cur, plans, theme, schedule, pdf=pdf, mains=mains):
-                if want is None or want(f.path):
-                    put(f)
+            _put_wanted(render_books(cur, plans, theme, schedule, pdf=pdf, mains=mains), want, put)
             mains = None
         for f in more:
             if want is None or want(f.path):
@@ -357,6 +355,15 @@ def render_all(source: Path, cur: Curriculum, plans: dict[str, SessionPlan | Non
     except jinja2.TemplateError as exc:
         return [], [template_problem(exc)]
     return files, []
+
+
+def _put_wanted(files: Iterable[OutputFile], want: Callable[[str], bool] | None,
+                put: Callable[[OutputFile], None]) -> None:
+    """`put` each file that `want` accepts (in a function of its own: no loop variable keeps the
+    last one, a 30 MB manual at 1,000 modules, alive after it is written)."""
+    for f in files:
+        if want is None or want(f.path):
+            put(f)
 
 
 def template_problem(exc: jinja2.TemplateError) -> Problem:
