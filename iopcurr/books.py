@@ -15,7 +15,7 @@ from typing import Protocol
 from markupsafe import Markup
 
 from iopcurr.errors import Problem
-from iopcurr.htmlfrag import Tag, bind_tags, ids_in, scan, unique_ids
+from iopcurr.htmlfrag import Scan, bind_tags, scan, unique_ids
 from iopcurr.model import Curriculum, Handout, Module
 
 PACKET = "handouts/packet.html"
@@ -108,8 +108,8 @@ class Bound:
     shift: int  # heading levels to move down
 
 
-# Tags found in a page's content, by page: (the content, its tags from `htmlfrag.scan`).
-Scans = dict[str, tuple[str, list[Tag]]]
+# What `htmlfrag.scan` found in a page's content, by page: (the content, the scan).
+Scans = dict[str, tuple[str, Scan]]
 
 
 class Binding:
@@ -162,7 +162,7 @@ class Binding:
             self.memo.put(key, html.encode("utf-8"))
         return Markup(html)
 
-    def _tags(self, p: Bound) -> list[Tag]:
+    def _tags(self, p: Bound) -> Scan:
         known = self.scans.get(p.page)
         if known is None or known[0] is not p.html:
             known = self.scans[p.page] = (p.html, scan(p.html))
@@ -170,11 +170,11 @@ class Binding:
 
     def _ids(self, p: Bound) -> list[str]:
         if self.memo is None:
-            return ids_in(self._tags(p))
+            return list(self._tags(p).ids)
         key = ("ids", p.html)
         found = self.memo.get(key)
         if found is None:
-            found = "\0".join(ids_in(self._tags(p))).encode("utf-8")
+            found = "\0".join(self._tags(p).ids).encode("utf-8")
             self.memo.put(key, found)
         return found.decode("utf-8").split("\0") if found else []
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
+from array import array
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 # A start/end tag whose attribute values may hold `>` inside quotes (groups: /, name, attributes, /).
 _START_END = r"""<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s=/>"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>"']+))?)*)\s*(/?)>"""
@@ -231,32 +233,36 @@ _PLAIN_TAG = rf"""<(?:(?!h[1-6][\s/>])[a-z][a-z0-9-]*+(?:{_PLAIN_ATTR})*+\s*+/?>
 _TO_NEXT = re.compile(rf"(?:[^<]++|{_PLAIN_TAG})*+(?:<!--.*?-->|({_START_END})|<)", re.S)
 
 
-# A tag that `scan` found: (start, end, name, closing, attributes, void).
-Tag = tuple[int, int, str, bool, Attrs, bool]
+@dataclass(frozen=True)
+class Scan:
+    """What `scan` found in a fragment: where each tag that binding may change starts (its
+    attributes are read again when it is rewritten: a 1,000-module manual has 50,000 of them,
+    and keeping them parsed would take 20 MB), and the fragment's ids (`ids_of`)."""
+
+    starts: array[int]
+    ids: tuple[str, ...]
 
 
-def scan(html: str) -> list[Tag]:
+def scan(html: str) -> Scan:
     """The tags of `html` that `shift_headings`, `ids_of` or `rebind` may change, where `_TAG`
-    finds them (comments left out), in document order."""
-    found: list[Tag] = []
+    finds them (comments left out), in document order; and the ids of `html`."""
+    starts: array[int] = array("q")
+    ids: list[str] = []
     pos = 0
     to_next = _TO_NEXT.match
     while (m := to_next(html, pos)) is not None:
         pos = m.end()
-        _, slash, name, raw, void = m.groups()
+        _, _, name, raw, _ = m.groups()
         if name is not None:
-            found.append((m.start(1), pos, name, bool(slash), parse_attrs(raw) if raw else [], bool(void)))
-    return found
-
-
-def ids_in(tags: Iterable[Tag]) -> list[str]:
-    """`ids_of` the fragment that `tags` were `scan`ned from."""
-    return [v for t in tags for k, v in t[4] if v and k.lower() == "id"]
+            starts.append(m.start(1))
+            if raw and "id" in raw.lower():
+                ids.extend(v for k, v in parse_attrs(raw) if v and k.lower() == "id")
+    return Scan(starts, tuple(ids))
 
 
 def bind_tags(
     html: str,
-    tags: Iterable[Tag],
+    found: Scan,
     by: int,
     title_class: str,
     page: str,
@@ -265,12 +271,19 @@ def bind_tags(
     anchors: Mapping[str, str],
 ) -> str:
     """`rebind(shift_headings(html, by, title_class), page, into, ids, anchors)`, rewriting only
-    the `tags` that `scan(html)` found."""
+    the tags that `scan(html)` found."""
     shift, _ = _shift(by, title_class)
     rebound, _ = _rebind(page, into, ids, anchors)
     out: list[str] = []
     last = 0
-    for start, end, name, closing, attrs, void in tags:
+    match = _TAG.match
+    for start in found.starts:
+        t = match(html, start)
+        if t is None:  # not the fragment that was scanned
+            raise ValueError(f"no tag at {start} of the fragment of {page}")
+        slash, name, raw, void = t.groups()
+        closing, void = bool(slash), bool(void)
+        attrs = parse_attrs(raw) if raw else []
         new = ""
         if len(name) == 2 and name[0] in "hH" and name[1] in "123456":  # _HEADING, without the call
             new_name, new_attrs = shift(name, closing, attrs)
@@ -285,7 +298,7 @@ def bind_tags(
         if new:
             out.append(html[last:start])
             out.append(new)
-            last = end
+            last = t.end()
     out.append(html[last:])
     return "".join(out)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from conftest import BUNDLED, MakeCurriculum, module_text
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 
 from iopcurr import books
-from iopcurr.htmlfrag import bind_tags, ids_in, ids_of, rebind, scan, shift_headings, unique_ids
+from iopcurr.htmlfrag import Scan, bind_tags, ids_of, rebind, scan, shift_headings, unique_ids
 from iopcurr.incremental import Project, classify
 from iopcurr.model import Curriculum, Schedule, SessionPlan
 from iopcurr.pipeline import run, theme_for
@@ -75,13 +76,13 @@ TRICKY = [
 @pytest.mark.parametrize("piece", TRICKY)
 def test_each_tricky_piece_binds_as_tag_by_tag(piece: str) -> None:
     html = f"<p>before</p>{piece}<p>after</p>"
-    assert ids_in(scan(html)) == ids_of(html)
+    assert list(scan(html).ids) == ids_of(html)
     assert fast(html) == slow(html)
 
 
 def test_tricky_pieces_together_bind_as_tag_by_tag() -> None:
     html = "\n".join(TRICKY)
-    assert ids_in(scan(html)) == ids_of(html)
+    assert list(scan(html).ids) == ids_of(html)
     for by in (0, 1, 2, 5):
         for title_class in ("", "book-title"):
             assert fast(html, by, title_class) == slow(html, by, title_class), (by, title_class)
@@ -104,13 +105,14 @@ PIECES = st.one_of(
 @given(st.lists(PIECES, max_size=12), st.integers(0, 5), st.sampled_from(["", "book-title"]))
 def test_any_mix_binds_as_tag_by_tag(pieces: list[str], by: int, title_class: str) -> None:
     html = "".join(pieces)
-    assert ids_in(scan(html)) == ids_of(html)
+    assert list(scan(html).ids) == ids_of(html)
     assert fast(html, by, title_class) == slow(html, by, title_class)
 
 
 def test_scan_skips_the_tags_nothing_changes() -> None:
     html = '<p class="lead">A <strong>b</strong></p><h2 id="s">S</h2><ul><li>x</li></ul><a href="#s">s</a>'
-    assert [html[start:end] for start, end, *_ in scan(html)] == ['<h2 id="s">', "</h2>", '<a href="#s">']
+    assert [html[start : html.index(">", start) + 1] for start in scan(html).starts] == [
+        '<h2 id="s">', "</h2>", '<a href="#s">']
 
 
 # ---------------------------------------------------------------- whole books, as bound before
@@ -227,9 +229,9 @@ def test_a_module_edit_rebinds_only_its_own_part(make_curriculum: MakeCurriculum
     assert proj.build().ok
     bound: list[str] = []
 
-    def counting(html: str, tags: object, by: int, title_class: str, page: str, *rest: object) -> str:
+    def counting(html: str, found: Scan, by: int, title_class: str, page: str, *rest: Any) -> str:
         bound.append(page)
-        return bind_tags(html, tags, by, title_class, page, *rest)  # type: ignore[arg-type]
+        return bind_tags(html, found, by, title_class, page, *rest)
 
     monkeypatch.setattr(books, "bind_tags", counting)
     path = root / "modules" / "gamma.md"
