@@ -25,12 +25,12 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from measure import best_cpu
 from scale import make_curriculum
 
 from iopcurr.cache import ParseCache
@@ -41,15 +41,6 @@ from iopcurr.pipeline import assemble, source_files, theme_for
 from iopcurr.render import render_site
 from iopcurr.render_books import render_books
 from iopcurr.schedule import build_schedule
-
-
-def best_cpu(fn: Callable[[], object], repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.process_time()
-        fn()
-        times.append(time.process_time() - start)
-    return min(times)
 
 
 def measure(n: int, work: Path) -> None:

@@ -13,24 +13,16 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from measure import best_cpu  # noqa: E402
 
 from iopcurr.pipeline import run  # noqa: E402
 from iopcurr.search import index_script, search_documents  # noqa: E402
-
-
-def best_cpu(fn: Callable[[], object], repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.process_time()
-        fn()
-        times.append(time.process_time() - start)
-    return min(times)
 
 
 def measure(source: Path, label: str) -> None:
