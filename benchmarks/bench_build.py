@@ -125,7 +125,7 @@ def measure(n: int, work: Path) -> Figures:
                          time.perf_counter() - books))
         seconds, render, pages, cpu, collections = sorted(runs)[1]  # the median of three edits
         print(f"  one-module rebuild (incremental)  {seconds * 1000:8.1f} ms (CPU {cpu * 1000:.1f} ms), of which "
-              f"{render * 1000:.1f} ms rendering the {pages} pages that depend on it; then the collections "
+              f"{render * 1000:.1f} ms rendering the {pages} page{'s' if pages != 1 else ''} that depend on it; then the collections "
               f"{collections:.1f} s", flush=True)
     finally:
         target.write_text(original, "utf-8")
@@ -150,7 +150,8 @@ def report(figures: list[Figures]) -> bool:
             (f"no-change rebuild {f.nochange.seconds:.2f} s <= 0.1 x yardstick ({0.1 * f.yardstick:.2f} s)",
              f.nochange.seconds <= 0.1 * f.yardstick),
             (f"one-module rebuild {f.incremental * 1000:.0f} ms <= 100 ms + {f.incremental_render * 1000:.0f} ms "
-             f"rendering its {f.incremental_pages} dependent pages", f.incremental <= 0.1 + f.incremental_render),
+             f"rendering its {f.incremental_pages} dependent page(s) (CPU {f.incremental_cpu * 1000:.0f} ms)",
+             f.incremental <= 0.1 + f.incremental_render),
             (f"peak memory {max(f.cold.peak_pss_mb, f.nochange.peak_pss_mb):.0f} MB (PSS; RSS summed: "
              f"{max(f.cold.peak_mb, f.nochange.peak_mb):.0f} MB) <= 400 MB",
              max(f.cold.peak_pss_mb, f.nochange.peak_pss_mb) <= 400),
