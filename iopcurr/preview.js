@@ -15,7 +15,10 @@
 
   var base = null;  // the page as served, before any script ran: a copy of its element
 
+  var LARGEST = 50000;  // elements: a larger page (the manual of a large program) is loaded again
+
   function usable() {
+    if (document.getElementsByTagName("*").length > LARGEST) { return false; }
     // Only deferred scripts from the site itself may run before this one: then the copy is the page as served.
     var scripts = document.getElementsByTagName("script");
     for (var i = 0; i < scripts.length; i++) {
