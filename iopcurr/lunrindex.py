@@ -46,21 +46,19 @@ class Field:
     boost: float = 1
 
 
+@dataclass(frozen=True)
 class Analyzer:
-    """Word → index term (None when the pipeline drops the word), remembered across documents."""
+    """lunr's pipeline for one word: trim, stop words, stem. (`build_json` asks once per
+    distinct word of the program.)"""
 
-    def __init__(self, stem: Callable[[str], str], stop_words: frozenset[str]) -> None:
-        self._stem = stem
-        self._stop = stop_words
-        self._memo: dict[str, str | None] = {}
+    stem: Callable[[str], str]
+    stop_words: frozenset[str]
 
     def term(self, word: str) -> str | None:
-        if word in self._memo:
-            return self._memo[word]
+        """The index term of `word`, or None when the pipeline drops it."""
         trimmed = _JS_TRIM.sub("", word)
-        term = (self._stem(trimmed) or None) if trimmed and trimmed not in self._stop else None
-        self._memo[word] = term
-        return term
+        return (self.stem(trimmed) or None) if trimmed and trimmed not in self.stop_words else None
+
 
 def build(fields: Sequence[Field], documents: Sequence[Sequence[str]], analyzer: Analyzer) -> dict[str, Any]:
     """The serialized index of `documents` (each the text of every field, in order; ref = position)."""

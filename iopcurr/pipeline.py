@@ -2,7 +2,7 @@
 
     read sources → program → modules and pages (convert Markdown) → checks → plans → render → write
 
-Only `read_sources`, `load_theme`, the static/asset reads and `write_site` touch the disk.
+Only `read_sources`, `load_theme`, the static/asset reads and the stage (`write.Stage`) touch the disk.
 """
 
 from __future__ import annotations
@@ -48,11 +48,8 @@ from iopcurr.wording import terms_markdown_table
 from iopcurr.write import (
     CACHE_DIR,
     Stage,
-    check_output_folder,
     pending_cache_folder,
     read_manifest,
-    recover_interrupted,
-    write_site,
 )
 
 GUIDE_ID = "authoring-guide"
@@ -386,13 +383,11 @@ def build(source: Path, out: Path, *, strict: bool = False, converter: Converter
         from iopcurr.pdf import require_weasyprint
 
         require_weasyprint()
-    # Without PDFs (which need the pages), each file goes to disk as soon as it is rendered,
-    # into a stage that is swapped in only if the build succeeds.
-    if pdf:
-        recover_interrupted(out)
-        check_output_folder(out, source)
     cache = ParseCache(out / CACHE_DIR, pending=pending_cache_folder(out))
-    stage = None if pdf else Stage(out, source)  # (checks the output folder first)
+    # Each file goes to disk as soon as it is rendered (with PDFs, which need the pages, at the
+    # end), into a stage that is swapped in only if the build succeeds. Making the stage checks
+    # the output folder, before anything is built.
+    stage = Stage(out, source)
     fingerprint = ""
 
     def unchanged(sources: Sources, stats: ParseStats, theme: Theme) -> set[str] | None:
@@ -404,16 +399,15 @@ def build(source: Path, out: Path, *, strict: bool = False, converter: Converter
     try:
         result = run(source, strict=strict, converter=converter, today=today, pdf=pdf, progress=progress,
                      cache=cache, jobs=jobs, on_convert=on_convert, skip_render=unchanged,
-                     emit=stage.add if stage is not None else None)
+                     emit=stage.add)
         if not result.ok:
             return result
         start = time.perf_counter()
         if not result.unchanged:
             # An old site.json carried over is harmless: the files it lists changed on disk.
-            if stage is not None:
-                written = stage.commit(keep=(CACHE_DIR,))
-            else:
-                written = write_site(out, source, result.files, keep=(CACHE_DIR,))
+            for f in result.files:  # (only with PDFs: the other files went to the stage already)
+                stage.add(f)
+            written = stage.commit(keep=(CACHE_DIR,))
             if fingerprint:
                 record_site(out, fingerprint, written)
         if result.curriculum is not None:
@@ -423,8 +417,7 @@ def build(source: Path, out: Path, *, strict: bool = False, converter: Converter
         if result.stats is not None:
             cache.prune(result.stats.keys)
     finally:
-        if stage is not None:
-            stage.discard()
+        stage.discard()
         cache.discard()
     timings = dict(result.timings, write=round(time.perf_counter() - start, 4))
     return replace(result, timings=timings, written=not result.unchanged)

@@ -120,14 +120,17 @@ FIELDS = (Field("title", 10), Field("summary", 3), Field("body"))
 
 def build_index(docs: Sequence[SearchDoc]) -> dict[str, Any] | None:
     """The serialized lunr index of `docs` (refs are their positions in `docs`); None if no docs."""
-    text = _index_json(docs)
-    return None if text == "null" else dict(json.loads(text))
+    return lunrindex.build(FIELDS, _fields(docs), _analyzer()) if docs else None
 
 
 def _index_json(docs: Sequence[SearchDoc]) -> str:
     if not docs:
         return "null"  # lunr cannot index nothing; the browser then finds nothing
-    return lunrindex.build_json(FIELDS, [(d.title, d.summary, d.text) for d in docs], _analyzer())
+    return lunrindex.build_json(FIELDS, _fields(docs), _analyzer())
+
+
+def _fields(docs: Sequence[SearchDoc]) -> list[tuple[str, str, str]]:
+    return [(d.title, d.summary, d.text) for d in docs]
 
 
 def index_script(docs: Sequence[SearchDoc]) -> str:

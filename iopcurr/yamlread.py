@@ -19,21 +19,25 @@ def load_yaml(
     Returns the value, a map from dotted key paths (`session.minutes`, `tracks.0.id`) to line
     numbers, and the problems found. On a syntax error the value is None.
     """
-    fast = _fast_load(text)
-    if fast is not None:
-        value, node = fast
-        lines: dict[str, int] = {}
-        if node is not None:
-            _walk(node, lines, first_line)
-        return value, lines, []
+    read = _fast_load(text) or _careful_load(text, path, first_line)
+    if isinstance(read, list):
+        return None, {}, read
+    value, node = read
+    lines: dict[str, int] = {}
+    if node is not None:
+        _walk(node, lines, first_line)
+    return value, lines, []
+
+
+def _careful_load(text: str, path: str, first_line: int) -> tuple[Any, yaml.Node | None] | list[Problem]:
+    """(value, node) read by the pure-Python reader, or the problems that stop it."""
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as exc:  # the reader checks every character up front
         line = first_line + text.count("\n", 0, exc.position)
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        return None, {}, [Problem(path, line, f"the YAML holds a character it does not allow (U+{exc.character:04X}).",
-                                  "IOP001", hint="Delete the character; retype the text around it if need be.",
-                                  column=column)]
+        return [Problem(path, line, f"the YAML holds a character it does not allow (U+{exc.character:04X}).",
+                        "IOP001", hint="Delete the character; retype the text around it if need be.", column=column)]
     try:
         node = loader.get_single_node()
         value = loader.construct_document(node) if node is not None else None
@@ -42,32 +46,17 @@ def load_yaml(
         line = first_line + mark.line if mark else first_line
         column = mark.column + 1 if mark else None
         what = exc.problem or exc.context or "it cannot be read"
-        return (
-            None,
-            {},
-            [
-                Problem(
-                    path,
-                    line,
-                    f"the YAML is not valid: {what}.",
-                    "IOP001",
-                    hint="Check indentation, colons after keys, and quotes around text "
-                    "that contains a colon.",
-                    column=column,
-                )
-            ],
-        )
+        return [Problem(path, line, f"the YAML is not valid: {what}.", "IOP001",
+                        hint="Check indentation, colons after keys, and quotes around text that contains a colon.",
+                        column=column)]
     except RecursionError:
-        return None, {}, [Problem(path, first_line, "the YAML is nested too deeply to read.", "IOP001",
-                                  hint="Use fewer levels of lists and mappings inside each other.")]
+        return [Problem(path, first_line, "the YAML is nested too deeply to read.", "IOP001",
+                        hint="Use fewer levels of lists and mappings inside each other.")]
     except (yaml.YAMLError, ValueError, TypeError) as exc:
-        return None, {}, [Problem(path, first_line, f"the YAML is not valid: {exc}.", "IOP001")]
+        return [Problem(path, first_line, f"the YAML is not valid: {exc}.", "IOP001")]
     finally:
         loader.dispose()
-    lines = {}
-    if node is not None:
-        _walk(node, lines, first_line)
-    return value, lines, []
+    return value, node
 
 
 _CLOADER: Any = getattr(yaml, "CSafeLoader", None)  # libyaml, when PyYAML was built with it
