@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import best_cpu
+from measure import best_time
 from scale import make_curriculum
 
 from iopcurr.cache import ParseCache
@@ -60,8 +60,8 @@ def measure(n: int, work: Path) -> None:
     def books(kept: dict[str, str] | None) -> list[OutputFile]:
         return list(render_books(cur, plans, theme, schedule, mains=kept))
 
-    built = best_cpu(lambda: books(mains))
-    alone = best_cpu(lambda: books(None), repeat=1)
+    built = best_time(lambda: books(mains))
+    alone = best_time(lambda: books(None), repeat=1)
     tracemalloc.start()
     files = books(mains)
     peak = tracemalloc.get_traced_memory()[1]

@@ -21,6 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from measure import best_time  # noqa: E402
 
 from iopcurr.pipeline import run  # noqa: E402
 from iopcurr.render import load_theme  # noqa: E402
@@ -29,12 +32,7 @@ from iopcurr.sessionpages import render_calendar  # noqa: E402
 
 
 def best(fn: Callable[[], object], repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return best_time(fn, repeat, clock=time.perf_counter)  # wall-clock time
 
 
 def measure(source: Path, label: str) -> None:

@@ -36,26 +36,24 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _rss_kb(pid: int) -> int:
+def _status_kb(path: str, field: str) -> int:
+    """The number after `field` in a /proc file (kB), 0 if the process is gone."""
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(path) as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def _rss_kb(pid: int) -> int:
+    return _status_kb(f"/proc/{pid}/status", "VmRSS:")
 
 
 def _pss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return _status_kb(f"/proc/{pid}/smaps_rollup", "Pss:")
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -115,13 +113,14 @@ def iopcurr(*args: str, env: dict[str, str] | None = None) -> Run:
     return result
 
 
-def best_cpu(fn: Callable[[], object], repeat: int = 3) -> float:
-    """The least CPU time of `repeat` calls of `fn` in this process, in seconds."""
+def best_time(fn: Callable[[], object], repeat: int = 3, clock: Callable[[], float] = time.process_time) -> float:
+    """The least time of `repeat` calls of `fn` in this process, in seconds (CPU time unless
+    another `clock` is given)."""
     times = []
     for _ in range(repeat):
-        start = time.process_time()
+        start = clock()
         fn()
-        times.append(time.process_time() - start)
+        times.append(clock() - start)
     return min(times)
 
 
