@@ -10,7 +10,9 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import queue
 import shutil
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -161,6 +163,7 @@ class Stage:
         self._seen: set[str] = set()
         self.folder = _stage_name(out)
         self._open = False
+        self._writer = _Writer(self.folder)
         with self._disk():
             out.parent.mkdir(parents=True, exist_ok=True)
             recover_interrupted(out)
@@ -191,16 +194,15 @@ class Stage:
             self.discard()
             raise IopError(f"refusing to write outside the site: {rel}")
         self._seen.add(rel)
-        target = self.folder / rel
         with self._disk():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(f.content)
+            self._writer.put(rel, f.content)
         self.written.append(rel)
 
     def commit(self, keep: Iterable[str] = ()) -> list[str]:
         """Swap the stage in as the output folder; the paths written."""
         out, stage = self.out, self.folder
         with self._disk():
+            self._writer.finish()  # every file is on disk (or its error raised) before the swap
             manifest = {"generator": "iopcurr", "version": __version__, "files": sorted(self.written)}
             (stage / MARKER).write_text(json.dumps(manifest, indent=1) + "\n", "utf-8")
             # The folders to keep move over only after the swap: a build killed before it leaves
@@ -222,9 +224,68 @@ class Stage:
 
     def discard(self) -> None:
         """Remove the stage (a failed build): the output folder is left as it was."""
+        self._writer.stop()
         if self._open:
             self._open = False
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class _Writer:
+    """Writes the stage's files in a thread of its own, so that the disk's work (a large site is
+    hundreds of megabytes in thousands of files) runs beside the rendering instead of after each
+    page: writing a file lets go of the interpreter lock, and a build has a core to spare while
+    it renders. At most `PENDING` files wait; the first error stops the writing and is raised by
+    the next `put` or by `finish`. The thread starts with the first file, so a build that forks
+    its conversion workers before rendering forks a process with one thread.
+    """
+
+    PENDING = 16
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(self.PENDING)
+        self._thread: threading.Thread | None = None
+        self._error: OSError | None = None
+        self._folders: set[str] = set()
+
+    def put(self, rel: str, content: bytes) -> None:
+        self._raise()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="iopcurr-stage-writer", daemon=True)
+            self._thread.start()
+        self._queue.put((rel, content))
+
+    def finish(self) -> None:
+        """Wait until every file is written; raise the first error."""
+        self.stop()
+        self._raise()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write(*item)
+                except OSError as exc:
+                    self._error = exc
+
+    def _write(self, rel: str, content: bytes) -> None:
+        parent = rel.rpartition("/")[0]
+        if parent not in self._folders:
+            (self.folder / parent).mkdir(parents=True, exist_ok=True)
+            self._folders.add(parent)
+        with open(self.folder / rel, "wb") as f:
+            f.write(content)
 
 
 def _carry(previous: Path, new: Path, keep: Iterable[str]) -> None:

@@ -73,3 +73,25 @@ def test_marker_is_written_and_deterministic(tmp_path: Path) -> None:
     write_site(tmp_path / "a", src, files(x="1", y="2"))
     write_site(tmp_path / "b", src, files(y="2", x="1"))
     assert (tmp_path / "a" / MARKER).read_bytes() == (tmp_path / "b" / MARKER).read_bytes()
+
+
+def test_a_file_the_disk_refuses_fails_the_build_and_keeps_the_old_site(tmp_path: Path) -> None:
+    # The stage writes in a thread of its own; an error there still stops the build, names the
+    # file, and leaves the previous site as it was, with no stage behind.
+    src, out = tmp_path / "src", tmp_path / "site"
+    src.mkdir()
+    write_site(out, src, files(index_html="old"))
+    with pytest.raises(IopError, match=r"cannot write the site: .*notes"):
+        write_site(out, src, files(notes="a file", notes__inside_html="needs notes/ to be a folder", z="1"))
+    assert (out / "index_html").read_text() == "old" and read_manifest(out) == {"index_html"}
+    assert not list(tmp_path.glob(".site.iopcurr-*"))
+
+
+def test_many_files_all_arrive(tmp_path: Path) -> None:
+    # More files than the writer lets wait, in nested folders: every one is on disk after commit.
+    src, out = tmp_path / "src", tmp_path / "site"
+    src.mkdir()
+    many = [OutputFile(f"d{i % 7}/e{i % 3}/f{i}.html", str(i).encode() * (i % 50)) for i in range(300)]
+    written = write_site(out, src, many)
+    assert len(written) == 300
+    assert all((out / f.path).read_bytes() == f.content for f in many)
