@@ -60,45 +60,56 @@ class Analyzer:
         return (self.stem(trimmed) or None) if trimmed and trimmed not in self.stop_words else None
 
 
+Term = Callable[[str], "str | None"]  # a word → its index term, or None (`Analyzer.term`)
+
+
+def bag(value: str, term: Term) -> str:
+    """The index terms of one field's text and how often each occurs, as text: "term count term
+    count ...", the terms in the order lunr meets them (by the first word that gives each).
+
+    Made per page, where the page's file is converted (in parallel, and cached); `build_json`
+    then only numbers and scores the terms. Terms never hold a space: lunr splits words on them.
+    """
+    counts: dict[str, int] = {}
+    # Counter counts the words in C; the pipeline then runs once per distinct word.
+    for word, n in Counter(_SEPARATOR.split(value.lower())).items():
+        t = term(word)
+        if t is not None:
+            counts[t] = counts.get(t, 0) + n
+    return " ".join(f"{t} {n}" for t, n in counts.items())
+
+
 def build(fields: Sequence[Field], documents: Sequence[Sequence[str]], analyzer: Analyzer) -> dict[str, Any]:
     """The serialized index of `documents` (each the text of every field, in order; ref = position)."""
-    parsed: dict[str, Any] = json.loads(build_json(fields, documents, analyzer))
+    bags = [[bag(value, analyzer.term) for value in values] for values in documents]
+    parsed: dict[str, Any] = json.loads(build_json(fields, bags))
     return parsed
 
 
-def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]], analyzer: Analyzer) -> str:
-    """`build`'s index as compact JSON text (`json.dumps(..., separators=(",", ":"),
-    ensure_ascii=False)` of it, character for character), written directly: a program of
-    1,000 modules has some 600,000 (term, field, document) entries, too many to hold as objects."""
+def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]]) -> str:
+    """The serialized index of `documents`, each given as the `bag` of every field, as compact
+    JSON text (`json.dumps(..., separators=(",", ":"), ensure_ascii=False)` of it, character for
+    character), written directly: a program of 1,000 modules has some 600,000 (term, field,
+    document) entries, too many to hold as objects."""
     names = [f.name for f in fields]
     number: dict[str, int] = {}  # term → its number, in the order first met
     where: list[list[list[int]]] = []  # term number → field → the documents holding it
-    of_word: dict[str, int] = {}  # word → the number of its term, -1 if the pipeline drops it
-
-    def number_of(word: str) -> int:
-        term = analyzer.term(word)
-        i = -1 if term is None else number.get(term, -1)
-        if term is not None and i < 0:
-            i = number[term] = len(where)
-            where.append([[] for _ in names])
-        of_word[word] = i
-        return i
-
     counted: list[tuple[int, int, dict[int, int], int]] = []  # (field, document, term counts, length)
     totals = [0] * len(names)
-    for ref, values in enumerate(documents):
-        for k, value in enumerate(values):
+    for ref, bags in enumerate(documents):
+        for k, text in enumerate(bags):
             counts: dict[int, int] = {}
-            # Counter counts the words in C; the pipeline then runs once per distinct word.
-            for word, n in Counter(_SEPARATOR.split(value.lower())).items():
-                i = of_word[word] if word in of_word else number_of(word)
-                if i >= 0:
-                    counts[i] = counts.get(i, 0) + n
+            items = text.split(" ") if text else []
+            for t, n in zip(items[::2], items[1::2], strict=True):
+                i = number.get(t, -1)
+                if i < 0:
+                    i = number[t] = len(where)
+                    where.append([[] for _ in names])
+                counts[i] = int(n)
+                where[i][k].append(ref)
             length = sum(counts.values())
             totals[k] += length
             counted.append((k, ref, counts, length))
-            for i in counts:
-                where[i][k].append(ref)
     n_docs = len(documents)
     average = [t / n_docs for t in totals] if n_docs else []
     idf = []
@@ -107,26 +118,25 @@ def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]], anal
         x = (n_docs - with_term + 0.5) / (with_term + 0.5)
         idf.append(math.log(1 + abs(x)))
     vectors = []
+    k1_plus_1 = K1 + 1
     for k, ref, counts, length in counted:
-        scored = []
+        scored: list[str] = []
         if counts:  # (an empty field's average length may be 0)
             norm = K1 * (1 - B + B * (length / average[k]))
             boost = fields[k].boost
-            for i, tf in sorted(counts.items()):
-                # The operations in lunr's order, so that the floats come out the same.
-                score = idf[i] * ((K1 + 1) * tf) / (norm + tf)
-                score *= boost
-                scored.append(f"{i},{round(score, 3)!r}")
+            # The operations in lunr's order, so that the floats come out the same.
+            scored = [f"{i},{round(idf[i] * (k1_plus_1 * tf) / (norm + tf) * boost, 3)!r}"
+                      for i, tf in sorted(counts.items())]
         vectors.append(f'["{_name(names[k])}/{ref}",[{",".join(scored)}]]')
     del counted  # (the largest of the makings)
-    of_word.clear()
     field_vectors = ",".join(vectors)
     del vectors
     keys = [f'"{_name(n)}":' for n in names]
+    entry = [f'"{r}":{{}}' for r in range(n_docs)]  # a document in a term's posting
     postings = []
     for term in sorted(number):
         i = number[term]
-        per_field = ",".join(key + "{" + ",".join(f'"{r}":{{}}' for r in refs) + "}"
+        per_field = ",".join(key + "{" + ",".join(map(entry.__getitem__, refs)) + "}"
                              for key, refs in zip(keys, where[i], strict=True))
         postings.append(f'[{_string(term)},{{{per_field},"_index":{i}}}]')
     return (

@@ -151,6 +151,21 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class SearchDoc:
+    """One page of the site as the search index sees it: where it is, what it is called, the text
+    it shows, and that text's index terms (`lunrindex.bag` of the title, the summary and the text).
+    Made with the file it comes from, so that a cold build analyses its words in the conversion
+    workers and a rebuild takes them from the cache."""
+
+    url: str  # relative to the site root
+    title: str
+    kind: str  # a key of search.KINDS
+    summary: str
+    text: str
+    bags: tuple[str, ...]  # one per index field: title, summary, body
+
+
+@dataclass(frozen=True)
 class Converted:
     """What Markdown conversion makes of one module or page body (the unit that is cached)."""
 
@@ -182,6 +197,7 @@ class Module:
     lines: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
     refs: tuple[Ref, ...] = ()
     anchors: tuple[str, ...] = ()
+    search: tuple[SearchDoc, ...] = ()  # its facilitator page, then its handouts (see search.py)
 
     @property
     def session_handouts(self) -> tuple[str, ...]:
@@ -207,6 +223,7 @@ class Page:
     text: str
     refs: tuple[Ref, ...] = ()
     anchors: tuple[str, ...] = ()
+    search: tuple[SearchDoc, ...] = ()  # the page itself (see search.py)
 
 
 # ---------------------------------------------------------------- plan and schedule

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -24,6 +24,7 @@ from iopcurr.errors import Problem
 from iopcurr.loader import SourceFile, parse_module, parse_page
 from iopcurr.markup import Converter, extension_settings
 from iopcurr.model import Module, Page
+from iopcurr.search import module_documents, page_documents
 
 CACHE_FORMAT = 1
 
@@ -57,14 +58,14 @@ BUILTIN = "iopcurr:"  # path prefix of the pages iopcurr brings (the authoring g
 
 
 def parse_source(src: SourceFile, converter: Converter) -> Parsed:
-    """Read one source file: front matter, Markdown, wording (pure)."""
+    """Read one source file: front matter, Markdown, wording, and its pages' search documents (pure)."""
     problems: list[Problem]
     if src.kind == "module":
         module, problems = parse_module(src, converter)
-        page = None
+        module, page = replace(module, search=module_documents(module)), None
     else:
         page, problems = parse_page(src, converter)
-        module = None
+        module, page = None, replace(page, search=page_documents(page))
     if not src.path.startswith(BUILTIN):  # the guide quotes the flagged terms on purpose
         problems += check_wording(src.path, src.text)
     return Parsed(src.kind, src.id, src.path, module, page, tuple(problems))
@@ -78,17 +79,21 @@ def grades_of(parsed: Parsed) -> tuple[float, ...]:
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """What, besides a file's text, decides its `Parsed`: iopcurr's version, the code of the
-    modules that reading a file runs, the Markdown extensions and their settings, and textstat."""
+    modules that reading a file runs, the Markdown extensions and their settings, textstat and lunr."""
     digest = hashlib.sha256()
-    try:
-        textstat = metadata.version("textstat")
-    except metadata.PackageNotFoundError:
-        textstat = "?"
-    settings = {"format": CACHE_FORMAT, "iopcurr": __version__, "markdown": extension_settings(), "textstat": textstat}
+    settings = {"format": CACHE_FORMAT, "iopcurr": __version__, "markdown": extension_settings(),
+                "textstat": _version("textstat"), "lunr": _version("lunr")}  # (lunr: the search terms' stemmer)
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     for module in parsing_modules():
         digest.update(module.__name__.encode() + b"\0" + Path(str(module.__file__)).read_bytes())
     return digest.hexdigest()
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "?"
 
 
 def parsing_modules() -> list[ModuleType]:

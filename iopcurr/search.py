@@ -10,6 +10,10 @@ Each page of the site is one document, made only of the text that page shows: a 
 page holds the module's facilitator text, a handout only its client text. A word in a facilitator
 note therefore finds the facilitator page and never a handout, and a result's excerpt is always
 text of the page it links to.
+
+A page's document, its words already turned into index terms, is made with the file it comes from
+(`module_documents`, `page_documents`, called by `parsed.parse_source`): in the conversion workers
+of a cold build, and from the cache after. Building the index then only numbers and scores terms.
 """
 
 from __future__ import annotations
@@ -19,13 +23,12 @@ import json
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from iopcurr import lunrindex
 from iopcurr.lunrindex import Analyzer, Field
-from iopcurr.model import Curriculum, OutputFile
+from iopcurr.model import Curriculum, Module, OutputFile, Page, SearchDoc
 
 INDEX_PATH = "static/search-index.js"
 GLOBAL = "IOPCURR_SEARCH"
@@ -42,17 +45,6 @@ _SKIP = re.compile(r'<(p|span|ol) class="(block-label|visually-hidden|ws-box|ws-
 _SENTENCE = re.compile(r"(?<=[.!?])\s")
 
 
-@dataclass(frozen=True)
-class SearchDoc:
-    """One searchable page: where it is, what it is called, and the text it shows."""
-
-    url: str  # relative to the site root
-    title: str
-    kind: str  # a key of KINDS
-    summary: str
-    text: str
-
-
 def html_text(fragment: str) -> str:
     """The readable text of sanitized HTML, on one line."""
     text = _TAG.sub(" ", _SKIP.sub(" ", fragment))
@@ -66,21 +58,32 @@ def _first_sentence(text: str, limit: int = 160) -> str:
 
 def search_documents(cur: Curriculum) -> tuple[SearchDoc, ...]:
     """Every facilitator page, handout and free page, in the order the site lists them."""
-    docs: list[SearchDoc] = []
-    for m in cur.modules:
-        parts = [m.summary, *m.objectives, *m.materials, html_text(m.overview_html)]
-        for seg in m.segments:
-            parts += [seg.title, html_text(seg.html)]
-        text = " ".join(p for p in parts if p)
-        docs.append(SearchDoc(f"facilitator/{m.id}.html", m.title, "module", m.summary, text))
-    for m in cur.modules:
-        for h in m.handouts:
-            text = html_text(h.html)
-            docs.append(SearchDoc(f"handouts/{h.id}.html", h.title, "handout", _first_sentence(text), text))
-    for p in cur.pages:
-        text = html_text(p.html)
-        docs.append(SearchDoc(f"pages/{p.id}.html", p.title, "page", p.summary or _first_sentence(text), text))
+    modules = [m.search or module_documents(m) for m in cur.modules]
+    return (*(docs[0] for docs in modules), *(d for docs in modules for d in docs[1:]),
+            *(d for p in cur.pages for d in (p.search or page_documents(p))))
+
+
+def module_documents(m: Module) -> tuple[SearchDoc, ...]:
+    """A module's facilitator page, then each of its handouts (made where the module is read:
+    see `parsed.parse_source`)."""
+    parts = [m.summary, *m.objectives, *m.materials, html_text(m.overview_html)]
+    for seg in m.segments:
+        parts += [seg.title, html_text(seg.html)]
+    text = " ".join(p for p in parts if p)
+    docs = [document(f"facilitator/{m.id}.html", m.title, "module", m.summary, text)]
+    for h in m.handouts:
+        text = html_text(h.html)
+        docs.append(document(f"handouts/{h.id}.html", h.title, "handout", _first_sentence(text), text))
     return tuple(docs)
+
+
+def page_documents(p: Page) -> tuple[SearchDoc, ...]:
+    text = html_text(p.html)
+    return (document(f"pages/{p.id}.html", p.title, "page", p.summary or _first_sentence(text), text),)
+
+
+def document(url: str, title: str, kind: str, summary: str, text: str) -> SearchDoc:
+    return SearchDoc(url, title, kind, summary, text, tuple(lunrindex.bag(v, _term) for v in (title, summary, text)))
 
 
 @lru_cache(maxsize=1)
@@ -104,15 +107,20 @@ def _lunr() -> tuple[Any, frozenset[str]]:
     return porter_stemmer, frozenset(WORDS)
 
 
-@lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
     return str(_lunr()[0].stem(word))
 
 
 def _analyzer() -> Analyzer:
-    """lunr's default pipeline: trimmer, English stop words, Porter stemmer (memoized: words
-    repeat a lot, and the memo lasts across the rebuilds of `iopcurr serve`)."""
+    """lunr's default pipeline: trimmer, English stop words, Porter stemmer."""
     return Analyzer(_stem, _lunr()[1])
+
+
+@lru_cache(maxsize=1 << 17)
+def _term(word: str) -> str | None:
+    """`_analyzer().term`, memoized: words repeat from page to page, and the memo lasts across the
+    files a worker converts and the rebuilds of `iopcurr serve`."""
+    return _analyzer().term(word)
 
 
 FIELDS = (Field("title", 10), Field("summary", 3), Field("body"))
@@ -120,17 +128,14 @@ FIELDS = (Field("title", 10), Field("summary", 3), Field("body"))
 
 def build_index(docs: Sequence[SearchDoc]) -> dict[str, Any] | None:
     """The serialized lunr index of `docs` (refs are their positions in `docs`); None if no docs."""
-    return lunrindex.build(FIELDS, _fields(docs), _analyzer()) if docs else None
+    parsed: dict[str, Any] | None = json.loads(_index_json(docs))
+    return parsed
 
 
 def _index_json(docs: Sequence[SearchDoc]) -> str:
     if not docs:
         return "null"  # lunr cannot index nothing; the browser then finds nothing
-    return lunrindex.build_json(FIELDS, _fields(docs), _analyzer())
-
-
-def _fields(docs: Sequence[SearchDoc]) -> list[tuple[str, str, str]]:
-    return [(d.title, d.summary, d.text) for d in docs]
+    return lunrindex.build_json(FIELDS, [d.bags for d in docs])
 
 
 def index_script(docs: Sequence[SearchDoc]) -> str:

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from iopcurr import lunrindex
 from iopcurr.pipeline import run
-from iopcurr.search import FIELDS, _analyzer, build_index, search_documents
+from iopcurr.search import FIELDS, _analyzer, build_index, module_documents, page_documents, search_documents
 
 REPO = Path(__file__).resolve().parent.parent
 _SEP = re.compile(r"[ \t\n\r\f\v\xa0-]+")
@@ -53,6 +54,20 @@ def test_the_bundled_curriculum_gives_the_same_index_as_lunr_py() -> None:
     assert len(theirs["invertedIndex"]) > 1000
 
 
+def test_each_file_brings_its_own_documents_as_they_would_be_made_at_the_end() -> None:
+    # The documents (text and index terms) are made where each file is read, in the conversion
+    # workers; they must be what the finished module or page gives.
+    result = run(REPO / "curriculum")
+    assert result.curriculum is not None
+    for m in result.curriculum.modules:
+        assert m.search and m.search == module_documents(replace(m, search=()))
+        assert [d.url for d in m.search] == [f"facilitator/{m.id}.html", *(f"handouts/{h.id}.html" for h in m.handouts)]
+    for p in result.curriculum.pages:
+        assert p.search and p.search == page_documents(replace(p, search=()))
+    bags = [b for m in result.curriculum.modules for d in m.search for b in d.bags]
+    assert all(len(b.split(" ")) % 2 == 0 for b in bags if b)
+
+
 def test_tricky_words_stop_words_and_empty_fields() -> None:
     documents = [
         ("Anger — the Meter", "", "“Let’s” go: anger, ANGER, angers; the and of. café ñ -- x"),
@@ -82,7 +97,7 @@ def test_building_an_index_does_not_import_nltk(tmp_path: Path) -> None:
     fake.mkdir()
     (fake / "__init__.py").write_text("raise SystemExit('nltk was imported')\n", "utf-8")
     code = ("import sys; sys.path.insert(0, sys.argv[1]); from iopcurr import search; "
-            "print(search.build_index([search.SearchDoc('a.html', 'Anger meter', 'module', '', 'Rate your anger.')])"
+            "print(search.build_index([search.document('a.html', 'Anger meter', 'module', '', 'Rate your anger.')])"
             "['fields']); import nltk")
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=REPO)
     assert "['title', 'summary', 'body']" in done.stdout, done.stderr

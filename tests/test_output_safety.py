@@ -62,15 +62,14 @@ def hang(what):
     time.sleep(120)
 
 if where == "staging":
-    real_write = Path.write_bytes
+    real_write = w._Writer._write  # (in the stage's writer thread)
     count = [0]
-    def write_bytes(self, data):
-        written = real_write(self, data)
+    def write(self, rel, content):
+        real_write(self, rel, content)
         count[0] += 1
         if count[0] == 5:
             hang("staging")
-        return written
-    Path.write_bytes = write_bytes
+    w._Writer._write = write
 else:  # between the two renames of a swap without RENAME_EXCHANGE
     w._exchange = lambda a, b: False
     real_rename = Path.rename
