@@ -42,7 +42,7 @@ from iopcurr.plan import plan_module
 from iopcurr.render import Theme, load_theme, page_list, render_site
 from iopcurr.render_books import render_books
 from iopcurr.schedule import build_schedule
-from iopcurr.search import INDEX_PATH, search_file
+from iopcurr.search import INDEX_PATH, start_search_file
 from iopcurr.sessionpages import render_calendar
 from iopcurr.wording import terms_markdown_table
 from iopcurr.write import (
@@ -329,10 +329,9 @@ def render_all(source: Path, cur: Curriculum, plans: dict[str, SessionPlan | Non
     files: list[OutputFile] = []
     put = emit or files.append
     try:
-        # The search index first: it needs the most memory for a while, and the pages' main
-        # content, kept for the books, is not held yet.
-        if books and (want is None or want(INDEX_PATH)):
-            put(search_file(cur))
+        # The search index first, in a process of its own for a large program while the pages
+        # are rendered here; it is collected last.
+        search = start_search_file(cur) if books and (want is None or want(INDEX_PATH)) else None
         mains: dict[str, str] | None = {} if pages and books else None  # pages' main content, for the books
         if pages:
             for f in render_site(cur, plans, theme, schedule, today, pdf=pdf, want=want, mains=mains):
@@ -346,6 +345,8 @@ def render_all(source: Path, cur: Curriculum, plans: dict[str, SessionPlan | Non
         for f in more:
             if want is None or want(f.path):
                 put(f)
+        if search is not None:
+            put(search())
         if sources is not None:
             for f in theme_files(theme) + asset_files(source, sources):
                 put(f)

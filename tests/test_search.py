@@ -188,3 +188,52 @@ def test_the_theme_ships_the_lunr_js_that_package_json_pins() -> None:
 
 def test_no_documents_make_an_empty_index_not_a_crash() -> None:
     assert _data(index_script(()))["index"] is None
+
+
+# ---------------------------------------------------------------- a large program's index, made apart
+
+
+def test_a_large_programs_index_made_in_its_own_process_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from iopcurr import search
+
+    result = run(REPO / "curriculum")
+    assert result.curriculum is not None
+    expected = search.search_file(result.curriculum)
+    started: list[list[str]] = []
+    real_popen = subprocess.Popen
+
+    def popen(args: list[str], **kwargs: Any) -> Any:
+        started.append(args)
+        return real_popen(args, **kwargs)
+
+    monkeypatch.setattr(search, "APART_MIN_DOCS", 1)
+    monkeypatch.setattr(search.subprocess, "Popen", popen)
+    assert search.start_search_file(result.curriculum)() == expected
+    assert started and started[0][1:] == ["-m", "iopcurr.lunrindex"]  # it was made apart
+
+
+@pytest.mark.parametrize("executable", ["/bin/false", "/no/such/python"])
+def test_if_the_index_process_fails_the_index_is_made_in_the_build(monkeypatch: pytest.MonkeyPatch,
+                                                                   executable: str) -> None:
+    from iopcurr import search
+
+    result = run(REPO / "curriculum")
+    assert result.curriculum is not None
+    monkeypatch.setattr(search, "APART_MIN_DOCS", 1)
+    monkeypatch.setattr(search.sys, "executable", executable)
+    assert search.start_search_file(result.curriculum)() == search.search_file(result.curriculum)
+
+
+def test_a_small_program_makes_its_index_without_a_new_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from iopcurr import search
+
+    result = run(REPO / "curriculum")
+    assert result.curriculum is not None
+
+    def no_process(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a process was started for 30 pages")
+
+    monkeypatch.setattr(search.subprocess, "Popen", no_process)
+    assert search.start_search_file(result.curriculum)().path == INDEX_PATH
