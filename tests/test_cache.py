@@ -219,6 +219,29 @@ def test_pool_and_process_give_the_same_results(make_curriculum: MakeCurriculum,
     assert pooled == alone
 
 
+def test_the_pool_leaves_the_garbage_collector_as_it_found_it(make_curriculum: MakeCurriculum,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # The reading-grade dictionary is loaded with the collector paused and kept frozen while the
+    # workers convert; afterwards nothing stays frozen and the collector is on (or off) as before.
+    import gc
+
+    from iopcurr import checks
+
+    root = make_curriculum({f"m{i}": module_text(f"m{i}") for i in range(4)})
+    files = source_files(read_sources(root))
+    monkeypatch.setattr(convert, "POOL_MIN", 2)
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        checks.forget_dictionary()
+        checks.reading_grade.cache_clear()
+        try:
+            _, stats = convert.parse_all(files, jobs=2)
+            assert stats.workers == 2
+            assert gc.isenabled() is enabled and gc.get_freeze_count() == 0
+        finally:
+            gc.enable()
+
+
 def test_cache_put_never_fails_a_build(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", "utf-8")
