@@ -60,7 +60,7 @@ class Hit:
 _NEEDLES: dict[str, tuple[str, ...]] = {
     "addict": ("addict",),
     "abuser": ("abuser",),
-    "substance abuse": ("abuse",),
+    "substance abuse": ("substance abuse", "drug abuse", "alcohol abuse", "opioid abuse"),  # not child abuse
     "junkie": ("junkie",),
     "druggie": ("druggie",),
     "crackhead": ("crackhead",),
