@@ -232,7 +232,6 @@ def parse_module(src: SourceFile, converter: Converter, converted: Converted | N
         segments=converted.segments,
         handouts=converted.handouts,
         block_kinds=converted.block_kinds,
-        text=converted.text,
         lines=MappingProxyType(dict(lines)),
         refs=converted.refs,
         anchors=converted.anchors,
@@ -257,7 +256,7 @@ def parse_page(src: SourceFile, converter: Converter, converted: Converted | Non
     if converted.handouts:
         problems.append(Problem(src.path, converted.handouts[0].line, "pages cannot define handouts.", "IOP019", hint="Move the handout into a module."))
     page = Page(src.id, src.path, title, _text(meta, "summary", lines, src.path, problems), order,
-                converted.overview_html, converted.text, converted.refs, converted.anchors)
+                converted.overview_html, converted.refs, converted.anchors)
     return page, problems
 
 

@@ -25,7 +25,7 @@ import math
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,8 +90,14 @@ def build(fields: Sequence[Field], documents: Sequence[Sequence[str]], analyzer:
 def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]]) -> str:
     """The serialized index of `documents`, each given as the `bag` of every field, as compact
     JSON text (`json.dumps(..., separators=(",", ":"), ensure_ascii=False)` of it, character for
-    character), written directly: a program of 1,000 modules has some 600,000 (term, field,
-    document) entries, too many to hold as objects."""
+    character)."""
+    return "".join(json_parts(fields, documents))
+
+
+def json_parts(fields: Sequence[Field], documents: Sequence[Sequence[str]]) -> Iterator[str]:
+    """`build_json`'s text in pieces, written directly and each let go once given: a program of
+    1,000 modules has some 600,000 (term, field, document) entries, too many to hold as objects,
+    and its index is 13 MB of text."""
     names = [f.name for f in fields]
     number: dict[str, int] = {}  # term → its number, in the order first met
     where: list[list[list[int]]] = []  # term number → field → the documents holding it
@@ -118,9 +124,12 @@ def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]]) -> s
         with_term = sum(len(r) for r in refs)
         x = (n_docs - with_term + 0.5) / (with_term + 0.5)
         idf.append(math.log(1 + abs(x)))
-    vectors = []
+    yield f'{{"version":"{LUNR_VERSION}","fields":{_string_list(names)},"fieldVectors":['
     k1_plus_1 = K1 + 1
-    for k, ref, counts, length in counted:
+    counted.reverse()  # popped from the end, in order: each document's counts go once scored
+    first = True
+    while counted:
+        k, ref, counts, length = counted.pop()
         scored: list[str] = []
         if counts:  # (an empty field's average length may be 0)
             norm = K1 * (1 - B + B * (length / average[k]))
@@ -128,22 +137,17 @@ def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]]) -> s
             # The operations in lunr's order, so that the floats come out the same.
             scored = [f"{i},{round(idf[i] * (k1_plus_1 * tf) / (norm + tf) * boost, 3)!r}"
                       for i, tf in sorted(counts.items())]
-        vectors.append(f'["{_name(names[k])}/{ref}",[{",".join(scored)}]]')
-    del counted  # (the largest of the makings)
-    field_vectors = ",".join(vectors)
-    del vectors
+        yield f'{"" if first else ","}["{_name(names[k])}/{ref}",[{",".join(scored)}]]'
+        first = False
+    yield '],"invertedIndex":['
     keys = [f'"{_name(n)}":' for n in names]
     entry = [f'"{r}":{{}}' for r in range(n_docs)]  # a document in a term's posting
-    postings = []
-    for term in sorted(number):
+    for j, term in enumerate(sorted(number)):
         i = number[term]
         per_field = ",".join(key + "{" + ",".join(map(entry.__getitem__, refs)) + "}"
                              for key, refs in zip(keys, where[i], strict=True))
-        postings.append(f'[{_string(term)},{{{per_field},"_index":{i}}}]')
-    return (
-        f'{{"version":"{LUNR_VERSION}","fields":{_string_list(names)},'
-        f'"fieldVectors":[{field_vectors}],"invertedIndex":[{",".join(postings)}],"pipeline":["stemmer"]}}'
-    )
+        yield f'{"," if j else ""}[{_string(term)},{{{per_field},"_index":{i}}}]'
+    yield '],"pipeline":["stemmer"]}'
 
 
 def _string(text: str) -> str:
@@ -168,7 +172,9 @@ def main() -> None:
     (`build_json`) on standard output. A large build makes its index this way, beside its pages."""
     asked = json.loads(sys.stdin.buffer.read())
     fields = [Field(str(name), float(boost)) for name, boost in asked["fields"]]
-    sys.stdout.buffer.write(build_json(fields, asked["documents"]).encode("utf-8"))
+    out = sys.stdout.buffer
+    for part in json_parts(fields, asked["documents"]):
+        out.write(part.encode("utf-8"))
 
 
 if __name__ == "__main__":

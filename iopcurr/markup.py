@@ -89,7 +89,6 @@ _PLAIN = re.compile(r"[^\s:#>`~*+\-\d]|[*+\-]\S")
 _TASK = re.compile(r"^\s*\[([ xX])\]\s+")
 _SEGMENT_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
 _H2 = re.compile(r"\s*<h2[^>]*>(.*?)</h2>", re.S)
-_TAG = re.compile(r"<[^>]+>")
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 
 MAX_NESTING = 20
@@ -662,7 +661,7 @@ class Converter:
                    if isinstance(exc, TimeLimitExceeded) else "it is nested too deeply to convert")
             problem = Problem(path, first_line, f"{why}, so it was left out.", "IOP030",
                               hint="Look for very long lines, deep nesting or thousands of `[` brackets.")
-            return Converted("", (), (), (), "", (problem,))
+            return Converted("", (), (), (), (problem,))
 
     def _markdown(self) -> markdown.Markdown:
         return markdown.Markdown(extensions=[*EXTENSIONS, _IopExtension(self.state)], output_format="html")
@@ -700,7 +699,6 @@ class Converter:
             segments=tuple(segments),
             handouts=handouts,
             block_kinds=tuple(st.kinds),
-            text=_text_of_html(html),
             problems=(*st.problems, *problems),
             refs=tuple(refs),
             anchors=tuple(st.anchors),
@@ -807,11 +805,6 @@ def _title_and_body(piece: str) -> tuple[str, str]:
     if not m:
         return "", piece
     return m.group(1), piece[m.end() :].strip()
-
-
-def _text_of_html(html: str) -> str:
-    text = _TAG.sub(" ", _MARKER.sub(" ", html))
-    return " ".join(_STASH.sub("", text).split())
 
 
 def extension_settings() -> dict[str, Any]:

@@ -173,7 +173,6 @@ class Converted:
     segments: tuple[Segment, ...]
     handouts: tuple[Handout, ...]
     block_kinds: tuple[str, ...]
-    text: str
     problems: tuple[Problem, ...] = ()
     refs: tuple[Ref, ...] = ()  # links and images into the curriculum
     anchors: tuple[str, ...] = ()  # the HTML ids the body defines (segments and headings)
@@ -193,7 +192,6 @@ class Module:
     segments: tuple[Segment, ...]
     handouts: tuple[Handout, ...]  # defined in this module
     block_kinds: tuple[str, ...]
-    text: str
     lines: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
     refs: tuple[Ref, ...] = ()
     anchors: tuple[str, ...] = ()
@@ -220,7 +218,6 @@ class Page:
     summary: str
     order: int
     html: str
-    text: str
     refs: tuple[Ref, ...] = ()
     anchors: tuple[str, ...] = ()
     search: tuple[SearchDoc, ...] = ()  # the page itself (see search.py)

@@ -10,7 +10,7 @@ def seg(title: str, minutes: int | None = None, third: int | None = None, line: 
 
 
 def module(*segments: Segment) -> Module:
-    return Module("m", "m.md", "M", None, "", (), (), (), "", segments, (), (), "")
+    return Module("m", "m.md", "M", None, "", (), (), (), "", segments, (), ())
 
 
 PROGRAM, _ = parse_program("title: T\n")  # 90 minutes, 5 + 5 rituals, start 18:00

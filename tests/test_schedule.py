@@ -19,7 +19,7 @@ CHICAGO = ZoneInfo("America/Chicago")
 
 
 def module(ident: str, track: str | None = None) -> Module:
-    return Module(ident, f"modules/{ident}.md", ident.title(), track, "", (), (), (), "", (), (), (), "")
+    return Module(ident, f"modules/{ident}.md", ident.title(), track, "", (), (), (), "", (), (), ())
 
 
 def program(text: str) -> Program:
