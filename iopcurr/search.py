@@ -24,7 +24,7 @@ import os
 import re
 import subprocess
 import sys
-import threading
+import tempfile
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -209,22 +209,31 @@ def start_search_file(cur: Curriculum) -> Callable[[], OutputFile]:
 
 def _apart(docs: Sequence[SearchDoc]) -> Callable[[], bytes | None]:
     """Start `lunrindex.main` in a new process on the documents' terms; the result waits for
-    the index it makes (None if it failed)."""
+    the index it makes (None if it failed).
+
+    The request and the index go through unnamed temporary files, not pipes: through a pipe, the
+    process could write only as fast as this one, busy rendering, took turns to read it."""
     root = str(Path(__file__).resolve().parent.parent)  # where this iopcurr is imported from
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH")))))
     try:
-        child = subprocess.Popen([sys.executable, "-m", "iopcurr.lunrindex"], stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        answer = tempfile.TemporaryFile()  # noqa: SIM115 (the result reads and closes it)
     except OSError:
         return lambda: None
-    request = lunrindex.request(FIELDS, [d.bags for d in docs])
-    out: list[bytes] = []
-    # communicate() sends and receives at once; in a thread, so that the pages render meanwhile.
-    talk = threading.Thread(target=lambda: out.append(child.communicate(request)[0]), daemon=True)
-    talk.start()
+    try:
+        with tempfile.TemporaryFile() as request:
+            request.write(lunrindex.request(FIELDS, [d.bags for d in docs]))
+            request.seek(0)
+            child = subprocess.Popen([sys.executable, "-m", "iopcurr.lunrindex"], stdin=request, stdout=answer,
+                                     stderr=subprocess.DEVNULL, env=env)
+    except OSError:
+        answer.close()
+        return lambda: None
 
     def result() -> bytes | None:
-        talk.join()
-        return out.pop() if child.returncode == 0 and out else None  # (not kept: tens of megabytes)
+        with answer:
+            if child.wait() != 0:
+                return None
+            answer.seek(0)
+            return answer.read()
 
     return result

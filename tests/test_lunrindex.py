@@ -102,3 +102,16 @@ def test_building_an_index_does_not_import_nltk(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=REPO)
     assert "['title', 'summary', 'body']" in done.stdout, done.stderr
     assert "nltk was imported" in done.stderr, "the fake NLTK is importable afterwards"
+
+
+def test_the_fast_word_split_knows_every_space_that_lunr_keeps_in_a_word() -> None:
+    spaces = {chr(c) for c in range(0x110000) if chr(c).isspace()}
+    lunr_splits = set(" \t\n\r\f\v\xa0")
+    assert {c for c in spaces - lunr_splits if not lunrindex._OTHER_SPACE.match(c)} == set()
+    assert not any(lunrindex._OTHER_SPACE.match(c) for c in lunr_splits | {"-", "a"})
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(alphabet=st.sampled_from(list("ab-é \t\n\xa0\u2003\u3000\x1c\x85.,’")), max_size=40))
+def test_words_are_lunrs_tokens(text: str) -> None:
+    assert lunrindex.words(text) == [w for w in _SEP.split(text) if w]
