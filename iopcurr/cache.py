@@ -106,9 +106,13 @@ class ParseCache:
             if not self._ready:
                 _prepare(folder)
                 self._ready = True
+            target = folder / "parsed" / f"{key}.json"
+            if self.pending is not None:  # this build's own folder, taken over only once it succeeds
+                target.write_bytes(data)
+                return
             tmp = folder / "parsed" / f".{key}.{os.getpid()}.tmp"
             tmp.write_bytes(data)
-            os.replace(tmp, folder / "parsed" / f"{key}.json")
+            os.replace(tmp, target)
         except OSError:
             pass
 
