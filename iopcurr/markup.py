@@ -27,10 +27,11 @@ from typing import Any
 
 import markdown
 import nh3
+from markdown import util as md_util
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
-from markdown.treeprocessors import Treeprocessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
 
 from iopcurr.errors import Problem
 from iopcurr.links import Target, classify
@@ -616,6 +617,75 @@ class _IopExtension(Extension):
         md.preprocessors.register(_FencePreprocessor(md, self.state), "iop_fences", 29)
         md.parser.blockprocessors.register(_FenceBlockProcessor(md.parser), "iop_blocks", 105)
         md.treeprocessors.register(_SplitTreeprocessor(md, self.state), "iop_split", 5)
+        quicker_smarty(md)
+
+
+# What each of smarty's patterns (Python-Markdown 3.x, default settings) needs in a text to match
+# there: the regular expression, as the extension writes it, and a substring every match holds.
+SMARTY_NEEDS: dict[str, str] = {
+    '(?<!\\.)\\.{3}(?!\\.)': '...',
+    '(?<!-)---(?!-)': '---',
+    '(?<!-)--(?!-)': '--',
+    '^\'(?=[!"#\\$\\%\'()*+,-.\\/:;<=>?\\@\\[\\\\\\]\\^_`{|}~]\\B)': "'",
+    '^"(?=[!"#\\$\\%\'()*+,-.\\/:;<=>?\\@\\[\\\\\\]\\^_`{|}~]\\B)': '"',
+    '"\'(?=\\w)': '"\'',
+    '\'"(?=\\w)': '\'"',
+    '(?<=[^\\ \\t\\r\\n\\[\\{\\(\\-\\u0002\\u0003])\\\'"': '\'"',
+    '(?<=[^\\ \\t\\r\\n\\[\\{\\(\\-\\u0002\\u0003])\\"\'': '"\'',
+    "(?<!\\w)'(?=\\d{2}s)": "'",
+    "(\\s|&nbsp;|--|–|—|&[mn]dash;|&#8211;|&#8212;)'(?=\\w)": "'",
+    "(?<=[^\\ \\t\\r\\n\\[\\{\\(\\-\\u0002\\u0003])'(?!\\s|s\\b|\\d)": "'",
+    "'(\\s|s\\b)": "'",
+    "'": "'",
+    '(\\s|&nbsp;|--|–|—|&[mn]dash;|&#8211;|&#8212;)"(?=\\w)': '"',
+    '"(?=\\s)': '"',
+    '(?<=[^\\ \\t\\r\\n\\[\\{\\(\\-\\u0002\\u0003])"': '"',
+    '"': '"',
+}
+
+
+class _NeedfulInlineProcessor(InlineProcessor):
+    """An inline pass that tries a pattern on a text only when the text holds the substring that
+    every match of the pattern holds. The same result as InlineProcessor (whose loop this is,
+    with the one test added): a pattern that cannot match is passed over as if it had not."""
+
+    def __init__(self, md: markdown.Markdown, patterns: Any, needs: tuple[str, ...]) -> None:
+        super().__init__(md)
+        self.inlinePatterns = patterns
+        self.needs = needs
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
+        if isinstance(data, md_util.AtomicString):
+            return data
+        start = 0
+        count = len(self.inlinePatterns)
+        while patternIndex < count:
+            if self.needs[patternIndex] not in data:
+                patternIndex, start = patternIndex + 1, 0
+                continue
+            data, matched, start = self._InlineProcessor__applyPattern(  # type: ignore[attr-defined]
+                self.inlinePatterns[patternIndex], data, patternIndex, start)
+            if not matched:
+                patternIndex += 1
+        return data
+
+
+def quicker_smarty(md: markdown.Markdown) -> None:
+    """Replace smarty's inline pass with `_NeedfulInlineProcessor` when every one of its patterns
+    is one we know (`SMARTY_NEEDS`); otherwise leave it as it is.
+
+    smarty tries its 18 patterns on every text of a page, and most texts hold no quote, no `--`
+    and no `...`: that pass was 40% of converting a module (12.8 of 30.5 ms)."""
+    smarty = md.treeprocessors["smarty"] if "smarty" in md.treeprocessors else None  # noqa: SIM401 (a Registry has no get)
+    priority = next((item.priority for item in getattr(md.treeprocessors, "_priority", ()) if item.name == "smarty"), None)
+    if (type(smarty) is not InlineProcessor or priority is None
+            or not hasattr(InlineProcessor, "_InlineProcessor__applyPattern")):
+        return
+    patterns = smarty.inlinePatterns
+    needs = [SMARTY_NEEDS.get(getattr(p, "pattern", None) or "") for p in patterns]
+    if any(need is None for need in needs):
+        return
+    md.treeprocessors.register(_NeedfulInlineProcessor(md, patterns, tuple(n for n in needs if n)), "smarty", priority)
 
 
 _SANITIZER: dict[str, Any] = {

@@ -210,3 +210,57 @@ classes = st.lists(st.sampled_from(["ws-line", "visually-hidden", "block-label",
 def test_skipped_is_the_set_intersection(cls: str | None) -> None:
     el = markup.etree.Element("span", {} if cls is None else {"class": cls})
     assert markup._skipped(el) == bool(set((el.get("class") or "").split()) & markup._SKIP_CLASSES)
+
+
+# ---------------------------------------------------------------- smarty's pass
+
+
+def _plain_smarty(converter: Converter) -> Converter:
+    """`converter` with smarty's inline pass as Python-Markdown makes it (every pattern on every text)."""
+    from markdown.treeprocessors import InlineProcessor
+
+    md = converter.md
+    plain = InlineProcessor(md)
+    plain.inlinePatterns = md.treeprocessors["smarty"].inlinePatterns
+    md.treeprocessors.register(plain, "smarty", 6)
+    return converter
+
+
+def test_the_quicker_smarty_pass_is_used_exactly_when_every_pattern_is_known() -> None:
+    import markdown as md_lib
+
+    patterns = [p.pattern for p in md_lib.Markdown(extensions=["smarty"]).treeprocessors["smarty"].inlinePatterns]
+    known = all(p in markup.SMARTY_NEEDS for p in patterns)
+    assert isinstance(Converter().md.treeprocessors["smarty"], markup._NeedfulInlineProcessor) == known
+
+
+SMARTY_BITS = ["'", '"', "''", '""', "--", "---", "----", "...", "....", "..", "-", ".", "'s", "'90s", "n't", " ", "\n",
+               "\t", "a", "Z", "9", "_", "(", "[", "{", "&nbsp;", "&mdash;", "&#8211;", "–", "—", "\x02", "\x03", "é", "!"]
+smarty_texts = st.lists(st.sampled_from(SMARTY_BITS) | st.text(max_size=3), max_size=14).map("".join)
+
+
+@SETTINGS
+@given(smarty_texts)
+def test_no_smarty_pattern_matches_a_text_without_its_substring(text: str) -> None:
+    for pattern, need in markup.SMARTY_NEEDS.items():
+        if need not in text:
+            assert re.compile(pattern, re.DOTALL | re.UNICODE).search(text) is None, (pattern, text)
+
+
+smarty_documents = st.lists(st.sampled_from([
+    "She said \"don't\" -- twice...", "'Tis the '90s' end.", "\"Quoted\" and 'single'", "A -- B --- C ---- D",
+    "Wait.... what..", "**Bold \"quote\"** and *em 'x'*", "`code 'x' -- y`", "[link \"t\"](a.md 'Title')", "- item 'one'",
+    "::: script", ":::", "## Topic {minutes=5}", "<span title=\"a 'b'\">x</span>", "No quotes here at all.", "",
+]) | smarty_texts, max_size=12).map("\n".join)
+
+
+@settings(max_examples=200, deadline=None, derandomize=CI, suppress_health_check=[HealthCheck.too_slow])
+@given(smarty_documents)
+def test_the_quicker_smarty_pass_changes_no_conversion(body: str) -> None:
+    assert Converter().convert(body, "m.md", 1, "m") == _plain_smarty(Converter()).convert(body, "m.md", 1, "m")
+
+
+def test_the_quicker_smarty_pass_changes_no_bundled_file() -> None:
+    fast, slow = Converter(), _plain_smarty(Converter())
+    for src in read_sources(BUNDLED).files:
+        assert codec.dumps(parse_source(src, fast)) == codec.dumps(parse_source(src, slow)), src.path
