@@ -52,19 +52,14 @@ def _rollup_kb(pid: int) -> tuple[int, int]:
 
 
 def _tree_kb(pid: int) -> tuple[int, int]:
-    """(Rss, Pss) summed over a process and all its descendants, in kB.
-
-    A child caught between vfork() and exec() (subprocess starting a program) still runs in its
-    parent's memory and reports the parent's very figures; it is counted once, with the parent
-    (a sample taken in that window once showed 415 MB for a 290 MB build)."""
+    """(Rss, Pss) summed over a process and all its descendants, in kB."""
     rss = pss = 0
-    todo = [(pid, (-1, -1))]
+    todo = [pid]
     while todo:
-        p, parent = todo.pop()
+        p = todo.pop()
         figures = _rollup_kb(p)
-        if figures != parent:
-            rss, pss = rss + figures[0], pss + figures[1]
-        todo += [(c, figures) for c in _children(p)]
+        rss, pss = rss + figures[0], pss + figures[1]
+        todo += _children(p)
     return rss, pss
 
 
@@ -90,10 +85,17 @@ def run(args: list[str], *, cwd: Path = REPO, env: dict[str, str] | None = None)
     stop = threading.Event()
 
     def sample() -> None:
+        # The peak is the most memory held over two samples in a row (20 ms or more). A single
+        # sample can count a process twice: a child that subprocess has started but not yet
+        # exec()ed runs in its parent's memory and reports it as its own (once 415 MB for a
+        # 290 MB build); that window lasts microseconds, never two samples.
         nonlocal peak, peak_pss
+        last = (0, 0)
         while not stop.is_set():
-            rss_kb, pss_kb = _tree_kb(proc.pid)  # (one walk: both figures of the same moment)
-            peak, peak_pss = max(peak, rss_kb / 1024), max(peak_pss, pss_kb / 1024)
+            now = _tree_kb(proc.pid)
+            peak = max(peak, min(now[0], last[0]) / 1024)
+            peak_pss = max(peak_pss, min(now[1], last[1]) / 1024)
+            last = now
             stop.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
