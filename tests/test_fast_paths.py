@@ -3,7 +3,7 @@
 Each test compares a fast path with a straightforward reference on generated input: the
 preprocessor's plain-line shortcut with its patterns, scan_html's tag-less shortcut with the
 HTML parser, the reusable nh3 Cleaner with nh3.clean, codec.encode with the encoder it replaced,
-and the wording needles with the full search.
+and smarty's pass with the plain one. (The wording needles: test_wording_prefilter.py.)
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from conftest import BUNDLED, CI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iopcurr import codec, markup, wording
+from iopcurr import codec, markup
 from iopcurr.errors import Problem
 from iopcurr.loader import read_sources
 from iopcurr.markup import Converter
@@ -169,33 +169,6 @@ def test_encode_of_every_bundled_file_is_unchanged() -> None:
     for src in read_sources(Path(BUNDLED)).files:
         parsed = parse_source(src, converter)
         assert json.dumps(codec.encode(parsed)) == json.dumps(encode_plainly(parsed)), src.path
-
-
-# ---------------------------------------------------------------- wording needles
-
-
-def find_terms_everywhere(text: str) -> list[wording.Hit]:
-    """Every pattern over the whole (masked) text, no needles."""
-    masked = wording._EXEMPT.sub(lambda m: " " * len(m.group(0)), text)
-    hits = []
-    for shown, pattern, suggestion in wording._COMPILED:
-        for m in pattern.finditer(masked):
-            line = masked.count("\n", 0, m.start()) + 1
-            column = m.start() - (masked.rfind("\n", 0, m.start()) + 1) + 1
-            hits.append(wording.Hit(line, column, shown, m.group(0), suggestion))
-    return sorted(hits, key=lambda h: (h.line, h.column))
-
-
-ABUSE = ["abuse", "Abuse", "substance", "Substance", "drug", "DRUG", "alcohol", "opioid", "Opioid", "child", "abuser",
-         "substance abuse", "Drug Abuse", "alcohol ABUSE", "Opioid abuse", "child abuse", "drug  abuse",
-         "National Institute on Drug Abuse", " ", "  ", "\n", "-", "ſubstance", "İ", "ı"]
-
-
-@SETTINGS
-@given(st.lists(st.sampled_from(ABUSE) | st.text(max_size=3), max_size=15))
-def test_the_abuse_needles_miss_no_hit(parts: list[str]) -> None:
-    text = " ".join(parts)
-    assert wording.find_terms(text) == find_terms_everywhere(text)
 
 
 # ---------------------------------------------------------------- reading grade text

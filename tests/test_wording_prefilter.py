@@ -53,3 +53,17 @@ def test_filtered_search_finds_what_the_full_search_finds(parts: list[str]) -> N
 
 def test_odd_case_folds_still_flag() -> None:
     assert [h.term for h in find_terms("an addıct, a ſtoner")] == ["addict", "pothead / stoner"]
+
+
+# "substance abuse" is found by its four phrases, not by "abuse" (which every module on safety
+# and reporting holds): texts crowded with near misses.
+ABUSE = ["abuse", "Abuse", "substance", "Substance", "drug", "DRUG", "alcohol", "opioid", "Opioid", "child", "abuser",
+         "substance abuse", "Drug Abuse", "alcohol ABUSE", "Opioid abuse", "child abuse", "drug  abuse",
+         "National Institute on Drug Abuse", " ", "  ", "\n", "-", "ſubstance", "İ", "ı"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(ABUSE) | st.text(max_size=3), max_size=15))
+def test_the_abuse_needles_miss_no_hit(parts: list[str]) -> None:
+    text = " ".join(parts)
+    assert find_terms(text) == find_terms_slowly(text)
