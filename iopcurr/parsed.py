@@ -82,14 +82,15 @@ def code_fingerprint() -> str:
     modules that reading a file runs, the Markdown extensions and their settings, textstat and lunr."""
     digest = hashlib.sha256()
     settings = {"format": CACHE_FORMAT, "iopcurr": __version__, "markdown": extension_settings(),
-                "textstat": _version("textstat"), "lunr": _version("lunr")}  # (lunr: the search terms' stemmer)
+                "textstat": package_version("textstat"), "lunr": package_version("lunr")}  # (lunr: the search terms' stemmer)
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     for module in parsing_modules():
         digest.update(module.__name__.encode() + b"\0" + Path(str(module.__file__)).read_bytes())
     return digest.hexdigest()
 
 
-def _version(package: str) -> str:
+def package_version(package: str) -> str:
+    """The installed version of `package`, or "?"."""
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:

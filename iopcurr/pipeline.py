@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from importlib import metadata
 from pathlib import Path
 
 import jinja2
@@ -37,7 +36,7 @@ from iopcurr.links import Anchors, anchor_table, check_owner_refs, check_site_re
 from iopcurr.loader import SourceFile, Sources, read_sources
 from iopcurr.markup import Converter
 from iopcurr.model import Curriculum, Module, OutputFile, Page, Program, Schedule, SessionPlan
-from iopcurr.parsed import Parsed
+from iopcurr.parsed import Parsed, package_version
 from iopcurr.plan import plan_module
 from iopcurr.render import Theme, load_theme, page_list, render_site
 from iopcurr.render_books import render_books
@@ -290,12 +289,7 @@ def run(source: Path, *, strict: bool = False, converter: Converter | None = Non
 def _fingerprint(source: Path, sources: Sources, stats: ParseStats, theme: Theme, *, strict: bool,
                  today: date | None, pdf: bool) -> str:
     """Everything a build is made from (see `cache.build_fingerprint`)."""
-    versions = []
-    for name in ("jinja2", "markupsafe", "markdown", "nh3", "textstat", "pyyaml"):
-        try:
-            versions.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name}=?")
+    versions = [f"{name}={package_version(name)}" for name in ("jinja2", "markupsafe", "markdown", "nh3", "textstat", "pyyaml")]
     theme_files = sorted(p for folder in theme.folders for sub in ("templates", "static")
                          for p in (folder / sub).rglob("*") if p.is_file())
     parts = [sys.version, *versions, f"strict={strict}", f"today={today}", f"pdf={pdf}", str(source),
