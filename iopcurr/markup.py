@@ -682,10 +682,9 @@ def quicker_smarty(md: markdown.Markdown) -> None:
             or not hasattr(InlineProcessor, "_InlineProcessor__applyPattern")):
         return
     patterns = smarty.inlinePatterns
-    needs = [SMARTY_NEEDS.get(getattr(p, "pattern", None) or "") for p in patterns]
-    if any(need is None for need in needs):
-        return
-    md.treeprocessors.register(_NeedfulInlineProcessor(md, patterns, tuple(n for n in needs if n)), "smarty", priority)
+    needs = tuple(SMARTY_NEEDS[source] for p in patterns if (source := getattr(p, "pattern", None)) in SMARTY_NEEDS)
+    if len(needs) == len(patterns):  # (one need per pattern, in the same order)
+        md.treeprocessors.register(_NeedfulInlineProcessor(md, patterns, needs), "smarty", priority)
 
 
 _SANITIZER: dict[str, Any] = {
