@@ -1,0 +1,354 @@
+"""The block structure of a module or page body, read line by line.
+
+`outline(body)` is the one place that decides where a segment or a fenced block starts and ends;
+Python-Markdown only ever converts the text between fences (see markup.py). The rules follow
+Pandoc's fenced divs:
+
+- a block opens with a line of three or more colons and a kind and/or `{attributes}`
+  (`::: handout {#my-sheet title="My Sheet"}`, `:::lines`, `:::: script`), up to three spaces in;
+- it closes with a line of three or more colons and nothing else, which closes the innermost
+  open block, whatever the lengths of the two fences;
+- blank lines anywhere (before, after or inside a block) change nothing;
+- fence lines inside a code block (```` ``` ```` or `~~~`) are text;
+- at the top level of a module (not inside a block or code), every `## heading` starts a segment.
+
+The body's line ends are normalised (CRLF, CR) and a byte-order mark dropped before anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Union
+
+from iopcurr.errors import Problem
+
+GUIDE_KINDS = ("script", "discussion", "roleplay", "facilitator", "homework")
+WORKSHEET_KINDS = ("lines", "scale", "grid")
+ALL_KINDS = (*GUIDE_KINDS, "handout", *WORKSHEET_KINDS)
+
+ATTRS: dict[str, frozenset[str]] = {
+    **{kind: frozenset({"title"}) for kind in GUIDE_KINDS},
+    "handout": frozenset({"id", "title"}),
+    "lines": frozenset({"n"}),
+    "scale": frozenset({"from", "to", "low", "high"}),
+    "grid": frozenset({"columns", "rows", "labels"}),
+}
+SEGMENT_ATTRS = frozenset({"minutes", "third", "id"})
+NUMBER_LIMITS = {"n": (1, 40), "rows": (1, 60), "from": (0, 100), "to": (0, 100)}
+MAX_NESTING = 20
+MAX_GRID_COLUMNS = 12
+
+_OPEN = re.compile(r"^ {0,3}(:{3,})[ \t]*([A-Za-z][\w-]*)?[ \t]*(\{.*\})?[ \t]*$")
+_CLOSE = re.compile(r"^ {0,3}:{3,}[ \t]*$")
+_CODE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_HEADING = re.compile(r"^(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
+_SEGMENT_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
+_ATTR_TOKEN = re.compile(
+    r"""\s*(?:\#([\w-]+)|\.([\w-]+)|([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s}"']+)))"""
+)
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Text:
+    """Lines of plain Markdown with no fence in them; `line` is the file line of the first."""
+
+    lines: tuple[str, ...]
+    line: int
+
+    @property
+    def blank(self) -> bool:
+        return not any(s.strip() for s in self.lines)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A fenced block: `kind` as it renders (an unknown kind renders as `facilitator`),
+    `written` as the author wrote it."""
+
+    kind: str
+    written: str
+    attrs: tuple[tuple[str, str], ...]
+    line: int
+    children: tuple[Node, ...]
+
+    def attr(self, key: str, default: str = "") -> str:
+        return dict(self.attrs).get(key, default)
+
+    @property
+    def has_text(self) -> bool:
+        return any(not c.blank if isinstance(c, Text) else c.has_text for c in self.children)
+
+
+Node = Union[Text, Block]  # noqa: UP007 (a runtime alias used before Block's annotations resolve)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A segment of the session plan: a top-level `## title {attrs}` and what follows it."""
+
+    title: str
+    attrs: tuple[tuple[str, str], ...]
+    line: int
+    children: tuple[Node, ...]
+
+    def attr(self, key: str, default: str = "") -> str:
+        return dict(self.attrs).get(key, default)
+
+
+@dataclass(frozen=True)
+class Outline:
+    overview: tuple[Node, ...]
+    sections: tuple[Section, ...]
+    problems: tuple[Problem, ...]
+
+
+def normalise(text: str) -> str:
+    """One form of line end (`\\n`) and no byte-order mark."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_attrs(text: str) -> tuple[dict[str, str], str]:
+    """`{#id .cls key=value key="two words"}` → (attributes, leftover text that did not parse)."""
+    inner = text.strip()
+    if inner.startswith("{") and inner.endswith("}"):
+        inner = inner[1:-1]
+    out: dict[str, str] = {}
+    pos = 0
+    while pos < len(inner):
+        m = _ATTR_TOKEN.match(inner, pos)
+        if not m or m.end() == pos:
+            return out, inner[pos:].strip()
+        ident, cls, key = m.group(1), m.group(2), m.group(3)
+        if ident:
+            out["id"] = ident
+        elif cls:
+            out.setdefault("class", cls)
+        elif key:
+            out[key] = next(g for g in (m.group(4), m.group(5), m.group(6)) if g is not None)
+        pos = m.end()
+    return out, ""
+
+
+@dataclass
+class _Frame:
+    """A block being read: what it is and what it holds so far."""
+
+    kind: str
+    written: str
+    attrs: dict[str, str]
+    line: int
+    children: list[Node]
+
+
+class _Scanner:
+    """The state of one pass over a body (see `outline`)."""
+
+    def __init__(self, path: str, first_line: int, segmented: bool) -> None:
+        self.path, self.first_line, self.segmented = path, first_line, segmented
+        self.problems: list[Problem] = []
+        self.overview: list[Node] = []
+        self.sections: list[Section] = []
+        self.section: tuple[str, dict[str, str], int] | None = None
+        self.section_children: list[Node] = []
+        self.stack: list[_Frame] = []
+        self.text: list[str] = []
+        self.text_line = first_line
+        self.last_closed: tuple[str, int, int] | None = None  # (kind, opened, closed)
+        self.heading_level = 1
+        self.too_deep = False
+
+    def problem(self, line: int, message: str, code: str, hint: str = "", severity: str = "error") -> None:
+        self.problems.append(Problem(self.path, line, message, code, severity, hint))  # type: ignore[arg-type]
+
+    def container(self) -> list[Node]:
+        if self.stack:
+            return self.stack[-1].children
+        return self.section_children if self.section is not None else self.overview
+
+    def flush(self, next_line: int) -> None:
+        if self.text:
+            self.container().append(Text(tuple(self.text), self.text_line))
+        self.text, self.text_line = [], next_line
+
+    def scan(self, lines: list[str]) -> Outline:
+        code_fence: str | None = None
+        for i, line in enumerate(lines):
+            n = self.first_line + i
+            if code_fence is not None:
+                self.add_text(n, line)
+                stripped = line.strip()
+                if stripped.startswith(code_fence) and set(stripped) == {code_fence[0]}:
+                    code_fence = None
+                continue
+            cm = _CODE.match(line)
+            if cm:
+                code_fence = cm.group(1)
+                self.add_text(n, line)
+            elif _CLOSE.match(line):
+                self.close(n)
+            elif om := _OPEN.match(line):
+                self.open(n, om, line)
+            else:
+                self.heading_or_text(n, line)
+        end = self.first_line + len(lines)
+        while self.stack:
+            frame = self.stack[-1]
+            self.problem(frame.line, f"the `{frame.written}` block opened here is never closed.", "IOP008",
+                         "Add a line holding only `:::` where the block ends.")
+            self.close(end, report=False)
+        self.flush(end)
+        self.end_section()
+        return Outline(tuple(self.overview), tuple(self.sections), tuple(self.problems))
+
+    def add_text(self, n: int, line: str) -> None:
+        if not self.text:
+            self.text_line = n
+        self.text.append(line)
+
+    def heading_or_text(self, n: int, line: str) -> None:
+        hm = _HEADING.match(line)
+        if hm and (hm.group(2) or "").strip():
+            level = len(hm.group(1))
+            if level == 1:
+                self.problem(n, "a `#` heading in the body: the title comes from the front matter.", "IOP028",
+                             "Start sections at `##`.", "warning")
+            elif level > self.heading_level + 1:
+                self.problem(n, f"heading level {level} follows level {self.heading_level}: a level is skipped.",
+                             "IOP028", f"Use {'#' * (self.heading_level + 1)} here.", "warning")
+            self.heading_level = level
+            if level == 2 and self.segmented and not self.stack:
+                self.start_section(n, hm.group(2))
+                return
+        self.add_text(n, line)
+
+    def start_section(self, n: int, heading: str) -> None:
+        self.flush(n + 1)
+        self.end_section()
+        attrs: dict[str, str] = {}
+        title = heading
+        am = _SEGMENT_ATTRS.search(heading)
+        if am:
+            attrs, rest = parse_attrs(am.group(1))
+            title = heading[: am.start()].rstrip()
+            if rest:
+                self.problem(n, f"cannot read the segment attributes `{rest}`.", "IOP020",
+                             "Write both in one pair of braces: {minutes=20 third=2}.")
+            for key in sorted(set(attrs) - SEGMENT_ATTRS):
+                self.problem(n, f"segments have no attribute `{key}`.", "IOP020", "Use minutes=, third= or #id.")
+                del attrs[key]
+            if "minutes" in attrs and not attrs["minutes"].isdigit():
+                self.problem(n, f"`minutes` must be a whole number, not {attrs['minutes']!r}.", "IOP020")
+                del attrs["minutes"]
+            if "third" in attrs and attrs["third"] not in ("1", "2", "3"):
+                self.problem(n, f"`third` must be 1, 2 or 3, not {attrs['third']!r}.", "IOP020")
+                del attrs["third"]
+        self.section = (title, attrs, n)
+
+    def end_section(self) -> None:
+        if self.section is not None:
+            title, attrs, line = self.section
+            self.sections.append(Section(title, tuple(attrs.items()), line, tuple(self.section_children)))
+        self.section, self.section_children = None, []
+
+    def open(self, n: int, om: re.Match[str], line: str) -> None:
+        if len(self.stack) >= MAX_NESTING:
+            if not self.too_deep:
+                self.problem(n, f"blocks are nested more than {MAX_NESTING} deep.", "IOP030", "Close some blocks first.")
+            self.too_deep = True
+            self.add_text(n, line)  # kept as text; its `:::` will close an outer block
+            return
+        self.flush(n + 1)
+        attrs, rest = parse_attrs(om.group(3) or "")
+        written = om.group(2) or attrs.get("class", "")
+        attrs.pop("class", None)
+        kind = written.lower()
+        if rest:
+            self.problem(n, f"cannot read the attributes `{rest}`.", "IOP020",
+                         'Write them as {#id key=value title="Two words"}.')
+        if kind not in ALL_KINDS:
+            self.problem(n, f"unknown block `{written or '(none)'}`.", "IOP009",
+                         f"Use one of: {', '.join(ALL_KINDS)}. Its text goes to the facilitator guide only.")
+            kind = "facilitator"  # keep the text in the guide, never on a client page
+        self.check_attrs(n, kind, attrs)
+        self.check_place(n, kind)
+        self.stack.append(_Frame(kind, written or "(none)", attrs, n, []))
+
+    def check_attrs(self, n: int, kind: str, attrs: dict[str, str]) -> None:
+        for key in sorted(set(attrs) - ATTRS[kind]):
+            self.problem(n, f"`{kind}` blocks have no attribute `{key}`.", "IOP020",
+                         f"Allowed: {', '.join(sorted(ATTRS[kind]))}.")
+            del attrs[key]
+        for key, (low, high) in NUMBER_LIMITS.items():
+            value = attrs.get(key)
+            if value is not None and (not value.isdigit() or not low <= int(value) <= high):
+                self.problem(n, f"`{key}` of a `{kind}` block must be a whole number from {low} to {high}, "
+                             f"not {value!r}.", "IOP020")
+                del attrs[key]
+        for key, limit in (("columns", MAX_GRID_COLUMNS), ("labels", NUMBER_LIMITS["rows"][1])):
+            count = len([c for c in attrs.get(key, "").split("|") if c.strip()])
+            if count > limit:
+                self.problem(n, f"this grid has {count} {key}; the limit is {limit}.", "IOP030",
+                             "Split it into smaller grids.")
+                attrs[key] = "|".join(attrs[key].split("|")[:limit])
+        if kind == "handout":
+            hid, title = attrs.get("id", ""), attrs.get("title", "")
+            if not hid or not title:
+                missing = " and no ".join(x for x, v in (("id", hid), ("title", title)) if not v)
+                self.problem(n, f"this handout has no {missing}.", "IOP010",
+                             'Write ::: handout {#my-handout title="My Handout"}.')
+            elif not _ID.match(hid):
+                self.problem(n, f"handout id {hid!r} may use only lowercase letters, digits and hyphens.", "IOP020")
+
+    def check_place(self, n: int, kind: str) -> None:
+        parents = [f.kind for f in self.stack]
+        if kind == "handout" and parents:
+            self.problem(n, f"a handout cannot go inside a `{parents[-1]}` block.", "IOP019",
+                         "Close the block above before the handout starts.")
+        elif kind in GUIDE_KINDS and "handout" in parents:
+            self.problem(n, f"a `{kind}` block cannot go inside a handout: handouts are for clients.", "IOP019",
+                         "Close the handout first, or move this block out of it.")
+        elif parents and parents[-1] in WORKSHEET_KINDS:
+            self.problem(n, f"a `{kind}` block cannot go inside a `{parents[-1]}` worksheet block.", "IOP019",
+                         "Close the worksheet block first.")
+        elif kind in WORKSHEET_KINDS and "handout" not in parents:
+            self.problem(n, f"this `{kind}` worksheet block is not inside a handout, so no client will see it.",
+                         "IOP035", "Move it into a `::: handout` block, or make it text.", "warning")
+
+    def close(self, n: int, *, report: bool = True) -> None:
+        if not self.stack:
+            if report:
+                self.stray_close(n)
+            return
+        self.flush(n + 1)
+        frame = self.stack.pop()
+        block = Block(frame.kind, frame.written, tuple(frame.attrs.items()), frame.line, tuple(frame.children))
+        if not block.has_text and frame.kind not in WORKSHEET_KINDS:
+            self.problem(frame.line, f"this `{frame.written}` block holds no text.", "IOP034",
+                         "Write its text between the opening line and the closing `:::`, or remove it.")
+        self.container().append(block)
+        self.last_closed = (frame.written, frame.line, n)
+
+    def stray_close(self, n: int) -> None:
+        hint = "Remove it, or open a block above it with `::: kind`."
+        if self.last_closed is not None:
+            kind, opened, closed = self.last_closed
+            hint = (f"It would have closed the `{kind}` block opened at line {opened}, which line {closed} "
+                    "closed already: remove one of the two `:::` lines, whichever ends the block too early.")
+        self.problem(n, "this `:::` closes no open block.", "IOP036", hint)
+
+
+def outline(body: str, path: str, first_line: int = 1, *, segmented: bool = True) -> Outline:
+    """A body's overview, segments and blocks, with the problems of its structure (pure)."""
+    return _Scanner(path, first_line, segmented).scan(normalise(body).split("\n"))
+
+
+def blocks_in(nodes: tuple[Node, ...]) -> list[Block]:
+    """Every block in `nodes`, outer before inner, in the order they are written."""
+    out: list[Block] = []
+    for node in nodes:
+        if isinstance(node, Block):
+            out.append(node)
+            out += blocks_in(node.children)
+    return out
