@@ -155,7 +155,7 @@ class _Scanner:
         self.stack: list[_Frame] = []
         self.text: list[str] = []
         self.text_line = first_line
-        self.last_closed: tuple[str, int, int] | None = None  # (kind, opened, closed)
+        self.closed: list[tuple[str, int, int]] = []  # top-level blocks closed so far: (kind, opened, closed)
         self.heading_level = 1
         self.too_deep = False
 
@@ -304,7 +304,7 @@ class _Scanner:
     def check_place(self, n: int, kind: str) -> None:
         parents = [f.kind for f in self.stack]
         if kind == "handout" and parents:
-            self.problem(n, f"a handout cannot go inside a `{parents[-1]}` block.", "IOP019",
+            self.problem(n, f"a handout cannot go inside a `{self.stack[-1].written}` block.", "IOP019",
                          "Close the block above before the handout starts.")
         elif kind in GUIDE_KINDS and "handout" in parents:
             self.problem(n, f"a `{kind}` block cannot go inside a handout: handouts are for clients.", "IOP019",
@@ -328,14 +328,16 @@ class _Scanner:
             self.problem(frame.line, f"this `{frame.written}` block holds no text.", "IOP034",
                          "Write its text between the opening line and the closing `:::`, or remove it.")
         self.container().append(block)
-        self.last_closed = (frame.written, frame.line, n)
+        if not self.stack:
+            self.closed.append((frame.written, frame.line, n))
 
     def stray_close(self, n: int) -> None:
         hint = "Remove it, or open a block above it with `::: kind`."
-        if self.last_closed is not None:
-            kind, opened, closed = self.last_closed
-            hint = (f"It would have closed the `{kind}` block opened at line {opened}, which line {closed} "
-                    "closed already: remove one of the two `:::` lines, whichever ends the block too early.")
+        if self.closed:
+            last = [f"the `{kind}` block opened at line {opened} was closed at line {closed}"
+                    for kind, opened, closed in reversed(self.closed[-2:])]
+            hint = (f"It would have closed a block that a `:::` above closed already ({'; '.join(last)}): "
+                    "remove the `:::` that ends a block too early, or this one.")
         self.problem(n, "this `:::` closes no open block.", "IOP036", hint)
 
 

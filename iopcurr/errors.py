@@ -50,6 +50,9 @@ CODES: dict[str, tuple[str, str]] = {
     "IOP031": ("Schedule problem", "Fix the schedule settings as the message says."),
     "IOP032": ("Template problem", "Fix the template in the theme override folder."),
     "IOP033": ("Hard-to-read colour", "Choose a darker `theme.accent`: links need 4.5:1 contrast."),
+    "IOP034": ("Empty block", "Write the block's text between its opening line and its closing `:::`, or remove it."),
+    "IOP035": ("Worksheet outside a handout", "Move the `lines`, `scale` or `grid` block into a `::: handout`."),
+    "IOP036": ("Stray closing fence", "Remove the extra `:::`, or the one that closed the block too early."),
 }
 
 

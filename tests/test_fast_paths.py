@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import types
 from pathlib import Path
 from typing import Any
 
 import nh3
-import pytest
 from conftest import BUNDLED, CI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,55 +33,6 @@ AWKWARD = [" ", "  ", "    ", "\t", ":", ":::", "#", "## ", ">", "> ", "`", "```
            "1", "1. ", "12) ", "\u0661", "\u00b2", "\u00a0", "\u2003", "\u3000", "\x0b", "\x0c", "\x1c", "\x85",
            "[ ] ", "{", "}", "=", "a", "Z", "é", "“", "<", "<!--iop:", "\n"]
 lines = st.lists(st.sampled_from(AWKWARD) | st.text(max_size=4), max_size=8).map("".join)
-
-
-# ---------------------------------------------------------------- preprocessor
-
-
-@SETTINGS
-@given(lines)
-def test_a_plain_line_is_one_no_pattern_of_the_preprocessor_matches(line: str) -> None:
-    if "\n" in line or not (line == "" or markup._PLAIN.match(line)):
-        return
-    for pattern in (markup._CODE, markup._CLOSE, markup._OPEN, markup._LIST_ITEM, markup._HEADING, markup._QUOTES):
-        assert not pattern.match(line), (pattern.pattern, line)
-    if line:
-        assert line.strip() and not line.startswith(" ")
-    state = markup._State()
-    pre = markup._FencePreprocessor(Converter().md, state)
-    assert pre._limit_depth(0, line) == line and not state.problems and not state.too_deep
-
-
-@pytest.mark.parametrize("line", ["* item", "+ item", "- item", "-\titem", "1. one", "2) two", "## Topic", "#",
-                                  "::: script", ":::", "> quote", "```", "~~~", "    code", "\tcode", " ", "\u00a0x"])
-def test_lines_the_patterns_must_see_are_not_plain(line: str) -> None:
-    assert not markup._PLAIN.match(line)
-
-
-@pytest.mark.parametrize("line", ["Plain prose.", "**Bold** text", "*em*", "-not a list", "+1", "[a](b.md)", "<b>x</b>",
-                                  "| a | b |", "!", "Émile"])
-def test_lines_of_prose_are_plain(line: str) -> None:
-    assert markup._PLAIN.match(line)
-
-
-NEVER = re.compile(r"(?!)")
-
-documents = st.lists(st.sampled_from([
-    "::: script", "::: handout {#sheet title=\"Sheet\"}", "::: lines {n=2}", ":::", "## Topic {minutes=5}", "## Two",
-    "### Sub", "# Top", "- item", "  - nested", "- [ ] task", "1. one", "> quote", "```", "~~~", "    code", "",
-    "**Bold** text", "*em* text", "-not a list", "+1 for that", "Plain prose.", "<!--iop:seg:0-->", "\t- tabbed",
-    "* star item", "+ plus item", "2) two", "Term", ": definition",
-]) | lines, max_size=30).map("\n".join)
-
-
-@settings(max_examples=150, deadline=None, derandomize=CI, suppress_health_check=[HealthCheck.too_slow])
-@given(documents)
-def test_the_plain_line_shortcut_changes_no_conversion(body: str) -> None:
-    fast = Converter().convert(body, "m.md", 1, "m")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(markup, "_PLAIN", NEVER)  # every non-empty line through every pattern
-        slow = Converter().convert(body, "m.md", 1, "m")
-    assert fast == slow
 
 
 # ---------------------------------------------------------------- scan_html
@@ -172,68 +121,3 @@ def test_encode_of_every_bundled_file_is_unchanged() -> None:
 
 
 # ---------------------------------------------------------------- reading grade text
-
-
-classes = st.lists(st.sampled_from(["ws-line", "visually-hidden", "block-label", "x", "", " ", "\t", "ws-box "]),
-                   max_size=4).map(" ".join)
-
-
-@SETTINGS
-@given(st.none() | classes)
-def test_skipped_is_the_set_intersection(cls: str | None) -> None:
-    el = markup.etree.Element("span", {} if cls is None else {"class": cls})
-    assert markup._skipped(el) == bool(set((el.get("class") or "").split()) & markup._SKIP_CLASSES)
-
-
-# ---------------------------------------------------------------- smarty's pass
-
-
-def _plain_smarty(converter: Converter) -> Converter:
-    """`converter` with smarty's inline pass as Python-Markdown makes it (every pattern on every text)."""
-    from markdown.treeprocessors import InlineProcessor
-
-    md = converter.md
-    plain = InlineProcessor(md)
-    plain.inlinePatterns = md.treeprocessors["smarty"].inlinePatterns
-    md.treeprocessors.register(plain, "smarty", 6)
-    return converter
-
-
-def test_the_quicker_smarty_pass_is_used_exactly_when_every_pattern_is_known() -> None:
-    import markdown as md_lib
-
-    patterns = [p.pattern for p in md_lib.Markdown(extensions=["smarty"]).treeprocessors["smarty"].inlinePatterns]
-    known = all(p in markup.SMARTY_NEEDS for p in patterns)
-    assert isinstance(Converter().md.treeprocessors["smarty"], markup._NeedfulInlineProcessor) == known
-
-
-SMARTY_BITS = ["'", '"', "''", '""', "--", "---", "----", "...", "....", "..", "-", ".", "'s", "'90s", "n't", " ", "\n",
-               "\t", "a", "Z", "9", "_", "(", "[", "{", "&nbsp;", "&mdash;", "&#8211;", "–", "—", "\x02", "\x03", "é", "!"]
-smarty_texts = st.lists(st.sampled_from(SMARTY_BITS) | st.text(max_size=3), max_size=14).map("".join)
-
-
-@SETTINGS
-@given(smarty_texts)
-def test_no_smarty_pattern_matches_a_text_without_its_substring(text: str) -> None:
-    for pattern, need in markup.SMARTY_NEEDS.items():
-        if need not in text:
-            assert re.compile(pattern, re.DOTALL | re.UNICODE).search(text) is None, (pattern, text)
-
-
-smarty_documents = st.lists(st.sampled_from([
-    "She said \"don't\" -- twice...", "'Tis the '90s' end.", "\"Quoted\" and 'single'", "A -- B --- C ---- D",
-    "Wait.... what..", "**Bold \"quote\"** and *em 'x'*", "`code 'x' -- y`", "[link \"t\"](a.md 'Title')", "- item 'one'",
-    "::: script", ":::", "## Topic {minutes=5}", "<span title=\"a 'b'\">x</span>", "No quotes here at all.", "",
-]) | smarty_texts, max_size=12).map("\n".join)
-
-
-@settings(max_examples=200, deadline=None, derandomize=CI, suppress_health_check=[HealthCheck.too_slow])
-@given(smarty_documents)
-def test_the_quicker_smarty_pass_changes_no_conversion(body: str) -> None:
-    assert Converter().convert(body, "m.md", 1, "m") == _plain_smarty(Converter()).convert(body, "m.md", 1, "m")
-
-
-def test_the_quicker_smarty_pass_changes_no_bundled_file() -> None:
-    fast, slow = Converter(), _plain_smarty(Converter())
-    for src in read_sources(BUNDLED).files:
-        assert codec.dumps(parse_source(src, fast)) == codec.dumps(parse_source(src, slow)), src.path
