@@ -25,6 +25,7 @@ import nh3
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
 
 from iopcurr.blocks import GUIDE_KINDS, Block, Node, Outline, Section, Text, blocks_in, outline
 from iopcurr.errors import Problem
@@ -41,7 +42,7 @@ LABELS = {
 }
 
 # Extensions every conversion uses. Part of the cache key: change them and caches refresh.
-EXTENSIONS = ("tables", "fenced_code", "sane_lists", "smarty", "def_list", "abbr")
+EXTENSIONS = ("tables", "fenced_code", "sane_lists", "def_list", "abbr")  # and smart punctuation (below)
 
 _CODE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^( *)([-*+]|\d+[.)])\s")
@@ -261,6 +262,67 @@ def _plain_text(el: etree.Element) -> str:
     return "\n".join(out)
 
 
+# Smart punctuation: the substitutions of Python-Markdown's `smarty` extension (default settings),
+# in its order and with its replacements, applied in one pass over the text of the tree. smarty
+# tries its 18 patterns on every text; most texts hold no quote, `--` or `...`, and are passed by.
+# A test keeps this table equal to smarty's.
+_PUNCT = r"""[!"#\$\%'()*+,-.\/:;<=>?\@\[\\\]\^_`{|}~]"""
+_AFTER_TEXT = r"(?<=[^\ \t\r\n\[\{\(\-\u0002\u0003])"
+_BEFORE_OPENING = r"(\s|&nbsp;|--|–|—|&[mn]dash;|&#8211;|&#8212;)"
+SMART_PUNCTUATION: tuple[tuple[str, tuple[int | str, ...]], ...] = (
+    (r"(?<!-)---(?!-)", ("&mdash;",)),
+    (r"(?<!-)--(?!-)", ("&ndash;",)),
+    ("^'(?=" + _PUNCT + r"\B)", ("&rsquo;",)),
+    ('^"(?=' + _PUNCT + r"\B)", ("&rdquo;",)),
+    ("\"'(?=\\w)", ("&ldquo;&lsquo;",)),
+    ("'\"(?=\\w)", ("&lsquo;&ldquo;",)),
+    (_AFTER_TEXT + "\\'\"", ("&rsquo;&rdquo;",)),
+    (_AFTER_TEXT + "\\\"'", ("&rdquo;&rsquo;",)),
+    (r"(?<!\w)'(?=\d{2}s)", ("&rsquo;",)),
+    (_BEFORE_OPENING + r"'(?=\w)", (1, "&lsquo;")),
+    (_AFTER_TEXT + r"'(?!\s|s\b|\d)", ("&rsquo;",)),
+    (r"'(\s|s\b)", ("&rsquo;", 1)),
+    ("'", ("&lsquo;",)),
+    (_BEFORE_OPENING + '"(?=\\w)', (1, "&ldquo;")),
+    ('"(?=\\s)', ("&rdquo;",)),
+    (_AFTER_TEXT + '"', ("&rdquo;",)),
+    ('"', ("&ldquo;",)),
+    (r"(?<!\.)\.{3}(?!\.)", ("&hellip;",)),
+)
+_SMART = tuple((re.compile(p, re.DOTALL | re.UNICODE), parts) for p, parts in SMART_PUNCTUATION)
+_HELD = re.compile("\x02smart:(\\d+)\x03")
+
+
+class _SmartTreeprocessor(Treeprocessor):
+    """Curly quotes, dashes and ellipses in the text of the tree (code stays as written)."""
+
+    def run(self, root: etree.Element) -> None:
+        for el in root.iter():
+            if el is root:
+                continue
+            if el.text and not isinstance(el.text, AtomicString) and _may_smarten(el.text):
+                el.text = self.smarten(el.text)
+            if el.tail and not isinstance(el.tail, AtomicString) and _may_smarten(el.tail):
+                el.tail = self.smarten(el.tail)
+
+    def smarten(self, text: str) -> str:
+        """Each pattern in turn, left to right; what one replaces is hidden from the next (as in
+        smarty, whose inline pass puts a placeholder in its place)."""
+        held: list[str] = []
+        for pattern, parts in _SMART:
+            pos = 0
+            while m := pattern.search(text, pos):
+                held.append("".join(m.group(p) if isinstance(p, int) else self.md.htmlStash.store(p) for p in parts))
+                token = f"\x02smart:{len(held) - 1}\x03"
+                text = text[: m.start()] + token + text[m.end() :]
+                pos = m.start() + len(token)
+        return _HELD.sub(lambda m: held[int(m.group(1))], text)
+
+
+def _may_smarten(text: str) -> bool:
+    return "'" in text or '"' in text or "--" in text or "..." in text
+
+
 class _IopExtension(Extension):
     def __init__(self, state: _State) -> None:
         super().__init__()
@@ -268,7 +330,9 @@ class _IopExtension(Extension):
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.preprocessors.register(_LinesPreprocessor(md, self.state), "iop_lines", 29)
+        md.treeprocessors.register(_SmartTreeprocessor(md), "iop_smart", 6)
         md.treeprocessors.register(_ShapeTreeprocessor(md, self.state), "iop_shape", 5)
+        md.ESCAPED_CHARS.extend(['"', "'"])
 
 
 _SANITIZER: dict[str, Any] = {
@@ -545,4 +609,4 @@ class _References:
 
 def extension_settings() -> dict[str, Any]:
     """What, besides the text, decides a conversion's result (part of the cache key)."""
-    return {"extensions": list(EXTENSIONS), "markdown": markdown.__version__}
+    return {"extensions": list(EXTENSIONS), "smart": SMART_PUNCTUATION, "markdown": markdown.__version__}

@@ -42,6 +42,7 @@
   function Search(box) {
     this.box = box;
     this.root = box.getAttribute("data-root") || "";
+    this.scope = box.getAttribute("data-scope");  // "handout" on client pages: handouts only
     this.input = box.querySelector("input");
     this.status = box.querySelector("[data-search-status]");
     this.list = box.querySelector("[data-search-results]");
@@ -133,8 +134,11 @@
         });
       });
     };
-    var results = query(false);
-    return results.length ? results : query(true);
+    var docs = this.data.docs;
+    var scope = this.scope;
+    var inScope = function (r) { return !scope || docs[Number(r.ref)].kind === scope; };
+    var results = query(false).filter(inScope);
+    return results.length ? results : query(true).filter(inScope);
   };
 
   Search.prototype.update = function () {
@@ -144,10 +148,11 @@
     if (!this.index) { this.pending = true; this.say("Loading search…"); this.load(); return; }
     this.pending = false;
     var terms = this.terms(text);
+    var docs = this.data.docs;
     var results = terms.length ? this.run(terms) : [];
     var shown = results.slice(0, MAX_RESULTS);
     for (var i = 0; i < shown.length; i++) {
-      this.list.appendChild(this.item(this.data.docs[Number(shown[i].ref)], terms));
+      this.list.appendChild(this.item(docs[Number(shown[i].ref)], terms));
     }
     var count = results.length === 1 ? "1 result" : results.length + " results";
     if (results.length > shown.length) { count += ", showing the first " + shown.length; }

@@ -1,0 +1,53 @@
+"""Smart punctuation (markup._SmartTreeprocessor) gives what Python-Markdown's smarty extension
+gives: the same table of substitutions, the same HTML on every bundled file and on generated text."""
+
+from __future__ import annotations
+
+import markdown
+from conftest import BUNDLED, CI
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from iopcurr import markup
+from iopcurr.loader import body_of, read_sources
+
+
+class SmartyConverter(markup.Converter):
+    """The converter with smarty itself doing the punctuation."""
+
+    def _markdown(self) -> markdown.Markdown:
+        md = markdown.Markdown(extensions=[*markup.EXTENSIONS, "smarty", markup._IopExtension(self.state)],
+                               output_format="html")
+        md.treeprocessors.deregister("iop_smart")
+        return md
+
+
+def convert(converter: markup.Converter, body: str) -> markup.Converted:
+    return converter.convert(body, "m.md", 1, "m")
+
+
+def test_the_table_is_smartys() -> None:
+    smarty = markdown.Markdown(extensions=["smarty"]).treeprocessors["smarty"]
+    theirs = [(p.compiled_re.pattern, tuple(p.replace)) for p in smarty.inlinePatterns]
+    assert theirs == [(p, tuple(r)) for p, r in markup.SMART_PUNCTUATION]
+
+
+def test_every_bundled_file_converts_as_with_smarty() -> None:
+    ours, theirs = markup.Converter(), SmartyConverter()
+    for src in read_sources(BUNDLED).files:
+        body, first = body_of(src.text)
+        segmented = src.kind == "module"
+        assert ours.convert(body, src.path, first, src.id, segmented=segmented) == theirs.convert(
+            body, src.path, first, src.id, segmented=segmented), src.path
+
+
+BITS = ["'", '"', "''", '""', "--", "---", "----", "...", "....", "..", "-", ".", "'s", "'90s", "n't", " ", "\n",
+        "\t", "a", "Z", "9", "_", "(", "[", "{", "&nbsp;", "&mdash;", "&#8211;", "–", "—", "é", "!", "**", "`",
+        "\\'", '\\"', "<b>", "</b>", "- ", "## ", "::: script", ":::"]
+documents = st.lists(st.sampled_from(BITS) | st.text(max_size=3), max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None, derandomize=CI, suppress_health_check=[HealthCheck.too_slow])
+@given(documents)
+def test_generated_text_converts_as_with_smarty(body: str) -> None:
+    assert convert(markup.Converter(), body) == convert(SmartyConverter(), body)
