@@ -98,7 +98,7 @@ def test_search_finds_anger_meter_from_a_file_url(browser: Any, bundled_site: Pa
     page = browser.new_page()
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
-    results = search(page, (bundled_site / "handouts" / "craving-log.html").as_uri(), "anger meter")
+    results = search(page, (bundled_site / "facilitator" / "cravings.html").as_uri(), "anger meter")
     hrefs = [href for _, href, _ in results]
     assert hrefs[0] == "../facilitator/anger-meter.html"
     assert "../handouts/anger-meter-cues.html" in hrefs[:3]
@@ -129,7 +129,7 @@ def test_search_works_from_a_web_server(browser: Any, bundled_site: Path) -> Non
 
 def test_facilitator_only_words_find_only_the_facilitator_page(browser: Any, small_site: Path) -> None:
     page = browser.new_page()
-    results = search(page, (small_site / "handouts" / "alpha-sheet.html").as_uri(), "secret note")
+    results = search(page, (small_site / "facilitator" / "beta.html").as_uri(), "secret note")
     assert [(title, href) for title, href, _ in results] == [
         ("Alpha", "../facilitator/alpha.html"), ("Beta", "../facilitator/beta.html")]
     assert "SECRET facilitator note for alpha" in results[0][2]
@@ -137,6 +137,18 @@ def test_facilitator_only_words_find_only_the_facilitator_page(browser: Any, sma
     handout = search(page, (small_site / "index.html").as_uri(), "write one step")
     assert handout[0][:2] == ("Sheet for Alpha", "handouts/alpha-sheet.html")
     assert "SECRET" not in handout[0][2]
+    page.close()
+
+
+def test_search_on_a_client_page_finds_handouts_only(browser: Any, small_site: Path) -> None:
+    page = browser.new_page()
+    for client in ("alpha-sheet.html", "large/alpha-sheet.html", "packet.html"):
+        url = (small_site / "handouts" / client).as_uri()
+        assert search(page, url, "secret note") == [], client  # facilitator-only words: nothing shown
+        assert page.locator("#search-status").inner_text() == "No results for “secret note”."
+        found = search(page, url, "write one step")
+        assert {title for title, _, _ in found} == {"Sheet for Alpha", "Sheet for Beta"}, client
+        assert all("SECRET" not in excerpt for _, _, excerpt in found)
     page.close()
 
 
