@@ -10,6 +10,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from conftest import BUNDLED
 
+from iopcurr.blocks import Block, Text, blocks_in, outline
+from iopcurr.loader import body_of
 from iopcurr.pipeline import build
 
 GUIDE_BLOCKS = ("block-script", "block-discussion", "block-roleplay", "block-facilitator", "block-homework")
@@ -152,3 +154,32 @@ def test_reading_grade_shown_to_facilitators_not_clients(site: Path) -> None:
 
 def test_disclaimer_once_on_home_page(site: Path) -> None:
     assert (site / "index.html").read_text("utf-8").count("not medical advice") == 1
+
+
+def test_every_handout_holds_its_own_text_and_no_other_handouts(site: Path) -> None:
+    """Each handout page holds the text written inside its fences: checked against the source, so
+    that a block left open (which once emptied "Urge Surfing Steps" into "My Craving Log") fails."""
+    written: dict[str, str] = {}
+    for source in sorted((BUNDLED / "modules").glob("*.md")):
+        body, first = body_of(source.read_text("utf-8"))
+        shape = outline(body, str(source), first)
+        for block in blocks_in(shape.overview) + [b for s in shape.sections for b in blocks_in(s.children)]:
+            if block.kind == "handout":
+                written[block.attr("id")] = " ".join(_words(block))
+    assert len(written) >= 25
+    for hid, words in written.items():
+        main = re.search(r"<main\b.*?</main>", (site / "handouts" / f"{hid}.html").read_text("utf-8"), re.S)
+        assert main, hid
+        text = " ".join(re.sub(r"<[^>]+>", " ", main.group(0)).split())
+        assert len(words.split()) >= 30, (hid, "is almost empty in its source")
+        firsts = [w for w in re.findall(r"[A-Za-z]{6,}", words)][:8]
+        assert all(w in text for w in firsts), (hid, firsts)
+        others = [o for o, ws in written.items() if o != hid and ws[:80] and ws[:80] in words]
+        assert not others, (hid, others)
+
+
+def _words(block: Block) -> list[str]:
+    out: list[str] = []
+    for child in block.children:
+        out += " ".join(child.lines).split() if isinstance(child, Text) else _words(child)
+    return out
