@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import icalendar
 from conftest import MakeCurriculum, module_text
 
-from iopcurr.ics import escape, fold, transitions
 from iopcurr.pipeline import run
 
 PROGRAM = """\
@@ -147,15 +146,14 @@ def test_no_calendar_file_without_a_first_date(make_curriculum: MakeCurriculum) 
     assert "schedule.html" in paths and "sessions/1.html" in paths and "schedule.ics" not in paths
 
 
-def test_escape_and_fold_follow_rfc_5545() -> None:
-    assert escape('a,b;c\\d\ne') == "a\\,b\\;c\\\\d\\ne"
-    line = "DESCRIPTION:" + "é" * 80
-    folded = fold(line)
-    parts = folded.encode().split(b"\r\n ")
-    assert all(len(p) <= 75 for p in parts[:1]) and all(len(p) <= 74 for p in parts[1:])
-    assert "".join(p.decode() for p in parts) == line
-
-
-def test_transitions_are_found_to_the_second() -> None:
-    found = transitions("Europe/Berlin", datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 12, 31, tzinfo=UTC))
-    assert found == [datetime(2027, 3, 28, 1, 0, tzinfo=UTC), datetime(2027, 10, 31, 1, 0, tzinfo=UTC)]
+def test_long_lines_are_folded_without_splitting_a_character(make_curriculum: MakeCurriculum) -> None:
+    root = make_curriculum({"alpha": module_text("alpha", "Café " * 30)},
+                           program=PROGRAM.format(start="18:00", weeks=1, days="mon", first="2027-01-04",
+                                                  tz="Europe/Berlin"))
+    data = ics_of(root)
+    lines = data.split(b"\r\n")
+    assert all(len(line) <= 75 for line in lines)
+    for line in lines:
+        line.decode("utf-8")  # each folded piece is whole UTF-8 (raises if a character was split)
+    [ev] = events(data)
+    assert str(ev["summary"]) == ("Café " * 30).strip()
