@@ -243,3 +243,49 @@ def test_new_into_an_unwritable_folder_is_one_line_exit_2(
     result = run_cli("new", str(tmp_path / "locked"))
     assert result.exit_code == 2
     assert result.output == f"error: cannot create {tmp_path}/locked: Permission denied. Choose a folder you can write to.\n"
+
+
+# ---------------------------------------------------------------- messages an author sees (issues 23, 18)
+
+
+def test_check_says_a_colon_in_materials_needs_quotes(run_cli: RunCli, make_curriculum: MakeCurriculum) -> None:
+    text = module_text("a").replace("materials: [Pens]", "materials: [Whiteboard, Handout: My Plan]")
+    root = make_curriculum({"a": text})
+    result = run_cli("check", str(root))
+    assert result.exit_code == 1
+    problems = [line for line in result.output.splitlines() if ": error " in line or ": warning " in line]
+    assert problems == [
+        f"{root}/modules/a.md:7: error IOP001: a colon inside a list item needs quotes: `Handout: My Plan` is "
+        'read as a key and a value. Hint: Write the line as: materials: [Whiteboard, "Handout: My Plan"]'
+    ]
+
+
+def test_check_says_tabs_cannot_indent_front_matter(run_cli: RunCli, make_curriculum: MakeCurriculum) -> None:
+    text = module_text("a").replace("objectives:\n  - Name one thing.", "objectives:\n\t- Name one thing.")
+    root = make_curriculum({"a": text})
+    result = run_cli("check", str(root))
+    assert result.exit_code == 1
+    assert (f"{root}/modules/a.md:5:1: error IOP001: tabs cannot indent YAML; use spaces. Hint: Indent with spaces "
+            "only (two per level); most editors can turn tabs into spaces.\n") in result.output
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-30"])
+def test_first_date_at_the_date_limits_is_a_clean_problem(
+    run_cli: RunCli, make_curriculum: MakeCurriculum, tmp_path: Path, command: str, day: str
+) -> None:
+    root = make_curriculum(program=f"title: T\nschedule:\n  weeks: 104\n  first_date: {day}\n")
+    result = run_cli(command, str(root), *(["-o", str(tmp_path / "site")] if command == "build" else []))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert (f"{root}/program.yml:4: error IOP031: `schedule.first_date` must be a date between 1900 and 2200, "
+            f"not {day}. Hint: Check the year.\n") in result.output
+
+
+def test_yaml_alias_bomb_in_crisis_builds_nothing(run_cli: RunCli, make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    from test_config import BILLION_LAUGHS
+
+    root = make_curriculum(program=BILLION_LAUGHS)
+    result = run_cli("build", str(root), "-o", str(tmp_path / "site"))
+    assert result.exit_code == 1
+    assert f"{root}/program.yml:11: error IOP030: the YAML aliases (`*name`) under `crisis` expand to " in result.output
+    assert not (tmp_path / "site").exists()
