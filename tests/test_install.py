@@ -86,3 +86,12 @@ def test_installed_wheel_runs_new_and_build_outside_the_repo(wheel: Path, tmp_pa
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "x-site" / "facilitator" / "welcome.html").exists()
     assert (tmp_path / "x-site" / "pages" / "authoring-guide.html").exists()
+
+
+def test_wheel_metadata_is_ready_to_publish(wheel: Path) -> None:
+    (name,) = [n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".dist-info/METADATA")]
+    meta = zipfile.ZipFile(wheel).read(name).decode("utf-8")
+    for field in ("Requires-Python: >=3.11", "License-Expression: MIT", "Author: The iopcurr authors",
+                  "Project-URL: Source, ", "Classifier: Programming Language :: Python :: 3.11", "Keywords: ",
+                  "Provides-Extra: pdf", "Description-Content-Type: text/markdown"):
+        assert field in meta, field
