@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import yaml
@@ -214,6 +215,9 @@ def _distinct(root: yaml.Node) -> list[yaml.Node]:
     return list(seen.values())
 
 
+_KEY = re.compile(r"^[a-z_][a-z0-9_-]*$")  # how the keys of program.yml and front matter are written
+
+
 def _plain(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and not node.style and node.value != ""  # libyaml: "", PyYAML: None
 
@@ -222,7 +226,8 @@ def _quote_colon_items(root: yaml.Node, text: str, path: str, first: int) -> tup
     """The text with every list item that an unquoted colon turned into a `key: value` pair put in
     quotes, and a problem for each showing the line as it should be written. Such an item is a
     one-pair mapping of plain text in a `[...]` list without braces, or in a `- item` list whose
-    other items are text (lists in program.yml and front matter hold text or mappings, not both)."""
+    other items are text (lists in program.yml and front matter hold text or mappings, not both)
+    or whose key is not written like a setting (`- Practise one skill: urge surfing.`)."""
     spans: list[tuple[int, int, int]] = []  # start, end, line
     for seq in _distinct(root):
         if not isinstance(seq, yaml.SequenceNode):
@@ -234,8 +239,8 @@ def _quote_colon_items(root: yaml.Node, text: str, path: str, first: int) -> tup
             k, v = item.value[0]
             start, end = k.start_mark.index, v.end_mark.index
             braces = text[item.start_mark.index : item.start_mark.index + 1] == "{"
-            if (_plain(k) and _plain(v) and not braces and (seq.flow_style or mixed)
-                    and "\n" not in text[start:end]):
+            if (_plain(k) and _plain(v) and not braces and "\n" not in text[start:end]
+                    and (seq.flow_style or mixed or not _KEY.match(str(k.value)))):
                 spans.append((start, end, k.start_mark.line))
     fixed = text
     for start, end, _ in sorted(spans, reverse=True):

@@ -289,3 +289,15 @@ def test_yaml_alias_bomb_in_crisis_builds_nothing(run_cli: RunCli, make_curricul
     assert result.exit_code == 1
     assert f"{root}/program.yml:11: error IOP030: the YAML aliases (`*name`) under `crisis` expand to " in result.output
     assert not (tmp_path / "site").exists()
+
+
+def test_check_says_a_colon_in_a_block_list_item_needs_quotes(run_cli: RunCli, make_curriculum: MakeCurriculum) -> None:
+    text = module_text("a").replace("  - Practise one thing.", "  - Practise one skill: urge surfing.")
+    root = make_curriculum({"a": text})
+    result = run_cli("check", str(root))
+    assert result.exit_code == 1
+    problems = [line for line in result.output.splitlines() if ": error " in line or ": warning " in line]
+    assert problems == [
+        f"{root}/modules/a.md:6: error IOP001: a colon inside a list item needs quotes: `Practise one skill: urge "
+        'surfing.` is read as a key and a value. Hint: Write the line as: - "Practise one skill: urge surfing."'
+    ]
