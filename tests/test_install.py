@@ -10,6 +10,7 @@ and the wheel's `iopcurr` (in the new environment's own site-packages) comes fir
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -95,3 +96,22 @@ def test_wheel_metadata_is_ready_to_publish(wheel: Path) -> None:
                   "Project-URL: Source, ", "Classifier: Programming Language :: Python :: 3.11", "Keywords: ",
                   "Provides-Extra: pdf", "Description-Content-Type: text/markdown"):
         assert field in meta, field
+
+
+@pytest.mark.parametrize(("tool", "reason"), [
+    ("/nowhere/chromium", "needs Chromium: apt-get install chromium"),
+    ("/nowhere/java", "needs Java: apt-get install default-jre-headless"),
+    ("/nowhere/pdftotext", "needs poppler: apt-get install poppler-utils"),
+    ("/nowhere/node_modules/vnu-jar/build/dist/vnu.jar", "needs the npm tools: npm ci"),
+])
+def test_a_skip_names_the_command_that_enables_it_and_fails_under_ci(
+    tool: str, reason: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import conftest
+
+    monkeypatch.setattr(conftest, "CI", False)
+    with pytest.raises(pytest.skip.Exception, match=f"^{re.escape(reason)}$"):
+        conftest.need_tool(tool)
+    monkeypatch.setattr(conftest, "CI", True)
+    with pytest.raises(pytest.fail.Exception, match=f"^{re.escape(reason)} \\(CI=true: required, not skipped\\)$"):
+        conftest.need_tool(tool)
