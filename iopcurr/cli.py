@@ -66,7 +66,8 @@ def unread_subfolders(source: Path) -> list[Problem]:
                     str(md), None,
                     f"{md.name!r} is in a subfolder of {folder}/, and subfolders are not read, so it is left out.",
                     "IOP018", "warning",
-                    hint=f"Move it to {base / md.name}; to group modules, list them under `tracks:` in program.yml.",
+                    hint=f"Move it to {base / md.name}" + (
+                        "; to group modules, list them under `tracks:` in program.yml." if folder == "modules" else "."),
                 ))
     return found
 
