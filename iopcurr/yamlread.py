@@ -56,10 +56,11 @@ def _read(text: str, path: str, first_line: int) -> tuple[Any, yaml.Node | None]
 def _timestamp(loader: Any, node: yaml.Node) -> Any:
     """A date or time as YAML reads it; a date that does not exist (2027-02-30, 0000-01-01) stays
     text, so that the reader of the key reports it at its line instead of the file failing."""
-    assert isinstance(node, yaml.ScalarNode)  # the resolver tags only plain scalars as timestamps
+    if not isinstance(node, yaml.ScalarNode):  # `!!timestamp [1]`: the reader's own error
+        return loader.construct_scalar(node)
     try:
         return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, AttributeError):  # AttributeError: `!!timestamp "soon"`
         return loader.construct_scalar(node)
 
 

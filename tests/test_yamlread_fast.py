@@ -49,6 +49,7 @@ def test_broken_yaml_gets_the_pure_python_readers_message(text: str, monkeypatch
     "first_date: 2027-02-30\nskip: [0000-01-01]\n",
     "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcd", "bcde", strict=True)),
     "session:\n\tminutes: 90\n",
+    'a: !!timestamp "soon"\nb: !!timestamp [1]\n',
 ])
 def test_both_readers_give_the_same_problems_for_author_mistakes(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = yamlread.load_yaml(text, "x.md", 2)
