@@ -13,7 +13,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import NoReturn, Protocol
 
 import click
 
@@ -21,11 +21,60 @@ from iopcurr import __version__
 from iopcurr.checks import handout_grades
 from iopcurr.errors import IopError, Problem, problems_json
 
-if TYPE_CHECKING:
-    from click._termui_impl import ProgressBar
-
-SOURCE = click.argument("source", default="curriculum", type=click.Path(path_type=Path, file_okay=False))
+SOURCE = click.argument("source", required=False, default=None, type=click.Path(path_type=Path, file_okay=False))
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+QUIET = click.option("-q", "--quiet", is_flag=True, help="Print only problems: nothing at all when all is well.")
+VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Also print where the program was found and how long each stage took.")
+
+PROGRAM_FILE = "program.yml"
+DEFAULT_FOLDER = Path("curriculum")
+
+
+def find_program(source: Path | None) -> tuple[Path, Path]:
+    """The curriculum folder to read and the default output folder, found as MkDocs finds its config.
+
+    SOURCE when given (the site goes to ./site); else the working folder when it holds a
+    program.yml (the site goes beside it, to ../site: never inside the curriculum, which the
+    output check refuses); else ./curriculum (the site goes to ./site).
+    """
+    if source is not None:
+        return source, Path("site")
+    if (Path.cwd() / PROGRAM_FILE).is_file():
+        return Path("."), Path("..") / "site"
+    if DEFAULT_FOLDER.is_dir():
+        return DEFAULT_FOLDER, Path("site")
+    raise IopError(
+        f"no program here: this folder has no {PROGRAM_FILE} and no {DEFAULT_FOLDER}/ folder. "
+        f"Run iopcurr in your program's folder, name the folder (iopcurr build my-program), "
+        f"or create one with `iopcurr new {DEFAULT_FOLDER}`."
+    )
+
+
+def unread_subfolders(source: Path) -> list[Problem]:
+    """A warning for every .md file in a subfolder of modules/ or pages/: only the files directly
+    in those folders are read (tracks in program.yml group modules, not folders)."""
+    found: list[Problem] = []
+    for folder in ("modules", "pages"):
+        base = source / folder
+        if not base.is_dir() or base.is_symlink():
+            continue
+        for sub in sorted(p for p in base.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")):
+            for md in sorted(sub.rglob("*.md")):
+                if any(part.startswith(".") for part in md.relative_to(base).parts):
+                    continue
+                found.append(Problem(
+                    str(md), None,
+                    f"{md.name!r} is in a subfolder of {folder}/, and subfolders are not read, so it is left out.",
+                    "IOP018", "warning",
+                    hint=f"Move it to {base / md.name}" + (
+                        "; to group modules, list them under `tracks:` in program.yml." if folder == "modules" else "."),
+                ))
+    return found
+
+
+def _stop(exc: IopError) -> NoReturn:
+    click.echo(exc.format(), err=True)
+    sys.exit(exc.exit_code)
 
 
 def _report(problems: tuple[Problem, ...]) -> None:
@@ -33,11 +82,23 @@ def _report(problems: tuple[Problem, ...]) -> None:
         click.echo(p.format(), err=True)
 
 
+def _timings(timings: dict[str, float]) -> None:
+    click.echo("Stages: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items()), err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="iopcurr")
 def cli() -> None:
     """iopcurr turns a folder of Markdown modules into a facilitator guide, client handouts and
     session plans for a group program."""
+
+
+class _Bar(Protocol):
+    """What is used of the bar `click.progressbar` returns (its class is not public)."""
+
+    def update(self, n_steps: int) -> None: ...
+    def render_progress(self) -> None: ...
+    def render_finish(self) -> None: ...
 
 
 class _ProgressBar:
@@ -48,7 +109,7 @@ class _ProgressBar:
         self.label = label
         self.started = time.perf_counter()
         self.delay = delay
-        self.bar: ProgressBar[int] | None = None
+        self.bar: _Bar | None = None
         self.shown = 0
 
     def __call__(self, done: int, total: int) -> None:
@@ -73,23 +134,41 @@ def _progress_line(message: str) -> None:
 
 @cli.command()
 @SOURCE
-@click.option("--out", "out", default="site", show_default=True, type=click.Path(path_type=Path, file_okay=False),
-              help="Folder to write the site to. It must be new, empty, or an earlier iopcurr build.")
+@click.option("-o", "--out", "out", default=None, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder to write the site to (default: ./site; ../site when run inside the program "
+                   "folder). It must be new, empty, or an earlier iopcurr build.")
 @STRICT
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Date (YYYY-MM-DD) the home page counts from to show the next sessions.")
 @click.option("--pdf", is_flag=True,
               help="Also write PDFs of the handouts, the client packet and the facilitator "
-                   "manual to DIR/pdf/ (needs WeasyPrint: pip install 'iopcurr[pdf]').")
-def build(source: Path, out: Path, strict: bool, today: datetime | None, pdf: bool) -> None:
-    """Build the site from SOURCE (default: ./curriculum) into --out (default: ./site).
+                   "manual to DIR/pdf/ (needs WeasyPrint: pip install -e '.[pdf]' in a checkout).")
+@QUIET
+@VERBOSE
+def build(source: Path | None, out: Path | None, strict: bool, today: datetime | None, pdf: bool,
+          quiet: bool, verbose: bool) -> None:
+    """Build the site from SOURCE into --out.
 
+    SOURCE is the folder holding program.yml: by default the working folder when it holds one
+    (the site then goes beside it, to ../site), else ./curriculum (the site goes to ./site).
     The new site replaces the old one only when the build succeeds."""
     from iopcurr.pipeline import build as run_build
 
     started = time.perf_counter()
-    progress = _progress_line if pdf and sys.stderr.isatty() else None
-    bar = _ProgressBar("Converting Markdown")
+    try:
+        source, default_out = find_program(source)
+    except IopError as exc:
+        _stop(exc)
+    out = out if out is not None else default_out
+    if verbose:
+        click.echo(f"Program: {source / PROGRAM_FILE}; site: {out}", err=True)
+    unread = unread_subfolders(source)
+    if strict and unread:
+        _report(tuple(p.as_error() for p in unread))
+        click.echo(f"Build failed: {len(unread)} error(s), 0 warning(s). {out} was not changed.", err=True)
+        sys.exit(1)
+    progress = _progress_line if pdf and not quiet and sys.stderr.isatty() else None
+    bar = _ProgressBar("Converting Markdown", delay=float("inf") if quiet else 1.0)
     try:
         result = run_build(source, out, strict=strict, today=today.date() if today else None,
                            pdf=pdf, progress=progress, on_convert=bar)
@@ -98,21 +177,25 @@ def build(source: Path, out: Path, strict: bool, today: datetime | None, pdf: bo
             click.echo(err=True)
     except IopError as exc:
         bar.close()
-        click.echo(exc.format(), err=True)
-        sys.exit(exc.exit_code)
-    _report(result.problems)
+        _stop(exc)
+    _report(result.problems + tuple(unread))
     cur = result.curriculum
     modules = len(cur.modules) if cur else 0
     pages = len(cur.pages) if cur else 0
     seconds = time.perf_counter() - started
+    warnings = result.warnings + len(unread)
     if not result.ok:
         errors = len(result.problems) - result.warnings
-        click.echo(f"Build failed: {errors} error(s), {result.warnings} warning(s). {out} was not changed.", err=True)
+        click.echo(f"Build failed: {errors} error(s), {warnings} warning(s). {out} was not changed.", err=True)
         sys.exit(1)
+    if verbose:
+        _timings(result.timings)
+    if quiet:
+        return
     pdfs = sum(1 for f in result.files if f.path.startswith("pdf/")) if pdf else 0
     made = f", {pdfs} PDFs" if pdf else ""
     same = " (nothing changed)" if result.unchanged else ""
-    click.echo(f"Built {modules} modules, {pages} pages{made}, {result.warnings} warnings "
+    click.echo(f"Built {modules} modules, {pages} pages{made}, {warnings} warnings "
                f"in {seconds:.2f} s → {out}{same}")
 
 
@@ -121,61 +204,96 @@ def build(source: Path, out: Path, strict: bool, today: datetime | None, pdf: bo
 @STRICT
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Report as lines of text or as JSON (for a program's own CI).")
-def check(source: Path, strict: bool, fmt: str) -> None:
-    """Check SOURCE for problems without writing anything."""
+@QUIET
+@VERBOSE
+def check(source: Path | None, strict: bool, fmt: str, quiet: bool, verbose: bool) -> None:
+    """Check SOURCE for problems without writing anything.
+
+    SOURCE is found as for `build`: the working folder when it holds program.yml, else ./curriculum."""
     from iopcurr.pipeline import run
 
     try:
+        source, _ = find_program(source)
         result = run(source, strict=strict)
     except IopError as exc:
-        click.echo(exc.format(), err=True)
-        sys.exit(exc.exit_code)
+        _stop(exc)
+    unread = tuple(p.as_error() if strict else p for p in unread_subfolders(source))
+    problems = result.problems + unread
+    warnings = result.warnings + (0 if strict else len(unread))
+    ok = result.ok and not (strict and unread)
     cur = result.curriculum
     grades = handout_grades(cur.modules) if cur else []
     if fmt == "json":
-        data = json.loads(problems_json(result.problems))
+        data = json.loads(problems_json(problems))
         data["handouts"] = [{"id": i, "path": p, "line": n, "grade": g} for i, p, n, g in grades]
         click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True))
-    else:
-        _report(result.problems)
-        if grades:
-            limit = cur.program.handouts.max_grade if cur else 0
-            click.echo(f"Handout reading grades (Flesch-Kincaid, limit {limit:g}):")
-            for ident, _path, _line, grade in grades:
-                click.echo(f"  {grade:4.1f}  {ident}{'  (over the limit)' if grade > limit else ''}")
-        errors = len(result.problems) - result.warnings
+        sys.exit(0 if ok else 1)
+    if verbose:
+        click.echo(f"Program: {source / PROGRAM_FILE}", err=True)
+    _report(problems)
+    if grades and not quiet:
+        limit = cur.program.handouts.max_grade if cur else 0
+        click.echo(f"Handout reading grades (Flesch-Kincaid, limit {limit:g}):")
+        for ident, _path, _line, grade in grades:
+            click.echo(f"  {grade:4.1f}  {ident}{'  (over the limit)' if grade > limit else ''}")
+    if verbose:
+        _timings(result.timings)
+    errors = len(problems) - warnings
+    if not quiet or not ok:
         count = f"{len(cur.modules)} modules, {len(cur.pages)} pages" if cur else "nothing"
-        click.echo(f"Checked {count}: {errors} error(s), {result.warnings} warning(s).")
-    sys.exit(0 if result.ok else 1)
+        click.echo(f"Checked {count}: {errors} error(s), {warnings} warning(s).")
+    sys.exit(0 if ok else 1)
 
 
 @cli.command()
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
 def new(folder: Path) -> None:
     """Create a working curriculum in FOLDER: program.yml, two modules and one page."""
-    if folder.exists() and any(folder.iterdir()):
-        click.echo(f"error: {folder} is not empty; choose a new folder.", err=True)
-        sys.exit(2)
-    scaffold = importlib.resources.files("iopcurr") / "scaffold"
-    with importlib.resources.as_file(scaffold) as src:
-        shutil.copytree(src, folder, dirs_exist_ok=True)
-    click.echo(f"Created {folder}. Next: iopcurr serve {folder}   (or: iopcurr build {folder})")
+    try:
+        if folder.exists() and any(folder.iterdir()):
+            _stop(IopError(f"{folder} is not empty; choose a new folder."))
+        scaffold = importlib.resources.files("iopcurr") / "scaffold"
+        with importlib.resources.as_file(scaffold) as src:
+            shutil.copytree(src, folder, dirs_exist_ok=True)
+    except (OSError, shutil.Error) as exc:
+        _stop(IopError(f"cannot create {folder}: {_why(exc)}. Choose a folder you can write to."))
+    click.echo(f"Created {folder}. Next: cd {folder} && iopcurr serve   (or: iopcurr build {folder})")
+
+
+def _why(exc: OSError | shutil.Error) -> str:
+    """The reason of an OSError in words, without the Python wrapping ([Errno 13] ...)."""
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else "some files could not be copied"
+
+
+_ROUTINE = ("Serving ", "Rebuilt in ", "Stopped.")  # what --quiet leaves out of the preview's messages
 
 
 @cli.command()
 @SOURCE
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("-p", "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
-def serve(source: Path, host: str, port: int, open_browser: bool) -> None:
-    """Preview SOURCE with live reload: rebuilds and refreshes the browser when you save."""
+@QUIET
+@VERBOSE
+def serve(source: Path | None, host: str, port: int, open_browser: bool, quiet: bool, verbose: bool) -> None:
+    """Preview SOURCE with live reload: rebuilds and refreshes the browser when you save.
+
+    SOURCE is found as for `build`: the working folder when it holds program.yml, else ./curriculum."""
     from iopcurr.serve import serve as run_serve
 
+    def say(text: str) -> None:
+        if not (quiet and text.startswith(_ROUTINE)):
+            click.echo(text, err=True)
+
     try:
-        run_serve(source, host=host, port=port, open_browser=open_browser)
+        source, _ = find_program(source)
+        if verbose:
+            say(f"Program: {source / PROGRAM_FILE}")
+        for problem in unread_subfolders(source):
+            say(problem.format())
+        run_serve(source, host=host, port=port, open_browser=open_browser, say=say)
     except IopError as exc:
-        click.echo(exc.format(), err=True)
-        sys.exit(exc.exit_code)
+        _stop(exc)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ table of settings in the authoring guide, so the two cannot drift apart.
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import re
 import reprlib
@@ -220,15 +221,46 @@ class _Reader:
         return tuple(out)
 
     def a_date(self, value: Any, dotted: str) -> date | None:
+        """A date in FIRST_YEAR..LAST_YEAR: a calendar needs room around it (weeks, time zones)."""
+        found: date | None
         if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(value if isinstance(value, str) else "?")
-        except ValueError:
-            self.problem(dotted, f"`{dotted}` must be a date written YYYY-MM-DD, not {shown(value)}.", "IOP004")
+            found = value.date()
+        elif isinstance(value, date):
+            found = value
+        else:
+            found = _real_date(self, value, dotted)
+        if found is not None and not FIRST_YEAR <= found.year <= LAST_YEAR:
+            self.problem(dotted, f"`{dotted}` must be a date between {FIRST_YEAR} and {LAST_YEAR}, not {found.isoformat()}.",
+                         "IOP031", hint="Check the year.")
             return None
+        return found
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # dates a program's calendar may use
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")  # not strftime("%B"): the same words in every locale
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def _real_date(r: _Reader, value: Any, dotted: str) -> date | None:
+    """A date written as text (YAML keeps a date that does not exist, such as 2027-02-30, as text)."""
+    text = value.strip() if isinstance(value, str) else ""
+    match = _DATE.match(text)
+    if not match:
+        r.problem(dotted, f"`{dotted}` must be a date written YYYY-MM-DD, not {shown(value)}.", "IOP004")
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    if not 1 <= month <= 12:
+        r.problem(dotted, f"`{dotted}` is not a real date: {text} has no month {month}.", "IOP004",
+                  hint="Write the date as YYYY-MM-DD, the month from 01 to 12.")
+        return None
+    last = calendar.monthrange(year or 4, month)[1]  # year 0 does not exist; any leap year will do
+    if not 1 <= day <= last or year == 0:
+        month_name = _MONTHS[month - 1]
+        r.problem(dotted, f"`{dotted}` is not a real date: {text}.", "IOP004",
+                  hint=f"{month_name} {year} has {last} days: write a day from 1 to {last}." if year else "Check the year.")
+        return None
+    return date(year, month, day)
 
 
 def parse_program(text: str, path: str = "program.yml") -> tuple[Program, list[Problem]]:

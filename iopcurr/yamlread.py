@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import yaml
@@ -9,6 +11,11 @@ import yaml
 from iopcurr.errors import Problem
 
 _MAX_NODES = 50_000  # guards the line walk against alias bombs
+# What aliases (`*name`) may add to a document, in characters of text (and one per item): an
+# alias repeats its anchor, and aliases of aliases multiply, so a few lines can stand for
+# gigabytes of pages (a "billion laughs" in `crisis` is printed on every handout).
+MAX_ALIAS_GROWTH = 100_000
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
 def load_yaml(
@@ -17,22 +24,57 @@ def load_yaml(
     """Parse `text` (which starts at `first_line` of `path`).
 
     Returns the value, a map from dotted key paths (`session.minutes`, `tracks.0.id`) to line
-    numbers, and the problems found. On a syntax error the value is None.
+    numbers, and the problems found. On a syntax error, or aliases that expand too far, the value
+    is None. A list item with an unquoted colon (`[Whiteboard, Handout: My Plan]`) is an error,
+    read as the text the author meant. A date that does not exist (2027-02-30) stays text, for
+    the reader of the key to report at its own line.
     """
-    read = _fast_load(text) or _careful_load(text, path, first_line)
+    read = _read(text, path, first_line)
     if isinstance(read, list):
         return None, {}, read
     value, node = read
     lines: dict[str, int] = {}
+    problems: list[Problem] = []
     if node is not None:
-        _walk(node, lines, first_line)
-    return value, lines, []
+        too_big = _alias_growth(node, path, first_line)
+        if too_big is not None:
+            return None, {}, [too_big]
+        fixed, problems = _quote_colon_items(node, text, path, first_line)
+        if problems:
+            reread = _read(fixed, path, first_line)
+            if not isinstance(reread, list):
+                value, node = reread
+        if node is not None:
+            _walk(node, lines, first_line)
+    return value, lines, problems
+
+
+def _read(text: str, path: str, first_line: int) -> tuple[Any, yaml.Node | None] | list[Problem]:
+    return _fast_load(text) or _careful_load(text, path, first_line)
+
+
+def _timestamp(loader: Any, node: yaml.Node) -> Any:
+    """A date or time as YAML reads it; a date that does not exist (2027-02-30, 0000-01-01) stays
+    text, so that the reader of the key reports it at its line instead of the file failing."""
+    if not isinstance(node, yaml.ScalarNode):  # `!!timestamp [1]`: the reader's own error
+        return loader.construct_scalar(node)
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError, AttributeError):  # AttributeError: `!!timestamp "soon"`
+        return loader.construct_scalar(node)
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """The pure-Python safe loader, with `_timestamp`."""
+
+
+_SafeLoader.add_constructor(_TIMESTAMP, _timestamp)
 
 
 def _careful_load(text: str, path: str, first_line: int) -> tuple[Any, yaml.Node | None] | list[Problem]:
     """(value, node) read by the pure-Python reader, or the problems that stop it."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _SafeLoader(text)
     except yaml.reader.ReaderError as exc:  # the reader checks every character up front
         line = first_line + text.count("\n", 0, exc.position)
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -45,6 +87,10 @@ def _careful_load(text: str, path: str, first_line: int) -> tuple[Any, yaml.Node
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark else first_line
         column = mark.column + 1 if mark else None
+        if mark and _tab_indent(text, mark.line, mark.column):
+            return [Problem(path, line, "tabs cannot indent YAML; use spaces.", "IOP001",
+                            hint="Indent with spaces only (two per level); most editors can turn tabs into spaces.",
+                            column=column)]
         what = exc.problem or exc.context or "it cannot be read"
         return [Problem(path, line, f"the YAML is not valid: {what}.", "IOP001",
                         hint="Check indentation, colons after keys, and quotes around text that contains a colon.",
@@ -59,7 +105,23 @@ def _careful_load(text: str, path: str, first_line: int) -> tuple[Any, yaml.Node
     return value, node
 
 
-_CLOADER: Any = getattr(yaml, "CSafeLoader", None)  # libyaml, when PyYAML was built with it
+def _tab_indent(text: str, line: int, column: int) -> bool:
+    """Whether the parser stopped at a tab in the indentation of `line` (0-based)."""
+    rows = text.split("\n")
+    lead = rows[line][: column + 1] if line < len(rows) else ""
+    return "\t" in lead and not lead.strip(" \t")
+
+
+def _fast_loader() -> Any:
+    base = getattr(yaml, "CSafeLoader", None)
+    if base is None:
+        return None
+    fast: Any = type("_CSafeLoader", (base,), {"__doc__": "libyaml's safe loader, with `_timestamp`."})
+    fast.add_constructor(_TIMESTAMP, _timestamp)
+    return fast
+
+
+_CLOADER: Any = _fast_loader()  # libyaml, when PyYAML was built with it
 
 
 def _fast_load(text: str) -> tuple[Any, yaml.Node | None] | None:
@@ -98,3 +160,96 @@ def _walk(root: yaml.Node, lines: dict[str, int], first: int) -> None:
         for name, at, _ in children:
             lines.setdefault(name, first + at.start_mark.line)
         stack.extend((child, name + ".") for name, _, child in reversed(children))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _alias_growth(root: yaml.Node, path: str, first: int) -> Problem | None:
+    """A problem when aliases make the document grow by more than MAX_ALIAS_GROWTH, or an alias
+    sits inside its own anchor. Each node is sized once (its size counts its shared children as
+    often as they are used), so a billion laughs is measured in microseconds, not expanded."""
+    size: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            own = 1 + (len(str(node.value)) if isinstance(node, yaml.ScalarNode) else 0)
+            size[key] = own + sum(size[id(child)] for child in _children(node))
+            continue
+        if key in size:
+            continue
+        if key in visiting:
+            return Problem(path, first + node.start_mark.line, "an alias (`*name`) is used inside its own anchor "
+                           "(`&name`), so the value never ends.", "IOP030", hint="Write the value out instead.")
+        visiting.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
+    once = sum(1 + (len(str(n.value)) if isinstance(n, yaml.ScalarNode) else 0) for n in _distinct(root))
+    growth = size[id(root)] - once
+    if growth <= MAX_ALIAS_GROWTH:
+        return None
+    where, line = "", first
+    if isinstance(root, yaml.MappingNode) and root.value:  # the key whose value grows the most
+        k, _ = max(root.value, key=lambda pair: size[id(pair[1])])
+        where, line = f" under `{k.value}`" if isinstance(k, yaml.ScalarNode) else "", first + k.start_mark.line
+    return Problem(path, line, f"the YAML aliases (`*name`){where} expand to {size[id(root)]:,} characters, "
+                   f"{growth:,} more than written; at most {MAX_ALIAS_GROWTH:,} may come from aliases.", "IOP030",
+                   hint="Write the text out instead of repeating an alias; aliases of aliases multiply.")
+
+
+def _distinct(root: yaml.Node) -> list[yaml.Node]:
+    seen: dict[int, yaml.Node] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen[id(node)] = node
+            stack.extend(_children(node))
+    return list(seen.values())
+
+
+_KEY = re.compile(r"^[a-z_][a-z0-9_-]*$")  # how the keys of program.yml and front matter are written
+
+
+def _plain(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and not node.style and node.value != ""  # libyaml: "", PyYAML: None
+
+
+def _quote_colon_items(root: yaml.Node, text: str, path: str, first: int) -> tuple[str, list[Problem]]:
+    """The text with every list item that an unquoted colon turned into a `key: value` pair put in
+    quotes, and a problem for each showing the line as it should be written. Such an item is a
+    one-pair mapping of plain text in a `[...]` list without braces, or in a `- item` list whose
+    other items are text (lists in program.yml and front matter hold text or mappings, not both)
+    or whose key is not written like a setting (`- Practise one skill: urge surfing.`)."""
+    spans: list[tuple[int, int, int]] = []  # start, end, line
+    for seq in _distinct(root):
+        if not isinstance(seq, yaml.SequenceNode):
+            continue
+        mixed = any(isinstance(item, yaml.ScalarNode) for item in seq.value)
+        for item in seq.value:
+            if not (isinstance(item, yaml.MappingNode) and len(item.value) == 1):
+                continue
+            k, v = item.value[0]
+            start, end = k.start_mark.index, v.end_mark.index
+            braces = text[item.start_mark.index : item.start_mark.index + 1] == "{"
+            if (_plain(k) and _plain(v) and not braces and "\n" not in text[start:end]
+                    and (seq.flow_style or mixed or not _KEY.match(str(k.value)))):
+                spans.append((start, end, k.start_mark.line))
+    fixed = text
+    for start, end, _ in sorted(spans, reverse=True):
+        fixed = fixed[:start] + json.dumps(fixed[start:end], ensure_ascii=False) + fixed[end:]
+    rows = fixed.split("\n")
+    problems = [
+        Problem(path, first + line, f"a colon inside a list item needs quotes: `{text[start:end]}` is read as a "
+                "key and a value.", "IOP001", hint=f"Write the line as: {rows[line].strip()}")
+        for start, end, line in sorted(spans)
+    ]
+    return fixed, problems

@@ -6,7 +6,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from click.testing import CliRunner, Result
@@ -114,13 +114,31 @@ def run_cli() -> Callable[..., Result]:
     return run
 
 
+# What installs each tool the optional tests use: the one command a skip names (README: "Tests that skip").
+APT = "apt-get install"
+TOOL_COMMANDS: dict[str, tuple[str, str]] = {
+    "chromium": ("Chromium", f"{APT} chromium"),
+    "java": ("Java", f"{APT} default-jre-headless"),
+    "pdftotext": ("poppler", f"{APT} poppler-utils"),
+    "node_modules": ("the npm tools", "npm ci"),
+}
+
+
+def need(what: str, command: str) -> NoReturn:
+    """Skip with a one-line reason naming the command that would enable the test; fail under CI=true."""
+    reason = f"needs {what}: {command}"
+    if CI:
+        pytest.fail(f"{reason} (CI=true: required, not skipped)")
+    pytest.skip(reason)
+
+
 def need_tool(path: str) -> str:
-    """Skip when an external tool is missing on a developer's machine; fail in CI."""
+    """`path` (a program or a file) if it is there; else skip naming its install command (fail in CI)."""
     if shutil.which(path) or Path(path).exists():
         return path
-    if CI:
-        pytest.fail(f"{path} is required in CI but is not installed")
-    pytest.skip(f"{path} is not installed")
+    key = "node_modules" if "node_modules" in Path(path).parts else Path(path).name
+    what, command = TOOL_COMMANDS.get(key, (path, f"{APT} {Path(path).name}"))
+    need(what, command)
 
 
 # ---------------------------------------------------------------- the built bundled site, browsers

@@ -87,3 +87,90 @@ def test_every_option_is_documented_in_the_table() -> None:
     table = options_markdown_table()
     for key in OPTIONS:
         assert f"`{key}`" in table
+
+
+# ---------------------------------------------------------------- messages that help (issue 23)
+
+
+def _messages(text: str) -> list[str]:
+    return [p.format() for p in parse_program(text)[1]]
+
+
+def test_a_colon_inside_a_list_item_says_to_quote_it_and_shows_the_line() -> None:
+    text = 'title: T\nschedule:\n  rotate: [early-recovery, Anger: management]\n'
+    assert _messages(text) == [
+        "program.yml:3: error IOP001: a colon inside a list item needs quotes: `Anger: management` is read as a "
+        'key and a value. Hint: Write the line as: rotate: [early-recovery, "Anger: management"]'
+    ]
+    assert parse_program(text)[0].schedule.rotate == ("early-recovery", "Anger: management")  # no second problem
+
+
+def test_a_colon_inside_a_block_list_item_says_the_same() -> None:
+    text = 'title: T\nschedule:\n  rotate:\n    - early-recovery\n    - Anger: management\n'
+    assert _messages(text) == [
+        "program.yml:5: error IOP001: a colon inside a list item needs quotes: `Anger: management` is read as a "
+        'key and a value. Hint: Write the line as: - "Anger: management"'
+    ]
+
+
+def test_a_tab_in_the_indentation_says_use_spaces() -> None:
+    assert _messages("title: T\nsession:\n\tminutes: 90\n") == [
+        "program.yml:3:1: error IOP001: tabs cannot indent YAML; use spaces. Hint: Indent with spaces only "
+        "(two per level); most editors can turn tabs into spaces."
+    ]
+
+
+def test_a_date_that_does_not_exist_is_reported_at_its_key() -> None:
+    text = "title: T\nschedule:\n  weeks: 4\n  first_date: 2027-02-30\n"
+    program, problems = parse_program(text)
+    assert [p.format() for p in problems] == [
+        "program.yml:4: error IOP004: `schedule.first_date` is not a real date: 2027-02-30. "
+        "Hint: February 2027 has 28 days: write a day from 1 to 28."
+    ]
+    assert program.schedule.first_date is None and program.schedule.weeks == 4  # the rest is read
+    assert _messages("schedule:\n  skip: [2027-01-18, 2027-13-01]\n") == [
+        "program.yml:2: error IOP004: `schedule.skip.1` is not a real date: 2027-13-01 has no month 13. "
+        "Hint: Write the date as YYYY-MM-DD, the month from 01 to 12."
+    ]
+
+
+# ---------------------------------------------------------------- clean errors (issue 18)
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-30", "1899-12-31", "2201-01-01"])
+def test_first_date_outside_the_calendar_years_is_a_problem(day: str) -> None:
+    program, problems = parse_program(f"title: T\nschedule:\n  first_date: {day}\n")
+    assert [p.format() for p in problems] == [
+        f"program.yml:3: error IOP031: `schedule.first_date` must be a date between 1900 and 2200, not {day}. "
+        "Hint: Check the year."
+    ]
+    assert program.schedule.first_date is None
+
+
+BILLION_LAUGHS = (
+    "title: T\n"
+    'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    + "".join(f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True))
+    + "crisis: [{name: X, contact: *i}]\n"
+)
+
+
+def test_yaml_aliases_that_expand_too_far_are_refused_at_their_key() -> None:
+    program, problems = parse_program(BILLION_LAUGHS)
+    assert [p.format() for p in problems] == [
+        "program.yml:11: error IOP030: the YAML aliases (`*name`) under `crisis` expand to 3,395,982,769 characters, "
+        "3,395,982,673 more than written; at most 100,000 may come from aliases. Hint: Write the text out instead "
+        "of repeating an alias; aliases of aliases multiply."
+    ]
+    assert program.title == "Group Program"  # nothing of the document is used
+
+
+def test_a_few_aliases_are_fine_and_an_alias_in_its_own_anchor_is_refused() -> None:
+    program, problems = parse_program(
+        "title: T\nsession:\n  opening: &ritual {title: Round, minutes: 5, text: One word each.}\n  closing: *ritual\n"
+    )
+    assert problems == [] and program.session.closing.title == "Round"
+    assert _messages("title: T\nloop: &a [*a]\n") == [
+        "program.yml:2: error IOP030: an alias (`*name`) is used inside its own anchor (`&name`), so the value "
+        "never ends. Hint: Write the value out instead."
+    ]

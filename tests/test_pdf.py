@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import CI, PROGRAM, module_text, need_tool
+from conftest import PROGRAM, module_text, need, need_tool
 
 from iopcurr.cli import cli
 
@@ -73,10 +73,10 @@ Fill the grids.
 def _need_weasyprint() -> None:
     try:
         import weasyprint  # noqa: F401
-    except (ImportError, OSError):
-        if CI:
-            pytest.fail("WeasyPrint is required in CI (pip install '.[pdf]')")
-        pytest.skip("WeasyPrint is not installed")
+    except ImportError:
+        need("WeasyPrint", "pip install -e '.[pdf]'")
+    except OSError:  # WeasyPrint is there, the Pango library it loads is not
+        need("Pango for WeasyPrint", "apt-get install libpango-1.0-0 libpangoft2-1.0-0")
 
 
 @pytest.fixture(scope="session")

@@ -41,3 +41,31 @@ def test_broken_yaml_gets_the_pure_python_readers_message(text: str, monkeypatch
     monkeypatch.setattr(yamlread, "_CLOADER", None)
     assert fast == yamlread.load_yaml(text, "x.md")
     assert fast[0] is None and fast[2][0].code == "IOP001"
+
+
+@pytest.mark.parametrize("text", [
+    "materials: [Whiteboard, Handout: My Plan]\n",
+    "materials:\n  - Whiteboard\n  - Handout: My Plan\n",
+    "first_date: 2027-02-30\nskip: [0000-01-01]\n",
+    "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcd", "bcde", strict=True)),
+    "session:\n\tminutes: 90\n",
+    'a: !!timestamp "soon"\nb: !!timestamp [1]\n',
+])
+def test_both_readers_give_the_same_problems_for_author_mistakes(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = yamlread.load_yaml(text, "x.md", 2)
+    monkeypatch.setattr(yamlread, "_CLOADER", None)
+    assert fast == yamlread.load_yaml(text, "x.md", 2)
+
+
+def test_a_colon_in_a_list_item_is_read_as_the_text_meant_and_braces_are_kept() -> None:
+    value, lines, problems = yamlread.load_yaml("materials: [Whiteboard, Handout: My Plan]\n", "m.md", 2)
+    assert value == {"materials": ["Whiteboard", "Handout: My Plan"]} and lines["materials.1"] == 2
+    assert [p.message for p in problems] == ["a colon inside a list item needs quotes: `Handout: My Plan` is read as a key and a value."]
+    assert yamlread.load_yaml("pins: [{orientation: 1}]\ntracks:\n  - id: a\n", "p.yml") == (
+        {"pins": [{"orientation": 1}], "tracks": [{"id": "a"}]}, {"pins": 1, "pins.0": 1, "pins.0.orientation": 1,
+                                                               "tracks": 2, "tracks.0": 3, "tracks.0.id": 3}, [])
+
+
+def test_a_date_that_does_not_exist_stays_text_for_its_key_to_report() -> None:
+    value, lines, problems = yamlread.load_yaml("a: 1\nfirst_date: 2027-02-30\n", "p.yml")
+    assert value == {"a": 1, "first_date": "2027-02-30"} and lines["first_date"] == 2 and problems == []

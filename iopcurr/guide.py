@@ -1,0 +1,62 @@
+"""The authoring guide's generated tables, kept in its source so that it reads well anywhere.
+
+`iopcurr/docs/authoring-guide.md` holds the table of `program.yml` settings, of problem codes and
+of flagged terms between `<!-- NAME: generated ... -->` and `<!-- /NAME -->` markers. They are
+made from the code (config.OPTIONS, errors.CODES, wording.TERMS); a test fails when they are out
+of date, and this regenerates them in a checkout:
+
+    python -m iopcurr.guide            # rewrite the tables in the guide's source
+    python -m iopcurr.guide --check    # exit 1 if they are out of date
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from iopcurr.config import options_markdown_table
+from iopcurr.errors import codes_markdown_table
+from iopcurr.wording import terms_markdown_table
+
+GUIDE = Path(__file__).resolve().parent / "docs" / "authoring-guide.md"
+COMMAND = "python -m iopcurr.guide"
+TABLES: dict[str, Callable[[], str]] = {
+    "OPTIONS": options_markdown_table,
+    "CODES": codes_markdown_table,
+    "TERMS": terms_markdown_table,
+}
+
+
+def _block(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(<!-- {name}: [^\n]*-->\n).*?(<!-- /{name} -->)", re.DOTALL)
+
+
+def refresh(text: str) -> str:
+    """`text` with every generated table made anew. A missing marker is an error, not a no-op."""
+    for name, table in TABLES.items():
+        match = _block(name).search(text)
+        if match is None:
+            raise ValueError(f"the guide has no `<!-- {name}: ... -->` ... `<!-- /{name} -->` markers")
+        text = text[: match.start()] + f"{match.group(1)}\n{table()}\n\n{match.group(2)}" + text[match.end() :]
+    return text
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    text = GUIDE.read_text("utf-8")
+    fresh = refresh(text)
+    if "--check" in args:
+        if fresh != text:
+            print(f"{GUIDE}: the generated tables are out of date; run: {COMMAND}", file=sys.stderr)
+            return 1
+        return 0
+    if fresh != text:
+        GUIDE.write_text(fresh, "utf-8")
+        print(f"Updated the tables in {GUIDE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
