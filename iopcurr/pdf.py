@@ -24,7 +24,7 @@ from iopcurr.errors import IopError
 from iopcurr.htmlfrag import keep_links, parse_attrs, resolve
 from iopcurr.model import OutputFile
 
-INSTALL_HINT = "pip install 'iopcurr[pdf]'"
+INSTALL_HINT = "pip install -e '.[pdf]' in a checkout of iopcurr, or pip install weasyprint"
 # The site as WeasyPrint sees it. `.invalid` is reserved: this host can never be reached.
 BASE = "https://site.iopcurr.invalid/"
 MAX_WORKERS = 4

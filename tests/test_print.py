@@ -331,7 +331,7 @@ def test_pdf_without_weasyprint_stops_at_once_with_the_install_command(
     out = tmp_path / "out"
     result = run_cli("build", str(make_curriculum()), "--out", str(out), "--pdf")
     assert result.exit_code == 2
-    assert "pip install 'iopcurr[pdf]'" in result.output
+    assert "pip install -e '.[pdf]'" in result.output
     assert not out.exists()
 
 
