@@ -50,28 +50,6 @@ def find_program(source: Path | None) -> tuple[Path, Path]:
     )
 
 
-def unread_subfolders(source: Path) -> list[Problem]:
-    """A warning for every .md file in a subfolder of modules/ or pages/: only the files directly
-    in those folders are read (tracks in program.yml group modules, not folders)."""
-    found: list[Problem] = []
-    for folder in ("modules", "pages"):
-        base = source / folder
-        if not base.is_dir() or base.is_symlink():
-            continue
-        for sub in sorted(p for p in base.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")):
-            for md in sorted(sub.rglob("*.md")):
-                if any(part.startswith(".") for part in md.relative_to(base).parts):
-                    continue
-                found.append(Problem(
-                    str(md), None,
-                    f"{md.name!r} is in a subfolder of {folder}/, and subfolders are not read, so it is left out.",
-                    "IOP018", "warning",
-                    hint=f"Move it to {base / md.name}" + (
-                        "; to group modules, list them under `tracks:` in program.yml." if folder == "modules" else "."),
-                ))
-    return found
-
-
 def _stop(exc: IopError) -> NoReturn:
     click.echo(exc.format(), err=True)
     sys.exit(exc.exit_code)
@@ -162,11 +140,6 @@ def build(source: Path | None, out: Path | None, strict: bool, today: datetime |
     out = out if out is not None else default_out
     if verbose:
         click.echo(f"Program: {source / PROGRAM_FILE}; site: {out}", err=True)
-    unread = unread_subfolders(source)
-    if strict and unread:
-        _report(tuple(p.as_error() for p in unread))
-        click.echo(f"Build failed: {len(unread)} error(s), 0 warning(s). {out} was not changed.", err=True)
-        sys.exit(1)
     progress = _progress_line if pdf and not quiet and sys.stderr.isatty() else None
     bar = _ProgressBar("Converting Markdown", delay=float("inf") if quiet else 1.0)
     try:
@@ -178,12 +151,12 @@ def build(source: Path | None, out: Path | None, strict: bool, today: datetime |
     except IopError as exc:
         bar.close()
         _stop(exc)
-    _report(result.problems + tuple(unread))
+    _report(result.problems)
     cur = result.curriculum
     modules = len(cur.modules) if cur else 0
     pages = len(cur.pages) if cur else 0
     seconds = time.perf_counter() - started
-    warnings = result.warnings + len(unread)
+    warnings = result.warnings
     if not result.ok:
         errors = len(result.problems) - result.warnings
         click.echo(f"Build failed: {errors} error(s), {warnings} warning(s). {out} was not changed.", err=True)
@@ -217,10 +190,7 @@ def check(source: Path | None, strict: bool, fmt: str, quiet: bool, verbose: boo
         result = run(source, strict=strict)
     except IopError as exc:
         _stop(exc)
-    unread = tuple(p.as_error() if strict else p for p in unread_subfolders(source))
-    problems = result.problems + unread
-    warnings = result.warnings + (0 if strict else len(unread))
-    ok = result.ok and not (strict and unread)
+    problems, warnings, ok = result.problems, result.warnings, result.ok
     cur = result.curriculum
     grades = handout_grades(cur.modules) if cur else []
     if fmt == "json":
@@ -289,8 +259,6 @@ def serve(source: Path | None, host: str, port: int, open_browser: bool, quiet: 
         source, _ = find_program(source)
         if verbose:
             say(f"Program: {source / PROGRAM_FILE}")
-        for problem in unread_subfolders(source):
-            say(problem.format())
         run_serve(source, host=host, port=port, open_browser=open_browser, say=say)
     except IopError as exc:
         _stop(exc)

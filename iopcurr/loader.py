@@ -60,8 +60,11 @@ def read_sources(source: Path) -> Sources:
             continue
         for path in sorted(base.iterdir()):
             shown = str(path)
-            if path.name.startswith((".", "#")) or path.name.endswith("~") or path.is_dir():
-                continue  # hidden, editor backup and lock files, folders
+            if path.name.startswith((".", "#")) or path.name.endswith("~"):
+                continue  # hidden, editor backup and lock files
+            if path.is_dir():
+                problems += _unread(path, base, folder)
+                continue
             if path.suffix != ".md":
                 problems.append(
                     Problem(shown, None, f"{path.name!r} is not a .md file, so it is left out.", "IOP018", "warning",
@@ -88,6 +91,18 @@ def read_sources(source: Path) -> Sources:
             elif path.is_file() and not path.name.startswith("."):
                 assets.append(path.relative_to(source).as_posix())
     return Sources(str(program_path), program_text, tuple(files), tuple(assets), tuple(problems))
+
+
+def _unread(sub: Path, base: Path, folder: str) -> list[Problem]:
+    """A warning for every .md file in a subfolder of modules/ or pages/: only the files directly
+    in those folders are read (tracks in program.yml group modules, not folders)."""
+    if sub.is_symlink():
+        return []
+    hint = "; to group modules, list them under `tracks:` in program.yml." if folder == "modules" else "."
+    return [Problem(str(md), None, f"{md.name!r} is in a subfolder of {folder}/, and subfolders are not read, "
+                    "so it is left out.", "IOP018", "warning", hint=f"Move it to {base / md.name}{hint}")
+            for md in sorted(sub.rglob("*.md"))
+            if not any(part.startswith(".") for part in md.relative_to(base).parts)]
 
 
 def _outside(path: Path) -> Problem:
