@@ -174,6 +174,7 @@ class _Scanner:
 
     def scan(self, lines: list[str]) -> Outline:
         code_fence: str | None = None
+        code_line = 0
         for i, line in enumerate(lines):
             n = self.first_line + i
             if code_fence is not None:
@@ -184,7 +185,7 @@ class _Scanner:
                 continue
             cm = _CODE.match(line)
             if cm:
-                code_fence = cm.group(1)
+                code_fence, code_line = cm.group(1), n
                 self.add_text(n, line)
             elif _CLOSE.match(line):
                 self.close(n)
@@ -193,6 +194,9 @@ class _Scanner:
             else:
                 self.heading_or_text(n, line)
         end = self.first_line + len(lines)
+        if code_fence is not None:
+            self.problem(code_line, f"the code block opened here ({code_fence}) is never closed, so everything "
+                         "after it is shown as code.", "IOP008", f"Add a line holding only {code_fence} where the code ends.", "warning")
         while self.stack:
             frame = self.stack[-1]
             self.problem(frame.line, f"the `{frame.written}` block opened here is never closed.", "IOP008",

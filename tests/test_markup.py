@@ -106,3 +106,11 @@ def test_converter_counts_conversions() -> None:
     c.convert("## a\n", "a.md", 1, "a")
     c.convert("## b\n", "b.md", 1, "b")
     assert c.conversions == 2
+
+
+def test_an_unclosed_code_block_is_named_with_the_block_it_swallows() -> None:
+    r = convert("## S\n\n::: script\nSay this.\n```\ncode\n:::\n")
+    found = [(p.line, p.severity, p.message) for p in r.problems]
+    assert (5, "warning", "the code block opened here (```) is never closed, so everything after it is shown as "
+            "code.") in found
+    assert (3, "error", "the `script` block opened here is never closed.") in found
