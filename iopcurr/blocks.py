@@ -168,7 +168,7 @@ class _Scanner:
         return self.section_children if self.section is not None else self.overview
 
     def flush(self, next_line: int) -> None:
-        if self.text:
+        if any(line.strip() for line in self.text):  # blank lines alone are no text
             self.container().append(Text(tuple(self.text), self.text_line))
         self.text, self.text_line = [], next_line
 
