@@ -1,0 +1,96 @@
+"""A cold `iopcurr build` against MkDocs 1.6.1 and Python-Markdown alone, on the same Markdown.
+
+    python -m venv /tmp/mkvenv && /tmp/mkvenv/bin/pip install mkdocs==1.6.1
+    python benchmarks/bench_vs_mkdocs.py --mkdocs /tmp/mkvenv/bin/mkdocs            # 100 modules
+    python benchmarks/bench_vs_mkdocs.py --mkdocs /tmp/mkvenv/bin/mkdocs --sizes 100 1000
+
+For each size: the bundled modules copied to that many (benchmarks/scale.py); the same files
+(front matter and all) as the docs of a MkDocs project with the same Markdown extensions; both
+built cold (no cache, no site) five times, interleaved, and the median wall time printed with the
+ratio MkDocs / iopcurr (above 1: iopcurr is faster). Also the CPU time Python-Markdown alone takes
+to convert the same files with the same extensions in one process, the yardstick of issue 17.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import markdown
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from measure import load, run  # noqa: E402
+from scale import make_curriculum  # noqa: E402
+
+from iopcurr.markup import EXTENSIONS  # noqa: E402
+
+MKDOCS_YML = """site_name: Benchmark
+use_directory_urls: false
+markdown_extensions: [tables, fenced_code, sane_lists, smarty, def_list, abbr]
+"""
+
+
+def mkdocs_project(cur: Path, target: Path) -> Path:
+    docs = target / "docs"
+    docs.mkdir(parents=True)
+    for md in sorted((cur / "modules").glob("*.md")):
+        shutil.copy(md, docs / md.name)
+    (docs / "index.md").write_text("# Benchmark\n", "utf-8")
+    (target / "mkdocs.yml").write_text(MKDOCS_YML, "utf-8")
+    return target
+
+
+def markdown_alone(cur: Path) -> float:
+    """CPU seconds of Python-Markdown converting every module once, in this process."""
+    texts = [p.read_text("utf-8") for p in sorted((cur / "modules").glob("*.md"))]
+    md = markdown.Markdown(extensions=[*EXTENSIONS, "smarty"])
+    start = time.process_time()
+    for text in texts:
+        md.reset()
+        md.convert(text)
+    return time.process_time() - start
+
+
+def measure(size: int, mkdocs: str, repeat: int, work: Path) -> None:
+    cur = make_curriculum(size, work / f"cur{size}")
+    project = mkdocs_project(cur, work / f"mk{size}")
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(repeat):
+        out = work / "site"
+        shutil.rmtree(out, ignore_errors=True)
+        r = run([sys.executable, "-m", "iopcurr", "build", str(cur), "--out", str(out)])
+        assert r.returncode == 0, r.output
+        ours.append(r.seconds)
+        shutil.rmtree(project / "site", ignore_errors=True)
+        m = run([mkdocs, "build", "-q"], cwd=project)
+        assert m.returncode == 0, m.output
+        theirs.append(m.seconds)
+    a, b = statistics.median(ours), statistics.median(theirs)
+    alone = markdown_alone(cur)
+    print(f"{size:>5} modules: iopcurr {a:6.2f} s   MkDocs {b:6.2f} s   MkDocs/iopcurr {b / a:4.2f}x   "
+          f"Python-Markdown alone {alone:6.2f} s CPU (iopcurr/alone {a / alone:4.2f}x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mkdocs", required=True, help="the mkdocs command (MkDocs 1.6.1)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print(load())
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            measure(size, args.mkdocs, args.repeat, Path(tmp))
+    print(load())
+
+
+if __name__ == "__main__":
+    main()
