@@ -43,6 +43,17 @@ class Track:
 
 
 @dataclass(frozen=True)
+class Repeat:
+    """A module that comes back every `every` weeks from week `start`, on `day` (Monday = 0) or
+    the first free session of its week."""
+
+    module_id: str
+    every: int
+    start: int = 1
+    day: int | None = None
+
+
+@dataclass(frozen=True)
 class ScheduleSettings:
     weeks: int
     days: tuple[int, ...]  # weekday numbers, Monday = 0
@@ -54,13 +65,16 @@ class ScheduleSettings:
     group_size: int
     extra_copies: int
     skip_at: tuple[tuple[date, str], ...] = ()  # each skip date → its key, e.g. `schedule.skip.2`
+    repeat: tuple[Repeat, ...] = ()
+    streams: tuple[tuple[int, tuple[str, ...]], ...] = ()  # group day → track or module ids
 
 
 @dataclass(frozen=True)
 class HandoutSettings:
     paper: Literal["letter", "a4"]
-    max_grade: float
+    max_grade: float  # Flesch-Kincaid, of the prose sentences
     large_print: bool
+    max_smog: float = 8.0  # SMOG, of the prose sentences
 
 
 @dataclass(frozen=True)
