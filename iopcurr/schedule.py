@@ -320,6 +320,8 @@ def _repeats(
             continue
         for week in range(rep.start, last + 1, rep.every):
             free = [i for i, slot in enumerate(slots) if slot.week == week and i not in assigned]
+            if not free and week > s.weeks:
+                continue  # a week that skipped dates added to the end holds what fits
             if not free:
                 problems.append(_problem(
                     program, key,
@@ -354,6 +356,7 @@ def _streams(
             ))
             continue
         order: list[str] = []
+        before = len(problems)
         for j, ref in enumerate(refs):
             if ref in tracks:
                 found = [m for m in ids if track_of.get(m) == ref and m not in named]
@@ -371,7 +374,7 @@ def _streams(
             order += [m for m in found if m not in fixed and m not in order]
         if order:
             out[day] = order
-        else:
+        elif len(problems) == before:  # (an unknown id already says why)
             problems.append(_problem(
                 program, key, f"the stream of {WEEKDAY_NAMES[day]} has no module left to run.",
                 hint="Name a track whose modules are not all pinned or repeated.",
