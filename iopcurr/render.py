@@ -19,7 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from iopcurr import __version__, books
-from iopcurr.checks import reading_grade, track_map
+from iopcurr.checks import readability_words, reading_grade, track_map
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan, SessionSettings
 from iopcurr.plan import PART_NAMES, clock
 from iopcurr.schedule import long_date, session_label, session_when, upcoming
@@ -438,7 +438,7 @@ def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
     handouts_by_id = nav.handouts
     handouts = tuple(
         Link(handouts_by_id[h].title, f"../handouts/{h}.html",
-             f"reading grade {reading_grade(handouts_by_id[h].text)}",
+             readability_words(reading_grade(handouts_by_id[h].text)),
              alternates=handout_alternates(cur, h, "../", pdf=pdf))
         for h in m.session_handouts
         if h in handouts_by_id
@@ -551,7 +551,7 @@ def index_view(cur: Curriculum, schedule: Schedule | None = None, today: date | 
             for t in cur.program.tracks
         ) or (IndexTrack("Modules", "", tuple(Link(m.title, f"facilitator/{m.id}.html", m.summary) for m in cur.modules)),),
         pages=tuple(Link(p.title, f"pages/{p.id}.html", p.summary) for p in cur.pages),
-        handouts=tuple(Link(h.title, f"handouts/{h.id}.html", f"reading grade {reading_grade(h.text)}")
+        handouts=tuple(Link(h.title, f"handouts/{h.id}.html", readability_words(reading_grade(h.text)))
                        for m in cur.modules for h in m.handouts),
         session_minutes=cur.program.session.minutes,
         module_count=len(cur.modules),
