@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from iopcurr.errors import Problem
 from iopcurr.model import Module, Page, Program
@@ -273,3 +274,29 @@ def check_completeness(modules: Iterable[Module]) -> list[Problem]:
             problems.append(Problem(m.path, 1, f"module `{m.id}` has no home assignment.", "IOP023", "warning",
                                     "Add a `::: homework` block to the last segment."))
     return problems
+
+
+def check_reviews(modules: Iterable[Module], today: date) -> list[Problem]:
+    """A warning for each module whose `next_review` is before `today`.
+
+    Only `iopcurr check` calls this, with `--today` or the date it runs: a build never looks at
+    the calendar, so that the same input always gives the same site."""
+    problems = []
+    for m in modules:
+        if m.next_review and date.fromisoformat(m.next_review) < today:
+            days = (today - date.fromisoformat(m.next_review)).days
+            last = f" (last reviewed on {m.reviewed_on})" if m.reviewed_on else ""
+            problems.append(Problem(
+                m.path, m.lines.get("next_review", 1),
+                f"the review of module `{m.id}` was due on {m.next_review}{last}, "
+                f"{days} day{'s' if days != 1 else ''} before {today.isoformat()}.",
+                "IOP037", "warning",
+                hint="Review the module, then set `reviewed_on` and a new `next_review`.",
+            ))
+    return problems
+
+
+def edition_date(program: Program, modules: Iterable[Module]) -> str:
+    """The date of this edition (YYYY-MM-DD): program.yml `edition`, else the newest
+    `reviewed_on` of the modules, else ""."""
+    return program.edition or max((m.reviewed_on for m in modules if m.reviewed_on), default="")

@@ -56,6 +56,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "organization": ('""', "Agency or clinic that runs the program."),
     "language": ('"en"', "Language of the content (an HTML language code such as `en` or `es`)."),
     "disclaimer": ("(education, not medical advice)", "Shown once, on the home page."),
+    "edition": ("(newest `reviewed_on`)", "Date of this edition (YYYY-MM-DD), on the manual's cover; without it, the newest `reviewed_on` of the modules."),
     "session.minutes": ("90", "Length of every group session in minutes."),
     "session.start": ('"18:00"', "Start time of a session, 24-hour `HH:MM`."),
     "session.clock": ('"12h"', "How clock times are shown: `12h` (6:05 PM) or `24h` (18:05)."),
@@ -308,6 +309,7 @@ def parse_program(text: str, path: str = "program.yml") -> tuple[Program, list[P
         theme=theme,
         plan=plan,
         disclaimer=r.text(top, "disclaimer", "disclaimer", DEFAULT_DISCLAIMER),
+        edition=_edition(r, top),
         path=path,
         lines=MappingProxyType(dict(lines)),
     )
@@ -423,6 +425,13 @@ def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
         extra_copies=r.integer(m, "extra_copies", "schedule.extra_copies", 2, 0, 100),
         skip_at=tuple(sorted(skip_at.items())),
     )
+
+
+def _edition(r: _Reader, top: dict[str, Any]) -> str:
+    if top.get("edition") is None:
+        return ""
+    found = r.a_date(top["edition"], "edition")
+    return found.isoformat() if found else ""
 
 
 def _weekday(value: Any) -> int | None:

@@ -112,6 +112,7 @@ class Program:
     plan: PlanSettings
     disclaimer: str
     path: str = "program.yml"
+    edition: str = ""  # YYYY-MM-DD: the date of this edition of the program, or ""
     lines: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     def line_of(self, dotted: str) -> int | None:
@@ -210,6 +211,9 @@ class Module:
     refs: tuple[Ref, ...] = ()
     anchors: tuple[str, ...] = ()
     search: tuple[SearchDoc, ...] = ()  # its facilitator page, then its handouts (see search.py)
+    reviewed_by: str = ""  # who last reviewed the module (the review trail)
+    reviewed_on: str = ""  # YYYY-MM-DD, or ""
+    next_review: str = ""  # YYYY-MM-DD, or ""
 
     @property
     def session_handouts(self) -> tuple[str, ...]:
