@@ -168,7 +168,7 @@ def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule
         date_iso=session.date.isoformat() if session.date else "",
         timezone=schedule.timezone,
         cycle=session.cycle,
-        cycles=schedule.cycles,
+        cycles=cycles_of(p, schedule, session),
         pinned=session.pinned,
         week=session.week,
         handouts=handouts,
@@ -177,6 +177,17 @@ def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule
         next=link(index + 1),
         held=held_reason(p, session.module_id),
     )
+
+
+def cycles_of(program: Program, schedule: Schedule, session: Session) -> int:
+    """How many times the rotation a session belongs to runs: its day's stream, or the rotation
+    the days without a stream share."""
+    streamed = {day for day, _ in program.schedule.streams}
+
+    def same(s: Session) -> bool:
+        return s.weekday == session.weekday if session.weekday in streamed else s.weekday not in streamed
+
+    return max((s.cycle for s in schedule.sessions if not s.pinned and same(s)), default=1)
 
 
 def held_reason(program: Program, module_id: str) -> str:

@@ -237,3 +237,14 @@ def test_a_session_across_midnight_and_dst_shows_real_clock_times(make_curriculu
     assert "Sunday, November 7, 2027, 00:30–01:00 CDT/CST" in doc.plain
     agenda = [cells for cls, cells in doc.rows if len(cells) == 4 and cells[0] != "Time"]
     assert agenda[0][0] == "00:30–00:35" and agenda[-1][0].endswith("–01:00")
+
+
+def test_a_stream_session_counts_the_cycles_of_its_own_day(make_curriculum: MakeCurriculum) -> None:
+    mods = {i: module_text(i) for i in ("a", "b", "c")}
+    prog = "title: T\nschedule: {weeks: 4, days: [mon, thu], streams: {mon: [a], thu: [b, c]}}\n"
+    result = run(make_curriculum(mods, program=prog))
+    assert result.ok, [p.format() for p in result.problems]
+    files = {f.path: f.content.decode() for f in result.files}
+    assert "Rotation cycle 4 of 4" in Html(files["sessions/7.html"]).plain  # Mondays: a, a, a, a
+    assert "Rotation cycle 2 of 2" in Html(files["sessions/8.html"]).plain  # Thursdays: b, c, b, c
+    assert "Mondays run their own rotation: A." in Html(files["schedule.html"]).plain
