@@ -211,13 +211,14 @@ def fixed_facts(cur: Curriculum) -> tuple[str, ...]:
     """The repeated modules and the streams of the group days, as sentences for the calendar."""
     p = cur.program
     titles = {m.id: m.title for m in cur.modules} | {t.id: t.title for t in p.tracks}
-    facts = [
-        f"{titles.get(r.module_id, r.module_id)} comes back every {_weeks(r.every)}"
+    repeats = [
+        f"{titles.get(r.module_id, r.module_id)} (every {_weeks(r.every)}"
         + (f" from week {r.start}" if r.start > 1 else "")
-        + (f", on {WEEKDAY_NAMES[r.day]}s" if r.day is not None else "")
-        + ", so a member who joins in any week meets it soon."
+        + (f", {WEEKDAY_NAMES[r.day]}s" if r.day is not None else "")
+        + ")"
         for r in p.schedule.repeat
     ]
+    facts = [f"Repeated so that members who join later meet them too: {'; '.join(repeats)}."] if repeats else []
     facts += [
         f"{WEEKDAY_NAMES[day]}s run their own rotation: {_and([titles.get(ref, ref) for ref in refs])}."
         for day, refs in p.schedule.streams if day in p.schedule.days
