@@ -53,10 +53,10 @@ def remember_grades(pairs: Iterable[tuple[str, Readability]]) -> None:
 def forget_dictionary() -> None:
     """Let textstat's pronunciation dictionary (about 70 MB) go once a build knows its grades."""
     try:
-        from textstat.backend.utils import _get_cmudict
+        from textstat.backend.utils import get_cmudict  # public: the package exports it
     except ImportError:  # another textstat: it keeps what it keeps
         return
-    clear = getattr(_get_cmudict.get_cmudict, "cache_clear", None)
+    clear = getattr(get_cmudict, "cache_clear", None)
     if callable(clear):
         clear()
 

@@ -465,3 +465,13 @@ def test_bundled_weekday_streams_run_their_tracks_in_order() -> None:
         assert ran == [order[i % len(order)] for i in range(len(ran))]
     streamed = {m for s in sched.sessions if not s.pinned for m in [s.module_id]}
     assert not streamed & fixed  # the first-weeks modules come only by `repeat`
+
+
+def test_a_repeat_starting_after_the_last_week_or_finding_a_full_week_is_an_error() -> None:
+    text = "schedule:\n  weeks: 2\n  days: [mon]\n  pin: {a: 1}\n  repeat:\n    b: {every: 1, from: 3}\n    c: 1\n"
+    sched, problems = schedule_of(text, ["a", "b", "c", "d"])
+    assert [(p.code, p.line, p.message) for p in problems] == [
+        ("IOP031", 6, "`b` is to start in week 3, but the program has 2 weeks."),
+        ("IOP031", 7, "`c` is to repeat in week 1, which has no free session left."),
+    ]
+    assert [s.module_id for s in sched.sessions] == ["a", "c"]
