@@ -79,5 +79,9 @@ def make_curriculum(n: int, target: Path, bundled: Path = BUNDLED) -> Path:
     schedule = program.get("schedule") or {}
     if "pin" in schedule:
         schedule["pin"] = {f"{m}-0000": w for m, w in schedule["pin"].items() if copies.get(m)}
+    if "repeat" in schedule:  # the first copy repeats; the others rotate with their tracks
+        schedule["repeat"] = {f"{m}-0000": v for m, v in schedule["repeat"].items() if copies.get(m)}
+    for day, refs in (schedule.get("streams") or {}).items():
+        schedule["streams"][day] = [f"{r}-0000" if copies.get(r) else r for r in refs]
     (target / "program.yml").write_text(yaml.safe_dump(program, sort_keys=False, allow_unicode=True), "utf-8")
     return target

@@ -21,10 +21,11 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from iopcurr import codec
+from iopcurr.checks import Readability
 from iopcurr.parsed import Cached, code_fingerprint
 
 CACHE_NAME = ".iopcurr-cache"  # the cache's folder in an output folder (write.CACHE_DIR)
@@ -116,8 +117,8 @@ class ParseCache:
         except OSError:
             pass
 
-    def load_grades(self) -> dict[str, float]:
-        """Reading grades of handout texts from earlier builds (`text_key` → grade)."""
+    def load_grades(self) -> dict[str, Readability]:
+        """Readability of handout texts from earlier builds (`text_key` → Readability)."""
         try:
             data = json.loads((self.folder / GRADES).read_text("utf-8"))
         except (OSError, ValueError):
@@ -125,16 +126,22 @@ class ParseCache:
         grades = data.get("grades") if isinstance(data, dict) and data.get("code") == code_fingerprint() else None
         if not isinstance(grades, dict):
             return {}
-        return {k: float(v) for k, v in grades.items()
-                if isinstance(k, str) and isinstance(v, int | float) and not isinstance(v, bool)}
+        out: dict[str, Readability] = {}
+        for k, v in grades.items():
+            try:
+                out[str(k)] = codec.decode(v, Readability)
+            except (codec.DecodeError, TypeError, ValueError):
+                continue
+        return out
 
-    def save_grades(self, grades: dict[str, float]) -> None:
-        """Keep the reading grades of this build's handouts for the next (best-effort)."""
+    def save_grades(self, grades: Mapping[str, Readability]) -> None:
+        """Keep the readability of this build's handouts for the next (best-effort)."""
         folder = self.pending or self.folder
         try:
             _prepare(folder)
             tmp = folder / f".{GRADES}.{os.getpid()}.tmp"
-            tmp.write_text(json.dumps({"code": code_fingerprint(), "grades": grades}, sort_keys=True), "utf-8")
+            document = {"code": code_fingerprint(), "grades": {k: codec.encode(v) for k, v in grades.items()}}
+            tmp.write_text(json.dumps(document, sort_keys=True), "utf-8")
             os.replace(tmp, folder / GRADES)
         except OSError:
             pass

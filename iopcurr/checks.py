@@ -5,44 +5,126 @@ All pure: they take the parsed curriculum and return problems.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from functools import lru_cache
+from dataclasses import dataclass
+from datetime import date
 
 from iopcurr.errors import Problem
 from iopcurr.model import Module, Page, Program
 from iopcurr.wording import find_terms
 
-# Grades already known (from the conversion cache or a worker process): text → grade.
-_KNOWN_GRADES: dict[str, float] = {}
+MIN_PROSE_WORDS = 6  # a block of one sentence shorter than this is a label or a list stub
+SMOG_SENTENCES = 3  # SMOG needs three sentences at least (McLaughlin used 30)
+KNOWN_LIMIT = 20_000  # handout texts whose readability is kept (about 400 modules' worth)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_PROMPT = re.compile(r"(:\.|_{2,}|\.{4,})$")  # "My step:" (the period was added), blanks to fill
 
 
-def remember_grades(pairs: Iterable[tuple[str, float]]) -> None:
-    """Record grades worked out elsewhere, so that `reading_grade` need not load textstat."""
+@dataclass(frozen=True)
+class Readability:
+    """How hard the prose of a handout is to read: two US school-grade formulas over its prose
+    sentences (`prose_text`). `sentences` is how many there were: with none, neither grade means
+    anything (both are 0); with fewer than SMOG_SENTENCES, the SMOG grade is 0."""
+
+    grade: float  # Flesch-Kincaid grade level
+    smog: float  # SMOG grade (McLaughlin 1969; the usual measure for health materials)
+    sentences: int
+
+    @property
+    def measured(self) -> bool:
+        return self.sentences > 0
+
+    @property
+    def smog_measured(self) -> bool:
+        return self.sentences >= SMOG_SENTENCES
+
+
+# The one store of readability: handout text → Readability, filled from the conversion cache or
+# a worker process (`remember_grades`) and by `reading_grade` itself.
+_KNOWN_GRADES: dict[str, Readability] = {}
+
+
+def remember_grades(pairs: Iterable[tuple[str, Readability]]) -> None:
+    """Record readability worked out elsewhere, so that `reading_grade` need not load textstat."""
     _KNOWN_GRADES.update(pairs)
 
 
 def forget_dictionary() -> None:
     """Let textstat's pronunciation dictionary (about 70 MB) go once a build knows its grades."""
     try:
-        from textstat.backend.utils import _get_cmudict
+        from textstat.backend.utils import get_cmudict  # public: the package exports it
     except ImportError:  # another textstat: it keeps what it keeps
         return
-    clear = getattr(_get_cmudict.get_cmudict, "cache_clear", None)
+    clear = getattr(get_cmudict, "cache_clear", None)
     if callable(clear):
         clear()
 
 
-@lru_cache(maxsize=4096)
-def reading_grade(text: str) -> float:
-    """Flesch-Kincaid grade of `text` (textstat), rounded to one decimal, never below 0."""
-    known = _KNOWN_GRADES.get(text)
-    if known is not None:
-        return known
-    if not text.strip():
-        return 0.0
+def prose_text(text: str) -> str:
+    """The prose sentences of a handout's plain text (one block a line, see markup.py): blocks
+    of two or more sentences, and one-sentence blocks of at least MIN_PROSE_WORDS words. Labels,
+    headings, list stubs of a few words and worksheet prompts ("My step:", blanks) are left out:
+    they are not read as sentences, and counting them as short sentences made every handout look
+    easier than its prose is."""
+    kept = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line or _PROMPT.search(line):
+            continue
+        if len(_SENTENCE_END.split(line)) >= 2 or len(line.split()) >= MIN_PROSE_WORDS:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def sentence_count(prose: str) -> int:
+    return sum(len(_SENTENCE_END.split(line)) for line in prose.split("\n") if line)
+
+
+def measure(text: str) -> Readability:
+    """Readability of `text`, worked out now (textstat: Flesch-Kincaid and SMOG, offline)."""
+    prose = prose_text(text)
+    sentences = sentence_count(prose)
+    if not sentences:
+        return Readability(0.0, 0.0, 0)
     import textstat  # imported late: it loads dictionaries
 
-    return max(0.0, round(float(textstat.flesch_kincaid_grade(text)), 1))  # below 0 means nothing to readers
+    grade = max(0.0, round(float(textstat.flesch_kincaid_grade(prose)), 1))  # below 0 means nothing
+    smog = round(float(textstat.smog_index(prose)), 1) if sentences >= SMOG_SENTENCES else 0.0
+    return Readability(grade, smog, sentences)
+
+
+def reading_grade(text: str) -> Readability:
+    """Readability of a handout's plain text, from the store or worked out (and stored)."""
+    known = _KNOWN_GRADES.get(text)
+    if known is None:
+        known = measure(text)
+        if len(_KNOWN_GRADES) >= KNOWN_LIMIT:  # a long preview session: drop the oldest
+            del _KNOWN_GRADES[next(iter(_KNOWN_GRADES))]
+        _KNOWN_GRADES[text] = known
+    return known
+
+
+# Words for a grade level, after Flesch's own bands (5th grade "very easy" ... college "difficult").
+GRADE_WORDS = ((6.0, "very easy"), (7.0, "easy"), (8.0, "fairly easy"), (10.0, "plain English"),
+               (13.0, "fairly hard"), (17.0, "hard"))
+
+
+def grade_words(grade: float) -> str:
+    """`very easy`, `easy`, `fairly easy`, `plain English`, `fairly hard`, `hard` or `very hard`."""
+    return next((words for below, words in GRADE_WORDS if grade < below), "very hard")
+
+
+def readability_words(r: Readability) -> str:
+    """What the guide says of a handout: both formulas in words, never a bare number."""
+    if not r.measured:
+        return "reading level: too little prose to measure"
+    fk, smog = grade_words(r.grade), grade_words(r.smog)
+    if not r.smog_measured:
+        return f"{fk} to read by Flesch-Kincaid (too short for SMOG)"
+    if fk == smog:
+        return f"{fk} to read (Flesch-Kincaid and SMOG)"
+    return f"{fk} to read by Flesch-Kincaid, {smog} by SMOG"
 
 
 def check_ids(modules: Iterable[Module], pages: Iterable[Page]) -> list[Problem]:
@@ -146,24 +228,31 @@ def track_map(program: Program, modules: Iterable[Module]) -> dict[str, str | No
 
 
 def check_handouts(program: Program, modules: Iterable[Module]) -> list[Problem]:
+    """Each handout's prose within `handouts.max_grade` (Flesch-Kincaid) and `handouts.max_smog`."""
     problems: list[Problem] = []
     if not program.language.lower().startswith("en"):
-        return problems  # Flesch-Kincaid is defined for English only
-    limit = program.handouts.max_grade
+        return problems  # both formulas are defined for English only
+    limits = (("Flesch-Kincaid", "max_grade", program.handouts.max_grade),
+              ("SMOG", "max_smog", program.handouts.max_smog))
     for m in modules:
         for h in m.handouts:
-            grade = reading_grade(h.text)
-            if grade > limit:
-                problems.append(
-                    Problem(h.path, h.line, f"handout `{h.id}` reads at grade {grade}; the limit is {limit:g}.", "IOP014",
-                            hint="Use shorter sentences and common words; end list items with a period.")
-                )
+            r = reading_grade(h.text)
+            for (name, key, limit), grade in zip(limits, (r.grade, r.smog), strict=True):
+                if grade > limit:
+                    sentences = "sentence" if r.sentences == 1 else f"{r.sentences} sentences"
+                    problems.append(Problem(
+                        h.path, h.line,
+                        f"handout `{h.id}` reads at grade {grade:g} by {name} ({grade_words(grade)}), "
+                        f"measured on its prose {sentences}; the limit (`handouts.{key}`) is {limit:g}.",
+                        "IOP014",
+                        hint="Use shorter sentences and common words of one or two syllables.",
+                    ))
     return problems
 
 
 def handout_grades(modules: Iterable[Module]) -> list[tuple[str, str, int, float]]:
-    """(handout id, path, line, reading grade) of every handout, in program order."""
-    return [(h.id, h.path, h.line, reading_grade(h.text)) for m in modules for h in m.handouts]
+    """(handout id, path, line, Flesch-Kincaid grade of its prose) of every handout, in program order."""
+    return [(h.id, h.path, h.line, reading_grade(h.text).grade) for m in modules for h in m.handouts]
 
 
 def check_wording(path: str, text: str) -> list[Problem]:
@@ -185,3 +274,29 @@ def check_completeness(modules: Iterable[Module]) -> list[Problem]:
             problems.append(Problem(m.path, 1, f"module `{m.id}` has no home assignment.", "IOP023", "warning",
                                     "Add a `::: homework` block to the last segment."))
     return problems
+
+
+def check_reviews(modules: Iterable[Module], today: date) -> list[Problem]:
+    """A warning for each module whose `next_review` is before `today`.
+
+    Only `iopcurr check` calls this, with `--today` or the date it runs: a build never looks at
+    the calendar, so that the same input always gives the same site."""
+    problems = []
+    for m in modules:
+        if m.next_review and date.fromisoformat(m.next_review) < today:
+            days = (today - date.fromisoformat(m.next_review)).days
+            last = f" (last reviewed on {m.reviewed_on})" if m.reviewed_on else ""
+            problems.append(Problem(
+                m.path, m.lines.get("next_review", 1),
+                f"the review of module `{m.id}` was due on {m.next_review}{last}, "
+                f"{days} day{'s' if days != 1 else ''} before {today.isoformat()}.",
+                "IOP037", "warning",
+                hint="Review the module, then set `reviewed_on` and a new `next_review`.",
+            ))
+    return problems
+
+
+def edition_date(program: Program, modules: Iterable[Module]) -> str:
+    """The date of this edition (YYYY-MM-DD): program.yml `edition`, else the newest
+    `reviewed_on` of the modules, else ""."""
+    return program.edition or max((m.reviewed_on for m in modules if m.reviewed_on), default="")

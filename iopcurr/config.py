@@ -21,6 +21,7 @@ from iopcurr.model import (
     HandoutSettings,
     PlanSettings,
     Program,
+    Repeat,
     Ritual,
     ScheduleSettings,
     SessionSettings,
@@ -56,6 +57,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "organization": ('""', "Agency or clinic that runs the program."),
     "language": ('"en"', "Language of the content (an HTML language code such as `en` or `es`)."),
     "disclaimer": ("(education, not medical advice)", "Shown once, on the home page."),
+    "edition": ("(newest `reviewed_on`)", "Date of this edition (YYYY-MM-DD), on the manual's cover; without it, the newest `reviewed_on` of the modules."),
     "session.minutes": ("90", "Length of every group session in minutes."),
     "session.start": ('"18:00"', "Start time of a session, 24-hour `HH:MM`."),
     "session.clock": ('"12h"', "How clock times are shown: `12h` (6:05 PM) or `24h` (18:05)."),
@@ -76,11 +78,18 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "schedule.skip": ("[]", "Dates with no group (holidays) inside the program; sessions move on to the next group day."),
     "schedule.rotate": ("(all tracks)", "Track ids whose modules rotate, in this order; the rotation starts over when it runs out."),
     "schedule.pin": ("{}", "Modules held to the first session of one week, e.g. `{orientation: 1}`; not rotated."),
+    "schedule.repeat": ("{}", "Modules that come back every N weeks, e.g. `{orientation: 3}` (weeks 1, 4, 7, ...); not rotated."),
+    "schedule.repeat.*.every": ("(required)", "In the long form `{every: 3, from: 2, day: mon}`: how many weeks apart."),
+    "schedule.repeat.*.from": ("1", "The first week the module is on."),
+    "schedule.repeat.*.day": ("(first free)", "The group day it is on (the next free session of its week if that one is taken)."),
+    "schedule.streams": ("{}", "A rotation of its own for some group days, e.g. `{mon: [early-recovery], wed: [relapse-prevention]}`: "
+                         "track or module ids; days without a stream share `rotate`."),
     "schedule.timezone": ('"America/New_York"', "Time zone of the clock times (IANA name)."),
     "schedule.group_size": ("12", "Members in a full group: copies of each handout to print."),
     "schedule.extra_copies": ("2", "Extra handout copies to print for new members."),
     "handouts.paper": ('"letter"', "Paper size for printing: `letter` or `a4`."),
-    "handouts.max_grade": ("7", "Highest Flesch-Kincaid reading grade a handout may have."),
+    "handouts.max_grade": ("7", "Highest Flesch-Kincaid grade of a handout's prose sentences."),
+    "handouts.max_smog": ("8", "Highest SMOG grade of a handout's prose sentences."),
     "handouts.large_print": ("true", "Also make a large-print version of every handout."),
     "crisis": ("(988, SAMHSA Helpline, 911)", "Contacts printed at the foot of every handout."),
     "crisis.*.name": ("(required)", "Name of the service."),
@@ -296,6 +305,7 @@ def parse_program(text: str, path: str = "program.yml") -> tuple[Program, list[P
     handouts = HandoutSettings(
         paper="a4" if r.choice(ho, "paper", "handouts.paper", "letter", ("letter", "a4")) == "a4" else "letter",
         max_grade=r.number(ho, "max_grade", "handouts.max_grade", 7.0, 1.0, 20.0),
+        max_smog=r.number(ho, "max_smog", "handouts.max_smog", 8.0, 4.0, 20.0),
         large_print=r.boolean(ho, "large_print", "handouts.large_print", True),
     )
 
@@ -331,6 +341,7 @@ def parse_program(text: str, path: str = "program.yml") -> tuple[Program, list[P
         theme=theme,
         plan=plan,
         disclaimer=r.text(top, "disclaimer", "disclaimer", DEFAULT_DISCLAIMER),
+        edition=_edition(r, top),
         path=path,
         lines=MappingProxyType(dict(lines)),
     )
@@ -424,6 +435,8 @@ def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
             r.problem(f"schedule.pin.{key}", f"the week of `{key}` must be a week number (1, 2, ...).", "IOP004")
             continue
         pins.append((str(key), week))
+    repeats = _repeats(r, m)
+    streams = _streams(r, m)
     tz = r.text(m, "timezone", "schedule.timezone", "America/New_York")
     try:
         ZoneInfo(tz)
@@ -438,10 +451,89 @@ def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
         rotate=rotate,
         pin=tuple(pins),
         timezone=tz,
+        repeat=repeats,
+        streams=streams,
         group_size=r.integer(m, "group_size", "schedule.group_size", 12, 1, 100),
         extra_copies=r.integer(m, "extra_copies", "schedule.extra_copies", 2, 0, 100),
         skip_at=tuple(sorted(skip_at.items())),
     )
+
+
+def _edition(r: _Reader, top: dict[str, Any]) -> str:
+    if top.get("edition") is None:
+        return ""
+    found = r.a_date(top["edition"], "edition")
+    return found.isoformat() if found else ""
+
+
+def _weekday(value: Any) -> int | None:
+    name = value.strip().lower()[:3] if isinstance(value, str) else ""
+    return WEEKDAYS.index(name) if name in WEEKDAYS else None
+
+
+def _repeats(r: _Reader, m: dict[str, Any]) -> tuple[Repeat, ...]:
+    """`schedule.repeat`: `{module: N}` or `{module: {every: N, from: W, day: mon}}`."""
+    raw = m.get("repeat") or {}
+    if not isinstance(raw, dict):
+        r.problem("schedule.repeat", "`schedule.repeat` must map module ids to a number of weeks, e.g. "
+                  "`{orientation: 3}`.", "IOP004")
+        return ()
+    out: list[Repeat] = []
+    for key, value in raw.items():
+        dotted = f"schedule.repeat.{key}"
+        spec = value if isinstance(value, dict) else {"every": value}
+        if isinstance(value, dict):
+            r.section(value, dotted, "schedule.repeat.*")
+            if "every" not in value:
+                r.problem(dotted, f"`{dotted}` needs `every:` (how many weeks apart).", "IOP005")
+                continue
+        every = spec.get("every")
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            r.problem(dotted, f"`{key}` must repeat every whole number of weeks (1, 2, ...), not {shown(every)}.",
+                      "IOP004", "Write e.g. `orientation: 3` for every third week.")
+            continue
+        start = spec.get("from", 1)
+        if isinstance(start, bool) or not isinstance(start, int) or start < 1:
+            r.problem(f"{dotted}.from", f"`{dotted}.from` must be a week number (1, 2, ...), not {shown(start)}.", "IOP004")
+            continue
+        day = None
+        if spec.get("day") is not None:
+            day = _weekday(spec["day"])
+            if day is None:
+                r.problem(f"{dotted}.day", f"{shown(spec['day'])} is not a day of the week.", "IOP031",
+                          "Use mon, tue, wed, thu, fri, sat or sun.")
+                continue
+        out.append(Repeat(str(key), every, start, day))
+    return tuple(out)
+
+
+def _streams(r: _Reader, m: dict[str, Any]) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """`schedule.streams`: group day → the track or module ids of its own rotation."""
+    raw = m.get("streams") or {}
+    if not isinstance(raw, dict):
+        r.problem("schedule.streams", "`schedule.streams` must map group days to lists of tracks, e.g. "
+                  "`{mon: [early-recovery], wed: [relapse-prevention]}`.", "IOP004")
+        return ()
+    out: dict[int, tuple[str, ...]] = {}
+    for key, value in raw.items():
+        dotted = f"schedule.streams.{key}"
+        day = _weekday(key)
+        if day is None or len(str(key)) < 3:
+            close = difflib.get_close_matches(str(key).lower(), WEEKDAYS, n=1)
+            hint = f"Did you mean `{close[0]}`?" if close else "Use mon, tue, wed, thu, fri, sat or sun."
+            r.problem(dotted, f"unknown key `{dotted}`: a stream is named by its group day.", "IOP003", hint)
+            continue
+        if day in out:
+            r.problem(dotted, f"{WEEKDAYS[day]} has two streams.", "IOP031", "Give each group day one stream.")
+            continue
+        items = value if isinstance(value, list) else [value]
+        ids = r.text_list({"v": items}, "v", dotted)
+        if not ids:
+            r.problem(dotted, f"the stream of {WEEKDAYS[day]} names no track.", "IOP031",
+                      "List the tracks (or modules) it runs, e.g. `[early-recovery]`.")
+            continue
+        out[day] = ids
+    return tuple(sorted(out.items()))
 
 
 def _crisis(r: _Reader, top: dict[str, Any]) -> tuple[CrisisContact, ...]:

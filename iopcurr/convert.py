@@ -9,7 +9,6 @@ the workers convert: textstat's dictionary is large, and one copy of it is enoug
 from __future__ import annotations
 
 import gc
-import json
 import multiprocessing
 import os
 import threading
@@ -80,7 +79,7 @@ def parse_all(
             grades = grades_of(parsed)
             if cache is not None:
                 # The same text as codec.dumps(Cached(parsed, grades)), without encoding twice.
-                cache.put(keys[todo[i]], f"[{text or codec.dumps(parsed)},{json.dumps(grades)}]")
+                cache.put(keys[todo[i]], f"[{text or codec.dumps(parsed)},{codec.dumps(grades)}]")
             found[todo[i]] = Cached(parsed, grades)
     results: list[Parsed] = []
     for key, entry in zip(keys, found, strict=True):

@@ -53,6 +53,7 @@ CODES: dict[str, tuple[str, str]] = {
     "IOP034": ("Empty block", "Write the block's text between its opening line and its closing `:::`, or remove it."),
     "IOP035": ("Worksheet outside a handout", "Move the `lines`, `scale` or `grid` block into a `::: handout`."),
     "IOP036": ("Stray closing fence", "Remove the extra `:::`, or the one that closed the block too early."),
+    "IOP037": ("Review overdue", "Review the module, then set `reviewed_on` and a new `next_review` in its front matter."),
 }
 
 

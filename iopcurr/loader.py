@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -23,7 +24,8 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # (\x02, \x03) are Python-Markdown's own placeholders.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
 
-MODULE_KEYS = ("title", "track", "summary", "objectives", "materials", "handouts")
+MODULE_KEYS = ("title", "track", "summary", "objectives", "materials", "handouts",
+               "reviewed_by", "reviewed_on", "next_review")
 PAGE_KEYS = ("title", "summary", "order")
 
 
@@ -219,6 +221,36 @@ def _list(meta: dict[str, Any], key: str, lines: dict[str, int], path: str, prob
     return tuple(str(v) for v in value)
 
 
+def _date(meta: dict[str, Any], key: str, lines: dict[str, int], path: str, problems: list[Problem]) -> str:
+    """A front matter date (`2027-01-04`, quoted or not) as YYYY-MM-DD, or ""."""
+    value = meta.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    problems.append(Problem(path, lines.get(key, 1), f"`{key}` must be a date written YYYY-MM-DD, not {value!r}.",
+                            "IOP004", hint=f"Write e.g. `{key}: 2027-01-04`."))
+    return ""
+
+
+def _review(meta: dict[str, Any], lines: dict[str, int], path: str, problems: list[Problem]) -> tuple[str, str, str]:
+    """`reviewed_by`, `reviewed_on` and `next_review`: the module's review trail."""
+    by = _text(meta, "reviewed_by", lines, path, problems)
+    on = _date(meta, "reviewed_on", lines, path, problems)
+    due = _date(meta, "next_review", lines, path, problems)
+    if on and due and due <= on:
+        problems.append(Problem(path, lines.get("next_review", 1), f"`next_review` ({due}) is not after `reviewed_on` ({on}).",
+                                "IOP004", hint="Set the date the next review is due, after the last one."))
+    return by, on, due
+
+
 def parse_module(src: SourceFile, converter: Converter, converted: Converted | None = None) -> tuple[Module, list[Problem]]:
     """One module file → Module. `converted` may come from the cache; otherwise it is made here."""
     meta, lines, body, first, problems = split_front_matter(src.text, src.path)
@@ -228,6 +260,7 @@ def parse_module(src: SourceFile, converter: Converter, converted: Converted | N
         if not any(p.code == "IOP001" for p in problems):  # a YAML error already says why
             problems.append(Problem(src.path, 1, "the module has no `title`.", "IOP005", hint="Add `title: ...` to the front matter."))
         title = src.id
+    reviewed_by, reviewed_on, next_review = _review(meta, lines, src.path, problems)
     if converted is None:
         converted = converter.convert(body, src.path, first, src.id)
     problems += list(converted.problems)
@@ -250,6 +283,9 @@ def parse_module(src: SourceFile, converter: Converter, converted: Converted | N
         lines=MappingProxyType(dict(lines)),
         refs=converted.refs,
         anchors=converted.anchors,
+        reviewed_by=reviewed_by,
+        reviewed_on=reviewed_on,
+        next_review=next_review,
     )
     return module, problems
 

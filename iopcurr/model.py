@@ -43,6 +43,17 @@ class Track:
 
 
 @dataclass(frozen=True)
+class Repeat:
+    """A module that comes back every `every` weeks from week `start`, on `day` (Monday = 0) or
+    the first free session of its week."""
+
+    module_id: str
+    every: int
+    start: int = 1
+    day: int | None = None
+
+
+@dataclass(frozen=True)
 class ScheduleSettings:
     weeks: int
     days: tuple[int, ...]  # weekday numbers, Monday = 0
@@ -54,13 +65,16 @@ class ScheduleSettings:
     group_size: int
     extra_copies: int
     skip_at: tuple[tuple[date, str], ...] = ()  # each skip date → its key, e.g. `schedule.skip.2`
+    repeat: tuple[Repeat, ...] = ()
+    streams: tuple[tuple[int, tuple[str, ...]], ...] = ()  # group day → track or module ids
 
 
 @dataclass(frozen=True)
 class HandoutSettings:
     paper: Literal["letter", "a4"]
-    max_grade: float
+    max_grade: float  # Flesch-Kincaid, of the prose sentences
     large_print: bool
+    max_smog: float = 8.0  # SMOG, of the prose sentences
 
 
 @dataclass(frozen=True)
@@ -98,6 +112,7 @@ class Program:
     plan: PlanSettings
     disclaimer: str
     path: str = "program.yml"
+    edition: str = ""  # YYYY-MM-DD: the date of this edition of the program, or ""
     lines: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     def line_of(self, dotted: str) -> int | None:
@@ -196,6 +211,9 @@ class Module:
     refs: tuple[Ref, ...] = ()
     anchors: tuple[str, ...] = ()
     search: tuple[SearchDoc, ...] = ()  # its facilitator page, then its handouts (see search.py)
+    reviewed_by: str = ""  # who last reviewed the module (the review trail)
+    reviewed_on: str = ""  # YYYY-MM-DD, or ""
+    next_review: str = ""  # YYYY-MM-DD, or ""
 
     @property
     def session_handouts(self) -> tuple[str, ...]:

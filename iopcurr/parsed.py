@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 from iopcurr import __version__
-from iopcurr.checks import check_wording, reading_grade
+from iopcurr.checks import Readability, check_wording, reading_grade
 from iopcurr.errors import Problem
 from iopcurr.loader import SourceFile, parse_module, parse_page
 from iopcurr.markup import Converter, extension_settings
@@ -51,7 +51,7 @@ class Cached:
     """A cache entry: the `Parsed` of a file and the reading grade of each of its handouts."""
 
     parsed: Parsed
-    grades: tuple[float, ...]
+    grades: tuple[Readability, ...]
 
 
 BUILTIN = "iopcurr:"  # path prefix of the pages iopcurr brings (the authoring guide)
@@ -71,8 +71,8 @@ def parse_source(src: SourceFile, converter: Converter) -> Parsed:
     return Parsed(src.kind, src.id, src.path, module, page, tuple(problems))
 
 
-def grades_of(parsed: Parsed) -> tuple[float, ...]:
-    """The reading grade of each handout of the file (the first call loads textstat's dictionary)."""
+def grades_of(parsed: Parsed) -> tuple[Readability, ...]:
+    """The readability of each handout of the file (the first call loads textstat's dictionary)."""
     return tuple(reading_grade(h.text) for h in parsed.module.handouts) if parsed.module else ()
 
 

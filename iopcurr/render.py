@@ -19,7 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from iopcurr import __version__, books
-from iopcurr.checks import reading_grade, track_map
+from iopcurr.checks import edition_date, readability_words, reading_grade, track_map
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan, SessionSettings
 from iopcurr.plan import PART_NAMES, clock
 from iopcurr.schedule import long_date, session_label, session_when, upcoming
@@ -70,6 +70,7 @@ class SiteView:
     csp: str
     paper: str
     crisis: tuple[tuple[str, str, str], ...]
+    edition: str = ""  # "December 5, 2026": the edition date, on the manual's cover
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class ModuleView(GuideView):
     previous: Link | None
     next: Link | None
     sessions: tuple[Link, ...] = ()  # the sessions this module is scheduled in
+    review: str = ""  # the review trail in words (see `review_note`)
 
 
 G = TypeVar("G", bound=GuideView)
@@ -317,7 +319,22 @@ def _site(cur: Curriculum) -> SiteView:
         csp=CSP,
         paper=p.handouts.paper,
         crisis=tuple((c.name, c.contact, c.note) for c in p.crisis),
+        edition=words_date(edition_date(p, cur.modules)),
     )
+
+
+def words_date(iso: str) -> str:
+    """`2026-12-05` → `December 5, 2026` ("" stays "")."""
+    return long_date(date.fromisoformat(iso)).partition(", ")[2] if iso else ""
+
+
+def review_note(m: Module) -> str:
+    """`Reviewed by X on December 5, 2026. Next review due by June 1, 2027.` (or less)."""
+    if not (m.reviewed_by or m.reviewed_on):
+        return ""
+    note = "Reviewed" + (f" by {m.reviewed_by}" if m.reviewed_by else "")
+    note += f" on {words_date(m.reviewed_on)}." if m.reviewed_on else "."
+    return note + (f" Next review due by {words_date(m.next_review)}." if m.next_review else "")
 
 
 # Above this many modules the sidebar no longer lists every module on every page (that would
@@ -438,7 +455,7 @@ def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
     handouts_by_id = nav.handouts
     handouts = tuple(
         Link(handouts_by_id[h].title, f"../handouts/{h}.html",
-             f"reading grade {reading_grade(handouts_by_id[h].text)}",
+             readability_words(reading_grade(handouts_by_id[h].text)),
              alternates=handout_alternates(cur, h, "../", pdf=pdf))
         for h in m.session_handouts
         if h in handouts_by_id
@@ -455,6 +472,7 @@ def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
         previous=Link(prev_m.title, f"{prev_m.id}.html") if prev_m else None,
         next=Link(next_m.title, f"{next_m.id}.html") if next_m else None,
         sessions=sessions,
+        review=review_note(m),
     )
 
 
@@ -551,7 +569,7 @@ def index_view(cur: Curriculum, schedule: Schedule | None = None, today: date | 
             for t in cur.program.tracks
         ) or (IndexTrack("Modules", "", tuple(Link(m.title, f"facilitator/{m.id}.html", m.summary) for m in cur.modules)),),
         pages=tuple(Link(p.title, f"pages/{p.id}.html", p.summary) for p in cur.pages),
-        handouts=tuple(Link(h.title, f"handouts/{h.id}.html", f"reading grade {reading_grade(h.text)}")
+        handouts=tuple(Link(h.title, f"handouts/{h.id}.html", readability_words(reading_grade(h.text)))
                        for m in cur.modules for h in m.handouts),
         session_minutes=cur.program.session.minutes,
         module_count=len(cur.modules),

@@ -2,8 +2,10 @@
 
 First the slots: `weeks` × group days, from the first date on (a skipped date pushes every later
 session on to the next group day) or, without a first date, "Week w, Day d". Then every pinned
-module takes the first free slot of its week, and the rotation fills the other slots in order,
-starting over (a new cycle) whenever it runs out: open enrollment.
+module takes the first free slot of its week, and every repeated module its day (or the next free
+slot) of every N-th week. The other slots follow a rotation, starting over (a new cycle) whenever
+it runs out: open enrollment. A group day with a stream of its own (`schedule.streams`, the Matrix
+model) runs its own rotation of its tracks; the other days share the rotation of `rotate`.
 
 Clock times are real elapsed time in the program's time zone: a session that crosses midnight
 ends on the next day, and one that spans a daylight-saving change ends when it really ends.
@@ -12,6 +14,7 @@ Everything here is pure.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -46,24 +49,49 @@ def build_schedule(program: Program, modules: Sequence[Module]) -> tuple[Schedul
     if not modules:
         return Schedule((), (), s.timezone, 0), []
     slots, skipped, problems = _slots(program)
-    rotation, more = _rotation(program, modules)
-    problems += more
     assigned, more = _pins(program, modules, slots)
     problems += more
+    problems += _repeats(program, modules, slots, assigned)
+    fixed = {m for m, _ in s.pin} | {r.module_id for r in s.repeat}
+    streams, more = _streams(program, modules, fixed)
+    problems += more
+    shared_days = [d for d in s.days if d not in streams]
+    in_streams = {m for ids in streams.values() for m in ids}
+    rotation: list[str] = []
+    if shared_days:
+        rotation, more = _rotation(program, modules, fixed | in_streams)
+        problems += more
+    elif streams:
+        left = [m.id for m in modules if m.id not in fixed | in_streams]
+        if left:
+            problems.append(_problem(
+                program, "schedule.streams",
+                f"{_count(len(left), 'module')} ({', '.join(left)}) never come: every group day has a "
+                "stream, and they are in none of them and not pinned or repeated.",
+                hint="Add their tracks to a day's stream.", severity="warning",
+            ))
 
     free = [i for i in range(len(slots)) if i not in assigned]
-    if free and not rotation:
+    shared = [i for i in free if slots[i].weekday not in streams]
+    if shared and not rotation:
         key = "schedule.rotate" if program.line_of("schedule.rotate") else "schedule.pin"
         problems.append(_problem(
             program, key,
-            f"{len(free)} sessions have no module: every module is pinned, none is left to rotate.",
-            hint="Unpin a module, or add tracks to `schedule.rotate`.",
+            f"{len(shared)} sessions have no module: every module is pinned, repeated or in a "
+            "stream, none is left to rotate.",
+            hint="Unpin a module, add tracks to `schedule.rotate`, or give every group day a stream.",
         ))
-        free = []
     cycle_of: dict[int, int] = {}
-    for k, i in enumerate(free):
-        assigned[i] = rotation[k % len(rotation)]
-        cycle_of[i] = k // len(rotation) + 1
+    turns: dict[int | None, int] = {}
+    for i in free:
+        day: int | None = slots[i].weekday if slots[i].weekday in streams else None
+        order = streams[day] if day is not None else rotation
+        if not order:
+            continue
+        k = turns.get(day, 0)
+        turns[day] = k + 1
+        assigned[i] = order[k % len(order)]
+        cycle_of[i] = k // len(order) + 1
 
     sessions: list[Session] = []
     cycle = 1
@@ -93,6 +121,10 @@ def build_schedule(program: Program, modules: Sequence[Module]) -> tuple[Schedul
         )
     cycles = max(cycle_of.values(), default=1)
     return Schedule(tuple(sessions), tuple(skipped), s.timezone, cycles), problems
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _slots(program: Program) -> tuple[list[_Slot], list[date], list[Problem]]:
@@ -151,13 +183,8 @@ def _slots(program: Program) -> tuple[list[_Slot], list[date], list[Problem]]:
     return slots, skipped, problems
 
 
-def _rotation(program: Program, modules: Sequence[Module]) -> tuple[list[str], list[Problem]]:
-    """Module ids in rotation order: the tracks of `schedule.rotate` (or all), without pins."""
-    s = program.schedule
-    pinned = {m for m, _ in s.pin}
-    problems: list[Problem] = []
-    if s.rotate is None:
-        return [m.id for m in modules if m.id not in pinned], problems
+def _track_of(program: Program, modules: Sequence[Module]) -> dict[str, str]:
+    """Module id → the track it runs in: the first track that lists it, else its own `track:`."""
     track_of: dict[str, str] = {}
     for t in program.tracks:
         for ref in t.modules:
@@ -165,6 +192,20 @@ def _rotation(program: Program, modules: Sequence[Module]) -> tuple[list[str], l
     for m in modules:
         if m.track:
             track_of.setdefault(m.id, m.track)
+    return track_of
+
+
+def _rotation(
+    program: Program, modules: Sequence[Module], placed: set[str]
+) -> tuple[list[str], list[Problem]]:
+    """Module ids in rotation order: the tracks of `schedule.rotate` (or all), without the modules
+    `placed` elsewhere (pinned, repeated, or in a day's stream)."""
+    s = program.schedule
+    pinned = placed
+    problems: list[Problem] = []
+    if s.rotate is None:
+        return [m.id for m in modules if m.id not in pinned], problems
+    track_of = _track_of(program, modules)
     known = [t.id for t in program.tracks]
     order: list[str] = []
     seen: set[str] = set()
@@ -192,7 +233,7 @@ def _rotation(program: Program, modules: Sequence[Module]) -> tuple[list[str], l
             problems.append(_problem(
                 program, "schedule.rotate",
                 f"the modules of track `{t.id}` ({', '.join(ids)}) are never scheduled: the "
-                "track is not in `schedule.rotate` and they are not pinned.",
+                "track is not in `schedule.rotate` and they are not pinned, repeated or in a stream.",
                 hint="Add the track to `schedule.rotate`, or pin its modules to a week.",
                 severity="warning",
             ))
@@ -234,6 +275,111 @@ def _pins(
             continue
         assigned[free[0]] = module_id
     return assigned, problems
+
+
+def _repeats(
+    program: Program, modules: Sequence[Module], slots: Sequence[_Slot], assigned: dict[int, str]
+) -> list[Problem]:
+    """Place every `schedule.repeat` module (into `assigned`): in weeks `start`, `start + every`,
+    ..., on its day, else the next free session of that week, else the first free one."""
+    s = program.schedule
+    ids = {m.id for m in modules}
+    pinned = {m for m, _ in s.pin}
+    last = max((slot.week for slot in slots), default=0)
+    problems: list[Problem] = []
+    for rep in s.repeat:
+        key = f"schedule.repeat.{rep.module_id}"
+        if rep.module_id not in ids:
+            close = difflib.get_close_matches(rep.module_id, sorted(ids), n=1)
+            problems.append(_problem(
+                program, key,
+                f"`schedule.repeat` names module `{rep.module_id}`, but there is no "
+                f"modules/{rep.module_id}.md in the program.",
+                code="IOP007", hint=f"Did you mean `{close[0]}`?" if close else "Fix the module id.",
+            ))
+            continue
+        if rep.module_id in pinned:
+            problems.append(_problem(
+                program, key, f"`{rep.module_id}` is both pinned and repeated.",
+                hint="Remove it from `schedule.pin`: `repeat` already holds it to its weeks.",
+            ))
+            continue
+        if rep.day is not None and rep.day not in s.days:
+            problems.append(_problem(
+                program, f"{key}.day",
+                f"`{rep.module_id}` is to repeat on {WEEKDAY_NAMES[rep.day]}, which is not a group day.",
+                hint="Use a day of `schedule.days`.",
+            ))
+            continue
+        if rep.start > s.weeks:
+            problems.append(_problem(
+                program, f"{key}.from",
+                f"`{rep.module_id}` is to start in week {rep.start}, but the program has {s.weeks} weeks.",
+                hint=f"Start it in a week from 1 to {s.weeks}.",
+            ))
+            continue
+        for week in range(rep.start, last + 1, rep.every):
+            free = [i for i, slot in enumerate(slots) if slot.week == week and i not in assigned]
+            if not free and week > s.weeks:
+                continue  # a week that skipped dates added to the end holds what fits
+            if not free:
+                problems.append(_problem(
+                    program, key,
+                    f"`{rep.module_id}` is to repeat in week {week}, which has no free session left.",
+                    hint="Repeat it on other weeks (`from:`), or pin fewer modules to that week.",
+                ))
+                continue
+            if rep.day is not None:
+                free = [i for i in free if slots[i].weekday >= rep.day] or free
+            assigned[free[0]] = rep.module_id
+    return problems
+
+
+def _streams(
+    program: Program, modules: Sequence[Module], fixed: set[str]
+) -> tuple[dict[int, list[str]], list[Problem]]:
+    """Group day → module ids of its own rotation (`schedule.streams`), without fixed modules."""
+    s = program.schedule
+    ids = [m.id for m in modules]
+    track_of = _track_of(program, modules)
+    tracks = [t.id for t in program.tracks]
+    problems: list[Problem] = []
+    out: dict[int, list[str]] = {}
+    # A module named on its own belongs to that stream, not to the streams that name its track.
+    named = {ref for _, refs in s.streams for ref in refs if ref in ids and ref not in tracks}
+    for day, refs in s.streams:
+        key = f"schedule.streams.{WEEKDAY_NAMES[day][:3].lower()}"
+        if day not in s.days:
+            problems.append(_problem(
+                program, key, f"`schedule.streams` gives {WEEKDAY_NAMES[day]} a stream, but it is "
+                "not a group day.", hint="Add the day to `schedule.days`, or remove its stream.",
+            ))
+            continue
+        order: list[str] = []
+        before = len(problems)
+        for j, ref in enumerate(refs):
+            if ref in tracks:
+                found = [m for m in ids if track_of.get(m) == ref and m not in named]
+            elif ref in ids:
+                found = [ref]
+            else:
+                close = difflib.get_close_matches(ref, tracks + ids, n=1)
+                problems.append(_problem(
+                    program, f"{key}.{j}",
+                    f"the stream of {WEEKDAY_NAMES[day]} names `{ref}`, which is no track or module.",
+                    code="IOP007",
+                    hint=f"Did you mean `{close[0]}`?" if close else f"Use a track: {', '.join(tracks)}.",
+                ))
+                continue
+            order += [m for m in found if m not in fixed and m not in order]
+        if order:
+            out[day] = order
+        elif len(problems) == before:  # (an unknown id already says why)
+            problems.append(_problem(
+                program, key, f"the stream of {WEEKDAY_NAMES[day]} has no module left to run.",
+                hint="Name a track whose modules are not all pinned or repeated.",
+            ))
+    return out, problems
 
 
 def _problem(program: Program, key: str, message: str, *, hint: str, code: str = "IOP031",

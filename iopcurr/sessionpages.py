@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from iopcurr.checks import track_of
 from iopcurr.ics import EventText, calendar, event_text
-from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan
+from iopcurr.model import Curriculum, Handout, Module, OutputFile, Program, Schedule, Session, SessionPlan
 from iopcurr.plan import clock
 from iopcurr.render import GuideView, Link, SiteView, Theme, _context, _render, _site, guide_view
 from iopcurr.schedule import (
@@ -65,6 +65,7 @@ class SessionView(GuideView):
     copies_note: str
     previous: Link | None
     next: Link | None
+    held: str = ""  # why a pinned or repeated session is where it is
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class ScheduleView:
     cycles: int
     rotation: int  # modules in one turn of the rotation
     skipped: tuple[str, ...]
+    fixed: tuple[str, ...] = ()  # the repeated modules and the day streams, in words
 
 
 def track_marks(cur: Curriculum) -> dict[str, TrackMark]:
@@ -166,14 +168,62 @@ def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule
         date_iso=session.date.isoformat() if session.date else "",
         timezone=schedule.timezone,
         cycle=session.cycle,
-        cycles=schedule.cycles,
+        cycles=cycles_of(p, schedule, session),
         pinned=session.pinned,
         week=session.week,
         handouts=handouts,
         copies_note=f"{p.schedule.group_size} members and {p.schedule.extra_copies} new members",
         previous=link(index - 1),
         next=link(index + 1),
+        held=held_reason(p, session.module_id),
     )
+
+
+def cycles_of(program: Program, schedule: Schedule, session: Session) -> int:
+    """How many times the rotation a session belongs to runs: its day's stream, or the rotation
+    the days without a stream share."""
+    streamed = {day for day, _ in program.schedule.streams}
+
+    def same(s: Session) -> bool:
+        return s.weekday == session.weekday if session.weekday in streamed else s.weekday not in streamed
+
+    return max((s.cycle for s in schedule.sessions if not s.pinned and same(s)), default=1)
+
+
+def held_reason(program: Program, module_id: str) -> str:
+    """Why a pinned or repeated module is where it is, in words."""
+    for rep in program.schedule.repeat:
+        if rep.module_id == module_id:
+            return (f"Comes back every {_weeks(rep.every)}, so that every member meets it soon "
+                    "after joining")
+    return "Held in this week every time the program runs"
+
+
+def _weeks(n: int) -> str:
+    return "week" if n == 1 else f"{n} weeks"
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def fixed_facts(cur: Curriculum) -> tuple[str, ...]:
+    """The repeated modules and the streams of the group days, as sentences for the calendar."""
+    p = cur.program
+    titles = {m.id: m.title for m in cur.modules} | {t.id: t.title for t in p.tracks}
+    repeats = [
+        f"{titles.get(r.module_id, r.module_id)} (every {_weeks(r.every)}"
+        + (f" from week {r.start}" if r.start > 1 else "")
+        + (f", {WEEKDAY_NAMES[r.day]}s" if r.day is not None else "")
+        + ")"
+        for r in p.schedule.repeat
+    ]
+    facts = [f"Repeated so that members who join later meet them too: {'; '.join(repeats)}."] if repeats else []
+    facts += [
+        f"{WEEKDAY_NAMES[day]}s run their own rotation: {_and([titles.get(ref, ref) for ref in refs])}."
+        for day, refs in p.schedule.streams if day in p.schedule.days
+    ]
+    return tuple(facts)
 
 
 def _week_heading(number: int, days: list[date]) -> str:
@@ -244,6 +294,7 @@ def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMar
         cycles=schedule.cycles,
         rotation=len(rotating),
         skipped=tuple(long_date(d) for d in schedule.skipped),
+        fixed=fixed_facts(cur),
     )
 
 

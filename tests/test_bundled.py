@@ -146,10 +146,13 @@ def test_module_page_links_its_handouts(site: Path) -> None:
     assert "../handouts/my-warning-signs.html" in page.links
 
 
-def test_reading_grade_shown_to_facilitators_not_clients(site: Path) -> None:
-    assert re.search(r"reading grade \d+\.\d", (site / "facilitator" / "refusal-skills.html").read_text())
+def test_reading_grade_shown_to_facilitators_in_words_not_to_clients(site: Path) -> None:
+    guide = (site / "facilitator" / "refusal-skills.html").read_text()
+    assert re.search(r"(very easy|easy|fairly easy) to read by Flesch-Kincaid|to read \(Flesch-Kincaid and SMOG\)", guide)
+    assert not re.search(r"grade \d", guide)
     for path in (site / "handouts").glob("*.html"):
-        assert "reading grade" not in path.read_text("utf-8").lower()
+        text = path.read_text("utf-8").lower()
+        assert "reading grade" not in text and "flesch" not in text and "smog" not in text
 
 
 def test_disclaimer_once_on_home_page(site: Path) -> None:

@@ -55,8 +55,9 @@ def test_anger_modules_open_with_the_anger_meter_check_in(cur: Curriculum) -> No
 def test_handouts_are_plain_language_and_mostly_worksheets(cur: Curriculum) -> None:
     handouts = [h for m in cur.modules for h in m.handouts]
     assert len(handouts) >= len(cur.modules)
-    assert all(reading_grade(h.text) <= 7 for h in handouts)
-    assert sum(reading_grade(h.text) <= 6 for h in handouts) >= 0.8 * len(handouts)
+    assert all(reading_grade(h.text).grade <= 7 for h in handouts)
+    assert sum(reading_grade(h.text).grade <= 6 for h in handouts) >= 0.8 * len(handouts)
+    assert all(reading_grade(h.text).smog <= 8 for h in handouts)
     worksheets = [h for h in handouts if any(k in h.html for k in ("ws-line", "ws-check", "ws-grid", "ws-scale"))]
     assert len(worksheets) >= 0.8 * len(handouts)
 
@@ -68,7 +69,7 @@ def test_facilitator_pages_exist(cur: Curriculum) -> None:
 
 def test_program_settings_follow_the_iop_model(cur: Curriculum) -> None:
     p = cur.program
-    assert p.session.minutes == 90 and p.schedule.weeks == 12 and len(p.schedule.days) == 3
+    assert p.session.minutes == 90 and 12 <= p.schedule.weeks <= 16 and len(p.schedule.days) == 3
     contacts = " ".join(c.contact for c in p.crisis)
     assert "988" in contacts and "1-800-662-4357" in contacts and "911" in contacts
     assert len(p.tracks) >= 5

@@ -288,3 +288,190 @@ def test_upcoming_counts_from_today_inclusive() -> None:
     assert [s.number for s in upcoming(sched, date(2027, 1, 12), count=5)] == [4]
     assert upcoming(sched, date(2027, 2, 1)) == ()
     assert upcoming(sched, None) == ()
+
+
+# ---------------------------------------------------------------- repeat and streams
+
+
+TRACKS = """\
+tracks:
+  - {id: start, modules: [o, s]}
+  - {id: early, modules: [e1, e2, e3]}
+  - {id: later, modules: [l1, l2]}
+"""
+IDS = ["o", "s", "e1", "e2", "e3", "l1", "l2"]
+
+
+def test_repeat_puts_a_module_in_the_first_session_of_every_nth_week() -> None:
+    sched, problems = schedule_of(
+        "schedule: {weeks: 5, days: [mon, thu], repeat: {a: 2}}\n", ["a", "b", "c"]
+    )
+    assert not problems
+    assert [(s.week, s.day) for s in sched.of_module("a")] == [(1, 1), (3, 1), (5, 1)]
+    assert all(s.pinned for s in sched.of_module("a"))
+    assert [s.module_id for s in sched.sessions if not s.pinned] == ["b", "c", "b", "c", "b", "c", "b"]
+
+
+def test_repeat_long_form_starts_later_and_keeps_to_its_day() -> None:
+    text = "schedule:\n  weeks: 6\n  days: [mon, wed, thu]\n  repeat:\n    a: {every: 3, from: 2, day: wed}\n"
+    sched, problems = schedule_of(text, ["a", "b", "c"])
+    assert not problems
+    assert [(s.week, s.weekday) for s in sched.of_module("a")] == [(2, 2), (5, 2)]
+
+
+def test_a_repeat_whose_day_is_taken_moves_to_the_next_free_session_of_its_week() -> None:
+    text = "schedule:\n  weeks: 2\n  days: [mon, wed, thu]\n  repeat:\n    a: 1\n    b: {every: 1, day: mon}\n"
+    sched, problems = schedule_of(text, ["a", "b", "c"])
+    assert not problems
+    assert [(s.week, s.weekday, s.module_id) for s in sched.sessions if s.week == 1] == [
+        (1, 0, "a"), (1, 2, "b"), (1, 3, "c")
+    ]
+
+
+def test_a_skipped_date_moves_a_repeat_within_its_week() -> None:
+    text = ("schedule:\n  weeks: 3\n  days: [mon, wed]\n  first_date: 2027-01-04\n"
+            "  skip: [2027-01-11]\n  repeat: {a: 1}\n")
+    sched, problems = schedule_of(text, ["a", "b"])
+    assert not problems
+    # the skip pushes the last session into week 4, and the weekly repeat follows it there
+    assert [s.date for s in sched.of_module("a")] == [
+        date(2027, 1, 4), date(2027, 1, 13), date(2027, 1, 18), date(2027, 1, 25)
+    ]
+
+
+def test_streams_give_each_day_its_own_rotation_of_its_tracks() -> None:
+    text = TRACKS + "schedule:\n  weeks: 4\n  days: [mon, wed]\n  streams: {mon: [early], wed: [start, later]}\n"
+    sched, problems = schedule_of(text, IDS)
+    assert not problems
+    assert [s.module_id for s in sched.sessions if s.weekday == 0] == ["e1", "e2", "e3", "e1"]
+    assert [s.module_id for s in sched.sessions if s.weekday == 2] == ["o", "s", "l1", "l2"]
+    assert [s.cycle for s in sched.sessions if s.weekday == 0] == [1, 1, 1, 2]
+
+
+def test_days_without_a_stream_share_the_rotation_without_the_streamed_modules() -> None:
+    text = TRACKS + "schedule:\n  weeks: 3\n  days: [mon, thu]\n  streams: {thu: [early]}\n"
+    sched, problems = schedule_of(text, IDS)
+    assert not problems
+    assert [s.module_id for s in sched.sessions if s.weekday == 0] == ["o", "s", "l1"]
+    assert [s.module_id for s in sched.sessions if s.weekday == 3] == ["e1", "e2", "e3"]
+
+
+def test_a_module_named_in_a_stream_leaves_the_streams_of_its_track() -> None:
+    text = TRACKS + "schedule:\n  weeks: 2\n  days: [mon, wed]\n  streams: {mon: [e2, o], wed: [early, start, later]}\n"
+    sched, problems = schedule_of(text, IDS)
+    assert not problems
+    assert [s.module_id for s in sched.sessions if s.weekday == 2] == ["e1", "e3"]
+
+
+def test_repeated_modules_leave_the_streams_and_the_rotation() -> None:
+    text = TRACKS + "schedule:\n  weeks: 2\n  days: [mon, wed]\n  repeat: {o: 1}\n  streams: {wed: [start]}\n"
+    sched, problems = schedule_of(text, IDS)
+    assert [p.severity for p in problems] == []
+    assert [s.module_id for s in sched.sessions] == ["o", "s", "o", "s"]
+    assert [s.pinned for s in sched.sessions] == [True, False, True, False]
+
+
+def test_modules_in_no_stream_when_every_day_has_one_are_a_warning() -> None:
+    text = TRACKS + "schedule:\n  weeks: 2\n  days: [mon]\n  streams: {mon: [early]}\n"
+    _, problems = schedule_of(text, IDS)
+    assert [(p.code, p.severity, p.line) for p in problems] == [("IOP031", "warning", 8)]
+    assert "o, s, l1, l2" in problems[0].message
+
+
+def test_a_stream_naming_an_unknown_track_hints_the_nearest() -> None:
+    text = TRACKS + "schedule:\n  days: [mon, wed]\n  streams:\n    mon: [erly]\n    wed: [later]\n"
+    _, problems = schedule_of(text, IDS)
+    assert [(p.code, p.line, p.hint) for p in problems] == [("IOP007", 8, "Did you mean `early`?")]
+
+
+def test_a_stream_on_a_day_without_group_is_an_error() -> None:
+    text = TRACKS + "schedule:\n  days: [mon, wed]\n  streams:\n    fri: [early]\n"
+    _, problems = schedule_of(text, IDS)
+    assert [(p.code, p.line) for p in problems] == [("IOP031", 8)]
+    assert "Friday" in problems[0].message
+
+
+def test_a_misspelt_stream_day_or_repeat_key_is_unknown_with_a_hint() -> None:
+    _, problems = parse_program("schedule:\n  streams:\n    mno: [x]\n  repeat:\n    o: {evry: 3}\n")
+    assert sorted((p.line or 0, p.code, p.hint) for p in problems) == [
+        (3, "IOP003", "Did you mean `mon`?"), (5, "IOP003", "Did you mean `every`?"), (5, "IOP005", ""),
+    ]
+
+
+def test_a_misspelt_schedule_key_hints_repeat_and_streams() -> None:
+    _, problems = parse_program("schedule:\n  repaet: {o: 3}\n  stream: {mon: [x]}\n")
+    assert [p.hint for p in problems] == ["Did you mean `repeat`?", "Did you mean `streams`?"]
+
+
+def test_repeat_problems_name_their_line() -> None:
+    text = ("schedule:\n  weeks: 4\n  days: [mon]\n  pin: {b: 1}\n  repeat:\n    nope: 2\n    b: 2\n"
+            "    c: {every: 2, day: tue}\n    a: {every: 0}\n")
+    prog, problems = parse_program(text)
+    assert [(p.code, p.line) for p in problems] == [("IOP004", 9)]
+    _, more = build_schedule(prog, [module(i) for i in ["a", "b", "c"]])
+    assert [(p.code, p.line) for p in more] == [("IOP007", 6), ("IOP031", 7), ("IOP031", 8)]
+
+
+def test_a_three_line_program_still_rotates_everything() -> None:
+    sched, problems = schedule_of("title: T\norganization: O\nlanguage: en\n", ["a", "b"])
+    assert not problems
+    assert len(sched.sessions) == 36
+    assert {s.module_id for s in sched.sessions} == {"a", "b"}
+
+
+# ---------------------------------------------------------------- the bundled program's shape
+
+FIRST_WEEKS = ("orientation", "overdose-and-staying-alive", "cravings", "medications-recovery",
+               "lapse-relapse-plan")
+
+
+def bundled_schedule() -> tuple[Program, Schedule]:
+    from conftest import BUNDLED
+
+    prog, problems = parse_program((BUNDLED / "program.yml").read_text("utf-8"))
+    assert not problems, [p.format() for p in problems]
+    mods = [module(ref, t.id) for t in prog.tracks for ref in t.modules]
+    sched, problems = build_schedule(prog, mods)
+    assert not problems, [p.format() for p in problems]
+    return prog, sched
+
+
+def test_bundled_every_join_week_meets_the_first_weeks_modules_within_three_weeks() -> None:
+    _, sched = bundled_schedule()
+    last = sched.sessions[-1].week
+    for join in range(1, last - 1):
+        met = {s.module_id for s in sched.sessions if join <= s.week < join + 3}
+        missing = [m for m in FIRST_WEEKS if m not in met]
+        assert not missing, f"a member joining in week {join} misses {missing}"
+
+
+def test_bundled_orientation_recurs_every_third_week_with_overdose_in_the_same_week() -> None:
+    _, sched = bundled_schedule()
+    weeks = [s.week for s in sched.of_module("orientation")]
+    assert weeks == list(range(1, sched.sessions[-1].week + 1, 3))
+    assert [s.week for s in sched.of_module("overdose-and-staying-alive")] == weeks
+    assert sched.sessions[0].module_id == "orientation"
+
+
+def test_bundled_weekday_streams_run_their_tracks_in_order() -> None:
+    prog, sched = bundled_schedule()
+    fixed = {r.module_id for r in prog.schedule.repeat}
+    assert dict(prog.schedule.streams).keys() == {2, 3}  # Wednesday and Thursday
+    for day, refs in prog.schedule.streams:
+        tracks = {t.id: t.modules for t in prog.tracks}
+        order = [m for ref in refs for m in tracks[ref] if m not in fixed]
+        ran = [s.module_id for s in sched.sessions if s.weekday == day and not s.pinned]
+        assert ran, f"the stream of day {day} never runs"
+        assert ran == [order[i % len(order)] for i in range(len(ran))]
+    streamed = {m for s in sched.sessions if not s.pinned for m in [s.module_id]}
+    assert not streamed & fixed  # the first-weeks modules come only by `repeat`
+
+
+def test_a_repeat_starting_after_the_last_week_or_finding_a_full_week_is_an_error() -> None:
+    text = "schedule:\n  weeks: 2\n  days: [mon]\n  pin: {a: 1}\n  repeat:\n    b: {every: 1, from: 3}\n    c: 1\n"
+    sched, problems = schedule_of(text, ["a", "b", "c", "d"])
+    assert [(p.code, p.line, p.message) for p in problems] == [
+        ("IOP031", 6, "`b` is to start in week 3, but the program has 2 weeks."),
+        ("IOP031", 7, "`c` is to repeat in week 1, which has no free session left."),
+    ]
+    assert [s.module_id for s in sched.sessions] == ["a", "c"]

@@ -73,12 +73,12 @@ def session_paths(site: dict[str, bytes]) -> list[str]:
 # ---------------------------------------------------------------- the bundled program
 
 
-def test_bundled_program_has_36_sessions_a_schedule_and_a_calendar(site: dict[str, bytes]) -> None:
-    assert session_paths(site) == [f"sessions/{n}.html" for n in range(1, 37)]
+def test_bundled_program_has_48_sessions_a_schedule_and_a_calendar(site: dict[str, bytes]) -> None:
+    assert session_paths(site) == [f"sessions/{n}.html" for n in range(1, 49)]
     assert "schedule.html" in site
     cal = icalendar.Calendar.from_ical(site["schedule.ics"])
     events = cal.walk("VEVENT")
-    assert len(events) == 36
+    assert len(events) == 48
     for ev in events:
         start, end = ev.decoded("dtstart"), ev.decoded("dtend")
         assert start.tzinfo == CHICAGO and (start.hour, start.minute) == (18, 0)
@@ -89,7 +89,7 @@ def test_bundled_program_has_36_sessions_a_schedule_and_a_calendar(site: dict[st
     assert starts[0] == datetime(2027, 1, 4, 18, 0, tzinfo=CHICAGO)
     assert starts == sorted(starts)
     # the same 6 PM is a different UTC hour once daylight saving time starts (2027-03-14)
-    assert {s.utcoffset().total_seconds() / 3600 for s in starts} == {-6.0, -5.0}  # type: ignore[union-attr]
+    assert {s.utcoffset().total_seconds() / 3600 for s in starts} == {-6.0, -5.0}
 
 
 def test_each_session_page_has_its_date_agenda_guide_handouts_and_neighbours(site: dict[str, bytes]) -> None:
@@ -106,32 +106,36 @@ def test_each_session_page_has_its_date_agenda_guide_handouts_and_neighbours(sit
         assert "block-script" in html, path  # the guide content itself is on the page
         assert re.search(r"<strong>15 copies</strong>", html), path
         assert (f"{n - 1}.html" in doc.links) == (n > 1), path
-        assert (f"{n + 1}.html" in doc.links) == (n < 36), path
+        assert (f"{n + 1}.html" in doc.links) == (n < 48), path
 
 
-def test_orientation_is_pinned_to_week_one_and_left_out_of_the_rotation(site: dict[str, bytes]) -> None:
-    titles = [page(site, p).plain for p in session_paths(site)]
+def test_orientation_comes_back_every_third_week_and_says_why(site: dict[str, bytes]) -> None:
     first = page(site, "sessions/1.html")
     button = b'class="button" href="../facilitator/orientation.html"'
-    assert [p for p in session_paths(site) if button in site[p]] == ["sessions/1.html"]
-    assert "Held in this week every time the program runs" in first.plain
-    assert "Rotation cycle 2 of 2" in titles[-1]
+    held = [p for p in session_paths(site) if button in site[p]]
+    assert held == [f"sessions/{n}.html" for n in (1, 9, 18, 26, 34, 43)]  # weeks 1, 4, 7, 10, 13, 16
+    assert "Comes back every 3 weeks, so that every member meets it soon after joining" in first.plain
+    assert "Rotation cycle 1" in page(site, "sessions/3.html").plain
 
 
 def test_schedule_page_is_a_calendar_by_week_with_tracks_in_words(site: dict[str, bytes]) -> None:
     doc = page(site, "schedule.html")
     sessions = [link for link in doc.links if link.startswith("sessions/")]
-    assert sessions == [f"sessions/{n}.html" for n in range(1, 37)]
+    assert sessions == [f"sessions/{n}.html" for n in range(1, 49)]
     track_titles = {"Getting started", "Early recovery skills", "Relapse prevention", "Stress and wellness",
                     "Anger management", "Relationships and continuing care"}
     rows = [(cls, cells) for cls, cells in doc.rows if len(cells) == 5 and cells[0] != "Day"]
-    assert len(rows) == 36
+    assert len(rows) == 48
     for cls, cells in rows:
         assert cls.startswith("track-")
         assert any(cells[3].endswith(t) for t in track_titles), cells  # the track name, not colour alone
     skipped = [cells for cls, cells in doc.rows if cls == "skipped"]
     assert [c[0] for c in skipped] == ["Mon, Jan 18", "Mon, Feb 15", "Wed, Mar 24"]
-    assert "Week 1: Jan 4–10, 2027" in doc.plain and "Week 13: Mar 29–Apr 4, 2027" in doc.plain
+    assert "Week 1: Jan 4–10, 2027" in doc.plain and "Week 17: Apr 26–May 2, 2027" in doc.plain
+    assert ("Repeated so that members who join later meet them too: Orientation and Group Agreements (every 3 weeks); "
+            "Overdose and Staying Alive (every 3 weeks, Wednesdays); Coping with Cravings and Urges (every 3 weeks "
+            "from week 2, Mondays);") in doc.plain
+    assert "Wednesdays run their own rotation: Relapse prevention." in doc.plain
     assert "schedule.ics" in doc.links
 
 
@@ -143,13 +147,13 @@ def test_schedule_prints_without_splitting_a_week(site: dict[str, bytes]) -> Non
 
 def test_module_pages_list_the_dates_they_are_scheduled_on(site: dict[str, bytes]) -> None:
     doc = page(site, "facilitator/triggers.html")
-    assert "../sessions/4.html" in doc.links and "../sessions/27.html" in doc.links
-    assert "Mon, Jan 11, 2027" in doc.plain and "Wed, Mar 10, 2027" in doc.plain
+    assert "../sessions/8.html" in doc.links
+    assert "Thu, Jan 21, 2027" in doc.plain
     scheduled = sum(
         sum(1 for link in page(site, p).links if link.startswith("../sessions/"))
         for p in site if p.startswith("facilitator/") and p != "facilitator/manual.html"
     )
-    assert scheduled == 36
+    assert scheduled == 48
 
 
 def test_home_page_shows_the_next_sessions_from_today(site: dict[str, bytes]) -> None:
@@ -185,21 +189,22 @@ def test_build_today_option(make_curriculum: MakeCurriculum, run_cli: Callable[.
 
 def test_other_group_days_move_every_output(bundled_copy: Path) -> None:
     yml = bundled_copy / "program.yml"
-    text = yml.read_text().replace("days: [mon, wed, thu]", "days: [tue, thu]")
+    text = yml.read_text().replace("days: [mon, wed, thu]", "days: [tue, thu]").replace("day: mon", "day: tue")
+    text = text.replace("day: wed", "day: thu").replace("    wed: [", "    tue: [")
     yml.write_text(text.replace("  skip: [2027-01-18, 2027-02-15, 2027-03-24]", "  skip: [2027-01-19]"))
     result = run(bundled_copy)
     assert result.ok, [p.format() for p in result.problems]
     files = {f.path: f.content for f in result.files}
     sessions = [p for p in files if p.startswith("sessions/")]
-    assert len(sessions) == 24
+    assert len(sessions) == 32
     events = icalendar.Calendar.from_ical(files["schedule.ics"]).walk("VEVENT")
-    assert len(events) == 24
+    assert len(events) == 32
     days = [ev.decoded("dtstart").date() for ev in events]
     assert all(d.weekday() in (1, 3) for d in days) and date(2027, 1, 19) not in days
     assert days[0] == date(2027, 1, 5)
     assert f'<time datetime="{days[3].isoformat()}">' in files["sessions/4.html"].decode()
-    triggers = files["facilitator/triggers.html"].decode()
-    assert "Tue, Jan 12, 2027" in triggers or "Thu, Jan 14, 2027" in triggers
+    assert "Tue, Jan 5, 2027" in files["facilitator/orientation.html"].decode()
+    assert "Thu, Jan 7, 2027" in files["facilitator/overdose-and-staying-alive.html"].decode()
 
 
 def test_a_longer_session_moves_the_agenda_calendar_and_ics(make_curriculum: MakeCurriculum) -> None:
@@ -234,3 +239,14 @@ def test_a_session_across_midnight_and_dst_shows_real_clock_times(make_curriculu
     assert "Sunday, November 7, 2027, 00:30–01:00 CDT/CST" in doc.plain
     agenda = [cells for cls, cells in doc.rows if len(cells) == 4 and cells[0] != "Time"]
     assert agenda[0][0] == "00:30–00:35" and agenda[-1][0].endswith("–01:00")
+
+
+def test_a_stream_session_counts_the_cycles_of_its_own_day(make_curriculum: MakeCurriculum) -> None:
+    mods = {i: module_text(i) for i in ("a", "b", "c")}
+    prog = "title: T\nschedule: {weeks: 4, days: [mon, thu], streams: {mon: [a], thu: [b, c]}}\n"
+    result = run(make_curriculum(mods, program=prog))
+    assert result.ok, [p.format() for p in result.problems]
+    files = {f.path: f.content.decode() for f in result.files}
+    assert "Rotation cycle 4 of 4" in Html(files["sessions/7.html"]).plain  # Mondays: a, a, a, a
+    assert "Rotation cycle 2 of 2" in Html(files["sessions/8.html"]).plain  # Thursdays: b, c, b, c
+    assert "Mondays run their own rotation: A." in Html(files["schedule.html"]).plain
