@@ -11,15 +11,15 @@ import json
 import shutil
 import sys
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import NoReturn, Protocol
 
 import click
 
 from iopcurr import __version__
-from iopcurr.checks import handout_grades
-from iopcurr.errors import IopError, Problem, problems_json
+from iopcurr.checks import check_reviews, handout_grades
+from iopcurr.errors import IopError, Problem, has_errors, problems_json, sort_problems
 
 SOURCE = click.argument("source", required=False, default=None, type=click.Path(path_type=Path, file_okay=False))
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
@@ -177,9 +177,11 @@ def build(source: Path | None, out: Path | None, strict: bool, today: datetime |
 @STRICT
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Report as lines of text or as JSON (for a program's own CI).")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date (YYYY-MM-DD) module reviews are due against (default: the day it runs).")
 @QUIET
 @VERBOSE
-def check(source: Path | None, strict: bool, fmt: str, quiet: bool, verbose: bool) -> None:
+def check(source: Path | None, strict: bool, fmt: str, today: datetime | None, quiet: bool, verbose: bool) -> None:
     """Check SOURCE for problems without writing anything.
 
     SOURCE is found as for `build`: the working folder when it holds program.yml, else ./curriculum."""
@@ -190,8 +192,13 @@ def check(source: Path | None, strict: bool, fmt: str, quiet: bool, verbose: boo
         result = run(source, strict=strict)
     except IopError as exc:
         _stop(exc)
-    problems, warnings, ok = result.problems, result.warnings, result.ok
     cur = result.curriculum
+    # Only `check` looks at the date: a build gives the same site whatever day it runs.
+    late = [p.as_error() if strict else p for p in check_reviews(cur.modules, today.date() if today else date.today())
+            ] if cur else []
+    problems = sort_problems((*result.problems, *late))
+    warnings = sum(1 for p in problems if p.severity == "warning")
+    ok = not has_errors(problems)
     grades = handout_grades(cur.modules) if cur else []
     if fmt == "json":
         data = json.loads(problems_json(problems))

@@ -4,9 +4,12 @@ and the edition date on the manual's cover."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from click.testing import Result
 from conftest import BUNDLED, MakeCurriculum, module_text
 
 from iopcurr.checks import check_reviews, edition_date
@@ -153,3 +156,17 @@ def test_the_preview_updates_the_review_note_and_the_edition_like_a_full_build(m
     assert proj.site == full
     assert b"Edition of January 15, 2027" in proj.site["facilitator/manual.html"]
     assert b"on January 15, 2027" in proj.site["facilitator/alpha.html"]
+
+
+def test_check_warns_of_an_overdue_review_against_today(make_curriculum: MakeCurriculum,
+                                                         run_cli: Callable[..., Result]) -> None:
+    root = make_curriculum({"alpha": with_review("alpha")})
+    early = run_cli("check", str(root), "--today", "2027-04-30")
+    assert early.exit_code == 0 and "IOP037" not in early.output
+    late = run_cli("check", str(root), "--today", "2027-05-31")
+    assert late.exit_code == 0 and "warning IOP037: the review of module `alpha` was due on 2027-05-01" in late.output
+    assert "1 warning(s)" in late.output
+    strict = run_cli("check", str(root), "--today", "2027-05-31", "--strict")
+    assert strict.exit_code == 1 and "error IOP037" in strict.output
+    data = json.loads(run_cli("check", str(root), "--today", "2027-05-31", "--format", "json").output)
+    assert [p["code"] for p in data["problems"]] == ["IOP037"]

@@ -456,7 +456,7 @@ def test_bundled_orientation_recurs_every_third_week_with_overdose_in_the_same_w
 def test_bundled_weekday_streams_run_their_tracks_in_order() -> None:
     prog, sched = bundled_schedule()
     fixed = {r.module_id for r in prog.schedule.repeat}
-    assert dict(prog.schedule.streams).keys() == {2, 3}  # Wednesday and Thursday
+    assert dict(prog.schedule.streams).keys() == {1, 2, 3}  # Tuesday, Wednesday and Thursday
     for day, refs in prog.schedule.streams:
         tracks = {t.id: t.modules for t in prog.tracks}
         order = [m for ref in refs for m in tracks[ref] if m not in fixed]
@@ -465,6 +465,12 @@ def test_bundled_weekday_streams_run_their_tracks_in_order() -> None:
         assert ran == [order[i % len(order)] for i in range(len(ran))]
     streamed = {m for s in sched.sessions if not s.pinned for m in [s.module_id]}
     assert not streamed & fixed  # the first-weeks modules come only by `repeat`
+
+
+def test_every_bundled_module_comes_round_within_the_calendar() -> None:
+    prog, sched = bundled_schedule()
+    scheduled = {s.module_id for s in sched.sessions}
+    assert [m for t in prog.tracks for m in t.modules if m not in scheduled] == []
 
 
 def test_a_repeat_starting_after_the_last_week_or_finding_a_full_week_is_an_error() -> None:
