@@ -26,10 +26,10 @@ import markdown
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from measure import load, run  # noqa: E402
-from scale import make_curriculum  # noqa: E402
+from measure import load, run
+from scale import make_curriculum
 
-from iopcurr.markup import EXTENSIONS  # noqa: E402
+from iopcurr.markup import EXTENSIONS
 
 MKDOCS_YML = """site_name: Benchmark
 use_directory_urls: false
