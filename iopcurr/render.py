@@ -13,13 +13,16 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, NoReturn, TypeVar
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from iopcurr import __version__, books
 from iopcurr.checks import reading_grade, track_map
+from iopcurr.errors import IopError
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan, SessionSettings
 from iopcurr.plan import PART_NAMES, clock
 from iopcurr.schedule import long_date, session_label, session_when, upcoming
@@ -277,11 +280,55 @@ class RenderMemo:
         self.added = 0
 
 
+class TemplateFailure(jinja2.TemplateRuntimeError):
+    """A template that failed while rendering (a division by zero, a template that includes
+    itself, a refused attribute), with the template file and line it failed at."""
+
+    def __init__(self, message: str, filename: str | None, lineno: int | None) -> None:
+        super().__init__(message)
+        self.filename = filename
+        self.lineno = lineno
+
+
+class ThemeEnvironment(SandboxedEnvironment):
+    """Jinja's sandbox: a template reads the views it is given and calls their safe methods, but
+    reaches no attribute starting with `_` (no `cycler.__init__.__globals__`), so a theme override
+    runs no Python of its own. Whatever goes wrong while a template renders becomes a
+    `TemplateFailure` naming the template and line (a problem, never a traceback)."""
+
+    def handle_exception(self, source: str | None = None) -> NoReturn:
+        try:
+            super().handle_exception(source)
+        except (jinja2.TemplateSyntaxError, TemplateFailure, Interrupted):
+            raise
+        except RecursionError as exc:
+            raise TemplateFailure("the template calls itself (an include or a macro) without end.",
+                                  *_template_frame(exc.__traceback__)) from None
+        except Exception as exc:
+            what = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{exc} ({type(exc).__name__})"
+            raise TemplateFailure(what, *_template_frame(exc.__traceback__)) from None
+
+
+def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
+    """The innermost template file and line in a traceback rewritten by Jinja (its frames of
+    template code carry the template's file name and line)."""
+    found: tuple[str | None, int | None] = (None, None)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".ics", ".xml", ".txt", ".j2", ".jinja")) or "/templates/" in filename:
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
 def load_theme(override: Path | None) -> Theme:
-    """Templates and static files: the override folder wins, file by file."""
+    """Templates and static files: the override folder wins, file by file.
+
+    Templates render in Jinja's sandbox (`ThemeEnvironment`). A static file of the override that
+    is a link to somewhere outside the override folder is refused (it would be published)."""
     default = default_theme_dir()
     folders = ((override,) if override else ()) + (default,)
-    env = jinja2.Environment(
+    env = ThemeEnvironment(
         loader=jinja2.FileSystemLoader([str(f / "templates") for f in folders]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -298,8 +345,21 @@ def load_theme(override: Path | None) -> Theme:
         if base.is_dir():
             for path in sorted(base.rglob("*")):
                 if path.is_file():
+                    if folder == override:
+                        _refuse_links_out(path, override)
                     static[path.relative_to(base).as_posix()] = path
     return Theme(env, tuple(sorted(static.items())), folders)
+
+
+def _refuse_links_out(path: Path, override: Path) -> None:
+    try:
+        inside = path.resolve().is_relative_to(override.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        inside = False
+    if not inside:
+        raise IopError("this static file of the theme override is a link to somewhere outside the override "
+                       "folder; it would be published with the site, so the build stops. Copy the file into "
+                       "the override's static/ folder instead.", path=str(path), code=1)
 
 
 # ---------------------------------------------------------------- building views
