@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -125,7 +125,14 @@ class IopError(Exception):
         self.line = line
         self.exit_code = code
 
+    def __reduce__(self) -> tuple[Any, ...]:  # whole across processes (the PDF workers)
+        return (_iop_error, (self.message, self.path, self.line, self.exit_code))
+
     def format(self) -> str:
         where = f"{self.path}:{self.line}: " if self.path and self.line else ""
         where = where or (f"{self.path}: " if self.path else "")
         return f"{where}error: {self.message}"
+
+
+def _iop_error(message: str, path: str, line: int | None, code: int) -> IopError:
+    return IopError(message, path=path, line=line, code=code)

@@ -6,6 +6,8 @@
 - Input that would make the Markdown library crash or run for minutes: lines nested too deep
   (limits below, enforced by the block preprocessor), and, as a last guard, a time limit on
   converting one file (`time_limit`).
+- Raw HTML nested deeper than `MAX_HTML_DEPTH` elements (IOP030): a page that deep crashes the
+  PDF renderer (WeasyPrint recurses once per level) and helps no reader.
 
 Everything here is pure except `time_limit`, which arms a timer signal when one is available.
 """
@@ -25,6 +27,7 @@ from iopcurr.links import SCRIPT_SCHEMES, scheme_of
 
 MAX_INDENT = 64  # columns of indentation (16 levels of nested lists)
 MAX_QUOTE_DEPTH = 16  # `>` levels of nested block quotes
+MAX_HTML_DEPTH = 40  # elements open at once in one fragment of raw HTML (WeasyPrint fails near 135)
 CONVERT_SECONDS = 20.0  # one file; a 500 kB module of real text converts in about 3 s
 
 UNSAFE_TAGS = frozenset({
@@ -66,18 +69,44 @@ class RawUrl:
 _UNSAFE_HINT = "Remove it: pages never run scripts, handle events or embed other content."
 
 
+# Elements that never hold others (no end tag), so they open no level.
+VOID_TAGS = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+})
+
+
 class _Scanner(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.findings: list[Finding] = []
         self.urls: list[RawUrl] = []
+        self.open: list[str] = []  # the elements open here, outermost first
+        self.too_deep = False
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.open and not self.too_deep:  # closes it and whatever was left open inside it
+            del self.open[len(self.open) - 1 - self.open[::-1].index(tag):]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs, opens=tag not in VOID_TAGS)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs, opens=False)  # `<x/>`
+
+    def _start(self, tag: str, attrs: list[tuple[str, str | None]], *, opens: bool) -> None:
         line, col = self.getpos()
         col += 1
 
         def found(code: str, message: str, hint: str = _UNSAFE_HINT, severity: Severity = "warning") -> None:
             self.findings.append(Finding(line, col, code, severity, message, hint))
+
+        if opens and not self.too_deep:  # (once found, no more counting: `open` stays short)
+            self.open.append(tag)
+            if len(self.open) > MAX_HTML_DEPTH and not self.too_deep:
+                self.too_deep = True
+                found("IOP030", f"this raw HTML nests elements more than {MAX_HTML_DEPTH} levels deep, which the "
+                      "PDFs cannot be made from.", f"Nest at most {MAX_HTML_DEPTH} levels of HTML elements.", "error")
 
         if tag in UNSAFE_TAGS:
             found("IOP024", f"`<{tag}>` is removed from the site.")
@@ -96,8 +125,6 @@ class _Scanner(HTMLParser):
         elif tag == "a" and values.get("href"):
             self.urls.append(RawUrl(line, col, values["href"] or "", False))
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
 
 
 def scan_html(fragment: str) -> tuple[list[Finding], list[RawUrl]]:
