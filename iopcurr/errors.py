@@ -8,6 +8,7 @@ missing source folder); it carries the same location fields and an exit code.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -53,6 +54,27 @@ CODES: dict[str, tuple[str, str]] = {
 }
 
 
+# What a terminal would act on instead of showing: C0 and C1 control characters (ESC, BEL, CR,
+# LF, ...), DEL, the line and paragraph separators, and the bidirectional overrides that reorder
+# what is shown.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` safe to print on a terminal: each control character as an escape (`\\x1b`, `\\n`),
+    so that what a file says (a decoded link target, a YAML string) cannot move the cursor,
+    colour the screen or forge problem lines."""
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(m: re.Match[str]) -> str:
+    char = m.group()
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
+    if named:
+        return named
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong with the input, located as precisely as we know."""
@@ -66,7 +88,8 @@ class Problem:
     column: int | None = None
 
     def format(self) -> str:
-        """`path:line[:col]: severity CODE: message (hint)`, the form editors can jump to."""
+        """`path:line[:col]: severity CODE: message (hint)`, the form editors can jump to: one line,
+        with any control character escaped (`printable`)."""
         where = self.path
         if self.line is not None:
             where += f":{self.line}"
@@ -75,7 +98,7 @@ class Problem:
         text = f"{where}: {self.severity} {self.code}: {self.message}"
         if self.hint:
             text += f" Hint: {self.hint}"
-        return text
+        return printable(text)
 
     def as_error(self) -> Problem:
         """The same problem as an error (for --strict)."""
@@ -131,7 +154,7 @@ class IopError(Exception):
     def format(self) -> str:
         where = f"{self.path}:{self.line}: " if self.path and self.line else ""
         where = where or (f"{self.path}: " if self.path else "")
-        return f"{where}error: {self.message}"
+        return printable(f"{where}error: {self.message}")
 
 
 def _iop_error(message: str, path: str, line: int | None, code: int) -> IopError:
