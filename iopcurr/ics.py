@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from iopcurr import __version__
 from iopcurr.model import Module, Program, Schedule, Session, SessionPlan
+from iopcurr.safety import without_controls
 from iopcurr.schedule import agenda_times, time_of
 
 
@@ -33,9 +34,10 @@ class EventText:
 
 
 def escape(text: str) -> str:
-    """A TEXT value: backslash, semicolon, comma and newline escaped (RFC 5545 3.3.11)."""
+    """A TEXT value: backslash, semicolon, comma and newline escaped (RFC 5545 3.3.11), control
+    characters (from YAML escapes such as `"\\x1b"`) left out."""
     return (
-        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        without_controls(text).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
         .replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
     )
 

@@ -25,6 +25,7 @@ from iopcurr.checks import reading_grade, track_map
 from iopcurr.errors import IopError
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan, SessionSettings
 from iopcurr.plan import PART_NAMES, clock
+from iopcurr.safety import without_controls
 from iopcurr.schedule import long_date, session_label, session_when, upcoming
 
 CSP = (
@@ -338,6 +339,7 @@ def load_theme(override: Path | None) -> Theme:
         # A theme is loaded for one build; the preview loads it again when a template changes.
         # (Jinja would otherwise look at each template file's time on every page: 12,000 stat calls at 1,000 modules.)
         auto_reload=False,
+        finalize=_printable,  # (what every `{{ ... }}` shows)
     )
     static: dict[str, Path] = {}
     for folder in reversed(folders):
@@ -349,6 +351,16 @@ def load_theme(override: Path | None) -> Theme:
                         _refuse_links_out(path, override)
                     static[path.relative_to(base).as_posix()] = path
     return Theme(env, tuple(sorted(static.items())), folders)
+
+
+def _printable(value: object) -> object:
+    """A value a template shows, without control characters (a program.yml string may hold
+    `"\\x1b"` or `"\\x0b"`: HTML may not)."""
+    if isinstance(value, str):
+        cleaned = without_controls(value)
+        if cleaned is not value:
+            return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
 
 
 def _refuse_links_out(path: Path, override: Path) -> None:

@@ -6,6 +6,8 @@
 - Input that would make the Markdown library crash or run for minutes: lines nested too deep
   (limits below, enforced by the block preprocessor), and, as a last guard, a time limit on
   converting one file (`time_limit`).
+- Control characters (ESC, BEL, vertical tab, form feed, NEL, ...) that YAML escapes such as
+  `"\x1b"` put into a string: `without_controls` takes them out of every page and the calendar.
 - Raw HTML nested deeper than `MAX_HTML_DEPTH` elements (IOP030): a page that deep crashes the
   PDF renderer (WeasyPrint recurses once per level) and helps no reader.
 
@@ -42,6 +44,19 @@ _FALLBACK = re.compile(
     r"<\s*(?P<tag>" + "|".join(sorted(UNSAFE_TAGS)) + r")\b|\s(?P<attr>on[a-z]+)\s*=|(?P<url>(?:java|vb)script\s*:)",
     re.IGNORECASE,
 )
+
+
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls (NEL is \x85).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACES = frozenset("\x0b\x0c\x85")  # the ones that separate words: a space instead
+
+
+def without_controls(text: str) -> str:
+    """`text` without control characters (the same object when it has none): neither HTML nor an
+    iCalendar TEXT value may hold them, and a terminal or an editor would act on them."""
+    if _CONTROLS.search(text) is None:
+        return text
+    return _CONTROLS.sub(lambda m: " " if m.group() in _SPACES else "", text)
 
 
 @dataclass(frozen=True)
