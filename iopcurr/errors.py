@@ -51,6 +51,7 @@ CODES: dict[str, tuple[str, str]] = {
     "IOP031": ("Schedule problem", "Fix the schedule settings as the message says."),
     "IOP032": ("Template problem", "Fix the template in the theme override folder."),
     "IOP033": ("Hard-to-read colour", "Choose a darker `theme.accent`: links need 4.5:1 contrast."),
+    "IOP034": ("Asset that can run scripts", "Publish a PDF or PNG instead, or make the page a module or page."),
 }
 
 

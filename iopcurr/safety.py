@@ -8,6 +8,8 @@
   converting one file (`time_limit`).
 - Control characters (ESC, BEL, vertical tab, form feed, NEL, ...) that YAML escapes such as
   `"\x1b"` put into a string: `without_controls` takes them out of every page and the calendar.
+- Assets a browser would open as a page or an image that runs its scripts (`.html`, `.svg`,
+  ...): they are copied as they are, outside the sanitizer's reach, so `check` warns (IOP034).
 - Raw HTML nested deeper than `MAX_HTML_DEPTH` elements (IOP030): a page that deep crashes the
   PDF renderer (WeasyPrint recurses once per level) and helps no reader.
 
@@ -19,12 +21,13 @@ from __future__ import annotations
 import re
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 
-from iopcurr.errors import Severity
+from iopcurr.errors import Problem, Severity
 from iopcurr.links import SCRIPT_SCHEMES, scheme_of
 
 MAX_INDENT = 64  # columns of indentation (16 levels of nested lists)
@@ -57,6 +60,39 @@ def without_controls(text: str) -> str:
     if _CONTROLS.search(text) is None:
         return text
     return _CONTROLS.sub(lambda m: " " if m.group() in _SPACES else "", text)
+
+
+# Files a browser opens as a document that may run scripts, when a page links to them: pages are
+# always warned about; an SVG only when it holds something that can run (an SVG logo is common).
+PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".xml", ".xsl")
+SVG_SUFFIXES = (".svg", ".svgz")
+_ACTIVE_SVG = re.compile(r"<\s*(?:script|foreignobject|iframe|embed|object|handler)\b|\son[a-z]+\s*=|javascript\s*:",
+                         re.IGNORECASE)
+
+
+def check_active_assets(source: Path, assets: Iterable[str]) -> list[Problem]:
+    """A warning for each asset published as it is that can run scripts (`source`: the curriculum
+    folder; `assets`: the assets' paths in it). Reads the SVG files."""
+    problems = []
+    for rel in sorted(assets):
+        lower = rel.lower()
+        if lower.endswith(SVG_SUFFIXES):
+            try:
+                text = (source / rel).read_bytes().decode("utf-8", "replace")
+            except OSError:
+                continue
+            if lower.endswith(".svgz") or _ACTIVE_SVG.search(text):
+                problems.append(_active(source, rel, "an SVG image with scripts or event handlers"))
+        elif lower.endswith(PAGE_SUFFIXES):
+            problems.append(_active(source, rel, "a web page"))
+    return problems
+
+
+def _active(source: Path, rel: str, what: str) -> Problem:
+    return Problem(str(source / rel), None,
+                   f"{rel} is {what}, published as it is: a browser that opens it runs its scripts, and "
+                   "the sanitizer that cleans modules and pages never sees it.", "IOP034", "warning",
+                   "Publish it as a PDF or PNG, or write it as a page in pages/.")
 
 
 @dataclass(frozen=True)

@@ -102,3 +102,21 @@ def test_the_bundled_theme_renders_in_the_sandbox(bundled_site: Path) -> None:
 
     assert isinstance(load_theme(None).env, ThemeEnvironment)
     assert (bundled_site / "facilitator" / "manual.html").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("name", ["flyer.html", "chart.SVG", "map.xml", "logo.svg"])
+def test_assets_that_can_run_scripts_are_a_warning(
+    name: str, make_curriculum: MakeCurriculum, run_cli: RunCli, tmp_path: Path
+) -> None:
+    root = make_curriculum()
+    (root / "assets").mkdir()
+    (root / "assets" / name).write_text("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>")
+    (root / "assets" / "photo.png").write_bytes(b"\x89PNG")
+    (root / "assets" / "plain.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'><circle r='4'/></svg>")
+    if name == "logo.svg":
+        (root / "assets" / name).write_text("<svg xmlns='http://www.w3.org/2000/svg'><rect onload='x()'/></svg>")
+    result = run_cli("check", str(root))
+    lines = [line for line in result.output.splitlines() if "IOP034" in line]
+    assert len(lines) == 1 and f"assets/{name}" in lines[0] and "warning IOP034" in lines[0]
+    assert result.exit_code == 0
+    assert run_cli("check", "--strict", str(root)).exit_code == 1
