@@ -151,7 +151,10 @@ class ParseCache:
 
     def put(self, key: str, body: str) -> None:
         """Store an encoded `Cached` (as `codec.dumps` makes it) under `key`. Errors are ignored."""
-        raw = body.encode("utf-8")
+        try:
+            raw = body.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate from a YAML escape (`"\\ud800"`): not kept
+            return
         data = f"{key} {checksum(self.secret, key, raw)}\n".encode() + raw
         folder = self.pending or self.folder
         try:

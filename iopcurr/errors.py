@@ -56,9 +56,9 @@ CODES: dict[str, tuple[str, str]] = {
 
 
 # What a terminal would act on instead of showing: C0 and C1 control characters (ESC, BEL, CR,
-# LF, ...), DEL, the line and paragraph separators, and the bidirectional overrides that reorder
-# what is shown.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# LF, ...), DEL, the line and paragraph separators, the bidirectional overrides that reorder
+# what is shown, and lone surrogates (which cannot be printed as UTF-8).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def printable(text: str) -> str:

@@ -49,17 +49,29 @@ _FALLBACK = re.compile(
 )
 
 
-# C0 controls but tab, line feed and carriage return; DEL; C1 controls (NEL is \x85).
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls (NEL is \x85); and lone
+# surrogates (`"\\ud800"` in YAML), which cannot be written as UTF-8.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _SPACES = frozenset("\x0b\x0c\x85")  # the ones that separate words: a space instead
 
 
 def without_controls(text: str) -> str:
     """`text` without control characters (the same object when it has none): neither HTML nor an
-    iCalendar TEXT value may hold them, and a terminal or an editor would act on them."""
+    iCalendar TEXT value may hold them, and a terminal or an editor would act on them. A lone
+    surrogate becomes U+FFFD, the replacement character."""
     if _CONTROLS.search(text) is None:
         return text
-    return _CONTROLS.sub(lambda m: " " if m.group() in _SPACES else "", text)
+    if _SURROGATE.search(text):  # a pair written as two escapes (`"\\ud83d\\ude00"`) is one character
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return _CONTROLS.sub(_replace_control, text)
+
+
+def _replace_control(m: re.Match[str]) -> str:
+    char = m.group()
+    if char in _SPACES:
+        return " "
+    return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
 
 
 # Files a browser opens as a document that may run scripts, when a page links to them: pages are

@@ -48,3 +48,17 @@ def test_without_controls() -> None:
     assert without_controls(plain) is plain
     assert without_controls("a\x0bb\x0cc\x85d\x1be\x07f\x00g\x7fh\x9b") == "a b c de" + "fgh"
     assert escape("x\x1b;y") == "x\\;y"
+
+
+def test_surrogate_escapes_in_yaml_build(make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    # JSON-style escapes of an emoji (a surrogate pair) and a lone surrogate, as YAML reads them
+    program = 'title: "Group \\ud83d\\ude00"\norganization: "Clinic \\ud800"\nlanguage: en\n'
+    module = module_text("alpha").replace("title: Alpha", 'title: "Alpha \\udc00 \\U0001F600"', 1)
+    src = make_curriculum(program=program, modules={"alpha": module})
+    out = tmp_path / "site"
+    result = build(src, out)
+    assert result.ok, [p.format() for p in result.problems]
+    index = (out / "index.html").read_text("utf-8")
+    assert "Group \U0001f600" in index and "Clinic \ufffd" in index
+    assert "Alpha \ufffd \U0001f600" in (out / "facilitator" / "alpha.html").read_text("utf-8")
+    assert build(src, out).ok  # and again, from the cache
