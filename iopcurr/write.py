@@ -94,8 +94,8 @@ def _foreign_entries(out: Path, manifest: set[str]) -> Iterator[str]:
         here = Path(dirpath)
         rel_dir = here.relative_to(out).as_posix()
         if rel_dir == ".":
-            if CACHE_DIR in dirs and is_cache_folder(here / CACHE_DIR):
-                dirs.remove(CACHE_DIR)  # ours, safe to delete
+            if CACHE_DIR in dirs and not (here / CACHE_DIR).is_symlink():
+                dirs.remove(CACHE_DIR)  # ours (even one cut short before its tag), safe to delete
         elif not dirs and not names:
             yield f"{rel_dir}/ (an empty folder)"
         for name in list(dirs):

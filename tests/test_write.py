@@ -7,7 +7,7 @@ import pytest
 
 from iopcurr.errors import IopError
 from iopcurr.model import OutputFile
-from iopcurr.write import MARKER, OutputLock, Stage, lock_path, read_manifest, write_site
+from iopcurr.write import CACHE_DIR, MARKER, OutputLock, Stage, lock_path, read_manifest, write_site
 
 
 def files(**content: str) -> list[OutputFile]:
@@ -195,3 +195,13 @@ def test_a_stage_left_half_removed_is_cleaned_by_the_next_build(tmp_path: Path) 
     write_site(out, src, files(index_html="y"))
     assert not half.exists() and not empty.exists()
     assert (someone_elses / "notes.txt").read_text() == "not ours"
+
+
+def test_a_cache_folder_cut_short_is_not_foreign(tmp_path: Path) -> None:
+    # A build killed while it made the cache folder leaves it without its tag, maybe empty.
+    src, out = tmp_path / "src", tmp_path / "site"
+    src.mkdir()
+    write_site(out, src, files(index_html="x"))
+    (out / CACHE_DIR / "parsed").mkdir(parents=True)
+    write_site(out, src, files(index_html="y"))
+    assert (out / "index_html").read_text() == "y"
