@@ -322,6 +322,19 @@ def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
     return found
 
 
+class ThemeLoader(jinja2.FileSystemLoader):
+    """Templates from the theme folders, refusing one that is a link to somewhere outside its
+    folder (an override could otherwise `{% include %}` any file of the computer into a page)."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if not any(real.is_relative_to(Path(folder).resolve()) for folder in self.searchpath):
+            raise TemplateFailure(f"the template {template} is a link to somewhere outside the theme folder.",
+                                  filename, None)
+        return source, filename, uptodate
+
+
 def load_theme(override: Path | None) -> Theme:
     """Templates and static files: the override folder wins, file by file.
 
@@ -330,7 +343,7 @@ def load_theme(override: Path | None) -> Theme:
     default = default_theme_dir()
     folders = ((override,) if override else ()) + (default,)
     env = ThemeEnvironment(
-        loader=jinja2.FileSystemLoader([str(f / "templates") for f in folders]),
+        loader=ThemeLoader([str(f / "templates") for f in folders]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

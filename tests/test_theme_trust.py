@@ -120,3 +120,17 @@ def test_assets_that_can_run_scripts_are_a_warning(
     assert len(lines) == 1 and f"assets/{name}" in lines[0] and "warning IOP034" in lines[0]
     assert result.exit_code == 0
     assert run_cli("check", "--strict", str(root)).exit_code == 1
+
+
+def test_an_override_template_linked_outside_is_refused(
+    make_curriculum: MakeCurriculum, run_cli: RunCli, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password123", "utf-8")
+    root = _override(make_curriculum, {"module.html": '{% extends "base.html" %}{% block main %}'
+                                                      '{% include "leak.html" %}{% endblock %}'})
+    os.symlink(secret, root / "mytheme" / "templates" / "leak.html")
+    result = run_cli("build", str(root), "--out", str(tmp_path / "site"))
+    assert result.exit_code == 1, result.output
+    assert "IOP032" in result.output and "outside the theme folder" in result.output
+    assert "password123" not in result.output and not (tmp_path / "site").exists()
