@@ -206,6 +206,8 @@ class OutputLock:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
+                if exc.errno in _NO_LOCKS:  # a file system without locks: build as before, unguarded
+                    break
                 os.close(fd)
                 if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                     raise
@@ -231,6 +233,9 @@ class OutputLock:
                 self.path.unlink(missing_ok=True)  # while still holding it (see `_same_file`)
             finally:
                 os.close(fd)
+
+
+_NO_LOCKS = frozenset({errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL})
 
 
 def _same_file(fd: int, path: Path) -> bool:

@@ -205,3 +205,17 @@ def test_a_cache_folder_cut_short_is_not_foreign(tmp_path: Path) -> None:
     (out / CACHE_DIR / "parsed").mkdir(parents=True)
     write_site(out, src, files(index_html="y"))
     assert (out / "index_html").read_text() == "y"
+
+
+def test_a_file_system_without_locks_still_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import fcntl
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    src, out = tmp_path / "src", tmp_path / "site"
+    src.mkdir()
+    write_site(out, src, files(index_html="x"))
+    assert (out / "index_html").read_text() == "x" and not lock_path(out).exists()
