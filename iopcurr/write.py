@@ -90,24 +90,23 @@ def read_manifest(out: Path) -> set[str] | None:
 
 def _foreign_entries(out: Path, manifest: set[str]) -> Iterator[str]:
     """What in a previous build's folder iopcurr did not write: unlisted files, links, empty folders."""
-    for dirpath, dirs, names in os.walk(out):
-        here = Path(dirpath)
-        rel_dir = here.relative_to(out).as_posix()
-        if rel_dir == ".":
-            if CACHE_DIR in dirs and not (here / CACHE_DIR).is_symlink():
-                dirs.remove(CACHE_DIR)  # ours (even one cut short before its tag), safe to delete
-        elif not dirs and not names:
+    folders = [""]
+    while folders:
+        rel_dir = folders.pop()
+        empty = True
+        with os.scandir(out / rel_dir if rel_dir else out) as entries:
+            for entry in entries:
+                empty = False
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                if entry.is_symlink():
+                    yield f"{rel}/ (a link)" if entry.is_dir() else f"{rel} (a link)"
+                elif entry.is_dir(follow_symlinks=False):
+                    if rel != CACHE_DIR:  # ours (even one cut short before its tag), safe to delete
+                        folders.append(rel)
+                elif rel != MARKER and rel not in manifest:
+                    yield rel
+        if empty and rel_dir:
             yield f"{rel_dir}/ (an empty folder)"
-        for name in list(dirs):
-            if (here / name).is_symlink():
-                yield f"{(here / name).relative_to(out).as_posix()}/ (a link)"
-                dirs.remove(name)
-        for name in names:
-            rel = (here / name).relative_to(out).as_posix()
-            if (here / name).is_symlink():
-                yield f"{rel} (a link)"
-            elif rel != MARKER and rel not in manifest:
-                yield rel
 
 
 def _stage_name(out: Path) -> Path:
