@@ -1,10 +1,11 @@
 """Property-based test of the command line: generated program.yml and module text, through
-`iopcurr check` and `iopcurr build`, give exit code 0, 1 or 2 and printed problems, never a
-traceback. 300 examples per run (IOPCURR_FUZZ=<n> for more while hunting locally)."""
+`iopcurr check` and `iopcurr build`, give exit code 0, 1 or 2 and printed problems (with no
+control character a terminal would act on), never a traceback. 300 examples per run (IOPCURR_FUZZ=<n> for more while hunting locally)."""
 
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import traceback
 from datetime import date
@@ -74,12 +75,16 @@ sound_modules = st.tuples(texts, st.lists(texts | st.sampled_from(PIECES[-40:]),
 modules = sound_modules | wild_modules
 
 
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]")
+
+
 def _run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, list(args))
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError("".join(traceback.format_exception(result.exception)))
     assert result.exit_code in (0, 1, 2), result.output
     assert "Traceback" not in result.output
+    assert not CONTROLS.search(result.output), result.output  # (escaped in every message)
     return result.exit_code, result.output
 
 
