@@ -7,9 +7,11 @@ backgrounds the theme puts text on by at least WCAG's 4.5:1 for normal text (1.4
 from __future__ import annotations
 
 from collections.abc import Collection
+from pathlib import Path
 
 from iopcurr.errors import Problem
 from iopcurr.model import Program
+from iopcurr.safety import check_active_assets
 
 MIN_CONTRAST = 4.5
 # Backgrounds of the default theme that links sit on: page, header and blocks, script blocks,
@@ -31,6 +33,7 @@ def contrast_ratio(a: str, b: str) -> float:
 
 
 def check_branding(program: Program, assets: Collection[str]) -> list[Problem]:
+    """The accent colour's contrast, the logo, and the assets published beside the pages."""
     problems: list[Problem] = []
     accent = program.theme.accent
     worst = min(contrast_ratio(accent, bg) for bg in BACKGROUNDS)
@@ -49,4 +52,6 @@ def check_branding(program: Program, assets: Collection[str]) -> list[Problem]:
             f"the logo {logo} is not a file in the curriculum's assets/ folder.", "IOP025",
             hint="Put the image in assets/ and write its path, e.g. `logo: assets/logo.png`.",
         ))
+    # What the program publishes beside its pages: assets that would run scripts (IOP038).
+    problems += check_active_assets(Path(program.path).parent, assets)
     return problems

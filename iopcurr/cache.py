@@ -7,7 +7,10 @@
 
 Safe to delete at any time (the next build converts everything again). An entry is used only if
 its checksum matches and it decodes into a `Cached` of the expected shape; anything else is
-treated as missing and overwritten. Writes are atomic (temporary file, then rename) and
+treated as missing and overwritten. The checksum is keyed (HMAC-SHA256) with a secret kept
+outside every site folder (`secret_path`, made on first use): an entry planted in an output
+folder (its HTML edited, its checksum recomputed) is not taken for converted and sanitized
+Markdown. Writes are atomic (temporary file, then rename) and
 best-effort: a cache that cannot be written never fails a build.
 
 A build adds its new entries to a `pending` folder beside the output, and `commit`s them only when
@@ -17,9 +20,11 @@ it succeeds: a failed build leaves the output folder, cache included, exactly as
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import re
+import secrets
 import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -41,6 +46,46 @@ GRADES = "grades.json"  # reading grades by handout text, so that a rebuild need
 
 def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def secret_path() -> Path:
+    """Where the cache's key is kept: `$XDG_CACHE_HOME/iopcurr/cache-key` (`~/.cache/...`)."""
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    return (Path(base) if base else Path.home() / ".cache") / "iopcurr" / "cache-key"
+
+
+def load_secret() -> bytes:
+    """The key of the cache's checksums, made on first use (readable by its owner only). Where
+    none can be kept (no home folder, a read-only one), a key of this process: the cache then
+    serves only the process that wrote it, and each build converts everything again."""
+    try:
+        path = secret_path()
+        known = _read_secret(path)
+        if known:
+            return known
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        made = secrets.token_hex(32).encode()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(made)
+        return made
+    except FileExistsError:  # another build made it just now
+        return _read_secret(secret_path()) or secrets.token_bytes(32)
+    except (OSError, RuntimeError):  # (RuntimeError: no home folder)
+        return secrets.token_bytes(32)
+
+
+def _read_secret(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return b""
+    return data if len(data) >= 32 else b""
+
+
+def checksum(secret: bytes, key: str, body: bytes) -> str:
+    """An entry's checksum: its key and body, keyed with the cache's secret."""
+    return hmac.new(secret, key.encode() + b"\0" + body, hashlib.sha256).hexdigest()
 
 
 def is_cache_folder(folder: Path) -> bool:
@@ -66,8 +111,15 @@ class ParseCache:
         self.pending = pending
         self.hits = 0
         self.misses = 0
-        self.rejected = 0  # entries present but corrupt or of another shape
+        self.rejected = 0  # entries present but corrupt, planted or of another shape
         self._ready = False
+        self._secret = b""  # read when first needed
+
+    @property
+    def secret(self) -> bytes:
+        if not self._secret:
+            self._secret = load_secret()
+        return self._secret
 
     def get(self, key: str) -> Cached | None:
         path = self.entries / f"{key}.json"
@@ -86,7 +138,7 @@ class ParseCache:
 
     def _decode(self, key: str, data: bytes) -> Cached | None:
         head, sep, body = data.partition(b"\n")
-        if not sep or head != f"{key} {hashlib.sha256(body).hexdigest()}".encode():
+        if not sep or not hmac.compare_digest(head, f"{key} {checksum(self.secret, key, body)}".encode()):
             return None
         try:
             entry = codec.loads(body, Cached)
@@ -100,8 +152,11 @@ class ParseCache:
 
     def put(self, key: str, body: str) -> None:
         """Store an encoded `Cached` (as `codec.dumps` makes it) under `key`. Errors are ignored."""
-        raw = body.encode("utf-8")
-        data = f"{key} {hashlib.sha256(raw).hexdigest()}\n".encode() + raw
+        try:
+            raw = body.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate from a YAML escape (`"\\ud800"`): not kept
+            return
+        data = f"{key} {checksum(self.secret, key, raw)}\n".encode() + raw
         folder = self.pending or self.folder
         try:
             if not self._ready:

@@ -8,9 +8,10 @@ missing source folder); it carries the same location fields and an exit code.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -54,7 +55,29 @@ CODES: dict[str, tuple[str, str]] = {
     "IOP035": ("Worksheet outside a handout", "Move the `lines`, `scale` or `grid` block into a `::: handout`."),
     "IOP036": ("Stray closing fence", "Remove the extra `:::`, or the one that closed the block too early."),
     "IOP037": ("Review overdue", "Review the module, then set `reviewed_on` and a new `next_review` in its front matter."),
+    "IOP038": ("Asset that can run scripts", "Publish a PDF or PNG instead, or make the page a module or page."),
 }
+
+
+# What a terminal would act on instead of showing: C0 and C1 control characters (ESC, BEL, CR,
+# LF, ...), DEL, the line and paragraph separators, the bidirectional overrides that reorder
+# what is shown, and lone surrogates (which cannot be printed as UTF-8).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` safe to print on a terminal: each control character as an escape (`\\x1b`, `\\n`),
+    so that what a file says (a decoded link target, a YAML string) cannot move the cursor,
+    colour the screen or forge problem lines."""
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(m: re.Match[str]) -> str:
+    char = m.group()
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
+    if named:
+        return named
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 @dataclass(frozen=True, order=True)
@@ -70,7 +93,8 @@ class Problem:
     column: int | None = None
 
     def format(self) -> str:
-        """`path:line[:col]: severity CODE: message (hint)`, the form editors can jump to."""
+        """`path:line[:col]: severity CODE: message (hint)`, the form editors can jump to: one line,
+        with any control character escaped (`printable`)."""
         where = self.path
         if self.line is not None:
             where += f":{self.line}"
@@ -79,7 +103,7 @@ class Problem:
         text = f"{where}: {self.severity} {self.code}: {self.message}"
         if self.hint:
             text += f" Hint: {self.hint}"
-        return text
+        return printable(text)
 
     def as_error(self) -> Problem:
         """The same problem as an error (for --strict)."""
@@ -129,7 +153,14 @@ class IopError(Exception):
         self.line = line
         self.exit_code = code
 
+    def __reduce__(self) -> tuple[Any, ...]:  # whole across processes (the PDF workers)
+        return (_iop_error, (self.message, self.path, self.line, self.exit_code))
+
     def format(self) -> str:
         where = f"{self.path}:{self.line}: " if self.path and self.line else ""
         where = where or (f"{self.path}: " if self.path else "")
-        return f"{where}error: {self.message}"
+        return printable(f"{where}error: {self.message}")
+
+
+def _iop_error(message: str, path: str, line: int | None, code: int) -> IopError:
+    return IopError(message, path=path, line=line, code=code)

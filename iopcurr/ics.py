@@ -18,6 +18,7 @@ import icalendar
 
 from iopcurr import __version__
 from iopcurr.model import Module, Program, Schedule, Session, SessionPlan
+from iopcurr.safety import without_controls
 from iopcurr.schedule import agenda_times, time_of
 
 
@@ -74,10 +75,10 @@ def _event(program: Program, session: Session, text: EventText, stamp: datetime)
         event.add("duration", session.end.astimezone(UTC) - session.start.astimezone(UTC))
     else:
         event.add("dtend", session.end)
-    event.add("summary", text.summary)
-    event.add("description", text.description)
+    event.add("summary", without_controls(text.summary))  # (control characters from YAML escapes left out)
+    event.add("description", without_controls(text.description))
     if text.category:
-        event.add("categories", [text.category])
+        event.add("categories", [without_controls(text.category)])
     event.add("sequence", 0)
     event.add("transp", "OPAQUE")
     return event
@@ -97,7 +98,7 @@ def calendar(program: Program, schedule: Schedule, texts: Sequence[EventText],
     cal.add("prodid", f"-//iopcurr//iopcurr {__version__}//EN")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", program.title)
+    cal.add("x-wr-calname", without_controls(program.title))
     cal.add("x-wr-timezone", program.schedule.timezone)
     cal.add_component(icalendar.Timezone.from_tzid(
         program.schedule.timezone, first_date=first.start.date() - timedelta(days=1),

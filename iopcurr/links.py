@@ -43,6 +43,9 @@ MODULE_PAGE_ANCHORS = frozenset(
 FOLDERS = {"modules": ("module", "facilitator"), "pages": ("page", "pages")}
 
 _AMP = "\x02amp\x03"  # Python-Markdown's stand-in for `&` in autolinked e-mail addresses
+_ESCAPED = re.compile("\x02([0-9]{1,7})\x03")  # its stand-in for a backslash-escaped character (`\\.`)
+_PLACEHOLDER = re.compile("\x02[^\x02\x03]{0,40}\x03")  # any other of its stand-ins (raw HTML kept aside)
+LONG = 120  # characters of a path shown in a message
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
 
@@ -71,6 +74,25 @@ def shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _char(code: str, written: bool) -> str:
+    n = int(code)
+    if n >= 0x110000:
+        return "…"
+    return ("\\" if written else "") + chr(n)
+
+
+def unescaped(url: str) -> str:
+    """A URL as Python-Markdown leaves it in a link, with its escaped characters back (`\\.` → `.`)."""
+    url = _ESCAPED.sub(lambda m: _char(m.group(1), False), url.replace(_AMP, "&"))
+    return _PLACEHOLDER.sub("…", url)
+
+
+def as_written(url: str) -> str:
+    """A URL the way the author wrote it (`..\\..\\x`, not Python-Markdown's stand-ins), to show."""
+    url = _ESCAPED.sub(lambda m: _char(m.group(1), True), url.replace(_AMP, "&"))
+    return _PLACEHOLDER.sub("…", url)
+
+
 def anchor_id(kind: str, ident: str, anchor: str) -> str:
     """The HTML id an anchor written as `#anchor` in a link to module/page `ident` refers to."""
     if kind == "module" and anchor in MODULE_PAGE_ANCHORS:
@@ -81,8 +103,8 @@ def anchor_id(kind: str, ident: str, anchor: str) -> str:
 def classify(url: str, folder: str, owner: str, *, image: bool) -> Target:
     """Where `url`, written in `folder`/`owner`.md (folder: modules or pages), points."""
     what = "image" if image else "link"
-    plain = html.unescape(url.replace(_AMP, "&")).strip()
-    shown = shorten(plain)
+    plain = html.unescape(unescaped(url)).strip()
+    shown = shorten(html.unescape(as_written(url)).strip())
 
     def bad(code: str, message: str, hint: str = "", severity: Severity = "error") -> Target:
         return Target(url, "none", code=code, severity=severity, message=message, hint=hint)
@@ -119,13 +141,14 @@ def classify(url: str, folder: str, owner: str, *, image: bool) -> Target:
         return bad("IOP029", f"the {what} `{shown}` is an absolute path, which breaks when the site is "
                    "opened from a folder or a USB stick.", "Write the path from this file, e.g. `../assets/name.png`.")
     resolved = posixpath.normpath(posixpath.join(folder, unquote(path)))
+    where = shorten(resolved, LONG)
     if resolved == ".." or resolved.startswith("../"):
         return bad("IOP029", f"the {what} `{shown}` leads outside the curriculum folder.",
                    "Copy the file into assets/ and link to it there.")
     parts = resolved.split("/")
     if resolved.endswith(".md"):
         if image or len(parts) != 2 or parts[0] not in FOLDERS:
-            return bad("IOP026", f"the {what} `{shown}` points to {resolved}, which is not a module or a page.",
+            return bad("IOP026", f"the {what} `{shown}` points to {where}, which is not a module or a page.",
                        "Only modules/*.md and pages/*.md become pages of the site.")
         target_kind, target_folder = FOLDERS[parts[0]]
         ident = parts[1][:-3]
@@ -173,7 +196,8 @@ def check_owner_refs(owner: Module | Page, anchors: Anchors, files: frozenset[st
 
 def _check(ref: Ref, path: str, anchors: Anchors, files: frozenset[str]) -> Problem | None:
     what = "image" if ref.image else "link"
-    shown = shorten(ref.url)
+    shown = shorten(as_written(ref.url))
+    target = shorten(ref.target, LONG)
 
     def problem(code: str, message: str, hint: str) -> Problem:
         return Problem(path, ref.line, message, code, hint=hint, column=ref.column)
@@ -181,7 +205,7 @@ def _check(ref: Ref, path: str, anchors: Anchors, files: frozenset[str]) -> Prob
     if ref.kind == "asset":
         if ref.target in files:
             return None
-        name = posixpath.basename(ref.target)
+        name = shorten(posixpath.basename(ref.target), LONG)
         same = sorted(f for f in files if posixpath.basename(f) == name)
         close = difflib.get_close_matches(ref.target, sorted(files), n=1)
         if same:
@@ -192,14 +216,14 @@ def _check(ref: Ref, path: str, anchors: Anchors, files: frozenset[str]) -> Prob
             hint = f"Add {name} to the assets/ folder, or correct the file name."
         else:
             hint = f"Put the file in assets/ and write the path from this file, e.g. `../assets/{name}`."
-        return problem("IOP025", f"the {what} `{shown}` points to {ref.target}, which is not a file in assets/.", hint)
+        return problem("IOP025", f"the {what} `{shown}` points to {target}, which is not a file in assets/.", hint)
     folder = "modules" if ref.kind == "module" else "pages"
     key = (ref.kind, ref.target)
     if key not in anchors:
         ids = sorted(i for k, i in anchors if k == ref.kind)
         close = difflib.get_close_matches(ref.target, ids, n=1)
         hint = f"Did you mean `{close[0]}.md`?" if close else f"Link to a file in {folder}/, e.g. `{ids[0]}.md`." if ids else ""
-        return problem("IOP026", f"the link `{shown}` points to {folder}/{ref.target}.md, which does not exist.", hint)
+        return problem("IOP026", f"the link `{shown}` points to {folder}/{target}.md, which does not exist.", hint)
     if not ref.anchor or anchor_id(ref.kind, ref.target, ref.anchor) in anchors[key]:
         return None
     if ref.kind == "module" and ref.anchor in MODULE_PAGE_ANCHORS:
@@ -212,7 +236,7 @@ def _check(ref: Ref, path: str, anchors: Anchors, files: frozenset[str]) -> Prob
     listed = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
     hint = f"Did you mean `#{close[0]}`?" if close else (f"Its anchors: {listed}." if names else "It has no anchors.")
     return problem("IOP026", f"the link `{shown}` points to an anchor `{shorten(ref.anchor, 40)}` that "
-                   f"{ref.kind} `{ref.target}` does not have.", hint)
+                   f"{ref.kind} `{target}` does not have.", hint)
 
 
 def check_site_refs(modules: Iterable[Module], pages: Iterable[Page], site: Iterable[str]) -> list[Problem]:
@@ -230,6 +254,7 @@ def check_owner_site_refs(owner: Module | Page, paths: frozenset[str]) -> list[P
             continue
         close = difflib.get_close_matches(ref.target, sorted(paths), n=1)
         hint = f"Did you mean `../{close[0]}`?" if close else "Link to a module or page by its .md file, or to a file in assets/."
-        problems.append(Problem(owner.path, ref.line, f"the link `{shorten(ref.url)}` points to {ref.target}, "
+        problems.append(Problem(owner.path, ref.line, f"the link `{shorten(as_written(ref.url))}` points to "
+                                f"{shorten(ref.target, LONG)}, "
                                 "which the site does not have.", "IOP026", hint=hint, column=ref.column))
     return problems

@@ -123,14 +123,19 @@ class _Renderer:
         html, sheets = printable_html(self.site[page].decode("utf-8"), page)
         document = weasyprint.HTML(string=html, base_url=BASE + page, url_fetcher=self.fetcher)
         buffer = io.BytesIO()
-        document.write_pdf(
-            buffer,
-            stylesheets=[self.stylesheet(s) for s in sheets if s in self.site],
-            font_config=self.fonts,
-            cache=self.images,
-            # A fixed identifier keeps the PDF byte-identical from build to build.
-            pdf_identifier=target.encode("utf-8"),
-        )
+        try:
+            document.write_pdf(
+                buffer,
+                stylesheets=[self.stylesheet(s) for s in sheets if s in self.site],
+                font_config=self.fonts,
+                cache=self.images,
+                # A fixed identifier keeps the PDF byte-identical from build to build.
+                pdf_identifier=target.encode("utf-8"),
+            )
+        except RecursionError:  # a last guard: the scan of raw HTML limits nesting (safety.MAX_HTML_DEPTH)
+            raise IopError(f"cannot make {target}: the page {page} nests its HTML too deeply for the PDF renderer. "
+                           "Nest less deeply (fewer levels of HTML elements, lists or blocks).", path=page,
+                           code=1) from None
         return OutputFile(target, buffer.getvalue())
 
 

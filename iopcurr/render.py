@@ -13,15 +13,19 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, NoReturn, TypeVar
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from iopcurr import __version__, books
 from iopcurr.checks import edition_date, readability_words, reading_grade, track_map
+from iopcurr.errors import IopError
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan, SessionSettings
 from iopcurr.plan import PART_NAMES, clock
+from iopcurr.safety import without_controls
 from iopcurr.schedule import long_date, session_label, session_when, upcoming
 
 CSP = (
@@ -279,12 +283,69 @@ class RenderMemo:
         self.added = 0
 
 
+class TemplateFailure(jinja2.TemplateRuntimeError):
+    """A template that failed while rendering (a division by zero, a template that includes
+    itself, a refused attribute), with the template file and line it failed at."""
+
+    def __init__(self, message: str, filename: str | None, lineno: int | None) -> None:
+        super().__init__(message)
+        self.filename = filename
+        self.lineno = lineno
+
+
+class ThemeEnvironment(SandboxedEnvironment):
+    """Jinja's sandbox: a template reads the views it is given and calls their safe methods, but
+    reaches no attribute starting with `_` (no `cycler.__init__.__globals__`), so a theme override
+    runs no Python of its own. Whatever goes wrong while a template renders becomes a
+    `TemplateFailure` naming the template and line (a problem, never a traceback)."""
+
+    def handle_exception(self, source: str | None = None) -> NoReturn:
+        try:
+            super().handle_exception(source)
+        except (jinja2.TemplateSyntaxError, TemplateFailure, Interrupted):
+            raise
+        except RecursionError as exc:
+            raise TemplateFailure("the template calls itself (an include or a macro) without end.",
+                                  *_template_frame(exc.__traceback__)) from None
+        except Exception as exc:
+            what = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{exc} ({type(exc).__name__})"
+            raise TemplateFailure(what, *_template_frame(exc.__traceback__)) from None
+
+
+def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
+    """The innermost template file and line in a traceback rewritten by Jinja (its frames of
+    template code carry the template's file name and line)."""
+    found: tuple[str | None, int | None] = (None, None)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".ics", ".xml", ".txt", ".j2", ".jinja")) or "/templates/" in filename:
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+class ThemeLoader(jinja2.FileSystemLoader):
+    """Templates from the theme folders, refusing one that is a link to somewhere outside its
+    folder (an override could otherwise `{% include %}` any file of the computer into a page)."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if not any(real.is_relative_to(Path(folder).resolve()) for folder in self.searchpath):
+            raise TemplateFailure(f"the template {template} is a link to somewhere outside the theme folder.",
+                                  filename, None)
+        return source, filename, uptodate
+
+
 def load_theme(override: Path | None) -> Theme:
-    """Templates and static files: the override folder wins, file by file."""
+    """Templates and static files: the override folder wins, file by file.
+
+    Templates render in Jinja's sandbox (`ThemeEnvironment`). A static file of the override that
+    is a link to somewhere outside the override folder is refused (it would be published)."""
     default = default_theme_dir()
     folders = ((override,) if override else ()) + (default,)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(f / "templates") for f in folders]),
+    env = ThemeEnvironment(
+        loader=ThemeLoader([str(f / "templates") for f in folders]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -293,6 +354,7 @@ def load_theme(override: Path | None) -> Theme:
         # A theme is loaded for one build; the preview loads it again when a template changes.
         # (Jinja would otherwise look at each template file's time on every page: 12,000 stat calls at 1,000 modules.)
         auto_reload=False,
+        finalize=_printable,  # (what every `{{ ... }}` shows)
     )
     static: dict[str, Path] = {}
     for folder in reversed(folders):
@@ -300,8 +362,31 @@ def load_theme(override: Path | None) -> Theme:
         if base.is_dir():
             for path in sorted(base.rglob("*")):
                 if path.is_file():
+                    if folder == override:
+                        _refuse_links_out(path, override)
                     static[path.relative_to(base).as_posix()] = path
     return Theme(env, tuple(sorted(static.items())), folders)
+
+
+def _printable(value: object) -> object:
+    """A value a template shows, without control characters (a program.yml string may hold
+    `"\\x1b"` or `"\\x0b"`: HTML may not)."""
+    if isinstance(value, str):
+        cleaned = without_controls(value)
+        if cleaned is not value:
+            return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
+def _refuse_links_out(path: Path, override: Path) -> None:
+    try:
+        inside = path.resolve().is_relative_to(override.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        inside = False
+    if not inside:
+        raise IopError("this static file of the theme override is a link to somewhere outside the override "
+                       "folder; it would be published with the site, so the build stops. Copy the file into "
+                       "the override's static/ folder instead.", path=str(path), code=1)
 
 
 # ---------------------------------------------------------------- building views

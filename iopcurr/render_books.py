@@ -54,7 +54,10 @@ def render_main(theme: Theme, template: str, **values: object) -> str:
     tmpl = theme.env.get_template(template)
     block = tmpl.blocks.get("main")
     if block is not None:
-        main = "".join(block(tmpl.new_context(dict(values))))
+        try:
+            main = "".join(block(tmpl.new_context(dict(values))))
+        except Exception:
+            theme.env.handle_exception()  # as `render` does: a located template error
     else:
         html = tmpl.render(**values)
         inside = _MAIN.search(html)

@@ -6,6 +6,12 @@
 - Input that would make the Markdown library crash or run for minutes: lines nested too deep
   (limits below, enforced by the block preprocessor), and, as a last guard, a time limit on
   converting one file (`time_limit`).
+- Control characters (ESC, BEL, vertical tab, form feed, NEL, ...) that YAML escapes such as
+  `"\x1b"` put into a string: `without_controls` takes them out of every page and the calendar.
+- Assets a browser would open as a page or an image that runs its scripts (`.html`, `.svg`,
+  ...): they are copied as they are, outside the sanitizer's reach, so `check` warns (IOP038).
+- Raw HTML nested deeper than `MAX_HTML_DEPTH` elements (IOP030): a page that deep crashes the
+  PDF renderer (WeasyPrint recurses once per level) and helps no reader.
 
 Everything here is pure except `time_limit`, which arms a timer signal when one is available.
 """
@@ -15,16 +21,18 @@ from __future__ import annotations
 import re
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 
-from iopcurr.errors import Severity
+from iopcurr.errors import Problem, Severity
 from iopcurr.links import SCRIPT_SCHEMES, scheme_of
 
 MAX_INDENT = 64  # columns of indentation (16 levels of nested lists)
 MAX_QUOTE_DEPTH = 16  # `>` levels of nested block quotes
+MAX_HTML_DEPTH = 40  # elements open at once in one fragment of raw HTML (WeasyPrint fails near 135)
 CONVERT_SECONDS = 20.0  # one file; a 500 kB module of real text converts in about 3 s
 
 UNSAFE_TAGS = frozenset({
@@ -39,6 +47,64 @@ _FALLBACK = re.compile(
     r"<\s*(?P<tag>" + "|".join(sorted(UNSAFE_TAGS)) + r")\b|\s(?P<attr>on[a-z]+)\s*=|(?P<url>(?:java|vb)script\s*:)",
     re.IGNORECASE,
 )
+
+
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls (NEL is \x85); and lone
+# surrogates (`"\\ud800"` in YAML), which cannot be written as UTF-8.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SPACES = frozenset("\x0b\x0c\x85")  # the ones that separate words: a space instead
+
+
+def without_controls(text: str) -> str:
+    """`text` without control characters (the same object when it has none): neither HTML nor an
+    iCalendar TEXT value may hold them, and a terminal or an editor would act on them. A lone
+    surrogate becomes U+FFFD, the replacement character."""
+    if _CONTROLS.search(text) is None:
+        return text
+    if _SURROGATE.search(text):  # a pair written as two escapes (`"\\ud83d\\ude00"`) is one character
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return _CONTROLS.sub(_replace_control, text)
+
+
+def _replace_control(m: re.Match[str]) -> str:
+    char = m.group()
+    if char in _SPACES:
+        return " "
+    return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
+
+
+# Files a browser opens as a document that may run scripts, when a page links to them: pages are
+# always warned about; an SVG only when it holds something that can run (an SVG logo is common).
+PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".xml", ".xsl")
+SVG_SUFFIXES = (".svg", ".svgz")
+_ACTIVE_SVG = re.compile(r"<\s*(?:script|foreignobject|iframe|embed|object|handler)\b|\son[a-z]+\s*=|javascript\s*:",
+                         re.IGNORECASE)
+
+
+def check_active_assets(source: Path, assets: Iterable[str]) -> list[Problem]:
+    """A warning for each asset published as it is that can run scripts (`source`: the curriculum
+    folder; `assets`: the assets' paths in it). Reads the SVG files."""
+    problems = []
+    for rel in sorted(assets):
+        lower = rel.lower()
+        if lower.endswith(SVG_SUFFIXES):
+            try:
+                text = (source / rel).read_bytes().decode("utf-8", "replace")
+            except OSError:
+                continue
+            if lower.endswith(".svgz") or _ACTIVE_SVG.search(text):
+                problems.append(_active(source, rel, "an SVG image with scripts or event handlers"))
+        elif lower.endswith(PAGE_SUFFIXES):
+            problems.append(_active(source, rel, "a web page"))
+    return problems
+
+
+def _active(source: Path, rel: str, what: str) -> Problem:
+    return Problem(str(source / rel), None,
+                   f"{rel} is {what}, published as it is: a browser that opens it runs its scripts, and "
+                   "the sanitizer that cleans modules and pages never sees it.", "IOP038", "warning",
+                   "Publish it as a PDF or PNG, or write it as a page in pages/.")
 
 
 @dataclass(frozen=True)
@@ -66,18 +132,44 @@ class RawUrl:
 _UNSAFE_HINT = "Remove it: pages never run scripts, handle events or embed other content."
 
 
+# Elements that never hold others (no end tag), so they open no level.
+VOID_TAGS = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+})
+
+
 class _Scanner(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.findings: list[Finding] = []
         self.urls: list[RawUrl] = []
+        self.open: list[str] = []  # the elements open here, outermost first
+        self.too_deep = False
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.open and not self.too_deep:  # closes it and whatever was left open inside it
+            del self.open[len(self.open) - 1 - self.open[::-1].index(tag):]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs, opens=tag not in VOID_TAGS)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs, opens=False)  # `<x/>`
+
+    def _start(self, tag: str, attrs: list[tuple[str, str | None]], *, opens: bool) -> None:
         line, col = self.getpos()
         col += 1
 
         def found(code: str, message: str, hint: str = _UNSAFE_HINT, severity: Severity = "warning") -> None:
             self.findings.append(Finding(line, col, code, severity, message, hint))
+
+        if opens and not self.too_deep:  # (once found, no more counting: `open` stays short)
+            self.open.append(tag)
+            if len(self.open) > MAX_HTML_DEPTH and not self.too_deep:
+                self.too_deep = True
+                found("IOP030", f"this raw HTML nests elements more than {MAX_HTML_DEPTH} levels deep, which the "
+                      "PDFs cannot be made from.", f"Nest at most {MAX_HTML_DEPTH} levels of HTML elements.", "error")
 
         if tag in UNSAFE_TAGS:
             found("IOP024", f"`<{tag}>` is removed from the site.")
@@ -96,8 +188,6 @@ class _Scanner(HTMLParser):
         elif tag == "a" and values.get("href"):
             self.urls.append(RawUrl(line, col, values["href"] or "", False))
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
 
 
 def scan_html(fragment: str) -> tuple[list[Finding], list[RawUrl]]:

@@ -33,6 +33,7 @@ from typing import Any
 from iopcurr import lunrindex
 from iopcurr.lunrindex import Analyzer, Field
 from iopcurr.model import Curriculum, Module, OutputFile, Page, SearchDoc
+from iopcurr.safety import without_controls
 
 INDEX_PATH = "static/search-index.js"
 GLOBAL = "IOPCURR_SEARCH"
@@ -160,13 +161,14 @@ def index_bytes(docs: Sequence[SearchDoc], index_json: bytes | None = None) -> b
                                "text": d.text})), b",")
     if docs:
         parts.pop()  # (the last comma)
-    index = _index_json(docs).encode("utf-8") if index_json is None else index_json
+    index = _utf8(_index_json(docs)) if index_json is None else index_json
     parts += (b'],"index":', _script_safe(index), b"};\n")
     return b"".join(parts)
 
 
 def _utf8(text: str) -> bytes:
-    return _script_safe(text.encode("utf-8"))
+    # (without control characters and lone surrogates, which YAML escapes can put in a title)
+    return _script_safe(without_controls(text).encode("utf-8"))
 
 
 def _script_safe(data: bytes) -> bytes:

@@ -8,11 +8,12 @@ anything else in it is refused, with the foreign files named, before anything ch
 from __future__ import annotations
 
 import ctypes
+import errno
+import fcntl
 import json
 import os
-import queue
 import shutil
-import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from iopcurr.model import OutputFile
 
 MARKER = ".iopcurr-site.json"
 CACHE_DIR = CACHE_NAME  # inside the output folder; safe to delete
+LOCK_WAIT = 10.0  # seconds a build waits for another build into the same folder to finish
 
 
 def _is_within(inner: Path, outer: Path) -> bool:
@@ -34,8 +36,8 @@ def _is_within(inner: Path, outer: Path) -> bool:
     return True
 
 
-def check_output_folder(out: Path, source: Path) -> None:
-    """Raise IopError unless `out` may be (re)written: missing, empty, or a previous build of ours."""
+def check_no_overlap(out: Path, source: Path) -> None:
+    """Raise IopError if the output folder and the curriculum folder overlap."""
     out_r, src_r = out.resolve(), source.resolve()
     if out_r == src_r or _is_within(src_r, out_r) or _is_within(out_r, src_r):
         raise IopError(
@@ -43,6 +45,14 @@ def check_output_folder(out: Path, source: Path) -> None:
             "Choose an output folder outside the curriculum, e.g. --out site.",
             path=str(out),
         )
+
+
+def check_output_folder(out: Path, source: Path) -> None:
+    """Raise IopError unless `out` may be (re)written: missing, empty, or a previous build of ours.
+
+    Foreign are: files the manifest does not list, links (to files or folders) and empty folders,
+    since iopcurr writes none of those."""
+    check_no_overlap(out, source)
     if not out.exists():
         return
     if not out.is_dir() or out.is_symlink():
@@ -57,11 +67,7 @@ def check_output_folder(out: Path, source: Path) -> None:
             "Choose an empty or new folder with --out.",
             path=str(out),
         )
-    foreign = sorted(
-        rel
-        for rel in _files_under(out)
-        if rel != MARKER and rel not in manifest and not rel.startswith(CACHE_DIR + "/")
-    )
+    foreign = sorted(_foreign_entries(out, manifest))
     if foreign:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         raise IopError(
@@ -82,10 +88,25 @@ def read_manifest(out: Path) -> set[str] | None:
     return {str(f) for f in files}
 
 
-def _files_under(folder: Path) -> Iterable[str]:
-    for dirpath, _dirs, names in os.walk(folder):
-        for name in names:
-            yield (Path(dirpath) / name).relative_to(folder).as_posix()
+def _foreign_entries(out: Path, manifest: set[str]) -> Iterator[str]:
+    """What in a previous build's folder iopcurr did not write: unlisted files, links, empty folders."""
+    folders = [""]
+    while folders:
+        rel_dir = folders.pop()
+        empty = True
+        with os.scandir(out / rel_dir if rel_dir else out) as entries:
+            for entry in entries:
+                empty = False
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                if entry.is_symlink():
+                    yield f"{rel}/ (a link)" if entry.is_dir() else f"{rel} (a link)"
+                elif entry.is_dir(follow_symlinks=False):
+                    if rel != CACHE_DIR:  # ours (even one cut short before its tag), safe to delete
+                        folders.append(rel)
+                elif rel != MARKER and rel not in manifest:
+                    yield rel
+        if empty and rel_dir:
+            yield f"{rel_dir}/ (an empty folder)"
 
 
 def _stage_name(out: Path) -> Path:
@@ -98,14 +119,29 @@ def pending_cache_folder(out: Path) -> Path:
 
 
 def _remove_stale_stages(out: Path) -> None:
-    """Stages and pending caches left by an interrupted build: only folders with our name
-    pattern and marker."""
+    """Stages and pending caches left by an interrupted build (called with the lock held, so no
+    other build is using them): only folders with our name pattern that hold our marker, or
+    nothing at all (a stage killed before its marker, or a removal killed after it)."""
     for stale in out.parent.glob(f".{out.name}.iopcurr-tmp-*"):
-        if stale.is_dir() and not stale.is_symlink() and (stale / MARKER).exists():
-            shutil.rmtree(stale)
+        if stale.is_dir() and not stale.is_symlink() and ((stale / MARKER).exists() or not any(stale.iterdir())):
+            remove_build(stale)
     for stale in out.parent.glob(f".{out.name}.iopcurr-cache-*"):
         if stale != pending_cache_folder(out) and is_cache_folder(stale):
             shutil.rmtree(stale)
+
+
+def remove_build(folder: Path) -> None:
+    """Delete a folder iopcurr wrote (a stage or a previous build), its marker last: a removal cut
+    short leaves a folder that is still recognisably ours (or empty), and the next build finishes it."""
+    for entry in os.scandir(folder):
+        if entry.name == MARKER:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
+    (folder / MARKER).unlink(missing_ok=True)
+    folder.rmdir()
 
 
 def recover_interrupted(out: Path) -> None:
@@ -117,9 +153,9 @@ def recover_interrupted(out: Path) -> None:
     )
     if olds and not out.exists() and not out.is_symlink():
         olds.pop().rename(out)
-    for old in olds:  # a swap finished but its clean-up was cut short
-        if out.exists():
-            shutil.rmtree(old)
+    for old in out.parent.glob(f".{out.name}.iopcurr-old-*"):  # a swap finished but its clean-up was cut short
+        if out.exists() and old.is_dir() and not old.is_symlink() and (old in olds or not any(old.iterdir())):
+            remove_build(old)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -149,28 +185,101 @@ def write_site(out: Path, source: Path, files: Iterable[OutputFile], keep: Itera
         stage.discard()
 
 
+def lock_path(out: Path) -> Path:
+    """The lock file a build holds (beside the output folder) while it writes into `out`."""
+    return out.parent / f".{out.name}.iopcurr-lock"
+
+
+class OutputLock:
+    """An exclusive lock on an output folder (`flock` on a file beside it), so that two builds
+    into the same folder never remove each other's work. The kernel lets go of it when the
+    process ends, however it ends; the file itself is removed by whoever holds the lock last.
+
+    Another build holding it is waited for up to `wait` seconds, then the build is refused."""
+
+    def __init__(self, out: Path, wait: float | None = None) -> None:
+        self.path = lock_path(out)
+        deadline = time.monotonic() + (LOCK_WAIT if wait is None else wait)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno in _NO_LOCKS:  # a file system without locks: build as before, unguarded
+                    break
+                os.close(fd)
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise IopError(
+                        f"another build{_holder(self.path)} is writing to {out}. Wait until it has "
+                        "finished, then build again, or choose another --out.",
+                        path=str(out), code=1,
+                    ) from None
+                time.sleep(0.05)
+                continue
+            if _same_file(fd, self.path):
+                break
+            os.close(fd)  # the file was removed by the build that held it: lock the new one
+        self._fd: int | None = fd
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                self.path.unlink(missing_ok=True)  # while still holding it (see `_same_file`)
+            finally:
+                os.close(fd)
+
+
+_NO_LOCKS = frozenset({errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL})
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except OSError:
+        return False
+
+
+def _holder(path: Path) -> str:
+    try:
+        pid = path.read_text("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return f" (process {pid})" if pid.isdigit() else ""
+
+
 class Stage:
     """A new site written file by file beside the output folder, then swapped in at once.
 
     A build hands each file over as soon as it is rendered (`add`), so that the whole site never
     has to be in memory; `commit` swaps it in, `discard` removes it (the previous site stays as
-    it was). A disk that refuses (full, read-only) is an IopError.
+    it was). A disk that refuses (full, read-only) is an IopError naming the file. From its
+    creation until `discard`, the stage holds the output folder's lock (`OutputLock`).
     """
 
     def __init__(self, out: Path, source: Path) -> None:
         self.out, self.source = out, source
         self.written: list[str] = []
         self._seen: set[str] = set()
+        self._folders: set[str] = set()
         self.folder = _stage_name(out)
         self._open = False
-        self._writer = _Writer(self.folder)
+        self._lock: OutputLock | None = None
+        check_no_overlap(out, source)  # before anything is made beside the output folder
         with self._disk():
             out.parent.mkdir(parents=True, exist_ok=True)
-            recover_interrupted(out)
-            check_output_folder(out, source)
-            _remove_stale_stages(out)
-            if self.folder.is_dir() and not self.folder.is_symlink() and not any(self.folder.iterdir()):
-                self.folder.rmdir()  # left by a build killed before it wrote its marker
+            self._lock = OutputLock(out)
+            try:
+                recover_interrupted(out)
+                check_output_folder(out, source)
+                _remove_stale_stages(out)
+            except BaseException:
+                self.discard()
+                raise
             self.folder.mkdir()
             self._open = True
             # The marker goes first: an interrupted stage is recognisably ours and is cleaned next time.
@@ -195,14 +304,18 @@ class Stage:
             raise IopError(f"refusing to write outside the site: {rel}")
         self._seen.add(rel)
         with self._disk():
-            self._writer.put(rel, f.content)
+            parent = rel.rpartition("/")[0]
+            if parent not in self._folders:
+                (self.folder / parent).mkdir(parents=True, exist_ok=True)
+                self._folders.add(parent)
+            with open(self.folder / rel, "wb") as out:
+                out.write(f.content)
         self.written.append(rel)
 
     def commit(self, keep: Iterable[str] = ()) -> list[str]:
         """Swap the stage in as the output folder; the paths written."""
         out, stage = self.out, self.folder
         with self._disk():
-            self._writer.finish()  # every file is on disk (or its error raised) before the swap
             manifest = {"generator": "iopcurr", "version": __version__, "files": sorted(self.written)}
             (stage / MARKER).write_text(json.dumps(manifest, indent=1) + "\n", "utf-8")
             # The folders to keep move over only after the swap: a build killed before it leaves
@@ -210,82 +323,29 @@ class Stage:
             if out.exists():
                 if _exchange(stage, out):
                     _carry(stage, out, keep)
-                    shutil.rmtree(stage)  # now holds the previous build, which we wrote
+                    remove_build(stage)  # now holds the previous build, which we wrote
                 else:
                     old = out.parent / f".{out.name}.iopcurr-old-{os.getpid()}"
                     out.rename(old)
                     stage.rename(out)
                     _carry(old, out, keep)
-                    shutil.rmtree(old)
+                    remove_build(old)
             else:
                 stage.rename(out)
             self._open = False
         return sorted(self.written)
 
     def discard(self) -> None:
-        """Remove the stage (a failed build): the output folder is left as it was."""
-        self._writer.stop()
+        """Remove the stage (a failed build): the output folder is left as it was. Lets go of the lock."""
         if self._open:
             self._open = False
-            shutil.rmtree(self.folder, ignore_errors=True)
-
-
-class _Writer:
-    """Writes the stage's files in a thread of its own, so that the disk's work (a large site is
-    hundreds of megabytes in thousands of files) runs beside the rendering instead of after each
-    page: writing a file lets go of the interpreter lock, and a build has a core to spare while
-    it renders. At most `PENDING` files wait; the first error stops the writing and is raised by
-    the next `put` or by `finish`. The thread starts with the first file, so a build that forks
-    its conversion workers before rendering forks a process with one thread.
-    """
-
-    PENDING = 16
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(self.PENDING)
-        self._thread: threading.Thread | None = None
-        self._error: OSError | None = None
-        self._folders: set[str] = set()
-
-    def put(self, rel: str, content: bytes) -> None:
-        self._raise()
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="iopcurr-stage-writer", daemon=True)
-            self._thread.start()
-        self._queue.put((rel, content))
-
-    def finish(self) -> None:
-        """Wait until every file is written; raise the first error."""
-        self.stop()
-        self._raise()
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    self._write(*item)
-                except OSError as exc:
-                    self._error = exc
-
-    def _write(self, rel: str, content: bytes) -> None:
-        parent = rel.rpartition("/")[0]
-        if parent not in self._folders:
-            (self.folder / parent).mkdir(parents=True, exist_ok=True)
-            self._folders.add(parent)
-        with open(self.folder / rel, "wb") as f:
-            f.write(content)
+            try:
+                remove_build(self.folder)
+            except OSError:
+                shutil.rmtree(self.folder, ignore_errors=True)
+        if self._lock is not None:
+            lock, self._lock = self._lock, None
+            lock.release()
 
 
 def _carry(previous: Path, new: Path, keep: Iterable[str]) -> None:

@@ -4,13 +4,14 @@ they must, and a damaged cache is never trusted."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import BUNDLED, MakeCurriculum, module_text
 
 from iopcurr import codec, convert, parsed
-from iopcurr.cache import TAG, ParseCache, is_cache_folder
+from iopcurr.cache import TAG, ParseCache, checksum, is_cache_folder, load_secret, secret_path
 from iopcurr.loader import read_sources
 from iopcurr.markup import Converter
 from iopcurr.parsed import Cached, Parsed, grades_of, parse_source
@@ -135,11 +136,9 @@ def _corrupt(path: Path, how: str) -> None:
     elif how == "garbage":
         path.write_bytes(b"\x00\xff not json at all")
     elif how == "wrong-shape":  # a valid checksum over JSON of another shape
-        import hashlib
-
         fake = b'[["module","alpha","x",null,null,[]],[]]'
         key = path.stem
-        path.write_bytes(f"{key} {hashlib.sha256(fake).hexdigest()}\n".encode() + fake)
+        path.write_bytes(f"{key} {checksum(load_secret(), key, fake)}\n".encode() + fake)
     elif how == "other-key":  # an entry moved under another file's name
         path.write_bytes(data.replace(head[:8], b"00000000", 1))
 
@@ -325,3 +324,65 @@ def test_a_changed_input_or_output_means_a_real_build(make_curriculum: MakeCurri
         assert site_bytes(out) == cold  # put back as it was built
     else:
         assert site_bytes(out) != cold
+
+
+# ---------------------------------------------------------------- a planted entry
+
+
+def _plant(entry: Path, checksum_of: Callable[[str, bytes], str]) -> None:
+    """Put a script into an entry's HTML and give it a checksum as an attacker can compute it."""
+    body = entry.read_bytes().partition(b"\n")[2]
+    assert b"You can do this." in body
+    body = body.replace(b"You can do this.", b"You can do this.<script>alert(1)</script><img src=x onerror=alert(2)>")
+    entry.write_bytes(f"{entry.stem} {checksum_of(entry.stem, body)}\n".encode() + body)
+
+
+@pytest.mark.parametrize("how", ["plain sha256", "another secret"])
+def test_a_planted_entry_puts_no_unsanitized_html_into_the_site(
+    make_curriculum: MakeCurriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    import hashlib
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    root = make_curriculum(MODULES)
+    out = tmp_path / "site"
+    build(root, out)
+    before = site_bytes(out)
+    forge: Callable[[str, bytes], str] = (
+        (lambda key, body: hashlib.sha256(body).hexdigest()) if how == "plain sha256"
+        else (lambda key, body: checksum(b"x" * 64, key, body)))
+    for entry in entries(out):
+        if b"You can do this." in entry.read_bytes():
+            _plant(entry, forge)
+    (root / "program.yml").write_text("title: Renamed\n", "utf-8")  # every page rendered again, modules reused
+    result = build(root, out)
+    assert converted(result) == 3  # every planted entry was refused, and converted again
+    after = site_bytes(out)
+    assert not any(b"alert(" in content for content in after.values())
+    assert after.keys() == before.keys()
+
+
+def test_the_cache_key_is_kept_outside_the_site_and_private(
+    make_curriculum: MakeCurriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    assert secret_path() == tmp_path / "home-cache" / "iopcurr" / "cache-key"
+    build(make_curriculum(MODULES), tmp_path / "site")
+    key = secret_path()
+    assert len(key.read_bytes()) == 64 and key.stat().st_mode & 0o077 == 0
+    assert load_secret() == key.read_bytes()
+    # a second build uses the same key: its entries are found
+    assert converted(build(make_curriculum(MODULES, name="cur2"), tmp_path / "site2")) == 4  # (and the guide)
+    assert converted(build(tmp_path / "cur2", tmp_path / "site2")) == 0
+
+
+def test_without_a_place_for_the_key_the_cache_only_misses(
+    make_curriculum: MakeCurriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    root = make_curriculum(MODULES)
+    assert build(root, tmp_path / "site").ok
+    assert converted(build(root, tmp_path / "site")) == 4  # every entry of the last build is refused
+    assert load_secret() != load_secret()  # a key per process

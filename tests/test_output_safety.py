@@ -8,7 +8,8 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,14 +63,27 @@ def hang(what):
     time.sleep(120)
 
 if where == "staging":
-    real_write = w._Writer._write  # (in the stage's writer thread)
+    real_add = w.Stage.add
     count = [0]
-    def write(self, rel, content):
-        real_write(self, rel, content)
+    def add(self, f):
+        real_add(self, f)
         count[0] += 1
         if count[0] == 5:
             hang("staging")
-    w._Writer._write = write
+    w.Stage.add = add
+elif where == "cleanup":  # removing the previous build, after the swap, as its marker goes
+    import os
+    real_exchange, real_unlink, swapped = w._exchange, os.unlink, [False]
+    def exchange(a, b):
+        swapped[0] = real_exchange(a, b)
+        return swapped[0]
+    def unlink(path, *args, **kwargs):
+        real_unlink(path, *args, **kwargs)
+        if swapped[0] and str(path).endswith(w.MARKER):
+            hang("cleanup")
+    w._exchange = exchange
+    os.unlink = unlink
+    Path.unlink = lambda self, missing_ok=False: unlink(str(self))
 else:  # between the two renames of a swap without RENAME_EXCHANGE
     w._exchange = lambda a, b: False
     real_rename = Path.rename
@@ -83,7 +97,9 @@ build(source, out)
 """
 
 
-def _kill_build(source: Path, out: Path, where: str, tmp_path: Path) -> None:
+@contextmanager
+def _hung_build(source: Path, out: Path, where: str, tmp_path: Path) -> Iterator[None]:
+    """A build in another process, stopped at `where` while the block runs, then killed."""
     ready = tmp_path / f"ready-{where}"
     env = dict(os.environ, PYTHONPATH=str(REPO))
     child = subprocess.Popen([sys.executable, "-c", _CHILD, str(source), str(out), str(ready), where],
@@ -95,9 +111,15 @@ def _kill_build(source: Path, out: Path, where: str, tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "the child build never reached the point to kill it at"
             time.sleep(0.05)
         assert ready.read_text() == where
+        yield
     finally:
         child.kill()
         child.wait()
+
+
+def _kill_build(source: Path, out: Path, where: str, tmp_path: Path) -> None:
+    with _hung_build(source, out, where, tmp_path):
+        pass
 
 
 def _two_versions(make_curriculum: MakeCurriculum, tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
@@ -117,6 +139,35 @@ def test_a_build_killed_while_staging_leaves_the_previous_site(make_curriculum: 
     # the next build works, and clears what the killed one left
     assert build(src, out).written
     assert "Alpha Changed" in (out / "facilitator" / "alpha.html").read_text("utf-8")
+    assert not list(tmp_path.glob(".site.iopcurr-*"))
+
+
+def test_a_build_killed_while_removing_the_previous_build_is_cleaned_up(
+    make_curriculum: MakeCurriculum, tmp_path: Path
+) -> None:
+    src, out, _ = _two_versions(make_curriculum, tmp_path)
+    _kill_build(src, out, "cleanup", tmp_path)
+    assert "Alpha Changed" in (out / "facilitator" / "alpha.html").read_text("utf-8")  # the swap happened
+    assert list(tmp_path.glob(".site.iopcurr-tmp-*"))  # what was left of the previous build
+    assert build(src, out).written
+    assert not list(tmp_path.glob(".site.iopcurr-*"))
+
+
+def test_a_second_build_into_the_same_folder_never_removes_the_first_ones_work(
+    make_curriculum: MakeCurriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli
+) -> None:
+    src, out, before = _two_versions(make_curriculum, tmp_path)
+    monkeypatch.setattr("iopcurr.write.LOCK_WAIT", 0.5)
+    with _hung_build(src, out, "staging", tmp_path):
+        stage = next(tmp_path.glob(".site.iopcurr-tmp-*"))
+        staged = snapshot(stage)
+        result = run_cli("build", str(src), "--out", str(out))
+        assert result.exit_code == 1, result.output
+        assert "another build (process" in result.stderr and "Traceback" not in result.output
+        assert snapshot(stage) == staged  # the running build's work is left alone
+        assert snapshot(out) == before
+    # once it is gone (killed), the next build takes over and clears what it left
+    assert run_cli("build", str(src), "--out", str(out)).exit_code == 0
     assert not list(tmp_path.glob(".site.iopcurr-*"))
 
 

@@ -49,6 +49,7 @@
     this.panel = box.querySelector("[data-search-panel]");
     this.index = null;
     this.data = null;
+    this.lunr = null;
     this.loading = false;
     this.pending = false;
   }
@@ -78,24 +79,58 @@
   };
 
   // lunr.js and the index are loaded on first use only, so pages stay light.
+  //
+  // Both arrive as globals (window.lunr, window.IOPCURR_SEARCH). An element of the page with
+  // that id (or `exports`, `module`, `define`, which lunr's loader looks at) is also reachable
+  // as a global until a script sets it ("DOM clobbering"): so each global is taken only if it has
+  // the expected type, is kept in this closure once loaded, and never read again.
+  function lunrLibrary() {
+    var lib = window.lunr;
+    return typeof lib === "function" && lib.Index && typeof lib.Index.load === "function" ? lib : null;
+  }
+
+  function searchData() {
+    var data = window.IOPCURR_SEARCH;
+    var plain = data && typeof data === "object" && Object.prototype.toString.call(data) === "[object Object]";
+    return plain && Array.isArray(data.docs) && data.kinds && typeof data.kinds === "object" ? data : null;
+  }
+
+  function isNode(value) {
+    return typeof value === "object" && value !== null &&
+      (value instanceof Node || value instanceof HTMLCollection || value instanceof NodeList);
+  }
+
+  // lunr.min.js picks how to export itself by `typeof define` and `typeof exports`.
+  function unclobberLoader() {
+    ["define", "exports", "module"].forEach(function (name) {
+      if (isNode(window[name])) { window[name] = undefined; }
+    });
+  }
+
   Search.prototype.load = function () {
     var self = this;
     if (this.index || this.loading) { return; }
     this.loading = true;
     var failed = function () { self.say("Search is not available: its files are missing."); };
     var ready = function () {
-      self.data = window.IOPCURR_SEARCH;
-      if (!self.data || !window.lunr) { failed(); return; }
-      self.index = self.data.index ? window.lunr.Index.load(self.data.index)
+      self.lunr = self.lunr || lunrLibrary();
+      self.data = searchData();
+      if (!self.data || !self.lunr) { failed(); return; }
+      self.index = self.data.index ? self.lunr.Index.load(self.data.index)
                                    : { query: function () { return []; } };
       if (self.pending) { self.update(); }
     };
     var withIndex = function () {
-      if (window.IOPCURR_SEARCH) { ready(); }
+      self.lunr = lunrLibrary();
+      if (!self.lunr) { failed(); return; }
+      if (searchData()) { ready(); }
       else { loadScript(self.root + "static/search-index.js", ready, failed); }
     };
-    if (window.lunr) { withIndex(); }
-    else { loadScript(this.root + "static/lunr.min.js", withIndex, failed); }
+    if (lunrLibrary()) { withIndex(); }
+    else {
+      unclobberLoader();
+      loadScript(this.root + "static/lunr.min.js", withIndex, failed);
+    }
   };
 
   Search.prototype.say = function (text) {
@@ -109,7 +144,7 @@
   };
 
   Search.prototype.terms = function (text) {
-    var lunr = window.lunr;
+    var lunr = this.lunr;
     return lunr.tokenizer(text)
       .map(function (token) { return lunr.trimmer(token); })
       .filter(function (token) { return lunr.stopWordFilter(token) !== undefined; })
@@ -120,7 +155,7 @@
   // Every word must match (so "anger meter" narrows, not widens); if nothing matches, the last
   // word is taken as the start of a word, for results while someone is still typing.
   Search.prototype.run = function (terms) {
-    var lunr = window.lunr;
+    var lunr = this.lunr;
     var index = this.index;
     var query = function (prefixLast) {
       return index.query(function (q) {
@@ -169,7 +204,7 @@
     kind.textContent = " · " + this.data.kinds[doc.kind];
     var excerpt = document.createElement("p");
     excerpt.className = "search-excerpt";
-    fillExcerpt(excerpt, doc, terms);
+    fillExcerpt(excerpt, doc, needles(this.lunr, terms));
     li.appendChild(link);
     li.appendChild(kind);
     li.appendChild(excerpt);
@@ -177,10 +212,10 @@
   };
 
   // The words to look for in a page's text: each typed word and, if shorter, its stem.
-  function needles(terms) {
+  function needles(lunr, terms) {
     var out = [];
     terms.forEach(function (term) {
-      var stem = String(window.lunr.stemmer(new window.lunr.Token(term)));
+      var stem = String(lunr.stemmer(new lunr.Token(term)));
       out.push(term);
       if (stem && stem !== term && term.indexOf(stem) === 0) { out.push(stem); }
     });
@@ -188,10 +223,9 @@
   }
 
   // An excerpt of the page's own text around the first word found, the words marked.
-  function fillExcerpt(element, doc, terms) {
+  function fillExcerpt(element, doc, words) {
     var text = doc.text;
     var lower = text.toLowerCase();
-    var words = needles(terms);
     var first = -1;
     words.forEach(function (word) {
       var at = lower.indexOf(word);
