@@ -8,7 +8,6 @@ from pathlib import Path
 
 from conftest import MakeCurriculum, module_text
 
-from iopcurr.ics import escape
 from iopcurr.pipeline import build
 from iopcurr.safety import without_controls
 
@@ -47,7 +46,6 @@ def test_without_controls() -> None:
     plain = "Tab\tand\nnewline stay"
     assert without_controls(plain) is plain
     assert without_controls("a\x0bb\x0cc\x85d\x1be\x07f\x00g\x7fh\x9b") == "a b c de" + "fgh"
-    assert escape("x\x1b;y") == "x\\;y"
 
 
 def test_surrogate_escapes_in_yaml_build(make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
