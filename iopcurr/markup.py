@@ -29,7 +29,7 @@ from markdown.util import AtomicString
 
 from iopcurr.blocks import GUIDE_KINDS, Block, Node, Outline, Section, Text, blocks_in, outline
 from iopcurr.errors import Problem
-from iopcurr.links import Target, classify
+from iopcurr.links import Target, as_written, classify
 from iopcurr.model import Converted, Handout, Ref, Segment
 from iopcurr.safety import CONVERT_SECONDS, MAX_INDENT, MAX_QUOTE_DEPTH, TimeLimitExceeded, scan_html, time_limit
 
@@ -557,7 +557,9 @@ class _References:
         refs: list[Ref] = []
         problems: list[Problem] = []
         for url, image, alt, target in st.links:
-            pos = self.find(url)
+            pos = self.find(as_written(url))  # as the author wrote it (`..\\..\\x`), to find its line
+            if pos < 0:
+                pos = self.find(url)
             line, column = self.where(pos) if pos >= 0 else (self.first_line, None)
             if target.code:
                 problems.append(self.problem(pos, target.code, target.severity, target.message, target.hint))

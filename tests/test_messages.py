@@ -49,6 +49,9 @@ def test_an_escaped_link_shows_as_written(make_curriculum: MakeCurriculum, run_c
     result = run_cli("check", str(src))
     (line,) = [line for line in result.stderr.splitlines() if "IOP0" in line]
     assert "`..\\..\\x`" in line and "\\x02" not in line and "\x02" not in line
+    written = (src / "modules" / "alpha.md").read_text("utf-8").split("\n").index(
+        next(t for t in (src / "modules" / "alpha.md").read_text("utf-8").split("\n") if "..\\..\\x" in t)) + 1
+    assert line.startswith(f"{src / 'modules' / 'alpha.md'}:{written}:"), line  # the line it is written on
 
 
 def test_escaped_characters_in_a_link_are_the_characters() -> None:
