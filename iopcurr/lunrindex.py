@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -173,22 +172,3 @@ def _string_list(texts: Sequence[str]) -> str:
 
 def _name(field: str) -> str:
     return _string(field)[1:-1]
-
-
-def request(fields: Sequence[Field], documents: Sequence[Sequence[str]]) -> bytes:
-    """What `main` reads: the fields and every document's bags, as JSON."""
-    return json.dumps({"fields": [[f.name, f.boost] for f in fields], "documents": documents}).encode("utf-8")
-
-
-def main() -> None:
-    """`python -m iopcurr.lunrindex`: a `request` on standard input → the index's JSON text
-    (`build_json`) on standard output. A large build makes its index this way, beside its pages."""
-    asked = json.loads(sys.stdin.buffer.read())
-    fields = [Field(str(name), float(boost)) for name, boost in asked["fields"]]
-    out = sys.stdout.buffer
-    for part in json_parts(fields, asked["documents"]):
-        out.write(part.encode("utf-8"))
-
-
-if __name__ == "__main__":
-    main()
