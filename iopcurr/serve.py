@@ -213,6 +213,10 @@ class LocalHandler(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(403)
 
 
+class ReloadJSHandler(LocalHandler, LiveReloadJSHandler):  # type: ignore[misc]
+    """livereload.js, for the server's own pages only."""
+
+
 class SiteHandler(LocalHandler):
     """Files of the private site folder, with the preview's additions in HTML pages."""
 
@@ -328,7 +332,7 @@ def make_app(preview: Preview, host: str, port: int) -> tornado.web.Application:
     hosts = LOCAL_HOSTS | {host.strip("[]").lower()}
     return tornado.web.Application([
         (r"/livereload", ReloadSocket),
-        (r"/livereload\.js", LiveReloadJSHandler),
+        (r"/livereload\.js", ReloadJSHandler),
         (overlay.CSS_PATH.replace(".", r"\."), OverlayCSSHandler),
         (overlay.SCRIPT_PATH.replace(".", r"\."), PreviewJSHandler),
         (overlay.STATUS_PATH.replace(".", r"\."), StatusHandler, {"preview": preview}),
