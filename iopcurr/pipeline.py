@@ -173,22 +173,31 @@ def asset_files(source: Path, sources: Sources) -> list[OutputFile]:
     return out
 
 
+@dataclass(frozen=True)
+class Settings:
+    """What a build is asked for besides its sources."""
+
+    strict: bool = False  # warnings are errors
+    today: date | None = None  # the home page shows the sessions after this day
+    pdf: bool = False  # the pages link to their PDFs (and the PDFs are made)
+
+
 def run(source: Path, *, strict: bool = False, today: date | None = None, pdf: bool = False,
-        cache: ParseCache | None = None, jobs: int | None = None, converter: Converter | None = None) -> BuildResult:
+        cache: ParseCache | None = None, converter: Converter | None = None) -> BuildResult:
     """Read, check, plan and render the whole site in memory; write nothing. `today` picks the
     home page's next sessions; with `pdf`, the PDFs are made too.
 
     Files found in `cache` are not converted again; the others are converted in parallel when
-    there are many (`jobs` processes, default one per core) and added to it. A `converter` given
-    here converts everything in this process (unless `jobs` says otherwise).
+    there are many (one process per core, or IOPCURR_JOBS) and added to it. A `converter` given
+    here converts everything in this process.
     """
     timer = _Timer()
     sources = read(source)
     timer.lap("read")
     parsed, stats = parse_all(source_files(sources), cache=cache, converter=converter,
-                              jobs=1 if converter is not None and jobs is None else jobs)
+                              jobs=1 if converter is not None else None)
     timer.lap("convert")
-    result = site_of(source, sources, parsed, stats, timer, strict=strict, today=today, pdf=pdf)
+    result = site_of(source, sources, parsed, stats, Settings(strict, today, pdf), timer)
     return with_pdfs(result) if pdf else result
 
 
@@ -199,8 +208,8 @@ def read(source: Path) -> Sources:
     return read_sources(source)
 
 
-def site_of(source: Path, sources: Sources, parsed: Sequence[Parsed], stats: ParseStats, timer: _Timer, *,
-            strict: bool, today: date | None, pdf: bool) -> BuildResult:
+def site_of(source: Path, sources: Sources, parsed: Sequence[Parsed], stats: ParseStats, settings: Settings,
+            timer: _Timer) -> BuildResult:
     """The files read and converted → the checked curriculum, its schedule and every page (pure
     but for reading the theme and the assets)."""
     if stats.converted >= 200:  # a large build: its grades are known, free textstat's 70 MB for rendering
@@ -210,11 +219,11 @@ def site_of(source: Path, sources: Sources, parsed: Sequence[Parsed], stats: Par
     schedule, more = build_schedule(cur.program, cur.modules)
     problems += more
     timer.lap("schedule")
-    if strict:
+    if settings.strict:
         problems = [p.as_error() for p in problems]
     files: list[OutputFile] = []
     if not has_errors(problems):
-        files, more = render(source, sources, cur, plans, schedule, today=today, pdf=pdf)
+        files, more = render(source, sources, cur, plans, schedule, settings)
         problems += more
         timer.lap("render")
     return BuildResult(cur, plans, tuple(sorted(files, key=lambda f: f.path)), sort_problems(problems),
@@ -247,18 +256,18 @@ def theme_for(source: Path, cur: Curriculum) -> tuple[Theme | None, list[Problem
 
 
 def render(source: Path, sources: Sources, cur: Curriculum, plans: dict[str, SessionPlan | None],
-           schedule: Schedule, *, today: date | None, pdf: bool) -> tuple[list[OutputFile], list[Problem]]:
+           schedule: Schedule, settings: Settings) -> tuple[list[OutputFile], list[Problem]]:
     """Every file of the site (with the theme's static files and the assets), or none and the
     problems: a broken template, a link to a path the site does not have."""
     theme, problems = theme_for(source, cur)
     if theme is None:
         return [], problems
-    files, problems = render_all(cur, plans, theme, schedule, today=today, pdf=pdf)
+    files, problems = render_all(cur, plans, theme, schedule, today=settings.today, pdf=settings.pdf)
     if problems:
         return [], problems
     files += theme_files(theme) + asset_files(source, sources)
     # Links written as paths of the site (../handouts/x.html) must find their file.
-    site = {f.path for f in files} | ({p for _, p in pdf_jobs(cur)} if pdf else set())
+    site = {f.path for f in files} | ({p for _, p in pdf_jobs(cur)} if settings.pdf else set())
     problems = check_site_refs(cur.modules, cur.pages, site)
     return ([] if has_errors(problems) else files), problems
 
@@ -286,8 +295,7 @@ def template_problem(exc: jinja2.TemplateError) -> Problem:
 
 
 def build(source: Path, out: Path, *, strict: bool = False, today: date | None = None, pdf: bool = False,
-          progress: Callable[[str], None] | None = None, jobs: int | None = None,
-          on_convert: Progress | None = None) -> BuildResult:
+          progress: Callable[[str], None] | None = None, on_convert: Progress | None = None) -> BuildResult:
     """The stages of `run`, then, when there are no errors, the new site swapped in.
 
     With `pdf`, the PDFs (site/pdf/) are made too; WeasyPrint must be installed (checked first).
@@ -304,9 +312,9 @@ def build(source: Path, out: Path, *, strict: bool = False, today: date | None =
         timer = _Timer()
         sources = read(source)
         timer.lap("read")
-        parsed, stats = parse_all(source_files(sources), cache=cache, jobs=jobs, progress=on_convert)
+        parsed, stats = parse_all(source_files(sources), cache=cache, progress=on_convert)
         timer.lap("convert")
-        result = site_of(source, sources, parsed, stats, timer, strict=strict, today=today, pdf=pdf)
+        result = site_of(source, sources, parsed, stats, Settings(strict, today, pdf), timer)
         result = with_pdfs(result, progress) if pdf else result
         if not result.ok:
             return result

@@ -78,11 +78,10 @@ class Status:
 class Preview:
     """The preview of one curriculum: its private site folder, what is in it, and its status."""
 
-    def __init__(self, source: Path, site: Path, *, say: Say, jobs: int | None = None) -> None:
+    def __init__(self, source: Path, site: Path, *, say: Say) -> None:
         self.source = source
         self.site = site
         self.say = say
-        self.jobs = jobs
         self.cache = ParseCache(site / CACHE_DIR)
         self.files: dict[str, bytes] = {}  # what the site folder holds
         self.status = Status()
@@ -110,7 +109,7 @@ class Preview:
     def _run(self) -> tuple[BuildResult | None, str]:
         """`pipeline.run`, or what stopped it."""
         try:
-            return run(self.source, cache=self.cache, jobs=self.jobs), ""
+            return run(self.source, cache=self.cache), ""
         except IopError as exc:
             return None, exc.format()
         except Exception as exc:  # a bug: the preview must go on, and say so

@@ -57,14 +57,17 @@ def test_editing_one_module_converts_only_that_module(make_curriculum: MakeCurri
     assert len(entries(out)) == 4  # the entry of the old text is pruned
 
 
-def test_cached_and_parallel_builds_are_byte_identical_to_a_cold_one(bundled_copy: Path, tmp_path: Path) -> None:
+def test_cached_and_parallel_builds_are_byte_identical_to_a_cold_one(bundled_copy: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     cold = tmp_path / "cold"
-    assert converted(build(bundled_copy, cold, jobs=1)) == len(source_files(read_sources(bundled_copy)))
+    monkeypatch.setenv("IOPCURR_JOBS", "1")
+    assert converted(build(bundled_copy, cold)) == len(source_files(read_sources(bundled_copy)))
     parallel = tmp_path / "parallel"
-    result = build(bundled_copy, parallel, jobs=2)
+    monkeypatch.setenv("IOPCURR_JOBS", "2")
+    result = build(bundled_copy, parallel)
     assert result.stats is not None and result.stats.workers == 2
     assert site_bytes(parallel) == site_bytes(cold)
-    assert converted(build(bundled_copy, parallel, jobs=2)) == 0
+    assert converted(build(bundled_copy, parallel)) == 0
     assert site_bytes(parallel) == site_bytes(cold)
     assert {p.name for p in entries(parallel)} == {p.name for p in entries(cold)}
 
