@@ -147,7 +147,7 @@ def json_parts(fields: Sequence[Field], documents: Sequence[Sequence[str]]) -> I
             norm = K1 * (1 - B + B * (length / average[k]))
             boost = fields[k].boost
             # The operations in lunr's order, so that the floats come out the same.
-            scored = [f"{i},{round(idf[i] * (k1_plus_1 * tf) / (norm + tf) * boost, 3)!r}"
+            scored = [f"{i},{_score(f'{idf[i] * (k1_plus_1 * tf) / (norm + tf) * boost:.3f}')}"
                       for i, tf in sorted(counts.items())]
         yield f'{"" if first else ","}["{_name(names[k])}/{ref}",[{",".join(scored)}]]'
         first = False
@@ -160,6 +160,13 @@ def json_parts(fields: Sequence[Field], documents: Sequence[Sequence[str]]) -> I
                              for key, refs in zip(keys, where[i], strict=True))
         yield f'{"," if j else ""}[{_string(term)},{{{per_field},"_index":{i}}}]'
     yield '],"pipeline":["stemmer"]}'
+
+
+def _score(fixed: str) -> str:
+    """`repr(round(x, 3))` from `f"{x:.3f}"` (both round the exact value to three decimals; the
+    shortest repr of the result is those digits without trailing zeros), at twice the speed."""
+    short = fixed.rstrip("0")
+    return short + "0" if short.endswith(".") else short
 
 
 def _string(text: str) -> str:

@@ -115,3 +115,9 @@ def test_the_fast_word_split_knows_every_space_that_lunr_keeps_in_a_word() -> No
 @given(st.text(alphabet=st.sampled_from(list("ab-é \t\n\xa0\u2003\u3000\x1c\x85.,’")), max_size=40))
 def test_words_are_lunrs_tokens(text: str) -> None:
     assert lunrindex.words(text) == [w for w in _SEP.split(text) if w]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.floats(min_value=0, max_value=1e6, allow_nan=False))
+def test_a_score_is_written_as_lunr_rounds_it(x: float) -> None:
+    assert lunrindex._score(f"{x:.3f}") == repr(round(x, 3))
