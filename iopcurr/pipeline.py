@@ -82,7 +82,7 @@ def authoring_guide_source() -> SourceFile:
     return SourceFile("page", GUIDE_ID, "iopcurr:docs/authoring-guide.md", text)
 
 
-class _Timer:
+class Timer:
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
         self._last = time.perf_counter()
@@ -191,7 +191,7 @@ def run(source: Path, *, strict: bool = False, today: date | None = None, pdf: b
     there are many (one process per core, or IOPCURR_JOBS) and added to it. A `converter` given
     here converts everything in this process.
     """
-    timer = _Timer()
+    timer = Timer()
     sources = read(source)
     timer.lap("read")
     parsed, stats = parse_all(source_files(sources), cache=cache, converter=converter,
@@ -209,7 +209,7 @@ def read(source: Path) -> Sources:
 
 
 def site_of(source: Path, sources: Sources, parsed: Sequence[Parsed], stats: ParseStats, settings: Settings,
-            timer: _Timer) -> BuildResult:
+            timer: Timer) -> BuildResult:
     """The files read and converted → the checked curriculum, its schedule and every page (pure
     but for reading the theme and the assets)."""
     if stats.converted >= 200:  # a large build: its grades are known, free textstat's 70 MB for rendering
@@ -309,7 +309,7 @@ def build(source: Path, out: Path, *, strict: bool = False, today: date | None =
     cache = ParseCache(out / CACHE_DIR, pending=pending_cache_folder(out))
     stage = Stage(out, source)  # checks the output folder before anything is built
     try:
-        timer = _Timer()
+        timer = Timer()
         sources = read(source)
         timer.lap("read")
         parsed, stats = parse_all(source_files(sources), cache=cache, progress=on_convert)

@@ -44,9 +44,11 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 
 from iopcurr import overlay
 from iopcurr.cache import ParseCache
+from iopcurr.convert import parse_all
 from iopcurr.errors import IopError, Problem
 from iopcurr.model import OutputFile
-from iopcurr.pipeline import BuildResult, run
+from iopcurr.parsed import Cached
+from iopcurr.pipeline import BuildResult, Settings, Timer, read, site_of, source_files
 from iopcurr.render import default_theme_dir
 from iopcurr.watch import Watcher, ignored, relevant
 from iopcurr.write import CACHE_DIR
@@ -83,6 +85,7 @@ class Preview:
         self.site = site
         self.say = say
         self.cache = ParseCache(site / CACHE_DIR)
+        self.parsed: dict[str, Cached] = {}  # the files last read, by cache key (the rest is on disk)
         self.files: dict[str, bytes] = {}  # what the site folder holds
         self.status = Status()
 
@@ -107,9 +110,16 @@ class Preview:
         return changed, (was.ok, was.problems, was.crash) != (ok, problems, crash)
 
     def _run(self) -> tuple[BuildResult | None, str]:
-        """`pipeline.run`, or what stopped it."""
+        """The stages of `pipeline.run`, with the files last read kept in memory; or what
+        stopped them."""
         try:
-            return run(self.source, cache=self.cache), ""
+            timer = Timer()
+            sources = read(self.source)
+            timer.lap("read")
+            parsed, stats = parse_all(source_files(sources), cache=self.cache, memo=self.parsed)
+            timer.lap("convert")
+            self.parsed = {key: self.parsed[key] for key in stats.keys}
+            return site_of(self.source, sources, parsed, stats, Settings(), timer), ""
         except IopError as exc:
             return None, exc.format()
         except Exception as exc:  # a bug: the preview must go on, and say so

@@ -191,14 +191,14 @@ def serving(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drive: 
 def test_an_exception_in_a_rebuild_is_shown_and_the_next_save_rebuilds(
         make_curriculum: MakeCurriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_curriculum()
-    real_run = serve_module.run
+    real_site_of = serve_module.site_of
 
-    def flaky(source: Path, **options: Any) -> BuildResult:
+    def flaky(source: Path, *rest: Any) -> BuildResult:
         if (source / "boom.txt").exists():
             raise RuntimeError("something broke")
-        return real_run(source, **options)
+        return real_site_of(source, *rest)
 
-    monkeypatch.setattr(serve_module, "run", flaky)
+    monkeypatch.setattr(serve_module, "site_of", flaky)
     seen: dict[str, Any] = {}
 
     def drive(port: int) -> None:
