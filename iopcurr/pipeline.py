@@ -180,6 +180,7 @@ class Settings:
     strict: bool = False  # warnings are errors
     today: date | None = None  # the home page shows the sessions after this day
     pdf: bool = False  # the pages link to their PDFs (and the PDFs are made)
+    templates: jinja2.BytecodeCache | None = None  # compiled templates kept between builds (the preview's)
 
 
 def run(source: Path, *, strict: bool = False, today: date | None = None, pdf: bool = False,
@@ -242,8 +243,10 @@ def with_pdfs(result: BuildResult, progress: Callable[[str], None] | None = None
     return replace(result, files=files, timings=dict(result.timings, pdf=round(time.perf_counter() - started, 4)))
 
 
-def theme_for(source: Path, cur: Curriculum) -> tuple[Theme | None, list[Problem]]:
-    """The theme with the curriculum's override folder, if it names one that exists."""
+def theme_for(source: Path, cur: Curriculum,
+              templates: jinja2.BytecodeCache | None = None) -> tuple[Theme | None, list[Problem]]:
+    """The theme with the curriculum's override folder, if it names one that exists (its
+    templates compiled once for all the builds that share `templates`)."""
     override = source / cur.program.theme.override if cur.program.theme.override else None
     if override is not None and not override.is_dir():
         return None, [Problem(cur.program.path, cur.program.line_of("theme.override"),
@@ -252,14 +255,17 @@ def theme_for(source: Path, cur: Curriculum) -> tuple[Theme | None, list[Problem
         return None, [Problem(cur.program.path, cur.program.line_of("theme.override"),
                               f"the theme override folder {override} leads outside the curriculum folder.", "IOP029",
                               hint="Copy the templates into the curriculum instead.")]
-    return load_theme(override), []
+    theme = load_theme(override)
+    if templates is not None:
+        theme.env.bytecode_cache = templates
+    return theme, []
 
 
 def render(source: Path, sources: Sources, cur: Curriculum, plans: dict[str, SessionPlan | None],
            schedule: Schedule, settings: Settings) -> tuple[list[OutputFile], list[Problem]]:
     """Every file of the site (with the theme's static files and the assets), or none and the
     problems: a broken template, a link to a path the site does not have."""
-    theme, problems = theme_for(source, cur)
+    theme, problems = theme_for(source, cur, settings.templates)
     if theme is None:
         return [], problems
     files, problems = render_all(cur, plans, theme, schedule, today=settings.today, pdf=settings.pdf)

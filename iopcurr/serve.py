@@ -39,7 +39,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import click
+import jinja2
 import tornado.web
+from jinja2.bccache import Bucket
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 
 from iopcurr import overlay
@@ -77,6 +79,22 @@ class Status:
                            "problems": self.lines(), "last": self.last})
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """The templates compiled by earlier rebuilds, in memory: one whose source has not changed is
+    not compiled again (Jinja compares a checksum of the source)."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        found = self.compiled.get(bucket.key)
+        if found is not None:
+            bucket.bytecode_from_string(found)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
 class Preview:
     """The preview of one curriculum: its private site folder, what is in it, and its status."""
 
@@ -86,6 +104,7 @@ class Preview:
         self.say = say
         self.cache = ParseCache(site / CACHE_DIR)
         self.parsed: dict[str, Cached] = {}  # the files last read, by cache key (the rest is on disk)
+        self.settings = Settings(templates=CompiledTemplates())
         self.files: dict[str, bytes] = {}  # what the site folder holds
         self.status = Status()
 
@@ -110,8 +129,8 @@ class Preview:
         return changed, (was.ok, was.problems, was.crash) != (ok, problems, crash)
 
     def _run(self) -> tuple[BuildResult | None, str]:
-        """The stages of `pipeline.run`, with the files last read kept in memory; or what
-        stopped them."""
+        """The stages of `pipeline.run`, with the files last read and the compiled templates
+        kept in memory; or what stopped them."""
         try:
             timer = Timer()
             sources = read(self.source)
@@ -119,7 +138,7 @@ class Preview:
             parsed, stats = parse_all(source_files(sources), cache=self.cache, memo=self.parsed)
             timer.lap("convert")
             self.parsed = {key: self.parsed[key] for key in stats.keys}
-            return site_of(self.source, sources, parsed, stats, Settings(), timer), ""
+            return site_of(self.source, sources, parsed, stats, self.settings, timer), ""
         except IopError as exc:
             return None, exc.format()
         except Exception as exc:  # a bug: the preview must go on, and say so

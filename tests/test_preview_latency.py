@@ -158,3 +158,17 @@ def test_memory_stays_flat_over_many_rebuilds(make_curriculum: MakeCurriculum, t
     assert gc.get_freeze_count() == 0
     # (gc.freeze() after each rebuild, as before, kept some 150 KB a rebuild of this curriculum)
     assert grown < 500_000, f"{grown} bytes more after 8 rebuilds"
+
+
+def test_a_template_edited_between_rebuilds_is_compiled_again(make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    root = make_curriculum(program="title: T\ntheme:\n  override: theme\n")
+    (root / "theme" / "templates").mkdir(parents=True)
+    template = root / "theme" / "templates" / "page.html"
+    site = tmp_path / "site"
+    site.mkdir()
+    preview = Preview(root, site, say=lambda text: None)
+    for word in ("FIRST", "SECOND", "FIRST"):
+        template.write_text('{% extends "base.html" %}{% block main %}<p>' + word + "</p>{% endblock %}", "utf-8")
+        preview.rebuild("page.html")
+        assert preview.status.ok
+        assert f"<p>{word}</p>".encode() in (site / "pages" / "authoring-guide.html").read_bytes()
