@@ -265,8 +265,7 @@ class SiteHandler(LocalHandler):
         status = self.preview.status
         found = site_file(self.preview.site, path)
         if found is None:
-            if status.builds and not status.ok and (path == "" or path.endswith(".html")) and not any(
-                    self.preview.site.glob("*.html")):
+            if not status.ok and not self.preview.files and (path == "" or path.endswith(".html")):
                 self._html(overlay.placeholder(status.problems, port=self.port, crash=status.crash))
                 return
             raise tornado.web.HTTPError(404)
@@ -314,15 +313,11 @@ class StatusHandler(LocalHandler):
         self.write(json.dumps(data))
 
 
-class ReloadSocket(LiveReloadHandler):  # type: ignore[misc]
+class ReloadSocket(LocalHandler, LiveReloadHandler):  # type: ignore[misc]
     """livereload's WebSocket, remembering which page each browser shows so that only the
     browsers whose page changed reload. Accepts connections from the preview's own pages only."""
 
     page: str = ""
-
-    def prepare(self) -> None:
-        if not host_allowed(self.request.host, self.settings["hosts"]):
-            raise tornado.web.HTTPError(403)
 
     def check_origin(self, origin: str) -> bool:
         netloc = urlsplit(origin).netloc
