@@ -38,6 +38,8 @@ _SEPARATOR = re.compile(r"[ \t\n\r\f\v\xa0-]+")
 # some words, such as "“let’s"). Trimming the JavaScript way makes the index match what lunr.js
 # does to a query; lunr.py's own trimmer leaves a word trimmed this way as it is.
 _JS_TRIM = re.compile(r"^[^A-Za-z0-9_]+|[^A-Za-z0-9_]+$")
+# A score whose decimals were all zeros ("2." after stripping them): repr writes "2.0".
+_WHOLE = re.compile(r"\.(?=,|$)")
 
 
 @dataclass(frozen=True)
@@ -142,14 +144,16 @@ def json_parts(fields: Sequence[Field], documents: Sequence[Sequence[str]]) -> I
     first = True
     while counted:
         k, ref, counts, length = counted.pop()
-        scored: list[str] = []
+        scored = ""
         if counts:  # (an empty field's average length may be 0)
             norm = K1 * (1 - B + B * (length / average[k]))
             boost = fields[k].boost
-            # The operations in lunr's order, so that the floats come out the same.
-            scored = [f"{i},{_score(f'{idf[i] * (k1_plus_1 * tf) / (norm + tf) * boost:.3f}')}"
-                      for i, tf in sorted(counts.items())]
-        yield f'{"" if first else ","}["{_name(names[k])}/{ref}",[{",".join(scored)}]]'
+            # The operations in lunr's order, so that the floats come out the same; each score
+            # written as repr(round(score, 3)): its three decimals without the trailing zeros.
+            scored = _WHOLE.sub(".0", ",".join([
+                f"{i},{f'{idf[i] * (k1_plus_1 * tf) / (norm + tf) * boost:.3f}'.rstrip('0')}"
+                for i, tf in sorted(counts.items())]))
+        yield f'{"" if first else ","}["{_name(names[k])}/{ref}",[{scored}]]'
         first = False
     yield '],"invertedIndex":['
     keys = [f'"{_name(n)}":' for n in names]
@@ -160,13 +164,6 @@ def json_parts(fields: Sequence[Field], documents: Sequence[Sequence[str]]) -> I
                              for key, refs in zip(keys, where[i], strict=True))
         yield f'{"," if j else ""}[{_string(term)},{{{per_field},"_index":{i}}}]'
     yield '],"pipeline":["stemmer"]}'
-
-
-def _score(fixed: str) -> str:
-    """`repr(round(x, 3))` from `f"{x:.3f}"` (both round the exact value to three decimals; the
-    shortest repr of the result is those digits without trailing zeros), at twice the speed."""
-    short = fixed.rstrip("0")
-    return short + "0" if short.endswith(".") else short
 
 
 def _string(text: str) -> str:
