@@ -392,7 +392,7 @@ async def _serve(source: Path, site: Path, *, host: str, port: int, open_browser
     task = asyncio.current_task()
     if task is not None:
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    folders = (source, default_theme_dir())
+    folders = (source.resolve(), default_theme_dir().resolve())  # as the watcher reports paths
 
     def rebuild(paths: frozenset[Path]) -> None:
         saved = sorted(p for p in paths if relevant(p, folders))

@@ -30,15 +30,15 @@ def ignored(name: str) -> bool:
 
 
 def relevant(path: Path, folders: Iterable[Path]) -> bool:
-    """A changed path that a build reads: inside one of `folders`, and neither it nor a folder
-    it is in is ignored (editor files, `.git/`)."""
+    """Is a changed path a reason to rebuild? Not when, inside one of `folders`, it or a folder it
+    is in is ignored (editor files, `.git/`); anything else may be read by a build."""
     for folder in folders:
         try:
             rel = path.absolute().relative_to(folder.absolute())
         except ValueError:
             continue
         return not any(ignored(part) for part in rel.parts)
-    return False
+    return not ignored(path.name)
 
 
 class Debouncer:

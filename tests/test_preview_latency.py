@@ -93,7 +93,7 @@ def test_editor_files_and_hidden_folders_never_rebuild(tmp_path: Path) -> None:
     assert relevant(tmp_path / "cur" / "program.yml", folders)
     for name in ("modules/.a.md.swp", "modules/a.md~", "modules/4913", ".git/index", "modules/#a.md#"):
         assert not relevant(tmp_path / "cur" / name, folders), name
-    assert not relevant(tmp_path / "elsewhere" / "a.md", folders)
+    assert relevant(tmp_path / "elsewhere" / "a.md", folders) and not relevant(tmp_path / "elsewhere" / "a.md~", folders)
 
 
 def test_a_reload_revalidates_stylesheets_but_always_gets_fresh_pages(tmp_path: Path) -> None:
