@@ -3,7 +3,8 @@
     read → convert (parse cache) → assemble and check → plan and schedule → render pages,
       calendar, collections, search index → (PDFs) → write (atomic swap)
 
-`run` is the same line in memory, writing nothing: `iopcurr check` and the live preview use it.
+`run` is the same line in memory, writing nothing (`iopcurr check`); the live preview runs the same
+stages on every save, keeping the files it read and the compiled templates between saves.
 Only `read`, `load_theme`, the static/asset reads and the stage (`write.Stage`) touch the disk.
 """
 
