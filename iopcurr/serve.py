@@ -112,11 +112,20 @@ class Preview:
         """Build everything in memory and write what changed; never raises. Returns the site
         paths written or removed, and whether the status changed (ok or not, the problems)."""
         started, cpu = time.perf_counter(), time.thread_time()
-        result, crash = self._run()
-        ok = result is not None and result.ok
-        changed = self._write(result.files) if result is not None and ok else set()
-        if result is not None and ok and result.stats is not None:
-            self.cache.prune(result.stats.keys)
+        result: BuildResult | None = None
+        changed: set[str] = set()
+        crash = ""
+        try:
+            result = self._build()
+            if result.ok:
+                changed = self._write(result.files)
+        except IopError as exc:
+            crash = exc.format()
+        except Exception as exc:  # a bug, or a disk that refuses: the preview must go on, and say so
+            self.say(traceback.format_exc().rstrip())
+            crash = (f"error: the rebuild stopped with {type(exc).__name__}: {exc} (the terminal shows where). "
+                     "Save again to retry.")
+        ok = result is not None and result.ok and not crash
         problems = result.problems if result is not None and not ok else ()
         converted = result.stats.converted if result is not None and result.stats is not None else 0
         was = self.status
@@ -128,23 +137,17 @@ class Preview:
         self._report(why, len(changed))
         return changed, (was.ok, was.problems, was.crash) != (ok, problems, crash)
 
-    def _run(self) -> tuple[BuildResult | None, str]:
+    def _build(self) -> BuildResult:
         """The stages of `pipeline.run`, with the files last read and the compiled templates
-        kept in memory; or what stopped them."""
-        try:
-            timer = Timer()
-            sources = read(self.source)
-            timer.lap("read")
-            parsed, stats = parse_all(source_files(sources), cache=self.cache, memo=self.parsed)
-            timer.lap("convert")
-            self.parsed = {key: self.parsed[key] for key in stats.keys}
-            return site_of(self.source, sources, parsed, stats, self.settings, timer), ""
-        except IopError as exc:
-            return None, exc.format()
-        except Exception as exc:  # a bug: the preview must go on, and say so
-            self.say(traceback.format_exc().rstrip())
-            return None, (f"error: the rebuild stopped with {type(exc).__name__}: {exc} (the terminal shows "
-                          "where). Save again to retry.")
+        kept in memory."""
+        timer = Timer()
+        sources = read(self.source)
+        timer.lap("read")
+        parsed, stats = parse_all(source_files(sources), cache=self.cache, memo=self.parsed)
+        timer.lap("convert")
+        self.parsed = {key: self.parsed[key] for key in stats.keys}
+        self.cache.prune(stats.keys)
+        return site_of(self.source, sources, parsed, stats, self.settings, timer)
 
     def _write(self, files: Iterable[OutputFile]) -> set[str]:
         """Each changed file replaced at once (written beside it, then renamed): never half a

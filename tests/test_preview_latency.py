@@ -172,3 +172,19 @@ def test_a_template_edited_between_rebuilds_is_compiled_again(make_curriculum: M
         preview.rebuild("page.html")
         assert preview.status.ok
         assert f"<p>{word}</p>".encode() in (site / "pages" / "authoring-guide.html").read_bytes()
+
+
+def test_a_site_folder_that_refuses_a_write_is_reported_and_the_next_save_writes(
+        make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    root = make_curriculum()
+    site = tmp_path / "site"
+    site.mkdir()
+    said: list[str] = []
+    preview = Preview(root, site, say=said.append)
+    (site / "facilitator").write_text("a file where a folder goes", "utf-8")
+    changed, status_changed = preview.rebuild("start")
+    assert not preview.status.ok and changed == set() and status_changed
+    assert "rebuild stopped with" in preview.status.crash and any("Traceback" in line for line in said)
+    (site / "facilitator").unlink()
+    preview.rebuild("again")
+    assert preview.status.ok and preview.status.crash == "" and (site / "facilitator" / "alpha.html").is_file()
