@@ -239,3 +239,11 @@ def test_a_conversion_in_the_preview_has_a_time_limit(make_curriculum: MakeCurri
     serving(root, tmp_path, monkeypatch, drive)
     assert seen["seconds"] < 10
     assert any("IOP030" in line and "longer than 0.5 seconds" in line for line in seen["status"]["problems"])
+
+
+def test_the_host_given_with_host_is_answered_too(tmp_path: Path) -> None:
+    preview = serve_module.Preview(tmp_path, tmp_path / "site", say=lambda text: None)
+    hosts = serve_module.make_app(preview, "Preview.LAN", 8000).settings["hosts"]
+    assert host_allowed("preview.lan:8000", hosts) and host_allowed("localhost:8000", hosts)
+    assert not host_allowed("evil.example:8000", hosts)
+    assert host_allowed("[::1]:8000", serve_module.make_app(preview, "[::1]", 8000).settings["hosts"])
