@@ -134,7 +134,7 @@ def render_books(
     packet = books.PacketView(
         "Client workbook",
         tuple(
-            books.BookItem(p.anchor, h.title, partial(binding.html, i), "handout", binding.source(i))
+            books.BookItem(p.anchor, h.title, partial(binding.html, i), "handout")
             for i, (p, h) in enumerate(zip(parts, handouts, strict=True))
         ),
         f"../{books.PACKET_PDF}" if pdf else None,
@@ -153,7 +153,7 @@ def render_books(
     binding = books.Binding([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS, scans=scans,
                             release=True)
     items = [
-        (kind, books.BookItem(b.anchor, title, partial(binding.html, i), kind.removesuffix("s"), binding.source(i)))
+        (kind, books.BookItem(b.anchor, title, partial(binding.html, i), kind.removesuffix("s")))
         for i, (kind, title, b) in enumerate(sections)
     ]
     manual = books.ManualView(
