@@ -7,10 +7,8 @@ content of several pages into the sections of one document.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from markupsafe import Markup
 
@@ -117,10 +115,9 @@ class Binding:
     part's rewritten content when it is asked for (a document need not hold every part twice).
 
     Headings move down by the part's shift, every id is prefixed with the part's anchor and
-    is unique in the whole document, and links to another bound page point inside it. With
-    `memo` (the live preview's), a part whose input and id tables did not change is not
-    rewritten again. `scans` keeps the tags found in each page, so that a page bound into two
-    documents is read once; with `release`, a part's tags are let go once it is rewritten.
+    is unique in the whole document, and links to another bound page point inside it. `scans`
+    keeps the tags found in each page, so that a page bound into two documents is read once; with
+    `release`, a part's tags are let go once it is rewritten.
     """
 
     def __init__(
@@ -128,38 +125,25 @@ class Binding:
         parts: Sequence[Bound],
         into: str,
         reserved: Iterable[str] = (),
-        memo: Memo | None = None,
         scans: Scans | None = None,
         *,
         release: bool = False,
     ) -> None:
-        self.parts, self.into, self.memo, self.release = parts, into, memo, release
+        self.parts, self.into, self.release = parts, into, release
         self.scans: Scans = {} if scans is None else scans
         taken = set(reserved) | {p.anchor for p in parts}
         self.ids = {p.page: unique_ids(self._ids(p), p.anchor, p.owner, taken) for p in parts}
         self.anchors = {p.page: p.anchor for p in parts}
-        tables = repr((into, self.ids, self.anchors)) if memo is not None else ""
-        self.tables = hashlib.sha256(tables.encode("utf-8", "surrogatepass")).hexdigest() if memo is not None else ""
 
     def __len__(self) -> int:
         return len(self.parts)
 
-    def source(self, i: int) -> object:
-        """What part `i` is made from: equal for equal content (with a memo; else None)."""
-        return (self.parts[i], self.tables) if self.memo is not None else None
-
     def html(self, i: int) -> Markup:
         """The content of part `i`, rewritten."""
         p = self.parts[i]
-        key = ("bound", p, self.tables)
-        found = self.memo.get(key) if self.memo is not None else None
-        if found is not None:
-            return Markup(found.decode("utf-8"))
         html = bind_tags(p.html, self._tags(p), p.shift, TITLE_CLASS, p.page, self.into, self.ids, self.anchors)
         if self.release:
             self.scans.pop(p.page, None)
-        if self.memo is not None:
-            self.memo.put(key, html.encode("utf-8"))
         return Markup(html)
 
     def _tags(self, p: Bound) -> Scan:
@@ -169,25 +153,13 @@ class Binding:
         return known[1]
 
     def _ids(self, p: Bound) -> list[str]:
-        if self.memo is None:
-            return list(self._tags(p).ids)
-        key = ("ids", p.html)
-        found = self.memo.get(key)
-        if found is None:
-            found = "\0".join(self._tags(p).ids).encode("utf-8")
-            self.memo.put(key, found)
-        return found.decode("utf-8").split("\0") if found else []
+        return list(self._tags(p).ids)
 
 
-def bind(parts: Sequence[Bound], into: str, reserved: Iterable[str] = (), memo: Memo | None = None) -> tuple[Markup, ...]:
+def bind(parts: Sequence[Bound], into: str, reserved: Iterable[str] = ()) -> tuple[Markup, ...]:
     """The content of every part, rewritten to live in the document at `into` (see `Binding`)."""
-    binding = Binding(parts, into, reserved, memo)
+    binding = Binding(parts, into, reserved)
     return tuple(binding.html(i) for i in range(len(binding)))
-
-
-class Memo(Protocol):
-    def get(self, key: object) -> bytes | None: ...
-    def put(self, key: object, content: bytes) -> None: ...
 
 
 # ---------------------------------------------------------------- views for the templates
@@ -199,7 +171,6 @@ class BookItem:
     title: str
     bound: Callable[[], Markup] = field(compare=False)  # its content, rewritten when the template shows it
     kind: str = "module"  # "handout", "module" or "page"
-    source: object = None  # what `bound` makes it from (compared instead: the preview's memo keys)
 
     @property
     def html(self) -> Markup:

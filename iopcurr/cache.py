@@ -3,7 +3,6 @@
     site/.iopcurr-cache/CACHEDIR.TAG
     site/.iopcurr-cache/parsed/<sha256>.json      one `Cached` (a `Parsed` and its grades), named by `parsed.cache_key`
     site/.iopcurr-cache/grades.json               reading grades of the handouts, by a hash of their text
-    site/.iopcurr-cache/site.json                 what the last build was made from, and the files it wrote
 
 Safe to delete at any time (the next build converts everything again). An entry is used only if
 its checksum matches and it decodes into a `Cached` of the expected shape; anything else is
@@ -239,64 +238,3 @@ class ParseCache:
             except OSError:
                 pass
         return removed
-
-
-# ---------------------------------------------------------------- the whole build
-
-
-SITE = "site.json"
-
-
-def build_fingerprint(parts: Iterable[str | bytes], files: Iterable[Path]) -> str:
-    """A hash of everything a build is made from: `parts` (settings, source keys, versions) and
-    the bytes of `files` (templates, theme files, assets), with every iopcurr module's code."""
-    digest = hashlib.sha256(b"iopcurr-build-1\0")
-    for part in parts:
-        data = part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass")
-        digest.update(len(data).to_bytes(8, "little") + data)
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for path in files:
-        digest.update(str(path).encode("utf-8", "surrogatepass") + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-def _stats(out: Path, paths: Iterable[str]) -> dict[str, list[int]] | None:
-    found: dict[str, list[int]] = {}
-    for rel in paths:
-        try:
-            st = (out / rel).stat()
-        except OSError:
-            return None
-        found[rel] = [st.st_size, st.st_mtime_ns]
-    return found
-
-
-def site_unchanged(out: Path, fingerprint: str, listed: Iterable[str] | None) -> bool:
-    """Did the last build of `out` come from exactly these inputs, and are its files (`listed`
-    in its marker) still as it wrote them? Then a new build would write the same bytes."""
-    if listed is None:
-        return False
-    try:
-        record = json.loads((out / CACHE_NAME / SITE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(record, dict) or record.get("fingerprint") != fingerprint:
-        return False
-    paths = sorted(listed)
-    return bool(paths) and record.get("files") == _stats(out, paths)
-
-
-def record_site(out: Path, fingerprint: str, paths: Iterable[str]) -> None:
-    """Remember what the build just written to `out` was made from (best-effort)."""
-    stats = _stats(out, sorted(paths))
-    if stats is None:
-        return
-    try:
-        _prepare(out / CACHE_NAME)
-        tmp = out / CACHE_NAME / f".{SITE}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps({"fingerprint": fingerprint, "files": stats}), "utf-8")
-        os.replace(tmp, out / CACHE_NAME / SITE)
-    except OSError:
-        pass

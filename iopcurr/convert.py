@@ -8,7 +8,6 @@ the workers convert: textstat's dictionary is large, and one copy of it is enoug
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import threading
@@ -114,35 +113,14 @@ def _in_pool(files: list[SourceFile], workers: int, converter: Converter | None,
     done = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         results = pool.map(_convert_chunk, chunks)
-        if any(f.kind == "module" for f in files):
-            _load_dictionary()  # overlaps the workers' work
-        try:
-            for texts in results:
-                for text in texts:
-                    yield done, None, text
-                    done += 1
-                if progress:
-                    progress(done, len(files))
-        finally:
-            gc.unfreeze()
-
-
-def _load_dictionary() -> None:
-    """Load textstat's pronunciation dictionary (for the reading grades) with the cyclic garbage
-    collector paused, then freeze what is loaded until the conversion ends.
-
-    The dictionary is 130,000 entries of lists that live on and hold no cycles: built with the
-    collector on, half of its loading time went to collections, and every full collection
-    during the conversion walked it again (1.2 s of the parent's CPU at 1,000 modules; 0.05 s now).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        reading_grade("Load the dictionary now while the workers are busy.")
-        gc.freeze()
-    finally:
-        if enabled:
-            gc.enable()
+        if any(f.kind == "module" for f in files):  # textstat's dictionary, loaded while the workers convert
+            reading_grade("Load the dictionary now while the workers are busy.")
+        for texts in results:
+            for text in texts:
+                yield done, None, text
+                done += 1
+            if progress:
+                progress(done, len(files))
 
 
 def _context() -> multiprocessing.context.BaseContext:

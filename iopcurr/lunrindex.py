@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -39,6 +38,8 @@ _SEPARATOR = re.compile(r"[ \t\n\r\f\v\xa0-]+")
 # some words, such as "“let’s"). Trimming the JavaScript way makes the index match what lunr.js
 # does to a query; lunr.py's own trimmer leaves a word trimmed this way as it is.
 _JS_TRIM = re.compile(r"^[^A-Za-z0-9_]+|[^A-Za-z0-9_]+$")
+# A score whose decimals were all zeros ("2." after stripping them): repr writes "2.0".
+_WHOLE = re.compile(r"\.(?=,|$)")
 
 
 @dataclass(frozen=True)
@@ -143,14 +144,16 @@ def json_parts(fields: Sequence[Field], documents: Sequence[Sequence[str]]) -> I
     first = True
     while counted:
         k, ref, counts, length = counted.pop()
-        scored: list[str] = []
+        scored = ""
         if counts:  # (an empty field's average length may be 0)
             norm = K1 * (1 - B + B * (length / average[k]))
             boost = fields[k].boost
-            # The operations in lunr's order, so that the floats come out the same.
-            scored = [f"{i},{round(idf[i] * (k1_plus_1 * tf) / (norm + tf) * boost, 3)!r}"
-                      for i, tf in sorted(counts.items())]
-        yield f'{"" if first else ","}["{_name(names[k])}/{ref}",[{",".join(scored)}]]'
+            # The operations in lunr's order, so that the floats come out the same; each score
+            # written as repr(round(score, 3)): its three decimals without the trailing zeros.
+            scored = _WHOLE.sub(".0", ",".join([
+                f"{i},{f'{idf[i] * (k1_plus_1 * tf) / (norm + tf) * boost:.3f}'.rstrip('0')}"
+                for i, tf in sorted(counts.items())]))
+        yield f'{"" if first else ","}["{_name(names[k])}/{ref}",[{scored}]]'
         first = False
     yield '],"invertedIndex":['
     keys = [f'"{_name(n)}":' for n in names]
@@ -173,22 +176,3 @@ def _string_list(texts: Sequence[str]) -> str:
 
 def _name(field: str) -> str:
     return _string(field)[1:-1]
-
-
-def request(fields: Sequence[Field], documents: Sequence[Sequence[str]]) -> bytes:
-    """What `main` reads: the fields and every document's bags, as JSON."""
-    return json.dumps({"fields": [[f.name, f.boost] for f in fields], "documents": documents}).encode("utf-8")
-
-
-def main() -> None:
-    """`python -m iopcurr.lunrindex`: a `request` on standard input → the index's JSON text
-    (`build_json`) on standard output. A large build makes its index this way, beside its pages."""
-    asked = json.loads(sys.stdin.buffer.read())
-    fields = [Field(str(name), float(boost)) for name, boost in asked["fields"]]
-    out = sys.stdout.buffer
-    for part in json_parts(fields, asked["documents"]):
-        out.write(part.encode("utf-8"))
-
-
-if __name__ == "__main__":
-    main()

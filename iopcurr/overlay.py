@@ -1,6 +1,6 @@
 """What the live preview adds to the pages it serves (and a build never writes): the reload
-scripts (livereload.js, and preview.js, which shows a page's changes in place), and, after a
-failed rebuild, an overlay listing every problem.
+scripts (livereload.js, and preview.js, which keeps the reader's place across a reload), and,
+after a failed rebuild, an overlay listing every problem.
 
 Pure functions over bytes. Both additions load files from the preview server itself, so the
 pages' Content-Security-Policy (`script-src 'self'`, `style-src 'self'`) lets them run; nothing
@@ -20,7 +20,7 @@ OVERLAY_ID = "iopcurr-overlay"
 PREFIX = "/__iopcurr/"  # the preview's own files; no site path starts with this
 CSS_PATH = PREFIX + "overlay.css"
 STATUS_PATH = PREFIX + "status.json"
-SCRIPT_PATH = PREFIX + "preview.js"  # shows a saved page's changes in place (preview.js)
+SCRIPT_PATH = PREFIX + "preview.js"  # keeps the scroll position across a reload
 
 _HEAD_START = re.compile(rb"<head\b[^>]*>", re.IGNORECASE)
 _HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
@@ -53,8 +53,8 @@ def reload_script(port: int) -> bytes:
 
 
 def preview_script() -> bytes:
-    """The livereload plugin that shows a page's changes in place (first of the page's scripts:
-    it keeps the page as served, before the others change it)."""
+    """The livereload plugin that keeps the reader's place (before livereload.js, which looks
+    for plugins when it starts)."""
     return f'<script src="{SCRIPT_PATH}" defer></script>'.encode()
 
 
@@ -62,13 +62,14 @@ def preview_js() -> bytes:
     return (importlib.resources.files("iopcurr") / "preview.js").read_bytes()
 
 
-def overlay_html(problems: Sequence[Problem]) -> str:
-    """The overlay: every problem of the failed rebuild as `path:line: message`, errors first."""
+def overlay_html(problems: Sequence[Problem], crash: str = "") -> str:
+    """The overlay: every problem of the failed rebuild as `path:line: message`, errors first
+    (`crash`: what stopped the rebuild, if an exception did)."""
     ordered = sorted(problems, key=lambda p: p.severity != "error")
-    errors = sum(1 for p in problems if p.severity == "error")
-    items = "".join(
-        f'<li class="iopcurr-{escape(p.severity)}"><code>{escape(p.format())}</code></li>' for p in ordered
-    )
+    errors = sum(1 for p in problems if p.severity == "error") + bool(crash)
+    lines = [("error", crash)] if crash else []
+    lines += [(p.severity, p.format()) for p in ordered]
+    items = "".join(f'<li class="iopcurr-{escape(kind)}"><code>{escape(text)}</code></li>' for kind, text in lines)
     return (
         f'<details id="{OVERLAY_ID}" role="alert" open>'
         f"<summary>The last save did not build: {errors} error{'s' if errors != 1 else ''}</summary>"
@@ -78,15 +79,15 @@ def overlay_html(problems: Sequence[Problem]) -> str:
     )
 
 
-def inject(page: bytes, *, port: int, problems: Sequence[Problem] = ()) -> bytes:
+def inject(page: bytes, *, port: int, problems: Sequence[Problem] = (), crash: str = "") -> bytes:
     """`page` with the reload script and, when there are problems, the overlay."""
     head = reload_script(port)
-    if problems:
+    if problems or crash:
         head += f'<link rel="stylesheet" href="{CSS_PATH}">'.encode()
     page = _insert(page, _HEAD_END, head, before=True)
     page = _insert(page, _HEAD_START, preview_script(), before=False, missing="start")
-    if problems:
-        page = _insert(page, _BODY_START, overlay_html(problems).encode("utf-8"), before=False)
+    if problems or crash:
+        page = _insert(page, _BODY_START, overlay_html(problems, crash).encode("utf-8"), before=False)
     return page
 
 
@@ -100,7 +101,7 @@ def _insert(page: bytes, where: re.Pattern[bytes], what: bytes, *, before: bool,
     return page[:at] + what + page[at:]
 
 
-def placeholder(problems: Sequence[Problem], *, port: int) -> bytes:
+def placeholder(problems: Sequence[Problem], *, port: int, crash: str = "") -> bytes:
     """The page served while no build has succeeded yet."""
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -110,4 +111,4 @@ def placeholder(problems: Sequence[Problem], *, port: int) -> bytes:
         "<h1>Not built yet</h1><p>The curriculum has problems, so there is no site to show yet.</p>"
         "</main></body></html>\n"
     )
-    return inject(page.encode(), port=port, problems=problems)
+    return inject(page.encode(), port=port, problems=problems, crash=crash)

@@ -1,16 +1,18 @@
 """build(): the straight line from a curriculum folder to a written site, timed per stage.
 
-    read sources → program → modules and pages (convert Markdown) → checks → plans → render → write
+    read → convert (parse cache) → assemble and check → plan and schedule → render pages,
+      calendar, collections, search index → (PDFs) → write (atomic swap)
 
-Only `read_sources`, `load_theme`, the static/asset reads and the stage (`write.Stage`) touch the disk.
+`run` is the same line in memory, writing nothing (`iopcurr check`); the live preview runs the same
+stages on every save, keeping the files it read and the compiled templates between saves.
+Only `read`, `load_theme`, the static/asset reads and the stage (`write.Stage`) touch the disk.
 """
 
 from __future__ import annotations
 
 import importlib.resources
-import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -19,7 +21,7 @@ import jinja2
 
 from iopcurr.books import check_reserved, pdf_jobs
 from iopcurr.branding import check_branding
-from iopcurr.cache import ParseCache, build_fingerprint, record_site, site_unchanged, text_key
+from iopcurr.cache import ParseCache, text_key
 from iopcurr.checks import (
     check_completeness,
     check_handouts,
@@ -36,20 +38,15 @@ from iopcurr.links import Anchors, anchor_table, check_owner_refs, check_site_re
 from iopcurr.loader import SourceFile, Sources, read_sources
 from iopcurr.markup import Converter
 from iopcurr.model import Curriculum, Module, OutputFile, Page, Program, Schedule, SessionPlan
-from iopcurr.parsed import Parsed, package_version
+from iopcurr.parsed import Parsed
 from iopcurr.plan import plan_module
 from iopcurr.render import Theme, load_theme, page_list, render_site
 from iopcurr.render_books import render_books
 from iopcurr.schedule import build_schedule
-from iopcurr.search import INDEX_PATH, start_search_file
+from iopcurr.search import search_file
 from iopcurr.sessionpages import render_calendar
 from iopcurr.wording import terms_markdown_table
-from iopcurr.write import (
-    CACHE_DIR,
-    Stage,
-    pending_cache_folder,
-    read_manifest,
-)
+from iopcurr.write import CACHE_DIR, Stage, pending_cache_folder
 
 GUIDE_ID = "authoring-guide"
 
@@ -64,7 +61,7 @@ class BuildResult:
     written: bool = False
     schedule: Schedule | None = None
     stats: ParseStats | None = None  # what was converted and what came from the cache
-    unchanged: bool = False  # the output already held exactly this build: nothing was rendered
+    unchanged: bool = False  # always False: every build renders (cli.py still reads it)
 
     @property
     def ok(self) -> bool:
@@ -86,7 +83,7 @@ def authoring_guide_source() -> SourceFile:
     return SourceFile("page", GUIDE_ID, "iopcurr:docs/authoring-guide.md", text)
 
 
-class _Timer:
+class Timer:
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
         self._last = time.perf_counter()
@@ -106,8 +103,6 @@ def source_files(sources: Sources) -> list[SourceFile]:
 
 
 PlanFunction = Callable[[Module, Program], tuple[SessionPlan | None, list[Problem]]]
-# Whether the output already holds exactly this build, before rendering: its files if so.
-SkipRender = Callable[[Sources, ParseStats, Theme], "set[str] | None"]
 
 
 def program_of(sources: Sources) -> tuple[Program, list[Problem]]:
@@ -117,84 +112,50 @@ def program_of(sources: Sources) -> tuple[Program, list[Problem]]:
 def assemble(
     source: Path, sources: Sources, converter: Converter | None = None, *,
     parsed: Sequence[Parsed] | None = None, plan: PlanFunction = plan_module,
-    config: tuple[Program, list[Problem]] | None = None,
 ) -> tuple[Curriculum, dict[str, SessionPlan | None], list[Problem]]:
     """Sources → a checked, ordered Curriculum and its session plans (pure).
 
-    `parsed` are the files already read (`convert.parse_all`) and `config` the parsed
-    program.yml; what is not given is worked out here.
+    `parsed` are the files already read (`convert.parse_all`); without them, they are read here.
     """
     if parsed is None:
         parsed, _ = parse_all(source_files(sources), converter=converter, jobs=1)
-    done = assemble_parts(source, sources, parsed, plan=plan, config=config)
-    return done.curriculum, done.plans, done.problems
+    problems: list[Problem] = list(sources.problems)
+    program, more = program_of(sources)
+    problems += more
+    modules: list[Module] = [p.module for p in parsed if p.module is not None]
+    pages: list[Page] = [p.page for p in parsed if p.page is not None]
+    ordered, more = order_modules(program, modules)
+    problems += more
+    problems += check_ids(modules, pages)
+    problems += check_reserved(modules)
+    problems += check_references(program, modules)
+    problems += check_branding(program, sources.assets)
+    if not modules and not has_errors(sources.problems):  # else a file that could not be read says why
+        problems.append(Problem(str(source / "modules"), None, "there are no modules.", "IOP017",
+                                hint="Add Markdown files to the modules/ folder (see `iopcurr new`)."))
+    plans: dict[str, SessionPlan | None] = {}
+    for m in ordered:
+        plans[m.id], more = plan(m, program)
+        problems += more
+    anchors = anchor_table([*modules, *pages])
+    for p in parsed:
+        problems += file_problems(program, p, anchors, frozenset(sources.assets))
+    return Curriculum(str(source), program, ordered, page_list(pages)), plans, problems
 
 
-@dataclass(frozen=True)
-class Assembled:
-    """A checked curriculum, its plans and its problems, kept apart by where they come from: what
-    needs the whole program, and what each file alone shows (given the tables of the rest). The
-    live preview redoes only the part of the files that were saved (see `delta.py`)."""
-
-    curriculum: Curriculum
-    plans: dict[str, SessionPlan | None]
-    shared: tuple[Problem, ...]  # program.yml, the checks across files, the folder itself
-    local: dict[str, tuple[Problem, ...]]  # source path → what `file_problems` found in it
-    anchors: Anchors  # what links into the curriculum can find
-
-    @property
-    def problems(self) -> list[Problem]:
-        return [*self.shared, *(p for found in self.local.values() for p in found)]
-
-
-def file_problems(program: Program, parsed: Parsed, anchors: Anchors, assets: frozenset[str], *,
-                  complete: bool = True, planned: Sequence[Problem] = ()) -> tuple[Problem, ...]:
+def file_problems(program: Program, parsed: Parsed, anchors: Anchors, assets: frozenset[str]) -> list[Problem]:
     """The problems of one module or page file that need nothing else of the program but its
-    anchors and assets: reading it, its handouts' grades, its completeness (unless `complete` is
-    off: its front matter did not parse), its links, and its session plan (`planned`)."""
+    anchors and assets: reading it, its handouts' grades, its completeness (unless its front
+    matter did not parse) and its links."""
     found = list(parsed.problems)
     owner = parsed.module or parsed.page
     if parsed.module is not None:
         found += check_handouts(program, [parsed.module])
-        if complete:
+        if not parsed.broken:
             found += check_completeness([parsed.module])
     if owner is not None:
         found += check_owner_refs(owner, anchors, assets)
-    return (*found, *planned)
-
-
-def assemble_parts(
-    source: Path, sources: Sources, parsed: Sequence[Parsed], *, plan: PlanFunction = plan_module,
-    config: tuple[Program, list[Problem]] | None = None,
-) -> Assembled:
-    """`assemble`, with the problems kept apart (see `Assembled`)."""
-    shared: list[Problem] = list(sources.problems)
-    program, more = config or program_of(sources)
-    shared += more
-    modules: list[Module] = [p.module for p in parsed if p.module is not None]
-    pages: list[Page] = [p.page for p in parsed if p.page is not None]
-    broken = {p.id for p in parsed if p.module is not None and p.broken}  # no completeness noise
-    ordered, more = order_modules(program, modules)
-    shared += more
-    shared += check_ids(modules, pages)
-    shared += check_reserved(modules)
-    shared += check_references(program, modules)
-    shared += check_branding(program, sources.assets)
-    if not modules and not has_errors(sources.problems):  # else a file that could not be read says why
-        shared.append(Problem(str(source / "modules"), None, "there are no modules.", "IOP017",
-                              hint="Add Markdown files to the modules/ folder (see `iopcurr new`)."))
-    plans: dict[str, SessionPlan | None] = {}
-    planned: dict[str, list[Problem]] = {}
-    for m in ordered:
-        plans[m.id], planned[m.path] = plan(m, program)
-    anchors = anchor_table([*modules, *pages])
-    assets = frozenset(sources.assets)
-    local = {
-        p.path: file_problems(program, p, anchors, assets, complete=p.id not in broken, planned=planned.get(p.path, ()))
-        for p in parsed
-    }
-    cur = Curriculum(str(source), program, ordered, page_list(pages))
-    return Assembled(cur, plans, tuple(shared), local, anchors)
+    return found
 
 
 def theme_files(theme: Theme) -> list[OutputFile]:
@@ -213,92 +174,80 @@ def asset_files(source: Path, sources: Sources) -> list[OutputFile]:
     return out
 
 
-def run(source: Path, *, strict: bool = False, converter: Converter | None = None,
-        progress: Callable[[str], None] | None = None, today: date | None = None,
-        pdf: bool = False, cache: ParseCache | None = None, jobs: int | None = None,
-        on_convert: Progress | None = None, skip_render: SkipRender | None = None,
-        emit: Callable[[OutputFile], None] | None = None) -> BuildResult:
-    """Read, check, plan and render; write nothing. `today` picks the home page's next sessions.
-    With `pdf`, also make the PDFs.
+@dataclass(frozen=True)
+class Settings:
+    """What a build is asked for besides its sources."""
+
+    strict: bool = False  # warnings are errors
+    today: date | None = None  # the home page shows the sessions after this day
+    pdf: bool = False  # the pages link to their PDFs (and the PDFs are made)
+    templates: jinja2.BytecodeCache | None = None  # compiled templates kept between builds (the preview's)
+
+
+def run(source: Path, *, strict: bool = False, today: date | None = None, pdf: bool = False,
+        cache: ParseCache | None = None, converter: Converter | None = None) -> BuildResult:
+    """Read, check, plan and render the whole site in memory; write nothing. `today` picks the
+    home page's next sessions; with `pdf`, the PDFs are made too.
 
     Files found in `cache` are not converted again; the others are converted in parallel when
-    there are many (`jobs` processes, default one per core; `on_convert` hears how far it got) and
-    added to it. A `converter` given here converts everything in this process (unless `jobs` says
-    otherwise). `skip_render` may say, before rendering, that the output would be what is already
-    there (`build` asks whether the last build came from the same inputs). With `emit`, each file
-    goes there as soon as it is rendered instead of into the result (a large site need not be
-    held in memory); the caller keeps or drops them by whether the result is `ok`.
+    there are many (one process per core, or IOPCURR_JOBS) and added to it. A `converter` given
+    here converts everything in this process.
     """
+    timer = Timer()
+    sources = read(source)
+    timer.lap("read")
+    parsed, stats = parse_all(source_files(sources), cache=cache, converter=converter,
+                              jobs=1 if converter is not None else None)
+    timer.lap("convert")
+    result = site_of(source, sources, parsed, stats, Settings(strict, today, pdf), timer)
+    return with_pdfs(result) if pdf else result
+
+
+def read(source: Path) -> Sources:
+    """The curriculum folder's files (an IopError if there is no such folder)."""
     if not source.is_dir():
         raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
-    timer = _Timer()
-    sources = read_sources(source)
-    timer.lap("read")
-    if converter is not None and jobs is None:
-        jobs = 1
-    parsed, stats = parse_all(source_files(sources), cache=cache, converter=converter, jobs=jobs,
-                              progress=on_convert)
-    sources = replace(sources, files=())  # their text is read; let it go (19 MB at 1,000 modules)
+    return read_sources(source)
+
+
+def site_of(source: Path, sources: Sources, parsed: Sequence[Parsed], stats: ParseStats, settings: Settings,
+            timer: Timer) -> BuildResult:
+    """The files read and converted → the checked curriculum, its schedule and every page (pure
+    but for reading the theme and the assets)."""
     if stats.converted >= 200:  # a large build: its grades are known, free textstat's 70 MB for rendering
         forget_dictionary()
-    timer.lap("convert")
     cur, plans, problems = assemble(source, sources, parsed=parsed)
     timer.lap("check")
     schedule, more = build_schedule(cur.program, cur.modules)
     problems += more
     timer.lap("schedule")
-    if strict:
+    if settings.strict:
         problems = [p.as_error() for p in problems]
     files: list[OutputFile] = []
     if not has_errors(problems):
-        theme, more = theme_for(source, cur)
+        files, more = render(source, sources, cur, plans, schedule, settings)
         problems += more
-        unchanged = skip_render(sources, stats, theme) if theme is not None and skip_render is not None else None
-        if unchanged is not None:  # the output holds this very build: check its links, render nothing
-            problems += check_site_refs(cur.modules, cur.pages, unchanged)
-            timer.lap("unchanged")
-            if not has_errors(problems):
-                return BuildResult(cur, plans, (), sort_problems(problems), timer.timings, schedule=schedule,
-                                   stats=stats, unchanged=True)
-        elif theme is not None:
-            emitted: list[str] = []
-
-            def put(f: OutputFile) -> None:
-                assert emit is not None
-                emitted.append(f.path)
-                emit(f)
-
-            files, more = render_all(source, cur, plans, theme, sources, schedule=schedule, today=today, pdf=pdf,
-                                     emit=put if emit is not None and not pdf else None)
-            problems += more
-            timer.lap("render")
-            paths = {f.path for f in files} | set(emitted)
-            if paths:  # links written as paths of the site (../handouts/x.html) find their file
-                site = paths | ({p for _, p in pdf_jobs(cur)} if pdf else set())
-                problems += check_site_refs(cur.modules, cur.pages, site)
-                files = files if not has_errors(problems) else []
-        if pdf and files:
-            from iopcurr.pdf import render_pdfs
-
-            files += render_pdfs(files, pdf_jobs(cur), progress=progress)
-            timer.lap("pdf")
+        timer.lap("render")
     return BuildResult(cur, plans, tuple(sorted(files, key=lambda f: f.path)), sort_problems(problems),
                        timer.timings, schedule=schedule, stats=stats)
 
 
-def _fingerprint(source: Path, sources: Sources, stats: ParseStats, theme: Theme, *, strict: bool,
-                 today: date | None, pdf: bool) -> str:
-    """Everything a build is made from (see `cache.build_fingerprint`)."""
-    versions = [f"{name}={package_version(name)}" for name in ("jinja2", "markupsafe", "markdown", "nh3", "textstat", "pyyaml")]
-    theme_files = sorted(p for folder in theme.folders for sub in ("templates", "static")
-                         for p in (folder / sub).rglob("*") if p.is_file())
-    parts = [sys.version, *versions, f"strict={strict}", f"today={today}", f"pdf={pdf}", str(source),
-             sources.program_path, sources.program_text or "", *stats.keys, *sources.assets]
-    return build_fingerprint(parts, [*theme_files, *(source / rel for rel in sources.assets)])
+def with_pdfs(result: BuildResult, progress: Callable[[str], None] | None = None) -> BuildResult:
+    """`result` with the PDFs of its pages (none if it failed)."""
+    if not result.ok or result.curriculum is None:
+        return result
+    from iopcurr.pdf import render_pdfs
+
+    started = time.perf_counter()
+    pdfs = render_pdfs(result.files, pdf_jobs(result.curriculum), progress=progress)
+    files = tuple(sorted((*result.files, *pdfs), key=lambda f: f.path))
+    return replace(result, files=files, timings=dict(result.timings, pdf=round(time.perf_counter() - started, 4)))
 
 
-def theme_for(source: Path, cur: Curriculum) -> tuple[Theme | None, list[Problem]]:
-    """The theme with the curriculum's override folder, if it names one that exists."""
+def theme_for(source: Path, cur: Curriculum,
+              templates: jinja2.BytecodeCache | None = None) -> tuple[Theme | None, list[Problem]]:
+    """The theme with the curriculum's override folder, if it names one that exists (its
+    templates compiled once for all the builds that share `templates`)."""
     override = source / cur.program.theme.override if cur.program.theme.override else None
     if override is not None and not override.is_dir():
         return None, [Problem(cur.program.path, cur.program.line_of("theme.override"),
@@ -307,56 +256,43 @@ def theme_for(source: Path, cur: Curriculum) -> tuple[Theme | None, list[Problem
         return None, [Problem(cur.program.path, cur.program.line_of("theme.override"),
                               f"the theme override folder {override} leads outside the curriculum folder.", "IOP029",
                               hint="Copy the templates into the curriculum instead.")]
-    return load_theme(override), []
+    theme = load_theme(override)
+    if templates is not None:
+        theme.env.bytecode_cache = templates
+    return theme, []
 
 
-def render_all(source: Path, cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Theme,
-               sources: Sources | None, want: Callable[[str], bool] | None = None, *,
-               schedule: Schedule | None = None, today: date | None = None, pdf: bool = False,
-               pages: bool = True, books: bool = True,
-               emit: Callable[[OutputFile], None] | None = None) -> tuple[list[OutputFile], list[Problem]]:
-    """Every output file (only the pages `want` accepts, and no static files without `sources`).
-    Without `pages`, only the collections (the packet, the manual, the search index); without
-    `books`, all but those. With `emit`, each file goes there as it is made, not into the list.
+def render(source: Path, sources: Sources, cur: Curriculum, plans: dict[str, SessionPlan | None],
+           schedule: Schedule, settings: Settings) -> tuple[list[OutputFile], list[Problem]]:
+    """Every file of the site (with the theme's static files and the assets), or none and the
+    problems: a broken template, a link to a path the site does not have."""
+    theme, problems = theme_for(source, cur, settings.templates)
+    if theme is None:
+        return [], problems
+    files, problems = render_all(cur, plans, theme, schedule, today=settings.today, pdf=settings.pdf)
+    if problems:
+        return [], problems
+    files += theme_files(theme) + asset_files(source, sources)
+    # Links written as paths of the site (../handouts/x.html) must find their file.
+    site = {f.path for f in files} | ({p for _, p in pdf_jobs(cur)} if settings.pdf else set())
+    problems = check_site_refs(cur.modules, cur.pages, site)
+    return ([] if has_errors(problems) else files), problems
 
-    A broken template in a theme override becomes a problem, never a traceback.
-    """
-    files: list[OutputFile] = []
-    put = emit or files.append
+
+def render_all(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Theme, schedule: Schedule, *,
+               today: date | None = None, pdf: bool = False) -> tuple[list[OutputFile], list[Problem]]:
+    """Every page: the site's own, the calendar, the collections (the packet and the manual bind
+    the main content the pages kept) and the search index. A broken template in a theme override
+    becomes a problem, never a traceback."""
     try:
-        # The search index first, in a process of its own for a large program while the pages
-        # are rendered here; it is collected last.
-        search = start_search_file(cur) if books and (want is None or want(INDEX_PATH)) else None
-        mains: dict[str, str] | None = {} if pages and books else None  # pages' main content, for the books
-        if pages:
-            for f in render_site(cur, plans, theme, schedule, today, pdf=pdf, want=want, mains=mains):
-                put(f)
-        more: list[OutputFile] = []
-        if schedule is not None and pages:
-            more += render_calendar(cur, plans, schedule, theme, today)
-        if books:  # the collections: every page bound into one
-            _put_wanted(render_books(cur, plans, theme, schedule, pdf=pdf, mains=mains), want, put)
-            mains = None
-        for f in more:
-            if want is None or want(f.path):
-                put(f)
-        if search is not None:
-            put(search())
-        if sources is not None:
-            for f in theme_files(theme) + asset_files(source, sources):
-                put(f)
+        mains: dict[str, str] = {}
+        files = list(render_site(cur, plans, theme, schedule, today, pdf=pdf, mains=mains))
+        files += render_calendar(cur, plans, schedule, theme, today)
+        files += render_books(cur, plans, theme, schedule, pdf=pdf, mains=mains)
+        files.append(search_file(cur))
     except jinja2.TemplateError as exc:
         return [], [template_problem(exc)]
     return files, []
-
-
-def _put_wanted(files: Iterable[OutputFile], want: Callable[[str], bool] | None,
-                put: Callable[[OutputFile], None]) -> None:
-    """`put` each file that `want` accepts (in a function of its own: no loop variable keeps the
-    last one, a 30 MB manual at 1,000 modules, alive after it is written)."""
-    for f in files:
-        if want is None or want(f.path):
-            put(f)
 
 
 def template_problem(exc: jinja2.TemplateError) -> Problem:
@@ -365,55 +301,41 @@ def template_problem(exc: jinja2.TemplateError) -> Problem:
     return Problem(str(where), getattr(exc, "lineno", None), f"template error: {exc}", "IOP032")
 
 
-def build(source: Path, out: Path, *, strict: bool = False, converter: Converter | None = None,
-          today: date | None = None, pdf: bool = False,
-          progress: Callable[[str], None] | None = None, jobs: int | None = None,
-          on_convert: Progress | None = None) -> BuildResult:
-    """Run the pipeline and, when there are no errors, swap the new site in.
+def build(source: Path, out: Path, *, strict: bool = False, today: date | None = None, pdf: bool = False,
+          progress: Callable[[str], None] | None = None, on_convert: Progress | None = None) -> BuildResult:
+    """The stages of `run`, then, when there are no errors, the new site swapped in.
 
     With `pdf`, the PDFs (site/pdf/) are made too; WeasyPrint must be installed (checked first).
-    `progress` hears what a long build is doing. Converted Markdown is cached in
-    `out/.iopcurr-cache` (kept across builds, safe to delete).
+    `on_convert` hears how far the conversion got, `progress` what the PDFs are doing. Converted
+    Markdown is cached in `out/.iopcurr-cache` (kept across builds, safe to delete).
     """
     if pdf:
         from iopcurr.pdf import require_weasyprint
 
         require_weasyprint()
     cache = ParseCache(out / CACHE_DIR, pending=pending_cache_folder(out))
-    # Each file goes to disk as soon as it is rendered (with PDFs, which need the pages, at the
-    # end), into a stage that is swapped in only if the build succeeds. Making the stage checks
-    # the output folder, before anything is built.
-    stage = Stage(out, source)
-    fingerprint = ""
-
-    def unchanged(sources: Sources, stats: ParseStats, theme: Theme) -> set[str] | None:
-        nonlocal fingerprint
-        fingerprint = _fingerprint(source, sources, stats, theme, strict=strict, today=today, pdf=pdf)
-        listed = read_manifest(out)
-        return listed if not pdf and site_unchanged(out, fingerprint, listed) else None
-
+    stage = Stage(out, source)  # checks the output folder before anything is built
     try:
-        result = run(source, strict=strict, converter=converter, today=today, pdf=pdf, progress=progress,
-                     cache=cache, jobs=jobs, on_convert=on_convert, skip_render=unchanged,
-                     emit=stage.add)
+        timer = Timer()
+        sources = read(source)
+        timer.lap("read")
+        parsed, stats = parse_all(source_files(sources), cache=cache, progress=on_convert)
+        timer.lap("convert")
+        result = site_of(source, sources, parsed, stats, Settings(strict, today, pdf), timer)
+        result = with_pdfs(result, progress) if pdf else result
         if not result.ok:
             return result
-        start = time.perf_counter()
-        if not result.unchanged:
-            # An old site.json carried over is harmless: the files it lists changed on disk.
-            for f in result.files:  # (only with PDFs: the other files went to the stage already)
-                stage.add(f)
-            written = stage.commit(keep=(CACHE_DIR,))
-            if fingerprint:
-                record_site(out, fingerprint, written)
+        started = time.perf_counter()
+        for f in result.files:
+            stage.add(f)
+        stage.commit(keep=(CACHE_DIR,))
         if result.curriculum is not None:
             cache.save_grades({text_key(h.text): reading_grade(h.text)
                                for m in result.curriculum.modules for h in m.handouts})
         cache.commit()
-        if result.stats is not None:
-            cache.prune(result.stats.keys)
+        cache.prune(stats.keys)
+        return replace(result, timings=dict(result.timings, write=round(time.perf_counter() - started, 4)),
+                       written=True)
     finally:
         stage.discard()
         cache.discard()
-    timings = dict(result.timings, write=round(time.perf_counter() - start, 4))
-    return replace(result, timings=timings, written=not result.unchanged)

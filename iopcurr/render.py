@@ -8,7 +8,6 @@ author writes is ever compiled as a template.
 from __future__ import annotations
 
 import importlib.resources
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -220,67 +219,6 @@ class Theme:
     env: jinja2.Environment
     static: tuple[tuple[str, Path], ...]  # (relative path under static/, file)
     folders: tuple[Path, ...] = field(default=())
-    memo: RenderMemo | None = field(default=None, compare=False)  # the live preview's
-
-
-class Interrupted(Exception):
-    """Raised in a thread whose work went stale (see `RenderMemo.watch`)."""
-
-
-class RenderMemo:
-    """Pages rendered by the last updates, keyed by template and view: a page whose view is
-    unchanged is not rendered again. Entries not used since the last two rotations are dropped
-    (the preview rotates when it renders every page, and when the memo has grown: `added`).
-
-    The preview renders its collections in a thread of their own, asking the memo for every part
-    they bind: there, `watch` lets a newer save stop that work at once (`Interrupted`)."""
-
-    def __init__(self) -> None:
-        self.current: dict[object, bytes] = {}
-        self.previous: dict[object, bytes] = {}
-        self.hits = 0
-        self.added = 0  # bytes put since the last rotation
-        self._counts = threading.local()  # the collections are rendered in a thread of their own
-        self._watched: dict[int, Callable[[], bool]] = {}  # thread id → is its work still wanted?
-
-    def watch(self, wanted: Callable[[], bool] | None) -> None:
-        """From now on (None: no longer), `get` in this thread raises `Interrupted` once
-        `wanted()` is false."""
-        if wanted is None:
-            self._watched.pop(threading.get_ident(), None)
-        else:
-            self._watched[threading.get_ident()] = wanted
-
-    @property
-    def renders(self) -> int:
-        """Pages this thread rendered with Jinja (`_render` found no unchanged view)."""
-        return int(getattr(self._counts, "renders", 0))
-
-    def rendered(self) -> None:
-        self._counts.renders = self.renders + 1
-
-    def get(self, key: object) -> bytes | None:
-        if self._watched:
-            wanted = self._watched.get(threading.get_ident())
-            if wanted is not None and not wanted():
-                raise Interrupted
-        found = self.current.get(key)
-        if found is None:
-            found = self.previous.pop(key, None)
-            if found is not None:
-                self.current[key] = found
-        if found is not None:
-            self.hits += 1
-        return found
-
-    def put(self, key: object, content: bytes) -> None:
-        self.current[key] = content
-        self.added += len(content)
-
-    def rotate(self) -> None:
-        """Start a new round: what the last one did not use is kept for one more."""
-        self.previous, self.current = self.current, {}
-        self.added = 0
 
 
 class TemplateFailure(jinja2.TemplateRuntimeError):
@@ -302,7 +240,7 @@ class ThemeEnvironment(SandboxedEnvironment):
     def handle_exception(self, source: str | None = None) -> NoReturn:
         try:
             super().handle_exception(source)
-        except (jinja2.TemplateSyntaxError, TemplateFailure, Interrupted):
+        except (jinja2.TemplateSyntaxError, TemplateFailure):
             raise
         except RecursionError as exc:
             raise TemplateFailure("the template calls itself (an include or a macro) without end.",
@@ -443,29 +381,20 @@ class NavTable:
 
 
 def nav_table(cur: Curriculum) -> NavTable:
-    """The navigation of `cur`, worked out once (the last few are remembered: pages ask often,
-    and the live preview renders from two curricula at once, in two threads)."""
-    with _NAV_LOCK:
-        known = _NAVS.get(id(cur))
+    """The navigation of `cur`, worked out once per curriculum (every page asks for it)."""
+    known = _NAVS.get(id(cur))
     if known is not None and known[0] is cur:
         return known[1]
     nav = _nav_table(cur)
-    remember_nav(cur, nav)
+    _NAVS.pop(id(cur), None)
+    _NAVS[id(cur)] = (cur, nav)
+    while len(_NAVS) > _NAVS_KEPT:
+        del _NAVS[next(iter(_NAVS))]
     return nav
 
 
-def remember_nav(cur: Curriculum, nav: NavTable) -> None:
-    """Take `nav` as the navigation of `cur` (the live preview works it out from the last one)."""
-    with _NAV_LOCK:
-        _NAVS.pop(id(cur), None)
-        _NAVS[id(cur)] = (cur, nav)
-        while len(_NAVS) > _NAVS_KEPT:
-            del _NAVS[next(iter(_NAVS))]
-
-
 _NAVS: dict[int, tuple[Curriculum, NavTable]] = {}  # id(cur) → (cur, nav), oldest first
-_NAVS_KEPT = 3
-_NAV_LOCK = threading.Lock()
+_NAVS_KEPT = 2
 
 
 def _nav_table(cur: Curriculum) -> NavTable:
@@ -563,32 +492,10 @@ def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
 
 def _render(theme: Theme, template: str, keep_main: list[str] | None = None, **values: object) -> bytes:
     """The page. With `keep_main`, its `main` block's output as well, appended to that list
-    (unless the page came from the memo or does not show that block once)."""
-    key: object = None
-    if theme.memo is not None:
-        key = (template, *sorted(values.items()))
-        try:
-            found = theme.memo.get(key)
-        except TypeError:  # a view that cannot be hashed: render it
-            key = found = None
-        if found is not None:
-            return found
+    (unless the page does not show that block once)."""
     if keep_main is None:
-        content = theme.env.get_template(template).render(**values).encode("utf-8")
-    else:
-        content = _render_keeping_main(theme, template, values, keep_main).encode("utf-8")
-    if theme.memo is not None:
-        theme.memo.rendered()
-        if key is not None:
-            theme.memo.put(key, content)
-            if keep_main:
-                theme.memo.put(main_key(template, values), keep_main[0].encode("utf-8"))
-    return content
-
-
-def main_key(template: str, values: dict[str, object]) -> object:
-    """The memo's key for the `main` block of a page (`render_books.render_main`)."""
-    return ("main", template, *sorted(values.items()))
+        return theme.env.get_template(template).render(**values).encode("utf-8")
+    return _render_keeping_main(theme, template, values, keep_main).encode("utf-8")
 
 
 def _render_keeping_main(theme: Theme, template: str, values: dict[str, object], kept: list[str]) -> str:

@@ -23,7 +23,6 @@ from iopcurr.render import (
     _site,
     handout_values,
     index_view,
-    main_key,
     module_values,
     page_values,
     sessions_by_module,
@@ -45,12 +44,6 @@ def render_main(theme: Theme, template: str, **values: object) -> str:
     An override template without that block is rendered whole, and what its <main> element
     holds (or everything, without one) is taken.
     """
-    key: object = None
-    if theme.memo is not None:  # the live preview: a page whose view did not change is not rendered
-        key = main_key(template, values)
-        found = theme.memo.get(key)
-        if found is not None:
-            return found.decode("utf-8")
     tmpl = theme.env.get_template(template)
     block = tmpl.blocks.get("main")
     if block is not None:
@@ -62,8 +55,6 @@ def render_main(theme: Theme, template: str, **values: object) -> str:
         html = tmpl.render(**values)
         inside = _MAIN.search(html)
         main = inside.group(1) if inside else html
-    if theme.memo is not None:
-        theme.memo.put(key, main.encode("utf-8"))
     return main
 
 
@@ -142,11 +133,11 @@ def render_books(
 
     # The packet: a cover, the contents, then every handout (h1 → h2).
     parts = [pages.handout(h.id, f"handout-{h.id}", 1) for h in handouts]
-    binding = books.Binding(parts, books.PACKET, TEMPLATE_IDS, memo=theme.memo, scans=scans)
+    binding = books.Binding(parts, books.PACKET, TEMPLATE_IDS, scans=scans)
     packet = books.PacketView(
         "Client workbook",
         tuple(
-            books.BookItem(p.anchor, h.title, partial(binding.html, i), "handout", binding.source(i))
+            books.BookItem(p.anchor, h.title, partial(binding.html, i), "handout")
             for i, (p, h) in enumerate(zip(parts, handouts, strict=True))
         ),
         f"../{books.PACKET_PDF}" if pdf else None,
@@ -162,10 +153,10 @@ def render_books(
     ]
     sections += [("modules", m.title, pages.module(m, f"module-{m.id}", 2)) for m in cur.modules]
     sections += [("handouts", h.title, pages.handout(h.id, f"handout-{h.id}", 2)) for h in handouts]
-    binding = books.Binding([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS, memo=theme.memo, scans=scans,
+    binding = books.Binding([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS, scans=scans,
                             release=True)
     items = [
-        (kind, books.BookItem(b.anchor, title, partial(binding.html, i), kind.removesuffix("s"), binding.source(i)))
+        (kind, books.BookItem(b.anchor, title, partial(binding.html, i), kind.removesuffix("s")))
         for i, (kind, title, b) in enumerate(sections)
     ]
     manual = books.ManualView(
@@ -184,19 +175,8 @@ def render_books(
 
 def _stream(theme: Theme, template: str, **values: object) -> bytes:
     """A collection page, encoded piece by piece as the template makes it: its parts are
-    rewritten as it reaches them, so the page is never held as one string besides its bytes.
-    The live preview's memo has it when no part changed (`render._render`)."""
-    key: object = None
-    if theme.memo is not None:
-        key = (template, *sorted(values.items()))
-        found = theme.memo.get(key)
-        if found is not None:
-            return found
+    rewritten as it reaches them, so the page is never held as one string besides its bytes."""
     out = io.BytesIO()
     for piece in theme.env.get_template(template).generate(**values):
         out.write(piece.encode("utf-8"))
-    content = out.getvalue()
-    if theme.memo is not None:
-        theme.memo.rendered()
-        theme.memo.put(key, content)
-    return content
+    return out.getvalue()

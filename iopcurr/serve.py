@@ -1,55 +1,62 @@
-"""Live preview: build into a private folder, serve it, rebuild what a save touches, reload the
-browser.
+"""Live preview: the same build as `iopcurr build`, in memory, on every save.
 
-Three parts, each with one job:
+    save → `watch.Watcher` (a burst of saves is one batch) → `Preview.rebuild`: `pipeline.run`
+      (the parse cache makes unchanged files free) → the files whose bytes changed written into
+      a private folder, those gone removed → a reload for each browser whose page changed
 
-- `incremental.Project` and `incremental.classify` (the rebuild policy): what a batch of changed
-  paths asks for, and the least work that does it;
-- `watch.Watcher`: file events → batches of paths (a burst of saves is one batch);
-- this module: the `Preview` that ties them together (rebuild, write the changed files into the
-  private folder, tell the browsers) and the HTTP server.
+The rebuild runs on the main thread, the server's own: a conversion there has the same time limit
+as in `iopcurr build` (a timer signal, which only the main thread receives), and no request sees a
+half-written site. Any exception in a rebuild is shown in the terminal and in the browser, and the
+next save rebuilds.
 
 The server is tornado with the livereload package's WebSocket protocol and livereload.js. It
-serves only the private site folder (made with `mkdtemp`, removed at exit), never the user's
-`site/`; it refuses `..` and hidden files. HTML pages get the reload script and, after a failed
-rebuild, the error overlay on their way out (`overlay.py`): the files on disk, like every
-`iopcurr build`, never contain either. A failed rebuild keeps the last good pages served.
+answers only requests for the host names it listens on (against DNS rebinding) and WebSockets from
+its own pages. It serves only the private site folder (made with `mkdtemp`, removed when the server
+stops, by Ctrl+C or SIGTERM), never the user's `site/`; it refuses `..` and hidden files. HTML
+pages get the reload script and, after a failed rebuild, the error overlay on their way out
+(`overlay.py`): the files on disk, like every `iopcurr build`, never contain either. A failed
+rebuild keeps the last good pages served.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
-import gc
 import json
 import mimetypes
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
+import traceback
 import webbrowser
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import click
+import jinja2
 import tornado.web
+from jinja2.bccache import Bucket
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 
 from iopcurr import overlay
 from iopcurr.cache import ParseCache
+from iopcurr.convert import parse_all
 from iopcurr.errors import IopError, Problem
-from iopcurr.incremental import Changes, Outcome, Project, classify, ignored
+from iopcurr.model import OutputFile
+from iopcurr.parsed import Cached
+from iopcurr.pipeline import BuildResult, Settings, Timer, read, site_of, source_files
 from iopcurr.render import default_theme_dir
-from iopcurr.watch import Watcher
+from iopcurr.watch import Watcher, ignored, relevant
 from iopcurr.write import CACHE_DIR
 
 Say = Callable[[str], None]
-COLLECT_AFTER = 1.0  # seconds without a save before the collections are made again (the reloaded
-# pages come first: the collections take the interpreter for seconds)
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 @dataclass(frozen=True)
@@ -58,125 +65,145 @@ class Status:
     benchmarks)."""
 
     ok: bool = False
-    problems: tuple[Problem, ...] = ()
+    problems: tuple[Problem, ...] = ()  # of a failed rebuild
+    crash: str = ""  # an exception that stopped the last rebuild (its traceback went to the terminal)
     builds: int = 0  # rebuilds done (the first build is 1)
     converted: int = 0  # source files converted since the start
     last: dict[str, Any] = field(default_factory=dict)
 
+    def lines(self) -> list[str]:
+        return [p.format() for p in self.problems] + ([self.crash] if self.crash else [])
+
     def as_json(self) -> str:
         return json.dumps({"ok": self.ok, "builds": self.builds, "converted": self.converted,
-                           "problems": [p.format() for p in self.problems], "last": self.last})
+                           "problems": self.lines(), "last": self.last})
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """The templates compiled by earlier rebuilds, in memory: one whose source has not changed is
+    not compiled again (Jinja compares a checksum of the source)."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        found = self.compiled.get(bucket.key)
+        if found is not None:
+            bucket.bytecode_from_string(found)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
 
 
 class Preview:
-    """The preview of one curriculum: its project, its private site folder and its status."""
+    """The preview of one curriculum: its private site folder, what is in it, and its status."""
 
-    def __init__(self, source: Path, site: Path, *, say: Say, jobs: int | None = None) -> None:
+    def __init__(self, source: Path, site: Path, *, say: Say) -> None:
         self.source = source
         self.site = site
         self.say = say
-        self.project = Project(source, cache=ParseCache(site / CACHE_DIR), jobs=jobs, defer_books=True)
+        self.cache = ParseCache(site / CACHE_DIR)
+        self.parsed: dict[str, Cached] = {}  # the files last read, by cache key (the rest is on disk)
+        self.settings = Settings(templates=CompiledTemplates())
+        self.files: dict[str, bytes] = {}  # what the site folder holds
         self.status = Status()
-        self.listeners: list[Callable[[Outcome, bool], None]] = []
-        self._lock = threading.Lock()  # one rebuild at a time
-        self._collections = threading.Event()
-        self._collector: threading.Thread | None = None
 
-    def build(self) -> Outcome:
-        """The first build: everything."""
-        with self._lock:
-            cpu = time.thread_time()
-            outcome = self._apply(self.project.build(), Changes(full=True, why="start"), cpu)
-        if self._collector is None:  # started after the first build, which may fork workers
-            self._collector = threading.Thread(target=self._collect, name="iopcurr-collections", daemon=True)
-            self._collector.start()
-        return outcome
-
-    def on_paths(self, paths: frozenset[Path]) -> None:
-        """A batch of changed paths from the watcher: rebuild what they touch (if anything)."""
-        changes = Changes()
-        folders = self.project.theme_folders() or (default_theme_dir(),)
-        for path in paths:
-            changes = changes | classify(path, self.source, folders)
-        if changes.empty:
-            return
-        with self._lock:
-            cpu = time.thread_time()
-            self._apply(self.project.update(changes), changes, cpu)
-        self._collections.set()
-
-    def _collect(self) -> None:
-        """In a thread of its own: the collections (the packet, the manual, the search index),
-        once the saving has stopped for COLLECT_AFTER seconds. They take every page, so in a large
-        program they take seconds: the pages the author is looking at are served and reloaded
-        first, and a save meanwhile is not kept waiting. What a newer update made stale is thrown
-        away and done again."""
-        while True:
-            self._collections.wait()
-            self._collections.clear()
-            while self._collections.wait(COLLECT_AFTER):  # the author is still saving: wait
-                self._collections.clear()
-            started = time.perf_counter()
-            job = self.project.collections_job()
-            if job is None:
-                continue
-            with self._lock:
-                outcome = self.project.apply_collections(*job)
-                if outcome is None:
-                    continue
-                _write(self.site, outcome)
-                ms = round(1000 * (time.perf_counter() - started), 1)
-                self.status = replace(self.status, last={**self.status.last, "collections_ms": ms})
-            for listener in self.listeners:
-                listener(outcome, False)
-
-    def _apply(self, outcome: Outcome, changes: Changes, cpu: float) -> Outcome:
-        """Write what changed, then tell the browsers (the collections follow later)."""
-        started = time.perf_counter()
-        if outcome.ok:
-            _write(self.site, outcome)
-        cpu_ms = round(1000 * (time.thread_time() - cpu), 1)  # this thread: not the server answering requests meanwhile
-        if outcome.full:
-            # A large program is hundreds of thousands of objects that stay: out of the cycle
-            # collector's sight, its pauses (100 ms at 1,000 modules) leave the rebuilds alone.
-            gc.freeze()
+    def rebuild(self, why: str) -> tuple[set[str], bool]:
+        """Build everything in memory and write what changed; never raises. Returns the site
+        paths written or removed, and whether the status changed (ok or not, the problems)."""
+        started, cpu = time.perf_counter(), time.thread_time()
+        result: BuildResult | None = None
+        changed: set[str] = set()
+        crash = ""
+        try:
+            result = self._build()
+            if result.ok:
+                changed = self._write(result.files)
+        except IopError as exc:
+            crash = exc.format()
+        except Exception as exc:  # a bug, or a disk that refuses: the preview must go on, and say so
+            self.say(traceback.format_exc().rstrip())
+            crash = (f"error: the rebuild stopped with {type(exc).__name__}: {exc} (the terminal shows where). "
+                     "Save again to retry.")
+        ok = result is not None and result.ok and not crash
+        problems = result.problems if result is not None and not ok else ()
+        converted = result.stats.converted if result is not None and result.stats is not None else 0
         was = self.status
-        self.status = Status(
-            outcome.ok, outcome.problems if not outcome.ok else (), was.builds + 1,
-            was.converted + outcome.converted,
-            {"why": changes.why, "ok": outcome.ok, "converted": outcome.converted, "rendered": outcome.rendered,
-             "written": len(outcome.written), "ms": round(1000 * (outcome.seconds + time.perf_counter() - started), 1),
-             "cpu_ms": cpu_ms, "timings": outcome.timings},
-        )
-        self._report(outcome, changes)
-        changed = (was.ok, was.problems) != (self.status.ok, self.status.problems)
-        for listener in self.listeners:
-            listener(outcome, changed)
-        return outcome
+        self.status = Status(ok, problems, crash, was.builds + 1, was.converted + converted, {
+            "why": why, "ok": ok, "converted": converted, "written": len(changed),
+            "ms": round(1000 * (time.perf_counter() - started), 1),
+            "cpu_ms": round(1000 * (time.thread_time() - cpu), 1), "timings": result.timings if result else {},
+        })
+        self._report(why, len(changed))
+        return changed, (was.ok, was.problems, was.crash) != (ok, problems, crash)
 
-    def _report(self, outcome: Outcome, changes: Changes) -> None:
-        for p in outcome.problems:
-            self.say(p.format())
-        ms = self.status.last["ms"]
-        if outcome.ok:
-            pages = f"{len(outcome.written)} file{'s' if len(outcome.written) != 1 else ''} changed"
-            self.say(f"Rebuilt in {ms:.0f} ms ({changes.why}): {outcome.converted} converted, {pages}.")
+    def _build(self) -> BuildResult:
+        """The stages of `pipeline.run`, with the files last read and the compiled templates
+        kept in memory."""
+        timer = Timer()
+        sources = read(self.source)
+        timer.lap("read")
+        parsed, stats = parse_all(source_files(sources), cache=self.cache, memo=self.parsed)
+        timer.lap("convert")
+        self.parsed = {key: self.parsed[key] for key in stats.keys}
+        self.cache.prune(stats.keys)
+        return site_of(self.source, sources, parsed, stats, self.settings, timer)
+
+    def _write(self, files: Iterable[OutputFile]) -> set[str]:
+        """Each changed file replaced at once (written beside it, then renamed): never half a
+        file. Files the build no longer makes are removed."""
+        new = {f.path: f.content for f in files}
+        changed = {rel for rel, content in new.items() if self.files.get(rel) != content}
+        for rel in sorted(changed):
+            target = self.site / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.tmp")
+            tmp.write_bytes(new[rel])
+            os.replace(tmp, target)
+        gone = set(self.files) - set(new)
+        for rel in gone:
+            (self.site / rel).unlink(missing_ok=True)
+        self.files = new
+        return changed | gone
+
+    def _report(self, why: str, written: int) -> None:
+        status = self.status
+        for line in status.lines():
+            self.say(line)
+        ms = status.last["ms"]
+        if status.ok:
+            self.say(f"Rebuilt in {ms:.0f} ms ({why}): {status.last['converted']} converted, "
+                     f"{written} file{'s' if written != 1 else ''} changed.")
         else:
-            errors = sum(1 for p in outcome.problems if p.severity == "error")
-            self.say(f"Build failed ({changes.why}): {errors} error(s); the browser shows them, "
+            errors = sum(1 for p in status.problems if p.severity == "error") + bool(status.crash)
+            self.say(f"Build failed ({why}): {errors} error(s); the browser shows them, "
                      "and the last good pages stay served.")
 
 
-def _write(site: Path, outcome: Outcome) -> None:
-    """Each changed file replaced at once (write beside it, then rename): never half a file."""
-    for rel, content in outcome.written.items():
-        target = site / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(content)
-        os.replace(tmp, target)
-    for rel in outcome.removed:
-        (site / rel).unlink(missing_ok=True)
+class Saves:
+    """Batches of changed paths from the watcher's thread → rebuilds on the server's loop, one at
+    a time: the batches that come during a rebuild make one rebuild after it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, rebuild: Callable[[frozenset[Path]], None]) -> None:
+        self.loop = loop
+        self.rebuild = rebuild
+        self._lock = threading.Lock()
+        self._paths: set[Path] = set()
+        self._due = False
+
+    def add(self, paths: frozenset[Path]) -> None:
+        """(In the watcher's thread.)"""
+        with self._lock:
+            self._paths |= paths
+            if self._due:
+                return
+            self._due = True
+        self.loop.call_soon_threadsafe(self._run)
+
+    def _run(self) -> None:
+        with self._lock:
+            paths, self._paths, self._due = frozenset(self._paths), set(), False
+        self.rebuild(paths)
 
 
 # ---------------------------------------------------------------- HTTP
@@ -186,7 +213,8 @@ def site_file(site: Path, url_path: str) -> Path | None:
     """The file under `site` that `url_path` names, or None: nothing outside the folder, no
     hidden files (the cache), no `..`."""
     parts = [p for p in url_path.split("/") if p not in ("", ".")]
-    if any(p == ".." or p.startswith(".") or "\\" in p or "\0" in p for p in parts):
+    if any(p == ".." or p.startswith(".") or "\\" in p or "\0" in p or len(p.encode("utf-8", "surrogatepass")) > 255
+           for p in parts):  # (no file name is longer: the system would refuse it)
         return None
     target = site.joinpath(*parts)
     if target.is_dir():
@@ -198,7 +226,29 @@ def site_file(site: Path, url_path: str) -> Path | None:
     return real if real.is_file() and real.is_relative_to(site.resolve()) else None
 
 
-class SiteHandler(tornado.web.RequestHandler):
+def host_allowed(host: str, allowed: frozenset[str]) -> bool:
+    """Does a Host header (or an Origin's host and port) name one of the `allowed` host names?"""
+    try:
+        name = urlsplit(f"//{host}").hostname
+    except ValueError:
+        return False
+    return name is not None and name in allowed
+
+
+class LocalHandler(tornado.web.RequestHandler):
+    """Answers only requests whose Host names the server (a page of another site that rebinds
+    its name to 127.0.0.1 sends its own name)."""
+
+    def prepare(self) -> None:
+        if not host_allowed(self.request.host, self.settings["hosts"]):
+            raise tornado.web.HTTPError(403)
+
+
+class ReloadJSHandler(LocalHandler, LiveReloadJSHandler):  # type: ignore[misc]
+    """livereload.js, for the server's own pages only."""
+
+
+class SiteHandler(LocalHandler):
     """Files of the private site folder, with the preview's additions in HTML pages."""
 
     preview: Preview
@@ -218,14 +268,16 @@ class SiteHandler(tornado.web.RequestHandler):
         status = self.preview.status
         found = site_file(self.preview.site, path)
         if found is None:
-            if status.builds and not status.ok and (path == "" or path.endswith(".html")) and not any(
-                    self.preview.site.glob("*.html")):
-                self._html(overlay.placeholder(status.problems, port=self.port))
+            if not status.ok and not self.preview.files and (path == "" or path.endswith(".html")):
+                self._html(overlay.placeholder(status.problems, port=self.port, crash=status.crash))
                 return
             raise tornado.web.HTTPError(404)
-        data = found.read_bytes()
+        try:
+            data = found.read_bytes()
+        except OSError:  # removed by a rebuild meanwhile
+            raise tornado.web.HTTPError(404) from None
         if found.suffix == ".html":
-            self._html(overlay.inject(data, port=self.port, problems=status.problems))
+            self._html(overlay.inject(data, port=self.port, problems=status.problems, crash=status.crash))
             return
         kind, _ = mimetypes.guess_type(found.name)
         self.set_header("Content-Type", kind or "application/octet-stream")
@@ -239,20 +291,20 @@ class SiteHandler(tornado.web.RequestHandler):
         self.write(data)
 
 
-class OverlayCSSHandler(tornado.web.RequestHandler):
+class OverlayCSSHandler(LocalHandler):
     def get(self) -> None:
         self.set_header("Content-Type", "text/css; charset=utf-8")
         self.write(overlay.OVERLAY_CSS)
 
 
-class PreviewJSHandler(tornado.web.RequestHandler):
+class PreviewJSHandler(LocalHandler):
     def get(self) -> None:
         self.set_header("Content-Type", "application/javascript; charset=utf-8")
         self.set_header("Cache-Control", "no-cache")
         self.write(overlay.preview_js())
 
 
-class StatusHandler(tornado.web.RequestHandler):
+class StatusHandler(LocalHandler):
     def initialize(self, preview: Preview) -> None:
         self.preview = preview
 
@@ -264,14 +316,15 @@ class StatusHandler(tornado.web.RequestHandler):
         self.write(json.dumps(data))
 
 
-class ReloadSocket(LiveReloadHandler):  # type: ignore[misc]
+class ReloadSocket(LocalHandler, LiveReloadHandler):  # type: ignore[misc]
     """livereload's WebSocket, remembering which page each browser shows so that only the
     browsers whose page changed reload. Accepts connections from the preview's own pages only."""
 
     page: str = ""
 
     def check_origin(self, origin: str) -> bool:
-        return bool(urlsplit(origin).netloc == self.request.host)
+        netloc = urlsplit(origin).netloc
+        return netloc == self.request.host and host_allowed(netloc, self.settings["hosts"])
 
     def on_message(self, message: str | bytes) -> None:
         super().on_message(message)
@@ -289,10 +342,9 @@ def page_of(url_path: str) -> str:
     return path + "index.html" if path == "" or path.endswith("/") else path
 
 
-def tell_browsers(outcome: Outcome, status_changed: bool) -> None:
+def tell_browsers(changed: set[str], status_changed: bool) -> None:
     """Reload each browser whose page changed (all of them when the error state changed);
     stylesheets and images are swapped in place."""
-    changed = set(outcome.written) | set(outcome.removed)
     styles = sorted(p for p in changed if p.endswith(".css"))
     images = sorted(p for p in changed if p.endswith((".png", ".jpg", ".jpeg", ".gif")))
     for waiter in list(LiveReloadHandler.waiters):
@@ -302,16 +354,16 @@ def tell_browsers(outcome: Outcome, status_changed: bool) -> None:
             waiter.send_message({"command": "reload", "path": "/" + path, "liveCSS": True, "liveImg": True})
 
 
-def make_app(preview: Preview, port: int) -> tornado.web.Application:
-    LiveReloadHandler.live_css = True
+def make_app(preview: Preview, host: str, port: int) -> tornado.web.Application:
+    hosts = LOCAL_HOSTS | {host.strip("[]").lower()}
     return tornado.web.Application([
         (r"/livereload", ReloadSocket),
-        (r"/livereload\.js", LiveReloadJSHandler),
+        (r"/livereload\.js", ReloadJSHandler),
         (overlay.CSS_PATH.replace(".", r"\."), OverlayCSSHandler),
         (overlay.SCRIPT_PATH.replace(".", r"\."), PreviewJSHandler),
         (overlay.STATUS_PATH.replace(".", r"\."), StatusHandler, {"preview": preview}),
         (r"/(.*)", SiteHandler, {"preview": preview, "port": port}),
-    ], log_function=_no_access_log)
+    ], log_function=_no_access_log, hosts=hosts)
 
 
 def _no_access_log(handler: tornado.web.RequestHandler) -> None:
@@ -322,14 +374,14 @@ def _no_access_log(handler: tornado.web.RequestHandler) -> None:
 
 
 def serve(source: Path, *, host: str, port: int, open_browser: bool, say: Say | None = None) -> None:
-    """Build, serve and watch until Ctrl+C."""
+    """Build, serve and watch until Ctrl+C or SIGTERM; then remove the private folder."""
     say = say or (lambda text: click.echo(text, err=True))
     if not source.is_dir():
         raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
     folder = Path(tempfile.mkdtemp(prefix="iopcurr-serve-"))  # private: mode 0700
     try:
         asyncio.run(_serve(source, folder / "site", host=host, port=port, open_browser=open_browser, say=say))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         say("Stopped.")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -338,32 +390,38 @@ def serve(source: Path, *, host: str, port: int, open_browser: bool, say: Say | 
 async def _serve(source: Path, site: Path, *, host: str, port: int, open_browser: bool, say: Say) -> None:
     site.mkdir()
     preview = Preview(source, site, say=say)
-    app = make_app(preview, port)
-    try:
-        server = app.listen(port, address=host)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise IopError(f"port {port} on {host} is already in use (another iopcurr serve?). "
-                           f"Stop it, or choose another port: --port {port + 1}.") from exc
-        raise IopError(f"cannot listen on {host}:{port}: {exc.strerror or exc}.") from exc
+    server = _listen(make_app(preview, host, port), host, port)
     loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    if task is not None:
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    folders = (source.resolve(), default_theme_dir().resolve())  # as the watcher reports paths
 
-    def notify(outcome: Outcome, changed: bool) -> None:  # called in the rebuild's thread
-        loop.call_soon_threadsafe(tell_browsers, outcome, changed)
+    def rebuild(paths: frozenset[Path]) -> None:
+        saved = sorted(p for p in paths if relevant(p, folders))
+        if saved:
+            tell_browsers(*preview.rebuild(", ".join(p.name for p in saved[:3]) + (" ..." if saved[3:] else "")))
 
-    preview.listeners.append(notify)
-    preview.build()  # before any thread starts, so that the worker processes can be forked
-    watcher = Watcher(preview.on_paths, settles=lambda path: not ignored(path.name))
+    preview.rebuild("start")  # before any thread starts, so that the worker processes can be forked
+    watcher = Watcher(Saves(loop, rebuild).add, settles=lambda path: not ignored(path.name))
     watcher.start()
-    watcher.watch([source, *preview.project.theme_folders()])
+    watcher.watch(folders)
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     say(f"Serving {source} at {url} (Ctrl+C to stop)")
     if open_browser:
         webbrowser.open(url)
     try:
-        while True:  # follow the theme override folder if program.yml moves it
-            await asyncio.sleep(1.0)
-            watcher.watch([source, *preview.project.theme_folders()])
+        await asyncio.Event().wait()
     finally:
         watcher.stop()
         server.stop()
+
+
+def _listen(app: tornado.web.Application, host: str, port: int) -> Any:
+    try:
+        return app.listen(port, address=host)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise IopError(f"port {port} on {host} is already in use (another iopcurr serve?). "
+                           f"Stop it, or choose another port: --port {port + 1}.") from exc
+        raise IopError(f"cannot listen on {host}:{port}: {exc.strerror or exc}.") from exc

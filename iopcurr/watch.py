@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,24 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 Batch = Callable[[frozenset[Path]], None]
+
+
+def ignored(name: str) -> bool:
+    """Editor backups, swap and lock files, and hidden files: never a reason to rebuild."""
+    return (name.startswith((".", "#", "~")) or name.endswith(("~", ".swp", ".swx", ".tmp", ".bak"))
+            or name.isdigit())  # vim writes a file named 4913 to test the folder
+
+
+def relevant(path: Path, folders: Iterable[Path]) -> bool:
+    """Is a changed path a reason to rebuild? Not when, inside one of `folders`, it or a folder it
+    is in is ignored (editor files, `.git/`); anything else may be read by a build."""
+    for folder in folders:
+        try:
+            rel = path.absolute().relative_to(folder.absolute())
+        except ValueError:
+            continue
+        return not any(ignored(part) for part in rel.parts)
+    return not ignored(path.name)
 
 
 class Debouncer:
@@ -72,7 +91,10 @@ class Debouncer:
                     time.sleep(due - now)
                     continue
                 if not self._stopped:
-                    self.deliver(batch)
+                    try:
+                        self.deliver(batch)
+                    except Exception:  # the watching goes on; the receiver reports its own errors
+                        traceback.print_exc()
 
     def stop(self) -> None:
         self._stopped = True

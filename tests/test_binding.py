@@ -1,12 +1,11 @@
 """Binding pages into the packet and the manual quickly: `htmlfrag.scan` + `bind_tags` rewrite
 exactly what the tag-by-tag passes (`shift_headings`, `ids_of`, `rebind`) rewrite, the books
-take each page's main content from its own render, and the preview re-binds only what changed."""
+and take each page's main content from its own render."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 import pytest
 from conftest import BUNDLED, MakeCurriculum, module_text
@@ -15,8 +14,7 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 
 from iopcurr import books
-from iopcurr.htmlfrag import Scan, bind_tags, ids_of, rebind, scan, shift_headings, unique_ids
-from iopcurr.incremental import Project, classify
+from iopcurr.htmlfrag import bind_tags, ids_of, rebind, scan, shift_headings, unique_ids
 from iopcurr.model import Curriculum, Schedule, SessionPlan
 from iopcurr.pipeline import run, theme_for
 from iopcurr.render import Theme, render_site
@@ -216,31 +214,6 @@ def test_a_template_showing_its_main_block_twice_keeps_nothing(make_curriculum: 
     assert 'id="handout-alpha-sheet"' in manual and "Write one step." in manual
     alone = {f.path: f.content for f in render_books(cur, result.plans, theme, result.schedule)}
     assert alone[books.MANUAL] == manual.encode("utf-8")
-
-
-# ---------------------------------------------------------------- the preview re-binds only what changed
-
-
-def test_a_module_edit_rebinds_only_its_own_part(make_curriculum: MakeCurriculum,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    root = make_curriculum({n: module_text(n) for n in ("alpha", "beta", "gamma")},
-                           pages={"about": "---\ntitle: About\n---\n\nAbout the program.\n"})
-    proj = Project(root)
-    assert proj.build().ok
-    bound: list[str] = []
-
-    def counting(html: str, found: Scan, by: int, title_class: str, page: str, *rest: Any) -> str:
-        bound.append(page)
-        return bind_tags(html, found, by, title_class, page, *rest)
-
-    monkeypatch.setattr(books, "bind_tags", counting)
-    path = root / "modules" / "gamma.md"
-    path.write_text(path.read_text("utf-8").replace("Overview for the facilitator.", "A new overview."), "utf-8")
-    outcome = proj.update(classify(path, root, proj.theme_folders()))
-    assert outcome.ok and b"A new overview." in outcome.written[books.MANUAL]
-    assert bound == ["facilitator/gamma.html"]
-    result = run(root)
-    assert proj.site[books.MANUAL] == next(f.content for f in result.files if f.path == books.MANUAL)
 
 
 def test_book_items_are_bound_when_shown() -> None:

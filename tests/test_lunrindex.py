@@ -115,3 +115,13 @@ def test_the_fast_word_split_knows_every_space_that_lunr_keeps_in_a_word() -> No
 @given(st.text(alphabet=st.sampled_from(list("ab-é \t\n\xa0\u2003\u3000\x1c\x85.,’")), max_size=40))
 def test_words_are_lunrs_tokens(text: str) -> None:
     assert lunrindex.words(text) == [w for w in _SEP.split(text) if w]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=30))
+def test_scores_are_written_as_lunr_rounds_them(counts: list[int]) -> None:
+    """Scores of every size, whole ones included, as `round(score, 3)` and `json.dumps` write them."""
+    bags = [" ".join(f"t{j} {n}" for j, n in enumerate(counts[: i + 1])) for i in range(len(counts))]
+    index = json.loads(lunrindex.build_json([lunrindex.Field("body", 1.5)], [[b] for b in bags]))
+    text = lunrindex.build_json([lunrindex.Field("body", 1.5)], [[b] for b in bags])
+    assert text == json.dumps(index, ensure_ascii=False, separators=(",", ":"))

@@ -1,19 +1,30 @@
-"""The live preview's parts without a browser: what it adds to pages, which files it serves,
-how it batches changes, and what a build never contains."""
+"""The live preview without a browser: what it adds to pages, which files it serves, how it
+batches changes, what a build never contains, and how a rebuild that fails or hangs is survived
+(the server run in this thread, driven from another)."""
 
 from __future__ import annotations
 
+import http.client
+import json
+import os
+import signal
+import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import Result
-from conftest import MakeCurriculum
+from conftest import MakeCurriculum, module_text
 
-from iopcurr import overlay
+from iopcurr import markup, overlay
+from iopcurr import serve as serve_module
 from iopcurr.errors import Problem
-from iopcurr.serve import page_of, site_file
+from iopcurr.pipeline import BuildResult
+from iopcurr.serve import host_allowed, page_of, serve, site_file
 from iopcurr.watch import Debouncer
 
 RunCli = Callable[..., Result]
@@ -101,3 +112,138 @@ def test_build_output_has_no_preview_additions(run_cli: RunCli, make_curriculum:
     for page in out.rglob("*.html"):
         text = page.read_text("utf-8")
         assert "livereload" not in text and overlay.OVERLAY_ID not in text and "__iopcurr" not in text
+
+
+def test_long_and_strange_path_segments_name_no_file(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("home", "utf-8")
+    assert site_file(tmp_path, "/" + "a" * 256) is None
+    assert site_file(tmp_path, "/facilitator/" + "é" * 128 + ".html") is None  # 256 bytes
+    assert site_file(tmp_path, "/" + "a" * 255) is None  # allowed, but not there
+
+
+@pytest.mark.parametrize("host,ok", [
+    ("127.0.0.1:8000", True), ("localhost:8000", True), ("LOCALHOST", True), ("[::1]:8000", True),
+    ("evil.example:8000", False), ("127.0.0.1.evil.example", False), ("", False), ("[bad", False),
+])
+def test_only_the_names_the_server_listens_on_are_answered(host: str, ok: bool) -> None:
+    assert host_allowed(host, serve_module.LOCAL_HOSTS) is ok
+
+
+# ---------------------------------------------------------------- the server, in this thread
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get(port: int, path: str) -> bytes:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path)
+    body = conn.getresponse().read()
+    conn.close()
+    return body
+
+
+def wait_status(port: int, ready: Callable[[dict[str, Any]], bool], timeout: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            status: dict[str, Any] = json.loads(get(port, "/__iopcurr/status.json"))
+            if ready(status):
+                return status
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("the preview did not get there in time")
+
+
+def serving(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drive: Callable[[int], None]) -> list[str]:
+    """Run `iopcurr serve` on `root` in this thread (the main one, as on the command line) while
+    `drive(port)` runs in another, then stop it as Ctrl+C does. What it printed."""
+    said: list[str] = []
+    errors: list[BaseException] = []
+    port = free_port()
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+
+    def driver() -> None:
+        try:
+            wait_status(port, lambda s: s["builds"] >= 1, timeout=60)
+            drive(port)
+        except BaseException as exc:  # raised again in the test's thread
+            errors.append(exc)
+        finally:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=driver, daemon=True)
+    thread.start()
+    serve(root, host="127.0.0.1", port=port, open_browser=False, say=said.append)
+    thread.join(10)
+    if errors:
+        raise errors[0]
+    assert said[-1] == "Stopped." and list(temp.iterdir()) == []  # the private folder is gone
+    return said
+
+
+def test_an_exception_in_a_rebuild_is_shown_and_the_next_save_rebuilds(
+        make_curriculum: MakeCurriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_curriculum()
+    real_site_of = serve_module.site_of
+
+    def flaky(source: Path, *rest: Any) -> BuildResult:
+        if (source / "boom.txt").exists():
+            raise RuntimeError("something broke")
+        return real_site_of(source, *rest)
+
+    monkeypatch.setattr(serve_module, "site_of", flaky)
+    seen: dict[str, Any] = {}
+
+    def drive(port: int) -> None:
+        (root / "boom.txt").write_text("x", "utf-8")
+        seen["failed"] = wait_status(port, lambda s: s["builds"] >= 2)
+        seen["page"] = get(port, "/index.html")
+        (root / "boom.txt").unlink()
+        seen["again"] = wait_status(port, lambda s: s["builds"] >= 3)
+
+    said = serving(root, tmp_path, monkeypatch, drive)
+    assert not seen["failed"]["ok"] and "RuntimeError: something broke" in seen["failed"]["problems"][0]
+    assert overlay.OVERLAY_ID.encode() in seen["page"] and b"RuntimeError: something broke" in seen["page"]
+    assert seen["again"]["ok"] and seen["again"]["problems"] == []
+    assert any("Traceback" in line and "RuntimeError: something broke" in line for line in said)
+
+
+def test_a_conversion_in_the_preview_has_a_time_limit(make_curriculum: MakeCurriculum, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_curriculum()
+    monkeypatch.setattr(markup, "CONVERT_SECONDS", 0.5)
+    real = markup.Converter._convert
+
+    def slow(self: markup.Converter, body: str, *rest: Any) -> Any:
+        if "SLOW TO CONVERT" in body:
+            time.sleep(30)  # a pathological file
+        return real(self, body, *rest)
+
+    monkeypatch.setattr(markup.Converter, "_convert", slow)
+    seen: dict[str, Any] = {}
+
+    def drive(port: int) -> None:
+        text = module_text("slow").replace("Overview for the facilitator.", "SLOW TO CONVERT")
+        started = time.monotonic()
+        (root / "modules" / "slow.md").write_text(text, "utf-8")
+        seen["status"] = wait_status(port, lambda s: s["builds"] >= 2, timeout=60)
+        seen["seconds"] = time.monotonic() - started
+
+    serving(root, tmp_path, monkeypatch, drive)
+    assert seen["seconds"] < 10
+    assert any("IOP030" in line and "longer than 0.5 seconds" in line for line in seen["status"]["problems"])
+
+
+def test_the_host_given_with_host_is_answered_too(tmp_path: Path) -> None:
+    preview = serve_module.Preview(tmp_path, tmp_path / "site", say=lambda text: None)
+    hosts = serve_module.make_app(preview, "Preview.LAN", 8000).settings["hosts"]
+    assert host_allowed("preview.lan:8000", hosts) and host_allowed("localhost:8000", hosts)
+    assert not host_allowed("evil.example:8000", hosts)
+    assert host_allowed("[::1]:8000", serve_module.make_app(preview, "[::1]", 8000).settings["hosts"])

@@ -1,6 +1,7 @@
-"""`iopcurr serve` in a real browser: a save shows up by itself, a broken save shows every problem
-in an overlay and a fix takes it away, a template edit converts no Markdown, and the server
-serves nothing outside its own folder.
+"""`iopcurr serve` in a real browser: a save shows up by itself where the reader was, a broken save
+shows every problem in an overlay and a fix takes it away, a template edit converts no Markdown,
+the server serves nothing outside its own folder and answers no other site (DNS rebinding), and
+it removes its folder when stopped.
 
 One server and one Chromium for the whole file; each test puts back what it changed.
 """
@@ -62,10 +63,11 @@ class Server:
             time.sleep(0.05)
         raise AssertionError(f"no rebuild after build {after}")
 
-    def raw_get(self, path: str) -> tuple[int, bytes]:
+    def raw_get(self, path: str, host: str = "", headers: str = "") -> tuple[int, bytes]:
         """A request with the path exactly as given (no client-side clean-up of `..`)."""
+        host = host or f"127.0.0.1:{self.port}"
         with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
-            s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nConnection: close\r\n\r\n".encode())
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{headers}Connection: close\r\n\r\n".encode())
             data = b""
             while chunk := s.recv(65536):
                 data += chunk
@@ -73,9 +75,36 @@ class Server:
         return int(head.split()[1]), body
 
 
+def start(root: Path, temp: Path) -> Server:
+    """`iopcurr serve root`, its temporary folder in `temp`, once it has built."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "iopcurr", "serve", str(root), "--port", str(port)],
+                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(temp)})
+    srv = Server(root, port, process)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if srv.status()["builds"] >= 1:
+                return srv
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"the server did not start:\n{process.stdout.read() if process.stdout else ''}")
+        time.sleep(0.1)
+
+
+def stop(server: Server, temp: Path) -> None:
+    """SIGTERM, as a service manager or a terminal closing sends it: the private folder goes too."""
+    server.process.terminate()
+    server.process.wait(timeout=10)
+    assert list(temp.glob("iopcurr-serve-*")) == []
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     need_tool(CHROMIUM)
+    temp = tmp_path_factory.mktemp("tmp")
     root = tmp_path_factory.mktemp("serve") / "cur"
     (root / "modules").mkdir(parents=True)
     (root / "pages").mkdir()
@@ -83,24 +112,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     (root / "program.yml").write_text("title: Preview Program\ntheme:\n  override: theme\n", "utf-8")
     for ident in ("alpha", "beta"):
         (root / "modules" / f"{ident}.md").write_text(module_text(ident), "utf-8")
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "iopcurr", "serve", str(root), "--port", str(port)],
-                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    srv = Server(root, port, process)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if srv.status()["builds"] >= 1:
-                break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise AssertionError(f"the server did not start:\n{process.stdout.read() if process.stdout else ''}")
-        time.sleep(0.1)
+    srv = start(root, temp)
     yield srv
-    process.terminate()
-    process.wait(timeout=10)
+    stop(srv, temp)
 
 
 @pytest.fixture(scope="module")
@@ -244,9 +258,7 @@ def test_busy_port_gives_a_clear_message(server: Server) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_a_saved_change_shows_in_place_as_a_fresh_load_shows_it(server: Server, page: Any) -> None:
-    """preview.js changes only what differs: no new page, the reader keeps their place, and the
-    page is what loading it again would give; a change it cannot make in place loads the page."""
+def test_a_save_reloads_the_page_where_the_reader_was(server: Server, page: Any) -> None:
     from playwright.sync_api import expect
 
     page.set_viewport_size({"width": 900, "height": 400})
@@ -256,23 +268,52 @@ def test_a_saved_change_shows_in_place_as_a_fresh_load_shows_it(server: Server, 
     scrolled = page.evaluate("() => window.scrollY")
     assert scrolled > 0
     path = server.root / "modules" / "alpha.md"
-    builds = server.status()["builds"]
     original = rewrite(path, "Let's go around the room.", "Let's go around the room once more.")
     try:
         expect(page.locator("main")).to_contain_text("around the room once more.", timeout=TIMEOUT)
-        assert page.evaluate("() => window.sameDocument === true")  # changed in place
-        assert page.evaluate("() => window.scrollY") == scrolled
-        fresh = page.context.new_page()
-        fresh.set_viewport_size({"width": 900, "height": 400})
-        fresh.goto(server.url("facilitator/alpha.html"))
-        expect(fresh.locator("main")).to_contain_text("around the room once more.")
-        body = "() => document.body.outerHTML"
-        assert page.title() == fresh.title() and page.evaluate(body) == fresh.evaluate(body)
-        fresh.close()
-        path.write_text(original.replace("title: Alpha", "title: [Alpha"), "utf-8")  # the overlay: a new head
-        expect(page.locator(f"#{OVERLAY_ID}")).to_be_visible(timeout=TIMEOUT)
-        assert page.evaluate("() => window.sameDocument") is None  # loaded again
+        assert page.evaluate("() => window.sameDocument") is None  # a plain reload
+        page.wait_for_function(f"() => window.scrollY === {scrolled}", timeout=TIMEOUT)
     finally:
         path.write_text(original, "utf-8")
-    server.wait_for_build(builds + 2)
-    expect(page.locator(f"#{OVERLAY_ID}")).to_have_count(0, timeout=TIMEOUT)
+        server.wait_for_build(server.status()["builds"] - 1)
+
+
+@pytest.mark.parametrize("host", ["evil.example", f"evil.example:{8000}", "127.0.0.1.nip.io"])
+def test_requests_for_another_host_name_are_refused(server: Server, host: str) -> None:
+    for path in ("/index.html", "/__iopcurr/status.json", "/livereload.js"):
+        code, body = server.raw_get(path, host=host)
+        assert code == 403 and b"Preview Program" not in body
+    assert server.raw_get("/index.html", host=f"localhost:{server.port}")[0] == 200
+
+
+def upgrade(server: Server, origin: str, host: str = "") -> int:
+    """The status of a WebSocket handshake to /livereload from a page of `origin`."""
+    host = host or f"127.0.0.1:{server.port}"
+    headers = (f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+               f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: {origin}\r\n")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(f"GET /livereload HTTP/1.1\r\nHost: {host}\r\n{headers}\r\n".encode())
+        return int(s.recv(65536).split()[1])
+
+
+def test_a_websocket_from_another_site_is_refused(server: Server) -> None:
+    assert upgrade(server, f"http://127.0.0.1:{server.port}") == 101
+    for origin in ("http://evil.example", f"http://evil.example:{server.port}", "null"):
+        assert upgrade(server, origin) == 403, origin
+    rebound = f"evil.example:{server.port}"  # a name the attacker pointed at 127.0.0.1
+    assert upgrade(server, f"http://{rebound}", host=rebound) == 403
+
+
+def test_a_path_segment_longer_than_a_file_name_is_not_found(server: Server) -> None:
+    for path in ("/" + "a" * 300, "/facilitator/" + "%C3%A9" * 200 + ".html"):
+        code, body = server.raw_get(path)
+        assert code == 404 and b"Traceback" not in body
+    assert server.process.poll() is None and server.status()["ok"]
+
+
+def test_sigterm_removes_the_private_folder(server: Server, tmp_path: Path) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    other = start(server.root, temp)
+    assert len(list(temp.glob("iopcurr-serve-*"))) == 1
+    stop(other, temp)
