@@ -21,7 +21,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import sys
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -89,19 +88,8 @@ def document(url: str, title: str, kind: str, summary: str, text: str) -> Search
 
 @lru_cache(maxsize=1)
 def _lunr() -> tuple[Any, frozenset[str]]:
-    """lunr's Porter stemmer and English stop words.
-
-    Importing any part of the `lunr` package runs its `__init__`, which imports NLTK when NLTK
-    is installed (for languages other than English, which the index does not use): over a second
-    and some 50 MB, SciPy included, on every build. NLTK is kept out while lunr is imported;
-    lunr then simply goes without its other languages.
-    """
-    if "lunr.stemmer" not in sys.modules and "nltk" not in sys.modules:
-        sys.modules["nltk"] = None  # type: ignore[assignment]  # `import nltk` raises ImportError
-        try:
-            import lunr.stemmer  # noqa: F401
-        finally:
-            del sys.modules["nltk"]
+    """lunr's Porter stemmer and English stop words (the `lunr` package's, as lunr.js has them).
+    (Where NLTK is installed, importing lunr imports it too, for languages the index does not use.)"""
     from lunr.stemmer import porter_stemmer
     from lunr.stop_word_filter import WORDS
 

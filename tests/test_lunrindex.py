@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -89,19 +87,6 @@ texts = st.lists(words, max_size=30).map(" ".join)
 @given(st.lists(st.tuples(texts, texts, texts), min_size=1, max_size=6))
 def test_any_documents_give_the_same_index_as_lunr_py(documents: list[tuple[str, str, str]]) -> None:
     assert json.dumps(lunrindex.build(FIELDS, documents, _analyzer())) == json.dumps(lunr_py(documents))
-
-
-def test_building_an_index_does_not_import_nltk(tmp_path: Path) -> None:
-    """lunr imports NLTK (and SciPy) when it is installed; the index never needs it."""
-    fake = tmp_path / "nltk"
-    fake.mkdir()
-    (fake / "__init__.py").write_text("raise SystemExit('nltk was imported')\n", "utf-8")
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); from iopcurr import search; "
-            "print(search.build_index([search.document('a.html', 'Anger meter', 'module', '', 'Rate your anger.')])"
-            "['fields']); import nltk")
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=REPO)
-    assert "['title', 'summary', 'body']" in done.stdout, done.stderr
-    assert "nltk was imported" in done.stderr, "the fake NLTK is importable afterwards"
 
 
 def test_the_fast_word_split_knows_every_space_that_lunr_keeps_in_a_word() -> None:
