@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import importlib.resources
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -231,23 +232,21 @@ class TemplateFailure(jinja2.TemplateRuntimeError):
         self.lineno = lineno
 
 
-class ThemeEnvironment(SandboxedEnvironment):
-    """Jinja's sandbox: a template reads the views it is given and calls their safe methods, but
-    reaches no attribute starting with `_` (no `cycler.__init__.__globals__`), so a theme override
-    runs no Python of its own. Whatever goes wrong while a template renders becomes a
-    `TemplateFailure` naming the template and line (a problem, never a traceback)."""
-
-    def handle_exception(self, source: str | None = None) -> NoReturn:
-        try:
-            super().handle_exception(source)
-        except (jinja2.TemplateSyntaxError, TemplateFailure):
-            raise
-        except RecursionError as exc:
-            raise TemplateFailure("the template calls itself (an include or a macro) without end.",
-                                  *_template_frame(exc.__traceback__)) from None
-        except Exception as exc:
-            what = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{exc} ({type(exc).__name__})"
-            raise TemplateFailure(what, *_template_frame(exc.__traceback__)) from None
+@contextmanager
+def located_failures() -> Iterator[None]:
+    """Whatever goes wrong while a template renders becomes a `TemplateFailure` naming the
+    template and line (a problem, never a traceback). Jinja has rewritten the traceback by then:
+    its frames of template code carry the template's file name and line."""
+    try:
+        yield
+    except (jinja2.TemplateSyntaxError, TemplateFailure):
+        raise
+    except RecursionError as exc:
+        raise TemplateFailure("the template calls itself (an include or a macro) without end.",
+                              *_template_frame(exc.__traceback__)) from None
+    except Exception as exc:
+        what = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{exc} ({type(exc).__name__})"
+        raise TemplateFailure(what, *_template_frame(exc.__traceback__)) from None
 
 
 def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
@@ -278,11 +277,14 @@ class ThemeLoader(jinja2.FileSystemLoader):
 def load_theme(override: Path | None) -> Theme:
     """Templates and static files: the override folder wins, file by file.
 
-    Templates render in Jinja's sandbox (`ThemeEnvironment`). A static file of the override that
+    Templates render in Jinja's sandbox. A static file of the override that
     is a link to somewhere outside the override folder is refused (it would be published)."""
     default = default_theme_dir()
     folders = ((override,) if override else ()) + (default,)
-    env = ThemeEnvironment(
+    # Jinja's sandbox: a template reads the views it is given and calls their safe methods, but
+    # reaches no attribute starting with `_` (no `cycler.__init__.__globals__`), so a theme
+    # override runs no Python of its own.
+    env = SandboxedEnvironment(
         loader=ThemeLoader([str(f / "templates") for f in folders]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -490,36 +492,29 @@ def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
     )
 
 
+MAIN_MARKS = ("<!--iopcurr:main-->", "<!--/iopcurr:main-->")  # around the `main` block in base.html
+
+
+def render_template(theme: Theme, template: str, **values: object) -> tuple[str, str | None]:
+    """The page, and what its `main` block wrote (None where the template does not mark it once:
+    an override's own base.html). The marks are taken out of the page."""
+    with located_failures():
+        html = theme.env.get_template(template).render(**values)
+    start, end = MAIN_MARKS
+    if html.count(start) != 1 or html.count(end) != 1:
+        return html.replace(start, "").replace(end + "\n", "").replace(end, ""), None
+    before, rest = html.split(start)
+    main, after = rest.split(end)
+    return before + main + after.removeprefix("\n"), main  # (the line end after the mark is the template's)
+
+
 def _render(theme: Theme, template: str, keep_main: list[str] | None = None, **values: object) -> bytes:
     """The page. With `keep_main`, its `main` block's output as well, appended to that list
-    (unless the page does not show that block once)."""
-    if keep_main is None:
-        return theme.env.get_template(template).render(**values).encode("utf-8")
-    return _render_keeping_main(theme, template, values, keep_main).encode("utf-8")
-
-
-def _render_keeping_main(theme: Theme, template: str, values: dict[str, object], kept: list[str]) -> str:
-    """`Template.render`, keeping what its `main` block wrote in the page: the collections bind
-    the main content of every page, and need not render it a second time."""
-    tmpl = theme.env.get_template(template)
-    ctx = tmpl.new_context(dict(values))
-    blocks = ctx.blocks.get("main")
-    if blocks:
-        inner = blocks[0]
-
-        def keep(context: jinja2.runtime.Context) -> Iterator[str]:
-            text = "".join(inner(context))
-            kept.append(text)
-            yield text
-
-        blocks[0] = keep
-    try:
-        html = "".join(tmpl.root_render_func(ctx))
-    except Exception:
-        theme.env.handle_exception()
-    if len(kept) != 1:  # a template that shows its main block twice, or not at all
-        kept.clear()
-    return html
+    (the collections bind the main content of every page, and need not render it again)."""
+    html, main = render_template(theme, template, **values)
+    if keep_main is not None and main is not None:
+        keep_main.append(main)
+    return html.encode("utf-8")
 
 
 def home_schedule(cur: Curriculum, schedule: Schedule, today: date | None) -> HomeSchedule | None:

@@ -16,6 +16,7 @@ from functools import partial
 from iopcurr import books
 from iopcurr.model import Curriculum, Module, OutputFile, Page, Schedule, SessionPlan
 from iopcurr.render import (
+    MAIN_MARKS,
     Link,
     SiteView,
     Theme,
@@ -23,8 +24,10 @@ from iopcurr.render import (
     _site,
     handout_values,
     index_view,
+    located_failures,
     module_values,
     page_values,
+    render_template,
     sessions_by_module,
 )
 
@@ -39,20 +42,13 @@ TEMPLATE_IDS = ("main", "contents", "home", *(f"part-{kind}" for kind in PART_TI
 
 
 def render_main(theme: Theme, template: str, **values: object) -> str:
-    """The page's content without the site around it: its template's `main` block.
+    """The page's content without the site around it: what its `main` block writes.
 
-    An override template without that block is rendered whole, and what its <main> element
-    holds (or everything, without one) is taken.
+    An override template that does not mark that block is taken whole, and what its <main>
+    element holds (or everything, without one) is taken.
     """
-    tmpl = theme.env.get_template(template)
-    block = tmpl.blocks.get("main")
-    if block is not None:
-        try:
-            main = "".join(block(tmpl.new_context(dict(values))))
-        except Exception:
-            theme.env.handle_exception()  # as `render` does: a located template error
-    else:
-        html = tmpl.render(**values)
+    html, main = render_template(theme, template, **values)
+    if main is None:
         inside = _MAIN.search(html)
         main = inside.group(1) if inside else html
     return main
@@ -177,6 +173,8 @@ def _stream(theme: Theme, template: str, **values: object) -> bytes:
     """A collection page, encoded piece by piece as the template makes it: its parts are
     rewritten as it reaches them, so the page is never held as one string besides its bytes."""
     out = io.BytesIO()
-    for piece in theme.env.get_template(template).generate(**values):
-        out.write(piece.encode("utf-8"))
-    return out.getvalue()
+    with located_failures():
+        for piece in theme.env.get_template(template).generate(**values):
+            out.write(piece.encode("utf-8"))
+    start, end = MAIN_MARKS
+    return out.getvalue().replace(start.encode(), b"").replace(f"{end}\n".encode(), b"").replace(end.encode(), b"")
