@@ -13,7 +13,7 @@ import sys
 import time
 from datetime import date, datetime
 from pathlib import Path
-from typing import NoReturn, Protocol
+from typing import Protocol
 
 import click
 
@@ -48,11 +48,6 @@ def find_program(source: Path | None) -> tuple[Path, Path]:
         f"Run iopcurr in your program's folder, name the folder (iopcurr build my-program), "
         f"or create one with `iopcurr new {DEFAULT_FOLDER}`."
     )
-
-
-def _stop(exc: IopError) -> NoReturn:
-    click.echo(exc.format(), err=True)
-    sys.exit(exc.exit_code)
 
 
 def _report(problems: tuple[Problem, ...]) -> None:
@@ -133,10 +128,7 @@ def build(source: Path | None, out: Path | None, strict: bool, today: datetime |
     from iopcurr.pipeline import build as run_build
 
     started = time.perf_counter()
-    try:
-        source, default_out = find_program(source)
-    except IopError as exc:
-        _stop(exc)
+    source, default_out = find_program(source)
     out = out if out is not None else default_out
     if verbose:
         click.echo(f"Program: {source / PROGRAM_FILE}; site: {out}", err=True)
@@ -145,12 +137,10 @@ def build(source: Path | None, out: Path | None, strict: bool, today: datetime |
     try:
         result = run_build(source, out, strict=strict, today=today.date() if today else None,
                            pdf=pdf, progress=progress, on_convert=bar)
+    finally:
         bar.close()
-        if progress:
-            click.echo(err=True)
-    except IopError as exc:
-        bar.close()
-        _stop(exc)
+    if progress:
+        click.echo(err=True)
     _report(result.problems)
     cur = result.curriculum
     modules = len(cur.modules) if cur else 0
@@ -187,11 +177,8 @@ def check(source: Path | None, strict: bool, fmt: str, today: datetime | None, q
     SOURCE is found as for `build`: the working folder when it holds program.yml, else ./curriculum."""
     from iopcurr.pipeline import run
 
-    try:
-        source, _ = find_program(source)
-        result = run(source, strict=strict)
-    except IopError as exc:
-        _stop(exc)
+    source, _ = find_program(source)
+    result = run(source, strict=strict)
     cur = result.curriculum
     # Only `check` looks at the date: a build gives the same site whatever day it runs.
     late = [p.as_error() if strict else p for p in check_reviews(cur.modules, today.date() if today else date.today())
@@ -228,12 +215,12 @@ def new(folder: Path) -> None:
     """Create a working curriculum in FOLDER: program.yml, two modules and one page."""
     try:
         if folder.exists() and any(folder.iterdir()):
-            _stop(IopError(f"{folder} is not empty; choose a new folder."))
+            raise IopError(f"{folder} is not empty; choose a new folder.")
         scaffold = importlib.resources.files("iopcurr") / "scaffold"
         with importlib.resources.as_file(scaffold) as src:
             shutil.copytree(src, folder, dirs_exist_ok=True)
     except (OSError, shutil.Error) as exc:
-        _stop(IopError(f"cannot create {folder}: {_why(exc)}. Choose a folder you can write to."))
+        raise IopError(f"cannot create {folder}: {_why(exc)}. Choose a folder you can write to.") from exc
     click.echo(f"Created {folder}. Next: cd {folder} && iopcurr serve   (or: iopcurr build {folder})")
 
 
@@ -262,13 +249,10 @@ def serve(source: Path | None, host: str, port: int, open_browser: bool, quiet: 
         if not (quiet and text.startswith(_ROUTINE)):
             click.echo(text, err=True)
 
-    try:
-        source, _ = find_program(source)
-        if verbose:
-            say(f"Program: {source / PROGRAM_FILE}")
-        run_serve(source, host=host, port=port, open_browser=open_browser, say=say)
-    except IopError as exc:
-        _stop(exc)
+    source, _ = find_program(source)
+    if verbose:
+        say(f"Program: {source / PROGRAM_FILE}")
+    run_serve(source, host=host, port=port, open_browser=open_browser, say=say)
 
 
 def main() -> None:

@@ -11,7 +11,9 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import IO, Any, Literal
+
+import click
 
 Severity = Literal["error", "warning"]
 
@@ -143,12 +145,12 @@ def codes_markdown_table() -> str:
     return "\n".join(rows)
 
 
-class IopError(Exception):
-    """A problem that stops the run at once, with the exit code the command line uses."""
+class IopError(click.ClickException):
+    """A problem that stops the run at once, with the exit code the command line uses. A click
+    exception: a command that raises it prints `path:line: error: message` and exits with the code."""
 
     def __init__(self, message: str, *, path: str = "", line: int | None = None, code: int = 2):
         super().__init__(message)
-        self.message = message
         self.path = path
         self.line = line
         self.exit_code = code
@@ -160,6 +162,9 @@ class IopError(Exception):
         where = f"{self.path}:{self.line}: " if self.path and self.line else ""
         where = where or (f"{self.path}: " if self.path else "")
         return printable(f"{where}error: {self.message}")
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.format(), file=file, err=True)
 
 
 def _iop_error(message: str, path: str, line: int | None, code: int) -> IopError:
