@@ -142,22 +142,6 @@ def test_every_bundled_module_has_an_honest_review_trail() -> None:
     assert edition_date(program, modules) == max(m.reviewed_on for m in modules)
 
 
-def test_the_preview_updates_the_review_note_and_the_edition_like_a_full_build(make_curriculum: MakeCurriculum) -> None:
-    from iopcurr.incremental import Project, classify
-
-    root = make_curriculum({"alpha": with_review("alpha"), "beta": module_text("beta")}, name="preview")
-    proj = Project(root)
-    assert proj.build().ok
-    path = root / "modules" / "alpha.md"
-    path.write_text(path.read_text("utf-8").replace("reviewed_on: 2026-11-02", "reviewed_on: 2027-01-15"), "utf-8")
-    outcome = proj.update(classify(path, proj.source, proj.theme_folders()))
-    assert outcome.ok
-    full = {f.path: f.content for f in run(root).files}
-    assert proj.site == full
-    assert b"Edition of January 15, 2027" in proj.site["facilitator/manual.html"]
-    assert b"on January 15, 2027" in proj.site["facilitator/alpha.html"]
-
-
 def test_check_warns_of_an_overdue_review_against_today(make_curriculum: MakeCurriculum,
                                                          run_cli: Callable[..., Result]) -> None:
     root = make_curriculum({"alpha": with_review("alpha")})

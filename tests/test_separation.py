@@ -79,7 +79,7 @@ def test_no_facilitator_word_reaches_a_client_file(tmp_path_factory: pytest.Temp
     root = tmp_path_factory.mktemp("cur")
     write_curriculum(root / "cur", docs, line_end=line_end)
     site = root / "site"
-    result = build(root / "cur", site, jobs=1)
+    result = build(root / "cur", site)
     assert result.ok, [p.format() for p in result.problems if p.severity == "error"]
     guide = set().union(*(d.guide for d in docs))
     handouts = {hid: words for d in docs for hid, words in d.handouts.items()}
@@ -112,7 +112,7 @@ def test_client_pdfs_hold_their_handouts_and_no_facilitator_word(tmp_path_factor
     root = tmp_path_factory.mktemp("cur")
     write_curriculum(root / "cur", docs)
     site = root / "site"
-    result = build(root / "cur", site, jobs=1, pdf=True)
+    result = build(root / "cur", site, pdf=True)
     assert result.ok, [p.format() for p in result.problems if p.severity == "error"]
     guide = set().union(*(d.guide for d in docs))
 
