@@ -8,6 +8,7 @@ content of several pages into the sections of one document.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -22,6 +23,7 @@ PACKET = "handouts/packet.html"
 MANUAL = "facilitator/manual.html"
 PACKET_PDF = "pdf/packet.pdf"
 MANUAL_PDF = "pdf/manual.pdf"
+FILL_PREFIX = "pdf/fill/"  # fillable PDFs of the handouts with worksheet parts
 
 # Ids that would make a page collide with a collection.
 RESERVED = {"module": "manual", "handout": "packet"}
@@ -40,6 +42,27 @@ def handout_page(hid: str, *, large: bool = False) -> str:
 
 def handout_pdf(hid: str, *, large: bool = False) -> str:
     return f"pdf/handouts/large/{hid}.pdf" if large else f"pdf/handouts/{hid}.pdf"
+
+
+def fill_pdf(hid: str) -> str:
+    """The fillable PDF of a handout (only for one with something to fill in)."""
+    return f"{FILL_PREFIX}{hid}.pdf"
+
+
+def has_worksheet(h: Handout) -> bool:
+    """Does the handout hold anything to fill in: writing lines, a checklist, a scale, a grid?"""
+    return any(mark in h.html for mark in ('class="ws ', 'class="ws-check"'))
+
+
+# A paragraph that is only bold words (`**My plan**`): a section head in all but name. Not one
+# that holds a blank to fill in (`**I feel ___ when ___.**`), nor a long sentence.
+_BOLD_HEAD = re.compile(r"<p><strong>([^<_]{1,70})</strong></p>")
+
+
+def step_heads(html: str) -> str:
+    """A handout's section heads as real headings (`h2.ws-step`, numbered by the theme), so that
+    readers see the steps and screen readers can jump between them."""
+    return _BOLD_HEAD.sub(r'<h2 class="ws-step">\1</h2>', html)
 
 
 def check_reserved(modules: Iterable[Module]) -> list[Problem]:
@@ -90,8 +113,30 @@ def pdf_jobs(cur: Curriculum) -> tuple[tuple[str, str], ...]:
         jobs.append((handout_page(h.id), handout_pdf(h.id)))
         if cur.program.handouts.large_print:
             jobs.append((handout_page(h.id, large=True), handout_pdf(h.id, large=True)))
+        if has_worksheet(h):
+            jobs.append((handout_page(h.id), fill_pdf(h.id)))
     jobs += [(PACKET, PACKET_PDF), (MANUAL, MANUAL_PDF)]
     return tuple(jobs)
+
+
+MAX_HANDOUT_PAGES = 2  # a handout longer than this on paper is a warning (measured with --pdf)
+
+
+def long_handouts(cur: Curriculum, pages: dict[str, int]) -> list[Problem]:
+    """A warning for each handout whose PDF (regular print, on the program's paper) has more
+    than MAX_HANDOUT_PAGES pages: `pages` holds the page count of each PDF made."""
+    problems = []
+    for h in packet_order(cur):
+        n = pages.get(handout_pdf(h.id), 0)
+        if n > MAX_HANDOUT_PAGES:
+            problems.append(Problem(
+                h.path, h.line,
+                f"the handout `{h.id}` prints on {n} pages of {cur.program.handouts.paper} paper "
+                f"(at most {MAX_HANDOUT_PAGES} is best for a take-home sheet).",
+                "IOP030", severity="warning",
+                hint="Cut text, make fewer writing lines, or split it into two handouts.",
+            ))
+    return problems
 
 
 # ---------------------------------------------------------------- binding pages into one document

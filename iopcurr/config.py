@@ -82,6 +82,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "handouts.paper": ('"letter"', "Paper size for printing: `letter` or `a4`."),
     "handouts.max_grade": ("7", "Highest Flesch-Kincaid reading grade a handout may have."),
     "handouts.large_print": ("true", "Also make a large-print version of every handout."),
+    "handouts.duplex": ("false", "Printing on both sides: each handout of the client workbook starts on a right-hand page."),
     "crisis": ("(988, SAMHSA Helpline, 911)", "Contacts printed at the foot of every handout."),
     "crisis.*.name": ("(required)", "Name of the service."),
     "crisis.*.contact": ("(required)", "How to reach it (number, text line)."),
@@ -297,6 +298,7 @@ def parse_program(text: str, path: str = "program.yml") -> tuple[Program, list[P
         paper="a4" if r.choice(ho, "paper", "handouts.paper", "letter", ("letter", "a4")) == "a4" else "letter",
         max_grade=r.number(ho, "max_grade", "handouts.max_grade", 7.0, 1.0, 20.0),
         large_print=r.boolean(ho, "large_print", "handouts.large_print", True),
+        duplex=r.boolean(ho, "duplex", "handouts.duplex", False),
     )
 
     crisis = _crisis(r, top)

@@ -61,6 +61,7 @@ class HandoutSettings:
     paper: Literal["letter", "a4"]
     max_grade: float
     large_print: bool
+    duplex: bool = False  # print both sides: each workbook handout starts on a right-hand page
 
 
 @dataclass(frozen=True)

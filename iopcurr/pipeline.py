@@ -17,7 +17,7 @@ from pathlib import Path
 
 import jinja2
 
-from iopcurr.books import check_reserved, pdf_jobs
+from iopcurr.books import check_reserved, long_handouts, pdf_jobs
 from iopcurr.branding import check_branding
 from iopcurr.cache import ParseCache, build_fingerprint, record_site, site_unchanged, text_key
 from iopcurr.checks import (
@@ -278,9 +278,13 @@ def run(source: Path, *, strict: bool = False, converter: Converter | None = Non
                 problems += check_site_refs(cur.modules, cur.pages, site)
                 files = files if not has_errors(problems) else []
         if pdf and files:
-            from iopcurr.pdf import render_pdfs
+            from iopcurr.pdf import CACHE_SUBDIR, render_pdfs
 
-            files += render_pdfs(files, pdf_jobs(cur), progress=progress)
+            made = render_pdfs(files, pdf_jobs(cur), progress=progress,
+                               cache=cache.folder / CACHE_SUBDIR if cache is not None else None)
+            files += made.files
+            more = long_handouts(cur, made.pages)
+            problems += [p.as_error() for p in more] if strict else more
             timer.lap("pdf")
     return BuildResult(cur, plans, tuple(sorted(files, key=lambda f: f.path)), sort_problems(problems),
                        timer.timings, schedule=schedule, stats=stats)

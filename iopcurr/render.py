@@ -8,6 +8,7 @@ author writes is ever compiled as a template.
 from __future__ import annotations
 
 import importlib.resources
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from iopcurr import __version__, books
 from iopcurr.checks import reading_grade, track_map
@@ -316,7 +317,7 @@ def _site(cur: Curriculum) -> SiteView:
         version=__version__,
         csp=CSP,
         paper=p.handouts.paper,
-        crisis=tuple((c.name, c.contact, c.note) for c in p.crisis),
+        crisis=tuple((c.name, contact_links(c.contact), c.note) for c in p.crisis),
     )
 
 
@@ -416,8 +417,9 @@ def _context(cur: Curriculum, site: SiteView, root: str, title: str, kind: str, 
 
 
 def handout_alternates(cur: Curriculum, hid: str, root: str, *, pdf: bool,
-                       large: bool = False) -> tuple[Link, ...]:
-    """Links to the other forms of a handout: the other print size and the PDFs (with --pdf)."""
+                       large: bool = False, fill: bool = False) -> tuple[Link, ...]:
+    """Links to the other forms of a handout: the other print size and the PDFs (with --pdf),
+    and with `fill` the PDF to fill in on screen."""
     out: list[Link] = []
     if cur.program.handouts.large_print:
         other = "Regular print" if large else "Large print"
@@ -427,6 +429,8 @@ def handout_alternates(cur: Curriculum, hid: str, root: str, *, pdf: bool,
         if cur.program.handouts.large_print:
             other_pdf = "Regular-print PDF" if large else "Large-print PDF"
             out.append(Link(other_pdf, root + books.handout_pdf(hid, large=not large)))
+        if fill:
+            out.append(Link("Fill in on screen (PDF)", root + books.fill_pdf(hid)))
     return tuple(out)
 
 
@@ -664,8 +668,8 @@ def _everything(path: str) -> bool:
 def handout_view(cur: Curriculum, m: Module, h: Handout, root: str, *, pdf: bool = False,
                  large: bool = False) -> HandoutView:
     module = Link(m.title, f"{root}facilitator/{m.id}.html")
-    alternates = handout_alternates(cur, h.id, root, pdf=pdf, large=large)
-    return HandoutView(h.id, h.title, Markup(h.html), module, large, alternates)
+    alternates = handout_alternates(cur, h.id, root, pdf=pdf, large=large, fill=books.has_worksheet(h))
+    return HandoutView(h.id, h.title, Markup(books.step_heads(h.html)), module, large, alternates)
 
 
 def handout_values(cur: Curriculum, site: SiteView, m: Module, h: Handout, *, pdf: bool = False,
@@ -697,9 +701,33 @@ def css_string(text: str) -> str:
 
 
 def crisis_line(cur: Curriculum) -> str:
-    """The crisis contacts in one line, for the foot of every printed handout page."""
-    contacts = " · ".join(f"{c.name}: {c.contact}" for c in cur.program.crisis)
+    """The crisis contacts in one line, for the foot of every printed handout page. The hyphens
+    of a phone number are non-breaking ones (U+2011): a number is never cut across two lines."""
+    contacts = " · ".join(f"{c.name}: {_PHONE_HYPHEN.sub(chr(0x2011), c.contact)}" for c in cur.program.crisis)
     return f"Need help right now? {contacts}" if contacts else ""
+
+
+_PHONE = re.compile(r"(?<![\w-])\d(?:[\d-]*\d)?(?![\w-])")
+_PHONE_HYPHEN = re.compile(r"(?<=\d)-(?=\d)")
+_TEXTS = re.compile(r"\btext\b", re.I)
+
+
+def contact_links(contact: str) -> Markup:
+    """A crisis contact with its phone numbers (three digits or more) as `tel:` links that never
+    break across lines, and, when the contact says it takes texts, an `sms:` link after each."""
+    out, at = [], 0
+    for m in _PHONE.finditer(contact):
+        digits = re.sub(r"\D", "", m.group(0))
+        if len(digits) < 3:
+            continue
+        out.append(escape(contact[at:m.start()]))
+        out.append(Markup('<a class="tel" href="tel:{}">{}</a>').format(digits, m.group(0)))
+        if _TEXTS.search(contact):
+            out.append(Markup(' <span class="sms no-print">(<a href="sms:{}">send a text to {}</a>)</span>')
+                       .format(digits, m.group(0)))
+        at = m.end()
+    out.append(escape(contact[at:]))
+    return Markup("").join(out)
 
 
 def theme_css(cur: Curriculum) -> str:
@@ -715,6 +743,8 @@ def theme_css(cur: Curriculum) -> str:
         f"@page {{ size: {size}; @top-left {{ content: {css_string(cur.program.title)}; }} }}\n"
         f"@page handout {{ @bottom-left {{ content: {css_string(crisis_line(cur))}; }} }}\n"
         f"@page handout-large {{ @bottom-left {{ content: {css_string(crisis_line(cur))}; }} }}\n"
+        # Printed on both sides: each handout of the workbook starts on a right-hand page.
+        + (".packet .book-handout { break-before: right; }\n" if cur.program.handouts.duplex else "")
     )
 
 
