@@ -139,3 +139,34 @@ def test_fillable_variant_puts_a_named_field_in_every_place_to_write(site: Path)
 
 def test_handout_without_pdfs_links_no_fillable_pdf(site: Path) -> None:
     assert "Fill in on screen" not in (site / "handouts" / "my-plan.html").read_text("utf-8")
+
+
+# ---------------------------------------------------------------- valid and accessible
+
+
+def test_handout_pages_and_stylesheets_stay_valid_html5(site: Path) -> None:
+    from test_html_valid import PAGED_MEDIA, vnu
+
+    files = [site / "handouts" / "my-plan.html", site / "handouts" / "large" / "my-plan.html",
+             site / "handouts" / "packet.html", site / "facilitator" / "manual.html",
+             *sorted((site / "static").glob("*.css"))]
+    messages = [m for m in vnu(files) if not PAGED_MEDIA.search(m["message"])]
+    assert not messages, [(m["url"].rsplit("/", 1)[-1], m.get("lastLine"), m["message"]) for m in messages]
+
+
+def test_axe_finds_nothing_on_the_handout_pages(browser: object, site: Path) -> None:
+    from conftest import AXE_JS, need_tool
+
+    need_tool(str(AXE_JS))
+    context = browser.new_context()  # type: ignore[attr-defined]
+    context.add_init_script(path=str(AXE_JS))
+    page = context.new_page()
+    for rel in ("handouts/my-plan.html", "handouts/large/my-plan.html", "handouts/packet.html"):
+        page.goto((site / rel).as_uri())
+        result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        assert not result["violations"], (rel, [(v["id"], [n["target"] for n in v["nodes"]][:3])
+                                                for v in result["violations"]])
+        # The steps are headings a screen reader can jump to, after the page title.
+        names = page.evaluate("() => [...document.querySelectorAll('main h1, main h2')].map(h => h.tagName)")
+        assert names[0] == "H1" or rel.endswith("packet.html")
+    context.close()
