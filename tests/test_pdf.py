@@ -498,3 +498,66 @@ def test_unchanged_pdfs_come_from_the_cache(pdf_site: Path, tmp_path: Path) -> N
         for f in edited
     ]
     assert len(render_pdfs(restyled, jobs, workers=1, cache=tmp_path / "c" / "pdf").rendered) == 3
+
+
+def _ink(ppm: Path) -> tuple[float, float]:
+    """The share of dark pixels of a page image (binary PPM), and the height (0 top, 1 bottom)
+    of the first row of the body that holds any."""
+    data = ppm.read_bytes()
+    fields = data.split(maxsplit=4)
+    width, height, body = int(fields[1]), int(fields[2]), fields[4]
+    dark = 0
+    first = 1.0
+    for y in range(height):
+        row = body[y * width * 3 : (y + 1) * width * 3]
+        n = sum(1 for x in range(0, len(row), 3) if row[x] + row[x + 1] + row[x + 2] < 384)
+        dark += n
+        if n and first == 1.0 and y > height * 0.09:  # below the running header
+            first = y / height
+    return dark / (width * height), first
+
+
+def test_a_handout_printed_from_the_browser_looks_like_its_pdf(pdf_site: Path, tmp_path: Path) -> None:
+    """Chromium's print of a handout page and WeasyPrint's PDF of it: the same paper, pages,
+    words in the same order, about as much ink, the body starting at the same height. The page
+    images are kept in $IOPCURR_SCREENSHOTS (or the test's temporary folder) to look at."""
+    import os
+
+    need_tool("/usr/bin/chromium")
+    pdftoppm = need_tool("pdftoppm")
+    from playwright.sync_api import sync_playwright
+
+    shots = Path(os.environ.get("IOPCURR_SCREENSHOTS") or tmp_path) / "print-vs-pdf"
+    shots.mkdir(parents=True, exist_ok=True)
+    for hid in ("alpha-sheet", "many-grids"):
+        printed = tmp_path / f"{hid}-chromium.pdf"
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            page = browser.new_page()
+            page.goto((pdf_site / "handouts" / f"{hid}.html").as_uri())
+            page.pdf(path=str(printed), prefer_css_page_size=True)
+            browser.close()
+        made = pdf_site / "pdf" / "handouts" / f"{hid}.pdf"
+        assert len(reader(printed).pages) == len(reader(made).pages), hid
+        box = reader(printed).pages[0].mediabox
+        assert (round(float(box.width)), round(float(box.height))) == A4
+
+        def lines(path: Path) -> list[str]:
+            skip = ("Need help", "Test Program", "National Helpline", "Lifeline", "/", "Space to write")
+            found = [line.strip() for line in pdftext(path).splitlines()
+                     if line.strip() and not any(s in line for s in skip)]
+            return list(dict.fromkeys(found))  # once each: WeasyPrint also heads the page with the title
+
+        assert [w for w in lines(printed) if w in lines(made)][:6] == lines(made)[:6], hid
+        for name, pdf_path in (("chromium", printed), ("weasyprint", made)):
+            subprocess.run([pdftoppm, "-r", "30", "-f", "1", "-l", "1", str(pdf_path), str(shots / f"{hid}-{name}")],
+                           check=True)
+        (a,) = shots.glob(f"{hid}-chromium*.ppm")
+        (b,) = shots.glob(f"{hid}-weasyprint*.ppm")
+        ink_a, top_a = _ink(a)
+        ink_b, top_b = _ink(b)
+        assert 0.4 < ink_a / ink_b < 2.5, (hid, ink_a, ink_b)  # thin lines anti-alias differently
+        assert abs(top_a - top_b) < 0.05, (hid, top_a, top_b)
