@@ -8,6 +8,7 @@ content of several pages into the sections of one document.
 from __future__ import annotations
 
 import hashlib
+import html as htmllib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -63,6 +64,17 @@ def step_heads(html: str) -> str:
     """A handout's section heads as real headings (`h2.ws-step`, numbered by the theme), so that
     readers see the steps and screen readers can jump between them."""
     return _BOLD_HEAD.sub(r'<h2 class="ws-step">\1</h2>', html)
+
+
+def qr_svg(url: str, label: str) -> str:
+    """A QR code of `url` as inline SVG (made offline with `segno`), named `label` for screen
+    readers; "" when segno is not installed."""
+    try:
+        import segno
+    except ImportError:
+        return ""
+    svg: str = segno.make(url, error="m").svg_inline(scale=2, title=label, svgclass="ws-qr-code")
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{htmllib.escape(label, quote=True)}" ', 1)
 
 
 def check_reserved(modules: Iterable[Module]) -> list[Problem]:

@@ -56,6 +56,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "organization": ('""', "Agency or clinic that runs the program."),
     "language": ('"en"', "Language of the content (an HTML language code such as `en` or `es`)."),
     "disclaimer": ("(education, not medical advice)", "Shown once, on the home page."),
+    "site_url": ("(none)", "Web address where the site is published (`https://...`); each printed handout then carries a QR code to its page (needs `segno`, in the `pdf` extra)."),
     "session.minutes": ("90", "Length of every group session in minutes."),
     "session.start": ('"18:00"', "Start time of a session, 24-hour `HH:MM`."),
     "session.clock": ('"12h"', "How clock times are shown: `12h` (6:05 PM) or `24h` (18:05)."),
@@ -333,6 +334,7 @@ def parse_program(text: str, path: str = "program.yml") -> tuple[Program, list[P
         theme=theme,
         plan=plan,
         disclaimer=r.text(top, "disclaimer", "disclaimer", DEFAULT_DISCLAIMER),
+        site_url=_site_url(r, top),
         path=path,
         lines=MappingProxyType(dict(lines)),
     )
@@ -478,3 +480,12 @@ def options_markdown_table() -> str:
     rows = ["| key | default | meaning |", "| --- | --- | --- |"]
     rows += [f"| `{k}` | {d} | {doc} |" for k, (d, doc) in OPTIONS.items()]
     return "\n".join(rows)
+
+
+def _site_url(r: _Reader, top: dict[str, Any]) -> str:
+    """`site_url`, ending in `/` ("" when not set or not a web address)."""
+    url = r.text(top, "site_url", "site_url", "").strip()
+    if url and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", url):
+        r.problem("site_url", f"`site_url` must be a web address such as \"https://clinic.example.org/iop/\", not {shown(url)}.", "IOP004")
+        return ""
+    return url if not url or url.endswith("/") else url + "/"

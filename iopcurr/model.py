@@ -98,6 +98,7 @@ class Program:
     theme: ThemeSettings
     plan: PlanSettings
     disclaimer: str
+    site_url: str = ""  # where the site is published, ending in "/" ("" when unknown)
     path: str = "program.yml"
     lines: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
 

@@ -168,6 +168,8 @@ class HandoutView:
     module: Link
     large: bool = False  # the large-print variant
     alternates: tuple[Link, ...] = ()
+    qr: Markup = field(default_factory=Markup)  # on paper: a QR code to the page online (with site_url)
+    url: str = ""  # the page online (with site_url)
 
 
 @dataclass(frozen=True)
@@ -669,7 +671,9 @@ def handout_view(cur: Curriculum, m: Module, h: Handout, root: str, *, pdf: bool
                  large: bool = False) -> HandoutView:
     module = Link(m.title, f"{root}facilitator/{m.id}.html")
     alternates = handout_alternates(cur, h.id, root, pdf=pdf, large=large, fill=books.has_worksheet(h))
-    return HandoutView(h.id, h.title, Markup(books.step_heads(h.html)), module, large, alternates)
+    url = cur.program.site_url + books.handout_page(h.id, large=large) if cur.program.site_url else ""
+    qr = Markup(books.qr_svg(url, f"QR code: this handout online at {url}")) if url else Markup("")
+    return HandoutView(h.id, h.title, Markup(books.step_heads(h.html)), module, large, alternates, qr, url)
 
 
 def handout_values(cur: Curriculum, site: SiteView, m: Module, h: Handout, *, pdf: bool = False,

@@ -47,7 +47,7 @@ People I can call
 @pytest.fixture
 def site(make_curriculum: MakeCurriculum, tmp_path: Path) -> Path:
     text = module_text("alpha").replace("::: homework", SHEET + "\n::: homework")
-    src = make_curriculum(modules={"alpha": text}, program=PROGRAM + "handouts:\n  duplex: true\n")
+    src = make_curriculum(modules={"alpha": text}, program=PROGRAM + "site_url: https://clinic.example.org/iop/\nhandouts:\n  duplex: true\n")
     out = tmp_path / "site"
     result = build(src, out)
     assert result.ok, [p.format() for p in result.problems]
@@ -170,3 +170,38 @@ def test_axe_finds_nothing_on_the_handout_pages(browser: object, site: Path) -> 
         names = page.evaluate("() => [...document.querySelectorAll('main h1, main h2')].map(h => h.tagName)")
         assert names[0] == "H1" or rel.endswith("packet.html")
     context.close()
+
+
+# ---------------------------------------------------------------- QR codes on paper (site_url)
+
+
+def test_with_site_url_each_printed_handout_carries_a_qr_code_to_its_page(
+    make_curriculum: MakeCurriculum, tmp_path: Path
+) -> None:
+    pytest.importorskip("segno", reason="needs segno: pip install -e '.[pdf]'")
+    src = make_curriculum(program=PROGRAM + "site_url: https://clinic.example.org/iop\n")
+    out = tmp_path / "site"
+    assert build(src, out).ok
+    for rel, url in (("handouts/alpha-sheet.html", "https://clinic.example.org/iop/handouts/alpha-sheet.html"),
+                     ("handouts/large/alpha-sheet.html",
+                      "https://clinic.example.org/iop/handouts/large/alpha-sheet.html")):
+        html = main_of(out / rel)
+        svg = re.search(r'<div class="ws-qr"><svg role="img" aria-label="QR code: this handout online at ([^"]+)"', html)
+        assert svg and svg.group(1) == url, rel
+        assert "<path" in html
+    assert ".ws-qr { display: none; }" in (THEME / "iopcurr.css").read_text("utf-8")  # paper only
+    # The code holds the address: decoded back by segno's own matrix is not possible offline,
+    # so check that it is the code segno makes for that address.
+    import segno
+
+    expected = segno.make("https://clinic.example.org/iop/handouts/alpha-sheet.html", error="m")
+    assert expected.svg_inline(scale=2).split("d=", 1)[1][:200] in main_of(out / "handouts" / "alpha-sheet.html")
+
+
+def test_without_site_url_no_qr_code_and_a_bad_one_is_refused(make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert build(make_curriculum(), out).ok
+    assert "ws-qr" not in main_of(out / "handouts" / "alpha-sheet.html")
+    bad = make_curriculum(name="bad", program=PROGRAM + "site_url: clinic.example.org\n")
+    result = build(bad, tmp_path / "bad-site")
+    assert not result.ok and any("site_url" in p.message and p.code == "IOP004" for p in result.problems)
