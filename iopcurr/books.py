@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from iopcurr.errors import Problem
 from iopcurr.htmlfrag import Scan, bind_tags, scan, unique_ids
@@ -75,6 +75,36 @@ def qr_svg(url: str, label: str) -> str:
         return ""
     svg: str = segno.make(url, error="m").svg_inline(scale=2, title=label, svgclass="ws-qr-code")
     return svg.replace("<svg ", f'<svg role="img" aria-label="{htmllib.escape(label, quote=True)}" ', 1)
+
+
+_PHONE = re.compile(r"(?<![\w-])\d(?:[\d-]*\d)?(?![\w-])")
+_PHONE_HYPHEN = re.compile(r"(?<=\d)-(?=\d)")
+_TEXTS = re.compile(r"\btext\b", re.I)
+
+
+def unbroken_numbers(text: str) -> str:
+    """`text` with the hyphens inside phone numbers made non-breaking (U+2011), for the printed
+    footer, where a number must never be cut across two lines."""
+    return _PHONE_HYPHEN.sub("\u2011", text)
+
+
+def contact_links(contact: str) -> Markup:
+    """A crisis contact with its phone numbers (three digits or more) as `tel:` links that never
+    break across lines, and, when the contact says it takes texts, an `sms:` link after each."""
+    out, at = [], 0
+    for m in _PHONE.finditer(contact):
+        digits = re.sub(r"\D", "", m.group(0))
+        if len(digits) < 3:
+            continue
+        out.append(escape(contact[at:m.start()]))
+        out.append(Markup('<a class="tel" href="tel:{}">{}</a>').format(digits, m.group(0)))
+        if _TEXTS.search(contact):
+            out.append(Markup(' <span class="sms no-print">(<a href="sms:{}">send a text to {}</a>)</span>')
+                       .format(digits, m.group(0)))
+        at = m.end()
+    out.append(escape(contact[at:]))
+    return Markup("").join(out)
+
 
 
 def check_reserved(modules: Iterable[Module]) -> list[Problem]:

@@ -8,7 +8,6 @@ author writes is ever compiled as a template.
 from __future__ import annotations
 
 import importlib.resources
-import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from iopcurr import __version__, books
 from iopcurr.checks import reading_grade, track_map
@@ -319,7 +318,7 @@ def _site(cur: Curriculum) -> SiteView:
         version=__version__,
         csp=CSP,
         paper=p.handouts.paper,
-        crisis=tuple((c.name, contact_links(c.contact), c.note) for c in p.crisis),
+        crisis=tuple((c.name, books.contact_links(c.contact), c.note) for c in p.crisis),
     )
 
 
@@ -707,31 +706,8 @@ def css_string(text: str) -> str:
 def crisis_line(cur: Curriculum) -> str:
     """The crisis contacts in one line, for the foot of every printed handout page. The hyphens
     of a phone number are non-breaking ones (U+2011): a number is never cut across two lines."""
-    contacts = " · ".join(f"{c.name}: {_PHONE_HYPHEN.sub(chr(0x2011), c.contact)}" for c in cur.program.crisis)
+    contacts = " · ".join(f"{c.name}: {books.unbroken_numbers(c.contact)}" for c in cur.program.crisis)
     return f"Need help right now? {contacts}" if contacts else ""
-
-
-_PHONE = re.compile(r"(?<![\w-])\d(?:[\d-]*\d)?(?![\w-])")
-_PHONE_HYPHEN = re.compile(r"(?<=\d)-(?=\d)")
-_TEXTS = re.compile(r"\btext\b", re.I)
-
-
-def contact_links(contact: str) -> Markup:
-    """A crisis contact with its phone numbers (three digits or more) as `tel:` links that never
-    break across lines, and, when the contact says it takes texts, an `sms:` link after each."""
-    out, at = [], 0
-    for m in _PHONE.finditer(contact):
-        digits = re.sub(r"\D", "", m.group(0))
-        if len(digits) < 3:
-            continue
-        out.append(escape(contact[at:m.start()]))
-        out.append(Markup('<a class="tel" href="tel:{}">{}</a>').format(digits, m.group(0)))
-        if _TEXTS.search(contact):
-            out.append(Markup(' <span class="sms no-print">(<a href="sms:{}">send a text to {}</a>)</span>')
-                       .format(digits, m.group(0)))
-        at = m.end()
-    out.append(escape(contact[at:]))
-    return Markup("").join(out)
 
 
 def theme_css(cur: Curriculum) -> str:
