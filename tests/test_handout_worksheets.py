@@ -205,3 +205,16 @@ def test_without_site_url_no_qr_code_and_a_bad_one_is_refused(make_curriculum: M
     bad = make_curriculum(name="bad", program=PROGRAM + "site_url: clinic.example.org\n")
     result = build(bad, tmp_path / "bad-site")
     assert not result.ok and any("site_url" in p.message and p.code == "IOP004" for p in result.problems)
+
+
+def test_on_a_phone_no_crisis_number_breaks_and_each_can_be_tapped(browser: object, site: Path) -> None:
+    page = browser.new_page(viewport={"width": 360, "height": 800})  # type: ignore[attr-defined]
+    page.goto((site / "handouts" / "my-plan.html").as_uri())
+    links = page.locator(".crisis a.tel")
+    assert links.count() == 3  # the default contacts: 988, 1-800-662-4357 and 911
+    for i in range(links.count()):
+        box_count = links.nth(i).evaluate("a => a.getClientRects().length")
+        assert box_count == 1, links.nth(i).inner_text()  # one line box: the number is not cut
+        assert links.nth(i).bounding_box()["height"] >= 16
+    assert page.locator('.crisis a[href="sms:988"]').is_visible()
+    page.close()
