@@ -70,7 +70,7 @@ def qr_svg(url: str, label: str) -> str:
     """A QR code of `url` as inline SVG (made offline with `segno`), named `label` for screen
     readers; "" when segno is not installed."""
     try:
-        import segno
+        import segno  # type: ignore[import-not-found, unused-ignore]  # optional: the pdf extra
     except ImportError:
         return ""
     svg: str = segno.make(url, error="m").svg_inline(scale=2, title=label, svgclass="ws-qr-code")
