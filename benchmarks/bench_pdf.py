@@ -16,14 +16,14 @@ workers) much less, so both are printed.
 Targets: the unchanged build at most 10% of the cold one; after one edit, 5 PDFs made.
 
 Measured (5 Dec 2026, WeasyPrint 70, 2 shared cores at load 6-8 with other builds running;
-95 PDFs, 853 pages, tagged PDF/UA-1, 31 of them fillable):
+95 PDFs, 796 pages, tagged PDF/UA-1, 31 of them fillable):
 
     build                  wall s    CPU s  PDF stage s  PDFs made
-    cold                   173.94    74.33       169.45         95
-    unchanged                0.91     0.54         0.26          0
-    one handout edited     101.45    44.27       100.92          5
+    cold                   146.77    68.57       143.44         95
+    unchanged                1.22     0.50         0.37          0
+    one handout edited      36.00    37.06        35.43          5
 
-The unchanged build is 0.5% of the cold one (target 10%). After one edit the time is the
+The unchanged build is 0.8% of the cold one (target 10%). After one edit the time is the
 manual's (about 380 pages): it holds every handout, so it is made again with the packet.
 From the command line (a new process, which also renders the HTML) an unchanged
 `iopcurr build curriculum --out /tmp/h-site --pdf` took 3.95 s wall against 112-152 s cold.
