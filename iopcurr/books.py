@@ -7,10 +7,12 @@ content of several pages into the sections of one document.
 
 from __future__ import annotations
 
+import html as htmllib
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from iopcurr.errors import Problem
 from iopcurr.htmlfrag import Scan, bind_tags, scan, unique_ids
@@ -20,6 +22,7 @@ PACKET = "handouts/packet.html"
 MANUAL = "facilitator/manual.html"
 PACKET_PDF = "pdf/packet.pdf"
 MANUAL_PDF = "pdf/manual.pdf"
+FILL_PREFIX = "pdf/fill/"  # fillable PDFs of the handouts with worksheet parts
 
 # Ids that would make a page collide with a collection.
 RESERVED = {"module": "manual", "handout": "packet"}
@@ -38,6 +41,68 @@ def handout_page(hid: str, *, large: bool = False) -> str:
 
 def handout_pdf(hid: str, *, large: bool = False) -> str:
     return f"pdf/handouts/large/{hid}.pdf" if large else f"pdf/handouts/{hid}.pdf"
+
+
+def fill_pdf(hid: str) -> str:
+    """The fillable PDF of a handout (only for one with something to fill in)."""
+    return f"{FILL_PREFIX}{hid}.pdf"
+
+
+def has_worksheet(h: Handout) -> bool:
+    """Does the handout hold anything to fill in: writing lines, a checklist, a scale, a grid?"""
+    return any(mark in h.html for mark in ('class="ws ', 'class="ws-check"'))
+
+
+# A paragraph that is only bold words (`**My plan**`): a section head in all but name. Not one
+# that holds a blank to fill in (`**I feel ___ when ___.**`), nor a long sentence.
+_BOLD_HEAD = re.compile(r"<p><strong>([^<_]{1,70})</strong></p>")
+
+
+def step_heads(html: str) -> str:
+    """A handout's section heads as real headings (`h2.ws-step`, numbered by the theme), so that
+    readers see the steps and screen readers can jump between them."""
+    return _BOLD_HEAD.sub(r'<h2 class="ws-step">\1</h2>', html)
+
+
+def qr_svg(url: str, label: str) -> str:
+    """A QR code of `url` as inline SVG (made offline with `segno`), named `label` for screen
+    readers; "" when segno is not installed."""
+    try:
+        import segno  # type: ignore[import-not-found, unused-ignore]  # optional: the pdf extra
+    except ImportError:
+        return ""
+    svg: str = segno.make(url, error="m").svg_inline(scale=2, title=label, svgclass="ws-qr-code")
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{htmllib.escape(label, quote=True)}" ', 1)
+
+
+_PHONE = re.compile(r"(?<![\w-])\d(?:[\d-]*\d)?(?![\w-])")
+_PHONE_HYPHEN = re.compile(r"(?<=\d)-(?=\d)")
+_TEXTS = re.compile(r"\btext\b", re.I)
+
+
+def unbroken_numbers(text: str) -> str:
+    """`text` with the hyphens inside phone numbers made non-breaking (U+2011), for the printed
+    footer, where a number must never be cut across two lines."""
+    return _PHONE_HYPHEN.sub("\u2011", text)
+
+
+def contact_links(contact: str) -> Markup:
+    """A crisis contact with its phone numbers (three digits or more) as `tel:` links that never
+    break across lines, and, when the contact says it takes texts, an `sms:` link after each."""
+    out, at = [], 0
+    for m in _PHONE.finditer(contact):
+        digits = re.sub(r"\D", "", m.group(0))
+        if len(digits) < 3:
+            continue
+        out.append(escape(contact[at:m.start()]))
+        out.append(Markup('<a class="tel" href="tel:{}">{}</a>').format(digits, m.group(0)))
+        if _TEXTS.search(contact):
+            out.append(Markup(' <span class="sms no-print">(<a href="sms:{}">send a text to {}</a>)</span>')
+                       .format(digits, m.group(0)))
+        at = m.end()
+    out.append(escape(contact[at:]))
+    return Markup("").join(out)
+
 
 
 def check_reserved(modules: Iterable[Module]) -> list[Problem]:
@@ -88,8 +153,30 @@ def pdf_jobs(cur: Curriculum) -> tuple[tuple[str, str], ...]:
         jobs.append((handout_page(h.id), handout_pdf(h.id)))
         if cur.program.handouts.large_print:
             jobs.append((handout_page(h.id, large=True), handout_pdf(h.id, large=True)))
+        if has_worksheet(h):
+            jobs.append((handout_page(h.id), fill_pdf(h.id)))
     jobs += [(PACKET, PACKET_PDF), (MANUAL, MANUAL_PDF)]
     return tuple(jobs)
+
+
+MAX_HANDOUT_PAGES = 2  # a handout longer than this on paper is a warning (measured with --pdf)
+
+
+def long_handouts(cur: Curriculum, pages: dict[str, int]) -> list[Problem]:
+    """A warning for each handout whose PDF (regular print, on the program's paper) has more
+    than MAX_HANDOUT_PAGES pages: `pages` holds the page count of each PDF made."""
+    problems = []
+    for h in packet_order(cur):
+        n = pages.get(handout_pdf(h.id), 0)
+        if n > MAX_HANDOUT_PAGES:
+            problems.append(Problem(
+                h.path, h.line,
+                f"the handout `{h.id}` prints on {n} pages of {cur.program.handouts.paper} paper "
+                f"(at most {MAX_HANDOUT_PAGES} is best for a take-home sheet).",
+                "IOP030", severity="warning",
+                hint="Cut text, make fewer writing lines, or split it into two handouts.",
+            ))
+    return problems
 
 
 # ---------------------------------------------------------------- binding pages into one document

@@ -58,6 +58,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "language": ('"en"', "Language of the content (an HTML language code such as `en` or `es`)."),
     "disclaimer": ("(education, not medical advice)", "Shown once, on the home page."),
     "edition": ("(newest `reviewed_on`)", "Date of this edition (YYYY-MM-DD), on the manual's cover; without it, the newest `reviewed_on` of the modules."),
+    "site_url": ("(none)", "Web address where the site is published (`https://...`); each printed handout then carries a QR code to its page (needs `segno`, in the `pdf` extra)."),
     "session.minutes": ("90", "Length of every group session in minutes."),
     "session.start": ('"18:00"', "Start time of a session, 24-hour `HH:MM`."),
     "session.clock": ('"12h"', "How clock times are shown: `12h` (6:05 PM) or `24h` (18:05)."),
@@ -91,6 +92,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "handouts.max_grade": ("7", "Highest Flesch-Kincaid grade of a handout's prose sentences."),
     "handouts.max_smog": ("8", "Highest SMOG grade of a handout's prose sentences."),
     "handouts.large_print": ("true", "Also make a large-print version of every handout."),
+    "handouts.duplex": ("false", "Printing on both sides: each handout of the client workbook starts on a right-hand page."),
     "crisis": ("(988, SAMHSA Helpline, 911)", "Contacts printed at the foot of every handout."),
     "crisis.*.name": ("(required)", "Name of the service."),
     "crisis.*.contact": ("(required)", "How to reach it (number, text line)."),
@@ -307,6 +309,7 @@ def parse_program(text: str, path: str = "program.yml") -> tuple[Program, list[P
         max_grade=r.number(ho, "max_grade", "handouts.max_grade", 7.0, 1.0, 20.0),
         max_smog=r.number(ho, "max_smog", "handouts.max_smog", 8.0, 4.0, 20.0),
         large_print=r.boolean(ho, "large_print", "handouts.large_print", True),
+        duplex=r.boolean(ho, "duplex", "handouts.duplex", False),
     )
 
     crisis = _crisis(r, top)
@@ -342,6 +345,7 @@ def parse_program(text: str, path: str = "program.yml") -> tuple[Program, list[P
         plan=plan,
         disclaimer=r.text(top, "disclaimer", "disclaimer", DEFAULT_DISCLAIMER),
         edition=_edition(r, top),
+        site_url=_site_url(r, top),
         path=path,
         lines=MappingProxyType(dict(lines)),
     )
@@ -568,3 +572,12 @@ def options_markdown_table() -> str:
     rows = ["| key | default | meaning |", "| --- | --- | --- |"]
     rows += [f"| `{k}` | {d} | {doc} |" for k, (d, doc) in OPTIONS.items()]
     return "\n".join(rows)
+
+
+def _site_url(r: _Reader, top: dict[str, Any]) -> str:
+    """`site_url`, ending in `/` ("" when not set or not a web address)."""
+    url = r.text(top, "site_url", "site_url", "").strip()
+    if url and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", url):
+        r.problem("site_url", f"`site_url` must be a web address such as \"https://clinic.example.org/iop/\", not {shown(url)}.", "IOP004")
+        return ""
+    return url if not url or url.endswith("/") else url + "/"

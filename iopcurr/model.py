@@ -75,6 +75,7 @@ class HandoutSettings:
     max_grade: float  # Flesch-Kincaid, of the prose sentences
     large_print: bool
     max_smog: float = 8.0  # SMOG, of the prose sentences
+    duplex: bool = False  # print both sides: each workbook handout starts on a right-hand page
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class Program:
     theme: ThemeSettings
     plan: PlanSettings
     disclaimer: str
+    site_url: str = ""  # where the site is published, ending in "/" ("" when unknown)
     path: str = "program.yml"
     edition: str = ""  # YYYY-MM-DD: the date of this edition of the program, or ""
     lines: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))

@@ -7,19 +7,33 @@ inside the document (the contents, "see page N") and to other sites stay.
 
 WeasyPrint takes about a tenth of a second per page, so the PDFs are made in a few worker
 processes (the manual, the longest, first), and each process parses the stylesheets once.
+A PDF whose page, stylesheets, images and settings (and WeasyPrint's version) are those of a
+PDF made before is taken from the cache in `<out>/.iopcurr-cache/pdf/` instead.
+
+Every PDF is tagged PDF/UA-1: a structure tree, the page's language and title. The fillable
+handouts (`pdf/fill/<id>.pdf`) are made from the handout page with form fields in place of the
+drawn lines, boxes and circles (`fillable_html`); each field is named by its `title`, which
+WeasyPrint writes as the field's accessible name (`/TU`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import html as htmllib
 import io
 import mimetypes
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from iopcurr.books import FILL_PREFIX
+from iopcurr.cache import TAG, TAG_NAME, is_cache_folder
 from iopcurr.errors import IopError
 from iopcurr.htmlfrag import keep_links, parse_attrs, resolve
 from iopcurr.model import OutputFile
@@ -30,6 +44,11 @@ BASE = "https://site.iopcurr.invalid/"
 MAX_WORKERS = 4
 _KEEP = re.compile(r"^(#|https?:|mailto:|tel:)", re.I)
 _LINK = re.compile(r"<link\b[^>]*>", re.I)
+_SRC = re.compile(r'\bsrc="([^"]*)"', re.I)
+# What every PDF is: tagged PDF/UA-1 (structure tree, language, title). A change here, or a new
+# WeasyPrint, makes every PDF again.
+PDF_OPTIONS: dict[str, object] = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+CACHE_SUBDIR = "pdf"  # in the output folder's cache (write.CACHE_DIR)
 
 
 def require_weasyprint() -> None:
@@ -92,6 +111,190 @@ def printable_html(html: str, page: str) -> tuple[str, list[str]]:
     return keep_links(html, lambda href: bool(_KEEP.match(href))), sheets
 
 
+# ---------------------------------------------------------------- fillable handouts
+
+_LINES = re.compile(
+    r'(<div class="ws ws-lines">)(.*?)<span class="visually-hidden">Space to write \((\d+) lines?\)\.</span>'
+    r'(?:<div class="ws-line" aria-hidden="true"></div>)+', re.S)
+_CHECK = re.compile(r'(<li class="ws-check">(?:\s*<p>)?)\s*<span\b[^>]*class="ws-box"[^>]*>([☐☒])</span>(.*?)</li>', re.S)
+_SCALE = re.compile(r'(<div class="ws ws-scale">)(.*?)(<ol class="ws-scale-points"[^>]*>)(.*?)(</ol>)', re.S)
+_POINT = re.compile(r"<li>(-?\d+)</li>")
+_GRID = re.compile(r'<table class="ws-grid">.*?</table>', re.S)
+_ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+_CELL = re.compile(r'<th scope="col">(.*?)</th>|<th scope="row">(.*?)</th>|<td>(?:&nbsp;|\u00a0|\s)*</td>', re.S)
+_NAME_FILL = re.compile(r'<span class="ws-label">([^<]*)</span>\s*<span class="ws-fill" aria-hidden="true"></span>')
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _text(html: str, fallback: str) -> str:
+    """The words of an HTML fragment, for a field's name (attribute-escaped)."""
+    words = " ".join(htmllib.unescape(_TAGS.sub(" ", html)).split())
+    return htmllib.escape(words or fallback, quote=True)
+
+
+def fillable_html(html: str) -> str:
+    """A handout page with form fields where the paper has room to write: a multi-line text
+    field for each `lines`, a check box for each checklist item, a radio group for each `scale`,
+    a text field for each empty `grid` cell and for the name and date. Every field is named
+    (`name`, unique in the page) and titled with the words a reader sees next to it."""
+    counters: dict[str, int] = {}
+
+    def number(kind: str) -> int:
+        counters[kind] = counters.get(kind, 0) + 1
+        return counters[kind]
+
+
+    def lines(m: re.Match[str]) -> str:
+        rows = int(m.group(3))
+        title = _text(m.group(2), "Space to write")
+        return (f'{m.group(1)}{m.group(2)}<textarea class="ws-field ws-field-lines ws-rows-{min(rows, 12)}" '
+                f'name="lines-{number("lines")}" title="{title}"></textarea>')
+
+    def check(m: re.Match[str]) -> str:
+        title = _text(m.group(3), "Check box")
+        on = " checked" if m.group(2) == "☒" else ""
+        return (f'{m.group(1)}<input type="checkbox" class="ws-field" name="check-{number("check")}" '
+                f'title="{title}"{on}>{m.group(3)}</li>')
+
+    def scale(m: re.Match[str]) -> str:
+        prompt = _text(m.group(2), "Rating").rstrip(":.")
+        name = f"scale-{number('scale')}"
+
+        def point(p: re.Match[str]) -> str:
+            v = p.group(1)
+            return (f'<li><label><input type="radio" class="ws-field" name="{name}" value="{v}" '
+                    f'title="{prompt}: {v}">{v}</label></li>')
+
+        points = m.group(3).replace('class="ws-scale-points"', 'class="ws-scale-points ws-scale-fill"', 1)
+        return m.group(1) + m.group(2) + points + _POINT.sub(point, m.group(4)) + m.group(5)
+
+    def grid(m: re.Match[str]) -> str:
+        table = m.group(0)
+        columns = [_text(c, "") for c in re.findall(r'<th scope="col">(.*?)</th>', table, re.S)]
+        table_no = number("grid")
+        row_no = 0
+
+        def row(r: re.Match[str]) -> str:
+            nonlocal row_no
+            if "<td" not in r.group(1):
+                return r.group(0)
+            row_no += 1
+            label = f"Row {row_no}"
+            out = []
+            for col, c in enumerate(_CELL.finditer(r.group(1))):
+                if c.group(2) is not None:
+                    label = _text(c.group(2), label)
+                    out.append(c.group(0))
+                elif c.group(1) is not None:
+                    out.append(c.group(0))
+                else:
+                    head = columns[col] if col < len(columns) and columns[col] else f"Column {col + 1}"
+                    out.append(f'<td><input type="text" class="ws-field" name="grid-{table_no}-{row_no}-{col + 1}" '
+                               f'title="{label}, {head}"></td>')
+            return "<tr>" + "".join(out) + "</tr>"
+
+        return _ROW.sub(row, table)
+
+    def name_line(m: re.Match[str]) -> str:
+        label = _text(m.group(1), "Name")
+        return (f'<span class="ws-label">{m.group(1)}</span> <input type="text" class="ws-field ws-field-{label.lower()}" '
+                f'name="{label.lower()}" title="{label}">')
+
+    html = _LINES.sub(lines, html)
+    html = _CHECK.sub(check, html)
+    html = _SCALE.sub(scale, html)
+    html = _GRID.sub(grid, html)
+    return _NAME_FILL.sub(name_line, html)
+
+
+# ---------------------------------------------------------------- rendering
+
+
+@dataclass(frozen=True)
+class Made:
+    """One PDF and its number of pages."""
+
+    file: OutputFile
+    pages: int
+
+
+@dataclass(frozen=True)
+class PdfBatch:
+    """The PDFs of a build: the files in job order, the pages of each, and which were made
+    this time (the others came from the cache)."""
+
+    files: tuple[OutputFile, ...]
+    pages: dict[str, int]
+    rendered: tuple[str, ...]
+
+
+def _source(site: dict[str, bytes], page: str, target: str) -> tuple[str, list[str]]:
+    """The HTML WeasyPrint gets for a job, and the site files it loads."""
+    html, sheets = printable_html(site[page].decode("utf-8"), page)
+    if target.startswith(FILL_PREFIX):
+        html = fillable_html(html)
+    return html, sheets
+
+
+def cache_key(site: dict[str, bytes], page: str, target: str, version: str) -> str:
+    """What a PDF is made from: its HTML, every site file it loads (stylesheets, images), the
+    PDF settings and WeasyPrint's version. Equal keys, equal PDFs."""
+    html, sheets = _source(site, page, target)
+    used = set(sheets)
+    for src in _SRC.findall(html):
+        where = resolve(page, htmllib.unescape(src))
+        if where is not None:
+            used.add(where[0])
+    # Files a stylesheet may load (`url(...)`): every static file but scripts.
+    used |= {p for p in site if p.startswith("static/") and not p.endswith(".js")}
+    h = hashlib.sha256()
+    for part in (version, repr(sorted(PDF_OPTIONS.items())), target, html):
+        h.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    for path in sorted(used):
+        h.update(path.encode("utf-8") + b"\0" + hashlib.sha256(site.get(path, b"")).digest())
+    return h.hexdigest()
+
+
+class PdfCache:
+    """PDFs made before, by `cache_key`, in a folder of the output's cache (safe to delete)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get(self, key: str) -> tuple[bytes, int] | None:
+        try:
+            pages = int((self.folder / f"{key}.pages").read_text("ascii"))
+            return (self.folder / f"{key}.pdf").read_bytes(), pages
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, made: Made) -> None:
+        root = self.folder.parent
+        try:
+            if not is_cache_folder(root):  # the cache's tag, so the output folder stays ours
+                root.mkdir(parents=True, exist_ok=True)
+                (root / TAG_NAME).write_text(TAG, "utf-8")
+            self.folder.mkdir(exist_ok=True)
+            for name, data in ((f"{key}.pdf", made.file.content), (f"{key}.pages", str(made.pages).encode())):
+                tmp = self.folder / f"{name}.tmp"
+                tmp.write_bytes(data)
+                os.replace(tmp, self.folder / name)
+        except OSError:
+            pass  # a cache that cannot be written only makes the next build slower
+
+    def prune(self, keep: Iterable[str]) -> None:
+        """Remove the PDFs this build did not use."""
+        wanted = {f"{k}{ext}" for k in keep for ext in (".pdf", ".pages")}
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return
+        for name in names:
+            if name not in wanted:
+                with contextlib.suppress(OSError):
+                    (self.folder / name).unlink()
+
+
 class _Renderer:
     """One process's WeasyPrint state: fonts, parsed stylesheets and images, shared by its PDFs."""
 
@@ -117,26 +320,32 @@ class _Renderer:
             )
         return self.css[path]
 
-    def render(self, page: str, target: str) -> OutputFile:
+    def render(self, page: str, target: str) -> Made:
         import weasyprint
 
-        html, sheets = printable_html(self.site[page].decode("utf-8"), page)
-        document = weasyprint.HTML(string=html, base_url=BASE + page, url_fetcher=self.fetcher)
+        html, sheets = _source(self.site, page, target)
+        fill = target.startswith(FILL_PREFIX)
         buffer = io.BytesIO()
         try:
+            document = weasyprint.HTML(string=html, base_url=BASE + page, url_fetcher=self.fetcher).render(
+                font_config=self.fonts,
+                stylesheets=[self.stylesheet(s) for s in sheets if s in self.site],
+                cache=self.images,
+                pdf_forms=fill,
+                **PDF_OPTIONS,
+            )
             document.write_pdf(
                 buffer,
-                stylesheets=[self.stylesheet(s) for s in sheets if s in self.site],
-                font_config=self.fonts,
-                cache=self.images,
+                pdf_forms=fill,
                 # A fixed identifier keeps the PDF byte-identical from build to build.
                 pdf_identifier=target.encode("utf-8"),
+                **PDF_OPTIONS,
             )
         except RecursionError:  # a last guard: the scan of raw HTML limits nesting (safety.MAX_HTML_DEPTH)
             raise IopError(f"cannot make {target}: the page {page} nests its HTML too deeply for the PDF renderer. "
                            "Nest less deeply (fewer levels of HTML elements, lists or blocks).", path=page,
                            code=1) from None
-        return OutputFile(target, buffer.getvalue())
+        return Made(OutputFile(target, buffer.getvalue()), len(document.pages))
 
 
 _WORKER: _Renderer | None = None
@@ -147,7 +356,7 @@ def _start_worker(site: dict[str, bytes]) -> None:
     _WORKER = _Renderer(site)
 
 
-def _work(page: str, target: str) -> OutputFile:
+def _work(page: str, target: str) -> Made:
     assert _WORKER is not None
     return _WORKER.render(page, target)
 
@@ -158,32 +367,53 @@ def render_pdfs(
     *,
     workers: int | None = None,
     progress: Callable[[str], None] | None = None,
-) -> list[OutputFile]:
+    cache: Path | None = None,
+) -> PdfBatch:
     """One PDF per (HTML page, PDF path) job, from the site's files in memory, in job order.
 
-    `progress` hears "PDF n/total" as each one is done.
+    With `cache` (a folder), a PDF made before from the same inputs is taken from there, and
+    the PDFs made now are kept there for the next build. `progress` hears "PDF n/total" as
+    each one is done.
     """
-    site = {f.path: f.content for f in files}
-    if workers is None:
-        workers = min(os.cpu_count() or 1, MAX_WORKERS, len(jobs))
+    import weasyprint
 
-    def done(n: int) -> None:
+    site = {f.path: f.content for f in files}
+    store = PdfCache(cache) if cache is not None else None
+    keys = [cache_key(site, page, target, weasyprint.__version__) for page, target in jobs]
+    made: dict[int, Made] = {}
+    if store is not None:
+        for i, key in enumerate(keys):
+            if (hit := store.get(key)) is not None:
+                made[i] = Made(OutputFile(jobs[i][1], hit[0]), hit[1])
+    todo = [i for i in range(len(jobs)) if i not in made]
+    if workers is None:
+        workers = min(os.cpu_count() or 1, MAX_WORKERS, len(todo))
+
+    def done(i: int, result: Made) -> None:
+        made[i] = result
+        if store is not None:
+            store.put(keys[i], result)
         if progress:
-            progress(f"PDF {n}/{len(jobs)}")
+            progress(f"PDF {len(made)}/{len(jobs)}")
 
     if workers <= 1:
-        renderer = _Renderer(site)
-        out = []
-        for page, target in jobs:
-            out.append(renderer.render(page, target))
-            done(len(out))
-        return out
-    # Longest first: the collections are many pages each, a handout one or two.
-    order = sorted(range(len(jobs)), key=lambda i: -len(site.get(jobs[i][0], b"")))
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_start_worker, initargs=(site,)
-    ) as pool:
-        futures: dict[int, Future[OutputFile]] = {i: pool.submit(_work, *jobs[i]) for i in order}
-        for n, _ in enumerate(as_completed(futures.values()), 1):
-            done(n)
-        return [futures[i].result() for i in range(len(jobs))]
+        if todo:
+            renderer = _Renderer(site)
+            for i in todo:
+                done(i, renderer.render(*jobs[i]))
+    else:
+        # Longest first: the collections are many pages each, a handout one or two.
+        order = sorted(todo, key=lambda i: -len(site.get(jobs[i][0], b"")))
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_start_worker, initargs=(site,)
+        ) as pool:
+            futures: dict[Future[Made], int] = {pool.submit(_work, *jobs[i]): i for i in order}
+            for future in as_completed(futures):
+                done(futures[future], future.result())
+    if store is not None:
+        store.prune(keys)
+    return PdfBatch(
+        tuple(made[i].file for i in range(len(jobs))),
+        {jobs[i][1]: made[i].pages for i in range(len(jobs))},
+        tuple(jobs[i][1] for i in todo),
+    )

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import jinja2
 
-from iopcurr.books import check_reserved, pdf_jobs
+from iopcurr.books import check_reserved, long_handouts, pdf_jobs
 from iopcurr.branding import check_branding
 from iopcurr.cache import ParseCache, text_key
 from iopcurr.checks import (
@@ -200,7 +200,7 @@ def run(source: Path, *, strict: bool = False, today: date | None = None, pdf: b
                               jobs=1 if converter is not None else None)
     timer.lap("convert")
     result = site_of(source, sources, parsed, stats, Settings(strict, today, pdf), timer)
-    return with_pdfs(result) if pdf else result
+    return with_pdfs(result, strict=strict, cache=cache.folder if cache is not None else None) if pdf else result
 
 
 def read(source: Path) -> Sources:
@@ -232,16 +232,21 @@ def site_of(source: Path, sources: Sources, parsed: Sequence[Parsed], stats: Par
                        timer.timings, schedule=schedule, stats=stats)
 
 
-def with_pdfs(result: BuildResult, progress: Callable[[str], None] | None = None) -> BuildResult:
-    """`result` with the PDFs of its pages (none if it failed)."""
+def with_pdfs(result: BuildResult, *, strict: bool = False, cache: Path | None = None,
+              progress: Callable[[str], None] | None = None) -> BuildResult:
+    """`result` with the PDFs of its pages (none if it failed): those whose page did not change
+    come from `cache` (the parse cache's folder); handouts that print on too many pages are warnings."""
     if not result.ok or result.curriculum is None:
         return result
-    from iopcurr.pdf import render_pdfs
+    from iopcurr.pdf import CACHE_SUBDIR, render_pdfs
 
     started = time.perf_counter()
-    pdfs = render_pdfs(result.files, pdf_jobs(result.curriculum), progress=progress)
-    files = tuple(sorted((*result.files, *pdfs), key=lambda f: f.path))
-    return replace(result, files=files, timings=dict(result.timings, pdf=round(time.perf_counter() - started, 4)))
+    made = render_pdfs(result.files, pdf_jobs(result.curriculum), progress=progress,
+                       cache=cache / CACHE_SUBDIR if cache is not None else None)
+    long = long_handouts(result.curriculum, made.pages)
+    files = tuple(sorted((*result.files, *made.files), key=lambda f: f.path))
+    return replace(result, files=files, problems=sort_problems((*result.problems, *(p.as_error() if strict else p for p in long))),
+                   timings=dict(result.timings, pdf=round(time.perf_counter() - started, 4)))
 
 
 def theme_for(source: Path, cur: Curriculum,
@@ -322,7 +327,7 @@ def build(source: Path, out: Path, *, strict: bool = False, today: date | None =
         parsed, stats = parse_all(source_files(sources), cache=cache, progress=on_convert)
         timer.lap("convert")
         result = site_of(source, sources, parsed, stats, Settings(strict, today, pdf), timer)
-        result = with_pdfs(result, progress) if pdf else result
+        result = with_pdfs(result, strict=strict, cache=cache.folder, progress=progress) if pdf else result
         if not result.ok:
             return result
         started = time.perf_counter()

@@ -173,6 +173,8 @@ class HandoutView:
     module: Link
     large: bool = False  # the large-print variant
     alternates: tuple[Link, ...] = ()
+    qr: Markup = field(default_factory=Markup)  # on paper: a QR code to the page online (with site_url)
+    url: str = ""  # the page online (with site_url)
 
 
 @dataclass(frozen=True)
@@ -343,7 +345,7 @@ def _site(cur: Curriculum) -> SiteView:
         version=__version__,
         csp=CSP,
         paper=p.handouts.paper,
-        crisis=tuple((c.name, c.contact, c.note) for c in p.crisis),
+        crisis=tuple((c.name, books.contact_links(c.contact), c.note) for c in p.crisis),
         edition=words_date(edition_date(p, cur.modules)),
     )
 
@@ -449,8 +451,9 @@ def _context(cur: Curriculum, site: SiteView, root: str, title: str, kind: str, 
 
 
 def handout_alternates(cur: Curriculum, hid: str, root: str, *, pdf: bool,
-                       large: bool = False) -> tuple[Link, ...]:
-    """Links to the other forms of a handout: the other print size and the PDFs (with --pdf)."""
+                       large: bool = False, fill: bool = False) -> tuple[Link, ...]:
+    """Links to the other forms of a handout: the other print size and the PDFs (with --pdf),
+    and with `fill` the PDF to fill in on screen."""
     out: list[Link] = []
     if cur.program.handouts.large_print:
         other = "Regular print" if large else "Large print"
@@ -460,6 +463,8 @@ def handout_alternates(cur: Curriculum, hid: str, root: str, *, pdf: bool,
         if cur.program.handouts.large_print:
             other_pdf = "Regular-print PDF" if large else "Large-print PDF"
             out.append(Link(other_pdf, root + books.handout_pdf(hid, large=not large)))
+        if fill:
+            out.append(Link("Fill in on screen (PDF)", root + books.fill_pdf(hid)))
     return tuple(out)
 
 
@@ -669,8 +674,10 @@ def _everything(path: str) -> bool:
 def handout_view(cur: Curriculum, m: Module, h: Handout, root: str, *, pdf: bool = False,
                  large: bool = False) -> HandoutView:
     module = Link(m.title, f"{root}facilitator/{m.id}.html")
-    alternates = handout_alternates(cur, h.id, root, pdf=pdf, large=large)
-    return HandoutView(h.id, h.title, Markup(h.html), module, large, alternates)
+    alternates = handout_alternates(cur, h.id, root, pdf=pdf, large=large, fill=books.has_worksheet(h))
+    url = cur.program.site_url + books.handout_page(h.id, large=large) if cur.program.site_url else ""
+    qr = Markup(books.qr_svg(url, f"QR code: this handout online at {url}")) if url else Markup("")
+    return HandoutView(h.id, h.title, Markup(books.step_heads(h.html)), module, large, alternates, qr, url)
 
 
 def handout_values(cur: Curriculum, site: SiteView, m: Module, h: Handout, *, pdf: bool = False,
@@ -702,8 +709,9 @@ def css_string(text: str) -> str:
 
 
 def crisis_line(cur: Curriculum) -> str:
-    """The crisis contacts in one line, for the foot of every printed handout page."""
-    contacts = " · ".join(f"{c.name}: {c.contact}" for c in cur.program.crisis)
+    """The crisis contacts in one line, for the foot of every printed handout page. The hyphens
+    of a phone number are non-breaking ones (U+2011): a number is never cut across two lines."""
+    contacts = " · ".join(f"{c.name}: {books.unbroken_numbers(c.contact)}" for c in cur.program.crisis)
     return f"Need help right now? {contacts}" if contacts else ""
 
 
@@ -720,6 +728,8 @@ def theme_css(cur: Curriculum) -> str:
         f"@page {{ size: {size}; @top-left {{ content: {css_string(cur.program.title)}; }} }}\n"
         f"@page handout {{ @bottom-left {{ content: {css_string(crisis_line(cur))}; }} }}\n"
         f"@page handout-large {{ @bottom-left {{ content: {css_string(crisis_line(cur))}; }} }}\n"
+        # Printed on both sides: each handout of the workbook starts on a right-hand page.
+        + (".packet .book-handout { break-before: right; }\n" if cur.program.handouts.duplex else "")
     )
 
 
