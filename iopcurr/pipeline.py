@@ -42,6 +42,7 @@ from iopcurr.render import Theme, load_theme, page_list, render_site
 from iopcurr.render_books import render_books
 from iopcurr.schedule import build_schedule
 from iopcurr.search import INDEX_PATH, start_search_file
+from iopcurr.runsheet import check_run_sheets
 from iopcurr.sessionpages import render_calendar
 from iopcurr.wording import terms_markdown_table
 from iopcurr.write import (
@@ -245,7 +246,7 @@ def run(source: Path, *, strict: bool = False, converter: Converter | None = Non
     cur, plans, problems = assemble(source, sources, parsed=parsed)
     timer.lap("check")
     schedule, more = build_schedule(cur.program, cur.modules)
-    problems += more
+    problems += more + check_run_sheets(cur, plans, schedule)
     timer.lap("schedule")
     if strict:
         problems = [p.as_error() for p in problems]

@@ -23,6 +23,7 @@ from iopcurr.checks import reading_grade, track_map
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan, SessionSettings
 from iopcurr.plan import PART_NAMES, clock
 from iopcurr.schedule import long_date, session_label, session_when, upcoming
+from iopcurr.tonight import TonightCard, fixed_card, reading_words
 
 CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -197,6 +198,7 @@ class IndexView:
     module_count: int
     schedule: HomeSchedule | None = None
     books: tuple[Link, ...] = ()  # the client packet and the facilitator manual
+    tonight: TonightCard | None = None  # fixed by --today; else the browser fills the card in
 
 
 @dataclass(frozen=True)
@@ -551,11 +553,12 @@ def index_view(cur: Curriculum, schedule: Schedule | None = None, today: date | 
             for t in cur.program.tracks
         ) or (IndexTrack("Modules", "", tuple(Link(m.title, f"facilitator/{m.id}.html", m.summary) for m in cur.modules)),),
         pages=tuple(Link(p.title, f"pages/{p.id}.html", p.summary) for p in cur.pages),
-        handouts=tuple(Link(h.title, f"handouts/{h.id}.html", f"reading grade {reading_grade(h.text)}")
+        handouts=tuple(Link(h.title, f"handouts/{h.id}.html", reading_words(reading_grade(h.text)))
                        for m in cur.modules for h in m.handouts),
         session_minutes=cur.program.session.minutes,
         module_count=len(cur.modules),
         schedule=home_schedule(cur, schedule, today) if schedule else None,
+        tonight=fixed_card(cur, schedule, today),
         books=(
             Link("Client workbook", books.PACKET, "every handout in program order, for clients",
                  alternates=(Link("PDF", books.PACKET_PDF),) if pdf else ()),

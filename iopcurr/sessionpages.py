@@ -16,6 +16,7 @@ from iopcurr.ics import EventText, calendar, event_text
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan
 from iopcurr.plan import clock
 from iopcurr.render import GuideView, Link, SiteView, Theme, _context, _render, _site, guide_view
+from iopcurr.runsheet import SheetTables, render_sheets, timer_plan
 from iopcurr.schedule import (
     MONTH_NAMES,
     WEEKDAY_NAMES,
@@ -25,6 +26,17 @@ from iopcurr.schedule import (
     session_when,
     short_date,
     time_of,
+)
+from iopcurr.tonight import (
+    Grid,
+    JoinWeek,
+    Missed,
+    TonightCard,
+    fixed_card,
+    grid,
+    join_weeks,
+    missed_at,
+    sessions_js,
 )
 
 ICS_PATH = "schedule.ics"
@@ -65,6 +77,13 @@ class SessionView(GuideView):
     copies_note: str
     previous: Link | None
     next: Link | None
+    run_url: str = ""
+    bundle_url: str = ""
+    paperwork_url: str = ""
+    timer: str = ""  # the plan for the segment timer (runsheet.timer_plan)
+    timer_key: str = ""
+    clock: str = "12h"
+    not_yet: tuple[Missed, ...] = ()  # what a member who joins at this session has not had
 
 
 @dataclass(frozen=True)
@@ -98,6 +117,14 @@ class ScheduleView:
     cycles: int
     rotation: int  # modules in one turn of the rotation
     skipped: tuple[str, ...]
+    tonight: TonightCard | None = None  # fixed by --today; else the browser fills the card in
+    grid: Grid | None = None
+
+
+@dataclass(frozen=True)
+class JoiningView:
+    intro: str
+    weeks: tuple[JoinWeek, ...]
 
 
 def track_marks(cur: Curriculum) -> dict[str, TrackMark]:
@@ -127,11 +154,12 @@ class Tables:
     modules: dict[str, Module]
     handouts: dict[str, Handout]
     marks: dict[str, TrackMark]
+    sheets: SheetTables
 
     @classmethod
     def of(cls, cur: Curriculum) -> Tables:
-        return cls({m.id: m for m in cur.modules},
-                   {h.id: h for m in cur.modules for h in m.handouts}, track_marks(cur))
+        sheets = SheetTables.of(cur)
+        return cls(sheets.modules, sheets.handouts, track_marks(cur), sheets)
 
 
 def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
@@ -173,6 +201,13 @@ def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule
         copies_note=f"{p.schedule.group_size} members and {p.schedule.extra_copies} new members",
         previous=link(index - 1),
         next=link(index + 1),
+        run_url=f"{session.number}-run.html" if plan else "",
+        bundle_url=f"{session.number}-handouts.html" if plan else "",
+        paperwork_url=f"{session.number}-paperwork.html" if plan else "",
+        timer=timer_plan(plan) if plan else "",
+        timer_key=f"session-{session.number}",
+        clock=p.session.clock,
+        not_yet=missed_at(cur, schedule, index),
     )
 
 
@@ -187,7 +222,8 @@ def _week_heading(number: int, days: list[date]) -> str:
     return f"Week {number}: {first}–{last}, {sunday.year}"
 
 
-def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMark]) -> ScheduleView:
+def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMark],
+                  today: date | None = None) -> ScheduleView:
     p = cur.program
     style = p.session.clock
     modules = {m.id: m for m in cur.modules}
@@ -244,6 +280,8 @@ def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMar
         cycles=schedule.cycles,
         rotation=len(rotating),
         skipped=tuple(long_date(d) for d in schedule.skipped),
+        tonight=fixed_card(cur, schedule, today),
+        grid=grid(cur, schedule, {k: (v.mark, v.css) for k, v in marks.items()}),
     )
 
 
@@ -268,11 +306,14 @@ def render_calendar(cur: Curriculum, plans: dict[str, SessionPlan | None], sched
     """`schedule.html`, one page per session, and `schedule.ics` when the sessions have dates."""
     site = _site(cur)
     tables = Tables.of(cur)
-    view = schedule_view(cur, schedule, tables.marks)
+    view = schedule_view(cur, schedule, tables.marks, today)
     ctx = _context(cur, site, "", "Program schedule", "schedule", "schedule", [Link("Home", "index.html")])
     yield OutputFile("schedule.html", _render(theme, "schedule.html", ctx=ctx, site=site, root="", view=view))
+    yield sessions_js(cur, schedule)
+    yield render_joining(cur, schedule, theme, site)
     for i in range(len(schedule.sessions)):
         yield render_session(cur, plans, schedule, theme, i, tables, site)
+        yield from render_session_extras(cur, plans, schedule, theme, i, tables, site)
     if schedule.dated:
         yield render_ics(cur, plans, schedule, tables, today)
 
@@ -286,6 +327,32 @@ def render_session(cur: Curriculum, plans: dict[str, SessionPlan | None], schedu
     ctx = _context(cur, site, "../", title, "session", f"sessions/{s.number}",
                    [Link("Home", "../index.html"), Link("Program schedule", "../schedule.html")])
     return OutputFile(f"sessions/{s.number}.html", _render(theme, "session.html", ctx=ctx, site=site, root="../", view=sv))
+
+
+def render_session_extras(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, theme: Theme,
+                          index: int, tables: Tables, site: SiteView) -> Iterator[OutputFile]:
+    """The run sheet, handout bundle, paperwork and group note of session `schedule.sessions[index]`."""
+    s = schedule.sessions[index]
+    crumbs = [Link("Home", "../index.html"), Link("Program schedule", "../schedule.html"),
+              Link(f"Session {s.number}", f"{s.number}.html")]
+
+    def page(template: str, path: str, title: str, view: object) -> bytes:
+        kind = template.removesuffix(".html").replace("_", "-")
+        ctx = _context(cur, site, "../", title, kind, path.removesuffix(".html"), crumbs)
+        return _render(theme, template, ctx=ctx, site=site, root="../", view=view)
+
+    yield from render_sheets(cur, plans, schedule, index, page, tables.sheets)
+
+
+def render_joining(cur: Curriculum, schedule: Schedule, theme: Theme, site: SiteView) -> OutputFile:
+    """`joining.html`: for a member who joins in week N, the modules they missed and when each
+    comes round again."""
+    intro = ("Members may join in any week. For a member who joins in a given week, this lists the "
+             "modules the group has already had, and the next session that holds each one again.")
+    view = JoiningView(intro, join_weeks(cur, schedule))
+    ctx = _context(cur, site, "", "Joining mid-cycle", "joining", "joining",
+                   [Link("Home", "index.html"), Link("Program schedule", "schedule.html")])
+    return OutputFile("joining.html", _render(theme, "joining.html", ctx=ctx, site=site, root="", view=view))
 
 
 def render_ics(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, tables: Tables,

@@ -1,0 +1,365 @@
+"""The facilitator's night, per session: a one-page run sheet, the session's handouts in one
+printable bundle, and the paperwork of a group (sign-in sheet, group-note stub, fidelity
+checklist, and the group note as plain text).
+
+Pure: Curriculum + plans + Schedule → views → OutputFile[]. The core points of a segment (the
+first line of each script, the discussion questions, the role plays, the home assignment) are
+read from the segment's converted HTML, where every block is a `div.block.block-<kind>`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from markupsafe import Markup
+
+from iopcurr.checks import track_of
+from iopcurr.errors import Problem
+from iopcurr.htmlfrag import rebind, shift_headings
+from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan
+from iopcurr.plan import PART_NAMES, clock
+from iopcurr.schedule import agenda_times, session_when, time_of
+
+RenderFn = Callable[[str, str, str, object], bytes]
+
+SAY_CHARS = 120  # a script's first line is cut to this many characters on the run sheet
+
+# How much fits on one printed run sheet (see print.css, "Run sheet"): lines of about
+# LINE_CHARS characters, LINE_BUDGET of them on a Letter or A4 page once the heading, agenda,
+# handouts and notes box are set. Calibrated with tests/test_night_print.py, which prints every
+# bundled run sheet in Chromium and counts the pages.
+LINE_CHARS = 118
+LINE_BUDGET = 64
+FIXED_LINES = 14  # title, date, agenda heading, handouts, home assignment, notes box
+
+
+# ---------------------------------------------------------------- core points of a segment
+
+
+@dataclass(frozen=True)
+class Points:
+    """What a facilitator needs at a glance from one segment."""
+
+    says: tuple[str, ...]  # the first line of each script
+    questions: tuple[str, ...]
+    roleplays: tuple[str, ...]  # role-play names
+    homework: tuple[str, ...]  # the items of the home assignment
+
+
+class _Blocks(HTMLParser):
+    """Texts of the paragraphs and list items of each guide block, by kind."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str | None] = []  # per open div: its block kind, or None
+        self.items: list[tuple[str, str, str, int]] = []  # (kind, tag, text, block number)
+        self.buffers: list[tuple[str, str, list[str], int]] = []
+        self.blocks = 0
+
+    def kind(self) -> str | None:
+        return next((k for k in reversed(self.stack) if k), None)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "div":
+            classes = (dict(attrs).get("class") or "").split()
+            kind = next((c.removeprefix("block-") for c in classes if c.startswith("block-")), None)
+            if kind and "block" in classes:
+                self.blocks += 1
+            self.stack.append(kind if kind and "block" in classes else None)
+        elif tag in ("p", "li") and self.kind():
+            label = "label" if "block-label" in (dict(attrs).get("class") or "") else tag
+            self.buffers.append((self.kind() or "", label, [], self.blocks))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "div" and self.stack:
+            self.stack.pop()
+        elif tag in ("p", "li") and self.buffers:
+            kind, label, parts, block = self.buffers.pop()
+            text = " ".join("".join(parts).split())
+            if text:
+                self.items.append((kind, label, text, block))
+
+    def handle_data(self, data: str) -> None:
+        if self.buffers:
+            self.buffers[-1][2].append(data)
+
+
+def first_line(text: str, limit: int = SAY_CHARS) -> str:
+    """The first sentence of `text`, without its quotation marks, cut at a word near `limit`."""
+    text = text.strip().strip("“”\"").strip()
+    match = re.search(r"(?<=[.?!])[”\"]?\s", text)
+    if match:
+        text = text[: match.start()].rstrip("”\"")
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:—–-") + "…"
+    return text
+
+
+def segment_points(html: str) -> Points:
+    parser = _Blocks()
+    parser.feed(html)
+    parser.close()
+    says: list[str] = []
+    seen_script: set[int] = set()
+    questions: list[str] = []
+    roleplays: list[str] = []
+    homework: list[str] = []
+    listed = {block for kind, tag, _, block in parser.items if kind == "homework" and tag == "li"}
+    for kind, tag, text, block in parser.items:
+        if kind == "script" and tag == "p" and block not in seen_script:
+            seen_script.add(block)
+            says.append(first_line(text))
+        elif kind == "discussion" and tag == "li":
+            questions.append(text)
+        elif kind == "roleplay" and tag == "label":
+            roleplays.append(text.partition(":")[2].strip() or text)
+        elif kind == "homework" and tag == ("li" if block in listed else "p"):
+            homework.append(text)  # a home assignment written as a list: its items; else its paragraphs
+    return Points(tuple(says), tuple(questions), tuple(roleplays), tuple(homework))
+
+
+def module_homework(points: tuple[Points, ...]) -> tuple[str, ...]:
+    """The home assignment of a module (the points of its segments), in segment order."""
+    return tuple(h for p in points for h in p.homework)
+
+
+@dataclass(frozen=True)
+class SheetTables:
+    """Lookups made once per build: modules, handouts, and the points of every segment."""
+
+    modules: dict[str, Module]
+    handouts: dict[str, Handout]
+    points: dict[str, tuple[Points, ...]]  # module id → the points of each segment
+
+    @classmethod
+    def of(cls, cur: Curriculum) -> SheetTables:
+        return cls({m.id: m for m in cur.modules}, {h.id: h for m in cur.modules for h in m.handouts},
+                   {m.id: tuple(segment_points(s.html) for s in m.segments) for m in cur.modules})
+
+
+# ---------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class Row:
+    start: str
+    end: str
+    minutes: int
+    part: str
+    title: str
+    kind: str  # opening, segment or closing
+
+
+@dataclass(frozen=True)
+class SegmentSheet:
+    title: str
+    time: str
+    minutes: int
+    part: str
+    points: Points
+
+
+@dataclass(frozen=True)
+class HandoutItem:
+    id: str
+    title: str
+    url: str  # from sessions/
+    copies: int
+    html: Markup
+
+
+@dataclass(frozen=True)
+class SessionSheet:
+    """One session as the run sheet, the handout bundle and the paperwork show it."""
+
+    number: int
+    count: int
+    title: str
+    module_id: str
+    track: str
+    when: str
+    date_iso: str
+    start: str  # clock time
+    end: str
+    minutes: int
+    rows: tuple[Row, ...]
+    segments: tuple[SegmentSheet, ...]
+    handouts: tuple[HandoutItem, ...]
+    copies: int
+    objectives: tuple[str, ...]
+    homework: tuple[str, ...]
+    collect: str  # what to collect: the last session's home assignment, or ""
+    collect_from: str  # which session set it
+    sign_in_rows: int
+    timer: str  # the timer's plan as data attributes want it (JSON)
+    timer_key: str
+    clock: str  # 12h or 24h
+
+
+def _rows(cur: Curriculum, session: Session, plan: SessionPlan) -> tuple[Row, ...]:
+    style = cur.program.session.clock
+    if session.start is not None:
+        times = [(time_of(a, style), time_of(b, style)) for a, b in agenda_times(session.start, plan)]
+    else:
+        times = [(clock(r.start, style), clock(r.end, style)) for r in plan.rows]
+    return tuple(Row(a, b, r.minutes, PART_NAMES[r.part] if r.part else "", r.title, r.kind)
+                 for r, (a, b) in zip(plan.rows, times, strict=True))
+
+
+def timer_plan(plan: SessionPlan) -> str:
+    """The plan as the segment timer (night.js) reads it: `kind|part|minutes|title` per row,
+    one row a line (a data attribute; no script in the page)."""
+    lines = []
+    for r in plan.rows:
+        title = " ".join(r.title.replace("|", "/").split())
+        lines.append(f"{r.kind}|{r.part or 0}|{r.minutes}|{title}")
+    return "\n".join(lines)
+
+
+def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
+                  index: int, tables: SheetTables) -> SessionSheet | None:
+    """The sheet of `schedule.sessions[index]`; None when its module has no plan."""
+    modules, handouts_by_id = tables.modules, tables.handouts
+    s = schedule.sessions[index]
+    m = modules[s.module_id]
+    plan = plans.get(m.id)
+    if plan is None:
+        return None
+    p = cur.program
+    copies = p.schedule.group_size + p.schedule.extra_copies
+    rows = _rows(cur, s, plan)
+    seg_rows = [r for r in rows if r.kind == "segment"]
+    points = tables.points[m.id]
+    segments = tuple(SegmentSheet(seg.title, f"{r.start}–{r.end}", r.minutes, r.part, pts)
+                     for seg, r, pts in zip(m.segments, seg_rows, points, strict=True))
+    handouts = tuple(
+        HandoutItem(h, handouts_by_id[h].title, f"../handouts/{h}.html", copies,
+                    Markup(shift_headings(rebind(handouts_by_id[h].html, f"handouts/{h}.html",
+                                                 f"sessions/{s.number}-handouts.html", {}, {}), 1)))
+        for h in m.session_handouts if h in handouts_by_id
+    )
+    collect, collect_from = "", ""
+    if index > 0:
+        before = schedule.sessions[index - 1]
+        done = module_homework(tables.points[before.module_id])
+        if done:
+            collect = "; ".join(done)
+            collect_from = f"Session {before.number}: {modules[before.module_id].title}"
+    tracks = {t.id: t.title for t in p.tracks}
+    return SessionSheet(
+        number=s.number, count=len(schedule.sessions), title=m.title, module_id=m.id,
+        track=tracks.get(track_of(p, m) or "", ""), when=session_when(s, p),
+        date_iso=s.date.isoformat() if s.date else "", start=rows[0].start, end=rows[-1].end,
+        minutes=plan.total, rows=rows, segments=segments, handouts=handouts, copies=copies,
+        objectives=m.objectives, homework=module_homework(points), collect=collect, collect_from=collect_from,
+        sign_in_rows=copies, timer=timer_plan(plan), timer_key=f"session-{s.number}",
+        clock=p.session.clock,
+    )
+
+
+# ---------------------------------------------------------------- will it fit one page?
+
+
+def _lines(text: str, indent: int = 0) -> int:
+    return max(1, math.ceil(len(text) / (LINE_CHARS - indent)))
+
+
+def sheet_lines(sheet: SessionSheet) -> dict[str, int]:
+    """Estimated printed lines of the run sheet, by what takes them: "agenda", "fixed", and each
+    segment's title."""
+    out = {"fixed": FIXED_LINES + (_lines(sheet.collect, 20) if sheet.collect else 0) + len(sheet.handouts),
+           "agenda": len(sheet.rows) + 1}
+    for seg in sheet.segments:
+        p = seg.points
+        out[seg.title] = (1 + sum(_lines(t, 6) for t in p.says) + sum(_lines(t, 4) for t in p.questions)
+                          + (1 if p.roleplays else 0))
+    return out
+
+
+def check_run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule) -> list[Problem]:
+    """A warning for each module whose run sheet would not print on one page, naming the
+    segment with the most to say (a heuristic: see LINE_BUDGET)."""
+    tables = SheetTables.of(cur)
+    modules = tables.modules
+    problems: list[Problem] = []
+    done: set[str] = set()
+    for i, s in enumerate(schedule.sessions):
+        if s.module_id in done:
+            continue
+        done.add(s.module_id)
+        sheet = session_sheet(cur, plans, schedule, i, tables)
+        if sheet is None:
+            continue
+        lines = sheet_lines(sheet)
+        total = sum(lines.values())
+        if total <= LINE_BUDGET:
+            continue
+        m = modules[s.module_id]
+        segs = {k: v for k, v in lines.items() if k not in ("fixed", "agenda")}
+        worst = max(segs, key=lambda k: segs[k])
+        seg = next(x for x in m.segments if x.title == worst)
+        points = next(x.points for x in sheet.segments if x.title == worst)
+        what = "discussion questions" if len(points.questions) >= len(points.says) else "script openings"
+        problems.append(Problem(
+            m.path, seg.line,
+            f"the run sheet of `{m.id}` needs about {total} lines, more than the {LINE_BUDGET} of one printed page; "
+            f"segment {worst!r} takes {segs[worst]}.",
+            "IOP030", "warning",
+            f"Shorten the {what} of {worst!r} (fewer or shorter), or move some into a facilitator note.",
+        ))
+    return problems
+
+
+# ---------------------------------------------------------------- the group note as plain text
+
+
+def group_note_text(sheet: SessionSheet, program_title: str) -> str:
+    """The group-note stub for an EHR, as plain text (sessions/<n>.txt): no client data."""
+    out = [
+        f"GROUP NOTE: {program_title}",
+        f"Session {sheet.number} of {sheet.count}: {sheet.title}",
+        f"Date and time: {sheet.when}",
+        f"Start: {sheet.start}   End: {sheet.end}   Minutes: {sheet.minutes}",
+        f"Track: {sheet.track}" if sheet.track else "",
+        "",
+        f"Topic: {sheet.title}",
+        "",
+        "Objectives:",
+        *(f"- {o}" for o in sheet.objectives),
+        "",
+        "Interventions by segment:",
+    ]
+    for seg in sheet.segments:
+        out.append(f"- {seg.time} ({seg.minutes} min, {seg.part}): {seg.title}")
+        if seg.points.roleplays:
+            out.append(f"  Role play: {'; '.join(seg.points.roleplays)}")
+        if seg.points.questions:
+            out.append(f"  Discussion: {len(seg.points.questions)} questions")
+    out += ["", "Home assignment:", *(f"- {h}" for h in sheet.homework or ("None set.",)), "",
+            "Handouts given: " + ("; ".join(h.title for h in sheet.handouts) or "none"), "",
+            "Members present: ____   Facilitator: ______________________   Signature: ______________", ""]
+    return "\n".join(line for i, line in enumerate(out) if line or (i and out[i - 1]))
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def render_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, index: int,
+                  render: RenderFn, tables: SheetTables) -> Iterator[OutputFile]:
+    """The run sheet, handout bundle, paperwork and plain-text note of one session; `render`
+    makes a page of the site from (template, path, title, view)."""
+    sheet = session_sheet(cur, plans, schedule, index, tables)
+    if sheet is None:
+        return
+    n = sheet.number
+    for suffix, template, title in (("run", "runsheet.html", "Run sheet"),
+                                    ("handouts", "session_handouts.html", "Handouts"),
+                                    ("paperwork", "paperwork.html", "Paperwork")):
+        path = f"sessions/{n}-{suffix}.html"
+        yield OutputFile(path, render(template, path, f"{title}: session {n}, {sheet.title}", sheet))
+    yield OutputFile(f"sessions/{n}.txt", group_note_text(sheet, cur.program.title).encode("utf-8"))
+
