@@ -40,9 +40,9 @@ from iopcurr.parsed import Parsed, package_version
 from iopcurr.plan import plan_module
 from iopcurr.render import Theme, load_theme, page_list, render_site
 from iopcurr.render_books import render_books
+from iopcurr.runsheet import check_run_sheets
 from iopcurr.schedule import build_schedule
 from iopcurr.search import INDEX_PATH, start_search_file
-from iopcurr.runsheet import check_run_sheets
 from iopcurr.sessionpages import render_calendar
 from iopcurr.wording import terms_markdown_table
 from iopcurr.write import (
