@@ -26,14 +26,15 @@ from iopcurr.schedule import agenda_times, session_when, time_of
 
 RenderFn = Callable[[str, str, str, object], bytes]
 
-SAY_CHARS = 120  # a script's first line is cut to this many characters on the run sheet
+SAY_MIN = 50  # a script's first line runs on to the sentence that ends after this many characters
+SAY_CHARS = 130  # a script's first line is cut to this many characters on the run sheet
 
 # How much fits on one printed run sheet (see print.css, "Run sheet"): lines of about
 # LINE_CHARS characters, LINE_BUDGET of them on a Letter or A4 page once the heading, agenda,
 # handouts and notes box are set. Calibrated with tests/test_night_print.py, which prints every
 # bundled run sheet in Chromium and counts the pages.
-LINE_CHARS = 118
-LINE_BUDGET = 64
+LINE_CHARS = 125
+LINE_BUDGET = 58
 FIXED_LINES = 14  # title, date, agenda heading, handouts, home assignment, notes box
 
 
@@ -89,11 +90,13 @@ class _Blocks(HTMLParser):
 
 
 def first_line(text: str, limit: int = SAY_CHARS) -> str:
-    """The first sentence of `text`, without its quotation marks, cut at a word near `limit`."""
-    text = text.strip().strip("“”\"").strip()
-    match = re.search(r"(?<=[.?!])[”\"]?\s", text)
-    if match:
-        text = text[: match.start()].rstrip("”\"")
+    """The opening of `text` without its quotation marks: whole sentences while they are short
+    (under SAY_MIN characters), cut at a word near `limit`."""
+    text = " ".join(text.split()).strip("“”\"").strip()
+    ends = [m.start() for m in re.finditer(r"(?<=[.?!])[”\"]?(\s|$)", text)]
+    fit = [e for e in ends if e <= limit]
+    cut = next((e for e in fit if e >= SAY_MIN), fit[-1] if fit else len(text))
+    text = text[:cut].rstrip("”\"")
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:—–-") + "…"
     return text
@@ -247,7 +250,7 @@ def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedul
         before = schedule.sessions[index - 1]
         done = module_homework(tables.points[before.module_id])
         if done:
-            collect = "; ".join(done)
+            collect = " ".join(done)
             collect_from = f"Session {before.number}: {modules[before.module_id].title}"
     tracks = {t.id: t.title for t in p.tracks}
     return SessionSheet(
