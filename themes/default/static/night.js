@@ -166,11 +166,11 @@
     var begun = i === 0 ? st.start : st.marks[i - 1];
     var due = begun + st.lens[i];
     result.due = due;
-    result.over = Math.max(0, Math.floor((now - due) / MINUTE));
+    result.over = Math.max(0, Math.round((now - due) / MINUTE));
     var from = Math.max(now, due);
     if (i < n - 1) {
       var closing = st.lens[n - 1];
-      var avail = Math.max(0, Math.floor((end - closing - from) / MINUTE));
+      var avail = Math.max(0, Math.round((end - closing - from) / MINUTE));  // seconds over cut nothing
       var planned = 0;
       var j;
       for (j = i + 1; j < n - 1; j++) { planned += st.lens[j] / MINUTE; }
@@ -186,7 +186,7 @@
           .slice(0, avail - given).forEach(function (s) { s.whole += 1; });
         shares.forEach(function (s) { result.lens[s.j] = s.whole * MINUTE; });
       }
-      for (j = i + 1; j < n - 1; j++) {
+      for (j = i; j < n - 1; j++) {  // the current segment too, once it was cut
         var lost = rows[j].minutes - result.lens[j] / MINUTE;
         if (lost > 0) { result.cuts.push({ title: rows[j].title, minutes: lost }); }
       }
@@ -236,7 +236,7 @@
     var row = this.rows[p.index];
     this.nextButton.hidden = false;
     this.nextButton.textContent = p.index === n - 1 ? "End the session" : "Next segment";
-    var left = Math.ceil((p.due - now) / MINUTE);
+    var left = Math.round((p.due - now) / MINUTE);
     var status = "Now: " + row.title + " (" + (p.index + 1) + " of " + n + "). ";
     status += p.over > 0 ? "Over by " + p.over + " min; it should have ended at " + clockTime(p.due, this.style) + "."
       : Math.max(left, 0) + " min left, until " + clockTime(p.due, this.style) + ".";
