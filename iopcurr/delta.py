@@ -43,7 +43,7 @@ from iopcurr.render import (
     render_page,
     sessions_by_module,
 )
-from iopcurr.sessionpages import Tables, render_ics, render_session, session_event
+from iopcurr.sessionpages import Tables, render_ics, render_session, render_session_extras, session_event
 
 Key = tuple[str, str]  # ("module" or "page", id): what a link into the curriculum names
 
@@ -254,6 +254,17 @@ def _touched(good: Good, cur: Curriculum, plans: dict[str, SessionPlan | None], 
                    calendar, (*(m for _, _, m in modules), *(p for _, p in pages)))
 
 
+def sheets_touched(cur: Curriculum, schedule: Schedule, index: Index, touched: Touched) -> list[int]:
+    """The sessions whose run sheet, handouts or paperwork an edit can change: the sessions of
+    the saved modules, the ones right after them (they collect its home assignment), and the
+    sessions of every module that lists a changed handout."""
+    found = set(touched.sessions) | {k + 1 for k in touched.sessions if k + 1 < len(schedule.sessions)}
+    for _, hid in touched.handouts:
+        for i in index.listed_by.get(hid, ()):
+            found.update(index.sessions_of.get(cur.modules[i].id, ()))
+    return sorted(found)
+
+
 def render_touched(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Theme, schedule: Schedule,
                    index: Index, touched: Touched) -> list[OutputFile]:
     """The pages `touched` lists, rendered as a full build renders them."""
@@ -275,6 +286,8 @@ def render_touched(cur: Curriculum, plans: dict[str, SessionPlan | None], theme:
         out.append(render_page(cur, site, theme, cur.pages[j]))
     for k in touched.sessions:
         out.append(render_session(cur, plans, schedule, theme, k, index.calendar, site))
+    for k in sheets_touched(cur, schedule, index, touched):
+        out += render_session_extras(cur, plans, schedule, theme, k, index.calendar, site)
     if touched.calendar:
         out.append(render_ics(cur, plans, schedule, index.calendar))
     return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 
 from markupsafe import Markup
@@ -36,6 +36,29 @@ SAY_CHARS = 130  # a script's first line is cut to this many characters on the r
 LINE_CHARS = 125
 LINE_BUDGET = 58
 FIXED_LINES = 14  # title, date, agenda heading, handouts, home assignment, notes box
+
+
+# ---------------------------------------------------------------- where the pages go
+
+
+def run_path(n: int) -> str:
+    """The run sheet of session `n`."""
+    return f"runsheets/{n}.html"
+
+
+def bundle_path(n: int) -> str:
+    """Every handout of session `n`, to print at once."""
+    return f"bundles/{n}.html"
+
+
+def paperwork_path(n: int) -> str:
+    """The sign-in sheet, group note and fidelity checklist of session `n`."""
+    return f"paperwork/{n}.html"
+
+
+def note_path(n: int) -> str:
+    """The group note of session `n` as plain text."""
+    return f"paperwork/{n}.txt"
 
 
 # ---------------------------------------------------------------- core points of a segment
@@ -130,18 +153,35 @@ def module_homework(points: tuple[Points, ...]) -> tuple[str, ...]:
     return tuple(h for p in points for h in p.homework)
 
 
+class PointsMemo:
+    """The points of the segments read so far, by their HTML: a session's run sheet and the
+    next session's "collect the home assignment" read each module once, and an edit in the
+    live preview can never find stale points."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, Points] = {}
+
+    def of(self, m: Module) -> tuple[Points, ...]:
+        out = []
+        for seg in m.segments:
+            found = self._seen.get(seg.html)
+            if found is None:
+                found = self._seen[seg.html] = segment_points(seg.html)
+            out.append(found)
+        return tuple(out)
+
+
 @dataclass(frozen=True)
 class SheetTables:
-    """Lookups made once per build: modules, handouts, and the points of every segment."""
+    """Lookups made once per build: modules and handouts by id, and the points of segments."""
 
     modules: dict[str, Module]
     handouts: dict[str, Handout]
-    points: dict[str, tuple[Points, ...]]  # module id → the points of each segment
+    memo: PointsMemo = field(default_factory=PointsMemo, compare=False)
 
     @classmethod
     def of(cls, cur: Curriculum) -> SheetTables:
-        return cls({m.id: m for m in cur.modules}, {h.id: h for m in cur.modules for h in m.handouts},
-                   {m.id: tuple(segment_points(s.html) for s in m.segments) for m in cur.modules})
+        return cls({m.id: m for m in cur.modules}, {h.id: h for m in cur.modules for h in m.handouts})
 
 
 # ---------------------------------------------------------------- views
@@ -203,6 +243,17 @@ class SessionSheet:
     clock: str  # 12h or 24h
 
 
+@dataclass(frozen=True)
+class BundleView:
+    """Every handout of one session, to print at once."""
+
+    number: int
+    title: str
+    when: str
+    copies: int
+    handouts: tuple[HandoutItem, ...]
+
+
 def _rows(cur: Curriculum, session: Session, plan: SessionPlan) -> tuple[Row, ...]:
     style = cur.program.session.clock
     if session.start is not None:
@@ -236,19 +287,19 @@ def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedul
     copies = p.schedule.group_size + p.schedule.extra_copies
     rows = _rows(cur, s, plan)
     seg_rows = [r for r in rows if r.kind == "segment"]
-    points = tables.points[m.id]
+    points = tables.memo.of(m)
     segments = tuple(SegmentSheet(seg.title, f"{r.start}–{r.end}", r.minutes, r.part, pts)
                      for seg, r, pts in zip(m.segments, seg_rows, points, strict=True))
     handouts = tuple(
         HandoutItem(h, handouts_by_id[h].title, f"../handouts/{h}.html", copies,
                     Markup(shift_headings(rebind(handouts_by_id[h].html, f"handouts/{h}.html",
-                                                 f"sessions/{s.number}-handouts.html", {}, {}), 1)))
+                                                 bundle_path(s.number), {}, {}), 1)))
         for h in m.session_handouts if h in handouts_by_id
     )
     collect, collect_from = "", ""
     if index > 0:
         before = schedule.sessions[index - 1]
-        done = module_homework(tables.points[before.module_id])
+        done = module_homework(tables.memo.of(modules[before.module_id]))
         if done:
             collect = " ".join(done)
             collect_from = f"Session {before.number}: {modules[before.module_id].title}"
@@ -321,7 +372,7 @@ def check_run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], sche
 
 
 def group_note_text(sheet: SessionSheet, program_title: str) -> str:
-    """The group-note stub for an EHR, as plain text (sessions/<n>.txt): no client data."""
+    """The group-note stub for an EHR, as plain text (paperwork/<n>.txt): no client data."""
     out = [
         f"GROUP NOTE: {program_title}",
         f"Session {sheet.number} of {sheet.count}: {sheet.title}",
@@ -359,10 +410,14 @@ def render_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedul
     if sheet is None:
         return
     n = sheet.number
-    for suffix, template, title in (("run", "runsheet.html", "Run sheet"),
-                                    ("handouts", "session_handouts.html", "Handouts"),
-                                    ("paperwork", "paperwork.html", "Paperwork")):
-        path = f"sessions/{n}-{suffix}.html"
-        yield OutputFile(path, render(template, path, f"{title}: session {n}, {sheet.title}", sheet))
-    yield OutputFile(f"sessions/{n}.txt", group_note_text(sheet, cur.program.title).encode("utf-8"))
+    # Each page gets only what it shows, so an edit re-renders only the pages it changes.
+    titles_only = tuple(replace(h, html=Markup("")) for h in sheet.handouts)
+    run = replace(sheet, handouts=titles_only)
+    bundle = BundleView(n, sheet.title, sheet.when, sheet.copies, sheet.handouts)
+    paperwork = replace(run, collect="", collect_from="", timer="", timer_key="")
+    for path, template, title, view in ((run_path(n), "runsheet.html", "Run sheet", run),
+                                        (bundle_path(n), "session_handouts.html", "Handouts", bundle),
+                                        (paperwork_path(n), "paperwork.html", "Paperwork", paperwork)):
+        yield OutputFile(path, render(template, path, f"{title}: session {n}, {sheet.title}", view))
+    yield OutputFile(note_path(n), group_note_text(sheet, cur.program.title).encode("utf-8"))
 

@@ -8,7 +8,7 @@ session page shows the real times of its own date (across midnight and daylight-
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from iopcurr.checks import track_of
@@ -16,7 +16,7 @@ from iopcurr.ics import EventText, calendar, event_text
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan
 from iopcurr.plan import clock
 from iopcurr.render import GuideView, Link, SiteView, Theme, _context, _render, _site, guide_view
-from iopcurr.runsheet import SheetTables, render_sheets, timer_plan
+from iopcurr.runsheet import PointsMemo, SheetTables, bundle_path, paperwork_path, render_sheets, run_path, timer_plan
 from iopcurr.schedule import (
     MONTH_NAMES,
     WEEKDAY_NAMES,
@@ -154,12 +154,12 @@ class Tables:
     modules: dict[str, Module]
     handouts: dict[str, Handout]
     marks: dict[str, TrackMark]
-    sheets: SheetTables
+    memo: PointsMemo = field(default_factory=PointsMemo, compare=False)  # see runsheet.py
 
     @classmethod
     def of(cls, cur: Curriculum) -> Tables:
-        sheets = SheetTables.of(cur)
-        return cls(sheets.modules, sheets.handouts, track_marks(cur), sheets)
+        return cls({m.id: m for m in cur.modules},
+                   {h.id: h for m in cur.modules for h in m.handouts}, track_marks(cur))
 
 
 def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
@@ -201,9 +201,9 @@ def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule
         copies_note=f"{p.schedule.group_size} members and {p.schedule.extra_copies} new members",
         previous=link(index - 1),
         next=link(index + 1),
-        run_url=f"{session.number}-run.html" if plan else "",
-        bundle_url=f"{session.number}-handouts.html" if plan else "",
-        paperwork_url=f"{session.number}-paperwork.html" if plan else "",
+        run_url=f"../{run_path(session.number)}" if plan else "",
+        bundle_url=f"../{bundle_path(session.number)}" if plan else "",
+        paperwork_url=f"../{paperwork_path(session.number)}" if plan else "",
         timer=timer_plan(plan) if plan else "",
         timer_key=f"session-{session.number}",
         clock=p.session.clock,
@@ -334,14 +334,15 @@ def render_session_extras(cur: Curriculum, plans: dict[str, SessionPlan | None],
     """The run sheet, handout bundle, paperwork and group note of session `schedule.sessions[index]`."""
     s = schedule.sessions[index]
     crumbs = [Link("Home", "../index.html"), Link("Program schedule", "../schedule.html"),
-              Link(f"Session {s.number}", f"{s.number}.html")]
+              Link(f"Session {s.number}", f"../sessions/{s.number}.html")]
 
     def page(template: str, path: str, title: str, view: object) -> bytes:
         kind = template.removesuffix(".html").replace("_", "-")
         ctx = _context(cur, site, "../", title, kind, path.removesuffix(".html"), crumbs)
         return _render(theme, template, ctx=ctx, site=site, root="../", view=view)
 
-    yield from render_sheets(cur, plans, schedule, index, page, tables.sheets)
+    yield from render_sheets(cur, plans, schedule, index, page,
+                             SheetTables(tables.modules, tables.handouts, tables.memo))
 
 
 def render_joining(cur: Curriculum, schedule: Schedule, theme: Theme, site: SiteView) -> OutputFile:

@@ -16,6 +16,7 @@ from datetime import date
 from iopcurr.checks import track_map
 from iopcurr.model import Curriculum, Module, OutputFile, Schedule, Session
 from iopcurr.plan import clock
+from iopcurr.runsheet import bundle_path, paperwork_path, run_path
 from iopcurr.schedule import WEEKDAY_NAMES, long_date, session_label, session_when, short_date, time_of
 
 SESSIONS_JS = "static/sessions.js"
@@ -60,8 +61,8 @@ def card(cur: Curriculum, schedule: Schedule, s: Session, label: str) -> Tonight
     tracks = {t.id: t.title for t in cur.program.tracks}
     track = tracks.get(track_map(cur.program, [m]).get(m.id) or "", "")
     return TonightCard(label, s.number, m.title, track, session_when(s, cur.program), _handouts(cur, m),
-                       _copies(cur), f"sessions/{s.number}.html", f"sessions/{s.number}-run.html",
-                       f"sessions/{s.number}-handouts.html", f"sessions/{s.number}-paperwork.html")
+                       _copies(cur), f"sessions/{s.number}.html", run_path(s.number), bundle_path(s.number),
+                       paperwork_path(s.number))
 
 
 def fixed_card(cur: Curriculum, schedule: Schedule | None, today: date | None) -> TonightCard | None:

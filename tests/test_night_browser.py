@@ -80,8 +80,8 @@ def test_the_tonight_card_shows_the_session_of_the_day(browser: Any, bundled_sit
         text = card_text(page)
         assert "6:00 PM–7:30 PM" in text and "15 copies each" in text
         links = {a.inner_text(): a.get_attribute("href") for a in page.locator("[data-tonight] a").all()}
-        assert links["Print tonight's handouts"] == f"sessions/{number}-handouts.html"
-        assert links["Run sheet"] == f"sessions/{number}-run.html"
+        assert links["Print tonight's handouts"] == f"bundles/{number}.html"
+        assert links["Run sheet"] == f"runsheets/{number}.html"
         assert links["Facilitator guide"] == f"sessions/{number}.html"
         for href in links.values():
             assert (bundled_site / href).is_file(), href
@@ -136,7 +136,7 @@ def timer_state(page: Any) -> tuple[str, str, str]:
 
 def test_the_timer_advances_rebalances_after_an_overrun_and_survives_a_reload(browser: Any, bundled_site: Path) -> None:
     start = utc(2027, 1, 14, 0, 0)  # 6:00 PM in Chicago, session 5
-    page = open_at(browser, (bundled_site / "sessions" / "5-run.html").as_uri(), start)
+    page = open_at(browser, (bundled_site / "runsheets" / "5.html").as_uri(), start)
     timer = page.locator("[data-timer]")
     assert timer.is_visible() and timer.locator("[data-timer-say]").get_attribute("aria-live") == "polite"
     page.get_by_role("button", name="Start the session").click()
@@ -181,7 +181,7 @@ def test_the_timer_advances_rebalances_after_an_overrun_and_survives_a_reload(br
 
 def test_the_session_page_shares_the_timer_of_its_run_sheet(browser: Any, bundled_site: Path) -> None:
     start = utc(2027, 1, 14, 0, 0)
-    page = open_at(browser, (bundled_site / "sessions" / "5-run.html").as_uri(), start)
+    page = open_at(browser, (bundled_site / "runsheets" / "5.html").as_uri(), start)
     page.get_by_role("button", name="Start the session").click()
     page.goto((bundled_site / "sessions" / "5.html").as_uri())
     assert timer_state(page)[0].startswith("Now: Opening: check-in round (1 of 7).")
@@ -190,8 +190,8 @@ def test_the_session_page_shares_the_timer_of_its_run_sheet(browser: Any, bundle
 
 # ---------------------------------------------------------------- the new pages: valid and accessible
 
-NEW_PAGES = ["index.html", "schedule.html", "joining.html", "sessions/5.html", "sessions/5-run.html",
-             "sessions/5-handouts.html", "sessions/5-paperwork.html", "sessions/1-handouts.html"]
+NEW_PAGES = ["index.html", "schedule.html", "joining.html", "sessions/5.html", "runsheets/5.html",
+             "bundles/5.html", "paperwork/5.html", "bundles/1.html"]
 
 
 def test_the_new_pages_pass_axe_and_load_nothing_from_elsewhere(browser: Any, bundled_site: Path) -> None:
@@ -210,7 +210,7 @@ def test_the_new_pages_pass_axe_and_load_nothing_from_elsewhere(browser: Any, bu
         result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
         found[name] = [f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]]
         found[name] += page.evaluate("() => window.__csp")
-        if "sessions/5" in name and name != "sessions/5-handouts.html" and name != "sessions/5-paperwork.html":
+        if name in ("sessions/5.html", "runsheets/5.html"):
             assert page.locator("[data-timer]").is_visible()
     context.close()
     assert not requests

@@ -31,7 +31,7 @@ def printer(browser: Any) -> Iterator[Any]:
 
 @pytest.mark.parametrize("paper", ["Letter", "A4"])
 def test_every_bundled_run_sheet_prints_on_one_page(printer: Any, bundled_site: Path, paper: str) -> None:
-    sheets = sorted((bundled_site / "sessions").glob("*-run.html"), key=lambda p: int(p.name.split("-")[0]))
+    sheets = sorted((bundled_site / "runsheets").glob("*.html"), key=lambda p: int(p.stem))
     assert len(sheets) == 36
     longer = {}
     for sheet in sheets:
@@ -72,7 +72,7 @@ def test_a_module_too_long_for_one_page_is_warned_and_really_is_too_long(
         .startswith("## Topic")
     out = tmp_path / "site"
     assert build(src, out).ok
-    printer.goto((out / "sessions" / "1-run.html").as_uri())
+    printer.goto((out / "runsheets" / "1.html").as_uri())
     assert pages(printer, "Letter") > 1
 
 

@@ -80,14 +80,13 @@
       body.appendChild(el("p", {}, "No handouts for this session."));
     }
     var actions = el("p", { "class": "tonight-actions" });
-    var base = "sessions/" + s.n;
-    actions.appendChild(el("a", { "class": "button", href: base + "-handouts.html" }, "Print tonight's handouts"));
+    actions.appendChild(el("a", { "class": "button", href: "bundles/" + s.n + ".html" }, "Print tonight's handouts"));
     actions.appendChild(document.createTextNode(" "));
-    actions.appendChild(el("a", { "class": "button", href: base + "-run.html" }, "Run sheet"));
+    actions.appendChild(el("a", { "class": "button", href: "runsheets/" + s.n + ".html" }, "Run sheet"));
     actions.appendChild(document.createTextNode(" "));
-    actions.appendChild(el("a", { "class": "button", href: base + ".html" }, "Facilitator guide"));
+    actions.appendChild(el("a", { "class": "button", href: "sessions/" + s.n + ".html" }, "Facilitator guide"));
     actions.appendChild(document.createTextNode(" "));
-    actions.appendChild(el("a", { href: base + "-paperwork.html" }, "Paperwork"));
+    actions.appendChild(el("a", { href: "paperwork/" + s.n + ".html" }, "Paperwork"));
     body.appendChild(actions);
   }
 
