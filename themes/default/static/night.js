@@ -218,10 +218,7 @@
       this.nextButton.hidden = true;
       this.now.textContent = "Start the timer when the opening ritual begins.";
       this.cut.textContent = "";
-      this.rows.forEach(function (r) {
-        self.list.appendChild(el("li", {}, r.title + ": " + r.minutes + " min"));
-      });
-      return;
+      return;  // the agenda is on the page: the timer lists the plan once it runs
     }
     var p = this.plan(now);
     var n = this.rows.length;
