@@ -79,3 +79,25 @@ def test_a_module_too_long_for_one_page_is_warned_and_really_is_too_long(
 def test_the_bundled_curriculum_gets_no_run_sheet_warning() -> None:
     result = run(BUNDLED)
     assert not [p for p in result.problems if "run sheet" in p.message]
+
+
+def test_the_paperwork_prints_one_sheet_per_form(printer: Any, bundled_site: Path) -> None:
+    """Sign-in sheet, group note and fidelity checklist: three sheets for every session."""
+    longer = {}
+    for n in range(1, 37):
+        printer.goto((bundled_site / "paperwork" / f"{n}.html").as_uri())
+        count = pages(printer, "Letter")
+        if count != 3:
+            longer[n] = count
+    assert not longer, f"paperwork not on three Letter pages: {longer}"
+
+
+def test_the_handout_bundle_starts_each_handout_on_a_new_sheet(printer: Any, bundled_site: Path) -> None:
+    from pypdf import PdfReader
+
+    printer.goto((bundled_site / "bundles" / "1.html").as_uri())
+    texts = [page.extract_text() or "" for page in PdfReader(io.BytesIO(printer.pdf(format="Letter"))).pages]
+    firsts = [i for i, t in enumerate(texts) if "Our Group Agreements" in t]
+    seconds = [i for i, t in enumerate(texts) if "Overdose Safety for Everyone" in t]
+    assert firsts and seconds and firsts[-1] < seconds[0]  # the second handout starts on a sheet of its own
+    assert all("988" in t for t in texts)  # crisis numbers on every sheet
