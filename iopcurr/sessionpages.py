@@ -1,5 +1,6 @@
 """Views and pages of the program calendar: `sessions/<n>.html`, `schedule.html` and the
-events of `schedule.ics`.
+events of `schedule.ics`; with them the night's pages of each session (runsheet.py: run sheet,
+handout bundle, paperwork), `joining.html` and the calendar data of the Tonight card (tonight.py).
 
 Pure: Curriculum + plans + Schedule → OutputFile[]. Clock times come from schedule.py, so a
 session page shows the real times of its own date (across midnight and daylight-saving changes).

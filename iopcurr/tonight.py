@@ -47,8 +47,12 @@ class TonightCard:
     ended: str = ""  # the last session's date in words, when the calendar is over
 
 
-def _handouts(cur: Curriculum, m: Module) -> tuple[CardHandout, ...]:
-    titles = {h.id: h.title for mod in cur.modules for h in mod.handouts}
+def _titles(cur: Curriculum) -> dict[str, str]:
+    """Handout id → title."""
+    return {h.id: h.title for mod in cur.modules for h in mod.handouts}
+
+
+def _handouts(titles: dict[str, str], m: Module) -> tuple[CardHandout, ...]:
     return tuple(CardHandout(titles[h], f"handouts/{h}.html") for h in m.session_handouts if h in titles)
 
 
@@ -60,7 +64,7 @@ def card(cur: Curriculum, schedule: Schedule, s: Session, label: str) -> Tonight
     m = next(x for x in cur.modules if x.id == s.module_id)
     tracks = {t.id: t.title for t in cur.program.tracks}
     track = tracks.get(track_map(cur.program, [m]).get(m.id) or "", "")
-    return TonightCard(label, s.number, m.title, track, session_when(s, cur.program), _handouts(cur, m),
+    return TonightCard(label, s.number, m.title, track, session_when(s, cur.program), _handouts(_titles(cur), m),
                        _copies(cur), f"sessions/{s.number}.html", run_path(s.number), bundle_path(s.number),
                        paperwork_path(s.number))
 
@@ -84,6 +88,7 @@ def sessions_js(cur: Curriculum, schedule: Schedule) -> OutputFile:
     track_of = track_map(cur.program, cur.modules)
     modules = {m.id: m for m in cur.modules}
     style = cur.program.session.clock
+    titles = _titles(cur)
     items = []
     for s in schedule.sessions:
         if s.start is None or s.end is None or s.date is None:
@@ -99,7 +104,7 @@ def sessions_js(cur: Curriculum, schedule: Schedule) -> OutputFile:
             "time": f"{time_of(s.start, style)}–{time_of(s.end, style)}",
             "start": int(s.start.timestamp() * 1000),
             "end": int(s.end.timestamp() * 1000),
-            "handouts": [[h.title, h.url] for h in _handouts(cur, m)],
+            "handouts": [[h.title, h.url] for h in _handouts(titles, m)],
         })
     last = schedule.sessions[-1].date if schedule.sessions else None
     head = {"copies": _copies(cur), "ended": long_date(last) if last else ""}
@@ -170,7 +175,6 @@ class GridCell:
     date_iso: str
     number: int
     title: str
-    url: str
     css: str  # track style class
     mark: str
 
@@ -188,7 +192,7 @@ class Grid:
     weeks: tuple[GridWeek, ...]
 
 
-EMPTY = GridCell("empty", "", "", 0, "", "", "", "")
+EMPTY = GridCell("empty", "", "", 0, "", "", "")
 
 
 def grid(cur: Curriculum, schedule: Schedule, marks: dict[str, tuple[str, str]]) -> Grid:
@@ -204,14 +208,13 @@ def grid(cur: Curriculum, schedule: Schedule, marks: dict[str, tuple[str, str]])
         mark, css = marks.get(track_of.get(s.module_id) or "", ("", ""))
         day = f"{short_date(s.date)[5:]}" if s.date else ""
         cells[(s.week, s.weekday)] = GridCell("session", day, s.date.isoformat() if s.date else "", s.number,
-                                              titles[s.module_id], f"sessions/{s.number}.html", css, mark)
+                                              titles[s.module_id], css, mark)
     first = schedule.sessions[0].date if schedule.sessions else None
     if first is not None:
         monday = first.toordinal() - first.weekday()
         for d in schedule.skipped:
             week = (d.toordinal() - monday) // 7 + 1
-            cells[(week, d.weekday())] = GridCell("skipped", short_date(d)[5:], d.isoformat(), 0, "No group", "",
-                                                  "", "")
+            cells[(week, d.weekday())] = GridCell("skipped", short_date(d)[5:], d.isoformat(), 0, "No group", "", "")
     weeks = sorted({w for w, _ in cells})
     return Grid(tuple(WEEKDAY_NAMES[d] for d in days), time,
                 tuple(GridWeek(w, tuple(cells.get((w, d), EMPTY) for d in days)) for w in weeks))
