@@ -225,10 +225,10 @@ def test_the_home_page_says_reading_level_in_words(site: dict[str, bytes]) -> No
     assert "easy to read" in plain and "reading grade" not in plain and "grade 0" not in plain
 
 
-def test_the_authoring_guide_code_blocks_scroll_on_a_tint(site: dict[str, bytes]) -> None:
+def test_the_authoring_guide_code_blocks_are_tinted_and_wrap(site: dict[str, bytes]) -> None:
     css = site["static/iopcurr.css"].decode("utf-8")
     rule = re.search(r"\.page-page pre \{([^}]*)\}", css)
-    assert rule is not None and "overflow-x: auto" in rule.group(1) and "background" in rule.group(1)
+    assert rule is not None and "pre-wrap" in rule.group(1) and "background" in rule.group(1)
 
 
 def test_the_new_templates_hold_no_inline_script() -> None:
