@@ -35,7 +35,7 @@ SAY_CHARS = 130  # a script's first line is cut to this many characters on the r
 # bundled run sheet in Chromium and counts the pages.
 LINE_CHARS = 125
 LINE_BUDGET = 58
-FIXED_LINES = 14  # title, date, agenda heading, handouts, home assignment, notes box
+FIXED_LINES = 10  # title, date, agenda heading and head row, handouts heading, notes box
 
 
 # ---------------------------------------------------------------- where the pages go
@@ -322,48 +322,44 @@ def _lines(text: str, indent: int = 0) -> int:
     return max(1, math.ceil(len(text) / (LINE_CHARS - indent)))
 
 
-def sheet_lines(sheet: SessionSheet) -> dict[str, int]:
-    """Estimated printed lines of the run sheet, by what takes them: "agenda", "fixed", and each
-    segment's title."""
-    out = {"fixed": FIXED_LINES + (_lines(sheet.collect, 20) if sheet.collect else 0) + len(sheet.handouts),
-           "agenda": len(sheet.rows) + 1}
-    for seg in sheet.segments:
+def sheet_lines(sheet: SessionSheet) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """Estimated printed lines of the run sheet: the lines every sheet takes (heading, agenda,
+    handouts, what to collect, notes box), and (segment index, lines) for each segment."""
+    fixed = FIXED_LINES + len(sheet.rows) + len(sheet.handouts) + (_lines(sheet.collect, 20) if sheet.collect else 0)
+    segments = []
+    for i, seg in enumerate(sheet.segments):
         p = seg.points
-        out[seg.title] = (1 + sum(_lines(t, 6) for t in p.says) + sum(_lines(t, 4) for t in p.questions)
-                          + (1 if p.roleplays else 0))
-    return out
+        lines = (1 + sum(_lines(t, 6) for t in p.says) + sum(_lines(t, 4) for t in p.questions)
+                 + (1 if p.roleplays else 0) + (_lines(" ".join(p.homework), 18) if p.homework else 0))
+        segments.append((i, lines))
+    return fixed, tuple(segments)
 
 
 def check_run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule) -> list[Problem]:
-    """A warning for each module whose run sheet would not print on one page, naming the
-    segment with the most to say (a heuristic: see LINE_BUDGET)."""
+    """A warning for each module whose run sheet would not print on one page in one of its
+    sessions, naming the segment with the most to say (a heuristic: see LINE_BUDGET)."""
     tables = SheetTables.of(cur)
-    modules = tables.modules
-    problems: list[Problem] = []
-    done: set[str] = set()
+    longest: dict[str, tuple[int, SessionSheet, tuple[tuple[int, int], ...]]] = {}
     for i, s in enumerate(schedule.sessions):
-        if s.module_id in done:
-            continue
-        done.add(s.module_id)
         sheet = session_sheet(cur, plans, schedule, i, tables)
         if sheet is None:
             continue
-        lines = sheet_lines(sheet)
-        total = sum(lines.values())
-        if total <= LINE_BUDGET:
-            continue
-        m = modules[s.module_id]
-        segs = {k: v for k, v in lines.items() if k not in ("fixed", "agenda")}
-        worst = max(segs, key=lambda k: segs[k])
-        seg = next(x for x in m.segments if x.title == worst)
-        points = next(x.points for x in sheet.segments if x.title == worst)
+        fixed, segments = sheet_lines(sheet)
+        total = fixed + sum(n for _, n in segments)
+        if total > LINE_BUDGET and total > longest.get(s.module_id, (0,))[0]:
+            longest[s.module_id] = (total, sheet, segments)
+    problems: list[Problem] = []
+    for module_id, (total, sheet, segments) in longest.items():
+        m = tables.modules[module_id]
+        worst, lines = max(segments, key=lambda item: item[1])
+        seg, points = m.segments[worst], sheet.segments[worst].points
         what = "discussion questions" if len(points.questions) >= len(points.says) else "script openings"
         problems.append(Problem(
             m.path, seg.line,
-            f"the run sheet of `{m.id}` needs about {total} lines, more than the {LINE_BUDGET} of one printed page; "
-            f"segment {worst!r} takes {segs[worst]}.",
+            f"the run sheet of `{m.id}` needs about {total} lines, more than the {LINE_BUDGET} of one printed "
+            f"page; segment {seg.title!r} takes {lines}.",
             "IOP030", "warning",
-            f"Shorten the {what} of {worst!r} (fewer or shorter), or move some into a facilitator note.",
+            f"Shorten the {what} of {seg.title!r} (fewer or shorter), or move some into a facilitator note.",
         ))
     return problems
 
