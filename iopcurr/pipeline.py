@@ -42,6 +42,7 @@ from iopcurr.parsed import Parsed
 from iopcurr.plan import plan_module
 from iopcurr.render import Theme, load_theme, page_list, render_site
 from iopcurr.render_books import render_books
+from iopcurr.runsheet import check_run_sheets
 from iopcurr.schedule import build_schedule
 from iopcurr.search import search_file
 from iopcurr.sessionpages import render_calendar
@@ -219,7 +220,7 @@ def site_of(source: Path, sources: Sources, parsed: Sequence[Parsed], stats: Par
     cur, plans, problems = assemble(source, sources, parsed=parsed)
     timer.lap("check")
     schedule, more = build_schedule(cur.program, cur.modules)
-    problems += more
+    problems += more + check_run_sheets(cur, plans, schedule)
     timer.lap("schedule")
     if settings.strict:
         problems = [p.as_error() for p in problems]

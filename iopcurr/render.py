@@ -27,6 +27,7 @@ from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedul
 from iopcurr.plan import PART_NAMES, clock
 from iopcurr.safety import without_controls
 from iopcurr.schedule import long_date, session_label, session_when, upcoming
+from iopcurr.tonight import TonightCard, fixed_card
 
 CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -205,6 +206,7 @@ class IndexView:
     module_count: int
     schedule: HomeSchedule | None = None
     books: tuple[Link, ...] = ()  # the client packet and the facilitator manual
+    tonight: TonightCard | None = None  # fixed by --today; else the browser fills the card in
 
 
 @dataclass(frozen=True)
@@ -566,6 +568,7 @@ def index_view(cur: Curriculum, schedule: Schedule | None = None, today: date | 
         session_minutes=cur.program.session.minutes,
         module_count=len(cur.modules),
         schedule=home_schedule(cur, schedule, today) if schedule else None,
+        tonight=fixed_card(cur, schedule, today),
         books=(
             Link("Client workbook", books.PACKET, "every handout in program order, for clients",
                  alternates=(Link("PDF", books.PACKET_PDF),) if pdf else ()),

@@ -1,5 +1,6 @@
 """Views and pages of the program calendar: `sessions/<n>.html`, `schedule.html` and the
-events of `schedule.ics`.
+events of `schedule.ics`; with them the night's pages of each session (runsheet.py: run sheet,
+handout bundle, paperwork), `joining.html` and the calendar data of the Tonight card (tonight.py).
 
 Pure: Curriculum + plans + Schedule → OutputFile[]. Clock times come from schedule.py, so a
 session page shows the real times of its own date (across midnight and daylight-saving changes).
@@ -8,7 +9,7 @@ session page shows the real times of its own date (across midnight and daylight-
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from iopcurr.checks import track_of
@@ -16,6 +17,7 @@ from iopcurr.ics import EventText, calendar, event_text
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Program, Schedule, Session, SessionPlan
 from iopcurr.plan import clock
 from iopcurr.render import GuideView, Link, SiteView, Theme, _context, _render, _site, guide_view
+from iopcurr.runsheet import PointsMemo, SheetTables, bundle_path, paperwork_path, render_sheets, run_path, timer_plan
 from iopcurr.schedule import (
     MONTH_NAMES,
     WEEKDAY_NAMES,
@@ -25,6 +27,17 @@ from iopcurr.schedule import (
     session_when,
     short_date,
     time_of,
+)
+from iopcurr.tonight import (
+    Grid,
+    JoinWeek,
+    Missed,
+    TonightCard,
+    fixed_card,
+    grid,
+    join_weeks,
+    missed_at,
+    sessions_js,
 )
 
 ICS_PATH = "schedule.ics"
@@ -66,6 +79,13 @@ class SessionView(GuideView):
     previous: Link | None
     next: Link | None
     held: str = ""  # why a pinned or repeated session is where it is
+    run_url: str = ""
+    bundle_url: str = ""
+    paperwork_url: str = ""
+    timer: str = ""  # the plan for the segment timer (runsheet.timer_plan)
+    timer_key: str = ""
+    clock: str = "12h"
+    not_yet: tuple[Missed, ...] = ()  # what a member who joins at this session has not had
 
 
 @dataclass(frozen=True)
@@ -100,6 +120,14 @@ class ScheduleView:
     rotation: int  # modules in one turn of the rotation
     skipped: tuple[str, ...]
     fixed: tuple[str, ...] = ()  # the repeated modules and the day streams, in words
+    tonight: TonightCard | None = None  # fixed by --today; else the browser fills the card in
+    grid: Grid | None = None
+
+
+@dataclass(frozen=True)
+class JoiningView:
+    intro: str
+    weeks: tuple[JoinWeek, ...]
 
 
 def track_marks(cur: Curriculum) -> dict[str, TrackMark]:
@@ -129,6 +157,7 @@ class Tables:
     modules: dict[str, Module]
     handouts: dict[str, Handout]
     marks: dict[str, TrackMark]
+    memo: PointsMemo = field(default_factory=PointsMemo, compare=False)  # see runsheet.py
 
     @classmethod
     def of(cls, cur: Curriculum) -> Tables:
@@ -176,6 +205,13 @@ def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule
         previous=link(index - 1),
         next=link(index + 1),
         held=held_reason(p, session.module_id),
+        run_url=f"../{run_path(session.number)}" if plan else "",
+        bundle_url=f"../{bundle_path(session.number)}" if plan else "",
+        paperwork_url=f"../{paperwork_path(session.number)}" if plan else "",
+        timer=timer_plan(plan) if plan else "",
+        timer_key=f"session-{session.number}",
+        clock=p.session.clock,
+        not_yet=missed_at(cur, schedule, index),
     )
 
 
@@ -237,7 +273,8 @@ def _week_heading(number: int, days: list[date]) -> str:
     return f"Week {number}: {first}–{last}, {sunday.year}"
 
 
-def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMark]) -> ScheduleView:
+def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMark],
+                  today: date | None = None) -> ScheduleView:
     p = cur.program
     style = p.session.clock
     modules = {m.id: m for m in cur.modules}
@@ -295,6 +332,8 @@ def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMar
         rotation=len(rotating),
         skipped=tuple(long_date(d) for d in schedule.skipped),
         fixed=fixed_facts(cur),
+        tonight=fixed_card(cur, schedule, today),
+        grid=grid(cur, schedule, {k: (v.mark, v.css) for k, v in marks.items()}),
     )
 
 
@@ -319,11 +358,14 @@ def render_calendar(cur: Curriculum, plans: dict[str, SessionPlan | None], sched
     """`schedule.html`, one page per session, and `schedule.ics` when the sessions have dates."""
     site = _site(cur)
     tables = Tables.of(cur)
-    view = schedule_view(cur, schedule, tables.marks)
+    view = schedule_view(cur, schedule, tables.marks, today)
     ctx = _context(cur, site, "", "Program schedule", "schedule", "schedule", [Link("Home", "index.html")])
     yield OutputFile("schedule.html", _render(theme, "schedule.html", ctx=ctx, site=site, root="", view=view))
+    yield sessions_js(cur, schedule)
+    yield render_joining(cur, schedule, theme, site)
     for i in range(len(schedule.sessions)):
         yield render_session(cur, plans, schedule, theme, i, tables, site)
+        yield from render_session_extras(cur, plans, schedule, theme, i, tables, site)
     if schedule.dated:
         yield render_ics(cur, plans, schedule, tables, today)
 
@@ -337,6 +379,33 @@ def render_session(cur: Curriculum, plans: dict[str, SessionPlan | None], schedu
     ctx = _context(cur, site, "../", title, "session", f"sessions/{s.number}",
                    [Link("Home", "../index.html"), Link("Program schedule", "../schedule.html")])
     return OutputFile(f"sessions/{s.number}.html", _render(theme, "session.html", ctx=ctx, site=site, root="../", view=sv))
+
+
+def render_session_extras(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, theme: Theme,
+                          index: int, tables: Tables, site: SiteView) -> Iterator[OutputFile]:
+    """The run sheet, handout bundle, paperwork and group note of session `schedule.sessions[index]`."""
+    s = schedule.sessions[index]
+    crumbs = [Link("Home", "../index.html"), Link("Program schedule", "../schedule.html"),
+              Link(f"Session {s.number}", f"../sessions/{s.number}.html")]
+
+    def page(template: str, path: str, title: str, view: object) -> bytes:
+        kind = template.removesuffix(".html").replace("_", "-")
+        ctx = _context(cur, site, "../", title, kind, path.removesuffix(".html"), crumbs)
+        return _render(theme, template, ctx=ctx, site=site, root="../", view=view)
+
+    yield from render_sheets(cur, plans, schedule, index, page,
+                             SheetTables(tables.modules, tables.handouts, tables.memo))
+
+
+def render_joining(cur: Curriculum, schedule: Schedule, theme: Theme, site: SiteView) -> OutputFile:
+    """`joining.html`: for a member who joins in week N, the modules they missed and when each
+    comes round again."""
+    intro = ("Members may join in any week. For a member who joins in a given week, this lists the "
+             "modules the group has already had, and the next session that holds each one again.")
+    view = JoiningView(intro, join_weeks(cur, schedule))
+    ctx = _context(cur, site, "", "Joining mid-cycle", "joining", "joining",
+                   [Link("Home", "index.html"), Link("Program schedule", "schedule.html")])
+    return OutputFile("joining.html", _render(theme, "joining.html", ctx=ctx, site=site, root="", view=view))
 
 
 def render_ics(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, tables: Tables,

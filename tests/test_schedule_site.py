@@ -121,7 +121,7 @@ def test_orientation_comes_back_every_third_week_and_says_why(site: dict[str, by
 def test_schedule_page_is_a_calendar_by_week_with_tracks_in_words(site: dict[str, bytes]) -> None:
     doc = page(site, "schedule.html")
     sessions = [link for link in doc.links if link.startswith("sessions/")]
-    assert sessions == [f"sessions/{n}.html" for n in range(1, 65)]
+    assert sessions == ["sessions/37.html"] + [f"sessions/{n}.html" for n in range(1, 65)]  # the Tonight card first
     track_titles = {"Getting started", "Early recovery skills", "Relapse prevention", "Stress and wellness",
                     "Anger management", "Relationships and continuing care"}
     rows = [(cls, cells) for cls, cells in doc.rows if len(cells) == 5 and cells[0] != "Day"]
@@ -160,7 +160,7 @@ def test_home_page_shows_the_next_sessions_from_today(site: dict[str, bytes]) ->
     doc = page(site, "index.html")
     assert "Next sessions (as of Wednesday, March 10, 2027)" in doc.plain
     nxt = [link for link in doc.links if link.startswith("sessions/")]
-    assert nxt == ["sessions/37.html", "sessions/38.html", "sessions/39.html"]
+    assert nxt == ["sessions/37.html", "sessions/37.html", "sessions/38.html", "sessions/39.html"]  # the Tonight card first
     assert "Monday, March 15, 2027, 6:00 PM–7:30 PM CDT" in doc.plain
 
 

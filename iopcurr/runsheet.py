@@ -1,0 +1,419 @@
+"""The facilitator's night, per session: a one-page run sheet, the session's handouts in one
+printable bundle, and the paperwork of a group (sign-in sheet, group-note stub, fidelity
+checklist, and the group note as plain text).
+
+Pure: Curriculum + plans + Schedule → views → OutputFile[]. The core points of a segment (the
+first line of each script, the discussion questions, the role plays, the home assignment) are
+read from the segment's converted HTML, where every block is a `div.block.block-<kind>`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
+
+from markupsafe import Markup
+
+from iopcurr.checks import track_of
+from iopcurr.errors import Problem
+from iopcurr.htmlfrag import rebind, shift_headings
+from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan
+from iopcurr.plan import PART_NAMES, clock
+from iopcurr.schedule import agenda_times, session_when, time_of
+
+RenderFn = Callable[[str, str, str, object], bytes]
+
+SAY_MIN = 50  # a script's first line runs on to the sentence that ends after this many characters
+SAY_CHARS = 130  # a script's first line is cut to this many characters on the run sheet
+
+# How much fits on one printed run sheet (see print.css, "Run sheet"): lines of about
+# LINE_CHARS characters, LINE_BUDGET of them on a Letter or A4 page once the heading, agenda,
+# handouts and notes box are set. Calibrated with tests/test_night_print.py, which prints every
+# bundled run sheet in Chromium and counts the pages.
+LINE_CHARS = 125
+LINE_BUDGET = 58
+FIXED_LINES = 10  # title, date, agenda heading and head row, handouts heading, notes box
+
+
+# ---------------------------------------------------------------- where the pages go
+
+
+def run_path(n: int) -> str:
+    """The run sheet of session `n`."""
+    return f"runsheets/{n}.html"
+
+
+def bundle_path(n: int) -> str:
+    """Every handout of session `n`, to print at once."""
+    return f"bundles/{n}.html"
+
+
+def paperwork_path(n: int) -> str:
+    """The sign-in sheet, group note and fidelity checklist of session `n`."""
+    return f"paperwork/{n}.html"
+
+
+def note_path(n: int) -> str:
+    """The group note of session `n` as plain text."""
+    return f"paperwork/{n}.txt"
+
+
+# ---------------------------------------------------------------- core points of a segment
+
+
+@dataclass(frozen=True)
+class Points:
+    """What a facilitator needs at a glance from one segment."""
+
+    says: tuple[str, ...]  # the first line of each script
+    questions: tuple[str, ...]
+    roleplays: tuple[str, ...]  # role-play names
+    homework: tuple[str, ...]  # the items of the home assignment
+
+
+class _Blocks(HTMLParser):
+    """Texts of the paragraphs and list items of each guide block, by kind."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str | None] = []  # per open div: its block kind, or None
+        self.items: list[tuple[str, str, str, int]] = []  # (kind, tag, text, block number)
+        self.buffers: list[tuple[str, str, list[str], int]] = []
+        self.blocks = 0
+
+    def kind(self) -> str | None:
+        return next((k for k in reversed(self.stack) if k), None)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "div":
+            classes = (dict(attrs).get("class") or "").split()
+            kind = next((c.removeprefix("block-") for c in classes if c.startswith("block-")), None)
+            if kind and "block" in classes:
+                self.blocks += 1
+            self.stack.append(kind if kind and "block" in classes else None)
+        elif tag in ("p", "li") and self.kind():
+            label = "label" if "block-label" in (dict(attrs).get("class") or "") else tag
+            self.buffers.append((self.kind() or "", label, [], self.blocks))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "div" and self.stack:
+            self.stack.pop()
+        elif tag in ("p", "li") and self.buffers:
+            kind, label, parts, block = self.buffers.pop()
+            text = " ".join("".join(parts).split())
+            if text:
+                self.items.append((kind, label, text, block))
+
+    def handle_data(self, data: str) -> None:
+        if self.buffers:
+            self.buffers[-1][2].append(data)
+
+
+def first_line(text: str, limit: int = SAY_CHARS) -> str:
+    """The opening of `text` without its quotation marks: whole sentences while they are short
+    (under SAY_MIN characters), cut at a word near `limit`."""
+    text = " ".join(text.split()).strip("“”\"").strip()
+    ends = [m.start() for m in re.finditer(r"(?<=[.?!])[”\"]?(\s|$)", text)]
+    fit = [e for e in ends if e <= limit]
+    cut = next((e for e in fit if e >= SAY_MIN), fit[-1] if fit else len(text))
+    text = text[:cut].rstrip("”\"")
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:—–-") + "…"
+    return text
+
+
+def segment_points(html: str) -> Points:
+    parser = _Blocks()
+    parser.feed(html)
+    parser.close()
+    says: list[str] = []
+    seen_script: set[int] = set()
+    questions: list[str] = []
+    roleplays: list[str] = []
+    homework: list[str] = []
+    listed = {block for kind, tag, _, block in parser.items if kind == "homework" and tag == "li"}
+    for kind, tag, text, block in parser.items:
+        if kind == "script" and tag == "p" and block not in seen_script:
+            seen_script.add(block)
+            says.append(first_line(text))
+        elif kind == "discussion" and tag == "li":
+            questions.append(text)
+        elif kind == "roleplay" and tag == "label":
+            roleplays.append(text.partition(":")[2].strip() or text)
+        elif kind == "homework" and tag == ("li" if block in listed else "p"):
+            homework.append(text)  # a home assignment written as a list: its items; else its paragraphs
+    return Points(tuple(says), tuple(questions), tuple(roleplays), tuple(homework))
+
+
+def module_homework(points: tuple[Points, ...]) -> tuple[str, ...]:
+    """The home assignment of a module (the points of its segments), in segment order."""
+    return tuple(h for p in points for h in p.homework)
+
+
+class PointsMemo:
+    """The points of the segments read so far, by their HTML: a session's run sheet and the
+    next session's "collect the home assignment" read each module once, and an edit in the
+    live preview can never find stale points."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, Points] = {}
+
+    def of(self, m: Module) -> tuple[Points, ...]:
+        out = []
+        for seg in m.segments:
+            found = self._seen.get(seg.html)
+            if found is None:
+                found = self._seen[seg.html] = segment_points(seg.html)
+            out.append(found)
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class SheetTables:
+    """Lookups made once per build: modules and handouts by id, and the points of segments."""
+
+    modules: dict[str, Module]
+    handouts: dict[str, Handout]
+    memo: PointsMemo = field(default_factory=PointsMemo, compare=False)
+
+    @classmethod
+    def of(cls, cur: Curriculum) -> SheetTables:
+        return cls({m.id: m for m in cur.modules}, {h.id: h for m in cur.modules for h in m.handouts})
+
+
+# ---------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class Row:
+    start: str
+    end: str
+    minutes: int
+    part: str
+    title: str
+    kind: str  # opening, segment or closing
+
+
+@dataclass(frozen=True)
+class SegmentSheet:
+    title: str
+    time: str
+    minutes: int
+    part: str
+    points: Points
+
+
+@dataclass(frozen=True)
+class HandoutItem:
+    id: str
+    title: str
+    url: str  # from sessions/
+    copies: int
+    html: Markup
+
+
+@dataclass(frozen=True)
+class SessionSheet:
+    """One session as the run sheet, the handout bundle and the paperwork show it."""
+
+    number: int
+    count: int
+    title: str
+    module_id: str
+    track: str
+    when: str
+    date_iso: str
+    start: str  # clock time
+    end: str
+    minutes: int
+    rows: tuple[Row, ...]
+    segments: tuple[SegmentSheet, ...]
+    handouts: tuple[HandoutItem, ...]
+    copies: int
+    objectives: tuple[str, ...]
+    homework: tuple[str, ...]
+    collect: str  # what to collect: the last session's home assignment, or ""
+    collect_from: str  # which session set it
+    sign_in_rows: int
+    timer: str  # the timer's plan as data attributes want it (JSON)
+    timer_key: str
+    clock: str  # 12h or 24h
+
+
+@dataclass(frozen=True)
+class BundleView:
+    """Every handout of one session, to print at once."""
+
+    number: int
+    title: str
+    when: str
+    copies: int
+    handouts: tuple[HandoutItem, ...]
+
+
+def _rows(cur: Curriculum, session: Session, plan: SessionPlan) -> tuple[Row, ...]:
+    style = cur.program.session.clock
+    if session.start is not None:
+        times = [(time_of(a, style), time_of(b, style)) for a, b in agenda_times(session.start, plan)]
+    else:
+        times = [(clock(r.start, style), clock(r.end, style)) for r in plan.rows]
+    return tuple(Row(a, b, r.minutes, PART_NAMES[r.part] if r.part else "", r.title, r.kind)
+                 for r, (a, b) in zip(plan.rows, times, strict=True))
+
+
+def timer_plan(plan: SessionPlan) -> str:
+    """The plan as the segment timer (night.js) reads it: `kind|part|minutes|title` per row,
+    one row a line (a data attribute; no script in the page)."""
+    lines = []
+    for r in plan.rows:
+        title = " ".join(r.title.replace("|", "/").split())
+        lines.append(f"{r.kind}|{r.part or 0}|{r.minutes}|{title}")
+    return "\n".join(lines)
+
+
+def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
+                  index: int, tables: SheetTables) -> SessionSheet | None:
+    """The sheet of `schedule.sessions[index]`; None when its module has no plan."""
+    modules, handouts_by_id = tables.modules, tables.handouts
+    s = schedule.sessions[index]
+    m = modules[s.module_id]
+    plan = plans.get(m.id)
+    if plan is None:
+        return None
+    p = cur.program
+    copies = p.schedule.group_size + p.schedule.extra_copies
+    rows = _rows(cur, s, plan)
+    seg_rows = [r for r in rows if r.kind == "segment"]
+    points = tables.memo.of(m)
+    segments = tuple(SegmentSheet(seg.title, f"{r.start}–{r.end}", r.minutes, r.part, pts)
+                     for seg, r, pts in zip(m.segments, seg_rows, points, strict=True))
+    handouts = tuple(
+        HandoutItem(h, handouts_by_id[h].title, f"../handouts/{h}.html", copies,
+                    Markup(shift_headings(rebind(handouts_by_id[h].html, f"handouts/{h}.html",
+                                                 bundle_path(s.number), {}, {}), 1)))
+        for h in m.session_handouts if h in handouts_by_id
+    )
+    collect, collect_from = "", ""
+    if index > 0:
+        before = schedule.sessions[index - 1]
+        done = module_homework(tables.memo.of(modules[before.module_id]))
+        if done:
+            collect = " ".join(done)
+            collect_from = f"Session {before.number}: {modules[before.module_id].title}"
+    tracks = {t.id: t.title for t in p.tracks}
+    return SessionSheet(
+        number=s.number, count=len(schedule.sessions), title=m.title, module_id=m.id,
+        track=tracks.get(track_of(p, m) or "", ""), when=session_when(s, p),
+        date_iso=s.date.isoformat() if s.date else "", start=rows[0].start, end=rows[-1].end,
+        minutes=plan.total, rows=rows, segments=segments, handouts=handouts, copies=copies,
+        objectives=m.objectives, homework=module_homework(points), collect=collect, collect_from=collect_from,
+        sign_in_rows=copies, timer=timer_plan(plan), timer_key=f"session-{s.number}",
+        clock=p.session.clock,
+    )
+
+
+# ---------------------------------------------------------------- will it fit one page?
+
+
+def _lines(text: str, indent: int = 0) -> int:
+    return max(1, math.ceil(len(text) / (LINE_CHARS - indent)))
+
+
+def sheet_lines(sheet: SessionSheet) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """Estimated printed lines of the run sheet: the lines every sheet takes (heading, agenda,
+    handouts, what to collect, notes box), and (segment index, lines) for each segment."""
+    fixed = FIXED_LINES + len(sheet.rows) + len(sheet.handouts) + (_lines(sheet.collect, 20) if sheet.collect else 0)
+    segments = []
+    for i, seg in enumerate(sheet.segments):
+        p = seg.points
+        lines = (1 + sum(_lines(t, 6) for t in p.says) + sum(_lines(t, 4) for t in p.questions)
+                 + (1 if p.roleplays else 0) + (_lines(" ".join(p.homework), 18) if p.homework else 0))
+        segments.append((i, lines))
+    return fixed, tuple(segments)
+
+
+def check_run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule) -> list[Problem]:
+    """A warning for each module whose run sheet would not print on one page in one of its
+    sessions, naming the segment with the most to say (a heuristic: see LINE_BUDGET)."""
+    tables = SheetTables.of(cur)
+    longest: dict[str, tuple[int, SessionSheet, tuple[tuple[int, int], ...]]] = {}
+    for i, s in enumerate(schedule.sessions):
+        sheet = session_sheet(cur, plans, schedule, i, tables)
+        if sheet is None:
+            continue
+        fixed, segments = sheet_lines(sheet)
+        total = fixed + sum(n for _, n in segments)
+        if total > LINE_BUDGET and total > longest.get(s.module_id, (0,))[0]:
+            longest[s.module_id] = (total, sheet, segments)
+    problems: list[Problem] = []
+    for module_id, (total, sheet, segments) in longest.items():
+        m = tables.modules[module_id]
+        worst, lines = max(segments, key=lambda item: item[1])
+        seg, points = m.segments[worst], sheet.segments[worst].points
+        what = "discussion questions" if len(points.questions) >= len(points.says) else "script openings"
+        problems.append(Problem(
+            m.path, seg.line,
+            f"the run sheet of `{m.id}` needs about {total} lines, more than the {LINE_BUDGET} of one printed "
+            f"page; segment {seg.title!r} takes {lines}.",
+            "IOP030", "warning",
+            f"Shorten the {what} of {seg.title!r} (fewer or shorter), or move some into a facilitator note.",
+        ))
+    return problems
+
+
+# ---------------------------------------------------------------- the group note as plain text
+
+
+def group_note_text(sheet: SessionSheet, program_title: str) -> str:
+    """The group-note stub for an EHR, as plain text (paperwork/<n>.txt): no client data."""
+    out = [
+        f"GROUP NOTE: {program_title}",
+        f"Session {sheet.number} of {sheet.count}: {sheet.title}",
+        f"Date and time: {sheet.when}",
+        f"Start: {sheet.start}   End: {sheet.end}   Minutes: {sheet.minutes}",
+        f"Track: {sheet.track}" if sheet.track else "",
+        "",
+        f"Topic: {sheet.title}",
+        "",
+        "Objectives:",
+        *(f"- {o}" for o in sheet.objectives),
+        "",
+        "Interventions by segment:",
+    ]
+    for seg in sheet.segments:
+        out.append(f"- {seg.time} ({seg.minutes} min, {seg.part}): {seg.title}")
+        if seg.points.roleplays:
+            out.append(f"  Role play: {'; '.join(seg.points.roleplays)}")
+        if seg.points.questions:
+            out.append(f"  Discussion: {len(seg.points.questions)} questions")
+    out += ["", "Home assignment:", *(f"- {h}" for h in sheet.homework or ("None set.",)), "",
+            "Handouts given: " + ("; ".join(h.title for h in sheet.handouts) or "none"), "",
+            "Members present: ____   Facilitator: ______________________   Signature: ______________", ""]
+    return "\n".join(line for i, line in enumerate(out) if line or (i and out[i - 1]))
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def render_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, index: int,
+                  render: RenderFn, tables: SheetTables) -> Iterator[OutputFile]:
+    """The run sheet, handout bundle, paperwork and plain-text note of one session; `render`
+    makes a page of the site from (template, path, title, view)."""
+    sheet = session_sheet(cur, plans, schedule, index, tables)
+    if sheet is None:
+        return
+    n = sheet.number
+    # Each page gets only what it shows, so an edit re-renders only the pages it changes.
+    titles_only = tuple(replace(h, html=Markup("")) for h in sheet.handouts)
+    run = replace(sheet, handouts=titles_only)
+    bundle = BundleView(n, sheet.title, sheet.when, sheet.copies, sheet.handouts)
+    paperwork = replace(run, collect="", collect_from="", timer="", timer_key="")
+    for path, template, title, view in ((run_path(n), "runsheet.html", "Run sheet", run),
+                                        (bundle_path(n), "session_handouts.html", "Handouts", bundle),
+                                        (paperwork_path(n), "paperwork.html", "Paperwork", paperwork)):
+        yield OutputFile(path, render(template, path, f"{title}: session {n}, {sheet.title}", view))
+    yield OutputFile(note_path(n), group_note_text(sheet, cur.program.title).encode("utf-8"))
+
