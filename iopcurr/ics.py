@@ -75,13 +75,17 @@ def _event(program: Program, session: Session, text: EventText, stamp: datetime)
         event.add("duration", session.end.astimezone(UTC) - session.start.astimezone(UTC))
     else:
         event.add("dtend", session.end)
-    event.add("summary", without_controls(text.summary))  # (control characters from YAML escapes left out)
+    event.add("summary", _one_line(text.summary))  # (control characters from YAML escapes left out)
     event.add("description", without_controls(text.description))
     if text.category:
         event.add("categories", [without_controls(text.category)])
     event.add("sequence", 0)
     event.add("transp", "OPAQUE")
     return event
+
+
+def _one_line(text: str) -> str:
+    return " ".join(without_controls(text).split())
 
 
 def calendar(program: Program, schedule: Schedule, texts: Sequence[EventText],
@@ -98,7 +102,7 @@ def calendar(program: Program, schedule: Schedule, texts: Sequence[EventText],
     cal.add("prodid", f"-//iopcurr//iopcurr {__version__}//EN")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", without_controls(program.title))
+    cal.add("x-wr-calname", _one_line(program.title))
     cal.add("x-wr-timezone", program.schedule.timezone)
     cal.add_component(icalendar.Timezone.from_tzid(
         program.schedule.timezone, first_date=first.start.date() - timedelta(days=1),

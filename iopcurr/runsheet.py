@@ -22,6 +22,7 @@ from iopcurr.errors import Problem
 from iopcurr.htmlfrag import rebind, shift_headings
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan
 from iopcurr.plan import PART_NAMES, clock
+from iopcurr.safety import without_controls
 from iopcurr.schedule import agenda_times, session_when, time_of
 
 RenderFn = Callable[[str, str, str, object], bytes]
@@ -415,5 +416,5 @@ def render_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedul
                                         (bundle_path(n), "session_handouts.html", "Handouts", bundle),
                                         (paperwork_path(n), "paperwork.html", "Paperwork", paperwork)):
         yield OutputFile(path, render(template, path, f"{title}: session {n}, {sheet.title}", view))
-    yield OutputFile(note_path(n), group_note_text(sheet, cur.program.title).encode("utf-8"))
+    yield OutputFile(note_path(n), without_controls(group_note_text(sheet, cur.program.title)).encode("utf-8"))
 

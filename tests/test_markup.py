@@ -114,3 +114,15 @@ def test_an_unclosed_code_block_is_named_with_the_block_it_swallows() -> None:
     assert (5, "warning", "the code block opened here (```) is never closed, so everything after it is shown as "
             "code.") in found
     assert (3, "error", "the `script` block opened here is never closed.") in found
+
+
+def test_a_huge_grid_is_refused_and_cut_to_its_limits() -> None:
+    # columns x labels once turned a 4.9 KB module into 302 MB of pages
+    columns = " | ".join(f"c{i}" for i in range(3000))
+    labels = " | ".join(f"r{i}" for i in range(3000))
+    body = f'## S\n\n::: handout {{#h title="T"}}\nText.\n\n::: grid {{columns="{columns}" labels="{labels}"}}\nLog\n:::\n:::\n'
+    r = convert(body)
+    assert [p.code for p in r.problems if p.severity == "error"] == ["IOP030", "IOP030"]
+    html = r.handouts[0].html
+    assert html.count("<th scope=\"col\">") == 12 and html.count("<tr>") == 61
+    assert len(html) < 40_000 < len(body) * 2

@@ -73,7 +73,7 @@ def test_every_session_has_a_run_sheet_bundle_paperwork_and_note(site: dict[str,
 
 
 def test_the_run_sheet_has_the_agenda_points_handouts_collect_and_notes(site: dict[str, bytes]) -> None:
-    doc = Html(site["runsheets/5.html"].decode("utf-8"))
+    doc = Html(site["runsheets/13.html"].decode("utf-8"))
     agenda = [cells for _, cells in doc.rows if cells and cells[0] != "Time"]
     assert [c[0] for c in agenda] == ["6:00 PM–6:05 PM", "6:05 PM–6:30 PM", "6:30 PM–6:45 PM", "6:45 PM–6:57 PM",
                                       "6:57 PM–7:15 PM", "7:15 PM–7:25 PM", "7:25 PM–7:30 PM"]
@@ -81,9 +81,9 @@ def test_the_run_sheet_has_the_agenda_points_handouts_collect_and_notes(site: di
     assert plain.index("Agenda") < plain.index("Check-in: current concerns 6:05 PM")  # the agenda on top
     assert "Which of the four groups of external triggers is strongest for you?" in plain
     assert "My Trigger Chart" in plain and "15 copies each" in plain
-    assert "Collect the last home assignment (Session 4: The Cycle of Triggers" in plain
-    assert "Notes" in plain and 'class="notes-box"' in site["runsheets/5.html"].decode()
-    roleplays = text(site, "runsheets/12.html")
+    assert "Collect the last home assignment (Session 12: Orientation and Group Agreements" in plain
+    assert "Notes" in plain and 'class="notes-box"' in site["runsheets/13.html"].decode()
+    roleplays = text(site, "runsheets/36.html")
     assert "Role play Why am I still not myself?" in roleplays
 
 
@@ -118,7 +118,7 @@ def test_the_sign_in_sheet_has_a_row_per_copy_and_no_client_data(site: dict[str,
 
 
 def test_the_group_note_and_fidelity_checklist_come_from_the_plan(site: dict[str, bytes]) -> None:
-    doc = Html(site["paperwork/5.html"].decode("utf-8"))
+    doc = Html(site["paperwork/13.html"].decode("utf-8"))
     plain = doc.plain
     for words in ("Group note", "Start6:00 PM (actual", "End7:30 PM (actual", "Minutes90 (actual",
                   "TopicExternal and Internal Triggers",
@@ -133,8 +133,8 @@ def test_the_group_note_and_fidelity_checklist_come_from_the_plan(site: dict[str
 
 
 def test_the_group_note_is_also_plain_text(site: dict[str, bytes]) -> None:
-    note = site["paperwork/5.txt"].decode("utf-8")
-    assert note.startswith("GROUP NOTE: Recovery Skills Group Program\nSession 5 of 36: External and Internal Triggers\n")
+    note = site["paperwork/13.txt"].decode("utf-8")
+    assert note.startswith("GROUP NOTE: Recovery Skills Group Program\nSession 13 of 64: External and Internal Triggers\n")
     assert "Start: 6:00 PM   End: 7:30 PM   Minutes: 90" in note
     assert "- 6:30 PM–6:45 PM (15 min, Topic): Topic: external triggers" in note
     assert "Home assignment:\n- Keep your trigger chart" in note
@@ -150,9 +150,9 @@ def test_joining_says_what_a_new_member_missed_and_when_it_comes_round(site: dic
     assert "Joining in week 1" in plain and "Nothing missed" in plain
     week2 = plain[plain.index("Joining in week 2"):plain.index("Joining in week 3")]
     rows = [cells for _, cells in doc.rows if len(cells) == 2 and cells[0] != "Missed module"]
-    assert rows[:3] == [["Orientation and Group Agreements", "Not again in this calendar: cover it one-to-one"],
-                        ["Overdose and Staying Alive", "Wed, Mar 17, 2027 (session 30)"],
-                        ["Structuring Your Time", "Thu, Mar 18, 2027 (session 31)"]]  # week 2
+    assert rows[:3] == [["Orientation and Group Agreements", "Mon, Jan 25, 2027 (session 12)"],
+                        ["Structuring Your Time", "Tue, Apr 20, 2027 (session 59)"],
+                        ["Overdose and Staying Alive", "Wed, Jan 27, 2027 (session 14)"]]  # week 2: repeats soon
     assert "The Cycle of Triggers" not in week2
     assert any(link.startswith("sessions/") for link in doc.links)
 
@@ -160,7 +160,7 @@ def test_joining_says_what_a_new_member_missed_and_when_it_comes_round(site: dic
 def test_a_session_page_notes_what_a_new_member_has_not_had(site: dict[str, bytes]) -> None:
     plain = text(site, "sessions/5.html")
     assert "New member tonight? 4 modules they have not had yet" in plain
-    assert "Orientation and Group Agreements: not again in this calendar" in plain
+    assert "Orientation and Group Agreements: next on Mon, Jan 25, 2027 (session 12)" in plain
     assert "../joining.html#week-2" in site["sessions/5.html"].decode()
     assert "New member tonight?" not in text(site, "sessions/1.html")
 
@@ -170,8 +170,8 @@ def test_a_session_page_notes_what_a_new_member_has_not_had(site: dict[str, byte
 
 def test_the_schedule_grid_is_weeks_by_group_days_with_skipped_dates(site: dict[str, bytes]) -> None:
     doc = Html(site["schedule.html"].decode("utf-8"))
-    grid = [cells for cls, cells in doc.rows if len(cells) == 4]
-    assert grid[0] == ["Week", "Monday", "Wednesday", "Thursday"]
+    grid = [cells for cls, cells in doc.rows if len(cells) == 5]
+    assert grid[0] == ["Week", "Monday", "Tuesday", "Wednesday", "Thursday"]
     assert grid[1][0] == "1" and grid[1][1].startswith("Jan 4 1. Orientation")
     week3 = next(c for c in grid if c[0] == "3")
     assert week3[1] == "Jan 18 No group"
@@ -181,7 +181,7 @@ def test_the_schedule_grid_is_weeks_by_group_days_with_skipped_dates(site: dict[
 def test_the_calendar_data_has_every_session_in_real_time(site: dict[str, bytes]) -> None:
     js = site["static/sessions.js"].decode("utf-8")
     data = json.loads(js.split("window.iopcurr.sessions = ", 1)[1].rstrip().rstrip(";"))
-    assert len(data["sessions"]) == 36 and data["copies"] == 15
+    assert len(data["sessions"]) == 64 and data["copies"] == 15
     first = data["sessions"][0]
     assert first["start"] == 1799107200000  # 2027-01-05 00:00 UTC = Monday, January 4, 6:00 PM CST
     assert first["end"] - first["start"] == 90 * 60_000

@@ -59,12 +59,12 @@ def card_text(page: Any) -> str:
     return " ".join(page.locator("[data-tonight]").inner_text().split())
 
 
-# 6:00–7:30 PM in Chicago (CST, UTC-6): session 5 is Wednesday, January 13, 2027; Monday, January
-# 18 is a skipped date, so the next session after it is session 7 on Wednesday, January 20.
+# 6:00–7:30 PM in Chicago (CST, UTC-6): session 7 is Wednesday, January 13, 2027; Monday, January
+# 18 is a skipped date, so the next session after it is session 9 on Tuesday, January 19.
 DATES = [
-    (utc(2027, 1, 13, 16, 0), "Tonight: Session 5, External and Internal Triggers", 5),
-    (utc(2027, 1, 14, 0, 40), "Now: Session 5, External and Internal Triggers", 5),
-    (utc(2027, 1, 18, 15, 0), "Next session: Session 7, Alcohol and Total Abstinence", 7),
+    (utc(2027, 1, 13, 16, 0), "Tonight: Session 7, Medications and Recovery", 7),
+    (utc(2027, 1, 14, 0, 40), "Now: Session 7, Medications and Recovery", 7),
+    (utc(2027, 1, 18, 15, 0), "Next session: Session 9, Lapse, Relapse and an Emergency Plan", 9),
 ]
 
 
@@ -94,7 +94,7 @@ def test_the_tonight_card_shows_the_session_of_the_day(browser: Any, bundled_sit
 
 def test_after_the_last_session_the_card_says_the_calendar_ended(browser: Any, bundled_site: Path) -> None:
     page = open_at(browser, (bundled_site / "index.html").as_uri(), utc(2027, 5, 1, 12, 0))
-    assert "The program calendar ended on Thursday, April 1, 2027" in card_text(page)
+    assert "The program calendar ended on Wednesday, April 28, 2027" in card_text(page)
     page.context.close()
 
 
@@ -111,9 +111,9 @@ def test_today_fixes_the_card_at_build_time(browser: Any, tmp_path: Path) -> Non
     out = tmp_path / "site"
     assert build(BUNDLED, out, today=date(2027, 1, 20)).ok
     html = (out / "index.html").read_text("utf-8")
-    assert "data-fixed" in html and "Session 7, Alcohol and Total Abstinence" in html
+    assert "data-fixed" in html and "Session 10, High-Risk Situations and Seemingly Irrelevant Decisions" in html
     page = open_at(browser, (out / "index.html").as_uri(), utc(2027, 3, 1, 12, 0))  # the browser's clock is ignored
-    assert "Tonight: Session 7" in card_text(page)
+    assert "Tonight: Session 10" in card_text(page)
     page.context.close()
 
 
@@ -135,8 +135,8 @@ def timer_state(page: Any) -> tuple[str, str, str]:
 
 
 def test_the_timer_advances_rebalances_after_an_overrun_and_survives_a_reload(browser: Any, bundled_site: Path) -> None:
-    start = utc(2027, 1, 14, 0, 0)  # 6:00 PM in Chicago, session 5
-    page = open_at(browser, (bundled_site / "runsheets" / "5.html").as_uri(), start)
+    start = utc(2027, 1, 27, 0, 0)  # 6:00 PM in Chicago, session 13 (External and Internal Triggers)
+    page = open_at(browser, (bundled_site / "runsheets" / "13.html").as_uri(), start)
     timer = page.locator("[data-timer]")
     assert timer.is_visible() and timer.locator("[data-timer-say]").get_attribute("aria-live") == "polite"
     page.get_by_role("button", name="Start the session").click()
@@ -181,9 +181,9 @@ def test_the_timer_advances_rebalances_after_an_overrun_and_survives_a_reload(br
 
 def test_the_session_page_shares_the_timer_of_its_run_sheet(browser: Any, bundled_site: Path) -> None:
     start = utc(2027, 1, 14, 0, 0)
-    page = open_at(browser, (bundled_site / "runsheets" / "5.html").as_uri(), start)
+    page = open_at(browser, (bundled_site / "runsheets" / "7.html").as_uri(), start)
     page.get_by_role("button", name="Start the session").click()
-    page.goto((bundled_site / "sessions" / "5.html").as_uri())
+    page.goto((bundled_site / "sessions" / "7.html").as_uri())
     assert timer_state(page)[0].startswith("Now: Opening: check-in round (1 of 7).")
     page.context.close()
 

@@ -32,7 +32,7 @@ def printer(browser: Any) -> Iterator[Any]:
 @pytest.mark.parametrize("paper", ["Letter", "A4"])
 def test_every_bundled_run_sheet_prints_on_one_page(printer: Any, bundled_site: Path, paper: str) -> None:
     sheets = sorted((bundled_site / "runsheets").glob("*.html"), key=lambda p: int(p.stem))
-    assert len(sheets) == 36
+    assert len(sheets) == 64
     longer = {}
     for sheet in sheets:
         printer.goto(sheet.as_uri())
