@@ -19,6 +19,7 @@ import click
 
 from iopcurr import __version__
 from iopcurr.checks import check_reviews, handout_grades
+from iopcurr.ci import FORMATS, github_annotations, gitlab_report
 from iopcurr.errors import IopError, Problem, has_errors, problems_json, sort_problems
 
 SOURCE = click.argument("source", required=False, default=None, type=click.Path(path_type=Path, file_okay=False))
@@ -165,8 +166,9 @@ def build(source: Path | None, out: Path | None, strict: bool, today: datetime |
 @cli.command()
 @SOURCE
 @STRICT
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Report as lines of text or as JSON (for a program's own CI).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report as lines of text, as JSON (for a program's own CI), as GitHub Actions "
+                   "annotations (github) or as a GitLab Code Quality report (gitlab).")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Date (YYYY-MM-DD) module reviews are due against (default: the day it runs).")
 @QUIET
@@ -187,6 +189,9 @@ def check(source: Path | None, strict: bool, fmt: str, today: datetime | None, q
     warnings = sum(1 for p in problems if p.severity == "warning")
     ok = not has_errors(problems)
     grades = handout_grades(cur.modules) if cur else []
+    if fmt in ("github", "gitlab"):
+        click.echo(github_annotations(problems) if fmt == "github" else gitlab_report(problems), nl=fmt == "gitlab")
+        sys.exit(0 if ok else 1)
     if fmt == "json":
         data = json.loads(problems_json(problems))
         data["handouts"] = [{"id": i, "path": p, "line": n, "grade": g} for i, p, n, g in grades]
