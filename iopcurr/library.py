@@ -145,3 +145,13 @@ def check_override(own: SourceFile, theirs: SourceFile) -> list[Problem]:
                         f"the library's {theirs.kind} `{theirs.id}` changed since this override was made "
                         f"(recorded {written}, now {now}).", "IOP039", "warning", hint=hint)]
     return []
+
+
+def library_folders(source: Path, entries: tuple[str, ...]) -> list[Path]:
+    """The folders of the libraries that are folders (for the live preview to watch)."""
+    found = []
+    for entry in entries:
+        folder = bundled_curriculum() if entry == BUNDLED else source / entry
+        if folder is not None and folder.is_dir():
+            found.append(folder.resolve())
+    return found

@@ -48,9 +48,10 @@ from iopcurr import overlay
 from iopcurr.cache import ParseCache
 from iopcurr.convert import parse_all
 from iopcurr.errors import IopError, Problem
+from iopcurr.library import library_folders
 from iopcurr.model import OutputFile
 from iopcurr.parsed import Cached
-from iopcurr.pipeline import BuildResult, Settings, Timer, read, site_of, source_files
+from iopcurr.pipeline import BuildResult, Settings, Timer, program_of, read, site_of, source_files
 from iopcurr.render import default_theme_dir
 from iopcurr.watch import Watcher, ignored, relevant
 from iopcurr.write import CACHE_DIR
@@ -399,7 +400,9 @@ async def _serve(source: Path, site: Path, *, host: str, port: int, open_browser
     task = asyncio.current_task()
     if task is not None:
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    folders = (source.resolve(), default_theme_dir().resolve())  # as the watcher reports paths
+    program, _ = program_of(read(source, program_site))
+    # as the watcher reports paths; a library's folder too, so that its modules reload as well
+    folders = (source.resolve(), default_theme_dir().resolve(), *library_folders(source, program.library))
 
     def rebuild(paths: frozenset[Path]) -> None:
         saved = sorted(p for p in paths if relevant(p, folders))

@@ -229,3 +229,50 @@ def test_the_bundled_curriculum_is_a_library(make_curriculum: Callable[..., Path
     ids = {m.id for m in result.curriculum.modules}
     assert len(ids) > 20 and "orientation" in ids
     assert not [p.format() for p in result.problems if p.severity == "error"]
+
+
+def test_a_problem_only_one_site_causes_elsewhere_names_the_site(clinics: Path, run_cli: RunCli) -> None:
+    # explicit segments of 30, 25 and 25 minutes fill a 90-minute session (with the two 5-minute
+    # rituals); westside's 60 minutes cannot hold them
+    alpha = clinics / "modules" / "alpha.md"
+    text = alpha.read_text("utf-8")
+    for title, minutes in (("Check-in: current concerns", 30), ("Topic: the topic", 25), ("Practice and summary", 25)):
+        text = text.replace(f"## {title}\n", f"## {title} {{minutes={minutes}}}\n")
+    alpha.write_text(text, "utf-8")
+    (clinics / "sites" / "westside.yml").write_text(WEST + "session: {minutes: 60}\n", "utf-8")
+    assert run_cli("check", str(clinics), "--site", "eastside").exit_code == 0
+    result = run_cli("check", str(clinics), "--format", "json")
+    plan = [p for p in json.loads(result.stdout)["problems"] if p["code"] == "IOP011"]
+    assert len(plan) == 1 and plan[0]["path"] == str(alpha)
+    assert plan[0]["message"].startswith("in site `westside`: ")
+    assert result.exit_code == 1
+
+
+def test_the_preview_of_a_site_builds_that_site(clinics: Path, tmp_path: Path) -> None:
+    from iopcurr.serve import Preview
+
+    site = tmp_path / "preview"
+    site.mkdir()
+    preview = Preview(clinics, site, say=lambda text: None, program_site="eastside")
+    preview.rebuild("start")
+    assert preview.status.ok
+    assert "Eastside Warm Line" in (site / "handouts" / "alpha-sheet.html").read_text("utf-8")
+
+
+def test_serve_with_an_unknown_site_is_a_usage_error(clinics: Path, run_cli: RunCli) -> None:
+    result = run_cli("serve", str(clinics), "--site", "northside")
+    assert result.exit_code == 2 and "no site `northside`" in result.output
+
+
+def test_build_takes_either_site_or_all_sites(clinics: Path, run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("build", str(clinics), "--site", "eastside", "--all-sites", "-o", str(tmp_path / "o"))
+    assert result.exit_code == 2 and "not both" in result.output
+
+
+def test_site_out_and_zip_go_where_asked(clinics: Path, run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("build", str(clinics), "--site", "eastside", "-o", str(tmp_path / "east"), "--zip")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "east" / "index.html").is_file() and (tmp_path / "east.zip").is_file()
+    result = run_cli("build", str(clinics), "--all-sites", "-o", str(tmp_path / "all"), "--zip")
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in (tmp_path / "all").iterdir()} == {"eastside", "eastside.zip", "westside", "westside.zip"}
