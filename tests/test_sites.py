@@ -276,3 +276,17 @@ def test_site_out_and_zip_go_where_asked(clinics: Path, run_cli: RunCli, tmp_pat
     result = run_cli("build", str(clinics), "--all-sites", "-o", str(tmp_path / "all"), "--zip")
     assert result.exit_code == 0, result.output
     assert {p.name for p in (tmp_path / "all").iterdir()} == {"eastside", "eastside.zip", "westside", "westside.zip"}
+
+
+def test_a_module_may_print_a_library_modules_handout(clinics: Path, tmp_path: Path) -> None:
+    alpha = clinics / "modules" / "alpha.md"
+    alpha.write_text(alpha.read_text("utf-8").replace("materials: [Pens]", "materials: [Pens]\nhandouts: [shared-one-sheet]"), "utf-8")
+    result = build(clinics, tmp_path / "out")
+    assert result.ok, [p.format() for p in result.problems]
+    assert 'href="../handouts/shared-one-sheet.html"' in (tmp_path / "out" / "facilitator" / "alpha.html").read_text("utf-8")
+
+
+def test_a_site_file_that_is_not_yaml_is_reported_at_its_line(clinics: Path) -> None:
+    (clinics / "sites" / "eastside.yml").write_text("organization: East\nschedule: [days\n", "utf-8")
+    problems = run(clinics, site="eastside").problems
+    assert [(p.path, p.code) for p in problems if p.severity == "error"] == [(f"{clinics}/sites/eastside.yml", "IOP001")]
