@@ -21,6 +21,7 @@ import re
 import zipfile
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 
 import iopcurr
 from iopcurr.errors import Problem
@@ -29,7 +30,7 @@ from iopcurr.model import Program
 
 BUNDLED = "iopcurr:curriculum"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_FOLDERS = {"modules": "module", "pages": "page"}
+_FOLDERS = MappingProxyType({"modules": "module", "pages": "page"})  # folder → kind of file
 MAX_ARCHIVE_BYTES = 50_000_000
 
 
