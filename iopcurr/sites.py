@@ -104,7 +104,10 @@ def with_site(source: Path, sources: Sources, name: str) -> Sources:
     problems = list(sources.problems)
     text: str | None = None
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        if not path.resolve().is_relative_to(source.resolve()):
+            problems.append(Problem(str(path), None, "this is a link to somewhere outside the curriculum folder.", "IOP029",
+                                    hint="Copy what it points to into the curriculum instead."))
+        elif path.stat().st_size > MAX_FILE_BYTES:
             problems.append(Problem(str(path), None, f"the site file is larger than {MAX_FILE_BYTES:,} bytes.", "IOP030"))
         else:
             text, more = decode_source(path.read_bytes(), str(path))

@@ -296,3 +296,24 @@ def test_a_site_file_that_is_not_yaml_is_reported_at_its_line(clinics: Path) -> 
     (clinics / "sites" / "eastside.yml").write_text("organization: East\nschedule: [days\n", "utf-8")
     problems = run(clinics, site="eastside").problems
     assert [(p.path, p.code) for p in problems if p.severity == "error"] == [(f"{clinics}/sites/eastside.yml", "IOP001")]
+
+
+def test_readme_and_guide_document_every_new_option_and_key() -> None:
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text("utf-8")
+    guide = (REPO / "iopcurr" / "docs" / "authoring-guide.md").read_text("utf-8")
+    assert "## Several clinics" in readme
+    for text in (readme, guide):
+        for word in ("--site", "--all-sites", "--zip", "--format gitlab", "--format github", "sites/", "library:",
+                     "overrides: {library:", "iopcurr:curriculum", "IOP039", "copyrighted"):
+            assert word in text, word
+
+
+def test_a_site_file_linked_from_outside_is_refused(clinics: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.yml"
+    outside.write_text("organization: Somewhere Else\n", "utf-8")
+    (clinics / "sites" / "linked.yml").symlink_to(outside)
+    result = run(clinics, site="linked")
+    assert [(p.path, p.code) for p in result.problems] == [(f"{clinics}/sites/linked.yml", "IOP029")]
+    assert result.curriculum is not None and result.curriculum.program.organization == "Main Clinic"
