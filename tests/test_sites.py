@@ -317,3 +317,13 @@ def test_a_site_file_linked_from_outside_is_refused(clinics: Path, tmp_path: Pat
     result = run(clinics, site="linked")
     assert [(p.path, p.code) for p in result.problems] == [(f"{clinics}/sites/linked.yml", "IOP029")]
     assert result.curriculum is not None and result.curriculum.program.organization == "Main Clinic"
+
+
+def test_all_sites_builds_the_good_sites_when_one_fails(clinics: Path, run_cli: RunCli, tmp_path: Path) -> None:
+    (clinics / "sites" / "eastside.yml").write_text(EAST.replace('"09:30"', '"9:75"'), "utf-8")
+    result = run_cli("build", str(clinics), "--all-sites", "-o", str(tmp_path / "all"))
+    assert result.exit_code == 1
+    assert "site eastside: Build failed" in result.output and "site westside: Built 3 modules" in result.output
+    assert f"{clinics}/sites/eastside.yml:3: error IOP004" in result.output
+    assert (tmp_path / "all" / "westside" / "index.html").is_file()
+    assert not (tmp_path / "all" / "eastside" / "index.html").exists()
