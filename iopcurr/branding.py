@@ -39,7 +39,7 @@ def check_branding(program: Program, assets: Collection[str]) -> list[Problem]:
     worst = min(contrast_ratio(accent, bg) for bg in BACKGROUNDS)
     if worst < MIN_CONTRAST:
         problems.append(Problem(
-            program.path, program.line_of("theme.accent"),
+            program.path_of("theme.accent"), program.line_of("theme.accent"),
             f"the accent colour {accent} has a contrast of only {worst:.1f}:1 with the page's light "
             f"backgrounds; links and buttons need at least {MIN_CONTRAST}:1 to be readable.",
             "IOP033", "warning",
@@ -48,7 +48,7 @@ def check_branding(program: Program, assets: Collection[str]) -> list[Problem]:
     logo = program.theme.logo
     if logo is not None and logo not in assets:
         problems.append(Problem(
-            program.path, program.line_of("theme.logo"),
+            program.path_of("theme.logo"), program.line_of("theme.logo"),
             f"the logo {logo} is not a file in the curriculum's assets/ folder.", "IOP025",
             hint="Put the image in assets/ and write its path, e.g. `logo: assets/logo.png`.",
         ))

@@ -170,7 +170,7 @@ def check_references(program: Program, modules: Iterable[Module]) -> list[Proble
         for j, ref in enumerate(track.modules):
             if ref not in module_ids:
                 problems.append(
-                    Problem(program.path, program.line_of(f"tracks.{i}.modules.{j}") or track.line,
+                    Problem(program.path_of(f"tracks.{i}.modules.{j}"), program.line_of(f"tracks.{i}.modules.{j}") or track.line,
                             f"track `{track.id}` names module `{ref}`, but there is no modules/{ref}.md.", "IOP007")
                 )
     return problems

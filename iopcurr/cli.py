@@ -11,15 +11,21 @@ import json
 import shutil
 import sys
 import time
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import click
 
 from iopcurr import __version__
 from iopcurr.checks import check_reviews, handout_grades
+from iopcurr.ci import FORMATS, github_annotations, gitlab_report
 from iopcurr.errors import IopError, Problem, has_errors, problems_json, sort_problems
+
+if TYPE_CHECKING:
+    from iopcurr.model import Curriculum
+    from iopcurr.parsed import Cached
 
 SOURCE = click.argument("source", required=False, default=None, type=click.Path(path_type=Path, file_okay=False))
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
@@ -116,27 +122,63 @@ def _progress_line(message: str) -> None:
 @click.option("--pdf", is_flag=True,
               help="Also write PDFs of the handouts, the client packet and the facilitator "
                    "manual to DIR/pdf/ (needs WeasyPrint: pip install -e '.[pdf]' in a checkout).")
+@click.option("--site", "site", default=None, metavar="NAME",
+              help="Build the site of one clinic: sites/NAME.yml merged over program.yml, into "
+                   "<site>/NAME (or --out).")
+@click.option("--all-sites", is_flag=True,
+              help="Build every site of sites/*.yml, each into <site>/NAME (--out: the folder that holds them); "
+                   "each module is converted once for all of them.")
+@click.option("--zip", "zip_site", is_flag=True,
+              help="Also write the site as one zip file beside its folder (site.zip next to site/), "
+                   "the same bytes for the same site.")
 @QUIET
 @VERBOSE
 def build(source: Path | None, out: Path | None, strict: bool, today: datetime | None, pdf: bool,
-          quiet: bool, verbose: bool) -> None:
+          site: str | None, all_sites: bool, zip_site: bool, quiet: bool, verbose: bool) -> None:
     """Build the site from SOURCE into --out.
 
     SOURCE is the folder holding program.yml: by default the working folder when it holds one
     (the site then goes beside it, to ../site), else ./curriculum (the site goes to ./site).
     The new site replaces the old one only when the build succeeds."""
+    from iopcurr.sites import site_file, site_names
+
+    source, default_out = find_program(source)
+    if site is not None and all_sites:
+        raise click.UsageError("use either --site NAME or --all-sites, not both.")
+    if site is not None:
+        site_file(source, site)  # a site that does not exist stops here, before any folder is made
+        targets: list[tuple[str | None, Path]] = [(site, out if out is not None else default_out / site)]
+    elif all_sites:
+        names = site_names(source)
+        if not names:
+            raise IopError(f"--all-sites: {source / 'sites'} holds no site files (sites/NAME.yml).",
+                           path=str(source / "sites"))
+        targets = [(name, (out if out is not None else default_out) / name) for name in names]
+    else:
+        targets = [(None, out if out is not None else default_out)]
+    memo: dict[str, Cached] = {}  # shared by the sites: each module is converted once
+    failed = [name for name, target in targets
+              if not _build_one(source, target, name, memo, strict=strict, today=today, pdf=pdf,
+                                zip_site=zip_site, quiet=quiet, verbose=verbose)]
+    if failed:
+        sys.exit(1)
+
+
+def _build_one(source: Path, out: Path, site: str | None, memo: dict[str, Cached], *, strict: bool,
+               today: datetime | None, pdf: bool, zip_site: bool, quiet: bool, verbose: bool) -> bool:
+    """Build one site into `out` and print its summary; whether it succeeded."""
     from iopcurr.pipeline import build as run_build
+    from iopcurr.zipsite import write_zip
 
     started = time.perf_counter()
-    source, default_out = find_program(source)
-    out = out if out is not None else default_out
+    label = f"site {site}: " if site else ""
     if verbose:
-        click.echo(f"Program: {source / PROGRAM_FILE}; site: {out}", err=True)
+        click.echo(f"Program: {source / PROGRAM_FILE}{f' with sites/{site}.yml' if site else ''}; site: {out}", err=True)
     progress = _progress_line if pdf and not quiet and sys.stderr.isatty() else None
     bar = _ProgressBar("Converting Markdown", delay=float("inf") if quiet else 1.0)
     try:
         result = run_build(source, out, strict=strict, today=today.date() if today else None,
-                           pdf=pdf, progress=progress, on_convert=bar)
+                           pdf=pdf, progress=progress, on_convert=bar, site=site, memo=memo)
     finally:
         bar.close()
     if progress:
@@ -145,48 +187,56 @@ def build(source: Path | None, out: Path | None, strict: bool, today: datetime |
     cur = result.curriculum
     modules = len(cur.modules) if cur else 0
     pages = len(cur.pages) if cur else 0
-    seconds = time.perf_counter() - started
     warnings = result.warnings
     if not result.ok:
         errors = len(result.problems) - result.warnings
-        click.echo(f"Build failed: {errors} error(s), {warnings} warning(s). {out} was not changed.", err=True)
-        sys.exit(1)
+        click.echo(f"{label}Build failed: {errors} error(s), {warnings} warning(s). {out} was not changed.", err=True)
+        return False
+    packed = f" and {write_zip(result.files, out)}" if zip_site else ""
+    seconds = time.perf_counter() - started
     if verbose:
         _timings(result.timings)
     if quiet:
-        return
+        return True
     pdfs = sum(1 for f in result.files if f.path.startswith("pdf/")) if pdf else 0
     made = f", {pdfs} PDFs" if pdf else ""
     same = " (nothing changed)" if result.unchanged else ""
-    click.echo(f"Built {modules} modules, {pages} pages{made}, {warnings} warnings "
-               f"in {seconds:.2f} s → {out}{same}")
+    click.echo(f"{label}Built {modules} modules, {pages} pages{made}, {warnings} warnings "
+               f"in {seconds:.2f} s → {out}{packed}{same}")
+    return True
 
 
 @cli.command()
 @SOURCE
 @STRICT
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Report as lines of text or as JSON (for a program's own CI).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report as lines of text, as JSON (for a program's own CI), as GitHub Actions "
+                   "annotations (github) or as a GitLab Code Quality report (gitlab).")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Date (YYYY-MM-DD) module reviews are due against (default: the day it runs).")
+@click.option("--site", "site", default=None, metavar="NAME",
+              help="Check only the site of sites/NAME.yml (by default program.yml and every site are checked).")
 @QUIET
 @VERBOSE
-def check(source: Path | None, strict: bool, fmt: str, today: datetime | None, quiet: bool, verbose: bool) -> None:
+def check(source: Path | None, strict: bool, fmt: str, today: datetime | None, site: str | None,
+          quiet: bool, verbose: bool) -> None:
     """Check SOURCE for problems without writing anything.
 
-    SOURCE is found as for `build`: the working folder when it holds program.yml, else ./curriculum."""
-    from iopcurr.pipeline import run
-
+    SOURCE is found as for `build`: the working folder when it holds program.yml, else ./curriculum.
+    With site files (sites/NAME.yml), every site is checked too: a problem in a key a site file
+    sets is reported at the site file's line."""
     source, _ = find_program(source)
-    result = run(source, strict=strict)
-    cur = result.curriculum
+    cur, found, timings = _check_runs(source, site, strict)
     # Only `check` looks at the date: a build gives the same site whatever day it runs.
     late = [p.as_error() if strict else p for p in check_reviews(cur.modules, today.date() if today else date.today())
             ] if cur else []
-    problems = sort_problems((*result.problems, *late))
+    problems = sort_problems((*found, *late))
     warnings = sum(1 for p in problems if p.severity == "warning")
     ok = not has_errors(problems)
     grades = handout_grades(cur.modules) if cur else []
+    if fmt in ("github", "gitlab"):
+        click.echo(github_annotations(problems) if fmt == "github" else gitlab_report(problems), nl=fmt == "gitlab")
+        sys.exit(0 if ok else 1)
     if fmt == "json":
         data = json.loads(problems_json(problems))
         data["handouts"] = [{"id": i, "path": p, "line": n, "grade": g} for i, p, n, g in grades]
@@ -201,12 +251,37 @@ def check(source: Path | None, strict: bool, fmt: str, today: datetime | None, q
         for ident, _path, _line, grade in grades:
             click.echo(f"  {grade:4.1f}  {ident}{'  (over the limit)' if grade > limit else ''}")
     if verbose:
-        _timings(result.timings)
+        _timings(timings)
     errors = len(problems) - warnings
     if not quiet or not ok:
         count = f"{len(cur.modules)} modules, {len(cur.pages)} pages" if cur else "nothing"
         click.echo(f"Checked {count}: {errors} error(s), {warnings} warning(s).")
     sys.exit(0 if ok else 1)
+
+
+def _check_runs(source: Path, site: str | None,
+                strict: bool) -> tuple[Curriculum | None, list[Problem], dict[str, float]]:
+    """The problems of program.yml and of every site (or of the one `site`): one that only a site's
+    run finds, outside its site file, says which site (`in site `eastside`: ...`)."""
+    from iopcurr.pipeline import run
+    from iopcurr.sites import site_file, site_names
+
+    memo: dict[str, Cached] = {}  # each file is converted once for all the runs
+    if site is not None:
+        site_file(source, site)
+    base = run(source, strict=strict, memo=memo) if site is None else None
+    problems: set[Problem] = set(base.problems) if base else set()
+    cur = base.curriculum if base else None
+    timings = dict(base.timings) if base else {}
+    for name in [site] if site is not None else site_names(source):
+        result = run(source, strict=strict, site=name, memo=memo)
+        cur = cur or result.curriculum
+        timings = timings or dict(result.timings)
+        own = str(site_file(source, name))
+        for p in result.problems:
+            if p not in problems:
+                problems.add(p if p.path == own or base is None else replace(p, message=f"in site `{name}`: {p.message}"))
+    return cur, list(problems), timings
 
 
 @cli.command()
@@ -237,9 +312,12 @@ _ROUTINE = ("Serving ", "Rebuilt in ", "Stopped.")  # what --quiet leaves out of
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("-p", "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
+@click.option("--site", "site", default=None, metavar="NAME",
+              help="Preview the site of one clinic: sites/NAME.yml merged over program.yml.")
 @QUIET
 @VERBOSE
-def serve(source: Path | None, host: str, port: int, open_browser: bool, quiet: bool, verbose: bool) -> None:
+def serve(source: Path | None, host: str, port: int, open_browser: bool, site: str | None, quiet: bool,
+          verbose: bool) -> None:
     """Preview SOURCE with live reload: rebuilds and refreshes the browser when you save.
 
     SOURCE is found as for `build`: the working folder when it holds program.yml, else ./curriculum."""
@@ -252,7 +330,11 @@ def serve(source: Path | None, host: str, port: int, open_browser: bool, quiet: 
     source, _ = find_program(source)
     if verbose:
         say(f"Program: {source / PROGRAM_FILE}")
-    run_serve(source, host=host, port=port, open_browser=open_browser, say=say)
+    if site is not None:
+        from iopcurr.sites import site_file
+
+        site_file(source, site)  # a usage error (exit 2) if there is no such site
+    run_serve(source, host=host, port=port, open_browser=open_browser, say=say, site=site)
 
 
 def main() -> None:

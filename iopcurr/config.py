@@ -10,6 +10,7 @@ import calendar
 import difflib
 import re
 import reprlib
+from collections.abc import Mapping
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
@@ -97,6 +98,9 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "crisis.*.name": ("(required)", "Name of the service."),
     "crisis.*.contact": ("(required)", "How to reach it (number, text line)."),
     "crisis.*.note": ('""', "When and why to use it."),
+    "library": ("[]", "Folders (or .zip archives) of shared modules and pages, relative to program.yml, e.g. "
+                "`[../shared-modules]`; `iopcurr:curriculum` is the bundled curriculum. A local file with the "
+                "same id wins."),
     "theme.name": ('"default"', "The theme to use (only `default` ships)."),
     "theme.override": ("(none)", "Folder in the curriculum whose templates and static files win."),
     "theme.accent": ('"#1d5a85"', "Accent colour of links, buttons and the header line; needs 4.5:1 contrast with white."),
@@ -129,9 +133,10 @@ def _known(section: str) -> list[str]:
 class _Reader:
     """Reads typed values out of parsed YAML, collecting problems instead of raising."""
 
-    def __init__(self, path: str, lines: dict[str, int]) -> None:
+    def __init__(self, path: str, lines: dict[str, int], origins: Mapping[str, str] | None = None) -> None:
         self.path = path
         self.lines = lines
+        self.origins = origins or {}  # key → the site file it was written in
         self.problems: list[Problem] = []
 
     def line(self, dotted: str) -> int | None:
@@ -141,8 +146,16 @@ class _Reader:
             dotted = dotted.rpartition(".")[0]
         return 1
 
+    def where(self, dotted: str) -> str:
+        """The file the key was written in (program.yml, or the site file merged over it)."""
+        while dotted:
+            if dotted in self.lines:
+                return self.origins.get(dotted, self.path)
+            dotted = dotted.rpartition(".")[0]
+        return self.path
+
     def problem(self, dotted: str, message: str, code: str, hint: str = "") -> None:
-        self.problems.append(Problem(self.path, self.line(dotted), message, code, hint=hint))
+        self.problems.append(Problem(self.where(dotted), self.line(dotted), message, code, hint=hint))
 
     def section(self, value: Any, dotted: str, schema_key: str | None = None) -> dict[str, Any]:
         """A mapping, with unknown keys reported (hints from the schema)."""
@@ -277,7 +290,14 @@ def _real_date(r: _Reader, value: Any, dotted: str) -> date | None:
 def parse_program(text: str, path: str = "program.yml") -> tuple[Program, list[Problem]]:
     """Validate program.yml text. Always returns a usable Program (defaults where it was wrong)."""
     data, lines, problems = load_yaml(text, path)
-    r = _Reader(path, lines)
+    return program_from(data, lines, problems, path)
+
+
+def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path: str,
+                 origins: Mapping[str, str] | None = None) -> tuple[Program, list[Problem]]:
+    """Validate program settings already read from YAML (`lines`: the line of each dotted key;
+    `origins`: the file of each key not written in `path`, for a site file merged over it)."""
+    r = _Reader(path, lines, origins)
     r.problems.extend(problems)
     if data is not None and not isinstance(data, dict):
         r.problem("", "program.yml must be a mapping of settings (`key: value` lines).", "IOP002")
@@ -348,6 +368,8 @@ def parse_program(text: str, path: str = "program.yml") -> tuple[Program, list[P
         site_url=_site_url(r, top),
         path=path,
         lines=MappingProxyType(dict(lines)),
+        library=r.text_list(top, "library", "library"),
+        origins=MappingProxyType(dict(origins or {})),
     )
     if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", program.language):
         r.problem("language", f"`language` must be a language code such as \"en\", not {shown(program.language)}.", "IOP004")

@@ -58,6 +58,8 @@ CODES: dict[str, tuple[str, str]] = {
     "IOP036": ("Stray closing fence", "Remove the extra `:::`, or the one that closed the block too early."),
     "IOP037": ("Review overdue", "Review the module, then set `reviewed_on` and a new `next_review` in its front matter."),
     "IOP038": ("Asset that can run scripts", "Publish a PDF or PNG instead, or make the page a module or page."),
+    "IOP039": ("Library file changed", "Compare the override with the library's file, take over what changed, "
+               "then record the library's new version: `overrides: {library: \"HASH\"}` (the message gives it)."),
 }
 
 

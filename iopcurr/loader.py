@@ -25,8 +25,8 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
 
 MODULE_KEYS = ("title", "track", "summary", "objectives", "materials", "handouts",
-               "reviewed_by", "reviewed_on", "next_review")
-PAGE_KEYS = ("title", "summary", "order")
+               "reviewed_by", "reviewed_on", "next_review", "overrides")
+PAGE_KEYS = ("title", "summary", "order", "overrides")  # overrides: {library: HASH} (library.py)
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class Sources:
     files: tuple[SourceFile, ...]
     assets: tuple[str, ...]  # relative paths under the curriculum (assets/..., override static)
     problems: tuple[Problem, ...]
+    site_path: str | None = None  # sites/<name>.yml merged over program.yml, for a site's build
+    site_text: str | None = None
 
 
 def read_sources(source: Path) -> Sources:

@@ -116,10 +116,21 @@ class Program:
     path: str = "program.yml"
     edition: str = ""  # YYYY-MM-DD: the date of this edition of the program, or ""
     lines: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    library: tuple[str, ...] = ()  # folders or archives of shared modules and pages, as written
+    # The file each key came from when it is not `path` (a site file, sites/<name>.yml, merged over it)
+    origins: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def line_of(self, dotted: str) -> int | None:
         """The program.yml line of a key such as `schedule.weeks` (None if not written)."""
         return self.lines.get(dotted)
+
+    def path_of(self, dotted: str) -> str:
+        """The file the key (or the nearest written key above it) was written in: a site file or program.yml."""
+        while dotted:
+            if dotted in self.lines:
+                return self.origins.get(dotted, self.path)
+            dotted = dotted.rpartition(".")[0]
+        return self.path
 
 
 # ---------------------------------------------------------------- converted content

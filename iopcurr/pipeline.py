@@ -34,11 +34,12 @@ from iopcurr.checks import (
 from iopcurr.config import options_markdown_table, parse_program
 from iopcurr.convert import ParseStats, Progress, parse_all
 from iopcurr.errors import IopError, Problem, codes_markdown_table, has_errors, sort_problems
+from iopcurr.library import with_libraries
 from iopcurr.links import Anchors, anchor_table, check_owner_refs, check_site_refs
 from iopcurr.loader import SourceFile, Sources, read_sources
 from iopcurr.markup import Converter
 from iopcurr.model import Curriculum, Module, OutputFile, Page, Program, Schedule, SessionPlan
-from iopcurr.parsed import Parsed
+from iopcurr.parsed import Cached, Parsed
 from iopcurr.plan import plan_module
 from iopcurr.render import Theme, load_theme, page_list, render_site
 from iopcurr.render_books import render_books
@@ -46,6 +47,7 @@ from iopcurr.runsheet import check_run_sheets
 from iopcurr.schedule import build_schedule
 from iopcurr.search import search_file
 from iopcurr.sessionpages import render_calendar
+from iopcurr.sites import site_program, with_site
 from iopcurr.wording import terms_markdown_table
 from iopcurr.write import CACHE_DIR, Stage, pending_cache_folder
 
@@ -107,6 +109,9 @@ PlanFunction = Callable[[Module, Program], tuple[SessionPlan | None, list[Proble
 
 
 def program_of(sources: Sources) -> tuple[Program, list[Problem]]:
+    """The program: program.yml, or a site file merged over it (sites.py)."""
+    if sources.site_path is not None and sources.site_text is not None:
+        return site_program(sources.program_text or "", sources.program_path, sources.site_text, sources.site_path)
     return parse_program(sources.program_text or "", sources.program_path)
 
 
@@ -186,29 +191,36 @@ class Settings:
 
 
 def run(source: Path, *, strict: bool = False, today: date | None = None, pdf: bool = False,
-        cache: ParseCache | None = None, converter: Converter | None = None) -> BuildResult:
+        cache: ParseCache | None = None, converter: Converter | None = None, site: str | None = None,
+        memo: dict[str, Cached] | None = None) -> BuildResult:
     """Read, check, plan and render the whole site in memory; write nothing. `today` picks the
     home page's next sessions; with `pdf`, the PDFs are made too.
 
     Files found in `cache` are not converted again; the others are converted in parallel when
     there are many (one process per core, or IOPCURR_JOBS) and added to it. A `converter` given
-    here converts everything in this process.
+    here converts everything in this process. With `site`, sites/<site>.yml is merged over
+    program.yml; files found in `memo` (shared by the runs of several sites) are not converted again.
     """
     timer = Timer()
-    sources = read(source)
+    sources = read(source, site)
     timer.lap("read")
-    parsed, stats = parse_all(source_files(sources), cache=cache, converter=converter,
+    parsed, stats = parse_all(source_files(sources), cache=cache, converter=converter, memo=memo,
                               jobs=1 if converter is not None else None)
     timer.lap("convert")
     result = site_of(source, sources, parsed, stats, Settings(strict, today, pdf), timer)
     return with_pdfs(result, strict=strict, cache=cache.folder if cache is not None else None) if pdf else result
 
 
-def read(source: Path) -> Sources:
-    """The curriculum folder's files (an IopError if there is no such folder)."""
+def read(source: Path, site: str | None = None) -> Sources:
+    """The curriculum folder's files (an IopError if there is no such folder), with the site file
+    of `site` and the modules and pages of the program's libraries."""
     if not source.is_dir():
         raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
-    return read_sources(source)
+    sources = read_sources(source)
+    if site is not None:
+        sources = with_site(source, sources, site)
+    program, _ = program_of(sources)
+    return with_libraries(source, sources, program.library, program) if program.library else sources
 
 
 def site_of(source: Path, sources: Sources, parsed: Sequence[Parsed], stats: ParseStats, settings: Settings,
@@ -256,10 +268,10 @@ def theme_for(source: Path, cur: Curriculum,
     templates compiled once for all the builds that share `templates`)."""
     override = source / cur.program.theme.override if cur.program.theme.override else None
     if override is not None and not override.is_dir():
-        return None, [Problem(cur.program.path, cur.program.line_of("theme.override"),
+        return None, [Problem(cur.program.path_of("theme.override"), cur.program.line_of("theme.override"),
                               f"the theme override folder {override} does not exist.", "IOP025")]
     if override is not None and not override.resolve().is_relative_to(source.resolve()):
-        return None, [Problem(cur.program.path, cur.program.line_of("theme.override"),
+        return None, [Problem(cur.program.path_of("theme.override"), cur.program.line_of("theme.override"),
                               f"the theme override folder {override} leads outside the curriculum folder.", "IOP029",
                               hint="Copy the templates into the curriculum instead.")]
     theme = load_theme(override)
@@ -308,12 +320,14 @@ def template_problem(exc: jinja2.TemplateError) -> Problem:
 
 
 def build(source: Path, out: Path, *, strict: bool = False, today: date | None = None, pdf: bool = False,
-          progress: Callable[[str], None] | None = None, on_convert: Progress | None = None) -> BuildResult:
+          progress: Callable[[str], None] | None = None, on_convert: Progress | None = None,
+          site: str | None = None, memo: dict[str, Cached] | None = None) -> BuildResult:
     """The stages of `run`, then, when there are no errors, the new site swapped in.
 
     With `pdf`, the PDFs (site/pdf/) are made too; WeasyPrint must be installed (checked first).
     `on_convert` hears how far the conversion got, `progress` what the PDFs are doing. Converted
-    Markdown is cached in `out/.iopcurr-cache` (kept across builds, safe to delete).
+    Markdown is cached in `out/.iopcurr-cache` (kept across builds, safe to delete). With `site`,
+    sites/<site>.yml is merged over program.yml; `memo` keeps converted files for the next site.
     """
     if pdf:
         from iopcurr.pdf import require_weasyprint
@@ -323,9 +337,9 @@ def build(source: Path, out: Path, *, strict: bool = False, today: date | None =
     stage = Stage(out, source)  # checks the output folder before anything is built
     try:
         timer = Timer()
-        sources = read(source)
+        sources = read(source, site)
         timer.lap("read")
-        parsed, stats = parse_all(source_files(sources), cache=cache, progress=on_convert)
+        parsed, stats = parse_all(source_files(sources), cache=cache, memo=memo, progress=on_convert)
         timer.lap("convert")
         result = site_of(source, sources, parsed, stats, Settings(strict, today, pdf), timer)
         result = with_pdfs(result, strict=strict, cache=cache.folder, progress=progress) if pdf else result

@@ -385,11 +385,11 @@ def _streams(
 def _problem(program: Program, key: str, message: str, *, hint: str, code: str = "IOP031",
              severity: Severity = "error") -> Problem:
     """A problem at the program.yml line of `key`, or of the nearest written key above it."""
-    line = None
+    line, where = None, program.path
     while key and line is None:
-        line = program.line_of(key)
+        line, where = program.line_of(key), program.path_of(key)
         key = key.rpartition(".")[0]
-    return Problem(program.path, line, message, code, severity, hint)
+    return Problem(where, line, message, code, severity, hint)
 
 
 # ---------------------------------------------------------------- time arithmetic

@@ -48,9 +48,10 @@ from iopcurr import overlay
 from iopcurr.cache import ParseCache
 from iopcurr.convert import parse_all
 from iopcurr.errors import IopError, Problem
+from iopcurr.library import library_folders
 from iopcurr.model import OutputFile
 from iopcurr.parsed import Cached
-from iopcurr.pipeline import BuildResult, Settings, Timer, read, site_of, source_files
+from iopcurr.pipeline import BuildResult, Settings, Timer, program_of, read, site_of, source_files
 from iopcurr.render import default_theme_dir
 from iopcurr.watch import Watcher, ignored, relevant
 from iopcurr.write import CACHE_DIR
@@ -98,8 +99,9 @@ class CompiledTemplates(jinja2.BytecodeCache):
 class Preview:
     """The preview of one curriculum: its private site folder, what is in it, and its status."""
 
-    def __init__(self, source: Path, site: Path, *, say: Say) -> None:
+    def __init__(self, source: Path, site: Path, *, say: Say, program_site: str | None = None) -> None:
         self.source = source
+        self.program_site = program_site  # sites/<name>.yml merged over program.yml, if given
         self.site = site
         self.say = say
         self.cache = ParseCache(site / CACHE_DIR)
@@ -141,7 +143,7 @@ class Preview:
         """The stages of `pipeline.run`, with the files last read and the compiled templates
         kept in memory."""
         timer = Timer()
-        sources = read(self.source)
+        sources = read(self.source, self.program_site)
         timer.lap("read")
         parsed, stats = parse_all(source_files(sources), cache=self.cache, memo=self.parsed)
         timer.lap("convert")
@@ -373,29 +375,34 @@ def _no_access_log(handler: tornado.web.RequestHandler) -> None:
 # ---------------------------------------------------------------- the command
 
 
-def serve(source: Path, *, host: str, port: int, open_browser: bool, say: Say | None = None) -> None:
+def serve(source: Path, *, host: str, port: int, open_browser: bool, say: Say | None = None,
+          site: str | None = None) -> None:
     """Build, serve and watch until Ctrl+C or SIGTERM; then remove the private folder."""
     say = say or (lambda text: click.echo(text, err=True))
     if not source.is_dir():
         raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
     folder = Path(tempfile.mkdtemp(prefix="iopcurr-serve-"))  # private: mode 0700
     try:
-        asyncio.run(_serve(source, folder / "site", host=host, port=port, open_browser=open_browser, say=say))
+        asyncio.run(_serve(source, folder / "site", host=host, port=port, open_browser=open_browser, say=say,
+                           program_site=site))
     except (KeyboardInterrupt, asyncio.CancelledError):
         say("Stopped.")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-async def _serve(source: Path, site: Path, *, host: str, port: int, open_browser: bool, say: Say) -> None:
+async def _serve(source: Path, site: Path, *, host: str, port: int, open_browser: bool, say: Say,
+                 program_site: str | None = None) -> None:
     site.mkdir()
-    preview = Preview(source, site, say=say)
+    preview = Preview(source, site, say=say, program_site=program_site)
     server = _listen(make_app(preview, host, port), host, port)
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     if task is not None:
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    folders = (source.resolve(), default_theme_dir().resolve())  # as the watcher reports paths
+    program, _ = program_of(read(source, program_site))
+    # as the watcher reports paths; a library's folder too, so that its modules reload as well
+    folders = (source.resolve(), default_theme_dir().resolve(), *library_folders(source, program.library))
 
     def rebuild(paths: frozenset[Path]) -> None:
         saved = sorted(p for p in paths if relevant(p, folders))

@@ -61,6 +61,9 @@ def test_wheel_contains_theme_scaffold_and_guide(wheel: Path) -> None:
         "iopcurr/docs/authoring-guide.md",
         "iopcurr/py.typed",
         "iopcurr/preview.js",
+        "iopcurr/curriculum/program.yml",  # for `library: [iopcurr:curriculum]`
+        "iopcurr/curriculum/modules/orientation.md",
+        "iopcurr/curriculum/pages/group-agreements.md",
     ):
         assert required in names
 
@@ -87,6 +90,13 @@ def test_installed_wheel_runs_new_and_build_outside_the_repo(wheel: Path, tmp_pa
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "x-site" / "facilitator" / "welcome.html").exists()
     assert (tmp_path / "x-site" / "pages" / "authoring-guide.html").exists()
+    # the bundled curriculum, from inside the installed package, as a library
+    program = tmp_path / "x" / "program.yml"
+    program.write_text(program.read_text("utf-8") + '\nlibrary: ["iopcurr:curriculum"]\n', "utf-8")
+    result = subprocess.run([str(exe), "build", "x", "--out", "y-site"], cwd=tmp_path,
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "y-site" / "facilitator" / "orientation.html").exists()
 
 
 def test_wheel_metadata_is_ready_to_publish(wheel: Path) -> None:

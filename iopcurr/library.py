@@ -1,0 +1,158 @@
+"""Shared module libraries: `library: [../shared-modules]` in program.yml adds the modules and pages
+of other folders (or .zip archives of one) to the curriculum.
+
+A library is a folder with `modules/` and `pages/` (its program.yml, if any, is not read), or a
+.zip archive of such a folder; `iopcurr:curriculum` is the bundled curriculum. A module or page of
+the curriculum with the same id as a library's overrides it; the override records which version
+of the library's file it was made from in its front matter:
+
+    overrides: {library: "3f2a9c1b7d4e"}
+
+and `check` warns (IOP039) when the library's file no longer has that hash, or when the override
+records none. Earlier libraries in the list win over later ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import io
+import re
+import zipfile
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+
+import iopcurr
+from iopcurr.errors import Problem
+from iopcurr.loader import MAX_FILE_BYTES, SourceFile, Sources, decode_source, read_sources, split_front_matter
+from iopcurr.model import Program
+
+BUNDLED = "iopcurr:curriculum"
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_FOLDERS = MappingProxyType({"modules": "module", "pages": "page"})  # folder → kind of file
+MAX_ARCHIVE_BYTES = 50_000_000
+
+
+def library_hash(text: str) -> str:
+    """The version of a library file an override records: 12 hex digits of its text's SHA-256."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def bundled_curriculum() -> Path | None:
+    """The bundled curriculum: inside the installed package (iopcurr/curriculum), else beside the
+    package in a checkout (curriculum/)."""
+    packaged = importlib.resources.files("iopcurr") / "curriculum"
+    if isinstance(packaged, Path) and (packaged / "modules").is_dir():
+        return packaged
+    checkout = Path(iopcurr.__file__).resolve().parent.parent / "curriculum"
+    return checkout if (checkout / "modules").is_dir() else None
+
+
+def with_libraries(source: Path, sources: Sources, entries: tuple[str, ...], program: Program) -> Sources:
+    """`sources` with the modules and pages of every library the curriculum does not have itself,
+    and the problems of reading them and of the overrides."""
+    problems = list(sources.problems)
+    have = {(f.kind, f.id): f for f in sources.files}
+    added: list[SourceFile] = []
+    for i, entry in enumerate(entries):
+        where, line = program.path_of(f"library.{i}"), program.line_of(f"library.{i}") or program.line_of("library")
+        files, more = library_files(source, entry, where, line)
+        problems += more
+        for f in files:
+            key = (f.kind, f.id)
+            if key in have:
+                if have[key] in sources.files:  # the curriculum's own file overrides this one
+                    problems += check_override(have[key], f)
+                continue
+            have[key] = f
+            added.append(f)
+    return replace(sources, files=(*sources.files, *added), problems=tuple(problems))
+
+
+def library_files(source: Path, entry: str, where: str, line: int | None) -> tuple[list[SourceFile], list[Problem]]:
+    """The modules and pages of one library entry (a folder, a .zip archive or `iopcurr:curriculum`)."""
+    if entry == BUNDLED:
+        root = bundled_curriculum()
+        if root is None:
+            return [], [Problem(where, line, "the bundled curriculum is not installed with iopcurr.", "IOP025",
+                                hint="Reinstall iopcurr, or copy the curriculum folder and name that folder.")]
+        return _folder_files(root)
+    if entry.startswith("iopcurr:"):
+        return [], [Problem(where, line, f"unknown bundled library `{entry}`.", "IOP025",
+                            hint=f"The bundled library is `{BUNDLED}`.")]
+    path = source / entry
+    if path.is_file() and path.suffix == ".zip":
+        return _archive_files(path, where, line)
+    if not path.is_dir():
+        return [], [Problem(where, line, f"the library {entry} is not a folder or a .zip archive ({path}).", "IOP025",
+                            hint="Write the path of a folder holding modules/ (or of a .zip of one), relative to program.yml.")]
+    return _folder_files(path)
+
+
+def _folder_files(root: Path) -> tuple[list[SourceFile], list[Problem]]:
+    found = read_sources(root)
+    return list(found.files), list(found.problems)
+
+
+def _archive_files(path: Path, where: str, line: int | None) -> tuple[list[SourceFile], list[Problem]]:
+    """modules/*.md and pages/*.md of a .zip archive, at its top or in its one top folder."""
+    try:
+        if path.stat().st_size > MAX_ARCHIVE_BYTES:
+            return [], [Problem(where, line, f"the library archive {path} is larger than {MAX_ARCHIVE_BYTES:,} bytes.", "IOP030")]
+        with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as archive:
+            infos = [i for i in archive.infolist() if not i.is_dir()]
+            files: list[SourceFile] = []
+            problems: list[Problem] = []
+            for info in sorted(infos, key=lambda i: i.filename):
+                name = PurePosixPath(info.filename)
+                parts = name.parts
+                if not (len(parts) in (2, 3) and parts[-2] in _FOLDERS):
+                    continue  # only modules/*.md and pages/*.md, at the top or in one folder
+                if name.suffix != ".md" or not _ID.match(name.stem):
+                    continue
+                shown = f"{path}/{info.filename}"
+                if info.file_size > MAX_FILE_BYTES:
+                    problems.append(Problem(shown, None, f"the file is {info.file_size:,} bytes; the limit is {MAX_FILE_BYTES:,}.", "IOP030"))
+                    continue
+                text, more = decode_source(archive.read(info), shown)
+                problems += more
+                if text is not None:
+                    files.append(SourceFile(_FOLDERS[parts[-2]], name.stem, shown, text))
+            return files, problems
+    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as exc:
+        return [], [Problem(where, line, f"the library archive {path} cannot be read: {exc}.", "IOP025",
+                            hint="Check that it is a .zip archive of a folder holding modules/.")]
+
+
+def check_override(own: SourceFile, theirs: SourceFile) -> list[Problem]:
+    """A warning (IOP039) when `own` overrides a library file whose version changed since, or
+    does not record which version it was made from."""
+    meta, lines, _body, _first, _problems = split_front_matter(own.text, own.path)
+    now = library_hash(theirs.text)
+    hint = (f"Compare it with {theirs.path}, take over what changed, then write "
+            f"`overrides: {{library: \"{now}\"}}` in its front matter.")
+    recorded = meta.get("overrides")
+    line = lines.get("overrides", 1)
+    if recorded is None:
+        return [Problem(own.path, line, f"this file overrides the library's {theirs.kind} `{theirs.id}` "
+                        "but does not record which version of it it was made from.", "IOP039", "warning", hint=hint)]
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("library"), str | int):
+        return [Problem(own.path, line, "`overrides` must be a mapping like `{library: \"3f2a9c1b7d4e\"}`.", "IOP004",
+                        hint=f"The library's version now is {now}.")]
+    written = str(recorded["library"])
+    if written != now:
+        return [Problem(own.path, lines.get("overrides.library", line),
+                        f"the library's {theirs.kind} `{theirs.id}` changed since this override was made "
+                        f"(recorded {written}, now {now}).", "IOP039", "warning", hint=hint)]
+    return []
+
+
+def library_folders(source: Path, entries: tuple[str, ...]) -> list[Path]:
+    """The folders of the libraries that are folders (for the live preview to watch)."""
+    found = []
+    for entry in entries:
+        folder = bundled_curriculum() if entry == BUNDLED else source / entry
+        if folder is not None and folder.is_dir():
+            found.append(folder.resolve())
+    return found
