@@ -23,10 +23,12 @@ from markupsafe import Markup
 from iopcurr import __version__, books
 from iopcurr.checks import edition_date, readability_words, reading_grade, track_map
 from iopcurr.errors import IopError
+from iopcurr.i18n import Catalogues, load_catalogues, template_function
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan, SessionSettings
 from iopcurr.plan import PART_NAMES, clock
 from iopcurr.safety import without_controls
 from iopcurr.schedule import long_date, session_label, session_when, upcoming
+from iopcurr.translations import translated
 
 CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -75,6 +77,8 @@ class SiteView:
     paper: str
     crisis: tuple[tuple[str, str, str], ...]
     edition: str = ""  # "December 5, 2026": the edition date, on the manual's cover
+    search_language: str = ""  # a translation's pages: the language of their search index (lunr-languages)
+    language_css: str = ""  # a translation's pages: their print styles (crisis footer in their language)
 
 
 @dataclass(frozen=True)
@@ -173,6 +177,8 @@ class HandoutView:
     module: Link
     large: bool = False  # the large-print variant
     alternates: tuple[Link, ...] = ()
+    switch: tuple[Link, ...] = ()  # the same handout in the other languages (note = language code)
+    fallback: str = ""  # not yet translated: the language its text is shown in
 
 
 @dataclass(frozen=True)
@@ -220,6 +226,7 @@ class Theme:
     env: jinja2.Environment
     static: tuple[tuple[str, Path], ...]  # (relative path under static/, file)
     folders: tuple[Path, ...] = field(default=())
+    catalogues: Catalogues = field(default_factory=dict)  # interface strings: language → key → text
 
 
 class TemplateFailure(jinja2.TemplateRuntimeError):
@@ -296,6 +303,8 @@ def load_theme(override: Path | None) -> Theme:
         auto_reload=False,
         finalize=_printable,  # (what every `{{ ... }}` shows)
     )
+    catalogues = load_catalogues(folders)
+    env.globals["t"] = template_function(catalogues)
     static: dict[str, Path] = {}
     for folder in reversed(folders):
         base = folder / "static"
@@ -305,7 +314,7 @@ def load_theme(override: Path | None) -> Theme:
                     if folder == override:
                         _refuse_links_out(path, override)
                     static[path.relative_to(base).as_posix()] = path
-    return Theme(env, tuple(sorted(static.items())), folders)
+    return Theme(env, tuple(sorted(static.items())), folders, catalogues)
 
 
 def _printable(value: object) -> object:
@@ -460,6 +469,20 @@ def handout_alternates(cur: Curriculum, hid: str, root: str, *, pdf: bool,
         if cur.program.handouts.large_print:
             other_pdf = "Regular-print PDF" if large else "Large-print PDF"
             out.append(Link(other_pdf, root + books.handout_pdf(hid, large=not large)))
+    return tuple(out)
+
+
+def switch_links(cur: Curriculum, hid: str, root: str, *, large: bool = False, here: str = "") -> tuple[Link, ...]:
+    """The same handout in the other languages that have it (title and note: the language code)."""
+    source = cur.program.langs[0]
+    out = []
+    for language in cur.program.langs:
+        if language == (here or source):
+            continue
+        if language != source and hid not in translated(cur.translations, language):
+            continue
+        page = books.handout_page(hid, large=large, language="" if language == source else language)
+        out.append(Link(language, root + page, language))
     return tuple(out)
 
 
@@ -670,7 +693,8 @@ def handout_view(cur: Curriculum, m: Module, h: Handout, root: str, *, pdf: bool
                  large: bool = False) -> HandoutView:
     module = Link(m.title, f"{root}facilitator/{m.id}.html")
     alternates = handout_alternates(cur, h.id, root, pdf=pdf, large=large)
-    return HandoutView(h.id, h.title, Markup(h.html), module, large, alternates)
+    return HandoutView(h.id, h.title, Markup(h.html), module, large, alternates,
+                       switch_links(cur, h.id, root, large=large))
 
 
 def handout_values(cur: Curriculum, site: SiteView, m: Module, h: Handout, *, pdf: bool = False,
