@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 import jinja2
 import yaml
@@ -43,7 +42,7 @@ def translate(catalogues: Catalogues, language: str, key: str) -> str:
     return key
 
 
-def page_language(context: Mapping[str, Any]) -> str:
+def page_language(context: jinja2.runtime.Context) -> str:
     site = context.get("site")
     return str(getattr(site, "language", SOURCE) or SOURCE)
 

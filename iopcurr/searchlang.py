@@ -9,11 +9,12 @@ stemmer of the `snowballstemmer` package. A test compares these lists with the v
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 # lunr.es.wordCharacters and the words of lunr.es.stopWordFilter (lunr-languages 1.14.0)
 ES_WORD_CHARACTERS = "A-Za-z\xAA\xBA\xC0-\xD6\xD8-\xF6\xF8-\u02B8\u02E0-\u02E4\u1D00-\u1D25\u1D2C-\u1D5C\u1D62-\u1D65\u1D6B-\u1D77\u1D79-\u1DBE\u1E00-\u1EFF\u2071\u207F\u2090-\u209C\u212A\u212B\u2132\u214E\u2160-\u2188\u2C60-\u2C7F\uA722-\uA787\uA78B-\uA7AD\uA7B0-\uA7B7\uA7F7-\uA7FF\uAB30-\uAB5A\uAB5C-\uAB64\uFB00-\uFB06\uFF21-\uFF3A\uFF41-\uFF5A"
-ES_STOP_WORDS = frozenset("""
+_ES_STOP_WORDS_TEXT = """
 a al algo algunas algunos ante antes como con contra cual cuando de del desde donde durante e el
 ella ellas ellos en entre era erais eran eras eres es esa esas ese eso esos esta estaba estabais
 estaban estabas estad estada estadas estado estados estamos estando estar estaremos estará
@@ -36,7 +37,8 @@ tenidos teniendo tenéis tenía teníais teníamos tenían tenías ti tiene tien
 tu tus tuve tuviera tuvierais tuvieran tuvieras tuvieron tuviese tuvieseis tuviesen tuvieses
 tuvimos tuviste tuvisteis tuviéramos tuviésemos tuvo tuya tuyas tuyo tuyos tú un una uno unos
 vosotras vosotros vuestra vuestras vuestro vuestros y ya yo él éramos
-""".split())
+"""
+ES_STOP_WORDS = frozenset(_ES_STOP_WORDS_TEXT.split())
 
 SNOWBALL_NAMES = {"es": "spanish"}
 PIPELINE_NAMES = {"es": "stemmer-es"}  # the name lunr-languages registers its stemmer under
@@ -53,10 +55,12 @@ def _trim(language: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=4)
-def _stemmer(language: str) -> object:
+def _stemmer(language: str) -> Callable[[str], str]:
+    """The Snowball stemmer of `language` (one word → its stem)."""
     import snowballstemmer  # imported late: only builds with a translation need it
 
-    return snowballstemmer.stemmer(SNOWBALL_NAMES[language])
+    stem: Callable[[str], str] = snowballstemmer.stemmer(SNOWBALL_NAMES[language]).stemWord
+    return stem
 
 
 @lru_cache(maxsize=1 << 16)
@@ -65,6 +69,6 @@ def term(language: str, word: str) -> str | None:
     trimmed = _trim(language).sub("", word)
     if not trimmed or trimmed in ES_STOP_WORDS:
         return None
-    stem = _stemmer(language).stemWord(trimmed)  # type: ignore[attr-defined]
+    stem = _stemmer(language)(trimmed)
     return str(stem) or None
 

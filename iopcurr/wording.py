@@ -159,6 +159,6 @@ def find_terms_in(text: str, language: str) -> list[Hit]:
 
 def terms_markdown_table_in(language: str) -> str:
     """The flagged terms of `language` as a table for the authoring guide."""
-    rows = ["| se señala | en su lugar |" if language == "es" else "| flagged | use instead |", "| --- | --- |"]
+    rows = [f"| flagged ({language}) | use instead |", "| --- | --- |"]
     rows += [f"| {shown} | {suggestion} |" for shown, _, suggestion in TERMS_BY_LANGUAGE.get(language, ())]
     return "\n".join(rows)
