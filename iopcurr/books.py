@@ -110,6 +110,9 @@ def pdf_jobs(cur: Curriculum) -> tuple[tuple[str, str], ...]:
     for language in cur.program.langs[1:]:
         for h in packet_order(cur):
             jobs.append((handout_page(h.id, language=language), handout_pdf(h.id, language=language)))
+            if cur.program.handouts.large_print:
+                jobs.append((handout_page(h.id, large=True, language=language),
+                             handout_pdf(h.id, large=True, language=language)))
         for page in (language_packet(language), bilingual_packet(language)):
             jobs.append((page, language_pdf(page)))
     return tuple(jobs)

@@ -104,6 +104,9 @@ def handout_page(cur: Curriculum, theme: Theme, ed: Edition, m: Module, source: 
         alternates.append(Link(ed.text(theme, "regular_print" if large else "large_print"), root + other))
     if pdf:
         alternates.append(Link(ed.text(theme, "pdf"), root + books.handout_pdf(source.id, large=large, language=ed.language)))
+        if cur.program.handouts.large_print:
+            other_pdf = books.handout_pdf(source.id, large=not large, language=ed.language)
+            alternates.append(Link(ed.text(theme, "regular_print_pdf" if large else "large_print_pdf"), root + other_pdf))
     view = HandoutView(source.id, shown.title, Markup(shown.html), Link(m.title, f"{root}facilitator/{m.id}.html"),
                        large, tuple(alternates), switch_links(cur, source.id, root, large=large, here=ed.language),
                        fallback)

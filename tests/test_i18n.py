@@ -3,6 +3,7 @@ stale translations, Spanish checks and Spanish search."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -320,3 +321,29 @@ def test_spanish_search_finds_words_from_a_spanish_handout_by_file_url(browser: 
     assert page.locator(".search-results .search-kind").first.inner_text().strip() == "· Hoja para clientes"
     assert all(r.startswith("file://") for r in requests)
     page.close()
+
+
+def test_pdfs_of_the_spanish_handouts_and_packets_with_the_spanish_crisis_footer(make_curriculum: MakeCurriculum) -> None:
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        pytest.skip("WeasyPrint is not installed: pip install -e '.[pdf]'")
+    from pypdf import PdfReader
+
+    result = run(es_curriculum(make_curriculum), pdf=True)
+    assert result.ok
+    files = {f.path: f.content for f in result.files}
+    for path in ("pdf/handouts/es/alpha-sheet.pdf", "pdf/handouts/es/large/alpha-sheet.pdf",
+                 "pdf/handouts/es/packet.pdf", "pdf/handouts/es/bilingual.pdf"):
+        assert files[path].startswith(b"%PDF"), path
+    pdf = PdfReader(io.BytesIO(files["pdf/handouts/es/alpha-sheet.pdf"]))
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    assert "Hoja de alfa" in text and "¿Necesita ayuda ahora mismo?" in text and "Need help" not in text
+    bilingual = PdfReader(io.BytesIO(files["pdf/handouts/es/bilingual.pdf"]))
+    pages = [page.extract_text() for page in bilingual.pages]
+    english = next(i for i, t in enumerate(pages) if "You can do this" in t)
+    spanish = next(i for i, t in enumerate(pages) if "Usted puede hacerlo" in t)
+    assert english % 2 == 1 and spanish == english + 1, "English on a left page, Spanish facing it"
+    page = files["handouts/es/alpha-sheet.html"].decode()
+    assert 'href="../../pdf/handouts/es/alpha-sheet.pdf">PDF</a>' in page
+    assert "PDF en letra grande" in page
