@@ -12,7 +12,7 @@ with their per-language text.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -30,6 +30,7 @@ from iopcurr.render import (
     _context,
     _site,
     css_string,
+    handout_values,
     located_failures,
     render_template,
     switch_links,
@@ -66,8 +67,10 @@ def language_css_path(language: str) -> str:
     return f"static/theme.{language}.css"
 
 
-def render_languages(cur: Curriculum, theme: Theme, *, pdf: bool = False) -> Iterator[OutputFile]:
-    """Every page and file of every language after the source one."""
+def render_languages(cur: Curriculum, theme: Theme, *, pdf: bool = False,
+                     kept: Mapping[str, str] | None = None) -> Iterator[OutputFile]:
+    """Every page and file of every language after the source one. `kept`: the main content of
+    the source language's pages already rendered, by path (`render_site(mains=...)`)."""
     owners = {h.id: m for m in cur.modules for h in m.handouts}
     for language in cur.program.langs[1:]:
         ed = edition(cur, language)
@@ -80,7 +83,7 @@ def render_languages(cur: Curriculum, theme: Theme, *, pdf: bool = False) -> Ite
                     mains[h.id] = main
                 yield OutputFile(path, html.encode("utf-8"))
         yield packet(cur, theme, ed, mains, pdf=pdf)
-        yield bilingual(cur, theme, ed, mains, pdf=pdf)
+        yield bilingual(cur, theme, ed, mains, _source_mains(cur, theme, kept or {}), pdf=pdf)
         yield OutputFile(language_css_path(language), language_css(cur, theme, ed).encode("utf-8"))
         kinds = {k: ed.text(theme, f"kind_{k}") for k in ("module", "handout", "page")}
         yield language_search_file(cur, language, kinds)
@@ -128,12 +131,12 @@ def packet(cur: Curriculum, theme: Theme, ed: Edition, mains: dict[str, str], *,
     return _collection(cur, theme, ed, into, view)
 
 
-def bilingual(cur: Curriculum, theme: Theme, ed: Edition, mains: dict[str, str], *, pdf: bool) -> OutputFile:
+def bilingual(cur: Curriculum, theme: Theme, ed: Edition, mains: dict[str, str], kept: dict[str, str], *,
+              pdf: bool) -> OutputFile:
     """Each handout in the source language, then in the edition's language: facing pages in
     print (the source on the left page, the translation on the right)."""
     into = books.bilingual_packet(ed.language)
     source = cur.program.langs[0]
-    kept = _source_mains(cur, theme)
     parts: list[books.Bound] = []
     titles: list[tuple[str, str]] = []
     for h in books.packet_order(cur):
@@ -154,15 +157,16 @@ def bilingual(cur: Curriculum, theme: Theme, ed: Edition, mains: dict[str, str],
     return _collection(cur, theme, ed, into, view)
 
 
-def _source_mains(cur: Curriculum, theme: Theme) -> dict[str, str]:
-    """The main content of the source language's handout pages (rendered again: the same bytes)."""
-    from iopcurr.render import handout_values
-
+def _source_mains(cur: Curriculum, theme: Theme, kept: Mapping[str, str]) -> dict[str, str]:
+    """The main content of the source language's handout pages: as `render_site` kept it, else
+    rendered here from the same view (the same bytes)."""
     site = _site(cur)
     out = {}
     for m in cur.modules:
         for h in m.handouts:
-            _, main = render_template(theme, "handout.html", **handout_values(cur, site, m, h))
+            main = kept.get(books.handout_page(h.id))
+            if main is None:
+                main = render_template(theme, "handout.html", **handout_values(cur, site, m, h))[1]
             out[h.id] = main or ""
     return out
 
