@@ -197,5 +197,7 @@ def language_css(cur: Curriculum, theme: Theme, ed: Edition) -> str:
         f"@media print {{\n  html[lang] .handout, html[lang] .packet {{ page: handout-{ed.language}; }}\n"
         f"  html[lang] .handout-large {{ page: handout-large-{ed.language}; }}\n"
         "  .facing-source { break-before: left; }\n  .facing-translation { break-before: right; }\n}\n"
+        "/* Longer words than the source's: a worksheet's cells may break them rather than widen the page. */\n"
+        "html[lang] .handout td, html[lang] .handout th { overflow-wrap: anywhere; hyphens: auto; }\n"
         ".not-translated { border-left: 4px solid var(--accent); padding: 0.5rem 0.75rem; background: #fff8e1; }\n"
     )

@@ -347,3 +347,10 @@ def test_pdfs_of_the_spanish_handouts_and_packets_with_the_spanish_crisis_footer
     page = files["handouts/es/alpha-sheet.html"].decode()
     assert 'href="../../pdf/handouts/es/alpha-sheet.pdf">PDF</a>' in page
     assert "PDF en letra grande" in page
+
+
+def test_the_translated_outputs_are_byte_identical_from_build_to_build(make_curriculum: MakeCurriculum) -> None:
+    root = es_curriculum(make_curriculum)
+    first, second = files_of(root), files_of(root)
+    assert [p for p in first if "/es/" in p or p.endswith(".es.js") or p.endswith(".es.css")]
+    assert first == second
