@@ -589,6 +589,9 @@ def index_view(cur: Curriculum, schedule: Schedule | None = None, today: date | 
                  alternates=(Link("PDF", books.PACKET_PDF),) if pdf else ()),
             Link("Facilitator manual", books.MANUAL, "the whole guide in one document",
                  alternates=(Link("PDF", books.MANUAL_PDF),) if pdf else ()),
+            *(Link(f"Client workbook ({lang})", books.language_packet(lang), f"every handout in the {lang} translation",
+                   alternates=(Link("Bilingual", books.bilingual_packet(lang)),))
+              for lang in cur.program.langs[1:]),
         ),
     )
 
