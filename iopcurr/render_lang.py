@@ -49,6 +49,7 @@ class Edition:
     language: str
     site: SiteView
     handouts: dict[str, Handout]  # handout id → its translation
+    titles: dict[str, str]  # module id → its title in the language (the translation's `title`)
 
     def text(self, theme: Theme, key: str) -> str:
         return translate(theme.catalogues, self.language, key)
@@ -60,7 +61,8 @@ def edition(cur: Curriculum, language: str) -> Edition:
     css = language_css_path(language)
     site = replace(site, language=language, crisis=crisis, language_css=css,
                    search_language=language if searchlang.supported(language) else "")
-    return Edition(language, site, translated(cur.translations, language))
+    titles = {t.module_id: t.title for t in cur.translations if t.language == language and t.title}
+    return Edition(language, site, translated(cur.translations, language), titles)
 
 
 def language_css_path(language: str) -> str:
@@ -98,7 +100,8 @@ def handout_page(cur: Curriculum, theme: Theme, ed: Edition, m: Module, source: 
     root = "../../../" if large else "../../"
     path = books.handout_page(source.id, large=large, language=ed.language)
     title = f"{shown.title} {ed.text(theme, 'large_print_title')}" if large else shown.title
-    crumbs = [Link(ed.text(theme, "home"), f"{root}index.html"), Link(m.title, f"{root}facilitator/{m.id}.html")]
+    module = Link(ed.titles.get(m.id, m.title), f"{root}facilitator/{m.id}.html")
+    crumbs = [Link(ed.text(theme, "home"), f"{root}index.html"), module]
     if large:
         crumbs.append(Link(shown.title, f"{root}{books.handout_page(source.id, language=ed.language)}"))
     alternates: list[Link] = []
@@ -110,8 +113,7 @@ def handout_page(cur: Curriculum, theme: Theme, ed: Edition, m: Module, source: 
         if cur.program.handouts.large_print:
             other_pdf = books.handout_pdf(source.id, large=not large, language=ed.language)
             alternates.append(Link(ed.text(theme, "regular_print_pdf" if large else "large_print_pdf"), root + other_pdf))
-    view = HandoutView(source.id, shown.title, Markup(shown.html), Link(m.title, f"{root}facilitator/{m.id}.html"),
-                       large, tuple(alternates), switch_links(cur, source.id, root, large=large, here=ed.language),
+    view = HandoutView(source.id, shown.title, Markup(shown.html), module, large, tuple(alternates), switch_links(cur, source.id, root, large=large, here=ed.language),
                        fallback)
     ctx = _context(cur, ed.site, root, title, "handout", path.removesuffix(".html"), crumbs, near=m.id)
     html, main = render_template(theme, "handout.html", ctx=ctx, site=ed.site, root=root, view=view)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 TERMS: tuple[tuple[str, str, str], ...] = (
     # (shown term, pattern, suggestion)
@@ -134,8 +136,8 @@ EXEMPT_ES = (
     "Administración de Servicios de Salud Mental y Abuso de Sustancias",
     "Instituto Nacional sobre el Abuso de Drogas",
 )
-TERMS_BY_LANGUAGE: dict[str, tuple[tuple[str, str, str], ...]] = {"en": TERMS, "es": TERMS_ES}
-EXEMPT_BY_LANGUAGE: dict[str, tuple[str, ...]] = {"en": EXEMPT, "es": EXEMPT_ES}
+TERMS_BY_LANGUAGE: Mapping[str, tuple[tuple[str, str, str], ...]] = MappingProxyType({"en": TERMS, "es": TERMS_ES})
+EXEMPT_BY_LANGUAGE: Mapping[str, tuple[str, ...]] = MappingProxyType({"en": EXEMPT, "es": EXEMPT_ES})
 
 
 def find_terms_in(text: str, language: str) -> list[Hit]:
