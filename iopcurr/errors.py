@@ -58,7 +58,7 @@ CODES: dict[str, tuple[str, str]] = {
     "IOP036": ("Stray closing fence", "Remove the extra `:::`, or the one that closed the block too early."),
     "IOP037": ("Review overdue", "Review the module, then set `reviewed_on` and a new `next_review` in its front matter."),
     "IOP038": ("Asset that can run scripts", "Publish a PDF or PNG instead, or make the page a module or page."),
-    "IOP039": ("Stale translation", "Bring the translation in line with the source handouts, then update its `source:` stamp (the hint gives it)."),
+    "IOP039": ("Stale translation", "Update the translation, then its `source` stamp (the hint gives it)."),
 }
 
 
