@@ -23,7 +23,7 @@ from markupsafe import Markup
 from iopcurr import __version__, books
 from iopcurr.checks import edition_date, readability_words, reading_grade, track_map
 from iopcurr.errors import IopError
-from iopcurr.i18n import Catalogues, load_catalogues, template_function
+from iopcurr.i18n import Catalogues, load_catalogues, template_function, translate
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan, SessionSettings
 from iopcurr.plan import PART_NAMES, clock
 from iopcurr.safety import without_controls
@@ -457,17 +457,31 @@ def _context(cur: Curriculum, site: SiteView, root: str, title: str, kind: str, 
     return PageContext(site, root, title, kind, tracks, pages, tuple(crumbs))
 
 
+Words = Callable[[str, str], str]  # (catalogue key, the English words) → the words a page shows
+
+
+def english(key: str, words: str) -> str:
+    """The English words of a page built without the theme's catalogues."""
+    return words
+
+
+def catalogue_words(catalogues: Catalogues, language: str) -> Words:
+    """The words of the theme's catalogue of `language` (i18n.py)."""
+    return lambda key, _: translate(catalogues, language, key)
+
+
 def handout_alternates(cur: Curriculum, hid: str, root: str, *, pdf: bool,
-                       large: bool = False) -> tuple[Link, ...]:
+                       large: bool = False, words: Words = english) -> tuple[Link, ...]:
     """Links to the other forms of a handout: the other print size and the PDFs (with --pdf)."""
     out: list[Link] = []
     if cur.program.handouts.large_print:
-        other = "Regular print" if large else "Large print"
+        other = words("regular_print", "Regular print") if large else words("large_print", "Large print")
         out.append(Link(other, root + books.handout_page(hid, large=not large)))
     if pdf:
-        out.append(Link("PDF", root + books.handout_pdf(hid, large=large)))
+        out.append(Link(words("pdf", "PDF"), root + books.handout_pdf(hid, large=large)))
         if cur.program.handouts.large_print:
-            other_pdf = "Regular-print PDF" if large else "Large-print PDF"
+            other_pdf = (words("regular_print_pdf", "Regular-print PDF") if large
+                         else words("large_print_pdf", "Large-print PDF"))
             out.append(Link(other_pdf, root + books.handout_pdf(hid, large=not large)))
     return tuple(out)
 
@@ -693,24 +707,26 @@ def _everything(path: str) -> bool:
 
 
 def handout_view(cur: Curriculum, m: Module, h: Handout, root: str, *, pdf: bool = False,
-                 large: bool = False) -> HandoutView:
+                 large: bool = False, words: Words = english) -> HandoutView:
     module = Link(m.title, f"{root}facilitator/{m.id}.html")
-    alternates = handout_alternates(cur, h.id, root, pdf=pdf, large=large)
+    alternates = handout_alternates(cur, h.id, root, pdf=pdf, large=large, words=words)
     return HandoutView(h.id, h.title, Markup(h.html), module, large, alternates,
                        switch_links(cur, h.id, root, large=large))
 
 
 def handout_values(cur: Curriculum, site: SiteView, m: Module, h: Handout, *, pdf: bool = False,
-                   large: bool = False) -> dict[str, object]:
-    """What handout.html gets for a handout page, or its large-print variant."""
+                   large: bool = False, words: Words = english) -> dict[str, object]:
+    """What handout.html gets for a handout page, or its large-print variant; `words` are the
+    interface words of its language (the theme's catalogue)."""
     root = "../../" if large else "../"
-    title = f"{h.title} (large print)" if large else h.title
-    crumbs = [Link("Home", f"{root}index.html"), Link(m.title, f"{root}facilitator/{m.id}.html")]
+    title = f"{h.title} {words('large_print_title', '(large print)')}" if large else h.title
+    crumbs = [Link(words("home", "Home"), f"{root}index.html"), Link(m.title, f"{root}facilitator/{m.id}.html")]
     if large:
         crumbs.append(Link(h.title, f"{root}{books.handout_page(h.id)}"))
     path = books.handout_page(h.id, large=large)
     ctx = _context(cur, site, root, title, "handout", path.removesuffix(".html"), crumbs, near=m.id)
-    return {"ctx": ctx, "site": site, "root": root, "view": handout_view(cur, m, h, root, pdf=pdf, large=large)}
+    return {"ctx": ctx, "site": site, "root": root,
+            "view": handout_view(cur, m, h, root, pdf=pdf, large=large, words=words)}
 
 
 def render_handout(cur: Curriculum, site: SiteView, theme: Theme, m: Module, h: Handout,
@@ -719,7 +735,9 @@ def render_handout(cur: Curriculum, site: SiteView, theme: Theme, m: Module, h: 
     """A handout page, or its large-print variant (handouts/large/<id>.html); the main content
     of the regular one into `mains`."""
     return _page(theme, "handout.html", books.handout_page(h.id, large=large),
-                 handout_values(cur, site, m, h, pdf=pdf, large=large), None if large else mains)
+                 handout_values(cur, site, m, h, pdf=pdf, large=large,
+                                words=catalogue_words(theme.catalogues, site.language)),
+                 None if large else mains)
 
 
 def css_string(text: str) -> str:

@@ -29,6 +29,7 @@ from iopcurr.render import (
     Theme,
     _context,
     _site,
+    catalogue_words,
     css_string,
     handout_values,
     located_failures,
@@ -168,7 +169,8 @@ def _source_mains(cur: Curriculum, theme: Theme, kept: Mapping[str, str]) -> dic
         for h in m.handouts:
             main = kept.get(books.handout_page(h.id))
             if main is None:
-                main = render_template(theme, "handout.html", **handout_values(cur, site, m, h))[1]
+                words = catalogue_words(theme.catalogues, site.language)
+                main = render_template(theme, "handout.html", **handout_values(cur, site, m, h, words=words))[1]
             out[h.id] = main or ""
     return out
 

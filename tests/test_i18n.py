@@ -354,3 +354,16 @@ def test_the_translated_outputs_are_byte_identical_from_build_to_build(make_curr
     first, second = files_of(root), files_of(root)
     assert [p for p in first if "/es/" in p or p.endswith(".es.js") or p.endswith(".es.css")]
     assert first == second
+
+
+def test_a_theme_override_catalogue_changes_the_words_of_the_client_pages(make_curriculum: MakeCurriculum) -> None:
+    root = make_curriculum(modules={"alpha": module_text("alpha")},
+                           program="title: T\nlanguage: en\ntheme: {override: mytheme}\n")
+    (root / "mytheme" / "i18n").mkdir(parents=True)
+    (root / "mytheme" / "i18n" / "en.yml").write_text(
+        "print_handout: Print me\nlarge_print: Big letters\ncrisis_heading: Help now\nhome: Start\nworkbook: My book\n", "utf-8")
+    files = files_of(root)
+    page = files["handouts/alpha-sheet.html"].decode()
+    assert "Print me" in page and ">Big letters</a>" in page and "Help now" in page and ">Start</a>" in page
+    assert "Skip to main content" in page, "keys the override leaves out keep the theme's words"
+    assert "<h1>My book</h1>" in files["handouts/packet.html"].decode()
