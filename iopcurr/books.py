@@ -34,13 +34,31 @@ TITLE_CLASS = "book-title"
 NOT_IN_MANUAL = frozenset({"authoring-guide"})
 
 
-def handout_page(hid: str, *, large: bool = False) -> str:
-    """Site path of a handout page; the large-print pages live in handouts/large/."""
-    return f"handouts/large/{hid}.html" if large else f"handouts/{hid}.html"
+def handout_page(hid: str, *, large: bool = False, language: str = "") -> str:
+    """Site path of a handout page; the large-print pages live in handouts/large/, a
+    translation's in handouts/<language>/ (and handouts/<language>/large/)."""
+    base = f"handouts/{language}/" if language else "handouts/"
+    return f"{base}large/{hid}.html" if large else f"{base}{hid}.html"
 
 
-def handout_pdf(hid: str, *, large: bool = False) -> str:
-    return f"pdf/handouts/large/{hid}.pdf" if large else f"pdf/handouts/{hid}.pdf"
+def handout_pdf(hid: str, *, large: bool = False, language: str = "") -> str:
+    base = f"pdf/handouts/{language}/" if language else "pdf/handouts/"
+    return f"{base}large/{hid}.pdf" if large else f"{base}{hid}.pdf"
+
+
+def language_packet(language: str) -> str:
+    """The packet of the handouts in `language`."""
+    return f"handouts/{language}/packet.html"
+
+
+def bilingual_packet(language: str) -> str:
+    """The packet with each handout in the source language, then in `language` (facing pages)."""
+    return f"handouts/{language}/bilingual.html"
+
+
+def language_pdf(page: str) -> str:
+    """pdf/handouts/es/packet.pdf for handouts/es/packet.html."""
+    return "pdf/" + page.removesuffix(".html") + ".pdf"
 
 
 def fill_pdf(hid: str) -> str:
@@ -156,6 +174,14 @@ def pdf_jobs(cur: Curriculum) -> tuple[tuple[str, str], ...]:
         if has_worksheet(h):
             jobs.append((handout_page(h.id), fill_pdf(h.id)))
     jobs += [(PACKET, PACKET_PDF), (MANUAL, MANUAL_PDF)]
+    for language in cur.program.langs[1:]:
+        for h in packet_order(cur):
+            jobs.append((handout_page(h.id, language=language), handout_pdf(h.id, language=language)))
+            if cur.program.handouts.large_print:
+                jobs.append((handout_page(h.id, large=True, language=language),
+                             handout_pdf(h.id, large=True, language=language)))
+        for page in (language_packet(language), bilingual_packet(language)):
+            jobs.append((page, language_pdf(page)))
     return tuple(jobs)
 
 

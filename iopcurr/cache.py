@@ -145,7 +145,9 @@ class ParseCache:
             return None
         parsed = entry.parsed
         handouts = parsed.module.handouts if parsed.module else ()
-        if (parsed.module is None) == (parsed.page is None) or len(entry.grades) != len(handouts):
+        made = sum(x is not None for x in (parsed.module, parsed.page, parsed.translation))
+        if made != 1 or (parsed.translation is not None) != (parsed.kind == "translation") \
+                or len(entry.grades) != len(handouts):
             return None
         return entry
 

@@ -12,7 +12,7 @@ from datetime import date
 
 from iopcurr.errors import Problem
 from iopcurr.model import Module, Page, Program
-from iopcurr.wording import find_terms
+from iopcurr.wording import find_terms, find_terms_in
 
 MIN_PROSE_WORDS = 6  # a block of one sentence shorter than this is a label or a list stub
 SMOG_SENTENCES = 3  # SMOG needs three sentences at least (McLaughlin used 30)
@@ -255,10 +255,11 @@ def handout_grades(modules: Iterable[Module]) -> list[tuple[str, str, int, float
     return [(h.id, h.path, h.line, reading_grade(h.text).grade) for m in modules for h in m.handouts]
 
 
-def check_wording(path: str, text: str) -> list[Problem]:
+def check_wording(path: str, text: str, language: str = "en") -> list[Problem]:
+    """Stigmatizing terms in `text`: the English list, or the list of `language` (wording.py)."""
     return [
         Problem(path, h.line, f"{h.found!r} is a stigmatizing term.", "IOP015", hint=f"Use: {h.suggestion}.", column=h.column)
-        for h in find_terms(text)
+        for h in (find_terms(text) if language == "en" else find_terms_in(text, language))
     ]
 
 

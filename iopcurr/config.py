@@ -57,6 +57,8 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "title": ('"Group Program"', "Name of the program, shown on every page."),
     "organization": ('""', "Agency or clinic that runs the program."),
     "language": ('"en"', "Language of the content (an HTML language code such as `en` or `es`)."),
+    "languages": ("[<language>]", "Languages of the client handouts, the source language first, e.g. `[en, es]`; "
+                  "a translation is `modules/<id>.<lang>.md` (see Translating handouts)."),
     "disclaimer": ("(education, not medical advice)", "Shown once, on the home page."),
     "edition": ("(newest `reviewed_on`)", "Date of this edition (YYYY-MM-DD), on the manual's cover; without it, the newest `reviewed_on` of the modules."),
     "site_url": ("(none)", "Web address where the site is published (`https://...`); each printed handout then carries a QR code to its page (needs `segno`, in the `pdf` extra)."),
@@ -94,6 +96,10 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "handouts.max_smog": ("8", "Highest SMOG grade of a handout's prose sentences."),
     "handouts.large_print": ("true", "Also make a large-print version of every handout."),
     "handouts.duplex": ("false", "Printing on both sides: each handout of the client workbook starts on a right-hand page."),
+    "handouts.copies": ("(group size + extra, source language)", "Copies to print of each handout per language, "
+                        "e.g. `{en: 10, es: 5}`; session pages list them per language."),
+    "handouts.min_ease": ("{es: 70}", "Lowest reading ease of a translated handout's prose per language: "
+                          "Fernández-Huerta for `es` (0-100, higher is easier; 70+ is easy)."),
     "crisis": ("(988, SAMHSA Helpline, 911)", "Contacts printed at the foot of every handout."),
     "crisis.*.name": ("(required)", "Name of the service."),
     "crisis.*.contact": ("(required)", "How to reach it (number, text line)."),
@@ -101,6 +107,8 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "library": ("[]", "Folders (or .zip archives) of shared modules and pages, relative to program.yml, e.g. "
                 "`[../shared-modules]`; `iopcurr:curriculum` is the bundled curriculum. A local file with the "
                 "same id wins."),
+    "crisis.*.<lang>": ("(none)", "The contact's `name`, `contact` and `note` in another language of `languages`, "
+                        "e.g. `es: {name: Línea 988, contact: Llame al 988 y marque el 2}`."),
     "theme.name": ('"default"', "The theme to use (only `default` ships)."),
     "theme.override": ("(none)", "Folder in the curriculum whose templates and static files win."),
     "theme.accent": ('"#1d5a85"', "Accent colour of links, buttons and the header line; needs 4.5:1 contrast with white."),
@@ -127,7 +135,7 @@ def _known(section: str) -> list[str]:
     """Keys allowed directly under a dotted section ('' for the top level)."""
     prefix = f"{section}." if section else ""
     keys = {k[len(prefix) :].split(".")[0] for k in OPTIONS if k.startswith(prefix)}
-    return sorted(keys - {"*"})
+    return sorted(k for k in keys - {"*"} if not k.startswith("<"))
 
 
 class _Reader:
@@ -323,6 +331,7 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
     sched = r.section(top.get("schedule"), "schedule")
     schedule = _schedule(r, sched)
 
+    languages = _languages(r, top)
     ho = r.section(top.get("handouts"), "handouts")
     handouts = HandoutSettings(
         paper="a4" if r.choice(ho, "paper", "handouts.paper", "letter", ("letter", "a4")) == "a4" else "letter",
@@ -330,9 +339,11 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
         max_smog=r.number(ho, "max_smog", "handouts.max_smog", 8.0, 4.0, 20.0),
         large_print=r.boolean(ho, "large_print", "handouts.large_print", True),
         duplex=r.boolean(ho, "duplex", "handouts.duplex", False),
+        copies=tuple((k, int(v)) for k, v in _per_language(r, ho, "copies", languages, 0, 1000).items()),
+        min_ease=tuple({"es": 70.0, **_per_language(r, ho, "min_ease", languages, 0.0, 120.0)}.items()),
     )
 
-    crisis = _crisis(r, top)
+    crisis = _crisis(r, top, languages[1:])
 
     th = r.section(top.get("theme"), "theme")
     accent = r.text(th, "accent", "theme.accent", "#1d5a85")
@@ -370,6 +381,7 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
         lines=MappingProxyType(dict(lines)),
         library=r.text_list(top, "library", "library"),
         origins=MappingProxyType(dict(origins or {})),
+        languages=languages if "languages" in top else (),
     )
     if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", program.language):
         r.problem("language", f"`language` must be a language code such as \"en\", not {shown(program.language)}.", "IOP004")
@@ -562,19 +574,71 @@ def _streams(r: _Reader, m: dict[str, Any]) -> tuple[tuple[int, tuple[str, ...]]
     return tuple(sorted(out.items()))
 
 
-def _crisis(r: _Reader, top: dict[str, Any]) -> tuple[CrisisContact, ...]:
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+
+
+def _languages(r: _Reader, top: dict[str, Any]) -> tuple[str, ...]:
+    """`languages:`: language codes, the source first (default: `[language]`)."""
+    source = str(top.get("language") or "en")
+    if "languages" not in top:
+        return (source,)
+    found: list[str] = []
+    for i, code in enumerate(r.text_list(top, "languages", "languages")):
+        if not _LANGUAGE.match(code):
+            r.problem(f"languages.{i}", f"`languages` must hold language codes such as \"es\", not {shown(code)}.", "IOP004",
+                      "Write lowercase codes: `languages: [en, es]`.")
+        elif code not in found:
+            found.append(code)
+    if not found:
+        return (source,)
+    if "language" in top and found[0] != source:
+        r.problem("languages", f"the first of `languages` ({found[0]}) is the source language, but `language` is {source}.",
+                  "IOP004", f"Put {source} first: `languages: [{source}, ...]`.")
+    return tuple(found)
+
+
+def _per_language(r: _Reader, m: dict[str, Any], key: str, languages: tuple[str, ...],
+                  low: float, high: float) -> dict[str, float]:
+    """A mapping of language → number, such as `handouts.copies: {en: 10, es: 5}`."""
+    dotted = f"handouts.{key}"
+    value = m.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        r.problem(dotted, f"`{dotted}` must map languages to numbers, e.g. `{{{languages[0]}: 10}}`.", "IOP004")
+        return {}
+    out: dict[str, float] = {}
+    for lang, number in value.items():
+        where = f"{dotted}.{lang}"
+        if str(lang) not in languages and key == "copies":
+            r.problem(where, f"`{where}`: {lang} is not one of `languages` ({', '.join(languages)}).", "IOP007")
+        elif isinstance(number, bool) or not isinstance(number, int | float) or not low <= number <= high:
+            r.problem(where, f"`{where}` must be a number from {low:g} to {high:g}, not {shown(number)}.", "IOP004")
+        else:
+            out[str(lang)] = float(number)
+    return out
+
+
+def _crisis(r: _Reader, top: dict[str, Any], other_languages: tuple[str, ...] = ()) -> tuple[CrisisContact, ...]:
     if "crisis" not in top:
         return DEFAULT_CRISIS
     out = []
     for i, item in enumerate(r.items(top, "crisis", "crisis")):
         dotted = f"crisis.{i}"
-        m = r.section(item, dotted, "crisis.*")
+        given = {k: v for k, v in item.items() if k not in other_languages} if isinstance(item, dict) else item
+        m = r.section(given, dotted, "crisis.*")
         name = r.text(m, "name", f"{dotted}.name", "")
         contact = r.text(m, "contact", f"{dotted}.contact", "")
         if not name or not contact:
             r.problem(dotted, "each crisis contact needs a `name` and a `contact`.", "IOP005")
             continue
-        out.append(CrisisContact(name, contact, r.text(m, "note", f"{dotted}.note", "")))
+        translated = []
+        for lang in other_languages:
+            if isinstance(item, dict) and lang in item:
+                t = r.section(item[lang], f"{dotted}.{lang}", "crisis.*")
+                translated.append((lang, *(r.text(t, k, f"{dotted}.{lang}.{k}", "") for k in ("name", "contact", "note"))))
+        out.append(CrisisContact(name, contact, r.text(m, "note", f"{dotted}.note", ""),
+                                 tuple((a, b, c, d) for a, b, c, d in translated)))
     return tuple(out)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from iopcurr.config import options_markdown_table
 from iopcurr.errors import codes_markdown_table
-from iopcurr.wording import terms_markdown_table
+from iopcurr.wording import terms_markdown_table, terms_markdown_table_in
 
 GUIDE = Path(__file__).resolve().parent / "docs" / "authoring-guide.md"
 COMMAND = "python -m iopcurr.guide"
@@ -26,6 +26,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "OPTIONS": options_markdown_table,
     "CODES": codes_markdown_table,
     "TERMS": terms_markdown_table,
+    "TERMS_ES": lambda: terms_markdown_table_in("es"),
 }
 
 

@@ -20,6 +20,8 @@ from iopcurr.yamlread import load_yaml
 
 MAX_FILE_BYTES = 512_000  # 20 times the longest bundled module; converts in about 3 seconds
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# `cravings.es.md` in modules/: the Spanish translation of module `cravings` (see translations.py)
+TRANSLATION_NAME = re.compile(r"^([a-z0-9][a-z0-9-]*)\.([a-z]{2,3}(?:-[a-z0-9]{2,8})*)$")
 # Control characters other than tab and newline: invisible, invalid in HTML, and some of them
 # (\x02, \x03) are Python-Markdown's own placeholders.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
@@ -31,7 +33,7 @@ PAGE_KEYS = ("title", "summary", "order", "overrides")  # overrides: {library: H
 
 @dataclass(frozen=True)
 class SourceFile:
-    kind: str  # "module" or "page"
+    kind: str  # "module", "page" or "translation" (then `id` is `<module id>.<language>`)
     id: str
     path: str  # as shown in messages (the source folder joined with the relative path)
     text: str
@@ -75,6 +77,11 @@ def read_sources(source: Path) -> Sources:
                             hint=f"Rename it to {_suggest_id(path.stem)}.md, or move it out of {folder}/.")
                 )
                 continue
+            if kind == "module" and TRANSLATION_NAME.match(path.stem):
+                text = _read_text(path, root, problems)
+                if text is not None:
+                    files.append(SourceFile("translation", path.stem, shown, text))
+                continue
             if not _ID.match(path.stem):
                 problems.append(
                     Problem(shown, None, f"the file name {path.name!r} cannot be part of a web address.", "IOP018",
@@ -117,7 +124,9 @@ def _outside(path: Path) -> Problem:
 def read_source(source: Path, kind: str, path: Path) -> tuple[SourceFile | None, list[Problem]]:
     """One module or page file, read as `read_sources` reads it (for the live preview)."""
     problems: list[Problem] = []
-    if not _ID.match(path.stem):
+    if kind == "module" and TRANSLATION_NAME.match(path.stem):
+        kind = "translation"
+    elif not _ID.match(path.stem):
         return None, [Problem(str(path), None, f"the file name {path.name!r} cannot be part of a web address.", "IOP018")]
     text = _read_text(path, source.resolve(), problems)
     return (SourceFile(kind, path.stem, str(path), text) if text is not None else None), problems

@@ -101,14 +101,14 @@ def build(fields: Sequence[Field], documents: Sequence[Sequence[str]], analyzer:
     return parsed
 
 
-def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]]) -> str:
+def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]], pipeline: str = "stemmer") -> str:
     """The serialized index of `documents`, each given as the `bag` of every field, as compact
     JSON text (`json.dumps(..., separators=(",", ":"), ensure_ascii=False)` of it, character for
     character)."""
-    return "".join(json_parts(fields, documents))
+    return "".join(json_parts(fields, documents, pipeline))
 
 
-def json_parts(fields: Sequence[Field], documents: Sequence[Sequence[str]]) -> Iterator[str]:
+def json_parts(fields: Sequence[Field], documents: Sequence[Sequence[str]], pipeline: str = "stemmer") -> Iterator[str]:
     """`build_json`'s text in pieces, written directly and each let go once given: a program of
     1,000 modules has some 600,000 (term, field, document) entries, too many to hold as objects,
     and its index is 13 MB of text."""
@@ -163,7 +163,7 @@ def json_parts(fields: Sequence[Field], documents: Sequence[Sequence[str]]) -> I
         per_field = ",".join(key + "{" + ",".join(map(entry.__getitem__, refs)) + "}"
                              for key, refs in zip(keys, where[i], strict=True))
         yield f'{"," if j else ""}[{_string(term)},{{{per_field},"_index":{i}}}]'
-    yield '],"pipeline":["stemmer"]}'
+    yield f'],"pipeline":[{_string(pipeline)}]}}'
 
 
 def _string(text: str) -> str:

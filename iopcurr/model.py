@@ -76,6 +76,8 @@ class HandoutSettings:
     large_print: bool
     max_smog: float = 8.0  # SMOG, of the prose sentences
     duplex: bool = False  # print both sides: each workbook handout starts on a right-hand page
+    copies: tuple[tuple[str, int], ...] = ()  # language → copies of each handout per session (i18n)
+    min_ease: tuple[tuple[str, float], ...] = (("es", 70.0),)  # language → lowest reading ease (Fernández-Huerta)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,14 @@ class CrisisContact:
     name: str
     contact: str
     note: str
+    translations: tuple[tuple[str, str, str, str], ...] = ()  # (language, name, contact, note)
+
+    def in_language(self, language: str) -> CrisisContact:
+        """The contact as written for `language` (the source's words where none is given)."""
+        for lang, name, contact, note in self.translations:
+            if lang == language:
+                return CrisisContact(name or self.name, contact or self.contact, note or self.note)
+        return self
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,12 @@ class Program:
     library: tuple[str, ...] = ()  # folders or archives of shared modules and pages, as written
     # The file each key came from when it is not `path` (a site file, sites/<name>.yml, merged over it)
     origins: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    languages: tuple[str, ...] = ()  # `languages:`; the first is the source language (see `langs`)
+
+    @property
+    def langs(self) -> tuple[str, ...]:
+        """The languages of the site, the source language first (`languages`, else `[language]`)."""
+        return self.languages or (self.language,)
 
     def line_of(self, dotted: str) -> int | None:
         """The program.yml line of a key such as `schedule.weeks` (None if not written)."""
@@ -204,6 +220,21 @@ class Converted:
     problems: tuple[Problem, ...] = ()
     refs: tuple[Ref, ...] = ()  # links and images into the curriculum
     anchors: tuple[str, ...] = ()  # the HTML ids the body defines (segments and headings)
+
+
+@dataclass(frozen=True)
+class Translation:
+    """`modules/<id>.<lang>.md`: the handouts of module `module_id` in another language."""
+
+    module_id: str
+    language: str
+    path: str
+    title: str
+    source: str  # the stamp of the source handouts it was made from (see translations.source_stamp)
+    review: str  # "pending", "done", or who reviewed it and when
+    handouts: tuple[Handout, ...]
+    lines: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    search: tuple[SearchDoc, ...] = ()  # its handouts (see search.py)
 
 
 @dataclass(frozen=True)
@@ -323,6 +354,7 @@ class Curriculum:
     program: Program
     modules: tuple[Module, ...]  # in program order
     pages: tuple[Page, ...]  # in navigation order
+    translations: tuple[Translation, ...] = ()  # in program order of their modules, then language
 
 
 # ---------------------------------------------------------------- output

@@ -23,8 +23,9 @@ from iopcurr.checks import Readability, check_wording, reading_grade
 from iopcurr.errors import Problem
 from iopcurr.loader import SourceFile, parse_module, parse_page
 from iopcurr.markup import Converter, extension_settings
-from iopcurr.model import Module, Page
-from iopcurr.search import module_documents, page_documents
+from iopcurr.model import Module, Page, Translation
+from iopcurr.search import module_documents, page_documents, translation_documents
+from iopcurr.translations import parse_translation
 
 CACHE_FORMAT = 1
 
@@ -33,12 +34,13 @@ CACHE_FORMAT = 1
 class Parsed:
     """The result of reading one module or page file (exactly one of `module`, `page` is set)."""
 
-    kind: str  # "module" or "page"
+    kind: str  # "module", "page" or "translation"
     id: str
     path: str
     module: Module | None
     page: Page | None
     problems: tuple[Problem, ...]  # front matter, Markdown blocks and wording
+    translation: Translation | None = None  # set for kind "translation" (then module and page are None)
 
     @property
     def broken(self) -> bool:
@@ -60,6 +62,11 @@ BUILTIN = "iopcurr:"  # path prefix of the pages iopcurr brings (the authoring g
 def parse_source(src: SourceFile, converter: Converter) -> Parsed:
     """Read one source file: front matter, Markdown, wording, and its pages' search documents (pure)."""
     problems: list[Problem]
+    if src.kind == "translation":
+        translation, problems = parse_translation(src, converter)
+        translation = replace(translation, search=translation_documents(translation))
+        problems += check_wording(src.path, src.text, translation.language)
+        return Parsed(src.kind, src.id, src.path, None, None, tuple(problems), translation)
     if src.kind == "module":
         module, problems = parse_module(src, converter)
         module, page = replace(module, search=module_documents(module)), None

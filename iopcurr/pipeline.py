@@ -43,11 +43,13 @@ from iopcurr.parsed import Cached, Parsed
 from iopcurr.plan import plan_module
 from iopcurr.render import Theme, load_theme, page_list, render_site
 from iopcurr.render_books import render_books
+from iopcurr.render_lang import render_languages
 from iopcurr.runsheet import check_run_sheets
 from iopcurr.schedule import build_schedule
 from iopcurr.search import search_file
 from iopcurr.sessionpages import render_calendar
 from iopcurr.sites import site_program, with_site
+from iopcurr.translations import check_translated_handouts, check_translations
 from iopcurr.wording import terms_markdown_table
 from iopcurr.write import CACHE_DIR, Stage, pending_cache_folder
 
@@ -130,6 +132,7 @@ def assemble(
     problems += more
     modules: list[Module] = [p.module for p in parsed if p.module is not None]
     pages: list[Page] = [p.page for p in parsed if p.page is not None]
+    translations = [p.translation for p in parsed if p.translation is not None]
     ordered, more = order_modules(program, modules)
     problems += more
     problems += check_ids(modules, pages)
@@ -146,7 +149,14 @@ def assemble(
     anchors = anchor_table([*modules, *pages])
     for p in parsed:
         problems += file_problems(program, p, anchors, frozenset(sources.assets))
-    return Curriculum(str(source), program, ordered, page_list(pages)), plans, problems
+    texts = {f.path: f.text for f in sources.files}
+    problems += check_translations(program, modules, translations,
+                                   {f.id: f.text for f in sources.files if f.kind == "module"}, texts)
+    problems += check_translated_handouts(program, translations)
+    order = {m.id: i for i, m in enumerate(ordered)}
+    used = sorted((t for t in translations if t.language in program.langs[1:] and t.module_id in order),
+                  key=lambda t: (order[t.module_id], program.langs.index(t.language)))
+    return Curriculum(str(source), program, ordered, page_list(pages), tuple(used)), plans, problems
 
 
 def file_problems(program: Program, parsed: Parsed, anchors: Anchors, assets: frozenset[str]) -> list[Problem]:
@@ -308,6 +318,7 @@ def render_all(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: The
         files += render_calendar(cur, plans, schedule, theme, today)
         files += render_books(cur, plans, theme, schedule, pdf=pdf, mains=mains)
         files.append(search_file(cur))
+        files += render_languages(cur, theme, pdf=pdf, kept=mains)
     except jinja2.TemplateError as exc:
         return [], [template_problem(exc)]
     return files, []

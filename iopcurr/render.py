@@ -23,11 +23,13 @@ from markupsafe import Markup
 from iopcurr import __version__, books
 from iopcurr.checks import edition_date, readability_words, reading_grade, track_map
 from iopcurr.errors import IopError
+from iopcurr.i18n import Catalogues, load_catalogues, template_function, translate
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan, SessionSettings
 from iopcurr.plan import PART_NAMES, clock
 from iopcurr.safety import without_controls
 from iopcurr.schedule import long_date, session_label, session_when, upcoming
 from iopcurr.tonight import TonightCard, fixed_card
+from iopcurr.translations import translated
 
 CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -76,6 +78,8 @@ class SiteView:
     paper: str
     crisis: tuple[tuple[str, str, str], ...]
     edition: str = ""  # "December 5, 2026": the edition date, on the manual's cover
+    search_language: str = ""  # a translation's pages: the language of their search index (lunr-languages)
+    language_css: str = ""  # a translation's pages: their print styles (crisis footer in their language)
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,8 @@ class HandoutView:
     alternates: tuple[Link, ...] = ()
     qr: Markup = field(default_factory=Markup)  # on paper: a QR code to the page online (with site_url)
     url: str = ""  # the page online (with site_url)
+    switch: tuple[Link, ...] = ()  # the same handout in the other languages (note = language code)
+    fallback: str = ""  # not yet translated: the language its text is shown in
 
 
 @dataclass(frozen=True)
@@ -224,6 +230,7 @@ class Theme:
     env: jinja2.Environment
     static: tuple[tuple[str, Path], ...]  # (relative path under static/, file)
     folders: tuple[Path, ...] = field(default=())
+    catalogues: Catalogues = field(default_factory=dict)  # interface strings: language → key → text
 
 
 class TemplateFailure(jinja2.TemplateRuntimeError):
@@ -300,6 +307,8 @@ def load_theme(override: Path | None) -> Theme:
         auto_reload=False,
         finalize=_printable,  # (what every `{{ ... }}` shows)
     )
+    catalogues = load_catalogues(folders)
+    env.globals["t"] = template_function(catalogues)
     static: dict[str, Path] = {}
     for folder in reversed(folders):
         base = folder / "static"
@@ -309,7 +318,7 @@ def load_theme(override: Path | None) -> Theme:
                     if folder == override:
                         _refuse_links_out(path, override)
                     static[path.relative_to(base).as_posix()] = path
-    return Theme(env, tuple(sorted(static.items())), folders)
+    return Theme(env, tuple(sorted(static.items())), folders, catalogues)
 
 
 def _printable(value: object) -> object:
@@ -452,21 +461,49 @@ def _context(cur: Curriculum, site: SiteView, root: str, title: str, kind: str, 
     return PageContext(site, root, title, kind, tracks, pages, tuple(crumbs))
 
 
+Words = Callable[[str, str], str]  # (catalogue key, the English words) → the words a page shows
+
+
+def english(key: str, words: str) -> str:
+    """The English words of a page built without the theme's catalogues."""
+    return words
+
+
+def catalogue_words(catalogues: Catalogues, language: str) -> Words:
+    """The words of the theme's catalogue of `language` (i18n.py)."""
+    return lambda key, _: translate(catalogues, language, key)
+
+
 def handout_alternates(cur: Curriculum, hid: str, root: str, *, pdf: bool,
-                       large: bool = False, fill: bool = False) -> tuple[Link, ...]:
+                       large: bool = False, fill: bool = False, words: Words = english) -> tuple[Link, ...]:
     """Links to the other forms of a handout: the other print size and the PDFs (with --pdf),
     and with `fill` the PDF to fill in on screen."""
     out: list[Link] = []
     if cur.program.handouts.large_print:
-        other = "Regular print" if large else "Large print"
+        other = words("regular_print", "Regular print") if large else words("large_print", "Large print")
         out.append(Link(other, root + books.handout_page(hid, large=not large)))
     if pdf:
-        out.append(Link("PDF", root + books.handout_pdf(hid, large=large)))
+        out.append(Link(words("pdf", "PDF"), root + books.handout_pdf(hid, large=large)))
         if cur.program.handouts.large_print:
-            other_pdf = "Regular-print PDF" if large else "Large-print PDF"
+            other_pdf = (words("regular_print_pdf", "Regular-print PDF") if large
+                         else words("large_print_pdf", "Large-print PDF"))
             out.append(Link(other_pdf, root + books.handout_pdf(hid, large=not large)))
         if fill:
-            out.append(Link("Fill in on screen (PDF)", root + books.fill_pdf(hid)))
+            out.append(Link(words("fill_pdf", "Fill in on screen (PDF)"), root + books.fill_pdf(hid)))
+    return tuple(out)
+
+
+def switch_links(cur: Curriculum, hid: str, root: str, *, large: bool = False, here: str = "") -> tuple[Link, ...]:
+    """The same handout in the other languages that have it (title and note: the language code)."""
+    source = cur.program.langs[0]
+    out = []
+    for language in cur.program.langs:
+        if language == (here or source):
+            continue
+        if language != source and hid not in translated(cur.translations, language):
+            continue
+        page = books.handout_page(hid, large=large, language="" if language == source else language)
+        out.append(Link(language, root + page, language))
     return tuple(out)
 
 
@@ -574,6 +611,9 @@ def index_view(cur: Curriculum, schedule: Schedule | None = None, today: date | 
                  alternates=(Link("PDF", books.PACKET_PDF),) if pdf else ()),
             Link("Facilitator manual", books.MANUAL, "the whole guide in one document",
                  alternates=(Link("PDF", books.MANUAL_PDF),) if pdf else ()),
+            *(Link(f"Client workbook ({lang})", books.language_packet(lang), f"every handout in the {lang} translation",
+                   alternates=(Link("Bilingual", books.bilingual_packet(lang)),))
+              for lang in cur.program.langs[1:]),
         ),
     )
 
@@ -675,25 +715,28 @@ def _everything(path: str) -> bool:
 
 
 def handout_view(cur: Curriculum, m: Module, h: Handout, root: str, *, pdf: bool = False,
-                 large: bool = False) -> HandoutView:
+                 large: bool = False, words: Words = english) -> HandoutView:
     module = Link(m.title, f"{root}facilitator/{m.id}.html")
-    alternates = handout_alternates(cur, h.id, root, pdf=pdf, large=large, fill=books.has_worksheet(h))
+    alternates = handout_alternates(cur, h.id, root, pdf=pdf, large=large, fill=books.has_worksheet(h), words=words)
     url = cur.program.site_url + books.handout_page(h.id, large=large) if cur.program.site_url else ""
     qr = Markup(books.qr_svg(url, f"QR code: this handout online at {url}")) if url else Markup("")
-    return HandoutView(h.id, h.title, Markup(books.step_heads(h.html)), module, large, alternates, qr, url)
+    return HandoutView(h.id, h.title, Markup(books.step_heads(h.html)), module, large, alternates, qr, url,
+                       switch=switch_links(cur, h.id, root, large=large))
 
 
 def handout_values(cur: Curriculum, site: SiteView, m: Module, h: Handout, *, pdf: bool = False,
-                   large: bool = False) -> dict[str, object]:
-    """What handout.html gets for a handout page, or its large-print variant."""
+                   large: bool = False, words: Words = english) -> dict[str, object]:
+    """What handout.html gets for a handout page, or its large-print variant; `words` are the
+    interface words of its language (the theme's catalogue)."""
     root = "../../" if large else "../"
-    title = f"{h.title} (large print)" if large else h.title
-    crumbs = [Link("Home", f"{root}index.html"), Link(m.title, f"{root}facilitator/{m.id}.html")]
+    title = f"{h.title} {words('large_print_title', '(large print)')}" if large else h.title
+    crumbs = [Link(words("home", "Home"), f"{root}index.html"), Link(m.title, f"{root}facilitator/{m.id}.html")]
     if large:
         crumbs.append(Link(h.title, f"{root}{books.handout_page(h.id)}"))
     path = books.handout_page(h.id, large=large)
     ctx = _context(cur, site, root, title, "handout", path.removesuffix(".html"), crumbs, near=m.id)
-    return {"ctx": ctx, "site": site, "root": root, "view": handout_view(cur, m, h, root, pdf=pdf, large=large)}
+    return {"ctx": ctx, "site": site, "root": root,
+            "view": handout_view(cur, m, h, root, pdf=pdf, large=large, words=words)}
 
 
 def render_handout(cur: Curriculum, site: SiteView, theme: Theme, m: Module, h: Handout,
@@ -702,7 +745,9 @@ def render_handout(cur: Curriculum, site: SiteView, theme: Theme, m: Module, h: 
     """A handout page, or its large-print variant (handouts/large/<id>.html); the main content
     of the regular one into `mains`."""
     return _page(theme, "handout.html", books.handout_page(h.id, large=large),
-                 handout_values(cur, site, m, h, pdf=pdf, large=large), None if large else mains)
+                 handout_values(cur, site, m, h, pdf=pdf, large=large,
+                                words=catalogue_words(theme.catalogues, site.language)),
+                 None if large else mains)
 
 
 def css_string(text: str) -> str:

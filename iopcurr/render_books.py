@@ -22,6 +22,7 @@ from iopcurr.render import (
     Theme,
     _context,
     _site,
+    catalogue_words,
     handout_values,
     index_view,
     located_failures,
@@ -95,7 +96,9 @@ class _Mains:
         html = self.kept.get(path)
         if html is None:
             m, h = self.handouts[hid]
-            html = render_main(self.theme, "handout.html", **handout_values(self.cur, self.site, m, h, pdf=self.pdf))
+            words = catalogue_words(self.theme.catalogues, self.site.language)
+            html = render_main(self.theme, "handout.html",
+                               **handout_values(self.cur, self.site, m, h, pdf=self.pdf, words=words))
         return books.Bound(path, anchor, hid, html, shift)
 
     def page(self, p: Page, anchor: str, shift: int) -> books.Bound:
@@ -123,7 +126,8 @@ def render_books(
     """
     site = _site(cur)
     pages = _Mains(cur, plans, theme, site, schedule, pdf, mains or {})
-    home = Link("Home", "../index.html")
+    words = catalogue_words(theme.catalogues, site.language)
+    home = Link(words("home", "Home"), "../index.html")
     handouts = books.packet_order(cur)
     scans: books.Scans = {}  # a handout is in both: read it once
 
@@ -131,7 +135,7 @@ def render_books(
     parts = [pages.handout(h.id, f"handout-{h.id}", 1) for h in handouts]
     binding = books.Binding(parts, books.PACKET, TEMPLATE_IDS, scans=scans)
     packet = books.PacketView(
-        "Client workbook",
+        words("workbook", "Client workbook"),
         tuple(
             books.BookItem(p.anchor, h.title, partial(binding.html, i), "handout")
             for i, (p, h) in enumerate(zip(parts, handouts, strict=True))

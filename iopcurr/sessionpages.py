@@ -58,6 +58,7 @@ class HandoutCopies:
     title: str
     url: str
     copies: int
+    languages: tuple[tuple[str, str, int], ...] = ()  # (language, url, copies) of its translations (`handouts.copies`)
 
 
 @dataclass(frozen=True)
@@ -173,8 +174,11 @@ def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule
     m = modules[session.module_id]
     plan = plans.get(m.id)
     p = cur.program
-    copies = p.schedule.group_size + p.schedule.extra_copies
-    handouts = tuple(HandoutCopies(handouts_by_id[h].title, f"../handouts/{h}.html", copies)
+    per_language = dict(p.handouts.copies)
+    copies = per_language.get(p.langs[0], p.schedule.group_size + p.schedule.extra_copies)
+    handouts = tuple(HandoutCopies(handouts_by_id[h].title, f"../handouts/{h}.html", copies,
+                                   tuple((lang, f"../handouts/{lang}/{h}.html", per_language[lang])
+                                         for lang in p.langs[1:] if per_language.get(lang)))
                      for h in m.session_handouts if h in handouts_by_id)
 
     def link(i: int) -> Link | None:
@@ -201,7 +205,8 @@ def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule
         pinned=session.pinned,
         week=session.week,
         handouts=handouts,
-        copies_note=f"{p.schedule.group_size} members and {p.schedule.extra_copies} new members",
+        copies_note=("each language, as `handouts.copies` in program.yml sets them" if per_language else
+                     f"{p.schedule.group_size} members and {p.schedule.extra_copies} new members"),
         previous=link(index - 1),
         next=link(index + 1),
         held=held_reason(p, session.module_id),

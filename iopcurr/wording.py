@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 TERMS: tuple[tuple[str, str, str], ...] = (
     # (shown term, pattern, suggestion)
@@ -109,4 +111,56 @@ def _line_and_column(text: str, pos: int, starts: list[int]) -> tuple[int, int]:
 def terms_markdown_table() -> str:
     rows = ["| flagged | use instead |", "| --- | --- |"]
     rows += [f"| {shown} | {suggestion} |" for shown, _, suggestion in TERMS]
+    return "\n".join(rows)
+
+
+# Spanish (`es`): the terms the checker flags in Spanish translations, documented like TERMS.
+TERMS_ES: tuple[tuple[str, str, str], ...] = (
+    ("adicto", r"\badict[oa]s?\b", "persona con un trastorno por consumo de sustancias"),
+    ("drogadicto", r"\bdrogadict[oa]s?\b", "persona que consume drogas"),
+    ("drogadicción", r"\bdrogadicci[oó]n\b", "trastorno por consumo de sustancias"),
+    ("limpio / limpia", r"\blimpi[oa]s?\b", "en recuperación, sin consumir, (prueba con resultado) negativo"),
+    ("sucio / sucia", r"\bsuci[oa]s?\b", "(prueba con resultado) positivo, consumiendo"),
+    ("abusador", r"\babusador(?:a|es|as)?\b", "persona que consume sustancias"),
+    ("abuso de sustancias", r"\babuso de (?:sustancias|drogas|alcohol)\b", "consumo de sustancias (o trastorno por consumo)"),
+    ("alcohólico", r"\balcoh[oó]lic[oa]s?\b(?!\s+an[oó]nim)", "persona con un trastorno por consumo de alcohol"),
+    ("vicio / vicioso", r"\bvici(?:o|os|osa|oso|osas|osos)\b", "consumo, trastorno por consumo"),
+    ("tecato / yonqui", r"\b(?:tecat[oa]s?|yonquis?|junkies?)\b", "persona que consume drogas"),
+    ("borracho", r"\bborrach[oa]s?\b", "persona que estaba bajo los efectos del alcohol"),
+    ("recaedor", r"\brecaedor(?:a|es|as)?\b", "persona que volvió a consumir"),
+)
+# Proper names kept as they are written (a program's Spanish name, mutual-help groups).
+EXEMPT_ES = (
+    "Alcohólicos Anónimos",
+    "Narcóticos Anónimos",
+    "Administración de Servicios de Salud Mental y Abuso de Sustancias",
+    "Instituto Nacional sobre el Abuso de Drogas",
+)
+TERMS_BY_LANGUAGE: Mapping[str, tuple[tuple[str, str, str], ...]] = MappingProxyType({"en": TERMS, "es": TERMS_ES})
+EXEMPT_BY_LANGUAGE: Mapping[str, tuple[str, ...]] = MappingProxyType({"en": EXEMPT, "es": EXEMPT_ES})
+
+
+def find_terms_in(text: str, language: str) -> list[Hit]:
+    """Every flagged term of `language`'s list in `text` (none for a language without a list)."""
+    if language == "en":
+        return find_terms(text)
+    terms = TERMS_BY_LANGUAGE.get(language, ())
+    if not terms:
+        return []
+    exempt = EXEMPT_BY_LANGUAGE.get(language, ())
+    masked = re.sub("|".join(re.escape(e) for e in exempt), lambda m: " " * len(m.group(0)), text,
+                    flags=re.IGNORECASE) if exempt else text
+    starts: list[int] = []
+    hits = []
+    for shown, pattern, suggestion in terms:
+        for m in re.finditer(pattern, masked, re.IGNORECASE):
+            line, column = _line_and_column(masked, m.start(), starts)
+            hits.append(Hit(line, column, shown, m.group(0), suggestion))
+    return sorted(hits, key=lambda h: (h.line, h.column))
+
+
+def terms_markdown_table_in(language: str) -> str:
+    """The flagged terms of `language` as a table for the authoring guide."""
+    rows = [f"| flagged ({language}) | use instead |", "| --- | --- |"]
+    rows += [f"| {shown} | {suggestion} |" for shown, _, suggestion in TERMS_BY_LANGUAGE.get(language, ())]
     return "\n".join(rows)

@@ -133,6 +133,8 @@ def test_edition_setting_is_a_date() -> None:
 def test_every_bundled_module_has_an_honest_review_trail() -> None:
     modules = []
     for path in sorted((Path(BUNDLED) / "modules").glob("*.md")):
+        if "." in path.stem:
+            continue  # a translation (cravings.es.md): handouts only, no review trail of its own
         m, problems = parse_module(SourceFile("module", path.stem, str(path), path.read_text("utf-8")), Converter())
         assert not [p for p in problems if p.code in ("IOP003", "IOP004")], path
         modules.append(m)

@@ -43,6 +43,7 @@
     this.box = box;
     this.root = box.getAttribute("data-root") || "";
     this.scope = box.getAttribute("data-scope");  // "handout" on client pages: handouts only
+    this.lang = box.getAttribute("data-lang") || "";  // a translated page: lunr-languages and its own index
     this.input = box.querySelector("input");
     this.status = box.querySelector("[data-search-status]");
     this.list = box.querySelector("[data-search-results]");
@@ -111,7 +112,7 @@
     var self = this;
     if (this.index || this.loading) { return; }
     this.loading = true;
-    var failed = function () { self.say("Search is not available: its files are missing."); };
+    var failed = function () { self.say(self.msg("missing", "Search is not available: its files are missing.")); };
     var ready = function () {
       self.lunr = self.lunr || lunrLibrary();
       self.data = searchData();
@@ -124,13 +125,25 @@
       self.lunr = lunrLibrary();
       if (!self.lunr) { failed(); return; }
       if (searchData()) { ready(); }
-      else { loadScript(self.root + "static/search-index.js", ready, failed); }
+      else { loadScript(self.root + "static/search-index" + (self.lang ? "." + self.lang : "") + ".js", ready, failed); }
     };
-    if (lunrLibrary()) { withIndex(); }
+    var withLanguage = function () {
+      if (!self.lang || (lunrLibrary() && lunrLibrary()[self.lang])) { withIndex(); return; }
+      loadScript(self.root + "static/lunr.stemmer.support.min.js", function () {
+        loadScript(self.root + "static/lunr." + self.lang + ".min.js", withIndex, failed);
+      }, failed);
+    };
+    if (lunrLibrary()) { withLanguage(); }
     else {
       unclobberLoader();
-      loadScript(this.root + "static/lunr.min.js", withIndex, failed);
+      loadScript(this.root + "static/lunr.min.js", withLanguage, failed);
     }
+  };
+
+  // An interface string of the page's language (data-msg-* of the search box), `{n}` and `{q}` filled in.
+  Search.prototype.msg = function (key, fallback, n, q) {
+    var text = this.box.getAttribute("data-msg-" + key) || fallback;
+    return text.replace("{n}", String(n)).replace("{q}", String(q));
   };
 
   Search.prototype.say = function (text) {
@@ -145,9 +158,10 @@
 
   Search.prototype.terms = function (text) {
     var lunr = this.lunr;
+    var language = this.lang ? lunr[this.lang] : lunr;
     return lunr.tokenizer(text)
-      .map(function (token) { return lunr.trimmer(token); })
-      .filter(function (token) { return lunr.stopWordFilter(token) !== undefined; })
+      .map(function (token) { return language.trimmer(token); })
+      .filter(function (token) { return language.stopWordFilter(token) !== undefined; })
       .map(String)
       .filter(function (term) { return term.length > 0; });
   };
@@ -180,7 +194,7 @@
     var text = this.input.value.trim();
     this.list.textContent = "";
     if (!text) { this.say(""); return; }
-    if (!this.index) { this.pending = true; this.say("Loading search…"); this.load(); return; }
+    if (!this.index) { this.pending = true; this.say(this.msg("loading", "Loading search…")); this.load(); return; }
     this.pending = false;
     var terms = this.terms(text);
     var docs = this.data.docs;
@@ -189,9 +203,9 @@
     for (var i = 0; i < shown.length; i++) {
       this.list.appendChild(this.item(docs[Number(shown[i].ref)], terms));
     }
-    var count = results.length === 1 ? "1 result" : results.length + " results";
-    if (results.length > shown.length) { count += ", showing the first " + shown.length; }
-    this.say(results.length ? count + " for “" + text + "”." : "No results for “" + text + "”.");
+    var count = results.length === 1 ? this.msg("one", "1 result") : this.msg("many", "{n} results", results.length);
+    if (results.length > shown.length) { count += this.msg("first", ", showing the first {n}", shown.length); }
+    this.say(results.length ? this.msg("found", "{n} for “{q}”.", count, text) : this.msg("none", "No results for “{q}”.", 0, text));
   };
 
   Search.prototype.item = function (doc, terms) {
@@ -204,7 +218,7 @@
     kind.textContent = " · " + this.data.kinds[doc.kind];
     var excerpt = document.createElement("p");
     excerpt.className = "search-excerpt";
-    fillExcerpt(excerpt, doc, needles(this.lunr, terms));
+    fillExcerpt(excerpt, doc, needles(this.lang ? this.lunr[this.lang] : this.lunr, terms, this.lunr.Token));
     li.appendChild(link);
     li.appendChild(kind);
     li.appendChild(excerpt);
@@ -212,10 +226,10 @@
   };
 
   // The words to look for in a page's text: each typed word and, if shorter, its stem.
-  function needles(lunr, terms) {
+  function needles(language, terms, Token) {
     var out = [];
     terms.forEach(function (term) {
-      var stem = String(lunr.stemmer(new lunr.Token(term)));
+      var stem = String(language.stemmer(new Token(term)));
       out.push(term);
       if (stem && stem !== term && term.indexOf(stem) === 0) { out.push(stem); }
     });

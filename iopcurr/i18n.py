@@ -1,0 +1,57 @@
+"""Interface strings: one catalogue per language in the theme (`i18n/<lang>.yml`), read once per
+theme load, and the Jinja global `t("key")` that shows a string in the page's language.
+
+The page's language is `site.language` of the template's values: the pages of a translation
+get a SiteView in that language (see render_lang.py). A key missing in the page's language falls
+back to English, then to the key itself; a test keeps every catalogue complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+
+import jinja2
+import yaml
+
+SOURCE = "en"
+Catalogues = Mapping[str, Mapping[str, str]]
+
+
+def load_catalogues(folders: Sequence[Path]) -> Catalogues:
+    """language → key → string, from `<folder>/i18n/*.yml`; earlier folders (the override) win."""
+    found: dict[str, dict[str, str]] = {}
+    for folder in reversed(folders):
+        base = folder / "i18n"
+        if not base.is_dir():
+            continue
+        for path in sorted(base.glob("*.yml")):
+            data = yaml.safe_load(path.read_text("utf-8")) or {}
+            if isinstance(data, dict):
+                found.setdefault(path.stem, {}).update({str(k): str(v) for k, v in data.items()})
+    return MappingProxyType({lang: MappingProxyType(strings) for lang, strings in found.items()})
+
+
+def translate(catalogues: Catalogues, language: str, key: str) -> str:
+    """The string `key` in `language` (English, then the key itself, where it is missing)."""
+    for lang in (language, language.split("-")[0], SOURCE):
+        strings = catalogues.get(lang)
+        if strings is not None and key in strings:
+            return strings[key]
+    return key
+
+
+def page_language(context: jinja2.runtime.Context) -> str:
+    site = context.get("site")
+    return str(getattr(site, "language", SOURCE) or SOURCE)
+
+
+def template_function(catalogues: Catalogues) -> Callable[..., str]:
+    """`t("key")` for templates, in the language of the page; `t("key", "es")` in another one."""
+
+    @jinja2.pass_context
+    def t(context: jinja2.runtime.Context, key: str, language: str = "") -> str:
+        return translate(catalogues, language or page_language(context), key)
+
+    return t

@@ -1,0 +1,207 @@
+"""The pages of the other languages of `languages:` (pure): for each, every handout
+(handouts/<lang>/<id>.html and its large print), a packet (handouts/<lang>/packet.html), a
+bilingual packet with each handout in the source language and then in the translation
+(handouts/<lang>/bilingual.html, facing pages in print), the print styles that put its crisis
+contacts at the foot of each printed page, and its search index.
+
+A handout not yet translated is shown in the source language under a note that says so.
+Interface strings come from the theme's catalogues (i18n.py); crisis contacts from `crisis:`
+with their per-language text.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from functools import partial
+
+from markupsafe import Markup
+
+from iopcurr import books, searchlang
+from iopcurr.i18n import translate
+from iopcurr.model import Curriculum, Handout, Module, OutputFile
+from iopcurr.render import (
+    MAIN_MARKS,
+    HandoutView,
+    Link,
+    SiteView,
+    Theme,
+    _context,
+    _site,
+    catalogue_words,
+    css_string,
+    handout_values,
+    located_failures,
+    render_template,
+    switch_links,
+)
+from iopcurr.search import language_search_file
+from iopcurr.translations import translated
+
+TEMPLATE_IDS = ("main", "contents")
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One language of the client handouts: its site view and its handouts (the translation's,
+    or the source's where there is none yet)."""
+
+    language: str
+    site: SiteView
+    handouts: dict[str, Handout]  # handout id → its translation
+    titles: dict[str, str]  # module id → its title in the language (the translation's `title`)
+
+    def text(self, theme: Theme, key: str) -> str:
+        return translate(theme.catalogues, self.language, key)
+
+
+def edition(cur: Curriculum, language: str) -> Edition:
+    site = _site(cur)
+    crisis = tuple((c.name, c.contact, c.note) for c in (c.in_language(language) for c in cur.program.crisis))
+    css = language_css_path(language)
+    site = replace(site, language=language, crisis=crisis, language_css=css,
+                   search_language=language if searchlang.supported(language) else "")
+    titles = {t.module_id: t.title for t in cur.translations if t.language == language and t.title}
+    return Edition(language, site, translated(cur.translations, language), titles)
+
+
+def language_css_path(language: str) -> str:
+    return f"static/theme.{language}.css"
+
+
+def render_languages(cur: Curriculum, theme: Theme, *, pdf: bool = False,
+                     kept: Mapping[str, str] | None = None) -> Iterator[OutputFile]:
+    """Every page and file of every language after the source one. `kept`: the main content of
+    the source language's pages already rendered, by path (`render_site(mains=...)`)."""
+    owners = {h.id: m for m in cur.modules for h in m.handouts}
+    for language in cur.program.langs[1:]:
+        ed = edition(cur, language)
+        mains: dict[str, str] = {}
+        for h in books.packet_order(cur):
+            m = owners[h.id]
+            for large in (False, True) if cur.program.handouts.large_print else (False,):
+                path, html, main = handout_page(cur, theme, ed, m, h, large=large, pdf=pdf)
+                if not large:
+                    mains[h.id] = main
+                yield OutputFile(path, html.encode("utf-8"))
+        yield packet(cur, theme, ed, mains, pdf=pdf)
+        yield bilingual(cur, theme, ed, mains, _source_mains(cur, theme, kept or {}), pdf=pdf)
+        yield OutputFile(language_css_path(language), language_css(cur, theme, ed).encode("utf-8"))
+        kinds = {k: ed.text(theme, f"kind_{k}") for k in ("module", "handout", "page")}
+        yield language_search_file(cur, language, kinds)
+
+
+def handout_page(cur: Curriculum, theme: Theme, ed: Edition, m: Module, source: Handout, *,
+                 large: bool, pdf: bool) -> tuple[str, str, str]:
+    """(path, page, its main content) of a handout in the edition's language."""
+    h = ed.handouts.get(source.id)
+    fallback = "" if h is not None else cur.program.langs[0]
+    shown = h or source
+    root = "../../../" if large else "../../"
+    path = books.handout_page(source.id, large=large, language=ed.language)
+    title = f"{shown.title} {ed.text(theme, 'large_print_title')}" if large else shown.title
+    module = Link(ed.titles.get(m.id, m.title), f"{root}facilitator/{m.id}.html")
+    crumbs = [Link(ed.text(theme, "home"), f"{root}index.html"), module]
+    if large:
+        crumbs.append(Link(shown.title, f"{root}{books.handout_page(source.id, language=ed.language)}"))
+    alternates: list[Link] = []
+    if cur.program.handouts.large_print:
+        other = books.handout_page(source.id, large=not large, language=ed.language)
+        alternates.append(Link(ed.text(theme, "regular_print" if large else "large_print"), root + other))
+    if pdf:
+        alternates.append(Link(ed.text(theme, "pdf"), root + books.handout_pdf(source.id, large=large, language=ed.language)))
+        if cur.program.handouts.large_print:
+            other_pdf = books.handout_pdf(source.id, large=not large, language=ed.language)
+            alternates.append(Link(ed.text(theme, "regular_print_pdf" if large else "large_print_pdf"), root + other_pdf))
+    view = HandoutView(source.id, shown.title, Markup(books.step_heads(shown.html)), module, large, tuple(alternates),
+                       switch=switch_links(cur, source.id, root, large=large, here=ed.language), fallback=fallback)
+    ctx = _context(cur, ed.site, root, title, "handout", path.removesuffix(".html"), crumbs, near=m.id)
+    html, main = render_template(theme, "handout.html", ctx=ctx, site=ed.site, root=root, view=view)
+    return path, html, main or ""
+
+
+def packet(cur: Curriculum, theme: Theme, ed: Edition, mains: dict[str, str], *, pdf: bool) -> OutputFile:
+    """Every handout in the edition's language, in program order."""
+    into = books.language_packet(ed.language)
+    handouts = books.packet_order(cur)
+    parts = [books.Bound(books.handout_page(h.id, language=ed.language), f"handout-{h.id}", h.id, mains[h.id], 1)
+             for h in handouts]
+    binding = books.Binding(parts, into, TEMPLATE_IDS)
+    items = tuple(books.BookItem(p.anchor, ed.handouts.get(h.id, h).title, partial(binding.html, i), "handout")
+                  for i, (p, h) in enumerate(zip(parts, handouts, strict=True)))
+    view = books.PacketView(ed.text(theme, "workbook"), items, f"../../{books.language_pdf(into)}" if pdf else None)
+    return _collection(cur, theme, ed, into, view)
+
+
+def bilingual(cur: Curriculum, theme: Theme, ed: Edition, mains: dict[str, str], kept: dict[str, str], *,
+              pdf: bool) -> OutputFile:
+    """Each handout in the source language, then in the edition's language: facing pages in
+    print (the source on the left page, the translation on the right)."""
+    into = books.bilingual_packet(ed.language)
+    source = cur.program.langs[0]
+    parts: list[books.Bound] = []
+    titles: list[tuple[str, str]] = []
+    for h in books.packet_order(cur):
+        parts.append(books.Bound(books.handout_page(h.id), f"handout-{h.id}", h.id, kept[h.id], 1))
+        titles.append((h.title, source))
+        parts.append(books.Bound(books.handout_page(h.id, language=ed.language), f"handout-{h.id}-{ed.language}",
+                                 f"{h.id}-{ed.language}", mains[h.id], 1))
+        titles.append((ed.handouts.get(h.id, h).title, ed.language))
+    binding = books.Binding(parts, into, TEMPLATE_IDS)
+
+    def part(i: int, language: str) -> Markup:
+        return Markup(f'<div lang="{language}" class="facing facing-{"source" if language == source else "translation"}">'
+                      f"{binding.html(i)}</div>")
+
+    items = tuple(books.BookItem(p.anchor, title, partial(part, i, language), "handout")
+                  for i, (p, (title, language)) in enumerate(zip(parts, titles, strict=True)))
+    view = books.PacketView(ed.text(theme, "bilingual_workbook"), items, f"../../{books.language_pdf(into)}" if pdf else None)
+    return _collection(cur, theme, ed, into, view)
+
+
+def _source_mains(cur: Curriculum, theme: Theme, kept: Mapping[str, str]) -> dict[str, str]:
+    """The main content of the source language's handout pages: as `render_site` kept it, else
+    rendered here from the same view (the same bytes)."""
+    site = _site(cur)
+    out = {}
+    for m in cur.modules:
+        for h in m.handouts:
+            main = kept.get(books.handout_page(h.id))
+            if main is None:
+                words = catalogue_words(theme.catalogues, site.language)
+                main = render_template(theme, "handout.html", **handout_values(cur, site, m, h, words=words))[1]
+            out[h.id] = main or ""
+    return out
+
+
+def _collection(cur: Curriculum, theme: Theme, ed: Edition, path: str, view: books.PacketView) -> OutputFile:
+    ctx = _context(cur, ed.site, "../../", view.title, "packet", path.removesuffix(".html"),
+                   [Link(ed.text(theme, "home"), "../../index.html")])
+    out = io.StringIO()
+    with located_failures():
+        for piece in theme.env.get_template("packet.html").generate(ctx=ctx, site=ed.site, root="../../", view=view):
+            out.write(piece)
+    start, end = MAIN_MARKS
+    html = out.getvalue().replace(start, "").replace(f"{end}\n", "").replace(end, "")
+    return OutputFile(path, html.encode("utf-8"))
+
+
+def language_css(cur: Curriculum, theme: Theme, ed: Edition) -> str:
+    """The printed pages of the edition: its crisis contacts at the foot of every handout page,
+    and the bilingual packet's facing pages."""
+    contacts = " · ".join(f"{name}: {contact}" for name, contact, _ in ed.site.crisis)
+    line = css_string(f"{ed.text(theme, 'crisis_heading')} {contacts}" if contacts else "")
+    return (
+        f"/* Generated from program.yml (crisis, with its `{ed.language}:` text) for the {ed.language} pages. */\n"
+        f"@page handout-{ed.language} {{ margin-bottom: 1in; @bottom-left {{ content: {line}; font-size: 9pt; "
+        "color: #222; width: 82%; vertical-align: middle; } }\n"
+        f"@page handout-large-{ed.language} {{ margin-bottom: 1.1in; @bottom-left {{ content: {line}; font-size: 11pt; "
+        "color: #222; width: 85%; vertical-align: middle; } }\n"
+        f"@media print {{\n  html[lang] .handout, html[lang] .packet {{ page: handout-{ed.language}; }}\n"
+        f"  html[lang] .handout-large {{ page: handout-large-{ed.language}; }}\n"
+        "  .facing-source { break-before: left; }\n  .facing-translation { break-before: right; }\n}\n"
+        "/* Longer words than the source's: a worksheet's cells may break them rather than widen the page. */\n"
+        "html[lang] .handout td, html[lang] .handout th { overflow-wrap: anywhere; hyphens: auto; }\n"
+        ".not-translated { border-left: 4px solid var(--accent); padding: 0.5rem 0.75rem; background: #fff8e1; }\n"
+    )

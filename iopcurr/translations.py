@@ -1,0 +1,195 @@
+"""Translations of a module's handouts: `modules/<id>.<lang>.md` beside `modules/<id>.md` (pure).
+
+A translation holds front matter (`title`, `translation_of`, `language`, `source`, `review`) and
+`::: handout {#same-id title="…"}` blocks. Its `source` stamp records which version of the
+English handouts it was made from (`source_stamp`); when they change, `check_translations` warns
+with the handout, the language and what changed. Handouts it lacks fall back to the source
+language, with a visible note.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from types import MappingProxyType
+
+from iopcurr.blocks import Block, Text, blocks_in, outline
+from iopcurr.checks import prose_text
+from iopcurr.errors import Problem
+from iopcurr.loader import MODULE_KEYS, SourceFile, body_of, split_front_matter
+from iopcurr.markup import Converter
+from iopcurr.model import Handout, Module, Program, Translation
+
+TRANSLATION_KEYS = ("title", "translation_of", "language", "source", "review", "summary")
+STAMP_LENGTH = 12
+# Attributes of a worksheet block that a translation translates (the others must stay the same).
+TRANSLATED_ATTRS = frozenset({"low", "high", "columns", "labels", "title", "caption"})
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+
+
+def handout_blocks(text: str, path: str) -> list[Block]:
+    """The handout blocks of a module or translation file, as iopcurr's block reader reads them."""
+    body, first = body_of(text)
+    shape = outline(body, path, first)
+    return [b for b in blocks_in(shape.overview) + [b for s in shape.sections for b in blocks_in(s.children)]
+            if b.kind == "handout"]
+
+
+def _lines(block: Block) -> list[str]:
+    out = [f"::: {block.kind} {dict(block.attrs)}"]
+    for child in block.children:
+        out += [line.rstrip() for line in child.lines] if isinstance(child, Text) else _lines(child)
+    return out
+
+
+def source_stamp(text: str, path: str = "") -> str:
+    """The version stamp of a module's handouts: the first 12 hex digits of the SHA-256 of every
+    handout (its attributes, worksheet blocks and each line of its text), as read from `text`."""
+    lines = [line for b in handout_blocks(text, path) for line in _lines(b)]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:STAMP_LENGTH]
+
+
+def shape_of(block: Block) -> tuple[int, tuple[str, ...]]:
+    """What a translation keeps of a handout: its count of list items and its worksheet blocks
+    with their untranslated attributes (`n`, `rows`, the number of columns, ...)."""
+    items = 0
+    sheets: list[str] = []
+    for child in block.children:
+        if isinstance(child, Text):
+            items += sum(1 for line in child.lines if _LIST_ITEM.match(line))
+        else:
+            attrs = {k: str(len(v.split("|"))) if k in ("columns", "labels") else v
+                     for k, v in child.attrs if k in ("columns", "labels") or k not in TRANSLATED_ATTRS}
+            sheets.append(f"{child.kind} {sorted(attrs.items())}")
+            inner_items, inner = shape_of(child)
+            items += inner_items
+            sheets += inner
+    return items, tuple(sheets)
+
+
+def parse_translation(src: SourceFile, converter: Converter) -> tuple[Translation, list[Problem]]:
+    """One `<id>.<lang>.md` file → its Translation (the handouts converted as a module's are)."""
+    module_id, _, language = src.id.partition(".")
+    meta, lines, body, first, problems = split_front_matter(src.text, src.path)
+    for key in meta:
+        if key not in TRANSLATION_KEYS:
+            where = "the module" if key in MODULE_KEYS else "nothing"
+            problems.append(Problem(src.path, lines.get(str(key), 1), f"unknown front matter key `{key}` in a translation.",
+                                    "IOP003", hint=f"A translation takes {', '.join(TRANSLATION_KEYS)} "
+                                    f"(`{key}` belongs to {where})."))
+    for key, expected in (("translation_of", module_id), ("language", language)):
+        value = meta.get(key)
+        if value is not None and str(value) != expected:
+            problems.append(Problem(src.path, lines.get(key, 1), f"`{key}: {value}` does not match the file name "
+                                    f"({module_id}.{language}.md).", "IOP004", hint=f"Write `{key}: {expected}`."))
+    converted = converter.convert(body, src.path, first, module_id, segmented=False)
+    problems += [p for p in converted.problems if p.code != "IOP017"]
+    translation = Translation(
+        module_id=module_id,
+        language=language,
+        path=src.path,
+        title=str(meta.get("title") or ""),
+        source=str(meta.get("source") or ""),
+        review=str(meta.get("review") or ""),
+        handouts=converted.handouts,
+        lines=MappingProxyType(dict(lines)),
+    )
+    return translation, problems
+
+
+def translated(translations: Iterable[Translation], language: str) -> dict[str, Handout]:
+    """Handout id → its handout in `language`, from every translation into it."""
+    return {h.id: h for t in translations if t.language == language for h in t.handouts}
+
+
+def check_translations(program: Program, modules: Sequence[Module], translations: Sequence[Translation],
+                       sources: dict[str, str], texts: dict[str, str]) -> list[Problem]:
+    """Translations into a language of `languages`, of a module that exists, whose handouts are
+    the module's, made from the current English (`sources`: module id → its file's text; `texts`:
+    translation path → its text)."""
+    problems: list[Problem] = []
+    by_id = {m.id: m for m in modules}
+    others = program.langs[1:]
+    for t in translations:
+        line = t.lines.get("source", 1)
+        if t.language not in others:
+            problems.append(Problem(t.path, 1, f"this is a translation into `{t.language}`, which `languages` in "
+                                    "program.yml does not list, so it is left out.", "IOP007", "warning",
+                                    hint=f"Add it: `languages: [{', '.join((*program.langs, t.language))}]`."))
+            continue
+        module = by_id.get(t.module_id)
+        if module is None or t.module_id not in sources:
+            problems.append(Problem(t.path, 1, f"there is no module `{t.module_id}` to translate.", "IOP007",
+                                    hint=f"Name the file after its module: modules/<module id>.{t.language}.md."))
+            continue
+        english = {h.id: h for h in module.handouts}
+        for h in t.handouts:
+            if h.id not in english:
+                problems.append(Problem(t.path, h.line, f"handout `{h.id}` is not a handout of module `{t.module_id}`.",
+                                        "IOP007", hint=f"Its handouts: {', '.join(english) or 'none'}."))
+        now = source_stamp(sources[t.module_id], module.path)
+        if not t.source:
+            problems.append(Problem(t.path, 1, "the translation has no `source:` stamp, so it cannot be checked "
+                                    "against the English.", "IOP040", "warning", hint=f"Add `source: {now}` once it "
+                                    "matches the English handouts."))
+        elif t.source != now:
+            problems += stale(t, module, sources[t.module_id], texts.get(t.path, ""), now, line)
+    return problems
+
+
+def stale(t: Translation, module: Module, english_text: str, text: str, now: str, line: int) -> list[Problem]:
+    """One warning per handout whose shape no longer matches, or one for the whole file."""
+    english = {b.attr("id"): b for b in handout_blocks(english_text, module.path)}
+    mine = {b.attr("id"): b for b in handout_blocks(text, t.path)} if text else {}
+    titles = {h.id: h.title for h in module.handouts}
+    hint = ("Bring the translation in line with the English, then set "
+            f"`source: {now}` and `review: pending`.")
+    out = []
+    for hid, block in english.items():
+        if hid not in mine:
+            continue
+        (e_items, e_sheets), (t_items, t_sheets) = shape_of(block), shape_of(mine[hid])
+        changes = []
+        if e_items != t_items:
+            changes.append(f"{e_items} list items in English, {t_items} in {t.language}")
+        if e_sheets != t_sheets:
+            changes.append(f"worksheet blocks differ ({len(e_sheets)} in English, {len(t_sheets)} in {t.language})")
+        if changes:
+            out.append(Problem(t.path, mine[hid].line, f"handout `{hid}` ({t.language}) is stale: the English "
+                               f"\"{titles.get(hid, hid)}\" changed since it was translated: {'; '.join(changes)}.",
+                               "IOP040", "warning", hint=hint))
+    if not out:
+        changed = ", ".join(f"`{hid}` (\"{titles.get(hid, hid)}\", {len(_lines(b)) - 1} lines)" for hid, b in english.items())
+        out.append(Problem(t.path, line, f"the {t.language} handouts of `{t.module_id}` are stale: the English "
+                           f"handouts changed since they were translated (source {t.source}, now {now}): {changed}.",
+                           "IOP040", "warning", hint=hint))
+    return out
+
+
+def reading_ease(text: str, language: str) -> float | None:
+    """The reading ease of a handout's prose in `language` (Fernández-Huerta for Spanish; higher
+    is easier), or None where no formula for the language is known or there is no prose."""
+    prose = prose_text(text)
+    if language != "es" or not prose.strip():
+        return None
+    from textstat.backend.metrics import fernandez_huerta  # imported late: it loads dictionaries
+
+    return round(float(fernandez_huerta(prose, "es")), 1)
+
+
+def check_translated_handouts(program: Program, translations: Sequence[Translation]) -> list[Problem]:
+    """Each translated handout's prose at least `handouts.min_ease` for its language."""
+    limits = dict(program.handouts.min_ease)
+    problems = []
+    for t in translations:
+        limit = limits.get(t.language)
+        if limit is None or t.language not in program.langs[1:]:
+            continue
+        for h in t.handouts:
+            ease = reading_ease(h.text, t.language)
+            if ease is not None and ease < limit:
+                problems.append(Problem(h.path, h.line, f"handout `{h.id}` ({t.language}) has a reading ease of {ease:g} "
+                                        f"by Fernández-Huerta; the lowest allowed (`handouts.min_ease.{t.language}`) is {limit:g}.",
+                                        "IOP014", hint="Usa frases cortas y palabras comunes: short sentences, common words."))
+    return problems

@@ -1,0 +1,369 @@
+"""Languages (issue 21): translations of handouts, their pages and packets, interface catalogues,
+stale translations, Spanish checks and Spanish search."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import NODE_MODULES, REPO, MakeCurriculum, module_text, need_tool
+
+from iopcurr.config import parse_program
+from iopcurr.pipeline import run
+from iopcurr.translations import source_stamp
+
+THEME = REPO / "themes" / "default"
+PROGRAM_ES = """\
+title: Test Program
+organization: Test Clinic
+language: en
+languages: [en, es]
+crisis:
+  - name: Crisis Line
+    contact: Call 988
+    note: Any time.
+    es: {name: Línea de crisis, contact: Llame al 988 y marque el 2, note: A toda hora.}
+"""
+
+
+def translation(module: str, handouts: str, stamp: str = "", **meta: str) -> str:
+    fields = {"title": "Módulo", "translation_of": module, "language": "es", "source": stamp, "review": "pending"}
+    fields.update(meta)
+    head = "\n".join(f"{k}: {v}" for k, v in fields.items() if v)
+    return f"---\n{head}\n---\n\n{handouts}"
+
+
+SHEET_ES = """::: handout {#alpha-sheet title="Hoja de alfa"}
+Usted puede hacerlo. Escriba un paso.
+
+::: lines {n=2}
+Mi paso:
+:::
+
+:::
+"""
+
+
+def es_curriculum(make_curriculum: MakeCurriculum, sheet: str = SHEET_ES, program: str = PROGRAM_ES,
+                  extra: dict[str, str] | None = None, name: str = "cur") -> Path:
+    alpha = module_text("alpha")
+    modules = {"alpha": alpha, "beta": module_text("beta"),
+               "alpha.es": translation("alpha", sheet, source_stamp(alpha)), **(extra or {})}
+    return make_curriculum(modules=modules, program=program, name=name)
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    result = run(root)
+    assert result.ok, "\n".join(p.format() for p in result.problems)
+    return {f.path: f.content for f in result.files}
+
+
+# ---------------------------------------------------------------- languages and translation files
+
+
+def test_languages_default_to_the_content_language_and_the_first_is_the_source() -> None:
+    assert parse_program("language: fr\n")[0].langs == ("fr",)
+    program, problems = parse_program("language: en\nlanguages: [en, es]\n")
+    assert program.langs == ("en", "es") and not problems
+    _, problems = parse_program("language: en\nlanguages: [es, en]\n")
+    assert [p.code for p in problems] == ["IOP004"] and "source language" in problems[0].message
+
+
+def test_a_translation_file_is_read_as_a_translation_and_never_as_a_module(make_curriculum: MakeCurriculum) -> None:
+    result = run(es_curriculum(make_curriculum))
+    assert result.ok and result.curriculum is not None
+    assert [m.id for m in result.curriculum.modules] == ["alpha", "beta"]
+    (t,) = result.curriculum.translations
+    assert (t.module_id, t.language, t.review) == ("alpha", "es", "pending")
+    assert [h.title for h in t.handouts] == ["Hoja de alfa"]
+    assert not result.problems
+
+
+def test_spanish_handout_pages_large_print_and_packets(make_curriculum: MakeCurriculum) -> None:
+    files = files_of(es_curriculum(make_curriculum))
+    page = files["handouts/es/alpha-sheet.html"].decode()
+    assert '<html lang="es">' in page and "Hoja de alfa" in page and "Escriba un paso" in page
+    assert '<html lang="es">' in files["handouts/es/large/alpha-sheet.html"].decode()
+    assert "Letra grande" in files["handouts/es/large/alpha-sheet.html"].decode()
+    packet = files["handouts/es/packet.html"].decode()
+    assert packet.index('id="handout-alpha-sheet"') < packet.index('id="handout-beta-sheet"')
+    bilingual = files["handouts/es/bilingual.html"].decode()
+    english, spanish = bilingual.index("You can do this"), bilingual.index("Usted puede hacerlo")
+    assert english < spanish < bilingual.index('id="handout-beta-sheet"')
+    assert '<div lang="en" class="facing facing-source">' in bilingual
+    assert '<div lang="es" class="facing facing-translation">' in bilingual
+
+
+def test_a_handout_not_yet_translated_falls_back_to_english_with_a_visible_note(make_curriculum: MakeCurriculum) -> None:
+    files = files_of(es_curriculum(make_curriculum))
+    page = files["handouts/es/beta-sheet.html"].decode()
+    assert "Esta hoja todavía no está traducida al español" in page
+    assert '<div class="handout-body" lang="en">' in page and "You can do this" in page
+    english = files["handouts/beta-sheet.html"].decode()
+    assert "handouts/es/beta-sheet.html" not in english, "no switch to a page that is not translated"
+
+
+def test_every_translated_handout_page_links_to_the_other_language(make_curriculum: MakeCurriculum) -> None:
+    files = files_of(es_curriculum(make_curriculum))
+    english = files["handouts/alpha-sheet.html"].decode()
+    assert '<a href="../handouts/es/alpha-sheet.html" hreflang="es" lang="es">Español</a>' in english
+    spanish = files["handouts/es/alpha-sheet.html"].decode()
+    assert '<a href="../../handouts/alpha-sheet.html" hreflang="en" lang="en">English</a>' in spanish
+    large = files["handouts/es/large/alpha-sheet.html"].decode()
+    assert 'href="../../../handouts/large/alpha-sheet.html"' in large
+
+
+def test_crisis_contacts_in_the_page_language_on_screen_and_in_print(make_curriculum: MakeCurriculum) -> None:
+    files = files_of(es_curriculum(make_curriculum))
+    page = files["handouts/es/alpha-sheet.html"].decode()
+    assert "¿Necesita ayuda ahora mismo?" in page and "Línea de crisis:</strong> Llame al 988 y marque el 2" in page
+    assert "Need help right now?" not in page
+    css = files["static/theme.es.css"].decode()
+    assert "¿Necesita ayuda ahora mismo? Línea de crisis: Llame al 988 y marque el 2" in css
+    assert 'static/theme.es.css' in page and 'static/theme.es.css' not in files["handouts/alpha-sheet.html"].decode()
+
+
+def test_session_pages_give_copies_per_language(make_curriculum: MakeCurriculum) -> None:
+    program = PROGRAM_ES + "handouts: {copies: {en: 10, es: 5}}\nschedule: {weeks: 1, days: [mon]}\n"
+    files = files_of(es_curriculum(make_curriculum, program=program))
+    page = files["sessions/1.html"].decode()
+    assert re.search(r'<strong>10 copies</strong>; <a href="../handouts/es/\w+-sheet.html" hreflang="es">Español</a>: '
+                     r"<strong>5 copies</strong>", page)
+    _, problems = parse_program("languages: [en, es]\nhandouts: {copies: {fr: 3}}\n")
+    assert [p.code for p in problems] == ["IOP007"]
+
+
+def test_a_translation_of_no_module_or_into_an_unlisted_language_is_reported(make_curriculum: MakeCurriculum) -> None:
+    root = es_curriculum(make_curriculum, extra={"gamma.es": translation("gamma", SHEET_ES),
+                                                 "beta.fr": translation("beta", "", language="fr")})
+    problems = {(Path(p.path).name, p.code, p.severity) for p in run(root).problems}
+    assert ("gamma.es.md", "IOP007", "error") in problems
+    assert ("beta.fr.md", "IOP007", "warning") in problems
+
+
+# ---------------------------------------------------------------- interface strings
+
+
+def catalogue(lang: str) -> dict[str, str]:
+    data: dict[str, str] = yaml.safe_load((THEME / "i18n" / f"{lang}.yml").read_text("utf-8"))
+    return data
+
+
+def test_every_catalogue_has_every_key_and_every_key_a_template_uses() -> None:
+    english = catalogue("en")
+    used = {m.group(1) for path in (THEME / "templates").glob("*.html")
+            for m in re.finditer(r"""\bt\(\s*["']([a-z_]+)["']""", path.read_text("utf-8"))}
+    assert used, "the templates show interface strings with t()"
+    assert used <= set(english), f"keys used but missing in en.yml: {sorted(used - set(english))}"
+    for path in sorted((THEME / "i18n").glob("*.yml")):
+        keys = set(catalogue(path.stem))
+        assert keys == set(english), f"{path.name}: missing {sorted(set(english) - keys)}, extra {sorted(keys - set(english))}"
+
+
+def visible_chrome(page: str) -> str:
+    """The page without the handout's own text (which a fallback shows in English on purpose),
+    the module titles of the navigation (content, not interface) and the site's title."""
+    page = re.sub(r'<div class="handout-body" lang="en">.*?</div>\n<aside', "<aside", page, flags=re.S)
+    page = re.sub(r'<div lang="en" class="facing facing-source">.*?</div>\n</section>', "", page, flags=re.S)
+    page = re.sub(r"<nav class=\"sidebar\".*?</nav>", "", page, flags=re.S)
+    return page
+
+
+def test_no_spanish_page_shows_an_english_interface_string(bundled_site: Path) -> None:
+    english, spanish = catalogue("en"), catalogue("es")
+    strings = sorted({v for k, v in english.items() if v != spanish[k] and k != "language_name"}, key=len, reverse=True)
+    pages = sorted((bundled_site / "handouts" / "es").rglob("*.html"))
+    assert len(pages) >= 2 * 37 + 2
+    for path in pages:
+        text = path.read_text("utf-8")
+        assert '<html lang="es">' in text, path
+        chrome = visible_chrome(text)
+        found = [s for s in strings if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", chrome)]
+        assert not found, f"{path.relative_to(bundled_site)} shows English interface strings: {found}"
+
+
+def test_the_bundled_site_has_a_spanish_page_for_every_handout(bundled_site: Path) -> None:
+    english = {p.name for p in (bundled_site / "handouts").glob("*.html")} - {"packet.html"}
+    spanish = {p.name for p in (bundled_site / "handouts" / "es").glob("*.html")} - {"packet.html", "bilingual.html"}
+    assert english == spanish and len(english) == 37
+    for name in english:
+        assert "no está traducida" not in (bundled_site / "handouts" / "es" / name).read_text("utf-8"), name
+
+
+# ---------------------------------------------------------------- stale translations
+
+
+def test_the_stamp_script_prints_the_engines_stamp() -> None:
+    out = subprocess.run([sys.executable, str(REPO / "curriculum" / "translations" / "source_hash.py"), "cravings"],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    assert out.strip() == f"cravings: {source_stamp((REPO / 'curriculum' / 'modules' / 'cravings.md').read_text('utf-8'))}"
+
+
+def test_every_bundled_translation_is_current(bundled_copy: Path) -> None:
+    assert not [p.format() for p in run(bundled_copy).problems if p.code == "IOP040"]
+
+
+def test_editing_an_english_handout_makes_check_warn_about_its_spanish_version(bundled_copy: Path) -> None:
+    path = bundled_copy / "modules" / "cravings.md"
+    text = path.read_text("utf-8")
+    sentence = "A craving is a strong pull to use. It is normal in recovery."
+    assert sentence in text
+    path.write_text(text.replace(sentence, sentence + " It will pass."), "utf-8")
+    stale = [p for p in run(bundled_copy).problems if p.code == "IOP040"]
+    assert len(stale) == 1 and stale[0].severity == "warning"
+    assert stale[0].path.endswith("cravings.es.md") and stale[0].line == 5  # the `source:` line
+    assert "the es handouts of `cravings` are stale" in stale[0].message and "`craving-log`" in stale[0].message
+    assert "source: " in (stale[0].hint or "")
+
+
+def test_a_changed_list_names_the_handout_the_language_and_the_counts(make_curriculum: MakeCurriculum) -> None:
+    root = es_curriculum(make_curriculum)
+    alpha = root / "modules" / "alpha.md"
+    alpha.write_text(alpha.read_text("utf-8").replace("You can do this. Write one step.",
+                                                      "You can do this.\n\n- Write one step.\n- Try it."), "utf-8")
+    (problem,) = [p for p in run(root).problems if p.code == "IOP040"]
+    assert "handout `alpha-sheet` (es) is stale" in problem.message
+    assert '"Sheet for Alpha"' in problem.message and "2 list items in English, 0 in es" in problem.message
+    assert problem.line is not None and problem.line > 5  # the handout's line in the translation
+
+
+# ---------------------------------------------------------------- Spanish checks
+
+
+def test_spanish_handouts_are_scored_with_fernandez_huerta_against_their_limit(make_curriculum: MakeCurriculum) -> None:
+    hard = SHEET_ES.replace("Usted puede hacerlo. Escriba un paso.",
+                            "La administración farmacológica concomitante de benzodiacepinas incrementa considerablemente "
+                            "la probabilidad de depresión respiratoria potencialmente irreversible. "
+                            "Consecuentemente, recomendamos comunicarse inmediatamente con profesionales especializados.")
+    problems = run(es_curriculum(make_curriculum, hard)).problems
+    (grade,) = [p for p in problems if p.code == "IOP014"]
+    assert "(es)" in grade.message and "Fernández-Huerta" in grade.message and "handouts.min_ease.es" in grade.message
+    assert not [p for p in run(es_curriculum(make_curriculum, name="plain")).problems if p.code == "IOP014"]
+    strict = PROGRAM_ES + "handouts: {min_ease: {es: 120}}\n"
+    (limit,) = [p for p in run(es_curriculum(make_curriculum, name="strict", program=strict)).problems if p.code == "IOP014"]
+    assert "the lowest allowed (`handouts.min_ease.es`) is 120" in limit.message
+
+
+def test_the_spanish_wording_list_flags_stigmatizing_terms_but_not_proper_names(make_curriculum: MakeCurriculum) -> None:
+    sheet = SHEET_ES.replace("Usted puede hacerlo.", "Un adicto no está limpio. Vaya a Alcohólicos Anónimos.")
+    problems = [p for p in run(es_curriculum(make_curriculum, sheet)).problems if p.code == "IOP015"]
+    assert sorted(p.message for p in problems) == ["'adicto' is a stigmatizing term.", "'limpio' is a stigmatizing term."]
+    assert all(p.path.endswith("alpha.es.md") for p in problems), problems
+    assert [p.line for p in problems] == [10, 10], "the line of the file the word is on"
+
+
+def test_the_bundled_spanish_handouts_pass_the_spanish_checks(bundled_copy: Path) -> None:
+    assert not [p.format() for p in run(bundled_copy).problems if p.code in ("IOP014", "IOP015")]
+
+
+# ---------------------------------------------------------------- Spanish search
+
+
+def index_of(script: bytes) -> dict[str, Any]:
+    text = script.decode("utf-8")
+    data: dict[str, Any] = json.loads(text[text.index("{"): text.rindex("}") + 1])
+    return data
+
+
+def test_one_search_index_per_language_with_the_spanish_stemmer(bundled_site: Path) -> None:
+    data = index_of((bundled_site / "static" / "search-index.es.js").read_bytes())
+    assert data["index"]["pipeline"] == ["stemmer-es"]
+    assert data["kinds"]["handout"] == "Hoja para clientes"
+    assert all(d["url"].startswith("handouts/es/") for d in data["docs"]) and len(data["docs"]) == 37
+    terms = {entry[0] for entry in data["index"]["invertedIndex"]}
+    assert {"antoj", "enoj"} <= terms and "que" not in terms
+    english = index_of((bundled_site / "static" / "search-index.js").read_bytes())
+    assert not [d for d in english["docs"] if "/es/" in d["url"]]
+
+
+def test_the_theme_ships_the_lunr_languages_files_that_package_json_pins() -> None:
+    version = json.loads((REPO / "package.json").read_text("utf-8"))["devDependencies"]["lunr-languages"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), "pinned exactly"
+    need_tool(str(NODE_MODULES / "lunr-languages"))
+    assert json.loads((NODE_MODULES / "lunr-languages" / "package.json").read_text("utf-8"))["version"] == version
+    for name in ("lunr.stemmer.support.min.js", "lunr.es.min.js"):
+        assert (NODE_MODULES / "lunr-languages" / "min" / name).read_bytes() == (THEME / "static" / name).read_bytes(), name
+
+
+def test_the_spanish_stop_words_and_word_characters_are_lunr_languages_own() -> None:
+    from iopcurr.searchlang import ES_STOP_WORDS, ES_WORD_CHARACTERS
+
+    need_tool(str(NODE_MODULES / "lunr-languages"))
+    js = (NODE_MODULES / "lunr-languages" / "lunr.es.js").read_text("utf-8")
+    words = re.search(r"lunr\.es\.stopWordFilter = lunr\.generateStopWordFilter\('([^']*)'", js)
+    chars = re.search(r'lunr\.es\.wordCharacters = "([^"]*)"', js)
+    assert words and chars
+    assert frozenset(words.group(1).split()) == ES_STOP_WORDS
+    assert chars.group(1).encode("latin-1", "backslashreplace").decode("unicode_escape") == ES_WORD_CHARACTERS
+
+
+@pytest.mark.parametrize(("word", "expected"), [("antojos", "craving-log.html"), ("enojo", "anger-meter-cues.html")])
+def test_spanish_search_finds_words_from_a_spanish_handout_by_file_url(browser: Any, bundled_site: Path,
+                                                                      word: str, expected: str) -> None:
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto((bundled_site / "handouts" / "es" / "weekly-schedule.html").as_uri())
+    page.fill("#search-input", word)
+    page.locator("#search-status").filter(has_text="para «").wait_for(timeout=15_000)
+    hrefs = [page.locator(".search-results li a").nth(i).get_attribute("href")
+             for i in range(page.locator(".search-results li").count())]
+    assert f"../../handouts/es/{expected}" in hrefs
+    assert all(h and h.startswith("../../handouts/es/") for h in hrefs), "Spanish pages find Spanish handouts"
+    assert "resultado" in page.locator("#search-status").inner_text()
+    assert page.locator(".search-results .search-kind").first.inner_text().strip() == "· Hoja para clientes"
+    assert all(r.startswith("file://") for r in requests)
+    page.close()
+
+
+def test_pdfs_of_the_spanish_handouts_and_packets_with_the_spanish_crisis_footer(make_curriculum: MakeCurriculum) -> None:
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        pytest.skip("WeasyPrint is not installed: pip install -e '.[pdf]'")
+    from pypdf import PdfReader
+
+    result = run(es_curriculum(make_curriculum), pdf=True)
+    assert result.ok
+    files = {f.path: f.content for f in result.files}
+    for path in ("pdf/handouts/es/alpha-sheet.pdf", "pdf/handouts/es/large/alpha-sheet.pdf",
+                 "pdf/handouts/es/packet.pdf", "pdf/handouts/es/bilingual.pdf"):
+        assert files[path].startswith(b"%PDF"), path
+    pdf = PdfReader(io.BytesIO(files["pdf/handouts/es/alpha-sheet.pdf"]))
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    assert "Hoja de alfa" in text and "¿Necesita ayuda ahora mismo?" in text and "Need help" not in text
+    bilingual = PdfReader(io.BytesIO(files["pdf/handouts/es/bilingual.pdf"]))
+    pages = [page.extract_text() for page in bilingual.pages]
+    english = next(i for i, t in enumerate(pages) if "You can do this" in t)
+    spanish = next(i for i, t in enumerate(pages) if "Usted puede hacerlo" in t)
+    assert english % 2 == 1 and spanish == english + 1, "English on a left page, Spanish facing it"
+    page = files["handouts/es/alpha-sheet.html"].decode()
+    assert 'href="../../pdf/handouts/es/alpha-sheet.pdf">PDF</a>' in page
+    assert "PDF en letra grande" in page
+
+
+def test_the_translated_outputs_are_byte_identical_from_build_to_build(make_curriculum: MakeCurriculum) -> None:
+    root = es_curriculum(make_curriculum)
+    first, second = files_of(root), files_of(root)
+    assert [p for p in first if "/es/" in p or p.endswith(".es.js") or p.endswith(".es.css")]
+    assert first == second
+
+
+def test_a_theme_override_catalogue_changes_the_words_of_the_client_pages(make_curriculum: MakeCurriculum) -> None:
+    root = make_curriculum(modules={"alpha": module_text("alpha")},
+                           program="title: T\nlanguage: en\ntheme: {override: mytheme}\n")
+    (root / "mytheme" / "i18n").mkdir(parents=True)
+    (root / "mytheme" / "i18n" / "en.yml").write_text(
+        "print_handout: Print me\nlarge_print: Big letters\ncrisis_heading: Help now\nhome: Start\nworkbook: My book\n", "utf-8")
+    files = files_of(root)
+    page = files["handouts/alpha-sheet.html"].decode()
+    assert "Print me" in page and ">Big letters</a>" in page and "Help now" in page and ">Start</a>" in page
+    assert "Skip to main content" in page, "keys the override leaves out keep the theme's words"
+    assert "<h1>My book</h1>" in files["handouts/packet.html"].decode()
