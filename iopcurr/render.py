@@ -254,22 +254,27 @@ def located_failures() -> Iterator[None]:
         raise
     except RecursionError as exc:
         raise TemplateFailure("the template calls itself (an include or a macro) without end.",
-                              *_template_frame(exc.__traceback__)) from None
+                              *_template_frame(exc.__traceback__, looping=True)) from None
     except Exception as exc:
         what = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{exc} ({type(exc).__name__})"
         raise TemplateFailure(what, *_template_frame(exc.__traceback__)) from None
 
 
-def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
+def _template_frame(tb: TracebackType | None, *, looping: bool = False) -> tuple[str | None, int | None]:
     """The innermost template file and line in a traceback rewritten by Jinja (its frames of
-    template code carry the template's file name and line)."""
-    found: tuple[str | None, int | None] = (None, None)
+    template code carry the template's file name and line). For a template that calls itself
+    without end (`looping`), the innermost line of the page's own template, where the loop is."""
+    frames: list[tuple[str, int]] = []
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if filename.endswith((".html", ".ics", ".xml", ".txt", ".j2", ".jinja")) or "/templates/" in filename:
-            found = (filename, tb.tb_lineno)
+            frames.append((filename, tb.tb_lineno))
         tb = tb.tb_next
-    return found
+    if not frames:
+        return None, None
+    if looping:
+        return [f for f in frames if f[0] == frames[0][0]][-1]
+    return frames[-1]
 
 
 class ThemeLoader(jinja2.FileSystemLoader):
