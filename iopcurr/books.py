@@ -61,6 +61,11 @@ def language_pdf(page: str) -> str:
     return "pdf/" + page.removesuffix(".html") + ".pdf"
 
 
+def bundle_pdf(module_id: str) -> str:
+    """One PDF of every handout a module's session prints (the Tonight card links it)."""
+    return f"pdf/bundles/{module_id}.pdf"
+
+
 def fill_pdf(hid: str) -> str:
     """The fillable PDF of a handout (only for one with something to fill in)."""
     return f"{FILL_PREFIX}{hid}.pdf"

@@ -49,6 +49,7 @@ from iopcurr.schedule import build_schedule
 from iopcurr.search import search_file
 from iopcurr.sessionpages import render_calendar
 from iopcurr.sites import site_program, with_site
+from iopcurr.tonight import bundle_jobs
 from iopcurr.translations import check_translated_handouts, check_translations
 from iopcurr.wording import terms_markdown_table
 from iopcurr.write import CACHE_DIR, Stage, pending_cache_folder
@@ -264,7 +265,8 @@ def with_pdfs(result: BuildResult, *, strict: bool = False, cache: Path | None =
     from iopcurr.pdf import CACHE_SUBDIR, render_pdfs
 
     started = time.perf_counter()
-    made = render_pdfs(result.files, pdf_jobs(result.curriculum), progress=progress,
+    jobs = (*pdf_jobs(result.curriculum), *bundle_jobs(result.curriculum, result.schedule))
+    made = render_pdfs(result.files, jobs, progress=progress,
                        cache=cache / CACHE_SUBDIR if cache is not None else None)
     long = long_handouts(result.curriculum, made.pages)
     files = tuple(sorted((*result.files, *made.files), key=lambda f: f.path))
@@ -315,7 +317,7 @@ def render_all(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: The
     try:
         mains: dict[str, str] = {}
         files = list(render_site(cur, plans, theme, schedule, today, pdf=pdf, mains=mains))
-        files += render_calendar(cur, plans, schedule, theme, today)
+        files += render_calendar(cur, plans, schedule, theme, today, pdf=pdf)
         files += render_books(cur, plans, theme, schedule, pdf=pdf, mains=mains)
         files.append(search_file(cur))
         files += render_languages(cur, theme, pdf=pdf, kept=mains)

@@ -610,7 +610,7 @@ def index_view(cur: Curriculum, schedule: Schedule | None = None, today: date | 
         session_minutes=cur.program.session.minutes,
         module_count=len(cur.modules),
         schedule=home_schedule(cur, schedule, today) if schedule else None,
-        tonight=fixed_card(cur, schedule, today),
+        tonight=fixed_card(cur, schedule, today, pdf=pdf),
         books=(
             Link("Client workbook", books.PACKET, "every handout in program order, for clients",
                  alternates=(Link("PDF", books.PACKET_PDF),) if pdf else ()),

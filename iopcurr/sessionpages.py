@@ -279,7 +279,7 @@ def _week_heading(number: int, days: list[date]) -> str:
 
 
 def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMark],
-                  today: date | None = None) -> ScheduleView:
+                  today: date | None = None, *, pdf: bool = False) -> ScheduleView:
     p = cur.program
     style = p.session.clock
     modules = {m.id: m for m in cur.modules}
@@ -337,7 +337,7 @@ def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMar
         rotation=len(rotating),
         skipped=tuple(long_date(d) for d in schedule.skipped),
         fixed=fixed_facts(cur),
-        tonight=fixed_card(cur, schedule, today),
+        tonight=fixed_card(cur, schedule, today, pdf=pdf),
         grid=grid(cur, schedule, {k: (v.mark, v.css) for k, v in marks.items()}),
     )
 
@@ -359,14 +359,14 @@ def session_event(cur: Curriculum, plans: dict[str, SessionPlan | None], session
 
 
 def render_calendar(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
-                    theme: Theme, today: date | None = None) -> Iterator[OutputFile]:
+                    theme: Theme, today: date | None = None, *, pdf: bool = False) -> Iterator[OutputFile]:
     """`schedule.html`, one page per session, and `schedule.ics` when the sessions have dates."""
     site = _site(cur)
     tables = Tables.of(cur)
-    view = schedule_view(cur, schedule, tables.marks, today)
+    view = schedule_view(cur, schedule, tables.marks, today, pdf=pdf)
     ctx = _context(cur, site, "", "Program schedule", "schedule", "schedule", [Link("Home", "index.html")])
     yield OutputFile("schedule.html", _render(theme, "schedule.html", ctx=ctx, site=site, root="", view=view))
-    yield sessions_js(cur, schedule)
+    yield sessions_js(cur, schedule, pdf=pdf)
     yield render_joining(cur, schedule, theme, site)
     for i in range(len(schedule.sessions)):
         yield render_session(cur, plans, schedule, theme, i, tables, site)

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+from iopcurr import books
 from iopcurr.checks import track_map
 from iopcurr.model import Curriculum, Module, OutputFile, Schedule, Session
 from iopcurr.plan import clock
@@ -45,6 +46,7 @@ class TonightCard:
     bundle_url: str
     paperwork_url: str
     ended: str = ""  # the last session's date in words, when the calendar is over
+    bundle_pdf: str = ""  # with --pdf: the PDF of tonight's handouts
 
 
 def _titles(cur: Curriculum) -> dict[str, str]:
@@ -60,28 +62,42 @@ def _copies(cur: Curriculum) -> int:
     return cur.program.schedule.group_size + cur.program.schedule.extra_copies
 
 
-def card(cur: Curriculum, schedule: Schedule, s: Session, label: str) -> TonightCard:
+def card(cur: Curriculum, schedule: Schedule, s: Session, label: str, *, pdf: bool = False) -> TonightCard:
     m = next(x for x in cur.modules if x.id == s.module_id)
     tracks = {t.id: t.title for t in cur.program.tracks}
     track = tracks.get(track_map(cur.program, [m]).get(m.id) or "", "")
     return TonightCard(label, s.number, m.title, track, session_when(s, cur.program), _handouts(_titles(cur), m),
                        _copies(cur), f"sessions/{s.number}.html", run_path(s.number), bundle_path(s.number),
-                       paperwork_path(s.number))
+                       paperwork_path(s.number), bundle_pdf=books.bundle_pdf(m.id) if pdf and m.session_handouts else "")
 
 
-def fixed_card(cur: Curriculum, schedule: Schedule | None, today: date | None) -> TonightCard | None:
+def fixed_card(cur: Curriculum, schedule: Schedule | None, today: date | None, *,
+               pdf: bool = False) -> TonightCard | None:
     """The card `--today` fixes at build time: the first session on or after `today`."""
     if today is None or schedule is None or not schedule.dated:
         return None
     for s in schedule.sessions:
         if s.date is not None and s.date >= today:
-            return card(cur, schedule, s, "Tonight" if s.date == today else "Next session")
+            return card(cur, schedule, s, "Tonight" if s.date == today else "Next session", pdf=pdf)
     last = schedule.sessions[-1]
     assert last.date is not None
     return TonightCard("Program calendar", 0, "", "", "", (), 0, "", "", "", "", ended=long_date(last.date))
 
 
-def sessions_js(cur: Curriculum, schedule: Schedule) -> OutputFile:
+def bundle_jobs(cur: Curriculum, schedule: Schedule | None) -> tuple[tuple[str, str], ...]:
+    """(HTML page, PDF file) for the PDF of each module's handouts: the handout bundle of the
+    module's first dated session (every session of a module prints the same handouts)."""
+    if schedule is None or not schedule.dated:
+        return ()
+    modules = {m.id: m for m in cur.modules}
+    first: dict[str, int] = {}
+    for s in schedule.sessions:
+        if modules[s.module_id].session_handouts:
+            first.setdefault(s.module_id, s.number)
+    return tuple((bundle_path(n), books.bundle_pdf(mid)) for mid, n in first.items())
+
+
+def sessions_js(cur: Curriculum, schedule: Schedule, *, pdf: bool = False) -> OutputFile:
     """The calendar as night.js reads it: every dated session with its start and end as epoch
     milliseconds (real time, so the browser's clock can be compared with it in any time zone)."""
     tracks = {t.id: t.title for t in cur.program.tracks}
@@ -96,6 +112,7 @@ def sessions_js(cur: Curriculum, schedule: Schedule) -> OutputFile:
         m = modules[s.module_id]
         items.append({
             "n": s.number,
+            "pdf": books.bundle_pdf(m.id) if pdf and m.session_handouts else "",
             "title": m.title,
             "track": tracks.get(track_of.get(m.id) or "", ""),
             "when": session_when(s, cur.program),

@@ -561,3 +561,26 @@ def test_a_handout_printed_from_the_browser_looks_like_its_pdf(pdf_site: Path, t
         ink_b, top_b = _ink(b)
         assert 0.4 < ink_a / ink_b < 2.5, (hid, ink_a, ink_b)  # thin lines anti-alias differently
         assert abs(top_a - top_b) < 0.05, (hid, top_a, top_b)
+
+
+def test_tonights_handouts_come_as_one_pdf_per_module(make_curriculum: Any, tmp_path: Path) -> None:
+    _need_weasyprint()
+    from pypdf import PdfReader
+
+    program = PROGRAM + "schedule:\n  weeks: 1\n  days: [mon, wed, thu]\n  first_date: 2027-01-04\n"
+    src = make_curriculum({"alpha": module_text("alpha"), "beta": module_text("beta")}, program=program)
+    out = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["build", str(src), "--out", str(out), "--pdf", "--today", "2027-01-06"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    for ident in ("alpha", "beta"):
+        text = " ".join(p.extract_text() for p in PdfReader(out / "pdf" / "bundles" / f"{ident}.pdf").pages)
+        assert "You can do this" in " ".join(text.split()) and "SECRET" not in text
+    card = (out / "index.html").read_text("utf-8")
+    assert 'href="pdf/bundles/beta.pdf">PDF</a>' in card  # the card fixed by --today: session 2, Wednesday
+    data = (out / "static" / "sessions.js").read_text("utf-8")
+    assert '"pdf": "pdf/bundles/alpha.pdf"' in data  # what night.js reads for the card in the browser
+    again = tmp_path / "plain"
+    assert CliRunner().invoke(cli, ["build", str(src), "--out", str(again)]).exit_code == 0
+    assert '"pdf": ""' in (again / "static" / "sessions.js").read_text("utf-8")
+    assert not (again / "pdf").exists()

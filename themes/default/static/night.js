@@ -81,6 +81,10 @@
     }
     var actions = el("p", { "class": "tonight-actions" });
     actions.appendChild(el("a", { "class": "button", href: "bundles/" + s.n + ".html" }, "Print tonight's handouts"));
+    if (s.pdf) {  // with --pdf: one PDF of tonight's handouts
+      actions.appendChild(document.createTextNode(" "));
+      actions.appendChild(el("a", { href: s.pdf }, "PDF"));
+    }
     actions.appendChild(document.createTextNode(" "));
     actions.appendChild(el("a", { "class": "button", href: "runsheets/" + s.n + ".html" }, "Run sheet"));
     actions.appendChild(document.createTextNode(" "));
