@@ -80,6 +80,7 @@ class SiteView:
     edition: str = ""  # "December 5, 2026": the edition date, on the manual's cover
     search_language: str = ""  # a translation's pages: the language of their search index (lunr-languages)
     language_css: str = ""  # a translation's pages: their print styles (crisis footer in their language)
+    nav: NavTable | None = field(default=None, repr=False, compare=False)  # worked out once per render
 
 
 @dataclass(frozen=True)
@@ -363,6 +364,7 @@ def _site(cur: Curriculum) -> SiteView:
         paper=p.handouts.paper,
         crisis=tuple((c.name, books.contact_links(c.contact), c.note) for c in p.crisis),
         edition=words_date(edition_date(p, cur.modules)),
+        nav=nav_table(cur),
     )
 
 
@@ -401,23 +403,6 @@ class NavTable:
 
 
 def nav_table(cur: Curriculum) -> NavTable:
-    """The navigation of `cur`, worked out once per curriculum (every page asks for it)."""
-    known = _NAVS.get(id(cur))
-    if known is not None and known[0] is cur:
-        return known[1]
-    nav = _nav_table(cur)
-    _NAVS.pop(id(cur), None)
-    _NAVS[id(cur)] = (cur, nav)
-    while len(_NAVS) > _NAVS_KEPT:
-        del _NAVS[next(iter(_NAVS))]
-    return nav
-
-
-_NAVS: dict[int, tuple[Curriculum, NavTable]] = {}  # id(cur) → (cur, nav), oldest first
-_NAVS_KEPT = 2
-
-
-def _nav_table(cur: Curriculum) -> NavTable:
     titles = {t.id: t.title for t in cur.program.tracks}
     track_ids = track_map(cur.program, cur.modules)
     groups: dict[str, list[tuple[str, str]]] = {}
@@ -462,7 +447,7 @@ def _nav(nav: NavTable, root: str, current: str = "", near: str = "") -> tuple[t
 
 def _context(cur: Curriculum, site: SiteView, root: str, title: str, kind: str, current: str,
              crumbs: Sequence[Link] = (), near: str = "") -> PageContext:
-    tracks, pages = _nav(nav_table(cur), root, current, near)
+    tracks, pages = _nav(site.nav or nav_table(cur), root, current, near)
     return PageContext(site, root, title, kind, tracks, pages, tuple(crumbs))
 
 
@@ -513,10 +498,10 @@ def switch_links(cur: Curriculum, hid: str, root: str, *, large: bool = False, h
 
 
 def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
-                sessions: tuple[Link, ...] = (), *, pdf: bool = False) -> ModuleView:
+                sessions: tuple[Link, ...] = (), *, pdf: bool = False, nav: NavTable | None = None) -> ModuleView:
     m = cur.modules[index]
     style = cur.program.session.clock
-    nav = nav_table(cur)
+    nav = nav or nav_table(cur)
     handouts_by_id = nav.handouts
     handouts = tuple(
         Link(handouts_by_id[h].title, f"../handouts/{h}.html",
@@ -642,7 +627,7 @@ def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Th
     and facilitator pages goes there too, by path, for `render_books`."""
     want = want or _everything
     site = _site(cur)
-    titles = nav_table(cur).track_titles
+    titles = (site.nav or nav_table(cur)).track_titles
 
     if want("index.html"):
         yield render_index(cur, site, theme, schedule, today, pdf=pdf)
@@ -703,7 +688,7 @@ def module_values(cur: Curriculum, site: SiteView, index: int, plan: SessionPlan
                   sessions: tuple[Link, ...] = (), *, pdf: bool = False) -> dict[str, object]:
     """What module.html gets for the module `cur.modules[index]`."""
     m = cur.modules[index]
-    view = module_view(cur, index, plan, sessions, pdf=pdf)
+    view = module_view(cur, index, plan, sessions, pdf=pdf, nav=site.nav)
     crumbs = [Link("Home", "../index.html")] + ([Link(view.track, "../index.html")] if view.track else [])
     ctx = _context(cur, site, "../", m.title, "module", f"facilitator/{m.id}", crumbs)
     return {"ctx": ctx, "site": site, "root": "../", "view": view}
