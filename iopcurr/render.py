@@ -465,19 +465,20 @@ def catalogue_words(catalogues: Catalogues, language: str) -> Words:
 
 
 def handout_alternates(cur: Curriculum, hid: str, root: str, *, pdf: bool,
-                       large: bool = False, fill: bool = False, words: Words = english) -> tuple[Link, ...]:
-    """Links to the other forms of a handout: the other print size and the PDFs (with --pdf),
-    and with `fill` the PDF to fill in on screen."""
+                       large: bool = False, fill: bool = False, words: Words = english,
+                       language: str = "") -> tuple[Link, ...]:
+    """Links to the other forms of a handout (in a translation's `language`): the other print
+    size and the PDFs (with --pdf), and with `fill` the PDF to fill in on screen."""
     out: list[Link] = []
     if cur.program.handouts.large_print:
         other = words("regular_print", "Regular print") if large else words("large_print", "Large print")
-        out.append(Link(other, root + books.handout_page(hid, large=not large)))
+        out.append(Link(other, root + books.handout_page(hid, large=not large, language=language)))
     if pdf:
-        out.append(Link(words("pdf", "PDF"), root + books.handout_pdf(hid, large=large)))
+        out.append(Link(words("pdf", "PDF"), root + books.handout_pdf(hid, large=large, language=language)))
         if cur.program.handouts.large_print:
             other_pdf = (words("regular_print_pdf", "Regular-print PDF") if large
                          else words("large_print_pdf", "Large-print PDF"))
-            out.append(Link(other_pdf, root + books.handout_pdf(hid, large=not large)))
+            out.append(Link(other_pdf, root + books.handout_pdf(hid, large=not large, language=language)))
         if fill:
             out.append(Link(words("fill_pdf", "Fill in on screen (PDF)"), root + books.fill_pdf(hid)))
     return tuple(out)

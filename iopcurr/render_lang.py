@@ -31,6 +31,7 @@ from iopcurr.render import (
     _site,
     catalogue_words,
     css_string,
+    handout_alternates,
     handout_values,
     located_failures,
     render_template,
@@ -105,16 +106,9 @@ def handout_page(cur: Curriculum, theme: Theme, ed: Edition, m: Module, source: 
     crumbs = [Link(ed.text(theme, "home"), f"{root}index.html"), module]
     if large:
         crumbs.append(Link(shown.title, f"{root}{books.handout_page(source.id, language=ed.language)}"))
-    alternates: list[Link] = []
-    if cur.program.handouts.large_print:
-        other = books.handout_page(source.id, large=not large, language=ed.language)
-        alternates.append(Link(ed.text(theme, "regular_print" if large else "large_print"), root + other))
-    if pdf:
-        alternates.append(Link(ed.text(theme, "pdf"), root + books.handout_pdf(source.id, large=large, language=ed.language)))
-        if cur.program.handouts.large_print:
-            other_pdf = books.handout_pdf(source.id, large=not large, language=ed.language)
-            alternates.append(Link(ed.text(theme, "regular_print_pdf" if large else "large_print_pdf"), root + other_pdf))
-    view = HandoutView(source.id, shown.title, Markup(books.step_heads(shown.html)), module, large, tuple(alternates),
+    alternates = handout_alternates(cur, source.id, root, pdf=pdf, large=large, language=ed.language,
+                                    words=lambda key, _english: ed.text(theme, key))
+    view = HandoutView(source.id, shown.title, Markup(books.step_heads(shown.html)), module, large, alternates,
                        switch=switch_links(cur, source.id, root, large=large, here=ed.language), fallback=fallback)
     ctx = _context(cur, ed.site, root, title, "handout", path.removesuffix(".html"), crumbs, near=m.id)
     html, main = render_template(theme, "handout.html", ctx=ctx, site=ed.site, root=root, view=view)
