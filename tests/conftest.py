@@ -132,6 +132,16 @@ def need(what: str, command: str) -> NoReturn:
     pytest.skip(reason)
 
 
+def need_weasyprint() -> None:
+    """WeasyPrint (the `pdf` extra) and the Pango library it loads; else skip naming the command (fail in CI)."""
+    try:
+        import weasyprint  # noqa: F401
+    except ImportError:
+        need("WeasyPrint", "pip install -e '.[pdf]'")
+    except OSError:  # WeasyPrint is there, the Pango library it loads is not
+        need("Pango for WeasyPrint", "apt-get install libpango-1.0-0 libpangoft2-1.0-0")
+
+
 def need_tool(path: str) -> str:
     """`path` (a program or a file) if it is there; else skip naming its install command (fail in CI)."""
     if shutil.which(path) or Path(path).exists():

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import NODE_MODULES, REPO, MakeCurriculum, module_text, need_tool
+from conftest import NODE_MODULES, REPO, MakeCurriculum, module_text, need_tool, need_weasyprint
 
 from iopcurr.config import parse_program
 from iopcurr.pipeline import run
@@ -324,10 +324,7 @@ def test_spanish_search_finds_words_from_a_spanish_handout_by_file_url(browser: 
 
 
 def test_pdfs_of_the_spanish_handouts_and_packets_with_the_spanish_crisis_footer(make_curriculum: MakeCurriculum) -> None:
-    try:
-        import weasyprint  # noqa: F401
-    except (ImportError, OSError):
-        pytest.skip("WeasyPrint is not installed: pip install -e '.[pdf]'")
+    need_weasyprint()
     from pypdf import PdfReader
 
     result = run(es_curriculum(make_curriculum), pdf=True)

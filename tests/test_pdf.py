@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import PROGRAM, module_text, need, need_tool
+from conftest import PROGRAM, module_text, need_tool, need_weasyprint
 
 from iopcurr.cli import cli
 
@@ -79,19 +79,10 @@ Fill the grids.
 )
 
 
-def _need_weasyprint() -> None:
-    try:
-        import weasyprint  # noqa: F401
-    except ImportError:
-        need("WeasyPrint", "pip install -e '.[pdf]'")
-    except OSError:  # WeasyPrint is there, the Pango library it loads is not
-        need("Pango for WeasyPrint", "apt-get install libpango-1.0-0 libpangoft2-1.0-0")
-
-
 @pytest.fixture(scope="session")
 def pdf_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One `iopcurr build --pdf` for the whole session."""
-    _need_weasyprint()
+    need_weasyprint()
     root = tmp_path_factory.mktemp("pdfcur")
     src = root / "cur"
     (src / "modules").mkdir(parents=True)
@@ -564,7 +555,7 @@ def test_a_handout_printed_from_the_browser_looks_like_its_pdf(pdf_site: Path, t
 
 
 def test_tonights_handouts_come_as_one_pdf_per_module(make_curriculum: Any, tmp_path: Path) -> None:
-    _need_weasyprint()
+    need_weasyprint()
     from pypdf import PdfReader
 
     program = PROGRAM + "schedule:\n  weeks: 1\n  days: [mon, wed, thu]\n  first_date: 2027-01-04\n"

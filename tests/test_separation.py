@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CI, PROGRAM
+from conftest import CI, PROGRAM, need_weasyprint
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from separation import FRONT, Written, module_bodies, tokens, with_line_ends
@@ -101,12 +101,7 @@ def test_no_facilitator_word_reaches_a_client_file(tmp_path_factory: pytest.Temp
 @given(curricula(3))
 def test_client_pdfs_hold_their_handouts_and_no_facilitator_word(tmp_path_factory: pytest.TempPathFactory,
                                                                    docs: list[Written]) -> None:
-    try:
-        import weasyprint  # noqa: F401
-    except (ImportError, OSError):
-        if CI:
-            pytest.fail("WeasyPrint is required in CI (pip install -e '.[pdf]')")
-        pytest.skip("needs WeasyPrint: pip install -e '.[pdf]'")
+    need_weasyprint()
     from pypdf import PdfReader
 
     root = tmp_path_factory.mktemp("cur")
