@@ -103,6 +103,11 @@ class Outline:
     sections: tuple[Section, ...]
     problems: tuple[Problem, ...]
 
+    @property
+    def blocks(self) -> list[Block]:
+        """Every block of the body, outer before inner, in the order they are written."""
+        return blocks_in(self.overview) + [b for s in self.sections for b in blocks_in(s.children)]
+
 
 def normalise(text: str) -> str:
     """One form of line end (`\\n`) and no byte-order mark."""

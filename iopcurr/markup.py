@@ -27,7 +27,7 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-from iopcurr.blocks import GUIDE_KINDS, Block, Node, Outline, Section, Text, blocks_in, outline
+from iopcurr.blocks import GUIDE_KINDS, Block, Node, Section, Text, outline
 from iopcurr.errors import Problem
 from iopcurr.links import Target, as_written, classify
 from iopcurr.model import Converted, Handout, Ref, Segment
@@ -397,7 +397,7 @@ class Converter:
         handouts = tuple(Handout(hid, title, owner, path, line, sanitize(html), text)
                          for line, hid, title, html, text in pieces.handouts)
         refs, problems = _References(body, path, first_line).collect(st, st.raw)
-        kinds = [b.kind for b in _all_blocks(shape)]
+        kinds = [b.kind for b in shape.blocks]
         return Converted(
             overview_html=sanitize(overview),
             segments=segments,
@@ -415,10 +415,6 @@ def _segment(pieces: _Pieces, s: Section, anchor: str) -> Segment:
     return Segment(title=" ".join(s.title.split()), title_html=sanitize(pieces.title(s)), anchor=anchor,
                    minutes=int(minutes) if minutes else None, third=int(third) if third else None,
                    line=s.line, html=sanitize(html))
-
-
-def _all_blocks(shape: Outline) -> list[Block]:
-    return blocks_in(shape.overview) + [b for s in shape.sections for b in blocks_in(s.children)]
 
 
 class _Pieces:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from types import MappingProxyType
 
-from iopcurr.blocks import Block, Text, blocks_in, outline
+from iopcurr.blocks import Block, Text, outline
 from iopcurr.checks import prose_text
 from iopcurr.errors import Problem
 from iopcurr.loader import MODULE_KEYS, SourceFile, body_of, split_front_matter
@@ -32,7 +32,7 @@ def handout_blocks(text: str, path: str) -> list[Block]:
     """The handout blocks of a module or translation file, as iopcurr's block reader reads them."""
     body, first = body_of(text)
     shape = outline(body, path, first)
-    return [b for b in blocks_in(shape.overview) + [b for s in shape.sections for b in blocks_in(s.children)]
+    return [b for b in shape.blocks
             if b.kind == "handout"]
 
 

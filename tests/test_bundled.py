@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from conftest import BUNDLED
 
-from iopcurr.blocks import Block, Text, blocks_in, outline
+from iopcurr.blocks import Block, Text, outline
 from iopcurr.loader import body_of
 from iopcurr.pipeline import build
 
@@ -168,7 +168,7 @@ def test_every_handout_holds_its_own_text_and_no_other_handouts(site: Path) -> N
             continue  # a translation: its handouts are on handouts/<lang>/ pages (test_i18n.py)
         body, first = body_of(source.read_text("utf-8"))
         shape = outline(body, str(source), first)
-        for block in blocks_in(shape.overview) + [b for s in shape.sections for b in blocks_in(s.children)]:
+        for block in shape.blocks:
             if block.kind == "handout":
                 written[block.attr("id")] = " ".join(_words(block))
     assert len(written) >= 25
