@@ -163,6 +163,7 @@ class Segment:
     third: int | None  # explicit part, if the author gave it
     line: int
     html: str
+    go_round: float | None = None  # `go-round=N`: every member speaks, about N minutes each
 
 
 @dataclass(frozen=True)
