@@ -142,7 +142,7 @@ def check_go_rounds(module: Module, program: Program, minutes: list[int]) -> lis
             f"each), but only {int(m * ROUND_SHARE)} of its {m} minutes can go to it; the rest is for "
             "what the round raises.", "IOP041", "warning",
             f"Give the segment {math.ceil(round(need / ROUND_SHARE, 6))} minutes or more, ask for less than {each} minutes each, "
-            "or invite two or three volunteers instead of everyone.",
+            "or invite two or three volunteers instead of the whole group.",
         ))
     return out
 
