@@ -204,3 +204,9 @@ def test_bundled_modules_note_the_clinical_revision() -> None:
     page = files(BUNDLED)["changes.html"]
     orientation = page[page.index('<h2><a href="facilitator/orientation.html">'):]
     assert re.search(r"Rewrote the group agreement on substances", orientation)
+
+
+def test_a_changes_item_that_is_not_a_dated_line_is_a_coded_problem(make_curriculum: MakeCurriculum) -> None:
+    text = module_text("alpha").replace("materials: [Pens]\n", 'materials: [Pens]\nchanges:\n  - "Rewrote it"\n')
+    found = [p.format() for p in run(make_curriculum(modules={"alpha": text})).problems if p.code == "IOP004"]
+    assert len(found) == 1 and ":8: error IOP004: each of `changes` must be one line `- YYYY-MM-DD: what changed`" in found[0]
