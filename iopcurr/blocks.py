@@ -260,7 +260,7 @@ class _Scanner:
                 self.problem(n, f"unknown marker `{mark.group(1)}` at the end of this question.", "IOP020",
                              f"Write `{CORE}` at the end of a question to mark it core, or remove the braces.")
         elif "core" in mark.group(1):
-            where = f"a `{here}` block" if here else "plain text"
+            where = "a paragraph" if here == "discussion" else f"a `{here}` block" if here else "plain text"
             self.problem(n, f"`{mark.group(1)}` marks a question of a `::: discussion` list, not {where}.", "IOP020",
                          "Mark a question `- What helps? {.core}`, or a block `::: roleplay {.core}`.")
 
