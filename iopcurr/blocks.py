@@ -34,7 +34,9 @@ ATTRS: dict[str, frozenset[str]] = {
     "scale": frozenset({"from", "to", "low", "high"}),
     "grid": frozenset({"columns", "rows", "labels"}),
 }
-SEGMENT_ATTRS = frozenset({"minutes", "third", "id"})
+SEGMENT_ATTRS = frozenset({"minutes", "third", "id", "go-round"})
+CORE_KINDS = ("script", "discussion", "roleplay")  # blocks that `{.core}` may mark
+CORE = "{.core}"  # at the end of a question of a discussion list: a core question
 NUMBER_LIMITS = {"n": (1, 40), "rows": (1, 60), "from": (0, 100), "to": (0, 100)}
 MAX_NESTING = 20
 MAX_GRID_COLUMNS = 12
@@ -48,6 +50,9 @@ _ATTR_TOKEN = re.compile(
     r"""\s*(?:\#([\w-]+)|\.([\w-]+)|([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s}"']+)))"""
 )
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_MARK = re.compile(r"[ \t]*(\{[^{}]*\})[ \t]*$")  # attributes at the end of a line of text
+_ITEM = re.compile(r"^ *(?:[-*+]|\d+[.)])\s")
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,11 @@ class Block:
 
     def attr(self, key: str, default: str = "") -> str:
         return dict(self.attrs).get(key, default)
+
+    @property
+    def core(self) -> bool:
+        """Marked `{.core}`: to keep when time is short."""
+        return "core" in self.attr("class").split()
 
     @property
     def has_text(self) -> bool:
@@ -129,7 +139,7 @@ def parse_attrs(text: str) -> tuple[dict[str, str], str]:
         if ident:
             out["id"] = ident
         elif cls:
-            out.setdefault("class", cls)
+            out["class"] = f"{out.get('class', '')} {cls}".strip()
         elif key:
             out[key] = next(g for g in (m.group(4), m.group(5), m.group(6)) if g is not None)
         pos = m.end()
@@ -163,6 +173,7 @@ class _Scanner:
         self.closed: list[tuple[str, int, int]] = []  # top-level blocks closed so far: (kind, opened, closed)
         self.heading_level = 1
         self.too_deep = False
+        self.in_item = False  # the text being read is a list item (for `{.core}`)
 
     def problem(self, line: int, message: str, code: str, hint: str = "", severity: str = "error") -> None:
         self.problems.append(Problem(self.path, line, message, code, severity, hint))  # type: ignore[arg-type]
@@ -230,7 +241,28 @@ class _Scanner:
             if level == 2 and self.segmented and not self.stack:
                 self.start_section(n, hm.group(2))
                 return
+        self.check_mark(n, line)
         self.add_text(n, line)
+
+    def check_mark(self, n: int, line: str) -> None:
+        """`{.core}` may end a question of a discussion list (the item's first line or one it runs
+        on to); any other `{...}` there, or `{.core}` anywhere else, is a problem."""
+        here = self.stack[-1].kind if self.stack else ""
+        if _ITEM.match(line):
+            self.in_item = True
+        elif not line.strip() or (not line.startswith((" ", "\t")) and not (self.text and self.text[-1].strip())):
+            self.in_item = False
+        mark = _MARK.search(line)
+        if not mark:
+            return
+        if here == "discussion" and self.in_item:
+            if mark.group(1) != CORE:
+                self.problem(n, f"unknown marker `{mark.group(1)}` at the end of this question.", "IOP020",
+                             f"Write `{CORE}` at the end of a question to mark it core, or remove the braces.")
+        elif "core" in mark.group(1):
+            where = "a paragraph" if here == "discussion" else f"a `{here}` block" if here else "plain text"
+            self.problem(n, f"`{mark.group(1)}` marks a question of a `::: discussion` list, not {where}.", "IOP020",
+                         "Mark a question `- What helps? {.core}`, or a block `::: roleplay {.core}`.")
 
     def start_section(self, n: int, heading: str) -> None:
         self.flush(n + 1)
@@ -245,8 +277,14 @@ class _Scanner:
                 self.problem(n, f"cannot read the segment attributes `{rest}`.", "IOP020",
                              "Write both in one pair of braces: {minutes=20 third=2}.")
             for key in sorted(set(attrs) - SEGMENT_ATTRS):
-                self.problem(n, f"segments have no attribute `{key}`.", "IOP020", "Use minutes=, third= or #id.")
+                what = f"class `.{attrs[key]}`" if key == "class" else f"attribute `{key}`"
+                self.problem(n, f"segments have no {what}.", "IOP020",
+                             "Use minutes=, third=, go-round= or #id; mark core questions and blocks with {.core}.")
                 del attrs[key]
+            if "go-round" in attrs and not (_NUMBER.match(attrs["go-round"]) and 0 < float(attrs["go-round"]) <= 30):
+                self.problem(n, f"`go-round` is the minutes each member speaks, e.g. go-round=1, not {attrs['go-round']!r}.",
+                             "IOP020")
+                del attrs["go-round"]
             if "minutes" in attrs and not attrs["minutes"].isdigit():
                 self.problem(n, f"`minutes` must be a whole number, not {attrs['minutes']!r}.", "IOP020")
                 del attrs["minutes"]
@@ -270,8 +308,10 @@ class _Scanner:
             return
         self.flush(n + 1)
         attrs, rest = parse_attrs(om.group(3) or "")
-        written = om.group(2) or attrs.get("class", "")
-        attrs.pop("class", None)
+        classes = attrs.pop("class", "").split()
+        written = om.group(2) or (classes.pop(0) if classes else "")
+        if classes:
+            attrs["class"] = " ".join(classes)
         kind = written.lower()
         if rest:
             self.problem(n, f"cannot read the attributes `{rest}`.", "IOP020",
@@ -285,9 +325,16 @@ class _Scanner:
         self.stack.append(_Frame(kind, written or "(none)", attrs, n, []))
 
     def check_attrs(self, n: int, kind: str, attrs: dict[str, str]) -> None:
-        for key in sorted(set(attrs) - ATTRS[kind]):
+        for cls in attrs.pop("class", "").split():
+            if cls == "core" and kind in CORE_KINDS:
+                attrs["class"] = "core"
+            else:
+                self.problem(n, f"`{kind}` blocks cannot be marked `.{cls}`.", "IOP020",
+                             "Only script, discussion and roleplay blocks take a class: `.core` (keep when time is short).")
+        for key in sorted(set(attrs) - ATTRS[kind] - {"class"}):
+            hint = "Mark the core with `.core`: ::: roleplay {.core}." if key == "core" else ""
             self.problem(n, f"`{kind}` blocks have no attribute `{key}`.", "IOP020",
-                         f"Allowed: {', '.join(sorted(ATTRS[kind]))}.")
+                         hint or f"Allowed: {', '.join(sorted(ATTRS[kind]))}.")
             del attrs[key]
         for key, (low, high) in NUMBER_LIMITS.items():
             value = attrs.get(key)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import difflib
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any
 
 from iopcurr.errors import Problem
 from iopcurr.markup import Converter
-from iopcurr.model import Converted, Module, Page
+from iopcurr.model import Commit, Converted, Module, Page
 from iopcurr.yamlread import load_yaml
 
 MAX_FILE_BYTES = 512_000  # 20 times the longest bundled module; converts in about 3 seconds
@@ -27,7 +29,7 @@ TRANSLATION_NAME = re.compile(r"^([a-z0-9][a-z0-9-]*)\.([a-z]{2,3}(?:-[a-z0-9]{2
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
 
 MODULE_KEYS = ("title", "track", "summary", "objectives", "materials", "handouts",
-               "reviewed_by", "reviewed_on", "next_review", "overrides")
+               "reviewed_by", "reviewed_on", "next_review", "changes", "overrides")
 PAGE_KEYS = ("title", "summary", "order", "overrides")  # overrides: {library: HASH} (library.py)
 
 
@@ -48,6 +50,7 @@ class Sources:
     problems: tuple[Problem, ...]
     site_path: str | None = None  # sites/<name>.yml merged over program.yml, for a site's build
     site_text: str | None = None
+    history: tuple[Commit, ...] | None = None  # commits touching modules/ (changes.py); None: no git
 
 
 def read_sources(source: Path) -> Sources:
@@ -102,6 +105,40 @@ def read_sources(source: Path) -> Sources:
             elif path.is_file() and not path.name.startswith("."):
                 assets.append(path.relative_to(source).as_posix())
     return Sources(str(program_path), program_text, tuple(files), tuple(assets), tuple(problems))
+
+
+GIT_SECONDS = 10
+_FORMAT = "%x1e%ad%x1f%s"  # a record separator, the date, a unit separator, the subject
+
+
+def git_history(source: Path) -> tuple[Commit, ...] | None:
+    """The commits touching `source/modules/*.md`, newest first, or None when there is no git or
+    no repository (IO: runs `git log` in the folder)."""
+    git = shutil.which("git")
+    if git is None or not (source / "modules").is_dir():
+        return None
+    try:
+        done = subprocess.run(
+            [git, "-c", "log.showSignature=false", "log", "--no-merges", "--no-color", "--date=short",
+             f"--format={_FORMAT}", "--name-only", "--relative", "--", "modules"],
+            cwd=source, capture_output=True, timeout=GIT_SECONDS, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return parse_log(done.stdout.decode("utf-8", "replace")) if done.returncode == 0 else None
+
+
+def parse_log(text: str) -> tuple[Commit, ...]:
+    """`git log` output in `_FORMAT` with `--name-only` → commits (pure)."""
+    out = []
+    for record in text.split("\x1e")[1:]:
+        head, _, names = record.partition("\n")
+        day, _, subject = head.partition("\x1f")
+        ids = tuple(n[len("modules/"):-3] for n in names.split() if n.startswith("modules/") and n.endswith(".md")
+                    and "." not in n[len("modules/"):-3])  # not a translation (`cravings.es.md`)
+        if ids and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day.strip()):
+            out.append(Commit(day.strip(), " ".join(subject.split()), ids))
+    return tuple(out)
 
 
 def _unread(sub: Path, base: Path, folder: str) -> list[Problem]:
@@ -262,6 +299,25 @@ def _review(meta: dict[str, Any], lines: dict[str, int], path: str, problems: li
     return by, on, due
 
 
+def _changes(meta: dict[str, Any], lines: dict[str, int], path: str, problems: list[Problem]) -> tuple[tuple[str, str], ...]:
+    """`changes:` — `- 2026-12-05: what changed`, one line each → ((date, text), ...), newest first."""
+    value = meta.get("changes")
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        day, text = next(iter(item.items())) if isinstance(item, dict) and len(item) == 1 else ("", "")
+        when = _date({"changes": day}, "changes", {}, path, []) if isinstance(text, str) and text.strip() else ""
+        if not when:
+            problems.append(Problem(path, lines.get("changes", 1), f"each of `changes` must be one line `- YYYY-MM-DD: what "
+                                    f"changed`, not {item!r}.", "IOP004",
+                                    hint='Write e.g. `  - 2026-12-05: "Rewrote the group agreement."`'))
+            continue
+        out.append((when, " ".join(str(text).split())))
+    return tuple(sorted(out, key=lambda c: c[0], reverse=True))
+
+
 def parse_module(src: SourceFile, converter: Converter, converted: Converted | None = None) -> tuple[Module, list[Problem]]:
     """One module file → Module. `converted` may come from the cache; otherwise it is made here."""
     meta, lines, body, first, problems = split_front_matter(src.text, src.path)
@@ -297,6 +353,7 @@ def parse_module(src: SourceFile, converter: Converter, converted: Converted | N
         reviewed_by=reviewed_by,
         reviewed_on=reviewed_on,
         next_review=next_review,
+        changes=_changes(meta, lines, src.path, problems),
     )
     return module, problems
 

@@ -27,7 +27,7 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-from iopcurr.blocks import GUIDE_KINDS, Block, Node, Section, Text, outline
+from iopcurr.blocks import CORE, GUIDE_KINDS, Block, Node, Section, Text, outline
 from iopcurr.errors import Problem
 from iopcurr.links import Target, as_written, classify
 from iopcurr.model import Converted, Handout, Ref, Segment
@@ -105,6 +105,7 @@ class _State:
     used: dict[str, int] = field(default_factory=dict)  # anchors given out
     text: str = ""  # plain text of the piece last converted
     too_deep: bool = False
+    discussion: bool = False  # converting a discussion block: `{.core}` ends its core questions
 
     @property
     def folder(self) -> str:
@@ -181,6 +182,9 @@ class _ShapeTreeprocessor(Treeprocessor):
     def run(self, root: etree.Element) -> None:
         st = self.state
         _shape(root)
+        if st.discussion:
+            for li in root.iter("li"):
+                _core_item(li)
         for el in root.iter():
             attr = "href" if el.tag == "a" else "src" if el.tag == "img" else ""
             if attr and el.get(attr) is not None:
@@ -205,6 +209,31 @@ def _shape(parent: etree.Element) -> None:
         if child.tag == "ul" and any(li.get("class") == "ws-check" for li in child):
             child.set("class", "ws-checklist")
             child.set("aria-label", "Checklist")  # the boxes are drawn, so say what the list is
+
+
+CORE_LABEL = '<span class="core-label">Core</span>'
+
+
+def _core_item(li: etree.Element) -> None:
+    """A question whose text ends with `{.core}`: the marker becomes the class `core` and a
+    visible "Core" label (text, not colour alone)."""
+    holder = li[0] if len(li) and li[0].tag == "p" else li
+    inline = [c for c in holder if c.tag not in ("ul", "ol", "p")]
+    last = inline[-1] if inline else None
+    text = (last.tail if last is not None else holder.text) or ""
+    if not text.rstrip().endswith(CORE):
+        return
+    text = text.rstrip().removesuffix(CORE).rstrip()
+    if last is not None:
+        last.tail = text
+    else:
+        holder.text = text
+    li.set("class", "core")
+    label = etree.Element("span", {"class": "core-label"})
+    label.text = "Core"
+    label.tail = " " + (holder.text or "")
+    holder.text = None
+    holder.insert(0, label)
 
 
 def _wrap_table(parent: etree.Element, table: etree.Element) -> None:
@@ -235,7 +264,7 @@ def _task(li: etree.Element) -> None:
 
 _BLOCK_TAGS = {"p", "li", "td", "th", "caption", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
 _CONTAINERS = _BLOCK_TAGS | {"ul", "ol", "div", "table", "thead", "tbody", "tr", "dl"}
-_SKIP_CLASSES = {"ws-box"}
+_SKIP_CLASSES = {"ws-box", "core-label"}
 
 
 def _plain_text(el: etree.Element) -> str:
@@ -411,10 +440,10 @@ class Converter:
 
 def _segment(pieces: _Pieces, s: Section, anchor: str) -> Segment:
     html, _ = pieces.nodes(s.children)
-    minutes, third = s.attr("minutes"), s.attr("third")
+    minutes, third, each = s.attr("minutes"), s.attr("third"), s.attr("go-round")
     return Segment(title=" ".join(s.title.split()), title_html=sanitize(pieces.title(s)), anchor=anchor,
                    minutes=int(minutes) if minutes else None, third=int(third) if third else None,
-                   line=s.line, html=sanitize(html))
+                   line=s.line, html=sanitize(html), go_round=float(each) if each else None)
 
 
 class _Pieces:
@@ -452,7 +481,9 @@ class _Pieces:
 
     def block(self, b: Block) -> tuple[str, str]:
         if b.kind != "handout":
+            outer, self.state.discussion = self.state.discussion, b.kind == "discussion"
             inner, text = self.nodes(b.children)
+            self.state.discussion = outer
         else:  # a facilitator block written inside a handout (an error) stays in the guide
             guide = tuple(c for c in b.children if isinstance(c, Block) and c.kind in GUIDE_KINDS)
             inner, text = self.nodes(tuple(c for c in b.children if c not in guide))
@@ -464,8 +495,10 @@ class _Pieces:
             return "\n".join([card, self.nodes(guide)[0]]).strip(), ""
         if b.kind in GUIDE_KINDS:
             title = b.attr("title")
-            label = f"{LABELS[b.kind]}: {title}" if title else LABELS[b.kind]
-            return f'<div class="block block-{b.kind}">\n<p class="block-label">{_esc(label)}</p>\n{inner}\n</div>', text
+            label = _esc(f"{LABELS[b.kind]}: {title}" if title else LABELS[b.kind])
+            core = (" core", f" {CORE_LABEL}") if b.core else ("", "")
+            return (f'<div class="block block-{b.kind}{core[0]}">\n<p class="block-label">{label}{core[1]}</p>\n'
+                    f"{inner}\n</div>"), text
         return _worksheet(b, inner), text
 
 

@@ -163,6 +163,7 @@ class Segment:
     third: int | None  # explicit part, if the author gave it
     line: int
     html: str
+    go_round: float | None = None  # `go-round=N`: every member speaks, about N minutes each
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,7 @@ class Module:
     reviewed_by: str = ""  # who last reviewed the module (the review trail)
     reviewed_on: str = ""  # YYYY-MM-DD, or ""
     next_review: str = ""  # YYYY-MM-DD, or ""
+    changes: tuple[tuple[str, str], ...] = ()  # `changes:` (YYYY-MM-DD, what changed), newest first
 
     @property
     def session_handouts(self) -> tuple[str, ...]:
@@ -270,6 +272,15 @@ class Module:
     @property
     def has_homework(self) -> bool:
         return "homework" in self.block_kinds
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A commit of the curriculum's git repository that touched module files (changes.html)."""
+
+    date: str  # YYYY-MM-DD (the author's date)
+    subject: str
+    modules: tuple[str, ...]  # ids of the module files it touched
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import jinja2
 from iopcurr.books import check_reserved, long_handouts, pdf_jobs
 from iopcurr.branding import check_branding
 from iopcurr.cache import ParseCache, text_key
+from iopcurr.changes import render_changes
 from iopcurr.checks import (
     check_completeness,
     check_handouts,
@@ -36,12 +37,12 @@ from iopcurr.convert import ParseStats, Progress, parse_all
 from iopcurr.errors import IopError, Problem, codes_markdown_table, has_errors, sort_problems
 from iopcurr.library import with_libraries
 from iopcurr.links import Anchors, anchor_table, check_owner_refs, check_site_refs
-from iopcurr.loader import SourceFile, Sources, read_sources
+from iopcurr.loader import SourceFile, Sources, git_history, read_sources
 from iopcurr.markup import Converter
-from iopcurr.model import Curriculum, Module, OutputFile, Page, Program, Schedule, SessionPlan
+from iopcurr.model import Commit, Curriculum, Module, OutputFile, Page, Program, Schedule, SessionPlan
 from iopcurr.parsed import Cached, Parsed
 from iopcurr.plan import plan_module
-from iopcurr.render import Theme, load_theme, page_list, render_site
+from iopcurr.render import Theme, _site, load_theme, page_list, render_site
 from iopcurr.render_books import render_books
 from iopcurr.render_lang import render_languages
 from iopcurr.runsheet import check_run_sheets
@@ -227,7 +228,7 @@ def read(source: Path, site: str | None = None) -> Sources:
     of `site` and the modules and pages of the program's libraries."""
     if not source.is_dir():
         raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
-    sources = read_sources(source)
+    sources = replace(read_sources(source), history=git_history(source))
     if site is not None:
         sources = with_site(source, sources, site)
     program, _ = program_of(sources)
@@ -299,7 +300,8 @@ def render(source: Path, sources: Sources, cur: Curriculum, plans: dict[str, Ses
     theme, problems = theme_for(source, cur, settings.templates)
     if theme is None:
         return [], problems
-    files, problems = render_all(cur, plans, theme, schedule, today=settings.today, pdf=settings.pdf)
+    files, problems = render_all(cur, plans, theme, schedule, today=settings.today, pdf=settings.pdf,
+                                 history=sources.history)
     if problems:
         return [], problems
     files += theme_files(theme) + asset_files(source, sources)
@@ -310,13 +312,15 @@ def render(source: Path, sources: Sources, cur: Curriculum, plans: dict[str, Ses
 
 
 def render_all(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Theme, schedule: Schedule, *,
-               today: date | None = None, pdf: bool = False) -> tuple[list[OutputFile], list[Problem]]:
-    """Every page: the site's own, the calendar, the collections (the packet and the manual bind
-    the main content the pages kept) and the search index. A broken template in a theme override
-    becomes a problem, never a traceback."""
+               today: date | None = None, pdf: bool = False,
+               history: tuple[Commit, ...] | None = None) -> tuple[list[OutputFile], list[Problem]]:
+    """Every page: the site's own, the changes page (with `history`, the commits read by `read`),
+    the calendar, the collections (the packet and the manual bind the main content the pages kept)
+    and the search index. A broken template in a theme override becomes a problem, never a traceback."""
     try:
         mains: dict[str, str] = {}
         files = list(render_site(cur, plans, theme, schedule, today, pdf=pdf, mains=mains))
+        files.append(render_changes(cur, history, theme, _site(cur)))
         files += render_calendar(cur, plans, schedule, theme, today, pdf=pdf)
         files += render_books(cur, plans, theme, schedule, pdf=pdf, mains=mains)
         files.append(search_file(cur))

@@ -8,10 +8,13 @@ parts that have segments without minutes, and is then shared evenly inside each 
 
 from __future__ import annotations
 
+import math
+
 from iopcurr.errors import Problem
 from iopcurr.model import Module, PlanRow, Program, SessionPlan
 
 PART_NAMES = {1: "Current concerns", 2: "Topic", 3: "Practice and summary"}
+ROUND_SHARE = 2 / 3  # a go-round may take this share of its segment; the rest is for what it raises
 
 
 def default_parts(count: int) -> list[int]:
@@ -113,6 +116,7 @@ def plan_module(module: Module, program: Program) -> tuple[SessionPlan | None, l
                 )
             )
 
+    problems += check_go_rounds(module, program, minutes)
     rows = [PlanRow("opening", s.opening.title, None, None, s.start, s.opening.minutes)]
     clock = s.start + s.opening.minutes
     for seg, m, p in zip(segs, minutes, parts, strict=True):
@@ -120,6 +124,27 @@ def plan_module(module: Module, program: Program) -> tuple[SessionPlan | None, l
         clock += m
     rows.append(PlanRow("closing", s.closing.title, None, None, clock, s.closing.minutes))
     return SessionPlan(module.id, tuple(rows), totals), problems
+
+
+def check_go_rounds(module: Module, program: Program, minutes: list[int]) -> list[Problem]:
+    """A warning for each `go-round=N` segment whose round, `group_size` members of about N
+    minutes each, takes more than two thirds of the segment: the rest is for the problem the
+    round raises (the problem-solving steps) or the debrief."""
+    size = program.schedule.group_size
+    out = []
+    for seg, m in zip(module.segments, minutes, strict=True):
+        if seg.go_round is None or size * seg.go_round <= m * ROUND_SHARE:
+            continue
+        need, each = size * seg.go_round, f"{seg.go_round:g}"
+        out.append(Problem(
+            module.path, seg.line,
+            f"the go-round of segment {seg.title!r} needs about {need:g} minutes ({size} members, {each} "
+            f"each), but only {int(m * ROUND_SHARE)} of its {m} minutes can go to it; the rest is for "
+            "what the round raises.", "IOP041", "warning",
+            f"Give the segment {math.ceil(round(need / ROUND_SHARE, 6))} minutes or more, ask for less than {each} minutes each, "
+            "or invite two or three volunteers instead of the whole group.",
+        ))
+    return out
 
 
 def clock(minutes: int, style: str) -> str:

@@ -73,43 +73,54 @@ class Points:
     questions: tuple[str, ...]
     roleplays: tuple[str, ...]  # role-play names
     homework: tuple[str, ...]  # the items of the home assignment
+    core_says: tuple[str, ...] = ()  # those of `says`, `questions` and `roleplays` marked `{.core}`
+    core_questions: tuple[str, ...] = ()
+    core_roleplays: tuple[str, ...] = ()
 
 
 class _Blocks(HTMLParser):
-    """Texts of the paragraphs and list items of each guide block, by kind."""
+    """Texts of the paragraphs and list items of each guide block, by kind, and whether each is
+    core (a `{.core}` block, or a question marked `{.core}`); the "Core" labels are left out."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.stack: list[str | None] = []  # per open div: its block kind, or None
-        self.items: list[tuple[str, str, str, int]] = []  # (kind, tag, text, block number)
-        self.buffers: list[tuple[str, str, list[str], int]] = []
+        self.stack: list[tuple[str | None, bool]] = []  # per open div: its block kind (or None), core
+        self.items: list[tuple[str, str, str, int, bool]] = []  # (kind, tag, text, block number, core)
+        self.buffers: list[tuple[str, str, list[str], int, bool]] = []
         self.blocks = 0
+        self.label = 0  # inside a "Core" label
 
     def kind(self) -> str | None:
-        return next((k for k in reversed(self.stack) if k), None)
+        return next((k for k, _ in reversed(self.stack) if k), None)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
         if tag == "div":
-            classes = (dict(attrs).get("class") or "").split()
             kind = next((c.removeprefix("block-") for c in classes if c.startswith("block-")), None)
             if kind and "block" in classes:
                 self.blocks += 1
-            self.stack.append(kind if kind and "block" in classes else None)
+            block = kind if kind and "block" in classes else None
+            self.stack.append((block, block is not None and "core" in classes))
         elif tag in ("p", "li") and self.kind():
-            label = "label" if "block-label" in (dict(attrs).get("class") or "") else tag
-            self.buffers.append((self.kind() or "", label, [], self.blocks))
+            label = "label" if "block-label" in classes else tag
+            core = "core" in classes or any(c for _, c in self.stack)
+            self.buffers.append((self.kind() or "", label, [], self.blocks, core))
+        elif tag == "span" and ("core-label" in classes or self.label):
+            self.label += 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "div" and self.stack:
             self.stack.pop()
+        elif tag == "span" and self.label:
+            self.label -= 1
         elif tag in ("p", "li") and self.buffers:
-            kind, label, parts, block = self.buffers.pop()
+            kind, label, parts, block, core = self.buffers.pop()
             text = " ".join("".join(parts).split())
             if text:
-                self.items.append((kind, label, text, block))
+                self.items.append((kind, label, text, block, core))
 
     def handle_data(self, data: str) -> None:
-        if self.buffers:
+        if self.buffers and not self.label:
             self.buffers[-1][2].append(data)
 
 
@@ -130,23 +141,31 @@ def segment_points(html: str) -> Points:
     parser = _Blocks()
     parser.feed(html)
     parser.close()
-    says: list[str] = []
+    found: dict[str, list[tuple[str, bool]]] = {"says": [], "questions": [], "roleplays": [], "homework": []}
     seen_script: set[int] = set()
-    questions: list[str] = []
-    roleplays: list[str] = []
-    homework: list[str] = []
-    listed = {block for kind, tag, _, block in parser.items if kind == "homework" and tag == "li"}
-    for kind, tag, text, block in parser.items:
+    listed = {block for kind, tag, _, block, _ in parser.items if kind == "homework" and tag == "li"}
+    for kind, tag, text, block, core in parser.items:
         if kind == "script" and tag == "p" and block not in seen_script:
             seen_script.add(block)
-            says.append(first_line(text))
+            found["says"].append((first_line(text), core))
         elif kind == "discussion" and tag == "li":
-            questions.append(text)
+            found["questions"].append((text, core))
         elif kind == "roleplay" and tag == "label":
-            roleplays.append(text.partition(":")[2].strip() or text)
+            found["roleplays"].append((text.partition(":")[2].strip() or text, core))
         elif kind == "homework" and tag == ("li" if block in listed else "p"):
-            homework.append(text)  # a home assignment written as a list: its items; else its paragraphs
-    return Points(tuple(says), tuple(questions), tuple(roleplays), tuple(homework))
+            found["homework"].append((text, core))  # a home assignment written as a list: its items; else its paragraphs
+    every = {k: tuple(t for t, _ in v) for k, v in found.items()}
+    marked = {f"core_{k}": tuple(t for t, c in v if c) for k, v in found.items() if k != "homework"}
+    return Points(**every, **marked)
+
+
+def core_only(points: tuple[Points, ...]) -> tuple[Points, ...]:
+    """The points as the run sheet lists them: only the core questions when the module marks
+    any, and only the core role plays when it marks any."""
+    questions = any(p.core_questions for p in points)
+    roleplays = any(p.core_roleplays for p in points)
+    return tuple(replace(p, questions=p.core_questions if questions else p.questions,
+                         roleplays=p.core_roleplays if roleplays else p.roleplays) for p in points)
 
 
 def module_homework(points: tuple[Points, ...]) -> tuple[str, ...]:
@@ -242,6 +261,7 @@ class SessionSheet:
     timer: str  # the timer's plan as data attributes want it (JSON)
     timer_key: str
     clock: str  # 12h or 24h
+    core: bool = False  # the module marks its core: only core questions and role plays are listed
 
 
 @dataclass(frozen=True)
@@ -289,8 +309,9 @@ def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedul
     rows = _rows(cur, s, plan)
     seg_rows = [r for r in rows if r.kind == "segment"]
     points = tables.memo.of(m)
+    shown = core_only(points)
     segments = tuple(SegmentSheet(seg.title, f"{r.start}–{r.end}", r.minutes, r.part, pts)
-                     for seg, r, pts in zip(m.segments, seg_rows, points, strict=True))
+                     for seg, r, pts in zip(m.segments, seg_rows, shown, strict=True))
     handouts = tuple(
         HandoutItem(h, handouts_by_id[h].title, f"../handouts/{h}.html", copies,
                     Markup(shift_headings(rebind(handouts_by_id[h].html, f"handouts/{h}.html",
@@ -312,7 +333,7 @@ def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedul
         minutes=plan.total, rows=rows, segments=segments, handouts=handouts, copies=copies,
         objectives=m.objectives, homework=module_homework(points), collect=collect, collect_from=collect_from,
         sign_in_rows=copies, timer=timer_plan(plan), timer_key=f"session-{s.number}",
-        clock=p.session.clock,
+        clock=p.session.clock, core=shown != points,
     )
 
 
