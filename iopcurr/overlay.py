@@ -92,8 +92,8 @@ def switcher_html(sites: Sequence[str], site: str | None) -> str:
     """The site switcher: a list of program.yml alone and every site, the previewed one chosen."""
     options = "".join(f'<option value="{escape(name)}"{" selected" if name == (site or "") else ""}>'
                       f'{escape(name or "program.yml")}</option>' for name in ("", *sites))
-    return (f'<nav id="{SWITCHER_ID}" aria-label="Preview"><label>Site'
-            f'<select id="{SWITCHER_ID}-choice">{options}</select></label></nav>')
+    return (f'<nav id="{SWITCHER_ID}" aria-label="Preview"><label for="{SWITCHER_ID}-choice">Preview site</label>'
+            f'<select id="{SWITCHER_ID}-choice">{options}</select></nav>')
 
 
 def inject(page: bytes, *, port: int, problems: Sequence[Problem] = (), crash: str = "",
