@@ -45,12 +45,12 @@ OVERLAY_CSS = """\
   font: 0.95rem/1.4 ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere;
 }
 #iopcurr-overlay .iopcurr-warning code { color: #5c4400; }
+/* The site switcher: a thin bar above the page (covering nothing), not part of the site. */
 #iopcurr-sites {
-  position: fixed; top: 0.5rem; right: 0.5rem; z-index: 2147483647; padding: 0.25rem 0.5rem;
-  background: #fff; color: #1a1a1a; border: 2px solid #1d5a85; border-radius: 4px;
-  box-shadow: 0 2px 8px rgba(0, 0, 0, 0.2); font: 14px/1.4 system-ui, sans-serif;
+  display: flex; justify-content: flex-end; align-items: center; gap: 0.5rem; margin: 0;
+  padding: 0.25rem 1rem; background: #1a1a1a; color: #fff; font: 14px/1.4 system-ui, sans-serif;
 }
-#iopcurr-sites select { font: inherit; margin-left: 0.25rem; }
+#iopcurr-sites select { font: inherit; }
 @media print { #iopcurr-overlay, #iopcurr-sites { display: none; } }
 """
 
