@@ -345,8 +345,9 @@ class SwitchHandler(LocalHandler):
     """POST a site's name (an empty body: program.yml alone) to preview that site; only from the
     preview's own pages (a page of another site may post here too, but with its own Origin)."""
 
-    def initialize(self, preview: Preview) -> None:
+    def initialize(self, preview: Preview, switched: Callable[[], None]) -> None:
         self.preview = preview
+        self.switched = switched
 
     def post(self) -> None:
         origin = urlsplit(self.request.headers.get("Origin", "")).netloc
@@ -356,6 +357,7 @@ class SwitchHandler(LocalHandler):
         if name and name not in site_names(self.preview.source):
             raise tornado.web.HTTPError(400)
         tell_browsers(*self.preview.switch(name or None))
+        self.switched()
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
         self.write(self.preview.status.as_json())
@@ -399,7 +401,9 @@ def tell_browsers(changed: set[str], status_changed: bool) -> None:
             waiter.send_message({"command": "reload", "path": "/" + path, "liveCSS": True, "liveImg": True})
 
 
-def make_app(preview: Preview, host: str, port: int) -> tornado.web.Application:
+def make_app(preview: Preview, host: str, port: int,
+             switched: Callable[[], None] = lambda: None) -> tornado.web.Application:
+    """The server's routes; `switched` runs after the preview switched site (to watch its libraries)."""
     hosts = LOCAL_HOSTS | {host.strip("[]").lower()}
     return tornado.web.Application([
         (r"/livereload", ReloadSocket),
@@ -407,7 +411,7 @@ def make_app(preview: Preview, host: str, port: int) -> tornado.web.Application:
         (overlay.CSS_PATH.replace(".", r"\."), OverlayCSSHandler),
         (overlay.SCRIPT_PATH.replace(".", r"\."), PreviewJSHandler),
         (overlay.STATUS_PATH.replace(".", r"\."), StatusHandler, {"preview": preview}),
-        (overlay.SITE_PATH, SwitchHandler, {"preview": preview}),
+        (overlay.SITE_PATH, SwitchHandler, {"preview": preview, "switched": switched}),
         (r"/(.*)", SiteHandler, {"preview": preview, "port": port}),
     ], log_function=_no_access_log, hosts=hosts)
 
@@ -439,7 +443,8 @@ async def _serve(source: Path, site: Path, *, host: str, port: int, open_browser
                  program_site: str | None = None) -> None:
     site.mkdir()
     preview = Preview(source, site, say=say, program_site=program_site)
-    server = _listen(make_app(preview, host, port), host, port)
+    # (requests are answered only from the `await` below, once the watcher exists)
+    server = _listen(make_app(preview, host, port, lambda: watcher.watch(folders())), host, port)
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     if task is not None:
@@ -464,7 +469,7 @@ async def _serve(source: Path, site: Path, *, host: str, port: int, open_browser
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     sites = preview.status.sites
     say(f"Serving {source} at {url} (Ctrl+C to stop)"
-        + (f"; its sites ({', '.join(sites)}) are switched in the page's corner" if sites else ""))
+        + (f"; its sites ({', '.join(sites)}) are chosen in the list above each page" if sites else ""))
     if open_browser:
         webbrowser.open(url)
     try:

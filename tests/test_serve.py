@@ -312,3 +312,28 @@ def test_a_curriculum_without_sites_gets_no_switcher(make_curriculum: MakeCurric
     serving(make_curriculum(), tmp_path, monkeypatch, drive)
     assert overlay.SWITCHER_ID.encode() not in seen["page"] and overlay.CSS_PATH.encode() not in seen["page"]
     assert seen["switch"] == 400
+
+
+def test_the_libraries_of_the_site_switched_to_are_watched(make_curriculum: MakeCurriculum, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_curriculum()
+    lib = tmp_path / "lib"
+    (lib / "modules").mkdir(parents=True)
+    (lib / "assets").mkdir()
+    (lib / "modules" / "borrowed.md").write_text(module_text("borrowed", "Borrowed Module"), "utf-8")
+    (lib / "assets" / "chart.png").write_bytes(b"\x89PNG\r\n\x1a\nlib")
+    (root / "sites").mkdir()
+    (root / "sites" / "eastside.yml").write_text("library: [../lib]\n", "utf-8")
+    seen: dict[str, Any] = {}
+
+    def drive(port: int) -> None:
+        seen["switched"] = post(port, overlay.SITE_PATH, "eastside", f"http://127.0.0.1:{port}")
+        seen["asset"] = get(port, "/assets/chart.png")
+        builds = json.loads(get(port, overlay.STATUS_PATH))["builds"]
+        (lib / "modules" / "borrowed.md").write_text(module_text("borrowed", "Borrowed And Revised"), "utf-8")
+        seen["saved"] = wait_status(port, lambda s: s["builds"] > builds)
+        seen["page"] = get(port, "/facilitator/borrowed.html")
+
+    serving(root, tmp_path, monkeypatch, drive)
+    assert seen["switched"] == 200 and seen["asset"] == b"\x89PNG\r\n\x1a\nlib"
+    assert seen["saved"]["ok"] and b"Borrowed And Revised" in seen["page"]
