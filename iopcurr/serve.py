@@ -126,7 +126,8 @@ class Preview:
 
     def rebuild(self, why: str) -> tuple[set[str], bool]:
         """Build everything in memory and write what changed; never raises. Returns the site
-        paths written or removed, and whether the status changed (ok or not, the problems)."""
+        paths written or removed, and whether the status changed (ok or not, the problems, the
+        sites to switch to). A site whose file is gone falls back to program.yml alone."""
         started, cpu = time.perf_counter(), time.thread_time()
         sites = tuple(site_names(self.source))
         if self.program_site is not None and self.program_site not in sites:

@@ -50,8 +50,17 @@ def test_inject_adds_the_overlay_with_every_problem_escaped() -> None:
 
 
 def test_overlay_uses_no_inline_script_or_style() -> None:
-    html = overlay.overlay_html([PROBLEM])
-    assert "<script" not in html and "style=" not in html and "<style" not in html
+    for html in (overlay.overlay_html([PROBLEM]), overlay.switcher_html(["eastside"], "eastside")):
+        assert "<script" not in html and "style=" not in html and "<style" not in html and " on" not in html
+
+
+def test_inject_adds_the_site_switcher_after_the_overlay() -> None:
+    page = overlay.inject(PAGE, port=8123, problems=(PROBLEM,), sites=("eastside", "westside"), site="westside").decode()
+    assert page.count(f'<link rel="stylesheet" href="{overlay.CSS_PATH}">') == 1
+    body = page.split('<body class="page">', 1)[1]
+    assert body.index(overlay.OVERLAY_ID) < body.index(f'<nav id="{overlay.SWITCHER_ID}" aria-label="Preview">')
+    assert ('<option value="">program.yml</option><option value="eastside">eastside</option>'
+            '<option value="westside" selected>westside</option>') in body
 
 
 def test_site_file_serves_only_files_inside_the_folder(tmp_path: Path) -> None:
