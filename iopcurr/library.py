@@ -126,7 +126,8 @@ def _archive_files(path: Path, where: str, line: int | None) -> Found:
                                                 "IOP029", hint="Put the file itself in the archive's assets/ folder."))
                     elif unpacked + info.file_size > MAX_ARCHIVE_BYTES:
                         problems.append(Problem(shown, None, f"the library's assets unpack to more than "
-                                                f"{MAX_ARCHIVE_BYTES:,} bytes.", "IOP030"))
+                                                f"{MAX_ARCHIVE_BYTES:,} bytes.", "IOP030",
+                                                hint="Make its images smaller, or name the library's folder instead."))
                     elif len(inner) > 1 and not any(p.startswith(".") for p in inner):  # hidden files are left out
                         unpacked += info.file_size
                         assets.append(Asset("/".join(inner), shown, archive.read(info)))
