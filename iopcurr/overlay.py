@@ -89,11 +89,13 @@ def overlay_html(problems: Sequence[Problem], crash: str = "") -> str:
 
 
 def switcher_html(sites: Sequence[str], site: str | None) -> str:
-    """The site switcher: a list of program.yml alone and every site, the previewed one chosen."""
+    """The site switcher: a list of program.yml alone and every site, the previewed one chosen
+    (`autocomplete="off"`: a reload shows the server's choice, not one the browser kept, as
+    Firefox does)."""
     options = "".join(f'<option value="{escape(name)}"{" selected" if name == (site or "") else ""}>'
                       f'{escape(name or "program.yml")}</option>' for name in ("", *sites))
     return (f'<nav id="{SWITCHER_ID}" aria-label="Preview"><label for="{SWITCHER_ID}-choice">Preview site</label>'
-            f'<select id="{SWITCHER_ID}-choice">{options}</select></nav>')
+            f'<select id="{SWITCHER_ID}-choice" autocomplete="off">{options}</select></nav>')
 
 
 def inject(page: bytes, *, port: int, problems: Sequence[Problem] = (), crash: str = "",

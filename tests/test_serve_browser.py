@@ -364,8 +364,9 @@ def test_the_site_switcher_previews_another_site_in_every_tab(browser: Any, tmp_
         expect(one.locator("body")).to_contain_text("Eastside Renamed", timeout=TIMEOUT)
         settled(sites)
         connected(sites, "facilitator/alpha.html")
-        one.get_by_label("Preview site", exact=True).select_option("")
+        other.get_by_label("Preview site", exact=True).select_option("")  # the other tab switches back
         expect(one.locator("body")).to_contain_text("Main Clinic", timeout=TIMEOUT)
+        expect(one.get_by_label("Preview site", exact=True)).to_have_value("", timeout=TIMEOUT)
     finally:
         context.close()
         stop(sites, temp)
