@@ -56,13 +56,15 @@ def with_libraries(source: Path, sources: Sources, entries: tuple[str, ...], pro
     problems = list(sources.problems)
     have = {(f.kind, f.id): f for f in sources.files}
     added: list[SourceFile] = []
-    assets = {rel: Asset(rel, "") for rel in sources.assets}
+    own = set(sources.assets)
+    theirs: dict[str, Asset] = {}  # the libraries' assets at paths the curriculum has no file at
     for i, entry in enumerate(entries):
         where, line = program.path_of(f"library.{i}"), program.line_of(f"library.{i}") or program.line_of("library")
-        files, theirs, more = library_files(source, entry, where, line)
+        files, assets, more = library_files(source, entry, where, line)
         problems += more
-        for asset in theirs:
-            assets.setdefault(asset.rel, asset)
+        for asset in assets:
+            if asset.rel not in own:
+                theirs.setdefault(asset.rel, asset)
         for f in files:
             key = (f.kind, f.id)
             if key in have:
@@ -71,8 +73,8 @@ def with_libraries(source: Path, sources: Sources, entries: tuple[str, ...], pro
                 continue
             have[key] = f
             added.append(f)
-    return replace(sources, files=(*sources.files, *added), problems=tuple(problems), assets=tuple(sorted(assets)),
-                   library_assets=tuple(assets[rel] for rel in sorted(assets) if rel not in sources.assets))
+    return replace(sources, files=(*sources.files, *added), problems=tuple(problems),
+                   assets=tuple(sorted(own | set(theirs))), library_assets=tuple(theirs[rel] for rel in sorted(theirs)))
 
 
 Found = tuple[list[SourceFile], list[Asset], list[Problem]]
@@ -84,17 +86,17 @@ def library_files(source: Path, entry: str, where: str, line: int | None) -> Fou
         root = bundled_curriculum()
         if root is None:
             return [], [], [Problem(where, line, "the bundled curriculum is not installed with iopcurr.", "IOP025",
-                                hint="Reinstall iopcurr, or copy the curriculum folder and name that folder.")]
+                                    hint="Reinstall iopcurr, or copy the curriculum folder and name that folder.")]
         return _folder_files(root)
     if entry.startswith("iopcurr:"):
         return [], [], [Problem(where, line, f"unknown bundled library `{entry}`.", "IOP025",
-                            hint=f"The bundled library is `{BUNDLED}`.")]
+                                hint=f"The bundled library is `{BUNDLED}`.")]
     path = source / entry
     if path.is_file() and path.suffix == ".zip":
         return _archive_files(path, where, line)
     if not path.is_dir():
         return [], [], [Problem(where, line, f"the library {entry} is not a folder or a .zip archive ({path}).", "IOP025",
-                            hint="Write the path of a folder holding modules/ (or of a .zip of one), relative to program.yml.")]
+                                hint="Write the path of a folder holding modules/ (or of a .zip of one), relative to program.yml.")]
     return _folder_files(path)
 
 
