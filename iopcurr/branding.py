@@ -6,11 +6,10 @@ backgrounds the theme puts text on by at least WCAG's 4.5:1 for normal text (1.4
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from pathlib import Path
+from collections.abc import Sequence
 
 from iopcurr.errors import Problem
-from iopcurr.model import Program
+from iopcurr.model import Asset, Program
 from iopcurr.safety import check_active_assets
 
 MIN_CONTRAST = 4.5
@@ -32,7 +31,7 @@ def contrast_ratio(a: str, b: str) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
-def check_branding(program: Program, assets: Collection[str]) -> list[Problem]:
+def check_branding(program: Program, assets: Sequence[Asset]) -> list[Problem]:
     """The accent colour's contrast, the logo, and the assets published beside the pages."""
     problems: list[Problem] = []
     accent = program.theme.accent
@@ -46,12 +45,12 @@ def check_branding(program: Program, assets: Collection[str]) -> list[Problem]:
             "Choose a darker shade of the colour (the default is #1d5a85).",
         ))
     logo = program.theme.logo
-    if logo is not None and logo not in assets:
+    if logo is not None and logo not in {a.rel for a in assets}:
         problems.append(Problem(
             program.path_of("theme.logo"), program.line_of("theme.logo"),
             f"the logo {logo} is not a file in the curriculum's assets/ folder.", "IOP025",
             hint="Put the image in assets/ and write its path, e.g. `logo: assets/logo.png`.",
         ))
     # What the program publishes beside its pages: assets that would run scripts (IOP038).
-    problems += check_active_assets(Path(program.path).parent, assets)
+    problems += check_active_assets(assets)
     return problems

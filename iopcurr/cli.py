@@ -313,7 +313,8 @@ _ROUTINE = ("Serving ", "Rebuilt in ", "Stopped.")  # what --quiet leaves out of
 @click.option("-p", "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
 @click.option("--site", "site", default=None, metavar="NAME",
-              help="Preview the site of one clinic: sites/NAME.yml merged over program.yml.")
+              help="Start with the site of one clinic: sites/NAME.yml merged over program.yml "
+                   "(a list above every page switches to another).")
 @QUIET
 @VERBOSE
 def serve(source: Path | None, host: str, port: int, open_browser: bool, site: str | None, quiet: bool,

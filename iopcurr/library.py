@@ -1,10 +1,11 @@
 """Shared module libraries: `library: [../shared-modules]` in program.yml adds the modules and pages
 of other folders (or .zip archives of one) to the curriculum.
 
-A library is a folder with `modules/` and `pages/` (its program.yml, if any, is not read), or a
-.zip archive of such a folder; `iopcurr:curriculum` is the bundled curriculum. A module or page of
-the curriculum with the same id as a library's overrides it; the override records which version
-of the library's file it was made from in its front matter:
+A library is a folder with `modules/`, `pages/` and `assets/` (its program.yml, if any, is not
+read), or a .zip archive of such a folder; `iopcurr:curriculum` is the bundled curriculum. A
+module or page of the curriculum with the same id as a library's overrides it, and an asset with
+the same path a library's; the override of a module or page records which version of the
+library's file it was made from in its front matter:
 
     overrides: {library: "3f2a9c1b7d4e"}
 
@@ -26,7 +27,7 @@ from types import MappingProxyType
 import iopcurr
 from iopcurr.errors import Problem
 from iopcurr.loader import MAX_FILE_BYTES, SourceFile, Sources, decode_source, read_sources, split_front_matter
-from iopcurr.model import Program
+from iopcurr.model import Asset, Program
 
 BUNDLED = "iopcurr:curriculum"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -50,15 +51,20 @@ def bundled_curriculum() -> Path | None:
 
 
 def with_libraries(source: Path, sources: Sources, entries: tuple[str, ...], program: Program) -> Sources:
-    """`sources` with the modules and pages of every library the curriculum does not have itself,
-    and the problems of reading them and of the overrides."""
+    """`sources` with the modules, pages and assets of every library the curriculum does not have
+    itself, and the problems of reading them and of the overrides."""
     problems = list(sources.problems)
     have = {(f.kind, f.id): f for f in sources.files}
     added: list[SourceFile] = []
+    own = set(sources.assets)
+    theirs: dict[str, Asset] = {}  # the libraries' assets at paths the curriculum has no file at
     for i, entry in enumerate(entries):
         where, line = program.path_of(f"library.{i}"), program.line_of(f"library.{i}") or program.line_of("library")
-        files, more = library_files(source, entry, where, line)
+        files, assets, more = library_files(source, entry, where, line)
         problems += more
+        for asset in assets:
+            if asset.rel not in own:
+                theirs.setdefault(asset.rel, asset)
         for f in files:
             key = (f.kind, f.id)
             if key in have:
@@ -67,51 +73,71 @@ def with_libraries(source: Path, sources: Sources, entries: tuple[str, ...], pro
                 continue
             have[key] = f
             added.append(f)
-    return replace(sources, files=(*sources.files, *added), problems=tuple(problems))
+    return replace(sources, files=(*sources.files, *added), problems=tuple(problems),
+                   assets=tuple(sorted(own | set(theirs))), library_assets=tuple(theirs[rel] for rel in sorted(theirs)))
 
 
-def library_files(source: Path, entry: str, where: str, line: int | None) -> tuple[list[SourceFile], list[Problem]]:
-    """The modules and pages of one library entry (a folder, a .zip archive or `iopcurr:curriculum`)."""
+Found = tuple[list[SourceFile], list[Asset], list[Problem]]
+
+
+def library_files(source: Path, entry: str, where: str, line: int | None) -> Found:
+    """The modules, pages and assets of one library entry (a folder, a .zip archive or `iopcurr:curriculum`)."""
     if entry == BUNDLED:
         root = bundled_curriculum()
         if root is None:
-            return [], [Problem(where, line, "the bundled curriculum is not installed with iopcurr.", "IOP025",
-                                hint="Reinstall iopcurr, or copy the curriculum folder and name that folder.")]
+            return [], [], [Problem(where, line, "the bundled curriculum is not installed with iopcurr.", "IOP025",
+                                    hint="Reinstall iopcurr, or copy the curriculum folder and name that folder.")]
         return _folder_files(root)
     if entry.startswith("iopcurr:"):
-        return [], [Problem(where, line, f"unknown bundled library `{entry}`.", "IOP025",
-                            hint=f"The bundled library is `{BUNDLED}`.")]
+        return [], [], [Problem(where, line, f"unknown bundled library `{entry}`.", "IOP025",
+                                hint=f"The bundled library is `{BUNDLED}`.")]
     path = source / entry
     if path.is_file() and path.suffix == ".zip":
         return _archive_files(path, where, line)
     if not path.is_dir():
-        return [], [Problem(where, line, f"the library {entry} is not a folder or a .zip archive ({path}).", "IOP025",
-                            hint="Write the path of a folder holding modules/ (or of a .zip of one), relative to program.yml.")]
+        return [], [], [Problem(where, line, f"the library {entry} is not a folder or a .zip archive ({path}).", "IOP025",
+                                hint="Write the path of a folder holding modules/ (or of a .zip of one), relative to program.yml.")]
     return _folder_files(path)
 
 
-def _folder_files(root: Path) -> tuple[list[SourceFile], list[Problem]]:
+def _folder_files(root: Path) -> Found:
     found = read_sources(root)
-    return list(found.files), list(found.problems)
+    return list(found.files), [Asset(rel, str(root / rel)) for rel in found.assets], list(found.problems)
 
 
-def _archive_files(path: Path, where: str, line: int | None) -> tuple[list[SourceFile], list[Problem]]:
-    """modules/*.md and pages/*.md of a .zip archive, at its top or in its one top folder."""
+def _archive_files(path: Path, where: str, line: int | None) -> Found:
+    """modules/*.md, pages/*.md and assets/** of a .zip archive, at its top or in its one top folder."""
     try:
         if path.stat().st_size > MAX_ARCHIVE_BYTES:
-            return [], [Problem(where, line, f"the library archive {path} is larger than {MAX_ARCHIVE_BYTES:,} bytes.", "IOP030")]
+            return [], [], [Problem(where, line, f"the library archive {path} is larger than {MAX_ARCHIVE_BYTES:,} bytes.", "IOP030")]
         with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as archive:
             infos = [i for i in archive.infolist() if not i.is_dir()]
             files: list[SourceFile] = []
+            assets: list[Asset] = []
             problems: list[Problem] = []
+            unpacked = 0  # bytes of assets taken out: at most MAX_ARCHIVE_BYTES (against zip bombs)
             for info in sorted(infos, key=lambda i: i.filename):
                 name = PurePosixPath(info.filename)
                 parts = name.parts
+                shown = f"{path}/{info.filename}"
+                inner = parts[parts.index("assets"):] if "assets" in parts[:2] else ()
+                if inner:  # assets/..., published as the curriculum's own assets/ are
+                    if info.filename.startswith("/") or ".." in parts or any("\\" in p for p in parts) \
+                            or (info.external_attr >> 16) & 0o170000 == 0o120000:  # a symbolic link
+                        problems.append(Problem(shown, None, "this is a link or a path to somewhere outside the library.",
+                                                "IOP029", hint="Put the file itself in the archive's assets/ folder."))
+                    elif unpacked + info.file_size > MAX_ARCHIVE_BYTES:
+                        problems.append(Problem(shown, None, f"the library's assets unpack to more than "
+                                                f"{MAX_ARCHIVE_BYTES:,} bytes.", "IOP030",
+                                                hint="Make its images smaller, or name the library's folder instead."))
+                    elif len(inner) > 1 and not any(p.startswith(".") for p in inner):  # hidden files are left out
+                        unpacked += info.file_size
+                        assets.append(Asset("/".join(inner), shown, archive.read(info)))
+                    continue
                 if not (len(parts) in (2, 3) and parts[-2] in _FOLDERS):
                     continue  # only modules/*.md and pages/*.md, at the top or in one folder
                 if name.suffix != ".md" or not _ID.match(name.stem):
                     continue
-                shown = f"{path}/{info.filename}"
                 if info.file_size > MAX_FILE_BYTES:
                     problems.append(Problem(shown, None, f"the file is {info.file_size:,} bytes; the limit is {MAX_FILE_BYTES:,}.", "IOP030"))
                     continue
@@ -119,10 +145,10 @@ def _archive_files(path: Path, where: str, line: int | None) -> tuple[list[Sourc
                 problems += more
                 if text is not None:
                     files.append(SourceFile(_FOLDERS[parts[-2]], name.stem, shown, text))
-            return files, problems
+            return files, assets, problems
     except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as exc:
-        return [], [Problem(where, line, f"the library archive {path} cannot be read: {exc}.", "IOP025",
-                            hint="Check that it is a .zip archive of a folder holding modules/.")]
+        return [], [], [Problem(where, line, f"the library archive {path} cannot be read: {exc}.", "IOP025",
+                                hint="Check that it is a .zip archive of a folder holding modules/.")]
 
 
 def check_override(own: SourceFile, theirs: SourceFile) -> list[Problem]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from iopcurr.errors import Problem
 from iopcurr.markup import Converter
-from iopcurr.model import Commit, Converted, Module, Page
+from iopcurr.model import Asset, Commit, Converted, Module, Page
 from iopcurr.yamlread import load_yaml
 
 MAX_FILE_BYTES = 512_000  # 20 times the longest bundled module; converts in about 3 seconds
@@ -51,6 +51,13 @@ class Sources:
     site_path: str | None = None  # sites/<name>.yml merged over program.yml, for a site's build
     site_text: str | None = None
     history: tuple[Commit, ...] | None = None  # commits touching modules/ (changes.py); None: no git
+    library_assets: tuple[Asset, ...] = ()  # of the libraries, at paths `assets` has and the curriculum not
+
+
+def assets_of(source: Path, sources: Sources) -> list[Asset]:
+    """Every asset the site publishes: the curriculum's own (which win), then the libraries'."""
+    theirs = {a.rel: a for a in sources.library_assets}
+    return [theirs.get(rel) or Asset(rel, str(source / rel)) for rel in sources.assets]
 
 
 def read_sources(source: Path) -> Sources:

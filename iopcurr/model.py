@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
@@ -375,3 +376,15 @@ class Curriculum:
 class OutputFile:
     path: str  # relative, with forward slashes
     content: bytes
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file published as it is at `rel` (`assets/...`): the curriculum's own, or a library's."""
+
+    rel: str
+    path: str  # where it is, as shown in messages
+    data: bytes | None = None  # a file of a .zip library; otherwise read from `path`
+
+    def read(self) -> bytes:
+        return self.data if self.data is not None else Path(self.path).read_bytes()

@@ -1,6 +1,7 @@
 """What the live preview adds to the pages it serves (and a build never writes): the reload
-scripts (livereload.js, and preview.js, which keeps the reader's place across a reload), and,
-after a failed rebuild, an overlay listing every problem.
+scripts (livereload.js, and preview.js, which keeps the reader's place across a reload), after a
+failed rebuild an overlay listing every problem, and, when the curriculum has sites/*.yml, a
+switcher that shows which site is previewed and switches to another (preview.js posts the choice).
 
 Pure functions over bytes. Both additions load files from the preview server itself, so the
 pages' Content-Security-Policy (`script-src 'self'`, `style-src 'self'`) lets them run; nothing
@@ -21,6 +22,8 @@ PREFIX = "/__iopcurr/"  # the preview's own files; no site path starts with this
 CSS_PATH = PREFIX + "overlay.css"
 STATUS_PATH = PREFIX + "status.json"
 SCRIPT_PATH = PREFIX + "preview.js"  # keeps the scroll position across a reload
+SITE_PATH = PREFIX + "site"  # POST a site's name (empty: program.yml alone) to preview it
+SWITCHER_ID = "iopcurr-sites"
 
 _HEAD_START = re.compile(rb"<head\b[^>]*>", re.IGNORECASE)
 _HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
@@ -42,7 +45,13 @@ OVERLAY_CSS = """\
   font: 0.95rem/1.4 ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere;
 }
 #iopcurr-overlay .iopcurr-warning code { color: #5c4400; }
-@media print { #iopcurr-overlay { display: none; } }
+/* The site switcher: a thin bar above the page (covering nothing), not part of the site. */
+#iopcurr-sites {
+  display: flex; justify-content: flex-end; align-items: center; gap: 0.5rem; margin: 0;
+  padding: 0.25rem 1rem; background: #1a1a1a; color: #fff; font: 14px/1.4 system-ui, sans-serif;
+}
+#iopcurr-sites select { font: inherit; }
+@media print { #iopcurr-overlay, #iopcurr-sites { display: none; } }
 """
 
 
@@ -79,16 +88,27 @@ def overlay_html(problems: Sequence[Problem], crash: str = "") -> str:
     )
 
 
-def inject(page: bytes, *, port: int, problems: Sequence[Problem] = (), crash: str = "") -> bytes:
-    """`page` with the reload script and, when there are problems, the overlay."""
+def switcher_html(sites: Sequence[str], site: str | None) -> str:
+    """The site switcher: a list of program.yml alone and every site, the previewed one chosen
+    (`autocomplete="off"`: a reload shows the server's choice, not one the browser kept, as
+    Firefox does)."""
+    options = "".join(f'<option value="{escape(name)}"{" selected" if name == (site or "") else ""}>'
+                      f'{escape(name or "program.yml")}</option>' for name in ("", *sites))
+    return (f'<nav id="{SWITCHER_ID}" aria-label="Preview"><label for="{SWITCHER_ID}-choice">Preview site</label>'
+            f'<select id="{SWITCHER_ID}-choice" autocomplete="off">{options}</select></nav>')
+
+
+def inject(page: bytes, *, port: int, problems: Sequence[Problem] = (), crash: str = "",
+           sites: Sequence[str] = (), site: str | None = None) -> bytes:
+    """`page` with the reload script and, when there are problems, the overlay; when there are
+    `sites`, the switcher (`site`: the one previewed)."""
     head = reload_script(port)
-    if problems or crash:
+    if problems or crash or sites:
         head += f'<link rel="stylesheet" href="{CSS_PATH}">'.encode()
     page = _insert(page, _HEAD_END, head, before=True)
     page = _insert(page, _HEAD_START, preview_script(), before=False, missing="start")
-    if problems or crash:
-        page = _insert(page, _BODY_START, overlay_html(problems, crash).encode("utf-8"), before=False)
-    return page
+    body = (overlay_html(problems, crash) if problems or crash else "") + (switcher_html(sites, site) if sites else "")
+    return _insert(page, _BODY_START, body.encode("utf-8"), before=False) if body else page
 
 
 def _insert(page: bytes, where: re.Pattern[bytes], what: bytes, *, before: bool, missing: str = "") -> bytes:
@@ -101,7 +121,8 @@ def _insert(page: bytes, where: re.Pattern[bytes], what: bytes, *, before: bool,
     return page[:at] + what + page[at:]
 
 
-def placeholder(problems: Sequence[Problem], *, port: int, crash: str = "") -> bytes:
+def placeholder(problems: Sequence[Problem], *, port: int, crash: str = "", sites: Sequence[str] = (),
+                site: str | None = None) -> bytes:
     """The page served while no build has succeeded yet."""
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -111,4 +132,4 @@ def placeholder(problems: Sequence[Problem], *, port: int, crash: str = "") -> b
         "<h1>Not built yet</h1><p>The curriculum has problems, so there is no site to show yet.</p>"
         "</main></body></html>\n"
     )
-    return inject(page.encode(), port=port, problems=problems, crash=crash)
+    return inject(page.encode(), port=port, problems=problems, crash=crash, sites=sites, site=site)

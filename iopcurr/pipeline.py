@@ -37,12 +37,12 @@ from iopcurr.convert import ParseStats, Progress, parse_all
 from iopcurr.errors import IopError, Problem, codes_markdown_table, has_errors, sort_problems
 from iopcurr.library import with_libraries
 from iopcurr.links import Anchors, anchor_table, check_owner_refs, check_site_refs
-from iopcurr.loader import SourceFile, Sources, git_history, read_sources
+from iopcurr.loader import SourceFile, Sources, assets_of, git_history, read_sources
 from iopcurr.markup import Converter
 from iopcurr.model import Commit, Curriculum, Module, OutputFile, Page, Program, Schedule, SessionPlan
 from iopcurr.parsed import Cached, Parsed
 from iopcurr.plan import plan_module
-from iopcurr.render import Theme, _site, load_theme, page_list, render_site
+from iopcurr.render import Theme, load_theme, page_list, render_site, site_view
 from iopcurr.render_books import render_books
 from iopcurr.render_lang import render_languages
 from iopcurr.runsheet import check_run_sheets
@@ -140,7 +140,7 @@ def assemble(
     problems += check_ids(modules, pages)
     problems += check_reserved(modules)
     problems += check_references(program, modules)
-    problems += check_branding(program, sources.assets)
+    problems += check_branding(program, assets_of(source, sources))
     if not modules and not has_errors(sources.problems):  # else a file that could not be read says why
         problems.append(Problem(str(source / "modules"), None, "there are no modules.", "IOP017",
                                 hint="Add Markdown files to the modules/ folder (see `iopcurr new`)."))
@@ -182,13 +182,13 @@ def theme_files(theme: Theme) -> list[OutputFile]:
 
 
 def asset_files(source: Path, sources: Sources) -> list[OutputFile]:
-    """The curriculum's assets, read from disk."""
+    """The assets of the curriculum and of its libraries, read from disk (or a library's archive)."""
     out = []
-    for rel in sources.assets:
+    for asset in assets_of(source, sources):
         try:
-            out.append(OutputFile(rel, (source / rel).read_bytes()))
+            out.append(OutputFile(asset.rel, asset.read()))
         except OSError as exc:
-            raise IopError(f"cannot read {rel}: {exc.strerror or exc}.", path=str(source / rel), code=1) from exc
+            raise IopError(f"cannot read {asset.rel}: {exc.strerror or exc}.", path=asset.path, code=1) from exc
     return out
 
 
@@ -320,7 +320,7 @@ def render_all(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: The
     try:
         mains: dict[str, str] = {}
         files = list(render_site(cur, plans, theme, schedule, today, pdf=pdf, mains=mains))
-        files.append(render_changes(cur, history, theme, _site(cur)))
+        files.append(render_changes(cur, history, theme, site_view(cur)))
         files += render_calendar(cur, plans, schedule, theme, today, pdf=pdf)
         files += render_books(cur, plans, theme, schedule, pdf=pdf, mains=mains)
         files.append(search_file(cur))

@@ -33,5 +33,17 @@
   }
 
   if (document.readyState === "complete") { restore(); } else { window.addEventListener("load", restore); }
+
+  // The site switcher (overlay.py), when the curriculum has sites/*.yml: the server previews the
+  // site chosen and reloads every page.
+  var choice = document.getElementById("iopcurr-sites-choice");
+  if (choice) {
+    choice.addEventListener("change", function () {
+      choice.disabled = true;
+      fetch("/__iopcurr/site", {method: "POST", body: choice.value}).then(function (answer) {
+        if (answer.ok) { window.location.reload(); } else { choice.disabled = false; }
+      }, function () { choice.disabled = false; });
+    });
+  }
   window.LiveReloadPluginIopcurr = Plugin;  // livereload.js, which runs next, takes it
 }());

@@ -351,7 +351,7 @@ def _refuse_links_out(path: Path, override: Path) -> None:
 # ---------------------------------------------------------------- building views
 
 
-def _site(cur: Curriculum) -> SiteView:
+def site_view(cur: Curriculum) -> SiteView:
     p = cur.program
     return SiteView(
         title=p.title,
@@ -627,7 +627,7 @@ def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Th
     only the pages whose path it accepts. With `mains`, the main content of the module, handout
     and facilitator pages goes there too, by path, for `render_books`."""
     want = want or _everything
-    site = _site(cur)
+    site = site_view(cur)
     titles = (site.nav or nav_table(cur)).track_titles
 
     if want("index.html"):

@@ -21,7 +21,6 @@ from iopcurr.render import (
     SiteView,
     Theme,
     _context,
-    _site,
     catalogue_words,
     handout_values,
     index_view,
@@ -30,6 +29,7 @@ from iopcurr.render import (
     page_values,
     render_template,
     sessions_by_module,
+    site_view,
 )
 
 _MAIN = re.compile(r"<main\b[^>]*>(.*)</main>", re.S | re.I)
@@ -124,7 +124,7 @@ def render_books(
     path; the others are rendered here. The manual's home part is the site's home page without
     "next sessions" (`--today`): a printed manual outlives the day it was made.
     """
-    site = _site(cur)
+    site = site_view(cur)
     pages = _Mains(cur, plans, theme, site, schedule, pdf, mains or {})
     words = catalogue_words(theme.catalogues, site.language)
     home = Link(words("home", "Home"), "../index.html")

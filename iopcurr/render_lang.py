@@ -28,13 +28,13 @@ from iopcurr.render import (
     SiteView,
     Theme,
     _context,
-    _site,
     catalogue_words,
     css_string,
     handout_alternates,
     handout_values,
     located_failures,
     render_template,
+    site_view,
     switch_links,
 )
 from iopcurr.search import language_search_file
@@ -58,7 +58,7 @@ class Edition:
 
 
 def edition(cur: Curriculum, language: str) -> Edition:
-    site = _site(cur)
+    site = site_view(cur)
     crisis = tuple((c.name, c.contact, c.note) for c in (c.in_language(language) for c in cur.program.crisis))
     css = language_css_path(language)
     site = replace(site, language=language, crisis=crisis, language_css=css,
@@ -157,7 +157,7 @@ def bilingual(cur: Curriculum, theme: Theme, ed: Edition, mains: dict[str, str],
 def _source_mains(cur: Curriculum, theme: Theme, kept: Mapping[str, str]) -> dict[str, str]:
     """The main content of the source language's handout pages: as `render_site` kept it, else
     rendered here from the same view (the same bytes)."""
-    site = _site(cur)
+    site = site_view(cur)
     out = {}
     for m in cur.modules:
         for h in m.handouts:

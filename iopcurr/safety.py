@@ -25,10 +25,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from pathlib import Path
 
 from iopcurr.errors import Problem, Severity
 from iopcurr.links import SCRIPT_SCHEMES, scheme_of
+from iopcurr.model import Asset
 
 MAX_INDENT = 64  # columns of indentation (16 levels of nested lists)
 MAX_QUOTE_DEPTH = 16  # `>` levels of nested block quotes
@@ -82,27 +82,26 @@ _ACTIVE_SVG = re.compile(r"<\s*(?:script|foreignobject|iframe|embed|object|handl
                          re.IGNORECASE)
 
 
-def check_active_assets(source: Path, assets: Iterable[str]) -> list[Problem]:
-    """A warning for each asset published as it is that can run scripts (`source`: the curriculum
-    folder; `assets`: the assets' paths in it). Reads the SVG files."""
+def check_active_assets(assets: Iterable[Asset]) -> list[Problem]:
+    """A warning for each asset published as it is that can run scripts. Reads the SVG files."""
     problems = []
-    for rel in sorted(assets):
-        lower = rel.lower()
+    for asset in sorted(assets, key=lambda a: a.rel):
+        lower = asset.rel.lower()
         if lower.endswith(SVG_SUFFIXES):
             try:
-                text = (source / rel).read_bytes().decode("utf-8", "replace")
+                text = asset.read().decode("utf-8", "replace")
             except OSError:
                 continue
             if lower.endswith(".svgz") or _ACTIVE_SVG.search(text):
-                problems.append(_active(source, rel, "an SVG image with scripts or event handlers"))
+                problems.append(_active(asset, "an SVG image with scripts or event handlers"))
         elif lower.endswith(PAGE_SUFFIXES):
-            problems.append(_active(source, rel, "a web page"))
+            problems.append(_active(asset, "a web page"))
     return problems
 
 
-def _active(source: Path, rel: str, what: str) -> Problem:
-    return Problem(str(source / rel), None,
-                   f"{rel} is {what}, published as it is: a browser that opens it runs its scripts, and "
+def _active(asset: Asset, what: str) -> Problem:
+    return Problem(asset.path, None,
+                   f"{asset.rel} is {what}, published as it is: a browser that opens it runs its scripts, and "
                    "the sanitizer that cleans modules and pages never sees it.", "IOP038", "warning",
                    "Publish it as a PDF or PNG, or write it as a page in pages/.")
 

@@ -16,6 +16,10 @@ stops, by Ctrl+C or SIGTERM), never the user's `site/`; it refuses `..` and hidd
 pages get the reload script and, after a failed rebuild, the error overlay on their way out
 (`overlay.py`): the files on disk, like every `iopcurr build`, never contain either. A failed
 rebuild keeps the last good pages served.
+
+With sites/*.yml, every page shows a site switcher; a POST of a site's name from the preview's own
+pages (their Origin is checked, as the WebSocket's) previews that site in the same folder: one
+site at a time, so a save costs what it did.
 """
 
 from __future__ import annotations
@@ -51,8 +55,9 @@ from iopcurr.errors import IopError, Problem
 from iopcurr.library import library_folders
 from iopcurr.model import OutputFile
 from iopcurr.parsed import Cached
-from iopcurr.pipeline import BuildResult, Settings, Timer, program_of, read, site_of, source_files
+from iopcurr.pipeline import BuildResult, Settings, Timer, read, site_of, source_files
 from iopcurr.render import default_theme_dir
+from iopcurr.sites import site_names
 from iopcurr.watch import Watcher, ignored, relevant
 from iopcurr.write import CACHE_DIR
 
@@ -71,13 +76,15 @@ class Status:
     builds: int = 0  # rebuilds done (the first build is 1)
     converted: int = 0  # source files converted since the start
     last: dict[str, Any] = field(default_factory=dict)
+    site: str | None = None  # the site previewed (None: program.yml alone)
+    sites: tuple[str, ...] = ()  # the curriculum's sites/*.yml, for the switcher
 
     def lines(self) -> list[str]:
         return [p.format() for p in self.problems] + ([self.crash] if self.crash else [])
 
     def as_json(self) -> str:
         return json.dumps({"ok": self.ok, "builds": self.builds, "converted": self.converted,
-                           "problems": self.lines(), "last": self.last})
+                           "problems": self.lines(), "last": self.last, "site": self.site, "sites": self.sites})
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
@@ -109,11 +116,23 @@ class Preview:
         self.settings = Settings(templates=CompiledTemplates())
         self.files: dict[str, bytes] = {}  # what the site folder holds
         self.status = Status()
+        self.library: tuple[str, ...] = ()  # the libraries of the last build's program (to watch)
+
+    def switch(self, site: str | None) -> tuple[set[str], bool]:
+        """Preview another site (None: program.yml alone): `rebuild`, after which every page reloads."""
+        self.program_site = site
+        changed, _ = self.rebuild(f"site {site or 'program.yml'}")
+        return changed, True
 
     def rebuild(self, why: str) -> tuple[set[str], bool]:
         """Build everything in memory and write what changed; never raises. Returns the site
-        paths written or removed, and whether the status changed (ok or not, the problems)."""
+        paths written or removed, and whether the status changed (ok or not, the problems, the
+        sites to switch to). A site whose file is gone falls back to program.yml alone."""
         started, cpu = time.perf_counter(), time.thread_time()
+        sites = tuple(site_names(self.source))
+        if self.program_site is not None and self.program_site not in sites:
+            self.say(f"There is no {self.program_site} in sites/ any more: previewing program.yml alone.")
+            self.program_site = None
         result: BuildResult | None = None
         changed: set[str] = set()
         crash = ""
@@ -130,14 +149,17 @@ class Preview:
         ok = result is not None and result.ok and not crash
         problems = result.problems if result is not None and not ok else ()
         converted = result.stats.converted if result is not None and result.stats is not None else 0
+        if result is not None and result.curriculum is not None:
+            self.library = result.curriculum.program.library
         was = self.status
         self.status = Status(ok, problems, crash, was.builds + 1, was.converted + converted, {
             "why": why, "ok": ok, "converted": converted, "written": len(changed),
             "ms": round(1000 * (time.perf_counter() - started), 1),
             "cpu_ms": round(1000 * (time.thread_time() - cpu), 1), "timings": result.timings if result else {},
-        })
+        }, self.program_site, sites)
         self._report(why, len(changed))
-        return changed, (was.ok, was.problems, was.crash) != (ok, problems, crash)
+        # (a new or removed site file changes every page's switcher)
+        return changed, (was.ok, was.problems, was.crash, was.sites) != (ok, problems, crash, sites)
 
     def _build(self) -> BuildResult:
         """The stages of `pipeline.run`, with the files last read and the compiled templates
@@ -271,7 +293,8 @@ class SiteHandler(LocalHandler):
         found = site_file(self.preview.site, path)
         if found is None:
             if not status.ok and not self.preview.files and (path == "" or path.endswith(".html")):
-                self._html(overlay.placeholder(status.problems, port=self.port, crash=status.crash))
+                self._html(overlay.placeholder(status.problems, port=self.port, crash=status.crash,
+                                               sites=status.sites, site=status.site))
                 return
             raise tornado.web.HTTPError(404)
         try:
@@ -279,7 +302,8 @@ class SiteHandler(LocalHandler):
         except OSError:  # removed by a rebuild meanwhile
             raise tornado.web.HTTPError(404) from None
         if found.suffix == ".html":
-            self._html(overlay.inject(data, port=self.port, problems=status.problems, crash=status.crash))
+            self._html(overlay.inject(data, port=self.port, problems=status.problems, crash=status.crash,
+                                      sites=status.sites, site=status.site))
             return
         kind, _ = mimetypes.guess_type(found.name)
         self.set_header("Content-Type", kind or "application/octet-stream")
@@ -316,6 +340,28 @@ class StatusHandler(LocalHandler):
         data = json.loads(self.preview.status.as_json())
         data["browsers"] = sorted(getattr(w, "page", "") for w in LiveReloadHandler.waiters)
         self.write(json.dumps(data))
+
+
+class SwitchHandler(LocalHandler):
+    """POST a site's name (an empty body: program.yml alone) to preview that site; only from the
+    preview's own pages (a page of another site may post here too, but with its own Origin)."""
+
+    def initialize(self, preview: Preview, switched: Callable[[], None]) -> None:
+        self.preview = preview
+        self.switched = switched
+
+    def post(self) -> None:
+        origin = urlsplit(self.request.headers.get("Origin", "")).netloc
+        if origin != self.request.host or not host_allowed(origin, self.settings["hosts"]):
+            raise tornado.web.HTTPError(403)
+        name = self.request.body.decode("utf-8", "replace")
+        if name and name not in site_names(self.preview.source):
+            raise tornado.web.HTTPError(400)
+        tell_browsers(*self.preview.switch(name or None))
+        self.switched()
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.write(self.preview.status.as_json())
 
 
 class ReloadSocket(LocalHandler, LiveReloadHandler):  # type: ignore[misc]
@@ -356,7 +402,9 @@ def tell_browsers(changed: set[str], status_changed: bool) -> None:
             waiter.send_message({"command": "reload", "path": "/" + path, "liveCSS": True, "liveImg": True})
 
 
-def make_app(preview: Preview, host: str, port: int) -> tornado.web.Application:
+def make_app(preview: Preview, host: str, port: int,
+             switched: Callable[[], None] = lambda: None) -> tornado.web.Application:
+    """The server's routes; `switched` runs after the preview switched site (to watch its libraries)."""
     hosts = LOCAL_HOSTS | {host.strip("[]").lower()}
     return tornado.web.Application([
         (r"/livereload", ReloadSocket),
@@ -364,6 +412,7 @@ def make_app(preview: Preview, host: str, port: int) -> tornado.web.Application:
         (overlay.CSS_PATH.replace(".", r"\."), OverlayCSSHandler),
         (overlay.SCRIPT_PATH.replace(".", r"\."), PreviewJSHandler),
         (overlay.STATUS_PATH.replace(".", r"\."), StatusHandler, {"preview": preview}),
+        (overlay.SITE_PATH, SwitchHandler, {"preview": preview, "switched": switched}),
         (r"/(.*)", SiteHandler, {"preview": preview, "port": port}),
     ], log_function=_no_access_log, hosts=hosts)
 
@@ -395,26 +444,33 @@ async def _serve(source: Path, site: Path, *, host: str, port: int, open_browser
                  program_site: str | None = None) -> None:
     site.mkdir()
     preview = Preview(source, site, say=say, program_site=program_site)
-    server = _listen(make_app(preview, host, port), host, port)
+    # (requests are answered only from the `await` below, once the watcher exists)
+    server = _listen(make_app(preview, host, port, lambda: watcher.watch(folders())), host, port)
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     if task is not None:
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    program, _ = program_of(read(source, program_site))
-    # as the watcher reports paths; a library's folder too, so that its modules reload as well
-    folders = (source.resolve(), default_theme_dir().resolve(), *library_folders(source, program.library))
+
+    def folders() -> tuple[Path, ...]:
+        """As the watcher reports paths; the libraries' folders too (of the site previewed), so that
+        their modules reload as well."""
+        return (source.resolve(), default_theme_dir().resolve(), *library_folders(source, preview.library))
 
     def rebuild(paths: frozenset[Path]) -> None:
-        saved = sorted(p for p in paths if relevant(p, folders))
+        watched = folders()
+        saved = sorted(p for p in paths if relevant(p, watched))
         if saved:
             tell_browsers(*preview.rebuild(", ".join(p.name for p in saved[:3]) + (" ..." if saved[3:] else "")))
+        watcher.watch(folders())
 
     preview.rebuild("start")  # before any thread starts, so that the worker processes can be forked
     watcher = Watcher(Saves(loop, rebuild).add, settles=lambda path: not ignored(path.name))
     watcher.start()
-    watcher.watch(folders)
+    watcher.watch(folders())
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
-    say(f"Serving {source} at {url} (Ctrl+C to stop)")
+    sites = preview.status.sites
+    say(f"Serving {source} at {url} (Ctrl+C to stop)"
+        + (f"; its sites ({', '.join(sites)}) are chosen in the list above each page" if sites else ""))
     if open_browser:
         webbrowser.open(url)
     try:

@@ -16,7 +16,7 @@ from iopcurr.checks import track_of
 from iopcurr.ics import EventText, calendar, event_text
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Program, Schedule, Session, SessionPlan
 from iopcurr.plan import clock
-from iopcurr.render import GuideView, Link, SiteView, Theme, _context, _render, _site, guide_view
+from iopcurr.render import GuideView, Link, SiteView, Theme, _context, _render, guide_view, site_view
 from iopcurr.runsheet import PointsMemo, SheetTables, bundle_path, paperwork_path, render_sheets, run_path, timer_plan
 from iopcurr.schedule import (
     MONTH_NAMES,
@@ -361,7 +361,7 @@ def session_event(cur: Curriculum, plans: dict[str, SessionPlan | None], session
 def render_calendar(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
                     theme: Theme, today: date | None = None, *, pdf: bool = False) -> Iterator[OutputFile]:
     """`schedule.html`, one page per session, and `schedule.ics` when the sessions have dates."""
-    site = _site(cur)
+    site = site_view(cur)
     tables = Tables.of(cur)
     view = schedule_view(cur, schedule, tables.marks, today, pdf=pdf)
     ctx = _context(cur, site, "", "Program schedule", "schedule", "schedule", [Link("Home", "index.html")])

@@ -50,8 +50,17 @@ def test_inject_adds_the_overlay_with_every_problem_escaped() -> None:
 
 
 def test_overlay_uses_no_inline_script_or_style() -> None:
-    html = overlay.overlay_html([PROBLEM])
-    assert "<script" not in html and "style=" not in html and "<style" not in html
+    for html in (overlay.overlay_html([PROBLEM]), overlay.switcher_html(["eastside"], "eastside")):
+        assert "<script" not in html and "style=" not in html and "<style" not in html and " on" not in html
+
+
+def test_inject_adds_the_site_switcher_after_the_overlay() -> None:
+    page = overlay.inject(PAGE, port=8123, problems=(PROBLEM,), sites=("eastside", "westside"), site="westside").decode()
+    assert page.count(f'<link rel="stylesheet" href="{overlay.CSS_PATH}">') == 1
+    body = page.split('<body class="page">', 1)[1]
+    assert body.index(overlay.OVERLAY_ID) < body.index(f'<nav id="{overlay.SWITCHER_ID}" aria-label="Preview">')
+    assert ('<option value="">program.yml</option><option value="eastside">eastside</option>'
+            '<option value="westside" selected>westside</option>') in body
 
 
 def test_site_file_serves_only_files_inside_the_folder(tmp_path: Path) -> None:
@@ -247,3 +256,93 @@ def test_the_host_given_with_host_is_answered_too(tmp_path: Path) -> None:
     assert host_allowed("preview.lan:8000", hosts) and host_allowed("localhost:8000", hosts)
     assert not host_allowed("evil.example:8000", hosts)
     assert host_allowed("[::1]:8000", serve_module.make_app(preview, "[::1]", 8000).settings["hosts"])
+
+
+def post(port: int, path: str, body: str, origin: str | None) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("POST", path, body=body.encode(), headers={"Origin": origin} if origin else {})
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+def test_the_preview_switches_between_sites_and_rebuilds_the_one_whose_file_is_saved(
+        make_curriculum: MakeCurriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_curriculum()
+    (root / "sites").mkdir()
+    (root / "sites" / "eastside.yml").write_text("organization: Eastside Clinic\n", "utf-8")
+    (root / "sites" / "westside.yml").write_text("organization: Westside Clinic\n", "utf-8")
+    seen: dict[str, Any] = {}
+
+    def drive(port: int) -> None:
+        own = f"http://127.0.0.1:{port}"
+        seen["start"] = get(port, "/index.html")
+        seen["switched"] = post(port, overlay.SITE_PATH, "eastside", own)
+        seen["east"] = get(port, "/index.html")
+        # only the preview's own pages may switch, and only to a site the curriculum has
+        seen["refused"] = [post(port, overlay.SITE_PATH, "westside", origin)
+                           for origin in (None, "http://evil.example", f"http://evil.example:{port}", "null")]
+        seen["unknown"] = [post(port, overlay.SITE_PATH, name, own) for name in ("northside", "../program", "eastside.yml")]
+        seen["after"] = json.loads(get(port, overlay.STATUS_PATH))
+        builds = seen["after"]["builds"]
+        (root / "sites" / "eastside.yml").write_text("organization: Eastside Renamed\n", "utf-8")
+        seen["saved"] = wait_status(port, lambda s: s["builds"] > builds)
+        seen["renamed"] = get(port, "/index.html")
+        (root / "sites" / "northside.yml").write_text("organization: Northside Clinic\n", "utf-8")
+        seen["added"] = wait_status(port, lambda s: "northside" in s["sites"])
+        (root / "sites" / "eastside.yml").unlink()  # the site previewed is gone: program.yml alone
+        seen["gone"] = wait_status(port, lambda s: "eastside" not in s["sites"])
+        seen["program"] = get(port, "/index.html")
+        seen["back"] = post(port, overlay.SITE_PATH, "westside", own)
+
+    said = serving(root, tmp_path, monkeypatch, drive)
+    switcher = f'<nav id="{overlay.SWITCHER_ID}"'.encode()
+    assert switcher in seen["start"] and b"Test Clinic" in seen["start"]
+    assert b'<option value="" selected>program.yml</option><option value="eastside">' in seen["start"]
+    assert seen["switched"] == 200 and b"Eastside Clinic" in seen["east"] and b"Test Clinic" not in seen["east"]
+    assert b'<option value="eastside" selected>eastside</option>' in seen["east"]
+    assert seen["refused"] == [403, 403, 403, 403] and seen["unknown"] == [400, 400, 400]
+    assert seen["after"]["site"] == "eastside" and seen["after"]["sites"] == ["eastside", "westside"]
+    assert seen["saved"]["ok"] and seen["saved"]["site"] == "eastside" and b"Eastside Renamed" in seen["renamed"]
+    assert seen["gone"]["ok"] and seen["gone"]["site"] is None and seen["gone"]["sites"] == ["northside", "westside"]
+    assert b"Test Clinic" in seen["program"] and b"Eastside" not in seen["program"] and seen["back"] == 200
+    assert any("There is no eastside in sites/ any more" in line for line in said)
+    assert any("its sites (eastside, westside)" in line for line in said)
+
+
+def test_a_curriculum_without_sites_gets_no_switcher(make_curriculum: MakeCurriculum, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Any] = {}
+
+    def drive(port: int) -> None:
+        seen["page"] = get(port, "/index.html")
+        seen["switch"] = post(port, overlay.SITE_PATH, "eastside", f"http://127.0.0.1:{port}")
+
+    serving(make_curriculum(), tmp_path, monkeypatch, drive)
+    assert overlay.SWITCHER_ID.encode() not in seen["page"] and overlay.CSS_PATH.encode() not in seen["page"]
+    assert seen["switch"] == 400
+
+
+def test_the_libraries_of_the_site_switched_to_are_watched(make_curriculum: MakeCurriculum, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_curriculum()
+    lib = tmp_path / "lib"
+    (lib / "modules").mkdir(parents=True)
+    (lib / "assets").mkdir()
+    (lib / "modules" / "borrowed.md").write_text(module_text("borrowed", "Borrowed Module"), "utf-8")
+    (lib / "assets" / "chart.png").write_bytes(b"\x89PNG\r\n\x1a\nlib")
+    (root / "sites").mkdir()
+    (root / "sites" / "eastside.yml").write_text("library: [../lib]\n", "utf-8")
+    seen: dict[str, Any] = {}
+
+    def drive(port: int) -> None:
+        seen["switched"] = post(port, overlay.SITE_PATH, "eastside", f"http://127.0.0.1:{port}")
+        seen["asset"] = get(port, "/assets/chart.png")
+        builds = json.loads(get(port, overlay.STATUS_PATH))["builds"]
+        (lib / "modules" / "borrowed.md").write_text(module_text("borrowed", "Borrowed And Revised"), "utf-8")
+        seen["saved"] = wait_status(port, lambda s: s["builds"] > builds)
+        seen["page"] = get(port, "/facilitator/borrowed.html")
+
+    serving(root, tmp_path, monkeypatch, drive)
+    assert seen["switched"] == 200 and seen["asset"] == b"\x89PNG\r\n\x1a\nlib"
+    assert seen["saved"]["ok"] and b"Borrowed And Revised" in seen["page"]

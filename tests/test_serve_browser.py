@@ -153,6 +153,15 @@ def connected(server: Server, path: str) -> None:
         time.sleep(0.05)
 
 
+def settled(server: Server) -> None:
+    """Wait until no rebuild came for half a second (a save may be seen as two)."""
+    builds, since = server.status()["builds"], time.monotonic()
+    while time.monotonic() - since < 0.5:
+        time.sleep(0.05)
+        if server.status()["builds"] != builds:
+            builds, since = server.status()["builds"], time.monotonic()
+
+
 def test_saving_a_module_reloads_the_page_with_the_new_text(server: Server, page: Any) -> None:
     from playwright.sync_api import expect
 
@@ -317,3 +326,48 @@ def test_sigterm_removes_the_private_folder(server: Server, tmp_path: Path) -> N
     other = start(server.root, temp)
     assert len(list(temp.glob("iopcurr-serve-*"))) == 1
     stop(other, temp)
+
+
+def test_the_site_switcher_previews_another_site_in_every_tab(browser: Any, tmp_path: Path) -> None:
+    """With sites/*.yml, the switcher in the page's corner picks the site; every open tab shows it."""
+    from playwright.sync_api import expect
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    root = tmp_path / "cur"
+    (root / "modules").mkdir(parents=True)
+    (root / "sites").mkdir()
+    (root / "program.yml").write_text("title: Preview Program\norganization: Main Clinic\n", "utf-8")
+    (root / "modules" / "alpha.md").write_text(module_text("alpha"), "utf-8")
+    (root / "sites" / "eastside.yml").write_text("organization: Eastside Clinic\n", "utf-8")
+    (root / "sites" / "westside.yml").write_text("organization: Westside Clinic\n", "utf-8")
+    sites = start(root, temp)
+    context = browser.new_context()
+    errors: list[str] = []
+    try:
+        one, other = context.new_page(), context.new_page()
+        for pg in (one, other):
+            pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            pg.goto(sites.url("facilitator/alpha.html"))
+            expect(pg.locator("body")).to_contain_text("Main Clinic")
+        connected(sites, "facilitator/alpha.html")
+        choice = one.get_by_label("Preview site", exact=True)
+        expect(choice).to_be_visible()
+        assert choice.evaluate("e => [...e.options].map(o => o.textContent)") == ["program.yml", "eastside", "westside"]
+        choice.select_option("eastside")
+        for pg in (one, other):
+            expect(pg.locator("body")).to_contain_text("Eastside Clinic", timeout=TIMEOUT)
+            expect(pg.get_by_label("Preview site", exact=True)).to_have_value("eastside", timeout=TIMEOUT)
+        assert sites.status()["site"] == "eastside"
+        # a save of the site file previewed rebuilds it
+        (root / "sites" / "eastside.yml").write_text("organization: Eastside Renamed\n", "utf-8")
+        expect(one.locator("body")).to_contain_text("Eastside Renamed", timeout=TIMEOUT)
+        settled(sites)
+        connected(sites, "facilitator/alpha.html")
+        other.get_by_label("Preview site", exact=True).select_option("")  # the other tab switches back
+        expect(one.locator("body")).to_contain_text("Main Clinic", timeout=TIMEOUT)
+        expect(one.get_by_label("Preview site", exact=True)).to_have_value("", timeout=TIMEOUT)
+    finally:
+        context.close()
+        stop(sites, temp)
+    assert not [e for e in errors if "Content Security Policy" in e], errors

@@ -328,3 +328,73 @@ def test_all_sites_builds_the_good_sites_when_one_fails(clinics: Path, run_cli: 
     assert f"{clinics}/sites/eastside.yml:3: error IOP004" in result.output
     assert (tmp_path / "all" / "westside" / "index.html").is_file()
     assert not (tmp_path / "all" / "eastside" / "index.html").exists()
+
+
+PNG = b"\x89PNG\r\n\x1a\nlibrary"
+
+
+def _with_library_assets(clinics: Path) -> Path:
+    """The library's shared-one shows assets/chart.png and links assets/notes.txt (the curriculum
+    has its own notes.txt), and the library has a scripted SVG."""
+    shared = clinics / ".." / "shared"  # as the curriculum names it, and messages show it
+    (shared / "assets" / "charts").mkdir(parents=True)
+    (shared / "assets" / "charts" / "chart.png").write_bytes(PNG)
+    (shared / "assets" / "notes.txt").write_text("the library's notes", "utf-8")
+    (shared / "assets" / "active.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'><script>x()</script></svg>", "utf-8")
+    (shared / "assets" / ".hidden").write_text("never published", "utf-8")
+    module = shared / "modules" / "shared-one.md"
+    module.write_text(module.read_text("utf-8").replace(
+        "Overview for the facilitator.",
+        "Overview. ![The chart](../assets/charts/chart.png) [Notes](../assets/notes.txt)"), "utf-8")
+    (clinics / "assets").mkdir()
+    (clinics / "assets" / "notes.txt").write_text("our own notes", "utf-8")
+    return shared
+
+
+def test_a_library_modules_assets_are_published_and_local_ones_win(clinics: Path, tmp_path: Path) -> None:
+    shared = _with_library_assets(clinics)
+    result = build(clinics, tmp_path / "out")
+    assert result.ok, [p.format() for p in result.problems]
+    out = tmp_path / "out"
+    assert (out / "assets" / "charts" / "chart.png").read_bytes() == PNG
+    assert (out / "assets" / "notes.txt").read_text("utf-8") == "our own notes"
+    assert not (out / "assets" / ".hidden").exists()
+    page = (out / "facilitator" / "shared-one.html").read_text("utf-8")
+    assert 'src="../assets/charts/chart.png"' in page and 'href="../assets/notes.txt"' in page
+    # the same checks as for the curriculum's own assets, reported at the library's file
+    assert [(p.code, p.path) for p in result.problems if p.code == "IOP038"] == [("IOP038", str(shared / "assets" / "active.svg"))]
+    (shared / "assets" / "charts" / "chart.png").unlink()
+    missing = [p for p in run(clinics).problems if p.code == "IOP025"]
+    assert [p.path for p in missing] == [str(shared / "modules" / "shared-one.md")], [p.format() for p in missing]
+
+
+def test_a_library_asset_linked_from_outside_the_library_is_refused(clinics: Path, tmp_path: Path) -> None:
+    shared = _with_library_assets(clinics)
+    (tmp_path / "secret.png").write_bytes(b"secret")
+    (shared / "assets" / "secret.png").symlink_to(tmp_path / "secret.png")
+    result = build(clinics, tmp_path / "out")
+    assert [p.path for p in result.problems if p.code == "IOP029"] == [str(shared / "assets" / "secret.png")]
+    assert not (tmp_path / "out" / "assets" / "secret.png").exists()
+
+
+def test_a_zip_librarys_assets_are_published_and_checked(clinics: Path, tmp_path: Path) -> None:
+    import shutil
+    import zipfile
+
+    _with_library_assets(clinics)
+    shutil.make_archive(str(tmp_path / "shared-lib"), "zip", tmp_path, "shared")
+    shutil.rmtree(tmp_path / "shared")
+    (clinics / "program.yml").write_text(PROGRAM.replace("[../shared]", "[../shared-lib.zip]"), "utf-8")
+    result = build(clinics, tmp_path / "out")
+    assert (tmp_path / "out" / "assets" / "charts" / "chart.png").read_bytes() == PNG
+    assert (tmp_path / "out" / "assets" / "notes.txt").read_text("utf-8") == "our own notes"
+    archive = clinics / ".." / "shared-lib.zip"
+    assert [(p.code, p.path) for p in result.problems if p.code == "IOP038"] == [("IOP038", f"{archive}/shared/assets/active.svg")]
+    with zipfile.ZipFile(archive, "a") as z:
+        z.writestr("shared/assets/../../escape.png", b"x")
+        link = zipfile.ZipInfo("shared/assets/link.png")
+        link.external_attr = 0o120777 << 16
+        z.writestr(link, "/etc/passwd")
+    result = run(clinics)
+    assert not result.ok and sorted((p.code, p.path) for p in result.problems if p.severity == "error") == [
+        ("IOP029", f"{archive}/shared/assets/../../escape.png"), ("IOP029", f"{archive}/shared/assets/link.png")]
