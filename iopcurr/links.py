@@ -207,11 +207,13 @@ def _check(ref: Ref, path: str, anchors: Anchors, files: frozenset[str]) -> Prob
             return None
         name = shorten(posixpath.basename(ref.target), LONG)
         same = sorted(f for f in files if posixpath.basename(f) == name)
-        close = difflib.get_close_matches(ref.target, sorted(files), n=1)
+        # Compared without the `assets/` every path shares, so that only a near name is offered.
+        short = {f.removeprefix("assets/"): f for f in files}
+        close = difflib.get_close_matches(ref.target.removeprefix("assets/"), sorted(short), n=1)
         if same:
             hint = f"Did you mean `../{same[0]}`?"
         elif close:
-            hint = f"Did you mean `../{close[0]}`?"
+            hint = f"Did you mean `../{short[close[0]]}`?"
         elif ref.target.startswith("assets/"):
             hint = f"Add {name} to the assets/ folder, or correct the file name."
         else:

@@ -32,14 +32,14 @@ from iopcurr.checks import (
     order_modules,
     reading_grade,
 )
-from iopcurr.config import options_markdown_table, parse_program
+from iopcurr.config import parse_program
 from iopcurr.convert import ParseStats, Progress, parse_all
-from iopcurr.errors import IopError, Problem, codes_markdown_table, has_errors, sort_problems
+from iopcurr.errors import IopError, Problem, has_errors, sort_problems
 from iopcurr.library import with_libraries
 from iopcurr.links import Anchors, anchor_table, check_owner_refs, check_site_refs
 from iopcurr.loader import SourceFile, Sources, assets_of, git_history, read_sources
 from iopcurr.markup import Converter
-from iopcurr.model import Commit, Curriculum, Module, OutputFile, Page, Program, Schedule, SessionPlan
+from iopcurr.model import Asset, Commit, Curriculum, Module, OutputFile, Page, Program, Schedule, SessionPlan
 from iopcurr.parsed import Cached, Parsed
 from iopcurr.plan import plan_module
 from iopcurr.render import Theme, load_theme, page_list, render_site, site_view
@@ -52,10 +52,10 @@ from iopcurr.sessionpages import render_calendar
 from iopcurr.sites import site_program, with_site
 from iopcurr.tonight import bundle_jobs
 from iopcurr.translations import check_translated_handouts, check_translations
-from iopcurr.wording import terms_markdown_table
 from iopcurr.write import CACHE_DIR, Stage, pending_cache_folder
 
 GUIDE_ID = "authoring-guide"
+GUIDE_IMAGES = "assets/iopcurr-guide"
 
 
 @dataclass(frozen=True)
@@ -80,14 +80,23 @@ class BuildResult:
 
 
 def authoring_guide_source() -> SourceFile:
-    """The built-in authoring guide, with its reference tables generated from the code."""
+    """The built-in authoring guide (its reference tables are kept fresh by `iopcurr.guide`)."""
     text = (importlib.resources.files("iopcurr") / "docs" / "authoring-guide.md").read_text("utf-8")
-    text = (
-        text.replace("<!-- OPTIONS -->", options_markdown_table())
-        .replace("<!-- CODES -->", codes_markdown_table())
-        .replace("<!-- TERMS -->", terms_markdown_table())
-    )
     return SourceFile("page", GUIDE_ID, "iopcurr:docs/authoring-guide.md", text)
+
+
+def with_guide_images(sources: Sources) -> Sources:
+    """With the built-in guide (no page of the curriculum replaces it), the screenshots it shows
+    (iopcurr/docs/img, made by tests/screenshots.py) as assets in assets/iopcurr-guide/; a file of
+    the curriculum's own at such a path wins."""
+    if any(f.kind == "page" and f.id == GUIDE_ID for f in sources.files):
+        return sources
+    folder = importlib.resources.files("iopcurr") / "docs" / "img"
+    images = tuple(Asset(f"{GUIDE_IMAGES}/{p.name}", f"iopcurr:docs/img/{p.name}", p.read_bytes())
+                   for p in sorted(folder.iterdir(), key=lambda p: p.name)
+                   if p.name.endswith(".png") and f"{GUIDE_IMAGES}/{p.name}" not in sources.assets)
+    return replace(sources, assets=sources.assets + tuple(a.rel for a in images),
+                   library_assets=sources.library_assets + images)
 
 
 class Timer:
@@ -225,14 +234,16 @@ def run(source: Path, *, strict: bool = False, today: date | None = None, pdf: b
 
 def read(source: Path, site: str | None = None) -> Sources:
     """The curriculum folder's files (an IopError if there is no such folder), with the site file
-    of `site` and the modules and pages of the program's libraries."""
+    of `site`, the modules, pages and assets of the program's libraries and the guide's images."""
     if not source.is_dir():
         raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
     sources = replace(read_sources(source), history=git_history(source))
     if site is not None:
         sources = with_site(source, sources, site)
     program, _ = program_of(sources)
-    return with_libraries(source, sources, program.library, program) if program.library else sources
+    if program.library:
+        sources = with_libraries(source, sources, program.library, program)
+    return with_guide_images(sources)
 
 
 def site_of(source: Path, sources: Sources, parsed: Sequence[Parsed], stats: ParseStats, settings: Settings,
