@@ -174,7 +174,7 @@ def test_print_css_hides_navigation_and_keeps_worksheets_whole() -> None:
     avoid = re.search(r"([^{}]*)\{\s*break-inside: avoid;", css)
     assert avoid and all(c in avoid.group(1) for c in (".ws,", " tr,", ".crisis"))
     assert re.search(r"h1, h2, h3, h4, h5, h6 \{ break-after: avoid;", css)
-    assert re.search(r"\.ws-line \{ height: 0\.4\din;", css)  # about 3/8 inch: room for handwriting
+    assert re.search(r"\.ws-line \{ height: 0\.375in;", css)  # 3/8 inch: room for handwriting
 
 
 # ---------------------------------------------------------------- large print
