@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import PROGRAM, module_text, need_tool, need_weasyprint
+from conftest import BUNDLED, PROGRAM, module_text, need_tool, need_weasyprint
 
 from iopcurr.cli import cli
 
@@ -436,6 +437,35 @@ def test_a_handout_longer_than_two_pages_is_a_warning(pdf_site: Path) -> None:
     assert len(reader(pdf_site / "pdf" / "handouts" / "many-grids.pdf").pages) > 2
     assert re.search(r"worksheets\.md:\d+: warning IOP030: the handout `many-grids` prints on \d pages", output)
     assert "`alpha-sheet` prints" not in output
+
+
+def test_check_pages_counts_the_printed_pages_with_the_builds_pdfs(pdf_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check --pages` warns as `build --pdf` does, from the PDFs the build left in its cache:
+    nothing is made again, nothing is removed."""
+    monkeypatch.chdir(pdf_site.parent)  # `check cur` measures with the cache of ./site
+    cached = sorted((pdf_site / ".iopcurr-cache" / "pdf").iterdir())
+    result = CliRunner().invoke(cli, ["check", "cur", "--pages"], catch_exceptions=False)
+    assert re.search(r"worksheets\.md:\d+: warning IOP030: the handout `many-grids` prints on \d pages", result.output)
+    assert "`alpha-sheet` prints" not in result.output and "Note:" not in result.output
+    assert sorted((pdf_site / ".iopcurr-cache" / "pdf").iterdir()) == cached
+
+
+def test_check_pages_without_weasyprint_is_one_note(pdf_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # `import weasyprint` now fails
+    result = CliRunner().invoke(cli, ["check", str(pdf_site.parent / "cur"), "--pages"])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    (note,) = [line for line in result.output.splitlines() if "page check" in line]
+    assert note.startswith("Note: ") and 'pip install "iopcurr[pdf]"' in note
+    assert "IOP030" not in result.output and "Traceback" not in result.output
+
+
+def test_every_bundled_handout_prints_on_at_most_two_pages() -> None:
+    """Each handout of the bundled curriculum, English and Spanish, in regular print on its Letter
+    paper: at most 2 pages (large print may be longer)."""
+    need_weasyprint()
+    from iopcurr.pipeline import long_handout_problems
+
+    assert [p.format() for p in long_handout_problems(BUNDLED, None)] == []
 
 
 def test_crisis_numbers_never_break_and_large_print_footer_is_body_size(pdf_site: Path) -> None:
