@@ -223,7 +223,7 @@ def _build_one(source: Path, out: Path, site: str | None, memo: dict[str, Cached
 @VERBOSE
 def check(source: Path | None, strict: bool, fmt: str, today: datetime | None, site: str | None,
           pages: bool, quiet: bool, verbose: bool) -> None:
-    """Check SOURCE for problems without writing anything.
+    """Check SOURCE for problems without writing anything (but, with --pages, the PDF cache).
 
     SOURCE is found as for `build`: the working folder when it holds program.yml, else ./curriculum.
     With site files (sites/NAME.yml), every site is checked too: a problem in a key a site file
