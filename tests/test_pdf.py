@@ -522,20 +522,18 @@ def test_unchanged_pdfs_come_from_the_cache(pdf_site: Path, tmp_path: Path) -> N
 
 
 def _ink(ppm: Path) -> tuple[float, float]:
-    """The share of dark pixels of a page image (binary PPM), and the height (0 top, 1 bottom)
-    of the first row of the body that holds any."""
+    """The ink of a page image (binary PPM): its mean darkness, 0 white to 1 black (a sum, so a
+    thin line counts the same whether the renderer draws it on one pixel row or shades two),
+    and the height (0 top, 1 bottom) of the first row of the body that holds a dark pixel."""
     data = ppm.read_bytes()
     fields = data.split(maxsplit=4)
     width, height, body = int(fields[1]), int(fields[2]), fields[4]
-    dark = 0
     first = 1.0
     for y in range(height):
         row = body[y * width * 3 : (y + 1) * width * 3]
-        n = sum(1 for x in range(0, len(row), 3) if row[x] + row[x + 1] + row[x + 2] < 384)
-        dark += n
-        if n and first == 1.0 and y > height * 0.09:  # below the running header
-            first = y / height
-    return dark / (width * height), first
+        if first == 1.0 and y > height * 0.09 and any(sum(row[x : x + 3]) < 384 for x in range(0, len(row), 3)):
+            first = y / height  # below the running header
+    return 1 - sum(body) / (255 * len(body)), first
 
 
 def test_a_handout_printed_from_the_browser_looks_like_its_pdf(pdf_site: Path, tmp_path: Path) -> None:
