@@ -450,9 +450,9 @@ def test_check_pages_counts_the_printed_pages_with_the_builds_pdfs(pdf_site: Pat
     assert sorted((pdf_site / ".iopcurr-cache" / "pdf").iterdir()) == cached
 
 
-def test_check_pages_without_weasyprint_is_one_note(pdf_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_pages_without_weasyprint_is_one_note(make_curriculum: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # `import weasyprint` now fails
-    result = CliRunner().invoke(cli, ["check", str(pdf_site.parent / "cur"), "--pages"])
+    result = CliRunner().invoke(cli, ["check", str(make_curriculum()), "--pages"])
     assert result.exit_code == 0 and result.exception is None, result.output
     (note,) = [line for line in result.output.splitlines() if "page check" in line]
     assert note.startswith("Note: ") and 'pip install "iopcurr[pdf]"' in note
