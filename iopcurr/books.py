@@ -190,20 +190,28 @@ def pdf_jobs(cur: Curriculum) -> tuple[tuple[str, str], ...]:
     return tuple(jobs)
 
 
-MAX_HANDOUT_PAGES = 2  # a handout longer than this on paper is a warning (measured with --pdf)
+MAX_HANDOUT_PAGES = 2  # a handout longer than this on paper is a warning (measured with WeasyPrint)
+
+
+def page_count_jobs(cur: Curriculum) -> tuple[tuple[str, str], ...]:
+    """(HTML page, PDF file) of each handout in regular print, in every language: the PDFs whose
+    pages `long_handouts` counts."""
+    return tuple((handout_page(h.id, language=lang), handout_pdf(h.id, language=lang))
+                 for lang in ("", *cur.program.langs[1:]) for h in packet_order(cur))
 
 
 def long_handouts(cur: Curriculum, pages: dict[str, int]) -> list[Problem]:
-    """A warning for each handout whose PDF (regular print, on the program's paper) has more
-    than MAX_HANDOUT_PAGES pages: `pages` holds the page count of each PDF made."""
+    """A warning for each handout, in every language, whose PDF (regular print, on the program's
+    paper) has more than MAX_HANDOUT_PAGES pages: `pages` holds the page count of each PDF made."""
+    editions = [("", h) for h in packet_order(cur)] + [(t.language, h) for t in cur.translations for h in t.handouts]
     problems = []
-    for h in packet_order(cur):
-        n = pages.get(handout_pdf(h.id), 0)
+    for lang, h in editions:
+        n = pages.get(handout_pdf(h.id, language=lang), 0)
         if n > MAX_HANDOUT_PAGES:
             problems.append(Problem(
                 h.path, h.line,
-                f"the handout `{h.id}` prints on {n} pages of {cur.program.handouts.paper} paper "
-                f"(at most {MAX_HANDOUT_PAGES} is best for a take-home sheet).",
+                f"the handout `{h.id}`{f' ({lang})' if lang else ''} prints on {n} pages of "
+                f"{cur.program.handouts.paper} paper (at most {MAX_HANDOUT_PAGES} is best for a take-home sheet).",
                 "IOP030", severity="warning",
                 hint="Cut text, make fewer writing lines, or split it into two handouts.",
             ))

@@ -216,17 +216,24 @@ def _build_one(source: Path, out: Path, site: str | None, memo: dict[str, Cached
               help="Date (YYYY-MM-DD) module reviews are due against (default: the day it runs).")
 @click.option("--site", "site", default=None, metavar="NAME",
               help="Check only the site of sites/NAME.yml (by default program.yml and every site are checked).")
+@click.option("--pages", is_flag=True,
+              help="Also count the printed pages of every handout with WeasyPrint and warn about one longer "
+                   "than 2 pages (seconds per handout the first time; the PDFs are then kept in the site's cache).")
 @QUIET
 @VERBOSE
 def check(source: Path | None, strict: bool, fmt: str, today: datetime | None, site: str | None,
-          quiet: bool, verbose: bool) -> None:
-    """Check SOURCE for problems without writing anything.
+          pages: bool, quiet: bool, verbose: bool) -> None:
+    """Check SOURCE for problems without writing anything (but, with --pages, the PDF cache).
 
     SOURCE is found as for `build`: the working folder when it holds program.yml, else ./curriculum.
     With site files (sites/NAME.yml), every site is checked too: a problem in a key a site file
-    sets is reported at the site file's line."""
-    source, _ = find_program(source)
-    cur, found, timings = _check_runs(source, site, strict)
+    sets is reported at the site file's line. With --pages, it also counts the printed pages of
+    every handout (the PDFs are kept in the site's cache, as by `build --pdf`)."""
+    source, default_out = find_program(source)
+    memo: dict[str, Cached] = {}  # each file is converted once for all the runs
+    cur, found, timings = _check_runs(source, site, strict, memo)
+    if pages and cur is not None and not has_errors(found):
+        found += _page_check(source, default_out / site if site else default_out, site, strict, memo)
     # Only `check` looks at the date: a build gives the same site whatever day it runs.
     late = [p.as_error() if strict else p for p in check_reviews(cur.modules, today.date() if today else date.today())
             ] if cur else []
@@ -259,14 +266,13 @@ def check(source: Path | None, strict: bool, fmt: str, today: datetime | None, s
     sys.exit(0 if ok else 1)
 
 
-def _check_runs(source: Path, site: str | None,
-                strict: bool) -> tuple[Curriculum | None, list[Problem], dict[str, float]]:
+def _check_runs(source: Path, site: str | None, strict: bool,
+                memo: dict[str, Cached]) -> tuple[Curriculum | None, list[Problem], dict[str, float]]:
     """The problems of program.yml and of every site (or of the one `site`): one that only a site's
     run finds, outside its site file, says which site (`in site `eastside`: ...`)."""
     from iopcurr.pipeline import run
     from iopcurr.sites import site_file, site_names
 
-    memo: dict[str, Cached] = {}  # each file is converted once for all the runs
     if site is not None:
         site_file(source, site)
     base = run(source, strict=strict, memo=memo) if site is None else None
@@ -282,6 +288,26 @@ def _check_runs(source: Path, site: str | None,
             if p not in problems:
                 problems.add(p if p.path == own or base is None else replace(p, message=f"in site `{name}`: {p.message}"))
     return cur, list(problems), timings
+
+
+def _page_check(source: Path, out: Path, site: str | None, strict: bool, memo: dict[str, Cached]) -> list[Problem]:
+    """IOP030 for each handout that prints on more than 2 pages, measured with WeasyPrint; the
+    PDFs come from and go to the PDF cache of the site in `out` (unless `out` is not iopcurr's).
+    Without WeasyPrint, a note says how to get the check."""
+    from iopcurr.pdf import CACHE_SUBDIR, weasyprint_missing
+    from iopcurr.pipeline import long_handout_problems
+    from iopcurr.write import CACHE_DIR, check_output_folder
+
+    if weasyprint_missing() is not None:
+        click.echo('Note: the page check was skipped: counting printed pages needs WeasyPrint '
+                   '(pip install "iopcurr[pdf]").', err=True)
+        return []
+    try:
+        check_output_folder(out, source)
+        cache: Path | None = out / CACHE_DIR / CACHE_SUBDIR
+    except IopError:
+        cache = None
+    return [p.as_error() if strict else p for p in long_handout_problems(source, cache, site=site, memo=memo)]
 
 
 @cli.command()

@@ -51,15 +51,22 @@ PDF_OPTIONS: dict[str, object] = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
 CACHE_SUBDIR = "pdf"  # in the output folder's cache (write.CACHE_DIR)
 
 
-def require_weasyprint() -> None:
-    """Stop at once, with the install command, when WeasyPrint (or its Pango) is missing."""
+def weasyprint_missing() -> str | None:
+    """Why WeasyPrint (or its Pango) cannot be loaded; None when it can."""
     try:
         import weasyprint  # noqa: F401
     except (ImportError, OSError) as exc:
+        return str(exc)
+    return None
+
+
+def require_weasyprint() -> None:
+    """Stop at once, with the install command, when WeasyPrint (or its Pango) is missing."""
+    if (why := weasyprint_missing()) is not None:
         raise IopError(
-            f"--pdf needs WeasyPrint, which cannot be loaded ({exc}). "
+            f"--pdf needs WeasyPrint, which cannot be loaded ({why}). "
             f"Install it with: {INSTALL_HINT} (it also needs the Pango library of your system).",
-        ) from exc
+        )
 
 
 def _fetcher(site: dict[str, bytes]) -> Any:
@@ -368,11 +375,13 @@ def render_pdfs(
     workers: int | None = None,
     progress: Callable[[str], None] | None = None,
     cache: Path | None = None,
+    prune: bool = True,
 ) -> PdfBatch:
     """One PDF per (HTML page, PDF path) job, from the site's files in memory, in job order.
 
     With `cache` (a folder), a PDF made before from the same inputs is taken from there, and
-    the PDFs made now are kept there for the next build. `progress` hears "PDF n/total" as
+    the PDFs made now are kept there for the next build (and, with `prune`, the others removed
+    from it). `progress` hears "PDF n/total" as
     each one is done.
     """
     import weasyprint
@@ -410,7 +419,7 @@ def render_pdfs(
             futures: dict[Future[Made], int] = {pool.submit(_work, *jobs[i]): i for i in order}
             for future in as_completed(futures):
                 done(futures[future], future.result())
-    if store is not None:
+    if store is not None and prune:
         store.prune(keys)
     return PdfBatch(
         tuple(made[i].file for i in range(len(jobs))),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import jinja2
 
-from iopcurr.books import check_reserved, long_handouts, pdf_jobs
+from iopcurr.books import check_reserved, long_handouts, page_count_jobs, pdf_jobs
 from iopcurr.branding import check_branding
 from iopcurr.cache import ParseCache, text_key
 from iopcurr.changes import render_changes
@@ -284,6 +284,22 @@ def with_pdfs(result: BuildResult, *, strict: bool = False, cache: Path | None =
     files = tuple(sorted((*result.files, *made.files), key=lambda f: f.path))
     return replace(result, files=files, problems=sort_problems((*result.problems, *(p.as_error() if strict else p for p in long))),
                    timings=dict(result.timings, pdf=round(time.perf_counter() - started, 4)))
+
+
+def long_handout_problems(source: Path, cache: Path | None, *, site: str | None = None,
+                          memo: dict[str, Cached] | None = None) -> list[Problem]:
+    """IOP030 for each handout, in every language, that prints on more than 2 pages (the check of
+    `with_pdfs` without the other PDFs), measured with WeasyPrint on the pages a `--pdf` build
+    makes: the PDFs of that build's cache (`cache`) are reused, and the new ones are added to it."""
+    from iopcurr.pdf import render_pdfs
+
+    sources = read(source, site)
+    parsed, stats = parse_all(source_files(sources), memo=memo)
+    result = site_of(source, sources, parsed, stats, Settings(pdf=True), Timer())
+    if not result.ok or result.curriculum is None:
+        return []
+    made = render_pdfs(result.files, page_count_jobs(result.curriculum), cache=cache, prune=False)
+    return long_handouts(result.curriculum, made.pages)
 
 
 def theme_for(source: Path, cur: Curriculum,

@@ -184,17 +184,15 @@ def _collection(cur: Curriculum, theme: Theme, ed: Edition, path: str, view: boo
 def language_css(cur: Curriculum, theme: Theme, ed: Edition) -> str:
     """The printed pages of the edition: its crisis contacts at the foot of every handout page,
     and the bilingual packet's facing pages."""
-    contacts = " · ".join(f"{name}: {contact}" for name, contact, _ in ed.site.crisis)
+    contacts = " · ".join(f"{name}: {books.unbroken_numbers(contact)}" for name, contact, _ in ed.site.crisis)
     line = css_string(f"{ed.text(theme, 'crisis_heading')} {contacts}" if contacts else "")
     return (
         f"/* Generated from program.yml (crisis, with its `{ed.language}:` text) for the {ed.language} pages. */\n"
-        f"@page handout-{ed.language} {{ margin-bottom: 1in; @bottom-left {{ content: {line}; font-size: 9pt; "
-        "color: #222; width: 82%; vertical-align: middle; } }\n"
-        f"@page handout-large-{ed.language} {{ margin-bottom: 1.1in; @bottom-left {{ content: {line}; font-size: 11pt; "
-        "color: #222; width: 85%; vertical-align: middle; } }\n"
-        f"@media print {{\n  html[lang] .handout, html[lang] .packet {{ page: handout-{ed.language}; }}\n"
-        f"  html[lang] .handout-large {{ page: handout-large-{ed.language}; }}\n"
-        "  .facing-source { break-before: left; }\n  .facing-translation { break-before: right; }\n}\n"
+        # The handout pages of print.css (margins, the footer at body size) in this edition's words,
+        # with room in large print for a footer longer than the source's.
+        f"@page handout {{ @bottom-left {{ content: {line}; }} }}\n"
+        f"@page handout-large {{ margin-bottom: 2.3in; @bottom-left {{ content: {line}; }} }}\n"
+        "@media print {\n  .facing-source { break-before: left; }\n  .facing-translation { break-before: right; }\n}\n"
         "/* Longer words than the source's: a worksheet's cells may break them rather than widen the page. */\n"
         "html[lang] .handout td, html[lang] .handout th { overflow-wrap: anywhere; hyphens: auto; }\n"
         ".not-translated { border-left: 4px solid var(--accent); padding: 0.5rem 0.75rem; background: #fff8e1; }\n"

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import PROGRAM, module_text, need_tool, need_weasyprint
+from conftest import BUNDLED, PROGRAM, module_text, need_tool, need_weasyprint
 
 from iopcurr.cli import cli
 
@@ -438,6 +439,35 @@ def test_a_handout_longer_than_two_pages_is_a_warning(pdf_site: Path) -> None:
     assert "`alpha-sheet` prints" not in output
 
 
+def test_check_pages_counts_the_printed_pages_with_the_builds_pdfs(pdf_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check --pages` warns as `build --pdf` does, from the PDFs the build left in its cache:
+    nothing is made again, nothing is removed."""
+    monkeypatch.chdir(pdf_site.parent)  # `check cur` measures with the cache of ./site
+    cached = sorted((pdf_site / ".iopcurr-cache" / "pdf").iterdir())
+    result = CliRunner().invoke(cli, ["check", "cur", "--pages"], catch_exceptions=False)
+    assert re.search(r"worksheets\.md:\d+: warning IOP030: the handout `many-grids` prints on \d pages", result.output)
+    assert "`alpha-sheet` prints" not in result.output and "Note:" not in result.output
+    assert sorted((pdf_site / ".iopcurr-cache" / "pdf").iterdir()) == cached
+
+
+def test_check_pages_without_weasyprint_is_one_note(make_curriculum: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # `import weasyprint` now fails
+    result = CliRunner().invoke(cli, ["check", str(make_curriculum()), "--pages"])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    (note,) = [line for line in result.output.splitlines() if "page check" in line]
+    assert note.startswith("Note: ") and 'pip install "iopcurr[pdf]"' in note
+    assert "IOP030" not in result.output and "Traceback" not in result.output
+
+
+def test_every_bundled_handout_prints_on_at_most_two_pages() -> None:
+    """Each handout of the bundled curriculum, English and Spanish, in regular print on its Letter
+    paper: at most 2 pages (large print may be longer)."""
+    need_weasyprint()
+    from iopcurr.pipeline import long_handout_problems
+
+    assert [p.format() for p in long_handout_problems(BUNDLED, None)] == []
+
+
 def test_crisis_numbers_never_break_and_large_print_footer_is_body_size(pdf_site: Path) -> None:
     for path in (pdf_site / "pdf" / "handouts").rglob("*.pdf"):
         text = pdftext(path, 1).replace("\u2011", "-")
@@ -492,20 +522,18 @@ def test_unchanged_pdfs_come_from_the_cache(pdf_site: Path, tmp_path: Path) -> N
 
 
 def _ink(ppm: Path) -> tuple[float, float]:
-    """The share of dark pixels of a page image (binary PPM), and the height (0 top, 1 bottom)
-    of the first row of the body that holds any."""
+    """The ink of a page image (binary PPM): its mean darkness, 0 white to 1 black (a sum, so a
+    thin line counts the same whether the renderer draws it on one pixel row or shades two),
+    and the height (0 top, 1 bottom) of the first row of the body that holds a dark pixel."""
     data = ppm.read_bytes()
     fields = data.split(maxsplit=4)
     width, height, body = int(fields[1]), int(fields[2]), fields[4]
-    dark = 0
     first = 1.0
     for y in range(height):
         row = body[y * width * 3 : (y + 1) * width * 3]
-        n = sum(1 for x in range(0, len(row), 3) if row[x] + row[x + 1] + row[x + 2] < 384)
-        dark += n
-        if n and first == 1.0 and y > height * 0.09:  # below the running header
-            first = y / height
-    return dark / (width * height), first
+        if first == 1.0 and y > height * 0.09 and any(sum(row[x : x + 3]) < 384 for x in range(0, len(row), 3)):
+            first = y / height  # below the running header
+    return 1 - sum(body) / (255 * len(body)), first
 
 
 def test_a_handout_printed_from_the_browser_looks_like_its_pdf(pdf_site: Path, tmp_path: Path) -> None:

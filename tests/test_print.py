@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -174,7 +175,7 @@ def test_print_css_hides_navigation_and_keeps_worksheets_whole() -> None:
     avoid = re.search(r"([^{}]*)\{\s*break-inside: avoid;", css)
     assert avoid and all(c in avoid.group(1) for c in (".ws,", " tr,", ".crisis"))
     assert re.search(r"h1, h2, h3, h4, h5, h6 \{ break-after: avoid;", css)
-    assert re.search(r"\.ws-line \{ height: 0\.4\din;", css)  # about 3/8 inch: room for handwriting
+    assert re.search(r"\.ws-line \{ height: 0\.375in;", css)  # 3/8 inch: room for handwriting
 
 
 # ---------------------------------------------------------------- large print
@@ -371,3 +372,21 @@ def test_browser_print_of_a_handout_is_clean(site: Path, tmp_path: Path) -> None
         ).stdout
         assert "Need help right now?" in page_text and "988" in page_text
         assert "Program home" not in page_text and "Skip to main content" not in page_text
+
+
+def test_every_bundled_handout_prints_on_at_most_two_pages_in_chromium(browser: Any, bundled_site: Path) -> None:
+    """Chromium's print of each bundled handout page, English and Spanish, in regular print on
+    Letter paper: at most 2 pages, as in WeasyPrint's PDFs (tests/test_pdf.py)."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    handouts = [p for folder in ("handouts", "handouts/es") for p in sorted((bundled_site / folder).glob("*.html"))
+                if p.stem not in ("packet", "bilingual")]
+    page = browser.new_page()
+    pages = {}
+    for path in handouts:
+        page.goto(path.as_uri())
+        pages[path.relative_to(bundled_site).as_posix()] = PdfReader(BytesIO(page.pdf(prefer_css_page_size=True))).pages
+    assert len(pages) > 60 and {round(float(p[0].mediabox.height)) for p in pages.values()} == {792}  # Letter
+    assert {name: len(p) for name, p in pages.items() if len(p) > 2} == {}
