@@ -224,7 +224,8 @@ class Converted:
 
 @dataclass(frozen=True)
 class Translation:
-    """`modules/<id>.<lang>.md`: the handouts of module `module_id` in another language."""
+    """`modules/<id>.<lang>.md`: the handouts of module `module_id` in another language and, if
+    the team has them, its facilitator parts (overview and segments)."""
 
     module_id: str
     language: str
@@ -235,6 +236,12 @@ class Translation:
     handouts: tuple[Handout, ...]
     lines: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
     search: tuple[SearchDoc, ...] = ()  # its handouts (see search.py)
+    overview_html: str = ""  # the facilitator parts, when it has segments
+    segments: tuple[Segment, ...] = ()
+    guide_source: str = ""  # the stamp of the source facilitator parts (translations.guide_stamp)
+    summary: str = ""
+    objectives: tuple[str, ...] = ()
+    materials: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

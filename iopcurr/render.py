@@ -29,7 +29,7 @@ from iopcurr.plan import PART_NAMES, clock
 from iopcurr.safety import without_controls
 from iopcurr.schedule import long_date, session_label, session_when, upcoming
 from iopcurr.tonight import TonightCard, fixed_card
-from iopcurr.translations import translated
+from iopcurr.translations import has_guide, translated
 
 CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -143,28 +143,39 @@ class ModuleView(GuideView):
     next: Link | None
     sessions: tuple[Link, ...] = ()  # the sessions this module is scheduled in
     review: str = ""  # the review trail in words (see `review_note`)
+    switch: tuple[Link, ...] = ()  # this page in the other languages that translate it (note = language code)
 
 
 G = TypeVar("G", bound=GuideView)
 
 
+Words = Callable[[str, str], str]  # (catalogue key, the English words) → the words a page shows
+
+
+def english(key: str, words: str) -> str:
+    """The English words of a page built without the theme's catalogues."""
+    return words
+
+
 def guide_view(view: type[G], m: Module, plan: SessionPlan | None, settings: SessionSettings,
-               times: Sequence[tuple[str, str]], **rest: Any) -> G:
+               times: Sequence[tuple[str, str]], words: Words = english, **rest: Any) -> G:
     """A view of `view`'s class with the guide of module `m`; `times` are the start and end of
-    each row of `plan`, as the page shows them; `rest` are the class's own fields."""
+    each row of `plan`, as the page shows them; `words` name the parts; `rest` are the class's
+    own fields."""
+    part_names = {q: words(f"part_{q}", name) for q, name in PART_NAMES.items()}
     if not plan:
         segments = tuple(SegmentView(Markup(s.title_html), s.anchor, "", 0, "", Markup(s.html)) for s in m.segments)
         return view(summary=m.summary, objectives=m.objectives, materials=m.materials, overview=Markup(m.overview_html),
                     rows=(), parts=(), total=0, opening=("", "", ""), closing=("", "", ""), segments=segments, **rest)
-    rows = tuple(PlanRowView(a, b, r.minutes, PART_NAMES[r.part] if r.part else "", r.title, r.anchor)
+    rows = tuple(PlanRowView(a, b, r.minutes, part_names[r.part] if r.part else "", r.title, r.anchor)
                  for r, (a, b) in zip(plan.rows, times, strict=True))
     seg_rows = [(r, t) for r, t in zip(plan.rows, times, strict=True) if r.kind == "segment"]
-    segments = tuple(SegmentView(Markup(seg.title_html), seg.anchor, f"{a}–{b}", r.minutes, PART_NAMES[r.part or 2],
+    segments = tuple(SegmentView(Markup(seg.title_html), seg.anchor, f"{a}–{b}", r.minutes, part_names[r.part or 2],
                                  Markup(seg.html))
                      for seg, (r, (a, b)) in zip(m.segments, seg_rows, strict=True))
     return view(
         summary=m.summary, objectives=m.objectives, materials=m.materials, overview=Markup(m.overview_html),
-        rows=rows, parts=tuple((PART_NAMES[q], plan.parts[q - 1]) for q in (1, 2, 3)), total=plan.total,
+        rows=rows, parts=tuple((part_names[q], plan.parts[q - 1]) for q in (1, 2, 3)), total=plan.total,
         opening=(settings.opening.title, "–".join(times[0]), settings.opening.text),
         closing=(settings.closing.title, "–".join(times[-1]), settings.closing.text),
         segments=segments, **rest,
@@ -451,14 +462,6 @@ def _context(cur: Curriculum, site: SiteView, root: str, title: str, kind: str, 
     return PageContext(site, root, title, kind, tracks, pages, tuple(crumbs))
 
 
-Words = Callable[[str, str], str]  # (catalogue key, the English words) → the words a page shows
-
-
-def english(key: str, words: str) -> str:
-    """The English words of a page built without the theme's catalogues."""
-    return words
-
-
 def catalogue_words(catalogues: Catalogues, language: str) -> Words:
     """The words of the theme's catalogue of `language` (i18n.py)."""
     return lambda key, _: translate(catalogues, language, key)
@@ -524,7 +527,18 @@ def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
         next=Link(next_m.title, f"{next_m.id}.html") if next_m else None,
         sessions=sessions,
         review=review_note(m),
+        switch=guide_switch(cur, m, "../"),
     )
+
+
+def guide_switch(cur: Curriculum, m: Module, root: str, here: str = "") -> tuple[Link, ...]:
+    """The facilitator page of `m` in the other languages: the source's, and those of the
+    translations that have its facilitator parts (title and note: the language code)."""
+    source = cur.program.langs[0]
+    have = {t.language for t in cur.translations if t.module_id == m.id and has_guide(t, m)}
+    return tuple(Link(lang, f"{root}facilitator/{m.id}.html" if lang == source else f"{root}facilitator/{lang}/{m.id}.html", lang)
+                 for lang in cur.program.langs if lang != (here or source) and (lang == source or lang in have)
+                 if have)
 
 
 MAIN_MARKS = ("<!--iopcurr:main-->", "<!--/iopcurr:main-->")  # around the `main` block in base.html

@@ -364,3 +364,83 @@ def test_a_theme_override_catalogue_changes_the_words_of_the_client_pages(make_c
     assert "Print me" in page and ">Big letters</a>" in page and "Help now" in page and ">Start</a>" in page
     assert "Skip to main content" in page, "keys the override leaves out keep the theme's words"
     assert "<h1>My book</h1>" in files["handouts/packet.html"].decode()
+
+
+# ---------------------------------------------------------------- facilitator parts of a translation
+
+GUIDE_ES = """Introducción para el facilitador.
+
+## Cómo llegan: lo que les preocupa
+
+::: script
+"Vamos a hacer una ronda."
+:::
+
+## Tema: el tema
+
+::: discussion
+- ¿Qué piensa usted?
+:::
+
+::: facilitator
+Nota SECRETA del facilitador.
+:::
+
+## Práctica y cierre
+
+""" + SHEET_ES + """
+::: homework
+Pruebe el paso.
+:::
+"""
+
+
+def guide_curriculum(make_curriculum: MakeCurriculum, guide: str = GUIDE_ES, stamp: str | None = None,
+                     schedule: str = "", name: str = "cur") -> Path:
+    from iopcurr.translations import guide_stamp
+
+    alpha = module_text("alpha")
+    text = translation("alpha", guide, source_stamp(alpha), guide_source=guide_stamp(alpha) if stamp is None else stamp)
+    return make_curriculum(modules={"alpha": alpha, "beta": module_text("beta"), "alpha.es": text},
+                           program=PROGRAM_ES + schedule, name=name)
+
+
+def test_a_translation_with_the_facilitator_parts_gets_a_spanish_facilitator_page(make_curriculum: MakeCurriculum) -> None:
+    root = guide_curriculum(make_curriculum)
+    result = run(root)
+    assert result.ok and not [p for p in result.problems if p.code == "IOP040"], [p.format() for p in result.problems]
+    files = {f.path: f.content.decode() for f in result.files if f.path.endswith(".html")}
+    page = files["facilitator/es/alpha.html"]
+    assert '<html lang="es">' in page
+    assert "Plan de la sesión" in page and "Objetivos" in page and "Introducción para el facilitador." in page
+    assert '<p class="block-label">Diga</p>' in page and '<p class="block-label">Nota para el facilitador</p>' in page
+    assert "Hoja para los participantes:</strong> <a href=\"../../handouts/es/alpha-sheet.html\">" in page
+    assert "Cómo llegan: lo que les preocupa" in page and "Tarea para la casa" in page
+    assert '<a href="../../facilitator/alpha.html" hreflang="en" lang="en">English</a>' in page
+    assert '<a href="../facilitator/es/alpha.html" hreflang="es" lang="es">Español</a>' in files["facilitator/alpha.html"]
+    assert "facilitator/es/beta.html" not in files, "no Spanish page without the facilitator parts"
+    assert "hreflang=\"es\"" not in files["facilitator/beta.html"]
+    handout = files["handouts/es/alpha-sheet.html"]
+    assert 'href="../../facilitator/es/alpha.html"' in handout and "aún no traducida" not in handout
+
+
+def test_spanish_handouts_of_an_untranslated_guide_link_to_the_english_one_with_a_note(make_curriculum: MakeCurriculum) -> None:
+    files = files_of(es_curriculum(make_curriculum))
+    assert not any(p.startswith("facilitator/es/") for p in files)
+    page = files["handouts/es/alpha-sheet.html"].decode()
+    assert '<a href="../../facilitator/alpha.html">Módulo (guía del facilitador en inglés: aún no traducida)</a>' in page
+
+
+def test_a_stale_or_unstamped_facilitator_part_warns(make_curriculum: MakeCurriculum) -> None:
+    root = guide_curriculum(make_curriculum, stamp="0123456789ab")
+    problems = [p for p in run(root).problems if p.code == "IOP040"]
+    assert len(problems) == 1 and "facilitator parts of `alpha` are stale" in problems[0].message
+    assert problems[0].severity == "warning" and problems[0].path.endswith("alpha.es.md")
+    (root / "modules" / "alpha.md").write_text(module_text("alpha").replace("## Topic: the topic",
+                                                                            "## Topic: the topic {minutes=20}"), "utf-8")
+    (message,) = [p.message for p in run(root).problems if p.code == "IOP040" and "facilitator" in p.message]
+    assert '"Topic: the topic" differ' in message
+    root = guide_curriculum(make_curriculum, stamp="", guide=GUIDE_ES.replace("## Tema: el tema\n", ""), name="short")
+    (message,) = [p.message for p in run(root).problems if p.code == "IOP040"]
+    assert "2 `##` segments and the English has 3" in message
+    assert "facilitator/es/alpha.html" not in {f.path for f in run(root).files}

@@ -122,6 +122,13 @@
     });
   }
 
+  /* Fill `{name}` in `text` from `values`. */
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
+    });
+  }
+
   function Timer(box) {
     this.box = box;
     this.rows = parsePlan(box.getAttribute("data-timer"));
@@ -138,6 +145,11 @@
     this.spoken = "";
     this.ticking = null;
   }
+
+  /* The words of the page's language (data-t-* of the timer box, from the theme's catalogue). */
+  Timer.prototype.t = function (key, values) {
+    return fill(this.box.getAttribute("data-t-" + key) || key, values || {});
+  };
 
   Timer.prototype.load = function () {
     try {
@@ -206,9 +218,10 @@
 
   Timer.prototype.cutText = function (cuts) {
     if (!cuts.length) { return ""; }
-    return "To end on time: " + cuts.map(function (c) {
-      return c.minutes + " min cut from " + c.title;
-    }).join("; ") + ".";
+    var self = this;
+    return this.t("cut", { cuts: cuts.map(function (c) {
+      return self.t("cut-item", { minutes: c.minutes, title: c.title });
+    }).join("; ") });
   };
 
   Timer.prototype.render = function () {
@@ -220,7 +233,7 @@
     clear(this.list);
     if (!running) {
       this.nextButton.hidden = true;
-      this.now.textContent = "Start the timer when the opening ritual begins.";
+      this.now.textContent = this.t("start-hint");
       this.cut.textContent = "";
       return;  // the agenda is on the page: the timer lists the plan once it runs
     }
@@ -228,28 +241,29 @@
     var n = this.rows.length;
     if (p.index >= n) {
       this.nextButton.hidden = true;
-      this.now.textContent = "The session has ended.";
+      this.now.textContent = this.t("ended");
       this.cut.textContent = "";
-      this.speak("The session has ended.");
+      this.speak(this.t("ended"));
       return;
     }
     var row = this.rows[p.index];
     this.nextButton.hidden = false;
-    this.nextButton.textContent = p.index === n - 1 ? "End the session" : "Next segment";
+    this.nextButton.textContent = this.t(p.index === n - 1 ? "end" : "next");
     var left = Math.round((p.due - now) / MINUTE);
-    var status = "Now: " + row.title + " (" + (p.index + 1) + " of " + n + "). ";
-    status += p.over > 0 ? "Over by " + p.over + " min; it should have ended at " + clockTime(p.due, this.style) + "."
-      : Math.max(left, 0) + " min left, until " + clockTime(p.due, this.style) + ".";
+    var due = clockTime(p.due, this.style);
+    var status = this.t("now", { title: row.title, i: p.index + 1, n: n }) + " ";
+    status += p.over > 0 ? this.t("over", { minutes: p.over, time: due }) : this.t("left", { minutes: Math.max(left, 0), time: due });
     this.now.textContent = status;
     this.cut.textContent = this.cutText(p.cuts);
     this.rows.forEach(function (r, k) {
       var minutes = k < p.index ? null : p.lens[k] / MINUTE;
-      var text = clockTime(p.starts[k], self.style) + " " + r.title + (minutes === null ? " (done)" : ": " + minutes + " min");
+      var text = clockTime(p.starts[k], self.style) + " " + r.title + (minutes === null ? " " + self.t("done")
+        : self.t("row", { minutes: minutes }));
       var li = el("li", k === p.index ? { "aria-current": "step", "class": "timer-current" } : {}, text);
       self.list.appendChild(li);
     });
-    var spoken = "Now: " + row.title + ", until " + clockTime(p.due, this.style) + ".";
-    if (p.over > 0) { spoken = row.title + " is over time. " + this.cutText(p.cuts); }
+    var spoken = this.t("said-now", { title: row.title, time: due });
+    if (p.over > 0) { spoken = this.t("said-over", { title: row.title }) + " " + this.cutText(p.cuts); }
     this.speak(spoken);
   };
 
@@ -282,7 +296,7 @@
     this.state = null;
     this.save();
     this.spoken = "";
-    this.say.textContent = "Timer reset.";
+    this.say.textContent = this.t("said-reset");
     this.render();
     this.startButton.focus();
   };
