@@ -25,7 +25,7 @@ from markupsafe import Markup
 from iopcurr import books, searchlang
 from iopcurr.i18n import translate
 from iopcurr.markup import LABELS
-from iopcurr.model import Curriculum, Handout, Module, OutputFile, SessionPlan, Translation
+from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan, Translation
 from iopcurr.plan import clock
 from iopcurr.render import (
     MAIN_MARKS,
@@ -92,7 +92,8 @@ def language_css_path(language: str) -> str:
 
 def render_languages(cur: Curriculum, theme: Theme, *, pdf: bool = False,
                      kept: Mapping[str, str] | None = None,
-                     plans: Mapping[str, SessionPlan | None] | None = None) -> Iterator[OutputFile]:
+                     plans: Mapping[str, SessionPlan | None] | None = None,
+                     schedule: Schedule | None = None) -> Iterator[OutputFile]:
     """Every page and file of every language after the source one. `kept`: the main content of
     the source language's pages already rendered, by path (`render_site(mains=...)`)."""
     owners = {h.id: m for m in cur.modules for h in m.handouts}
@@ -100,7 +101,8 @@ def render_languages(cur: Curriculum, theme: Theme, *, pdf: bool = False,
         ed = edition(cur, language)
         for i, m in enumerate(cur.modules):
             if m.id in ed.guides:
-                yield guide_page(cur, theme, ed, i, (plans or {}).get(m.id), pdf=pdf)
+                sessions = tuple(s for s in (schedule.sessions if schedule else ()) if s.module_id == m.id)
+                yield guide_page(cur, theme, ed, i, (plans or {}).get(m.id), sessions, pdf=pdf)
         mains: dict[str, str] = {}
         for h in books.packet_order(cur):
             m = owners[h.id]
@@ -155,8 +157,8 @@ def localized(html: str, theme: Theme, ed: Edition) -> Markup:
     return Markup(html)
 
 
-def guide_page(cur: Curriculum, theme: Theme, ed: Edition, index: int, plan: SessionPlan | None, *,
-               pdf: bool) -> OutputFile:
+def guide_page(cur: Curriculum, theme: Theme, ed: Edition, index: int, plan: SessionPlan | None,
+               sessions: tuple[Session, ...] = (), *, pdf: bool) -> OutputFile:
     """facilitator/<lang>/<id>.html: the module's facilitator page from its translation, on the
     source's session plan (the same minutes and parts; the translation's segment titles)."""
     m, t = cur.modules[index], ed.guides[cur.modules[index].id]
@@ -190,6 +192,9 @@ def guide_page(cur: Curriculum, theme: Theme, ed: Edition, index: int, plan: Ses
     view = guide_view(ModuleView, shown, plan, cur.program.session, times, words=words, id=m.id, title=shown.title,
                       track=track, handouts=handouts, previous=neighbour(index - 1), next=neighbour(index + 1),
                       review=ed.text(theme, "guide_review_pending") if t.review == "pending" else "",
+                      sessions=tuple(Link(f"{ed.text(theme, 'session')} {s.number}", f"{root}sessions/{s.number}.html",
+                                          s.date.isoformat() if s.date else ed.text(theme, "week_day").format(
+                                              week=s.week, day=s.day)) for s in sessions),
                       switch=guide_switch(cur, m, root, here=ed.language))
     path = f"facilitator/{ed.language}/{m.id}.html"
     crumbs = [Link(ed.text(theme, "home"), f"{root}index.html")]

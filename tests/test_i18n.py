@@ -17,7 +17,7 @@ from conftest import NODE_MODULES, REPO, MakeCurriculum, module_text, need_tool,
 
 from iopcurr.config import parse_program
 from iopcurr.pipeline import run
-from iopcurr.translations import source_stamp
+from iopcurr.translations import guide_stamp, source_stamp
 
 THEME = REPO / "themes" / "default"
 PROGRAM_ES = """\
@@ -161,6 +161,17 @@ def test_every_catalogue_has_every_key_and_every_key_a_template_uses() -> None:
     used = {m.group(1) for path in (THEME / "templates").glob("*.html")
             for m in re.finditer(r"""\bt\(\s*["']([a-z_]+)["']""", path.read_text("utf-8"))}
     assert used, "the templates show interface strings with t()"
+    # ... and so does the code: ed.text(theme, "key"), words("key", …), and the keys it makes
+    from iopcurr.markup import LABELS
+    from iopcurr.plan import PART_NAMES
+
+    code = "\n".join(path.read_text("utf-8") for path in (REPO / "iopcurr").glob("*.py"))
+    used |= {m.group(1) for m in re.finditer(r"""(?:\.text\(theme, |\bwords\()["']([a-z_]+)["']""", code)}
+    used |= {f"block_{kind}" for kind in LABELS} | {f"part_{q}" for q in PART_NAMES}
+    assert {"guide_not_translated", "block_script", "session", "large_print"} <= used
+    timer = {m.group(1) for m in re.finditer(r'this\.t\("([a-z-]+)"', (THEME / "static" / "night.js").read_text("utf-8"))}
+    template = (THEME / "templates" / "_timer.html").read_text("utf-8")
+    assert timer and all(f'data-t-{key}="{{{{ t("timer_{key.replace("-", "_")}") }}}}"' in template for key in timer)
     assert used <= set(english), f"keys used but missing in en.yml: {sorted(used - set(english))}"
     for path in sorted((THEME / "i18n").glob("*.yml")):
         keys = set(catalogue(path.stem))
@@ -173,14 +184,21 @@ def visible_chrome(page: str) -> str:
     page = re.sub(r'<div class="handout-body" lang="en">.*?</div>\n<aside', "<aside", page, flags=re.S)
     page = re.sub(r'<div lang="en" class="facing facing-source">.*?</div>\n</section>', "", page, flags=re.S)
     page = re.sub(r"<nav class=\"sidebar\".*?</nav>", "", page, flags=re.S)
-    return page
+    page = re.sub(r'<section class="ritual">.*?</section>', "", page, flags=re.S)  # program.yml's opening and closing
+    page = re.sub(r"<head>.*?</head>", "", page, flags=re.S)
+    # what a reader sees or hears: the text, and the attributes shown or spoken
+    return re.sub(r"<[^>]*>", lambda tag: " ".join(m.group(1) for m in re.finditer(
+        r'\b(?:aria-label|title|alt|placeholder|data-[\w-]+)="([^"]*)"', tag.group())) or " ", page)
 
 
 def test_no_spanish_page_shows_an_english_interface_string(bundled_site: Path) -> None:
     english, spanish = catalogue("en"), catalogue("es")
-    strings = sorted({v for k, v in english.items() if v != spanish[k] and k != "language_name"}, key=len, reverse=True)
-    pages = sorted((bundled_site / "handouts" / "es").rglob("*.html"))
-    assert len(pages) >= 2 * 37 + 2
+    # (a lone lowercase word, such as "of" or "none", is an English word of the content too)
+    strings = sorted({v for k, v in english.items() if v != spanish[k] and k != "language_name"
+                      and not re.fullmatch(r"[a-z]+", v)}, key=len, reverse=True)
+    pages = sorted(p for p in bundled_site.rglob("*.html") if '<html lang="es">' in p.read_text("utf-8"))
+    assert pages == sorted([*(bundled_site / "handouts" / "es").rglob("*.html"), *(bundled_site / "facilitator" / "es").glob("*.html")])
+    assert len(pages) >= 2 * 37 + 2 + 1 and bundled_site / "facilitator" / "es" / "orientation.html" in pages
     for path in pages:
         text = path.read_text("utf-8")
         assert '<html lang="es">' in text, path
@@ -203,7 +221,8 @@ def test_the_bundled_site_has_a_spanish_page_for_every_handout(bundled_site: Pat
 def test_the_stamp_script_prints_the_engines_stamp() -> None:
     out = subprocess.run([sys.executable, str(REPO / "curriculum" / "translations" / "source_hash.py"), "cravings"],
                          capture_output=True, text=True, check=True, timeout=120).stdout
-    assert out.strip() == f"cravings: {source_stamp((REPO / 'curriculum' / 'modules' / 'cravings.md').read_text('utf-8'))}"
+    text = (REPO / "curriculum" / "modules" / "cravings.md").read_text("utf-8")
+    assert out.strip() == f"cravings: {source_stamp(text)} (facilitator parts: {guide_stamp(text)})"
 
 
 def test_every_bundled_translation_is_current(bundled_copy: Path) -> None:
@@ -397,8 +416,6 @@ Pruebe el paso.
 
 def guide_curriculum(make_curriculum: MakeCurriculum, guide: str = GUIDE_ES, stamp: str | None = None,
                      schedule: str = "", name: str = "cur") -> Path:
-    from iopcurr.translations import guide_stamp
-
     alpha = module_text("alpha")
     text = translation("alpha", guide, source_stamp(alpha), guide_source=guide_stamp(alpha) if stamp is None else stamp)
     return make_curriculum(modules={"alpha": alpha, "beta": module_text("beta"), "alpha.es": text},
