@@ -461,3 +461,36 @@ def test_a_stale_or_unstamped_facilitator_part_warns(make_curriculum: MakeCurric
     (message,) = [p.message for p in run(root).problems if p.code == "IOP040"]
     assert "2 `##` segments and the English has 3" in message
     assert "facilitator/es/alpha.html" not in {f.path for f in run(root).files}
+
+
+def test_the_timer_speaks_the_page_language_in_chromium(browser: Any, make_curriculum: MakeCurriculum,
+                                                        tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    program = ("title: Programa\nlanguage: es\nsession: {minutes: 90, start: \"18:00\"}\n"
+               "schedule: {weeks: 1, days: [mon], first_date: 2027-01-04, timezone: America/Chicago}\n")
+    result = run(make_curriculum(program=program))
+    assert result.ok, [p.format() for p in result.problems]
+    for f in result.files:
+        (tmp_path / "site" / f.path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "site" / f.path).write_bytes(f.content)
+    sheet = tmp_path / "site" / "runsheets" / "1.html"
+    assert '<html lang="es">' in sheet.read_text("utf-8") and "Temporizador de segmentos" in sheet.read_text("utf-8")
+    context = browser.new_context(timezone_id="America/Chicago")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.clock.install(time=datetime(2027, 1, 5, 0, 0, tzinfo=timezone.utc))  # noqa: UP017 (6:00 PM in Chicago)
+    page.goto(sheet.as_uri())
+    page.get_by_role("button", name="Empezar la sesión").click()
+    now = page.locator("[data-timer-now]")
+    assert now.inner_text().startswith("Ahora: ") and "(1 de " in now.inner_text() and "min, hasta las 6:" in now.inner_text()
+    page.clock.run_for("40:00")  # the opening ran 35 minutes over
+    assert "Pasado por 35 min; debía terminar a las" in now.inner_text()
+    assert "Para terminar a tiempo:" in page.locator("[data-timer-cut]").inner_text()
+    assert "se pasó de tiempo" in page.locator("[data-timer-say]").inner_text()
+    assert page.get_by_role("button", name="Siguiente segmento").is_visible()
+    page.get_by_role("button", name="Reiniciar").click()
+    assert page.locator("[data-timer-say]").inner_text() == "Temporizador reiniciado."
+    assert not errors
+    context.close()
