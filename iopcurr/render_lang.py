@@ -23,8 +23,7 @@ from functools import partial
 from markupsafe import Markup
 
 from iopcurr import books, searchlang
-from iopcurr.i18n import translate
-from iopcurr.markup import LABELS
+from iopcurr.i18n import catalogue_words, translate
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan, Translation
 from iopcurr.plan import clock
 from iopcurr.render import (
@@ -36,7 +35,6 @@ from iopcurr.render import (
     Theme,
     _context,
     _site,
-    catalogue_words,
     css_string,
     guide_switch,
     guide_view,
@@ -147,14 +145,10 @@ _LINK_UP = re.compile(r'(href|src)="\.\./')
 _HANDOUT = re.compile(r'href="\.\./\.\./handouts/([^"/]+)\.html"')
 
 
-def localized(html: str, theme: Theme, ed: Edition) -> Markup:
+def localized(html: str, language: str) -> str:
     """The HTML of a translation's facilitator parts, on facilitator/<lang>/: one folder deeper,
-    its handout cards to the handouts in the language, its block labels in the language."""
-    html = _HANDOUT.sub(rf'href="../../handouts/{ed.language}/\1.html"', _LINK_UP.sub(r'\1="../../', html))
-    html = html.replace("<strong>Client handout:</strong>", f"<strong>{ed.text(theme, 'client_handout_card')}</strong>")
-    for kind, label in LABELS.items():
-        html = re.sub(rf'(<p class="block-label">){re.escape(label)}(?=[:<])', rf"\g<1>{ed.text(theme, f'block_{kind}')}", html)
-    return Markup(html)
+    its handout cards to the handouts in the language (guide_view puts its labels in it)."""
+    return _HANDOUT.sub(rf'href="../../handouts/{language}/\1.html"', _LINK_UP.sub(r'\1="../../', html))
 
 
 def guide_page(cur: Curriculum, theme: Theme, ed: Edition, index: int, plan: SessionPlan | None,
@@ -163,11 +157,11 @@ def guide_page(cur: Curriculum, theme: Theme, ed: Edition, index: int, plan: Ses
     source's session plan (the same minutes and parts; the translation's segment titles)."""
     m, t = cur.modules[index], ed.guides[cur.modules[index].id]
     root = "../../"
-    segments = tuple(replace(mine, anchor=theirs.anchor, title_html=str(localized(mine.title_html, theme, ed)),
-                             html=str(localized(mine.html, theme, ed)))
+    segments = tuple(replace(mine, anchor=theirs.anchor, title_html=localized(mine.title_html, ed.language),
+                             html=localized(mine.html, ed.language))
                      for mine, theirs in zip(t.segments, m.segments, strict=True))
     shown = replace(m, title=t.title or m.title, summary=t.summary or m.summary, objectives=t.objectives or m.objectives,
-                    materials=t.materials or m.materials, overview_html=str(localized(t.overview_html, theme, ed)),
+                    materials=t.materials or m.materials, overview_html=localized(t.overview_html, ed.language),
                     segments=segments)
     titles = {theirs.anchor: mine.title for mine, theirs in zip(t.segments, m.segments, strict=True)}
     if plan is not None:

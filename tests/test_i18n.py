@@ -207,6 +207,39 @@ def test_no_spanish_page_shows_an_english_interface_string(bundled_site: Path) -
         assert not found, f"{path.relative_to(bundled_site)} shows English interface strings: {found}"
 
 
+PROGRAM_IN_SPANISH = ("title: Programa\nlanguage: es\nsession: {minutes: 90, start: \"18:00\"}\n"
+                      "schedule: {weeks: 2, days: [mon], first_date: 2027-01-04, timezone: America/Chicago}\n")
+
+
+def spanish_module(ident: str) -> str:
+    """A module written in Spanish, shaped like conftest's MODULE."""
+    return (f"---\ntitle: {ident.title()}\nsummary: Un módulo.\nobjectives: [Decir una cosa.]\nmaterials: [Lápices]\n"
+            "---\n\nIntroducción.\n\n## Cómo llegan\n\n::: script\n\"Hagamos una ronda.\"\n:::\n\n## Tema: el tema\n\n"
+            "::: discussion\n- ¿Qué piensa?\n:::\n\n::: roleplay\nDos personas practican.\n:::\n\n::: facilitator\nNota.\n:::\n\n"
+            f"## Práctica y cierre\n\n::: handout {{#{ident}-sheet title=\"Hoja\"}}\nUsted puede.\n:::\n\n"
+            "::: homework\nPruebe el paso.\n:::\n")
+
+
+def test_the_pages_of_a_spanish_program_show_no_english_interface_string(make_curriculum: MakeCurriculum) -> None:
+    files = files_of(make_curriculum(modules={"alpha": spanish_module("alpha"), "beta": spanish_module("beta")},
+                                     program=PROGRAM_IN_SPANISH))
+    english, spanish = catalogue("en"), catalogue("es")
+    strings = sorted({v for k, v in english.items() if v != spanish[k] and k != "language_name"
+                      and not re.fullmatch(r"[a-z]+", v)}, key=len, reverse=True)
+    expected = {"sessions/2.html": ["Sesión 2 de 2", "Orden del día", "Cómo llegan", "Sesión 1: Alpha"],
+                "runsheets/2.html": ["Hoja de la sesión: sesión 2, Beta", "Recoger la última tarea para la casa",
+                                     "Sesión 1: Alpha", "Temporizador de segmentos"],
+                "paperwork/2.html": ["Hoja de asistencia", "Lista de fidelidad", "Práctica y cierre"],
+                "bundles/2.html": ["Hojas de la sesión 2: Beta", "copias de cada hoja"],
+                "facilitator/beta.html": ["Plan de la sesión", "Diga", "Nota para el facilitador", "Dramatización",
+                                          "Hoja para los participantes:", "Práctica y cierre"]}
+    for path, words in expected.items():
+        page = files[path].decode()
+        assert '<html lang="es">' in page and all(w in page for w in words), (path, [w for w in words if w not in page])
+        found = [s for s in strings if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", visible_chrome(page))]
+        assert not found, f"{path} shows English interface strings: {found}"
+
+
 def test_the_bundled_site_has_a_spanish_page_for_every_handout(bundled_site: Path) -> None:
     english = {p.name for p in (bundled_site / "handouts").glob("*.html")} - {"packet.html"}
     spanish = {p.name for p in (bundled_site / "handouts" / "es").glob("*.html")} - {"packet.html", "bilingual.html"}
@@ -471,9 +504,7 @@ def test_the_timer_speaks_the_page_language_in_chromium(browser: Any, make_curri
                                                         tmp_path: Path) -> None:
     from datetime import datetime, timezone
 
-    program = ("title: Programa\nlanguage: es\nsession: {minutes: 90, start: \"18:00\"}\n"
-               "schedule: {weeks: 1, days: [mon], first_date: 2027-01-04, timezone: America/Chicago}\n")
-    result = run(make_curriculum(program=program))
+    result = run(make_curriculum(program=PROGRAM_IN_SPANISH))
     assert result.ok, [p.format() for p in result.problems]
     for f in result.files:
         (tmp_path / "site" / f.path).parent.mkdir(parents=True, exist_ok=True)
