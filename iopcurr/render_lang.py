@@ -169,8 +169,7 @@ def guide_page(cur: Curriculum, theme: Theme, ed: Edition, index: int, plan: Ses
     style = cur.program.session.clock
     times = [(clock(r.start, style), clock(r.end, style)) for r in plan.rows] if plan else []
 
-    def words(key: str, _english: str) -> str:
-        return ed.text(theme, key)
+    words = catalogue_words(theme.catalogues, ed.language)
 
     def neighbour(i: int) -> Link | None:
         if not 0 <= i < len(cur.modules):

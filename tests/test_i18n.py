@@ -169,9 +169,14 @@ def test_every_catalogue_has_every_key_and_every_key_a_template_uses() -> None:
     used |= {m.group(1) for m in re.finditer(r"""(?:\.text\(theme, |\bwords\()["']([a-z_]+)["']""", code)}
     used |= {f"block_{kind}" for kind in LABELS} | {f"part_{q}" for q in PART_NAMES}
     assert {"guide_not_translated", "block_script", "session", "large_print"} <= used
-    timer = {m.group(1) for m in re.finditer(r'this\.t\("([a-z-]+)"', (THEME / "static" / "night.js").read_text("utf-8"))}
-    template = (THEME / "templates" / "_timer.html").read_text("utf-8")
-    assert timer and all(f'data-t-{key}="{{{{ t("timer_{key.replace("-", "_")}") }}}}"' in template for key in timer)
+    script = (THEME / "static" / "night.js").read_text("utf-8")  # its words come in data-t-* attributes
+    for pattern, template in ((r'(?:this|self)\.t\((?:[^"()]*\? )?"([a-z-]+)"(?: : "([a-z-]+)")?', "_timer.html"),
+                              (r'say\(box, "([a-z-]+)"()', "_tonight.html")):
+        keys = {k for m in re.finditer(pattern, script) for k in m.groups() if k}
+        html = (THEME / "templates" / template).read_text("utf-8")
+        missing = [k for k in keys if not re.search(rf'data-t-{k}="{{{{ t\("[a-z_]+"\) }}}}"', html)]
+        assert keys and not missing, f"{template} lacks data-t-* of {missing}"
+        assert template != "_timer.html" or {"end", "next", "done", "row", "cut-item"} <= keys
     assert used <= set(english), f"keys used but missing in en.yml: {sorted(used - set(english))}"
     for path in sorted((THEME / "i18n").glob("*.yml")):
         keys = set(catalogue(path.stem))
@@ -500,7 +505,7 @@ def test_a_stale_or_unstamped_facilitator_part_warns(make_curriculum: MakeCurric
     assert "facilitator/es/alpha.html" not in files and b"facilitator/es/" not in files["static/search-index.es.js"]
 
 
-def test_the_timer_speaks_the_page_language_in_chromium(browser: Any, make_curriculum: MakeCurriculum,
+def test_the_timer_and_the_tonight_card_speak_the_page_language_in_chromium(browser: Any, make_curriculum: MakeCurriculum,
                                                         tmp_path: Path) -> None:
     from datetime import datetime, timezone
 
@@ -527,5 +532,9 @@ def test_the_timer_speaks_the_page_language_in_chromium(browser: Any, make_curri
     assert page.get_by_role("button", name="Siguiente segmento").is_visible()
     page.get_by_role("button", name="Reiniciar").click()
     assert page.locator("[data-timer-say]").inner_text() == "Temporizador reiniciado."
+    page.goto((tmp_path / "site" / "index.html").as_uri())  # the Tonight card, filled in by night.js
+    card = " ".join(page.locator("[data-tonight]").inner_text().split())
+    assert card.startswith("Ahora: Sesión 1, Alpha") and "Imprimir las hojas de esta noche" in card, card
+    assert "Hojas, " in card and "copias de cada una:" in card and "Guía del facilitador" in card
     assert not errors
     context.close()
