@@ -22,6 +22,14 @@ class Ritual:
     title: str
     minutes: int
     text: str
+    translations: tuple[tuple[str, str, str], ...] = ()  # (language, title, text)
+
+    def in_language(self, language: str) -> Ritual:
+        """The ritual as written for `language` (the source's words where none is given)."""
+        for lang, title, text in self.translations:
+            if lang == language:
+                return Ritual(title or self.title, self.minutes, text or self.text)
+        return self
 
 
 @dataclass(frozen=True)

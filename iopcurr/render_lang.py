@@ -163,9 +163,13 @@ def guide_page(cur: Curriculum, theme: Theme, ed: Edition, index: int, plan: Ses
     shown = replace(m, title=t.title or m.title, summary=t.summary or m.summary, objectives=t.objectives or m.objectives,
                     materials=t.materials or m.materials, overview_html=localized(t.overview_html, ed.language),
                     segments=segments)
+    settings = cur.program.session
+    settings = replace(settings, opening=settings.opening.in_language(ed.language),
+                       closing=settings.closing.in_language(ed.language))
     titles = {theirs.anchor: mine.title for mine, theirs in zip(t.segments, m.segments, strict=True)}
+    titles |= {"opening": settings.opening.title, "closing": settings.closing.title}
     if plan is not None:
-        plan = replace(plan, rows=tuple(replace(r, title=titles.get(r.anchor or "", r.title)) for r in plan.rows))
+        plan = replace(plan, rows=tuple(replace(r, title=titles.get(r.anchor or r.kind, r.title)) for r in plan.rows))
     style = cur.program.session.clock
     times = [(clock(r.start, style), clock(r.end, style)) for r in plan.rows] if plan else []
 
@@ -182,7 +186,7 @@ def guide_page(cur: Curriculum, theme: Theme, ed: Edition, index: int, plan: Ses
                           alternates=handout_alternates(cur, h, root, pdf=pdf, language=ed.language, words=words))
                      for h in m.session_handouts if h in nav.handouts)
     track = nav.track_titles.get(nav.track_of.get(m.id) or "", "")
-    view = guide_view(ModuleView, shown, plan, cur.program.session, times, words=words, id=m.id, title=shown.title,
+    view = guide_view(ModuleView, shown, plan, settings, times, words=words, id=m.id, title=shown.title,
                       track=track, handouts=handouts, previous=neighbour(index - 1), next=neighbour(index + 1),
                       review=ed.text(theme, "guide_review_pending") if t.review == "pending" else "",
                       sessions=tuple(Link(f"{ed.text(theme, 'session')} {s.number}", f"{root}sessions/{s.number}.html",

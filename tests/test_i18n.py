@@ -463,7 +463,8 @@ def guide_curriculum(make_curriculum: MakeCurriculum, guide: str = GUIDE_ES, sta
 
 
 def test_a_translation_with_the_facilitator_parts_gets_a_spanish_facilitator_page(make_curriculum: MakeCurriculum) -> None:
-    root = guide_curriculum(make_curriculum)
+    ritual = "session: {opening: {title: Opening, es: {title: Apertura, text: Bienvenidos.}}}\n"
+    root = guide_curriculum(make_curriculum, schedule=ritual)
     result = run(root)
     assert result.ok and not [p for p in result.problems if p.code == "IOP040"], [p.format() for p in result.problems]
     files = {f.path: f.content.decode() for f in result.files if f.path.endswith((".html", ".js"))}
@@ -474,6 +475,8 @@ def test_a_translation_with_the_facilitator_parts_gets_a_spanish_facilitator_pag
     assert '<p class="block-label">Diga</p>' in page and '<p class="block-label">Nota para el facilitador</p>' in page
     assert "Hoja para los participantes:</strong> <a href=\"../../handouts/es/alpha-sheet.html\">" in page
     assert "Cómo llegan: lo que les preocupa" in page and "Tarea para la casa" in page
+    assert '<h2 id="opening">Apertura <span' in page and "<p>Bienvenidos.</p>" in page, "the opening in Spanish"
+    assert '<h2 id="opening">Opening <span' in files["facilitator/alpha.html"]
     assert '<a href="../../facilitator/alpha.html" hreflang="en" lang="en">English</a>' in page
     assert '<a href="../facilitator/es/alpha.html" hreflang="es" lang="es">Español</a>' in files["facilitator/alpha.html"]
     assert "facilitator/es/beta.html" not in files, "no Spanish page without the facilitator parts"
