@@ -71,6 +71,9 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "session.closing.title": ('"Closing"', "Name of the closing ritual."),
     "session.closing.minutes": ("5", "Minutes of the closing ritual."),
     "session.closing.text": ("(a short round)", "What happens in the closing ritual."),
+    "session.opening.<lang>": ("(none)", "The opening's `title` and `text` in another language of `languages`, for "
+                               "the translated facilitator pages, e.g. `es: {title: \"Apertura\", text: …}`."),
+    "session.closing.<lang>": ("(none)", "The closing's `title` and `text` in another language of `languages`."),
     "tracks": ("[]", "Ordered groups of modules. Without tracks, modules run in file-name order."),
     "tracks.*.id": ("(required)", "Track id: lowercase letters, digits and hyphens."),
     "tracks.*.title": ("(the id)", "Track name shown to readers."),
@@ -312,6 +315,7 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
         data = {}
     top = r.section(data or {}, "")
 
+    languages = _languages(r, top)
     sess = r.section(top.get("session"), "session")
     start_text = r.text(sess, "start", "session.start", "18:00")
     match = _TIME.match(start_text)
@@ -323,15 +327,16 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
         minutes=r.integer(sess, "minutes", "session.minutes", 90, 10, 600),
         start=int(match.group(1)) * 60 + int(match.group(2)),
         clock="24h" if r.choice(sess, "clock", "session.clock", "12h", ("12h", "24h")) == "24h" else "12h",
-        opening=_ritual(r, sess, "opening", "Opening", "Welcome everyone. Each member says their first name and one word for how they are arriving today."),
-        closing=_ritual(r, sess, "closing", "Closing", "Each member names one thing they will take from today and one step they will take before the next group."),
+        opening=_ritual(r, sess, "opening", "Opening", "Welcome everyone. Each member says their first name and one word for how they are arriving today.",
+                        languages[1:]),
+        closing=_ritual(r, sess, "closing", "Closing", "Each member names one thing they will take from today and one step they will take before the next group.",
+                        languages[1:]),
     )
 
     tracks = _tracks(r, top)
     sched = r.section(top.get("schedule"), "schedule")
     schedule = _schedule(r, sched)
 
-    languages = _languages(r, top)
     ho = r.section(top.get("handouts"), "handouts")
     handouts = HandoutSettings(
         paper="a4" if r.choice(ho, "paper", "handouts.paper", "letter", ("letter", "a4")) == "a4" else "letter",
@@ -396,13 +401,21 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
     return program, r.problems
 
 
-def _ritual(r: _Reader, sess: dict[str, Any], key: str, title: str, text: str) -> Ritual:
+def _ritual(r: _Reader, sess: dict[str, Any], key: str, title: str, text: str,
+            other_languages: tuple[str, ...] = ()) -> Ritual:
     dotted = f"session.{key}"
-    m = r.section(sess.get(key), dotted)
+    given = sess.get(key)
+    m = r.section({k: v for k, v in given.items() if k not in other_languages} if isinstance(given, dict) else given, dotted)
+    translated = []
+    for lang in other_languages:
+        if isinstance(given, dict) and lang in given:
+            t = r.section(given[lang], f"{dotted}.{lang}", dotted)
+            translated.append((lang, r.text(t, "title", f"{dotted}.{lang}.title", ""), r.text(t, "text", f"{dotted}.{lang}.text", "")))
     return Ritual(
         title=r.text(m, "title", f"{dotted}.title", title),
         minutes=r.integer(m, "minutes", f"{dotted}.minutes", 5, 0, 120),
         text=r.text(m, "text", f"{dotted}.text", text),
+        translations=tuple(translated),
     )
 
 

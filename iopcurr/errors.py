@@ -60,7 +60,7 @@ CODES: dict[str, tuple[str, str]] = {
     "IOP038": ("Asset that can run scripts", "Publish a PDF or PNG instead, or make the page a module or page."),
     "IOP039": ("Library file changed", "Compare the override with the library's file, take over what changed, "
                "then record the library's new version: `overrides: {library: \"HASH\"}` (the message gives it)."),
-    "IOP040": ("Stale translation", "Update the translation, then its `source` stamp (the hint gives it)."),
+    "IOP040": ("Stale translation", "Update the translation, then its `source` or `guide_source` stamp (the hint gives it)."),
     "IOP041": ("Go-round does not fit", "Give the segment more minutes, ask for less time each (`go-round=`), "
                "or invite two or three volunteers instead of the whole group."),
 }

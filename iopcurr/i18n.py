@@ -17,6 +17,17 @@ import yaml
 
 SOURCE = "en"
 Catalogues = Mapping[str, Mapping[str, str]]
+Words = Callable[[str, str], str]  # (catalogue key, the English words) → the words a page shows
+
+
+def english(key: str, words: str) -> str:
+    """The English words of a page built without the theme's catalogues."""
+    return words
+
+
+def catalogue_words(catalogues: Catalogues, language: str) -> Words:
+    """The words of the theme's catalogue of `language`."""
+    return lambda key, _: translate(catalogues, language, key)
 
 
 def load_catalogues(folders: Sequence[Path]) -> Catalogues:

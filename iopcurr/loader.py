@@ -263,7 +263,7 @@ def _text(meta: dict[str, Any], key: str, lines: dict[str, int], path: str, prob
     return str(value)
 
 
-def _list(meta: dict[str, Any], key: str, lines: dict[str, int], path: str, problems: list[Problem]) -> tuple[str, ...]:
+def text_list(meta: dict[str, Any], key: str, lines: dict[str, int], path: str, problems: list[Problem]) -> tuple[str, ...]:
     value = meta.get(key)
     if value is None:
         return ()
@@ -347,9 +347,9 @@ def parse_module(src: SourceFile, converter: Converter, converted: Converted | N
         title=title,
         track=_text(meta, "track", lines, src.path, problems) or None,
         summary=_text(meta, "summary", lines, src.path, problems),
-        objectives=_list(meta, "objectives", lines, src.path, problems),
-        materials=_list(meta, "materials", lines, src.path, problems),
-        handout_refs=_list(meta, "handouts", lines, src.path, problems),
+        objectives=text_list(meta, "objectives", lines, src.path, problems),
+        materials=text_list(meta, "materials", lines, src.path, problems),
+        handout_refs=text_list(meta, "handouts", lines, src.path, problems),
         overview_html=converted.overview_html,
         segments=converted.segments,
         handouts=converted.handouts,

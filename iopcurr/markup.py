@@ -40,6 +40,7 @@ LABELS = {
     "facilitator": "Facilitator note",
     "homework": "Home assignment",
 }
+HANDOUT_CARD = "Client handout:"  # the label of a handout's card in the guide
 
 # Extensions every conversion uses. Part of the cache key: change them and caches refresh.
 EXTENSIONS = ("tables", "fenced_code", "sane_lists", "def_list", "abbr")  # and smart punctuation (below)
@@ -490,7 +491,7 @@ class _Pieces:
             hid = b.attr("id") or f"handout-{b.line}"
             title = b.attr("title", hid)
             self.handouts.append((b.line, hid, title, inner, text))
-            card = (f'<div class="handout-ref">\n<p><strong>Client handout:</strong> '
+            card = (f'<div class="handout-ref">\n<p><strong>{HANDOUT_CARD}</strong> '
                     f'<a href="../handouts/{_esc(hid)}.html">{_esc(title)}</a></p>\n</div>')
             return "\n".join([card, self.nodes(guide)[0]]).strip(), ""
         if b.kind in GUIDE_KINDS:

@@ -23,6 +23,14 @@ class Ritual:
     title: str
     minutes: int
     text: str
+    translations: tuple[tuple[str, str, str], ...] = ()  # (language, title, text)
+
+    def in_language(self, language: str) -> Ritual:
+        """The ritual as written for `language` (the source's words where none is given)."""
+        for lang, title, text in self.translations:
+            if lang == language:
+                return Ritual(title or self.title, self.minutes, text or self.text)
+        return self
 
 
 @dataclass(frozen=True)
@@ -226,7 +234,8 @@ class Converted:
 
 @dataclass(frozen=True)
 class Translation:
-    """`modules/<id>.<lang>.md`: the handouts of module `module_id` in another language."""
+    """`modules/<id>.<lang>.md`: the handouts of module `module_id` in another language and, if
+    the team has them, its facilitator parts (overview and segments)."""
 
     module_id: str
     language: str
@@ -237,6 +246,12 @@ class Translation:
     handouts: tuple[Handout, ...]
     lines: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
     search: tuple[SearchDoc, ...] = ()  # its handouts (see search.py)
+    overview_html: str = ""  # the facilitator parts, when it has segments
+    segments: tuple[Segment, ...] = ()
+    guide_source: str = ""  # the stamp of the source facilitator parts (translations.guide_stamp)
+    summary: str = ""
+    objectives: tuple[str, ...] = ()
+    materials: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -351,7 +351,7 @@ def render_all(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: The
         files += render_calendar(cur, plans, schedule, theme, today, pdf=pdf)
         files += render_books(cur, plans, theme, schedule, pdf=pdf, mains=mains)
         files.append(search_file(cur))
-        files += render_languages(cur, theme, pdf=pdf, kept=mains)
+        files += render_languages(cur, theme, pdf=pdf, kept=mains, plans=plans, schedule=schedule)
     except jinja2.TemplateError as exc:
         return [], [template_problem(exc)]
     return files, []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.resources
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -23,13 +23,14 @@ from markupsafe import Markup
 from iopcurr import __version__, books
 from iopcurr.checks import edition_date, readability_words, reading_grade, track_map
 from iopcurr.errors import IopError
-from iopcurr.i18n import Catalogues, load_catalogues, template_function, translate
+from iopcurr.i18n import Catalogues, Words, catalogue_words, english, load_catalogues, template_function
+from iopcurr.markup import CORE_LABEL, HANDOUT_CARD, LABELS
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan, SessionSettings
 from iopcurr.plan import PART_NAMES, clock
 from iopcurr.safety import without_controls
 from iopcurr.schedule import long_date, session_label, session_when, upcoming
 from iopcurr.tonight import TonightCard, fixed_card
-from iopcurr.translations import translated
+from iopcurr.translations import has_guide, translated
 
 CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -143,28 +144,46 @@ class ModuleView(GuideView):
     next: Link | None
     sessions: tuple[Link, ...] = ()  # the sessions this module is scheduled in
     review: str = ""  # the review trail in words (see `review_note`)
+    switch: tuple[Link, ...] = ()  # this page in the other languages that translate it (note = language code)
 
 
 G = TypeVar("G", bound=GuideView)
 
 
+def block_words(html: str, words: Words) -> str:
+    """A guide's HTML with the labels of its blocks and handout cards in the words of the page's
+    language (markup.py writes them in English)."""
+    for kind, label in LABELS.items():
+        if (said := words(f"block_{kind}", label)) != label:
+            html = html.replace(f'<p class="block-label">{label}', f'<p class="block-label">{said}')
+    if (said := words("core", "Core")) != "Core":
+        html = html.replace(CORE_LABEL, f'<span class="core-label">{said}</span>')
+    if (said := words("client_handout_card", HANDOUT_CARD)) != HANDOUT_CARD:
+        html = html.replace(f'<p><strong>{HANDOUT_CARD}</strong>', f"<p><strong>{said}</strong>")
+    return html
+
+
 def guide_view(view: type[G], m: Module, plan: SessionPlan | None, settings: SessionSettings,
-               times: Sequence[tuple[str, str]], **rest: Any) -> G:
+               times: Sequence[tuple[str, str]], words: Words = english, **rest: Any) -> G:
     """A view of `view`'s class with the guide of module `m`; `times` are the start and end of
-    each row of `plan`, as the page shows them; `rest` are the class's own fields."""
+    each row of `plan`, as the page shows them; `words` name the parts and the blocks; `rest`
+    are the class's own fields."""
+    part_names = {q: words(f"part_{q}", name) for q, name in PART_NAMES.items()}
+    m = replace(m, overview_html=block_words(m.overview_html, words),
+                segments=tuple(replace(s, html=block_words(s.html, words)) for s in m.segments))
     if not plan:
         segments = tuple(SegmentView(Markup(s.title_html), s.anchor, "", 0, "", Markup(s.html)) for s in m.segments)
         return view(summary=m.summary, objectives=m.objectives, materials=m.materials, overview=Markup(m.overview_html),
                     rows=(), parts=(), total=0, opening=("", "", ""), closing=("", "", ""), segments=segments, **rest)
-    rows = tuple(PlanRowView(a, b, r.minutes, PART_NAMES[r.part] if r.part else "", r.title, r.anchor)
+    rows = tuple(PlanRowView(a, b, r.minutes, part_names[r.part] if r.part else "", r.title, r.anchor)
                  for r, (a, b) in zip(plan.rows, times, strict=True))
     seg_rows = [(r, t) for r, t in zip(plan.rows, times, strict=True) if r.kind == "segment"]
-    segments = tuple(SegmentView(Markup(seg.title_html), seg.anchor, f"{a}–{b}", r.minutes, PART_NAMES[r.part or 2],
+    segments = tuple(SegmentView(Markup(seg.title_html), seg.anchor, f"{a}–{b}", r.minutes, part_names[r.part or 2],
                                  Markup(seg.html))
                      for seg, (r, (a, b)) in zip(m.segments, seg_rows, strict=True))
     return view(
         summary=m.summary, objectives=m.objectives, materials=m.materials, overview=Markup(m.overview_html),
-        rows=rows, parts=tuple((PART_NAMES[q], plan.parts[q - 1]) for q in (1, 2, 3)), total=plan.total,
+        rows=rows, parts=tuple((part_names[q], plan.parts[q - 1]) for q in (1, 2, 3)), total=plan.total,
         opening=(settings.opening.title, "–".join(times[0]), settings.opening.text),
         closing=(settings.closing.title, "–".join(times[-1]), settings.closing.text),
         segments=segments, **rest,
@@ -451,19 +470,6 @@ def _context(cur: Curriculum, site: SiteView, root: str, title: str, kind: str, 
     return PageContext(site, root, title, kind, tracks, pages, tuple(crumbs))
 
 
-Words = Callable[[str, str], str]  # (catalogue key, the English words) → the words a page shows
-
-
-def english(key: str, words: str) -> str:
-    """The English words of a page built without the theme's catalogues."""
-    return words
-
-
-def catalogue_words(catalogues: Catalogues, language: str) -> Words:
-    """The words of the theme's catalogue of `language` (i18n.py)."""
-    return lambda key, _: translate(catalogues, language, key)
-
-
 def handout_alternates(cur: Curriculum, hid: str, root: str, *, pdf: bool,
                        large: bool = False, fill: bool = False, words: Words = english,
                        language: str = "") -> tuple[Link, ...]:
@@ -499,7 +505,8 @@ def switch_links(cur: Curriculum, hid: str, root: str, *, large: bool = False, h
 
 
 def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
-                sessions: tuple[Link, ...] = (), *, pdf: bool = False, nav: NavTable | None = None) -> ModuleView:
+                sessions: tuple[Link, ...] = (), *, pdf: bool = False, nav: NavTable | None = None,
+                words: Words = english) -> ModuleView:
     m = cur.modules[index]
     style = cur.program.session.clock
     nav = nav or nav_table(cur)
@@ -507,7 +514,7 @@ def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
     handouts = tuple(
         Link(handouts_by_id[h].title, f"../handouts/{h}.html",
              readability_words(reading_grade(handouts_by_id[h].text)),
-             alternates=handout_alternates(cur, h, "../", pdf=pdf))
+             alternates=handout_alternates(cur, h, "../", pdf=pdf, words=words))
         for h in m.session_handouts
         if h in handouts_by_id
     )
@@ -515,7 +522,7 @@ def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
     next_m = cur.modules[index + 1] if index + 1 < len(cur.modules) else None
     times = [(clock(r.start, style), clock(r.end, style)) for r in plan.rows] if plan else []
     return guide_view(
-        ModuleView, m, plan, cur.program.session, times,
+        ModuleView, m, plan, cur.program.session, times, words,
         id=m.id,
         title=m.title,
         track=nav.track_titles.get(nav.track_of.get(m.id) or "", ""),
@@ -524,7 +531,19 @@ def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
         next=Link(next_m.title, f"{next_m.id}.html") if next_m else None,
         sessions=sessions,
         review=review_note(m),
+        switch=guide_switch(cur, m, "../"),
     )
+
+
+def guide_switch(cur: Curriculum, m: Module, root: str, here: str = "") -> tuple[Link, ...]:
+    """The facilitator page of `m` in the other languages: the source's, and those of the
+    translations that have its facilitator parts (title and note: the language code)."""
+    source = cur.program.langs[0]
+    have = {t.language for t in cur.translations if t.module_id == m.id and has_guide(t, m)}
+    if not have:
+        return ()
+    return tuple(Link(lang, f"{root}facilitator/{m.id}.html" if lang == source else f"{root}facilitator/{lang}/{m.id}.html", lang)
+                 for lang in cur.program.langs if lang != (here or source) and (lang == source or lang in have))
 
 
 MAIN_MARKS = ("<!--iopcurr:main-->", "<!--/iopcurr:main-->")  # around the `main` block in base.html
@@ -609,12 +628,12 @@ def index_view(cur: Curriculum, schedule: Schedule | None = None, today: date | 
     )
 
 
-def sessions_by_module(schedule: Schedule | None) -> dict[str, tuple[Link, ...]]:
+def sessions_by_module(schedule: Schedule | None, words: Words = english) -> dict[str, tuple[Link, ...]]:
     """Links to the sessions each module is scheduled in, from a facilitator page."""
     scheduled: dict[str, list[Link]] = {}
     for s in schedule.sessions if schedule else ():
         scheduled.setdefault(s.module_id, []).append(
-            Link(f"Session {s.number}", f"../sessions/{s.number}.html", session_label(s)))
+            Link(f"{words('session', 'Session')} {s.number}", f"../sessions/{s.number}.html", session_label(s)))
     return {k: tuple(v) for k, v in scheduled.items()}
 
 
@@ -633,7 +652,7 @@ def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Th
     if want("index.html"):
         yield render_index(cur, site, theme, schedule, today, pdf=pdf)
 
-    scheduled = sessions_by_module(schedule)
+    scheduled = sessions_by_module(schedule, catalogue_words(theme.catalogues, site.language))
     for i, m in enumerate(cur.modules):
         if want(f"facilitator/{m.id}.html"):
             yield render_module(cur, site, theme, i, plans.get(m.id), scheduled.get(m.id, ()), pdf=pdf,
@@ -667,7 +686,8 @@ def render_module(cur: Curriculum, site: SiteView, theme: Theme, index: int, pla
                   mains: dict[str, str] | None = None) -> OutputFile:
     """The facilitator page of the module `cur.modules[index]` (its main content into `mains`)."""
     return _page(theme, "module.html", f"facilitator/{cur.modules[index].id}.html",
-                 module_values(cur, site, index, plan, sessions, pdf=pdf), mains)
+                 module_values(cur, site, index, plan, sessions, pdf=pdf,
+                               words=catalogue_words(theme.catalogues, site.language)), mains)
 
 
 def render_page(cur: Curriculum, site: SiteView, theme: Theme, p: Page,
@@ -686,11 +706,12 @@ def _page(theme: Theme, template: str, path: str, values: dict[str, object],
 
 
 def module_values(cur: Curriculum, site: SiteView, index: int, plan: SessionPlan | None,
-                  sessions: tuple[Link, ...] = (), *, pdf: bool = False) -> dict[str, object]:
-    """What module.html gets for the module `cur.modules[index]`."""
+                  sessions: tuple[Link, ...] = (), *, pdf: bool = False, words: Words = english) -> dict[str, object]:
+    """What module.html gets for the module `cur.modules[index]` (`words`: the interface words of
+    the site's language)."""
     m = cur.modules[index]
-    view = module_view(cur, index, plan, sessions, pdf=pdf, nav=site.nav)
-    crumbs = [Link("Home", "../index.html")] + ([Link(view.track, "../index.html")] if view.track else [])
+    view = module_view(cur, index, plan, sessions, pdf=pdf, nav=site.nav, words=words)
+    crumbs = [Link(words("home", "Home"), "../index.html")] + ([Link(view.track, "../index.html")] if view.track else [])
     ctx = _context(cur, site, "../", m.title, "module", f"facilitator/{m.id}", crumbs)
     return {"ctx": ctx, "site": site, "root": "../", "view": view}
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from functools import partial
 
 from iopcurr import books
+from iopcurr.i18n import catalogue_words
 from iopcurr.model import Curriculum, Module, OutputFile, Page, Schedule, SessionPlan
 from iopcurr.render import (
     MAIN_MARKS,
@@ -21,7 +22,6 @@ from iopcurr.render import (
     SiteView,
     Theme,
     _context,
-    catalogue_words,
     handout_values,
     index_view,
     located_failures,
@@ -70,7 +70,7 @@ class _Mains:
         kept: Mapping[str, str],
     ) -> None:
         self.cur, self.plans, self.theme, self.site, self.pdf, self.kept = cur, plans, theme, site, pdf, kept
-        self.scheduled = sessions_by_module(schedule)
+        self.scheduled = sessions_by_module(schedule, catalogue_words(theme.catalogues, site.language))
         self.schedule = schedule
         self.modules = {m.id: i for i, m in enumerate(cur.modules)}
         self.handouts = {h.id: (m, h) for m in cur.modules for h in m.handouts}
@@ -87,7 +87,8 @@ class _Mains:
         html = self.kept.get(path)
         if html is None:
             values = module_values(self.cur, self.site, self.modules[m.id], self.plans.get(m.id),
-                                   self.scheduled.get(m.id, ()), pdf=self.pdf)
+                                   self.scheduled.get(m.id, ()), pdf=self.pdf,
+                                   words=catalogue_words(self.theme.catalogues, self.site.language))
             html = render_main(self.theme, "module.html", **values)
         return books.Bound(path, anchor, m.id, html, shift)
 

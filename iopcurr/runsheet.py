@@ -20,6 +20,8 @@ from markupsafe import Markup
 from iopcurr.checks import track_of
 from iopcurr.errors import Problem
 from iopcurr.htmlfrag import rebind, shift_headings
+from iopcurr.i18n import Words, english
+from iopcurr.markup import LABELS
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan
 from iopcurr.plan import PART_NAMES, clock
 from iopcurr.safety import without_controls
@@ -275,13 +277,13 @@ class BundleView:
     handouts: tuple[HandoutItem, ...]
 
 
-def _rows(cur: Curriculum, session: Session, plan: SessionPlan) -> tuple[Row, ...]:
+def _rows(cur: Curriculum, session: Session, plan: SessionPlan, words: Words = english) -> tuple[Row, ...]:
     style = cur.program.session.clock
     if session.start is not None:
         times = [(time_of(a, style), time_of(b, style)) for a, b in agenda_times(session.start, plan)]
     else:
         times = [(clock(r.start, style), clock(r.end, style)) for r in plan.rows]
-    return tuple(Row(a, b, r.minutes, PART_NAMES[r.part] if r.part else "", r.title, r.kind)
+    return tuple(Row(a, b, r.minutes, words(f"part_{r.part}", PART_NAMES[r.part]) if r.part else "", r.title, r.kind)
                  for r, (a, b) in zip(plan.rows, times, strict=True))
 
 
@@ -296,8 +298,9 @@ def timer_plan(plan: SessionPlan) -> str:
 
 
 def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
-                  index: int, tables: SheetTables) -> SessionSheet | None:
-    """The sheet of `schedule.sessions[index]`; None when its module has no plan."""
+                  index: int, tables: SheetTables, words: Words = english) -> SessionSheet | None:
+    """The sheet of `schedule.sessions[index]`; None when its module has no plan (`words`: the
+    interface words of the program's language)."""
     modules, handouts_by_id = tables.modules, tables.handouts
     s = schedule.sessions[index]
     m = modules[s.module_id]
@@ -306,9 +309,11 @@ def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedul
         return None
     p = cur.program
     copies = p.schedule.group_size + p.schedule.extra_copies
-    rows = _rows(cur, s, plan)
+    rows = _rows(cur, s, plan, words)
     seg_rows = [r for r in rows if r.kind == "segment"]
-    points = tables.memo.of(m)
+    untitled = LABELS["roleplay"]  # the name of a role play without a title: its label, in the page's words
+    points = tuple(replace(pts, roleplays=tuple(words("block_roleplay", untitled) if name == untitled else name
+                                                for name in pts.roleplays)) for pts in tables.memo.of(m))
     shown = core_only(points)
     segments = tuple(SegmentSheet(seg.title, f"{r.start}–{r.end}", r.minutes, r.part, pts)
                      for seg, r, pts in zip(m.segments, seg_rows, shown, strict=True))
@@ -324,7 +329,7 @@ def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedul
         done = module_homework(tables.memo.of(modules[before.module_id]))
         if done:
             collect = " ".join(done)
-            collect_from = f"Session {before.number}: {modules[before.module_id].title}"
+            collect_from = f"{words('session', 'Session')} {before.number}: {modules[before.module_id].title}"
     tracks = {t.id: t.title for t in p.tracks}
     return SessionSheet(
         number=s.number, count=len(schedule.sessions), title=m.title, module_id=m.id,
@@ -421,10 +426,10 @@ def group_note_text(sheet: SessionSheet, program_title: str) -> str:
 
 
 def render_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, index: int,
-                  render: RenderFn, tables: SheetTables) -> Iterator[OutputFile]:
+                  render: RenderFn, tables: SheetTables, words: Words = english) -> Iterator[OutputFile]:
     """The run sheet, handout bundle, paperwork and plain-text note of one session; `render`
     makes a page of the site from (template, path, title, view)."""
-    sheet = session_sheet(cur, plans, schedule, index, tables)
+    sheet = session_sheet(cur, plans, schedule, index, tables, words)
     if sheet is None:
         return
     n = sheet.number
@@ -433,9 +438,9 @@ def render_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedul
     run = replace(sheet, handouts=titles_only)
     bundle = BundleView(n, sheet.title, sheet.when, sheet.copies, sheet.handouts)
     paperwork = replace(run, collect="", collect_from="", timer="", timer_key="")
-    for path, template, title, view in ((run_path(n), "runsheet.html", "Run sheet", run),
-                                        (bundle_path(n), "session_handouts.html", "Handouts", bundle),
-                                        (paperwork_path(n), "paperwork.html", "Paperwork", paperwork)):
-        yield OutputFile(path, render(template, path, f"{title}: session {n}, {sheet.title}", view))
+    for path, template, title, view in ((run_path(n), "runsheet.html", words("run_sheet", "Run sheet"), run),
+                                        (bundle_path(n), "session_handouts.html", words("handouts", "Handouts"), bundle),
+                                        (paperwork_path(n), "paperwork.html", words("paperwork", "Paperwork"), paperwork)):
+        yield OutputFile(path, render(template, path, f"{title}: {words('session_lower', 'session')} {n}, {sheet.title}", view))
     yield OutputFile(note_path(n), without_controls(group_note_text(sheet, cur.program.title)).encode("utf-8"))
 

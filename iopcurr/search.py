@@ -29,6 +29,7 @@ from iopcurr import lunrindex, searchlang
 from iopcurr.lunrindex import Analyzer, Field
 from iopcurr.model import Curriculum, Module, OutputFile, Page, SearchDoc, Translation
 from iopcurr.safety import without_controls
+from iopcurr.translations import has_guide
 
 INDEX_PATH = "static/search-index.js"
 GLOBAL = "IOPCURR_SEARCH"
@@ -78,9 +79,15 @@ def module_documents(m: Module) -> tuple[SearchDoc, ...]:
 
 
 def translation_documents(t: Translation) -> tuple[SearchDoc, ...]:
-    """The translated handouts of a module, as pages of handouts/<lang>/, with the language's terms."""
+    """The translated facilitator page of a module (facilitator/<lang>/, where the translation has
+    its segments) and its translated handouts (handouts/<lang>/), with the language's terms."""
     term = partial(searchlang.term, t.language) if searchlang.supported(t.language) else _term
     docs = []
+    if t.segments:
+        parts = [t.summary, *t.objectives, *t.materials, html_text(t.overview_html)]
+        text = " ".join(p for p in parts + [x for s in t.segments for x in (s.title, html_text(s.html))] if p)
+        docs.append(SearchDoc(f"facilitator/{t.language}/{t.module_id}.html", t.title, "module", t.summary, text,
+                              tuple(lunrindex.bag(v, term) for v in (t.title, t.summary, text))))
     for h in t.handouts:
         text = html_text(h.html)
         docs.append(SearchDoc(f"handouts/{t.language}/{h.id}.html", h.title, "handout", _first_sentence(text), text,
@@ -96,7 +103,9 @@ def language_index_path(language: str) -> str:
 def language_search_file(cur: Curriculum, language: str, kinds: dict[str, str]) -> OutputFile:
     """The search index of the handouts in `language` (a handout not yet translated is found in
     the source language's index)."""
-    docs = [d for t in cur.translations if t.language == language for d in (t.search or translation_documents(t))]
+    modules = {m.id: m for m in cur.modules}
+    docs = [d for t in cur.translations if t.language == language for d in (t.search or translation_documents(t))
+            if not d.url.startswith("facilitator/") or has_guide(t, modules[t.module_id])]
     pipeline = searchlang.PIPELINE_NAMES.get(language, "stemmer")
     return OutputFile(language_index_path(language), index_bytes(docs, kinds, pipeline))
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from iopcurr.checks import track_of
+from iopcurr.i18n import Words, catalogue_words, english
 from iopcurr.ics import EventText, calendar, event_text
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Program, Schedule, Session, SessionPlan
 from iopcurr.plan import clock
@@ -139,8 +140,8 @@ def track_marks(cur: Curriculum) -> dict[str, TrackMark]:
     }
 
 
-def session_title(session: Session, module: Module) -> str:
-    return f"Session {session.number}: {module.title}"
+def session_title(session: Session, module: Module, words: Words = english) -> str:
+    return f"{words('session', 'Session')} {session.number}: {module.title}"
 
 
 def _times(cur: Curriculum, session: Session, plan: SessionPlan) -> list[tuple[str, str]]:
@@ -167,7 +168,7 @@ class Tables:
 
 
 def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
-                 index: int, tables: Tables | None = None) -> SessionView:
+                 index: int, tables: Tables | None = None, words: Words = english) -> SessionView:
     t = tables or Tables.of(cur)
     session = schedule.sessions[index]
     modules, handouts_by_id, marks = t.modules, t.handouts, t.marks
@@ -185,13 +186,13 @@ def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule
         if not 0 <= i < len(schedule.sessions):
             return None
         other = schedule.sessions[i]
-        return Link(session_title(other, modules[other.module_id]), f"{other.number}.html",
+        return Link(session_title(other, modules[other.module_id], words), f"{other.number}.html",
                     session_label(other))
 
     track = track_of(p, m)
     times = _times(cur, session, plan) if plan else []
     return guide_view(
-        SessionView, m, plan, p.session, times,
+        SessionView, m, plan, p.session, times, words,
         number=session.number,
         count=len(schedule.sessions),
         title=m.title,
@@ -205,8 +206,9 @@ def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule
         pinned=session.pinned,
         week=session.week,
         handouts=handouts,
-        copies_note=("each language, as `handouts.copies` in program.yml sets them" if per_language else
-                     f"{p.schedule.group_size} members and {p.schedule.extra_copies} new members"),
+        copies_note=(words("copies_per_language", "each language, as `handouts.copies` in program.yml sets them")
+                     if per_language else words("copies_members", "{members} members and {new} new members").format(
+                         members=p.schedule.group_size, new=p.schedule.extra_copies)),
         previous=link(index - 1),
         next=link(index + 1),
         held=held_reason(p, session.module_id),
@@ -379,10 +381,11 @@ def render_session(cur: Curriculum, plans: dict[str, SessionPlan | None], schedu
                    index: int, tables: Tables, site: SiteView) -> OutputFile:
     """The page of session `schedule.sessions[index]`."""
     s = schedule.sessions[index]
-    sv = session_view(cur, plans, schedule, index, tables)
-    title = session_title(s, tables.modules[s.module_id])
+    words = catalogue_words(theme.catalogues, site.language)
+    sv = session_view(cur, plans, schedule, index, tables, words)
+    title = session_title(s, tables.modules[s.module_id], words)
     ctx = _context(cur, site, "../", title, "session", f"sessions/{s.number}",
-                   [Link("Home", "../index.html"), Link("Program schedule", "../schedule.html")])
+                   [Link(words("home", "Home"), "../index.html"), Link(words("nav_schedule", "Program schedule"), "../schedule.html")])
     return OutputFile(f"sessions/{s.number}.html", _render(theme, "session.html", ctx=ctx, site=site, root="../", view=sv))
 
 
@@ -390,8 +393,9 @@ def render_session_extras(cur: Curriculum, plans: dict[str, SessionPlan | None],
                           index: int, tables: Tables, site: SiteView) -> Iterator[OutputFile]:
     """The run sheet, handout bundle, paperwork and group note of session `schedule.sessions[index]`."""
     s = schedule.sessions[index]
-    crumbs = [Link("Home", "../index.html"), Link("Program schedule", "../schedule.html"),
-              Link(f"Session {s.number}", f"../sessions/{s.number}.html")]
+    words = catalogue_words(theme.catalogues, site.language)
+    crumbs = [Link(words("home", "Home"), "../index.html"), Link(words("nav_schedule", "Program schedule"), "../schedule.html"),
+              Link(f"{words('session', 'Session')} {s.number}", f"../sessions/{s.number}.html")]
 
     def page(template: str, path: str, title: str, view: object) -> bytes:
         kind = template.removesuffix(".html").replace("_", "-")
@@ -399,7 +403,7 @@ def render_session_extras(cur: Curriculum, plans: dict[str, SessionPlan | None],
         return _render(theme, template, ctx=ctx, site=site, root="../", view=view)
 
     yield from render_sheets(cur, plans, schedule, index, page,
-                             SheetTables(tables.modules, tables.handouts, tables.memo))
+                             SheetTables(tables.modules, tables.handouts, tables.memo), words)
 
 
 def render_joining(cur: Curriculum, schedule: Schedule, theme: Theme, site: SiteView) -> OutputFile:

@@ -1,9 +1,11 @@
-"""Translations of a module's handouts: `modules/<id>.<lang>.md` beside `modules/<id>.md` (pure).
+"""Translations of a module: `modules/<id>.<lang>.md` beside `modules/<id>.md` (pure).
 
 A translation holds front matter (`title`, `translation_of`, `language`, `source`, `review`) and
-`::: handout {#same-id title="…"}` blocks. Its `source` stamp records which version of the
-English handouts it was made from (`source_stamp`); when they change, `check_translations` warns
-with the handout, the language and what changed. Handouts it lacks fall back to the source
+`::: handout {#same-id title="…"}` blocks and, if the team has them, the facilitator parts: an
+overview and the same `##` segments as the module. Its `source` stamp records which version of
+the English handouts it was made from (`source_stamp`), its `guide_source` stamp which version of
+the facilitator parts (`guide_stamp`); when they change, `check_translations` warns with the
+handout or segment, the language and what changed. What it lacks falls back to the source
 language, with a visible note.
 """
 
@@ -14,14 +16,15 @@ import re
 from collections.abc import Iterable, Sequence
 from types import MappingProxyType
 
-from iopcurr.blocks import Block, Text, outline
+from iopcurr.blocks import Block, Node, Outline, Text, outline
 from iopcurr.checks import prose_text
 from iopcurr.errors import Problem
-from iopcurr.loader import MODULE_KEYS, SourceFile, body_of, split_front_matter
+from iopcurr.loader import MODULE_KEYS, SourceFile, body_of, split_front_matter, text_list
 from iopcurr.markup import Converter
 from iopcurr.model import Handout, Module, Program, Translation
 
-TRANSLATION_KEYS = ("title", "translation_of", "language", "source", "review", "summary")
+TRANSLATION_KEYS = ("title", "translation_of", "language", "source", "guide_source", "review", "summary",
+                    "objectives", "materials")
 STAMP_LENGTH = 12
 # Attributes of a worksheet block that a translation translates (the others must stay the same).
 TRANSLATED_ATTRS = frozenset({"low", "high", "columns", "labels", "title", "caption"})
@@ -48,6 +51,36 @@ def source_stamp(text: str, path: str = "") -> str:
     handout (its attributes, worksheet blocks and each line of its text), as read from `text`."""
     lines = [line for b in handout_blocks(text, path) for line in _lines(b)]
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:STAMP_LENGTH]
+
+
+def _outline(text: str, path: str) -> Outline:
+    body, first = body_of(text)
+    return outline(body, path, first)
+
+
+def _guide_lines(nodes: tuple[Node, ...]) -> list[str]:
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, Text):
+            out += [line.rstrip() for line in node.lines]
+        elif node.kind != "handout":
+            out += _lines(node)
+    return out
+
+
+def guide_stamp(text: str, path: str = "") -> str:
+    """The version stamp of a module's facilitator parts: like `source_stamp`, of its overview
+    and its `##` segments (their titles, attributes and text), without the handouts."""
+    shape = _outline(text, path)
+    lines = _guide_lines(shape.overview)
+    for s in shape.sections:
+        lines += [f"## {s.title} {dict(s.attrs)}", *_guide_lines(s.children)]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:STAMP_LENGTH]
+
+
+def has_guide(t: Translation, module: Module) -> bool:
+    """Whether `t` has the facilitator parts of `module`: one segment for each of its segments."""
+    return bool(t.segments) and len(t.segments) == len(module.segments)
 
 
 def shape_of(block: Block) -> tuple[int, tuple[str, ...]]:
@@ -83,7 +116,7 @@ def parse_translation(src: SourceFile, converter: Converter) -> tuple[Translatio
         if value is not None and str(value) != expected:
             problems.append(Problem(src.path, lines.get(key, 1), f"`{key}: {value}` does not match the file name "
                                     f"({module_id}.{language}.md).", "IOP004", hint=f"Write `{key}: {expected}`."))
-    converted = converter.convert(body, src.path, first, module_id, segmented=False)
+    converted = converter.convert(body, src.path, first, module_id)
     problems += [p for p in converted.problems if p.code != "IOP017"]
     translation = Translation(
         module_id=module_id,
@@ -94,6 +127,12 @@ def parse_translation(src: SourceFile, converter: Converter) -> tuple[Translatio
         review=str(meta.get("review") or ""),
         handouts=converted.handouts,
         lines=MappingProxyType(dict(lines)),
+        overview_html=converted.overview_html if converted.segments else "",
+        segments=converted.segments,
+        guide_source=str(meta.get("guide_source") or ""),
+        summary=str(meta.get("summary") or ""),
+        objectives=text_list(meta, "objectives", lines, src.path, problems),
+        materials=text_list(meta, "materials", lines, src.path, problems),
     )
     return translation, problems
 
@@ -135,7 +174,35 @@ def check_translations(program: Program, modules: Sequence[Module], translations
                                     "matches the English handouts."))
         elif t.source != now:
             problems += stale(t, module, sources[t.module_id], texts.get(t.path, ""), now, line)
+        if t.segments:
+            problems += stale_guide(t, module, sources[t.module_id])
     return problems
+
+
+def stale_guide(t: Translation, module: Module, english_text: str) -> list[Problem]:
+    """The facilitator parts of a translation: one segment for each of the module's, made from
+    the current English (`guide_source`)."""
+    now = guide_stamp(english_text, module.path)
+    line = t.lines.get("guide_source", t.segments[0].line)
+    hint = f"Bring the translation in line with the English, then set `guide_source: {now}` and `review: pending`."
+    if len(t.segments) != len(module.segments):
+        return [Problem(t.path, t.segments[0].line, f"the {t.language} facilitator parts of `{t.module_id}` have "
+                        f"{len(t.segments)} `##` segments and the English has {len(module.segments)}, so the "
+                        f"{t.language} pages show the English guide.", "IOP040", "warning",
+                        hint="Translate every segment of the module, in the same order, with the same `{…}` attributes.")]
+    if not t.guide_source:
+        return [Problem(t.path, line, "the translation has facilitator parts but no `guide_source:` stamp, so they "
+                        "cannot be checked against the English.", "IOP040", "warning",
+                        hint=f"Add `guide_source: {now}` once they match the English.")]
+    if t.guide_source == now:
+        return []
+    english = _outline(english_text, module.path).sections
+    timed = [f"\"{e.title}\"" for e, mine in zip(english, t.segments, strict=False)
+             if (e.attr("minutes"), e.attr("third")) != (str(mine.minutes or ""), str(mine.third or ""))]
+    what = (f"the minutes or part of {', '.join(timed)} differ" if timed
+            else f"the English overview or the text of its {len(english)} segments changed")
+    return [Problem(t.path, line, f"the {t.language} facilitator parts of `{t.module_id}` are stale: {what} since "
+                    f"they were translated (guide_source {t.guide_source}, now {now}).", "IOP040", "warning", hint=hint)]
 
 
 def stale(t: Translation, module: Module, english_text: str, text: str, now: str, line: int) -> list[Problem]:

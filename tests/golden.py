@@ -15,7 +15,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"
-KINDS = ("facilitator", "handouts")  # facilitator/<module>.html and handouts/<id>.html
+KINDS = ("facilitator", "facilitator/es", "handouts")  # facilitator/<module>.html, facilitator/es/<module>.html, handouts/<id>.html
 BOOKS = {"manual.html", "packet.html"}
 
 

@@ -148,7 +148,7 @@ def test_every_page_has_lang_one_h1_landmarks_and_a_skip_link(bundled_site: Path
         outline.feed(path.read_text("utf-8"))
         tags = outline.tags
         name = path.relative_to(bundled_site).as_posix()
-        assert tags[0] == ("html", {"lang": "es" if name.startswith("handouts/es/") else "en"}), name
+        assert tags[0] == ("html", {"lang": "es" if name.startswith(("handouts/es/", "facilitator/es/")) else "en"}), name
         assert [t for t, _ in tags].count("h1") == 1, name
         assert [t for t, _ in tags].count("main") == 1, name
         body = [t for t in tags if t[0] not in ("html", "head", "meta", "title", "link", "script")]

@@ -17,7 +17,7 @@ from conftest import NODE_MODULES, REPO, MakeCurriculum, module_text, need_tool,
 
 from iopcurr.config import parse_program
 from iopcurr.pipeline import run
-from iopcurr.translations import source_stamp
+from iopcurr.translations import guide_stamp, source_stamp
 
 THEME = REPO / "themes" / "default"
 PROGRAM_ES = """\
@@ -161,6 +161,22 @@ def test_every_catalogue_has_every_key_and_every_key_a_template_uses() -> None:
     used = {m.group(1) for path in (THEME / "templates").glob("*.html")
             for m in re.finditer(r"""\bt\(\s*["']([a-z_]+)["']""", path.read_text("utf-8"))}
     assert used, "the templates show interface strings with t()"
+    # ... and so does the code: ed.text(theme, "key"), words("key", …), and the keys it makes
+    from iopcurr.markup import LABELS
+    from iopcurr.plan import PART_NAMES
+
+    code = "\n".join(path.read_text("utf-8") for path in (REPO / "iopcurr").glob("*.py"))
+    used |= {m.group(1) for m in re.finditer(r"""(?:\.text\(theme, |\bwords\()["']([a-z_]+)["']""", code)}
+    used |= {f"block_{kind}" for kind in LABELS} | {f"part_{q}" for q in PART_NAMES}
+    assert {"guide_not_translated", "block_script", "session", "large_print"} <= used
+    script = (THEME / "static" / "night.js").read_text("utf-8")  # its words come in data-t-* attributes
+    for pattern, template in ((r'(?:this|self)\.t\((?:[^"()]*\? )?"([a-z-]+)"(?: : "([a-z-]+)")?', "_timer.html"),
+                              (r'say\(box, "([a-z-]+)"()', "_tonight.html")):
+        keys = {k for m in re.finditer(pattern, script) for k in m.groups() if k}
+        html = (THEME / "templates" / template).read_text("utf-8")
+        missing = [k for k in keys if not re.search(rf'data-t-{k}="{{{{ t\("[a-z_]+"\) }}}}"', html)]
+        assert keys and not missing, f"{template} lacks data-t-* of {missing}"
+        assert template != "_timer.html" or {"end", "next", "done", "row", "cut-item"} <= keys
     assert used <= set(english), f"keys used but missing in en.yml: {sorted(used - set(english))}"
     for path in sorted((THEME / "i18n").glob("*.yml")):
         keys = set(catalogue(path.stem))
@@ -173,20 +189,60 @@ def visible_chrome(page: str) -> str:
     page = re.sub(r'<div class="handout-body" lang="en">.*?</div>\n<aside', "<aside", page, flags=re.S)
     page = re.sub(r'<div lang="en" class="facing facing-source">.*?</div>\n</section>', "", page, flags=re.S)
     page = re.sub(r"<nav class=\"sidebar\".*?</nav>", "", page, flags=re.S)
-    return page
+    page = re.sub(r'<section class="ritual">.*?</section>', "", page, flags=re.S)  # program.yml's opening and closing
+    page = re.sub(r"<head>.*?</head>", "", page, flags=re.S)
+    # what a reader sees or hears: the text, and the attributes shown or spoken
+    return re.sub(r"<[^>]*>", lambda tag: " ".join(m.group(1) for m in re.finditer(
+        r'\b(?:aria-label|title|alt|placeholder|data-[\w-]+)="([^"]*)"', tag.group())) or " ", page)
 
 
 def test_no_spanish_page_shows_an_english_interface_string(bundled_site: Path) -> None:
     english, spanish = catalogue("en"), catalogue("es")
-    strings = sorted({v for k, v in english.items() if v != spanish[k] and k != "language_name"}, key=len, reverse=True)
-    pages = sorted((bundled_site / "handouts" / "es").rglob("*.html"))
-    assert len(pages) >= 2 * 37 + 2
+    # (a lone lowercase word, such as "of" or "none", is an English word of the content too)
+    strings = sorted({v for k, v in english.items() if v != spanish[k] and k != "language_name"
+                      and not re.fullmatch(r"[a-z]+", v)}, key=len, reverse=True)
+    pages = sorted(p for p in bundled_site.rglob("*.html") if '<html lang="es">' in p.read_text("utf-8"))
+    assert pages == sorted([*(bundled_site / "handouts" / "es").rglob("*.html"), *(bundled_site / "facilitator" / "es").glob("*.html")])
+    assert len(pages) >= 2 * 37 + 2 + 1 and bundled_site / "facilitator" / "es" / "orientation.html" in pages
     for path in pages:
         text = path.read_text("utf-8")
         assert '<html lang="es">' in text, path
         chrome = visible_chrome(text)
         found = [s for s in strings if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", chrome)]
         assert not found, f"{path.relative_to(bundled_site)} shows English interface strings: {found}"
+
+
+PROGRAM_IN_SPANISH = ("title: Programa\nlanguage: es\nsession: {minutes: 90, start: \"18:00\"}\n"
+                      "schedule: {weeks: 2, days: [mon], first_date: 2027-01-04, timezone: America/Chicago}\n")
+
+
+def spanish_module(ident: str) -> str:
+    """A module written in Spanish, shaped like conftest's MODULE."""
+    return (f"---\ntitle: {ident.title()}\nsummary: Un módulo.\nobjectives: [Decir una cosa.]\nmaterials: [Lápices]\n"
+            "---\n\nIntroducción.\n\n## Cómo llegan\n\n::: script\n\"Hagamos una ronda.\"\n:::\n\n## Tema: el tema\n\n"
+            "::: discussion\n- ¿Qué piensa?\n:::\n\n::: roleplay\nDos personas practican.\n:::\n\n::: facilitator\nNota.\n:::\n\n"
+            f"## Práctica y cierre\n\n::: handout {{#{ident}-sheet title=\"Hoja\"}}\nUsted puede.\n:::\n\n"
+            "::: homework\nPruebe el paso.\n:::\n")
+
+
+def test_the_pages_of_a_spanish_program_show_no_english_interface_string(make_curriculum: MakeCurriculum) -> None:
+    files = files_of(make_curriculum(modules={"alpha": spanish_module("alpha"), "beta": spanish_module("beta")},
+                                     program=PROGRAM_IN_SPANISH))
+    english, spanish = catalogue("en"), catalogue("es")
+    strings = sorted({v for k, v in english.items() if v != spanish[k] and k != "language_name"
+                      and not re.fullmatch(r"[a-z]+", v)}, key=len, reverse=True)
+    expected = {"sessions/2.html": ["Sesión 2 de 2", "Orden del día", "Cómo llegan", "Sesión 1: Alpha"],
+                "runsheets/2.html": ["Hoja de la sesión: sesión 2, Beta", "Recoger la última tarea para la casa",
+                                     "Sesión 1: Alpha", "Temporizador de segmentos"],
+                "paperwork/2.html": ["Hoja de asistencia", "Lista de fidelidad", "Práctica y cierre"],
+                "bundles/2.html": ["Hojas de la sesión 2: Beta", "copias de cada hoja"],
+                "facilitator/beta.html": ["Plan de la sesión", "Diga", "Nota para el facilitador", "Dramatización",
+                                          "Hoja para los participantes:", "Práctica y cierre"]}
+    for path, words in expected.items():
+        page = files[path].decode()
+        assert '<html lang="es">' in page and all(w in page for w in words), (path, [w for w in words if w not in page])
+        found = [s for s in strings if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", visible_chrome(page))]
+        assert not found, f"{path} shows English interface strings: {found}"
 
 
 def test_the_bundled_site_has_a_spanish_page_for_every_handout(bundled_site: Path) -> None:
@@ -203,7 +259,8 @@ def test_the_bundled_site_has_a_spanish_page_for_every_handout(bundled_site: Pat
 def test_the_stamp_script_prints_the_engines_stamp() -> None:
     out = subprocess.run([sys.executable, str(REPO / "curriculum" / "translations" / "source_hash.py"), "cravings"],
                          capture_output=True, text=True, check=True, timeout=120).stdout
-    assert out.strip() == f"cravings: {source_stamp((REPO / 'curriculum' / 'modules' / 'cravings.md').read_text('utf-8'))}"
+    text = (REPO / "curriculum" / "modules" / "cravings.md").read_text("utf-8")
+    assert out.strip() == f"cravings: {source_stamp(text)} (facilitator parts: {guide_stamp(text)})"
 
 
 def test_every_bundled_translation_is_current(bundled_copy: Path) -> None:
@@ -276,7 +333,9 @@ def test_one_search_index_per_language_with_the_spanish_stemmer(bundled_site: Pa
     data = index_of((bundled_site / "static" / "search-index.es.js").read_bytes())
     assert data["index"]["pipeline"] == ["stemmer-es"]
     assert data["kinds"]["handout"] == "Hoja para clientes"
-    assert all(d["url"].startswith("handouts/es/") for d in data["docs"]) and len(data["docs"]) == 37
+    urls = sorted(d["url"] for d in data["docs"])
+    assert all(u.startswith("handouts/es/") for u in urls[1:]) and len(urls) == 37 + 1
+    assert urls[0] == "facilitator/es/orientation.html"  # the one bundled translation with the facilitator parts
     terms = {entry[0] for entry in data["index"]["invertedIndex"]}
     assert {"antoj", "enoj"} <= terms and "que" not in terms
     english = index_of((bundled_site / "static" / "search-index.js").read_bytes())
@@ -364,3 +423,121 @@ def test_a_theme_override_catalogue_changes_the_words_of_the_client_pages(make_c
     assert "Print me" in page and ">Big letters</a>" in page and "Help now" in page and ">Start</a>" in page
     assert "Skip to main content" in page, "keys the override leaves out keep the theme's words"
     assert "<h1>My book</h1>" in files["handouts/packet.html"].decode()
+
+
+# ---------------------------------------------------------------- facilitator parts of a translation
+
+GUIDE_ES = """Introducción para el facilitador.
+
+## Cómo llegan: lo que les preocupa
+
+::: script
+"Vamos a hacer una ronda."
+:::
+
+## Tema: el tema
+
+::: discussion
+- ¿Qué piensa usted?
+:::
+
+::: facilitator
+Nota SECRETA del facilitador.
+:::
+
+## Práctica y cierre
+
+""" + SHEET_ES + """
+::: homework
+Pruebe el paso.
+:::
+"""
+
+
+def guide_curriculum(make_curriculum: MakeCurriculum, guide: str = GUIDE_ES, stamp: str | None = None,
+                     schedule: str = "", name: str = "cur") -> Path:
+    alpha = module_text("alpha")
+    text = translation("alpha", guide, source_stamp(alpha), guide_source=guide_stamp(alpha) if stamp is None else stamp)
+    return make_curriculum(modules={"alpha": alpha, "beta": module_text("beta"), "alpha.es": text},
+                           program=PROGRAM_ES + schedule, name=name)
+
+
+def test_a_translation_with_the_facilitator_parts_gets_a_spanish_facilitator_page(make_curriculum: MakeCurriculum) -> None:
+    ritual = "session: {opening: {title: Opening, es: {title: Apertura, text: Bienvenidos.}}}\n"
+    root = guide_curriculum(make_curriculum, schedule=ritual)
+    result = run(root)
+    assert result.ok and not [p for p in result.problems if p.code == "IOP040"], [p.format() for p in result.problems]
+    files = {f.path: f.content.decode() for f in result.files if f.path.endswith((".html", ".js"))}
+    assert "facilitator/es/alpha.html" in files["static/search-index.es.js"]
+    page = files["facilitator/es/alpha.html"]
+    assert '<html lang="es">' in page
+    assert "Plan de la sesión" in page and "Objetivos" in page and "Introducción para el facilitador." in page
+    assert '<p class="block-label">Diga</p>' in page and '<p class="block-label">Nota para el facilitador</p>' in page
+    assert "Hoja para los participantes:</strong> <a href=\"../../handouts/es/alpha-sheet.html\">" in page
+    assert "Cómo llegan: lo que les preocupa" in page and "Tarea para la casa" in page
+    assert '<h2 id="opening">Apertura <span' in page and "<p>Bienvenidos.</p>" in page, "the opening in Spanish"
+    assert '<h2 id="opening">Opening <span' in files["facilitator/alpha.html"]
+    assert '<a href="../../facilitator/alpha.html" hreflang="en" lang="en">English</a>' in page
+    assert '<a href="../facilitator/es/alpha.html" hreflang="es" lang="es">Español</a>' in files["facilitator/alpha.html"]
+    assert "facilitator/es/beta.html" not in files, "no Spanish page without the facilitator parts"
+    assert "hreflang=\"es\"" not in files["facilitator/beta.html"]
+    handout = files["handouts/es/alpha-sheet.html"]
+    assert 'href="../../facilitator/es/alpha.html"' in handout and "aún no traducida" not in handout
+
+
+def test_spanish_handouts_of_an_untranslated_guide_link_to_the_english_one_with_a_note(make_curriculum: MakeCurriculum) -> None:
+    files = files_of(es_curriculum(make_curriculum))
+    assert not any(p.startswith("facilitator/es/") for p in files)
+    page = files["handouts/es/alpha-sheet.html"].decode()
+    assert '<a href="../../facilitator/alpha.html">Módulo (guía del facilitador en inglés: aún no traducida)</a>' in page
+
+
+def test_a_stale_or_unstamped_facilitator_part_warns(make_curriculum: MakeCurriculum) -> None:
+    root = guide_curriculum(make_curriculum, stamp="0123456789ab")
+    problems = [p for p in run(root).problems if p.code == "IOP040"]
+    assert len(problems) == 1 and "facilitator parts of `alpha` are stale" in problems[0].message
+    assert problems[0].severity == "warning" and problems[0].path.endswith("alpha.es.md")
+    (root / "modules" / "alpha.md").write_text(module_text("alpha").replace("## Topic: the topic",
+                                                                            "## Topic: the topic {minutes=20}"), "utf-8")
+    (message,) = [p.message for p in run(root).problems if p.code == "IOP040" and "facilitator" in p.message]
+    assert '"Topic: the topic" differ' in message
+    root = guide_curriculum(make_curriculum, stamp="", guide=GUIDE_ES.replace("## Tema: el tema\n", ""), name="short")
+    (message,) = [p.message for p in run(root).problems if p.code == "IOP040"]
+    assert "2 `##` segments and the English has 3" in message
+    files = {f.path: f.content for f in run(root).files}
+    assert "facilitator/es/alpha.html" not in files and b"facilitator/es/" not in files["static/search-index.es.js"]
+
+
+def test_the_timer_and_the_tonight_card_speak_the_page_language_in_chromium(browser: Any, make_curriculum: MakeCurriculum,
+                                                        tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    result = run(make_curriculum(program=PROGRAM_IN_SPANISH))
+    assert result.ok, [p.format() for p in result.problems]
+    for f in result.files:
+        (tmp_path / "site" / f.path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "site" / f.path).write_bytes(f.content)
+    sheet = tmp_path / "site" / "runsheets" / "1.html"
+    assert '<html lang="es">' in sheet.read_text("utf-8") and "Temporizador de segmentos" in sheet.read_text("utf-8")
+    context = browser.new_context(timezone_id="America/Chicago")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.clock.install(time=datetime(2027, 1, 5, 0, 0, tzinfo=timezone.utc))  # noqa: UP017 (6:00 PM in Chicago)
+    page.goto(sheet.as_uri())
+    page.get_by_role("button", name="Empezar la sesión").click()
+    now = page.locator("[data-timer-now]")
+    assert now.inner_text().startswith("Ahora: ") and "(1 de " in now.inner_text() and "min, hasta las 6:" in now.inner_text()
+    page.clock.run_for("40:00")  # the opening ran 35 minutes over
+    assert "Pasado por 35 min; debía terminar a las" in now.inner_text()
+    assert "Para terminar a tiempo:" in page.locator("[data-timer-cut]").inner_text()
+    assert "se pasó de tiempo" in page.locator("[data-timer-say]").inner_text()
+    assert page.get_by_role("button", name="Siguiente segmento").is_visible()
+    page.get_by_role("button", name="Reiniciar").click()
+    assert page.locator("[data-timer-say]").inner_text() == "Temporizador reiniciado."
+    page.goto((tmp_path / "site" / "index.html").as_uri())  # the Tonight card, filled in by night.js
+    card = " ".join(page.locator("[data-tonight]").inner_text().split())
+    assert card.startswith("Ahora: Sesión 1, Alpha") and "Imprimir las hojas de esta noche" in card, card
+    assert "Hojas, " in card and "copias de cada una:" in card and "Guía del facilitador" in card
+    assert not errors
+    context.close()

@@ -23,6 +23,13 @@
     while (node.firstChild) { node.removeChild(node.firstChild); }
   }
 
+  /* Fill `{name}` in `text` from `values`. */
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
+    });
+  }
+
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
   function clockTime(ms, style) {
@@ -42,10 +49,15 @@
     return null;
   }
 
-  function labelOf(s, now) {
-    if (now >= s.start) { return "Now"; }
-    if (new Date(s.start).toDateString() === new Date(now).toDateString()) { return "Tonight"; }
-    return "Next session";
+  /* The words of the page's language, from the data-t-* attributes of `box` ({name} filled in). */
+  function say(box, key, values) {
+    return fill(box.getAttribute("data-t-" + key) || key, values || {});
+  }
+
+  function labelOf(box, s, now) {
+    if (now >= s.start) { return say(box, "now"); }
+    if (new Date(s.start).toDateString() === new Date(now).toDateString()) { return say(box, "tonight"); }
+    return say(box, "next");
   }
 
   function fillCard(box, data, now) {
@@ -57,18 +69,18 @@
     clear(body);
     box.setAttribute("data-session", s ? String(s.n) : "");
     if (!s) {
-      title.textContent = "Program calendar";
-      var p = el("p", {}, "The program calendar ended on " + data.ended + ". See the ");
-      p.appendChild(el("a", { href: "schedule.html" }, "program schedule"));
+      title.textContent = say(box, "calendar");
+      var p = el("p", {}, say(box, "ended", { date: data.ended }) + " ");
+      p.appendChild(el("a", { href: "schedule.html" }, say(box, "schedule")));
       p.appendChild(document.createTextNode("."));
       body.appendChild(p);
       return;
     }
-    title.appendChild(el("span", { "class": "tonight-label" }, labelOf(s, now) + ":"));
-    title.appendChild(document.createTextNode(" Session " + s.n + ", " + s.title));
+    title.appendChild(el("span", { "class": "tonight-label" }, labelOf(box, s, now) + ":"));
+    title.appendChild(document.createTextNode(" " + say(box, "session", { n: s.n, title: s.title })));
     body.appendChild(el("p", { "class": "tonight-when" }, s.when + (s.track ? " · " + s.track : "")));
     if (s.handouts.length) {
-      body.appendChild(el("p", { "class": "tonight-handouts-title" }, "Handouts, " + data.copies + " copies each:"));
+      body.appendChild(el("p", { "class": "tonight-handouts-title" }, say(box, "handouts", { copies: data.copies })));
       var list = el("ul", { "class": "tonight-handouts" });
       s.handouts.forEach(function (h) {
         var li = el("li");
@@ -77,31 +89,31 @@
       });
       body.appendChild(list);
     } else {
-      body.appendChild(el("p", {}, "No handouts for this session."));
+      body.appendChild(el("p", {}, say(box, "no-handouts")));
     }
     var actions = el("p", { "class": "tonight-actions" });
-    actions.appendChild(el("a", { "class": "button", href: "bundles/" + s.n + ".html" }, "Print tonight's handouts"));
+    actions.appendChild(el("a", { "class": "button", href: "bundles/" + s.n + ".html" }, say(box, "print")));
     if (s.pdf) {  // with --pdf: one PDF of tonight's handouts
       actions.appendChild(document.createTextNode(" "));
-      actions.appendChild(el("a", { href: s.pdf }, "PDF"));
+      actions.appendChild(el("a", { href: s.pdf }, say(box, "pdf")));
     }
     actions.appendChild(document.createTextNode(" "));
-    actions.appendChild(el("a", { "class": "button", href: "runsheets/" + s.n + ".html" }, "Run sheet"));
+    actions.appendChild(el("a", { "class": "button", href: "runsheets/" + s.n + ".html" }, say(box, "run-sheet")));
     actions.appendChild(document.createTextNode(" "));
-    actions.appendChild(el("a", { "class": "button", href: "sessions/" + s.n + ".html" }, "Facilitator guide"));
+    actions.appendChild(el("a", { "class": "button", href: "sessions/" + s.n + ".html" }, say(box, "guide")));
     actions.appendChild(document.createTextNode(" "));
-    actions.appendChild(el("a", { href: "paperwork/" + s.n + ".html" }, "Paperwork"));
+    actions.appendChild(el("a", { href: "paperwork/" + s.n + ".html" }, say(box, "paperwork")));
     body.appendChild(actions);
   }
 
-  function markGrid(data, now) {
+  function markGrid(box, data, now) {
     var s = pick(data.sessions, now);
     if (!s) { return; }
     var cell = document.querySelector("[data-grid] [data-session='" + s.n + "']");
     if (!cell) { return; }
     cell.className += " grid-next";
     var flag = cell.querySelector("[data-flag]");
-    if (flag) { flag.textContent = " (" + labelOf(s, now).toLowerCase() + ")"; }
+    if (flag && box) { flag.textContent = " (" + labelOf(box, s, now).toLowerCase() + ")"; }
   }
 
   function setUpTonight() {
@@ -110,7 +122,7 @@
     var now = Date.now();
     var box = document.querySelector("[data-tonight]");
     if (box && !box.hasAttribute("data-fixed")) { fillCard(box, data, now); }
-    markGrid(data, now);
+    markGrid(box, data, now);
   }
 
   // ---------------------------------------------------------------- segment timer
@@ -138,6 +150,11 @@
     this.spoken = "";
     this.ticking = null;
   }
+
+  /* The words of the page's language (data-t-* of the timer box, from the theme's catalogue). */
+  Timer.prototype.t = function (key, values) {
+    return fill(this.box.getAttribute("data-t-" + key) || key, values || {});
+  };
 
   Timer.prototype.load = function () {
     try {
@@ -206,9 +223,10 @@
 
   Timer.prototype.cutText = function (cuts) {
     if (!cuts.length) { return ""; }
-    return "To end on time: " + cuts.map(function (c) {
-      return c.minutes + " min cut from " + c.title;
-    }).join("; ") + ".";
+    var self = this;
+    return this.t("cut", { cuts: cuts.map(function (c) {
+      return self.t("cut-item", { minutes: c.minutes, title: c.title });
+    }).join("; ") });
   };
 
   Timer.prototype.render = function () {
@@ -220,7 +238,7 @@
     clear(this.list);
     if (!running) {
       this.nextButton.hidden = true;
-      this.now.textContent = "Start the timer when the opening ritual begins.";
+      this.now.textContent = this.t("start-hint");
       this.cut.textContent = "";
       return;  // the agenda is on the page: the timer lists the plan once it runs
     }
@@ -228,28 +246,29 @@
     var n = this.rows.length;
     if (p.index >= n) {
       this.nextButton.hidden = true;
-      this.now.textContent = "The session has ended.";
+      this.now.textContent = this.t("ended");
       this.cut.textContent = "";
-      this.speak("The session has ended.");
+      this.speak(this.t("ended"));
       return;
     }
     var row = this.rows[p.index];
     this.nextButton.hidden = false;
-    this.nextButton.textContent = p.index === n - 1 ? "End the session" : "Next segment";
+    this.nextButton.textContent = this.t(p.index === n - 1 ? "end" : "next");
     var left = Math.round((p.due - now) / MINUTE);
-    var status = "Now: " + row.title + " (" + (p.index + 1) + " of " + n + "). ";
-    status += p.over > 0 ? "Over by " + p.over + " min; it should have ended at " + clockTime(p.due, this.style) + "."
-      : Math.max(left, 0) + " min left, until " + clockTime(p.due, this.style) + ".";
+    var due = clockTime(p.due, this.style);
+    var status = this.t("now", { title: row.title, i: p.index + 1, n: n }) + " ";
+    status += p.over > 0 ? this.t("over", { minutes: p.over, time: due }) : this.t("left", { minutes: Math.max(left, 0), time: due });
     this.now.textContent = status;
     this.cut.textContent = this.cutText(p.cuts);
     this.rows.forEach(function (r, k) {
       var minutes = k < p.index ? null : p.lens[k] / MINUTE;
-      var text = clockTime(p.starts[k], self.style) + " " + r.title + (minutes === null ? " (done)" : ": " + minutes + " min");
+      var text = clockTime(p.starts[k], self.style) + " " + r.title + (minutes === null ? " " + self.t("done")
+        : self.t("row", { minutes: minutes }));
       var li = el("li", k === p.index ? { "aria-current": "step", "class": "timer-current" } : {}, text);
       self.list.appendChild(li);
     });
-    var spoken = "Now: " + row.title + ", until " + clockTime(p.due, this.style) + ".";
-    if (p.over > 0) { spoken = row.title + " is over time. " + this.cutText(p.cuts); }
+    var spoken = this.t("said-now", { title: row.title, time: due });
+    if (p.over > 0) { spoken = this.t("said-over", { title: row.title }) + " " + this.cutText(p.cuts); }
     this.speak(spoken);
   };
 
@@ -282,7 +301,7 @@
     this.state = null;
     this.save();
     this.spoken = "";
-    this.say.textContent = "Timer reset.";
+    this.say.textContent = this.t("said-reset");
     this.render();
     this.startButton.focus();
   };
