@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from iopcurr import codec
-from iopcurr.checks import Readability
+from iopcurr.model import Readability
 from iopcurr.parsed import Cached, code_fingerprint
 
 CACHE_NAME = ".iopcurr-cache"  # the cache's folder in an output folder (write.CACHE_DIR)
@@ -41,10 +41,6 @@ TAG = (
 )
 _ENTRY = re.compile(r"^[0-9a-f]{64}\.json$")
 GRADES = "grades.json"  # reading grades by handout text, so that a rebuild need not load textstat
-
-
-def text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def secret_path() -> Path:

@@ -7,47 +7,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 
 from iopcurr.errors import Problem
-from iopcurr.model import Module, Page, Program
+from iopcurr.model import SMOG_SENTENCES, Handout, Module, Page, Program, Readability
 from iopcurr.wording import find_terms, find_terms_in
 
 MIN_PROSE_WORDS = 6  # a block of one sentence shorter than this is a label or a list stub
-SMOG_SENTENCES = 3  # SMOG needs three sentences at least (McLaughlin used 30)
-KNOWN_LIMIT = 20_000  # handout texts whose readability is kept (about 400 modules' worth)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _PROMPT = re.compile(r"(:\.|_{2,}|\.{4,})$")  # "My step:" (the period was added), blanks to fill
-
-
-@dataclass(frozen=True)
-class Readability:
-    """How hard the prose of a handout is to read: two US school-grade formulas over its prose
-    sentences (`prose_text`). `sentences` is how many there were: with none, neither grade means
-    anything (both are 0); with fewer than SMOG_SENTENCES, the SMOG grade is 0."""
-
-    grade: float  # Flesch-Kincaid grade level
-    smog: float  # SMOG grade (McLaughlin 1969; the usual measure for health materials)
-    sentences: int
-
-    @property
-    def measured(self) -> bool:
-        return self.sentences > 0
-
-    @property
-    def smog_measured(self) -> bool:
-        return self.sentences >= SMOG_SENTENCES
-
-
-# The one store of readability: handout text → Readability, filled from the conversion cache or
-# a worker process (`remember_grades`) and by `reading_grade` itself.
-_KNOWN_GRADES: dict[str, Readability] = {}
-
-
-def remember_grades(pairs: Iterable[tuple[str, Readability]]) -> None:
-    """Record readability worked out elsewhere, so that `reading_grade` need not load textstat."""
-    _KNOWN_GRADES.update(pairs)
 
 
 def forget_dictionary() -> None:
@@ -94,15 +62,9 @@ def measure(text: str) -> Readability:
     return Readability(grade, smog, sentences)
 
 
-def reading_grade(text: str) -> Readability:
-    """Readability of a handout's plain text, from the store or worked out (and stored)."""
-    known = _KNOWN_GRADES.get(text)
-    if known is None:
-        known = measure(text)
-        if len(_KNOWN_GRADES) >= KNOWN_LIMIT:  # a long preview session: drop the oldest
-            del _KNOWN_GRADES[next(iter(_KNOWN_GRADES))]
-        _KNOWN_GRADES[text] = known
-    return known
+def readability_of(h: Handout) -> Readability:
+    """A handout's readability: as `convert.parse_all` found it, or worked out now."""
+    return h.readability if h.readability is not None else measure(h.text)
 
 
 # Words for a grade level, after Flesch's own bands (5th grade "very easy" ... college "difficult").
@@ -236,7 +198,7 @@ def check_handouts(program: Program, modules: Iterable[Module]) -> list[Problem]
               ("SMOG", "max_smog", program.handouts.max_smog))
     for m in modules:
         for h in m.handouts:
-            r = reading_grade(h.text)
+            r = readability_of(h)
             for (name, key, limit), grade in zip(limits, (r.grade, r.smog), strict=True):
                 if grade > limit:
                     sentences = "sentence" if r.sentences == 1 else f"{r.sentences} sentences"
@@ -252,7 +214,7 @@ def check_handouts(program: Program, modules: Iterable[Module]) -> list[Problem]
 
 def handout_grades(modules: Iterable[Module]) -> list[tuple[str, str, int, float]]:
     """(handout id, path, line, Flesch-Kincaid grade of its prose) of every handout, in program order."""
-    return [(h.id, h.path, h.line, reading_grade(h.text).grade) for m in modules for h in m.handouts]
+    return [(h.id, h.path, h.line, readability_of(h).grade) for m in modules for h in m.handouts]
 
 
 def check_wording(path: str, text: str, language: str = "en") -> list[Problem]:

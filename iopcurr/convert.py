@@ -16,11 +16,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from iopcurr import codec
-from iopcurr.cache import ParseCache, text_key
-from iopcurr.checks import reading_grade, remember_grades
+from iopcurr.cache import ParseCache
+from iopcurr.checks import measure
 from iopcurr.loader import SourceFile
 from iopcurr.markup import Converter
-from iopcurr.parsed import Cached, Parsed, cache_key, grades_of, parse_source
+from iopcurr.parsed import Cached, Parsed, cache_key, grades_of, parse_source, with_grades
 
 POOL_MIN = 24  # fewer files than this to convert: stay in this process (workers take time to start)
 Progress = Callable[[int, int], None]  # (files done, files to convert)
@@ -73,9 +73,7 @@ def parse_all(
         for i, parsed, text in convert([files[i] for i in todo], workers, converter, progress):
             if parsed is None:
                 parsed = codec.loads(text, Parsed)
-            if parsed.module is not None and known:  # an edit seldom changes every handout
-                remember_grades((h.text, known[k]) for h in parsed.module.handouts if (k := text_key(h.text)) in known)
-            grades = grades_of(parsed)
+            grades = grades_of(parsed, known)  # an edit seldom changes every handout
             if cache is not None:
                 # The same text as codec.dumps(Cached(parsed, grades)), without encoding twice.
                 cache.put(keys[todo[i]], f"[{text or codec.dumps(parsed)},{codec.dumps(grades)}]")
@@ -85,9 +83,7 @@ def parse_all(
         assert entry is not None
         if memo is not None:
             memo[key] = entry
-        if entry.parsed.module is not None:
-            remember_grades(zip((h.text for h in entry.parsed.module.handouts), entry.grades, strict=True))
-        results.append(entry.parsed)
+        results.append(with_grades(entry.parsed, entry.grades))
     return results, ParseStats(tuple(keys), len(files) - len(todo), len(todo), workers)
 
 
@@ -114,7 +110,7 @@ def _in_pool(files: list[SourceFile], workers: int, converter: Converter | None,
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         results = pool.map(_convert_chunk, chunks)
         if any(f.kind == "module" for f in files):  # textstat's dictionary, loaded while the workers convert
-            reading_grade("Load the dictionary now while the workers are busy.")
+            measure("Load the dictionary now while the workers are busy.")
         for texts in results:
             for text in texts:
                 yield done, None, text
@@ -135,12 +131,8 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-_WORKER_CONVERTER: Converter | None = None
-
-
 def _convert_chunk(files: list[SourceFile]) -> list[str]:
-    """In a worker process: parse some files, return each `Parsed` as JSON text."""
-    global _WORKER_CONVERTER
-    if _WORKER_CONVERTER is None:
-        _WORKER_CONVERTER = Converter()
-    return [codec.dumps(parse_source(src, _WORKER_CONVERTER)) for src in files]
+    """In a worker process: parse some files, return each `Parsed` as JSON text. (A converter
+    costs under a millisecond to make, so each chunk makes its own.)"""
+    converter = Converter()
+    return [codec.dumps(parse_source(src, converter)) for src in files]

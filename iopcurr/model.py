@@ -184,6 +184,29 @@ class Handout:
     line: int
     html: str
     text: str  # plain text, sentence-terminated, for reading grade and search
+    readability: Readability | None = None  # set by `convert.parse_all` (checks.readability_of)
+
+
+SMOG_SENTENCES = 3  # SMOG needs three sentences at least (McLaughlin used 30)
+
+
+@dataclass(frozen=True)
+class Readability:
+    """How hard the prose of a handout is to read: two US school-grade formulas over its prose
+    sentences (`checks.prose_text`). `sentences` is how many there were: with none, neither grade
+    means anything (both are 0); with fewer than SMOG_SENTENCES, the SMOG grade is 0."""
+
+    grade: float  # Flesch-Kincaid grade level
+    smog: float  # SMOG grade (McLaughlin 1969; the usual measure for health materials)
+    sentences: int
+
+    @property
+    def measured(self) -> bool:
+        return self.sentences > 0
+
+    @property
+    def smog_measured(self) -> bool:
+        return self.sentences >= SMOG_SENTENCES
 
 
 @dataclass(frozen=True)

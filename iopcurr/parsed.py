@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import metadata
@@ -19,11 +20,11 @@ from pathlib import Path
 from types import ModuleType
 
 from iopcurr import __version__
-from iopcurr.checks import Readability, check_wording, reading_grade
+from iopcurr.checks import check_wording, measure
 from iopcurr.errors import Problem
 from iopcurr.loader import SourceFile, parse_module, parse_page
 from iopcurr.markup import Converter, extension_settings
-from iopcurr.model import Module, Page, Translation
+from iopcurr.model import Module, Page, Readability, Translation
 from iopcurr.search import module_documents, page_documents, translation_documents
 from iopcurr.translations import parse_translation
 
@@ -78,9 +79,25 @@ def parse_source(src: SourceFile, converter: Converter) -> Parsed:
     return Parsed(src.kind, src.id, src.path, module, page, tuple(problems))
 
 
-def grades_of(parsed: Parsed) -> tuple[Readability, ...]:
-    """The readability of each handout of the file (the first call loads textstat's dictionary)."""
-    return tuple(reading_grade(h.text) for h in parsed.module.handouts) if parsed.module else ()
+def text_key(text: str) -> str:
+    """The key of a handout's text in the cache's store of reading grades."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def grades_of(parsed: Parsed, known: Mapping[str, Readability] | None = None) -> tuple[Readability, ...]:
+    """The readability of each handout of the file: from `known` (by `text_key`, the grades of
+    earlier builds) or worked out (the first time loads textstat's dictionary)."""
+    known = known or {}
+    return tuple(known.get(text_key(h.text)) or measure(h.text) for h in parsed.module.handouts) \
+        if parsed.module else ()
+
+
+def with_grades(parsed: Parsed, grades: tuple[Readability, ...]) -> Parsed:
+    """`parsed` with each of its handouts carrying its readability."""
+    if parsed.module is None:
+        return parsed
+    handouts = tuple(replace(h, readability=r) for h, r in zip(parsed.module.handouts, grades, strict=True))
+    return replace(parsed, module=replace(parsed.module, handouts=handouts))
 
 
 @lru_cache(maxsize=1)

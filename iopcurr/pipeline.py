@@ -21,7 +21,7 @@ import jinja2
 
 from iopcurr.books import check_reserved, long_handouts, page_count_jobs, pdf_jobs
 from iopcurr.branding import check_branding
-from iopcurr.cache import ParseCache, text_key
+from iopcurr.cache import ParseCache
 from iopcurr.changes import render_changes
 from iopcurr.checks import (
     check_completeness,
@@ -30,7 +30,7 @@ from iopcurr.checks import (
     check_references,
     forget_dictionary,
     order_modules,
-    reading_grade,
+    readability_of,
 )
 from iopcurr.config import parse_program
 from iopcurr.convert import ParseStats, Progress, parse_all
@@ -40,7 +40,7 @@ from iopcurr.links import Anchors, anchor_table, check_owner_refs, check_site_re
 from iopcurr.loader import SourceFile, Sources, assets_of, git_history, read_sources
 from iopcurr.markup import Converter
 from iopcurr.model import Asset, Commit, Curriculum, Module, OutputFile, Page, Program, Schedule, SessionPlan
-from iopcurr.parsed import Cached, Parsed
+from iopcurr.parsed import Cached, Parsed, text_key
 from iopcurr.plan import plan_module
 from iopcurr.render import Theme, load_theme, page_list, render_site, site_view
 from iopcurr.render_books import render_books
@@ -394,7 +394,7 @@ def build(source: Path, out: Path, *, strict: bool = False, today: date | None =
             stage.add(f)
         stage.commit(keep=(CACHE_DIR,))
         if result.curriculum is not None:
-            cache.save_grades({text_key(h.text): reading_grade(h.text)
+            cache.save_grades({text_key(h.text): readability_of(h)
                                for m in result.curriculum.modules for h in m.handouts})
         cache.commit()
         cache.prune(stats.keys)

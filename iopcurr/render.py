@@ -21,7 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from iopcurr import __version__, books
-from iopcurr.checks import edition_date, readability_words, reading_grade, track_map
+from iopcurr.checks import edition_date, readability_of, readability_words, track_map
 from iopcurr.errors import IopError
 from iopcurr.i18n import Catalogues, Words, catalogue_words, english, load_catalogues, template_function
 from iopcurr.markup import CORE_LABEL, HANDOUT_CARD, LABELS
@@ -513,7 +513,7 @@ def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
     handouts_by_id = nav.handouts
     handouts = tuple(
         Link(handouts_by_id[h].title, f"../handouts/{h}.html",
-             readability_words(reading_grade(handouts_by_id[h].text)),
+             readability_words(readability_of(handouts_by_id[h])),
              alternates=handout_alternates(cur, h, "../", pdf=pdf, words=words))
         for h in m.session_handouts
         if h in handouts_by_id
@@ -610,7 +610,7 @@ def index_view(cur: Curriculum, schedule: Schedule | None = None, today: date | 
             for t in cur.program.tracks
         ) or (IndexTrack("Modules", "", tuple(Link(m.title, f"facilitator/{m.id}.html", m.summary) for m in cur.modules)),),
         pages=tuple(Link(p.title, f"pages/{p.id}.html", p.summary) for p in cur.pages),
-        handouts=tuple(Link(h.title, f"handouts/{h.id}.html", readability_words(reading_grade(h.text)))
+        handouts=tuple(Link(h.title, f"handouts/{h.id}.html", readability_words(readability_of(h)))
                        for m in cur.modules for h in m.handouts),
         session_minutes=cur.program.session.minutes,
         module_count=len(cur.modules),

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
+import yaml
 
-from iopcurr.config import OPTIONS, options_markdown_table, parse_program
+from iopcurr.config import OPTIONS, WEEKDAYS, options_markdown_table, parse_program
 
 
 def test_three_line_program_gets_documented_defaults() -> None:
@@ -87,6 +89,35 @@ def test_every_option_is_documented_in_the_table() -> None:
     table = options_markdown_table()
     for key in OPTIONS:
         assert f"`{key}`" in table
+
+
+def test_every_default_in_the_table_is_the_default_parsing_gives() -> None:
+    """The documented defaults (OPTIONS) and what `parse_program` makes of an empty program.yml
+    cannot drift apart: each default written as YAML is read and compared with the Program."""
+
+    def normal(key: str, value: Any) -> Any:
+        if key == "session.start" and isinstance(value, int):  # minutes after midnight
+            return f"{value // 60:02d}:{value % 60:02d}"
+        if key == "schedule.days" and value and isinstance(value[0], int):
+            return [WEEKDAYS[d] for d in value]
+        if isinstance(value, dict):
+            return sorted((k, float(v)) for k, v in value.items())
+        if isinstance(value, tuple | list):
+            return [tuple(normal(key, v)) if isinstance(v, tuple) else v for v in value]
+        return value
+
+    program, problems = parse_program("")
+    assert problems == []
+    checked = 0
+    for key, (default, _) in OPTIONS.items():
+        if default.startswith("(") or "*" in key or "<" in key + default:
+            continue  # a default in words, per list item or per language
+        value: Any = program
+        for part in key.split("."):
+            value = getattr(value, part)
+        assert normal(key, value) == normal(key, yaml.safe_load(default)), key
+        checked += 1
+    assert checked >= 30
 
 
 # ---------------------------------------------------------------- messages that help (issue 23)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import BUNDLED
 
-from iopcurr.checks import reading_grade
+from iopcurr.checks import readability_of
 from iopcurr.model import Curriculum
 from iopcurr.pipeline import run
 
@@ -55,9 +55,9 @@ def test_anger_modules_open_with_the_anger_meter_check_in(cur: Curriculum) -> No
 def test_handouts_are_plain_language_and_mostly_worksheets(cur: Curriculum) -> None:
     handouts = [h for m in cur.modules for h in m.handouts]
     assert len(handouts) >= len(cur.modules)
-    assert all(reading_grade(h.text).grade <= 7 for h in handouts)
-    assert sum(reading_grade(h.text).grade <= 6 for h in handouts) >= 0.8 * len(handouts)
-    assert all(reading_grade(h.text).smog <= 8 for h in handouts)
+    assert all(readability_of(h).grade <= 7 for h in handouts)
+    assert sum(readability_of(h).grade <= 6 for h in handouts) >= 0.8 * len(handouts)
+    assert all(readability_of(h).smog <= 8 for h in handouts)
     worksheets = [h for h in handouts if any(k in h.html for k in ("ws-line", "ws-check", "ws-grid", "ws-scale"))]
     assert len(worksheets) >= 0.8 * len(handouts)
 

@@ -1,5 +1,5 @@
 """Honest reading grades: prose sentences only, two formulas (Flesch-Kincaid and SMOG), limits
-from `handouts:`, words (never a bare grade) for facilitators, and one store of results."""
+from `handouts:`, words (never a bare grade) for facilitators, and grades that travel with their handouts."""
 
 from __future__ import annotations
 
@@ -9,19 +9,20 @@ from pathlib import Path
 import pytest
 from conftest import BUNDLED, MakeCurriculum, module_text
 
-from iopcurr import checks
 from iopcurr.checks import (
-    Readability,
     check_handouts,
     grade_words,
     measure,
     prose_text,
+    readability_of,
     readability_words,
-    reading_grade,
 )
 from iopcurr.config import parse_program
-from iopcurr.model import Handout, Module
-from iopcurr.pipeline import run
+from iopcurr.convert import parse_all
+from iopcurr.loader import read_sources
+from iopcurr.model import Handout, Module, Readability
+from iopcurr.parsed import grades_of, text_key
+from iopcurr.pipeline import run, source_files
 
 PROSE = (
     "A warning sign is a change in you. It shows up before a return to use.\n"
@@ -106,20 +107,22 @@ def test_max_smog_is_checked_like_the_other_settings() -> None:
     assert [p.hint for p in problems] == ["Did you mean `max_smog`?"]
 
 
-def test_one_store_the_second_look_needs_no_textstat(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_grades_travel_with_the_handouts_and_known_ones_are_not_measured_again(
+        make_curriculum: MakeCurriculum, monkeypatch: pytest.MonkeyPatch) -> None:
     import textstat
 
-    monkeypatch.setattr(checks, "_KNOWN_GRADES", {})
-    first = reading_grade(PROSE)
-    assert {PROSE: first} == checks._KNOWN_GRADES
+    text = module_text("alpha").replace("You can do this. Write one step.", PROSE.replace("\n", "\n\n"))
+    parsed, _ = parse_all(source_files(read_sources(make_curriculum({"alpha": text}))), jobs=1)
+    handouts = [h for p in parsed if p.module for h in p.module.handouts]
+    assert handouts and all(h.readability == measure(h.text) for h in handouts)
+    assert all(readability_of(h) is h.readability for h in handouts)
 
     def no_textstat(text: str) -> float:
         raise AssertionError("textstat was asked again")
 
     monkeypatch.setattr(textstat, "flesch_kincaid_grade", no_textstat)
-    assert reading_grade(PROSE) is first
-    checks.remember_grades([("other", Readability(3.0, 6.0, 9))])
-    assert reading_grade("other") == Readability(3.0, 6.0, 9)
+    known = {text_key(h.text): Readability(3.0, 6.0, 9) for h in handouts}
+    assert {r for p in parsed for r in grades_of(p, known)} == {Readability(3.0, 6.0, 9)}
 
 
 def test_the_facilitator_guide_shows_the_words(make_curriculum: MakeCurriculum) -> None:
@@ -128,8 +131,8 @@ def test_the_facilitator_guide_shows_the_words(make_curriculum: MakeCurriculum) 
     assert result.ok, [p.format() for p in result.problems]
     files = {f.path: f.content.decode() for f in result.files if not f.path.endswith(".png")}
     guide = files["facilitator/alpha.html"]
-    assert readability_words(reading_grade(
-        next(h for m in result.curriculum.modules for h in m.handouts).text  # type: ignore[union-attr]
+    assert readability_words(readability_of(
+        next(h for m in result.curriculum.modules for h in m.handouts)  # type: ignore[union-attr]
     )) in guide
     assert "to read" in files["index.html"]
     assert "Flesch" not in files["handouts/alpha-sheet.html"]
@@ -140,7 +143,7 @@ def test_every_bundled_handout_passes_both_limits() -> None:
     cur = result.curriculum
     assert cur is not None
     assert [p.format() for p in result.problems if p.code == "IOP014"] == []
-    grades = [reading_grade(h.text) for m in cur.modules for h in m.handouts]
+    grades = [readability_of(h) for m in cur.modules for h in m.handouts]
     assert all(r.smog_measured for r in grades)
     assert max(r.grade for r in grades) <= cur.program.handouts.max_grade
     assert max(r.smog for r in grades) <= cur.program.handouts.max_smog
