@@ -282,12 +282,6 @@ class Binding:
         return list(self._tags(p).ids)
 
 
-def bind(parts: Sequence[Bound], into: str, reserved: Iterable[str] = ()) -> tuple[Markup, ...]:
-    """The content of every part, rewritten to live in the document at `into` (see `Binding`)."""
-    binding = Binding(parts, into, reserved)
-    return tuple(binding.html(i) for i in range(len(binding)))
-
-
 # ---------------------------------------------------------------- views for the templates
 
 

@@ -5,7 +5,7 @@ prefix that keeps it unique in the whole document, and links between the bound p
 links inside the document. The input is HTML that iopcurr itself wrote (templates and sanitized
 Markdown), so start tags are well formed; only tags are rewritten, text is never touched.
 
-`shift_headings`, `ids_of` and `rebind` each look at every tag. `scan` finds, in one pass that
+`shift_headings`, the ids of a fragment and `rebind` each look at every tag. `scan` finds, in one pass that
 stays in the regular-expression engine for all other tags, only the tags that any of them may
 change, and `bind_tags` applies the two rewrites to those: the same bytes, at a fraction of the
 cost (a 1,000-module manual has 800,000 tags, of which 50,000 may change).
@@ -97,21 +97,6 @@ def shift_headings(html: str, by: int, title_class: str = "") -> str:
     With `title_class`, a former h1 gets that class, so it can still look like a title.
     """
     return map_tags(html, *_shift(by, title_class))
-
-
-def _collect_ids(found: list[str]) -> tuple[TagFn, TagFilter]:
-    def fn(name: str, closing: bool, attrs: Attrs) -> tuple[str, Attrs]:
-        found.extend(v for k, v in attrs if k.lower() == "id" and v)
-        return name, attrs
-
-    return fn, lambda name, closing, raw: "id" in raw.lower()
-
-
-def ids_of(html: str) -> list[str]:
-    """Every id attribute in the fragment, in document order."""
-    found: list[str] = []
-    map_tags(html, *_collect_ids(found))
-    return found
 
 
 def unique_ids(ids: Iterable[str], prefix: str, owner: str, taken: set[str]) -> dict[str, str]:
@@ -222,7 +207,7 @@ def _rebind(
 
 # A tag that none of the rewrites above can change, in the form our own HTML has: a lower-case
 # name that is not a heading, and attributes with lower-case names (none of them one that
-# `rebind` or `ids_of` reads) and values, if any, in double quotes. `_TAG` reads such a tag in
+# `rebind` or the search for ids reads) and values, if any, in double quotes. `_TAG` reads such a tag in
 # one way only, this one, so skipping it inside the engine leaves every other tag where `_TAG`
 # finds it. Anything else (upper case, other quotes, comments, a stray `<`) is left to `_TAG`.
 _KEYS = "|".join(re.escape(k) for k in _REBOUND)
@@ -237,14 +222,14 @@ _TO_NEXT = re.compile(rf"(?:[^<]++|{_PLAIN_TAG})*+(?:<!--.*?-->|({_START_END})|<
 class Scan:
     """What `scan` found in a fragment: where each tag that binding may change starts (its
     attributes are read again when it is rewritten: a 1,000-module manual has 50,000 of them,
-    and keeping them parsed would take 20 MB), and the fragment's ids (`ids_of`)."""
+    and keeping them parsed would take 20 MB), and the fragment's ids (for `unique_ids`)."""
 
     starts: array[int]
     ids: tuple[str, ...]
 
 
 def scan(html: str) -> Scan:
-    """The tags of `html` that `shift_headings`, `ids_of` or `rebind` may change, where `_TAG`
+    """The tags of `html` that `shift_headings`, the search for ids or `rebind` may change, where `_TAG`
     finds them (comments left out), in document order; and the ids of `html`."""
     starts: array[int] = array("q")
     ids: list[str] = []

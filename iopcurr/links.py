@@ -15,7 +15,7 @@ page that file becomes. Every page that shows converted content is one folder de
 
 Anchors are written as the author sees them (a segment's `{#id}`, or its title as a slug) and
 get the page's prefix, because the manual puts every module on one page. `classify` is pure and
-local: it needs only the URL and where it was written. `check_refs` runs once everything is read,
+local: it needs only the URL and where it was written. `check_owner_refs` runs once everything is read,
 when every module, page, anchor and asset is known; `check_site_refs` once the site is rendered,
 for links written as site paths (a handout, a session, the schedule).
 """
@@ -174,16 +174,9 @@ def anchor_table(owners: Iterable[Module | Page]) -> Anchors:
     return {anchor_key(o): frozenset(o.anchors) for o in owners}
 
 
-def check_refs(modules: Iterable[Module], pages: Iterable[Page], assets: Iterable[str]) -> list[Problem]:
-    """Every link and image that points into the curriculum finds its module, page, anchor or file."""
-    owners: list[Module | Page] = [*modules, *pages]
-    anchors = anchor_table(owners)
-    files = frozenset(assets)
-    return [p for owner in owners for p in check_owner_refs(owner, anchors, files)]
-
-
 def check_owner_refs(owner: Module | Page, anchors: Anchors, files: frozenset[str]) -> list[Problem]:
-    """`check_refs` for the links and images of one module or page."""
+    """Every link and image of one module or page that points into the curriculum finds its
+    module, page, anchor or file."""
     problems: list[Problem] = []
     for ref in owner.refs:
         if ref.kind == "site":

@@ -165,17 +165,6 @@ def _outside(path: Path) -> Problem:
                    hint="Copy what it points to into the curriculum instead.")
 
 
-def read_source(source: Path, kind: str, path: Path) -> tuple[SourceFile | None, list[Problem]]:
-    """One module or page file, read as `read_sources` reads it (for the live preview)."""
-    problems: list[Problem] = []
-    if kind == "module" and TRANSLATION_NAME.match(path.stem):
-        kind = "translation"
-    elif not _ID.match(path.stem):
-        return None, [Problem(str(path), None, f"the file name {path.name!r} cannot be part of a web address.", "IOP018")]
-    text = _read_text(path, source.resolve(), problems)
-    return (SourceFile(kind, path.stem, str(path), text) if text is not None else None), problems
-
-
 def _inside(path: Path, root: Path) -> bool:
     try:
         path.resolve().relative_to(root)
