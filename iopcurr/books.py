@@ -81,10 +81,16 @@ def has_worksheet(h: Handout) -> bool:
 _BOLD_HEAD = re.compile(r"<p><strong>([^<_]{1,70})</strong></p>")
 
 
+# A head that brings its own number: "1. My week", "Step 2. List your options.", "Paso uno:".
+_OWN_NUMBER = re.compile(r"(?:(?:Step|Paso)\s+\S+?[.:)]|\d+[.):])\s")
+
+
 def step_heads(html: str) -> str:
     """A handout's section heads as real headings (`h2.ws-step`, numbered by the theme), so that
-    readers see the steps and screen readers can jump between them."""
-    return _BOLD_HEAD.sub(r'<h2 class="ws-step">\1</h2>', html)
+    readers see the steps and screen readers can jump between them. When the heads bring their
+    own numbers, the theme adds none (`ws-numbered`): no head shows two numbers, or two that differ."""
+    own = any(_OWN_NUMBER.match(head) for head in _BOLD_HEAD.findall(html))
+    return _BOLD_HEAD.sub(rf'<h2 class="ws-step{" ws-numbered" if own else ""}">\1</h2>', html)
 
 
 def qr_svg(url: str, label: str) -> str:

@@ -61,14 +61,32 @@ def main_of(path: Path) -> str:
 
 def test_bold_only_paragraphs_of_a_handout_become_numbered_headings(site: Path) -> None:
     html = main_of(site / "handouts" / "my-plan.html")
-    assert re.findall(r'<h2 class="ws-step">([^<]*)</h2>', html) == ["Step one: notice", "Step two: plan"]
+    # Heads that bring their own numbers ("Step one:") get no badge from the theme as well.
+    assert re.findall(r'<h2 class="ws-step ws-numbered">([^<]*)</h2>', html) == ["Step one: notice", "Step two: plan"]
     # A bold sentence with blanks to fill in stays a paragraph.
     assert "<p><strong>I feel ___ when ___.</strong></p>" in html
     css = (THEME / "iopcurr.css").read_text("utf-8")
     assert "counter-reset: ws-step" in css and "content: counter(ws-step)" in css
+    assert re.search(r"\.ws-step\.ws-numbered::before \{ content: none;", css)
     # In the packet the heads move down a level under the handout's title.
     packet = main_of(site / "handouts" / "packet.html")
-    assert '<h3 class="ws-step">Step one: notice</h3>' in packet
+    assert '<h3 class="ws-step ws-numbered">Step one: notice</h3>' in packet
+
+
+@pytest.mark.parametrize(("heads", "badges"), [
+    (["My week", "My people"], True),
+    (["1. My week", "2. My people"], False),
+    (["Why it matters", "Step 1. Name the problem."], False),  # one own number is enough: no mixed numbering
+    (["Paso uno: fíjese", "Paso dos: planee"], False),
+    (["10 things to try", "A plan for 2 weeks"], True),  # a number, but not a step's
+])
+def test_the_theme_numbers_heads_only_when_they_have_no_number_of_their_own(heads: list[str], badges: bool) -> None:
+    from iopcurr.books import step_heads
+
+    html = step_heads("".join(f"<p><strong>{h}</strong></p><p>Text.</p>" for h in heads))
+    assert re.findall(r"<h2 [^>]*>([^<]*)</h2>", html) == heads
+    assert html.count('class="ws-step"') == (len(heads) if badges else 0)
+    assert html.count('class="ws-step ws-numbered"') == (0 if badges else len(heads))
 
 
 def test_every_handout_has_a_name_and_date_line_the_facilitator_page_none(site: Path) -> None:
