@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 import click
 
@@ -167,6 +167,9 @@ class IopError(click.ClickException):
         where = f"{self.path}:{self.line}: " if self.path and self.line else ""
         where = where or (f"{self.path}: " if self.path else "")
         return printable(f"{where}error: {self.message}")
+
+    def show(self, file: IO[Any] | None = None) -> None:  # click calls this to report the error
+        click.echo(self.format(), file=file, err=True)
 
 
 def _iop_error(message: str, path: str, line: int | None, code: int) -> IopError:
