@@ -33,14 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import best_time
 from scale import make_curriculum
 
-from iopcurr.cache import ParseCache
-from iopcurr.convert import parse_all
-from iopcurr.loader import read_sources
 from iopcurr.model import OutputFile
+from iopcurr.output.cache import ParseCache
 from iopcurr.pipeline import assemble, source_files, theme_for
-from iopcurr.render import render_site
-from iopcurr.render_books import render_books
-from iopcurr.schedule import build_schedule
+from iopcurr.plan.schedule import build_schedule
+from iopcurr.render.pages import render_site
+from iopcurr.render.render_books import render_books
+from iopcurr.source.convert import parse_all
+from iopcurr.source.loader import read_sources
 
 
 def measure(n: int, work: Path) -> None:

@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import Run, iopcurr, load
 from scale import make_curriculum
 
-from iopcurr.markup import EXTENSIONS
-from iopcurr.serve import Preview
-from iopcurr.write import CACHE_DIR
+from iopcurr.output.write import CACHE_DIR
+from iopcurr.preview.serve import Preview
+from iopcurr.source.markup import EXTENSIONS
 
 EDIT_MARK = "\n## "
 

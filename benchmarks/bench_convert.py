@@ -25,10 +25,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from measure import best_time, load  # noqa: E402
 from scale import make_curriculum  # noqa: E402
 
-from iopcurr import codec  # noqa: E402
-from iopcurr.loader import SourceFile, read_sources  # noqa: E402
-from iopcurr.markup import EXTENSIONS, Converter  # noqa: E402
-from iopcurr.parsed import parse_source  # noqa: E402
+from iopcurr.source import codec  # noqa: E402
+from iopcurr.source.loader import SourceFile, read_sources  # noqa: E402
+from iopcurr.source.markup import EXTENSIONS, Converter  # noqa: E402
+from iopcurr.source.parsed import parse_source  # noqa: E402
 
 
 def per_module_ms(files: list[SourceFile]) -> tuple[float, float]:

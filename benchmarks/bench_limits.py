@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from iopcurr.loader import MAX_FILE_BYTES, body_of  # noqa: E402
 from iopcurr.pipeline import run  # noqa: E402
+from iopcurr.source.loader import MAX_FILE_BYTES, body_of  # noqa: E402
 
 HEAD = "---\ntitle: Hostile\nobjectives: [One., Two.]\n---\n\n## Check-in\n\nText.\n\n## Topic\n\n"
 

@@ -42,9 +42,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from iopcurr import pdf  # noqa: E402
-from iopcurr.books import pdf_jobs  # noqa: E402
 from iopcurr.pipeline import BuildResult, build  # noqa: E402
+from iopcurr.render import pdf  # noqa: E402
+from iopcurr.render.books import pdf_jobs  # noqa: E402
 
 EDIT = ("modules/relapse-warning-signs.md", "It means stop and check.", "It means stop and look.")
 

@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from measure import best_time  # noqa: E402
 
 from iopcurr.pipeline import run  # noqa: E402
-from iopcurr.render import load_theme  # noqa: E402
-from iopcurr.schedule import build_schedule  # noqa: E402
-from iopcurr.sessionpages import render_calendar  # noqa: E402
+from iopcurr.plan.schedule import build_schedule  # noqa: E402
+from iopcurr.render.pages import load_theme  # noqa: E402
+from iopcurr.render.sessionpages import render_calendar  # noqa: E402
 
 
 def best(fn: Callable[[], object], repeat: int = 3) -> float:

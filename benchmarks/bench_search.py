@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from measure import best_time  # noqa: E402
 
 from iopcurr.pipeline import run  # noqa: E402
-from iopcurr.search import _analyzer, index_script, search_documents  # noqa: E402
+from iopcurr.render.search import _analyzer, index_script, search_documents  # noqa: E402
 
 
 def measure(source: Path, label: str) -> None:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from measure import load, run
 from scale import make_curriculum
 
-from iopcurr.markup import EXTENSIONS
+from iopcurr.source.markup import EXTENSIONS
 
 MKDOCS_YML = """site_name: Benchmark
 use_directory_urls: false

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Protocol
 import click
 
 from iopcurr import __version__
-from iopcurr.checks import check_reviews, handout_grades
 from iopcurr.ci import FORMATS, github_annotations, gitlab_report
 from iopcurr.errors import IopError, Problem, has_errors, problems_json, sort_problems
+from iopcurr.plan.checks import check_reviews, handout_grades
 
 if TYPE_CHECKING:
     from iopcurr.model import Curriculum
-    from iopcurr.parsed import Cached
+    from iopcurr.source.parsed import Cached
 
 SOURCE = click.argument("source", required=False, default=None, type=click.Path(path_type=Path, file_okay=False))
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
@@ -140,7 +140,7 @@ def build(source: Path | None, out: Path | None, strict: bool, today: datetime |
     SOURCE is the folder holding program.yml: by default the working folder when it holds one
     (the site then goes beside it, to ../site), else ./curriculum (the site goes to ./site).
     The new site replaces the old one only when the build succeeds."""
-    from iopcurr.sites import site_file, site_names
+    from iopcurr.source.sites import site_file, site_names
 
     source, default_out = find_program(source)
     if site is not None and all_sites:
@@ -167,8 +167,8 @@ def build(source: Path | None, out: Path | None, strict: bool, today: datetime |
 def _build_one(source: Path, out: Path, site: str | None, memo: dict[str, Cached], *, strict: bool,
                today: datetime | None, pdf: bool, zip_site: bool, quiet: bool, verbose: bool) -> bool:
     """Build one site into `out` and print its summary; whether it succeeded."""
+    from iopcurr.output.zipsite import write_zip
     from iopcurr.pipeline import build as run_build
-    from iopcurr.zipsite import write_zip
 
     started = time.perf_counter()
     label = f"site {site}: " if site else ""
@@ -271,7 +271,7 @@ def _check_runs(source: Path, site: str | None, strict: bool,
     """The problems of program.yml and of every site (or of the one `site`): one that only a site's
     run finds, outside its site file, says which site (`in site `eastside`: ...`)."""
     from iopcurr.pipeline import run
-    from iopcurr.sites import site_file, site_names
+    from iopcurr.source.sites import site_file, site_names
 
     if site is not None:
         site_file(source, site)
@@ -294,9 +294,9 @@ def _page_check(source: Path, out: Path, site: str | None, strict: bool, memo: d
     """IOP030 for each handout that prints on more than 2 pages, measured with WeasyPrint; the
     PDFs come from and go to the PDF cache of the site in `out` (unless `out` is not iopcurr's).
     Without WeasyPrint, a note says how to get the check."""
-    from iopcurr.pdf import CACHE_SUBDIR, weasyprint_missing
+    from iopcurr.output.write import CACHE_DIR, check_output_folder
     from iopcurr.pipeline import long_handout_problems
-    from iopcurr.write import CACHE_DIR, check_output_folder
+    from iopcurr.render.pdf import CACHE_SUBDIR, weasyprint_missing
 
     if weasyprint_missing() is not None:
         click.echo('Note: the page check was skipped: counting printed pages needs WeasyPrint '
@@ -348,7 +348,7 @@ def serve(source: Path | None, host: str, port: int, open_browser: bool, site: s
     """Preview SOURCE with live reload: rebuilds and refreshes the browser when you save.
 
     SOURCE is found as for `build`: the working folder when it holds program.yml, else ./curriculum."""
-    from iopcurr.serve import serve as run_serve
+    from iopcurr.preview.serve import serve as run_serve
 
     def say(text: str) -> None:
         if not (quiet and text.startswith(_ROUTINE)):
@@ -358,7 +358,7 @@ def serve(source: Path | None, host: str, port: int, open_browser: bool, site: s
     if verbose:
         say(f"Program: {source / PROGRAM_FILE}")
     if site is not None:
-        from iopcurr.sites import site_file
+        from iopcurr.source.sites import site_file
 
         site_file(source, site)  # a usage error (exit 2) if there is no such site
     run_serve(source, host=host, port=port, open_browser=open_browser, say=say, site=site)

@@ -16,9 +16,9 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from iopcurr.config import options_markdown_table
 from iopcurr.errors import codes_markdown_table
-from iopcurr.wording import terms_markdown_table, terms_markdown_table_in
+from iopcurr.plan.wording import terms_markdown_table, terms_markdown_table_in
+from iopcurr.source.config import options_markdown_table
 
 GUIDE = Path(__file__).resolve().parent / "docs" / "authoring-guide.md"
 COMMAND = "python -m iopcurr.guide"

@@ -3,9 +3,13 @@
     read → convert (parse cache) → assemble and check → plan and schedule → render pages,
       calendar, collections, search index → (PDFs) → write (atomic swap)
 
+The stages live in the subpackages: reading and converting in `source/`, the session plans,
+calendar and checks in `plan/`, pages, collections, search and PDFs in `render/`, the stage and
+cache in `output/`; `preview/` runs this line on every save.
+
 `run` is the same line in memory, writing nothing (`iopcurr check`); the live preview runs the same
 stages on every save, keeping the files it read and the compiled templates between saves.
-Only `read`, `load_theme`, the static/asset reads and the stage (`write.Stage`) touch the disk.
+Only `read`, `load_theme`, the static/asset reads and the stage (`output.write.Stage`) touch the disk.
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from pathlib import Path
 
 import jinja2
 
-from iopcurr.books import check_reserved, long_handouts, page_count_jobs, pdf_jobs
-from iopcurr.branding import check_branding
-from iopcurr.cache import ParseCache
-from iopcurr.changes import render_changes
-from iopcurr.checks import (
+from iopcurr.errors import IopError, Problem, has_errors, sort_problems
+from iopcurr.model import Asset, Commit, Curriculum, Module, OutputFile, Page, Program, Schedule, SessionPlan
+from iopcurr.output.cache import ParseCache
+from iopcurr.output.write import CACHE_DIR, Stage, pending_cache_folder
+from iopcurr.plan.branding import check_branding
+from iopcurr.plan.checks import (
     check_completeness,
     check_handouts,
     check_ids,
@@ -32,27 +37,26 @@ from iopcurr.checks import (
     order_modules,
     readability_of,
 )
-from iopcurr.config import parse_program
-from iopcurr.convert import ParseStats, Progress, parse_all
-from iopcurr.errors import IopError, Problem, has_errors, sort_problems
-from iopcurr.library import with_libraries
-from iopcurr.links import Anchors, anchor_table, check_owner_refs, check_site_refs
-from iopcurr.loader import SourceFile, Sources, assets_of, git_history, read_sources
-from iopcurr.markup import Converter
-from iopcurr.model import Asset, Commit, Curriculum, Module, OutputFile, Page, Program, Schedule, SessionPlan
-from iopcurr.parsed import Cached, Parsed, text_key
-from iopcurr.plan import plan_module
-from iopcurr.render import Theme, load_theme, page_list, render_site, site_view
-from iopcurr.render_books import render_books
-from iopcurr.render_lang import render_languages
-from iopcurr.runsheet import check_run_sheets
-from iopcurr.schedule import build_schedule
-from iopcurr.search import search_file
-from iopcurr.sessionpages import render_calendar
-from iopcurr.sites import site_program, with_site
-from iopcurr.tonight import bundle_jobs
-from iopcurr.translations import check_translated_handouts, check_translations
-from iopcurr.write import CACHE_DIR, Stage, pending_cache_folder
+from iopcurr.plan.links import Anchors, anchor_table, check_owner_refs, check_site_refs
+from iopcurr.plan.schedule import build_schedule
+from iopcurr.plan.thirds import plan_module
+from iopcurr.render.books import check_reserved, long_handouts, page_count_jobs, pdf_jobs
+from iopcurr.render.changes import render_changes
+from iopcurr.render.pages import Theme, load_theme, page_list, render_site, site_view
+from iopcurr.render.render_books import render_books
+from iopcurr.render.render_lang import render_languages
+from iopcurr.render.runsheet import check_run_sheets
+from iopcurr.render.search import search_file
+from iopcurr.render.sessionpages import render_calendar
+from iopcurr.render.tonight import bundle_jobs
+from iopcurr.source.config import parse_program
+from iopcurr.source.convert import ParseStats, Progress, parse_all
+from iopcurr.source.library import with_libraries
+from iopcurr.source.loader import SourceFile, Sources, assets_of, git_history, read_sources
+from iopcurr.source.markup import Converter
+from iopcurr.source.parsed import Cached, Parsed, text_key
+from iopcurr.source.sites import site_program, with_site
+from iopcurr.source.translations import check_translated_handouts, check_translations
 
 GUIDE_ID = "authoring-guide"
 GUIDE_IMAGES = "assets/iopcurr-guide"
@@ -274,7 +278,7 @@ def with_pdfs(result: BuildResult, *, strict: bool = False, cache: Path | None =
     come from `cache` (the parse cache's folder); handouts that print on too many pages are warnings."""
     if not result.ok or result.curriculum is None:
         return result
-    from iopcurr.pdf import CACHE_SUBDIR, render_pdfs
+    from iopcurr.render.pdf import CACHE_SUBDIR, render_pdfs
 
     started = time.perf_counter()
     jobs = (*pdf_jobs(result.curriculum), *bundle_jobs(result.curriculum, result.schedule))
@@ -291,7 +295,7 @@ def long_handout_problems(source: Path, cache: Path | None, *, site: str | None 
     """IOP030 for each handout, in every language, that prints on more than 2 pages (the check of
     `with_pdfs` without the other PDFs), measured with WeasyPrint on the pages a `--pdf` build
     makes: the PDFs of that build's cache (`cache`) are reused, and the new ones are added to it."""
-    from iopcurr.pdf import render_pdfs
+    from iopcurr.render.pdf import render_pdfs
 
     sources = read(source, site)
     parsed, stats = parse_all(source_files(sources), memo=memo)
@@ -374,7 +378,7 @@ def build(source: Path, out: Path, *, strict: bool = False, today: date | None =
     sites/<site>.yml is merged over program.yml; `memo` keeps converted files for the next site.
     """
     if pdf:
-        from iopcurr.pdf import require_weasyprint
+        from iopcurr.render.pdf import require_weasyprint
 
         require_weasyprint()
     cache = ParseCache(out / CACHE_DIR, pending=pending_cache_folder(out))

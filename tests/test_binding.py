@@ -13,12 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from iopcurr import books
-from iopcurr.htmlfrag import Attrs, bind_tags, map_tags, rebind, scan, shift_headings, unique_ids
 from iopcurr.model import Curriculum, Schedule, SessionPlan
 from iopcurr.pipeline import run, theme_for
-from iopcurr.render import Theme, render_site
-from iopcurr.render_books import TEMPLATE_IDS, render_books
+from iopcurr.render import books
+from iopcurr.render.htmlfrag import Attrs, bind_tags, map_tags, rebind, scan, shift_headings, unique_ids
+from iopcurr.render.pages import Theme, render_site
+from iopcurr.render.render_books import TEMPLATE_IDS, render_books
 
 PAGE = "facilitator/m.html"
 INTO = "facilitator/manual.html"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from iopcurr.blocks import Block, Text, outline
+from iopcurr.source.blocks import Block, Text, outline
 
 
 def kinds(nodes: tuple[object, ...]) -> list[object]:

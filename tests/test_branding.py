@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import AXE_JS, CHROMIUM, CHROMIUM_ARGS, MakeCurriculum, need_tool
 
-from iopcurr.branding import contrast_ratio
 from iopcurr.pipeline import build, run
+from iopcurr.plan.branding import contrast_ratio
 
 LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="0 0 40 40">'
         '<circle cx="20" cy="20" r="18" fill="#7a1f5c"/></svg>\n')

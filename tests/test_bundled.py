@@ -10,9 +10,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from conftest import BUNDLED
 
-from iopcurr.blocks import Block, Text, outline
-from iopcurr.loader import body_of
 from iopcurr.pipeline import build
+from iopcurr.source.blocks import Block, Text, outline
+from iopcurr.source.loader import body_of
 
 GUIDE_BLOCKS = ("block-script", "block-discussion", "block-roleplay", "block-facilitator", "block-homework")
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from conftest import BUNDLED, MakeCurriculum, module_text
 
-from iopcurr import codec, convert, parsed
-from iopcurr.cache import TAG, ParseCache, checksum, is_cache_folder, load_secret, secret_path
-from iopcurr.loader import read_sources
-from iopcurr.markup import Converter
-from iopcurr.parsed import Cached, Parsed, grades_of, parse_source
+from iopcurr.output.cache import TAG, ParseCache, checksum, is_cache_folder, load_secret, secret_path
+from iopcurr.output.write import CACHE_DIR
 from iopcurr.pipeline import BuildResult, build, source_files
-from iopcurr.write import CACHE_DIR
+from iopcurr.source import codec, convert, parsed
+from iopcurr.source.loader import read_sources
+from iopcurr.source.markup import Converter
+from iopcurr.source.parsed import Cached, Parsed, grades_of, parse_source
 
 MODULES = {"alpha": module_text("alpha"), "beta": module_text("beta"), "gamma": module_text("gamma")}
 
@@ -251,11 +251,11 @@ def test_fingerprint_covers_every_module_that_reading_a_file_imports() -> None:
     import subprocess
     import sys
 
-    code = "import sys, iopcurr.parsed; print(' '.join(m for m in sys.modules if m.startswith('iopcurr.')))"
+    code = "import sys, iopcurr.source.parsed; print(' '.join(m for m in sys.modules if m.startswith('iopcurr.')))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).resolve().parent.parent).stdout.split()
     assert set(loaded) <= {m.__name__ for m in parsed.parsing_modules()}
-    assert "iopcurr.markup" in loaded
+    assert "iopcurr.source.markup" in loaded
 
 
 @pytest.mark.parametrize("change", ["deleted page", "edited page", "template", "asset", "option", "module"])

@@ -143,7 +143,7 @@ def test_build_check_and_serve_find_curriculum_in_the_working_folder(
     assert (tmp_path / "site" / "facilitator" / "alpha.html").exists()
     assert run_cli("check").output.endswith("Checked 1 modules, 1 pages: 0 error(s), 0 warning(s).\n")
     served: list[tuple[Path, int]] = []
-    monkeypatch.setattr("iopcurr.serve.serve", lambda source, *, port, **_: served.append((source, port)))
+    monkeypatch.setattr("iopcurr.preview.serve.serve", lambda source, *, port, **_: served.append((source, port)))
     assert run_cli("serve", "-p", "8123").exit_code == 0
     monkeypatch.chdir(tmp_path / "curriculum")
     assert run_cli("serve").exit_code == 0
@@ -194,7 +194,7 @@ def test_quiet_serve_leaves_out_the_routine_lines(
         say("cur/modules/a.md:3: error IOP009: unknown block `scrpt`.")
         say("Stopped.")
 
-    monkeypatch.setattr("iopcurr.serve.serve", fake)
+    monkeypatch.setattr("iopcurr.preview.serve.serve", fake)
     result = run_cli("serve", str(make_curriculum()), "-q")
     assert result.output == "cur/modules/a.md:3: error IOP009: unknown block `scrpt`.\n"
 

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 import yaml
 
-from iopcurr.config import OPTIONS, WEEKDAYS, options_markdown_table, parse_program
+from iopcurr.source.config import OPTIONS, WEEKDAYS, options_markdown_table, parse_program
 
 
 def test_three_line_program_gets_documented_defaults() -> None:

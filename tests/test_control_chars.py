@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import MakeCurriculum, module_text
 
 from iopcurr.pipeline import build
-from iopcurr.safety import without_controls
+from iopcurr.plan.safety import without_controls
 
 PROGRAM = r'''title: "Group\x1b[31m One\x0bTwo"
 organization: "Clinic\x85North\x0cSouth\x07"

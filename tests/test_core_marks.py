@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import BUNDLED, PROGRAM, MakeCurriculum, module_text
 
-from iopcurr.blocks import outline
-from iopcurr.loader import git_history, parse_log
-from iopcurr.markup import Converter
 from iopcurr.pipeline import run
-from iopcurr.runsheet import segment_points
+from iopcurr.render.runsheet import segment_points
+from iopcurr.source.blocks import outline
+from iopcurr.source.loader import git_history, parse_log
+from iopcurr.source.markup import Converter
 
 CORE_MODULE = module_text("alpha").replace(
     "::: discussion\n- What do you think?\n:::",
@@ -159,7 +159,7 @@ CHANGED = module_text("alpha").replace(
 
 def test_changes_page_lists_front_matter_changes_without_git(make_curriculum: MakeCurriculum,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("iopcurr.loader.shutil.which", lambda name: None)
+    monkeypatch.setattr("iopcurr.source.loader.shutil.which", lambda name: None)
     page = files(make_curriculum(modules={"alpha": CHANGED}))["changes.html"]
     assert page.index("Added overdose safety.") < page.index("Rewrote the group agreement.")  # newest first
     assert "December 1, 2026" in page and "Reviewed on November 2, 2026." in page

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import BUNDLED
 
-from iopcurr.checks import readability_of
 from iopcurr.model import Curriculum
 from iopcurr.pipeline import run
+from iopcurr.plan.checks import readability_of
 
 REQUIRED_TOPICS = [
     "orientation", "structuring-time", "trigger-cycle", "triggers", "cravings", "thoughts-euphoric-recall",

@@ -11,7 +11,7 @@ from click.testing import Result
 from conftest import MakeCurriculum, module_text
 
 from iopcurr.model import OutputFile
-from iopcurr.safety import MAX_HTML_DEPTH, scan_html
+from iopcurr.plan.safety import MAX_HTML_DEPTH, scan_html
 
 RunCli = Callable[..., Result]
 
@@ -55,7 +55,7 @@ def test_deep_raw_html_is_a_located_problem(pdf: bool, make_curriculum: MakeCurr
 def test_a_page_too_deep_for_the_pdf_renderer_is_a_clear_error() -> None:
     pytest.importorskip("weasyprint")
     from iopcurr.errors import IopError
-    from iopcurr.pdf import render_pdfs
+    from iopcurr.render.pdf import render_pdfs
 
     page = f"<!doctype html><html><body>{_deep(400, 'span')}</body></html>".encode()
     with pytest.raises(IopError, match=r"cannot make pdf/x\.pdf: the page x\.html nests its HTML too deeply"):

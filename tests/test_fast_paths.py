@@ -19,12 +19,12 @@ from conftest import BUNDLED, CI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iopcurr import codec, markup
 from iopcurr.errors import Problem
-from iopcurr.loader import read_sources
-from iopcurr.markup import Converter
-from iopcurr.parsed import parse_source
-from iopcurr.safety import Finding, RawUrl, _scan_plain, _Scanner, scan_html
+from iopcurr.plan.safety import Finding, RawUrl, _scan_plain, _Scanner, scan_html
+from iopcurr.source import codec, markup
+from iopcurr.source.loader import read_sources
+from iopcurr.source.markup import Converter
+from iopcurr.source.parsed import parse_source
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=CI, suppress_health_check=[HealthCheck.too_slow])
 

@@ -18,13 +18,13 @@ from conftest import CI, PROGRAM, module_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iopcurr.config import parse_program
 from iopcurr.errors import CODES, Problem
-from iopcurr.loader import MODULE_KEYS, SourceFile, decode_source, parse_module, parse_page
-from iopcurr.markup import Converter
 from iopcurr.pipeline import run
-from iopcurr.plan import plan_module
-from iopcurr.schedule import build_schedule
+from iopcurr.plan.schedule import build_schedule
+from iopcurr.plan.thirds import plan_module
+from iopcurr.source.config import parse_program
+from iopcurr.source.loader import MODULE_KEYS, SourceFile, decode_source, parse_module, parse_page
+from iopcurr.source.markup import Converter
 
 EXAMPLES = int(os.environ.get("IOPCURR_FUZZ", "0")) or None
 

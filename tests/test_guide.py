@@ -12,10 +12,10 @@ from conftest import BUNDLED
 
 from iopcurr import guide
 from iopcurr.cli import cli
-from iopcurr.config import options_markdown_table
 from iopcurr.errors import codes_markdown_table
 from iopcurr.pipeline import authoring_guide_source
-from iopcurr.wording import terms_markdown_table
+from iopcurr.plan.wording import terms_markdown_table
+from iopcurr.source.config import options_markdown_table
 
 
 def test_the_generated_tables_in_the_guide_source_are_up_to_date() -> None:

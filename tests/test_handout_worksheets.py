@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import PROGRAM, MakeCurriculum, module_text
 
-from iopcurr.pdf import fillable_html
 from iopcurr.pipeline import build
+from iopcurr.render.pdf import fillable_html
 
 THEME = Path(__file__).resolve().parent.parent / "themes" / "default" / "static"
 
@@ -81,7 +81,7 @@ def test_bold_only_paragraphs_of_a_handout_become_numbered_headings(site: Path) 
     (["10 things to try", "A plan for 2 weeks"], True),  # a number, but not a step's
 ])
 def test_the_theme_numbers_heads_only_when_they_have_no_number_of_their_own(heads: list[str], badges: bool) -> None:
-    from iopcurr.books import step_heads
+    from iopcurr.render.books import step_heads
 
     html = step_heads("".join(f"<p><strong>{h}</strong></p><p>Text.</p>" for h in heads))
     assert re.findall(r"<h2 [^>]*>([^<]*)</h2>", html) == heads

@@ -15,9 +15,9 @@ import pytest
 import yaml
 from conftest import NODE_MODULES, REPO, MakeCurriculum, module_text, need_tool, need_weasyprint
 
-from iopcurr.config import parse_program
 from iopcurr.pipeline import run
-from iopcurr.translations import guide_stamp, source_stamp
+from iopcurr.source.config import parse_program
+from iopcurr.source.translations import guide_stamp, source_stamp
 
 THEME = REPO / "themes" / "default"
 PROGRAM_ES = """\
@@ -162,10 +162,10 @@ def test_every_catalogue_has_every_key_and_every_key_a_template_uses() -> None:
             for m in re.finditer(r"""\bt\(\s*["']([a-z_]+)["']""", path.read_text("utf-8"))}
     assert used, "the templates show interface strings with t()"
     # ... and so does the code: ed.text(theme, "key"), words("key", …), and the keys it makes
-    from iopcurr.markup import LABELS
-    from iopcurr.plan import PART_NAMES
+    from iopcurr.plan.thirds import PART_NAMES
+    from iopcurr.source.markup import LABELS
 
-    code = "\n".join(path.read_text("utf-8") for path in (REPO / "iopcurr").glob("*.py"))
+    code = "\n".join(path.read_text("utf-8") for path in (REPO / "iopcurr").rglob("*.py"))
     used |= {m.group(1) for m in re.finditer(r"""(?:\.text\(theme, |\bwords\()["']([a-z_]+)["']""", code)}
     used |= {f"block_{kind}" for kind in LABELS} | {f"part_{q}" for q in PART_NAMES}
     assert {"guide_not_translated", "block_script", "session", "large_print"} <= used
@@ -352,7 +352,7 @@ def test_the_theme_ships_the_lunr_languages_files_that_package_json_pins() -> No
 
 
 def test_the_spanish_stop_words_and_word_characters_are_lunr_languages_own() -> None:
-    from iopcurr.searchlang import ES_STOP_WORDS, ES_WORD_CHARACTERS
+    from iopcurr.render.searchlang import ES_STOP_WORDS, ES_WORD_CHARACTERS
 
     need_tool(str(NODE_MODULES / "lunr-languages"))
     js = (NODE_MODULES / "lunr-languages" / "lunr.es.js").read_text("utf-8")

@@ -9,9 +9,9 @@ import pytest
 from click.testing import Result
 from conftest import MakeCurriculum, module_text
 
-from iopcurr.links import classify
-from iopcurr.markup import Converter
 from iopcurr.pipeline import run
+from iopcurr.plan.links import classify
+from iopcurr.source.markup import Converter
 
 RunCli = Callable[..., Result]
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from conftest import MakeCurriculum, module_text
 
-from iopcurr.loader import SourceFile, parse_module, parse_page, read_sources, split_front_matter
-from iopcurr.markup import Converter
+from iopcurr.source.loader import SourceFile, parse_module, parse_page, read_sources, split_front_matter
+from iopcurr.source.markup import Converter
 
 
 def test_front_matter_split_and_body_line() -> None:

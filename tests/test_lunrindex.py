@@ -11,9 +11,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iopcurr import lunrindex
 from iopcurr.pipeline import run
-from iopcurr.search import FIELDS, _analyzer, build_index, module_documents, page_documents, search_documents
+from iopcurr.render import lunrindex
+from iopcurr.render.search import FIELDS, _analyzer, build_index, module_documents, page_documents, search_documents
 
 REPO = Path(__file__).resolve().parent.parent
 _SEP = re.compile(r"[ \t\n\r\f\v\xa0-]+")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from iopcurr.blocks import parse_attrs
-from iopcurr.markup import Converter
+from iopcurr.source.blocks import parse_attrs
+from iopcurr.source.markup import Converter
 
 
 def convert(body: str, first_line: int = 1):  # type: ignore[no-untyped-def]

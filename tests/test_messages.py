@@ -12,7 +12,7 @@ from click.testing import Result
 from conftest import MakeCurriculum, module_text
 
 from iopcurr.errors import IopError, Problem, printable
-from iopcurr.links import LONG, classify
+from iopcurr.plan.links import LONG, classify
 
 RunCli = Callable[..., Result]
 FORGED = "x%1b%5b2K%0d%0amodules/fake.md:1:%20error%20IOP001:%20forged%07%c2%85%e2%80%ae.md"

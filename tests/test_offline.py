@@ -15,7 +15,7 @@ from conftest import CHROMIUM, CHROMIUM_ARGS, MakeCurriculum, need_tool, site_pa
 from markupsafe import escape
 
 from iopcurr.pipeline import build
-from iopcurr.render import CSP
+from iopcurr.render.pages import CSP
 
 # Attributes that make a browser load something, whatever the element.
 LOADING_ATTRS = ("src", "srcset", "poster", "data", "action", "formaction", "background", "manifest")

@@ -16,8 +16,8 @@ import pytest
 from click.testing import Result
 from conftest import BUNDLED, REPO, MakeCurriculum, module_text
 
+from iopcurr.output.write import CACHE_DIR
 from iopcurr.pipeline import build
-from iopcurr.write import CACHE_DIR
 
 RunCli = Callable[..., Result]
 
@@ -52,7 +52,7 @@ def test_build_refuses_an_output_folder_overlapping_the_source(
 _CHILD = """
 import sys, time
 from pathlib import Path
-import iopcurr.write as w
+import iopcurr.output.write as w
 from iopcurr.pipeline import build
 
 source, out, ready, where = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
@@ -157,7 +157,7 @@ def test_a_second_build_into_the_same_folder_never_removes_the_first_ones_work(
     make_curriculum: MakeCurriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli
 ) -> None:
     src, out, before = _two_versions(make_curriculum, tmp_path)
-    monkeypatch.setattr("iopcurr.write.LOCK_WAIT", 0.5)
+    monkeypatch.setattr("iopcurr.output.write.LOCK_WAIT", 0.5)
     with _hung_build(src, out, "staging", tmp_path):
         stage = next(tmp_path.glob(".site.iopcurr-tmp-*"))
         staged = snapshot(stage)

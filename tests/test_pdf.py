@@ -303,7 +303,7 @@ def test_pdf_links_lead_nowhere_outside_the_document(pdf_site: Path) -> None:
 def test_pdfs_are_the_same_whoever_makes_them(pdf_site: Path) -> None:
     """Byte-identical output: in one process or in several, and build after build."""
     from iopcurr.model import OutputFile
-    from iopcurr.pdf import render_pdfs
+    from iopcurr.render.pdf import render_pdfs
 
     files = [
         OutputFile(p.relative_to(pdf_site).as_posix(), p.read_bytes())
@@ -486,7 +486,7 @@ def test_crisis_numbers_never_break_and_large_print_footer_is_body_size(pdf_site
 def test_unchanged_pdfs_come_from_the_cache(pdf_site: Path, tmp_path: Path) -> None:
     """Made once, then taken from the cache; after one page changes, only its PDF is made."""
     from iopcurr.model import OutputFile
-    from iopcurr.pdf import render_pdfs
+    from iopcurr.render.pdf import render_pdfs
 
     cache = pdf_site / ".iopcurr-cache"
     assert (cache / "CACHEDIR.TAG").is_file() and len(list((cache / "pdf").glob("*.pdf"))) == 11

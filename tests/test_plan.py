@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from iopcurr.config import parse_program
 from iopcurr.model import Module, Segment
-from iopcurr.plan import allocate, clock, default_parts, plan_module
+from iopcurr.plan.thirds import allocate, clock, default_parts, plan_module
+from iopcurr.source.config import parse_program
 
 
 def seg(title: str, minutes: int | None = None, third: int | None = None, line: int = 1) -> Segment:

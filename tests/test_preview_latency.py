@@ -16,8 +16,8 @@ from tornado.netutil import bind_sockets
 from watchdog.events import FileClosedEvent, FileModifiedEvent
 
 from iopcurr.pipeline import run
-from iopcurr.serve import Preview, make_app
-from iopcurr.watch import Debouncer, _Handler, ignored, relevant
+from iopcurr.preview.serve import Preview, make_app
+from iopcurr.preview.watch import Debouncer, _Handler, ignored, relevant
 
 
 def delivered_after(*, settled: bool, then_more: bool = False) -> float:

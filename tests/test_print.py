@@ -15,8 +15,8 @@ import pytest
 from click.testing import Result
 from conftest import PROGRAM, MakeCurriculum, module_text, need_tool
 
-from iopcurr.htmlfrag import rebind, resolve, shift_headings, unique_ids
 from iopcurr.pipeline import build
+from iopcurr.render.htmlfrag import rebind, resolve, shift_headings, unique_ids
 
 PAGE = """\
 ---

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import BUNDLED, MakeCurriculum, module_text
 
-from iopcurr.checks import (
+from iopcurr.model import Handout, Module, Readability
+from iopcurr.pipeline import run, source_files
+from iopcurr.plan.checks import (
     check_handouts,
     grade_words,
     measure,
@@ -17,12 +19,10 @@ from iopcurr.checks import (
     readability_of,
     readability_words,
 )
-from iopcurr.config import parse_program
-from iopcurr.convert import parse_all
-from iopcurr.loader import read_sources
-from iopcurr.model import Handout, Module, Readability
-from iopcurr.parsed import grades_of, text_key
-from iopcurr.pipeline import run, source_files
+from iopcurr.source.config import parse_program
+from iopcurr.source.convert import parse_all
+from iopcurr.source.loader import read_sources
+from iopcurr.source.parsed import grades_of, text_key
 
 PROSE = (
     "A warning sign is a change in you. It shows up before a return to use.\n"

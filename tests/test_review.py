@@ -12,14 +12,14 @@ from pathlib import Path
 from click.testing import Result
 from conftest import BUNDLED, MakeCurriculum, module_text
 
-from iopcurr.checks import check_reviews, edition_date
-from iopcurr.config import parse_program
 from iopcurr.errors import CODES, codes_markdown_table
-from iopcurr.loader import SourceFile, parse_module
-from iopcurr.markup import Converter
 from iopcurr.model import Module
 from iopcurr.pipeline import run
-from iopcurr.render import review_note
+from iopcurr.plan.checks import check_reviews, edition_date
+from iopcurr.render.pages import review_note
+from iopcurr.source.config import parse_program
+from iopcurr.source.loader import SourceFile, parse_module
+from iopcurr.source.markup import Converter
 
 REVIEW = 'reviewed_by: "Dr. A. Rivera, LCSW"\nreviewed_on: 2026-11-02\nnext_review: 2027-05-01\n'
 

@@ -12,10 +12,10 @@ import pytest
 from click.testing import Result
 from conftest import MakeCurriculum, module_text
 
-from iopcurr import loader, markup
-from iopcurr.loader import SourceFile, decode_source, parse_module
-from iopcurr.markup import Converter
 from iopcurr.pipeline import run
+from iopcurr.source import loader, markup
+from iopcurr.source.loader import SourceFile, decode_source, parse_module
+from iopcurr.source.markup import Converter
 
 RunCli = Callable[..., Result]
 

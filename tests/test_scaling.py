@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from conftest import MakeCurriculum, module_text
 
-from iopcurr.checks import track_map, track_of
-from iopcurr.config import parse_program
-from iopcurr.loader import SourceFile, parse_module
-from iopcurr.markup import Converter
 from iopcurr.pipeline import run
-from iopcurr.render import NAV_FULL_MODULES, NAV_WINDOW
+from iopcurr.plan.checks import track_map, track_of
+from iopcurr.render.pages import NAV_FULL_MODULES, NAV_WINDOW
+from iopcurr.source.config import parse_program
+from iopcurr.source.loader import SourceFile, parse_module
+from iopcurr.source.markup import Converter
 
 PROGRAM = """\
 title: Big Program

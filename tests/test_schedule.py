@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 from conftest import MakeCurriculum, module_text
 
-from iopcurr.config import parse_program
 from iopcurr.errors import Problem
 from iopcurr.model import Module, Program, Schedule
 from iopcurr.pipeline import run
-from iopcurr.plan import plan_module
-from iopcurr.schedule import agenda_times, build_schedule, local_span, session_when, upcoming
+from iopcurr.plan.schedule import agenda_times, build_schedule, local_span, session_when, upcoming
+from iopcurr.plan.thirds import plan_module
+from iopcurr.source.config import parse_program
 
 CHICAGO = ZoneInfo("America/Chicago")
 

@@ -16,7 +16,7 @@ import pytest
 from conftest import NODE_MODULES, REPO, MakeCurriculum, module_text, need_tool
 
 from iopcurr.pipeline import build, run
-from iopcurr.search import INDEX_PATH, index_script, search_documents
+from iopcurr.render.search import INDEX_PATH, index_script, search_documents
 
 
 def _data(script: str) -> dict[str, Any]:

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from separation import FRONT, Written, module_bodies, tokens, with_line_ends
 
-from iopcurr.markup import Converter
 from iopcurr.pipeline import build
+from iopcurr.source.markup import Converter
 
 MORE = 10 if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else 1
 SETTINGS = dict(deadline=None, derandomize=CI, suppress_health_check=list(HealthCheck))

@@ -20,12 +20,13 @@ import pytest
 from click.testing import Result
 from conftest import MakeCurriculum, module_text
 
-from iopcurr import markup, overlay
-from iopcurr import serve as serve_module
 from iopcurr.errors import Problem
 from iopcurr.pipeline import BuildResult
-from iopcurr.serve import host_allowed, page_of, serve, site_file
-from iopcurr.watch import Debouncer
+from iopcurr.preview import overlay
+from iopcurr.preview import serve as serve_module
+from iopcurr.preview.serve import host_allowed, page_of, serve, site_file
+from iopcurr.preview.watch import Debouncer
+from iopcurr.source import markup
 
 RunCli = Callable[..., Result]
 PAGE = b'<!DOCTYPE html>\n<html><head><title>x</title></head>\n<body class="page">\n<main>Text</main>\n</body></html>\n'

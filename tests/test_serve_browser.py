@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from conftest import REPO, module_text, need_tool
 
-from iopcurr.overlay import OVERLAY_ID
-from iopcurr.render import default_theme_dir
+from iopcurr.preview.overlay import OVERLAY_ID
+from iopcurr.render.pages import default_theme_dir
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -12,10 +12,10 @@ import pytest
 from click.testing import Result
 from conftest import module_text
 
-from iopcurr.library import library_hash
-from iopcurr.markup import Converter
 from iopcurr.pipeline import build, run
-from iopcurr.sites import merge, site_program
+from iopcurr.source.library import library_hash
+from iopcurr.source.markup import Converter
+from iopcurr.source.sites import merge, site_program
 
 RunCli = Callable[..., Result]
 
@@ -153,7 +153,7 @@ def test_each_site_has_its_own_schedule_crisis_contacts_and_branding(clinics: Pa
 
 
 def test_all_sites_converts_each_module_once(clinics: Path, tmp_path: Path) -> None:
-    from iopcurr.parsed import Cached
+    from iopcurr.source.parsed import Cached
 
     memo: dict[str, Cached] = {}
     east = build(clinics, tmp_path / "site" / "eastside", site="eastside", memo=memo)
@@ -256,7 +256,7 @@ def test_a_problem_only_one_site_causes_elsewhere_names_the_site(clinics: Path, 
 
 
 def test_the_preview_of_a_site_builds_that_site(clinics: Path, tmp_path: Path) -> None:
-    from iopcurr.serve import Preview
+    from iopcurr.preview.serve import Preview
 
     site = tmp_path / "preview"
     site.mkdir()

@@ -8,8 +8,8 @@ from conftest import BUNDLED, CI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iopcurr import markup
-from iopcurr.loader import body_of, read_sources
+from iopcurr.source import markup
+from iopcurr.source.loader import body_of, read_sources
 
 
 class SmartyConverter(markup.Converter):

@@ -100,7 +100,7 @@ def test_an_override_static_link_inside_it_is_kept(
 def test_the_bundled_theme_renders_in_the_sandbox(bundled_site: Path) -> None:
     from jinja2.sandbox import SandboxedEnvironment
 
-    from iopcurr.render import load_theme
+    from iopcurr.render.pages import load_theme
 
     assert isinstance(load_theme(None).env, SandboxedEnvironment)
     assert (bundled_site / "facilitator" / "manual.html").stat().st_size > 10_000

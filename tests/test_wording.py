@@ -4,7 +4,7 @@ import pytest
 from conftest import MakeCurriculum, module_text
 
 from iopcurr.pipeline import run
-from iopcurr.wording import TERMS, find_terms, terms_markdown_table
+from iopcurr.plan.wording import TERMS, find_terms, terms_markdown_table
 
 
 @pytest.mark.parametrize(

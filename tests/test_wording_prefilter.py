@@ -8,8 +8,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iopcurr import wording
-from iopcurr.wording import TERMS, Hit, find_terms
+from iopcurr.plan import wording
+from iopcurr.plan.wording import TERMS, Hit, find_terms
 
 
 def find_terms_slowly(text: str) -> list[Hit]:

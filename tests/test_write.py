@@ -7,7 +7,7 @@ import pytest
 
 from iopcurr.errors import IopError
 from iopcurr.model import OutputFile
-from iopcurr.write import CACHE_DIR, MARKER, OutputLock, Stage, lock_path, read_manifest, write_site
+from iopcurr.output.write import CACHE_DIR, MARKER, OutputLock, Stage, lock_path, read_manifest, write_site
 
 
 def files(**content: str) -> list[OutputFile]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from iopcurr import yamlread
+from iopcurr.source import yamlread
 
 REPO = Path(__file__).resolve().parent.parent
 

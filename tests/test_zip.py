@@ -16,7 +16,7 @@ from click.testing import Result
 from conftest import CHROMIUM, CHROMIUM_ARGS, MakeCurriculum, module_text, need_tool
 
 from iopcurr.model import OutputFile
-from iopcurr.zipsite import EPOCH, zip_bytes
+from iopcurr.output.zipsite import EPOCH, zip_bytes
 
 RunCli = Callable[..., Result]
 

@@ -4,7 +4,7 @@ put them in the translation (the facilitator one only where it has a `guide_sour
     python curriculum/translations/source_hash.py cravings            # print the stamp
     python curriculum/translations/source_hash.py --write cravings    # update modules/cravings.es.md
 
-The stamp is iopcurr's own (`iopcurr.translations.source_stamp`): the first 12 hex characters of
+The stamp is iopcurr's own (`iopcurr.source.translations.source_stamp`): the first 12 hex characters of
 the SHA-256 of the module's handouts as iopcurr reads them (each handout's id, title, worksheet
 blocks and every line of its text). It goes in the `source:` field of a translation's front
 matter; `iopcurr check` warns when the English handouts no longer match it. The second stamp
@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 MODULES = HERE.parent / "modules"
 sys.path.insert(0, str(HERE.parent.parent))
 
-from iopcurr.translations import guide_stamp, source_stamp  # noqa: E402
+from iopcurr.source.translations import guide_stamp, source_stamp  # noqa: E402
 
 
 def stamp(module: str) -> str:

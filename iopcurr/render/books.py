@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 
 from iopcurr.errors import Problem
-from iopcurr.htmlfrag import Scan, bind_tags, scan, unique_ids
 from iopcurr.model import Curriculum, Handout, Module
+from iopcurr.render.htmlfrag import Scan, bind_tags, scan, unique_ids
 
 PACKET = "handouts/packet.html"
 MANUAL = "facilitator/manual.html"

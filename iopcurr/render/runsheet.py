@@ -17,15 +17,15 @@ from html.parser import HTMLParser
 
 from markupsafe import Markup
 
-from iopcurr.checks import track_of
 from iopcurr.errors import Problem
-from iopcurr.htmlfrag import rebind, shift_headings
-from iopcurr.i18n import Words, english
-from iopcurr.markup import LABELS
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan
-from iopcurr.plan import PART_NAMES, clock
-from iopcurr.safety import without_controls
-from iopcurr.schedule import agenda_times, session_when, time_of
+from iopcurr.plan.checks import track_of
+from iopcurr.plan.safety import without_controls
+from iopcurr.plan.schedule import agenda_times, session_when, time_of
+from iopcurr.plan.thirds import PART_NAMES, clock
+from iopcurr.render.htmlfrag import rebind, shift_headings
+from iopcurr.render.i18n import Words, english
+from iopcurr.source.markup import LABELS
 
 RenderFn = Callable[[str, str, str, object], bytes]
 

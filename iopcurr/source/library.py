@@ -26,8 +26,8 @@ from types import MappingProxyType
 
 import iopcurr
 from iopcurr.errors import Problem
-from iopcurr.loader import MAX_FILE_BYTES, SourceFile, Sources, decode_source, read_sources, split_front_matter
 from iopcurr.model import Asset, Program
+from iopcurr.source.loader import MAX_FILE_BYTES, SourceFile, Sources, decode_source, read_sources, split_front_matter
 
 BUNDLED = "iopcurr:curriculum"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")

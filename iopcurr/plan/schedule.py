@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from iopcurr.errors import Problem, Severity
 from iopcurr.model import Module, Program, Schedule, Session, SessionPlan
-from iopcurr.plan import clock
+from iopcurr.plan.thirds import clock
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTH_NAMES = (

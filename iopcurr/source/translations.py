@@ -16,12 +16,12 @@ import re
 from collections.abc import Iterable, Sequence
 from types import MappingProxyType
 
-from iopcurr.blocks import Block, Node, Outline, Text, outline
-from iopcurr.checks import prose_text
 from iopcurr.errors import Problem
-from iopcurr.loader import MODULE_KEYS, SourceFile, body_of, split_front_matter, text_list
-from iopcurr.markup import Converter
 from iopcurr.model import Handout, Module, Program, Translation
+from iopcurr.plan.checks import prose_text
+from iopcurr.source.blocks import Block, Node, Outline, Text, outline
+from iopcurr.source.loader import MODULE_KEYS, SourceFile, body_of, split_front_matter, text_list
+from iopcurr.source.markup import Converter
 
 TRANSLATION_KEYS = ("title", "translation_of", "language", "source", "guide_source", "review", "summary",
                     "objectives", "materials")

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iopcurr.checks import edition_date
 from iopcurr.model import Commit, Curriculum, OutputFile
-from iopcurr.render import Link, SiteView, Theme, _context, _render, review_note, words_date
-from iopcurr.safety import without_controls
+from iopcurr.plan.checks import edition_date
+from iopcurr.plan.safety import without_controls
+from iopcurr.render.pages import Link, SiteView, Theme, _context, _render, review_note, words_date
 
 # ---------------------------------------------------------------- the page
 

@@ -20,17 +20,18 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from iopcurr import __version__, books
-from iopcurr.checks import edition_date, readability_of, readability_words, track_map
+from iopcurr import __version__
 from iopcurr.errors import IopError
-from iopcurr.i18n import Catalogues, Words, catalogue_words, english, load_catalogues, template_function
-from iopcurr.markup import CORE_LABEL, HANDOUT_CARD, LABELS
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan, SessionSettings
-from iopcurr.plan import PART_NAMES, clock
-from iopcurr.safety import without_controls
-from iopcurr.schedule import long_date, session_label, session_when, upcoming
-from iopcurr.tonight import TonightCard, fixed_card
-from iopcurr.translations import has_guide, translated
+from iopcurr.plan.checks import edition_date, readability_of, readability_words, track_map
+from iopcurr.plan.safety import without_controls
+from iopcurr.plan.schedule import long_date, session_label, session_when, upcoming
+from iopcurr.plan.thirds import PART_NAMES, clock
+from iopcurr.render import books
+from iopcurr.render.i18n import Catalogues, Words, catalogue_words, english, load_catalogues, template_function
+from iopcurr.render.tonight import TonightCard, fixed_card
+from iopcurr.source.markup import CORE_LABEL, HANDOUT_CARD, LABELS
+from iopcurr.source.translations import has_guide, translated
 
 CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -42,7 +43,7 @@ def default_theme_dir() -> Path:
     """The default theme shipped in the package (themes/default in a source checkout)."""
     # A source checkout uses its own themes/ folder, even when an editable install of another
     # checkout maps `iopcurr.themes` elsewhere (e.g. tests run in a git worktree).
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     if (root / "pyproject.toml").is_file() and (root / "themes" / "default").is_dir():
         return root / "themes" / "default"
     return Path(str(importlib.resources.files("iopcurr.themes") / "default"))

@@ -28,9 +28,9 @@ import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from iopcurr import codec
 from iopcurr.model import Readability
-from iopcurr.parsed import Cached, code_fingerprint
+from iopcurr.source import codec
+from iopcurr.source.parsed import Cached, code_fingerprint
 
 CACHE_NAME = ".iopcurr-cache"  # the cache's folder in an output folder (write.CACHE_DIR)
 TAG_NAME = "CACHEDIR.TAG"

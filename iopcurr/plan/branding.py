@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from iopcurr.errors import Problem
 from iopcurr.model import Asset, Program
-from iopcurr.safety import check_active_assets
+from iopcurr.plan.safety import check_active_assets
 
 MIN_CONTRAST = 4.5
 # Backgrounds of the default theme that links sit on: page, header and blocks, script blocks,

@@ -19,9 +19,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from iopcurr import __version__
-from iopcurr.cache import CACHE_NAME, is_cache_folder
 from iopcurr.errors import IopError
 from iopcurr.model import OutputFile
+from iopcurr.output.cache import CACHE_NAME, is_cache_folder
 
 MARKER = ".iopcurr-site.json"
 CACHE_DIR = CACHE_NAME  # inside the output folder; safe to delete

@@ -25,11 +25,11 @@ from collections.abc import Sequence
 from functools import lru_cache, partial
 from typing import Any
 
-from iopcurr import lunrindex, searchlang
-from iopcurr.lunrindex import Analyzer, Field
 from iopcurr.model import Curriculum, Module, OutputFile, Page, SearchDoc, Translation
-from iopcurr.safety import without_controls
-from iopcurr.translations import has_guide
+from iopcurr.plan.safety import without_controls
+from iopcurr.render import lunrindex, searchlang
+from iopcurr.render.lunrindex import Analyzer, Field
+from iopcurr.source.translations import has_guide
 
 INDEX_PATH = "static/search-index.js"
 GLOBAL = "IOPCURR_SEARCH"

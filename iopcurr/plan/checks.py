@@ -11,7 +11,7 @@ from datetime import date
 
 from iopcurr.errors import Problem
 from iopcurr.model import SMOG_SENTENCES, Handout, Module, Page, Program, Readability
-from iopcurr.wording import find_terms, find_terms_in
+from iopcurr.plan.wording import find_terms, find_terms_in
 
 MIN_PROSE_WORDS = 6  # a block of one sentence shorter than this is a label or a list stub
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

@@ -12,14 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from iopcurr.checks import track_of
-from iopcurr.i18n import Words, catalogue_words, english
-from iopcurr.ics import EventText, calendar, event_text
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Program, Schedule, Session, SessionPlan
-from iopcurr.plan import clock
-from iopcurr.render import GuideView, Link, SiteView, Theme, _context, _render, guide_view, site_view
-from iopcurr.runsheet import PointsMemo, SheetTables, bundle_path, paperwork_path, render_sheets, run_path, timer_plan
-from iopcurr.schedule import (
+from iopcurr.plan.checks import track_of
+from iopcurr.plan.schedule import (
     MONTH_NAMES,
     WEEKDAY_NAMES,
     agenda_times,
@@ -29,7 +24,20 @@ from iopcurr.schedule import (
     short_date,
     time_of,
 )
-from iopcurr.tonight import (
+from iopcurr.plan.thirds import clock
+from iopcurr.render.i18n import Words, catalogue_words, english
+from iopcurr.render.ics import EventText, calendar, event_text
+from iopcurr.render.pages import GuideView, Link, SiteView, Theme, _context, _render, guide_view, site_view
+from iopcurr.render.runsheet import (
+    PointsMemo,
+    SheetTables,
+    bundle_path,
+    paperwork_path,
+    render_sheets,
+    run_path,
+    timer_plan,
+)
+from iopcurr.render.tonight import (
     Grid,
     JoinWeek,
     Missed,

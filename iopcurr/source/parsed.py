@@ -20,13 +20,13 @@ from pathlib import Path
 from types import ModuleType
 
 from iopcurr import __version__
-from iopcurr.checks import check_wording, measure
 from iopcurr.errors import Problem
-from iopcurr.loader import SourceFile, parse_module, parse_page
-from iopcurr.markup import Converter, extension_settings
 from iopcurr.model import Module, Page, Readability, Translation
-from iopcurr.search import module_documents, page_documents, translation_documents
-from iopcurr.translations import parse_translation
+from iopcurr.plan.checks import check_wording, measure
+from iopcurr.render.search import module_documents, page_documents, translation_documents
+from iopcurr.source.loader import SourceFile, parse_module, parse_page
+from iopcurr.source.markup import Converter, extension_settings
+from iopcurr.source.translations import parse_translation
 
 CACHE_FORMAT = 1
 
@@ -123,7 +123,7 @@ def package_version(package: str) -> str:
 
 def parsing_modules() -> list[ModuleType]:
     """This module and the iopcurr modules it uses, directly or not (found through the names
-    each one imports), in name order."""
+    each one imports, and the packages they are in), in name order."""
     seen: dict[str, ModuleType] = {}
     todo: list[ModuleType] = [sys.modules[__name__]]
     while todo:
@@ -131,6 +131,9 @@ def parsing_modules() -> list[ModuleType]:
         if module.__name__ in seen:
             continue
         seen[module.__name__] = module
+        package = module.__name__.rpartition(".")[0]  # its package's __init__ runs first
+        if package.startswith("iopcurr.") and package in sys.modules:
+            todo.append(sys.modules[package])
         for value in list(vars(module).values()):
             name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
             if isinstance(name, str) and name.startswith("iopcurr.") and name in sys.modules:

@@ -13,10 +13,10 @@ import re
 from collections.abc import Iterator, Mapping
 from functools import partial
 
-from iopcurr import books
-from iopcurr.i18n import catalogue_words
 from iopcurr.model import Curriculum, Module, OutputFile, Page, Schedule, SessionPlan
-from iopcurr.render import (
+from iopcurr.render import books
+from iopcurr.render.i18n import catalogue_words
+from iopcurr.render.pages import (
     MAIN_MARKS,
     Link,
     SiteView,

@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from iopcurr import codec
-from iopcurr.cache import ParseCache
-from iopcurr.checks import measure
-from iopcurr.loader import SourceFile
-from iopcurr.markup import Converter
-from iopcurr.parsed import Cached, Parsed, cache_key, grades_of, parse_source, with_grades
+from iopcurr.output.cache import ParseCache
+from iopcurr.plan.checks import measure
+from iopcurr.source import codec
+from iopcurr.source.loader import SourceFile
+from iopcurr.source.markup import Converter
+from iopcurr.source.parsed import Cached, Parsed, cache_key, grades_of, parse_source, with_grades
 
 POOL_MIN = 24  # fewer files than this to convert: stay in this process (workers take time to start)
 Progress = Callable[[int, int], None]  # (files done, files to convert)
@@ -126,7 +126,7 @@ def _context() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["iopcurr.convert"])
+        ctx.set_forkserver_preload(["iopcurr.source.convert"])
         return ctx
     return multiprocessing.get_context("spawn")
 

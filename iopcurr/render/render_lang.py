@@ -22,11 +22,11 @@ from functools import partial
 
 from markupsafe import Markup
 
-from iopcurr import books, searchlang
-from iopcurr.i18n import catalogue_words, translate
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan, Translation
-from iopcurr.plan import clock
-from iopcurr.render import (
+from iopcurr.plan.thirds import clock
+from iopcurr.render import books, searchlang
+from iopcurr.render.i18n import catalogue_words, translate
+from iopcurr.render.pages import (
     MAIN_MARKS,
     HandoutView,
     Link,
@@ -45,8 +45,8 @@ from iopcurr.render import (
     site_view,
     switch_links,
 )
-from iopcurr.search import language_search_file
-from iopcurr.translations import has_guide, translated
+from iopcurr.render.search import language_search_file
+from iopcurr.source.translations import has_guide, translated
 
 TEMPLATE_IDS = ("main", "contents")
 

@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from iopcurr.books import FILL_PREFIX
-from iopcurr.cache import TAG, TAG_NAME, is_cache_folder
 from iopcurr.errors import IopError
-from iopcurr.htmlfrag import keep_links, parse_attrs, resolve
 from iopcurr.model import OutputFile
+from iopcurr.output.cache import TAG, TAG_NAME, is_cache_folder
+from iopcurr.render.books import FILL_PREFIX
+from iopcurr.render.htmlfrag import keep_links, parse_attrs, resolve
 
 INSTALL_HINT = "pip install -e '.[pdf]' in a checkout of iopcurr, or pip install weasyprint"
 # The site as WeasyPrint sees it. `.invalid` is reserved: this host can never be reached.

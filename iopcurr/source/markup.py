@@ -27,11 +27,11 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-from iopcurr.blocks import CORE, GUIDE_KINDS, Block, Node, Section, Text, outline
 from iopcurr.errors import Problem
-from iopcurr.links import Target, as_written, classify
 from iopcurr.model import Converted, Handout, Ref, Segment
-from iopcurr.safety import CONVERT_SECONDS, MAX_INDENT, MAX_QUOTE_DEPTH, TimeLimitExceeded, scan_html, time_limit
+from iopcurr.plan.links import Target, as_written, classify
+from iopcurr.plan.safety import CONVERT_SECONDS, MAX_INDENT, MAX_QUOTE_DEPTH, TimeLimitExceeded, scan_html, time_limit
+from iopcurr.source.blocks import CORE, GUIDE_KINDS, Block, Node, Section, Text, outline
 
 LABELS = {
     "script": "Say",

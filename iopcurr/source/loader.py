@@ -16,9 +16,9 @@ from types import MappingProxyType
 from typing import Any
 
 from iopcurr.errors import Problem
-from iopcurr.markup import Converter
 from iopcurr.model import Asset, Commit, Converted, Module, Page
-from iopcurr.yamlread import load_yaml
+from iopcurr.source.markup import Converter
+from iopcurr.source.yamlread import load_yaml
 
 MAX_FILE_BYTES = 512_000  # 20 times the longest bundled module; converts in about 3 seconds
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -13,12 +13,12 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from iopcurr import books
-from iopcurr.checks import track_map
 from iopcurr.model import Curriculum, Module, OutputFile, Schedule, Session
-from iopcurr.plan import clock
-from iopcurr.runsheet import bundle_path, paperwork_path, run_path
-from iopcurr.schedule import WEEKDAY_NAMES, long_date, session_label, session_when, short_date, time_of
+from iopcurr.plan.checks import track_map
+from iopcurr.plan.schedule import WEEKDAY_NAMES, long_date, session_label, session_when, short_date, time_of
+from iopcurr.plan.thirds import clock
+from iopcurr.render import books
+from iopcurr.render.runsheet import bundle_path, paperwork_path, run_path
 
 SESSIONS_JS = "static/sessions.js"
 

@@ -18,8 +18,8 @@ import icalendar
 
 from iopcurr import __version__
 from iopcurr.model import Module, Program, Schedule, Session, SessionPlan
-from iopcurr.safety import without_controls
-from iopcurr.schedule import agenda_times, time_of
+from iopcurr.plan.safety import without_controls
+from iopcurr.plan.schedule import agenda_times, time_of
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from iopcurr.config import program_from
 from iopcurr.errors import IopError, Problem
-from iopcurr.loader import MAX_FILE_BYTES, Sources, decode_source
 from iopcurr.model import Program
-from iopcurr.yamlread import load_yaml
+from iopcurr.source.config import program_from
+from iopcurr.source.loader import MAX_FILE_BYTES, Sources, decode_source
+from iopcurr.source.yamlread import load_yaml
 
 SITES_DIR = "sites"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")

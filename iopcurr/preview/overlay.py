@@ -68,7 +68,7 @@ def preview_script() -> bytes:
 
 
 def preview_js() -> bytes:
-    return (importlib.resources.files("iopcurr") / "preview.js").read_bytes()
+    return (importlib.resources.files("iopcurr.preview") / "preview.js").read_bytes()
 
 
 def overlay_html(problems: Sequence[Problem], crash: str = "") -> str:

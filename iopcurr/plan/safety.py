@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from iopcurr.errors import Problem, Severity
-from iopcurr.links import SCRIPT_SCHEMES, scheme_of
 from iopcurr.model import Asset
+from iopcurr.plan.links import SCRIPT_SCHEMES, scheme_of
 
 MAX_INDENT = 64  # columns of indentation (16 levels of nested lists)
 MAX_QUOTE_DEPTH = 16  # `>` levels of nested block quotes

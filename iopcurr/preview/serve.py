@@ -48,18 +48,18 @@ import tornado.web
 from jinja2.bccache import Bucket
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 
-from iopcurr import overlay
-from iopcurr.cache import ParseCache
-from iopcurr.convert import parse_all
 from iopcurr.errors import IopError, Problem
-from iopcurr.library import library_folders
 from iopcurr.model import OutputFile
-from iopcurr.parsed import Cached
+from iopcurr.output.cache import ParseCache
+from iopcurr.output.write import CACHE_DIR
 from iopcurr.pipeline import BuildResult, Settings, Timer, read, site_of, source_files
-from iopcurr.render import default_theme_dir
-from iopcurr.sites import site_names
-from iopcurr.watch import Watcher, ignored, relevant
-from iopcurr.write import CACHE_DIR
+from iopcurr.preview import overlay
+from iopcurr.preview.watch import Watcher, ignored, relevant
+from iopcurr.render.pages import default_theme_dir
+from iopcurr.source.convert import parse_all
+from iopcurr.source.library import library_folders
+from iopcurr.source.parsed import Cached
+from iopcurr.source.sites import site_names
 
 Say = Callable[[str], None]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})

@@ -29,7 +29,7 @@ from iopcurr.model import (
     ThemeSettings,
     Track,
 )
-from iopcurr.yamlread import load_yaml
+from iopcurr.source.yamlread import load_yaml
 
 DEFAULT_CRISIS = (
     CrisisContact(
