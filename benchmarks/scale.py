@@ -20,7 +20,8 @@ _HANDOUT_DEF = re.compile(r"\{#([a-z0-9][a-z0-9-]*)")
 
 
 def module_sources(bundled: Path = BUNDLED) -> dict[str, str]:
-    return {p.stem: p.read_text("utf-8") for p in sorted((bundled / "modules").glob("*.md"))}
+    """The bundled modules by id (not their translations, `<id>.<lang>.md`)."""
+    return {p.stem: p.read_text("utf-8") for p in sorted((bundled / "modules").glob("*.md")) if "." not in p.stem}
 
 
 def copy_module(text: str, handout_ids: list[str], k: int) -> str:
