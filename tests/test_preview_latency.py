@@ -148,16 +148,20 @@ def test_memory_stays_flat_over_many_rebuilds(make_curriculum: MakeCurriculum, t
         for n in range(3, 5):
             save(n)
         gc.collect()
-        settled = tracemalloc.get_traced_memory()[0]
-        for n in range(5, 13):
-            save(n)
-        gc.collect()
-        grown = tracemalloc.get_traced_memory()[0] - settled
+        marks = [tracemalloc.get_traced_memory()[0]]
+        for window in range(2):  # two windows of 4 saves each
+            for n in range(5 + 4 * window, 9 + 4 * window):
+                save(n)
+            gc.collect()
+            marks.append(tracemalloc.get_traced_memory()[0])
     finally:
         tracemalloc.stop()
     assert gc.get_freeze_count() == 0
-    # (gc.freeze() after each rebuild, as before, kept some 150 KB a rebuild of this curriculum)
-    assert grown < 500_000, f"{grown} bytes more after 8 rebuilds"
+    # A leak grows in both windows; a one-off growth of an interpreter table (Python's interned
+    # strings resize once, by about 2 MB, when other tests ran first) shows in one window only.
+    # (gc.freeze() after each rebuild, as before, kept some 150 KB a rebuild of this curriculum.)
+    grown = [after - before for before, after in zip(marks, marks[1:])]
+    assert min(grown) < 400_000, f"{grown} bytes more in two windows of 4 rebuilds"
 
 
 def test_a_template_edited_between_rebuilds_is_compiled_again(make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
