@@ -5,6 +5,7 @@ stylesheets and scripts again."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 import time
 from pathlib import Path
@@ -160,7 +161,7 @@ def test_memory_stays_flat_over_many_rebuilds(make_curriculum: MakeCurriculum, t
     # A leak grows in both windows; a one-off growth of an interpreter table (Python's interned
     # strings resize once, by about 2 MB, when other tests ran first) shows in one window only.
     # (gc.freeze() after each rebuild, as before, kept some 150 KB a rebuild of this curriculum.)
-    grown = [after - before for before, after in zip(marks, marks[1:])]
+    grown = [after - before for before, after in itertools.pairwise(marks)]
     assert min(grown) < 400_000, f"{grown} bytes more in two windows of 4 rebuilds"
 
 
