@@ -89,18 +89,18 @@ def authoring_guide_source() -> SourceFile:
     return SourceFile("page", GUIDE_ID, "iopcurr:docs/authoring-guide.md", text)
 
 
-def with_guide_images(sources: Sources) -> Sources:
-    """With the built-in guide (no page of the curriculum replaces it), the screenshots it shows
-    (iopcurr/docs/img, made by tests/screenshots.py) as assets in assets/iopcurr-guide/; a file of
-    the curriculum's own at such a path wins."""
+def with_builtin_guide(sources: Sources) -> Sources:
+    """Unless a page of the curriculum replaces it: the built-in authoring guide, and the
+    screenshots it shows (iopcurr/docs/img, made by tests/screenshots.py) as assets in
+    assets/iopcurr-guide/ (a file of the curriculum's own at such a path wins)."""
     if any(f.kind == "page" and f.id == GUIDE_ID for f in sources.files):
         return sources
     folder = importlib.resources.files("iopcurr") / "docs" / "img"
     images = tuple(Asset(f"{GUIDE_IMAGES}/{p.name}", f"iopcurr:docs/img/{p.name}", p.read_bytes())
                    for p in sorted(folder.iterdir(), key=lambda p: p.name)
                    if p.name.endswith(".png") and f"{GUIDE_IMAGES}/{p.name}" not in sources.assets)
-    return replace(sources, assets=sources.assets + tuple(a.rel for a in images),
-                   library_assets=sources.library_assets + images)
+    return replace(sources, files=(*sources.files, authoring_guide_source()),
+                   assets=sources.assets + tuple(a.rel for a in images), library_assets=sources.library_assets + images)
 
 
 class Timer:
@@ -115,11 +115,9 @@ class Timer:
 
 
 def source_files(sources: Sources) -> list[SourceFile]:
-    """The module and page files to read, with the built-in authoring guide unless replaced."""
-    files = list(sources.files)
-    if GUIDE_ID not in {f.id for f in files if f.kind == "page"}:
-        files.append(authoring_guide_source())
-    return files
+    """The module and page files to read: `read` gives them with the built-in guide; sources read
+    otherwise (`read_sources`) get it here."""
+    return list(with_builtin_guide(sources).files)
 
 
 PlanFunction = Callable[[Module, Program], tuple[SessionPlan | None, list[Problem]]]
@@ -247,7 +245,7 @@ def read(source: Path, site: str | None = None) -> Sources:
     program, _ = program_of(sources)
     if program.library:
         sources = with_libraries(source, sources, program.library, program)
-    return with_guide_images(sources)
+    return with_builtin_guide(sources)
 
 
 def site_of(source: Path, sources: Sources, parsed: Sequence[Parsed], stats: ParseStats, settings: Settings,

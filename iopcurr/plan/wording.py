@@ -90,7 +90,12 @@ def find_terms(text: str) -> list[Hit]:
         if not terms:
             return []
         exempt = any(name in lowered for name in _EXEMPT_LOWER)
-    masked = _EXEMPT.sub(lambda m: " " * len(m.group(0)), text) if exempt else text
+    return _hits(text, terms, _EXEMPT if exempt else None)
+
+
+def _hits(text: str, terms: tuple[tuple[str, re.Pattern[str], str], ...], exempt: re.Pattern[str] | None) -> list[Hit]:
+    """Every match of `terms` in `text` outside the proper names `exempt` matches, in text order."""
+    masked = exempt.sub(lambda m: " " * len(m.group(0)), text) if exempt is not None else text
     starts: list[int] = []  # where each line begins, made on the first hit
     hits = []
     for shown, pattern, suggestion in terms:
@@ -109,9 +114,7 @@ def _line_and_column(text: str, pos: int, starts: list[int]) -> tuple[int, int]:
 
 
 def terms_markdown_table() -> str:
-    rows = ["| flagged | use instead |", "| --- | --- |"]
-    rows += [f"| {shown} | {suggestion} |" for shown, _, suggestion in TERMS]
-    return "\n".join(rows)
+    return terms_markdown_table_in("en")
 
 
 # Spanish (`es`): the terms the checker flags in Spanish translations, documented like TERMS.
@@ -144,23 +147,14 @@ def find_terms_in(text: str, language: str) -> list[Hit]:
     """Every flagged term of `language`'s list in `text` (none for a language without a list)."""
     if language == "en":
         return find_terms(text)
-    terms = TERMS_BY_LANGUAGE.get(language, ())
-    if not terms:
-        return []
+    terms = tuple((shown, re.compile(p, re.IGNORECASE), s) for shown, p, s in TERMS_BY_LANGUAGE.get(language, ()))
     exempt = EXEMPT_BY_LANGUAGE.get(language, ())
-    masked = re.sub("|".join(re.escape(e) for e in exempt), lambda m: " " * len(m.group(0)), text,
-                    flags=re.IGNORECASE) if exempt else text
-    starts: list[int] = []
-    hits = []
-    for shown, pattern, suggestion in terms:
-        for m in re.finditer(pattern, masked, re.IGNORECASE):
-            line, column = _line_and_column(masked, m.start(), starts)
-            hits.append(Hit(line, column, shown, m.group(0), suggestion))
-    return sorted(hits, key=lambda h: (h.line, h.column))
+    return _hits(text, terms, re.compile("|".join(map(re.escape, exempt)), re.IGNORECASE) if exempt else None) \
+        if terms else []
 
 
 def terms_markdown_table_in(language: str) -> str:
     """The flagged terms of `language` as a table for the authoring guide."""
-    rows = [f"| flagged ({language}) | use instead |", "| --- | --- |"]
+    rows = [f"| flagged{'' if language == 'en' else f' ({language})'} | use instead |", "| --- | --- |"]
     rows += [f"| {shown} | {suggestion} |" for shown, _, suggestion in TERMS_BY_LANGUAGE.get(language, ())]
     return "\n".join(rows)
