@@ -200,9 +200,8 @@ def _build_one(source: Path, out: Path, site: str | None, memo: dict[str, Cached
         return True
     pdfs = sum(1 for f in result.files if f.path.startswith("pdf/")) if pdf else 0
     made = f", {pdfs} PDFs" if pdf else ""
-    same = " (nothing changed)" if result.unchanged else ""
     click.echo(f"{label}Built {modules} modules, {pages} pages{made}, {warnings} warnings "
-               f"in {seconds:.2f} s → {out}{packed}{same}")
+               f"in {seconds:.2f} s → {out}{packed}")
     return True
 
 

@@ -72,7 +72,6 @@ class BuildResult:
     written: bool = False
     schedule: Schedule | None = None
     stats: ParseStats | None = None  # what was converted and what came from the cache
-    unchanged: bool = False  # always False: every build renders (cli.py still reads it)
 
     @property
     def ok(self) -> bool:
