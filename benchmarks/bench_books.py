@@ -48,7 +48,7 @@ def measure(n: int, work: Path) -> None:
     cache = ParseCache(work / f"cache-{n}")
     sources = read_sources(source)
     parsed, _ = parse_all(source_files(sources), cache=cache)
-    cur, plans, problems = assemble(source, sources, parsed=parsed)
+    cur, plans, problems = assemble(source, sources, parsed)
     schedule, _ = build_schedule(cur.program, cur.modules)
     theme, _ = theme_for(source, cur)
     assert theme is not None, [p.format() for p in problems]

@@ -53,7 +53,6 @@ from iopcurr.source.config import parse_program
 from iopcurr.source.convert import ParseStats, Progress, parse_all
 from iopcurr.source.library import with_libraries
 from iopcurr.source.loader import SourceFile, Sources, assets_of, git_history, read_sources
-from iopcurr.source.markup import Converter
 from iopcurr.source.parsed import Cached, Parsed, text_key
 from iopcurr.source.sites import site_program, with_site
 from iopcurr.source.translations import check_translated_handouts, check_translations
@@ -119,9 +118,6 @@ def source_files(sources: Sources) -> list[SourceFile]:
     return list(with_builtin_guide(sources).files)
 
 
-PlanFunction = Callable[[Module, Program], tuple[SessionPlan | None, list[Problem]]]
-
-
 def program_of(sources: Sources) -> tuple[Program, list[Problem]]:
     """The program: program.yml, or a site file merged over it (sites.py)."""
     if sources.site_path is not None and sources.site_text is not None:
@@ -129,16 +125,10 @@ def program_of(sources: Sources) -> tuple[Program, list[Problem]]:
     return parse_program(sources.program_text or "", sources.program_path)
 
 
-def assemble(
-    source: Path, sources: Sources, converter: Converter | None = None, *,
-    parsed: Sequence[Parsed] | None = None, plan: PlanFunction = plan_module,
-) -> tuple[Curriculum, dict[str, SessionPlan | None], list[Problem]]:
-    """Sources → a checked, ordered Curriculum and its session plans (pure).
-
-    `parsed` are the files already read (`convert.parse_all`); without them, they are read here.
-    """
-    if parsed is None:
-        parsed, _ = parse_all(source_files(sources), converter=converter, jobs=1)
+def assemble(source: Path, sources: Sources,
+             parsed: Sequence[Parsed]) -> tuple[Curriculum, dict[str, SessionPlan | None], list[Problem]]:
+    """Sources and their files read (`convert.parse_all`) → a checked, ordered Curriculum and
+    its session plans (pure)."""
     problems: list[Problem] = list(sources.problems)
     program, more = program_of(sources)
     problems += more
@@ -156,7 +146,7 @@ def assemble(
                                 hint="Add Markdown files to the modules/ folder (see `iopcurr new`)."))
     plans: dict[str, SessionPlan | None] = {}
     for m in ordered:
-        plans[m.id], more = plan(m, program)
+        plans[m.id], more = plan_module(m, program)
         problems += more
     anchors = anchor_table([*modules, *pages])
     for p in parsed:
@@ -213,21 +203,18 @@ class Settings:
 
 
 def run(source: Path, *, strict: bool = False, today: date | None = None, pdf: bool = False,
-        cache: ParseCache | None = None, converter: Converter | None = None, site: str | None = None,
-        memo: dict[str, Cached] | None = None) -> BuildResult:
+        cache: ParseCache | None = None, site: str | None = None, memo: dict[str, Cached] | None = None) -> BuildResult:
     """Read, check, plan and render the whole site in memory; write nothing. `today` picks the
     home page's next sessions; with `pdf`, the PDFs are made too.
 
     Files found in `cache` are not converted again; the others are converted in parallel when
-    there are many (one process per core, or IOPCURR_JOBS) and added to it. A `converter` given
-    here converts everything in this process. With `site`, sites/<site>.yml is merged over
+    there are many (one process per core, or IOPCURR_JOBS) and added to it. With `site`, sites/<site>.yml is merged over
     program.yml; files found in `memo` (shared by the runs of several sites) are not converted again.
     """
     timer = Timer()
     sources = read(source, site)
     timer.lap("read")
-    parsed, stats = parse_all(source_files(sources), cache=cache, converter=converter, memo=memo,
-                              jobs=1 if converter is not None else None)
+    parsed, stats = parse_all(source_files(sources), cache=cache, memo=memo)
     timer.lap("convert")
     result = site_of(source, sources, parsed, stats, Settings(strict, today, pdf), timer)
     return with_pdfs(result, strict=strict, cache=cache.folder if cache is not None else None) if pdf else result
@@ -253,7 +240,7 @@ def site_of(source: Path, sources: Sources, parsed: Sequence[Parsed], stats: Par
     but for reading the theme and the assets)."""
     if stats.converted >= 200:  # a large build: its grades are known, free textstat's 70 MB for rendering
         forget_dictionary()
-    cur, plans, problems = assemble(source, sources, parsed=parsed)
+    cur, plans, problems = assemble(source, sources, parsed)
     timer.lap("check")
     schedule, more = build_schedule(cur.program, cur.modules)
     problems += more + check_run_sheets(cur, plans, schedule)

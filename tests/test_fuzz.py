@@ -194,7 +194,7 @@ def test_random_curricula_build_or_report_and_never_carry_a_script(meta: str, bo
         }
         src = write_curriculum(Path(tmp), modules, program)
         (src / "pages" / "authoring-guide.md").write_text(GUIDE, "utf-8")
-        result = run(src, converter=CONVERTER)
+        result = run(src)
         assert_problems_only(result.problems)
         for f in result.files:
             if f.path.endswith(".html"):
@@ -224,7 +224,7 @@ def test_a_site_with_unsafe_html_builds_without_it(raw: str) -> None:
         (src / "pages" / "authoring-guide.md").write_text(GUIDE, "utf-8")
         (src / "assets").mkdir()
         (src / "assets" / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-        result = run(src, converter=CONVERTER)
+        result = run(src)
         assert_problems_only(result.problems)
         assert result.ok, [p.format() for p in result.problems]
         pages = [f for f in result.files if f.path.endswith(".html")]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+from iopcurr.model import Readability
 from iopcurr.output.cache import ParseCache
 from iopcurr.plan.checks import measure
 from iopcurr.source import codec
@@ -45,62 +46,55 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def parse_all(
-    files: Sequence[SourceFile],
-    *,
-    cache: ParseCache | None = None,
-    memo: dict[str, Cached] | None = None,
-    converter: Converter | None = None,
-    jobs: int | None = None,
-    progress: Progress | None = None,
-) -> tuple[list[Parsed], ParseStats]:
-    """The `Parsed` of every file, in order. New results go into `memo` and `cache`."""
+def parse_all(files: Sequence[SourceFile], *, cache: ParseCache | None = None, memo: dict[str, Cached] | None = None,
+              jobs: int | None = None, progress: Progress | None = None) -> tuple[list[Parsed], ParseStats]:
+    """The `Parsed` of every file, in order: from `memo`, else from `cache`, else converted (in a
+    pool of `jobs` workers when there are many). New results go into `memo` and `cache`."""
     keys = [cache_key(f) for f in files]
-    found: list[Cached | None] = []
-    for key in keys:
-        entry = memo.get(key) if memo is not None else None
-        if entry is None and cache is not None:
-            entry = cache.get(key)
-        found.append(entry)
-    todo = [i for i, entry in enumerate(found) if entry is None]
+    found = {i: entry for i, key in enumerate(keys) if (entry := _lookup(key, memo, cache)) is not None}
+    todo = [i for i in range(len(files)) if i not in found]
     jobs = default_jobs() if jobs is None else jobs
-    workers = 0
-    if todo:
-        use_pool = jobs > 1 and len(todo) >= POOL_MIN
-        workers = min(jobs, len(todo)) if use_pool else 1
-        convert = _in_pool if use_pool else _in_process
-        known = cache.load_grades() if cache is not None else {}
-        for i, parsed, text in convert([files[i] for i in todo], workers, converter, progress):
-            if parsed is None:
-                parsed = codec.loads(text, Parsed)
-            grades = grades_of(parsed, known)  # an edit seldom changes every handout
-            if cache is not None:
-                # The same text as codec.dumps(Cached(parsed, grades)), without encoding twice.
-                cache.put(keys[todo[i]], f"[{text or codec.dumps(parsed)},{codec.dumps(grades)}]")
-            found[todo[i]] = Cached(parsed, grades)
-    results: list[Parsed] = []
-    for key, entry in zip(keys, found, strict=True):
-        assert entry is not None
-        if memo is not None:
-            memo[key] = entry
-        results.append(with_grades(entry.parsed, entry.grades))
+    workers = min(jobs, len(todo)) if jobs > 1 and len(todo) >= POOL_MIN else min(1, len(todo))
+    convert = _in_pool if workers > 1 else _in_process
+    known = cache.load_grades() if cache is not None and todo else {}
+    for n, (parsed, text) in enumerate(convert([files[i] for i in todo], workers, progress)):
+        found[todo[n]] = _keep(parsed, text, keys[todo[n]], cache, known)
+    if memo is not None:
+        memo.update((key, found[i]) for i, key in enumerate(keys))
+    results = [with_grades(found[i].parsed, found[i].grades) for i in range(len(files))]
     return results, ParseStats(tuple(keys), len(files) - len(todo), len(todo), workers)
 
 
-_Done = tuple[int, Parsed | None, str]  # (index, the result or "", or None and its JSON)
+def _lookup(key: str, memo: dict[str, Cached] | None, cache: ParseCache | None) -> Cached | None:
+    entry = memo.get(key) if memo is not None else None
+    return entry if entry is not None or cache is None else cache.get(key)
 
 
-def _in_process(files: list[SourceFile], workers: int, converter: Converter | None,
-                progress: Progress | None) -> Iterator[_Done]:
-    converter = converter or Converter()
+def _keep(parsed: Parsed | None, text: str, key: str, cache: ParseCache | None,
+          known: dict[str, Readability]) -> Cached:
+    """A converted file (`parsed`, or its JSON `text` from a worker) with its handouts' grades
+    (`known` from earlier builds, or measured), stored in `cache`."""
+    if parsed is None:
+        parsed = codec.loads(text, Parsed)
+    grades = grades_of(parsed, known)  # an edit seldom changes every handout
+    if cache is not None:
+        # The same text as codec.dumps(Cached(parsed, grades)), without encoding twice.
+        cache.put(key, f"[{text or codec.dumps(parsed)},{codec.dumps(grades)}]")
+    return Cached(parsed, grades)
+
+
+_Done = tuple[Parsed | None, str]  # (the result and "", or None and its JSON)
+
+
+def _in_process(files: list[SourceFile], workers: int, progress: Progress | None) -> Iterator[_Done]:
+    converter = Converter()
     for i, src in enumerate(files):
-        yield i, parse_source(src, converter), ""
+        yield parse_source(src, converter), ""
         if progress:
             progress(i + 1, len(files))
 
 
-def _in_pool(files: list[SourceFile], workers: int, converter: Converter | None,
-             progress: Progress | None) -> Iterator[_Done]:
+def _in_pool(files: list[SourceFile], workers: int, progress: Progress | None) -> Iterator[_Done]:
     """Results as they come in, so that the caller's work overlaps the workers'."""
     # Small chunks: the workers finish close together (a chunk of 16 modules left one worker
     # alone for up to 0.7 s at the end), and sending a chunk costs next to nothing.
@@ -113,7 +107,7 @@ def _in_pool(files: list[SourceFile], workers: int, converter: Converter | None,
             measure("Load the dictionary now while the workers are busy.")
         for texts in results:
             for text in texts:
-                yield done, None, text
+                yield None, text
                 done += 1
             if progress:
                 progress(done, len(files))
