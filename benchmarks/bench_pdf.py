@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from iopcurr.pipeline import BuildResult, build  # noqa: E402
+from iopcurr.pipeline import BuildResult, Settings, build  # noqa: E402
 from iopcurr.render import pdf  # noqa: E402
 from iopcurr.render.books import pdf_jobs  # noqa: E402
 
@@ -68,7 +68,7 @@ def timed(source: Path, out: Path) -> tuple[BuildResult, float, float, int]:
     cache = out / ".iopcurr-cache" / pdf.CACHE_SUBDIR
     before = {p.name for p in cache.glob("*.pdf")} if cache.is_dir() else set()
     start, cpu = time.perf_counter(), cpu_seconds()
-    result = build(source, out, pdf=True)
+    result = build(source, out, Settings(pdf=True))
     wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     assert result.ok and result.curriculum is not None, [p.format() for p in result.problems]
     made = len({p.name for p in cache.glob("*.pdf")} - before)

@@ -168,6 +168,7 @@ def _build_one(source: Path, out: Path, site: str | None, memo: dict[str, Cached
                today: datetime | None, pdf: bool, zip_site: bool, quiet: bool, verbose: bool) -> bool:
     """Build one site into `out` and print its summary; whether it succeeded."""
     from iopcurr.output.zipsite import write_zip
+    from iopcurr.pipeline import Settings
     from iopcurr.pipeline import build as run_build
 
     started = time.perf_counter()
@@ -177,8 +178,8 @@ def _build_one(source: Path, out: Path, site: str | None, memo: dict[str, Cached
     progress = _progress_line if pdf and not quiet and sys.stderr.isatty() else None
     bar = _ProgressBar("Converting Markdown", delay=float("inf") if quiet else 1.0)
     try:
-        result = run_build(source, out, strict=strict, today=today.date() if today else None,
-                           pdf=pdf, progress=progress, on_convert=bar, site=site, memo=memo)
+        result = run_build(source, out, Settings(strict, today.date() if today else None, pdf, site),
+                           memo=memo, on_convert=bar, progress=progress)
     finally:
         bar.close()
     if progress:
@@ -269,17 +270,17 @@ def _check_runs(source: Path, site: str | None, strict: bool,
                 memo: dict[str, Cached]) -> tuple[Curriculum | None, list[Problem], dict[str, float]]:
     """The problems of program.yml and of every site (or of the one `site`): one that only a site's
     run finds, outside its site file, says which site (`in site `eastside`: ...`)."""
-    from iopcurr.pipeline import run
+    from iopcurr.pipeline import Settings, run
     from iopcurr.source.sites import site_file, site_names
 
     if site is not None:
         site_file(source, site)
-    base = run(source, strict=strict, memo=memo) if site is None else None
+    base = run(source, Settings(strict=strict), memo=memo) if site is None else None
     problems: set[Problem] = set(base.problems) if base else set()
     cur = base.curriculum if base else None
     timings = dict(base.timings) if base else {}
     for name in [site] if site is not None else site_names(source):
-        result = run(source, strict=strict, site=name, memo=memo)
+        result = run(source, Settings(strict=strict, site=name), memo=memo)
         cur = cur or result.curriculum
         timings = timings or dict(result.timings)
         own = str(site_file(source, name))

@@ -1,15 +1,22 @@
-"""build(): the straight line from a curriculum folder to a written site, timed per stage.
+"""The map of iopcurr: a curriculum folder → a checked site, as a straight line of stages.
 
-    read → convert (parse cache) → assemble and check → plan and schedule → render pages,
-      calendar, collections, search index → (PDFs) → write (atomic swap)
+    build   = run, then write (the new site swapped in whole, and only when there are no errors)
+    run     = read → convert → site_of → PDFs (with --pdf)      in memory: `iopcurr check`, the preview
+    site_of = assemble and check → plan and schedule → render pages, calendar, collections, search
 
-The stages live in the subpackages: reading and converting in `source/`, the session plans,
-calendar and checks in `plan/`, pages, collections, search and PDFs in `render/`, the stage and
-cache in `output/`; `preview/` runs this line on every save.
+| stage | here | where the work is done |
+| --- | --- | --- |
+| read | `read` | `source/loader.py` (files), `config.py` (program.yml), `sites.py`, `library.py` |
+| convert | `convert.parse_all` | `source/markup.py` and `blocks.py` (Markdown), `output/cache.py` |
+| assemble and check | `assemble` | `plan/checks.py`, `links.py`, `branding.py`, `source/translations.py` |
+| plan and schedule | `assemble`, `site_of` | `plan/thirds.py` (rule of thirds), `plan/schedule.py`, `render/runsheet.py` |
+| render | `render` | `render/pages.py` and the other modules of `render/` |
+| PDFs | `with_pdfs` | `render/pdf.py` (WeasyPrint, an optional extra) |
+| write | `write` | `output/write.py` (the atomic swap) |
 
-`run` is the same line in memory, writing nothing (`iopcurr check`); the live preview runs the same
-stages on every save, keeping the files it read and the compiled templates between saves.
-Only `read`, `load_theme`, the static/asset reads and the stage (`output.write.Stage`) touch the disk.
+Only `read`, `load_theme`, the static and asset reads, the parse cache and the stage touch the
+disk; every other stage is a function from values to values. The preview (`preview/serve.py`)
+runs `run` on every save and writes the files whose bytes changed.
 """
 
 from __future__ import annotations
@@ -62,6 +69,17 @@ GUIDE_IMAGES = "assets/iopcurr-guide"
 
 
 @dataclass(frozen=True)
+class Settings:
+    """What a build is asked for besides its sources."""
+
+    strict: bool = False  # warnings are errors
+    today: date | None = None  # the home page shows the sessions after this day
+    pdf: bool = False  # the pages link to their PDFs (and the PDFs are made)
+    site: str | None = None  # sites/<site>.yml is merged over program.yml
+    templates: jinja2.BytecodeCache | None = None  # compiled templates kept between builds (the preview's)
+
+
+@dataclass(frozen=True)
 class BuildResult:
     curriculum: Curriculum | None
     plans: dict[str, SessionPlan | None]
@@ -79,6 +97,101 @@ class BuildResult:
     @property
     def warnings(self) -> int:
         return sum(1 for p in self.problems if p.severity == "warning")
+
+
+def build(source: Path, out: Path, settings: Settings = Settings(), *, memo: dict[str, Cached] | None = None,
+          on_convert: Progress | None = None, progress: Callable[[str], None] | None = None) -> BuildResult:
+    """`run`, then, when there are no errors, the new site swapped in for the old one.
+
+    Converted files are cached in `out/.iopcurr-cache` (kept across builds, safe to delete);
+    `memo` keeps them in memory for the next site. `on_convert` hears how far the conversion
+    got, `progress` what the PDFs are doing. With `pdf`, WeasyPrint must be installed (checked first).
+    """
+    if settings.pdf:
+        from iopcurr.render.pdf import require_weasyprint
+
+        require_weasyprint()
+    cache = ParseCache(out / CACHE_DIR, pending=pending_cache_folder(out))
+    stage = Stage(out, source)  # checks the output folder before anything is built
+    try:
+        result = run(source, settings, cache=cache, memo=memo, on_convert=on_convert, progress=progress)
+        return write(result, stage, cache) if result.ok else result
+    finally:
+        stage.discard()
+        cache.discard()
+
+
+def run(source: Path, settings: Settings = Settings(), *, cache: ParseCache | None = None,
+        memo: dict[str, Cached] | None = None, on_convert: Progress | None = None,
+        progress: Callable[[str], None] | None = None) -> BuildResult:
+    """Read, convert, check, plan and render the whole site in memory, writing nothing (but the
+    parse cache). Files found in `memo` or `cache` are not converted again; the others are
+    converted in parallel when there are many (one process per core, or IOPCURR_JOBS)."""
+    timer = Timer()
+    sources = read(source, settings.site)
+    timer.lap("read")
+    parsed, stats = parse_all(source_files(sources), cache=cache, memo=memo, progress=on_convert)
+    timer.lap("convert")
+    result = site_of(source, sources, parsed, stats, settings, timer)
+    if not settings.pdf:
+        return result
+    return with_pdfs(result, strict=settings.strict, cache=cache.folder if cache else None, progress=progress)
+
+
+def site_of(source: Path, sources: Sources, parsed: Sequence[Parsed], stats: ParseStats, settings: Settings,
+            timer: Timer) -> BuildResult:
+    """The files read and converted → the checked curriculum, its schedule and every page (pure
+    but for reading the theme and the assets)."""
+    if stats.converted >= 200:  # a large build: its grades are known, free textstat's 70 MB for rendering
+        forget_dictionary()
+    cur, plans, problems = assemble(source, sources, parsed)
+    timer.lap("check")
+    schedule, more = build_schedule(cur.program, cur.modules)
+    problems += more + check_run_sheets(cur, plans, schedule)
+    timer.lap("schedule")
+    if settings.strict:
+        problems = [p.as_error() for p in problems]
+    files: list[OutputFile] = []
+    if not has_errors(problems):
+        files, more = render(source, sources, cur, plans, schedule, settings)
+        problems += more
+        timer.lap("render")
+    return BuildResult(cur, plans, tuple(sorted(files, key=lambda f: f.path)), sort_problems(problems),
+                       timer.timings, schedule=schedule, stats=stats)
+
+
+def write(result: BuildResult, stage: Stage, cache: ParseCache) -> BuildResult:
+    """The site's files swapped in for the old site, and the parse cache kept for the next build."""
+    started = time.perf_counter()
+    for f in result.files:
+        stage.add(f)
+    stage.commit(keep=(CACHE_DIR,))
+    if result.curriculum is not None:
+        cache.save_grades({text_key(h.text): readability_of(h) for m in result.curriculum.modules for h in m.handouts})
+    cache.commit()
+    if result.stats is not None:
+        cache.prune(result.stats.keys)
+    return replace(result, timings=dict(result.timings, write=round(time.perf_counter() - started, 4)), written=True)
+
+
+def read(source: Path, site: str | None = None) -> Sources:
+    """The curriculum folder's files (an IopError if there is no such folder), with the site file
+    of `site`, the modules, pages and assets of the program's libraries and the guide's images."""
+    if not source.is_dir():
+        raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
+    sources = replace(read_sources(source), history=git_history(source))
+    if site is not None:
+        sources = with_site(source, sources, site)
+    program, _ = program_of(sources)
+    if program.library:
+        sources = with_libraries(source, sources, program.library, program)
+    return with_builtin_guide(sources)
+
+
+def source_files(sources: Sources) -> list[SourceFile]:
+    """The module and page files to read: `read` gives them with the built-in guide; sources read
+    otherwise (`read_sources`) get it here."""
+    return list(with_builtin_guide(sources).files)
 
 
 def authoring_guide_source() -> SourceFile:
@@ -99,23 +212,6 @@ def with_builtin_guide(sources: Sources) -> Sources:
                    if p.name.endswith(".png") and f"{GUIDE_IMAGES}/{p.name}" not in sources.assets)
     return replace(sources, files=(*sources.files, authoring_guide_source()),
                    assets=sources.assets + tuple(a.rel for a in images), library_assets=sources.library_assets + images)
-
-
-class Timer:
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.timings[name] = round(now - self._last, 4)
-        self._last = now
-
-
-def source_files(sources: Sources) -> list[SourceFile]:
-    """The module and page files to read: `read` gives them with the built-in guide; sources read
-    otherwise (`read_sources`) get it here."""
-    return list(with_builtin_guide(sources).files)
 
 
 def program_of(sources: Sources) -> tuple[Program, list[Problem]]:
@@ -176,118 +272,22 @@ def file_problems(program: Program, parsed: Parsed, anchors: Anchors, assets: fr
     return found
 
 
-def theme_files(theme: Theme) -> list[OutputFile]:
-    """The theme's static files (CSS, scripts), read from disk."""
-    return [OutputFile(f"static/{rel}", path.read_bytes()) for rel, path in theme.static]
-
-
-def asset_files(source: Path, sources: Sources) -> list[OutputFile]:
-    """The assets of the curriculum and of its libraries, read from disk (or a library's archive)."""
-    out = []
-    for asset in assets_of(source, sources):
-        try:
-            out.append(OutputFile(asset.rel, asset.read()))
-        except OSError as exc:
-            raise IopError(f"cannot read {asset.rel}: {exc.strerror or exc}.", path=asset.path, code=1) from exc
-    return out
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What a build is asked for besides its sources."""
-
-    strict: bool = False  # warnings are errors
-    today: date | None = None  # the home page shows the sessions after this day
-    pdf: bool = False  # the pages link to their PDFs (and the PDFs are made)
-    templates: jinja2.BytecodeCache | None = None  # compiled templates kept between builds (the preview's)
-
-
-def run(source: Path, *, strict: bool = False, today: date | None = None, pdf: bool = False,
-        cache: ParseCache | None = None, site: str | None = None, memo: dict[str, Cached] | None = None) -> BuildResult:
-    """Read, check, plan and render the whole site in memory; write nothing. `today` picks the
-    home page's next sessions; with `pdf`, the PDFs are made too.
-
-    Files found in `cache` are not converted again; the others are converted in parallel when
-    there are many (one process per core, or IOPCURR_JOBS) and added to it. With `site`, sites/<site>.yml is merged over
-    program.yml; files found in `memo` (shared by the runs of several sites) are not converted again.
-    """
-    timer = Timer()
-    sources = read(source, site)
-    timer.lap("read")
-    parsed, stats = parse_all(source_files(sources), cache=cache, memo=memo)
-    timer.lap("convert")
-    result = site_of(source, sources, parsed, stats, Settings(strict, today, pdf), timer)
-    return with_pdfs(result, strict=strict, cache=cache.folder if cache is not None else None) if pdf else result
-
-
-def read(source: Path, site: str | None = None) -> Sources:
-    """The curriculum folder's files (an IopError if there is no such folder), with the site file
-    of `site`, the modules, pages and assets of the program's libraries and the guide's images."""
-    if not source.is_dir():
-        raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
-    sources = replace(read_sources(source), history=git_history(source))
-    if site is not None:
-        sources = with_site(source, sources, site)
-    program, _ = program_of(sources)
-    if program.library:
-        sources = with_libraries(source, sources, program.library, program)
-    return with_builtin_guide(sources)
-
-
-def site_of(source: Path, sources: Sources, parsed: Sequence[Parsed], stats: ParseStats, settings: Settings,
-            timer: Timer) -> BuildResult:
-    """The files read and converted → the checked curriculum, its schedule and every page (pure
-    but for reading the theme and the assets)."""
-    if stats.converted >= 200:  # a large build: its grades are known, free textstat's 70 MB for rendering
-        forget_dictionary()
-    cur, plans, problems = assemble(source, sources, parsed)
-    timer.lap("check")
-    schedule, more = build_schedule(cur.program, cur.modules)
-    problems += more + check_run_sheets(cur, plans, schedule)
-    timer.lap("schedule")
-    if settings.strict:
-        problems = [p.as_error() for p in problems]
-    files: list[OutputFile] = []
-    if not has_errors(problems):
-        files, more = render(source, sources, cur, plans, schedule, settings)
-        problems += more
-        timer.lap("render")
-    return BuildResult(cur, plans, tuple(sorted(files, key=lambda f: f.path)), sort_problems(problems),
-                       timer.timings, schedule=schedule, stats=stats)
-
-
-def with_pdfs(result: BuildResult, *, strict: bool = False, cache: Path | None = None,
-              progress: Callable[[str], None] | None = None) -> BuildResult:
-    """`result` with the PDFs of its pages (none if it failed): those whose page did not change
-    come from `cache` (the parse cache's folder); handouts that print on too many pages are warnings."""
-    if not result.ok or result.curriculum is None:
-        return result
-    from iopcurr.render.pdf import CACHE_SUBDIR, render_pdfs
-
-    started = time.perf_counter()
-    jobs = (*pdf_jobs(result.curriculum), *bundle_jobs(result.curriculum, result.schedule))
-    made = render_pdfs(result.files, jobs, progress=progress,
-                       cache=cache / CACHE_SUBDIR if cache is not None else None)
-    long = long_handouts(result.curriculum, made.pages)
-    files = tuple(sorted((*result.files, *made.files), key=lambda f: f.path))
-    return replace(result, files=files, problems=sort_problems((*result.problems, *(p.as_error() if strict else p for p in long))),
-                   timings=dict(result.timings, pdf=round(time.perf_counter() - started, 4)))
-
-
-def long_handout_problems(source: Path, cache: Path | None, *, site: str | None = None,
-                          memo: dict[str, Cached] | None = None) -> list[Problem]:
-    """IOP030 for each handout, in every language, that prints on more than 2 pages (the check of
-    `with_pdfs` without the other PDFs), measured with WeasyPrint on the pages a `--pdf` build
-    makes: the PDFs of that build's cache (`cache`) are reused, and the new ones are added to it."""
-    from iopcurr.render.pdf import render_pdfs
-
-    sources = read(source, site)
-    parsed, stats = parse_all(source_files(sources), memo=memo)
-    result = site_of(source, sources, parsed, stats, Settings(pdf=True), Timer())
-    if not result.ok or result.curriculum is None:
-        return []
-    made = render_pdfs(result.files, page_count_jobs(result.curriculum), cache=cache, prune=False)
-    return long_handouts(result.curriculum, made.pages)
+def render(source: Path, sources: Sources, cur: Curriculum, plans: dict[str, SessionPlan | None],
+           schedule: Schedule, settings: Settings) -> tuple[list[OutputFile], list[Problem]]:
+    """Every file of the site (with the theme's static files and the assets), or none and the
+    problems: a broken template, a link to a path the site does not have."""
+    theme, problems = theme_for(source, cur, settings.templates)
+    if theme is None:
+        return [], problems
+    files, problems = render_all(cur, plans, theme, schedule, today=settings.today, pdf=settings.pdf,
+                                 history=sources.history)
+    if problems:
+        return [], problems
+    files += theme_files(theme) + asset_files(source, sources)
+    # Links written as paths of the site (../handouts/x.html) must find their file.
+    site = {f.path for f in files} | ({p for _, p in pdf_jobs(cur)} if settings.pdf else set())
+    problems = check_site_refs(cur.modules, cur.pages, site)
+    return ([] if has_errors(problems) else files), problems
 
 
 def theme_for(source: Path, cur: Curriculum,
@@ -306,24 +306,6 @@ def theme_for(source: Path, cur: Curriculum,
     if templates is not None:
         theme.env.bytecode_cache = templates
     return theme, []
-
-
-def render(source: Path, sources: Sources, cur: Curriculum, plans: dict[str, SessionPlan | None],
-           schedule: Schedule, settings: Settings) -> tuple[list[OutputFile], list[Problem]]:
-    """Every file of the site (with the theme's static files and the assets), or none and the
-    problems: a broken template, a link to a path the site does not have."""
-    theme, problems = theme_for(source, cur, settings.templates)
-    if theme is None:
-        return [], problems
-    files, problems = render_all(cur, plans, theme, schedule, today=settings.today, pdf=settings.pdf,
-                                 history=sources.history)
-    if problems:
-        return [], problems
-    files += theme_files(theme) + asset_files(source, sources)
-    # Links written as paths of the site (../handouts/x.html) must find their file.
-    site = {f.path for f in files} | ({p for _, p in pdf_jobs(cur)} if settings.pdf else set())
-    problems = check_site_refs(cur.modules, cur.pages, site)
-    return ([] if has_errors(problems) else files), problems
 
 
 def render_all(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Theme, schedule: Schedule, *,
@@ -351,43 +333,62 @@ def template_problem(exc: jinja2.TemplateError) -> Problem:
     return Problem(str(where), getattr(exc, "lineno", None), f"template error: {exc}", "IOP032")
 
 
-def build(source: Path, out: Path, *, strict: bool = False, today: date | None = None, pdf: bool = False,
-          progress: Callable[[str], None] | None = None, on_convert: Progress | None = None,
-          site: str | None = None, memo: dict[str, Cached] | None = None) -> BuildResult:
-    """The stages of `run`, then, when there are no errors, the new site swapped in.
+def theme_files(theme: Theme) -> list[OutputFile]:
+    """The theme's static files (CSS, scripts), read from disk."""
+    return [OutputFile(f"static/{rel}", path.read_bytes()) for rel, path in theme.static]
 
-    With `pdf`, the PDFs (site/pdf/) are made too; WeasyPrint must be installed (checked first).
-    `on_convert` hears how far the conversion got, `progress` what the PDFs are doing. Converted
-    Markdown is cached in `out/.iopcurr-cache` (kept across builds, safe to delete). With `site`,
-    sites/<site>.yml is merged over program.yml; `memo` keeps converted files for the next site.
-    """
-    if pdf:
-        from iopcurr.render.pdf import require_weasyprint
 
-        require_weasyprint()
-    cache = ParseCache(out / CACHE_DIR, pending=pending_cache_folder(out))
-    stage = Stage(out, source)  # checks the output folder before anything is built
-    try:
-        timer = Timer()
-        sources = read(source, site)
-        timer.lap("read")
-        parsed, stats = parse_all(source_files(sources), cache=cache, memo=memo, progress=on_convert)
-        timer.lap("convert")
-        result = site_of(source, sources, parsed, stats, Settings(strict, today, pdf), timer)
-        result = with_pdfs(result, strict=strict, cache=cache.folder, progress=progress) if pdf else result
-        if not result.ok:
-            return result
-        started = time.perf_counter()
-        for f in result.files:
-            stage.add(f)
-        stage.commit(keep=(CACHE_DIR,))
-        if result.curriculum is not None:
-            cache.save_grades({text_key(h.text): readability_of(h)
-                               for m in result.curriculum.modules for h in m.handouts})
-        cache.commit()
-        cache.prune(stats.keys)
-        return replace(result, timings=dict(result.timings, write=round(time.perf_counter() - started, 4)),
-                       written=True)
-    finally:
-        stage.discard()
-        cache.discard()
+def asset_files(source: Path, sources: Sources) -> list[OutputFile]:
+    """The assets of the curriculum and of its libraries, read from disk (or a library's archive)."""
+    out = []
+    for asset in assets_of(source, sources):
+        try:
+            out.append(OutputFile(asset.rel, asset.read()))
+        except OSError as exc:
+            raise IopError(f"cannot read {asset.rel}: {exc.strerror or exc}.", path=asset.path, code=1) from exc
+    return out
+
+
+def with_pdfs(result: BuildResult, *, strict: bool = False, cache: Path | None = None,
+              progress: Callable[[str], None] | None = None) -> BuildResult:
+    """`result` with the PDFs of its pages (none if it failed): those whose page did not change
+    come from `cache` (the parse cache's folder); handouts that print on too many pages are warnings."""
+    if not result.ok or result.curriculum is None:
+        return result
+    from iopcurr.render.pdf import CACHE_SUBDIR, render_pdfs
+
+    started = time.perf_counter()
+    jobs = (*pdf_jobs(result.curriculum), *bundle_jobs(result.curriculum, result.schedule))
+    made = render_pdfs(result.files, jobs, progress=progress,
+                       cache=cache / CACHE_SUBDIR if cache is not None else None)
+    long = long_handouts(result.curriculum, made.pages)
+    files = tuple(sorted((*result.files, *made.files), key=lambda f: f.path))
+    return replace(result, files=files, problems=sort_problems((*result.problems, *(p.as_error() if strict else p for p in long))),
+                   timings=dict(result.timings, pdf=round(time.perf_counter() - started, 4)))
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self._last, 4)
+        self._last = now
+
+
+def long_handout_problems(source: Path, cache: Path | None, *, site: str | None = None,
+                          memo: dict[str, Cached] | None = None) -> list[Problem]:
+    """IOP030 for each handout, in every language, that prints on more than 2 pages (the check of
+    `with_pdfs` without the other PDFs), measured with WeasyPrint on the pages a `--pdf` build
+    makes: the PDFs of that build's cache (`cache`) are reused, and the new ones are added to it."""
+    from iopcurr.render.pdf import render_pdfs
+
+    sources = read(source, site)
+    parsed, stats = parse_all(source_files(sources), memo=memo)
+    result = site_of(source, sources, parsed, stats, Settings(pdf=True, site=site), Timer())
+    if not result.ok or result.curriculum is None:
+        return []
+    made = render_pdfs(result.files, page_count_jobs(result.curriculum), cache=cache, prune=False)
+    return long_handouts(result.curriculum, made.pages)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import AXE_JS, CHROMIUM, CHROMIUM_ARGS, MakeCurriculum, need_tool
 
-from iopcurr.pipeline import build, run
+from iopcurr.pipeline import Settings, build, run
 from iopcurr.plan.branding import contrast_ratio
 
 LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="0 0 40 40">'
@@ -68,7 +68,7 @@ def test_an_accent_too_light_to_read_is_a_warning(make_curriculum: MakeCurriculu
     (problem,) = [p for p in result.problems if p.code == "IOP033"]
     assert problem.severity == "warning" and problem.line == 3
     assert "#f0a030" in problem.message and "4.5:1" in problem.message
-    strict = run(make_curriculum(program=program, name="again"), strict=True)
+    strict = run(make_curriculum(program=program, name="again"), Settings(strict=True))
     assert not strict.ok
 
 

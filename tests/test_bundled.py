@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from conftest import BUNDLED
 
-from iopcurr.pipeline import build
+from iopcurr.pipeline import Settings, build
 from iopcurr.source.blocks import Block, Text, outline
 from iopcurr.source.loader import body_of
 
@@ -77,7 +77,7 @@ class Page(HTMLParser):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bundled") / "site"
-    result = build(BUNDLED, out, strict=True)
+    result = build(BUNDLED, out, Settings(strict=True))
     assert result.ok, "\n".join(p.format() for p in result.problems)
     assert result.warnings == 0
     return out

@@ -6,7 +6,7 @@ import pytest
 from conftest import BUNDLED
 
 from iopcurr.model import Curriculum
-from iopcurr.pipeline import run
+from iopcurr.pipeline import Settings, run
 from iopcurr.plan.checks import readability_of
 
 REQUIRED_TOPICS = [
@@ -20,7 +20,7 @@ REQUIRED_TOPICS = [
 
 @pytest.fixture(scope="module")
 def cur() -> Curriculum:
-    result = run(BUNDLED, strict=True)
+    result = run(BUNDLED, Settings(strict=True))
     assert result.ok and result.curriculum is not None
     return result.curriculum
 

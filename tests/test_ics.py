@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from conftest import MakeCurriculum, module_text
 
-from iopcurr.pipeline import run
+from iopcurr.pipeline import Settings, run
 
 PROGRAM = """\
 title: "Evening Group; Main St, Suite 2"
@@ -28,7 +28,7 @@ schedule:
 
 
 def ics_of(root: Path, today: date | None = None) -> bytes:
-    result = run(root, today=today)
+    result = run(root, Settings(today=today))
     assert result.ok, [p.format() for p in result.problems]
     files = {f.path: f.content for f in result.files}
     return files["schedule.ics"]

@@ -13,13 +13,13 @@ import pytest
 from conftest import BUNDLED, MakeCurriculum, module_text
 from test_schedule_site import Html
 
-from iopcurr.pipeline import run
+from iopcurr.pipeline import Settings, run
 from iopcurr.render.runsheet import first_line, segment_points
 
 
 @pytest.fixture(scope="module")
 def site() -> dict[str, bytes]:
-    result = run(BUNDLED, strict=True)
+    result = run(BUNDLED, Settings(strict=True))
     assert result.ok, [p.format() for p in result.problems]
     return {f.path: f.content for f in result.files}
 
@@ -191,7 +191,7 @@ def test_the_calendar_data_has_every_session_in_real_time(site: dict[str, bytes]
 def test_two_builds_are_byte_identical_and_today_changes_only_the_calendar_pages(site: dict[str, bytes]) -> None:
     again = {f.path: f.content for f in run(BUNDLED).files}
     assert again == site
-    dated = {f.path: f.content for f in run(BUNDLED, today=date(2027, 1, 20)).files}
+    dated = {f.path: f.content for f in run(BUNDLED, Settings(today=date(2027, 1, 20))).files}
     assert {p for p in site if dated.get(p) != site[p]} == {"index.html", "schedule.html", "schedule.ics"}
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from conftest import AXE_JS, BUNDLED, need_tool
 
-from iopcurr.pipeline import build
+from iopcurr.pipeline import Settings, build
 
 CHICAGO = "America/Chicago"
 
@@ -109,7 +109,7 @@ def test_without_javascript_the_card_points_to_the_schedule(browser: Any, bundle
 
 def test_today_fixes_the_card_at_build_time(browser: Any, tmp_path: Path) -> None:
     out = tmp_path / "site"
-    assert build(BUNDLED, out, today=date(2027, 1, 20)).ok
+    assert build(BUNDLED, out, Settings(today=date(2027, 1, 20))).ok
     html = (out / "index.html").read_text("utf-8")
     assert "data-fixed" in html and "Session 10, High-Risk Situations and Seemingly Irrelevant Decisions" in html
     page = open_at(browser, (out / "index.html").as_uri(), utc(2027, 3, 1, 12, 0))  # the browser's clock is ignored

@@ -14,7 +14,7 @@ from conftest import BUNDLED, MakeCurriculum, module_text
 
 from iopcurr.errors import CODES, codes_markdown_table
 from iopcurr.model import Module
-from iopcurr.pipeline import run
+from iopcurr.pipeline import Settings, run
 from iopcurr.plan.checks import check_reviews, edition_date
 from iopcurr.render.pages import review_note
 from iopcurr.source.config import parse_program
@@ -79,9 +79,9 @@ def test_an_overdue_review_is_a_warning_against_the_given_day() -> None:
 def test_a_build_never_looks_at_the_calendar(make_curriculum: MakeCurriculum) -> None:
     # long overdue by any clock, and still no warning: a build gives the same site whatever the day
     root = make_curriculum({"alpha": with_review("alpha", "next_review: 2000-01-01\n")})
-    result = run(root, strict=True)
+    result = run(root, Settings(strict=True))
     assert result.ok and not [p for p in result.problems if p.code == "IOP037"]
-    again = run(root, strict=True, today=date(2030, 1, 1))
+    again = run(root, Settings(strict=True, today=date(2030, 1, 1)))
     assert not [p for p in again.problems if p.code == "IOP037"]
 
 

@@ -14,7 +14,7 @@ import pytest
 from click.testing import Result
 from conftest import BUNDLED, MakeCurriculum, module_text
 
-from iopcurr.pipeline import run
+from iopcurr.pipeline import Settings, run
 
 CHICAGO = ZoneInfo("America/Chicago")
 SKIPPED = ("2027-01-18", "2027-02-15", "2027-03-24")
@@ -57,7 +57,7 @@ class Html(HTMLParser):
 
 @pytest.fixture(scope="module")
 def site() -> dict[str, bytes]:
-    result = run(BUNDLED, strict=True, today=date(2027, 3, 10))
+    result = run(BUNDLED, Settings(strict=True, today=date(2027, 3, 10)))
     assert result.ok, "\n".join(p.format() for p in result.problems)
     return {f.path: f.content for f in result.files}
 

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from separation import FRONT, Written, module_bodies, tokens, with_line_ends
 
-from iopcurr.pipeline import build
+from iopcurr.pipeline import Settings, build
 from iopcurr.source.markup import Converter
 
 MORE = 10 if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else 1
@@ -107,7 +107,7 @@ def test_client_pdfs_hold_their_handouts_and_no_facilitator_word(tmp_path_factor
     root = tmp_path_factory.mktemp("cur")
     write_curriculum(root / "cur", docs)
     site = root / "site"
-    result = build(root / "cur", site, pdf=True)
+    result = build(root / "cur", site, Settings(pdf=True))
     assert result.ok, [p.format() for p in result.problems if p.severity == "error"]
     guide = set().union(*(d.guide for d in docs))
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import Result
 from conftest import module_text
 
-from iopcurr.pipeline import build, run
+from iopcurr.pipeline import Settings, build, run
 from iopcurr.source.library import library_hash
 from iopcurr.source.sites import merge, site_program
 
@@ -155,15 +155,15 @@ def test_all_sites_converts_each_module_once(clinics: Path, tmp_path: Path) -> N
     from iopcurr.source.parsed import Cached
 
     memo: dict[str, Cached] = {}
-    east = build(clinics, tmp_path / "site" / "eastside", site="eastside", memo=memo)
-    west = build(clinics, tmp_path / "site" / "westside", site="westside", memo=memo)
+    east = build(clinics, tmp_path / "site" / "eastside", Settings(site="eastside"), memo=memo)
+    west = build(clinics, tmp_path / "site" / "westside", Settings(site="westside"), memo=memo)
     assert east.ok and west.ok and east.stats and west.stats
     files = len(east.stats.keys)  # alpha, beta, shared-one, the library page, the authoring guide
     assert files == 5
     assert east.stats.converted == files and west.stats.converted == 0
     memo = {}
-    run(clinics, site="eastside", memo=memo)
-    second = run(clinics, site="westside", memo=memo)
+    run(clinics, Settings(site="eastside"), memo=memo)
+    second = run(clinics, Settings(site="westside"), memo=memo)
     assert second.stats is not None and second.stats.converted == 0  # in memory too (iopcurr check --all-sites)
 
 
@@ -292,7 +292,7 @@ def test_a_module_may_print_a_library_modules_handout(clinics: Path, tmp_path: P
 
 def test_a_site_file_that_is_not_yaml_is_reported_at_its_line(clinics: Path) -> None:
     (clinics / "sites" / "eastside.yml").write_text("organization: East\nschedule: [days\n", "utf-8")
-    problems = run(clinics, site="eastside").problems
+    problems = run(clinics, Settings(site="eastside")).problems
     assert [(p.path, p.code) for p in problems if p.severity == "error"] == [(f"{clinics}/sites/eastside.yml", "IOP001")]
 
 
@@ -312,7 +312,7 @@ def test_a_site_file_linked_from_outside_is_refused(clinics: Path, tmp_path: Pat
     outside = tmp_path / "elsewhere.yml"
     outside.write_text("organization: Somewhere Else\n", "utf-8")
     (clinics / "sites" / "linked.yml").symlink_to(outside)
-    result = run(clinics, site="linked")
+    result = run(clinics, Settings(site="linked"))
     assert [(p.path, p.code) for p in result.problems] == [(f"{clinics}/sites/linked.yml", "IOP029")]
     assert result.curriculum is not None and result.curriculum.program.organization == "Main Clinic"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import MakeCurriculum
+from conftest import BUNDLED, MakeCurriculum
 
 RunCli = Callable[..., Result]
 
@@ -97,13 +97,34 @@ def test_an_override_static_link_inside_it_is_kept(
     assert (tmp_path / "site" / "static" / "alias.css").read_text() == "p{}"
 
 
-def test_the_bundled_theme_renders_in_the_sandbox(bundled_site: Path) -> None:
+def test_with_an_override_every_template_renders_in_the_sandbox_and_the_bundled_ones_unchanged(
+    bundled_site: Path, tmp_path: Path
+) -> None:
+    """iopcurr's own templates need no sandbox; with an override folder, every template (the
+    bundled ones it does not replace too) renders in it, and the bundled ones give the same bytes."""
+    import shutil
+
     from jinja2.sandbox import SandboxedEnvironment
 
+    from iopcurr.pipeline import run
     from iopcurr.render.pages import load_theme
 
-    assert isinstance(load_theme(None).env, SandboxedEnvironment)
-    assert (bundled_site / "facilitator" / "manual.html").stat().st_size > 10_000
+    assert not isinstance(load_theme(None).env, SandboxedEnvironment)
+    cur = tmp_path / "cur"
+    shutil.copytree(BUNDLED, cur)
+    (cur / "theme").mkdir()
+    assert isinstance(load_theme(cur / "theme").env, SandboxedEnvironment)
+    program = (cur / "program.yml").read_text("utf-8")
+    assert "\ntheme:\n" in program
+    (cur / "program.yml").write_text(program.replace("\ntheme:\n", "\ntheme:\n  override: theme\n"), "utf-8")
+    result = run(cur)
+    assert result.ok, [p.format() for p in result.problems]
+    assert result.curriculum is not None and result.curriculum.program.theme.override == "theme"
+    pages = {f.path: f.content for f in result.files if f.path.endswith(".html")}
+    assert len(pages) > 300
+    for path, content in pages.items():
+        if path != "changes.html":  # (the copy is not a git repository)
+            assert content == (bundled_site / path).read_bytes(), path
 
 
 @pytest.mark.parametrize("name", ["flyer.html", "chart.SVG", "map.xml", "logo.svg"])
