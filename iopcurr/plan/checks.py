@@ -169,24 +169,13 @@ def order_modules(program: Program, modules: Iterable[Module]) -> tuple[tuple[Mo
 
 
 def track_of(program: Program, module: Module) -> str | None:
-    for track in program.tracks:
-        if module.id in track.modules or module.track == track.id:
-            return track.id
-    return None
+    """The first track that lists the module or that it names, or None."""
+    return next((t.id for t in program.tracks if module.id in t.modules or module.track == t.id), None)
 
 
 def track_map(program: Program, modules: Iterable[Module]) -> dict[str, str | None]:
-    """`track_of` for every module at once, in linear time (module id → track id or None)."""
-    position = {t.id: i for i, t in enumerate(program.tracks)}
-    listed: dict[str, int] = {}
-    for i, track in enumerate(program.tracks):
-        for ref in track.modules:
-            listed.setdefault(ref, i)
-    out: dict[str, str | None] = {}
-    for m in modules:
-        found = [i for i in (listed.get(m.id), position.get(m.track or "")) if i is not None]
-        out[m.id] = program.tracks[min(found)].id if found else None
-    return out
+    """`track_of` for every module (module id → track id or None)."""
+    return {m.id: track_of(program, m) for m in modules}
 
 
 def check_handouts(program: Program, modules: Iterable[Module]) -> list[Problem]:

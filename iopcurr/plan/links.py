@@ -81,15 +81,10 @@ def _char(code: str, written: bool) -> str:
     return ("\\" if written else "") + chr(n)
 
 
-def unescaped(url: str) -> str:
-    """A URL as Python-Markdown leaves it in a link, with its escaped characters back (`\\.` → `.`)."""
-    url = _ESCAPED.sub(lambda m: _char(m.group(1), False), url.replace(_AMP, "&"))
-    return _PLACEHOLDER.sub("…", url)
-
-
-def as_written(url: str) -> str:
-    """A URL the way the author wrote it (`..\\..\\x`, not Python-Markdown's stand-ins), to show."""
-    url = _ESCAPED.sub(lambda m: _char(m.group(1), True), url.replace(_AMP, "&"))
+def as_written(url: str, *, backslashes: bool = True) -> str:
+    """A URL without Python-Markdown's stand-ins: the way the author wrote it (`..\\..\\x`), to
+    show, or with its escaped characters back without their backslash (`\\.` → `.`), to follow."""
+    url = _ESCAPED.sub(lambda m: _char(m.group(1), backslashes), url.replace(_AMP, "&"))
     return _PLACEHOLDER.sub("…", url)
 
 
@@ -109,7 +104,7 @@ def _wrong(url: str, image: bool, code: str, problem: str, hint: str, severity: 
 
 def classify(url: str, folder: str, owner: str, *, image: bool) -> Target:
     """Where `url`, written in `folder`/`owner`.md (folder: modules or pages), points."""
-    plain = html.unescape(unescaped(url)).strip()
+    plain = html.unescape(as_written(url, backslashes=False)).strip()
     scheme = scheme_of(plain)
     if not plain and image:
         return Target(url, "none", code="IOP025", message="this image names no file.",
@@ -172,26 +167,17 @@ def _local(url: str, image: bool, resolved: str, query: str, anchor: str) -> Tar
 Anchors = dict[tuple[str, str], frozenset[str]]  # ("module" or "page", id) → the ids its page defines
 
 
-def anchor_key(owner: Module | Page) -> tuple[str, str]:
-    return ("module" if isinstance(owner, Module) else "page", owner.id)
-
-
 def anchor_table(owners: Iterable[Module | Page]) -> Anchors:
     """What links into the curriculum can find: every module and page, and its anchors."""
-    return {anchor_key(o): frozenset(o.anchors) for o in owners}
+    return {("module" if isinstance(o, Module) else "page", o.id): frozenset(o.anchors) for o in owners}
 
 
 def check_owner_refs(owner: Module | Page, anchors: Anchors, files: frozenset[str]) -> list[Problem]:
     """Every link and image of one module or page that points into the curriculum finds its
-    module, page, anchor or file."""
-    problems: list[Problem] = []
-    for ref in owner.refs:
-        if ref.kind == "site":
-            continue  # checked once the site is rendered (check_site_refs)
-        problem = _check(ref, owner.path, anchors, files)
-        if problem is not None:
-            problems.append(problem)
-    return problems
+    module, page, anchor or file (links to the site are checked once it is rendered, by
+    check_site_refs)."""
+    found = (_check(ref, owner.path, anchors, files) for ref in owner.refs if ref.kind != "site")
+    return [p for p in found if p is not None]
 
 
 def _check(ref: Ref, path: str, anchors: Anchors, files: frozenset[str]) -> Problem | None:
@@ -262,17 +248,13 @@ def check_site_refs(modules: Iterable[Module], pages: Iterable[Page], site: Iter
     """Links written as paths of the built site (`../handouts/x.html`) find a file it has."""
     paths = frozenset(site)
     owners: list[Module | Page] = [*modules, *pages]
-    return [p for owner in owners for p in check_owner_site_refs(owner, paths)]
-
-
-def check_owner_site_refs(owner: Module | Page, paths: frozenset[str]) -> list[Problem]:
-    """`check_site_refs` for the links of one module or page."""
     problems: list[Problem] = []
-    for ref in owner.refs:
-        if ref.kind != "site" or ref.target in paths:
-            continue
-        close = difflib.get_close_matches(ref.target, sorted(paths), n=1)
-        hint = f"Did you mean `../{close[0]}`?" if close else "Link to a module or page by its .md file, or to a file in assets/."
-        problems.append(Problem(owner.path, ref.line, f"{_points_to(ref)}{shorten(ref.target, LONG)}, "
-                                "which the site does not have.", "IOP026", hint=hint, column=ref.column))
+    for owner in owners:
+        for ref in owner.refs:
+            if ref.kind != "site" or ref.target in paths:
+                continue
+            close = difflib.get_close_matches(ref.target, sorted(paths), n=1)
+            hint = f"Did you mean `../{close[0]}`?" if close else "Link to a module or page by its .md file, or to a file in assets/."
+            problems.append(Problem(owner.path, ref.line, f"{_points_to(ref)}{shorten(ref.target, LONG)}, "
+                                    "which the site does not have.", "IOP026", hint=hint, column=ref.column))
     return problems

@@ -116,35 +116,26 @@ def _sessions(
     return tuple(sessions)
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _slots(program: Program) -> tuple[list[_Slot], list[date], list[Problem]]:
     """The session slots in order, the skipped group days, and the problems of `schedule.skip`."""
     s = program.schedule
     days = s.days
     total = s.weeks * len(days)
-    problems: list[Problem] = []
     keys = dict(s.skip_at)
-
     if s.first_date is None:
-        for d in s.skip:
-            problems.append(_problem(
-                program, keys.get(d, "schedule.skip"),
-                f"skipped date {d.isoformat()} needs a first date to fall on.",
-                hint="Set `schedule.first_date`, or remove `schedule.skip`.",
-            ))
+        problems = [_problem(
+            program, keys.get(d, "schedule.skip"), f"skipped date {d.isoformat()} needs a first date to fall on.",
+            hint="Set `schedule.first_date`, or remove `schedule.skip`.",
+        ) for d in s.skip]
         n = len(days)
-        slots = [_Slot(i // n + 1, i % n + 1, days[i % n], None) for i in range(total)]
-        return slots, [], problems
+        return [_Slot(i // n + 1, i % n + 1, days[i % n], None) for i in range(total)], [], problems
 
     first = s.first_date
     while first.weekday() not in days:
         first += timedelta(days=1)
     monday = first - timedelta(days=first.weekday())
     skip = set(s.skip)
-    slots = []
+    slots: list[_Slot] = []
     skipped: list[date] = []
     d = first
     while len(slots) < total:
@@ -157,6 +148,7 @@ def _slots(program: Program) -> tuple[list[_Slot], list[date], list[Problem]]:
         d += timedelta(days=1)
     last = slots[-1].date
     assert last is not None
+    problems = []
     for d in s.skip:
         key = keys.get(d, "schedule.skip")
         if d < s.first_date or d > last:
@@ -201,7 +193,7 @@ def _shared_rotation(
         return [], []
     return [], [_problem(
         program, "schedule.streams",
-        f"{_count(len(left), 'module')} ({', '.join(left)}) never come: every group day has a "
+        f"{len(left)} module{'s' if len(left) != 1 else ''} ({', '.join(left)}) never come: every group day has a "
         "stream, and they are in none of them and not pinned or repeated.",
         hint="Add their tracks to a day's stream.", severity="warning",
     )]
