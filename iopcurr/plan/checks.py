@@ -20,13 +20,9 @@ _PROMPT = re.compile(r"(:\.|_{2,}|\.{4,})$")  # "My step:" (the period was added
 
 def forget_dictionary() -> None:
     """Let textstat's pronunciation dictionary (about 70 MB) go once a build knows its grades."""
-    try:
-        from textstat.backend.utils import get_cmudict  # public: the package exports it
-    except ImportError:  # another textstat: it keeps what it keeps
-        return
-    clear = getattr(get_cmudict, "cache_clear", None)
-    if callable(clear):
-        clear()
+    from textstat.backend.utils import get_cmudict  # public: the (pinned) package exports it
+
+    get_cmudict.cache_clear()
 
 
 def prose_text(text: str) -> str:
@@ -148,14 +144,14 @@ def order_modules(program: Program, modules: Iterable[Module]) -> tuple[tuple[Mo
     problems = []
     for track in program.tracks:
         for ref in track.modules:
-            if ref in by_id and ref not in ordered:
-                if by_id[ref].track and by_id[ref].track != track.id:
-                    m = by_id[ref]
+            m = by_id.get(ref)
+            if m is not None and ref not in ordered:
+                if m.track and m.track != track.id:
                     problems.append(
                         Problem(m.path, m.lines.get("track"), f"the module says `track: {m.track}` but program.yml lists it in `{track.id}`.",
                                 "IOP007", hint="Make the two agree.")
                     )
-                ordered[ref] = by_id[ref]
+                ordered[ref] = m
         for ident in sorted(by_id):
             if by_id[ident].track == track.id and ident not in ordered:
                 ordered[ident] = by_id[ident]

@@ -358,14 +358,8 @@ def _streams(
 ) -> tuple[dict[int, list[str]], list[Problem]]:
     """Group day → module ids of its own rotation (`schedule.streams`), without fixed modules."""
     members = _stream_members(program, modules)
-    problems: list[Problem] = []
-    out: dict[int, list[str]] = {}
-    for day, refs in program.schedule.streams:
-        order, more = _stream(program, day, refs, members, fixed)
-        problems += more
-        if order:
-            out[day] = order
-    return out, problems
+    found = [(day, *_stream(program, day, refs, members, fixed)) for day, refs in program.schedule.streams]
+    return {day: order for day, order, _ in found if order}, [p for _, _, more in found for p in more]
 
 
 def _stream(
