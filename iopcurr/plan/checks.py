@@ -97,10 +97,8 @@ def check_ids(modules: Iterable[Module], pages: Iterable[Page]) -> list[Problem]
     entries += [(p.id, p.path, None, "page") for p in pages]
     for ident, path, line, kind in entries:
         if ident in seen:
-            problems.append(
-                Problem(path, line, f"the {kind} id `{ident}` is already used by {seen[ident]}.", "IOP006",
-                        hint="Rename one of them so every id is unique.")
-            )
+            problems.append(Problem(path, line, f"the {kind} id `{ident}` is already used by {seen[ident]}.", "IOP006",
+                                    hint="Rename one of them so every id is unique."))
         else:
             seen[ident] = f"the {kind} in {path}"
     return problems
@@ -115,22 +113,16 @@ def check_references(program: Program, modules: Iterable[Module]) -> list[Proble
     for m in modules:
         for ref in m.handout_refs:
             if ref not in handout_ids:
-                problems.append(
-                    Problem(m.path, m.lines.get("handouts"), f"`handouts:` names `{ref}`, which no module defines.", "IOP007",
-                            hint="Define it with `::: handout {#" + ref + ' title="..."}` or fix the id.')
-                )
+                problems.append(Problem(m.path, m.lines.get("handouts"), f"`handouts:` names `{ref}`, which no module defines.", "IOP007",
+                                        hint="Define it with `::: handout {#" + ref + ' title="..."}` or fix the id.'))
         if m.track and program.tracks and m.track not in track_ids:
-            problems.append(
-                Problem(m.path, m.lines.get("track"), f"unknown track `{m.track}`.", "IOP007",
-                        hint=f"Use one of: {', '.join(sorted(track_ids))}.")
-            )
+            problems.append(Problem(m.path, m.lines.get("track"), f"unknown track `{m.track}`.", "IOP007",
+                                    hint=f"Use one of: {', '.join(sorted(track_ids))}."))
     for i, track in enumerate(program.tracks):
         for j, ref in enumerate(track.modules):
             if ref not in module_ids:
-                problems.append(
-                    Problem(program.path_of(f"tracks.{i}.modules.{j}"), program.line_of(f"tracks.{i}.modules.{j}") or track.line,
-                            f"track `{track.id}` names module `{ref}`, but there is no modules/{ref}.md.", "IOP007")
-                )
+                problems.append(Problem(program.path_of(f"tracks.{i}.modules.{j}"), program.line_of(f"tracks.{i}.modules.{j}") or track.line,
+                                        f"track `{track.id}` names module `{ref}`, but there is no modules/{ref}.md.", "IOP007"))
     return problems
 
 
@@ -147,20 +139,16 @@ def order_modules(program: Program, modules: Iterable[Module]) -> tuple[tuple[Mo
             m = by_id.get(ref)
             if m is not None and ref not in ordered:
                 if m.track and m.track != track.id:
-                    problems.append(
-                        Problem(m.path, m.lines.get("track"), f"the module says `track: {m.track}` but program.yml lists it in `{track.id}`.",
-                                "IOP007", hint="Make the two agree.")
-                    )
+                    problems.append(Problem(m.path, m.lines.get("track"), f"the module says `track: {m.track}` but program.yml lists it in `{track.id}`.",
+                                            "IOP007", hint="Make the two agree."))
                 ordered[ref] = m
         for ident in sorted(by_id):
             if by_id[ident].track == track.id and ident not in ordered:
                 ordered[ident] = by_id[ident]
     for ident in sorted(set(by_id) - set(ordered)):
         m = by_id[ident]
-        problems.append(
-            Problem(m.path, 1, f"module `{ident}` is in no track, so it is left out of the program.", "IOP031",
-                    hint="Add it to a track's `modules:` in program.yml, or set `track:` in its front matter.")
-        )
+        problems.append(Problem(m.path, 1, f"module `{ident}` is in no track, so it is left out of the program.", "IOP031",
+                                hint="Add it to a track's `modules:` in program.yml, or set `track:` in its front matter."))
     return tuple(ordered.values()), problems
 
 

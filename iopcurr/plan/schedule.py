@@ -300,7 +300,8 @@ def _repeats(
         for week in range(rep.start, max((slot.week for slot in slots), default=0) + 1, rep.every):
             free = _free_in(slots, week, assigned)
             if free:
-                assigned[([i for i in free if slots[i].weekday >= (rep.day or 0)] or free)[0]] = rep.module_id
+                on_its_day = [i for i in free if slots[i].weekday >= (rep.day or 0)]
+                assigned[(on_its_day or free)[0]] = rep.module_id
             elif week <= program.schedule.weeks:  # a week that skipped dates added holds what fits
                 problems.append(_problem(
                     program, f"schedule.repeat.{rep.module_id}",
