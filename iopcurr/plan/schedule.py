@@ -347,7 +347,7 @@ def _stream_members(program: Program, modules: Sequence[Module]) -> dict[str, li
     """Track or module id a stream may name → the module ids it brings, in program order."""
     ids = [m.id for m in modules]
     track_of = _track_of(program, modules)
-    tracks = {t.id for t in program.tracks}
+    tracks = [t.id for t in program.tracks]
     # A module named on its own belongs to that stream, not to the streams that name its track.
     named = {ref for _, refs in program.schedule.streams for ref in refs if ref not in tracks}
     members = {m: [m] for m in ids}
