@@ -20,13 +20,9 @@ _PROMPT = re.compile(r"(:\.|_{2,}|\.{4,})$")  # "My step:" (the period was added
 
 def forget_dictionary() -> None:
     """Let textstat's pronunciation dictionary (about 70 MB) go once a build knows its grades."""
-    try:
-        from textstat.backend.utils import get_cmudict  # public: the package exports it
-    except ImportError:  # another textstat: it keeps what it keeps
-        return
-    clear = getattr(get_cmudict, "cache_clear", None)
-    if callable(clear):
-        clear()
+    from textstat.backend.utils import get_cmudict  # public: the (pinned) package exports it
+
+    get_cmudict.cache_clear()
 
 
 def prose_text(text: str) -> str:
@@ -101,10 +97,8 @@ def check_ids(modules: Iterable[Module], pages: Iterable[Page]) -> list[Problem]
     entries += [(p.id, p.path, None, "page") for p in pages]
     for ident, path, line, kind in entries:
         if ident in seen:
-            problems.append(
-                Problem(path, line, f"the {kind} id `{ident}` is already used by {seen[ident]}.", "IOP006",
-                        hint="Rename one of them so every id is unique.")
-            )
+            problems.append(Problem(path, line, f"the {kind} id `{ident}` is already used by {seen[ident]}.", "IOP006",
+                                    hint="Rename one of them so every id is unique."))
         else:
             seen[ident] = f"the {kind} in {path}"
     return problems
@@ -119,22 +113,16 @@ def check_references(program: Program, modules: Iterable[Module]) -> list[Proble
     for m in modules:
         for ref in m.handout_refs:
             if ref not in handout_ids:
-                problems.append(
-                    Problem(m.path, m.lines.get("handouts"), f"`handouts:` names `{ref}`, which no module defines.", "IOP007",
-                            hint="Define it with `::: handout {#" + ref + ' title="..."}` or fix the id.')
-                )
+                problems.append(Problem(m.path, m.lines.get("handouts"), f"`handouts:` names `{ref}`, which no module defines.", "IOP007",
+                                        hint="Define it with `::: handout {#" + ref + ' title="..."}` or fix the id.'))
         if m.track and program.tracks and m.track not in track_ids:
-            problems.append(
-                Problem(m.path, m.lines.get("track"), f"unknown track `{m.track}`.", "IOP007",
-                        hint=f"Use one of: {', '.join(sorted(track_ids))}.")
-            )
+            problems.append(Problem(m.path, m.lines.get("track"), f"unknown track `{m.track}`.", "IOP007",
+                                    hint=f"Use one of: {', '.join(sorted(track_ids))}."))
     for i, track in enumerate(program.tracks):
         for j, ref in enumerate(track.modules):
             if ref not in module_ids:
-                problems.append(
-                    Problem(program.path_of(f"tracks.{i}.modules.{j}"), program.line_of(f"tracks.{i}.modules.{j}") or track.line,
-                            f"track `{track.id}` names module `{ref}`, but there is no modules/{ref}.md.", "IOP007")
-                )
+                problems.append(Problem(program.path_of(f"tracks.{i}.modules.{j}"), program.line_of(f"tracks.{i}.modules.{j}") or track.line,
+                                        f"track `{track.id}` names module `{ref}`, but there is no modules/{ref}.md.", "IOP007"))
     return problems
 
 
@@ -148,45 +136,30 @@ def order_modules(program: Program, modules: Iterable[Module]) -> tuple[tuple[Mo
     problems = []
     for track in program.tracks:
         for ref in track.modules:
-            if ref in by_id and ref not in ordered:
-                if by_id[ref].track and by_id[ref].track != track.id:
-                    m = by_id[ref]
-                    problems.append(
-                        Problem(m.path, m.lines.get("track"), f"the module says `track: {m.track}` but program.yml lists it in `{track.id}`.",
-                                "IOP007", hint="Make the two agree.")
-                    )
-                ordered[ref] = by_id[ref]
+            m = by_id.get(ref)
+            if m is not None and ref not in ordered:
+                if m.track and m.track != track.id:
+                    problems.append(Problem(m.path, m.lines.get("track"), f"the module says `track: {m.track}` but program.yml lists it in `{track.id}`.",
+                                            "IOP007", hint="Make the two agree."))
+                ordered[ref] = m
         for ident in sorted(by_id):
             if by_id[ident].track == track.id and ident not in ordered:
                 ordered[ident] = by_id[ident]
     for ident in sorted(set(by_id) - set(ordered)):
         m = by_id[ident]
-        problems.append(
-            Problem(m.path, 1, f"module `{ident}` is in no track, so it is left out of the program.", "IOP031",
-                    hint="Add it to a track's `modules:` in program.yml, or set `track:` in its front matter.")
-        )
+        problems.append(Problem(m.path, 1, f"module `{ident}` is in no track, so it is left out of the program.", "IOP031",
+                                hint="Add it to a track's `modules:` in program.yml, or set `track:` in its front matter."))
     return tuple(ordered.values()), problems
 
 
 def track_of(program: Program, module: Module) -> str | None:
-    for track in program.tracks:
-        if module.id in track.modules or module.track == track.id:
-            return track.id
-    return None
+    """The first track that lists the module or that it names, or None."""
+    return next((t.id for t in program.tracks if module.id in t.modules or module.track == t.id), None)
 
 
 def track_map(program: Program, modules: Iterable[Module]) -> dict[str, str | None]:
-    """`track_of` for every module at once, in linear time (module id → track id or None)."""
-    position = {t.id: i for i, t in enumerate(program.tracks)}
-    listed: dict[str, int] = {}
-    for i, track in enumerate(program.tracks):
-        for ref in track.modules:
-            listed.setdefault(ref, i)
-    out: dict[str, str | None] = {}
-    for m in modules:
-        found = [i for i in (listed.get(m.id), position.get(m.track or "")) if i is not None]
-        out[m.id] = program.tracks[min(found)].id if found else None
-    return out
+    """`track_of` for every module (module id → track id or None)."""
+    return {m.id: track_of(program, m) for m in modules}
 
 
 def check_handouts(program: Program, modules: Iterable[Module]) -> list[Problem]:

@@ -81,15 +81,10 @@ def _char(code: str, written: bool) -> str:
     return ("\\" if written else "") + chr(n)
 
 
-def unescaped(url: str) -> str:
-    """A URL as Python-Markdown leaves it in a link, with its escaped characters back (`\\.` → `.`)."""
-    url = _ESCAPED.sub(lambda m: _char(m.group(1), False), url.replace(_AMP, "&"))
-    return _PLACEHOLDER.sub("…", url)
-
-
-def as_written(url: str) -> str:
-    """A URL the way the author wrote it (`..\\..\\x`, not Python-Markdown's stand-ins), to show."""
-    url = _ESCAPED.sub(lambda m: _char(m.group(1), True), url.replace(_AMP, "&"))
+def as_written(url: str, *, backslashes: bool = True) -> str:
+    """A URL without Python-Markdown's stand-ins: the way the author wrote it (`..\\..\\x`), to
+    show, or with its escaped characters back without their backslash (`\\.` → `.`), to follow."""
+    url = _ESCAPED.sub(lambda m: _char(m.group(1), backslashes), url.replace(_AMP, "&"))
     return _PLACEHOLDER.sub("…", url)
 
 
@@ -100,62 +95,69 @@ def anchor_id(kind: str, ident: str, anchor: str) -> str:
     return f"{ident}-{anchor}"
 
 
+def _wrong(url: str, image: bool, code: str, problem: str, hint: str, severity: Severity = "error") -> Target:
+    """The Target of a URL that points nowhere: "the link `url` " + `problem`."""
+    shown = shorten(html.unescape(as_written(url)).strip())
+    message = f"the {'image' if image else 'link'} `{shown}` {problem}"
+    return Target(url, "none", code=code, severity=severity, message=message, hint=hint)
+
+
 def classify(url: str, folder: str, owner: str, *, image: bool) -> Target:
     """Where `url`, written in `folder`/`owner`.md (folder: modules or pages), points."""
-    what = "image" if image else "link"
-    plain = html.unescape(unescaped(url)).strip()
-    shown = shorten(html.unescape(as_written(url)).strip())
-
-    def bad(code: str, message: str, hint: str = "", severity: Severity = "error") -> Target:
-        return Target(url, "none", code=code, severity=severity, message=message, hint=hint)
-
-    if not plain:
-        if image:
-            return bad("IOP025", "this image names no file.", "Write `![what it shows](../assets/picture.png)`.")
-        return bad("IOP026", "this link has no address.", "Write `[text](other-module.md)` or a web address.")
+    plain = html.unescape(as_written(url, backslashes=False)).strip()
     scheme = scheme_of(plain)
+    if not plain and image:
+        return Target(url, "none", code="IOP025", message="this image names no file.",
+                      hint="Write `![what it shows](../assets/picture.png)`.")
+    if not plain:
+        return Target(url, "none", code="IOP026", message="this link has no address.",
+                      hint="Write `[text](other-module.md)` or a web address.")
     if scheme in SCRIPT_SCHEMES:
-        return bad("IOP024", f"the {what} `{shown}` would run a script; it is removed from the site.",
-                   "Link to a page, a file or a web address instead.", "warning")
+        return _wrong(url, image, "IOP024", "would run a script; it is removed from the site.",
+                      "Link to a page, a file or a web address instead.", "warning")
     if scheme in SAFE_SCHEMES or plain.startswith("//"):
-        if image:
-            return bad("IOP029", f"the image `{shown}` is on another host; the site never loads anything "
-                       "from another host.", "Save the image in assets/ and write `![what it shows](../assets/name.png)`.")
-        if not scheme:
-            return bad("IOP026", f"the link `{shown}` has no scheme, so it breaks when the site is opened "
-                       "from a folder.", "Write it in full, starting with `https://`.")
-        return Target(url, "external")
+        return _external(url, image, scheme)
     if scheme:
-        return bad("IOP026", f"the {what} `{shown}` uses `{scheme}:`, which the site does not keep.",
-                   "Use an http, https, mailto or tel address, or a file in assets/.")
+        return _wrong(url, image, "IOP026", f"uses `{scheme}:`, which the site does not keep.",
+                      "Use an http, https, mailto or tel address, or a file in assets/.")
     rest, _, anchor = plain.partition("#")
     path, _, query = rest.partition("?")
-    kind = FOLDERS.get(folder, ("page", "pages"))[0]
+    if not path and image:
+        return _wrong(url, image, "IOP025", "names no file.", "Write `![what it shows](../assets/picture.png)`.")
     if not path:
-        if image:
-            return bad("IOP025", f"the image `{shown}` names no file.", "Write `![what it shows](../assets/picture.png)`.")
-        if not anchor:
-            return Target(url, "external")
-        return Target("#" + anchor_id(kind, owner, anchor), kind, owner, anchor)
+        kind = FOLDERS.get(folder, ("page", "pages"))[0]
+        return Target("#" + anchor_id(kind, owner, anchor), kind, owner, anchor) if anchor else Target(url, "external")
     if path.startswith("/"):
-        return bad("IOP029", f"the {what} `{shown}` is an absolute path, which breaks when the site is "
-                   "opened from a folder or a USB stick.", "Write the path from this file, e.g. `../assets/name.png`.")
-    resolved = posixpath.normpath(posixpath.join(folder, unquote(path)))
-    where = shorten(resolved, LONG)
+        return _wrong(url, image, "IOP029", "is an absolute path, which breaks when the site is opened from "
+                      "a folder or a USB stick.", "Write the path from this file, e.g. `../assets/name.png`.")
+    return _local(url, image, posixpath.normpath(posixpath.join(folder, unquote(path))), query, anchor)
+
+
+def _external(url: str, image: bool, scheme: str) -> Target:
+    """`classify` for a URL of another site."""
+    if image:
+        return _wrong(url, image, "IOP029", "is on another host; the site never loads anything from "
+                      "another host.", "Save the image in assets/ and write `![what it shows](../assets/name.png)`.")
+    if not scheme:
+        return _wrong(url, image, "IOP026", "has no scheme, so it breaks when the site is opened from a "
+                      "folder.", "Write it in full, starting with `https://`.")
+    return Target(url, "external")
+
+
+def _local(url: str, image: bool, resolved: str, query: str, anchor: str) -> Target:
+    """`classify` for a relative path, `resolved` from the curriculum folder."""
     if resolved == ".." or resolved.startswith("../"):
-        return bad("IOP029", f"the {what} `{shown}` leads outside the curriculum folder.",
-                   "Copy the file into assets/ and link to it there.")
+        return _wrong(url, image, "IOP029", "leads outside the curriculum folder.",
+                      "Copy the file into assets/ and link to it there.")
     parts = resolved.split("/")
     if resolved.endswith(".md"):
         if image or len(parts) != 2 or parts[0] not in FOLDERS:
-            return bad("IOP026", f"the {what} `{shown}` points to {where}, which is not a module or a page.",
-                       "Only modules/*.md and pages/*.md become pages of the site.")
-        target_kind, target_folder = FOLDERS[parts[0]]
+            return _wrong(url, image, "IOP026", f"points to {shorten(resolved, LONG)}, which is not a module "
+                          "or a page.", "Only modules/*.md and pages/*.md become pages of the site.")
+        kind, site_folder = FOLDERS[parts[0]]
         ident = parts[1][:-3]
-        href = f"../{target_folder}/{quote(ident)}.html"
-        if anchor:
-            href += "#" + anchor_id(target_kind, ident, anchor)
-        return Target(href, target_kind, ident, anchor)
+        fragment = "#" + anchor_id(kind, ident, anchor) if anchor else ""
+        return Target(f"../{site_folder}/{quote(ident)}.html{fragment}", kind, ident, anchor)
     href = "../" + quote(resolved) + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
     if image or parts[0] in ("assets", "modules"):  # the site has no modules/ folder
         return Target(href, "asset", resolved, anchor)
@@ -165,91 +167,94 @@ def classify(url: str, folder: str, owner: str, *, image: bool) -> Target:
 Anchors = dict[tuple[str, str], frozenset[str]]  # ("module" or "page", id) → the ids its page defines
 
 
-def anchor_key(owner: Module | Page) -> tuple[str, str]:
-    return ("module" if isinstance(owner, Module) else "page", owner.id)
-
-
 def anchor_table(owners: Iterable[Module | Page]) -> Anchors:
     """What links into the curriculum can find: every module and page, and its anchors."""
-    return {anchor_key(o): frozenset(o.anchors) for o in owners}
+    return {("module" if isinstance(o, Module) else "page", o.id): frozenset(o.anchors) for o in owners}
 
 
 def check_owner_refs(owner: Module | Page, anchors: Anchors, files: frozenset[str]) -> list[Problem]:
     """Every link and image of one module or page that points into the curriculum finds its
-    module, page, anchor or file."""
-    problems: list[Problem] = []
-    for ref in owner.refs:
-        if ref.kind == "site":
-            continue  # checked once the site is rendered (check_site_refs)
-        problem = _check(ref, owner.path, anchors, files)
-        if problem is not None:
-            problems.append(problem)
-    return problems
+    module, page, anchor or file (links to the site are checked once it is rendered, by
+    check_site_refs)."""
+    found = (_check(ref, owner.path, anchors, files) for ref in owner.refs if ref.kind != "site")
+    return [p for p in found if p is not None]
 
 
 def _check(ref: Ref, path: str, anchors: Anchors, files: frozenset[str]) -> Problem | None:
-    what = "image" if ref.image else "link"
-    shown = shorten(as_written(ref.url))
-    target = shorten(ref.target, LONG)
-
-    def problem(code: str, message: str, hint: str) -> Problem:
-        return Problem(path, ref.line, message, code, hint=hint, column=ref.column)
-
+    """The problem of one link or image into the curriculum that finds nothing, if it does not."""
     if ref.kind == "asset":
-        if ref.target in files:
-            return None
-        name = shorten(posixpath.basename(ref.target), LONG)
-        same = sorted(f for f in files if posixpath.basename(f) == name)
-        # Compared without the `assets/` every path shares, so that only a near name is offered.
-        short = {f.removeprefix("assets/"): f for f in files}
-        close = difflib.get_close_matches(ref.target.removeprefix("assets/"), sorted(short), n=1)
-        if same:
-            hint = f"Did you mean `../{same[0]}`?"
-        elif close:
-            hint = f"Did you mean `../{short[close[0]]}`?"
-        elif ref.target.startswith("assets/"):
-            hint = f"Add {name} to the assets/ folder, or correct the file name."
-        else:
-            hint = f"Put the file in assets/ and write the path from this file, e.g. `../assets/{name}`."
-        return problem("IOP025", f"the {what} `{shown}` points to {target}, which is not a file in assets/.", hint)
+        code, found = "IOP025", _missing_asset(ref, files)
+    else:
+        code, found = "IOP026", _missing_page(ref, anchors)
+    if found is None:
+        return None
+    message, hint = found
+    return Problem(path, ref.line, _points_to(ref) + message, code, hint=hint, column=ref.column)
+
+
+def _points_to(ref: Ref) -> str:
+    """How every problem of a link or image that finds nothing starts."""
+    return f"the {'image' if ref.image else 'link'} `{shorten(as_written(ref.url))}` points to "
+
+
+def _missing_asset(ref: Ref, files: frozenset[str]) -> tuple[str, str] | None:
+    """What is wrong (message end, hint) with a link to a file of assets/, if anything."""
+    if ref.target in files:
+        return None
+    name = shorten(posixpath.basename(ref.target), LONG)
+    same = sorted(f for f in files if posixpath.basename(f) == name)
+    # Compared without the `assets/` every path shares, so that only a near name is offered.
+    short = {f.removeprefix("assets/"): f for f in files}
+    close = difflib.get_close_matches(ref.target.removeprefix("assets/"), sorted(short), n=1)
+    if same:
+        hint = f"Did you mean `../{same[0]}`?"
+    elif close:
+        hint = f"Did you mean `../{short[close[0]]}`?"
+    elif ref.target.startswith("assets/"):
+        hint = f"Add {name} to the assets/ folder, or correct the file name."
+    else:
+        hint = f"Put the file in assets/ and write the path from this file, e.g. `../assets/{name}`."
+    return f"{shorten(ref.target, LONG)}, which is not a file in assets/.", hint
+
+
+def _missing_page(ref: Ref, anchors: Anchors) -> tuple[str, str] | None:
+    """What is wrong (message end, hint) with a link to a module or page, if anything."""
     folder = "modules" if ref.kind == "module" else "pages"
     key = (ref.kind, ref.target)
     if key not in anchors:
         ids = sorted(i for k, i in anchors if k == ref.kind)
         close = difflib.get_close_matches(ref.target, ids, n=1)
         hint = f"Did you mean `{close[0]}.md`?" if close else f"Link to a file in {folder}/, e.g. `{ids[0]}.md`." if ids else ""
-        return problem("IOP026", f"the link `{shown}` points to {folder}/{target}.md, which does not exist.", hint)
-    if not ref.anchor or anchor_id(ref.kind, ref.target, ref.anchor) in anchors[key]:
+        return f"{folder}/{shorten(ref.target, LONG)}.md, which does not exist.", hint
+    return _missing_anchor(ref, anchors[key])
+
+
+def _missing_anchor(ref: Ref, defined: frozenset[str]) -> tuple[str, str] | None:
+    """What is wrong (message end, hint) with the anchor of a link to a module or page, if anything."""
+    if not ref.anchor or anchor_id(ref.kind, ref.target, ref.anchor) in defined:
         return None
     if ref.kind == "module" and ref.anchor in MODULE_PAGE_ANCHORS:
         return None
-    prefix = f"{ref.target}-"
-    names = sorted(a.removeprefix(prefix) for a in anchors[key])
+    names = sorted(a.removeprefix(f"{ref.target}-") for a in defined)
     if ref.kind == "module":
         names = sorted({*names, "session-plan"})
     close = difflib.get_close_matches(ref.anchor, names, n=1)
     listed = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
     hint = f"Did you mean `#{close[0]}`?" if close else (f"Its anchors: {listed}." if names else "It has no anchors.")
-    return problem("IOP026", f"the link `{shown}` points to an anchor `{shorten(ref.anchor, 40)}` that "
-                   f"{ref.kind} `{target}` does not have.", hint)
+    return f"an anchor `{shorten(ref.anchor, 40)}` that {ref.kind} `{shorten(ref.target, LONG)}` does not have.", hint
 
 
 def check_site_refs(modules: Iterable[Module], pages: Iterable[Page], site: Iterable[str]) -> list[Problem]:
     """Links written as paths of the built site (`../handouts/x.html`) find a file it has."""
     paths = frozenset(site)
     owners: list[Module | Page] = [*modules, *pages]
-    return [p for owner in owners for p in check_owner_site_refs(owner, paths)]
-
-
-def check_owner_site_refs(owner: Module | Page, paths: frozenset[str]) -> list[Problem]:
-    """`check_site_refs` for the links of one module or page."""
     problems: list[Problem] = []
-    for ref in owner.refs:
-        if ref.kind != "site" or ref.target in paths:
-            continue
-        close = difflib.get_close_matches(ref.target, sorted(paths), n=1)
-        hint = f"Did you mean `../{close[0]}`?" if close else "Link to a module or page by its .md file, or to a file in assets/."
-        problems.append(Problem(owner.path, ref.line, f"the link `{shorten(as_written(ref.url))}` points to "
-                                f"{shorten(ref.target, LONG)}, "
-                                "which the site does not have.", "IOP026", hint=hint, column=ref.column))
+    for owner in owners:
+        for ref in owner.refs:
+            if ref.kind != "site" or ref.target in paths:
+                continue
+            close = difflib.get_close_matches(ref.target, sorted(paths), n=1)
+            hint = f"Did you mean `../{close[0]}`?" if close else "Link to a module or page by its .md file, or to a file in assets/."
+            problems.append(Problem(owner.path, ref.line, f"{_points_to(ref)}{shorten(ref.target, LONG)}, "
+                                    "which the site does not have.", "IOP026", hint=hint, column=ref.column))
     return problems

@@ -15,13 +15,14 @@ Everything here is pure.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from iopcurr.errors import Problem, Severity
-from iopcurr.model import Module, Program, Schedule, Session, SessionPlan
+from iopcurr.model import Module, Program, Repeat, Schedule, Session, SessionPlan
 from iopcurr.plan.thirds import clock
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -49,82 +50,70 @@ def build_schedule(program: Program, modules: Sequence[Module]) -> tuple[Schedul
     if not modules:
         return Schedule((), (), s.timezone, 0), []
     slots, skipped, problems = _slots(program)
-    assigned, more = _pins(program, modules, slots)
+    pinned, more = _pins(program, modules, slots)
     problems += more
-    problems += _repeats(program, modules, slots, assigned)
+    pinned, more = _repeats(program, modules, slots, pinned)
+    problems += more
     fixed = {m for m, _ in s.pin} | {r.module_id for r in s.repeat}
     streams, more = _streams(program, modules, fixed)
     problems += more
-    shared_days = [d for d in s.days if d not in streams]
-    in_streams = {m for ids in streams.values() for m in ids}
-    rotation: list[str] = []
-    if shared_days:
-        rotation, more = _rotation(program, modules, fixed | in_streams)
-        problems += more
-    elif streams:
-        left = [m.id for m in modules if m.id not in fixed | in_streams]
-        if left:
-            problems.append(_problem(
-                program, "schedule.streams",
-                f"{_count(len(left), 'module')} ({', '.join(left)}) never come: every group day has a "
-                "stream, and they are in none of them and not pinned or repeated.",
-                hint="Add their tracks to a day's stream.", severity="warning",
-            ))
-
-    free = [i for i in range(len(slots)) if i not in assigned]
-    shared = [i for i in free if slots[i].weekday not in streams]
+    rotation, more = _shared_rotation(program, modules, fixed, streams)
+    problems += more
+    free = [i for i in range(len(slots)) if i not in pinned]
+    shared = sum(slots[i].weekday not in streams for i in free)
     if shared and not rotation:
-        key = "schedule.rotate" if program.line_of("schedule.rotate") else "schedule.pin"
         problems.append(_problem(
-            program, key,
-            f"{len(shared)} sessions have no module: every module is pinned, repeated or in a "
+            program, "schedule.rotate" if program.line_of("schedule.rotate") else "schedule.pin",
+            f"{shared} sessions have no module: every module is pinned, repeated or in a "
             "stream, none is left to rotate.",
             hint="Unpin a module, add tracks to `schedule.rotate`, or give every group day a stream.",
         ))
-    cycle_of: dict[int, int] = {}
-    turns: dict[int | None, int] = {}
-    for i in free:
-        day: int | None = slots[i].weekday if slots[i].weekday in streams else None
-        order = streams[day] if day is not None else rotation
-        if not order:
-            continue
-        k = turns.get(day, 0)
-        turns[day] = k + 1
-        assigned[i] = order[k % len(order)]
-        cycle_of[i] = k // len(order) + 1
+    rotated = _take_turns(slots, free, streams, rotation)
+    cycles = max((cycle for _, cycle in rotated.values()), default=1)
+    return Schedule(_sessions(program, slots, pinned, rotated), tuple(skipped), s.timezone, cycles), problems
 
+
+def _take_turns(
+    slots: Sequence[_Slot], free: Sequence[int], streams: dict[int, list[str]], rotation: list[str]
+) -> dict[int, tuple[str, int]]:
+    """Free slot index → (module id, cycle): a day with a stream takes turns through its own
+    modules, the other days through the shared rotation, each starting over when it runs out."""
+    out: dict[int, tuple[str, int]] = {}
+    turns: Counter[int | None] = Counter()
+    for i in free:
+        lane = slots[i].weekday if slots[i].weekday in streams else None
+        order = rotation if lane is None else streams[lane]
+        if order:
+            k = turns[lane]
+            turns[lane] += 1
+            out[i] = (order[k % len(order)], k // len(order) + 1)
+    return out
+
+
+def _sessions(
+    program: Program, slots: Sequence[_Slot], pinned: dict[int, str], rotated: dict[int, tuple[str, int]]
+) -> tuple[Session, ...]:
+    """The filled slots as numbered sessions; a pinned session counts in the cycle before it."""
     sessions: list[Session] = []
     cycle = 1
     for i, slot in enumerate(slots):
-        if i not in assigned:
+        if i in rotated:
+            module_id, cycle = rotated[i]
+        elif i in pinned:
+            module_id = pinned[i]
+        else:
             continue
-        pinned = i not in cycle_of
-        cycle = cycle_of.get(i, cycle)
         start = end = None
         if slot.date is not None:
             start, end = local_span(
-                slot.date, program.session.start, program.session.minutes, s.timezone
+                slot.date, program.session.start, program.session.minutes, program.schedule.timezone
             )
-        sessions.append(
-            Session(
-                number=len(sessions) + 1,
-                week=slot.week,
-                day=slot.day,
-                date=slot.date,
-                module_id=assigned[i],
-                cycle=cycle,
-                pinned=pinned,
-                weekday=slot.weekday,
-                start=start,
-                end=end,
-            )
-        )
-    cycles = max(cycle_of.values(), default=1)
-    return Schedule(tuple(sessions), tuple(skipped), s.timezone, cycles), problems
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+        sessions.append(Session(
+            number=len(sessions) + 1, week=slot.week, day=slot.day, date=slot.date,
+            module_id=module_id, cycle=cycle, pinned=i not in rotated, weekday=slot.weekday,
+            start=start, end=end,
+        ))
+    return tuple(sessions)
 
 
 def _slots(program: Program) -> tuple[list[_Slot], list[date], list[Problem]]:
@@ -132,26 +121,21 @@ def _slots(program: Program) -> tuple[list[_Slot], list[date], list[Problem]]:
     s = program.schedule
     days = s.days
     total = s.weeks * len(days)
-    problems: list[Problem] = []
     keys = dict(s.skip_at)
-
     if s.first_date is None:
-        for d in s.skip:
-            problems.append(_problem(
-                program, keys.get(d, "schedule.skip"),
-                f"skipped date {d.isoformat()} needs a first date to fall on.",
-                hint="Set `schedule.first_date`, or remove `schedule.skip`.",
-            ))
+        problems = [_problem(
+            program, keys.get(d, "schedule.skip"), f"skipped date {d.isoformat()} needs a first date to fall on.",
+            hint="Set `schedule.first_date`, or remove `schedule.skip`.",
+        ) for d in s.skip]
         n = len(days)
-        slots = [_Slot(i // n + 1, i % n + 1, days[i % n], None) for i in range(total)]
-        return slots, [], problems
+        return [_Slot(i // n + 1, i % n + 1, days[i % n], None) for i in range(total)], [], problems
 
     first = s.first_date
     while first.weekday() not in days:
         first += timedelta(days=1)
     monday = first - timedelta(days=first.weekday())
     skip = set(s.skip)
-    slots = []
+    slots: list[_Slot] = []
     skipped: list[date] = []
     d = first
     while len(slots) < total:
@@ -164,6 +148,7 @@ def _slots(program: Program) -> tuple[list[_Slot], list[date], list[Problem]]:
         d += timedelta(days=1)
     last = slots[-1].date
     assert last is not None
+    problems = []
     for d in s.skip:
         key = keys.get(d, "schedule.skip")
         if d < s.first_date or d > last:
@@ -195,38 +180,36 @@ def _track_of(program: Program, modules: Sequence[Module]) -> dict[str, str]:
     return track_of
 
 
+def _shared_rotation(
+    program: Program, modules: Sequence[Module], fixed: set[str], streams: dict[int, list[str]]
+) -> tuple[list[str], list[Problem]]:
+    """The rotation of the group days without a stream of their own, none when every day has one
+    (then a warning for the modules that are in no stream and not pinned or repeated)."""
+    placed = fixed | {m for ids in streams.values() for m in ids}
+    if any(d not in streams for d in program.schedule.days):
+        return _rotation(program, modules, placed)
+    left = [m.id for m in modules if m.id not in placed]
+    if not streams or not left:
+        return [], []
+    return [], [_problem(
+        program, "schedule.streams",
+        f"{len(left)} module{'s' if len(left) != 1 else ''} ({', '.join(left)}) never come: every group day has a "
+        "stream, and they are in none of them and not pinned or repeated.",
+        hint="Add their tracks to a day's stream.", severity="warning",
+    )]
+
+
 def _rotation(
     program: Program, modules: Sequence[Module], placed: set[str]
 ) -> tuple[list[str], list[Problem]]:
     """Module ids in rotation order: the tracks of `schedule.rotate` (or all), without the modules
     `placed` elsewhere (pinned, repeated, or in a day's stream)."""
-    s = program.schedule
-    pinned = placed
-    problems: list[Problem] = []
-    if s.rotate is None:
-        return [m.id for m in modules if m.id not in pinned], problems
+    if program.schedule.rotate is None:
+        return [m.id for m in modules if m.id not in placed], []
     track_of = _track_of(program, modules)
-    known = [t.id for t in program.tracks]
-    order: list[str] = []
-    seen: set[str] = set()
-    for i, tid in enumerate(s.rotate):
-        key = f"schedule.rotate.{i}"
-        if tid not in known:
-            hint = f"Use one of: {', '.join(known)}." if known else "Declare `tracks:` first."
-            problems.append(_problem(
-                program, key, f"`schedule.rotate` names track `{tid}`, which is not declared.",
-                code="IOP007", hint=hint,
-            ))
-            continue
-        if tid in seen:
-            problems.append(_problem(
-                program, key, f"track `{tid}` is listed twice in `schedule.rotate`.",
-                hint="List each track once.",
-            ))
-            continue
-        seen.add(tid)
-        order += [m.id for m in modules if track_of.get(m.id) == tid]
-    left = {m.id for m in modules} - set(order) - pinned
+    rotate, problems = _rotate_tracks(program)
+    order = [m.id for tid in rotate for m in modules if track_of.get(m.id) == tid]
+    left = {m.id for m in modules} - set(order) - placed
     for t in program.tracks:
         ids = [m.id for m in modules if m.id in left and track_of.get(m.id) == t.id]
         if ids:
@@ -237,7 +220,33 @@ def _rotation(
                 hint="Add the track to `schedule.rotate`, or pin its modules to a week.",
                 severity="warning",
             ))
-    return [m for m in order if m not in pinned], problems
+    return [m for m in order if m not in placed], problems
+
+
+def _rotate_tracks(program: Program) -> tuple[list[str], list[Problem]]:
+    """The declared tracks of `schedule.rotate`, each once, with the problems of the others."""
+    rotate = program.schedule.rotate or ()
+    known = [t.id for t in program.tracks]
+    problems: list[Problem] = []
+    for i, tid in enumerate(rotate):
+        key = f"schedule.rotate.{i}"
+        if tid not in known:
+            hint = f"Use one of: {', '.join(known)}." if known else "Declare `tracks:` first."
+            problems.append(_problem(
+                program, key, f"`schedule.rotate` names track `{tid}`, which is not declared.",
+                code="IOP007", hint=hint,
+            ))
+        elif tid in rotate[:i]:
+            problems.append(_problem(
+                program, key, f"track `{tid}` is listed twice in `schedule.rotate`.",
+                hint="List each track once.",
+            ))
+    return [tid for tid in dict.fromkeys(rotate) if tid in known], problems
+
+
+def _free_in(slots: Sequence[_Slot], week: int, assigned: dict[int, str]) -> list[int]:
+    """The indexes of the slots of `week` that hold no module yet."""
+    return [i for i, slot in enumerate(slots) if slot.week == week and i not in assigned]
 
 
 def _pins(
@@ -250,6 +259,7 @@ def _pins(
     problems: list[Problem] = []
     for module_id, week in s.pin:
         key = f"schedule.pin.{module_id}"
+        free = _free_in(slots, week, assigned)
         if module_id not in ids:
             problems.append(_problem(
                 program, key,
@@ -257,129 +267,130 @@ def _pins(
                 f"modules/{module_id}.md in the program.",
                 code="IOP007", hint="Fix the module id, or remove the pin.",
             ))
-            continue
-        if week > s.weeks:
+        elif week > s.weeks:
             problems.append(_problem(
                 program, key,
                 f"`{module_id}` is pinned to week {week}, but the program has {s.weeks} weeks.",
                 hint=f"Pin it to a week from 1 to {s.weeks}, or raise `schedule.weeks`.",
             ))
-            continue
-        free = [i for i, slot in enumerate(slots) if slot.week == week and i not in assigned]
-        if not free:
+        elif not free:
             problems.append(_problem(
                 program, key,
                 f"`{module_id}` is pinned to week {week}, which has no free session left.",
                 hint="Pin it to another week; each session holds one module.",
             ))
-            continue
-        assigned[free[0]] = module_id
+        else:
+            assigned[free[0]] = module_id
     return assigned, problems
 
 
 def _repeats(
-    program: Program, modules: Sequence[Module], slots: Sequence[_Slot], assigned: dict[int, str]
-) -> list[Problem]:
-    """Place every `schedule.repeat` module (into `assigned`): in weeks `start`, `start + every`,
+    program: Program, modules: Sequence[Module], slots: Sequence[_Slot], pinned: dict[int, str]
+) -> tuple[dict[int, str], list[Problem]]:
+    """`pinned` with every `schedule.repeat` module placed: in weeks `start`, `start + every`,
     ..., on its day, else the next free session of that week, else the first free one."""
-    s = program.schedule
-    ids = {m.id for m in modules}
-    pinned = {m for m, _ in s.pin}
-    last = max((slot.week for slot in slots), default=0)
+    ids = sorted(m.id for m in modules)
+    assigned = dict(pinned)
     problems: list[Problem] = []
-    for rep in s.repeat:
-        key = f"schedule.repeat.{rep.module_id}"
-        if rep.module_id not in ids:
-            close = difflib.get_close_matches(rep.module_id, sorted(ids), n=1)
-            problems.append(_problem(
-                program, key,
-                f"`schedule.repeat` names module `{rep.module_id}`, but there is no "
-                f"modules/{rep.module_id}.md in the program.",
-                code="IOP007", hint=f"Did you mean `{close[0]}`?" if close else "Fix the module id.",
-            ))
+    for rep in program.schedule.repeat:
+        problem = _repeat_problem(program, rep, ids)
+        if problem is not None:
+            problems.append(problem)
             continue
-        if rep.module_id in pinned:
-            problems.append(_problem(
-                program, key, f"`{rep.module_id}` is both pinned and repeated.",
-                hint="Remove it from `schedule.pin`: `repeat` already holds it to its weeks.",
-            ))
-            continue
-        if rep.day is not None and rep.day not in s.days:
-            problems.append(_problem(
-                program, f"{key}.day",
-                f"`{rep.module_id}` is to repeat on {WEEKDAY_NAMES[rep.day]}, which is not a group day.",
-                hint="Use a day of `schedule.days`.",
-            ))
-            continue
-        if rep.start > s.weeks:
-            problems.append(_problem(
-                program, f"{key}.from",
-                f"`{rep.module_id}` is to start in week {rep.start}, but the program has {s.weeks} weeks.",
-                hint=f"Start it in a week from 1 to {s.weeks}.",
-            ))
-            continue
-        for week in range(rep.start, last + 1, rep.every):
-            free = [i for i, slot in enumerate(slots) if slot.week == week and i not in assigned]
-            if not free and week > s.weeks:
-                continue  # a week that skipped dates added to the end holds what fits
-            if not free:
+        for week in range(rep.start, max((slot.week for slot in slots), default=0) + 1, rep.every):
+            free = _free_in(slots, week, assigned)
+            if free:
+                on_its_day = [i for i in free if slots[i].weekday >= (rep.day or 0)]
+                assigned[(on_its_day or free)[0]] = rep.module_id
+            elif week <= program.schedule.weeks:  # a week that skipped dates added holds what fits
                 problems.append(_problem(
-                    program, key,
+                    program, f"schedule.repeat.{rep.module_id}",
                     f"`{rep.module_id}` is to repeat in week {week}, which has no free session left.",
                     hint="Repeat it on other weeks (`from:`), or pin fewer modules to that week.",
                 ))
-                continue
-            if rep.day is not None:
-                free = [i for i in free if slots[i].weekday >= rep.day] or free
-            assigned[free[0]] = rep.module_id
-    return problems
+    return assigned, problems
+
+
+def _repeat_problem(program: Program, rep: Repeat, ids: list[str]) -> Problem | None:
+    """What is wrong with one `schedule.repeat` entry before it is placed, if anything."""
+    s = program.schedule
+    key = f"schedule.repeat.{rep.module_id}"
+    if rep.module_id not in ids:
+        close = difflib.get_close_matches(rep.module_id, ids, n=1)
+        return _problem(
+            program, key,
+            f"`schedule.repeat` names module `{rep.module_id}`, but there is no "
+            f"modules/{rep.module_id}.md in the program.",
+            code="IOP007", hint=f"Did you mean `{close[0]}`?" if close else "Fix the module id.",
+        )
+    if rep.module_id in {m for m, _ in s.pin}:
+        return _problem(
+            program, key, f"`{rep.module_id}` is both pinned and repeated.",
+            hint="Remove it from `schedule.pin`: `repeat` already holds it to its weeks.",
+        )
+    if rep.day is not None and rep.day not in s.days:
+        return _problem(
+            program, f"{key}.day",
+            f"`{rep.module_id}` is to repeat on {WEEKDAY_NAMES[rep.day]}, which is not a group day.",
+            hint="Use a day of `schedule.days`.",
+        )
+    if rep.start > s.weeks:
+        return _problem(
+            program, f"{key}.from",
+            f"`{rep.module_id}` is to start in week {rep.start}, but the program has {s.weeks} weeks.",
+            hint=f"Start it in a week from 1 to {s.weeks}.",
+        )
+    return None
+
+
+def _stream_members(program: Program, modules: Sequence[Module]) -> dict[str, list[str]]:
+    """Track or module id a stream may name → the module ids it brings, in program order."""
+    ids = [m.id for m in modules]
+    track_of = _track_of(program, modules)
+    tracks = [t.id for t in program.tracks]
+    # A module named on its own belongs to that stream, not to the streams that name its track.
+    named = {ref for _, refs in program.schedule.streams for ref in refs if ref not in tracks}
+    members = {m: [m] for m in ids}
+    return members | {t: [m for m in ids if track_of.get(m) == t and m not in named] for t in tracks}
 
 
 def _streams(
     program: Program, modules: Sequence[Module], fixed: set[str]
 ) -> tuple[dict[int, list[str]], list[Problem]]:
     """Group day → module ids of its own rotation (`schedule.streams`), without fixed modules."""
-    s = program.schedule
-    ids = [m.id for m in modules]
-    track_of = _track_of(program, modules)
+    members = _stream_members(program, modules)
+    found = [(day, *_stream(program, day, refs, members, fixed)) for day, refs in program.schedule.streams]
+    return {day: order for day, order, _ in found if order}, [p for _, _, more in found for p in more]
+
+
+def _stream(
+    program: Program, day: int, refs: Sequence[str], members: dict[str, list[str]], fixed: set[str]
+) -> tuple[list[str], list[Problem]]:
+    """The module ids of one day's stream, with its problems."""
+    key = f"schedule.streams.{WEEKDAY_NAMES[day][:3].lower()}"
+    if day not in program.schedule.days:
+        return [], [_problem(
+            program, key, f"`schedule.streams` gives {WEEKDAY_NAMES[day]} a stream, but it is "
+            "not a group day.", hint="Add the day to `schedule.days`, or remove its stream.",
+        )]
     tracks = [t.id for t in program.tracks]
     problems: list[Problem] = []
-    out: dict[int, list[str]] = {}
-    # A module named on its own belongs to that stream, not to the streams that name its track.
-    named = {ref for _, refs in s.streams for ref in refs if ref in ids and ref not in tracks}
-    for day, refs in s.streams:
-        key = f"schedule.streams.{WEEKDAY_NAMES[day][:3].lower()}"
-        if day not in s.days:
+    for j, ref in enumerate(refs):
+        if ref not in members:
+            close = difflib.get_close_matches(ref, list(members), n=1)
             problems.append(_problem(
-                program, key, f"`schedule.streams` gives {WEEKDAY_NAMES[day]} a stream, but it is "
-                "not a group day.", hint="Add the day to `schedule.days`, or remove its stream.",
+                program, f"{key}.{j}",
+                f"the stream of {WEEKDAY_NAMES[day]} names `{ref}`, which is no track or module.",
+                code="IOP007",
+                hint=f"Did you mean `{close[0]}`?" if close else f"Use a track: {', '.join(tracks)}.",
             ))
-            continue
-        order: list[str] = []
-        before = len(problems)
-        for j, ref in enumerate(refs):
-            if ref in tracks:
-                found = [m for m in ids if track_of.get(m) == ref and m not in named]
-            elif ref in ids:
-                found = [ref]
-            else:
-                close = difflib.get_close_matches(ref, tracks + ids, n=1)
-                problems.append(_problem(
-                    program, f"{key}.{j}",
-                    f"the stream of {WEEKDAY_NAMES[day]} names `{ref}`, which is no track or module.",
-                    code="IOP007",
-                    hint=f"Did you mean `{close[0]}`?" if close else f"Use a track: {', '.join(tracks)}.",
-                ))
-                continue
-            order += [m for m in found if m not in fixed and m not in order]
-        if order:
-            out[day] = order
-        elif len(problems) == before:  # (an unknown id already says why)
-            problems.append(_problem(
-                program, key, f"the stream of {WEEKDAY_NAMES[day]} has no module left to run.",
-                hint="Name a track whose modules are not all pinned or repeated.",
-            ))
-    return out, problems
+    order = list(dict.fromkeys(m for ref in refs for m in members.get(ref, []) if m not in fixed))
+    if not order and not problems:  # (an unknown id already says why)
+        problems.append(_problem(
+            program, key, f"the stream of {WEEKDAY_NAMES[day]} has no module left to run.",
+            hint="Name a track whose modules are not all pinned or repeated.",
+        ))
+    return order, problems
 
 
 def _problem(program: Program, key: str, message: str, *, hint: str, code: str = "IOP031",

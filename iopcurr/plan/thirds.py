@@ -9,6 +9,7 @@ parts that have segments without minutes, and is then shared evenly inside each 
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from iopcurr.errors import Problem
 from iopcurr.model import Module, PlanRow, Program, SessionPlan
@@ -26,27 +27,41 @@ def allocate(
     explicit: list[int | None], parts: list[int], available: int
 ) -> list[int] | None:
     """Minutes for every segment, or None when they cannot add up to `available`."""
-    fixed = sum(m for m in explicit if m is not None)
-    remaining = available - fixed
+    remaining = available - sum(m or 0 for m in explicit)
     free = [i for i, m in enumerate(explicit) if m is None]
     if remaining < 0 or (not free and remaining != 0):
         return None
-    totals = {1: 0, 2: 0, 3: 0}
-    for m, p in zip(explicit, parts, strict=True):
-        if m is not None:
-            totals[p] += m
-    free_parts = sorted({parts[i] for i in free})
-    gains = dict.fromkeys(free_parts, 0)
-    for _ in range(remaining):
-        p = min(free_parts, key=lambda q: (totals[q] + gains[q], q))
-        gains[p] += 1
-    minutes = [m if m is not None else 0 for m in explicit]
-    for p in free_parts:
+    minutes = [m or 0 for m in explicit]
+    gains = _part_gains(_part_totals(minutes, parts), {parts[i] for i in free}, remaining)
+    for p, gain in gains.items():
         members = [i for i in free if parts[i] == p]
-        base, extra = divmod(gains[p], len(members))
-        for rank, i in enumerate(members):
-            minutes[i] = base + (1 if rank < extra else 0)
+        for i, m in zip(members, _even(gain, len(members)), strict=True):
+            minutes[i] = m
     return minutes
+
+
+def _part_totals(minutes: list[int], parts: list[int]) -> tuple[int, int, int]:
+    """The minutes of parts 1, 2 and 3."""
+    total: Counter[int] = Counter()
+    for m, p in zip(minutes, parts, strict=True):
+        total[p] += m
+    return total[1], total[2], total[3]
+
+
+def _part_gains(totals: tuple[int, int, int], free_parts: set[int], remaining: int) -> dict[int, int]:
+    """The `remaining` minutes of each part in `free_parts`, given a minute at a time to the part
+    with the fewest so far (`totals` and what it got), the lower part first on a tie."""
+    gains = dict.fromkeys(sorted(free_parts), 0)
+    for _ in range(remaining):
+        p = min(gains, key=lambda q: (totals[q - 1] + gains[q], q))
+        gains[p] += 1
+    return gains
+
+
+def _even(total: int, count: int) -> list[int]:
+    """`total` shared out evenly among `count`, the first ones one more when it does not divide."""
+    base, extra = divmod(total, count)
+    return [base + 1] * extra + [base] * (count - extra)
 
 
 def plan_module(module: Module, program: Program) -> tuple[SessionPlan | None, list[Problem]]:
@@ -56,74 +71,60 @@ def plan_module(module: Module, program: Program) -> tuple[SessionPlan | None, l
     if not segs:
         return None, []
     available = s.minutes - s.opening.minutes - s.closing.minutes
-    defaults = default_parts(len(segs))
-    parts = [seg.third or d for seg, d in zip(segs, defaults, strict=True)]
-    explicit = [seg.minutes for seg in segs]
-    minutes = allocate(explicit, parts, available)
-    frame = (
-        f"a {s.minutes}-minute session has {available} minutes for its segments after the "
-        f"opening ({s.opening.minutes}) and closing ({s.closing.minutes})"
-    )
+    parts = [seg.third or d for seg, d in zip(segs, default_parts(len(segs)), strict=True)]
+    minutes = allocate([seg.minutes for seg in segs], parts, available)
     if minutes is None:
-        fixed = sum(m for m in explicit if m is not None)
-        line = next((seg.line for seg in segs if seg.minutes is not None), segs[0].line)
-        if fixed > available:
-            message = (
-                f"the plan of `{module.id}` does not add up: its segments ask for {fixed} minutes, "
-                f"but {frame}."
-            )
-            hint = f"Take {fixed - available} minutes off the `minutes=` of its segments."
-        else:
-            message = (
-                f"the plan of `{module.id}` does not add up: its segments give {fixed} minutes, "
-                f"but {frame}."
-            )
-            hint = (
-                f"Add {available - fixed} minutes to a segment, or leave one segment "
-                "without `minutes=` to take the rest."
-            )
-        return None, [Problem(module.path, line, message, "IOP011", hint=hint)]
-
-    problems: list[Problem] = []
-    totals = (0, 0, 0)
-    totals = tuple(sum(m for m, p in zip(minutes, parts, strict=True) if p == q) for q in (1, 2, 3))  # type: ignore[assignment]
-    third = available / 3
-    tolerance = program.plan.part_tolerance
-    for q in (1, 2, 3):
-        if abs(totals[q - 1] - third) > tolerance * third:
-            problems.append(
-                Problem(
-                    module.path,
-                    segs[0].line,
-                    f"part {q} ({PART_NAMES[q].lower()}) of `{module.id}` has {totals[q - 1]} "
-                    f"minutes; a third of the session is about {round(third)}.",
-                    "IOP012",
-                    "warning",
-                    "Move minutes between parts, or mark segments with `third=`.",
-                )
-            )
-    for seg, m in zip(segs, minutes, strict=True):
-        if m < program.plan.min_segment_minutes:
-            problems.append(
-                Problem(
-                    module.path,
-                    seg.line,
-                    f"segment {seg.title!r} gets only {m} minutes.",
-                    "IOP013",
-                    "warning",
-                    f"Give it at least {program.plan.min_segment_minutes} minutes "
-                    "or merge it with the segment before.",
-                )
-            )
-
+        return None, [_sum_problem(module, program, available)]
+    totals = _part_totals(minutes, parts)
+    problems = _part_problems(module, program, totals, available)
+    problems += [
+        Problem(
+            module.path, seg.line, f"segment {seg.title!r} gets only {m} minutes.", "IOP013", "warning",
+            f"Give it at least {program.plan.min_segment_minutes} minutes or merge it with the segment before.",
+        )
+        for seg, m in zip(segs, minutes, strict=True)
+        if m < program.plan.min_segment_minutes
+    ]
     problems += check_go_rounds(module, program, minutes)
     rows = [PlanRow("opening", s.opening.title, None, None, s.start, s.opening.minutes)]
-    clock = s.start + s.opening.minutes
     for seg, m, p in zip(segs, minutes, parts, strict=True):
-        rows.append(PlanRow("segment", seg.title, seg.anchor, p, clock, m))
-        clock += m
-    rows.append(PlanRow("closing", s.closing.title, None, None, clock, s.closing.minutes))
+        rows.append(PlanRow("segment", seg.title, seg.anchor, p, rows[-1].end, m))
+    rows.append(PlanRow("closing", s.closing.title, None, None, rows[-1].end, s.closing.minutes))
     return SessionPlan(module.id, tuple(rows), totals), problems
+
+
+def _sum_problem(module: Module, program: Program, available: int) -> Problem:
+    """IOP011: the `minutes=` of the segments cannot add up to the time they have."""
+    s = program.session
+    fixed = sum(seg.minutes or 0 for seg in module.segments)
+    line = next((seg.line for seg in module.segments if seg.minutes is not None), module.segments[0].line)
+    if fixed > available:
+        hint = f"Take {fixed - available} minutes off the `minutes=` of its segments."
+    else:
+        hint = (f"Add {available - fixed} minutes to a segment, or leave one segment "
+                "without `minutes=` to take the rest.")
+    message = (
+        f"the plan of `{module.id}` does not add up: its segments "
+        f"{'ask for' if fixed > available else 'give'} {fixed} minutes, but a {s.minutes}-minute "
+        f"session has {available} minutes for its segments after the opening ({s.opening.minutes}) "
+        f"and closing ({s.closing.minutes})."
+    )
+    return Problem(module.path, line, message, "IOP011", hint=hint)
+
+
+def _part_problems(module: Module, program: Program, totals: tuple[int, ...], available: int) -> list[Problem]:
+    """IOP012: a part far from a third of the time the segments have."""
+    third = available / 3
+    return [
+        Problem(
+            module.path, module.segments[0].line,
+            f"part {q} ({PART_NAMES[q].lower()}) of `{module.id}` has {total} "
+            f"minutes; a third of the session is about {round(third)}.",
+            "IOP012", "warning", "Move minutes between parts, or mark segments with `third=`.",
+        )
+        for q, total in enumerate(totals, start=1)
+        if abs(total - third) > program.plan.part_tolerance * third
+    ]
 
 
 def check_go_rounds(module: Module, program: Program, minutes: list[int]) -> list[Problem]:
