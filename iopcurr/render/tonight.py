@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from iopcurr.model import Curriculum, Module, OutputFile, Schedule, Session
+from iopcurr.model import Curriculum, Module, OutputFile, Program, Schedule, Session
 from iopcurr.plan.checks import track_map
 from iopcurr.plan.schedule import WEEKDAY_NAMES, long_date, session_label, session_when, short_date, time_of
 from iopcurr.plan.thirds import clock
@@ -47,6 +47,21 @@ class TonightCard:
     paperwork_url: str
     ended: str = ""  # the last session's date in words, when the calendar is over
     bundle_pdf: str = ""  # with --pdf: the PDF of tonight's handouts
+
+
+def plain_time(program: Program) -> str:
+    """The time of a session as program.yml sets it: `6:00 PM–9:00 PM`."""
+    start, style = program.session.start, program.session.clock
+    return f"{clock(start, style)}–{clock(start + program.session.minutes, style)}"
+
+
+def skipped_weeks(schedule: Schedule) -> list[tuple[int, date]]:
+    """(week, date) of each skipped date; none without a first date."""
+    first = schedule.sessions[0].date if schedule.sessions else None
+    if first is None:
+        return []
+    monday = first.toordinal() - first.weekday()
+    return [((d.toordinal() - monday) // 7 + 1, d) for d in schedule.skipped]
 
 
 def _titles(cur: Curriculum) -> dict[str, str]:
@@ -218,22 +233,16 @@ def grid(cur: Curriculum, schedule: Schedule, marks: dict[str, tuple[str, str]])
     days = p.schedule.days
     track_of = track_map(p, cur.modules)
     titles = {m.id: m.title for m in cur.modules}
-    start = p.session.start
-    time = f"{clock(start, p.session.clock)}–{clock(start + p.session.minutes, p.session.clock)}"
     cells: dict[tuple[int, int], GridCell] = {}
     for s in schedule.sessions:
         mark, css = marks.get(track_of.get(s.module_id) or "", ("", ""))
         day = f"{short_date(s.date)[5:]}" if s.date else ""
         cells[(s.week, s.weekday)] = GridCell("session", day, s.date.isoformat() if s.date else "", s.number,
                                               titles[s.module_id], css, mark)
-    first = schedule.sessions[0].date if schedule.sessions else None
-    if first is not None:
-        monday = first.toordinal() - first.weekday()
-        for d in schedule.skipped:
-            week = (d.toordinal() - monday) // 7 + 1
-            cells[(week, d.weekday())] = GridCell("skipped", short_date(d)[5:], d.isoformat(), 0, "No group", "", "")
+    for week, d in skipped_weeks(schedule):
+        cells[(week, d.weekday())] = GridCell("skipped", short_date(d)[5:], d.isoformat(), 0, "No group", "", "")
     weeks = sorted({w for w, _ in cells})
-    return Grid(tuple(WEEKDAY_NAMES[d] for d in days), time,
+    return Grid(tuple(WEEKDAY_NAMES[d] for d in days), plain_time(p),
                 tuple(GridWeek(w, tuple(cells.get((w, d), EMPTY) for d in days)) for w in weeks))
 
 
