@@ -19,12 +19,12 @@ from markupsafe import Markup
 
 from iopcurr.errors import Problem
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan
-from iopcurr.plan.checks import track_of
 from iopcurr.plan.safety import without_controls
 from iopcurr.plan.schedule import agenda_times, session_when, time_of
 from iopcurr.plan.thirds import PART_NAMES, clock
 from iopcurr.render.htmlfrag import rebind, shift_headings
 from iopcurr.render.i18n import Words, english
+from iopcurr.render.ics import track_title
 from iopcurr.source.markup import LABELS
 
 RenderFn = Callable[[str, str, str, object], bytes]
@@ -299,6 +299,10 @@ def timer_plan(plan: SessionPlan) -> str:
     return "\n".join(lines)
 
 
+def session_title(session: Session, module: Module, words: Words = english) -> str:
+    return f"{words('session', 'Session')} {session.number}: {module.title}"
+
+
 def _collect(schedule: Schedule, index: int, tables: Tables, words: Words) -> tuple[str, str]:
     """What to collect at `schedule.sessions[index]`: the home assignment of the session before,
     and which session that was ("" and "" for none)."""
@@ -308,7 +312,7 @@ def _collect(schedule: Schedule, index: int, tables: Tables, words: Words) -> tu
     done = module_homework(tables.points[before.module_id])
     if not done:
         return "", ""
-    return " ".join(done), f"{words('session', 'Session')} {before.number}: {tables.modules[before.module_id].title}"
+    return " ".join(done), session_title(before, tables.modules[before.module_id], words)
 
 
 def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
@@ -332,10 +336,9 @@ def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedul
     handouts = tuple(HandoutItem(h, tables.handouts[h].title, f"../handouts/{h}.html", copies, Markup(""))
                      for h in m.session_handouts if h in tables.handouts)
     collect, collect_from = _collect(schedule, index, tables, words)
-    tracks = {t.id: t.title for t in p.tracks}
     return SessionSheet(
         number=s.number, count=len(schedule.sessions), title=m.title, module_id=m.id,
-        track=tracks.get(track_of(p, m) or "", ""), when=session_when(s, p),
+        track=track_title(p, m), when=session_when(s, p),
         date_iso=s.date.isoformat() if s.date else "", start=rows[0].start, end=rows[-1].end,
         minutes=plan.total, rows=rows, segments=segments, handouts=handouts, copies=copies,
         objectives=m.objectives, homework=module_homework(points), collect=collect, collect_from=collect_from,
@@ -383,15 +386,12 @@ class RunSheets:
 
 
 def run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule) -> RunSheets:
+    """The points of the scheduled modules, and a warning for each module whose run sheet would
+    not print on one page in one of its sessions, naming the segment with the most to say (a
+    heuristic: see LINE_BUDGET)."""
     scheduled = {s.module_id for s in schedule.sessions}
     points = {m.id: tuple(segment_points(seg.html) for seg in m.segments) for m in cur.modules if m.id in scheduled}
-    return RunSheets(points, tuple(check_run_sheets(cur, plans, schedule, Tables.of(cur, points))))
-
-
-def check_run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
-                     tables: Tables) -> list[Problem]:
-    """A warning for each module whose run sheet would not print on one page in one of its
-    sessions, naming the segment with the most to say (a heuristic: see LINE_BUDGET)."""
+    tables = Tables.of(cur, points)
     longest: dict[str, tuple[int, SessionSheet, tuple[tuple[int, int], ...]]] = {}
     for i, s in enumerate(schedule.sessions):
         sheet = session_sheet(cur, plans, schedule, i, tables)
@@ -405,8 +405,8 @@ def check_run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], sche
     for module_id, (total, sheet, segments) in longest.items():
         m = tables.modules[module_id]
         worst, lines = max(segments, key=lambda item: item[1])
-        seg, points = m.segments[worst], sheet.segments[worst].points
-        what = "discussion questions" if len(points.questions) >= len(points.says) else "script openings"
+        seg, listed = m.segments[worst], sheet.segments[worst].points
+        what = "discussion questions" if len(listed.questions) >= len(listed.says) else "script openings"
         problems.append(Problem(
             m.path, seg.line,
             f"the run sheet of `{m.id}` needs about {total} lines, more than the {LINE_BUDGET} of one printed "
@@ -414,7 +414,7 @@ def check_run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], sche
             "IOP030", "warning",
             f"Shorten the {what} of {seg.title!r} (fewer or shorter), or move some into a facilitator note.",
         ))
-    return problems
+    return RunSheets(points, tuple(problems))
 
 
 # ---------------------------------------------------------------- the group note as plain text

@@ -23,7 +23,7 @@ from iopcurr.plan.schedule import (
     short_date,
     time_of,
 )
-from iopcurr.render.i18n import Words, catalogue_words, english
+from iopcurr.render.i18n import Words, catalogue_words
 from iopcurr.render.ics import EventText, calendar, event_text
 from iopcurr.render.pages import GuideView, Link, SiteView, Theme, _context, _render, guide_view, site_view
 from iopcurr.render.runsheet import (
@@ -35,6 +35,7 @@ from iopcurr.render.runsheet import (
     render_sheets,
     run_path,
     session_sheet,
+    session_title,
     timer_plan,
 )
 from iopcurr.render.tonight import (
@@ -148,10 +149,6 @@ def track_marks(cur: Curriculum) -> dict[str, TrackMark]:
         t.id: TrackMark(t.title, TRACK_MARKS[i % len(TRACK_MARKS)], f"track-{i % len(TRACK_MARKS) + 1}")
         for i, t in enumerate(cur.program.tracks)
     }
-
-
-def session_title(session: Session, module: Module, words: Words = english) -> str:
-    return f"{words('session', 'Session')} {session.number}: {module.title}"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from iopcurr.plan.checks import track_map
 from iopcurr.plan.schedule import WEEKDAY_NAMES, long_date, session_label, session_when, short_date, time_of
 from iopcurr.plan.thirds import clock
 from iopcurr.render import books
+from iopcurr.render.ics import track_title
 from iopcurr.render.runsheet import bundle_path, paperwork_path, run_path
 
 SESSIONS_JS = "static/sessions.js"
@@ -77,11 +78,9 @@ def _copies(cur: Curriculum) -> int:
     return cur.program.schedule.group_size + cur.program.schedule.extra_copies
 
 
-def card(cur: Curriculum, schedule: Schedule, s: Session, label: str, *, pdf: bool = False) -> TonightCard:
+def card(cur: Curriculum, s: Session, label: str, *, pdf: bool = False) -> TonightCard:
     m = next(x for x in cur.modules if x.id == s.module_id)
-    tracks = {t.id: t.title for t in cur.program.tracks}
-    track = tracks.get(track_map(cur.program, [m]).get(m.id) or "", "")
-    return TonightCard(label, s.number, m.title, track, session_when(s, cur.program), _handouts(_titles(cur), m),
+    return TonightCard(label, s.number, m.title, track_title(cur.program, m), session_when(s, cur.program), _handouts(_titles(cur), m),
                        _copies(cur), f"sessions/{s.number}.html", run_path(s.number), bundle_path(s.number),
                        paperwork_path(s.number), bundle_pdf=books.bundle_pdf(m.id) if pdf and m.session_handouts else "")
 
@@ -93,7 +92,7 @@ def fixed_card(cur: Curriculum, schedule: Schedule | None, today: date | None, *
         return None
     for s in schedule.sessions:
         if s.date is not None and s.date >= today:
-            return card(cur, schedule, s, "Tonight" if s.date == today else "Next session", pdf=pdf)
+            return card(cur, s, "Tonight" if s.date == today else "Next session", pdf=pdf)
     last = schedule.sessions[-1]
     assert last.date is not None
     return TonightCard("Program calendar", 0, "", "", "", (), 0, "", "", "", "", ended=long_date(last.date))
@@ -115,8 +114,6 @@ def bundle_jobs(cur: Curriculum, schedule: Schedule | None) -> tuple[tuple[str, 
 def sessions_js(cur: Curriculum, schedule: Schedule, *, pdf: bool = False) -> OutputFile:
     """The calendar as night.js reads it: every dated session with its start and end as epoch
     milliseconds (real time, so the browser's clock can be compared with it in any time zone)."""
-    tracks = {t.id: t.title for t in cur.program.tracks}
-    track_of = track_map(cur.program, cur.modules)
     modules = {m.id: m for m in cur.modules}
     style = cur.program.session.clock
     titles = _titles(cur)
@@ -129,7 +126,7 @@ def sessions_js(cur: Curriculum, schedule: Schedule, *, pdf: bool = False) -> Ou
             "n": s.number,
             "pdf": books.bundle_pdf(m.id) if pdf and m.session_handouts else "",
             "title": m.title,
-            "track": tracks.get(track_of.get(m.id) or "", ""),
+            "track": track_title(cur.program, m),
             "when": session_when(s, cur.program),
             "date": s.date.isoformat(),
             "day": short_date(s.date),
