@@ -4,7 +4,8 @@ checklist, and the group note as plain text).
 
 Pure: Curriculum + plans + Schedule → views → OutputFile[]. The core points of a segment (the
 first line of each script, the discussion questions, the role plays, the home assignment) are
-read from the segment's converted HTML, where every block is a `div.block.block-<kind>`.
+read from the segment's converted HTML, where every block is a `div.block.block-<kind>`, once
+per build (`run_sheets`, whose result serves both the page-length check and the pages).
 """
 
 from __future__ import annotations

@@ -80,7 +80,8 @@ def _copies(cur: Curriculum) -> int:
 
 def card(cur: Curriculum, s: Session, label: str, *, pdf: bool = False) -> TonightCard:
     m = next(x for x in cur.modules if x.id == s.module_id)
-    return TonightCard(label, s.number, m.title, track_title(cur.program, m), session_when(s, cur.program), _handouts(_titles(cur), m),
+    p = cur.program
+    return TonightCard(label, s.number, m.title, track_title(p, m), session_when(s, p), _handouts(_titles(cur), m),
                        _copies(cur), f"sessions/{s.number}.html", run_path(s.number), bundle_path(s.number),
                        paperwork_path(s.number), bundle_pdf=books.bundle_pdf(m.id) if pdf and m.session_handouts else "")
 
