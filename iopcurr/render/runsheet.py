@@ -193,17 +193,15 @@ def module_homework(points: tuple[Points, ...]) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class Tables:
-    """Lookups made once per build: modules and handouts by id, and the points of the segments
-    of every scheduled module (RunSheets.points)."""
+class RunSheets:
+    """What the run sheets of a build are made from, worked out once (the pipeline hands it to
+    rendering): modules and handouts by id, the points of the segments of every scheduled module
+    (read from their HTML), and a warning for each module whose run sheet would not print on one page."""
 
     modules: dict[str, Module]
     handouts: dict[str, Handout]
     points: dict[str, tuple[Points, ...]]
-
-    @classmethod
-    def of(cls, cur: Curriculum, points: dict[str, tuple[Points, ...]]) -> Tables:
-        return cls({m.id: m for m in cur.modules}, {h.id: h for m in cur.modules for h in m.handouts}, points)
+    problems: tuple[Problem, ...] = ()
 
 
 # ---------------------------------------------------------------- views
@@ -304,24 +302,24 @@ def session_title(session: Session, module: Module, words: Words = english) -> s
     return f"{words('session', 'Session')} {session.number}: {module.title}"
 
 
-def _collect(schedule: Schedule, index: int, tables: Tables, words: Words) -> tuple[str, str]:
+def _collect(schedule: Schedule, index: int, sheets: RunSheets, words: Words) -> tuple[str, str]:
     """What to collect at `schedule.sessions[index]`: the home assignment of the session before,
     and which session that was ("" and "" for none)."""
     if index == 0:
         return "", ""
     before = schedule.sessions[index - 1]
-    done = module_homework(tables.points[before.module_id])
+    done = module_homework(sheets.points[before.module_id])
     if not done:
         return "", ""
-    return " ".join(done), session_title(before, tables.modules[before.module_id], words)
+    return " ".join(done), session_title(before, sheets.modules[before.module_id], words)
 
 
 def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
-                  index: int, tables: Tables, words: Words = english) -> SessionSheet | None:
+                  index: int, sheets: RunSheets, words: Words = english) -> SessionSheet | None:
     """The sheet of `schedule.sessions[index]`; None when its module has no plan (`words`: the
     interface words of the program's language). Its handouts are titles; the bundle adds their pages."""
     s = schedule.sessions[index]
-    m = tables.modules[s.module_id]
+    m = sheets.modules[s.module_id]
     plan = plans.get(m.id)
     if plan is None:
         return None
@@ -330,13 +328,13 @@ def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedul
     rows = _rows(cur, s, plan, words)
     untitled = LABELS["roleplay"]  # the name of a role play without a title: its label, in the page's words
     points = tuple(replace(pts, roleplays=tuple(words("block_roleplay", untitled) if name == untitled else name
-                                                for name in pts.roleplays)) for pts in tables.points[m.id])
+                                                for name in pts.roleplays)) for pts in sheets.points[m.id])
     shown = core_only(points)
     segments = tuple(SegmentSheet(seg.title, f"{r.start}–{r.end}", r.minutes, r.part, pts)
                      for seg, r, pts in zip(m.segments, [r for r in rows if r.kind == "segment"], shown, strict=True))
-    handouts = tuple(HandoutItem(h, tables.handouts[h].title, f"../handouts/{h}.html", copies, Markup(""))
-                     for h in m.session_handouts if h in tables.handouts)
-    collect, collect_from = _collect(schedule, index, tables, words)
+    handouts = tuple(HandoutItem(h, sheets.handouts[h].title, f"../handouts/{h}.html", copies, Markup(""))
+                     for h in m.session_handouts if h in sheets.handouts)
+    collect, collect_from = _collect(schedule, index, sheets, words)
     return SessionSheet(
         number=s.number, count=len(schedule.sessions), title=m.title, module_id=m.id,
         track=track_title(p, m), when=session_when(s, p),
@@ -348,9 +346,9 @@ def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedul
     )
 
 
-def bundle_view(sheet: SessionSheet, tables: Tables) -> BundleView:
+def bundle_view(sheet: SessionSheet, sheets: RunSheets) -> BundleView:
     """The sheet's handouts with their pages, to print at once."""
-    handouts = tuple(replace(h, html=Markup(shift_headings(rebind(tables.handouts[h.id].html, f"handouts/{h.id}.html",
+    handouts = tuple(replace(h, html=Markup(shift_headings(rebind(sheets.handouts[h.id].html, f"handouts/{h.id}.html",
                                                                   bundle_path(sheet.number), {}, {}), 1)))
                      for h in sheet.handouts)
     return BundleView(sheet.number, sheet.title, sheet.when, sheet.copies, handouts)
@@ -376,26 +374,16 @@ def sheet_lines(sheet: SessionSheet) -> tuple[int, tuple[tuple[int, int], ...]]:
     return fixed, tuple(segments)
 
 
-@dataclass(frozen=True)
-class RunSheets:
-    """What the run sheets of a build are made from, worked out once (the pipeline hands it to
-    rendering): the points of the segments of every scheduled module, read from their HTML, and
-    a warning for each module whose run sheet would not print on one page."""
-
-    points: dict[str, tuple[Points, ...]]
-    problems: tuple[Problem, ...]
-
-
 def run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule) -> RunSheets:
     """The points of the scheduled modules, and a warning for each module whose run sheet would
     not print on one page in one of its sessions, naming the segment with the most to say (a
     heuristic: see LINE_BUDGET)."""
     scheduled = {s.module_id for s in schedule.sessions}
     points = {m.id: tuple(segment_points(seg.html) for seg in m.segments) for m in cur.modules if m.id in scheduled}
-    tables = Tables.of(cur, points)
+    sheets = RunSheets({m.id: m for m in cur.modules}, {h.id: h for m in cur.modules for h in m.handouts}, points)
     longest: dict[str, tuple[int, SessionSheet, tuple[tuple[int, int], ...]]] = {}
     for i, s in enumerate(schedule.sessions):
-        sheet = session_sheet(cur, plans, schedule, i, tables)
+        sheet = session_sheet(cur, plans, schedule, i, sheets)
         if sheet is None:
             continue
         fixed, segments = sheet_lines(sheet)
@@ -404,7 +392,7 @@ def run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: 
             longest[s.module_id] = (total, sheet, segments)
     problems: list[Problem] = []
     for module_id, (total, sheet, segments) in longest.items():
-        m = tables.modules[module_id]
+        m = sheets.modules[module_id]
         worst, lines = max(segments, key=lambda item: item[1])
         seg, listed = m.segments[worst], sheet.segments[worst].points
         what = "discussion questions" if len(listed.questions) >= len(listed.says) else "script openings"
@@ -415,7 +403,7 @@ def run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: 
             "IOP030", "warning",
             f"Shorten the {what} of {seg.title!r} (fewer or shorter), or move some into a facilitator note.",
         ))
-    return RunSheets(points, tuple(problems))
+    return replace(sheets, problems=tuple(problems))
 
 
 # ---------------------------------------------------------------- the group note as plain text
@@ -452,7 +440,7 @@ def group_note_text(sheet: SessionSheet, program_title: str) -> str:
 # ---------------------------------------------------------------- rendering
 
 
-def render_sheets(sheet: SessionSheet, tables: Tables, render: RenderFn, words: Words,
+def render_sheets(sheet: SessionSheet, sheets: RunSheets, render: RenderFn, words: Words,
                   program_title: str) -> Iterator[OutputFile]:
     """The run sheet, handout bundle, paperwork and plain-text note of one session; `render`
     makes a page of the site from (template, path, title, view)."""
@@ -461,7 +449,7 @@ def render_sheets(sheet: SessionSheet, tables: Tables, render: RenderFn, words: 
     paperwork = replace(sheet, collect="", collect_from="", timer="", timer_key="")
     for path, template, title, view in ((run_path(n), "runsheet.html", words("run_sheet", "Run sheet"), sheet),
                                         (bundle_path(n), "session_handouts.html", words("handouts", "Handouts"),
-                                         bundle_view(sheet, tables)),
+                                         bundle_view(sheet, sheets)),
                                         (paperwork_path(n), "paperwork.html", words("paperwork", "Paperwork"), paperwork)):
         yield OutputFile(path, render(template, path, f"{title}: {words('session_lower', 'session')} {n}, {sheet.title}", view))
     yield OutputFile(note_path(n), without_controls(group_note_text(sheet, program_title)).encode("utf-8"))

@@ -28,7 +28,6 @@ from iopcurr.render.ics import EventText, calendar, event_text
 from iopcurr.render.pages import GuideView, Link, SiteView, Theme, _context, _render, guide_view, site_view
 from iopcurr.render.runsheet import (
     RunSheets,
-    Tables,
     agenda_clock,
     bundle_path,
     paperwork_path,
@@ -158,7 +157,7 @@ class Calendar:
     cur: Curriculum
     plans: dict[str, SessionPlan | None]
     schedule: Schedule
-    tables: Tables
+    sheets: RunSheets
     marks: dict[str, TrackMark]
     theme: Theme
     site: SiteView
@@ -168,19 +167,19 @@ class Calendar:
     def of(cls, cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, theme: Theme,
            sheets: RunSheets) -> Calendar:
         site = site_view(cur)
-        return cls(cur, plans, schedule, Tables.of(cur, sheets.points), track_marks(cur), theme, site,
+        return cls(cur, plans, schedule, sheets, track_marks(cur), theme, site,
                    catalogue_words(theme.catalogues, site.language))
 
 
-def _handouts(p: Program, m: Module, tables: Tables, words: Words) -> tuple[tuple[HandoutCopies, ...], str]:
+def _handouts(p: Program, m: Module, sheets: RunSheets, words: Words) -> tuple[tuple[HandoutCopies, ...], str]:
     """The handouts of a session with the copies to print of each language, and what the
     number of copies stands for."""
     per_language = dict(p.handouts.copies)
     copies = per_language.get(p.langs[0], p.schedule.group_size + p.schedule.extra_copies)
-    handouts = tuple(HandoutCopies(tables.handouts[h].title, f"../handouts/{h}.html", copies,
+    handouts = tuple(HandoutCopies(sheets.handouts[h].title, f"../handouts/{h}.html", copies,
                                    tuple((lang, f"../handouts/{lang}/{h}.html", per_language[lang])
                                          for lang in p.langs[1:] if per_language.get(lang)))
-                     for h in m.session_handouts if h in tables.handouts)
+                     for h in m.session_handouts if h in sheets.handouts)
     if per_language:
         return handouts, words("copies_per_language", "each language, as `handouts.copies` in program.yml sets them")
     return handouts, words("copies_members", "{members} members and {new} new members").format(
@@ -192,17 +191,17 @@ def _link(cal: Calendar, index: int) -> Link | None:
     if not 0 <= index < len(cal.schedule.sessions):
         return None
     other = cal.schedule.sessions[index]
-    return Link(session_title(other, cal.tables.modules[other.module_id], cal.words), f"{other.number}.html",
+    return Link(session_title(other, cal.sheets.modules[other.module_id], cal.words), f"{other.number}.html",
                 session_label(other))
 
 
 def session_view(cal: Calendar, index: int) -> SessionView:
     p = cal.cur.program
     session = cal.schedule.sessions[index]
-    m = cal.tables.modules[session.module_id]
+    m = cal.sheets.modules[session.module_id]
     plan = cal.plans.get(m.id)
     n = session.number
-    handouts, copies_note = _handouts(p, m, cal.tables, cal.words)
+    handouts, copies_note = _handouts(p, m, cal.sheets, cal.words)
     track = track_of(p, m)
     night = {"run_url": f"../{run_path(n)}", "bundle_url": f"../{bundle_path(n)}",
              "paperwork_url": f"../{paperwork_path(n)}", "timer": timer_plan(plan)} if plan else {}
@@ -373,7 +372,7 @@ def render_calendar(cal: Calendar, today: date | None = None, *, pdf: bool = Fal
 def render_session(cal: Calendar, index: int) -> OutputFile:
     """The page of session `schedule.sessions[index]`."""
     s = cal.schedule.sessions[index]
-    title = session_title(s, cal.tables.modules[s.module_id], cal.words)
+    title = session_title(s, cal.sheets.modules[s.module_id], cal.words)
     ctx = _context(cal.cur, cal.site, "../", title, "session", f"sessions/{s.number}", _crumbs(cal.words))
     return OutputFile(f"sessions/{s.number}.html",
                       _render(cal.theme, "session.html", ctx=ctx, site=cal.site, root="../", view=session_view(cal, index)))
@@ -381,7 +380,7 @@ def render_session(cal: Calendar, index: int) -> OutputFile:
 
 def render_session_extras(cal: Calendar, index: int) -> Iterator[OutputFile]:
     """The run sheet, handout bundle, paperwork and group note of session `schedule.sessions[index]`."""
-    sheet = session_sheet(cal.cur, cal.plans, cal.schedule, index, cal.tables, cal.words)
+    sheet = session_sheet(cal.cur, cal.plans, cal.schedule, index, cal.sheets, cal.words)
     if sheet is None:
         return
     n = sheet.number
@@ -392,7 +391,7 @@ def render_session_extras(cal: Calendar, index: int) -> Iterator[OutputFile]:
         ctx = _context(cal.cur, cal.site, "../", title, kind, path.removesuffix(".html"), crumbs)
         return _render(cal.theme, template, ctx=ctx, site=cal.site, root="../", view=view)
 
-    yield from render_sheets(sheet, cal.tables, page, cal.words, cal.cur.program.title)
+    yield from render_sheets(sheet, cal.sheets, page, cal.words, cal.cur.program.title)
 
 
 def render_joining(cur: Curriculum, schedule: Schedule, theme: Theme, site: SiteView) -> OutputFile:
@@ -408,8 +407,8 @@ def render_joining(cur: Curriculum, schedule: Schedule, theme: Theme, site: Site
 
 def session_event(cal: Calendar, session: Session) -> EventText:
     """The calendar event of one session."""
-    m = cal.tables.modules[session.module_id]
-    handouts = [cal.tables.handouts[h].title for h in m.session_handouts if h in cal.tables.handouts]
+    m = cal.sheets.modules[session.module_id]
+    handouts = [cal.sheets.handouts[h].title for h in m.session_handouts if h in cal.sheets.handouts]
     return event_text(cal.cur.program, m, session, len(cal.schedule.sessions), handouts, cal.plans.get(m.id))
 
 
