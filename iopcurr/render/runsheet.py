@@ -390,20 +390,21 @@ def run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: 
         total = fixed + sum(n for _, n in segments)
         if total > LINE_BUDGET and total > longest.get(s.module_id, (0,))[0]:
             longest[s.module_id] = (total, sheet, segments)
-    problems: list[Problem] = []
-    for module_id, (total, sheet, segments) in longest.items():
-        m = sheets.modules[module_id]
-        worst, lines = max(segments, key=lambda item: item[1])
-        seg, listed = m.segments[worst], sheet.segments[worst].points
-        what = "discussion questions" if len(listed.questions) >= len(listed.says) else "script openings"
-        problems.append(Problem(
-            m.path, seg.line,
-            f"the run sheet of `{m.id}` needs about {total} lines, more than the {LINE_BUDGET} of one printed "
-            f"page; segment {seg.title!r} takes {lines}.",
-            "IOP030", "warning",
-            f"Shorten the {what} of {seg.title!r} (fewer or shorter), or move some into a facilitator note.",
-        ))
-    return replace(sheets, problems=tuple(problems))
+    return replace(sheets, problems=tuple(_too_long(sheets.modules[mid], *found) for mid, found in longest.items()))
+
+
+def _too_long(m: Module, total: int, sheet: SessionSheet, segments: tuple[tuple[int, int], ...]) -> Problem:
+    """IOP030 for a module whose run sheet needs `total` lines, naming its longest segment."""
+    worst, lines = max(segments, key=lambda item: item[1])
+    seg, listed = m.segments[worst], sheet.segments[worst].points
+    what = "discussion questions" if len(listed.questions) >= len(listed.says) else "script openings"
+    return Problem(
+        m.path, seg.line,
+        f"the run sheet of `{m.id}` needs about {total} lines, more than the {LINE_BUDGET} of one printed "
+        f"page; segment {seg.title!r} takes {lines}.",
+        "IOP030", "warning",
+        f"Shorten the {what} of {seg.title!r} (fewer or shorter), or move some into a facilitator note.",
+    )
 
 
 # ---------------------------------------------------------------- the group note as plain text
