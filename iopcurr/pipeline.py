@@ -52,9 +52,9 @@ from iopcurr.render.changes import render_changes
 from iopcurr.render.pages import Theme, load_theme, page_list, render_site, site_view
 from iopcurr.render.render_books import render_books
 from iopcurr.render.render_lang import render_languages
-from iopcurr.render.runsheet import check_run_sheets
+from iopcurr.render.runsheet import RunSheets, run_sheets
 from iopcurr.render.search import search_file
-from iopcurr.render.sessionpages import render_calendar
+from iopcurr.render.sessionpages import Calendar, render_calendar
 from iopcurr.render.tonight import bundle_jobs
 from iopcurr.source.config import parse_program
 from iopcurr.source.convert import ParseStats, Progress, parse_all
@@ -77,6 +77,16 @@ class Settings:
     pdf: bool = False  # the pages link to their PDFs (and the PDFs are made)
     site: str | None = None  # sites/<site>.yml is merged over program.yml
     templates: jinja2.BytecodeCache | None = None  # compiled templates kept between builds (the preview's)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """The checked curriculum with its session plans, calendar and run sheets: what rendering reads."""
+
+    curriculum: Curriculum
+    plans: dict[str, SessionPlan | None]
+    schedule: Schedule
+    sheets: RunSheets
 
 
 @dataclass(frozen=True)
@@ -147,13 +157,14 @@ def site_of(source: Path, sources: Sources, parsed: Sequence[Parsed], stats: Par
     cur, plans, problems = assemble(source, sources, parsed)
     timer.lap("check")
     schedule, more = build_schedule(cur.program, cur.modules)
-    problems += more + check_run_sheets(cur, plans, schedule)
+    planned = Planned(cur, plans, schedule, run_sheets(cur, plans, schedule))
+    problems += more + list(planned.sheets.problems)
     timer.lap("schedule")
     if settings.strict:
         problems = [p.as_error() for p in problems]
     files: list[OutputFile] = []
     if not has_errors(problems):
-        files, more = render(source, sources, cur, plans, schedule, settings)
+        files, more = render(source, sources, planned, settings)
         problems += more
         timer.lap("render")
     return BuildResult(cur, plans, tuple(sorted(files, key=lambda f: f.path)), sort_problems(problems),
@@ -272,15 +283,15 @@ def file_problems(program: Program, parsed: Parsed, anchors: Anchors, assets: fr
     return found
 
 
-def render(source: Path, sources: Sources, cur: Curriculum, plans: dict[str, SessionPlan | None],
-           schedule: Schedule, settings: Settings) -> tuple[list[OutputFile], list[Problem]]:
+def render(source: Path, sources: Sources, planned: Planned,
+           settings: Settings) -> tuple[list[OutputFile], list[Problem]]:
     """Every file of the site (with the theme's static files and the assets), or none and the
     problems: a broken template, a link to a path the site does not have."""
+    cur = planned.curriculum
     theme, problems = theme_for(source, cur, settings.templates)
     if theme is None:
         return [], problems
-    files, problems = render_all(cur, plans, theme, schedule, today=settings.today, pdf=settings.pdf,
-                                 history=sources.history)
+    files, problems = render_all(planned, theme, settings, sources.history)
     if problems:
         return [], problems
     files += theme_files(theme) + asset_files(source, sources)
@@ -308,17 +319,17 @@ def theme_for(source: Path, cur: Curriculum,
     return theme, []
 
 
-def render_all(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Theme, schedule: Schedule, *,
-               today: date | None = None, pdf: bool = False,
+def render_all(planned: Planned, theme: Theme, settings: Settings,
                history: tuple[Commit, ...] | None = None) -> tuple[list[OutputFile], list[Problem]]:
     """Every page: the site's own, the changes page (with `history`, the commits read by `read`),
     the calendar, the collections (the packet and the manual bind the main content the pages kept)
     and the search index. A broken template in a theme override becomes a problem, never a traceback."""
+    cur, plans, schedule, today, pdf = planned.curriculum, planned.plans, planned.schedule, settings.today, settings.pdf
     try:
         mains: dict[str, str] = {}
         files = list(render_site(cur, plans, theme, schedule, today, pdf=pdf, mains=mains))
         files.append(render_changes(cur, history, theme, site_view(cur)))
-        files += render_calendar(cur, plans, schedule, theme, today, pdf=pdf)
+        files += render_calendar(Calendar.of(cur, plans, schedule, theme, planned.sheets), today, pdf=pdf)
         files += render_books(cur, plans, theme, schedule, pdf=pdf, mains=mains)
         files.append(search_file(cur))
         files += render_languages(cur, theme, pdf=pdf, kept=mains, plans=plans, schedule=schedule)

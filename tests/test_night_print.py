@@ -1,6 +1,6 @@
 """The facilitator's night on paper, printed by Chromium: every bundled run sheet fits one page
 on Letter and on A4, the schedule grid fits one page, and the build's one-page estimate
-(runsheet.check_run_sheets) agrees with what the browser prints."""
+(runsheet.run_sheets) agrees with what the browser prints."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ import icalendar
 
 from iopcurr import __version__
 from iopcurr.model import Module, Program, Schedule, Session, SessionPlan
+from iopcurr.plan.checks import track_of
 from iopcurr.plan.safety import without_controls
 from iopcurr.plan.schedule import agenda_times, time_of
 
@@ -40,9 +41,15 @@ def uid(program: Program, session: Session) -> str:
     return f"session-{session.number}-{digest}@iopcurr"
 
 
-def event_text(program: Program, module: Module, session: Session, total: int, track: str,
+def track_title(program: Program, module: Module) -> str:
+    """The title of the module's track, or ""."""
+    return {t.id: t.title for t in program.tracks}.get(track_of(program, module) or "", "")
+
+
+def event_text(program: Program, module: Module, session: Session, total: int,
                handout_titles: Sequence[str], plan: SessionPlan | None) -> EventText:
-    """Summary, description and category of one session's event."""
+    """Summary, description and category (the module's track) of one session's event (of `total`)."""
+    track = track_title(program, module)
     copies = program.schedule.group_size + program.schedule.extra_copies
     head = [f"Session {session.number} of {total}", f"Week {session.week}, Day {session.day}"]
     head += [track] if track else []

@@ -22,10 +22,11 @@ import contextlib
 import hashlib
 import html as htmllib
 import io
+import itertools
 import mimetypes
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,79 +140,73 @@ def _text(html: str, fallback: str) -> str:
     return htmllib.escape(words or fallback, quote=True)
 
 
+def _lines_field(m: re.Match[str], n: int) -> str:
+    rows = int(m.group(3))
+    title = _text(m.group(2), "Space to write")
+    return (f'{m.group(1)}{m.group(2)}<textarea class="ws-field ws-field-lines ws-rows-{min(rows, 12)}" '
+            f'name="lines-{n}" title="{title}"></textarea>')
+
+
+def _check_field(m: re.Match[str], n: int) -> str:
+    title = _text(m.group(3), "Check box")
+    on = " checked" if m.group(2) == "☒" else ""
+    return f'{m.group(1)}<input type="checkbox" class="ws-field" name="check-{n}" title="{title}"{on}>{m.group(3)}</li>'
+
+
+def _scale_fields(m: re.Match[str], n: int) -> str:
+    prompt = _text(m.group(2), "Rating").rstrip(":.")
+
+    def point(p: re.Match[str]) -> str:
+        v = p.group(1)
+        return (f'<li><label><input type="radio" class="ws-field" name="scale-{n}" value="{v}" '
+                f'title="{prompt}: {v}">{v}</label></li>')
+
+    points = m.group(3).replace('class="ws-scale-points"', 'class="ws-scale-points ws-scale-fill"', 1)
+    return m.group(1) + m.group(2) + points + _POINT.sub(point, m.group(4)) + m.group(5)
+
+
+def _grid_fields(m: re.Match[str], table_no: int) -> str:
+    table = m.group(0)
+    columns = [_text(c, "") for c in re.findall(r'<th scope="col">(.*?)</th>', table, re.S)]
+    rows = itertools.count(1)
+
+    def row(r: re.Match[str]) -> str:
+        if "<td" not in r.group(1):
+            return r.group(0)
+        row_no = next(rows)
+        label = f"Row {row_no}"
+        out = []
+        for col, c in enumerate(_CELL.finditer(r.group(1))):
+            if c.group(2) is not None:
+                label = _text(c.group(2), label)
+            if c.group(1) is not None or c.group(2) is not None:
+                out.append(c.group(0))
+                continue
+            head = columns[col] if col < len(columns) and columns[col] else f"Column {col + 1}"
+            out.append(f'<td><input type="text" class="ws-field" name="grid-{table_no}-{row_no}-{col + 1}" '
+                       f'title="{label}, {head}"></td>')
+        return "<tr>" + "".join(out) + "</tr>"
+
+    return _ROW.sub(row, table)
+
+
+def _name_field(m: re.Match[str]) -> str:
+    label = _text(m.group(1), "Name")
+    return (f'<span class="ws-label">{m.group(1)}</span> <input type="text" class="ws-field ws-field-{label.lower()}" '
+            f'name="{label.lower()}" title="{label}">')
+
+
 def fillable_html(html: str) -> str:
     """A handout page with form fields where the paper has room to write: a multi-line text
     field for each `lines`, a check box for each checklist item, a radio group for each `scale`,
     a text field for each empty `grid` cell and for the name and date. Every field is named
-    (`name`, unique in the page) and titled with the words a reader sees next to it."""
-    counters: dict[str, int] = {}
-
-    def number(kind: str) -> int:
-        counters[kind] = counters.get(kind, 0) + 1
-        return counters[kind]
-
-
-    def lines(m: re.Match[str]) -> str:
-        rows = int(m.group(3))
-        title = _text(m.group(2), "Space to write")
-        return (f'{m.group(1)}{m.group(2)}<textarea class="ws-field ws-field-lines ws-rows-{min(rows, 12)}" '
-                f'name="lines-{number("lines")}" title="{title}"></textarea>')
-
-    def check(m: re.Match[str]) -> str:
-        title = _text(m.group(3), "Check box")
-        on = " checked" if m.group(2) == "☒" else ""
-        return (f'{m.group(1)}<input type="checkbox" class="ws-field" name="check-{number("check")}" '
-                f'title="{title}"{on}>{m.group(3)}</li>')
-
-    def scale(m: re.Match[str]) -> str:
-        prompt = _text(m.group(2), "Rating").rstrip(":.")
-        name = f"scale-{number('scale')}"
-
-        def point(p: re.Match[str]) -> str:
-            v = p.group(1)
-            return (f'<li><label><input type="radio" class="ws-field" name="{name}" value="{v}" '
-                    f'title="{prompt}: {v}">{v}</label></li>')
-
-        points = m.group(3).replace('class="ws-scale-points"', 'class="ws-scale-points ws-scale-fill"', 1)
-        return m.group(1) + m.group(2) + points + _POINT.sub(point, m.group(4)) + m.group(5)
-
-    def grid(m: re.Match[str]) -> str:
-        table = m.group(0)
-        columns = [_text(c, "") for c in re.findall(r'<th scope="col">(.*?)</th>', table, re.S)]
-        table_no = number("grid")
-        row_no = 0
-
-        def row(r: re.Match[str]) -> str:
-            nonlocal row_no
-            if "<td" not in r.group(1):
-                return r.group(0)
-            row_no += 1
-            label = f"Row {row_no}"
-            out = []
-            for col, c in enumerate(_CELL.finditer(r.group(1))):
-                if c.group(2) is not None:
-                    label = _text(c.group(2), label)
-                    out.append(c.group(0))
-                elif c.group(1) is not None:
-                    out.append(c.group(0))
-                else:
-                    head = columns[col] if col < len(columns) and columns[col] else f"Column {col + 1}"
-                    out.append(f'<td><input type="text" class="ws-field" name="grid-{table_no}-{row_no}-{col + 1}" '
-                               f'title="{label}, {head}"></td>')
-            return "<tr>" + "".join(out) + "</tr>"
-
-        return _ROW.sub(row, table)
-
-    def name_line(m: re.Match[str]) -> str:
-        label = _text(m.group(1), "Name")
-        return (f'<span class="ws-label">{m.group(1)}</span> <input type="text" class="ws-field ws-field-{label.lower()}" '
-                f'name="{label.lower()}" title="{label}">')
-
-    html = _LINES.sub(lines, html)
-    html = _CHECK.sub(check, html)
-    html = _SCALE.sub(scale, html)
-    html = _GRID.sub(grid, html)
-    return _NAME_FILL.sub(name_line, html)
+    (`name`, numbered in page order by kind) and titled with the words a reader sees next to it."""
+    lines, checks, scales, grids = (itertools.count(1) for _ in range(4))
+    html = _LINES.sub(lambda m: _lines_field(m, next(lines)), html)
+    html = _CHECK.sub(lambda m: _check_field(m, next(checks)), html)
+    html = _SCALE.sub(lambda m: _scale_fields(m, next(scales)), html)
+    html = _GRID.sub(lambda m: _grid_fields(m, next(grids)), html)
+    return _NAME_FILL.sub(_name_field, html)
 
 
 # ---------------------------------------------------------------- rendering
@@ -274,6 +269,11 @@ class PdfCache:
             return (self.folder / f"{key}.pdf").read_bytes(), pages
         except (OSError, ValueError):
             return None
+
+    def found(self, keys: Sequence[str], jobs: Sequence[tuple[str, str]]) -> dict[int, Made]:
+        """The PDFs of the jobs (with their `keys`) made before, by job index."""
+        return {i: Made(OutputFile(jobs[i][1], hit[0]), hit[1]) for i, key in enumerate(keys)
+                if (hit := self.get(key)) is not None}
 
     def put(self, key: str, made: Made) -> None:
         root = self.folder.parent
@@ -368,6 +368,26 @@ def _work(page: str, target: str) -> Made:
     return _WORKER.render(page, target)
 
 
+def _render_todo(site: dict[str, bytes], jobs: Sequence[tuple[str, str]], todo: list[int],
+                 workers: int | None) -> Iterator[tuple[int, Made]]:
+    """(job index, PDF) for the jobs of `todo`, each as it is made: in worker processes when
+    there are many, the longest first."""
+    if not todo:
+        return
+    if workers is None:
+        workers = min(os.cpu_count() or 1, MAX_WORKERS, len(todo))
+    if workers <= 1:
+        renderer = _Renderer(site)
+        yield from ((i, renderer.render(*jobs[i])) for i in todo)
+        return
+    # Longest first: the collections are many pages each, a handout one or two.
+    order = sorted(todo, key=lambda i: -len(site.get(jobs[i][0], b"")))
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(site,)) as pool:
+        futures: dict[Future[Made], int] = {pool.submit(_work, *jobs[i]): i for i in order}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
 def render_pdfs(
     files: Iterable[OutputFile],
     jobs: Sequence[tuple[str, str]],
@@ -381,44 +401,21 @@ def render_pdfs(
 
     With `cache` (a folder), a PDF made before from the same inputs is taken from there, and
     the PDFs made now are kept there for the next build (and, with `prune`, the others removed
-    from it). `progress` hears "PDF n/total" as
-    each one is done.
+    from it). `progress` hears "PDF n/total" as each one is done.
     """
     import weasyprint
 
     site = {f.path: f.content for f in files}
     store = PdfCache(cache) if cache is not None else None
     keys = [cache_key(site, page, target, weasyprint.__version__) for page, target in jobs]
-    made: dict[int, Made] = {}
-    if store is not None:
-        for i, key in enumerate(keys):
-            if (hit := store.get(key)) is not None:
-                made[i] = Made(OutputFile(jobs[i][1], hit[0]), hit[1])
+    made = store.found(keys, jobs) if store is not None else {}
     todo = [i for i in range(len(jobs)) if i not in made]
-    if workers is None:
-        workers = min(os.cpu_count() or 1, MAX_WORKERS, len(todo))
-
-    def done(i: int, result: Made) -> None:
+    for i, result in _render_todo(site, jobs, todo, workers):
         made[i] = result
         if store is not None:
             store.put(keys[i], result)
         if progress:
             progress(f"PDF {len(made)}/{len(jobs)}")
-
-    if workers <= 1:
-        if todo:
-            renderer = _Renderer(site)
-            for i in todo:
-                done(i, renderer.render(*jobs[i]))
-    else:
-        # Longest first: the collections are many pages each, a handout one or two.
-        order = sorted(todo, key=lambda i: -len(site.get(jobs[i][0], b"")))
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_start_worker, initargs=(site,)
-        ) as pool:
-            futures: dict[Future[Made], int] = {pool.submit(_work, *jobs[i]): i for i in order}
-            for future in as_completed(futures):
-                done(futures[future], future.result())
     if store is not None and prune:
         store.prune(keys)
     return PdfBatch(

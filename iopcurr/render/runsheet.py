@@ -4,7 +4,8 @@ checklist, and the group note as plain text).
 
 Pure: Curriculum + plans + Schedule → views → OutputFile[]. The core points of a segment (the
 first line of each script, the discussion questions, the role plays, the home assignment) are
-read from the segment's converted HTML, where every block is a `div.block.block-<kind>`.
+read from the segment's converted HTML, where every block is a `div.block.block-<kind>`, once
+per build (`run_sheets`, whose result serves both the page-length check and the pages).
 """
 
 from __future__ import annotations
@@ -12,19 +13,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
 from markupsafe import Markup
 
 from iopcurr.errors import Problem
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan
-from iopcurr.plan.checks import track_of
 from iopcurr.plan.safety import without_controls
 from iopcurr.plan.schedule import agenda_times, session_when, time_of
 from iopcurr.plan.thirds import PART_NAMES, clock
 from iopcurr.render.htmlfrag import rebind, shift_headings
 from iopcurr.render.i18n import Words, english
+from iopcurr.render.ics import track_title
 from iopcurr.source.markup import LABELS
 
 RenderFn = Callable[[str, str, str, object], bytes]
@@ -79,6 +80,13 @@ class Points:
     core_questions: tuple[str, ...] = ()
     core_roleplays: tuple[str, ...] = ()
 
+    @classmethod
+    def of(cls, found: dict[str, list[tuple[str, bool]]]) -> Points:
+        """From (text, core) by field name."""
+        every = {k: tuple(t for t, _ in v) for k, v in found.items()}
+        marked = {f"core_{k}": tuple(t for t, c in v if c) for k, v in found.items() if k != "homework"}
+        return cls(**every, **marked)
+
 
 class _Blocks(HTMLParser):
     """Texts of the paragraphs and list items of each guide block, by kind, and whether each is
@@ -98,17 +106,20 @@ class _Blocks(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = (dict(attrs).get("class") or "").split()
         if tag == "div":
-            kind = next((c.removeprefix("block-") for c in classes if c.startswith("block-")), None)
-            if kind and "block" in classes:
-                self.blocks += 1
-            block = kind if kind and "block" in classes else None
-            self.stack.append((block, block is not None and "core" in classes))
+            self.open_div(classes)
         elif tag in ("p", "li") and self.kind():
             label = "label" if "block-label" in classes else tag
             core = "core" in classes or any(c for _, c in self.stack)
             self.buffers.append((self.kind() or "", label, [], self.blocks, core))
         elif tag == "span" and ("core-label" in classes or self.label):
             self.label += 1
+
+    def open_div(self, classes: list[str]) -> None:
+        kind = next((c.removeprefix("block-") for c in classes if c.startswith("block-")), None)
+        block = kind if kind and "block" in classes else None
+        if block:
+            self.blocks += 1
+        self.stack.append((block, block is not None and "core" in classes))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "div" and self.stack:
@@ -139,26 +150,32 @@ def first_line(text: str, limit: int = SAY_CHARS) -> str:
     return text
 
 
+def _point(kind: str, tag: str, text: str, homework_tag: str) -> tuple[str, str] | None:
+    """Which list of Points an item of a block (other than a script) goes to, and its text there."""
+    if kind == "discussion" and tag == "li":
+        return "questions", text
+    if kind == "roleplay" and tag == "label":
+        return "roleplays", text.partition(":")[2].strip() or text
+    if kind == "homework" and tag == homework_tag:
+        return "homework", text
+    return None
+
+
 def segment_points(html: str) -> Points:
     parser = _Blocks()
     parser.feed(html)
     parser.close()
-    found: dict[str, list[tuple[str, bool]]] = {"says": [], "questions": [], "roleplays": [], "homework": []}
-    seen_script: set[int] = set()
+    firsts: dict[int, tuple[str, bool]] = {}  # the first paragraph of each script
     listed = {block for kind, tag, _, block, _ in parser.items if kind == "homework" and tag == "li"}
+    found: dict[str, list[tuple[str, bool]]] = {"says": [], "questions": [], "roleplays": [], "homework": []}
     for kind, tag, text, block, core in parser.items:
-        if kind == "script" and tag == "p" and block not in seen_script:
-            seen_script.add(block)
-            found["says"].append((first_line(text), core))
-        elif kind == "discussion" and tag == "li":
-            found["questions"].append((text, core))
-        elif kind == "roleplay" and tag == "label":
-            found["roleplays"].append((text.partition(":")[2].strip() or text, core))
-        elif kind == "homework" and tag == ("li" if block in listed else "p"):
-            found["homework"].append((text, core))  # a home assignment written as a list: its items; else its paragraphs
-    every = {k: tuple(t for t, _ in v) for k, v in found.items()}
-    marked = {f"core_{k}": tuple(t for t, c in v if c) for k, v in found.items() if k != "homework"}
-    return Points(**every, **marked)
+        if kind == "script" and tag == "p":
+            firsts.setdefault(block, (text, core))
+        # a home assignment written as a list: its items; else its paragraphs
+        elif point := _point(kind, tag, text, "li" if block in listed else "p"):
+            found[point[0]].append((point[1], core))
+    found["says"] = [(first_line(text), core) for text, core in firsts.values()]
+    return Points.of(found)
 
 
 def core_only(points: tuple[Points, ...]) -> tuple[Points, ...]:
@@ -175,35 +192,16 @@ def module_homework(points: tuple[Points, ...]) -> tuple[str, ...]:
     return tuple(h for p in points for h in p.homework)
 
 
-class PointsMemo:
-    """The points of the segments read so far, by their HTML: a session's run sheet and the
-    next session's "collect the home assignment" read each module once, and an edit in the
-    live preview can never find stale points."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, Points] = {}
-
-    def of(self, m: Module) -> tuple[Points, ...]:
-        out = []
-        for seg in m.segments:
-            found = self._seen.get(seg.html)
-            if found is None:
-                found = self._seen[seg.html] = segment_points(seg.html)
-            out.append(found)
-        return tuple(out)
-
-
 @dataclass(frozen=True)
-class SheetTables:
-    """Lookups made once per build: modules and handouts by id, and the points of segments."""
+class RunSheets:
+    """What the run sheets of a build are made from, worked out once (the pipeline hands it to
+    rendering): modules and handouts by id, the points of the segments of every scheduled module
+    (read from their HTML), and a warning for each module whose run sheet would not print on one page."""
 
     modules: dict[str, Module]
     handouts: dict[str, Handout]
-    memo: PointsMemo = field(default_factory=PointsMemo, compare=False)
-
-    @classmethod
-    def of(cls, cur: Curriculum) -> SheetTables:
-        return cls({m.id: m for m in cur.modules}, {h.id: h for m in cur.modules for h in m.handouts})
+    points: dict[str, tuple[Points, ...]]
+    problems: tuple[Problem, ...] = ()
 
 
 # ---------------------------------------------------------------- views
@@ -277,14 +275,17 @@ class BundleView:
     handouts: tuple[HandoutItem, ...]
 
 
-def _rows(cur: Curriculum, session: Session, plan: SessionPlan, words: Words = english) -> tuple[Row, ...]:
+def agenda_clock(cur: Curriculum, session: Session, plan: SessionPlan) -> list[tuple[str, str]]:
+    """Start and end clock time of every row of the plan, for this session's own date."""
     style = cur.program.session.clock
-    if session.start is not None:
-        times = [(time_of(a, style), time_of(b, style)) for a, b in agenda_times(session.start, plan)]
-    else:
-        times = [(clock(r.start, style), clock(r.end, style)) for r in plan.rows]
+    if session.start is None:
+        return [(clock(r.start, style), clock(r.end, style)) for r in plan.rows]
+    return [(time_of(a, style), time_of(b, style)) for a, b in agenda_times(session.start, plan)]
+
+
+def _rows(cur: Curriculum, session: Session, plan: SessionPlan, words: Words) -> tuple[Row, ...]:
     return tuple(Row(a, b, r.minutes, words(f"part_{r.part}", PART_NAMES[r.part]) if r.part else "", r.title, r.kind)
-                 for r, (a, b) in zip(plan.rows, times, strict=True))
+                 for r, (a, b) in zip(plan.rows, agenda_clock(cur, session, plan), strict=True))
 
 
 def timer_plan(plan: SessionPlan) -> str:
@@ -297,49 +298,60 @@ def timer_plan(plan: SessionPlan) -> str:
     return "\n".join(lines)
 
 
+def session_title(session: Session, module: Module, words: Words = english) -> str:
+    return f"{words('session', 'Session')} {session.number}: {module.title}"
+
+
+def _collect(schedule: Schedule, index: int, sheets: RunSheets, words: Words) -> tuple[str, str]:
+    """What to collect at `schedule.sessions[index]`: the home assignment of the session before,
+    and which session that was ("" and "" for none)."""
+    if index == 0:
+        return "", ""
+    before = schedule.sessions[index - 1]
+    done = module_homework(sheets.points[before.module_id])
+    if not done:
+        return "", ""
+    return " ".join(done), session_title(before, sheets.modules[before.module_id], words)
+
+
 def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
-                  index: int, tables: SheetTables, words: Words = english) -> SessionSheet | None:
+                  index: int, sheets: RunSheets, words: Words = english) -> SessionSheet | None:
     """The sheet of `schedule.sessions[index]`; None when its module has no plan (`words`: the
-    interface words of the program's language)."""
-    modules, handouts_by_id = tables.modules, tables.handouts
+    interface words of the program's language). Its handouts are titles; the bundle adds their pages."""
     s = schedule.sessions[index]
-    m = modules[s.module_id]
+    m = sheets.modules[s.module_id]
     plan = plans.get(m.id)
     if plan is None:
         return None
     p = cur.program
     copies = p.schedule.group_size + p.schedule.extra_copies
     rows = _rows(cur, s, plan, words)
-    seg_rows = [r for r in rows if r.kind == "segment"]
     untitled = LABELS["roleplay"]  # the name of a role play without a title: its label, in the page's words
     points = tuple(replace(pts, roleplays=tuple(words("block_roleplay", untitled) if name == untitled else name
-                                                for name in pts.roleplays)) for pts in tables.memo.of(m))
+                                                for name in pts.roleplays)) for pts in sheets.points[m.id])
     shown = core_only(points)
     segments = tuple(SegmentSheet(seg.title, f"{r.start}–{r.end}", r.minutes, r.part, pts)
-                     for seg, r, pts in zip(m.segments, seg_rows, shown, strict=True))
-    handouts = tuple(
-        HandoutItem(h, handouts_by_id[h].title, f"../handouts/{h}.html", copies,
-                    Markup(shift_headings(rebind(handouts_by_id[h].html, f"handouts/{h}.html",
-                                                 bundle_path(s.number), {}, {}), 1)))
-        for h in m.session_handouts if h in handouts_by_id
-    )
-    collect, collect_from = "", ""
-    if index > 0:
-        before = schedule.sessions[index - 1]
-        done = module_homework(tables.memo.of(modules[before.module_id]))
-        if done:
-            collect = " ".join(done)
-            collect_from = f"{words('session', 'Session')} {before.number}: {modules[before.module_id].title}"
-    tracks = {t.id: t.title for t in p.tracks}
+                     for seg, r, pts in zip(m.segments, [r for r in rows if r.kind == "segment"], shown, strict=True))
+    handouts = tuple(HandoutItem(h, sheets.handouts[h].title, f"../handouts/{h}.html", copies, Markup(""))
+                     for h in m.session_handouts if h in sheets.handouts)
+    collect, collect_from = _collect(schedule, index, sheets, words)
     return SessionSheet(
         number=s.number, count=len(schedule.sessions), title=m.title, module_id=m.id,
-        track=tracks.get(track_of(p, m) or "", ""), when=session_when(s, p),
+        track=track_title(p, m), when=session_when(s, p),
         date_iso=s.date.isoformat() if s.date else "", start=rows[0].start, end=rows[-1].end,
         minutes=plan.total, rows=rows, segments=segments, handouts=handouts, copies=copies,
         objectives=m.objectives, homework=module_homework(points), collect=collect, collect_from=collect_from,
         sign_in_rows=copies, timer=timer_plan(plan), timer_key=f"session-{s.number}",
         clock=p.session.clock, core=shown != points,
     )
+
+
+def bundle_view(sheet: SessionSheet, sheets: RunSheets) -> BundleView:
+    """The sheet's handouts with their pages, to print at once."""
+    handouts = tuple(replace(h, html=Markup(shift_headings(rebind(sheets.handouts[h.id].html, f"handouts/{h.id}.html",
+                                                                  bundle_path(sheet.number), {}, {}), 1)))
+                     for h in sheet.handouts)
+    return BundleView(sheet.number, sheet.title, sheet.when, sheet.copies, handouts)
 
 
 # ---------------------------------------------------------------- will it fit one page?
@@ -362,33 +374,37 @@ def sheet_lines(sheet: SessionSheet) -> tuple[int, tuple[tuple[int, int], ...]]:
     return fixed, tuple(segments)
 
 
-def check_run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule) -> list[Problem]:
-    """A warning for each module whose run sheet would not print on one page in one of its
-    sessions, naming the segment with the most to say (a heuristic: see LINE_BUDGET)."""
-    tables = SheetTables.of(cur)
+def run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule) -> RunSheets:
+    """The points of the scheduled modules, and a warning for each module whose run sheet would
+    not print on one page in one of its sessions, naming the segment with the most to say (a
+    heuristic: see LINE_BUDGET)."""
+    scheduled = {s.module_id for s in schedule.sessions}
+    points = {m.id: tuple(segment_points(seg.html) for seg in m.segments) for m in cur.modules if m.id in scheduled}
+    sheets = RunSheets({m.id: m for m in cur.modules}, {h.id: h for m in cur.modules for h in m.handouts}, points)
     longest: dict[str, tuple[int, SessionSheet, tuple[tuple[int, int], ...]]] = {}
     for i, s in enumerate(schedule.sessions):
-        sheet = session_sheet(cur, plans, schedule, i, tables)
+        sheet = session_sheet(cur, plans, schedule, i, sheets)
         if sheet is None:
             continue
         fixed, segments = sheet_lines(sheet)
         total = fixed + sum(n for _, n in segments)
         if total > LINE_BUDGET and total > longest.get(s.module_id, (0,))[0]:
             longest[s.module_id] = (total, sheet, segments)
-    problems: list[Problem] = []
-    for module_id, (total, sheet, segments) in longest.items():
-        m = tables.modules[module_id]
-        worst, lines = max(segments, key=lambda item: item[1])
-        seg, points = m.segments[worst], sheet.segments[worst].points
-        what = "discussion questions" if len(points.questions) >= len(points.says) else "script openings"
-        problems.append(Problem(
-            m.path, seg.line,
-            f"the run sheet of `{m.id}` needs about {total} lines, more than the {LINE_BUDGET} of one printed "
-            f"page; segment {seg.title!r} takes {lines}.",
-            "IOP030", "warning",
-            f"Shorten the {what} of {seg.title!r} (fewer or shorter), or move some into a facilitator note.",
-        ))
-    return problems
+    return replace(sheets, problems=tuple(_too_long(sheets.modules[mid], *found) for mid, found in longest.items()))
+
+
+def _too_long(m: Module, total: int, sheet: SessionSheet, segments: tuple[tuple[int, int], ...]) -> Problem:
+    """IOP030 for a module whose run sheet needs `total` lines, naming its longest segment."""
+    worst, lines = max(segments, key=lambda item: item[1])
+    seg, listed = m.segments[worst], sheet.segments[worst].points
+    what = "discussion questions" if len(listed.questions) >= len(listed.says) else "script openings"
+    return Problem(
+        m.path, seg.line,
+        f"the run sheet of `{m.id}` needs about {total} lines, more than the {LINE_BUDGET} of one printed "
+        f"page; segment {seg.title!r} takes {lines}.",
+        "IOP030", "warning",
+        f"Shorten the {what} of {seg.title!r} (fewer or shorter), or move some into a facilitator note.",
+    )
 
 
 # ---------------------------------------------------------------- the group note as plain text
@@ -425,22 +441,16 @@ def group_note_text(sheet: SessionSheet, program_title: str) -> str:
 # ---------------------------------------------------------------- rendering
 
 
-def render_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, index: int,
-                  render: RenderFn, tables: SheetTables, words: Words = english) -> Iterator[OutputFile]:
+def render_sheets(sheet: SessionSheet, sheets: RunSheets, render: RenderFn, words: Words,
+                  program_title: str) -> Iterator[OutputFile]:
     """The run sheet, handout bundle, paperwork and plain-text note of one session; `render`
     makes a page of the site from (template, path, title, view)."""
-    sheet = session_sheet(cur, plans, schedule, index, tables, words)
-    if sheet is None:
-        return
     n = sheet.number
     # Each page gets only what it shows, so an edit re-renders only the pages it changes.
-    titles_only = tuple(replace(h, html=Markup("")) for h in sheet.handouts)
-    run = replace(sheet, handouts=titles_only)
-    bundle = BundleView(n, sheet.title, sheet.when, sheet.copies, sheet.handouts)
-    paperwork = replace(run, collect="", collect_from="", timer="", timer_key="")
-    for path, template, title, view in ((run_path(n), "runsheet.html", words("run_sheet", "Run sheet"), run),
-                                        (bundle_path(n), "session_handouts.html", words("handouts", "Handouts"), bundle),
+    paperwork = replace(sheet, collect="", collect_from="", timer="", timer_key="")
+    for path, template, title, view in ((run_path(n), "runsheet.html", words("run_sheet", "Run sheet"), sheet),
+                                        (bundle_path(n), "session_handouts.html", words("handouts", "Handouts"),
+                                         bundle_view(sheet, sheets)),
                                         (paperwork_path(n), "paperwork.html", words("paperwork", "Paperwork"), paperwork)):
         yield OutputFile(path, render(template, path, f"{title}: {words('session_lower', 'session')} {n}, {sheet.title}", view))
-    yield OutputFile(note_path(n), without_controls(group_note_text(sheet, cur.program.title)).encode("utf-8"))
-
+    yield OutputFile(note_path(n), without_controls(group_note_text(sheet, program_title)).encode("utf-8"))

@@ -9,32 +9,32 @@ session page shows the real times of its own date (across midnight and daylight-
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from iopcurr.model import Curriculum, Handout, Module, OutputFile, Program, Schedule, Session, SessionPlan
-from iopcurr.plan.checks import track_of
+from iopcurr.model import Curriculum, Module, OutputFile, Program, Schedule, Session, SessionPlan
+from iopcurr.plan.checks import track_map, track_of
 from iopcurr.plan.schedule import (
     MONTH_NAMES,
     WEEKDAY_NAMES,
-    agenda_times,
     long_date,
     session_label,
     session_when,
     short_date,
     time_of,
 )
-from iopcurr.plan.thirds import clock
-from iopcurr.render.i18n import Words, catalogue_words, english
+from iopcurr.render.i18n import Words, catalogue_words
 from iopcurr.render.ics import EventText, calendar, event_text
 from iopcurr.render.pages import GuideView, Link, SiteView, Theme, _context, _render, guide_view, site_view
 from iopcurr.render.runsheet import (
-    PointsMemo,
-    SheetTables,
+    RunSheets,
+    agenda_clock,
     bundle_path,
     paperwork_path,
     render_sheets,
     run_path,
+    session_sheet,
+    session_title,
     timer_plan,
 )
 from iopcurr.render.tonight import (
@@ -46,7 +46,9 @@ from iopcurr.render.tonight import (
     grid,
     join_weeks,
     missed_at,
+    plain_time,
     sessions_js,
+    skipped_weeks,
 )
 
 ICS_PATH = "schedule.ics"
@@ -148,85 +150,84 @@ def track_marks(cur: Curriculum) -> dict[str, TrackMark]:
     }
 
 
-def session_title(session: Session, module: Module, words: Words = english) -> str:
-    return f"{words('session', 'Session')} {session.number}: {module.title}"
-
-
-def _times(cur: Curriculum, session: Session, plan: SessionPlan) -> list[tuple[str, str]]:
-    """Start and end clock time of every row of the plan, for this session's own date."""
-    style = cur.program.session.clock
-    if session.start is None:
-        return [(clock(r.start, style), clock(r.end, style)) for r in plan.rows]
-    return [(time_of(a, style), time_of(b, style)) for a, b in agenda_times(session.start, plan)]
-
-
 @dataclass(frozen=True)
-class Tables:
-    """Lookups made once per build, not once per session."""
+class Calendar:
+    """What the pages of the calendar are made from, with the lookups made once per build."""
 
-    modules: dict[str, Module]
-    handouts: dict[str, Handout]
+    cur: Curriculum
+    plans: dict[str, SessionPlan | None]
+    schedule: Schedule
+    sheets: RunSheets
     marks: dict[str, TrackMark]
-    memo: PointsMemo = field(default_factory=PointsMemo, compare=False)  # see runsheet.py
+    theme: Theme
+    site: SiteView
+    words: Words  # the interface words of the site's language
 
     @classmethod
-    def of(cls, cur: Curriculum) -> Tables:
-        return cls({m.id: m for m in cur.modules},
-                   {h.id: h for m in cur.modules for h in m.handouts}, track_marks(cur))
+    def of(cls, cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, theme: Theme,
+           sheets: RunSheets) -> Calendar:
+        site = site_view(cur)
+        return cls(cur, plans, schedule, sheets, track_marks(cur), theme, site,
+                   catalogue_words(theme.catalogues, site.language))
 
 
-def session_view(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
-                 index: int, tables: Tables | None = None, words: Words = english) -> SessionView:
-    t = tables or Tables.of(cur)
-    session = schedule.sessions[index]
-    modules, handouts_by_id, marks = t.modules, t.handouts, t.marks
-    m = modules[session.module_id]
-    plan = plans.get(m.id)
-    p = cur.program
+def _handouts(p: Program, m: Module, sheets: RunSheets, words: Words) -> tuple[tuple[HandoutCopies, ...], str]:
+    """The handouts of a session with the copies to print of each language, and what the
+    number of copies stands for."""
     per_language = dict(p.handouts.copies)
     copies = per_language.get(p.langs[0], p.schedule.group_size + p.schedule.extra_copies)
-    handouts = tuple(HandoutCopies(handouts_by_id[h].title, f"../handouts/{h}.html", copies,
+    handouts = tuple(HandoutCopies(sheets.handouts[h].title, f"../handouts/{h}.html", copies,
                                    tuple((lang, f"../handouts/{lang}/{h}.html", per_language[lang])
                                          for lang in p.langs[1:] if per_language.get(lang)))
-                     for h in m.session_handouts if h in handouts_by_id)
+                     for h in m.session_handouts if h in sheets.handouts)
+    if per_language:
+        return handouts, words("copies_per_language", "each language, as `handouts.copies` in program.yml sets them")
+    return handouts, words("copies_members", "{members} members and {new} new members").format(
+        members=p.schedule.group_size, new=p.schedule.extra_copies)
 
-    def link(i: int) -> Link | None:
-        if not 0 <= i < len(schedule.sessions):
-            return None
-        other = schedule.sessions[i]
-        return Link(session_title(other, modules[other.module_id], words), f"{other.number}.html",
-                    session_label(other))
 
+def _link(cal: Calendar, index: int) -> Link | None:
+    """The session page of `schedule.sessions[index]`, if there is one."""
+    if not 0 <= index < len(cal.schedule.sessions):
+        return None
+    other = cal.schedule.sessions[index]
+    return Link(session_title(other, cal.sheets.modules[other.module_id], cal.words), f"{other.number}.html",
+                session_label(other))
+
+
+def session_view(cal: Calendar, index: int) -> SessionView:
+    p = cal.cur.program
+    session = cal.schedule.sessions[index]
+    m = cal.sheets.modules[session.module_id]
+    plan = cal.plans.get(m.id)
+    n = session.number
+    handouts, copies_note = _handouts(p, m, cal.sheets, cal.words)
     track = track_of(p, m)
-    times = _times(cur, session, plan) if plan else []
+    night = {"run_url": f"../{run_path(n)}", "bundle_url": f"../{bundle_path(n)}",
+             "paperwork_url": f"../{paperwork_path(n)}", "timer": timer_plan(plan)} if plan else {}
     return guide_view(
-        SessionView, m, plan, p.session, times, words,
-        number=session.number,
-        count=len(schedule.sessions),
+        SessionView, m, plan, p.session, agenda_clock(cal.cur, session, plan) if plan else [], cal.words,
+        number=n,
+        count=len(cal.schedule.sessions),
         title=m.title,
         module=Link(m.title, f"../facilitator/{m.id}.html"),
-        track=marks.get(track) if track else None,
+        track=cal.marks.get(track) if track else None,
         when=session_when(session, p),
         date_iso=session.date.isoformat() if session.date else "",
-        timezone=schedule.timezone,
+        timezone=cal.schedule.timezone,
         cycle=session.cycle,
-        cycles=cycles_of(p, schedule, session),
+        cycles=cycles_of(p, cal.schedule, session),
         pinned=session.pinned,
         week=session.week,
         handouts=handouts,
-        copies_note=(words("copies_per_language", "each language, as `handouts.copies` in program.yml sets them")
-                     if per_language else words("copies_members", "{members} members and {new} new members").format(
-                         members=p.schedule.group_size, new=p.schedule.extra_copies)),
-        previous=link(index - 1),
-        next=link(index + 1),
+        copies_note=copies_note,
+        previous=_link(cal, index - 1),
+        next=_link(cal, index + 1),
         held=held_reason(p, session.module_id),
-        run_url=f"../{run_path(session.number)}" if plan else "",
-        bundle_url=f"../{bundle_path(session.number)}" if plan else "",
-        paperwork_url=f"../{paperwork_path(session.number)}" if plan else "",
-        timer=timer_plan(plan) if plan else "",
-        timer_key=f"session-{session.number}",
+        timer_key=f"session-{n}",
         clock=p.session.clock,
-        not_yet=missed_at(cur, schedule, index),
+        not_yet=missed_at(cal.cur, cal.schedule, index),
+        **night,
     )
 
 
@@ -288,63 +289,59 @@ def _week_heading(number: int, days: list[date]) -> str:
     return f"Week {number}: {first}–{last}, {sunday.year}"
 
 
-def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMark],
-                  today: date | None = None, *, pdf: bool = False) -> ScheduleView:
+def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMark]) -> tuple[CalendarWeek, ...]:
+    """The sessions and skipped dates of each week, in the order of their dates (or days)."""
     p = cur.program
     style = p.session.clock
-    modules = {m.id: m for m in cur.modules}
+    titles = {m.id: m.title for m in cur.modules}
+    tracks = track_map(p, cur.modules)
     by_week: dict[int, list[tuple[tuple[int, int], CalendarEntry]]] = {}
     dates: dict[int, list[date]] = {}
-    start = p.session.start
-    plain_time = f"{clock(start, style)}–{clock(start + p.session.minutes, style)}"
     for s in schedule.sessions:
-        m = modules[s.module_id]
-        track = track_of(p, m)
         if s.start is not None and s.end is not None and s.date is not None:
-            label, when = short_date(s.date), f"{time_of(s.start, style)}–{time_of(s.end, style)}"
-            key = (s.date.toordinal(), 0)
+            label, when, key = short_date(s.date), f"{time_of(s.start, style)}–{time_of(s.end, style)}", (s.date.toordinal(), 0)
             dates.setdefault(s.week, []).append(s.date)
         else:
-            label, when, key = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", plain_time, (s.day, 0)
+            label, when, key = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", plain_time(p), (s.day, 0)
+        track = tracks[s.module_id]
         entry = CalendarEntry("session", label, s.date.isoformat() if s.date else "", when, s.number,
-                              m.title, f"sessions/{s.number}.html", marks.get(track) if track else None,
+                              titles[s.module_id], f"sessions/{s.number}.html", marks.get(track) if track else None,
                               s.cycle, s.pinned)
         by_week.setdefault(s.week, []).append((key, entry))
-    first = schedule.sessions[0].date if schedule.sessions else None
-    if first is not None:
-        monday = first - timedelta(days=first.weekday())
-        for d in schedule.skipped:
-            week = (d - monday).days // 7 + 1
-            entry = CalendarEntry("skipped", short_date(d), d.isoformat(), "", 0, "No group (skipped date)",
-                                  "", None, 0, False)
-            by_week.setdefault(week, []).append(((d.toordinal(), 1), entry))
-            dates.setdefault(week, []).append(d)
-    weeks = tuple(
-        CalendarWeek(w, _week_heading(w, sorted(dates.get(w, []))),
-                     tuple(e for _, e in sorted(by_week[w], key=lambda item: item[0])))
-        for w in sorted(by_week)
-    )
+    for week, d in skipped_weeks(schedule):
+        entry = CalendarEntry("skipped", short_date(d), d.isoformat(), "", 0, "No group (skipped date)", "", None, 0, False)
+        by_week.setdefault(week, []).append(((d.toordinal(), 1), entry))
+        dates.setdefault(week, []).append(d)
+    return tuple(CalendarWeek(w, _week_heading(w, sorted(dates.get(w, []))),
+                              tuple(e for _, e in sorted(by_week[w], key=lambda item: item[0])))
+                 for w in sorted(by_week))
+
+
+def _intro(cur: Curriculum, schedule: Schedule) -> str:
+    p = cur.program
     n = len(schedule.sessions)
-    names = [f"{WEEKDAY_NAMES[d]}s" for d in p.schedule.days]
-    day_names = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    if first is not None:
-        last = schedule.sessions[-1].date
-        assert last is not None
-        intro = (f"{n} sessions, {day_names}, {plain_time}, from {long_date(first)} "
-                 f"to {long_date(last)}.")
-    else:
-        intro = (f"{n} sessions over {p.schedule.weeks} weeks, {day_names}, {plain_time}. "
-                 "Set schedule.first_date in program.yml to put dates on the calendar.")
-    rotating = {s.module_id for s in schedule.sessions if not s.pinned}
-    used = {track_of(p, modules[s.module_id]) for s in schedule.sessions}
+    days = _and([f"{WEEKDAY_NAMES[d]}s" for d in p.schedule.days])
+    first = schedule.sessions[0].date if schedule.sessions else None
+    if first is None:
+        return (f"{n} sessions over {p.schedule.weeks} weeks, {days}, {plain_time(p)}. "
+                "Set schedule.first_date in program.yml to put dates on the calendar.")
+    last = schedule.sessions[-1].date
+    assert last is not None
+    return f"{n} sessions, {days}, {plain_time(p)}, from {long_date(first)} to {long_date(last)}."
+
+
+def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMark],
+                  today: date | None = None, *, pdf: bool = False) -> ScheduleView:
+    tracks = track_map(cur.program, cur.modules)
+    used = {tracks[s.module_id] for s in schedule.sessions}
     return ScheduleView(
-        intro=intro,
+        intro=_intro(cur, schedule),
         timezone=schedule.timezone,
-        weeks=weeks,
+        weeks=calendar_weeks(cur, schedule, marks),
         legend=tuple(mark for tid, mark in marks.items() if tid in used),
         ics="schedule.ics" if schedule.dated else None,
         cycles=schedule.cycles,
-        rotation=len(rotating),
+        rotation=len({s.module_id for s in schedule.sessions if not s.pinned}),
         skipped=tuple(long_date(d) for d in schedule.skipped),
         fixed=fixed_facts(cur),
         tonight=fixed_card(cur, schedule, today, pdf=pdf),
@@ -352,66 +349,49 @@ def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMar
     )
 
 
-def event_texts(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
-                tables: Tables | None = None) -> list[EventText]:
-    t = tables or Tables.of(cur)
-    return [session_event(cur, plans, s, len(schedule.sessions), t) for s in schedule.sessions]
+def _crumbs(words: Words, *more: Link) -> list[Link]:
+    return [Link(words("home", "Home"), "../index.html"), Link(words("nav_schedule", "Program schedule"), "../schedule.html"),
+            *more]
 
 
-def session_event(cur: Curriculum, plans: dict[str, SessionPlan | None], session: Session, total: int,
-                  tables: Tables) -> EventText:
-    """The calendar event of one session (of `total`)."""
-    m = tables.modules[session.module_id]
-    track_titles = {t.id: t.title for t in cur.program.tracks}
-    track = track_titles.get(track_of(cur.program, m) or "", "")
-    handouts = [tables.handouts[h].title for h in m.session_handouts if h in tables.handouts]
-    return event_text(cur.program, m, session, total, track, handouts, plans.get(m.id))
-
-
-def render_calendar(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
-                    theme: Theme, today: date | None = None, *, pdf: bool = False) -> Iterator[OutputFile]:
+def render_calendar(cal: Calendar, today: date | None = None, *, pdf: bool = False) -> Iterator[OutputFile]:
     """`schedule.html`, one page per session, and `schedule.ics` when the sessions have dates."""
-    site = site_view(cur)
-    tables = Tables.of(cur)
-    view = schedule_view(cur, schedule, tables.marks, today, pdf=pdf)
+    cur, schedule, site = cal.cur, cal.schedule, cal.site
+    view = schedule_view(cur, schedule, cal.marks, today, pdf=pdf)
     ctx = _context(cur, site, "", "Program schedule", "schedule", "schedule", [Link("Home", "index.html")])
-    yield OutputFile("schedule.html", _render(theme, "schedule.html", ctx=ctx, site=site, root="", view=view))
+    yield OutputFile("schedule.html", _render(cal.theme, "schedule.html", ctx=ctx, site=site, root="", view=view))
     yield sessions_js(cur, schedule, pdf=pdf)
-    yield render_joining(cur, schedule, theme, site)
+    yield render_joining(cur, schedule, cal.theme, site)
     for i in range(len(schedule.sessions)):
-        yield render_session(cur, plans, schedule, theme, i, tables, site)
-        yield from render_session_extras(cur, plans, schedule, theme, i, tables, site)
+        yield render_session(cal, i)
+        yield from render_session_extras(cal, i)
     if schedule.dated:
-        yield render_ics(cur, plans, schedule, tables, today)
+        yield render_ics(cal, today)
 
 
-def render_session(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, theme: Theme,
-                   index: int, tables: Tables, site: SiteView) -> OutputFile:
+def render_session(cal: Calendar, index: int) -> OutputFile:
     """The page of session `schedule.sessions[index]`."""
-    s = schedule.sessions[index]
-    words = catalogue_words(theme.catalogues, site.language)
-    sv = session_view(cur, plans, schedule, index, tables, words)
-    title = session_title(s, tables.modules[s.module_id], words)
-    ctx = _context(cur, site, "../", title, "session", f"sessions/{s.number}",
-                   [Link(words("home", "Home"), "../index.html"), Link(words("nav_schedule", "Program schedule"), "../schedule.html")])
-    return OutputFile(f"sessions/{s.number}.html", _render(theme, "session.html", ctx=ctx, site=site, root="../", view=sv))
+    s = cal.schedule.sessions[index]
+    title = session_title(s, cal.sheets.modules[s.module_id], cal.words)
+    ctx = _context(cal.cur, cal.site, "../", title, "session", f"sessions/{s.number}", _crumbs(cal.words))
+    return OutputFile(f"sessions/{s.number}.html",
+                      _render(cal.theme, "session.html", ctx=ctx, site=cal.site, root="../", view=session_view(cal, index)))
 
 
-def render_session_extras(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, theme: Theme,
-                          index: int, tables: Tables, site: SiteView) -> Iterator[OutputFile]:
+def render_session_extras(cal: Calendar, index: int) -> Iterator[OutputFile]:
     """The run sheet, handout bundle, paperwork and group note of session `schedule.sessions[index]`."""
-    s = schedule.sessions[index]
-    words = catalogue_words(theme.catalogues, site.language)
-    crumbs = [Link(words("home", "Home"), "../index.html"), Link(words("nav_schedule", "Program schedule"), "../schedule.html"),
-              Link(f"{words('session', 'Session')} {s.number}", f"../sessions/{s.number}.html")]
+    sheet = session_sheet(cal.cur, cal.plans, cal.schedule, index, cal.sheets, cal.words)
+    if sheet is None:
+        return
+    n = sheet.number
+    crumbs = _crumbs(cal.words, Link(f"{cal.words('session', 'Session')} {n}", f"../sessions/{n}.html"))
 
     def page(template: str, path: str, title: str, view: object) -> bytes:
         kind = template.removesuffix(".html").replace("_", "-")
-        ctx = _context(cur, site, "../", title, kind, path.removesuffix(".html"), crumbs)
-        return _render(theme, template, ctx=ctx, site=site, root="../", view=view)
+        ctx = _context(cal.cur, cal.site, "../", title, kind, path.removesuffix(".html"), crumbs)
+        return _render(cal.theme, template, ctx=ctx, site=cal.site, root="../", view=view)
 
-    yield from render_sheets(cur, plans, schedule, index, page,
-                             SheetTables(tables.modules, tables.handouts, tables.memo), words)
+    yield from render_sheets(sheet, cal.sheets, page, cal.words, cal.cur.program.title)
 
 
 def render_joining(cur: Curriculum, schedule: Schedule, theme: Theme, site: SiteView) -> OutputFile:
@@ -425,7 +405,14 @@ def render_joining(cur: Curriculum, schedule: Schedule, theme: Theme, site: Site
     return OutputFile("joining.html", _render(theme, "joining.html", ctx=ctx, site=site, root="", view=view))
 
 
-def render_ics(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, tables: Tables,
-               today: date | None = None) -> OutputFile:
+def session_event(cal: Calendar, session: Session) -> EventText:
+    """The calendar event of one session."""
+    m = cal.sheets.modules[session.module_id]
+    handouts = [cal.sheets.handouts[h].title for h in m.session_handouts if h in cal.sheets.handouts]
+    return event_text(cal.cur.program, m, session, len(cal.schedule.sessions), handouts, cal.plans.get(m.id))
+
+
+def render_ics(cal: Calendar, today: date | None = None) -> OutputFile:
     """`schedule.ics` (the sessions must have dates)."""
-    return OutputFile(ICS_PATH, calendar(cur.program, schedule, event_texts(cur, plans, schedule, tables), today))
+    texts = [session_event(cal, s) for s in cal.schedule.sessions]
+    return OutputFile(ICS_PATH, calendar(cal.cur.program, cal.schedule, texts, today))

@@ -13,11 +13,12 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from iopcurr.model import Curriculum, Module, OutputFile, Schedule, Session
+from iopcurr.model import Curriculum, Module, OutputFile, Program, Schedule, Session
 from iopcurr.plan.checks import track_map
 from iopcurr.plan.schedule import WEEKDAY_NAMES, long_date, session_label, session_when, short_date, time_of
 from iopcurr.plan.thirds import clock
 from iopcurr.render import books
+from iopcurr.render.ics import track_title
 from iopcurr.render.runsheet import bundle_path, paperwork_path, run_path
 
 SESSIONS_JS = "static/sessions.js"
@@ -49,6 +50,21 @@ class TonightCard:
     bundle_pdf: str = ""  # with --pdf: the PDF of tonight's handouts
 
 
+def plain_time(program: Program) -> str:
+    """The time of a session as program.yml sets it: `6:00 PM–9:00 PM`."""
+    start, style = program.session.start, program.session.clock
+    return f"{clock(start, style)}–{clock(start + program.session.minutes, style)}"
+
+
+def skipped_weeks(schedule: Schedule) -> list[tuple[int, date]]:
+    """(week, date) of each skipped date; none without a first date."""
+    first = schedule.sessions[0].date if schedule.sessions else None
+    if first is None:
+        return []
+    monday = first.toordinal() - first.weekday()
+    return [((d.toordinal() - monday) // 7 + 1, d) for d in schedule.skipped]
+
+
 def _titles(cur: Curriculum) -> dict[str, str]:
     """Handout id → title."""
     return {h.id: h.title for mod in cur.modules for h in mod.handouts}
@@ -62,11 +78,10 @@ def _copies(cur: Curriculum) -> int:
     return cur.program.schedule.group_size + cur.program.schedule.extra_copies
 
 
-def card(cur: Curriculum, schedule: Schedule, s: Session, label: str, *, pdf: bool = False) -> TonightCard:
+def card(cur: Curriculum, s: Session, label: str, *, pdf: bool = False) -> TonightCard:
     m = next(x for x in cur.modules if x.id == s.module_id)
-    tracks = {t.id: t.title for t in cur.program.tracks}
-    track = tracks.get(track_map(cur.program, [m]).get(m.id) or "", "")
-    return TonightCard(label, s.number, m.title, track, session_when(s, cur.program), _handouts(_titles(cur), m),
+    p = cur.program
+    return TonightCard(label, s.number, m.title, track_title(p, m), session_when(s, p), _handouts(_titles(cur), m),
                        _copies(cur), f"sessions/{s.number}.html", run_path(s.number), bundle_path(s.number),
                        paperwork_path(s.number), bundle_pdf=books.bundle_pdf(m.id) if pdf and m.session_handouts else "")
 
@@ -78,7 +93,7 @@ def fixed_card(cur: Curriculum, schedule: Schedule | None, today: date | None, *
         return None
     for s in schedule.sessions:
         if s.date is not None and s.date >= today:
-            return card(cur, schedule, s, "Tonight" if s.date == today else "Next session", pdf=pdf)
+            return card(cur, s, "Tonight" if s.date == today else "Next session", pdf=pdf)
     last = schedule.sessions[-1]
     assert last.date is not None
     return TonightCard("Program calendar", 0, "", "", "", (), 0, "", "", "", "", ended=long_date(last.date))
@@ -100,8 +115,6 @@ def bundle_jobs(cur: Curriculum, schedule: Schedule | None) -> tuple[tuple[str, 
 def sessions_js(cur: Curriculum, schedule: Schedule, *, pdf: bool = False) -> OutputFile:
     """The calendar as night.js reads it: every dated session with its start and end as epoch
     milliseconds (real time, so the browser's clock can be compared with it in any time zone)."""
-    tracks = {t.id: t.title for t in cur.program.tracks}
-    track_of = track_map(cur.program, cur.modules)
     modules = {m.id: m for m in cur.modules}
     style = cur.program.session.clock
     titles = _titles(cur)
@@ -114,7 +127,7 @@ def sessions_js(cur: Curriculum, schedule: Schedule, *, pdf: bool = False) -> Ou
             "n": s.number,
             "pdf": books.bundle_pdf(m.id) if pdf and m.session_handouts else "",
             "title": m.title,
-            "track": tracks.get(track_of.get(m.id) or "", ""),
+            "track": track_title(cur.program, m),
             "when": session_when(s, cur.program),
             "date": s.date.isoformat(),
             "day": short_date(s.date),
@@ -218,22 +231,16 @@ def grid(cur: Curriculum, schedule: Schedule, marks: dict[str, tuple[str, str]])
     days = p.schedule.days
     track_of = track_map(p, cur.modules)
     titles = {m.id: m.title for m in cur.modules}
-    start = p.session.start
-    time = f"{clock(start, p.session.clock)}–{clock(start + p.session.minutes, p.session.clock)}"
     cells: dict[tuple[int, int], GridCell] = {}
     for s in schedule.sessions:
         mark, css = marks.get(track_of.get(s.module_id) or "", ("", ""))
         day = f"{short_date(s.date)[5:]}" if s.date else ""
         cells[(s.week, s.weekday)] = GridCell("session", day, s.date.isoformat() if s.date else "", s.number,
                                               titles[s.module_id], css, mark)
-    first = schedule.sessions[0].date if schedule.sessions else None
-    if first is not None:
-        monday = first.toordinal() - first.weekday()
-        for d in schedule.skipped:
-            week = (d.toordinal() - monday) // 7 + 1
-            cells[(week, d.weekday())] = GridCell("skipped", short_date(d)[5:], d.isoformat(), 0, "No group", "", "")
+    for week, d in skipped_weeks(schedule):
+        cells[(week, d.weekday())] = GridCell("skipped", short_date(d)[5:], d.isoformat(), 0, "No group", "", "")
     weeks = sorted({w for w, _ in cells})
-    return Grid(tuple(WEEKDAY_NAMES[d] for d in days), time,
+    return Grid(tuple(WEEKDAY_NAMES[d] for d in days), plain_time(p),
                 tuple(GridWeek(w, tuple(cells.get((w, d), EMPTY) for d in days)) for w in weeks))
 
 
