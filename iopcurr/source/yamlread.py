@@ -49,10 +49,6 @@ def load_yaml(
     return value, lines, problems
 
 
-def _read(text: str, path: str, first_line: int) -> tuple[Any, yaml.Node | None] | list[Problem]:
-    return _fast_load(text) or _careful_load(text, path, first_line)
-
-
 def _timestamp(loader: Any, node: yaml.Node) -> Any:
     """A date or time as YAML reads it; a date that does not exist (2027-02-30, 0000-01-01) stays
     text, so that the reader of the key reports it at its line instead of the file failing."""
@@ -71,7 +67,7 @@ class _SafeLoader(yaml.SafeLoader):
 _SafeLoader.add_constructor(_TIMESTAMP, _timestamp)
 
 
-def _careful_load(text: str, path: str, first_line: int) -> tuple[Any, yaml.Node | None] | list[Problem]:
+def _read(text: str, path: str, first_line: int) -> tuple[Any, yaml.Node | None] | list[Problem]:
     """(value, node) read by the pure-Python reader, or the problems that stop it."""
     try:
         loader = _SafeLoader(text)
@@ -110,34 +106,6 @@ def _tab_indent(text: str, line: int, column: int) -> bool:
     rows = text.split("\n")
     lead = rows[line][: column + 1] if line < len(rows) else ""
     return "\t" in lead and not lead.strip(" \t")
-
-
-def _fast_loader() -> Any:
-    base = getattr(yaml, "CSafeLoader", None)
-    if base is None:
-        return None
-    fast: Any = type("_CSafeLoader", (base,), {"__doc__": "libyaml's safe loader, with `_timestamp`."})
-    fast.add_constructor(_TIMESTAMP, _timestamp)
-    return fast
-
-
-_CLOADER: Any = _fast_loader()  # libyaml, when PyYAML was built with it
-
-
-def _fast_load(text: str) -> tuple[Any, yaml.Node | None] | None:
-    """(value, node) read by libyaml (about ten times faster: front matter is read for every
-    module of every cold build); None if libyaml is missing or finds anything wrong, so that the
-    pure-Python reader, whose messages the problems quote, reads it again."""
-    if _CLOADER is None or yaml.reader.Reader.NON_PRINTABLE.search(text):
-        return None
-    loader = _CLOADER(text)
-    try:
-        node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
-        return None
-    finally:
-        loader.dispose()
 
 
 def _walk(root: yaml.Node, lines: dict[str, int], first: int) -> None:
@@ -220,36 +188,40 @@ _KEY = re.compile(r"^[a-z_][a-z0-9_-]*$")  # how the keys of program.yml and fro
 
 
 def _plain(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and not node.style and node.value != ""  # libyaml: "", PyYAML: None
+    return isinstance(node, yaml.ScalarNode) and not node.style and node.value != ""
 
 
 def _quote_colon_items(root: yaml.Node, text: str, path: str, first: int) -> tuple[str, list[Problem]]:
     """The text with every list item that an unquoted colon turned into a `key: value` pair put in
-    quotes, and a problem for each showing the line as it should be written. Such an item is a
-    one-pair mapping of plain text in a `[...]` list without braces, or in a `- item` list whose
-    other items are text (lists in program.yml and front matter hold text or mappings, not both)
-    or whose key is not written like a setting (`- Practise one skill: urge surfing.`)."""
-    spans: list[tuple[int, int, int]] = []  # start, end, line
-    for seq in _distinct(root):
-        if not isinstance(seq, yaml.SequenceNode):
-            continue
-        mixed = any(isinstance(item, yaml.ScalarNode) for item in seq.value)
-        for item in seq.value:
-            if not (isinstance(item, yaml.MappingNode) and len(item.value) == 1):
-                continue
-            k, v = item.value[0]
-            start, end = k.start_mark.index, v.end_mark.index
-            braces = text[item.start_mark.index : item.start_mark.index + 1] == "{"
-            if (_plain(k) and _plain(v) and not braces and "\n" not in text[start:end]
-                    and (seq.flow_style or mixed or not _KEY.match(str(k.value)))):
-                spans.append((start, end, k.start_mark.line))
+    quotes, and a problem for each showing the line as it should be written."""
+    spans = sorted(span for seq in _distinct(root) if isinstance(seq, yaml.SequenceNode)
+                   for span in _colon_items(seq, text))
     fixed = text
-    for start, end, _ in sorted(spans, reverse=True):
+    for start, end, _ in reversed(spans):
         fixed = fixed[:start] + json.dumps(fixed[start:end], ensure_ascii=False) + fixed[end:]
     rows = fixed.split("\n")
     problems = [
         Problem(path, first + line, f"a colon inside a list item needs quotes: `{text[start:end]}` is read as a "
                 "key and a value.", "IOP001", hint=f"Write the line as: {rows[line].strip()}")
-        for start, end, line in sorted(spans)
+        for start, end, line in spans
     ]
     return fixed, problems
+
+
+def _colon_items(seq: yaml.SequenceNode, text: str) -> list[tuple[int, int, int]]:
+    """(start, end, line) of the items of `seq` that a colon made into pairs: a one-pair mapping of
+    plain text on one line, not in braces, in a `[...]` list, or in a `- item` list whose other items
+    are text (lists in program.yml and front matter hold text or mappings, not both) or whose key is
+    not written like a setting (`- Practise one skill: urge surfing.`)."""
+    mixed = any(isinstance(item, yaml.ScalarNode) for item in seq.value)
+    spans = []
+    for item in seq.value:
+        if not (isinstance(item, yaml.MappingNode) and len(item.value) == 1):
+            continue
+        k, v = item.value[0]
+        start, end = k.start_mark.index, v.end_mark.index
+        braces = text[item.start_mark.index : item.start_mark.index + 1] == "{"
+        if (_plain(k) and _plain(v) and not braces and "\n" not in text[start:end]
+                and (seq.flow_style or mixed or not _KEY.match(str(k.value)))):
+            spans.append((start, end, k.start_mark.line))
+    return spans
