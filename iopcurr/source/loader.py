@@ -21,7 +21,7 @@ from iopcurr.source.markup import Converter
 from iopcurr.source.yamlread import load_yaml
 
 MAX_FILE_BYTES = 512_000  # 20 times the longest bundled module; converts in about 3 seconds
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # of modules, pages, tracks and sites: parts of web addresses
 # `cravings.es.md` in modules/: the Spanish translation of module `cravings` (see translations.py)
 TRANSLATION_NAME = re.compile(r"^([a-z0-9][a-z0-9-]*)\.([a-z]{2,3}(?:-[a-z0-9]{2,8})*)$")
 # Control characters other than tab and newline: invisible, invalid in HTML, and some of them
@@ -97,7 +97,7 @@ def _source_file(path: Path, kind: str, root: Path, problems: list[Problem]) -> 
         return None
     if kind == "module" and TRANSLATION_NAME.match(path.stem):
         kind = "translation"
-    elif not _ID.match(path.stem):
+    elif not ID.match(path.stem):
         problems.append(Problem(str(path), None, f"the file name {path.name!r} cannot be part of a web address.", "IOP018",
                                 hint=f"Rename it to {_suggest_id(path.stem)}.md (lowercase letters, digits, hyphens)."))
         return None

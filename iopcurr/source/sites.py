@@ -10,7 +10,6 @@ written at, so a problem in a key the site file set is reported at the site file
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -19,11 +18,10 @@ from typing import Any
 from iopcurr.errors import IopError, Problem
 from iopcurr.model import Program
 from iopcurr.source.config import program_from
-from iopcurr.source.loader import MAX_FILE_BYTES, Sources, decode_source
+from iopcurr.source.loader import ID, MAX_FILE_BYTES, Sources, decode_source
 from iopcurr.source.yamlread import load_yaml
 
 SITES_DIR = "sites"
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 def site_names(source: Path) -> list[str]:
@@ -31,7 +29,7 @@ def site_names(source: Path) -> list[str]:
     folder = source / SITES_DIR
     if not folder.is_dir():
         return []
-    return sorted(p.stem for p in folder.glob("*.yml") if _NAME.match(p.stem) and p.is_file())
+    return sorted(p.stem for p in folder.glob("*.yml") if ID.match(p.stem) and p.is_file())
 
 
 def site_file(source: Path, name: str) -> Path:
