@@ -397,9 +397,9 @@ def _theme(r: _Reader, top: dict[str, Any]) -> ThemeSettings:
         accent = "#1d5a85"
     return ThemeSettings(
         name=r.choice(th, "theme.name", "default", ("default",)),
-        override=_optional_path(r, th, "override", "theme.override"),
+        override=_optional_path(r, th, "theme.override"),
         accent=accent,
-        logo=_optional_path(r, th, "logo", "theme.logo"),
+        logo=_optional_path(r, th, "theme.logo"),
     )
 
 
@@ -669,10 +669,7 @@ def _crisis(r: _Reader, top: dict[str, Any], other_languages: tuple[str, ...] = 
     return tuple(out)
 
 
-def _optional_path(r: _Reader, m: dict[str, Any], key: str, dotted: str) -> str | None:
-    value = m.get(key)
-    if value is None:
-        return None
+def _optional_path(r: _Reader, m: dict[str, Any], dotted: str) -> str | None:
     text = r.text(m, dotted, "")
     if text.startswith("/") or ".." in text.replace("\\", "/").split("/"):
         r.problem(dotted, f"`{dotted}` must be a path inside the curriculum folder, not {shown(text)}.", "IOP029")

@@ -72,7 +72,7 @@ def read_sources(source: Path) -> Sources:
         if not base.is_dir():
             continue
         if not _inside(base, root):
-            problems.append(_outside(base))
+            problems.append(outside(base))
             continue
         for path in sorted(base.iterdir()):
             found = _source_file(path, kind, root, problems)
@@ -111,12 +111,12 @@ def _assets(source: Path, root: Path, problems: list[Problem]) -> list[str]:
     if not asset_dir.is_dir():
         return []
     if not _inside(asset_dir, root):
-        problems.append(_outside(asset_dir))
+        problems.append(outside(asset_dir))
         return []
     assets = []
     for path in sorted(asset_dir.rglob("*")):  # lists linked folders but does not enter them
         if not _inside(path, root):
-            problems.append(_outside(path))
+            problems.append(outside(path))
         elif path.is_file() and not path.name.startswith("."):
             assets.append(path.relative_to(source).as_posix())
     return assets
@@ -168,7 +168,7 @@ def _unread(sub: Path, base: Path, folder: str) -> list[Problem]:
             if not any(part.startswith(".") for part in md.relative_to(base).parts)]
 
 
-def _outside(path: Path) -> Problem:
+def outside(path: Path) -> Problem:
     return Problem(str(path), None, "this is a link to somewhere outside the curriculum folder.", "IOP029",
                    hint="Copy what it points to into the curriculum instead.")
 
@@ -184,7 +184,7 @@ def _inside(path: Path, root: Path) -> bool:
 def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
     shown = str(path)
     if not _inside(path, root):
-        problems.append(_outside(path))
+        problems.append(outside(path))
         return None
     try:
         if not path.is_file():
@@ -320,15 +320,19 @@ def _changes(meta: dict[str, Any], lines: dict[str, int], path: str, problems: l
     return tuple(sorted(out, key=lambda c: c[0], reverse=True))
 
 
+def _title(meta: dict[str, Any], lines: dict[str, int], src: SourceFile, noun: str, problems: list[Problem]) -> str:
+    """The `title`, else the id (and a problem, unless a YAML error already says why)."""
+    title = _text(meta, "title", lines, src.path, problems)
+    if not title and not any(p.code == "IOP001" for p in problems):
+        problems.append(Problem(src.path, 1, f"the {noun} has no `title`.", "IOP005", hint="Add `title: ...` to the front matter."))
+    return title or src.id
+
+
 def parse_module(src: SourceFile, converter: Converter, converted: Converted | None = None) -> tuple[Module, list[Problem]]:
     """One module file → Module. `converted` may come from the cache; otherwise it is made here."""
     meta, lines, body, first, problems = split_front_matter(src.text, src.path)
     problems += _check_keys(meta, lines, src.path, MODULE_KEYS)
-    title = _text(meta, "title", lines, src.path, problems)
-    if not title:
-        if not any(p.code == "IOP001" for p in problems):  # a YAML error already says why
-            problems.append(Problem(src.path, 1, "the module has no `title`.", "IOP005", hint="Add `title: ...` to the front matter."))
-        title = src.id
+    title = _title(meta, lines, src, "module", problems)
     reviewed_by, reviewed_on, next_review = _review(meta, lines, src.path, problems)
     if converted is None:
         converted = converter.convert(body, src.path, first, src.id)
@@ -363,10 +367,7 @@ def parse_module(src: SourceFile, converter: Converter, converted: Converted | N
 def parse_page(src: SourceFile, converter: Converter, converted: Converted | None = None) -> tuple[Page, list[Problem]]:
     meta, lines, body, first, problems = split_front_matter(src.text, src.path)
     problems += _check_keys(meta, lines, src.path, PAGE_KEYS)
-    title = _text(meta, "title", lines, src.path, problems)
-    if not title and not any(p.code == "IOP001" for p in problems):
-        problems.append(Problem(src.path, 1, "the page has no `title`.", "IOP005", hint="Add `title: ...` to the front matter."))
-    title = title or src.id
+    title = _title(meta, lines, src, "page", problems)
     order = meta.get("order", 50)
     if isinstance(order, bool) or not isinstance(order, int):
         problems.append(Problem(src.path, lines.get("order", 1), "`order` must be a whole number.", "IOP004"))

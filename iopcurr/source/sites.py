@@ -18,7 +18,7 @@ from typing import Any
 from iopcurr.errors import IopError, Problem
 from iopcurr.model import Program
 from iopcurr.source.config import program_from
-from iopcurr.source.loader import ID, MAX_FILE_BYTES, Sources, decode_source
+from iopcurr.source.loader import ID, MAX_FILE_BYTES, Sources, decode_source, outside
 from iopcurr.source.yamlread import load_yaml
 
 SITES_DIR = "sites"
@@ -103,8 +103,7 @@ def with_site(source: Path, sources: Sources, name: str) -> Sources:
     text: str | None = None
     try:
         if not path.resolve().is_relative_to(source.resolve()):
-            problems.append(Problem(str(path), None, "this is a link to somewhere outside the curriculum folder.", "IOP029",
-                                    hint="Copy what it points to into the curriculum instead."))
+            problems.append(outside(path))
         elif path.stat().st_size > MAX_FILE_BYTES:
             problems.append(Problem(str(path), None, f"the site file is larger than {MAX_FILE_BYTES:,} bytes.", "IOP030"))
         else:

@@ -143,6 +143,7 @@ def _alias_growth(root: yaml.Node, path: str, first: int) -> Problem | None:
     sits inside its own anchor. Each node is sized once (its size counts its shared children as
     often as they are used), so a billion laughs is measured in microseconds, not expanded."""
     size: dict[int, int] = {}
+    once = 0  # the size of the document as written: each node counted once
     visiting: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
@@ -150,6 +151,7 @@ def _alias_growth(root: yaml.Node, path: str, first: int) -> Problem | None:
         key = id(node)
         if done:
             own = 1 + (len(str(node.value)) if isinstance(node, yaml.ScalarNode) else 0)
+            once += own
             size[key] = own + sum(size[id(child)] for child in _children(node))
             continue
         if key in size:
@@ -160,7 +162,6 @@ def _alias_growth(root: yaml.Node, path: str, first: int) -> Problem | None:
         visiting.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in _children(node))
-    once = sum(1 + (len(str(n.value)) if isinstance(n, yaml.ScalarNode) else 0) for n in _distinct(root))
     growth = size[id(root)] - once
     if growth <= MAX_ALIAS_GROWTH:
         return None
