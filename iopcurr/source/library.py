@@ -107,32 +107,26 @@ def _folder_files(root: Path) -> Found:
 
 def _archive_files(path: Path, where: str, line: int | None) -> Found:
     """modules/*.md, pages/*.md and assets/** of a .zip archive, at its top or in its one top folder."""
-    try:
-        if path.stat().st_size > MAX_ARCHIVE_BYTES:
-            return [], [], [Problem(where, line, f"the library archive {path} is larger than {MAX_ARCHIVE_BYTES:,} bytes.", "IOP030")]
-        with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as archive:
-            return _unpack(archive, path)
-    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as exc:
-        return [], [], [Problem(where, line, f"the library archive {path} cannot be read: {exc}.", "IOP025",
-                                hint="Check that it is a .zip archive of a folder holding modules/.")]
-
-
-def _unpack(archive: zipfile.ZipFile, path: Path) -> Found:
     files: list[SourceFile] = []
     assets: list[Asset] = []
     problems: list[Problem] = []
     unpacked = 0  # bytes of assets taken out: at most MAX_ARCHIVE_BYTES (against zip bombs)
-    for info in sorted((i for i in archive.infolist() if not i.is_dir()), key=lambda i: i.filename):
-        shown = f"{path}/{info.filename}"
-        if "assets" in PurePosixPath(info.filename).parts[:2]:  # published as the curriculum's own assets/ are
-            asset = _archive_asset(archive, info, shown, MAX_ARCHIVE_BYTES - unpacked, problems)
-            if asset is not None:
-                unpacked += info.file_size
-                assets.append(asset)
-        else:
-            found = _archive_source(archive, info, shown, problems)
-            if found is not None:
-                files.append(found)
+    try:
+        if path.stat().st_size > MAX_ARCHIVE_BYTES:
+            return [], [], [Problem(where, line, f"the library archive {path} is larger than {MAX_ARCHIVE_BYTES:,} bytes.", "IOP030")]
+        with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as archive:
+            for info in sorted((i for i in archive.infolist() if not i.is_dir()), key=lambda i: i.filename):
+                shown = f"{path}/{info.filename}"
+                if "assets" in PurePosixPath(info.filename).parts[:2]:  # published as the curriculum's own assets/ are
+                    asset = _archive_asset(archive, info, shown, MAX_ARCHIVE_BYTES - unpacked, problems)
+                    if asset is not None:
+                        unpacked += info.file_size
+                        assets.append(asset)
+                elif (found := _archive_source(archive, info, shown, problems)) is not None:
+                    files.append(found)
+    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as exc:
+        return [], [], [Problem(where, line, f"the library archive {path} cannot be read: {exc}.", "IOP025",
+                                hint="Check that it is a .zip archive of a folder holding modules/.")]
     return files, assets, problems
 
 
