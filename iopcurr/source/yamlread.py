@@ -18,9 +18,7 @@ MAX_ALIAS_GROWTH = 100_000
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
-def load_yaml(
-    text: str, path: str, first_line: int = 1
-) -> tuple[Any, dict[str, int], list[Problem]]:
+def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, dict[str, int], list[Problem]]:
     """Parse `text` (which starts at `first_line` of `path`).
 
     Returns the value, a map from dotted key paths (`session.minutes`, `tracks.0.id`) to line
@@ -33,20 +31,16 @@ def load_yaml(
     if isinstance(read, list):
         return None, {}, read
     value, node = read
-    lines: dict[str, int] = {}
-    problems: list[Problem] = []
-    if node is not None:
-        too_big = _alias_growth(node, path, first_line)
-        if too_big is not None:
-            return None, {}, [too_big]
-        fixed, problems = _quote_colon_items(node, text, path, first_line)
-        if problems:
-            reread = _read(fixed, path, first_line)
-            if not isinstance(reread, list):
-                value, node = reread
-        if node is not None:
-            _walk(node, lines, first_line)
-    return value, lines, problems
+    if node is None:
+        return value, {}, []
+    too_big = _alias_growth(node, path, first_line)
+    if too_big is not None:
+        return None, {}, [too_big]
+    fixed, problems = _quote_colon_items(node, text, path, first_line)
+    reread = _read(fixed, path, first_line) if problems else read
+    if not isinstance(reread, list):
+        value, node = reread
+    return value, _walk(node, first_line) if node is not None else {}, problems
 
 
 def _timestamp(loader: Any, node: yaml.Node) -> Any:
@@ -108,9 +102,10 @@ def _tab_indent(text: str, line: int, column: int) -> bool:
     return "\t" in lead and not lead.strip(" \t")
 
 
-def _walk(root: yaml.Node, lines: dict[str, int], first: int) -> None:
-    """Record the line of every key path. Iterative, and each node is entered once, so that deep
+def _walk(root: yaml.Node, first: int) -> dict[str, int]:
+    """The line of every key path. Iterative, and each node is entered once, so that deep
     nesting, alias bombs and an alias inside its own anchor (`x: &a [*a]`) all end quickly."""
+    lines: dict[str, int] = {}
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, str]] = [(root, "")]
     while stack and len(seen) < _MAX_NODES:
@@ -128,6 +123,7 @@ def _walk(root: yaml.Node, lines: dict[str, int], first: int) -> None:
         for name, at, _ in children:
             lines.setdefault(name, first + at.start_mark.line)
         stack.extend((child, name + ".") for name, _, child in reversed(children))
+    return lines
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
