@@ -29,6 +29,7 @@ from iopcurr.model import (
     ThemeSettings,
     Track,
 )
+from iopcurr.source.loader import ID
 from iopcurr.source.yamlread import load_yaml
 
 DEFAULT_CRISIS = (
@@ -120,7 +121,6 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "plan.part_tolerance": ("0.5", "Warn when a part strays from a third by more than this share."),
 }
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -139,6 +139,11 @@ def _known(section: str) -> list[str]:
     prefix = f"{section}." if section else ""
     keys = {k[len(prefix) :].split(".")[0] for k in OPTIONS if k.startswith(prefix)}
     return sorted(k for k in keys - {"*"} if not k.startswith("<"))
+
+
+def _get(m: dict[str, Any], dotted: str, default: Any) -> Any:
+    """The value of the key `dotted` ends in, in its section `m`."""
+    return m.get(dotted.rpartition(".")[2], default)
 
 
 class _Reader:
@@ -184,8 +189,8 @@ class _Reader:
                 self.problem(name, f"unknown key `{name}`.", "IOP003", hint)
         return value
 
-    def text(self, m: dict[str, Any], key: str, dotted: str, default: str) -> str:
-        value = m.get(key, default)
+    def text(self, m: dict[str, Any], dotted: str, default: str) -> str:
+        value = _get(m, dotted, default)
         if value is None:
             return default
         if isinstance(value, bool | dict | list):
@@ -193,10 +198,8 @@ class _Reader:
             return default
         return str(value)
 
-    def integer(
-        self, m: dict[str, Any], key: str, dotted: str, default: int, low: int, high: int
-    ) -> int:
-        value = m.get(key, default)
+    def integer(self, m: dict[str, Any], dotted: str, default: int, low: int, high: int) -> int:
+        value = _get(m, dotted, default)
         if isinstance(value, bool) or not isinstance(value, int):
             self.problem(dotted, f"`{dotted}` must be a whole number, not {shown(value)}.", "IOP004")
             return default
@@ -205,10 +208,8 @@ class _Reader:
             return default
         return value
 
-    def number(
-        self, m: dict[str, Any], key: str, dotted: str, default: float, low: float, high: float
-    ) -> float:
-        value = m.get(key, default)
+    def number(self, m: dict[str, Any], dotted: str, default: float, low: float, high: float) -> float:
+        value = _get(m, dotted, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.problem(dotted, f"`{dotted}` must be a number, not {shown(value)}.", "IOP004")
             return default
@@ -217,17 +218,15 @@ class _Reader:
             return default
         return float(value)
 
-    def boolean(self, m: dict[str, Any], key: str, dotted: str, default: bool) -> bool:
-        value = m.get(key, default)
+    def boolean(self, m: dict[str, Any], dotted: str, default: bool) -> bool:
+        value = _get(m, dotted, default)
         if not isinstance(value, bool):
             self.problem(dotted, f"`{dotted}` must be true or false, not {shown(value)}.", "IOP004")
             return default
         return value
 
-    def choice(
-        self, m: dict[str, Any], key: str, dotted: str, default: str, choices: tuple[str, ...]
-    ) -> str:
-        value = self.text(m, key, dotted, default)
+    def choice(self, m: dict[str, Any], dotted: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.text(m, dotted, default)
         if value not in choices:
             close = difflib.get_close_matches(value, choices, n=1)
             hint = f"Did you mean `{close[0]}`?" if close else ""
@@ -314,64 +313,22 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
         r.problem("", "program.yml must be a mapping of settings (`key: value` lines).", "IOP002")
         data = {}
     top = r.section(data or {}, "")
-
     languages = _languages(r, top)
-    sess = r.section(top.get("session"), "session")
-    start_text = r.text(sess, "start", "session.start", "18:00")
-    match = _TIME.match(start_text)
-    if not match:
-        r.problem("session.start", f"`session.start` must be a time like \"18:00\", not {shown(start_text)}.", "IOP004")
-        match = _TIME.match("18:00")
-    assert match is not None
-    session = SessionSettings(
-        minutes=r.integer(sess, "minutes", "session.minutes", 90, 10, 600),
-        start=int(match.group(1)) * 60 + int(match.group(2)),
-        clock="24h" if r.choice(sess, "clock", "session.clock", "12h", ("12h", "24h")) == "24h" else "12h",
-        opening=_ritual(r, sess, "opening", "Opening", "Welcome everyone. Each member says their first name and one word for how they are arriving today.",
-                        languages[1:]),
-        closing=_ritual(r, sess, "closing", "Closing", "Each member names one thing they will take from today and one step they will take before the next group.",
-                        languages[1:]),
-    )
-
+    session = _session(r, top, languages[1:])
     tracks = _tracks(r, top)
-    sched = r.section(top.get("schedule"), "schedule")
-    schedule = _schedule(r, sched)
-
-    ho = r.section(top.get("handouts"), "handouts")
-    handouts = HandoutSettings(
-        paper="a4" if r.choice(ho, "paper", "handouts.paper", "letter", ("letter", "a4")) == "a4" else "letter",
-        max_grade=r.number(ho, "max_grade", "handouts.max_grade", 7.0, 1.0, 20.0),
-        max_smog=r.number(ho, "max_smog", "handouts.max_smog", 8.0, 4.0, 20.0),
-        large_print=r.boolean(ho, "large_print", "handouts.large_print", True),
-        duplex=r.boolean(ho, "duplex", "handouts.duplex", False),
-        copies=tuple((k, int(v)) for k, v in _per_language(r, ho, "copies", languages, 0, 1000).items()),
-        min_ease=tuple({"es": 70.0, **_per_language(r, ho, "min_ease", languages, 0.0, 120.0)}.items()),
-    )
-
+    schedule = _schedule(r, r.section(top.get("schedule"), "schedule"))
+    handouts = _handouts(r, top, languages)
     crisis = _crisis(r, top, languages[1:])
-
-    th = r.section(top.get("theme"), "theme")
-    accent = r.text(th, "accent", "theme.accent", "#1d5a85")
-    if not _COLOUR.match(accent):
-        r.problem("theme.accent", f"`theme.accent` must be a colour like \"#1d5a85\", not {shown(accent)}.", "IOP004")
-        accent = "#1d5a85"
-    theme = ThemeSettings(
-        name=r.choice(th, "name", "theme.name", "default", ("default",)),
-        override=_optional_path(r, th, "override", "theme.override"),
-        accent=accent,
-        logo=_optional_path(r, th, "logo", "theme.logo"),
-    )
-
+    theme = _theme(r, top)
     pl = r.section(top.get("plan"), "plan")
     plan = PlanSettings(
-        min_segment_minutes=r.integer(pl, "min_segment_minutes", "plan.min_segment_minutes", 5, 0, 600),
-        part_tolerance=r.number(pl, "part_tolerance", "plan.part_tolerance", 0.5, 0.0, 10.0),
+        min_segment_minutes=r.integer(pl, "plan.min_segment_minutes", 5, 0, 600),
+        part_tolerance=r.number(pl, "plan.part_tolerance", 0.5, 0.0, 10.0),
     )
-
     program = Program(
-        title=r.text(top, "title", "title", "Group Program"),
-        organization=r.text(top, "organization", "organization", ""),
-        language=r.text(top, "language", "language", "en"),
+        title=r.text(top, "title", "Group Program"),
+        organization=r.text(top, "organization", ""),
+        language=r.text(top, "language", "en"),
         session=session,
         tracks=tracks,
         schedule=schedule,
@@ -379,7 +336,7 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
         crisis=crisis,
         theme=theme,
         plan=plan,
-        disclaimer=r.text(top, "disclaimer", "disclaimer", DEFAULT_DISCLAIMER),
+        disclaimer=r.text(top, "disclaimer", DEFAULT_DISCLAIMER),
         edition=_edition(r, top),
         site_url=_site_url(r, top),
         path=path,
@@ -390,8 +347,7 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
     )
     if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", program.language):
         r.problem("language", f"`language` must be a language code such as \"en\", not {shown(program.language)}.", "IOP004")
-    used = sum((session.opening.minutes, session.closing.minutes))
-    if used >= session.minutes:
+    if session.opening.minutes + session.closing.minutes >= session.minutes:
         r.problem(
             "session.minutes",
             f"the opening ({session.opening.minutes} min) and closing ({session.closing.minutes} min) "
@@ -399,6 +355,52 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
             "IOP011",
         )
     return program, r.problems
+
+
+def _session(r: _Reader, top: dict[str, Any], other_languages: tuple[str, ...]) -> SessionSettings:
+    sess = r.section(top.get("session"), "session")
+    start_text = r.text(sess, "session.start", "18:00")
+    match = _TIME.match(start_text)
+    if not match:
+        r.problem("session.start", f"`session.start` must be a time like \"18:00\", not {shown(start_text)}.", "IOP004")
+        match = _TIME.match("18:00")
+    assert match is not None
+    return SessionSettings(
+        minutes=r.integer(sess, "session.minutes", 90, 10, 600),
+        start=int(match.group(1)) * 60 + int(match.group(2)),
+        clock="24h" if r.choice(sess, "session.clock", "12h", ("12h", "24h")) == "24h" else "12h",
+        opening=_ritual(r, sess, "opening", "Opening", "Welcome everyone. Each member says their first name and one word for how they are arriving today.",
+                        other_languages),
+        closing=_ritual(r, sess, "closing", "Closing", "Each member names one thing they will take from today and one step they will take before the next group.",
+                        other_languages),
+    )
+
+
+def _handouts(r: _Reader, top: dict[str, Any], languages: tuple[str, ...]) -> HandoutSettings:
+    ho = r.section(top.get("handouts"), "handouts")
+    return HandoutSettings(
+        paper="a4" if r.choice(ho, "handouts.paper", "letter", ("letter", "a4")) == "a4" else "letter",
+        max_grade=r.number(ho, "handouts.max_grade", 7.0, 1.0, 20.0),
+        max_smog=r.number(ho, "handouts.max_smog", 8.0, 4.0, 20.0),
+        large_print=r.boolean(ho, "handouts.large_print", True),
+        duplex=r.boolean(ho, "handouts.duplex", False),
+        copies=tuple((k, int(v)) for k, v in _per_language(r, ho, "copies", languages, 0, 1000).items()),
+        min_ease=tuple({"es": 70.0, **_per_language(r, ho, "min_ease", languages, 0.0, 120.0)}.items()),
+    )
+
+
+def _theme(r: _Reader, top: dict[str, Any]) -> ThemeSettings:
+    th = r.section(top.get("theme"), "theme")
+    accent = r.text(th, "theme.accent", "#1d5a85")
+    if not _COLOUR.match(accent):
+        r.problem("theme.accent", f"`theme.accent` must be a colour like \"#1d5a85\", not {shown(accent)}.", "IOP004")
+        accent = "#1d5a85"
+    return ThemeSettings(
+        name=r.choice(th, "theme.name", "default", ("default",)),
+        override=_optional_path(r, th, "theme.override"),
+        accent=accent,
+        logo=_optional_path(r, th, "theme.logo"),
+    )
 
 
 def _ritual(r: _Reader, sess: dict[str, Any], key: str, title: str, text: str,
@@ -410,11 +412,11 @@ def _ritual(r: _Reader, sess: dict[str, Any], key: str, title: str, text: str,
     for lang in other_languages:
         if isinstance(given, dict) and lang in given:
             t = r.section(given[lang], f"{dotted}.{lang}", dotted)
-            translated.append((lang, r.text(t, "title", f"{dotted}.{lang}.title", ""), r.text(t, "text", f"{dotted}.{lang}.text", "")))
+            translated.append((lang, r.text(t, f"{dotted}.{lang}.title", ""), r.text(t, f"{dotted}.{lang}.text", "")))
     return Ritual(
-        title=r.text(m, "title", f"{dotted}.title", title),
-        minutes=r.integer(m, "minutes", f"{dotted}.minutes", 5, 0, 120),
-        text=r.text(m, "text", f"{dotted}.text", text),
+        title=r.text(m, f"{dotted}.title", title),
+        minutes=r.integer(m, f"{dotted}.minutes", 5, 0, 120),
+        text=r.text(m, f"{dotted}.text", text),
         translations=tuple(translated),
     )
 
@@ -427,11 +429,11 @@ def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
         m = r.section(item, dotted, "tracks.*")
         if not m:
             continue
-        tid = r.text(m, "id", f"{dotted}.id", "")
+        tid = r.text(m, f"{dotted}.id", "")
         if not tid:
             r.problem(dotted, "every track needs an `id`.", "IOP005")
             continue
-        if not _ID.match(tid):
+        if not ID.match(tid):
             r.problem(f"{dotted}.id", f"track id {shown(tid)} may use only lowercase letters, digits and hyphens.", "IOP004")
         if tid in seen:
             r.problem(f"{dotted}.id", f"track id {shown(tid)} is used twice.", "IOP006")
@@ -440,8 +442,8 @@ def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
         out.append(
             Track(
                 id=tid,
-                title=r.text(m, "title", f"{dotted}.title", tid.replace("-", " ").capitalize()),
-                description=r.text(m, "description", f"{dotted}.description", ""),
+                title=r.text(m, f"{dotted}.title", tid.replace("-", " ").capitalize()),
+                description=r.text(m, f"{dotted}.description", ""),
                 modules=r.text_list(m, "modules", f"{dotted}.modules"),
                 line=r.line(dotted),
             )
@@ -450,64 +452,77 @@ def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
 
 
 def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
-    days: list[int] = []
-    raw_days = r.items(m, "days", "schedule.days") if "days" in m else ["mon", "wed", "thu"]
-    if len(raw_days) > len(WEEKDAYS):
-        r.problem("schedule.days", f"`schedule.days` lists {len(raw_days)} group days, but a week has only 7.",
-                  "IOP031", "List each group day once: mon, tue, wed, thu, fri, sat or sun.")
-    for i, day in enumerate(raw_days):
-        name = day.strip().lower()[:3] if isinstance(day, str) else ""
-        if name not in WEEKDAYS:
-            r.problem(f"schedule.days.{i}", f"{shown(day)} is not a day of the week.", "IOP031", "Use mon, tue, wed, thu, fri, sat or sun.")
-        elif WEEKDAYS.index(name) in days:
-            r.problem(f"schedule.days.{i}", f"{shown(day)} is listed twice in `schedule.days`.", "IOP031")
-        else:
-            days.append(WEEKDAYS.index(name))
-    if not days:
-        r.problem("schedule.days", "`schedule.days` needs at least one group day.", "IOP031")
-        days = [0]
+    days = _days(r, m)
     first = m.get("first_date")
     first_date = r.a_date(first, "schedule.first_date") if first is not None else None
-    skip: list[date] = []
     skip_at: dict[date, str] = {}
     for i, item in enumerate(r.items(m, "skip", "schedule.skip")):
         d = r.a_date(item, f"schedule.skip.{i}")
         if d is not None:
-            skip.append(d)
             skip_at.setdefault(d, f"schedule.skip.{i}")
     rotate = r.text_list(m, "rotate", "schedule.rotate") if "rotate" in m else None
-    pins: list[tuple[str, int]] = []
-    pin = m.get("pin") or {}
-    if not isinstance(pin, dict):
-        r.problem("schedule.pin", "`schedule.pin` must map module ids to week numbers.", "IOP004")
-        pin = {}
-    for key, week in pin.items():
-        if isinstance(week, bool) or not isinstance(week, int) or week < 1:
-            r.problem(f"schedule.pin.{key}", f"the week of `{key}` must be a week number (1, 2, ...).", "IOP004")
-            continue
-        pins.append((str(key), week))
+    pins = _pins(r, m)
     repeats = _repeats(r, m)
     streams = _streams(r, m)
-    tz = r.text(m, "timezone", "schedule.timezone", "America/New_York")
+    tz = r.text(m, "schedule.timezone", "America/New_York")
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         r.problem("schedule.timezone", f"unknown time zone {shown(tz)}.", "IOP031", "Use an IANA name such as \"America/Chicago\".")
         tz = "UTC"
     return ScheduleSettings(
-        weeks=r.integer(m, "weeks", "schedule.weeks", 12, 1, 104),
-        days=tuple(sorted(days)),
+        weeks=r.integer(m, "schedule.weeks", 12, 1, 104),
+        days=days,
         first_date=first_date,
-        skip=tuple(sorted(set(skip))),
+        skip=tuple(sorted(skip_at)),
         rotate=rotate,
-        pin=tuple(pins),
+        pin=pins,
         timezone=tz,
         repeat=repeats,
         streams=streams,
-        group_size=r.integer(m, "group_size", "schedule.group_size", 12, 1, 100),
-        extra_copies=r.integer(m, "extra_copies", "schedule.extra_copies", 2, 0, 100),
+        group_size=r.integer(m, "schedule.group_size", 12, 1, 100),
+        extra_copies=r.integer(m, "schedule.extra_copies", 2, 0, 100),
         skip_at=tuple(sorted(skip_at.items())),
     )
+
+
+_DAY_HINT = "Use mon, tue, wed, thu, fri, sat or sun."
+
+
+def _days(r: _Reader, m: dict[str, Any]) -> tuple[int, ...]:
+    """`schedule.days`: the group days of the week (0 is Monday), each once."""
+    raw = r.items(m, "days", "schedule.days") if "days" in m else ["mon", "wed", "thu"]
+    if len(raw) > len(WEEKDAYS):
+        r.problem("schedule.days", f"`schedule.days` lists {len(raw)} group days, but a week has only 7.",
+                  "IOP031", "List each group day once: mon, tue, wed, thu, fri, sat or sun.")
+    days: list[int] = []
+    for i, name in enumerate(raw):
+        day = _weekday(name)
+        if day is None:
+            r.problem(f"schedule.days.{i}", f"{shown(name)} is not a day of the week.", "IOP031", _DAY_HINT)
+        elif day in days:
+            r.problem(f"schedule.days.{i}", f"{shown(name)} is listed twice in `schedule.days`.", "IOP031")
+        else:
+            days.append(day)
+    if not days:
+        r.problem("schedule.days", "`schedule.days` needs at least one group day.", "IOP031")
+        days = [0]
+    return tuple(sorted(days))
+
+
+def _pins(r: _Reader, m: dict[str, Any]) -> tuple[tuple[str, int], ...]:
+    """`schedule.pin`: module id → the week whose first session it holds."""
+    pin = m.get("pin") or {}
+    if not isinstance(pin, dict):
+        r.problem("schedule.pin", "`schedule.pin` must map module ids to week numbers.", "IOP004")
+        return ()
+    pins = []
+    for key, week in pin.items():
+        if isinstance(week, bool) or not isinstance(week, int) or week < 1:
+            r.problem(f"schedule.pin.{key}", f"the week of `{key}` must be a week number (1, 2, ...).", "IOP004")
+        else:
+            pins.append((str(key), week))
+    return tuple(pins)
 
 
 def _edition(r: _Reader, top: dict[str, Any]) -> str:
@@ -551,8 +566,7 @@ def _repeats(r: _Reader, m: dict[str, Any]) -> tuple[Repeat, ...]:
         if spec.get("day") is not None:
             day = _weekday(spec["day"])
             if day is None:
-                r.problem(f"{dotted}.day", f"{shown(spec['day'])} is not a day of the week.", "IOP031",
-                          "Use mon, tue, wed, thu, fri, sat or sun.")
+                r.problem(f"{dotted}.day", f"{shown(spec['day'])} is not a day of the week.", "IOP031", _DAY_HINT)
                 continue
         out.append(Repeat(str(key), every, start, day))
     return tuple(out)
@@ -571,7 +585,7 @@ def _streams(r: _Reader, m: dict[str, Any]) -> tuple[tuple[int, tuple[str, ...]]
         day = _weekday(key)
         if day is None or len(str(key)) < 3:
             close = difflib.get_close_matches(str(key).lower(), WEEKDAYS, n=1)
-            hint = f"Did you mean `{close[0]}`?" if close else "Use mon, tue, wed, thu, fri, sat or sun."
+            hint = f"Did you mean `{close[0]}`?" if close else _DAY_HINT
             r.problem(dotted, f"unknown key `{dotted}`: a stream is named by its group day.", "IOP003", hint)
             continue
         if day in out:
@@ -640,8 +654,8 @@ def _crisis(r: _Reader, top: dict[str, Any], other_languages: tuple[str, ...] = 
         dotted = f"crisis.{i}"
         given = {k: v for k, v in item.items() if k not in other_languages} if isinstance(item, dict) else item
         m = r.section(given, dotted, "crisis.*")
-        name = r.text(m, "name", f"{dotted}.name", "")
-        contact = r.text(m, "contact", f"{dotted}.contact", "")
+        name = r.text(m, f"{dotted}.name", "")
+        contact = r.text(m, f"{dotted}.contact", "")
         if not name or not contact:
             r.problem(dotted, "each crisis contact needs a `name` and a `contact`.", "IOP005")
             continue
@@ -649,17 +663,14 @@ def _crisis(r: _Reader, top: dict[str, Any], other_languages: tuple[str, ...] = 
         for lang in other_languages:
             if isinstance(item, dict) and lang in item:
                 t = r.section(item[lang], f"{dotted}.{lang}", "crisis.*")
-                translated.append((lang, *(r.text(t, k, f"{dotted}.{lang}.{k}", "") for k in ("name", "contact", "note"))))
-        out.append(CrisisContact(name, contact, r.text(m, "note", f"{dotted}.note", ""),
+                translated.append((lang, *(r.text(t, f"{dotted}.{lang}.{k}", "") for k in ("name", "contact", "note"))))
+        out.append(CrisisContact(name, contact, r.text(m, f"{dotted}.note", ""),
                                  tuple((a, b, c, d) for a, b, c, d in translated)))
     return tuple(out)
 
 
-def _optional_path(r: _Reader, m: dict[str, Any], key: str, dotted: str) -> str | None:
-    value = m.get(key)
-    if value is None:
-        return None
-    text = r.text(m, key, dotted, "")
+def _optional_path(r: _Reader, m: dict[str, Any], dotted: str) -> str | None:
+    text = r.text(m, dotted, "")
     if text.startswith("/") or ".." in text.replace("\\", "/").split("/"):
         r.problem(dotted, f"`{dotted}` must be a path inside the curriculum folder, not {shown(text)}.", "IOP029")
         return None
@@ -675,7 +686,7 @@ def options_markdown_table() -> str:
 
 def _site_url(r: _Reader, top: dict[str, Any]) -> str:
     """`site_url`, ending in `/` ("" when not set or not a web address)."""
-    url = r.text(top, "site_url", "site_url", "").strip()
+    url = r.text(top, "site_url", "").strip()
     if url and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", url):
         r.problem("site_url", f"`site_url` must be a web address such as \"https://clinic.example.org/iop/\", not {shown(url)}.", "IOP004")
         return ""

@@ -107,48 +107,60 @@ def _folder_files(root: Path) -> Found:
 
 def _archive_files(path: Path, where: str, line: int | None) -> Found:
     """modules/*.md, pages/*.md and assets/** of a .zip archive, at its top or in its one top folder."""
+    files: list[SourceFile] = []
+    assets: list[Asset] = []
+    problems: list[Problem] = []
+    unpacked = 0  # bytes of assets taken out: at most MAX_ARCHIVE_BYTES (against zip bombs)
     try:
         if path.stat().st_size > MAX_ARCHIVE_BYTES:
             return [], [], [Problem(where, line, f"the library archive {path} is larger than {MAX_ARCHIVE_BYTES:,} bytes.", "IOP030")]
         with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as archive:
-            infos = [i for i in archive.infolist() if not i.is_dir()]
-            files: list[SourceFile] = []
-            assets: list[Asset] = []
-            problems: list[Problem] = []
-            unpacked = 0  # bytes of assets taken out: at most MAX_ARCHIVE_BYTES (against zip bombs)
-            for info in sorted(infos, key=lambda i: i.filename):
-                name = PurePosixPath(info.filename)
-                parts = name.parts
+            for info in sorted((i for i in archive.infolist() if not i.is_dir()), key=lambda i: i.filename):
                 shown = f"{path}/{info.filename}"
-                inner = parts[parts.index("assets"):] if "assets" in parts[:2] else ()
-                if inner:  # assets/..., published as the curriculum's own assets/ are
-                    if info.filename.startswith("/") or ".." in parts or any("\\" in p for p in parts) \
-                            or (info.external_attr >> 16) & 0o170000 == 0o120000:  # a symbolic link
-                        problems.append(Problem(shown, None, "this is a link or a path to somewhere outside the library.",
-                                                "IOP029", hint="Put the file itself in the archive's assets/ folder."))
-                    elif unpacked + info.file_size > MAX_ARCHIVE_BYTES:
-                        problems.append(Problem(shown, None, f"the library's assets unpack to more than "
-                                                f"{MAX_ARCHIVE_BYTES:,} bytes.", "IOP030",
-                                                hint="Make its images smaller, or name the library's folder instead."))
-                    elif len(inner) > 1 and not any(p.startswith(".") for p in inner):  # hidden files are left out
+                if "assets" in PurePosixPath(info.filename).parts[:2]:  # published as the curriculum's own assets/ are
+                    asset = _archive_asset(archive, info, shown, MAX_ARCHIVE_BYTES - unpacked, problems)
+                    if asset is not None:
                         unpacked += info.file_size
-                        assets.append(Asset("/".join(inner), shown, archive.read(info)))
-                    continue
-                if not (len(parts) in (2, 3) and parts[-2] in _FOLDERS):
-                    continue  # only modules/*.md and pages/*.md, at the top or in one folder
-                if name.suffix != ".md" or not _ID.match(name.stem):
-                    continue
-                if info.file_size > MAX_FILE_BYTES:
-                    problems.append(Problem(shown, None, f"the file is {info.file_size:,} bytes; the limit is {MAX_FILE_BYTES:,}.", "IOP030"))
-                    continue
-                text, more = decode_source(archive.read(info), shown)
-                problems += more
-                if text is not None:
-                    files.append(SourceFile(_FOLDERS[parts[-2]], name.stem, shown, text))
-            return files, assets, problems
+                        assets.append(asset)
+                elif (found := _archive_source(archive, info, shown, problems)) is not None:
+                    files.append(found)
     except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as exc:
         return [], [], [Problem(where, line, f"the library archive {path} cannot be read: {exc}.", "IOP025",
                                 hint="Check that it is a .zip archive of a folder holding modules/.")]
+    return files, assets, problems
+
+
+def _archive_asset(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, room: int,
+                   problems: list[Problem]) -> Asset | None:
+    """The file under assets/ at `info`, unless it leads outside, is hidden or takes more than `room` bytes."""
+    parts = PurePosixPath(info.filename).parts
+    inner = parts[parts.index("assets"):]
+    if info.filename.startswith("/") or ".." in parts or any("\\" in p for p in parts) \
+            or (info.external_attr >> 16) & 0o170000 == 0o120000:  # a symbolic link
+        problems.append(Problem(shown, None, "this is a link or a path to somewhere outside the library.",
+                                "IOP029", hint="Put the file itself in the archive's assets/ folder."))
+    elif info.file_size > room:
+        problems.append(Problem(shown, None, f"the library's assets unpack to more than "
+                                f"{MAX_ARCHIVE_BYTES:,} bytes.", "IOP030",
+                                hint="Make its images smaller, or name the library's folder instead."))
+    elif len(inner) > 1 and not any(p.startswith(".") for p in inner):  # hidden files are left out
+        return Asset("/".join(inner), shown, archive.read(info))
+    return None
+
+
+def _archive_source(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str,
+                    problems: list[Problem]) -> SourceFile | None:
+    """The module or page at `info`: only modules/*.md and pages/*.md, at the top or in one folder."""
+    name = PurePosixPath(info.filename)
+    parts = name.parts
+    if not (len(parts) in (2, 3) and parts[-2] in _FOLDERS) or name.suffix != ".md" or not _ID.match(name.stem):
+        return None
+    if info.file_size > MAX_FILE_BYTES:
+        problems.append(Problem(shown, None, f"the file is {info.file_size:,} bytes; the limit is {MAX_FILE_BYTES:,}.", "IOP030"))
+        return None
+    text, more = decode_source(archive.read(info), shown)
+    problems += more
+    return SourceFile(_FOLDERS[parts[-2]], name.stem, shown, text) if text is not None else None
 
 
 def check_override(own: SourceFile, theirs: SourceFile) -> list[Problem]:

@@ -21,7 +21,7 @@ from iopcurr.source.markup import Converter
 from iopcurr.source.yamlread import load_yaml
 
 MAX_FILE_BYTES = 512_000  # 20 times the longest bundled module; converts in about 3 seconds
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # of modules, pages, tracks and sites: parts of web addresses
 # `cravings.es.md` in modules/: the Spanish translation of module `cravings` (see translations.py)
 TRANSLATION_NAME = re.compile(r"^([a-z0-9][a-z0-9-]*)\.([a-z]{2,3}(?:-[a-z0-9]{2,8})*)$")
 # Control characters other than tab and newline: invisible, invalid in HTML, and some of them
@@ -72,46 +72,54 @@ def read_sources(source: Path) -> Sources:
         if not base.is_dir():
             continue
         if not _inside(base, root):
-            problems.append(_outside(base))
+            problems.append(outside(base))
             continue
         for path in sorted(base.iterdir()):
-            shown = str(path)
-            if path.name.startswith((".", "#")) or path.name.endswith("~"):
-                continue  # hidden, editor backup and lock files
-            if path.is_dir():
-                problems += _unread(path, base, folder)
-                continue
-            if path.suffix != ".md":
-                problems.append(
-                    Problem(shown, None, f"{path.name!r} is not a .md file, so it is left out.", "IOP018", "warning",
-                            hint=f"Rename it to {_suggest_id(path.stem)}.md, or move it out of {folder}/.")
-                )
-                continue
-            if kind == "module" and TRANSLATION_NAME.match(path.stem):
-                text = _read_text(path, root, problems)
-                if text is not None:
-                    files.append(SourceFile("translation", path.stem, shown, text))
-                continue
-            if not _ID.match(path.stem):
-                problems.append(
-                    Problem(shown, None, f"the file name {path.name!r} cannot be part of a web address.", "IOP018",
-                            hint=f"Rename it to {_suggest_id(path.stem)}.md (lowercase letters, digits, hyphens).")
-                )
-                continue
-            text = _read_text(path, root, problems)
-            if text is not None:
-                files.append(SourceFile(kind, path.stem, shown, text))
-    assets: list[str] = []
-    asset_dir = source / "assets"
-    if asset_dir.is_dir() and not _inside(asset_dir, root):
-        problems.append(_outside(asset_dir))
-    elif asset_dir.is_dir():
-        for path in sorted(asset_dir.rglob("*")):  # lists linked folders but does not enter them
-            if not _inside(path, root):
-                problems.append(_outside(path))
-            elif path.is_file() and not path.name.startswith("."):
-                assets.append(path.relative_to(source).as_posix())
+            found = _source_file(path, kind, root, problems)
+            if found is not None:
+                files.append(found)
+    assets = _assets(source, root, problems)
     return Sources(str(program_path), program_text, tuple(files), tuple(assets), tuple(problems))
+
+
+def _source_file(path: Path, kind: str, root: Path, problems: list[Problem]) -> SourceFile | None:
+    """The file at `path` in modules/ or pages/, or None (with a problem, unless it is hidden, an
+    editor's backup or lock file, or unreadable)."""
+    folder = path.parent.name
+    if path.name.startswith((".", "#")) or path.name.endswith("~"):
+        return None
+    if path.is_dir():
+        problems += _unread(path, path.parent, folder)
+        return None
+    if path.suffix != ".md":
+        problems.append(Problem(str(path), None, f"{path.name!r} is not a .md file, so it is left out.", "IOP018", "warning",
+                                hint=f"Rename it to {_suggest_id(path.stem)}.md, or move it out of {folder}/."))
+        return None
+    if kind == "module" and TRANSLATION_NAME.match(path.stem):
+        kind = "translation"
+    elif not ID.match(path.stem):
+        problems.append(Problem(str(path), None, f"the file name {path.name!r} cannot be part of a web address.", "IOP018",
+                                hint=f"Rename it to {_suggest_id(path.stem)}.md (lowercase letters, digits, hyphens)."))
+        return None
+    text = _read_text(path, root, problems)
+    return SourceFile(kind, path.stem, str(path), text) if text is not None else None
+
+
+def _assets(source: Path, root: Path, problems: list[Problem]) -> list[str]:
+    """The files under assets/, relative to `source`."""
+    asset_dir = source / "assets"
+    if not asset_dir.is_dir():
+        return []
+    if not _inside(asset_dir, root):
+        problems.append(outside(asset_dir))
+        return []
+    assets = []
+    for path in sorted(asset_dir.rglob("*")):  # lists linked folders but does not enter them
+        if not _inside(path, root):
+            problems.append(outside(path))
+        elif path.is_file() and not path.name.startswith("."):
+            assets.append(path.relative_to(source).as_posix())
+    return assets
 
 
 GIT_SECONDS = 10
@@ -160,7 +168,7 @@ def _unread(sub: Path, base: Path, folder: str) -> list[Problem]:
             if not any(part.startswith(".") for part in md.relative_to(base).parts)]
 
 
-def _outside(path: Path) -> Problem:
+def outside(path: Path) -> Problem:
     return Problem(str(path), None, "this is a link to somewhere outside the curriculum folder.", "IOP029",
                    hint="Copy what it points to into the curriculum instead.")
 
@@ -176,7 +184,7 @@ def _inside(path: Path, root: Path) -> bool:
 def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
     shown = str(path)
     if not _inside(path, root):
-        problems.append(_outside(path))
+        problems.append(outside(path))
         return None
     try:
         if not path.is_file():
@@ -218,10 +226,8 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], dict[str, 
     if not text.startswith("---\n"):
         return {}, {}, text, 1, []
     lines = text.split("\n")
-    for end in range(1, len(lines)):
-        if lines[end].rstrip() in ("---", "..."):
-            break
-    else:
+    end = _front_matter_end(lines)
+    if end is None:
         return {}, {}, text, 1, [Problem(path, 1, "the front matter is never closed.", "IOP001", hint="End it with a line holding only `---`.")]
     meta, key_lines, problems = load_yaml("\n".join(lines[1:end]), path, first_line=2)
     if meta is None and not problems:
@@ -314,15 +320,19 @@ def _changes(meta: dict[str, Any], lines: dict[str, int], path: str, problems: l
     return tuple(sorted(out, key=lambda c: c[0], reverse=True))
 
 
+def _title(meta: dict[str, Any], lines: dict[str, int], src: SourceFile, noun: str, problems: list[Problem]) -> str:
+    """The `title`, else the id (and a problem, unless a YAML error already says why)."""
+    title = _text(meta, "title", lines, src.path, problems)
+    if not title and not any(p.code == "IOP001" for p in problems):
+        problems.append(Problem(src.path, 1, f"the {noun} has no `title`.", "IOP005", hint="Add `title: ...` to the front matter."))
+    return title or src.id
+
+
 def parse_module(src: SourceFile, converter: Converter, converted: Converted | None = None) -> tuple[Module, list[Problem]]:
     """One module file → Module. `converted` may come from the cache; otherwise it is made here."""
     meta, lines, body, first, problems = split_front_matter(src.text, src.path)
     problems += _check_keys(meta, lines, src.path, MODULE_KEYS)
-    title = _text(meta, "title", lines, src.path, problems)
-    if not title:
-        if not any(p.code == "IOP001" for p in problems):  # a YAML error already says why
-            problems.append(Problem(src.path, 1, "the module has no `title`.", "IOP005", hint="Add `title: ...` to the front matter."))
-        title = src.id
+    title = _title(meta, lines, src, "module", problems)
     reviewed_by, reviewed_on, next_review = _review(meta, lines, src.path, problems)
     if converted is None:
         converted = converter.convert(body, src.path, first, src.id)
@@ -357,10 +367,7 @@ def parse_module(src: SourceFile, converter: Converter, converted: Converted | N
 def parse_page(src: SourceFile, converter: Converter, converted: Converted | None = None) -> tuple[Page, list[Problem]]:
     meta, lines, body, first, problems = split_front_matter(src.text, src.path)
     problems += _check_keys(meta, lines, src.path, PAGE_KEYS)
-    title = _text(meta, "title", lines, src.path, problems)
-    if not title and not any(p.code == "IOP001" for p in problems):
-        problems.append(Problem(src.path, 1, "the page has no `title`.", "IOP005", hint="Add `title: ...` to the front matter."))
-    title = title or src.id
+    title = _title(meta, lines, src, "page", problems)
     order = meta.get("order", 50)
     if isinstance(order, bool) or not isinstance(order, int):
         problems.append(Problem(src.path, lines.get("order", 1), "`order` must be a whole number.", "IOP004"))
@@ -375,12 +382,13 @@ def parse_page(src: SourceFile, converter: Converter, converted: Converted | Non
     return page, problems
 
 
+def _front_matter_end(lines: list[str]) -> int | None:
+    """The index of the line that closes the front matter opened by `lines[0]`, or None."""
+    return next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+
+
 def body_of(text: str) -> tuple[str, int]:
     """The body of a file and its first line (for cache keys and conversion)."""
-    if not text.startswith("---\n"):
-        return text, 1
     lines = text.split("\n")
-    for end in range(1, len(lines)):
-        if lines[end].rstrip() in ("---", "..."):
-            return "\n".join(lines[end + 1 :]), end + 2
-    return text, 1
+    end = _front_matter_end(lines) if text.startswith("---\n") else None
+    return (text, 1) if end is None else ("\n".join(lines[end + 1 :]), end + 2)

@@ -10,7 +10,6 @@ written at, so a problem in a key the site file set is reported at the site file
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -19,11 +18,10 @@ from typing import Any
 from iopcurr.errors import IopError, Problem
 from iopcurr.model import Program
 from iopcurr.source.config import program_from
-from iopcurr.source.loader import MAX_FILE_BYTES, Sources, decode_source
+from iopcurr.source.loader import ID, MAX_FILE_BYTES, Sources, decode_source, outside
 from iopcurr.source.yamlread import load_yaml
 
 SITES_DIR = "sites"
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 def site_names(source: Path) -> list[str]:
@@ -31,7 +29,7 @@ def site_names(source: Path) -> list[str]:
     folder = source / SITES_DIR
     if not folder.is_dir():
         return []
-    return sorted(p.stem for p in folder.glob("*.yml") if _NAME.match(p.stem) and p.is_file())
+    return sorted(p.stem for p in folder.glob("*.yml") if ID.match(p.stem) and p.is_file())
 
 
 def site_file(source: Path, name: str) -> Path:
@@ -105,8 +103,7 @@ def with_site(source: Path, sources: Sources, name: str) -> Sources:
     text: str | None = None
     try:
         if not path.resolve().is_relative_to(source.resolve()):
-            problems.append(Problem(str(path), None, "this is a link to somewhere outside the curriculum folder.", "IOP029",
-                                    hint="Copy what it points to into the curriculum instead."))
+            problems.append(outside(path))
         elif path.stat().st_size > MAX_FILE_BYTES:
             problems.append(Problem(str(path), None, f"the site file is larger than {MAX_FILE_BYTES:,} bytes.", "IOP030"))
         else:

@@ -33,10 +33,7 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
 
 def handout_blocks(text: str, path: str) -> list[Block]:
     """The handout blocks of a module or translation file, as iopcurr's block reader reads them."""
-    body, first = body_of(text)
-    shape = outline(body, path, first)
-    return [b for b in shape.blocks
-            if b.kind == "handout"]
+    return [b for b in _outline(text, path).blocks if b.kind == "handout"]
 
 
 def _lines(block: Block) -> list[str]:

@@ -18,9 +18,7 @@ MAX_ALIAS_GROWTH = 100_000
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
-def load_yaml(
-    text: str, path: str, first_line: int = 1
-) -> tuple[Any, dict[str, int], list[Problem]]:
+def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, dict[str, int], list[Problem]]:
     """Parse `text` (which starts at `first_line` of `path`).
 
     Returns the value, a map from dotted key paths (`session.minutes`, `tracks.0.id`) to line
@@ -33,24 +31,16 @@ def load_yaml(
     if isinstance(read, list):
         return None, {}, read
     value, node = read
-    lines: dict[str, int] = {}
-    problems: list[Problem] = []
-    if node is not None:
-        too_big = _alias_growth(node, path, first_line)
-        if too_big is not None:
-            return None, {}, [too_big]
-        fixed, problems = _quote_colon_items(node, text, path, first_line)
-        if problems:
-            reread = _read(fixed, path, first_line)
-            if not isinstance(reread, list):
-                value, node = reread
-        if node is not None:
-            _walk(node, lines, first_line)
-    return value, lines, problems
-
-
-def _read(text: str, path: str, first_line: int) -> tuple[Any, yaml.Node | None] | list[Problem]:
-    return _fast_load(text) or _careful_load(text, path, first_line)
+    if node is None:
+        return value, {}, []
+    too_big = _alias_growth(node, path, first_line)
+    if too_big is not None:
+        return None, {}, [too_big]
+    fixed, problems = _quote_colon_items(node, text, path, first_line)
+    reread = _read(fixed, path, first_line) if problems else read
+    if not isinstance(reread, list):
+        value, node = reread
+    return value, _walk(node, first_line) if node is not None else {}, problems
 
 
 def _timestamp(loader: Any, node: yaml.Node) -> Any:
@@ -71,7 +61,7 @@ class _SafeLoader(yaml.SafeLoader):
 _SafeLoader.add_constructor(_TIMESTAMP, _timestamp)
 
 
-def _careful_load(text: str, path: str, first_line: int) -> tuple[Any, yaml.Node | None] | list[Problem]:
+def _read(text: str, path: str, first_line: int) -> tuple[Any, yaml.Node | None] | list[Problem]:
     """(value, node) read by the pure-Python reader, or the problems that stop it."""
     try:
         loader = _SafeLoader(text)
@@ -112,37 +102,10 @@ def _tab_indent(text: str, line: int, column: int) -> bool:
     return "\t" in lead and not lead.strip(" \t")
 
 
-def _fast_loader() -> Any:
-    base = getattr(yaml, "CSafeLoader", None)
-    if base is None:
-        return None
-    fast: Any = type("_CSafeLoader", (base,), {"__doc__": "libyaml's safe loader, with `_timestamp`."})
-    fast.add_constructor(_TIMESTAMP, _timestamp)
-    return fast
-
-
-_CLOADER: Any = _fast_loader()  # libyaml, when PyYAML was built with it
-
-
-def _fast_load(text: str) -> tuple[Any, yaml.Node | None] | None:
-    """(value, node) read by libyaml (about ten times faster: front matter is read for every
-    module of every cold build); None if libyaml is missing or finds anything wrong, so that the
-    pure-Python reader, whose messages the problems quote, reads it again."""
-    if _CLOADER is None or yaml.reader.Reader.NON_PRINTABLE.search(text):
-        return None
-    loader = _CLOADER(text)
-    try:
-        node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
-        return None
-    finally:
-        loader.dispose()
-
-
-def _walk(root: yaml.Node, lines: dict[str, int], first: int) -> None:
-    """Record the line of every key path. Iterative, and each node is entered once, so that deep
+def _walk(root: yaml.Node, first: int) -> dict[str, int]:
+    """The line of every key path. Iterative, and each node is entered once, so that deep
     nesting, alias bombs and an alias inside its own anchor (`x: &a [*a]`) all end quickly."""
+    lines: dict[str, int] = {}
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, str]] = [(root, "")]
     while stack and len(seen) < _MAX_NODES:
@@ -160,6 +123,7 @@ def _walk(root: yaml.Node, lines: dict[str, int], first: int) -> None:
         for name, at, _ in children:
             lines.setdefault(name, first + at.start_mark.line)
         stack.extend((child, name + ".") for name, _, child in reversed(children))
+    return lines
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -175,6 +139,7 @@ def _alias_growth(root: yaml.Node, path: str, first: int) -> Problem | None:
     sits inside its own anchor. Each node is sized once (its size counts its shared children as
     often as they are used), so a billion laughs is measured in microseconds, not expanded."""
     size: dict[int, int] = {}
+    once = 0  # the size of the document as written: each node counted once
     visiting: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
@@ -182,6 +147,7 @@ def _alias_growth(root: yaml.Node, path: str, first: int) -> Problem | None:
         key = id(node)
         if done:
             own = 1 + (len(str(node.value)) if isinstance(node, yaml.ScalarNode) else 0)
+            once += own
             size[key] = own + sum(size[id(child)] for child in _children(node))
             continue
         if key in size:
@@ -192,7 +158,6 @@ def _alias_growth(root: yaml.Node, path: str, first: int) -> Problem | None:
         visiting.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in _children(node))
-    once = sum(1 + (len(str(n.value)) if isinstance(n, yaml.ScalarNode) else 0) for n in _distinct(root))
     growth = size[id(root)] - once
     if growth <= MAX_ALIAS_GROWTH:
         return None
@@ -220,36 +185,40 @@ _KEY = re.compile(r"^[a-z_][a-z0-9_-]*$")  # how the keys of program.yml and fro
 
 
 def _plain(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and not node.style and node.value != ""  # libyaml: "", PyYAML: None
+    return isinstance(node, yaml.ScalarNode) and not node.style and node.value != ""
 
 
 def _quote_colon_items(root: yaml.Node, text: str, path: str, first: int) -> tuple[str, list[Problem]]:
     """The text with every list item that an unquoted colon turned into a `key: value` pair put in
-    quotes, and a problem for each showing the line as it should be written. Such an item is a
-    one-pair mapping of plain text in a `[...]` list without braces, or in a `- item` list whose
-    other items are text (lists in program.yml and front matter hold text or mappings, not both)
-    or whose key is not written like a setting (`- Practise one skill: urge surfing.`)."""
-    spans: list[tuple[int, int, int]] = []  # start, end, line
-    for seq in _distinct(root):
-        if not isinstance(seq, yaml.SequenceNode):
-            continue
-        mixed = any(isinstance(item, yaml.ScalarNode) for item in seq.value)
-        for item in seq.value:
-            if not (isinstance(item, yaml.MappingNode) and len(item.value) == 1):
-                continue
-            k, v = item.value[0]
-            start, end = k.start_mark.index, v.end_mark.index
-            braces = text[item.start_mark.index : item.start_mark.index + 1] == "{"
-            if (_plain(k) and _plain(v) and not braces and "\n" not in text[start:end]
-                    and (seq.flow_style or mixed or not _KEY.match(str(k.value)))):
-                spans.append((start, end, k.start_mark.line))
+    quotes, and a problem for each showing the line as it should be written."""
+    spans = sorted(span for seq in _distinct(root) if isinstance(seq, yaml.SequenceNode)
+                   for span in _colon_items(seq, text))
     fixed = text
-    for start, end, _ in sorted(spans, reverse=True):
+    for start, end, _ in reversed(spans):
         fixed = fixed[:start] + json.dumps(fixed[start:end], ensure_ascii=False) + fixed[end:]
     rows = fixed.split("\n")
     problems = [
         Problem(path, first + line, f"a colon inside a list item needs quotes: `{text[start:end]}` is read as a "
                 "key and a value.", "IOP001", hint=f"Write the line as: {rows[line].strip()}")
-        for start, end, line in sorted(spans)
+        for start, end, line in spans
     ]
     return fixed, problems
+
+
+def _colon_items(seq: yaml.SequenceNode, text: str) -> list[tuple[int, int, int]]:
+    """(start, end, line) of the items of `seq` that a colon made into pairs: a one-pair mapping of
+    plain text on one line, not in braces, in a `[...]` list, or in a `- item` list whose other items
+    are text (lists in program.yml and front matter hold text or mappings, not both) or whose key is
+    not written like a setting (`- Practise one skill: urge surfing.`)."""
+    mixed = any(isinstance(item, yaml.ScalarNode) for item in seq.value)
+    spans = []
+    for item in seq.value:
+        if not (isinstance(item, yaml.MappingNode) and len(item.value) == 1):
+            continue
+        k, v = item.value[0]
+        start, end = k.start_mark.index, v.end_mark.index
+        braces = text[item.start_mark.index : item.start_mark.index + 1] == "{"
+        if (_plain(k) and _plain(v) and not braces and "\n" not in text[start:end]
+                and (seq.flow_style or mixed or not _KEY.match(str(k.value)))):
+            spans.append((start, end, k.start_mark.line))
+    return spans
