@@ -383,8 +383,7 @@ _ROUTINE = ("Serving ", "Rebuilt in ", "Stopped.")  # what --quiet leaves out of
                    "(a list above every page switches to another).")
 @QUIET
 @VERBOSE
-def serve(source: Path | None, host: str, port: int, open_browser: bool, site: str | None, quiet: bool,
-          verbose: bool) -> None:
+def serve(source: Path | None, site: str | None, quiet: bool, verbose: bool, **listen: Any) -> None:
     """Preview SOURCE with live reload: rebuilds and refreshes the browser when you save.
 
     SOURCE is found as for `build`: the working folder when it holds program.yml, else ./curriculum."""
@@ -401,7 +400,7 @@ def serve(source: Path | None, host: str, port: int, open_browser: bool, site: s
         from iopcurr.source.sites import site_file
 
         site_file(source, site)  # a usage error (exit 2) if there is no such site
-    run_serve(source, host=host, port=port, open_browser=open_browser, say=say, site=site)
+    run_serve(source, say=say, site=site, **listen)  # host, port, open_browser
 
 
 def main() -> None:

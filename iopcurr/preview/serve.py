@@ -1,7 +1,7 @@
 """Live preview: the same build as `iopcurr build`, in memory, on every save.
 
-    save → `watch.Watcher` (a burst of saves is one batch) → `Preview.rebuild`: `pipeline.run`
-      (the parse cache makes unchanged files free) → the files whose bytes changed written into
+    save → `watch.Watcher` (a burst of saves is one batch) → `Preview.rebuild`: the stages of
+      `pipeline.run` (the files converted last time are kept in memory) → the files whose bytes changed written into
       a private folder, those gone removed → a reload for each browser whose page changed
 
 The rebuild runs on the main thread, the server's own: a conversion there has the same time limit
@@ -50,11 +50,9 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 
 from iopcurr.errors import IopError, Problem
 from iopcurr.model import OutputFile
-from iopcurr.output.cache import ParseCache
-from iopcurr.output.write import CACHE_DIR
 from iopcurr.pipeline import BuildResult, Settings, Timer, read, site_of, source_files
 from iopcurr.preview import overlay
-from iopcurr.preview.watch import Watcher, ignored, relevant
+from iopcurr.preview.watch import Watcher, relevant
 from iopcurr.render.pages import default_theme_dir
 from iopcurr.source.convert import parse_all
 from iopcurr.source.library import library_folders
@@ -111,8 +109,7 @@ class Preview:
         self.program_site = program_site  # sites/<name>.yml merged over program.yml, if given
         self.site = site
         self.say = say
-        self.cache = ParseCache(site / CACHE_DIR)
-        self.parsed: dict[str, Cached] = {}  # the files last read, by cache key (the rest is on disk)
+        self.parsed: dict[str, Cached] = {}  # the files last read, by cache key
         self.settings = Settings(templates=CompiledTemplates())
         self.files: dict[str, bytes] = {}  # what the site folder holds
         self.status = Status()
@@ -167,11 +164,15 @@ class Preview:
         timer = Timer()
         sources = read(self.source, self.program_site)
         timer.lap("read")
-        parsed, stats = parse_all(source_files(sources), cache=self.cache, memo=self.parsed)
+        parsed, stats = parse_all(source_files(sources), memo=self.parsed)
         timer.lap("convert")
         self.parsed = {key: self.parsed[key] for key in stats.keys}
-        self.cache.prune(stats.keys)
         return site_of(self.source, sources, parsed, stats, self.settings, timer)
+
+    def folders(self) -> tuple[Path, ...]:
+        """The folders to watch, as the watcher reports paths: the curriculum, the default theme
+        and the libraries of the site previewed (so that their modules reload as well)."""
+        return (self.source.resolve(), default_theme_dir().resolve(), *library_folders(self.source, self.library))
 
     def _write(self, files: Iterable[OutputFile]) -> set[str]:
         """Each changed file replaced at once (written beside it, then renamed): never half a
@@ -235,7 +236,7 @@ class Saves:
 
 def site_file(site: Path, url_path: str) -> Path | None:
     """The file under `site` that `url_path` names, or None: nothing outside the folder, no
-    hidden files (the cache), no `..`."""
+    hidden files (a file being written), no `..`."""
     parts = [p for p in url_path.split("/") if p not in ("", ".")]
     if any(p == ".." or p.startswith(".") or "\\" in p or "\0" in p or len(p.encode("utf-8", "surrogatepass")) > 255
            for p in parts):  # (no file name is longer: the system would refuse it)
@@ -287,8 +288,6 @@ class SiteHandler(LocalHandler):
         self.set_header("X-Content-Type-Options", "nosniff")
 
     def get(self, path: str) -> None:
-        if ".." in path.split("/"):
-            raise tornado.web.HTTPError(403)
         status = self.preview.status
         found = site_file(self.preview.site, path)
         if found is None:
@@ -344,11 +343,11 @@ class StatusHandler(LocalHandler):
 
 class SwitchHandler(LocalHandler):
     """POST a site's name (an empty body: program.yml alone) to preview that site; only from the
-    preview's own pages (a page of another site may post here too, but with its own Origin)."""
+    preview's own pages (a page of another site may post here too, but with its own Origin).
+    The watcher (the application's setting, once it runs) then watches the libraries of that site."""
 
-    def initialize(self, preview: Preview, switched: Callable[[], None]) -> None:
+    def initialize(self, preview: Preview) -> None:
         self.preview = preview
-        self.switched = switched
 
     def post(self) -> None:
         origin = urlsplit(self.request.headers.get("Origin", "")).netloc
@@ -358,7 +357,8 @@ class SwitchHandler(LocalHandler):
         if name and name not in site_names(self.preview.source):
             raise tornado.web.HTTPError(400)
         tell_browsers(*self.preview.switch(name or None))
-        self.switched()
+        if "watcher" in self.settings:
+            self.settings["watcher"].watch(self.preview.folders())
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
         self.write(self.preview.status.as_json())
@@ -402,9 +402,8 @@ def tell_browsers(changed: set[str], status_changed: bool) -> None:
             waiter.send_message({"command": "reload", "path": "/" + path, "liveCSS": True, "liveImg": True})
 
 
-def make_app(preview: Preview, host: str, port: int,
-             switched: Callable[[], None] = lambda: None) -> tornado.web.Application:
-    """The server's routes; `switched` runs after the preview switched site (to watch its libraries)."""
+def make_app(preview: Preview, host: str, port: int) -> tornado.web.Application:
+    """The server's routes."""
     hosts = LOCAL_HOSTS | {host.strip("[]").lower()}
     return tornado.web.Application([
         (r"/livereload", ReloadSocket),
@@ -412,7 +411,7 @@ def make_app(preview: Preview, host: str, port: int,
         (overlay.CSS_PATH.replace(".", r"\."), OverlayCSSHandler),
         (overlay.SCRIPT_PATH.replace(".", r"\."), PreviewJSHandler),
         (overlay.STATUS_PATH.replace(".", r"\."), StatusHandler, {"preview": preview}),
-        (overlay.SITE_PATH, SwitchHandler, {"preview": preview, "switched": switched}),
+        (overlay.SITE_PATH, SwitchHandler, {"preview": preview}),
         (r"/(.*)", SiteHandler, {"preview": preview, "port": port}),
     ], log_function=_no_access_log, hosts=hosts)
 
@@ -432,45 +431,38 @@ def serve(source: Path, *, host: str, port: int, open_browser: bool, say: Say | 
         raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
     folder = Path(tempfile.mkdtemp(prefix="iopcurr-serve-"))  # private: mode 0700
     try:
-        asyncio.run(_serve(source, folder / "site", host=host, port=port, open_browser=open_browser, say=say,
-                           program_site=site))
+        (folder / "site").mkdir()
+        asyncio.run(_serve(Preview(source, folder / "site", say=say, program_site=site), host, port, open_browser))
     except (KeyboardInterrupt, asyncio.CancelledError):
         say("Stopped.")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-async def _serve(source: Path, site: Path, *, host: str, port: int, open_browser: bool, say: Say,
-                 program_site: str | None = None) -> None:
-    site.mkdir()
-    preview = Preview(source, site, say=say, program_site=program_site)
-    # (requests are answered only from the `await` below, once the watcher exists)
-    server = _listen(make_app(preview, host, port, lambda: watcher.watch(folders())), host, port)
+async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> None:
+    """Listen, build, then watch: each batch of saves is a rebuild and a reload of the browsers
+    whose page changed."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     if task is not None:
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
 
-    def folders() -> tuple[Path, ...]:
-        """As the watcher reports paths; the libraries' folders too (of the site previewed), so that
-        their modules reload as well."""
-        return (source.resolve(), default_theme_dir().resolve(), *library_folders(source, preview.library))
-
     def rebuild(paths: frozenset[Path]) -> None:
-        watched = folders()
-        saved = sorted(p for p in paths if relevant(p, watched))
+        saved = sorted(p for p in paths if relevant(p, preview.folders()))
         if saved:
             tell_browsers(*preview.rebuild(", ".join(p.name for p in saved[:3]) + (" ..." if saved[3:] else "")))
-        watcher.watch(folders())
+        watcher.watch(preview.folders())
 
+    app = make_app(preview, host, port)
+    server = _listen(app, host, port)  # (requests are answered only from the `await` below)
     preview.rebuild("start")  # before any thread starts, so that the worker processes can be forked
-    watcher = Watcher(Saves(loop, rebuild).add, settles=lambda path: not ignored(path.name))
+    watcher = app.settings["watcher"] = Watcher(Saves(loop, rebuild).add)
     watcher.start()
-    watcher.watch(folders())
+    watcher.watch(preview.folders())
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     sites = preview.status.sites
-    say(f"Serving {source} at {url} (Ctrl+C to stop)"
-        + (f"; its sites ({', '.join(sites)}) are chosen in the list above each page" if sites else ""))
+    preview.say(f"Serving {preview.source} at {url} (Ctrl+C to stop)"
+                + (f"; its sites ({', '.join(sites)}) are chosen in the list above each page" if sites else ""))
     if open_browser:
         webbrowser.open(url)
     try:
