@@ -314,19 +314,19 @@ def _check_runs(source: Path, site: str | None, strict: bool,
     from iopcurr.source.sites import site_file, site_names
 
     if site is not None:
-        site_file(source, site)
-    base = run(source, strict=strict, memo=memo) if site is None else None
-    problems: set[Problem] = set(base.problems) if base else set()
-    cur = base.curriculum if base else None
-    timings = dict(base.timings) if base else {}
-    for name in [site] if site is not None else site_names(source):
+        site_file(source, site)  # a usage error if there is no such site
+    problems: set[Problem] = set()
+    cur: Curriculum | None = None
+    timings: dict[str, float] = {}
+    for name in [site] if site is not None else [None, *site_names(source)]:
         result = run(source, strict=strict, site=name, memo=memo)
         cur = cur or result.curriculum
         timings = timings or dict(result.timings)
-        own = str(site_file(source, name))
+        own = str(site_file(source, name)) if name else ""
         for p in result.problems:
             if p not in problems:
-                problems.add(p if p.path == own or base is None else replace(p, message=f"in site `{name}`: {p.message}"))
+                elsewhere = site is None and name is not None and p.path != own  # found by this site alone
+                problems.add(replace(p, message=f"in site `{name}`: {p.message}") if elsewhere else p)
     return cur, list(problems), timings
 
 
@@ -360,14 +360,10 @@ def new(folder: Path) -> None:
         scaffold = importlib.resources.files("iopcurr") / "scaffold"
         with importlib.resources.as_file(scaffold) as src:
             shutil.copytree(src, folder, dirs_exist_ok=True)
-    except (OSError, shutil.Error) as exc:
-        raise IopError(f"cannot create {folder}: {_why(exc)}. Choose a folder you can write to.") from exc
+    except OSError as exc:  # (shutil.Error too, with no strerror: the files it could not copy)
+        why = exc.strerror or "some files could not be copied"
+        raise IopError(f"cannot create {folder}: {why}. Choose a folder you can write to.") from exc
     click.echo(f"Created {folder}. Next: cd {folder} && iopcurr serve   (or: iopcurr build {folder})")
-
-
-def _why(exc: OSError | shutil.Error) -> str:
-    """The reason of an OSError in words, without the Python wrapping ([Errno 13] ...)."""
-    return exc.strerror if isinstance(exc, OSError) and exc.strerror else "some files could not be copied"
 
 
 _ROUTINE = ("Serving ", "Rebuilt in ", "Stopped.")  # what --quiet leaves out of the preview's messages

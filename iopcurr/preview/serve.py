@@ -1,8 +1,9 @@
 """Live preview: the same build as `iopcurr build`, in memory, on every save.
 
     save → `watch.Watcher` (a burst of saves is one batch) → `Preview.rebuild`: the stages of
-      `pipeline.run` (the files converted last time are kept in memory) → the files whose bytes changed written into
-      a private folder, those gone removed → a reload for each browser whose page changed
+      `pipeline.run` (the files converted last time are kept in memory) → the files whose bytes
+      changed written into a private folder, those gone removed → a reload for each browser
+      whose page changed
 
 The rebuild runs on the main thread, the server's own: a conversion there has the same time limit
 as in `iopcurr build` (a timer signal, which only the main thread receives), and no request sees a
@@ -32,7 +33,6 @@ import os
 import shutil
 import signal
 import tempfile
-import threading
 import time
 import traceback
 import webbrowser
@@ -42,7 +42,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import click
 import jinja2
 import tornado.web
 from jinja2.bccache import Bucket
@@ -203,32 +202,6 @@ class Preview:
             errors = sum(1 for p in status.problems if p.severity == "error") + bool(status.crash)
             self.say(f"Build failed ({why}): {errors} error(s); the browser shows them, "
                      "and the last good pages stay served.")
-
-
-class Saves:
-    """Batches of changed paths from the watcher's thread → rebuilds on the server's loop, one at
-    a time: the batches that come during a rebuild make one rebuild after it."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, rebuild: Callable[[frozenset[Path]], None]) -> None:
-        self.loop = loop
-        self.rebuild = rebuild
-        self._lock = threading.Lock()
-        self._paths: set[Path] = set()
-        self._due = False
-
-    def add(self, paths: frozenset[Path]) -> None:
-        """(In the watcher's thread.)"""
-        with self._lock:
-            self._paths |= paths
-            if self._due:
-                return
-            self._due = True
-        self.loop.call_soon_threadsafe(self._run)
-
-    def _run(self) -> None:
-        with self._lock:
-            paths, self._paths, self._due = frozenset(self._paths), set(), False
-        self.rebuild(paths)
 
 
 # ---------------------------------------------------------------- HTTP
@@ -423,10 +396,9 @@ def _no_access_log(handler: tornado.web.RequestHandler) -> None:
 # ---------------------------------------------------------------- the command
 
 
-def serve(source: Path, *, host: str, port: int, open_browser: bool, say: Say | None = None,
-          site: str | None = None) -> None:
-    """Build, serve and watch until Ctrl+C or SIGTERM; then remove the private folder."""
-    say = say or (lambda text: click.echo(text, err=True))
+def serve(source: Path, *, host: str, port: int, open_browser: bool, say: Say, site: str | None = None) -> None:
+    """Build, serve and watch until Ctrl+C or SIGTERM; then remove the private folder. `say`
+    prints a message for the terminal."""
     if not source.is_dir():
         raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
     folder = Path(tempfile.mkdtemp(prefix="iopcurr-serve-"))  # private: mode 0700
@@ -447,7 +419,7 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
     if task is not None:
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
 
-    def rebuild(paths: frozenset[Path]) -> None:
+    async def rebuild(paths: frozenset[Path]) -> None:
         saved = sorted(p for p in paths if relevant(p, preview.folders()))
         if saved:
             tell_browsers(*preview.rebuild(", ".join(p.name for p in saved[:3]) + (" ..." if saved[3:] else "")))
@@ -456,7 +428,10 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
     app = make_app(preview, host, port)
     server = _listen(app, host, port)  # (requests are answered only from the `await` below)
     preview.rebuild("start")  # before any thread starts, so that the worker processes can be forked
-    watcher = app.settings["watcher"] = Watcher(Saves(loop, rebuild).add)
+    # The watcher's thread waits for each rebuild, which runs on this loop: the saves that come
+    # meanwhile make one batch, and one rebuild after it.
+    watcher = app.settings["watcher"] = Watcher(
+        lambda paths: asyncio.run_coroutine_threadsafe(rebuild(paths), loop).result())
     watcher.start()
     watcher.watch(preview.folders())
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"

@@ -95,7 +95,8 @@ class Debouncer:
                     try:
                         self.deliver(batch)
                     except Exception:  # the watching goes on; the receiver reports its own errors
-                        traceback.print_exc()
+                        if not self._stopped:  # (a rebuild cancelled as the server stops)
+                            traceback.print_exc()
 
     def stop(self) -> None:
         self._stopped = True
