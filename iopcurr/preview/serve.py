@@ -386,11 +386,7 @@ def make_app(preview: Preview, host: str, port: int) -> tornado.web.Application:
         (overlay.STATUS_PATH.replace(".", r"\."), StatusHandler, {"preview": preview}),
         (overlay.SITE_PATH, SwitchHandler, {"preview": preview}),
         (r"/(.*)", SiteHandler, {"preview": preview, "port": port}),
-    ], log_function=_no_access_log, hosts=hosts)
-
-
-def _no_access_log(handler: tornado.web.RequestHandler) -> None:
-    """The terminal shows rebuilds and problems, not every request."""
+    ], log_function=lambda handler: None, hosts=hosts)  # the terminal shows rebuilds, not every request
 
 
 # ---------------------------------------------------------------- the command
@@ -420,7 +416,8 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
 
     async def rebuild(paths: frozenset[Path]) -> None:
-        saved = sorted(p for p in paths if relevant(p, preview.folders()))
+        watched = preview.folders()
+        saved = sorted(p for p in paths if relevant(p, watched))
         if saved:
             tell_browsers(*preview.rebuild(", ".join(p.name for p in saved[:3]) + (" ..." if saved[3:] else "")))
         watcher.watch(preview.folders())

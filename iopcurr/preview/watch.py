@@ -3,8 +3,8 @@
 Editors save in several steps (write a temporary file, rename it over the old one, touch a
 backup), `git checkout` changes many files at once: every path seen is collected, and the batch
 goes out once the folders have been quiet for `quiet` seconds (a shorter while after a file is
-closed after writing; while changes keep coming, after `longest` seconds). Uses watchdog (inotify, FSEvents, ReadDirectoryChangesW), and polls
-where the system offers no events.
+closed after writing; while changes keep coming, after `longest` seconds). Uses watchdog
+(inotify, FSEvents, ReadDirectoryChangesW), and polls where the system offers no events.
 """
 
 from __future__ import annotations
