@@ -11,10 +11,11 @@ import json
 import shutil
 import sys
 import time
-from dataclasses import replace
-from datetime import date, datetime
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import click
 
@@ -25,6 +26,7 @@ from iopcurr.plan.checks import check_reviews, handout_grades
 
 if TYPE_CHECKING:
     from iopcurr.model import Curriculum
+    from iopcurr.pipeline import BuildResult
     from iopcurr.source.parsed import Cached
 
 SOURCE = click.argument("source", required=False, default=None, type=click.Path(path_type=Path, file_okay=False))
@@ -111,14 +113,33 @@ def _progress_line(message: str) -> None:
     click.echo(f"\r{message} ", nl=False, err=True)
 
 
+@dataclass(frozen=True)
+class Options:
+    """The options of `build` and `check`, once parsed (click hands them over one by one)."""
+
+    strict: bool = False
+    today: date | None = None
+    quiet: bool = False
+    verbose: bool = False
+    pdf: bool = False  # build
+    zip_site: bool = False  # build
+    fmt: str = "text"  # check
+    pages: bool = False  # check
+
+
+def _today(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The --today option, parsed to a date."""
+    return click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help=help_text,
+                        callback=lambda _ctx, _param, value: value.date() if value else None)
+
+
 @cli.command()
 @SOURCE
 @click.option("-o", "--out", "out", default=None, type=click.Path(path_type=Path, file_okay=False),
               help="Folder to write the site to (default: ./site; ../site when run inside the program "
                    "folder). It must be new, empty, or an earlier iopcurr build.")
 @STRICT
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Date (YYYY-MM-DD) the home page counts from to show the next sessions.")
+@_today("Date (YYYY-MM-DD) the home page counts from to show the next sessions.")
 @click.option("--pdf", is_flag=True,
               help="Also write PDFs of the handouts, the client packet and the facilitator "
                    "manual to DIR/pdf/ (needs WeasyPrint: pip install -e '.[pdf]' in a checkout).")
@@ -133,77 +154,88 @@ def _progress_line(message: str) -> None:
                    "the same bytes for the same site.")
 @QUIET
 @VERBOSE
-def build(source: Path | None, out: Path | None, strict: bool, today: datetime | None, pdf: bool,
-          site: str | None, all_sites: bool, zip_site: bool, quiet: bool, verbose: bool) -> None:
+def build(source: Path | None, out: Path | None, site: str | None, all_sites: bool, **options: Any) -> None:
     """Build the site from SOURCE into --out.
 
     SOURCE is the folder holding program.yml: by default the working folder when it holds one
     (the site then goes beside it, to ../site), else ./curriculum (the site goes to ./site).
     The new site replaces the old one only when the build succeeds."""
-    from iopcurr.source.sites import site_file, site_names
-
     source, default_out = find_program(source)
     if site is not None and all_sites:
         raise click.UsageError("use either --site NAME or --all-sites, not both.")
-    if site is not None:
-        site_file(source, site)  # a site that does not exist stops here, before any folder is made
-        targets: list[tuple[str | None, Path]] = [(site, out if out is not None else default_out / site)]
-    elif all_sites:
-        names = site_names(source)
-        if not names:
-            raise IopError(f"--all-sites: {source / 'sites'} holds no site files (sites/NAME.yml).",
-                           path=str(source / "sites"))
-        targets = [(name, (out if out is not None else default_out) / name) for name in names]
-    else:
-        targets = [(None, out if out is not None else default_out)]
     memo: dict[str, Cached] = {}  # shared by the sites: each module is converted once
-    failed = [name for name, target in targets
-              if not _build_one(source, target, name, memo, strict=strict, today=today, pdf=pdf,
-                                zip_site=zip_site, quiet=quiet, verbose=verbose)]
+    failed = [name for name, target in _targets(source, site, all_sites, out, default_out)
+              if not _build_one(source, target, name, memo, Options(**options))]
     if failed:
         sys.exit(1)
 
 
-def _build_one(source: Path, out: Path, site: str | None, memo: dict[str, Cached], *, strict: bool,
-               today: datetime | None, pdf: bool, zip_site: bool, quiet: bool, verbose: bool) -> bool:
+def _targets(source: Path, site: str | None, all_sites: bool, out: Path | None,
+             default_out: Path) -> list[tuple[str | None, Path]]:
+    """The sites to build and the folder of each: --out is the site's own folder for --site, the
+    folder of all of them for --all-sites."""
+    from iopcurr.source.sites import site_file, site_names
+
+    if site is not None:
+        site_file(source, site)  # a site that does not exist stops here, before any folder is made
+        return [(site, out or default_out / site)]
+    if not all_sites:
+        return [(None, out or default_out)]
+    names = site_names(source)
+    if not names:
+        raise IopError(f"--all-sites: {source / 'sites'} holds no site files (sites/NAME.yml).",
+                       path=str(source / "sites"))
+    return [(name, (out or default_out) / name) for name in names]
+
+
+def _build_one(source: Path, out: Path, site: str | None, memo: dict[str, Cached], opts: Options) -> bool:
     """Build one site into `out` and print its summary; whether it succeeded."""
     from iopcurr.output.zipsite import write_zip
-    from iopcurr.pipeline import Settings
-    from iopcurr.pipeline import build as run_build
 
     started = time.perf_counter()
     label = f"site {site}: " if site else ""
-    if verbose:
+    if opts.verbose:
         click.echo(f"Program: {source / PROGRAM_FILE}{f' with sites/{site}.yml' if site else ''}; site: {out}", err=True)
-    progress = _progress_line if pdf and not quiet and sys.stderr.isatty() else None
-    bar = _ProgressBar("Converting Markdown", delay=float("inf") if quiet else 1.0)
+    result = _run_build(source, out, site, memo, opts)
+    _report(result.problems)
+    if not result.ok:
+        errors = len(result.problems) - result.warnings
+        click.echo(f"{label}Build failed: {errors} error(s), {result.warnings} warning(s). {out} was not changed.",
+                   err=True)
+        return False
+    packed = f" and {write_zip(result.files, out)}" if opts.zip_site else ""
+    seconds = time.perf_counter() - started
+    if opts.verbose:
+        _timings(result.timings)
+    if not opts.quiet:
+        click.echo(f"{label}{_built(result, opts.pdf)} in {seconds:.2f} s → {out}{packed}")
+    return True
+
+
+def _run_build(source: Path, out: Path, site: str | None, memo: dict[str, Cached], opts: Options) -> BuildResult:
+    """`pipeline.build`, with a progress bar on a terminal (and a line of what the PDFs are doing)."""
+    from iopcurr.pipeline import Settings
+    from iopcurr.pipeline import build as run_build
+
+    progress = _progress_line if opts.pdf and not opts.quiet and sys.stderr.isatty() else None
+    bar = _ProgressBar("Converting Markdown", delay=float("inf") if opts.quiet else 1.0)
     try:
-        result = run_build(source, out, Settings(strict, today.date() if today else None, pdf, site),
+        result = run_build(source, out, Settings(opts.strict, opts.today, opts.pdf, site),
                            memo=memo, on_convert=bar, progress=progress)
     finally:
         bar.close()
     if progress:
         click.echo(err=True)
-    _report(result.problems)
+    return result
+
+
+def _built(result: BuildResult, pdf: bool) -> str:
+    """What a build made: `Built 35 modules, 6 pages, 0 warnings` (and the PDFs, with --pdf)."""
     cur = result.curriculum
     modules = len(cur.modules) if cur else 0
     pages = len(cur.pages) if cur else 0
-    warnings = result.warnings
-    if not result.ok:
-        errors = len(result.problems) - result.warnings
-        click.echo(f"{label}Build failed: {errors} error(s), {warnings} warning(s). {out} was not changed.", err=True)
-        return False
-    packed = f" and {write_zip(result.files, out)}" if zip_site else ""
-    seconds = time.perf_counter() - started
-    if verbose:
-        _timings(result.timings)
-    if quiet:
-        return True
-    pdfs = sum(1 for f in result.files if f.path.startswith("pdf/")) if pdf else 0
-    made = f", {pdfs} PDFs" if pdf else ""
-    click.echo(f"{label}Built {modules} modules, {pages} pages{made}, {warnings} warnings "
-               f"in {seconds:.2f} s → {out}{packed}")
-    return True
+    made = f", {sum(1 for f in result.files if f.path.startswith('pdf/'))} PDFs" if pdf else ""
+    return f"Built {modules} modules, {pages} pages{made}, {result.warnings} warnings"
 
 
 @cli.command()
@@ -212,8 +244,7 @@ def _build_one(source: Path, out: Path, site: str | None, memo: dict[str, Cached
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report as lines of text, as JSON (for a program's own CI), as GitHub Actions "
                    "annotations (github) or as a GitLab Code Quality report (gitlab).")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Date (YYYY-MM-DD) module reviews are due against (default: the day it runs).")
+@_today("Date (YYYY-MM-DD) module reviews are due against (default: the day it runs).")
 @click.option("--site", "site", default=None, metavar="NAME",
               help="Check only the site of sites/NAME.yml (by default program.yml and every site are checked).")
 @click.option("--pages", is_flag=True,
@@ -221,49 +252,59 @@ def _build_one(source: Path, out: Path, site: str | None, memo: dict[str, Cached
                    "than 2 pages (seconds per handout the first time; the PDFs are then kept in the site's cache).")
 @QUIET
 @VERBOSE
-def check(source: Path | None, strict: bool, fmt: str, today: datetime | None, site: str | None,
-          pages: bool, quiet: bool, verbose: bool) -> None:
+def check(source: Path | None, site: str | None, **options: Any) -> None:
     """Check SOURCE for problems without writing anything (but, with --pages, the PDF cache).
 
     SOURCE is found as for `build`: the working folder when it holds program.yml, else ./curriculum.
     With site files (sites/NAME.yml), every site is checked too: a problem in a key a site file
     sets is reported at the site file's line. With --pages, it also counts the printed pages of
     every handout (the PDFs are kept in the site's cache, as by `build --pdf`)."""
+    opts = Options(**options)
     source, default_out = find_program(source)
     memo: dict[str, Cached] = {}  # each file is converted once for all the runs
-    cur, found, timings = _check_runs(source, site, strict, memo)
-    if pages and cur is not None and not has_errors(found):
-        found += _page_check(source, default_out / site if site else default_out, site, strict, memo)
+    cur, found, timings = _check_runs(source, site, opts.strict, memo)
+    if opts.pages and cur is not None and not has_errors(found):
+        found += _page_check(source, default_out / site if site else default_out, site, opts.strict, memo)
     # Only `check` looks at the date: a build gives the same site whatever day it runs.
-    late = [p.as_error() if strict else p for p in check_reviews(cur.modules, today.date() if today else date.today())
-            ] if cur else []
-    problems = sort_problems((*found, *late))
-    warnings = sum(1 for p in problems if p.severity == "warning")
-    ok = not has_errors(problems)
-    grades = handout_grades(cur.modules) if cur else []
-    if fmt in ("github", "gitlab"):
-        click.echo(github_annotations(problems) if fmt == "github" else gitlab_report(problems), nl=fmt == "gitlab")
-        sys.exit(0 if ok else 1)
-    if fmt == "json":
-        data = json.loads(problems_json(problems))
-        data["handouts"] = [{"id": i, "path": p, "line": n, "grade": g} for i, p, n, g in grades]
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True))
-        sys.exit(0 if ok else 1)
-    if verbose:
+    late = check_reviews(cur.modules, opts.today or date.today()) if cur else []
+    problems = sort_problems((*found, *(p.as_error() if opts.strict else p for p in late)))
+    if opts.fmt == "text":
+        _print_check(source, cur, problems, timings, opts)
+    else:
+        click.echo(_ci_report(opts.fmt, problems, cur), nl=opts.fmt != "github")
+    sys.exit(1 if has_errors(problems) else 0)
+
+
+def _ci_report(fmt: str, problems: tuple[Problem, ...], cur: Curriculum | None) -> str:
+    """The problems as GitHub annotations, a GitLab report, or JSON with the handouts' grades."""
+    if fmt == "github":
+        return github_annotations(problems)
+    if fmt == "gitlab":
+        return gitlab_report(problems)
+    data = json.loads(problems_json(problems))
+    data["handouts"] = [{"id": i, "path": p, "line": n, "grade": g}
+                        for i, p, n, g in (handout_grades(cur.modules) if cur else [])]
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def _print_check(source: Path, cur: Curriculum | None, problems: tuple[Problem, ...],
+                 timings: dict[str, float], opts: Options) -> None:
+    """`check`'s text report: the problems, the handouts' reading grades and a summary."""
+    if opts.verbose:
         click.echo(f"Program: {source / PROGRAM_FILE}", err=True)
     _report(problems)
-    if grades and not quiet:
-        limit = cur.program.handouts.max_grade if cur else 0
+    grades = handout_grades(cur.modules) if cur else []
+    if cur and grades and not opts.quiet:
+        limit = cur.program.handouts.max_grade
         click.echo(f"Handout reading grades (Flesch-Kincaid, limit {limit:g}):")
         for ident, _path, _line, grade in grades:
             click.echo(f"  {grade:4.1f}  {ident}{'  (over the limit)' if grade > limit else ''}")
-    if verbose:
+    if opts.verbose:
         _timings(timings)
-    errors = len(problems) - warnings
-    if not quiet or not ok:
+    warnings = sum(1 for p in problems if p.severity == "warning")
+    if not opts.quiet or has_errors(problems):
         count = f"{len(cur.modules)} modules, {len(cur.pages)} pages" if cur else "nothing"
-        click.echo(f"Checked {count}: {errors} error(s), {warnings} warning(s).")
-    sys.exit(0 if ok else 1)
+        click.echo(f"Checked {count}: {len(problems) - warnings} error(s), {warnings} warning(s).")
 
 
 def _check_runs(source: Path, site: str | None, strict: bool,
@@ -274,19 +315,19 @@ def _check_runs(source: Path, site: str | None, strict: bool,
     from iopcurr.source.sites import site_file, site_names
 
     if site is not None:
-        site_file(source, site)
-    base = run(source, Settings(strict=strict), memo=memo) if site is None else None
-    problems: set[Problem] = set(base.problems) if base else set()
-    cur = base.curriculum if base else None
-    timings = dict(base.timings) if base else {}
-    for name in [site] if site is not None else site_names(source):
+        site_file(source, site)  # a usage error if there is no such site
+    problems: set[Problem] = set()
+    cur: Curriculum | None = None
+    timings: dict[str, float] = {}
+    for name in [site] if site is not None else [None, *site_names(source)]:
         result = run(source, Settings(strict=strict, site=name), memo=memo)
         cur = cur or result.curriculum
         timings = timings or dict(result.timings)
-        own = str(site_file(source, name))
+        own = str(site_file(source, name)) if name else ""
         for p in result.problems:
             if p not in problems:
-                problems.add(p if p.path == own or base is None else replace(p, message=f"in site `{name}`: {p.message}"))
+                elsewhere = site is None and name is not None and p.path != own  # found by this site alone
+                problems.add(replace(p, message=f"in site `{name}`: {p.message}") if elsewhere else p)
     return cur, list(problems), timings
 
 
@@ -320,14 +361,10 @@ def new(folder: Path) -> None:
         scaffold = importlib.resources.files("iopcurr") / "scaffold"
         with importlib.resources.as_file(scaffold) as src:
             shutil.copytree(src, folder, dirs_exist_ok=True)
-    except (OSError, shutil.Error) as exc:
-        raise IopError(f"cannot create {folder}: {_why(exc)}. Choose a folder you can write to.") from exc
+    except OSError as exc:  # (shutil.Error too, with no strerror: the files it could not copy)
+        why = exc.strerror or "some files could not be copied"
+        raise IopError(f"cannot create {folder}: {why}. Choose a folder you can write to.") from exc
     click.echo(f"Created {folder}. Next: cd {folder} && iopcurr serve   (or: iopcurr build {folder})")
-
-
-def _why(exc: OSError | shutil.Error) -> str:
-    """The reason of an OSError in words, without the Python wrapping ([Errno 13] ...)."""
-    return exc.strerror if isinstance(exc, OSError) and exc.strerror else "some files could not be copied"
 
 
 _ROUTINE = ("Serving ", "Rebuilt in ", "Stopped.")  # what --quiet leaves out of the preview's messages
@@ -343,8 +380,7 @@ _ROUTINE = ("Serving ", "Rebuilt in ", "Stopped.")  # what --quiet leaves out of
                    "(a list above every page switches to another).")
 @QUIET
 @VERBOSE
-def serve(source: Path | None, host: str, port: int, open_browser: bool, site: str | None, quiet: bool,
-          verbose: bool) -> None:
+def serve(source: Path | None, site: str | None, quiet: bool, verbose: bool, **listen: Any) -> None:
     """Preview SOURCE with live reload: rebuilds and refreshes the browser when you save.
 
     SOURCE is found as for `build`: the working folder when it holds program.yml, else ./curriculum."""
@@ -361,7 +397,7 @@ def serve(source: Path | None, host: str, port: int, open_browser: bool, site: s
         from iopcurr.source.sites import site_file
 
         site_file(source, site)  # a usage error (exit 2) if there is no such site
-    run_serve(source, host=host, port=port, open_browser=open_browser, say=say, site=site)
+    run_serve(source, say=say, site=site, **listen)  # host, port, open_browser
 
 
 def main() -> None:

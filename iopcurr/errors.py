@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import IO, Any, Literal
 
 import click
@@ -114,16 +114,12 @@ class Problem:
 
     def as_error(self) -> Problem:
         """The same problem as an error (for --strict)."""
-        return Problem(
-            self.path, self.line, self.message, self.code, "error", self.hint, self.column
-        )
+        return replace(self, severity="error")
 
 
 def sort_problems(problems: Iterable[Problem]) -> tuple[Problem, ...]:
     """Problems in a stable order: by file, then line, then message."""
-    return tuple(
-        sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.column or 0, p.message))
-    )
+    return tuple(sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.column or 0, p.message)))
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:

@@ -45,17 +45,15 @@ def refresh(text: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
     text = GUIDE.read_text("utf-8")
     fresh = refresh(text)
-    if "--check" in args:
-        if fresh != text:
-            print(f"{GUIDE}: the generated tables are out of date; run: {COMMAND}", file=sys.stderr)
-            return 1
+    if fresh == text:
         return 0
-    if fresh != text:
-        GUIDE.write_text(fresh, "utf-8")
-        print(f"Updated the tables in {GUIDE}")
+    if "--check" in (sys.argv[1:] if argv is None else argv):
+        print(f"{GUIDE}: the generated tables are out of date; run: {COMMAND}", file=sys.stderr)
+        return 1
+    GUIDE.write_text(fresh, "utf-8")
+    print(f"Updated the tables in {GUIDE}")
     return 0
 
 

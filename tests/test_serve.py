@@ -201,14 +201,14 @@ def serving(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drive: 
 def test_an_exception_in_a_rebuild_is_shown_and_the_next_save_rebuilds(
         make_curriculum: MakeCurriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_curriculum()
-    real_site_of = serve_module.site_of
+    real_run = serve_module.run
 
-    def flaky(source: Path, *rest: Any) -> BuildResult:
+    def flaky(source: Path, *rest: Any, **options: Any) -> BuildResult:
         if (source / "boom.txt").exists():
             raise RuntimeError("something broke")
-        return real_site_of(source, *rest)
+        return real_run(source, *rest, **options)
 
-    monkeypatch.setattr(serve_module, "site_of", flaky)
+    monkeypatch.setattr(serve_module, "run", flaky)
     seen: dict[str, Any] = {}
 
     def drive(port: int) -> None:

@@ -7,11 +7,22 @@ import pytest
 
 from iopcurr.errors import IopError
 from iopcurr.model import OutputFile
-from iopcurr.output.write import CACHE_DIR, MARKER, OutputLock, Stage, lock_path, read_manifest, write_site
+from iopcurr.output.write import CACHE_DIR, MARKER, OutputLock, Stage, lock_path, read_manifest
 
 
 def files(**content: str) -> list[OutputFile]:
     return [OutputFile(k.replace("__", "/"), v.encode()) for k, v in content.items()]
+
+
+def write_site(out: Path, source: Path, outputs: list[OutputFile]) -> list[str]:
+    """`outputs` staged and swapped in as `out`, as a build does; the paths written."""
+    stage = Stage(out, source)
+    try:
+        for f in outputs:
+            stage.add(f)
+        return stage.commit()
+    finally:
+        stage.discard()
 
 
 def test_writes_new_folder_with_manifest(tmp_path: Path) -> None:

@@ -28,18 +28,10 @@ CACHE_DIR = CACHE_NAME  # inside the output folder; safe to delete
 LOCK_WAIT = 10.0  # seconds a build waits for another build into the same folder to finish
 
 
-def _is_within(inner: Path, outer: Path) -> bool:
-    try:
-        inner.relative_to(outer)
-    except ValueError:
-        return False
-    return True
-
-
 def check_no_overlap(out: Path, source: Path) -> None:
     """Raise IopError if the output folder and the curriculum folder overlap."""
     out_r, src_r = out.resolve(), source.resolve()
-    if out_r == src_r or _is_within(src_r, out_r) or _is_within(out_r, src_r):
+    if src_r.is_relative_to(out_r) or out_r.is_relative_to(src_r):
         raise IopError(
             f"the output folder {out} and the curriculum folder {source} overlap. "
             "Choose an output folder outside the curriculum, e.g. --out site.",
@@ -168,21 +160,6 @@ def _exchange(a: Path, b: Path) -> bool:
     at_fdcwd, rename_exchange = -100, 2
     result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
     return bool(result == 0)
-
-
-def write_site(out: Path, source: Path, files: Iterable[OutputFile], keep: Iterable[str] = ()) -> list[str]:
-    """Write `files` as the new content of `out`, atomically. Returns the paths written.
-
-    `keep` names folders of the old output to carry over (the cache). A disk that refuses (full,
-    read-only) is an IopError, with the previous site left as it was.
-    """
-    stage = Stage(out, source)
-    try:
-        for f in files:
-            stage.add(f)
-        return stage.commit(keep)
-    finally:
-        stage.discard()
 
 
 def lock_path(out: Path) -> Path:

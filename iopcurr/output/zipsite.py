@@ -34,7 +34,6 @@ def zip_bytes(files: Iterable[OutputFile], folder: str) -> bytes:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for f in sorted(files, key=lambda f: f.path):
             info = zipfile.ZipInfo(f"{folder}/{f.path}", date_time=EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = (0o100000 | MODE) << 16  # a regular file, rw-r--r--
             info.create_system = 3  # Unix, so that the mode is read
             archive.writestr(info, f.content, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)

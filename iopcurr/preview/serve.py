@@ -1,8 +1,9 @@
 """Live preview: the same build as `iopcurr build`, in memory, on every save.
 
-    save → `watch.Watcher` (a burst of saves is one batch) → `Preview.rebuild`: `pipeline.run`
-      (the parse cache makes unchanged files free) → the files whose bytes changed written into
-      a private folder, those gone removed → a reload for each browser whose page changed
+    save → `watch.Watcher` (a burst of saves is one batch) → `Preview.rebuild`: the stages of
+      `pipeline.run` (the files converted last time are kept in memory) → the files whose bytes
+      changed written into a private folder, those gone removed → a reload for each browser
+      whose page changed
 
 The rebuild runs on the main thread, the server's own: a conversion there has the same time limit
 as in `iopcurr build` (a timer signal, which only the main thread receives), and no request sees a
@@ -32,17 +33,15 @@ import os
 import shutil
 import signal
 import tempfile
-import threading
 import time
 import traceback
 import webbrowser
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import click
 import jinja2
 import tornado.web
 from jinja2.bccache import Bucket
@@ -50,13 +49,10 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 
 from iopcurr.errors import IopError, Problem
 from iopcurr.model import OutputFile
-from iopcurr.output.cache import ParseCache
-from iopcurr.output.write import CACHE_DIR
-from iopcurr.pipeline import BuildResult, Settings, Timer, read, site_of, source_files
+from iopcurr.pipeline import BuildResult, Settings, run
 from iopcurr.preview import overlay
-from iopcurr.preview.watch import Watcher, ignored, relevant
+from iopcurr.preview.watch import Watcher, relevant
 from iopcurr.render.pages import default_theme_dir
-from iopcurr.source.convert import parse_all
 from iopcurr.source.library import library_folders
 from iopcurr.source.parsed import Cached
 from iopcurr.source.sites import site_names
@@ -111,8 +107,7 @@ class Preview:
         self.program_site = program_site  # sites/<name>.yml merged over program.yml, if given
         self.site = site
         self.say = say
-        self.cache = ParseCache(site / CACHE_DIR)
-        self.parsed: dict[str, Cached] = {}  # the files last read, by cache key (the rest is on disk)
+        self.parsed: dict[str, Cached] = {}  # the files last read, by cache key
         self.settings = Settings(templates=CompiledTemplates())
         self.files: dict[str, bytes] = {}  # what the site folder holds
         self.status = Status()
@@ -162,16 +157,16 @@ class Preview:
         return changed, (was.ok, was.problems, was.crash, was.sites) != (ok, problems, crash, sites)
 
     def _build(self) -> BuildResult:
-        """The stages of `pipeline.run`, with the files last read and the compiled templates
-        kept in memory."""
-        timer = Timer()
-        sources = read(self.source, self.program_site)
-        timer.lap("read")
-        parsed, stats = parse_all(source_files(sources), cache=self.cache, memo=self.parsed)
-        timer.lap("convert")
-        self.parsed = {key: self.parsed[key] for key in stats.keys}
-        self.cache.prune(stats.keys)
-        return site_of(self.source, sources, parsed, stats, self.settings, timer)
+        """`pipeline.run`, with the files last read and the compiled templates kept in memory."""
+        result = run(self.source, replace(self.settings, site=self.program_site), memo=self.parsed)
+        if result.stats is not None:  # keep only the files of this build
+            self.parsed = {key: self.parsed[key] for key in result.stats.keys}
+        return result
+
+    def folders(self) -> tuple[Path, ...]:
+        """The folders to watch, as the watcher reports paths: the curriculum, the default theme
+        and the libraries of the site previewed (so that their modules reload as well)."""
+        return (self.source.resolve(), default_theme_dir().resolve(), *library_folders(self.source, self.library))
 
     def _write(self, files: Iterable[OutputFile]) -> set[str]:
         """Each changed file replaced at once (written beside it, then renamed): never half a
@@ -204,38 +199,12 @@ class Preview:
                      "and the last good pages stay served.")
 
 
-class Saves:
-    """Batches of changed paths from the watcher's thread → rebuilds on the server's loop, one at
-    a time: the batches that come during a rebuild make one rebuild after it."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, rebuild: Callable[[frozenset[Path]], None]) -> None:
-        self.loop = loop
-        self.rebuild = rebuild
-        self._lock = threading.Lock()
-        self._paths: set[Path] = set()
-        self._due = False
-
-    def add(self, paths: frozenset[Path]) -> None:
-        """(In the watcher's thread.)"""
-        with self._lock:
-            self._paths |= paths
-            if self._due:
-                return
-            self._due = True
-        self.loop.call_soon_threadsafe(self._run)
-
-    def _run(self) -> None:
-        with self._lock:
-            paths, self._paths, self._due = frozenset(self._paths), set(), False
-        self.rebuild(paths)
-
-
 # ---------------------------------------------------------------- HTTP
 
 
 def site_file(site: Path, url_path: str) -> Path | None:
     """The file under `site` that `url_path` names, or None: nothing outside the folder, no
-    hidden files (the cache), no `..`."""
+    hidden files (a file being written), no `..`."""
     parts = [p for p in url_path.split("/") if p not in ("", ".")]
     if any(p == ".." or p.startswith(".") or "\\" in p or "\0" in p or len(p.encode("utf-8", "surrogatepass")) > 255
            for p in parts):  # (no file name is longer: the system would refuse it)
@@ -287,8 +256,6 @@ class SiteHandler(LocalHandler):
         self.set_header("X-Content-Type-Options", "nosniff")
 
     def get(self, path: str) -> None:
-        if ".." in path.split("/"):
-            raise tornado.web.HTTPError(403)
         status = self.preview.status
         found = site_file(self.preview.site, path)
         if found is None:
@@ -344,11 +311,11 @@ class StatusHandler(LocalHandler):
 
 class SwitchHandler(LocalHandler):
     """POST a site's name (an empty body: program.yml alone) to preview that site; only from the
-    preview's own pages (a page of another site may post here too, but with its own Origin)."""
+    preview's own pages (a page of another site may post here too, but with its own Origin).
+    The watcher (the application's setting, once it runs) then watches the libraries of that site."""
 
-    def initialize(self, preview: Preview, switched: Callable[[], None]) -> None:
+    def initialize(self, preview: Preview) -> None:
         self.preview = preview
-        self.switched = switched
 
     def post(self) -> None:
         origin = urlsplit(self.request.headers.get("Origin", "")).netloc
@@ -358,7 +325,8 @@ class SwitchHandler(LocalHandler):
         if name and name not in site_names(self.preview.source):
             raise tornado.web.HTTPError(400)
         tell_browsers(*self.preview.switch(name or None))
-        self.switched()
+        if "watcher" in self.settings:
+            self.settings["watcher"].watch(self.preview.folders())
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
         self.write(self.preview.status.as_json())
@@ -402,9 +370,8 @@ def tell_browsers(changed: set[str], status_changed: bool) -> None:
             waiter.send_message({"command": "reload", "path": "/" + path, "liveCSS": True, "liveImg": True})
 
 
-def make_app(preview: Preview, host: str, port: int,
-             switched: Callable[[], None] = lambda: None) -> tornado.web.Application:
-    """The server's routes; `switched` runs after the preview switched site (to watch its libraries)."""
+def make_app(preview: Preview, host: str, port: int) -> tornado.web.Application:
+    """The server's routes."""
     hosts = LOCAL_HOSTS | {host.strip("[]").lower()}
     return tornado.web.Application([
         (r"/livereload", ReloadSocket),
@@ -412,65 +379,57 @@ def make_app(preview: Preview, host: str, port: int,
         (overlay.CSS_PATH.replace(".", r"\."), OverlayCSSHandler),
         (overlay.SCRIPT_PATH.replace(".", r"\."), PreviewJSHandler),
         (overlay.STATUS_PATH.replace(".", r"\."), StatusHandler, {"preview": preview}),
-        (overlay.SITE_PATH, SwitchHandler, {"preview": preview, "switched": switched}),
+        (overlay.SITE_PATH, SwitchHandler, {"preview": preview}),
         (r"/(.*)", SiteHandler, {"preview": preview, "port": port}),
-    ], log_function=_no_access_log, hosts=hosts)
-
-
-def _no_access_log(handler: tornado.web.RequestHandler) -> None:
-    """The terminal shows rebuilds and problems, not every request."""
+    ], log_function=lambda handler: None, hosts=hosts)  # the terminal shows rebuilds, not every request
 
 
 # ---------------------------------------------------------------- the command
 
 
-def serve(source: Path, *, host: str, port: int, open_browser: bool, say: Say | None = None,
-          site: str | None = None) -> None:
-    """Build, serve and watch until Ctrl+C or SIGTERM; then remove the private folder."""
-    say = say or (lambda text: click.echo(text, err=True))
+def serve(source: Path, *, host: str, port: int, open_browser: bool, say: Say, site: str | None = None) -> None:
+    """Build, serve and watch until Ctrl+C or SIGTERM; then remove the private folder. `say`
+    prints a message for the terminal."""
     if not source.is_dir():
         raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
     folder = Path(tempfile.mkdtemp(prefix="iopcurr-serve-"))  # private: mode 0700
     try:
-        asyncio.run(_serve(source, folder / "site", host=host, port=port, open_browser=open_browser, say=say,
-                           program_site=site))
+        (folder / "site").mkdir()
+        asyncio.run(_serve(Preview(source, folder / "site", say=say, program_site=site), host, port, open_browser))
     except (KeyboardInterrupt, asyncio.CancelledError):
         say("Stopped.")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-async def _serve(source: Path, site: Path, *, host: str, port: int, open_browser: bool, say: Say,
-                 program_site: str | None = None) -> None:
-    site.mkdir()
-    preview = Preview(source, site, say=say, program_site=program_site)
-    # (requests are answered only from the `await` below, once the watcher exists)
-    server = _listen(make_app(preview, host, port, lambda: watcher.watch(folders())), host, port)
+async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> None:
+    """Listen, build, then watch: each batch of saves is a rebuild and a reload of the browsers
+    whose page changed."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     if task is not None:
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
 
-    def folders() -> tuple[Path, ...]:
-        """As the watcher reports paths; the libraries' folders too (of the site previewed), so that
-        their modules reload as well."""
-        return (source.resolve(), default_theme_dir().resolve(), *library_folders(source, preview.library))
-
-    def rebuild(paths: frozenset[Path]) -> None:
-        watched = folders()
+    async def rebuild(paths: frozenset[Path]) -> None:
+        watched = preview.folders()
         saved = sorted(p for p in paths if relevant(p, watched))
         if saved:
             tell_browsers(*preview.rebuild(", ".join(p.name for p in saved[:3]) + (" ..." if saved[3:] else "")))
-        watcher.watch(folders())
+        watcher.watch(preview.folders())
 
+    app = make_app(preview, host, port)
+    server = _listen(app, host, port)  # (requests are answered only from the `await` below)
     preview.rebuild("start")  # before any thread starts, so that the worker processes can be forked
-    watcher = Watcher(Saves(loop, rebuild).add, settles=lambda path: not ignored(path.name))
+    # The watcher's thread waits for each rebuild, which runs on this loop: the saves that come
+    # meanwhile make one batch, and one rebuild after it.
+    watcher = app.settings["watcher"] = Watcher(
+        lambda paths: asyncio.run_coroutine_threadsafe(rebuild(paths), loop).result())
     watcher.start()
-    watcher.watch(folders())
+    watcher.watch(preview.folders())
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     sites = preview.status.sites
-    say(f"Serving {source} at {url} (Ctrl+C to stop)"
-        + (f"; its sites ({', '.join(sites)}) are chosen in the list above each page" if sites else ""))
+    preview.say(f"Serving {preview.source} at {url} (Ctrl+C to stop)"
+                + (f"; its sites ({', '.join(sites)}) are chosen in the list above each page" if sites else ""))
     if open_browser:
         webbrowser.open(url)
     try:

@@ -3,12 +3,13 @@
 Editors save in several steps (write a temporary file, rename it over the old one, touch a
 backup), `git checkout` changes many files at once: every path seen is collected, and the batch
 goes out once the folders have been quiet for `quiet` seconds (a shorter while after a file is
-closed after writing; while changes keep coming, after `longest` seconds). Uses watchdog (inotify, FSEvents, ReadDirectoryChangesW), and polls
-where the system offers no events.
+closed after writing; while changes keep coming, after `longest` seconds). Uses watchdog
+(inotify, FSEvents, ReadDirectoryChangesW), and polls where the system offers no events.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import traceback
@@ -94,7 +95,8 @@ class Debouncer:
                     try:
                         self.deliver(batch)
                     except Exception:  # the watching goes on; the receiver reports its own errors
-                        traceback.print_exc()
+                        if not self._stopped:  # (a rebuild cancelled as the server stops)
+                            traceback.print_exc()
 
     def stop(self) -> None:
         self._stopped = True
@@ -102,35 +104,28 @@ class Debouncer:
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, debouncer: Debouncer, settles: Callable[[Path], bool]) -> None:
+    def __init__(self, debouncer: Debouncer) -> None:
         self.debouncer = debouncer
-        self.settles = settles
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return  # reading a file changes nothing
         if event.is_directory and event.event_type in ("modified", "closed"):
             return  # a folder "changes" whenever a file in it does: the file's own event says which
-        paths = [Path(_text(p)) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+        paths = [Path(os.fsdecode(p)) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
         # A file closed after writing is a finished save (inotify's IN_CLOSE_WRITE; other systems
         # never say so, and wait for the quiet): unless it is an editor's temporary file.
-        settled = event.event_type == "closed" and all(self.settles(p) for p in paths)
+        settled = event.event_type == "closed" and not any(ignored(p.name) for p in paths)
         self.debouncer.add(paths, settled=settled)
-
-
-def _text(path: str | bytes) -> str:
-    return path.decode("utf-8", "surrogateescape") if isinstance(path, bytes) else path
 
 
 class Watcher:
     """Watches folders (recursively) and calls `deliver` with batches of changed paths."""
 
-    def __init__(self, deliver: Batch, *, quiet: float = 0.05, poll: bool = False,
-                 settles: Callable[[Path], bool] = lambda path: False) -> None:
-        """`settles` says which files, once closed after writing, end a save (see `Debouncer`)."""
+    def __init__(self, deliver: Batch, *, quiet: float = 0.05) -> None:
         self.debouncer = Debouncer(deliver, quiet=quiet)
-        self.handler = _Handler(self.debouncer, settles)
-        self.observer: Any = PollingObserver(timeout=0.1) if poll else Observer()
+        self.handler = _Handler(self.debouncer)
+        self.observer: Any = Observer()
         self.watches: dict[Path, Any] = {}
 
     def start(self) -> None:
