@@ -191,8 +191,6 @@ class _Scanner(HTMLParser):
 
 def scan_html(fragment: str) -> tuple[list[Finding], list[RawUrl]]:
     """Unsafe HTML and images without alt text in one fragment of raw HTML, and its URLs."""
-    if "<" not in fragment:  # no tag, so nothing to find: most fragments are smarty's `&rsquo;` and kin
-        return [], []
     scanner = _Scanner()
     try:
         scanner.feed(fragment)

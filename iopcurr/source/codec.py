@@ -24,10 +24,8 @@ class DecodeError(ValueError):
 
 def encode(value: object) -> Any:
     """A JSON-ready form: dataclasses as lists of their fields in order, tuples as lists."""
-    if value is None or type(value) in (str, int, float):  # most values, so asked first
-        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [encode(getattr(value, name)) for name in _field_names(type(value))]
+        return [encode(getattr(value, f.name)) for f in dataclasses.fields(value)]
     if isinstance(value, tuple | list):
         return [encode(v) for v in value]
     if isinstance(value, types.MappingProxyType | dict):
@@ -35,11 +33,6 @@ def encode(value: object) -> Any:
     if value is None or isinstance(value, str | int | float):
         return value
     raise TypeError(f"cannot encode {type(value).__name__}")
-
-
-@cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def dumps(value: object) -> str:
