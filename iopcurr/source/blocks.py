@@ -124,6 +124,12 @@ def normalise(text: str) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def closes_code(fence: str, line: str) -> bool:
+    """`line` ends the code block that `fence` opened: the same character, as many or more."""
+    stripped = line.strip()
+    return stripped.startswith(fence) and set(stripped) == {fence[0]}
+
+
 def parse_attrs(text: str) -> tuple[dict[str, str], str]:
     """`{#id .cls key=value key="two words"}` → (attributes, leftover text that did not parse)."""
     inner = text.strip()
@@ -195,9 +201,7 @@ class _Scanner:
             n = self.first_line + i
             if code_fence is not None:
                 self.add_text(n, line)
-                stripped = line.strip()
-                if stripped.startswith(code_fence) and set(stripped) == {code_fence[0]}:
-                    code_fence = None
+                code_fence = None if closes_code(code_fence, line) else code_fence
                 continue
             cm = _CODE.match(line)
             if cm:
