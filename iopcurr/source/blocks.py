@@ -329,6 +329,14 @@ class _Scanner:
         self.stack.append(_Frame(kind, written or "(none)", attrs, n, []))
 
     def check_attrs(self, n: int, kind: str, attrs: dict[str, str]) -> None:
+        """Reports the attributes `kind` does not take or whose values are out of range, and
+        removes them from `attrs`."""
+        self.check_names(n, kind, attrs)
+        self.check_numbers(n, kind, attrs)
+        if kind == "handout":
+            self.check_handout(n, attrs)
+
+    def check_names(self, n: int, kind: str, attrs: dict[str, str]) -> None:
         for cls in attrs.pop("class", "").split():
             if cls == "core" and kind in CORE_KINDS:
                 attrs["class"] = "core"
@@ -340,6 +348,8 @@ class _Scanner:
             self.problem(n, f"`{kind}` blocks have no attribute `{key}`.", "IOP020",
                          hint or f"Allowed: {', '.join(sorted(ATTRS[kind]))}.")
             del attrs[key]
+
+    def check_numbers(self, n: int, kind: str, attrs: dict[str, str]) -> None:
         for key, (low, high) in NUMBER_LIMITS.items():
             value = attrs.get(key)
             if value is not None and (not value.isdigit() or not low <= int(value) <= high):
@@ -352,14 +362,15 @@ class _Scanner:
                 self.problem(n, f"this grid has {count} {key}; the limit is {limit}.", "IOP030",
                              "Split it into smaller grids.")
                 attrs[key] = "|".join(attrs[key].split("|")[:limit])
-        if kind == "handout":
-            hid, title = attrs.get("id", ""), attrs.get("title", "")
-            if not hid or not title:
-                missing = " and no ".join(x for x, v in (("id", hid), ("title", title)) if not v)
-                self.problem(n, f"this handout has no {missing}.", "IOP010",
-                             'Write ::: handout {#my-handout title="My Handout"}.')
-            elif not _ID.match(hid):
-                self.problem(n, f"handout id {hid!r} may use only lowercase letters, digits and hyphens.", "IOP020")
+
+    def check_handout(self, n: int, attrs: dict[str, str]) -> None:
+        hid, title = attrs.get("id", ""), attrs.get("title", "")
+        if not hid or not title:
+            missing = " and no ".join(x for x, v in (("id", hid), ("title", title)) if not v)
+            self.problem(n, f"this handout has no {missing}.", "IOP010",
+                         'Write ::: handout {#my-handout title="My Handout"}.')
+        elif not _ID.match(hid):
+            self.problem(n, f"handout id {hid!r} may use only lowercase letters, digits and hyphens.", "IOP020")
 
     def check_place(self, n: int, kind: str) -> None:
         parents = [f.kind for f in self.stack]
