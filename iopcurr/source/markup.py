@@ -78,17 +78,12 @@ def slugify(text: str) -> str:
 
 def _unique(used: dict[str, int], anchor: str) -> str:
     """`anchor`, or `anchor-2`, `anchor-3`, ... if taken; records the one returned."""
-    if anchor not in used:
-        used[anchor] = 1
-        return anchor
-    n = used[anchor]
-    while True:
+    n, candidate = used.get(anchor, 1), anchor
+    while candidate in used:
         n += 1
         candidate = f"{anchor}-{n}"
-        if candidate not in used:
-            used[anchor] = n
-            used[candidate] = 1
-            return candidate
+    used[anchor], used[candidate] = n, 1
+    return candidate
 
 
 @dataclass
