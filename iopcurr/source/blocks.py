@@ -18,6 +18,7 @@ The body's line ends are normalised (CRLF, CR) and a byte-order mark dropped bef
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Union
 
@@ -53,6 +54,12 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _MARK = re.compile(r"[ \t]*(\{[^{}]*\})[ \t]*$")  # attributes at the end of a line of text
 _ITEM = re.compile(r"^ *(?:[-*+]|\d+[.)])\s")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+SEGMENT_VALUES: tuple[tuple[str, Callable[[str], bool], str], ...] = (  # (attribute, valid value?, the rule)
+    ("go-round", lambda v: bool(_NUMBER.match(v)) and 0 < float(v) <= 30,
+     "`go-round` is the minutes each member speaks, e.g. go-round=1"),
+    ("minutes", str.isdigit, "`minutes` must be a whole number"),
+    ("third", lambda v: v in ("1", "2", "3"), "`third` must be 1, 2 or 3"),
+)
 
 
 @dataclass(frozen=True)
@@ -285,16 +292,10 @@ class _Scanner:
                 self.problem(n, f"segments have no {what}.", "IOP020",
                              "Use minutes=, third=, go-round= or #id; mark core questions and blocks with {.core}.")
                 del attrs[key]
-            if "go-round" in attrs and not (_NUMBER.match(attrs["go-round"]) and 0 < float(attrs["go-round"]) <= 30):
-                self.problem(n, f"`go-round` is the minutes each member speaks, e.g. go-round=1, not {attrs['go-round']!r}.",
-                             "IOP020")
-                del attrs["go-round"]
-            if "minutes" in attrs and not attrs["minutes"].isdigit():
-                self.problem(n, f"`minutes` must be a whole number, not {attrs['minutes']!r}.", "IOP020")
-                del attrs["minutes"]
-            if "third" in attrs and attrs["third"] not in ("1", "2", "3"):
-                self.problem(n, f"`third` must be 1, 2 or 3, not {attrs['third']!r}.", "IOP020")
-                del attrs["third"]
+            for key, valid, rule in SEGMENT_VALUES:
+                if key in attrs and not valid(attrs[key]):
+                    self.problem(n, f"{rule}, not {attrs[key]!r}.", "IOP020")
+                    del attrs[key]
         self.section = (title, attrs, n)
 
     def end_section(self) -> None:
