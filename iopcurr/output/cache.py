@@ -104,9 +104,6 @@ class ParseCache:
         self.folder = folder
         self.entries = folder / "parsed"
         self.pending = pending
-        self.hits = 0
-        self.misses = 0
-        self.rejected = 0  # entries present but corrupt, planted or of another shape
         self._ready = False
         self._secret = b""  # read when first needed
 
@@ -117,22 +114,12 @@ class ParseCache:
         return self._secret
 
     def get(self, key: str) -> Cached | None:
-        path = self.entries / f"{key}.json"
+        """The entry stored under `key`, if it is there, its checksum matches and it has the shape
+        of a `Cached`; else None."""
         try:
-            data = path.read_bytes()
+            head, sep, body = (self.entries / f"{key}.json").read_bytes().partition(b"\n")
         except OSError:
-            self.misses += 1
             return None
-        parsed = self._decode(key, data)
-        if parsed is None:
-            self.rejected += 1
-            self.misses += 1
-        else:
-            self.hits += 1
-        return parsed
-
-    def _decode(self, key: str, data: bytes) -> Cached | None:
-        head, sep, body = data.partition(b"\n")
         if not sep or not hmac.compare_digest(head, f"{key} {checksum(self.secret, key, body)}".encode()):
             return None
         try:
@@ -159,13 +146,9 @@ class ParseCache:
             if not self._ready:
                 _prepare(folder)
                 self._ready = True
-            target = folder / "parsed" / f"{key}.json"
-            if self.pending is not None:  # this build's own folder, taken over only once it succeeds
-                target.write_bytes(data)
-                return
             tmp = folder / "parsed" / f".{key}.{os.getpid()}.tmp"
             tmp.write_bytes(data)
-            os.replace(tmp, target)
+            os.replace(tmp, folder / "parsed" / f"{key}.json")
         except OSError:
             pass
 

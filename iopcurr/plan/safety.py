@@ -158,41 +158,39 @@ class _Scanner(HTMLParser):
 
     def _start(self, tag: str, attrs: list[tuple[str, str | None]], *, opens: bool) -> None:
         line, col = self.getpos()
-        col += 1
-
-        def found(code: str, message: str, hint: str = _UNSAFE_HINT, severity: Severity = "warning") -> None:
-            self.findings.append(Finding(line, col, code, severity, message, hint))
-
+        at = (line, col + 1)
         if opens and not self.too_deep:  # (once found, no more counting: `open` stays short)
             self.open.append(tag)
-            if len(self.open) > MAX_HTML_DEPTH and not self.too_deep:
+            if len(self.open) > MAX_HTML_DEPTH:
                 self.too_deep = True
-                found("IOP030", f"this raw HTML nests elements more than {MAX_HTML_DEPTH} levels deep, which the "
-                      "PDFs cannot be made from.", f"Nest at most {MAX_HTML_DEPTH} levels of HTML elements.", "error")
-
-        if tag in UNSAFE_TAGS:
-            found("IOP024", f"`<{tag}>` is removed from the site.")
-        for name, value in attrs:
-            if name.startswith("on"):
-                found("IOP024", f"the event handler `{name}` on `<{tag}>` is removed from the site.")
-            elif name in URL_ATTRS and value and scheme_of(value) in SCRIPT_SCHEMES:
-                found("IOP024", f"the `{name}` of `<{tag}>` is a `{scheme_of(value)}:` address, which is "
-                      "removed from the site.")
+                self.findings.append(Finding(*at, "IOP030", "error", f"this raw HTML nests elements more than "
+                                             f"{MAX_HTML_DEPTH} levels deep, which the PDFs cannot be made from.",
+                                             f"Nest at most {MAX_HTML_DEPTH} levels of HTML elements."))
+        self.findings += [Finding(*at, "IOP024", "warning", message, _UNSAFE_HINT) for message in _unsafe(tag, attrs)]
         values = dict(attrs)
         if tag == "img":
             if not (values.get("alt") or "").strip():
-                found("IOP027", "this image has no alt text.", 'Add alt="what the image shows".', "error")
+                self.findings.append(Finding(*at, "IOP027", "error", "this image has no alt text.",
+                                             'Add alt="what the image shows".'))
             if values.get("src"):
-                self.urls.append(RawUrl(line, col, values["src"] or "", True))
+                self.urls.append(RawUrl(*at, values["src"] or "", True))
         elif tag == "a" and values.get("href"):
-            self.urls.append(RawUrl(line, col, values["href"] or "", False))
+            self.urls.append(RawUrl(*at, values["href"] or "", False))
 
+
+def _unsafe(tag: str, attrs: list[tuple[str, str | None]]) -> list[str]:
+    """What the sanitizer removes from one start tag, in words."""
+    out = [f"`<{tag}>` is removed from the site."] if tag in UNSAFE_TAGS else []
+    for name, value in attrs:
+        if name.startswith("on"):
+            out.append(f"the event handler `{name}` on `<{tag}>` is removed from the site.")
+        elif name in URL_ATTRS and value and scheme_of(value) in SCRIPT_SCHEMES:
+            out.append(f"the `{name}` of `<{tag}>` is a `{scheme_of(value)}:` address, which is removed from the site.")
+    return out
 
 
 def scan_html(fragment: str) -> tuple[list[Finding], list[RawUrl]]:
     """Unsafe HTML and images without alt text in one fragment of raw HTML, and its URLs."""
-    if "<" not in fragment:  # no tag, so nothing to find: most fragments are smarty's `&rsquo;` and kin
-        return [], []
     scanner = _Scanner()
     try:
         scanner.feed(fragment)

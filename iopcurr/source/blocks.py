@@ -18,6 +18,7 @@ The body's line ends are normalised (CRLF, CR) and a byte-order mark dropped bef
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Union
 
@@ -53,6 +54,12 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _MARK = re.compile(r"[ \t]*(\{[^{}]*\})[ \t]*$")  # attributes at the end of a line of text
 _ITEM = re.compile(r"^ *(?:[-*+]|\d+[.)])\s")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+SEGMENT_VALUES: tuple[tuple[str, Callable[[str], bool], str], ...] = (  # (attribute, valid value?, the rule)
+    ("go-round", lambda v: bool(_NUMBER.match(v)) and 0 < float(v) <= 30,
+     "`go-round` is the minutes each member speaks, e.g. go-round=1"),
+    ("minutes", str.isdigit, "`minutes` must be a whole number"),
+    ("third", lambda v: v in ("1", "2", "3"), "`third` must be 1, 2 or 3"),
+)
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,12 @@ class Outline:
 def normalise(text: str) -> str:
     """One form of line end (`\\n`) and no byte-order mark."""
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def closes_code(fence: str, line: str) -> bool:
+    """`line` ends the code block that `fence` opened: the same character, as many or more."""
+    stripped = line.strip()
+    return stripped.startswith(fence) and set(stripped) == {fence[0]}
 
 
 def parse_attrs(text: str) -> tuple[dict[str, str], str]:
@@ -195,9 +208,7 @@ class _Scanner:
             n = self.first_line + i
             if code_fence is not None:
                 self.add_text(n, line)
-                stripped = line.strip()
-                if stripped.startswith(code_fence) and set(stripped) == {code_fence[0]}:
-                    code_fence = None
+                code_fence = None if closes_code(code_fence, line) else code_fence
                 continue
             cm = _CODE.match(line)
             if cm:
@@ -281,16 +292,10 @@ class _Scanner:
                 self.problem(n, f"segments have no {what}.", "IOP020",
                              "Use minutes=, third=, go-round= or #id; mark core questions and blocks with {.core}.")
                 del attrs[key]
-            if "go-round" in attrs and not (_NUMBER.match(attrs["go-round"]) and 0 < float(attrs["go-round"]) <= 30):
-                self.problem(n, f"`go-round` is the minutes each member speaks, e.g. go-round=1, not {attrs['go-round']!r}.",
-                             "IOP020")
-                del attrs["go-round"]
-            if "minutes" in attrs and not attrs["minutes"].isdigit():
-                self.problem(n, f"`minutes` must be a whole number, not {attrs['minutes']!r}.", "IOP020")
-                del attrs["minutes"]
-            if "third" in attrs and attrs["third"] not in ("1", "2", "3"):
-                self.problem(n, f"`third` must be 1, 2 or 3, not {attrs['third']!r}.", "IOP020")
-                del attrs["third"]
+            for key, valid, rule in SEGMENT_VALUES:
+                if key in attrs and not valid(attrs[key]):
+                    self.problem(n, f"{rule}, not {attrs[key]!r}.", "IOP020")
+                    del attrs[key]
         self.section = (title, attrs, n)
 
     def end_section(self) -> None:
@@ -325,6 +330,14 @@ class _Scanner:
         self.stack.append(_Frame(kind, written or "(none)", attrs, n, []))
 
     def check_attrs(self, n: int, kind: str, attrs: dict[str, str]) -> None:
+        """Reports the attributes `kind` does not take or whose values are out of range, and
+        removes them from `attrs`."""
+        self.check_names(n, kind, attrs)
+        self.check_numbers(n, kind, attrs)
+        if kind == "handout":
+            self.check_handout(n, attrs)
+
+    def check_names(self, n: int, kind: str, attrs: dict[str, str]) -> None:
         for cls in attrs.pop("class", "").split():
             if cls == "core" and kind in CORE_KINDS:
                 attrs["class"] = "core"
@@ -336,6 +349,8 @@ class _Scanner:
             self.problem(n, f"`{kind}` blocks have no attribute `{key}`.", "IOP020",
                          hint or f"Allowed: {', '.join(sorted(ATTRS[kind]))}.")
             del attrs[key]
+
+    def check_numbers(self, n: int, kind: str, attrs: dict[str, str]) -> None:
         for key, (low, high) in NUMBER_LIMITS.items():
             value = attrs.get(key)
             if value is not None and (not value.isdigit() or not low <= int(value) <= high):
@@ -348,14 +363,15 @@ class _Scanner:
                 self.problem(n, f"this grid has {count} {key}; the limit is {limit}.", "IOP030",
                              "Split it into smaller grids.")
                 attrs[key] = "|".join(attrs[key].split("|")[:limit])
-        if kind == "handout":
-            hid, title = attrs.get("id", ""), attrs.get("title", "")
-            if not hid or not title:
-                missing = " and no ".join(x for x, v in (("id", hid), ("title", title)) if not v)
-                self.problem(n, f"this handout has no {missing}.", "IOP010",
-                             'Write ::: handout {#my-handout title="My Handout"}.')
-            elif not _ID.match(hid):
-                self.problem(n, f"handout id {hid!r} may use only lowercase letters, digits and hyphens.", "IOP020")
+
+    def check_handout(self, n: int, attrs: dict[str, str]) -> None:
+        hid, title = attrs.get("id", ""), attrs.get("title", "")
+        if not hid or not title:
+            missing = " and no ".join(x for x, v in (("id", hid), ("title", title)) if not v)
+            self.problem(n, f"this handout has no {missing}.", "IOP010",
+                         'Write ::: handout {#my-handout title="My Handout"}.')
+        elif not _ID.match(hid):
+            self.problem(n, f"handout id {hid!r} may use only lowercase letters, digits and hyphens.", "IOP020")
 
     def check_place(self, n: int, kind: str) -> None:
         parents = [f.kind for f in self.stack]

@@ -24,10 +24,8 @@ class DecodeError(ValueError):
 
 def encode(value: object) -> Any:
     """A JSON-ready form: dataclasses as lists of their fields in order, tuples as lists."""
-    if value is None or type(value) in (str, int, float):  # most values, so asked first
-        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [encode(getattr(value, name)) for name in _field_names(type(value))]
+        return [encode(getattr(value, f.name)) for f in dataclasses.fields(value)]
     if isinstance(value, tuple | list):
         return [encode(v) for v in value]
     if isinstance(value, types.MappingProxyType | dict):
@@ -35,11 +33,6 @@ def encode(value: object) -> Any:
     if value is None or isinstance(value, str | int | float):
         return value
     raise TypeError(f"cannot encode {type(value).__name__}")
-
-
-@cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def dumps(value: object) -> str:
@@ -56,115 +49,63 @@ def loads(text: str | bytes, cls: type[T]) -> T:
 
 def decode(data: Any, hint: Any) -> Any:
     """`data` (from `encode`) back into a value of type `hint`, or DecodeError."""
-    return _decoder(hint)(data)
+    origin, args = get_origin(hint), get_args(hint)
+    if hint is Any:
+        return data
+    if origin is Union or origin is types.UnionType:
+        return _union(data, args)
+    if origin is Literal:
+        if isinstance(data, str | int) and data in args:
+            return data
+        raise DecodeError(f"{data!r} is not one of {args}")
+    if origin is tuple:
+        return _tuple(data, args)
+    if origin in (types.MappingProxyType, dict):
+        if type(data) is not dict:
+            raise DecodeError(f"expected an object, got {type(data).__name__}")
+        items = {decode(k, args[0]): decode(v, args[1]) for k, v in data.items()}
+        return types.MappingProxyType(items) if origin is types.MappingProxyType else items
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return hint(*_tuple(data, _field_hints(hint)))
+    return _scalar(data, hint)
 
 
-Decoder = typing.Callable[[Any], Any]
+def _union(data: Any, options: tuple[Any, ...]) -> Any:
+    if data is None and type(None) in options:
+        return None
+    errors = []
+    for option in options:
+        if option is not type(None):
+            try:
+                return decode(data, option)
+            except DecodeError as exc:
+                errors.append(str(exc))
+    raise DecodeError("; ".join(errors) or f"unexpected {data!r}")
+
+
+def _tuple(data: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A list decoded into `tuple[args]`, or (`tuple[X, ...]`) into as many X as it holds."""
+    if type(data) is not list:
+        raise DecodeError(f"expected a list, got {type(data).__name__}")
+    if len(args) == 2 and args[1] is Ellipsis:
+        return tuple([decode(v, args[0]) for v in data])
+    if len(data) != len(args):
+        raise DecodeError(f"expected a list of {len(args)}")
+    return tuple([decode(v, a) for v, a in zip(data, args, strict=True)])
+
+
+def _scalar(data: Any, hint: Any) -> Any:
+    if hint is float and isinstance(data, int | float) and not isinstance(data, bool):
+        return float(data)
+    if hint not in (str, int, bool, float):
+        raise TypeError(f"cannot decode into {hint!r}")
+    if type(data) is not hint:
+        raise DecodeError(f"expected {hint.__name__}, got {type(data).__name__}")
+    return data
 
 
 @cache
-def _decoder(hint: Any) -> Decoder:
-    """A function that decodes JSON data into `hint`, made once per type (decoding is hot)."""
-    origin = get_origin(hint)
-    if hint is Any:
-        return lambda data: data
-    if origin is Union or origin is types.UnionType:
-        return _union(get_args(hint))
-    if origin is Literal:
-        allowed = get_args(hint)
-
-        def literal(data: Any) -> Any:
-            if isinstance(data, str | int) and data in allowed:
-                return data
-            raise DecodeError(f"{data!r} is not one of {allowed}")
-
-        return literal
-    if origin is tuple:
-        return _tuple(get_args(hint))
-    if origin in (types.MappingProxyType, dict):
-        return _mapping(origin, *get_args(hint))
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return _dataclass(hint)
-    if hint is float:
-
-        def number(data: Any) -> Any:
-            if isinstance(data, int | float) and not isinstance(data, bool):
-                return float(data)
-            raise DecodeError(f"expected a number, got {data!r}")
-
-        return number
-    if hint in (str, int, bool):
-
-        def scalar(data: Any) -> Any:
-            if type(data) is hint:
-                return data
-            raise DecodeError(f"expected {hint.__name__}, got {type(data).__name__}")
-
-        return scalar
-    raise TypeError(f"cannot decode into {hint!r}")
-
-
-def _union(options: tuple[Any, ...]) -> Decoder:
-    nullable = type(None) in options
-    decoders = [_decoder(o) for o in options if o is not type(None)]
-
-    def union(data: Any) -> Any:
-        if data is None and nullable:
-            return None
-        errors = []
-        for dec in decoders:
-            try:
-                return dec(data)
-            except DecodeError as exc:
-                errors.append(str(exc))
-        raise DecodeError("; ".join(errors) or f"unexpected {data!r}")
-
-    return union
-
-
-def _tuple(args: tuple[Any, ...]) -> Decoder:
-    if len(args) == 2 and args[1] is Ellipsis:
-        item = _decoder(args[0])
-
-        def many(data: Any) -> Any:
-            if type(data) is not list:
-                raise DecodeError(f"expected a list, got {type(data).__name__}")
-            return tuple([item(v) for v in data])
-
-        return many
-    items = [_decoder(a) for a in args]
-
-    def fixed(data: Any) -> Any:
-        if type(data) is not list or len(data) != len(items):
-            raise DecodeError(f"expected a list of {len(items)}")
-        return tuple([dec(v) for dec, v in zip(items, data, strict=True)])
-
-    return fixed
-
-
-def _mapping(origin: Any, key_type: Any, value_type: Any) -> Decoder:
-    key, value = _decoder(key_type), _decoder(value_type)
-    proxy = origin is types.MappingProxyType
-
-    def mapping(data: Any) -> Any:
-        if type(data) is not dict:
-            raise DecodeError(f"expected an object, got {type(data).__name__}")
-        items = {key(k): value(v) for k, v in data.items()}
-        return types.MappingProxyType(items) if proxy else items
-
-    return mapping
-
-
-def _dataclass(cls: type) -> Decoder:
+def _field_hints(cls: type) -> tuple[Any, ...]:
+    """The type of each field of a dataclass, in order."""
     hints = get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
-    decoders: list[Decoder] = []
-
-    def fields(data: Any) -> Any:
-        if not decoders:  # filled on first use: a dataclass may refer to itself
-            decoders.extend(_decoder(hints[n]) for n in names)
-        if type(data) is not list or len(data) != len(names):
-            raise DecodeError(f"expected the {len(names)} fields of {cls.__name__}")
-        return cls(*[dec(v) for dec, v in zip(decoders, data, strict=True)])
-
-    return fields
+    return tuple(hints[f.name] for f in dataclasses.fields(cls))

@@ -12,17 +12,17 @@ written inside its fences, wherever the blank lines are.
 from __future__ import annotations
 
 import bisect
-import functools
 import html as htmllib
 import re
 import xml.etree.ElementTree as etree
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import markdown
 import nh3
+from markdown import treeprocessors
 from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
@@ -31,7 +31,7 @@ from iopcurr.errors import Problem
 from iopcurr.model import Converted, Handout, Ref, Segment
 from iopcurr.plan.links import Target, as_written, classify
 from iopcurr.plan.safety import CONVERT_SECONDS, MAX_INDENT, MAX_QUOTE_DEPTH, TimeLimitExceeded, scan_html, time_limit
-from iopcurr.source.blocks import CORE, GUIDE_KINDS, Block, Node, Section, Text, outline
+from iopcurr.source.blocks import CORE, GUIDE_KINDS, Block, Node, Section, Text, closes_code, outline
 
 LABELS = {
     "script": "Say",
@@ -43,7 +43,7 @@ LABELS = {
 HANDOUT_CARD = "Client handout:"  # the label of a handout's card in the guide
 
 # Extensions every conversion uses. Part of the cache key: change them and caches refresh.
-EXTENSIONS = ("tables", "fenced_code", "sane_lists", "def_list", "abbr")  # and smart punctuation (below)
+EXTENSIONS = ("tables", "fenced_code", "sane_lists", "def_list", "abbr", "smarty")
 
 _CODE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^( *)([-*+]|\d+[.)])\s")
@@ -78,17 +78,12 @@ def slugify(text: str) -> str:
 
 def _unique(used: dict[str, int], anchor: str) -> str:
     """`anchor`, or `anchor-2`, `anchor-3`, ... if taken; records the one returned."""
-    if anchor not in used:
-        used[anchor] = 1
-        return anchor
-    n = used[anchor]
-    while True:
+    n, candidate = used.get(anchor, 1), anchor
+    while candidate in used:
         n += 1
         candidate = f"{anchor}-{n}"
-        if candidate not in used:
-            used[anchor] = n
-            used[candidate] = 1
-            return candidate
+    used[anchor], used[candidate] = n, 1
+    return candidate
 
 
 @dataclass
@@ -129,28 +124,14 @@ class _LinesPreprocessor(Preprocessor):
         code_fence: str | None = None
         in_list, unit = False, 0
         for i, line in enumerate(lines):
-            if code_fence is not None:
-                stripped = line.strip()
-                if stripped.startswith(code_fence) and set(stripped) == {code_fence[0]}:
-                    code_fence = None
-                out.append(line)
-                continue
-            if cm := _CODE.match(line):
+            if code_fence is None and (cm := _CODE.match(line)):
                 code_fence = cm.group(1)
-                out.append(line)
-                continue
-            if lm := _LIST_ITEM.match(line):
-                width = len(lm.group(1))
-                if not width and i and not lines[i - 1].strip():
-                    unit = 0
-                if in_list and width and not unit:
-                    unit = width
-                if in_list and width and unit < 4:
-                    line = " " * (width * 4 // unit) + line[width:]
-                in_list = True
-            elif line.strip() and not line.startswith(" "):
-                in_list, unit = False, 0
-            out.append(self._limit_depth(i, line))
+            elif code_fence is not None:
+                code_fence = None if closes_code(code_fence, line) else code_fence
+            else:
+                line, in_list, unit = _list_indent(line, i > 0 and not lines[i - 1].strip(), in_list, unit)
+                line = self._limit_depth(i, line)
+            out.append(line)
         return out
 
     def _limit_depth(self, i: int, line: str) -> str:
@@ -170,6 +151,23 @@ class _LinesPreprocessor(Preprocessor):
             st.too_deep = True
             line = "> " * MAX_QUOTE_DEPTH + line[qm.end() :]
         return line
+
+
+def _list_indent(line: str, after_blank: bool, in_list: bool, unit: int) -> tuple[str, bool, int]:
+    """(line, in_list, unit) after `line`: a nested item indented by `unit` (2 or 3) is indented
+    by 4 per level instead; `unit` is the indentation of the list's first nested item."""
+    if lm := _LIST_ITEM.match(line):
+        width = len(lm.group(1))
+        if not width and after_blank:
+            unit = 0
+        if in_list and width and not unit:
+            unit = width
+        if in_list and width and unit < 4:
+            line = " " * (width * 4 // unit) + line[width:]
+        return line, True, unit
+    if line.strip() and not line.startswith(" "):
+        return line, False, 0
+    return line, in_list, unit
 
 
 class _ShapeTreeprocessor(Treeprocessor):
@@ -292,39 +290,16 @@ def _plain_text(el: etree.Element) -> str:
     return "\n".join(out)
 
 
-# Smart punctuation: the substitutions of Python-Markdown's `smarty` extension (default settings),
-# in its order and with its replacements, applied in one pass over the text of the tree. smarty
-# tries its 18 patterns on every text; most texts hold no quote, `--` or `...`, and are passed by.
-# A test keeps this table equal to smarty's.
-_PUNCT = r"""[!"#\$\%'()*+,-.\/:;<=>?\@\[\\\]\^_`{|}~]"""
-_AFTER_TEXT = r"(?<=[^\ \t\r\n\[\{\(\-\u0002\u0003])"
-_BEFORE_OPENING = r"(\s|&nbsp;|--|–|—|&[mn]dash;|&#8211;|&#8212;)"
-SMART_PUNCTUATION: tuple[tuple[str, tuple[int | str, ...]], ...] = (
-    (r"(?<!-)---(?!-)", ("&mdash;",)),
-    (r"(?<!-)--(?!-)", ("&ndash;",)),
-    ("^'(?=" + _PUNCT + r"\B)", ("&rsquo;",)),
-    ('^"(?=' + _PUNCT + r"\B)", ("&rdquo;",)),
-    ("\"'(?=\\w)", ("&ldquo;&lsquo;",)),
-    ("'\"(?=\\w)", ("&lsquo;&ldquo;",)),
-    (_AFTER_TEXT + "\\'\"", ("&rsquo;&rdquo;",)),
-    (_AFTER_TEXT + "\\\"'", ("&rdquo;&rsquo;",)),
-    (r"(?<!\w)'(?=\d{2}s)", ("&rsquo;",)),
-    (_BEFORE_OPENING + r"'(?=\w)", (1, "&lsquo;")),
-    (_AFTER_TEXT + r"'(?!\s|s\b|\d)", ("&rsquo;",)),
-    (r"'(\s|s\b)", ("&rsquo;", 1)),
-    ("'", ("&lsquo;",)),
-    (_BEFORE_OPENING + '"(?=\\w)', (1, "&ldquo;")),
-    ('"(?=\\s)', ("&rdquo;",)),
-    (_AFTER_TEXT + '"', ("&rdquo;",)),
-    ('"', ("&ldquo;",)),
-    (r"(?<!\.)\.{3}(?!\.)", ("&hellip;",)),
-)
-_SMART = tuple((re.compile(p, re.DOTALL | re.UNICODE), parts) for p, parts in SMART_PUNCTUATION)
 _HELD = re.compile("\x02smart:(\\d+)\x03")
 
 
 class _SmartTreeprocessor(Treeprocessor):
-    """Curly quotes, dashes and ellipses in the text of the tree (code stays as written)."""
+    """smarty's curly quotes, dashes and ellipses, tried only on texts that may hold one: smarty's
+    own pass tries its 18 patterns on every text (parsing 100 modules took 45% longer with it)."""
+
+    def __init__(self, md: markdown.Markdown, patterns: list[InlineProcessor]) -> None:
+        super().__init__(md)
+        self.patterns = patterns
 
     def run(self, root: etree.Element) -> None:
         for el in root.iter():
@@ -339,10 +314,10 @@ class _SmartTreeprocessor(Treeprocessor):
         """Each pattern in turn, left to right; what one replaces is hidden from the next (as in
         smarty, whose inline pass puts a placeholder in its place)."""
         held: list[str] = []
-        for pattern, parts in _SMART:
+        for pattern in self.patterns:
             pos = 0
-            while m := pattern.search(text, pos):
-                held.append("".join(m.group(p) if isinstance(p, int) else self.md.htmlStash.store(p) for p in parts))
+            while m := pattern.compiled_re.search(text, pos):
+                held.append(str(pattern.handleMatch(m, text)[0]))
                 token = f"\x02smart:{len(held) - 1}\x03"
                 text = text[: m.start()] + token + text[m.end() :]
                 pos = m.start() + len(token)
@@ -360,9 +335,10 @@ class _IopExtension(Extension):
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.preprocessors.register(_LinesPreprocessor(md, self.state), "iop_lines", 29)
-        md.treeprocessors.register(_SmartTreeprocessor(md), "iop_smart", 6)
+        smarty = cast(treeprocessors.InlineProcessor, md.treeprocessors["smarty"])
+        patterns = cast("list[InlineProcessor]", list(smarty.inlinePatterns))  # (its stubs name the wrong class)
+        md.treeprocessors.register(_SmartTreeprocessor(md, patterns), "smarty", 6)  # in place of smarty's pass
         md.treeprocessors.register(_ShapeTreeprocessor(md, self.state), "iop_shape", 5)
-        md.ESCAPED_CHARS.extend(['"', "'"])
 
 
 _SANITIZER: dict[str, Any] = {
@@ -372,18 +348,11 @@ _SANITIZER: dict[str, Any] = {
     "link_rel": None,
     "strip_comments": True,
 }
-# nh3.clean turns these options into ammonia's on every call, which was a third of its time; a
-# Cleaner does it once. (Older nh3 has no Cleaner: there, clean with the same options.)
-_clean: Callable[[str], str] = (
-    nh3.Cleaner(**_SANITIZER).clean if hasattr(nh3, "Cleaner") else functools.partial(nh3.clean, **_SANITIZER)
-)
 
 
 def sanitize(html: str) -> str:
     """Keep formatting; drop scripts, event handlers, `javascript:` URLs and unknown tags."""
-    return str(_clean(html))
-
-
+    return str(nh3.clean(html, **_SANITIZER))
 
 
 class Converter:
@@ -509,21 +478,29 @@ def _esc(text: str) -> str:
 
 def _worksheet(b: Block, inner: str) -> str:
     """The HTML of a `lines`, `scale` or `grid` block around its converted text."""
-    if b.kind == "lines":
-        n = int(b.attr("n", "3"))
-        lines = '<div class="ws-line" aria-hidden="true"></div>' * n
-        return f'<div class="ws ws-lines">\n{inner}\n<span class="visually-hidden">Space to write ({n} lines).</span>{lines}</div>'
-    if b.kind == "scale":
-        low_n, high_n = int(b.attr("from", "0")), int(b.attr("to", "10"))
-        high_n = high_n if high_n > low_n else low_n + 10
-        points = "".join(f"<li>{v}</li>" for v in range(low_n, high_n + 1))
-        out = (f'<div class="ws ws-scale">\n{inner}\n<ol class="ws-scale-points" '
-               f'aria-label="Circle a number from {low_n} to {high_n}">{points}</ol>')
-        low, high = b.attr("low"), b.attr("high")
-        if low or high:
-            out += (f'<p class="ws-scale-ends"><span class="ws-scale-low">{_esc(f"{low_n} = {low}" if low else "")}</span> '
-                    f'<span class="ws-scale-high">{_esc(f"{high_n} = {high}" if high else "")}</span></p>')
-        return out + "</div>"
+    return {"lines": _lines, "scale": _scale}.get(b.kind, _grid)(b, inner)
+
+
+def _lines(b: Block, inner: str) -> str:
+    n = int(b.attr("n", "3"))
+    lines = '<div class="ws-line" aria-hidden="true"></div>' * n
+    return f'<div class="ws ws-lines">\n{inner}\n<span class="visually-hidden">Space to write ({n} lines).</span>{lines}</div>'
+
+
+def _scale(b: Block, inner: str) -> str:
+    low_n, high_n = int(b.attr("from", "0")), int(b.attr("to", "10"))
+    high_n = high_n if high_n > low_n else low_n + 10
+    points = "".join(f"<li>{v}</li>" for v in range(low_n, high_n + 1))
+    out = (f'<div class="ws ws-scale">\n{inner}\n<ol class="ws-scale-points" '
+           f'aria-label="Circle a number from {low_n} to {high_n}">{points}</ol>')
+    low, high = b.attr("low"), b.attr("high")
+    if low or high:
+        out += (f'<p class="ws-scale-ends"><span class="ws-scale-low">{_esc(f"{low_n} = {low}" if low else "")}</span> '
+                f'<span class="ws-scale-high">{_esc(f"{high_n} = {high}" if high else "")}</span></p>')
+    return out + "</div>"
+
+
+def _grid(b: Block, inner: str) -> str:
     columns = [c.strip() for c in b.attr("columns").split("|") if c.strip()] or ["", ""]
     labels = [c.strip() for c in b.attr("labels").split("|") if c.strip()]
     rows = len(labels) or int(b.attr("rows", "5"))
@@ -562,8 +539,11 @@ class _References:
         self.newlines = [m.start() for m in re.finditer("\n", body)]
         self.cursor = 0
 
-    def where(self, pos: int) -> tuple[int, int]:
-        """Line (in the file) and column (from 1) of offset `pos` of the body."""
+    def where(self, pos: int) -> tuple[int, int | None]:
+        """Line (in the file) and column (from 1) of offset `pos` of the body; for -1 (not
+        found), the body's first line and no column."""
+        if pos < 0:
+            return self.first_line, None
         before = bisect.bisect_left(self.newlines, pos)
         start = self.newlines[before - 1] + 1 if before else 0
         return self.first_line + before, pos - start + 1
@@ -580,8 +560,11 @@ class _References:
         return pos
 
     def problem(self, pos: int, code: str, severity: str, message: str, hint: str) -> Problem:
-        line, column = self.where(pos) if pos >= 0 else (self.first_line, None)
+        line, column = self.where(pos)
         return Problem(self.path, line, message, code, severity, hint, column)  # type: ignore[arg-type]
+
+    def ref(self, target: Target, url: str, pos: int, image: bool) -> Ref:
+        return Ref(target.kind, target.target, target.anchor, url, *self.where(pos), image)  # type: ignore[arg-type]
 
     def collect(self, st: _State, raw: list[str]) -> tuple[list[Ref], list[Problem]]:
         refs: list[Ref] = []
@@ -590,37 +573,44 @@ class _References:
             pos = self.find(as_written(url))  # as the author wrote it (`..\\..\\x`), to find its line
             if pos < 0:
                 pos = self.find(url)
-            line, column = self.where(pos) if pos >= 0 else (self.first_line, None)
             if target.code:
                 problems.append(self.problem(pos, target.code, target.severity, target.message, target.hint))
             elif target.kind in ("module", "page", "asset", "site"):
-                refs.append(Ref(target.kind, target.target, target.anchor, url, line, column, image))  # type: ignore[arg-type]
+                refs.append(self.ref(target, url, pos, image))
             if image and not alt.strip():
                 problems.append(self.problem(pos, "IOP027", "error", "this image has no alt text.",
                                              "Describe it: `![what the image shows](path)`."))
         self.cursor = 0
         for fragment in raw:
-            findings, urls = scan_html(fragment)
-            if not findings and not urls:
-                continue
-            base = self.find(fragment)
-            for f in findings:
-                problems.append(self._at(base, fragment, f.line, f.column, f.code, f.severity, f.message, f.hint))
-            for u in urls:
-                target = classify(u.url, st.folder, st.owner, image=u.image)
-                if target.code == "IOP024":
-                    continue  # the scan reported it
-                if target.code:
-                    problems.append(self._at(base, fragment, u.line, u.column, target.code, target.severity,
-                                             target.message, target.hint))
-                elif target.kind in ("module", "page"):
-                    problems.append(self._at(base, fragment, u.line, u.column, "IOP026", "error",
+            more_refs, more_problems = self.collect_raw(st, fragment)
+            refs += more_refs
+            problems += more_problems
+        return refs, problems
+
+    def collect_raw(self, st: _State, fragment: str) -> tuple[list[Ref], list[Problem]]:
+        """The refs and problems of one fragment of raw HTML."""
+        refs: list[Ref] = []
+        problems: list[Problem] = []
+        findings, urls = scan_html(fragment)
+        if not findings and not urls:
+            return refs, problems
+        base = self.find(fragment)
+        for f in findings:
+            problems.append(self.problem(self._offset(base, fragment, f.line, f.column), f.code, f.severity,
+                                         f.message, f.hint))
+        for u in urls:
+            pos = self._offset(base, fragment, u.line, u.column)
+            target = classify(u.url, st.folder, st.owner, image=u.image)
+            if target.code == "IOP024":
+                continue  # the scan reported it
+            if target.code:
+                problems.append(self.problem(pos, target.code, target.severity, target.message, target.hint))
+            elif target.kind in ("module", "page"):
+                problems.append(self.problem(pos, "IOP026", "error",
                                              f"the link `{u.url}` in raw HTML is not rewritten to the page it names.",
                                              f"Write it as a Markdown link: `[text]({u.url})`."))
-                elif target.kind in ("asset", "site"):
-                    pos = self._offset(base, fragment, u.line, u.column)
-                    line, column = self.where(pos) if pos >= 0 else (self.first_line, None)
-                    refs.append(Ref(target.kind, target.target, target.anchor, u.url, line, column, u.image))  # type: ignore[arg-type]
+            elif target.kind in ("asset", "site"):
+                refs.append(self.ref(target, u.url, pos, u.image))
         return refs, problems
 
     def _offset(self, base: int, fragment: str, line: int, column: int) -> int:
@@ -633,12 +623,7 @@ class _References:
                 return base
         return base + offset + column - 1
 
-    def _at(self, base: int, fragment: str, line: int, column: int, code: str, severity: str,
-            message: str, hint: str) -> Problem:
-        return self.problem(self._offset(base, fragment, line, column), code, severity, message, hint)
-
-
 
 def extension_settings() -> dict[str, Any]:
     """What, besides the text, decides a conversion's result (part of the cache key)."""
-    return {"extensions": list(EXTENSIONS), "smart": SMART_PUNCTUATION, "markdown": markdown.__version__}
+    return {"extensions": list(EXTENSIONS), "markdown": markdown.__version__}

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from types import ModuleType
 
 from iopcurr import __version__
 from iopcurr.errors import Problem
@@ -29,6 +27,7 @@ from iopcurr.source.markup import Converter, extension_settings
 from iopcurr.source.translations import parse_translation
 
 CACHE_FORMAT = 1
+PACKAGE = Path(__file__).resolve().parent.parent  # the iopcurr folder
 
 
 @dataclass(frozen=True)
@@ -102,14 +101,14 @@ def with_grades(parsed: Parsed, grades: tuple[Readability, ...]) -> Parsed:
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """What, besides a file's text, decides its `Parsed`: iopcurr's version, the code of the
-    modules that reading a file runs, the Markdown extensions and their settings, textstat and lunr."""
+    """What, besides a file's text, decides its `Parsed`: iopcurr's version and code, the Markdown
+    extensions and their settings, textstat and lunr."""
     digest = hashlib.sha256()
     settings = {"format": CACHE_FORMAT, "iopcurr": __version__, "markdown": extension_settings(),
                 "textstat": package_version("textstat"), "lunr": package_version("lunr")}  # (lunr: the search terms' stemmer)
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
-    for module in parsing_modules():
-        digest.update(module.__name__.encode() + b"\0" + Path(str(module.__file__)).read_bytes())
+    for path in code_files():
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -121,24 +120,10 @@ def package_version(package: str) -> str:
         return "?"
 
 
-def parsing_modules() -> list[ModuleType]:
-    """This module and the iopcurr modules it uses, directly or not (found through the names
-    each one imports, and the packages they are in), in name order."""
-    seen: dict[str, ModuleType] = {}
-    todo: list[ModuleType] = [sys.modules[__name__]]
-    while todo:
-        module = todo.pop()
-        if module.__name__ in seen:
-            continue
-        seen[module.__name__] = module
-        package = module.__name__.rpartition(".")[0]  # its package's __init__ runs first
-        if package.startswith("iopcurr.") and package in sys.modules:
-            todo.append(sys.modules[package])
-        for value in list(vars(module).values()):
-            name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
-            if isinstance(name, str) and name.startswith("iopcurr.") and name in sys.modules:
-                todo.append(sys.modules[name])
-    return [seen[name] for name in sorted(seen) if getattr(seen[name], "__file__", None)]
+def code_files() -> list[Path]:
+    """Every Python file of the iopcurr package, in path order: all of them rather than those that
+    reading a file imports, so that no import made inside a function is ever missed."""
+    return sorted(PACKAGE.rglob("*.py"))
 
 
 def cache_key(src: SourceFile) -> str:
