@@ -40,7 +40,27 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, dict[str,
     reread = _read(fixed, path, first_line) if problems else read
     if not isinstance(reread, list):
         value, node = reread
-    return value, _walk(node, first_line) if node is not None else {}, problems
+    if node is None:
+        return value, {}, problems
+    return value, _walk(node, first_line), problems + _written_twice(node, path, first_line)
+
+
+def _written_twice(root: yaml.Node, path: str, first: int) -> list[Problem]:
+    """An error for each key written twice in one mapping: YAML would keep the last silently and
+    lose everything under the first (two `theme:` blocks, say)."""
+    problems = []
+    for node in _distinct(root):
+        if isinstance(node, yaml.MappingNode):
+            lines: dict[str, int] = {}
+            for key, _ in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value != "<<":
+                    line = first + key.start_mark.line
+                    if key.value in lines:
+                        problems.append(Problem(
+                            path, line, f"`{key.value}` is written twice (also at line {lines[key.value]}); only one is read.",
+                            "IOP001", hint=f"Merge the two `{key.value}:` into one.", column=key.start_mark.column + 1))
+                    lines.setdefault(key.value, line)
+    return problems
 
 
 def _timestamp(loader: Any, node: yaml.Node) -> Any:
