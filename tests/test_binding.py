@@ -16,7 +16,7 @@ from markupsafe import Markup
 from iopcurr.model import Curriculum, Schedule, SessionPlan
 from iopcurr.pipeline import run, theme_for
 from iopcurr.render import books
-from iopcurr.render.htmlfrag import Attrs, bind_tags, map_tags, rebind, scan, shift_headings, unique_ids
+from iopcurr.render.htmlfrag import Attrs, Document, bind_tags, map_tags, rebind, scan, shift_headings, unique_ids
 from iopcurr.render.pages import Theme, render_site
 from iopcurr.render.render_books import TEMPLATE_IDS, render_books
 
@@ -57,7 +57,7 @@ def tables(html: str) -> dict[str, dict[str, str]]:
 
 
 def fast(html: str, by: int = 2, title_class: str = "book-title") -> str:
-    return bind_tags(html, scan(html), by, title_class, PAGE, INTO, tables(html), ANCHORS)
+    return bind_tags(html, scan(html), by, title_class, PAGE, Document(INTO, tables(html), ANCHORS))
 
 
 def slow(html: str, by: int = 2, title_class: str = "book-title") -> str:

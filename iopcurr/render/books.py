@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from iopcurr.errors import Problem
 from iopcurr.model import Curriculum, Handout, Module
-from iopcurr.render.htmlfrag import Scan, bind_tags, scan, unique_ids
+from iopcurr.render.htmlfrag import Document, Scan, bind_tags, scan, unique_ids
 
 PACKET = "handouts/packet.html"
 MANUAL = "facilitator/manual.html"
@@ -261,11 +261,11 @@ class Binding:
         *,
         release: bool = False,
     ) -> None:
-        self.parts, self.into, self.release = parts, into, release
+        self.parts, self.release = parts, release
         self.scans: Scans = {} if scans is None else scans
         taken = set(reserved) | {p.anchor for p in parts}
-        self.ids = {p.page: unique_ids(self._ids(p), p.anchor, p.owner, taken) for p in parts}
-        self.anchors = {p.page: p.anchor for p in parts}
+        ids = {p.page: unique_ids(self._tags(p).ids, p.anchor, p.owner, taken) for p in parts}
+        self.doc = Document(into, ids, {p.page: p.anchor for p in parts})
 
     def __len__(self) -> int:
         return len(self.parts)
@@ -273,7 +273,7 @@ class Binding:
     def html(self, i: int) -> Markup:
         """The content of part `i`, rewritten."""
         p = self.parts[i]
-        html = bind_tags(p.html, self._tags(p), p.shift, TITLE_CLASS, p.page, self.into, self.ids, self.anchors)
+        html = bind_tags(p.html, self._tags(p), p.shift, TITLE_CLASS, p.page, self.doc)
         if self.release:
             self.scans.pop(p.page, None)
         return Markup(html)
@@ -283,9 +283,6 @@ class Binding:
         if known is None or known[0] is not p.html:
             known = self.scans[p.page] = (p.html, scan(p.html))
         return known[1]
-
-    def _ids(self, p: Bound) -> list[str]:
-        return list(self._tags(p).ids)
 
 
 # ---------------------------------------------------------------- views for the templates

@@ -245,20 +245,21 @@ def scan(html: str) -> Scan:
     return Scan(starts, tuple(ids))
 
 
-def bind_tags(
-    html: str,
-    found: Scan,
-    by: int,
-    title_class: str,
-    page: str,
-    into: str,
-    ids: Mapping[str, Mapping[str, str]],
-    anchors: Mapping[str, str],
-) -> str:
-    """`rebind(shift_headings(html, by, title_class), page, into, ids, anchors)`, rewriting only
-    the tags that `scan(html)` found."""
+@dataclass(frozen=True)
+class Document:
+    """The document that pages are bound into, as `rebind` takes it: its site path, the new ids
+    of each bound page (old id → new), and the id of the section where each bound page starts."""
+
+    into: str
+    ids: Mapping[str, Mapping[str, str]]
+    anchors: Mapping[str, str]
+
+
+def bind_tags(html: str, found: Scan, by: int, title_class: str, page: str, doc: Document) -> str:
+    """`rebind(shift_headings(html, by, title_class), page, doc.into, doc.ids, doc.anchors)`,
+    rewriting only the tags that `scan(html)` found."""
     shift, _ = _shift(by, title_class)
-    rebound, _ = _rebind(page, into, ids, anchors)
+    rebound, _ = _rebind(page, doc.into, doc.ids, doc.anchors)
     out: list[str] = []
     last = 0
     match = _TAG.match
