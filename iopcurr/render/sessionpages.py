@@ -27,7 +27,7 @@ from iopcurr.plan.schedule import (
 from iopcurr.plan.thirds import clock
 from iopcurr.render.i18n import Words, catalogue_words, english
 from iopcurr.render.ics import EventText, calendar, event_text
-from iopcurr.render.pages import GuideView, Link, SiteView, Theme, _context, _render, guide_view, site_view
+from iopcurr.render.pages import GuideView, Link, SiteView, Theme, _render, guide_view, page_context, site_view
 from iopcurr.render.runsheet import (
     PointsMemo,
     SheetTables,
@@ -374,7 +374,7 @@ def render_calendar(cur: Curriculum, plans: dict[str, SessionPlan | None], sched
     site = site_view(cur)
     tables = Tables.of(cur)
     view = schedule_view(cur, schedule, tables.marks, today, pdf=pdf)
-    ctx = _context(cur, site, "", "Program schedule", "schedule", "schedule", [Link("Home", "index.html")])
+    ctx = page_context(site, "Program schedule", "schedule", "schedule", [Link("Home", "index.html")])
     yield OutputFile("schedule.html", _render(theme, "schedule.html", ctx=ctx, site=site, root="", view=view))
     yield sessions_js(cur, schedule, pdf=pdf)
     yield render_joining(cur, schedule, theme, site)
@@ -392,7 +392,7 @@ def render_session(cur: Curriculum, plans: dict[str, SessionPlan | None], schedu
     words = catalogue_words(theme.catalogues, site.language)
     sv = session_view(cur, plans, schedule, index, tables, words)
     title = session_title(s, tables.modules[s.module_id], words)
-    ctx = _context(cur, site, "../", title, "session", f"sessions/{s.number}",
+    ctx = page_context(site, title, "session", f"sessions/{s.number}",
                    [Link(words("home", "Home"), "../index.html"), Link(words("nav_schedule", "Program schedule"), "../schedule.html")])
     return OutputFile(f"sessions/{s.number}.html", _render(theme, "session.html", ctx=ctx, site=site, root="../", view=sv))
 
@@ -407,7 +407,7 @@ def render_session_extras(cur: Curriculum, plans: dict[str, SessionPlan | None],
 
     def page(template: str, path: str, title: str, view: object) -> bytes:
         kind = template.removesuffix(".html").replace("_", "-")
-        ctx = _context(cur, site, "../", title, kind, path.removesuffix(".html"), crumbs)
+        ctx = page_context(site, title, kind, path.removesuffix(".html"), crumbs)
         return _render(theme, template, ctx=ctx, site=site, root="../", view=view)
 
     yield from render_sheets(cur, plans, schedule, index, page,
@@ -420,7 +420,7 @@ def render_joining(cur: Curriculum, schedule: Schedule, theme: Theme, site: Site
     intro = ("Members may join in any week. For a member who joins in a given week, this lists the "
              "modules the group has already had, and the next session that holds each one again.")
     view = JoiningView(intro, join_weeks(cur, schedule))
-    ctx = _context(cur, site, "", "Joining mid-cycle", "joining", "joining",
+    ctx = page_context(site, "Joining mid-cycle", "joining", "joining",
                    [Link("Home", "index.html"), Link("Program schedule", "schedule.html")])
     return OutputFile("joining.html", _render(theme, "joining.html", ctx=ctx, site=site, root="", view=view))
 
