@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 
-from iopcurr.model import Handout, OutputFile
+from iopcurr.model import Handout, Module, OutputFile, Page
 from iopcurr.render import books
 from iopcurr.render.pages import (
     Edition,
@@ -52,63 +52,84 @@ def render_main(theme: Theme, template: str, **values: object) -> str:
     return main
 
 
+@dataclass(frozen=True)
+class _Mains:
+    """The main content of the pages that the collections bind: what `render_site` kept of
+    them, else rendered here from the same views."""
+
+    ctx: SiteContext
+    kept: Mapping[str, str]
+    owners: Mapping[str, Module]  # handout id → its module
+
+    def handout(self, h: Handout, shift: int) -> books.Bound:
+        path = books.handout_page(h.id)
+        html = self.kept.get(path)
+        if html is None:
+            values = handout_values(Edition(self.ctx), self.owners[h.id], h, False)
+            html = render_main(self.ctx.theme, "handout.html", **values)
+        return books.Bound(path, f"handout-{h.id}", h.id, html, shift)
+
+    def module(self, index: int) -> books.Bound:
+        m = self.ctx.cur.modules[index]
+        path = f"facilitator/{m.id}.html"
+        html = self.kept.get(path)
+        if html is None:
+            html = render_main(self.ctx.theme, "module.html", **module_values(Edition(self.ctx), index))
+        return books.Bound(path, f"module-{m.id}", m.id, html, 2)
+
+    def page(self, p: Page) -> books.Bound:
+        path = f"pages/{p.id}.html"
+        html = self.kept.get(path)
+        if html is None:
+            html = render_main(self.ctx.theme, "page.html", **page_values(self.ctx, p))
+        return books.Bound(path, f"page-{p.id}", p.id, html, 2)
+
+
 def render_books(ctx: SiteContext, mains: Mapping[str, str] | None = None) -> Iterator[OutputFile]:
     """The packet and the manual. With `pdf`, they link to their PDFs.
 
     `mains` holds the main content of pages already rendered (`render_site(mains=...)`), by
-    path; the others are rendered here. The manual's home part is the site's home page without
-    "next sessions" (`--today`): a printed manual outlives the day it was made.
+    path; the others are rendered here.
     """
-    cur, theme, kept, source = ctx.cur, ctx.theme, mains or {}, Edition(ctx)
-    owners = {h.id: m for m in cur.modules for h in m.handouts}
-    home = Link(ctx.text("home"), "../index.html")
-    handouts = books.packet_order(cur)
+    pages = _Mains(ctx, mains or {}, {h.id: m for m in ctx.cur.modules for h in m.handouts})
     scans: books.Scans = {}  # a handout is in both: read it once
+    yield packet(pages, scans)
+    yield manual(pages, scans)
 
-    def handout(h: Handout, shift: int) -> books.Bound:
-        path = books.handout_page(h.id)
-        html = kept.get(path)
-        if html is None:
-            html = render_main(theme, "handout.html", **handout_values(source, owners[h.id], h, False))
-        return books.Bound(path, f"handout-{h.id}", h.id, html, shift)
 
-    # The packet: a cover, the contents, then every handout (h1 → h2).
-    parts = [handout(h, 1) for h in handouts]
+def _collection(ctx: SiteContext, template: str, path: str, view: books.PacketView | books.ManualView) -> OutputFile:
+    page = page_context(ctx.site, view.title, template.removesuffix(".html"), path.removesuffix(".html"),
+                        [Link(ctx.text("home"), "../index.html")])
+    return OutputFile(path, render_stream(ctx.theme, template, ctx=page, site=ctx.site, root="../", view=view))
+
+
+def packet(pages: _Mains, scans: books.Scans) -> OutputFile:
+    """A cover, the contents, then every handout (h1 → h2)."""
+    ctx = pages.ctx
+    handouts = books.packet_order(ctx.cur)
+    parts = [pages.handout(h, 1) for h in handouts]
     binding = books.Binding(parts, books.PACKET, TEMPLATE_IDS, scans=scans)
-    packet = books.PacketView(
-        ctx.text("workbook"),
-        tuple(books.BookItem(p.anchor, h.title, partial(binding.html, i), "handout")
-              for i, (p, h) in enumerate(zip(parts, handouts, strict=True))),
-        f"../{books.PACKET_PDF}" if ctx.pdf else None,
-    )
-    page = page_context(ctx.site, packet.title, "packet", "handouts/packet", [home])
-    yield OutputFile(books.PACKET, render_stream(theme, "packet.html", ctx=page, site=ctx.site, root="../", view=packet))
-    del parts, binding, packet
+    items = tuple(books.BookItem(p.anchor, h.title, partial(binding.html, i), "handout")
+                  for i, (p, h) in enumerate(zip(parts, handouts, strict=True)))
+    view = books.PacketView(ctx.text("workbook"), items, f"../{books.PACKET_PDF}" if ctx.pdf else None)
+    return _collection(ctx, "packet.html", books.PACKET, view)
 
-    # The manual: the home page (h1 → h2), then parts (h2) of pages, modules and handouts (h1 → h3).
-    sections = [("home", cur.program.title,
-                 books.Bound("index.html", "home", "", render_main(theme, "index.html", **index_values(replace(ctx, today=None))), 1))]
-    for p in cur.pages:
-        if p.id not in books.NOT_IN_MANUAL:
-            html = kept.get(f"pages/{p.id}.html")
-            if html is None:
-                html = render_main(theme, "page.html", **page_values(ctx, p))
-            sections.append(("pages", p.title, books.Bound(f"pages/{p.id}.html", f"page-{p.id}", p.id, html, 2)))
-    for i, m in enumerate(cur.modules):
-        html = kept.get(f"facilitator/{m.id}.html")
-        if html is None:
-            html = render_main(theme, "module.html", **module_values(source, i))
-        sections.append(("modules", m.title, books.Bound(f"facilitator/{m.id}.html", f"module-{m.id}", m.id, html, 2)))
-    sections += [("handouts", h.title, handout(h, 2)) for h in handouts]
+
+def manual(pages: _Mains, scans: books.Scans) -> OutputFile:
+    """The home page (h1 → h2), then parts (h2) of pages, modules and handouts (h1 → h3). The home
+    part is the site's home page without "next sessions" (`--today`): a printed manual outlives
+    the day it was made."""
+    ctx = pages.ctx
+    cur = ctx.cur
+    home = render_main(ctx.theme, "index.html", **index_values(replace(ctx, today=None)))
+    sections = [("home", cur.program.title, books.Bound("index.html", "home", "", home, 1))]
+    sections += [("pages", p.title, pages.page(p)) for p in cur.pages if p.id not in books.NOT_IN_MANUAL]
+    sections += [("modules", m.title, pages.module(i)) for i, m in enumerate(cur.modules)]
+    sections += [("handouts", h.title, pages.handout(h, 2)) for h in books.packet_order(cur)]
     binding = books.Binding([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS, scans=scans, release=True)
     items = [(kind, books.BookItem(b.anchor, title, partial(binding.html, i), kind.removesuffix("s")))
              for i, (kind, title, b) in enumerate(sections)]
-    manual = books.ManualView(
-        "Facilitator manual",
-        items[0][1].html,
-        tuple(books.BookPart(f"part-{kind}", name, tuple(i for k, i in items if k == kind))
-              for kind, name in PART_TITLES.items() if any(k == kind for k, _ in items)),
-        f"../{books.MANUAL_PDF}" if ctx.pdf else None,
-    )
-    page = page_context(ctx.site, manual.title, "manual", "facilitator/manual", [home])
-    yield OutputFile(books.MANUAL, render_stream(theme, "manual.html", ctx=page, site=ctx.site, root="../", view=manual))
+    parts = tuple(books.BookPart(f"part-{kind}", name, tuple(i for k, i in items if k == kind))
+                  for kind, name in PART_TITLES.items() if any(k == kind for k, _ in items))
+    view = books.ManualView("Facilitator manual", items[0][1].html, parts, f"../{books.MANUAL_PDF}" if ctx.pdf else None)
+    return _collection(ctx, "manual.html", books.MANUAL, view)
