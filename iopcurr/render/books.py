@@ -139,26 +139,11 @@ def check_reserved(modules: Iterable[Module]) -> list[Problem]:
     problems = []
     for m in modules:
         if m.id == RESERVED["module"]:
-            problems.append(
-                Problem(
-                    m.path,
-                    None,
-                    f"the module id `{m.id}` is reserved for the facilitator manual ({MANUAL}).",
-                    "IOP006",
-                    hint="Rename the file.",
-                )
-            )
-        for h in m.handouts:
-            if h.id == RESERVED["handout"]:
-                problems.append(
-                    Problem(
-                        h.path,
-                        h.line,
-                        f"the handout id `{h.id}` is reserved for the client packet ({PACKET}).",
-                        "IOP006",
-                        hint="Choose another handout id.",
-                    )
-                )
+            problems.append(Problem(m.path, None, f"the module id `{m.id}` is reserved for the facilitator manual ({MANUAL}).",
+                                    "IOP006", hint="Rename the file."))
+        problems += [Problem(h.path, h.line, f"the handout id `{h.id}` is reserved for the client packet ({PACKET}).",
+                             "IOP006", hint="Choose another handout id.")
+                     for h in m.handouts if h.id == RESERVED["handout"]]
     return problems
 
 
@@ -177,22 +162,18 @@ def packet_order(cur: Curriculum) -> tuple[Handout, ...]:
 
 def pdf_jobs(cur: Curriculum) -> tuple[tuple[str, str], ...]:
     """(HTML page, PDF file) for every PDF that `--pdf` writes."""
+    sizes = (False, True) if cur.program.handouts.large_print else (False,)
     jobs: list[tuple[str, str]] = []
-    for h in packet_order(cur):
-        jobs.append((handout_page(h.id), handout_pdf(h.id)))
-        if cur.program.handouts.large_print:
-            jobs.append((handout_page(h.id, large=True), handout_pdf(h.id, large=True)))
-        if has_worksheet(h):
-            jobs.append((handout_page(h.id), fill_pdf(h.id)))
-    jobs += [(PACKET, PACKET_PDF), (MANUAL, MANUAL_PDF)]
-    for language in cur.program.langs[1:]:
+    for language in ("", *cur.program.langs[1:]):
         for h in packet_order(cur):
-            jobs.append((handout_page(h.id, language=language), handout_pdf(h.id, language=language)))
-            if cur.program.handouts.large_print:
-                jobs.append((handout_page(h.id, large=True, language=language),
-                             handout_pdf(h.id, large=True, language=language)))
-        for page in (language_packet(language), bilingual_packet(language)):
-            jobs.append((page, language_pdf(page)))
+            jobs += [(handout_page(h.id, large=large, language=language), handout_pdf(h.id, large=large, language=language))
+                     for large in sizes]
+            if has_worksheet(h) and not language:
+                jobs.append((handout_page(h.id), fill_pdf(h.id)))
+        if language:
+            jobs += [(page, language_pdf(page)) for page in (language_packet(language), bilingual_packet(language))]
+        else:
+            jobs += [(PACKET, PACKET_PDF), (MANUAL, MANUAL_PDF)]
     return tuple(jobs)
 
 
