@@ -674,13 +674,8 @@ def render_template(theme: Theme, template: str, **values: object) -> tuple[str,
     return before + main + after.removeprefix("\n"), main  # (the line end after the mark is the template's)
 
 
-def _render(theme: Theme, template: str, keep_main: list[str] | None = None, **values: object) -> bytes:
-    """The page. With `keep_main`, its `main` block's output as well, appended to that list
-    (the collections bind the main content of every page, and need not render it again)."""
-    html, main = render_template(theme, template, **values)
-    if keep_main is not None and main is not None:
-        keep_main.append(main)
-    return html.encode("utf-8")
+def _render(theme: Theme, template: str, **values: object) -> bytes:
+    return render_template(theme, template, **values)[0].encode("utf-8")
 
 
 def render_stream(theme: Theme, template: str, **values: object) -> bytes:
@@ -777,12 +772,12 @@ def index_values(ctx: SiteContext) -> dict[str, object]:
 
 def _page(theme: Theme, template: str, path: str, values: dict[str, object],
           mains: dict[str, str] | None) -> OutputFile:
-    """The page at `path` (its main content into `mains`)."""
-    kept: list[str] | None = [] if mains is not None else None
-    content = _render(theme, template, kept, **values)
-    if mains is not None and kept:
-        mains[path] = kept[0]
-    return OutputFile(path, content)
+    """The page at `path`. With `mains`, its `main` block's output goes there too (the
+    collections bind the main content of every page, and need not render it again)."""
+    html, main = render_template(theme, template, **values)
+    if mains is not None and main is not None:
+        mains[path] = main
+    return OutputFile(path, html.encode("utf-8"))
 
 
 def module_path(ed: Edition, m: Module) -> str:
