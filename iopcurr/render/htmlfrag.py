@@ -260,31 +260,22 @@ def bind_tags(html: str, found: Scan, by: int, title_class: str, page: str, doc:
     rewriting only the tags that `scan(html)` found."""
     shift, _ = _shift(by, title_class)
     rebound, _ = _rebind(page, doc.into, doc.ids, doc.anchors)
+
+    def fn(name: str, closing: bool, attrs: Attrs) -> tuple[str, Attrs]:
+        new_name, new_attrs = shift(name, closing, attrs)
+        if new_name != name or new_attrs != attrs:
+            # `rebind` then reads the tag as written: a `"` in a value is `&quot;` there
+            new_attrs = [(k, v if v is None else v.replace('"', "&quot;")) for k, v in new_attrs]
+        return rebound(new_name, closing, new_attrs)
+
     out: list[str] = []
     last = 0
-    match = _TAG.match
     for start in found.starts:
-        t = match(html, start)
+        t = _TAG.match(html, start)
         if t is None:  # not the fragment that was scanned
             raise ValueError(f"no tag at {start} of the fragment of {page}")
-        slash, name, raw, void = t.groups()
-        closing, void = bool(slash), bool(void)
-        attrs = parse_attrs(raw) if raw else []
-        new = ""
-        if len(name) == 2 and name[0] in "hH" and name[1] in "123456":  # _HEADING, without the call
-            new_name, new_attrs = shift(name, closing, attrs)
-            if new_name != name or new_attrs != attrs:
-                new = _serialize(new_name, closing, new_attrs, void)
-                # `rebind` then reads the tag as written: a `"` in a value is `&quot;` there
-                name, attrs = new_name, [(k, v if v is None else v.replace('"', "&quot;")) for k, v in new_attrs]
-        if not closing:
-            new_name, new_attrs = rebound(name, closing, attrs)
-            if new_name != name or new_attrs != attrs:
-                new = _serialize(new_name, closing, new_attrs, void)
-        if new:
-            out.append(html[last:start])
-            out.append(new)
-            last = t.end()
+        out += (html[last:start], _one(t, fn, None))
+        last = t.end()
     out.append(html[last:])
     return "".join(out)
 
