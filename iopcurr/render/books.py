@@ -71,6 +71,11 @@ def fill_pdf(hid: str) -> str:
     return f"{FILL_PREFIX}{hid}.pdf"
 
 
+def print_sizes(cur: Curriculum) -> tuple[bool, ...]:
+    """`large` of each handout page: regular print, and large print where the program has it."""
+    return (False, True) if cur.program.handouts.large_print else (False,)
+
+
 def has_worksheet(h: Handout) -> bool:
     """Does the handout hold anything to fill in: writing lines, a checklist, a scale, a grid?"""
     return any(mark in h.html for mark in ('class="ws ', 'class="ws-check"'))
@@ -162,12 +167,11 @@ def packet_order(cur: Curriculum) -> tuple[Handout, ...]:
 
 def pdf_jobs(cur: Curriculum) -> tuple[tuple[str, str], ...]:
     """(HTML page, PDF file) for every PDF that `--pdf` writes."""
-    sizes = (False, True) if cur.program.handouts.large_print else (False,)
     jobs: list[tuple[str, str]] = []
     for language in ("", *cur.program.langs[1:]):
         for h in packet_order(cur):
             jobs += [(handout_page(h.id, large=large, language=language), handout_pdf(h.id, large=large, language=language))
-                     for large in sizes]
+                     for large in print_sizes(cur)]
             if has_worksheet(h) and not language:
                 jobs.append((handout_page(h.id), fill_pdf(h.id)))
         if language:

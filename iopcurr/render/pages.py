@@ -540,11 +540,6 @@ class Edition:
             else f"{root}facilitator/{module_id}.html"
 
 
-def print_sizes(cur: Curriculum) -> tuple[bool, ...]:
-    """`large` of each handout page: regular print, and large print where the program has it."""
-    return (False, True) if cur.program.handouts.large_print else (False,)
-
-
 def handout_alternates(ctx: SiteContext, hid: str, root: str, *, large: bool = False,
                        fill: bool = False) -> tuple[Link, ...]:
     """Links to the other forms of a handout (in the context's language): the other print size
@@ -568,15 +563,9 @@ def handout_alternates(ctx: SiteContext, hid: str, root: str, *, large: bool = F
 def switch_links(cur: Curriculum, hid: str, root: str, *, large: bool = False, here: str = "") -> tuple[Link, ...]:
     """The same handout in the other languages that have it (title and note: the language code)."""
     source = cur.program.langs[0]
-    out = []
-    for language in cur.program.langs:
-        if language == (here or source):
-            continue
-        if language != source and hid not in translated(cur.translations, language):
-            continue
-        page = books.handout_page(hid, large=large, language="" if language == source else language)
-        out.append(Link(language, root + page, language))
-    return tuple(out)
+    return tuple(Link(lang, root + books.handout_page(hid, large=large, language="" if lang == source else lang), lang)
+                 for lang in cur.program.langs
+                 if lang != (here or source) and (lang == source or hid in translated(cur.translations, lang)))
 
 
 _LINK_UP = re.compile(r'(href|src)="\.\./')
@@ -757,7 +746,7 @@ def render_site(ctx: SiteContext, mains: dict[str, str] | None = None) -> Iterat
         yield render_module(source, i, mains)
     for m in cur.modules:
         for h in m.handouts:
-            for large in print_sizes(cur):
+            for large in books.print_sizes(cur):
                 yield render_handout(source, m, h, large, mains)
     for p in cur.pages:
         yield _page(ctx.theme, "page.html", f"pages/{p.id}.html", page_values(ctx, p), mains)

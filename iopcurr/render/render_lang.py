@@ -29,7 +29,6 @@ from iopcurr.render.pages import (
     css_string,
     handout_values,
     page_context,
-    print_sizes,
     render_handout,
     render_module,
     render_stream,
@@ -71,7 +70,7 @@ def render_languages(ctx: SiteContext, kept: Mapping[str, str] | None = None) ->
                 yield render_module(ed, i)
         mains: dict[str, str] = {}
         for h in books.packet_order(cur):
-            for large in print_sizes(cur):
+            for large in books.print_sizes(cur):
                 yield render_handout(ed, owners[h.id], h, large, mains)
         yield packet(ed, mains)
         yield bilingual(ed, mains, _source_mains(ctx, kept or {}))
