@@ -8,7 +8,6 @@ author writes is ever compiled as a template.
 from __future__ import annotations
 
 import importlib.resources
-import io
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -665,17 +664,6 @@ def render_template(theme: Theme, template: str, **values: object) -> tuple[str,
 
 def _render(theme: Theme, template: str, **values: object) -> bytes:
     return render_template(theme, template, **values)[0].encode("utf-8")
-
-
-def render_stream(theme: Theme, template: str, **values: object) -> bytes:
-    """A collection page, encoded piece by piece as the template makes it: its parts are
-    rewritten as it reaches them, so the page is never held as one string besides its bytes."""
-    out = io.BytesIO()
-    with located_failures():
-        for piece in theme.env.get_template(template).generate(**values):
-            out.write(piece.encode("utf-8"))
-    start, end = MAIN_MARKS
-    return out.getvalue().replace(start.encode(), b"").replace(f"{end}\n".encode(), b"").replace(end.encode(), b"")
 
 
 def home_schedule(cur: Curriculum, schedule: Schedule, today: date | None) -> HomeSchedule | None:

@@ -8,24 +8,26 @@ the collection (headings down, ids unique, links inside).
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
 from iopcurr.model import Handout, Module, OutputFile, Page
 from iopcurr.render import books
 from iopcurr.render.pages import (
+    MAIN_MARKS,
     Edition,
     Link,
     SiteContext,
     Theme,
     handout_values,
     index_values,
+    located_failures,
     module_values,
     page_context,
     page_values,
-    render_stream,
     render_template,
 )
 
@@ -93,26 +95,37 @@ def render_books(ctx: SiteContext, mains: Mapping[str, str] | None = None) -> It
     """
     pages = _Mains(ctx, mains or {}, {h.id: m for m in ctx.cur.modules for h in m.handouts})
     scans: books.Scans = {}  # a handout is in both: read it once
-    yield packet(pages, scans)
+    yield packet(Edition(ctx), books.PACKET, [pages.handout(h, 1) for h in books.packet_order(ctx.cur)], scans)
     yield manual(pages, scans)
 
 
-def _collection(ctx: SiteContext, template: str, path: str, view: books.PacketView | books.ManualView) -> OutputFile:
-    page = page_context(ctx.site, view.title, template.removesuffix(".html"), path.removesuffix(".html"),
-                        [Link(ctx.text("home"), "../index.html")])
-    return OutputFile(path, render_stream(ctx.theme, template, ctx=page, site=ctx.site, root="../", view=view))
+def render_collection(ctx: SiteContext, template: str, path: str, view: books.PacketView | books.ManualView) -> OutputFile:
+    """A collection page, encoded piece by piece as the template makes it: its parts are
+    rewritten as it reaches them, so the page is never held as one string besides its bytes."""
+    current = path.removesuffix(".html")
+    root = "../" * current.count("/")
+    page = page_context(ctx.site, view.title, template.removesuffix(".html"), current,
+                        [Link(ctx.text("home"), f"{root}index.html")])
+    out = io.BytesIO()
+    with located_failures():
+        for piece in ctx.theme.env.get_template(template).generate(ctx=page, site=ctx.site, root=root, view=view):
+            out.write(piece.encode("utf-8"))
+    start, end = MAIN_MARKS
+    return OutputFile(path, out.getvalue().replace(start.encode(), b"").replace(f"{end}\n".encode(), b"")
+                      .replace(end.encode(), b""))
 
 
-def packet(pages: _Mains, scans: books.Scans) -> OutputFile:
-    """A cover, the contents, then every handout (h1 → h2)."""
-    ctx = pages.ctx
+def packet(ed: Edition, into: str, parts: Sequence[books.Bound], scans: books.Scans | None = None) -> OutputFile:
+    """A cover, the contents, then every handout in the edition's language (h1 → h2), in program
+    order: `parts` are their pages."""
+    ctx = ed.ctx
     handouts = books.packet_order(ctx.cur)
-    parts = [pages.handout(h, 1) for h in handouts]
-    binding = books.Binding(parts, books.PACKET, TEMPLATE_IDS, scans=scans)
-    items = tuple(books.BookItem(p.anchor, h.title, partial(binding.html, i), "handout")
+    binding = books.Binding(parts, into, TEMPLATE_IDS, scans=scans)
+    items = tuple(books.BookItem(p.anchor, ed.handouts.get(h.id, h).title, partial(binding.html, i), "handout")
                   for i, (p, h) in enumerate(zip(parts, handouts, strict=True)))
-    view = books.PacketView(ctx.text("workbook"), items, f"../{books.PACKET_PDF}" if ctx.pdf else None)
-    return _collection(ctx, "packet.html", books.PACKET, view)
+    pdf = books.language_pdf(into) if ctx.language else books.PACKET_PDF
+    view = books.PacketView(ctx.text("workbook"), items, "../" * into.count("/") + pdf if ctx.pdf else None)
+    return render_collection(ctx, "packet.html", into, view)
 
 
 def manual(pages: _Mains, scans: books.Scans) -> OutputFile:
@@ -132,4 +145,4 @@ def manual(pages: _Mains, scans: books.Scans) -> OutputFile:
     parts = tuple(books.BookPart(f"part-{kind}", name, tuple(i for k, i in items if k == kind))
                   for kind, name in PART_TITLES.items() if any(k == kind for k, _ in items))
     view = books.ManualView("Facilitator manual", items[0][1].html, parts, f"../{books.MANUAL_PDF}" if ctx.pdf else None)
-    return _collection(ctx, "manual.html", books.MANUAL, view)
+    return render_collection(ctx, "manual.html", books.MANUAL, view)

@@ -24,20 +24,16 @@ from iopcurr.model import OutputFile
 from iopcurr.render import books, searchlang
 from iopcurr.render.pages import (
     Edition,
-    Link,
     SiteContext,
     css_string,
     handout_values,
-    page_context,
     render_handout,
     render_module,
-    render_stream,
     render_template,
 )
+from iopcurr.render.render_books import TEMPLATE_IDS, packet, render_collection
 from iopcurr.render.search import language_search_file
 from iopcurr.source.translations import has_guide, translated
-
-TEMPLATE_IDS = ("main", "contents")
 
 
 def edition(ctx: SiteContext, language: str) -> Edition:
@@ -69,27 +65,17 @@ def render_languages(ctx: SiteContext, kept: Mapping[str, str] | None = None) ->
             if m.id in ed.guides:
                 yield render_module(ed, i)
         mains: dict[str, str] = {}
+        parts = []
         for h in books.packet_order(cur):
             for large in books.print_sizes(cur):
                 yield render_handout(ed, owners[h.id], h, large, mains)
-        yield packet(ed, mains)
+            page = books.handout_page(h.id, language=language)
+            parts.append(books.Bound(page, f"handout-{h.id}", h.id, mains.get(page, ""), 1))
+        yield packet(ed, books.language_packet(language), parts)
         yield bilingual(ed, mains, _source_mains(ctx, kept or {}))
         yield OutputFile(language_css_path(language), language_css(ed).encode("utf-8"))
         kinds = {k: ed.ctx.text(f"kind_{k}") for k in ("module", "handout", "page")}
         yield language_search_file(cur, language, kinds)
-
-
-def packet(ed: Edition, mains: Mapping[str, str]) -> OutputFile:
-    """Every handout in the edition's language, in program order."""
-    language = ed.ctx.language
-    into = books.language_packet(language)
-    handouts = books.packet_order(ed.ctx.cur)
-    pages = [books.handout_page(h.id, language=language) for h in handouts]
-    parts = [books.Bound(page, f"handout-{h.id}", h.id, mains.get(page, ""), 1) for page, h in zip(pages, handouts, strict=True)]
-    binding = books.Binding(parts, into, TEMPLATE_IDS)
-    items = tuple(books.BookItem(p.anchor, ed.handouts.get(h.id, h).title, partial(binding.html, i), "handout")
-                  for i, (p, h) in enumerate(zip(parts, handouts, strict=True)))
-    return _collection(ed, into, books.PacketView(ed.ctx.text("workbook"), items, _pdf(ed, into)))
 
 
 def bilingual(ed: Edition, mains: Mapping[str, str], kept: dict[str, str]) -> OutputFile:
@@ -114,11 +100,8 @@ def bilingual(ed: Edition, mains: Mapping[str, str], kept: dict[str, str]) -> Ou
 
     items = tuple(books.BookItem(p.anchor, title, partial(part, i, language), "handout")
                   for i, (p, (title, language)) in enumerate(zip(parts, titles, strict=True)))
-    return _collection(ed, into, books.PacketView(ed.ctx.text("bilingual_workbook"), items, _pdf(ed, into)))
-
-
-def _pdf(ed: Edition, page: str) -> str | None:
-    return f"../../{books.language_pdf(page)}" if ed.ctx.pdf else None
+    pdf = f"../../{books.language_pdf(into)}" if ed.ctx.pdf else None
+    return render_collection(ed.ctx, "packet.html", into, books.PacketView(ed.ctx.text("bilingual_workbook"), items, pdf))
 
 
 def _source_mains(ctx: SiteContext, kept: Mapping[str, str]) -> dict[str, str]:
@@ -133,13 +116,6 @@ def _source_mains(ctx: SiteContext, kept: Mapping[str, str]) -> dict[str, str]:
                 main = render_template(ctx.theme, "handout.html", **handout_values(source, m, h, False))[1]
             out[h.id] = main or ""
     return out
-
-
-def _collection(ed: Edition, path: str, view: books.PacketView) -> OutputFile:
-    site = ed.ctx.site
-    page = page_context(site, view.title, "packet", path.removesuffix(".html"),
-                        [Link(ed.ctx.text("home"), "../../index.html")])
-    return OutputFile(path, render_stream(ed.ctx.theme, "packet.html", ctx=page, site=site, root="../../", view=view))
 
 
 def language_css(ed: Edition) -> str:
