@@ -26,7 +26,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 LUNR_VERSION = "2.3.9"
 K1 = 1.2
@@ -92,13 +91,6 @@ def bag(value: str, term: Term) -> str:
         if t is not None:
             counts[t] = counts.get(t, 0) + n
     return " ".join(f"{t} {n}" for t, n in counts.items())
-
-
-def build(fields: Sequence[Field], documents: Sequence[Sequence[str]], analyzer: Analyzer) -> dict[str, Any]:
-    """The serialized index of `documents` (each the text of every field, in order; ref = position)."""
-    bags = [[bag(value, analyzer.term) for value in values] for values in documents]
-    parsed: dict[str, Any] = json.loads(build_json(fields, bags))
-    return parsed
 
 
 def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]], pipeline: str = "stemmer") -> str:

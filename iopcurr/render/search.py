@@ -148,12 +148,6 @@ def _term(word: str) -> str | None:
 FIELDS = (Field("title", 10), Field("summary", 3), Field("body"))
 
 
-def build_index(docs: Sequence[SearchDoc]) -> dict[str, Any] | None:
-    """The serialized lunr index of `docs` (refs are their positions in `docs`); None if no docs."""
-    parsed: dict[str, Any] | None = json.loads(_index_json(docs))
-    return parsed
-
-
 def _index_json(docs: Sequence[SearchDoc], pipeline: str = "stemmer") -> str:
     if not docs:
         return "null"  # lunr cannot index nothing; the browser then finds nothing
