@@ -87,11 +87,10 @@ def bilingual(ed: Edition, mains: Mapping[str, str], kept: dict[str, str]) -> Ou
     parts: list[books.Bound] = []
     titles: list[tuple[str, str]] = []
     for h in books.packet_order(ed.ctx.cur):
-        parts.append(books.Bound(books.handout_page(h.id), f"handout-{h.id}", h.id, kept[h.id], 1))
-        titles.append((h.title, source))
         page = books.handout_page(h.id, language=language)
-        parts.append(books.Bound(page, f"handout-{h.id}-{language}", f"{h.id}-{language}", mains.get(page, ""), 1))
-        titles.append((ed.handouts.get(h.id, h).title, language))
+        parts += [books.Bound(books.handout_page(h.id), f"handout-{h.id}", h.id, kept[h.id], 1),
+                  books.Bound(page, f"handout-{h.id}-{language}", f"{h.id}-{language}", mains.get(page, ""), 1)]
+        titles += [(h.title, source), (ed.handouts.get(h.id, h).title, language)]
     binding = books.Binding(parts, into, TEMPLATE_IDS)
 
     def part(i: int, language: str) -> Markup:
