@@ -37,7 +37,7 @@ from iopcurr.model import OutputFile
 from iopcurr.output.cache import ParseCache
 from iopcurr.pipeline import assemble, source_files, theme_for
 from iopcurr.plan.schedule import build_schedule
-from iopcurr.render.pages import render_site
+from iopcurr.render.pages import render_site, site_context
 from iopcurr.render.render_books import render_books
 from iopcurr.source.convert import parse_all
 from iopcurr.source.loader import read_sources
@@ -54,11 +54,11 @@ def measure(n: int, work: Path) -> None:
     assert theme is not None, [p.format() for p in problems]
     mains: dict[str, str] = {}
     start = time.process_time()
-    pages = sum(1 for _ in render_site(cur, plans, theme, schedule, mains=mains))
+    pages = sum(1 for _ in render_site(site_context(cur, plans, theme, schedule), mains))
     site = time.process_time() - start
 
     def books(kept: dict[str, str] | None) -> list[OutputFile]:
-        return list(render_books(cur, plans, theme, schedule, mains=kept))
+        return list(render_books(site_context(cur, plans, theme, schedule), kept))
 
     built = best_time(lambda: books(mains))
     alone = best_time(lambda: books(None), repeat=1)

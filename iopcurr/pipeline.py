@@ -49,7 +49,7 @@ from iopcurr.plan.schedule import build_schedule
 from iopcurr.plan.thirds import plan_module
 from iopcurr.render.books import check_reserved, long_handouts, page_count_jobs, pdf_jobs
 from iopcurr.render.changes import render_changes
-from iopcurr.render.pages import Theme, load_theme, page_list, render_site, site_view
+from iopcurr.render.pages import Theme, load_theme, page_list, render_site, site_context
 from iopcurr.render.render_books import render_books
 from iopcurr.render.render_lang import render_languages
 from iopcurr.render.runsheet import RunSheets, run_sheets
@@ -327,12 +327,13 @@ def render_all(planned: Planned, theme: Theme, settings: Settings,
     cur, plans, schedule, today, pdf = planned.curriculum, planned.plans, planned.schedule, settings.today, settings.pdf
     try:
         mains: dict[str, str] = {}
-        files = list(render_site(cur, plans, theme, schedule, today, pdf=pdf, mains=mains))
-        files.append(render_changes(cur, history, theme, site_view(cur)))
+        ctx = site_context(cur, plans, theme, schedule, today, pdf=pdf)
+        files = list(render_site(ctx, mains))
+        files.append(render_changes(cur, history, theme, ctx.site))
         files += render_calendar(Calendar.of(cur, plans, schedule, theme, planned.sheets), today, pdf=pdf)
-        files += render_books(cur, plans, theme, schedule, pdf=pdf, mains=mains)
+        files += render_books(ctx, mains)
         files.append(search_file(cur))
-        files += render_languages(cur, theme, pdf=pdf, kept=mains, plans=plans, schedule=schedule)
+        files += render_languages(ctx, mains)
     except jinja2.TemplateError as exc:
         return [], [template_problem(exc)]
     return files, []

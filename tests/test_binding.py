@@ -16,8 +16,8 @@ from markupsafe import Markup
 from iopcurr.model import Curriculum, Schedule, SessionPlan
 from iopcurr.pipeline import run, theme_for
 from iopcurr.render import books
-from iopcurr.render.htmlfrag import Attrs, bind_tags, map_tags, rebind, scan, shift_headings, unique_ids
-from iopcurr.render.pages import Theme, render_site
+from iopcurr.render.htmlfrag import Attrs, Document, bind_tags, map_tags, rebind, scan, shift_headings, unique_ids
+from iopcurr.render.pages import Theme, render_site, site_context
 from iopcurr.render.render_books import TEMPLATE_IDS, render_books
 
 PAGE = "facilitator/m.html"
@@ -57,7 +57,7 @@ def tables(html: str) -> dict[str, dict[str, str]]:
 
 
 def fast(html: str, by: int = 2, title_class: str = "book-title") -> str:
-    return bind_tags(html, scan(html), by, title_class, PAGE, INTO, tables(html), ANCHORS)
+    return bind_tags(html, scan(html), by, title_class, PAGE, Document(INTO, tables(html), ANCHORS))
 
 
 def slow(html: str, by: int = 2, title_class: str = "book-title") -> str:
@@ -157,7 +157,7 @@ def bundled() -> Built:
 def kept_mains(built: Built) -> dict[str, str]:
     cur, plans, theme, schedule = built
     mains: dict[str, str] = {}
-    list(render_site(cur, plans, theme, schedule, mains=mains))
+    list(render_site(site_context(cur, plans, theme, schedule), mains))
     return mains
 
 
@@ -195,9 +195,9 @@ def test_links_between_bound_pages_and_colliding_ids_bind_as_before() -> None:
 
 def test_pages_are_the_same_bytes_when_their_main_content_is_kept(bundled: Built) -> None:
     cur, plans, theme, schedule = bundled
-    plain = {f.path: f.content for f in render_site(cur, plans, theme, schedule)}
+    plain = {f.path: f.content for f in render_site(site_context(cur, plans, theme, schedule))}
     mains: dict[str, str] = {}
-    kept = {f.path: f.content for f in render_site(cur, plans, theme, schedule, mains=mains)}
+    kept = {f.path: f.content for f in render_site(site_context(cur, plans, theme, schedule), mains)}
     assert kept == plain
     assert set(mains) == {p for p in plain if p.startswith(("facilitator/", "pages/"))
                           or (p.startswith("handouts/") and not p.startswith("handouts/large/"))}
@@ -207,8 +207,8 @@ def test_pages_are_the_same_bytes_when_their_main_content_is_kept(bundled: Built
 
 def test_books_from_kept_main_content_are_the_books_rendered_alone(bundled: Built) -> None:
     cur, plans, theme, schedule = bundled
-    alone = {f.path: f.content for f in render_books(cur, plans, theme, schedule)}
-    kept = {f.path: f.content for f in render_books(cur, plans, theme, schedule, mains=kept_mains(bundled))}
+    alone = {f.path: f.content for f in render_books(site_context(cur, plans, theme, schedule))}
+    kept = {f.path: f.content for f in render_books(site_context(cur, plans, theme, schedule), kept_mains(bundled))}
     assert set(alone) == {books.PACKET, books.MANUAL} and kept == alone
 
 
@@ -226,11 +226,11 @@ def test_a_template_showing_its_main_block_twice_keeps_what_main_shows(make_curr
     cur, theme = result.curriculum, theme_for(root, result.curriculum)[0] if result.curriculum else None
     assert cur is not None and theme is not None
     mains: dict[str, str] = {}
-    list(render_site(cur, result.plans, theme, result.schedule, mains=mains))
+    list(render_site(site_context(cur, result.plans, theme, result.schedule), mains))
     assert mains["handouts/alpha-sheet.html"].startswith("<h1>Sheet for Alpha</h1>") and "facilitator/alpha.html" in mains
     manual = next(f.content for f in result.files if f.path == books.MANUAL).decode("utf-8")
     assert 'id="handout-alpha-sheet"' in manual and "Write one step." in manual
-    alone = {f.path: f.content for f in render_books(cur, result.plans, theme, result.schedule)}
+    alone = {f.path: f.content for f in render_books(site_context(cur, result.plans, theme, result.schedule))}
     assert alone[books.MANUAL] == manual.encode("utf-8")
 
 

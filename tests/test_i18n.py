@@ -161,12 +161,12 @@ def test_every_catalogue_has_every_key_and_every_key_a_template_uses() -> None:
     used = {m.group(1) for path in (THEME / "templates").glob("*.html")
             for m in re.finditer(r"""\bt\(\s*["']([a-z_]+)["']""", path.read_text("utf-8"))}
     assert used, "the templates show interface strings with t()"
-    # ... and so does the code: ed.text(theme, "key"), words("key", …), and the keys it makes
+    # ... and so does the code: ctx.text("key"), words("key", …), and the keys it makes
     from iopcurr.plan.thirds import PART_NAMES
     from iopcurr.source.markup import LABELS
 
     code = "\n".join(path.read_text("utf-8") for path in (REPO / "iopcurr").rglob("*.py"))
-    used |= {m.group(1) for m in re.finditer(r"""(?:\.text\(theme, |\bwords\()["']([a-z_]+)["']""", code)}
+    used |= {m.group(1) for m in re.finditer(r"""(?:\.text\(|\bwords\()["']([a-z_]+)["']""", code)}
     used |= {f"block_{kind}" for kind in LABELS} | {f"part_{q}" for q in PART_NAMES}
     assert {"guide_not_translated", "block_script", "session", "large_print"} <= used
     script = (THEME / "static" / "night.js").read_text("utf-8")  # its words come in data-t-* attributes

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from iopcurr.errors import Problem
 from iopcurr.model import Curriculum, Handout, Module
-from iopcurr.render.htmlfrag import Scan, bind_tags, scan, unique_ids
+from iopcurr.render.htmlfrag import Document, Scan, bind_tags, scan, unique_ids
 
 PACKET = "handouts/packet.html"
 MANUAL = "facilitator/manual.html"
@@ -69,6 +69,11 @@ def bundle_pdf(module_id: str) -> str:
 def fill_pdf(hid: str) -> str:
     """The fillable PDF of a handout (only for one with something to fill in)."""
     return f"{FILL_PREFIX}{hid}.pdf"
+
+
+def print_sizes(cur: Curriculum) -> tuple[bool, ...]:
+    """`large` of each handout page: regular print, and large print where the program has it."""
+    return (False, True) if cur.program.handouts.large_print else (False,)
 
 
 def has_worksheet(h: Handout) -> bool:
@@ -139,26 +144,11 @@ def check_reserved(modules: Iterable[Module]) -> list[Problem]:
     problems = []
     for m in modules:
         if m.id == RESERVED["module"]:
-            problems.append(
-                Problem(
-                    m.path,
-                    None,
-                    f"the module id `{m.id}` is reserved for the facilitator manual ({MANUAL}).",
-                    "IOP006",
-                    hint="Rename the file.",
-                )
-            )
-        for h in m.handouts:
-            if h.id == RESERVED["handout"]:
-                problems.append(
-                    Problem(
-                        h.path,
-                        h.line,
-                        f"the handout id `{h.id}` is reserved for the client packet ({PACKET}).",
-                        "IOP006",
-                        hint="Choose another handout id.",
-                    )
-                )
+            problems.append(Problem(m.path, None, f"the module id `{m.id}` is reserved for the facilitator manual ({MANUAL}).",
+                                    "IOP006", hint="Rename the file."))
+        problems += [Problem(h.path, h.line, f"the handout id `{h.id}` is reserved for the client packet ({PACKET}).",
+                             "IOP006", hint="Choose another handout id.")
+                     for h in m.handouts if h.id == RESERVED["handout"]]
     return problems
 
 
@@ -178,21 +168,16 @@ def packet_order(cur: Curriculum) -> tuple[Handout, ...]:
 def pdf_jobs(cur: Curriculum) -> tuple[tuple[str, str], ...]:
     """(HTML page, PDF file) for every PDF that `--pdf` writes."""
     jobs: list[tuple[str, str]] = []
-    for h in packet_order(cur):
-        jobs.append((handout_page(h.id), handout_pdf(h.id)))
-        if cur.program.handouts.large_print:
-            jobs.append((handout_page(h.id, large=True), handout_pdf(h.id, large=True)))
-        if has_worksheet(h):
-            jobs.append((handout_page(h.id), fill_pdf(h.id)))
-    jobs += [(PACKET, PACKET_PDF), (MANUAL, MANUAL_PDF)]
-    for language in cur.program.langs[1:]:
+    for language in ("", *cur.program.langs[1:]):
         for h in packet_order(cur):
-            jobs.append((handout_page(h.id, language=language), handout_pdf(h.id, language=language)))
-            if cur.program.handouts.large_print:
-                jobs.append((handout_page(h.id, large=True, language=language),
-                             handout_pdf(h.id, large=True, language=language)))
-        for page in (language_packet(language), bilingual_packet(language)):
-            jobs.append((page, language_pdf(page)))
+            jobs += [(handout_page(h.id, large=large, language=language), handout_pdf(h.id, large=large, language=language))
+                     for large in print_sizes(cur)]
+            if has_worksheet(h) and not language:
+                jobs.append((handout_page(h.id), fill_pdf(h.id)))
+        if language:
+            jobs += [(page, language_pdf(page)) for page in (language_packet(language), bilingual_packet(language))]
+        else:
+            jobs += [(PACKET, PACKET_PDF), (MANUAL, MANUAL_PDF)]
     return tuple(jobs)
 
 
@@ -261,11 +246,11 @@ class Binding:
         *,
         release: bool = False,
     ) -> None:
-        self.parts, self.into, self.release = parts, into, release
+        self.parts, self.release = parts, release
         self.scans: Scans = {} if scans is None else scans
         taken = set(reserved) | {p.anchor for p in parts}
-        self.ids = {p.page: unique_ids(self._ids(p), p.anchor, p.owner, taken) for p in parts}
-        self.anchors = {p.page: p.anchor for p in parts}
+        ids = {p.page: unique_ids(self._tags(p).ids, p.anchor, p.owner, taken) for p in parts}
+        self.doc = Document(into, ids, {p.page: p.anchor for p in parts})
 
     def __len__(self) -> int:
         return len(self.parts)
@@ -273,7 +258,7 @@ class Binding:
     def html(self, i: int) -> Markup:
         """The content of part `i`, rewritten."""
         p = self.parts[i]
-        html = bind_tags(p.html, self._tags(p), p.shift, TITLE_CLASS, p.page, self.into, self.ids, self.anchors)
+        html = bind_tags(p.html, self._tags(p), p.shift, TITLE_CLASS, p.page, self.doc)
         if self.release:
             self.scans.pop(p.page, None)
         return Markup(html)
@@ -283,9 +268,6 @@ class Binding:
         if known is None or known[0] is not p.html:
             known = self.scans[p.page] = (p.html, scan(p.html))
         return known[1]
-
-    def _ids(self, p: Bound) -> list[str]:
-        return list(self._tags(p).ids)
 
 
 # ---------------------------------------------------------------- views for the templates

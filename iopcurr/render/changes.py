@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from iopcurr.model import Commit, Curriculum, OutputFile
 from iopcurr.plan.checks import edition_date
 from iopcurr.plan.safety import without_controls
-from iopcurr.render.pages import Link, SiteView, Theme, _context, _render, review_note, words_date
+from iopcurr.render.pages import Link, SiteView, Theme, _render, page_context, review_note, words_date
 
 # ---------------------------------------------------------------- the page
 
@@ -50,6 +50,6 @@ def changes_view(cur: Curriculum, history: tuple[Commit, ...] | None) -> Changes
 
 def render_changes(cur: Curriculum, history: tuple[Commit, ...] | None, theme: Theme, site: SiteView) -> OutputFile:
     """`changes.html`."""
-    ctx = _context(cur, site, "", "What changed", "changes", "changes", [Link("Home", "index.html")])
+    ctx = page_context(site, "What changed", "changes", "changes", [Link("Home", "index.html")])
     view = changes_view(cur, history)
     return OutputFile("changes.html", _render(theme, "changes.html", ctx=ctx, site=site, root="", view=view))

@@ -245,45 +245,37 @@ def scan(html: str) -> Scan:
     return Scan(starts, tuple(ids))
 
 
-def bind_tags(
-    html: str,
-    found: Scan,
-    by: int,
-    title_class: str,
-    page: str,
-    into: str,
-    ids: Mapping[str, Mapping[str, str]],
-    anchors: Mapping[str, str],
-) -> str:
-    """`rebind(shift_headings(html, by, title_class), page, into, ids, anchors)`, rewriting only
-    the tags that `scan(html)` found."""
+@dataclass(frozen=True)
+class Document:
+    """The document that pages are bound into, as `rebind` takes it: its site path, the new ids
+    of each bound page (old id → new), and the id of the section where each bound page starts."""
+
+    into: str
+    ids: Mapping[str, Mapping[str, str]]
+    anchors: Mapping[str, str]
+
+
+def bind_tags(html: str, found: Scan, by: int, title_class: str, page: str, doc: Document) -> str:
+    """`rebind(shift_headings(html, by, title_class), page, doc.into, doc.ids, doc.anchors)`,
+    rewriting only the tags that `scan(html)` found."""
     shift, _ = _shift(by, title_class)
-    rebound, _ = _rebind(page, into, ids, anchors)
+    rebound, _ = _rebind(page, doc.into, doc.ids, doc.anchors)
+
+    def fn(name: str, closing: bool, attrs: Attrs) -> tuple[str, Attrs]:
+        new_name, new_attrs = shift(name, closing, attrs)
+        if new_name != name or new_attrs != attrs:
+            # `rebind` then reads the tag as written: a `"` in a value is `&quot;` there
+            new_attrs = [(k, v if v is None else v.replace('"', "&quot;")) for k, v in new_attrs]
+        return rebound(new_name, closing, new_attrs)
+
     out: list[str] = []
     last = 0
-    match = _TAG.match
     for start in found.starts:
-        t = match(html, start)
+        t = _TAG.match(html, start)
         if t is None:  # not the fragment that was scanned
             raise ValueError(f"no tag at {start} of the fragment of {page}")
-        slash, name, raw, void = t.groups()
-        closing, void = bool(slash), bool(void)
-        attrs = parse_attrs(raw) if raw else []
-        new = ""
-        if len(name) == 2 and name[0] in "hH" and name[1] in "123456":  # _HEADING, without the call
-            new_name, new_attrs = shift(name, closing, attrs)
-            if new_name != name or new_attrs != attrs:
-                new = _serialize(new_name, closing, new_attrs, void)
-                # `rebind` then reads the tag as written: a `"` in a value is `&quot;` there
-                name, attrs = new_name, [(k, v if v is None else v.replace('"', "&quot;")) for k, v in new_attrs]
-        if not closing:
-            new_name, new_attrs = rebound(name, closing, attrs)
-            if new_name != name or new_attrs != attrs:
-                new = _serialize(new_name, closing, new_attrs, void)
-        if new:
-            out.append(html[last:start])
-            out.append(new)
-            last = t.end()
+        out += (html[last:start], _one(t, fn, None))
+        last = t.end()
     out.append(html[last:])
     return "".join(out)
 

@@ -26,7 +26,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 LUNR_VERSION = "2.3.9"
 K1 = 1.2
@@ -94,13 +93,6 @@ def bag(value: str, term: Term) -> str:
     return " ".join(f"{t} {n}" for t, n in counts.items())
 
 
-def build(fields: Sequence[Field], documents: Sequence[Sequence[str]], analyzer: Analyzer) -> dict[str, Any]:
-    """The serialized index of `documents` (each the text of every field, in order; ref = position)."""
-    bags = [[bag(value, analyzer.term) for value in values] for values in documents]
-    parsed: dict[str, Any] = json.loads(build_json(fields, bags))
-    return parsed
-
-
 def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]], pipeline: str = "stemmer") -> str:
     """The serialized index of `documents`, each given as the `bag` of every field, as compact
     JSON text (`json.dumps(..., separators=(",", ":"), ensure_ascii=False)` of it, character for
@@ -113,34 +105,56 @@ def json_parts(fields: Sequence[Field], documents: Sequence[Sequence[str]], pipe
     1,000 modules has some 600,000 (term, field, document) entries, too many to hold as objects,
     and its index is 13 MB of text."""
     names = [f.name for f in fields]
-    number: dict[str, int] = {}  # term → its number, in the order first met
-    where: list[list[list[int]]] = []  # term number → field → the documents holding it
-    counted: list[tuple[int, int, dict[int, int], int]] = []  # (field, document, term counts, length)
-    totals = [0] * len(names)
+    table = _Counted(len(names))
     for ref, bags in enumerate(documents):
         for k, text in enumerate(bags):
-            counts: dict[int, int] = {}
-            items = text.split(" ") if text else []
-            for t, n in zip(items[::2], items[1::2], strict=True):
-                i = number.get(t, -1)
-                if i < 0:
-                    i = number[t] = len(where)
-                    where.append([[] for _ in names])
-                counts[i] = int(n)
-                where[i][k].append(ref)
-            length = sum(counts.values())
-            totals[k] += length
-            counted.append((k, ref, counts, length))
-    n_docs = len(documents)
-    average = [t / n_docs for t in totals] if n_docs else []
+            table.add(k, ref, text)
+    yield f'{{"version":"{LUNR_VERSION}","fields":{_string_list(names)},"fieldVectors":['
+    yield from _field_vectors(fields, table, len(documents))
+    yield '],"invertedIndex":['
+    yield from _inverted_index(names, table, len(documents))
+    yield f'],"pipeline":[{_string(pipeline)}]}}'
+
+
+class _Counted:
+    """The terms of every (field, document) as `json_parts` reads them: each term's number, in
+    the order first met, and the documents that hold it, field by field."""
+
+    def __init__(self, n_fields: int) -> None:
+        self.n_fields = n_fields
+        self.number: dict[str, int] = {}  # term → its number, in the order first met
+        self.where: list[list[list[int]]] = []  # term number → field → the documents holding it
+        self.counted: list[tuple[int, int, dict[int, int], int]] = []  # (field, document, term counts, length)
+        self.totals = [0] * n_fields
+
+    def add(self, k: int, ref: int, text: str) -> None:
+        """Field `k` of document `ref`, given as its `bag`."""
+        counts: dict[int, int] = {}
+        items = text.split(" ") if text else []
+        for t, n in zip(items[::2], items[1::2], strict=True):
+            i = self.number.get(t, -1)
+            if i < 0:
+                i = self.number[t] = len(self.where)
+                self.where.append([[] for _ in range(self.n_fields)])
+            counts[i] = int(n)
+            self.where[i][k].append(ref)
+        length = sum(counts.values())
+        self.totals[k] += length
+        self.counted.append((k, ref, counts, length))
+
+
+def _field_vectors(fields: Sequence[Field], table: _Counted, n_docs: int) -> Iterator[str]:
+    """The BM25 score of each term in each (field, document), in the order counted; each
+    document's counts are let go once scored."""
+    average = [t / n_docs for t in table.totals] if n_docs else []
     idf = []
-    for refs in where:
+    for refs in table.where:
         with_term = sum(len(r) for r in refs)
         x = (n_docs - with_term + 0.5) / (with_term + 0.5)
         idf.append(math.log(1 + abs(x)))
-    yield f'{{"version":"{LUNR_VERSION}","fields":{_string_list(names)},"fieldVectors":['
     k1_plus_1 = K1 + 1
-    counted.reverse()  # popped from the end, in order: each document's counts go once scored
+    counted = table.counted
+    counted.reverse()  # popped from the end, in order
     first = True
     while counted:
         k, ref, counts, length = counted.pop()
@@ -153,17 +167,19 @@ def json_parts(fields: Sequence[Field], documents: Sequence[Sequence[str]], pipe
             scored = _WHOLE.sub(".0", ",".join([
                 f"{i},{f'{idf[i] * (k1_plus_1 * tf) / (norm + tf) * boost:.3f}'.rstrip('0')}"
                 for i, tf in sorted(counts.items())]))
-        yield f'{"" if first else ","}["{_name(names[k])}/{ref}",[{scored}]]'
+        yield f'{"" if first else ","}["{_name(fields[k].name)}/{ref}",[{scored}]]'
         first = False
-    yield '],"invertedIndex":['
+
+
+def _inverted_index(names: Sequence[str], table: _Counted, n_docs: int) -> Iterator[str]:
+    """Each term, in sorted order, with the documents that hold it in each field and its number."""
     keys = [f'"{_name(n)}":' for n in names]
     entry = [f'"{r}":{{}}' for r in range(n_docs)]  # a document in a term's posting
-    for j, term in enumerate(sorted(number)):
-        i = number[term]
+    for j, term in enumerate(sorted(table.number)):
+        i = table.number[term]
         per_field = ",".join(key + "{" + ",".join(map(entry.__getitem__, refs)) + "}"
-                             for key, refs in zip(keys, where[i], strict=True))
+                             for key, refs in zip(keys, table.where[i], strict=True))
         yield f'{"," if j else ""}[{_string(term)},{{{per_field},"_index":{i}}}]'
-    yield f'],"pipeline":[{_string(pipeline)}]}}'
 
 
 def _string(text: str) -> str:

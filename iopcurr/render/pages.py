@@ -8,7 +8,8 @@ author writes is ever compiled as a template.
 from __future__ import annotations
 
 import importlib.resources
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -22,13 +23,32 @@ from markupsafe import Markup
 
 from iopcurr import __version__
 from iopcurr.errors import IopError
-from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, Schedule, SessionPlan, SessionSettings
+from iopcurr.model import (
+    Curriculum,
+    Handout,
+    Module,
+    OutputFile,
+    Page,
+    Schedule,
+    Session,
+    SessionPlan,
+    SessionSettings,
+    Translation,
+)
 from iopcurr.plan.checks import edition_date, readability_of, readability_words, track_map
 from iopcurr.plan.safety import without_controls
 from iopcurr.plan.schedule import long_date, session_label, session_when, upcoming
 from iopcurr.plan.thirds import PART_NAMES, clock
 from iopcurr.render import books
-from iopcurr.render.i18n import Catalogues, Words, catalogue_words, english, load_catalogues, template_function
+from iopcurr.render.i18n import (
+    Catalogues,
+    Words,
+    catalogue_words,
+    english,
+    load_catalogues,
+    template_function,
+    translate,
+)
 from iopcurr.render.tonight import TonightCard, fixed_card
 from iopcurr.source.markup import CORE_LABEL, HANDOUT_CARD, LABELS
 from iopcurr.source.translations import has_guide, translated
@@ -79,10 +99,10 @@ class SiteView:
     csp: str
     paper: str
     crisis: tuple[tuple[str, str, str], ...]
+    nav: NavTable = field(repr=False, compare=False)  # worked out once per render
     edition: str = ""  # "December 5, 2026": the edition date, on the manual's cover
     search_language: str = ""  # a translation's pages: the language of their search index (lunr-languages)
     language_css: str = ""  # a translation's pages: their print styles (crisis footer in their language)
-    nav: NavTable | None = field(default=None, repr=False, compare=False)  # worked out once per render
 
 
 @dataclass(frozen=True)
@@ -467,24 +487,72 @@ def _nav(nav: NavTable, root: str, current: str = "", near: str = "") -> tuple[t
     return tuple(tracks), pages
 
 
-def _context(cur: Curriculum, site: SiteView, root: str, title: str, kind: str, current: str,
-             crumbs: Sequence[Link] = (), near: str = "") -> PageContext:
-    tracks, pages = _nav(site.nav or nav_table(cur), root, current, near)
+def page_context(site: SiteView, title: str, kind: str, current: str, crumbs: Sequence[Link] = (),
+                 near: str = "") -> PageContext:
+    """What a page template gets besides its view; `current` is the page's site path without
+    `.html` (the prefix to the site root follows from its depth)."""
+    root = "../" * current.count("/")
+    tracks, pages = _nav(site.nav, root, current, near)
     return PageContext(site, root, title, kind, tracks, pages, tuple(crumbs))
 
 
-def handout_alternates(cur: Curriculum, hid: str, root: str, *, pdf: bool,
-                       large: bool = False, fill: bool = False, words: Words = english,
-                       language: str = "") -> tuple[Link, ...]:
-    """Links to the other forms of a handout (in a translation's `language`): the other print
-    size and the PDFs (with --pdf), and with `fill` the PDF to fill in on screen."""
+@dataclass(frozen=True)
+class SiteContext:
+    """What the pages of one build are made from, handed explicitly to every view: the curriculum,
+    its session plans and calendar, the theme, `--today` and `--pdf`, and the site view (the
+    pages of a translation get one in their `language`, which their paths carry)."""
+
+    cur: Curriculum
+    theme: Theme
+    site: SiteView
+    plans: Mapping[str, SessionPlan | None] = field(default_factory=dict)
+    schedule: Schedule | None = None
+    today: date | None = None
+    pdf: bool = False
+    language: str = ""  # a translation's pages: its language; "" for the source language's
+
+    @property
+    def words(self) -> Words:
+        """The interface words of the site's language (the theme's catalogue)."""
+        return catalogue_words(self.theme.catalogues, self.site.language)
+
+    def text(self, key: str) -> str:
+        return translate(self.theme.catalogues, self.site.language, key)
+
+
+def site_context(cur: Curriculum, plans: Mapping[str, SessionPlan | None], theme: Theme,
+                 schedule: Schedule | None = None, today: date | None = None, *, pdf: bool = False) -> SiteContext:
+    return SiteContext(cur, theme, site_view(cur), plans, schedule, today, pdf)
+
+
+@dataclass(frozen=True)
+class Edition:
+    """The pages of one language: their context, and the language's handouts, module titles and
+    translated facilitator parts (all empty for the source language, whose own are shown)."""
+
+    ctx: SiteContext
+    handouts: Mapping[str, Handout] = field(default_factory=dict)  # handout id → its translation
+    titles: Mapping[str, str] = field(default_factory=dict)  # module id → its title in the language
+    guides: Mapping[str, Translation] = field(default_factory=dict)  # module id → its translation, with the facilitator parts
+
+    def guide_url(self, module_id: str, root: str) -> str:
+        """The module's facilitator page in the language, or else in the source language."""
+        return f"{root}facilitator/{self.ctx.language}/{module_id}.html" if module_id in self.guides \
+            else f"{root}facilitator/{module_id}.html"
+
+
+def handout_alternates(ctx: SiteContext, hid: str, root: str, *, large: bool = False,
+                       fill: bool = False) -> tuple[Link, ...]:
+    """Links to the other forms of a handout (in the context's language): the other print size
+    and the PDFs (with --pdf), and with `fill` the PDF to fill in on screen."""
+    words, language, large_print = ctx.words, ctx.language, ctx.cur.program.handouts.large_print
     out: list[Link] = []
-    if cur.program.handouts.large_print:
+    if large_print:
         other = words("regular_print", "Regular print") if large else words("large_print", "Large print")
         out.append(Link(other, root + books.handout_page(hid, large=not large, language=language)))
-    if pdf:
+    if ctx.pdf:
         out.append(Link(words("pdf", "PDF"), root + books.handout_pdf(hid, large=large, language=language)))
-        if cur.program.handouts.large_print:
+        if large_print:
             other_pdf = (words("regular_print_pdf", "Regular-print PDF") if large
                          else words("large_print_pdf", "Large-print PDF"))
             out.append(Link(other_pdf, root + books.handout_pdf(hid, large=not large, language=language)))
@@ -496,46 +564,77 @@ def handout_alternates(cur: Curriculum, hid: str, root: str, *, pdf: bool,
 def switch_links(cur: Curriculum, hid: str, root: str, *, large: bool = False, here: str = "") -> tuple[Link, ...]:
     """The same handout in the other languages that have it (title and note: the language code)."""
     source = cur.program.langs[0]
-    out = []
-    for language in cur.program.langs:
-        if language == (here or source):
-            continue
-        if language != source and hid not in translated(cur.translations, language):
-            continue
-        page = books.handout_page(hid, large=large, language="" if language == source else language)
-        out.append(Link(language, root + page, language))
-    return tuple(out)
+    return tuple(Link(lang, root + books.handout_page(hid, large=large, language="" if lang == source else lang), lang)
+                 for lang in cur.program.langs
+                 if lang != (here or source) and (lang == source or hid in translated(cur.translations, lang)))
 
 
-def module_view(cur: Curriculum, index: int, plan: SessionPlan | None,
-                sessions: tuple[Link, ...] = (), *, pdf: bool = False, nav: NavTable | None = None,
-                words: Words = english) -> ModuleView:
-    m = cur.modules[index]
+_LINK_UP = re.compile(r'(href|src)="\.\./')
+_HANDOUT = re.compile(r'href="\.\./\.\./handouts/([^"/]+)\.html"')
+
+
+def localized(html: str, language: str) -> str:
+    """The HTML of a translation's facilitator parts, on facilitator/<lang>/: one folder deeper,
+    its handout cards to the handouts in the language (guide_view puts its labels in it)."""
+    return _HANDOUT.sub(rf'href="../../handouts/{language}/\1.html"', _LINK_UP.sub(r'\1="../../', html))
+
+
+def translated_guide(ctx: SiteContext, m: Module, t: Translation) -> tuple[Module, SessionSettings, SessionPlan | None]:
+    """Module `m` with the facilitator parts of its translation `t`, the opening and closing in
+    the language, and the source's session plan (the same minutes and parts) with their titles."""
+    language = ctx.language
+    segments = tuple(replace(mine, anchor=theirs.anchor, title_html=localized(mine.title_html, language),
+                             html=localized(mine.html, language))
+                     for mine, theirs in zip(t.segments, m.segments, strict=True))
+    shown = replace(m, title=t.title or m.title, summary=t.summary or m.summary, objectives=t.objectives or m.objectives,
+                    materials=t.materials or m.materials, overview_html=localized(t.overview_html, language),
+                    segments=segments)
+    settings = ctx.cur.program.session
+    settings = replace(settings, opening=settings.opening.in_language(language),
+                       closing=settings.closing.in_language(language))
+    titles = {theirs.anchor: mine.title for mine, theirs in zip(t.segments, m.segments, strict=True)}
+    titles |= {"opening": settings.opening.title, "closing": settings.closing.title}
+    plan = ctx.plans.get(m.id)
+    if plan is not None:
+        plan = replace(plan, rows=tuple(replace(r, title=titles.get(r.anchor or r.kind, r.title)) for r in plan.rows))
+    return shown, settings, plan
+
+
+def _session_note(ctx: SiteContext, s: Session) -> str:
+    if not ctx.language:
+        return session_label(s)
+    return s.date.isoformat() if s.date else ctx.text("week_day").format(week=s.week, day=s.day)
+
+
+def module_view(ed: Edition, index: int) -> ModuleView:
+    """The facilitator page of `cur.modules[index]` in the edition's language (a translation's:
+    its own facilitator parts on the source's session plan)."""
+    ctx, cur = ed.ctx, ed.ctx.cur
+    nav, m, source = ctx.site.nav, cur.modules[index], not ctx.language
+    root = "../" if source else "../../"
+    t = ed.guides.get(m.id)
+    shown, settings, plan = translated_guide(ctx, m, t) if t else (m, cur.program.session, ctx.plans.get(m.id))
     style = cur.program.session.clock
-    nav = nav or nav_table(cur)
-    handouts_by_id = nav.handouts
-    handouts = tuple(
-        Link(handouts_by_id[h].title, f"../handouts/{h}.html",
-             readability_words(readability_of(handouts_by_id[h])),
-             alternates=handout_alternates(cur, h, "../", pdf=pdf, words=words))
-        for h in m.session_handouts
-        if h in handouts_by_id
-    )
-    prev_m = cur.modules[index - 1] if index > 0 else None
-    next_m = cur.modules[index + 1] if index + 1 < len(cur.modules) else None
     times = [(clock(r.start, style), clock(r.end, style)) for r in plan.rows] if plan else []
-    return guide_view(
-        ModuleView, m, plan, cur.program.session, times, words,
-        id=m.id,
-        title=m.title,
-        track=nav.track_titles.get(nav.track_of.get(m.id) or "", ""),
-        handouts=handouts,
-        previous=Link(prev_m.title, f"{prev_m.id}.html") if prev_m else None,
-        next=Link(next_m.title, f"{next_m.id}.html") if next_m else None,
-        sessions=sessions,
-        review=review_note(m),
-        switch=guide_switch(cur, m, "../"),
-    )
+    handouts = tuple(Link(ed.handouts.get(h, nav.handouts[h]).title, root + books.handout_page(h, language=ctx.language),
+                          readability_words(readability_of(nav.handouts[h])) if source else "",
+                          alternates=handout_alternates(ctx, h, root))
+                     for h in m.session_handouts if h in nav.handouts)
+    sessions = tuple(Link(f"{ctx.text('session')} {s.number}", f"{root}sessions/{s.number}.html", _session_note(ctx, s))
+                     for s in (ctx.schedule.sessions if ctx.schedule else ()) if s.module_id == m.id)
+
+    def neighbour(i: int) -> Link | None:
+        if not 0 <= i < len(cur.modules):
+            return None
+        other = cur.modules[i]
+        return Link(ed.titles.get(other.id, other.title),
+                    f"{other.id}.html" if source or other.id in ed.guides else f"../{other.id}.html")
+
+    pending = ctx.text("guide_review_pending") if t and t.review == "pending" else ""
+    return guide_view(ModuleView, shown, plan, settings, times, ctx.words, id=m.id, title=shown.title,
+                      track=nav.track_titles.get(nav.track_of.get(m.id) or "", ""), handouts=handouts,
+                      previous=neighbour(index - 1), next=neighbour(index + 1), sessions=sessions, review=review_note(m) if source else pending,
+                      switch=guide_switch(cur, m, root, here=ctx.language))
 
 
 def guide_switch(cur: Curriculum, m: Module, root: str, here: str = "") -> tuple[Link, ...]:
@@ -565,13 +664,8 @@ def render_template(theme: Theme, template: str, **values: object) -> tuple[str,
     return before + main + after.removeprefix("\n"), main  # (the line end after the mark is the template's)
 
 
-def _render(theme: Theme, template: str, keep_main: list[str] | None = None, **values: object) -> bytes:
-    """The page. With `keep_main`, its `main` block's output as well, appended to that list
-    (the collections bind the main content of every page, and need not render it again)."""
-    html, main = render_template(theme, template, **values)
-    if keep_main is not None and main is not None:
-        keep_main.append(main)
-    return html.encode("utf-8")
+def _render(theme: Theme, template: str, **values: object) -> bytes:
+    return render_template(theme, template, **values)[0].encode("utf-8")
 
 
 def home_schedule(cur: Curriculum, schedule: Schedule, today: date | None) -> HomeSchedule | None:
@@ -596,10 +690,10 @@ def home_schedule(cur: Curriculum, schedule: Schedule, today: date | None) -> Ho
     return HomeSchedule(summary, schedule.dated, long_date(today) if today else "", nxt, ended)
 
 
-def index_view(cur: Curriculum, schedule: Schedule | None = None, today: date | None = None, *,
-               pdf: bool = False) -> IndexView:
+def index_view(ctx: SiteContext) -> IndexView:
     """The program home: tracks and modules, handouts, pages, the calendar, and what to print."""
-    listed = {key: mods for key, _, mods in nav_table(cur).tracks}
+    cur, schedule, today, pdf = ctx.cur, ctx.schedule, ctx.today, ctx.pdf
+    listed = {key: mods for key, _, mods in ctx.site.nav.tracks}
     summaries = {m.id: m.summary for m in cur.modules}
     return IndexView(
         tracks=tuple(
@@ -631,138 +725,99 @@ def index_view(cur: Curriculum, schedule: Schedule | None = None, today: date | 
     )
 
 
-def sessions_by_module(schedule: Schedule | None, words: Words = english) -> dict[str, tuple[Link, ...]]:
-    """Links to the sessions each module is scheduled in, from a facilitator page."""
-    scheduled: dict[str, list[Link]] = {}
-    for s in schedule.sessions if schedule else ():
-        scheduled.setdefault(s.module_id, []).append(
-            Link(f"{words('session', 'Session')} {s.number}", f"../sessions/{s.number}.html", session_label(s)))
-    return {k: tuple(v) for k, v in scheduled.items()}
-
-
-def render_site(cur: Curriculum, plans: dict[str, SessionPlan | None], theme: Theme,
-                schedule: Schedule | None = None, today: date | None = None, *,
-                pdf: bool = False, want: Callable[[str], bool] | None = None,
-                mains: dict[str, str] | None = None) -> Iterator[OutputFile]:
-    """Every page of the site, in a stable order (the calendar pages: sessionpages.py; the
-    packet and the manual: render_books.py). With `pdf`, pages link to their PDFs. With `want`,
-    only the pages whose path it accepts. With `mains`, the main content of the module, handout
-    and facilitator pages goes there too, by path, for `render_books`."""
-    want = want or _everything
-    site = site_view(cur)
-    titles = (site.nav or nav_table(cur)).track_titles
-
-    if want("index.html"):
-        yield render_index(cur, site, theme, schedule, today, pdf=pdf)
-
-    scheduled = sessions_by_module(schedule, catalogue_words(theme.catalogues, site.language))
-    for i, m in enumerate(cur.modules):
-        if want(f"facilitator/{m.id}.html"):
-            yield render_module(cur, site, theme, i, plans.get(m.id), scheduled.get(m.id, ()), pdf=pdf,
-                                mains=mains)
-
+def render_site(ctx: SiteContext, mains: dict[str, str] | None = None) -> Iterator[OutputFile]:
+    """Every page of the site in the source language, in a stable order (the calendar pages:
+    sessionpages.py; the packet and the manual: render_books.py; the other languages:
+    render_lang.py). With `pdf`, pages link to their PDFs. With `mains`, the main content of
+    the module, handout and facilitator pages goes there too, by path, for `render_books`."""
+    cur, source = ctx.cur, Edition(ctx)
+    yield _page(ctx.theme, "index.html", "index.html", index_values(ctx), None)
+    for i in range(len(cur.modules)):
+        yield render_module(source, i, mains)
     for m in cur.modules:
         for h in m.handouts:
-            if want(books.handout_page(h.id)):
-                yield render_handout(cur, site, theme, m, h, titles, pdf=pdf, mains=mains)
-            if cur.program.handouts.large_print and want(books.handout_page(h.id, large=True)):
-                yield render_handout(cur, site, theme, m, h, titles, pdf=pdf, large=True)
-
+            for large in books.print_sizes(cur):
+                yield render_handout(source, m, h, large, mains)
     for p in cur.pages:
-        if want(f"pages/{p.id}.html"):
-            yield render_page(cur, site, theme, p, mains)
-
-    if want("static/theme.css"):
-        yield OutputFile("static/theme.css", theme_css(cur).encode("utf-8"))
+        yield _page(ctx.theme, "page.html", f"pages/{p.id}.html", page_values(ctx, p), mains)
+    yield OutputFile("static/theme.css", theme_css(cur).encode("utf-8"))
 
 
-def render_index(cur: Curriculum, site: SiteView, theme: Theme, schedule: Schedule | None,
-                 today: date | None, *, pdf: bool = False) -> OutputFile:
-    """The program's home page."""
-    index = index_view(cur, schedule, today, pdf=pdf)
-    ctx = _context(cur, site, "", cur.program.title, "index", "index")
-    return OutputFile("index.html", _render(theme, "index.html", ctx=ctx, site=site, root="", view=index))
-
-
-def render_module(cur: Curriculum, site: SiteView, theme: Theme, index: int, plan: SessionPlan | None,
-                  sessions: tuple[Link, ...] = (), *, pdf: bool = False,
-                  mains: dict[str, str] | None = None) -> OutputFile:
-    """The facilitator page of the module `cur.modules[index]` (its main content into `mains`)."""
-    return _page(theme, "module.html", f"facilitator/{cur.modules[index].id}.html",
-                 module_values(cur, site, index, plan, sessions, pdf=pdf,
-                               words=catalogue_words(theme.catalogues, site.language)), mains)
-
-
-def render_page(cur: Curriculum, site: SiteView, theme: Theme, p: Page,
-                mains: dict[str, str] | None = None) -> OutputFile:
-    """A page of pages/ (its main content into `mains`)."""
-    return _page(theme, "page.html", f"pages/{p.id}.html", page_values(cur, site, p), mains)
+def index_values(ctx: SiteContext) -> dict[str, object]:
+    """What index.html gets: the program's home page."""
+    ctx_ = page_context(ctx.site, ctx.cur.program.title, "index", "index")
+    return {"ctx": ctx_, "site": ctx.site, "root": "", "view": index_view(ctx)}
 
 
 def _page(theme: Theme, template: str, path: str, values: dict[str, object],
           mains: dict[str, str] | None) -> OutputFile:
-    kept: list[str] | None = [] if mains is not None else None
-    content = _render(theme, template, kept, **values)
-    if mains is not None and kept:
-        mains[path] = kept[0]
-    return OutputFile(path, content)
+    """The page at `path`. With `mains`, its `main` block's output goes there too (the
+    collections bind the main content of every page, and need not render it again)."""
+    html, main = render_template(theme, template, **values)
+    if mains is not None and main is not None:
+        mains[path] = main
+    return OutputFile(path, html.encode("utf-8"))
 
 
-def module_values(cur: Curriculum, site: SiteView, index: int, plan: SessionPlan | None,
-                  sessions: tuple[Link, ...] = (), *, pdf: bool = False, words: Words = english) -> dict[str, object]:
-    """What module.html gets for the module `cur.modules[index]` (`words`: the interface words of
-    the site's language)."""
-    m = cur.modules[index]
-    view = module_view(cur, index, plan, sessions, pdf=pdf, nav=site.nav, words=words)
-    crumbs = [Link(words("home", "Home"), "../index.html")] + ([Link(view.track, "../index.html")] if view.track else [])
-    ctx = _context(cur, site, "../", m.title, "module", f"facilitator/{m.id}", crumbs)
-    return {"ctx": ctx, "site": site, "root": "../", "view": view}
+def module_path(ed: Edition, m: Module) -> str:
+    return f"facilitator/{ed.ctx.language}/{m.id}.html" if ed.ctx.language else f"facilitator/{m.id}.html"
 
 
-def page_values(cur: Curriculum, site: SiteView, p: Page) -> dict[str, object]:
+def module_values(ed: Edition, index: int) -> dict[str, object]:
+    """What module.html gets for the module `cur.modules[index]` in the edition's language."""
+    ctx = ed.ctx
+    view = module_view(ed, index)
+    path = module_path(ed, ctx.cur.modules[index])
+    root = "../" * path.count("/")
+    crumbs = [Link(ctx.text("home"), f"{root}index.html")]
+    if view.track and not ctx.language:
+        crumbs.append(Link(view.track, "../index.html"))
+    page = page_context(ctx.site, view.title, "module", path.removesuffix(".html"), crumbs)
+    return {"ctx": page, "site": ctx.site, "root": root, "view": view}
+
+
+def render_module(ed: Edition, index: int, mains: dict[str, str] | None = None) -> OutputFile:
+    """The facilitator page of the module `cur.modules[index]` (its main content into `mains`)."""
+    return _page(ed.ctx.theme, "module.html", module_path(ed, ed.ctx.cur.modules[index]), module_values(ed, index),
+                 mains)
+
+
+def page_values(ctx: SiteContext, p: Page) -> dict[str, object]:
     """What page.html gets for the facilitator page `p`."""
-    ctx = _context(cur, site, "../", p.title, "page", f"pages/{p.id}", [Link("Home", "../index.html")])
-    return {"ctx": ctx, "site": site, "root": "../", "view": PageView(p.id, p.title, p.summary, Markup(p.html))}
+    page = page_context(ctx.site, p.title, "page", f"pages/{p.id}", [Link("Home", "../index.html")])
+    return {"ctx": page, "site": ctx.site, "root": "../", "view": PageView(p.id, p.title, p.summary, Markup(p.html))}
 
 
-def _everything(path: str) -> bool:
-    return True
-
-
-def handout_view(cur: Curriculum, m: Module, h: Handout, root: str, *, pdf: bool = False,
-                 large: bool = False, words: Words = english) -> HandoutView:
-    module = Link(m.title, f"{root}facilitator/{m.id}.html")
-    alternates = handout_alternates(cur, h.id, root, pdf=pdf, large=large, fill=books.has_worksheet(h), words=words)
-    url = cur.program.site_url + books.handout_page(h.id, large=large) if cur.program.site_url else ""
-    qr = Markup(books.qr_svg(url, f"QR code: this handout online at {url}")) if url else Markup("")
-    return HandoutView(h.id, h.title, Markup(books.step_heads(h.html)), module, large, alternates, qr, url,
-                       switch=switch_links(cur, h.id, root, large=large))
-
-
-def handout_values(cur: Curriculum, site: SiteView, m: Module, h: Handout, *, pdf: bool = False,
-                   large: bool = False, words: Words = english) -> dict[str, object]:
-    """What handout.html gets for a handout page, or its large-print variant; `words` are the
-    interface words of its language (the theme's catalogue)."""
-    root = "../../" if large else "../"
-    title = f"{h.title} {words('large_print_title', '(large print)')}" if large else h.title
-    crumbs = [Link(words("home", "Home"), f"{root}index.html"), Link(m.title, f"{root}facilitator/{m.id}.html")]
+def handout_values(ed: Edition, m: Module, source: Handout, large: bool) -> dict[str, object]:
+    """What handout.html gets for a handout page in the edition's language, or its large-print
+    variant. A handout not yet translated shows the source's text, under a note that says so."""
+    ctx, cur = ed.ctx, ed.ctx.cur
+    h = ed.handouts.get(source.id, source)
+    fallback = "" if not ctx.language or source.id in ed.handouts else cur.program.langs[0]
+    path = books.handout_page(source.id, large=large, language=ctx.language)
+    root = "../" * path.count("/")
+    module_title = ed.titles.get(m.id, m.title)
+    if ctx.language and m.id not in ed.guides:
+        module_title += f" ({ctx.text('guide_not_translated')})"
+    module = Link(module_title, ed.guide_url(m.id, root))
+    crumbs = [Link(ctx.text("home"), f"{root}index.html"), module]
     if large:
-        crumbs.append(Link(h.title, f"{root}{books.handout_page(h.id)}"))
-    path = books.handout_page(h.id, large=large)
-    ctx = _context(cur, site, root, title, "handout", path.removesuffix(".html"), crumbs, near=m.id)
-    return {"ctx": ctx, "site": site, "root": root,
-            "view": handout_view(cur, m, h, root, pdf=pdf, large=large, words=words)}
+        crumbs.append(Link(h.title, f"{root}{books.handout_page(source.id, language=ctx.language)}"))
+    url = cur.program.site_url + path if cur.program.site_url and not ctx.language else ""
+    qr = Markup(books.qr_svg(url, f"QR code: this handout online at {url}")) if url else Markup("")
+    alternates = handout_alternates(ctx, source.id, root, large=large,
+                                    fill=not ctx.language and books.has_worksheet(h))
+    view = HandoutView(source.id, h.title, Markup(books.step_heads(h.html)), module, large, alternates, qr, url,
+                       switch=switch_links(cur, source.id, root, large=large, here=ctx.language), fallback=fallback)
+    title = f"{h.title} {ctx.text('large_print_title')}" if large else h.title
+    page = page_context(ctx.site, title, "handout", path.removesuffix(".html"), crumbs, near=m.id)
+    return {"ctx": page, "site": ctx.site, "root": root, "view": view}
 
 
-def render_handout(cur: Curriculum, site: SiteView, theme: Theme, m: Module, h: Handout,
-                   titles: dict[str, str], *, pdf: bool = False, large: bool = False,
-                   mains: dict[str, str] | None = None) -> OutputFile:
-    """A handout page, or its large-print variant (handouts/large/<id>.html); the main content
-    of the regular one into `mains`."""
-    return _page(theme, "handout.html", books.handout_page(h.id, large=large),
-                 handout_values(cur, site, m, h, pdf=pdf, large=large,
-                                words=catalogue_words(theme.catalogues, site.language)),
-                 None if large else mains)
+def render_handout(ed: Edition, m: Module, h: Handout, large: bool, mains: dict[str, str] | None) -> OutputFile:
+    """A handout page, or its large-print variant; the main content of the regular one into `mains`."""
+    path = books.handout_page(h.id, large=large, language=ed.ctx.language)
+    return _page(ed.ctx.theme, "handout.html", path, handout_values(ed, m, h, large), None if large else mains)
 
 
 def css_string(text: str) -> str:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from functools import lru_cache, partial
 from typing import Any
 
-from iopcurr.model import Curriculum, Module, OutputFile, Page, SearchDoc, Translation
+from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, SearchDoc, Translation
 from iopcurr.plan.safety import without_controls
 from iopcurr.render import lunrindex, searchlang
 from iopcurr.render.lunrindex import Analyzer, Field
@@ -67,32 +67,30 @@ def search_documents(cur: Curriculum) -> tuple[SearchDoc, ...]:
 def module_documents(m: Module) -> tuple[SearchDoc, ...]:
     """A module's facilitator page, then each of its handouts (made where the module is read:
     see `parsed.parse_source`)."""
-    parts = [m.summary, *m.objectives, *m.materials, html_text(m.overview_html)]
-    for seg in m.segments:
-        parts += [seg.title, html_text(seg.html)]
-    text = " ".join(p for p in parts if p)
-    docs = [document(f"facilitator/{m.id}.html", m.title, "module", m.summary, text)]
-    for h in m.handouts:
-        text = html_text(h.html)
-        docs.append(document(f"handouts/{h.id}.html", h.title, "handout", _first_sentence(text), text))
-    return tuple(docs)
+    return (document(f"facilitator/{m.id}.html", m.title, "module", m.summary, _guide_text(m)),
+            *_handout_documents(m.handouts, "handouts/", _term))
 
 
 def translation_documents(t: Translation) -> tuple[SearchDoc, ...]:
     """The translated facilitator page of a module (facilitator/<lang>/, where the translation has
     its segments) and its translated handouts (handouts/<lang>/), with the language's terms."""
     term = partial(searchlang.term, t.language) if searchlang.supported(t.language) else _term
-    docs = []
-    if t.segments:
-        parts = [t.summary, *t.objectives, *t.materials, html_text(t.overview_html)]
-        text = " ".join(p for p in parts + [x for s in t.segments for x in (s.title, html_text(s.html))] if p)
-        docs.append(SearchDoc(f"facilitator/{t.language}/{t.module_id}.html", t.title, "module", t.summary, text,
-                              tuple(lunrindex.bag(v, term) for v in (t.title, t.summary, text))))
-    for h in t.handouts:
-        text = html_text(h.html)
-        docs.append(SearchDoc(f"handouts/{t.language}/{h.id}.html", h.title, "handout", _first_sentence(text), text,
-                              tuple(lunrindex.bag(v, term) for v in (h.title, _first_sentence(text), text))))
-    return tuple(docs)
+    guide = [document(f"facilitator/{t.language}/{t.module_id}.html", t.title, "module", t.summary, _guide_text(t), term)]
+    return (*(guide if t.segments else ()), *_handout_documents(t.handouts, f"handouts/{t.language}/", term))
+
+
+def _guide_text(g: Module | Translation) -> str:
+    """The facilitator text of a module or of its translation, on one line."""
+    parts = [g.summary, *g.objectives, *g.materials, html_text(g.overview_html)]
+    for seg in g.segments:
+        parts += [seg.title, html_text(seg.html)]
+    return " ".join(p for p in parts if p)
+
+
+def _handout_documents(handouts: Sequence[Handout], folder: str, term: lunrindex.Term) -> list[SearchDoc]:
+    texts = [html_text(h.html) for h in handouts]
+    return [document(f"{folder}{h.id}.html", h.title, "handout", _first_sentence(text), text, term)
+            for h, text in zip(handouts, texts, strict=True)]
 
 
 def language_index_path(language: str) -> str:
@@ -115,8 +113,10 @@ def page_documents(p: Page) -> tuple[SearchDoc, ...]:
     return (document(f"pages/{p.id}.html", p.title, "page", p.summary or _first_sentence(text), text),)
 
 
-def document(url: str, title: str, kind: str, summary: str, text: str) -> SearchDoc:
-    return SearchDoc(url, title, kind, summary, text, tuple(lunrindex.bag(v, _term) for v in (title, summary, text)))
+def document(url: str, title: str, kind: str, summary: str, text: str, term: lunrindex.Term | None = None) -> SearchDoc:
+    """A page's document, its fields' words already index terms (`term`: English by default)."""
+    return SearchDoc(url, title, kind, summary, text,
+                     tuple(lunrindex.bag(v, term or _term) for v in (title, summary, text)))
 
 
 @lru_cache(maxsize=1)
@@ -146,12 +146,6 @@ def _term(word: str) -> str | None:
 
 
 FIELDS = (Field("title", 10), Field("summary", 3), Field("body"))
-
-
-def build_index(docs: Sequence[SearchDoc]) -> dict[str, Any] | None:
-    """The serialized lunr index of `docs` (refs are their positions in `docs`); None if no docs."""
-    parsed: dict[str, Any] | None = json.loads(_index_json(docs))
-    return parsed
 
 
 def _index_json(docs: Sequence[SearchDoc], pipeline: str = "stemmer") -> str:

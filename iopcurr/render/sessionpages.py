@@ -25,7 +25,7 @@ from iopcurr.plan.schedule import (
 )
 from iopcurr.render.i18n import Words, catalogue_words
 from iopcurr.render.ics import EventText, calendar, event_text
-from iopcurr.render.pages import GuideView, Link, SiteView, Theme, _context, _render, guide_view, site_view
+from iopcurr.render.pages import GuideView, Link, SiteView, Theme, _render, guide_view, page_context, site_view
 from iopcurr.render.runsheet import (
     RunSheets,
     agenda_clock,
@@ -358,7 +358,7 @@ def render_calendar(cal: Calendar, today: date | None = None, *, pdf: bool = Fal
     """`schedule.html`, one page per session, and `schedule.ics` when the sessions have dates."""
     cur, schedule, site = cal.cur, cal.schedule, cal.site
     view = schedule_view(cur, schedule, cal.marks, today, pdf=pdf)
-    ctx = _context(cur, site, "", "Program schedule", "schedule", "schedule", [Link("Home", "index.html")])
+    ctx = page_context(site, "Program schedule", "schedule", "schedule", [Link("Home", "index.html")])
     yield OutputFile("schedule.html", _render(cal.theme, "schedule.html", ctx=ctx, site=site, root="", view=view))
     yield sessions_js(cur, schedule, pdf=pdf)
     yield render_joining(cur, schedule, cal.theme, site)
@@ -373,7 +373,7 @@ def render_session(cal: Calendar, index: int) -> OutputFile:
     """The page of session `schedule.sessions[index]`."""
     s = cal.schedule.sessions[index]
     title = session_title(s, cal.sheets.modules[s.module_id], cal.words)
-    ctx = _context(cal.cur, cal.site, "../", title, "session", f"sessions/{s.number}", _crumbs(cal.words))
+    ctx = page_context(cal.site, title, "session", f"sessions/{s.number}", _crumbs(cal.words))
     return OutputFile(f"sessions/{s.number}.html",
                       _render(cal.theme, "session.html", ctx=ctx, site=cal.site, root="../", view=session_view(cal, index)))
 
@@ -388,7 +388,7 @@ def render_session_extras(cal: Calendar, index: int) -> Iterator[OutputFile]:
 
     def page(template: str, path: str, title: str, view: object) -> bytes:
         kind = template.removesuffix(".html").replace("_", "-")
-        ctx = _context(cal.cur, cal.site, "../", title, kind, path.removesuffix(".html"), crumbs)
+        ctx = page_context(cal.site, title, kind, path.removesuffix(".html"), crumbs)
         return _render(cal.theme, template, ctx=ctx, site=cal.site, root="../", view=view)
 
     yield from render_sheets(sheet, cal.sheets, page, cal.words, cal.cur.program.title)
@@ -400,7 +400,7 @@ def render_joining(cur: Curriculum, schedule: Schedule, theme: Theme, site: Site
     intro = ("Members may join in any week. For a member who joins in a given week, this lists the "
              "modules the group has already had, and the next session that holds each one again.")
     view = JoiningView(intro, join_weeks(cur, schedule))
-    ctx = _context(cur, site, "", "Joining mid-cycle", "joining", "joining",
+    ctx = page_context(site, "Joining mid-cycle", "joining", "joining",
                    [Link("Home", "index.html"), Link("Program schedule", "schedule.html")])
     return OutputFile("joining.html", _render(theme, "joining.html", ctx=ctx, site=site, root="", view=view))
 
