@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from iopcurr.model import Commit, Curriculum, OutputFile
 from iopcurr.plan.checks import edition_date
 from iopcurr.plan.safety import without_controls
-from iopcurr.render.pages import Link, SiteView, Theme, _render, page_context, review_note, words_date
+from iopcurr.render.pages import Link, SiteView, Theme, page_context, render_bytes, review_note, words_date
 
 # ---------------------------------------------------------------- the page
 
@@ -52,4 +52,4 @@ def render_changes(cur: Curriculum, history: tuple[Commit, ...] | None, theme: T
     """`changes.html`."""
     ctx = page_context(site, "What changed", "changes", "changes", [Link("Home", "index.html")])
     view = changes_view(cur, history)
-    return OutputFile("changes.html", _render(theme, "changes.html", ctx=ctx, site=site, root="", view=view))
+    return OutputFile("changes.html", render_bytes(theme, "changes.html", ctx=ctx, site=site, root="", view=view))

@@ -664,7 +664,8 @@ def render_template(theme: Theme, template: str, **values: object) -> tuple[str,
     return before + main + after.removeprefix("\n"), main  # (the line end after the mark is the template's)
 
 
-def _render(theme: Theme, template: str, **values: object) -> bytes:
+def render_bytes(theme: Theme, template: str, **values: object) -> bytes:
+    """The page, encoded."""
     return render_template(theme, template, **values)[0].encode("utf-8")
 
 

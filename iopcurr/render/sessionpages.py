@@ -25,7 +25,7 @@ from iopcurr.plan.schedule import (
 )
 from iopcurr.render.i18n import Words, catalogue_words
 from iopcurr.render.ics import EventText, calendar, event_text
-from iopcurr.render.pages import GuideView, Link, SiteView, Theme, _render, guide_view, page_context, site_view
+from iopcurr.render.pages import GuideView, Link, SiteView, Theme, guide_view, page_context, render_bytes, site_view
 from iopcurr.render.runsheet import (
     RunSheets,
     agenda_clock,
@@ -359,7 +359,7 @@ def render_calendar(cal: Calendar, today: date | None = None, *, pdf: bool = Fal
     cur, schedule, site = cal.cur, cal.schedule, cal.site
     view = schedule_view(cur, schedule, cal.marks, today, pdf=pdf)
     ctx = page_context(site, "Program schedule", "schedule", "schedule", [Link("Home", "index.html")])
-    yield OutputFile("schedule.html", _render(cal.theme, "schedule.html", ctx=ctx, site=site, root="", view=view))
+    yield OutputFile("schedule.html", render_bytes(cal.theme, "schedule.html", ctx=ctx, site=site, root="", view=view))
     yield sessions_js(cur, schedule, pdf=pdf)
     yield render_joining(cur, schedule, cal.theme, site)
     for i in range(len(schedule.sessions)):
@@ -375,7 +375,7 @@ def render_session(cal: Calendar, index: int) -> OutputFile:
     title = session_title(s, cal.sheets.modules[s.module_id], cal.words)
     ctx = page_context(cal.site, title, "session", f"sessions/{s.number}", _crumbs(cal.words))
     return OutputFile(f"sessions/{s.number}.html",
-                      _render(cal.theme, "session.html", ctx=ctx, site=cal.site, root="../", view=session_view(cal, index)))
+                      render_bytes(cal.theme, "session.html", ctx=ctx, site=cal.site, root="../", view=session_view(cal, index)))
 
 
 def render_session_extras(cal: Calendar, index: int) -> Iterator[OutputFile]:
@@ -389,7 +389,7 @@ def render_session_extras(cal: Calendar, index: int) -> Iterator[OutputFile]:
     def page(template: str, path: str, title: str, view: object) -> bytes:
         kind = template.removesuffix(".html").replace("_", "-")
         ctx = page_context(cal.site, title, kind, path.removesuffix(".html"), crumbs)
-        return _render(cal.theme, template, ctx=ctx, site=cal.site, root="../", view=view)
+        return render_bytes(cal.theme, template, ctx=ctx, site=cal.site, root="../", view=view)
 
     yield from render_sheets(sheet, cal.sheets, page, cal.words, cal.cur.program.title)
 
@@ -402,7 +402,7 @@ def render_joining(cur: Curriculum, schedule: Schedule, theme: Theme, site: Site
     view = JoiningView(intro, join_weeks(cur, schedule))
     ctx = page_context(site, "Joining mid-cycle", "joining", "joining",
                    [Link("Home", "index.html"), Link("Program schedule", "schedule.html")])
-    return OutputFile("joining.html", _render(theme, "joining.html", ctx=ctx, site=site, root="", view=view))
+    return OutputFile("joining.html", render_bytes(theme, "joining.html", ctx=ctx, site=site, root="", view=view))
 
 
 def session_event(cal: Calendar, session: Session) -> EventText:
