@@ -31,7 +31,18 @@ from pathlib import Path
 import jinja2
 
 from iopcurr.errors import IopError, Problem, has_errors, sort_problems
-from iopcurr.model import Asset, Commit, Curriculum, Module, OutputFile, Page, Program, Schedule, SessionPlan
+from iopcurr.model import (
+    Asset,
+    Commit,
+    Curriculum,
+    Module,
+    OutputFile,
+    Page,
+    Program,
+    Schedule,
+    SessionPlan,
+    Translation,
+)
 from iopcurr.output.cache import ParseCache
 from iopcurr.output.write import CACHE_DIR, Stage, pending_cache_folder
 from iopcurr.plan.branding import check_branding
@@ -236,21 +247,12 @@ def assemble(source: Path, sources: Sources,
              parsed: Sequence[Parsed]) -> tuple[Curriculum, dict[str, SessionPlan | None], list[Problem]]:
     """Sources and their files read (`convert.parse_all`) → a checked, ordered Curriculum and
     its session plans (pure)."""
-    problems: list[Problem] = list(sources.problems)
-    program, more = program_of(sources)
-    problems += more
-    modules: list[Module] = [p.module for p in parsed if p.module is not None]
-    pages: list[Page] = [p.page for p in parsed if p.page is not None]
+    program, problems = program_of(sources)
+    modules = [p.module for p in parsed if p.module is not None]
+    pages = [p.page for p in parsed if p.page is not None]
     translations = [p.translation for p in parsed if p.translation is not None]
     ordered, more = order_modules(program, modules)
-    problems += more
-    problems += check_ids(modules, pages)
-    problems += check_reserved(modules)
-    problems += check_references(program, modules)
-    problems += check_branding(program, assets_of(source, sources))
-    if not modules and not has_errors(sources.problems):  # else a file that could not be read says why
-        problems.append(Problem(str(source / "modules"), None, "there are no modules.", "IOP017",
-                                hint="Add Markdown files to the modules/ folder (see `iopcurr new`)."))
+    problems = [*sources.problems, *problems, *more, *program_problems(source, sources, program, modules, pages)]
     plans: dict[str, SessionPlan | None] = {}
     for m in ordered:
         plans[m.id], more = plan_module(m, program)
@@ -258,14 +260,30 @@ def assemble(source: Path, sources: Sources,
     anchors = anchor_table([*modules, *pages])
     for p in parsed:
         problems += file_problems(program, p, anchors, frozenset(sources.assets))
-    texts = {f.path: f.text for f in sources.files}
     problems += check_translations(program, modules, translations,
-                                   {f.id: f.text for f in sources.files if f.kind == "module"}, texts)
+                                   {f.id: f.text for f in sources.files if f.kind == "module"},
+                                   {f.path: f.text for f in sources.files})
     problems += check_translated_handouts(program, translations)
+    cur = Curriculum(str(source), program, ordered, page_list(pages), in_order(program, ordered, translations))
+    return cur, plans, problems
+
+
+def program_problems(source: Path, sources: Sources, program: Program, modules: list[Module],
+                     pages: list[Page]) -> list[Problem]:
+    """The checks across files: ids, references between modules, branding, and no modules at all."""
+    problems = [*check_ids(modules, pages), *check_reserved(modules), *check_references(program, modules),
+                *check_branding(program, assets_of(source, sources))]
+    if not modules and not has_errors(sources.problems):  # else a file that could not be read says why
+        problems.append(Problem(str(source / "modules"), None, "there are no modules.", "IOP017",
+                                hint="Add Markdown files to the modules/ folder (see `iopcurr new`)."))
+    return problems
+
+
+def in_order(program: Program, ordered: Sequence[Module], translations: list[Translation]) -> tuple[Translation, ...]:
+    """The translations the site shows: those of its other languages, in program order, then language."""
     order = {m.id: i for i, m in enumerate(ordered)}
-    used = sorted((t for t in translations if t.language in program.langs[1:] and t.module_id in order),
-                  key=lambda t: (order[t.module_id], program.langs.index(t.language)))
-    return Curriculum(str(source), program, ordered, page_list(pages), tuple(used)), plans, problems
+    used = (t for t in translations if t.language in program.langs[1:] and t.module_id in order)
+    return tuple(sorted(used, key=lambda t: (order[t.module_id], program.langs.index(t.language))))
 
 
 def file_problems(program: Program, parsed: Parsed, anchors: Anchors, assets: frozenset[str]) -> list[Problem]:

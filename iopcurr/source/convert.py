@@ -53,8 +53,7 @@ def parse_all(files: Sequence[SourceFile], *, cache: ParseCache | None = None, m
     keys = [cache_key(f) for f in files]
     found = {i: entry for i, key in enumerate(keys) if (entry := _lookup(key, memo, cache)) is not None}
     todo = [i for i in range(len(files)) if i not in found]
-    jobs = default_jobs() if jobs is None else jobs
-    workers = min(jobs, len(todo)) if jobs > 1 and len(todo) >= POOL_MIN else min(1, len(todo))
+    workers = _workers(len(todo), default_jobs() if jobs is None else jobs)
     convert = _in_pool if workers > 1 else _in_process
     known = cache.load_grades() if cache is not None and todo else {}
     for n, (parsed, text) in enumerate(convert([files[i] for i in todo], workers, progress)):
@@ -63,6 +62,11 @@ def parse_all(files: Sequence[SourceFile], *, cache: ParseCache | None = None, m
         memo.update((key, found[i]) for i, key in enumerate(keys))
     results = [with_grades(found[i].parsed, found[i].grades) for i in range(len(files))]
     return results, ParseStats(tuple(keys), len(files) - len(todo), len(todo), workers)
+
+
+def _workers(todo: int, jobs: int) -> int:
+    """Processes to convert `todo` files with: a pool of up to `jobs` for many, else this one (or none)."""
+    return min(jobs, todo) if jobs > 1 and todo >= POOL_MIN else min(1, todo)
 
 
 def _lookup(key: str, memo: dict[str, Cached] | None, cache: ParseCache | None) -> Cached | None:
