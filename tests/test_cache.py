@@ -12,7 +12,7 @@ from conftest import BUNDLED, MakeCurriculum, module_text
 
 from iopcurr.output.cache import TAG, ParseCache, checksum, is_cache_folder, load_secret, secret_path
 from iopcurr.output.write import CACHE_DIR
-from iopcurr.pipeline import BuildResult, build, source_files
+from iopcurr.pipeline import BuildResult, Settings, build, source_files
 from iopcurr.source import codec, convert, parsed
 from iopcurr.source.loader import read_sources
 from iopcurr.source.markup import Converter
@@ -269,7 +269,7 @@ def test_every_build_renders_and_repairs_the_output(make_curriculum: MakeCurricu
     out = tmp_path / "site"
     build(root, out)
     cold = site_bytes(out)
-    options: dict[str, object] = {}
+    settings = Settings()
     if change == "deleted page":
         (out / "facilitator" / "alpha.html").unlink()
     elif change == "edited page":
@@ -281,11 +281,11 @@ def test_every_build_renders_and_repairs_the_output(make_curriculum: MakeCurricu
     elif change == "asset":
         (root / "assets" / "note.txt").write_text("two", "utf-8")
     elif change == "option":
-        options = {"strict": True}
+        settings = Settings(strict=True)
     else:
         path = root / "modules" / "beta.md"
         path.write_text(path.read_text("utf-8").replace("Overview", "An overview"), "utf-8")
-    result = build(root, out, **options)  # type: ignore[arg-type]
+    result = build(root, out, settings)
     assert result.ok
     if change in ("deleted page", "edited page", "option"):
         assert site_bytes(out) == cold  # put back as it was built
