@@ -15,7 +15,7 @@ import pytest
 import yaml
 from conftest import NODE_MODULES, REPO, MakeCurriculum, module_text, need_tool, need_weasyprint
 
-from iopcurr.pipeline import run
+from iopcurr.pipeline import Settings, run
 from iopcurr.source.config import parse_program
 from iopcurr.source.translations import guide_stamp, source_stamp
 
@@ -386,7 +386,7 @@ def test_pdfs_of_the_spanish_handouts_and_packets_with_the_spanish_crisis_footer
     need_weasyprint()
     from pypdf import PdfReader
 
-    result = run(es_curriculum(make_curriculum), pdf=True)
+    result = run(es_curriculum(make_curriculum), Settings(pdf=True))
     assert result.ok
     files = {f.path: f.content for f in result.files}
     for path in ("pdf/handouts/es/alpha-sheet.pdf", "pdf/handouts/es/large/alpha-sheet.pdf",
