@@ -23,7 +23,7 @@ class Ritual:
     title: str
     minutes: int
     text: str
-    translations: tuple[tuple[str, str, str], ...] = ()  # (language, title, text)
+    translations: tuple[tuple[str, ...], ...] = ()  # (language, title, text)
 
     def in_language(self, language: str) -> Ritual:
         """The ritual as written for `language` (the source's words where none is given)."""
@@ -94,7 +94,7 @@ class CrisisContact:
     name: str
     contact: str
     note: str
-    translations: tuple[tuple[str, str, str, str], ...] = ()  # (language, name, contact, note)
+    translations: tuple[tuple[str, ...], ...] = ()  # (language, name, contact, note)
 
     def in_language(self, language: str) -> CrisisContact:
         """The contact as written for `language` (the source's words where none is given)."""
