@@ -5,6 +5,7 @@ Each stage takes some of these and returns new ones; nothing is filled in later.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -151,11 +152,15 @@ class Program:
 
     def path_of(self, dotted: str) -> str:
         """The file the key (or the nearest written key above it) was written in: a site file or program.yml."""
-        while dotted:
-            if dotted in self.lines:
-                return self.origins.get(dotted, self.path)
-            dotted = dotted.rpartition(".")[0]
-        return self.path
+        written = written_at(self.lines, dotted)
+        return self.origins.get(written, self.path) if written else self.path
+
+
+def written_at(lines: Mapping[str, int], dotted: str) -> str:
+    """The key `dotted` itself, or the nearest key above it that was written ("" when none was)."""
+    while dotted and dotted not in lines:
+        dotted = dotted.rpartition(".")[0]
+    return dotted
 
 
 # ---------------------------------------------------------------- converted content

@@ -28,6 +28,7 @@ from iopcurr.model import (
     SessionSettings,
     ThemeSettings,
     Track,
+    written_at,
 )
 from iopcurr.source.loader import ID
 from iopcurr.source.yamlread import load_yaml
@@ -155,19 +156,13 @@ class _Reader:
         self.origins = origins or {}  # key → the site file it was written in
         self.problems: list[Problem] = []
 
-    def _written(self, dotted: str) -> str:
-        """The key itself, or the nearest key above it that was written ("" when none was)."""
-        while dotted and dotted not in self.lines:
-            dotted = dotted.rpartition(".")[0]
-        return dotted
-
     def line(self, dotted: str) -> int | None:
-        written = self._written(dotted)
+        written = written_at(self.lines, dotted)
         return self.lines[written] if written else 1
 
     def where(self, dotted: str) -> str:
         """The file the key was written in (program.yml, or the site file merged over it)."""
-        written = self._written(dotted)
+        written = written_at(self.lines, dotted)
         return self.origins.get(written, self.path) if written else self.path
 
     def problem(self, dotted: str, message: str, code: str, hint: str = "") -> None:
@@ -245,12 +240,9 @@ class _Reader:
 
     def items(self, m: dict[str, Any], key: str, dotted: str) -> list[Any]:
         value = m.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
+        if value is not None and not isinstance(value, list):
             self.problem(dotted, f"`{dotted}` must be a list (one `- item` per line).", "IOP004")
-            return []
-        return value
+        return value if isinstance(value, list) else []
 
     def text_list(self, m: dict[str, Any], key: str, dotted: str) -> tuple[str, ...]:
         out = []
