@@ -34,16 +34,8 @@ from iopcurr.source.loader import ID
 from iopcurr.source.yamlread import load_yaml
 
 DEFAULT_CRISIS = (
-    CrisisContact(
-        "988 Suicide & Crisis Lifeline",
-        "Call or text 988",
-        "Free, any time, day or night.",
-    ),
-    CrisisContact(
-        "SAMHSA National Helpline",
-        "1-800-662-4357",
-        "Free and private help, 24/7, in English and Spanish.",
-    ),
+    CrisisContact("988 Suicide & Crisis Lifeline", "Call or text 988", "Free, any time, day or night."),
+    CrisisContact("SAMHSA National Helpline", "1-800-662-4357", "Free and private help, 24/7, in English and Spanish."),
     CrisisContact("Emergency", "911", "If you or someone else is in danger right now."),
 )
 
@@ -319,6 +311,7 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
     handouts = _handouts(r, top, languages)
     crisis = _crisis(r, top, languages[1:])
     theme = _theme(r, top)
+    edition = r.a_date(top["edition"], "edition") if top.get("edition") is not None else None
     pl = r.section(top.get("plan"), "plan")
     plan = PlanSettings(
         min_segment_minutes=r.integer(pl, "plan.min_segment_minutes", 5, 0, 600),
@@ -336,7 +329,7 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
         theme=theme,
         plan=plan,
         disclaimer=r.text(top, "disclaimer", DEFAULT_DISCLAIMER),
-        edition=_edition(r, top),
+        edition=edition.isoformat() if edition else "",
         site_url=_site_url(r, top),
         path=path,
         lines=MappingProxyType(dict(lines)),
@@ -524,13 +517,6 @@ def _pins(r: _Reader, m: dict[str, Any]) -> tuple[tuple[str, int], ...]:
         else:
             pins.append((str(key), week))
     return tuple(pins)
-
-
-def _edition(r: _Reader, top: dict[str, Any]) -> str:
-    if top.get("edition") is None:
-        return ""
-    found = r.a_date(top["edition"], "edition")
-    return found.isoformat() if found else ""
 
 
 def _weekday(value: Any) -> int | None:
