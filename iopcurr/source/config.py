@@ -247,13 +247,9 @@ class _Reader:
 
     def a_date(self, value: Any, dotted: str) -> date | None:
         """A date in FIRST_YEAR..LAST_YEAR: a calendar needs room around it (weeks, time zones)."""
-        found: date | None
-        if isinstance(value, datetime):
-            found = value.date()
-        elif isinstance(value, date):
-            found = value
-        else:
-            found = _real_date(self, value, dotted)
+        found = value if isinstance(value, date) else _real_date(self, value, dotted)
+        if isinstance(found, datetime):
+            found = found.date()
         if found is not None and not FIRST_YEAR <= found.year <= LAST_YEAR:
             self.problem(dotted, f"`{dotted}` must be a date between {FIRST_YEAR} and {LAST_YEAR}, not {found.isoformat()}.",
                          "IOP031", hint="Check the year.")
