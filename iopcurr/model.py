@@ -5,6 +5,7 @@ Each stage takes some of these and returns new ones; nothing is filled in later.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ class Ritual:
     title: str
     minutes: int
     text: str
-    translations: tuple[tuple[str, str, str], ...] = ()  # (language, title, text)
+    translations: tuple[tuple[str, ...], ...] = ()  # (language, title, text)
 
     def in_language(self, language: str) -> Ritual:
         """The ritual as written for `language` (the source's words where none is given)."""
@@ -94,7 +95,7 @@ class CrisisContact:
     name: str
     contact: str
     note: str
-    translations: tuple[tuple[str, str, str, str], ...] = ()  # (language, name, contact, note)
+    translations: tuple[tuple[str, ...], ...] = ()  # (language, name, contact, note)
 
     def in_language(self, language: str) -> CrisisContact:
         """The contact as written for `language` (the source's words where none is given)."""
@@ -151,11 +152,15 @@ class Program:
 
     def path_of(self, dotted: str) -> str:
         """The file the key (or the nearest written key above it) was written in: a site file or program.yml."""
-        while dotted:
-            if dotted in self.lines:
-                return self.origins.get(dotted, self.path)
-            dotted = dotted.rpartition(".")[0]
-        return self.path
+        written = written_at(self.lines, dotted)
+        return self.origins.get(written, self.path) if written else self.path
+
+
+def written_at(lines: Mapping[str, int], dotted: str) -> str:
+    """The key `dotted` itself, or the nearest key above it that was written ("" when none was)."""
+    while dotted and dotted not in lines:
+        dotted = dotted.rpartition(".")[0]
+    return dotted
 
 
 # ---------------------------------------------------------------- converted content

@@ -28,21 +28,14 @@ from iopcurr.model import (
     SessionSettings,
     ThemeSettings,
     Track,
+    written_at,
 )
 from iopcurr.source.loader import ID
 from iopcurr.source.yamlread import load_yaml
 
 DEFAULT_CRISIS = (
-    CrisisContact(
-        "988 Suicide & Crisis Lifeline",
-        "Call or text 988",
-        "Free, any time, day or night.",
-    ),
-    CrisisContact(
-        "SAMHSA National Helpline",
-        "1-800-662-4357",
-        "Free and private help, 24/7, in English and Spanish.",
-    ),
+    CrisisContact("988 Suicide & Crisis Lifeline", "Call or text 988", "Free, any time, day or night."),
+    CrisisContact("SAMHSA National Helpline", "1-800-662-4357", "Free and private help, 24/7, in English and Spanish."),
     CrisisContact("Emergency", "911", "If you or someone else is in danger right now."),
 )
 
@@ -156,38 +149,34 @@ class _Reader:
         self.problems: list[Problem] = []
 
     def line(self, dotted: str) -> int | None:
-        while dotted:
-            if dotted in self.lines:
-                return self.lines[dotted]
-            dotted = dotted.rpartition(".")[0]
-        return 1
+        written = written_at(self.lines, dotted)
+        return self.lines[written] if written else 1
 
     def where(self, dotted: str) -> str:
         """The file the key was written in (program.yml, or the site file merged over it)."""
-        while dotted:
-            if dotted in self.lines:
-                return self.origins.get(dotted, self.path)
-            dotted = dotted.rpartition(".")[0]
-        return self.path
+        written = written_at(self.lines, dotted)
+        return self.origins.get(written, self.path) if written else self.path
 
     def problem(self, dotted: str, message: str, code: str, hint: str = "") -> None:
         self.problems.append(Problem(self.where(dotted), self.line(dotted), message, code, hint=hint))
 
     def section(self, value: Any, dotted: str, schema_key: str | None = None) -> dict[str, Any]:
         """A mapping, with unknown keys reported (hints from the schema)."""
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.problem(dotted, f"`{dotted}` must be a mapping of keys to values.", "IOP004")
-            return {}
+        found = self.mapping(value, dotted, "be a mapping of keys to values")
         known = _known(schema_key if schema_key is not None else dotted)
-        for key in value:
+        for key in found:
             if str(key) not in known:
                 name = f"{dotted}.{key}" if dotted else str(key)
                 close = difflib.get_close_matches(str(key), known, n=1)
                 hint = f"Did you mean `{close[0]}`?" if close else f"Known keys: {', '.join(known)}."
                 self.problem(name, f"unknown key `{name}`.", "IOP003", hint)
-        return value
+        return found
+
+    def mapping(self, value: Any, dotted: str, must: str) -> dict[Any, Any]:
+        """`value` if it is a mapping ({} for None); otherwise {} and a problem: `dotted` must ..."""
+        if value is not None and not isinstance(value, dict):
+            self.problem(dotted, f"`{dotted}` must {must}.", "IOP004")
+        return value if isinstance(value, dict) else {}
 
     def text(self, m: dict[str, Any], dotted: str, default: str) -> str:
         value = _get(m, dotted, default)
@@ -199,24 +188,21 @@ class _Reader:
         return str(value)
 
     def integer(self, m: dict[str, Any], dotted: str, default: int, low: int, high: int) -> int:
-        value = _get(m, dotted, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.problem(dotted, f"`{dotted}` must be a whole number, not {shown(value)}.", "IOP004")
-            return default
-        if not low <= value <= high:
-            self.problem(dotted, f"`{dotted}` must be between {low} and {high}, not {value}.", "IOP004")
-            return default
-        return value
+        return int(self._bounded(m, dotted, default, (low, high), "a whole number"))
 
     def number(self, m: dict[str, Any], dotted: str, default: float, low: float, high: float) -> float:
+        return float(self._bounded(m, dotted, default, (low, high), "a number"))
+
+    def _bounded(self, m: dict[str, Any], dotted: str, default: float, bounds: tuple[float, float], noun: str) -> float:
+        """A number from low to high (a whole number when `noun` says so), else the default."""
         value = _get(m, dotted, default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.problem(dotted, f"`{dotted}` must be a number, not {shown(value)}.", "IOP004")
+        if isinstance(value, bool) or not isinstance(value, int if noun == "a whole number" else int | float):
+            self.problem(dotted, f"`{dotted}` must be {noun}, not {shown(value)}.", "IOP004")
             return default
-        if not low <= value <= high:
-            self.problem(dotted, f"`{dotted}` must be between {low} and {high}, not {value}.", "IOP004")
+        if not bounds[0] <= value <= bounds[1]:
+            self.problem(dotted, f"`{dotted}` must be between {bounds[0]} and {bounds[1]}, not {value}.", "IOP004")
             return default
-        return float(value)
+        return value
 
     def boolean(self, m: dict[str, Any], dotted: str, default: bool) -> bool:
         value = _get(m, dotted, default)
@@ -236,14 +222,19 @@ class _Reader:
             return default
         return value
 
+    def like(self, m: dict[str, Any], dotted: str, default: str, pattern: re.Pattern[str], noun: str) -> str:
+        """Text that matches `pattern`, else the default (an example of what is wanted)."""
+        value = self.text(m, dotted, default)
+        if not pattern.match(value):
+            self.problem(dotted, f"`{dotted}` must be {noun} like \"{default}\", not {shown(value)}.", "IOP004")
+            return default
+        return value
+
     def items(self, m: dict[str, Any], key: str, dotted: str) -> list[Any]:
         value = m.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
+        if value is not None and not isinstance(value, list):
             self.problem(dotted, f"`{dotted}` must be a list (one `- item` per line).", "IOP004")
-            return []
-        return value
+        return value if isinstance(value, list) else []
 
     def text_list(self, m: dict[str, Any], key: str, dotted: str) -> tuple[str, ...]:
         out = []
@@ -256,13 +247,9 @@ class _Reader:
 
     def a_date(self, value: Any, dotted: str) -> date | None:
         """A date in FIRST_YEAR..LAST_YEAR: a calendar needs room around it (weeks, time zones)."""
-        found: date | None
-        if isinstance(value, datetime):
-            found = value.date()
-        elif isinstance(value, date):
-            found = value
-        else:
-            found = _real_date(self, value, dotted)
+        found = value if isinstance(value, date) else _real_date(self, value, dotted)
+        if isinstance(found, datetime):
+            found = found.date()
         if found is not None and not FIRST_YEAR <= found.year <= LAST_YEAR:
             self.problem(dotted, f"`{dotted}` must be a date between {FIRST_YEAR} and {LAST_YEAR}, not {found.isoformat()}.",
                          "IOP031", hint="Check the year.")
@@ -320,6 +307,7 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
     handouts = _handouts(r, top, languages)
     crisis = _crisis(r, top, languages[1:])
     theme = _theme(r, top)
+    edition = r.a_date(top["edition"], "edition") if top.get("edition") is not None else None
     pl = r.section(top.get("plan"), "plan")
     plan = PlanSettings(
         min_segment_minutes=r.integer(pl, "plan.min_segment_minutes", 5, 0, 600),
@@ -337,7 +325,7 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
         theme=theme,
         plan=plan,
         disclaimer=r.text(top, "disclaimer", DEFAULT_DISCLAIMER),
-        edition=_edition(r, top),
+        edition=edition.isoformat() if edition else "",
         site_url=_site_url(r, top),
         path=path,
         lines=MappingProxyType(dict(lines)),
@@ -359,15 +347,10 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
 
 def _session(r: _Reader, top: dict[str, Any], other_languages: tuple[str, ...]) -> SessionSettings:
     sess = r.section(top.get("session"), "session")
-    start_text = r.text(sess, "session.start", "18:00")
-    match = _TIME.match(start_text)
-    if not match:
-        r.problem("session.start", f"`session.start` must be a time like \"18:00\", not {shown(start_text)}.", "IOP004")
-        match = _TIME.match("18:00")
-    assert match is not None
+    hours, _, minutes = r.like(sess, "session.start", "18:00", _TIME, "a time").partition(":")
     return SessionSettings(
         minutes=r.integer(sess, "session.minutes", 90, 10, 600),
-        start=int(match.group(1)) * 60 + int(match.group(2)),
+        start=int(hours) * 60 + int(minutes),
         clock="24h" if r.choice(sess, "session.clock", "12h", ("12h", "24h")) == "24h" else "12h",
         opening=_ritual(r, sess, "opening", "Opening", "Welcome everyone. Each member says their first name and one word for how they are arriving today.",
                         other_languages),
@@ -391,10 +374,7 @@ def _handouts(r: _Reader, top: dict[str, Any], languages: tuple[str, ...]) -> Ha
 
 def _theme(r: _Reader, top: dict[str, Any]) -> ThemeSettings:
     th = r.section(top.get("theme"), "theme")
-    accent = r.text(th, "theme.accent", "#1d5a85")
-    if not _COLOUR.match(accent):
-        r.problem("theme.accent", f"`theme.accent` must be a colour like \"#1d5a85\", not {shown(accent)}.", "IOP004")
-        accent = "#1d5a85"
+    accent = r.like(th, "theme.accent", "#1d5a85", _COLOUR, "a colour")
     return ThemeSettings(
         name=r.choice(th, "theme.name", "default", ("default",)),
         override=_optional_path(r, th, "theme.override"),
@@ -407,18 +387,31 @@ def _ritual(r: _Reader, sess: dict[str, Any], key: str, title: str, text: str,
             other_languages: tuple[str, ...] = ()) -> Ritual:
     dotted = f"session.{key}"
     given = sess.get(key)
-    m = r.section({k: v for k, v in given.items() if k not in other_languages} if isinstance(given, dict) else given, dotted)
-    translated = []
-    for lang in other_languages:
-        if isinstance(given, dict) and lang in given:
-            t = r.section(given[lang], f"{dotted}.{lang}", dotted)
-            translated.append((lang, r.text(t, f"{dotted}.{lang}.title", ""), r.text(t, f"{dotted}.{lang}.text", "")))
+    m = r.section(_untranslated(given, other_languages), dotted)
+    translated = _translated(r, given, dotted, dotted, ("title", "text"), other_languages)
     return Ritual(
         title=r.text(m, f"{dotted}.title", title),
         minutes=r.integer(m, f"{dotted}.minutes", 5, 0, 120),
         text=r.text(m, f"{dotted}.text", text),
-        translations=tuple(translated),
+        translations=translated,
     )
+
+
+def _untranslated(given: Any, other_languages: tuple[str, ...]) -> Any:
+    """A mapping of settings (a ritual, a crisis contact) without its translations."""
+    return {k: v for k, v in given.items() if k not in other_languages} if isinstance(given, dict) else given
+
+
+def _translated(r: _Reader, given: Any, dotted: str, schema: str, keys: tuple[str, ...],
+                other_languages: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """(language, *the text of each of `keys`) for each language of `other_languages` in `given`,
+    e.g. `es: {title: "Apertura", text: …}` beside a ritual's own title and text."""
+    found = []
+    for lang in other_languages:
+        if isinstance(given, dict) and lang in given:
+            t = r.section(given[lang], f"{dotted}.{lang}", schema)
+            found.append((lang, *(r.text(t, f"{dotted}.{lang}.{k}", "") for k in keys)))
+    return tuple(found)
 
 
 def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
@@ -512,10 +505,7 @@ def _days(r: _Reader, m: dict[str, Any]) -> tuple[int, ...]:
 
 def _pins(r: _Reader, m: dict[str, Any]) -> tuple[tuple[str, int], ...]:
     """`schedule.pin`: module id → the week whose first session it holds."""
-    pin = m.get("pin") or {}
-    if not isinstance(pin, dict):
-        r.problem("schedule.pin", "`schedule.pin` must map module ids to week numbers.", "IOP004")
-        return ()
+    pin = r.mapping(m.get("pin") or {}, "schedule.pin", "map module ids to week numbers")
     pins = []
     for key, week in pin.items():
         if isinstance(week, bool) or not isinstance(week, int) or week < 1:
@@ -525,13 +515,6 @@ def _pins(r: _Reader, m: dict[str, Any]) -> tuple[tuple[str, int], ...]:
     return tuple(pins)
 
 
-def _edition(r: _Reader, top: dict[str, Any]) -> str:
-    if top.get("edition") is None:
-        return ""
-    found = r.a_date(top["edition"], "edition")
-    return found.isoformat() if found else ""
-
-
 def _weekday(value: Any) -> int | None:
     name = value.strip().lower()[:3] if isinstance(value, str) else ""
     return WEEKDAYS.index(name) if name in WEEKDAYS else None
@@ -539,11 +522,7 @@ def _weekday(value: Any) -> int | None:
 
 def _repeats(r: _Reader, m: dict[str, Any]) -> tuple[Repeat, ...]:
     """`schedule.repeat`: `{module: N}` or `{module: {every: N, from: W, day: mon}}`."""
-    raw = m.get("repeat") or {}
-    if not isinstance(raw, dict):
-        r.problem("schedule.repeat", "`schedule.repeat` must map module ids to a number of weeks, e.g. "
-                  "`{orientation: 3}`.", "IOP004")
-        return ()
+    raw = r.mapping(m.get("repeat") or {}, "schedule.repeat", "map module ids to a number of weeks, e.g. `{orientation: 3}`")
     out: list[Repeat] = []
     for key, value in raw.items():
         dotted = f"schedule.repeat.{key}"
@@ -574,11 +553,8 @@ def _repeats(r: _Reader, m: dict[str, Any]) -> tuple[Repeat, ...]:
 
 def _streams(r: _Reader, m: dict[str, Any]) -> tuple[tuple[int, tuple[str, ...]], ...]:
     """`schedule.streams`: group day → the track or module ids of its own rotation."""
-    raw = m.get("streams") or {}
-    if not isinstance(raw, dict):
-        r.problem("schedule.streams", "`schedule.streams` must map group days to lists of tracks, e.g. "
-                  "`{mon: [early-recovery], wed: [relapse-prevention]}`.", "IOP004")
-        return ()
+    raw = r.mapping(m.get("streams") or {}, "schedule.streams",
+                    "map group days to lists of tracks, e.g. `{mon: [early-recovery], wed: [relapse-prevention]}`")
     out: dict[int, tuple[str, ...]] = {}
     for key, value in raw.items():
         dotted = f"schedule.streams.{key}"
@@ -628,12 +604,7 @@ def _per_language(r: _Reader, m: dict[str, Any], key: str, languages: tuple[str,
                   low: float, high: float) -> dict[str, float]:
     """A mapping of language → number, such as `handouts.copies: {en: 10, es: 5}`."""
     dotted = f"handouts.{key}"
-    value = m.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        r.problem(dotted, f"`{dotted}` must map languages to numbers, e.g. `{{{languages[0]}: 10}}`.", "IOP004")
-        return {}
+    value = r.mapping(m.get(key), dotted, f"map languages to numbers, e.g. `{{{languages[0]}: 10}}`")
     out: dict[str, float] = {}
     for lang, number in value.items():
         where = f"{dotted}.{lang}"
@@ -652,20 +623,14 @@ def _crisis(r: _Reader, top: dict[str, Any], other_languages: tuple[str, ...] = 
     out = []
     for i, item in enumerate(r.items(top, "crisis", "crisis")):
         dotted = f"crisis.{i}"
-        given = {k: v for k, v in item.items() if k not in other_languages} if isinstance(item, dict) else item
-        m = r.section(given, dotted, "crisis.*")
+        m = r.section(_untranslated(item, other_languages), dotted, "crisis.*")
         name = r.text(m, f"{dotted}.name", "")
         contact = r.text(m, f"{dotted}.contact", "")
         if not name or not contact:
             r.problem(dotted, "each crisis contact needs a `name` and a `contact`.", "IOP005")
             continue
-        translated = []
-        for lang in other_languages:
-            if isinstance(item, dict) and lang in item:
-                t = r.section(item[lang], f"{dotted}.{lang}", "crisis.*")
-                translated.append((lang, *(r.text(t, f"{dotted}.{lang}.{k}", "") for k in ("name", "contact", "note"))))
-        out.append(CrisisContact(name, contact, r.text(m, f"{dotted}.note", ""),
-                                 tuple((a, b, c, d) for a, b, c, d in translated)))
+        translated = _translated(r, item, dotted, "crisis.*", ("name", "contact", "note"), other_languages)
+        out.append(CrisisContact(name, contact, r.text(m, f"{dotted}.note", ""), translated))
     return tuple(out)
 
 

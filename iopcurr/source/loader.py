@@ -238,16 +238,6 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], dict[str, 
     return meta or {}, key_lines, "\n".join(lines[end + 1 :]), end + 2, problems
 
 
-def _check_keys(meta: dict[str, Any], lines: dict[str, int], path: str, known: tuple[str, ...]) -> list[Problem]:
-    out = []
-    for key in meta:
-        if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"Did you mean `{close[0]}`?" if close else f"Known keys: {', '.join(known)}."
-            out.append(Problem(path, lines.get(str(key), 1), f"unknown front matter key `{key}`.", "IOP003", hint=hint))
-    return out
-
-
 def _text(meta: dict[str, Any], key: str, lines: dict[str, int], path: str, problems: list[Problem]) -> str:
     value = meta.get(key)
     if value is None:
@@ -320,19 +310,24 @@ def _changes(meta: dict[str, Any], lines: dict[str, int], path: str, problems: l
     return tuple(sorted(out, key=lambda c: c[0], reverse=True))
 
 
-def _title(meta: dict[str, Any], lines: dict[str, int], src: SourceFile, noun: str, problems: list[Problem]) -> str:
-    """The `title`, else the id (and a problem, unless a YAML error already says why)."""
+def _front(src: SourceFile, known: tuple[str, ...], noun: str) -> tuple[dict[str, Any], dict[str, int], str, int, list[Problem], str]:
+    """→ (meta, key lines, body, first line of body, problems, title) of a module or page: its
+    unknown keys reported, its `title` else the id (and a problem, unless a YAML error says why)."""
+    meta, lines, body, first, problems = split_front_matter(src.text, src.path)
+    for key in meta:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"Did you mean `{close[0]}`?" if close else f"Known keys: {', '.join(known)}."
+            problems.append(Problem(src.path, lines.get(str(key), 1), f"unknown front matter key `{key}`.", "IOP003", hint=hint))
     title = _text(meta, "title", lines, src.path, problems)
     if not title and not any(p.code == "IOP001" for p in problems):
         problems.append(Problem(src.path, 1, f"the {noun} has no `title`.", "IOP005", hint="Add `title: ...` to the front matter."))
-    return title or src.id
+    return meta, lines, body, first, problems, title or src.id
 
 
 def parse_module(src: SourceFile, converter: Converter, converted: Converted | None = None) -> tuple[Module, list[Problem]]:
     """One module file → Module. `converted` may come from the cache; otherwise it is made here."""
-    meta, lines, body, first, problems = split_front_matter(src.text, src.path)
-    problems += _check_keys(meta, lines, src.path, MODULE_KEYS)
-    title = _title(meta, lines, src, "module", problems)
+    meta, lines, body, first, problems, title = _front(src, MODULE_KEYS, "module")
     reviewed_by, reviewed_on, next_review = _review(meta, lines, src.path, problems)
     if converted is None:
         converted = converter.convert(body, src.path, first, src.id)
@@ -365,9 +360,7 @@ def parse_module(src: SourceFile, converter: Converter, converted: Converted | N
 
 
 def parse_page(src: SourceFile, converter: Converter, converted: Converted | None = None) -> tuple[Page, list[Problem]]:
-    meta, lines, body, first, problems = split_front_matter(src.text, src.path)
-    problems += _check_keys(meta, lines, src.path, PAGE_KEYS)
-    title = _title(meta, lines, src, "page", problems)
+    meta, lines, body, first, problems, title = _front(src, PAGE_KEYS, "page")
     order = meta.get("order", 50)
     if isinstance(order, bool) or not isinstance(order, int):
         problems.append(Problem(src.path, lines.get("order", 1), "`order` must be a whole number.", "IOP004"))

@@ -45,10 +45,7 @@ def site_file(source: Path, name: str) -> Path:
 def merge(base: Any, over: Any) -> Any:
     """`over` merged over `base`: mappings key by key, anything else (lists too) replaced."""
     if isinstance(base, dict) and isinstance(over, dict):
-        out = dict(base)
-        for key, value in over.items():
-            out[key] = merge(base[key], value) if key in base else value
-        return out
+        return {**base, **{key: merge(base[key], value) if key in base else value for key, value in over.items()}}
     return over
 
 

@@ -36,17 +36,22 @@ def handout_blocks(text: str, path: str) -> list[Block]:
     return [b for b in _outline(text, path).blocks if b.kind == "handout"]
 
 
-def _lines(block: Block) -> list[str]:
-    out = [f"::: {block.kind} {dict(block.attrs)}"]
-    for child in block.children:
-        out += [line.rstrip() for line in child.lines] if isinstance(child, Text) else _lines(child)
+def _lines(nodes: Iterable[Node], skip: str = "") -> list[str]:
+    """The lines a stamp is made of: each line of text, each block as its kind and attributes and
+    then its content (leaving out the blocks of kind `skip` at the top, not inside other blocks)."""
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, Text):
+            out += [line.rstrip() for line in node.lines]
+        elif node.kind != skip:
+            out += [f"::: {node.kind} {dict(node.attrs)}", *_lines(node.children)]
     return out
 
 
 def source_stamp(text: str, path: str = "") -> str:
     """The version stamp of a module's handouts: the first 12 hex digits of the SHA-256 of every
     handout (its attributes, worksheet blocks and each line of its text), as read from `text`."""
-    lines = [line for b in handout_blocks(text, path) for line in _lines(b)]
+    lines = _lines(handout_blocks(text, path))
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:STAMP_LENGTH]
 
 
@@ -55,23 +60,13 @@ def _outline(text: str, path: str) -> Outline:
     return outline(body, path, first)
 
 
-def _guide_lines(nodes: tuple[Node, ...]) -> list[str]:
-    out: list[str] = []
-    for node in nodes:
-        if isinstance(node, Text):
-            out += [line.rstrip() for line in node.lines]
-        elif node.kind != "handout":
-            out += _lines(node)
-    return out
-
-
 def guide_stamp(text: str, path: str = "") -> str:
     """The version stamp of a module's facilitator parts: like `source_stamp`, of its overview
     and its `##` segments (their titles, attributes and text), without the handouts."""
     shape = _outline(text, path)
-    lines = _guide_lines(shape.overview)
+    lines = _lines(shape.overview, "handout")
     for s in shape.sections:
-        lines += [f"## {s.title} {dict(s.attrs)}", *_guide_lines(s.children)]
+        lines += [f"## {s.title} {dict(s.attrs)}", *_lines(s.children, "handout")]
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:STAMP_LENGTH]
 
 
@@ -224,7 +219,7 @@ def stale(t: Translation, module: Module, english_text: str, text: str, now: str
                                f"\"{titles.get(hid, hid)}\" changed since it was translated: {'; '.join(changes)}.",
                                "IOP040", "warning", hint=hint))
     if not out:
-        changed = ", ".join(f"`{hid}` (\"{titles.get(hid, hid)}\", {len(_lines(b)) - 1} lines)" for hid, b in english.items())
+        changed = ", ".join(f"`{hid}` (\"{titles.get(hid, hid)}\", {len(_lines([b])) - 1} lines)" for hid, b in english.items())
         out.append(Problem(t.path, line, f"the {t.language} handouts of `{t.module_id}` are stale: the English "
                            f"handouts changed since they were translated (source {t.source}, now {now}): {changed}.",
                            "IOP040", "warning", hint=hint))
