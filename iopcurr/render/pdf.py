@@ -104,9 +104,7 @@ def printable_html(html: str, page: str) -> tuple[str, list[str]]:
     sheets: list[str] = []
 
     def take(m: re.Match[str]) -> str:
-        attrs = {
-            k.lower(): v or "" for k, v in parse_attrs(m.group(0)[len("<link") : -1].rstrip("/"))
-        }
+        attrs = {k.lower(): v or "" for k, v in parse_attrs(m.group(0)[len("<link") : -1].rstrip("/"))}
         media = attrs.get("media", "all").lower()
         where = resolve(page, attrs.get("href", ""))
         if "stylesheet" not in attrs.get("rel", "").lower().split() or where is None:
@@ -318,13 +316,8 @@ class _Renderer:
         import weasyprint
 
         if path not in self.css:
-            self.css[path] = weasyprint.CSS(
-                string=self.site[path].decode("utf-8"),
-                base_url=BASE + path,
-                url_fetcher=self.fetcher,
-                font_config=self.fonts,
-                media_type="print",
-            )
+            self.css[path] = weasyprint.CSS(string=self.site[path].decode("utf-8"), base_url=BASE + path,
+                                            url_fetcher=self.fetcher, font_config=self.fonts, media_type="print")
         return self.css[path]
 
     def render(self, page: str, target: str) -> Made:
@@ -335,19 +328,10 @@ class _Renderer:
         buffer = io.BytesIO()
         try:
             document = weasyprint.HTML(string=html, base_url=BASE + page, url_fetcher=self.fetcher).render(
-                font_config=self.fonts,
-                stylesheets=[self.stylesheet(s) for s in sheets if s in self.site],
-                cache=self.images,
-                pdf_forms=fill,
-                **PDF_OPTIONS,
-            )
-            document.write_pdf(
-                buffer,
-                pdf_forms=fill,
-                # A fixed identifier keeps the PDF byte-identical from build to build.
-                pdf_identifier=target.encode("utf-8"),
-                **PDF_OPTIONS,
-            )
+                font_config=self.fonts, stylesheets=[self.stylesheet(s) for s in sheets if s in self.site],
+                cache=self.images, pdf_forms=fill, **PDF_OPTIONS)
+            # A fixed identifier keeps the PDF byte-identical from build to build.
+            document.write_pdf(buffer, pdf_forms=fill, pdf_identifier=target.encode("utf-8"), **PDF_OPTIONS)
         except RecursionError:  # a last guard: the scan of raw HTML limits nesting (safety.MAX_HTML_DEPTH)
             raise IopError(f"cannot make {target}: the page {page} nests its HTML too deeply for the PDF renderer. "
                            "Nest less deeply (fewer levels of HTML elements, lists or blocks).", path=page,
