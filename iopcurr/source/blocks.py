@@ -71,14 +71,10 @@ class _Attributed:
 
 @dataclass(frozen=True)
 class Text:
-    """Lines of plain Markdown with no fence in them; `line` is the file line of the first."""
+    """Lines of plain Markdown with no fence in them, not all blank; `line` is the file line of the first."""
 
     lines: tuple[str, ...]
     line: int
-
-    @property
-    def blank(self) -> bool:
-        return not any(s.strip() for s in self.lines)
 
 
 @dataclass(frozen=True)
@@ -99,7 +95,7 @@ class Block(_Attributed):
 
     @property
     def has_text(self) -> bool:
-        return any(not c.blank if isinstance(c, Text) else c.has_text for c in self.children)
+        return any(isinstance(c, Text) or c.has_text for c in self.children)
 
 
 Node = Union[Text, Block]  # noqa: UP007 (a runtime alias used before Block's annotations resolve)

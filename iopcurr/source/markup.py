@@ -431,8 +431,6 @@ class _Pieces:
         html: list[str] = []
         text: list[str] = []
         for node in nodes:
-            if isinstance(node, Text) and node.blank:
-                continue
             h, t = self.markdown("\n".join(node.lines), node.line) if isinstance(node, Text) else self.block(node)
             html.append(h)
             if t:
