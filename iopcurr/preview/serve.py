@@ -237,6 +237,11 @@ class LocalHandler(tornado.web.RequestHandler):
         if not host_allowed(self.request.host, self.settings["hosts"]):
             raise tornado.web.HTTPError(403)
 
+    def check_origin(self, origin: str) -> bool:
+        """Is `origin` the server's own (a request from one of the preview's pages)?"""
+        netloc = urlsplit(origin).netloc
+        return netloc == self.request.host and host_allowed(netloc, self.settings["hosts"])
+
     @property
     def preview(self) -> Preview:
         return cast(Preview, self.settings["preview"])
@@ -305,8 +310,7 @@ class SwitchHandler(LocalHandler):
     The watcher (the application's setting, once it runs) then watches the libraries of that site."""
 
     def post(self) -> None:
-        origin = urlsplit(self.request.headers.get("Origin", "")).netloc
-        if origin != self.request.host or not host_allowed(origin, self.settings["hosts"]):
+        if not self.check_origin(self.request.headers.get("Origin", "")):
             raise tornado.web.HTTPError(403)
         name = self.request.body.decode("utf-8", "replace")
         if name and name not in site_names(self.preview.source):
@@ -322,10 +326,6 @@ class ReloadSocket(LocalHandler, LiveReloadHandler):  # type: ignore[misc]
     browsers whose page changed reload. Accepts connections from the preview's own pages only."""
 
     page: str = ""
-
-    def check_origin(self, origin: str) -> bool:
-        netloc = urlsplit(origin).netloc
-        return netloc == self.request.host and host_allowed(netloc, self.settings["hosts"])
 
     def on_message(self, message: str | bytes) -> None:
         super().on_message(message)

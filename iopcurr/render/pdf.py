@@ -261,17 +261,14 @@ class PdfCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def get(self, key: str) -> tuple[bytes, int] | None:
-        try:
-            pages = int((self.folder / f"{key}.pages").read_text("ascii"))
-            return (self.folder / f"{key}.pdf").read_bytes(), pages
-        except (OSError, ValueError):
-            return None
-
     def found(self, keys: Sequence[str], jobs: Sequence[tuple[str, str]]) -> dict[int, Made]:
         """The PDFs of the jobs (with their `keys`) made before, by job index."""
-        return {i: Made(OutputFile(jobs[i][1], hit[0]), hit[1]) for i, key in enumerate(keys)
-                if (hit := self.get(key)) is not None}
+        made: dict[int, Made] = {}
+        for i, key in enumerate(keys):
+            with contextlib.suppress(OSError, ValueError):
+                pages = int((self.folder / f"{key}.pages").read_text("ascii"))
+                made[i] = Made(OutputFile(jobs[i][1], (self.folder / f"{key}.pdf").read_bytes()), pages)
+        return made
 
     def put(self, key: str, made: Made) -> None:
         root = self.folder.parent
@@ -290,14 +287,10 @@ class PdfCache:
     def prune(self, keep: Iterable[str]) -> None:
         """Remove the PDFs this build did not use."""
         wanted = {f"{k}{ext}" for k in keep for ext in (".pdf", ".pages")}
-        try:
-            names = os.listdir(self.folder)
-        except OSError:
-            return
-        for name in names:
-            if name not in wanted:
+        for path in self.folder.glob("*"):  # (nothing, when the folder is missing or unreadable)
+            if path.name not in wanted:
                 with contextlib.suppress(OSError):
-                    (self.folder / name).unlink()
+                    path.unlink()
 
 
 class _Renderer:
