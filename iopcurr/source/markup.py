@@ -21,7 +21,6 @@ from typing import Any, cast
 import markdown
 import nh3
 from markdown import treeprocessors
-from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
@@ -327,19 +326,6 @@ def _may_smarten(text: str) -> bool:
     return "'" in text or '"' in text or "--" in text or "..." in text
 
 
-class _IopExtension(Extension):
-    def __init__(self, state: _State) -> None:
-        super().__init__()
-        self.state = state
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:
-        md.preprocessors.register(_LinesPreprocessor(md, self.state), "iop_lines", 29)
-        smarty = cast(treeprocessors.InlineProcessor, md.treeprocessors["smarty"])
-        patterns = cast("list[InlineProcessor]", list(smarty.inlinePatterns))  # (its stubs name the wrong class)
-        md.treeprocessors.register(_SmartTreeprocessor(md, patterns), "smarty", 6)  # in place of smarty's pass
-        md.treeprocessors.register(_ShapeTreeprocessor(md, self.state), "iop_shape", 5)
-
-
 def sanitize(html: str) -> str:
     """Keep formatting; drop scripts, event handlers, `javascript:` URLs and unknown tags."""
     return str(nh3.clean(html, tags=_SAFE_TAGS, attributes=_SAFE_ATTRS, url_schemes={"http", "https", "mailto", "tel"},
@@ -373,7 +359,13 @@ class Converter:
             return Converted("", (), (), (), (problem,))
 
     def _markdown(self) -> markdown.Markdown:
-        return markdown.Markdown(extensions=[*EXTENSIONS, _IopExtension(self.state)], output_format="html")
+        md = markdown.Markdown(extensions=list(EXTENSIONS), output_format="html")
+        md.preprocessors.register(_LinesPreprocessor(md, self.state), "iop_lines", 29)
+        smarty = cast(treeprocessors.InlineProcessor, md.treeprocessors["smarty"])
+        patterns = cast("list[InlineProcessor]", list(smarty.inlinePatterns))  # (its stubs name the wrong class)
+        md.treeprocessors.register(_SmartTreeprocessor(md, patterns), "smarty", 6)  # in place of smarty's pass
+        md.treeprocessors.register(_ShapeTreeprocessor(md, self.state), "iop_shape", 5)
+        return md
 
     def _convert(self, body: str, path: str, first_line: int, owner: str, segmented: bool) -> Converted:
         st = self.state
