@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from iopcurr.source.blocks import Block, Text, outline
+from iopcurr.source.blocks import Block, outline
 
 
 def kinds(nodes: tuple[object, ...]) -> list[object]:
-    return [(n.kind, kinds(n.children)) if isinstance(n, Block) else "text" for n in nodes
-            if not (isinstance(n, Text) and n.blank)]
+    return [(n.kind, kinds(n.children)) if isinstance(n, Block) else "text" for n in nodes]
 
 
 def test_blank_lines_anywhere_change_nothing() -> None:

@@ -101,10 +101,6 @@ def _foreign_entries(out: Path, manifest: set[str]) -> Iterator[str]:
             yield f"{rel_dir}/ (an empty folder)"
 
 
-def _stage_name(out: Path) -> Path:
-    return out.parent / f".{out.name}.iopcurr-tmp-{os.getpid()}"
-
-
 def pending_cache_folder(out: Path) -> Path:
     """Where a build keeps its new cache entries until it succeeds (beside the output)."""
     return out.parent / f".{out.name}.iopcurr-cache-{os.getpid()}"
@@ -243,7 +239,7 @@ class Stage:
         self.written: list[str] = []
         self._seen: set[str] = set()
         self._folders: set[str] = set()
-        self.folder = _stage_name(out)
+        self.folder = out.parent / f".{out.name}.iopcurr-tmp-{os.getpid()}"
         self._open = False
         self._lock: OutputLock | None = None
         check_no_overlap(out, source)  # before anything is made beside the output folder
@@ -298,15 +294,13 @@ class Stage:
             # The folders to keep move over only after the swap: a build killed before it leaves
             # the previous site whole, cache included (and one killed just after loses only the cache).
             if out.exists():
-                if _exchange(stage, out):
-                    _carry(stage, out, keep)
-                    remove_build(stage)  # now holds the previous build, which we wrote
-                else:
+                old = stage  # after an exchange, the stage holds the previous build, which we wrote
+                if not _exchange(stage, out):
                     old = out.parent / f".{out.name}.iopcurr-old-{os.getpid()}"
                     out.rename(old)
                     stage.rename(out)
-                    _carry(old, out, keep)
-                    remove_build(old)
+                _carry(old, out, keep)
+                remove_build(old)
             else:
                 stage.rename(out)
             self._open = False

@@ -103,11 +103,8 @@ def _sessions(
             module_id = pinned[i]
         else:
             continue
-        start = end = None
-        if slot.date is not None:
-            start, end = local_span(
-                slot.date, program.session.start, program.session.minutes, program.schedule.timezone
-            )
+        start, end = (None, None) if slot.date is None else local_span(
+            slot.date, program.session.start, program.session.minutes, program.schedule.timezone)
         sessions.append(Session(
             number=len(sessions) + 1, week=slot.week, day=slot.day, date=slot.date,
             module_id=module_id, cycle=cycle, pinned=i not in rotated, weekday=slot.weekday,
@@ -170,14 +167,8 @@ def _slots(program: Program) -> tuple[list[_Slot], list[date], list[Problem]]:
 
 def _track_of(program: Program, modules: Sequence[Module]) -> dict[str, str]:
     """Module id → the track it runs in: the first track that lists it, else its own `track:`."""
-    track_of: dict[str, str] = {}
-    for t in program.tracks:
-        for ref in t.modules:
-            track_of.setdefault(ref, t.id)
-    for m in modules:
-        if m.track:
-            track_of.setdefault(m.id, m.track)
-    return track_of
+    listed = {ref: t.id for t in reversed(program.tracks) for ref in t.modules}  # (reversed: the first wins)
+    return {m.id: m.track for m in modules if m.track} | listed
 
 
 def _shared_rotation(

@@ -39,7 +39,7 @@ import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import jinja2
@@ -59,6 +59,7 @@ from iopcurr.source.sites import site_names
 
 Say = Callable[[str], None]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+HTML = "text/html; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,21 @@ class LocalHandler(tornado.web.RequestHandler):
         if not host_allowed(self.request.host, self.settings["hosts"]):
             raise tornado.web.HTTPError(403)
 
+    def check_origin(self, origin: str) -> bool:
+        """Is `origin` the server's own (a request from one of the preview's pages)?"""
+        netloc = urlsplit(origin).netloc
+        return netloc == self.request.host and host_allowed(netloc, self.settings["hosts"])
+
+    @property
+    def preview(self) -> Preview:
+        return cast(Preview, self.settings["preview"])
+
+    def answer(self, kind: str, data: str | bytes, cache: str = "") -> None:
+        self.set_header("Content-Type", kind)
+        if cache:
+            self.set_header("Cache-Control", cache)
+        self.write(data)
+
 
 class ReloadJSHandler(LocalHandler, LiveReloadJSHandler):  # type: ignore[misc]
     """livereload.js, for the server's own pages only."""
@@ -243,13 +259,6 @@ class ReloadJSHandler(LocalHandler, LiveReloadJSHandler):  # type: ignore[misc]
 
 class SiteHandler(LocalHandler):
     """Files of the private site folder, with the preview's additions in HTML pages."""
-
-    preview: Preview
-    port: int
-
-    def initialize(self, preview: Preview, port: int) -> None:
-        self.preview = preview
-        self.port = port
 
     def set_default_headers(self) -> None:
         self.set_header("Cache-Control", "no-store")
@@ -260,8 +269,8 @@ class SiteHandler(LocalHandler):
         found = site_file(self.preview.site, path)
         if found is None:
             if not status.ok and not self.preview.files and (path == "" or path.endswith(".html")):
-                self._html(overlay.placeholder(status.problems, port=self.port, crash=status.crash,
-                                               sites=status.sites, site=status.site))
+                self.answer(HTML, overlay.placeholder(status.problems, port=self.settings["port"], crash=status.crash,
+                                                      sites=status.sites, site=status.site))
                 return
             raise tornado.web.HTTPError(404)
         try:
@@ -269,44 +278,30 @@ class SiteHandler(LocalHandler):
         except OSError:  # removed by a rebuild meanwhile
             raise tornado.web.HTTPError(404) from None
         if found.suffix == ".html":
-            self._html(overlay.inject(data, port=self.port, problems=status.problems, crash=status.crash,
-                                      sites=status.sites, site=status.site))
+            self.answer(HTML, overlay.inject(data, port=self.settings["port"], problems=status.problems,
+                                             crash=status.crash, sites=status.sites, site=status.site))
             return
         kind, _ = mimetypes.guess_type(found.name)
-        self.set_header("Content-Type", kind or "application/octet-stream")
         # Asked again on every load, but answered "not modified" (tornado's ETag) when it is not:
         # a reload does not fetch the stylesheets and scripts again.
-        self.set_header("Cache-Control", "no-cache")
-        self.write(data)
-
-    def _html(self, data: bytes) -> None:
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.write(data)
+        self.answer(kind or "application/octet-stream", data, "no-cache")
 
 
 class OverlayCSSHandler(LocalHandler):
     def get(self) -> None:
-        self.set_header("Content-Type", "text/css; charset=utf-8")
-        self.write(overlay.OVERLAY_CSS)
+        self.answer("text/css; charset=utf-8", overlay.OVERLAY_CSS)
 
 
 class PreviewJSHandler(LocalHandler):
     def get(self) -> None:
-        self.set_header("Content-Type", "application/javascript; charset=utf-8")
-        self.set_header("Cache-Control", "no-cache")
-        self.write(overlay.preview_js())
+        self.answer("application/javascript; charset=utf-8", overlay.preview_js(), "no-cache")
 
 
 class StatusHandler(LocalHandler):
-    def initialize(self, preview: Preview) -> None:
-        self.preview = preview
-
     def get(self) -> None:
-        self.set_header("Content-Type", "application/json")
-        self.set_header("Cache-Control", "no-store")
         data = json.loads(self.preview.status.as_json())
         data["browsers"] = sorted(getattr(w, "page", "") for w in LiveReloadHandler.waiters)
-        self.write(json.dumps(data))
+        self.answer("application/json", json.dumps(data), "no-store")
 
 
 class SwitchHandler(LocalHandler):
@@ -314,12 +309,8 @@ class SwitchHandler(LocalHandler):
     preview's own pages (a page of another site may post here too, but with its own Origin).
     The watcher (the application's setting, once it runs) then watches the libraries of that site."""
 
-    def initialize(self, preview: Preview) -> None:
-        self.preview = preview
-
     def post(self) -> None:
-        origin = urlsplit(self.request.headers.get("Origin", "")).netloc
-        if origin != self.request.host or not host_allowed(origin, self.settings["hosts"]):
+        if not self.check_origin(self.request.headers.get("Origin", "")):
             raise tornado.web.HTTPError(403)
         name = self.request.body.decode("utf-8", "replace")
         if name and name not in site_names(self.preview.source):
@@ -327,9 +318,7 @@ class SwitchHandler(LocalHandler):
         tell_browsers(*self.preview.switch(name or None))
         if "watcher" in self.settings:
             self.settings["watcher"].watch(self.preview.folders())
-        self.set_header("Content-Type", "application/json")
-        self.set_header("Cache-Control", "no-store")
-        self.write(self.preview.status.as_json())
+        self.answer("application/json", self.preview.status.as_json(), "no-store")
 
 
 class ReloadSocket(LocalHandler, LiveReloadHandler):  # type: ignore[misc]
@@ -337,10 +326,6 @@ class ReloadSocket(LocalHandler, LiveReloadHandler):  # type: ignore[misc]
     browsers whose page changed reload. Accepts connections from the preview's own pages only."""
 
     page: str = ""
-
-    def check_origin(self, origin: str) -> bool:
-        netloc = urlsplit(origin).netloc
-        return netloc == self.request.host and host_allowed(netloc, self.settings["hosts"])
 
     def on_message(self, message: str | bytes) -> None:
         super().on_message(message)
@@ -371,17 +356,18 @@ def tell_browsers(changed: set[str], status_changed: bool) -> None:
 
 
 def make_app(preview: Preview, host: str, port: int) -> tornado.web.Application:
-    """The server's routes."""
+    """The server's routes, and the settings its handlers read: the host names it answers, the
+    preview and the port. It logs no requests: the terminal shows rebuilds, not every request."""
     hosts = LOCAL_HOSTS | {host.strip("[]").lower()}
     return tornado.web.Application([
         (r"/livereload", ReloadSocket),
         (r"/livereload\.js", ReloadJSHandler),
         (overlay.CSS_PATH.replace(".", r"\."), OverlayCSSHandler),
         (overlay.SCRIPT_PATH.replace(".", r"\."), PreviewJSHandler),
-        (overlay.STATUS_PATH.replace(".", r"\."), StatusHandler, {"preview": preview}),
-        (overlay.SITE_PATH, SwitchHandler, {"preview": preview}),
-        (r"/(.*)", SiteHandler, {"preview": preview, "port": port}),
-    ], log_function=lambda handler: None, hosts=hosts)  # the terminal shows rebuilds, not every request
+        (overlay.STATUS_PATH.replace(".", r"\."), StatusHandler),
+        (overlay.SITE_PATH, SwitchHandler),
+        (r"/(.*)", SiteHandler),
+    ], log_function=lambda handler: None, hosts=hosts, preview=preview, port=port)
 
 
 # ---------------------------------------------------------------- the command

@@ -104,9 +104,7 @@ def printable_html(html: str, page: str) -> tuple[str, list[str]]:
     sheets: list[str] = []
 
     def take(m: re.Match[str]) -> str:
-        attrs = {
-            k.lower(): v or "" for k, v in parse_attrs(m.group(0)[len("<link") : -1].rstrip("/"))
-        }
+        attrs = {k.lower(): v or "" for k, v in parse_attrs(m.group(0)[len("<link") : -1].rstrip("/"))}
         media = attrs.get("media", "all").lower()
         where = resolve(page, attrs.get("href", ""))
         if "stylesheet" not in attrs.get("rel", "").lower().split() or where is None:
@@ -263,17 +261,14 @@ class PdfCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def get(self, key: str) -> tuple[bytes, int] | None:
-        try:
-            pages = int((self.folder / f"{key}.pages").read_text("ascii"))
-            return (self.folder / f"{key}.pdf").read_bytes(), pages
-        except (OSError, ValueError):
-            return None
-
     def found(self, keys: Sequence[str], jobs: Sequence[tuple[str, str]]) -> dict[int, Made]:
         """The PDFs of the jobs (with their `keys`) made before, by job index."""
-        return {i: Made(OutputFile(jobs[i][1], hit[0]), hit[1]) for i, key in enumerate(keys)
-                if (hit := self.get(key)) is not None}
+        made: dict[int, Made] = {}
+        for i, key in enumerate(keys):
+            with contextlib.suppress(OSError, ValueError):
+                pages = int((self.folder / f"{key}.pages").read_text("ascii"))
+                made[i] = Made(OutputFile(jobs[i][1], (self.folder / f"{key}.pdf").read_bytes()), pages)
+        return made
 
     def put(self, key: str, made: Made) -> None:
         root = self.folder.parent
@@ -292,14 +287,10 @@ class PdfCache:
     def prune(self, keep: Iterable[str]) -> None:
         """Remove the PDFs this build did not use."""
         wanted = {f"{k}{ext}" for k in keep for ext in (".pdf", ".pages")}
-        try:
-            names = os.listdir(self.folder)
-        except OSError:
-            return
-        for name in names:
-            if name not in wanted:
+        for path in self.folder.glob("*"):  # (nothing, when the folder is missing or unreadable)
+            if path.name not in wanted:
                 with contextlib.suppress(OSError):
-                    (self.folder / name).unlink()
+                    path.unlink()
 
 
 class _Renderer:
@@ -318,13 +309,8 @@ class _Renderer:
         import weasyprint
 
         if path not in self.css:
-            self.css[path] = weasyprint.CSS(
-                string=self.site[path].decode("utf-8"),
-                base_url=BASE + path,
-                url_fetcher=self.fetcher,
-                font_config=self.fonts,
-                media_type="print",
-            )
+            self.css[path] = weasyprint.CSS(string=self.site[path].decode("utf-8"), base_url=BASE + path,
+                                            url_fetcher=self.fetcher, font_config=self.fonts, media_type="print")
         return self.css[path]
 
     def render(self, page: str, target: str) -> Made:
@@ -335,19 +321,10 @@ class _Renderer:
         buffer = io.BytesIO()
         try:
             document = weasyprint.HTML(string=html, base_url=BASE + page, url_fetcher=self.fetcher).render(
-                font_config=self.fonts,
-                stylesheets=[self.stylesheet(s) for s in sheets if s in self.site],
-                cache=self.images,
-                pdf_forms=fill,
-                **PDF_OPTIONS,
-            )
-            document.write_pdf(
-                buffer,
-                pdf_forms=fill,
-                # A fixed identifier keeps the PDF byte-identical from build to build.
-                pdf_identifier=target.encode("utf-8"),
-                **PDF_OPTIONS,
-            )
+                font_config=self.fonts, stylesheets=[self.stylesheet(s) for s in sheets if s in self.site],
+                cache=self.images, pdf_forms=fill, **PDF_OPTIONS)
+            # A fixed identifier keeps the PDF byte-identical from build to build.
+            document.write_pdf(buffer, pdf_forms=fill, pdf_identifier=target.encode("utf-8"), **PDF_OPTIONS)
         except RecursionError:  # a last guard: the scan of raw HTML limits nesting (safety.MAX_HTML_DEPTH)
             raise IopError(f"cannot make {target}: the page {page} nests its HTML too deeply for the PDF renderer. "
                            "Nest less deeply (fewer levels of HTML elements, lists or blocks).", path=page,

@@ -44,7 +44,7 @@ MAX_GRID_COLUMNS = 12
 
 _OPEN = re.compile(r"^ {0,3}(:{3,})[ \t]*([A-Za-z][\w-]*)?[ \t]*(\{.*\})?[ \t]*$")
 _CLOSE = re.compile(r"^ {0,3}:{3,}[ \t]*$")
-_CODE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")  # a line that opens a code block
 _HEADING = re.compile(r"^(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
 _SEGMENT_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
 _ATTR_TOKEN = re.compile(
@@ -62,20 +62,23 @@ SEGMENT_VALUES: tuple[tuple[str, Callable[[str], bool], str], ...] = (  # (attri
 )
 
 
+class _Attributed:
+    attrs: tuple[tuple[str, str], ...]
+
+    def attr(self, key: str, default: str = "") -> str:
+        return dict(self.attrs).get(key, default)
+
+
 @dataclass(frozen=True)
 class Text:
-    """Lines of plain Markdown with no fence in them; `line` is the file line of the first."""
+    """Lines of plain Markdown with no fence in them, not all blank; `line` is the file line of the first."""
 
     lines: tuple[str, ...]
     line: int
 
-    @property
-    def blank(self) -> bool:
-        return not any(s.strip() for s in self.lines)
-
 
 @dataclass(frozen=True)
-class Block:
+class Block(_Attributed):
     """A fenced block: `kind` as it renders (an unknown kind renders as `facilitator`),
     `written` as the author wrote it."""
 
@@ -85,9 +88,6 @@ class Block:
     line: int
     children: tuple[Node, ...]
 
-    def attr(self, key: str, default: str = "") -> str:
-        return dict(self.attrs).get(key, default)
-
     @property
     def core(self) -> bool:
         """Marked `{.core}`: to keep when time is short."""
@@ -95,23 +95,20 @@ class Block:
 
     @property
     def has_text(self) -> bool:
-        return any(not c.blank if isinstance(c, Text) else c.has_text for c in self.children)
+        return any(isinstance(c, Text) or c.has_text for c in self.children)
 
 
 Node = Union[Text, Block]  # noqa: UP007 (a runtime alias used before Block's annotations resolve)
 
 
 @dataclass(frozen=True)
-class Section:
+class Section(_Attributed):
     """A segment of the session plan: a top-level `## title {attrs}` and what follows it."""
 
     title: str
     attrs: tuple[tuple[str, str], ...]
     line: int
     children: tuple[Node, ...]
-
-    def attr(self, key: str, default: str = "") -> str:
-        return dict(self.attrs).get(key, default)
 
 
 @dataclass(frozen=True)
@@ -210,7 +207,7 @@ class _Scanner:
                 self.add_text(n, line)
                 code_fence = None if closes_code(code_fence, line) else code_fence
                 continue
-            cm = _CODE.match(line)
+            cm = CODE_FENCE.match(line)
             if cm:
                 code_fence, code_line = cm.group(1), n
                 self.add_text(n, line)
@@ -325,17 +322,13 @@ class _Scanner:
             self.problem(n, f"unknown block `{written or '(none)'}`.", "IOP009",
                          f"Use one of: {', '.join(ALL_KINDS)}. Its text goes to the facilitator guide only.")
             kind = "facilitator"  # keep the text in the guide, never on a client page
-        self.check_attrs(n, kind, attrs)
-        self.check_place(n, kind)
-        self.stack.append(_Frame(kind, written or "(none)", attrs, n, []))
-
-    def check_attrs(self, n: int, kind: str, attrs: dict[str, str]) -> None:
-        """Reports the attributes `kind` does not take or whose values are out of range, and
-        removes them from `attrs`."""
+        # The attributes `kind` does not take, or whose values are out of range, are reported and removed.
         self.check_names(n, kind, attrs)
         self.check_numbers(n, kind, attrs)
         if kind == "handout":
             self.check_handout(n, attrs)
+        self.check_place(n, kind)
+        self.stack.append(_Frame(kind, written or "(none)", attrs, n, []))
 
     def check_names(self, n: int, kind: str, attrs: dict[str, str]) -> None:
         for cls in attrs.pop("class", "").split():

@@ -12,16 +12,15 @@ written inside its fences, wherever the blank lines are.
 from __future__ import annotations
 
 import bisect
-import html as htmllib
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any, cast
 
 import markdown
 import nh3
 from markdown import treeprocessors
-from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
@@ -31,7 +30,7 @@ from iopcurr.errors import Problem
 from iopcurr.model import Converted, Handout, Ref, Segment
 from iopcurr.plan.links import Target, as_written, classify
 from iopcurr.plan.safety import CONVERT_SECONDS, MAX_INDENT, MAX_QUOTE_DEPTH, TimeLimitExceeded, scan_html, time_limit
-from iopcurr.source.blocks import CORE, GUIDE_KINDS, Block, Node, Section, Text, closes_code, outline
+from iopcurr.source.blocks import CODE_FENCE, CORE, GUIDE_KINDS, Block, Node, Section, Text, closes_code, outline
 
 LABELS = {
     "script": "Say",
@@ -45,7 +44,6 @@ HANDOUT_CARD = "Client handout:"  # the label of a handout's card in the guide
 # Extensions every conversion uses. Part of the cache key: change them and caches refresh.
 EXTENSIONS = ("tables", "fenced_code", "sane_lists", "def_list", "abbr", "smarty")
 
-_CODE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^( *)([-*+]|\d+[.)])\s")
 _QUOTES = re.compile(r"^ {0,3}(?:> ?)+")
 _DEFINITION = re.compile(r"^(?: {0,3}\[[^\]]+\]:\s*\S|\*\[[^\]]+\]:)")  # a link reference or an abbreviation
@@ -124,7 +122,7 @@ class _LinesPreprocessor(Preprocessor):
         code_fence: str | None = None
         in_list, unit = False, 0
         for i, line in enumerate(lines):
-            if code_fence is None and (cm := _CODE.match(line)):
+            if code_fence is None and (cm := CODE_FENCE.match(line)):
                 code_fence = cm.group(1)
             elif code_fence is not None:
                 code_fence = None if closes_code(code_fence, line) else code_fence
@@ -328,31 +326,10 @@ def _may_smarten(text: str) -> bool:
     return "'" in text or '"' in text or "--" in text or "..." in text
 
 
-class _IopExtension(Extension):
-    def __init__(self, state: _State) -> None:
-        super().__init__()
-        self.state = state
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:
-        md.preprocessors.register(_LinesPreprocessor(md, self.state), "iop_lines", 29)
-        smarty = cast(treeprocessors.InlineProcessor, md.treeprocessors["smarty"])
-        patterns = cast("list[InlineProcessor]", list(smarty.inlinePatterns))  # (its stubs name the wrong class)
-        md.treeprocessors.register(_SmartTreeprocessor(md, patterns), "smarty", 6)  # in place of smarty's pass
-        md.treeprocessors.register(_ShapeTreeprocessor(md, self.state), "iop_shape", 5)
-
-
-_SANITIZER: dict[str, Any] = {
-    "tags": _SAFE_TAGS,
-    "attributes": _SAFE_ATTRS,
-    "url_schemes": {"http", "https", "mailto", "tel"},
-    "link_rel": None,
-    "strip_comments": True,
-}
-
-
 def sanitize(html: str) -> str:
     """Keep formatting; drop scripts, event handlers, `javascript:` URLs and unknown tags."""
-    return str(nh3.clean(html, **_SANITIZER))
+    return str(nh3.clean(html, tags=_SAFE_TAGS, attributes=_SAFE_ATTRS, url_schemes={"http", "https", "mailto", "tel"},
+                         link_rel=None, strip_comments=True))
 
 
 class Converter:
@@ -382,7 +359,13 @@ class Converter:
             return Converted("", (), (), (), (problem,))
 
     def _markdown(self) -> markdown.Markdown:
-        return markdown.Markdown(extensions=[*EXTENSIONS, _IopExtension(self.state)], output_format="html")
+        md = markdown.Markdown(extensions=list(EXTENSIONS), output_format="html")
+        md.preprocessors.register(_LinesPreprocessor(md, self.state), "iop_lines", 29)
+        smarty = cast(treeprocessors.InlineProcessor, md.treeprocessors["smarty"])
+        patterns = cast("list[InlineProcessor]", list(smarty.inlinePatterns))  # (its stubs name the wrong class)
+        md.treeprocessors.register(_SmartTreeprocessor(md, patterns), "smarty", 6)  # in place of smarty's pass
+        md.treeprocessors.register(_ShapeTreeprocessor(md, self.state), "iop_shape", 5)
+        return md
 
     def _convert(self, body: str, path: str, first_line: int, owner: str, segmented: bool) -> Converted:
         st = self.state
@@ -396,12 +379,11 @@ class Converter:
         handouts = tuple(Handout(hid, title, owner, path, line, sanitize(html), text)
                          for line, hid, title, html, text in pieces.handouts)
         refs, problems = _References(body, path, first_line).collect(st, st.raw)
-        kinds = [b.kind for b in shape.blocks]
         return Converted(
             overview_html=sanitize(overview),
             segments=segments,
             handouts=handouts,
-            block_kinds=tuple(kinds),
+            block_kinds=tuple(b.kind for b in shape.blocks),
             problems=(*shape.problems, *st.problems, *problems),
             refs=tuple(refs),
             anchors=tuple(st.used),
@@ -441,8 +423,6 @@ class _Pieces:
         html: list[str] = []
         text: list[str] = []
         for node in nodes:
-            if isinstance(node, Text) and node.blank:
-                continue
             h, t = self.markdown("\n".join(node.lines), node.line) if isinstance(node, Text) else self.block(node)
             html.append(h)
             if t:
@@ -461,24 +441,15 @@ class _Pieces:
             title = b.attr("title", hid)
             self.handouts.append((b.line, hid, title, inner, text))
             card = (f'<div class="handout-ref">\n<p><strong>{HANDOUT_CARD}</strong> '
-                    f'<a href="../handouts/{_esc(hid)}.html">{_esc(title)}</a></p>\n</div>')
+                    f'<a href="../handouts/{escape(hid)}.html">{escape(title)}</a></p>\n</div>')
             return "\n".join([card, self.nodes(guide)[0]]).strip(), ""
         if b.kind in GUIDE_KINDS:
             title = b.attr("title")
-            label = _esc(f"{LABELS[b.kind]}: {title}" if title else LABELS[b.kind])
+            label = escape(f"{LABELS[b.kind]}: {title}" if title else LABELS[b.kind])
             core = (" core", f" {CORE_LABEL}") if b.core else ("", "")
             return (f'<div class="block block-{b.kind}{core[0]}">\n<p class="block-label">{label}{core[1]}</p>\n'
                     f"{inner}\n</div>"), text
-        return _worksheet(b, inner), text
-
-
-def _esc(text: str) -> str:
-    return htmllib.escape(text, quote=True)
-
-
-def _worksheet(b: Block, inner: str) -> str:
-    """The HTML of a `lines`, `scale` or `grid` block around its converted text."""
-    return {"lines": _lines, "scale": _scale}.get(b.kind, _grid)(b, inner)
+        return {"lines": _lines, "scale": _scale}.get(b.kind, _grid)(b, inner), text  # a worksheet block
 
 
 def _lines(b: Block, inner: str) -> str:
@@ -495,8 +466,8 @@ def _scale(b: Block, inner: str) -> str:
            f'aria-label="Circle a number from {low_n} to {high_n}">{points}</ol>')
     low, high = b.attr("low"), b.attr("high")
     if low or high:
-        out += (f'<p class="ws-scale-ends"><span class="ws-scale-low">{_esc(f"{low_n} = {low}" if low else "")}</span> '
-                f'<span class="ws-scale-high">{_esc(f"{high_n} = {high}" if high else "")}</span></p>')
+        out += (f'<p class="ws-scale-ends"><span class="ws-scale-low">{escape(f"{low_n} = {low}" if low else "")}</span> '
+                f'<span class="ws-scale-high">{escape(f"{high_n} = {high}" if high else "")}</span></p>')
     return out + "</div>"
 
 
@@ -505,9 +476,9 @@ def _grid(b: Block, inner: str) -> str:
     labels = [c.strip() for c in b.attr("labels").split("|") if c.strip()]
     rows = len(labels) or int(b.attr("rows", "5"))
     caption = f"<caption>{inner}</caption>" if inner else ""
-    head = "".join(f'<th scope="col">{_esc(c)}</th>' for c in columns)
+    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in columns)
     body = "".join(
-        "<tr>" + "".join(f'<th scope="row">{_esc(labels[r])}</th>' if c == 0 and labels else "<td>\u00a0</td>"
+        "<tr>" + "".join(f'<th scope="row">{escape(labels[r])}</th>' if c == 0 and labels else "<td>\u00a0</td>"
                          for c in range(len(columns))) + "</tr>"
         for r in range(rows))
     return (f'<div class="ws ws-grid-wrap"><table class="ws-grid">{caption}<thead><tr>{head}</tr></thead>'
@@ -523,7 +494,7 @@ def _definitions(body: str) -> str:
         if fence is not None:
             if line.strip().startswith(fence):
                 fence = None
-        elif m := _CODE.match(line):
+        elif m := CODE_FENCE.match(line):
             fence = m.group(1)
         elif _DEFINITION.match(line):
             found.append(line)
