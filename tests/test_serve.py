@@ -35,13 +35,13 @@ PROBLEM = Problem("cur/modules/alpha.md", 2, "the YAML is not valid: <oops> & mo
 
 def test_inject_adds_the_reload_script_and_nothing_else_when_all_is_well() -> None:
     page = overlay.inject(PAGE, port=8123)
-    assert page == PAGE.replace(b"<head>", b'<head><script src="/__iopcurr/preview.js" defer></script>').replace(
+    assert page == PAGE.replace(b"<head>", b'<head><script src="/__iopcurr/preview.js" data-build="0" defer></script>').replace(
         b"</head>", b'<script src="/livereload.js?port=8123" defer></script></head>')
 
 
 def test_inject_adds_the_overlay_with_every_problem_escaped() -> None:
     warning = Problem("cur/modules/beta.md", 9, "a warning", "IOP021", "warning")
-    page = overlay.inject(PAGE, port=8123, problems=(warning, PROBLEM)).decode()
+    page = overlay.inject(PAGE, port=8123, status=overlay.Status(problems=(warning, PROBLEM))).decode()
     assert f'<link rel="stylesheet" href="{overlay.CSS_PATH}">' in page
     body = page.split('<body class="page">', 1)[1]
     assert body.startswith(f'<details id="{overlay.OVERLAY_ID}" role="alert" open>')
@@ -56,7 +56,7 @@ def test_overlay_uses_no_inline_script_or_style() -> None:
 
 
 def test_inject_adds_the_site_switcher_after_the_overlay() -> None:
-    page = overlay.inject(PAGE, port=8123, problems=(PROBLEM,), sites=("eastside", "westside"), site="westside").decode()
+    page = overlay.inject(PAGE, port=8123, status=overlay.Status(problems=(PROBLEM,), sites=("eastside", "westside"), site="westside")).decode()
     assert page.count(f'<link rel="stylesheet" href="{overlay.CSS_PATH}">') == 1
     body = page.split('<body class="page">', 1)[1]
     assert body.index(overlay.OVERLAY_ID) < body.index(f'<nav id="{overlay.SWITCHER_ID}" aria-label="Preview">')

@@ -180,6 +180,33 @@ def test_saving_a_module_reloads_the_page_with_the_new_text(server: Server, page
         server.wait_for_build(server.status()["builds"] - 1)
 
 
+def test_a_save_while_the_page_is_loading_still_reloads_it(server: Server, page: Any) -> None:
+    """The rebuild ends before the page's live-reload connection opens (its reload message goes
+    to no one): preview.js sees, once connected, that the page is from an older build."""
+    from playwright.sync_api import Route, expect
+
+    path = server.root / "modules" / "alpha.md"
+    settled(server)
+    original = path.read_text("utf-8")
+
+    def save_first(route: Route) -> None:  # holds livereload.js back until the save has rebuilt
+        builds = server.status()["builds"]
+        path.write_text(original.replace("Overview for the facilitator.", "Saved while the page loaded."), "utf-8")
+        server.wait_for_build(builds)
+        route.continue_()
+
+    page.route("**/livereload.js*", save_first)
+    try:
+        page.goto(server.url("facilitator/alpha.html"))
+        expect(page.locator("main")).to_contain_text("Saved while the page loaded.", timeout=TIMEOUT)
+    finally:
+        page.unroute("**/livereload.js*")
+        builds = server.status()["builds"]
+        path.write_text(original, "utf-8")
+        server.wait_for_build(builds)
+        settled(server)
+
+
 def test_broken_save_shows_every_problem_and_a_fix_removes_them(server: Server, page: Any) -> None:
     from playwright.sync_api import expect
 

@@ -11,9 +11,12 @@ is inline.
 from __future__ import annotations
 
 import importlib.resources
+import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from html import escape
+from typing import Any
 
 from iopcurr.errors import Problem
 
@@ -55,16 +58,39 @@ OVERLAY_CSS = """\
 """
 
 
+@dataclass(frozen=True)
+class Status:
+    """What the server knows about the last rebuild (also served as JSON, for tests and
+    benchmarks)."""
+
+    ok: bool = False
+    problems: tuple[Problem, ...] = ()  # of a failed rebuild
+    crash: str = ""  # an exception that stopped the last rebuild (its traceback went to the terminal)
+    builds: int = 0  # rebuilds done (the first build is 1)
+    converted: int = 0  # source files converted since the start
+    last: dict[str, Any] = field(default_factory=dict)
+    site: str | None = None  # the site previewed (None: program.yml alone)
+    sites: tuple[str, ...] = ()  # the curriculum's sites/*.yml, for the switcher
+
+    def lines(self) -> list[str]:
+        return [p.format() for p in self.problems] + ([self.crash] if self.crash else [])
+
+    def as_json(self) -> str:
+        return json.dumps({"ok": self.ok, "builds": self.builds, "converted": self.converted,
+                           "problems": self.lines(), "last": self.last, "site": self.site, "sites": self.sites})
+
+
 def reload_script(port: int) -> bytes:
     """livereload.js, served by the preview server (its port tells the script where to connect).
     Deferred: the page shows without waiting for it."""
     return f'<script src="/livereload.js?port={int(port)}" defer></script>'.encode()
 
 
-def preview_script() -> bytes:
+def preview_script(build: int) -> bytes:
     """The livereload plugin that keeps the reader's place (before livereload.js, which looks
-    for plugins when it starts)."""
-    return f'<script src="{SCRIPT_PATH}" defer></script>'.encode()
+    for plugins when it starts); `build`: the rebuild the page was served from, so that a page
+    whose reload message came before its connection (a save while it was loading) reloads."""
+    return f'<script src="{SCRIPT_PATH}" data-build="{int(build)}" defer></script>'.encode()
 
 
 def preview_js() -> bytes:
@@ -98,16 +124,16 @@ def switcher_html(sites: Sequence[str], site: str | None) -> str:
             f'<select id="{SWITCHER_ID}-choice" autocomplete="off">{options}</select></nav>')
 
 
-def inject(page: bytes, *, port: int, problems: Sequence[Problem] = (), crash: str = "",
-           sites: Sequence[str] = (), site: str | None = None) -> bytes:
-    """`page` with the reload script and, when there are problems, the overlay; when there are
-    `sites`, the switcher (`site`: the one previewed)."""
+def inject(page: bytes, *, port: int, status: Status = Status()) -> bytes:
+    """`page` with the reload scripts (preview.js told the build it comes from) and, after a
+    failed rebuild, the overlay; when the curriculum has sites, the switcher."""
+    problems, crash, sites = status.problems, status.crash, status.sites
     head = reload_script(port)
     if problems or crash or sites:
         head += f'<link rel="stylesheet" href="{CSS_PATH}">'.encode()
     page = _insert(page, _HEAD_END, head, before=True)
-    page = _insert(page, _HEAD_START, preview_script(), before=False, missing="start")
-    body = (overlay_html(problems, crash) if problems or crash else "") + (switcher_html(sites, site) if sites else "")
+    page = _insert(page, _HEAD_START, preview_script(status.builds), before=False, missing="start")
+    body = (overlay_html(problems, crash) if problems or crash else "") + (switcher_html(sites, status.site) if sites else "")
     return _insert(page, _BODY_START, body.encode("utf-8"), before=False) if body else page
 
 
@@ -121,8 +147,7 @@ def _insert(page: bytes, where: re.Pattern[bytes], what: bytes, *, before: bool,
     return page[:at] + what + page[at:]
 
 
-def placeholder(problems: Sequence[Problem], *, port: int, crash: str = "", sites: Sequence[str] = (),
-                site: str | None = None) -> bytes:
+def placeholder(status: Status, *, port: int) -> bytes:
     """The page served while no build has succeeded yet."""
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -132,4 +157,4 @@ def placeholder(problems: Sequence[Problem], *, port: int, crash: str = "", site
         "<h1>Not built yet</h1><p>The curriculum has problems, so there is no site to show yet.</p>"
         "</main></body></html>\n"
     )
-    return inject(page.encode(), port=port, problems=problems, crash=crash, sites=sites, site=site)
+    return inject(page.encode(), port=port, status=status)

@@ -1,7 +1,10 @@
 /* iopcurr serve only (never in a built site): keep the reader's place when a save reloads the page.
 
    A livereload.js plugin: before livereload.js reloads the page, the scroll position is kept in
-   sessionStorage; the reloaded page scrolls back to it. */
+   sessionStorage; the reloaded page scrolls back to it. And a page that was still loading when
+   a save rebuilt it (its reload message came before its connection) reloads once connected: the
+   server tells this script which rebuild the page comes from (data-build), and the status says
+   which is the latest. */
 (function () {
   "use strict";
 
@@ -33,6 +36,18 @@
   }
 
   if (document.readyState === "complete") { restore(); } else { window.addEventListener("load", restore); }
+
+  var served = document.currentScript && document.currentScript.getAttribute("data-build");
+  document.addEventListener("LiveReloadConnect", function () {
+    fetch("/__iopcurr/status.json", {cache: "no-store"}).then(function (answer) {
+      return answer.json();
+    }).then(function (status) {
+      if (served !== null && String(status.builds) !== served) {
+        Plugin.prototype.reload.call({window: window});
+        window.location.reload();
+      }
+    }, function () { /* the server is gone: livereload.js keeps trying to connect */ });
+  });
 
   // The site switcher (overlay.py), when the curriculum has sites/*.yml: the server previews the
   // site chosen and reloads every page.

@@ -37,7 +37,7 @@ import time
 import traceback
 import webbrowser
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -47,10 +47,11 @@ import tornado.web
 from jinja2.bccache import Bucket
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 
-from iopcurr.errors import IopError, Problem
+from iopcurr.errors import IopError
 from iopcurr.model import OutputFile
 from iopcurr.pipeline import BuildResult, Settings, run
 from iopcurr.preview import overlay
+from iopcurr.preview.overlay import Status
 from iopcurr.preview.watch import Watcher, relevant
 from iopcurr.render.pages import default_theme_dir
 from iopcurr.source.library import library_folders
@@ -60,28 +61,6 @@ from iopcurr.source.sites import site_names
 Say = Callable[[str], None]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 HTML = "text/html; charset=utf-8"
-
-
-@dataclass(frozen=True)
-class Status:
-    """What the server knows about the last rebuild (also served as JSON, for tests and
-    benchmarks)."""
-
-    ok: bool = False
-    problems: tuple[Problem, ...] = ()  # of a failed rebuild
-    crash: str = ""  # an exception that stopped the last rebuild (its traceback went to the terminal)
-    builds: int = 0  # rebuilds done (the first build is 1)
-    converted: int = 0  # source files converted since the start
-    last: dict[str, Any] = field(default_factory=dict)
-    site: str | None = None  # the site previewed (None: program.yml alone)
-    sites: tuple[str, ...] = ()  # the curriculum's sites/*.yml, for the switcher
-
-    def lines(self) -> list[str]:
-        return [p.format() for p in self.problems] + ([self.crash] if self.crash else [])
-
-    def as_json(self) -> str:
-        return json.dumps({"ok": self.ok, "builds": self.builds, "converted": self.converted,
-                           "problems": self.lines(), "last": self.last, "site": self.site, "sites": self.sites})
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
@@ -269,8 +248,7 @@ class SiteHandler(LocalHandler):
         found = site_file(self.preview.site, path)
         if found is None:
             if not status.ok and not self.preview.files and (path == "" or path.endswith(".html")):
-                self.answer(HTML, overlay.placeholder(status.problems, port=self.settings["port"], crash=status.crash,
-                                                      sites=status.sites, site=status.site))
+                self.answer(HTML, overlay.placeholder(status, port=self.settings["port"]))
                 return
             raise tornado.web.HTTPError(404)
         try:
@@ -278,8 +256,7 @@ class SiteHandler(LocalHandler):
         except OSError:  # removed by a rebuild meanwhile
             raise tornado.web.HTTPError(404) from None
         if found.suffix == ".html":
-            self.answer(HTML, overlay.inject(data, port=self.settings["port"], problems=status.problems,
-                                             crash=status.crash, sites=status.sites, site=status.site))
+            self.answer(HTML, overlay.inject(data, port=self.settings["port"], status=status))
             return
         kind, _ = mimetypes.guess_type(found.name)
         # Asked again on every load, but answered "not modified" (tornado's ETag) when it is not:
