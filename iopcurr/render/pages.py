@@ -49,6 +49,7 @@ from iopcurr.render.i18n import (
     template_function,
     translate,
 )
+from iopcurr.render.runsheet import Row, plan_rows
 from iopcurr.render.tonight import TonightCard, fixed_card
 from iopcurr.source.markup import CORE_LABEL, HANDOUT_CARD, LABELS
 from iopcurr.source.translations import has_guide, translated
@@ -119,16 +120,6 @@ class PageContext:
 
 
 @dataclass(frozen=True)
-class PlanRowView:
-    start: str
-    end: str
-    minutes: int
-    part: str
-    title: str
-    anchor: str | None
-
-
-@dataclass(frozen=True)
 class SegmentView:
     title: Markup
     anchor: str
@@ -138,21 +129,22 @@ class SegmentView:
     html: Markup
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GuideView:
     """What the facilitator runs a session from (templates/_guide.html): the module page shows it
-    with the plan's own clock, each session page with the session's clock times."""
+    with the plan's own clock, each session page with the session's clock times (a module
+    without a plan: no rows, parts, times, opening or closing)."""
 
     summary: str
     objectives: tuple[str, ...]
     materials: tuple[str, ...]
     overview: Markup
-    rows: tuple[PlanRowView, ...]
-    parts: tuple[tuple[str, int], ...]
-    total: int
-    opening: tuple[str, str, str]  # title, time, text
-    closing: tuple[str, str, str]
     segments: tuple[SegmentView, ...]
+    rows: tuple[Row, ...] = ()
+    parts: tuple[tuple[str, int], ...] = ()
+    total: int = 0
+    opening: tuple[str, str, str] = ("", "", "")  # title, time, text
+    closing: tuple[str, str, str] = ("", "", "")
 
 
 @dataclass(frozen=True)
@@ -189,25 +181,22 @@ def guide_view(view: type[G], m: Module, plan: SessionPlan | None, settings: Ses
     """A view of `view`'s class with the guide of module `m`; `times` are the start and end of
     each row of `plan`, as the page shows them; `words` name the parts and the blocks; `rest`
     are the class's own fields."""
-    part_names = {q: words(f"part_{q}", name) for q, name in PART_NAMES.items()}
     m = replace(m, overview_html=block_words(m.overview_html, words),
                 segments=tuple(replace(s, html=block_words(s.html, words)) for s in m.segments))
+    rows = plan_rows(plan, times, words) if plan else ()
+    # The time, minutes and part of each segment: those of its row of the plan (none without a plan).
+    timed = [(f"{r.start}–{r.end}", r.minutes, r.part) for r in rows if r.kind == "segment"] if plan \
+        else [("", 0, "")] * len(m.segments)
+    segments = tuple(SegmentView(Markup(s.title_html), s.anchor, *t, Markup(s.html))
+                     for s, t in zip(m.segments, timed, strict=True))
+    guide: dict[str, Any] = {"summary": m.summary, "objectives": m.objectives, "materials": m.materials,
+                             "overview": Markup(m.overview_html), "segments": segments}
     if not plan:
-        segments = tuple(SegmentView(Markup(s.title_html), s.anchor, "", 0, "", Markup(s.html)) for s in m.segments)
-        return view(summary=m.summary, objectives=m.objectives, materials=m.materials, overview=Markup(m.overview_html),
-                    rows=(), parts=(), total=0, opening=("", "", ""), closing=("", "", ""), segments=segments, **rest)
-    rows = tuple(PlanRowView(a, b, r.minutes, part_names[r.part] if r.part else "", r.title, r.anchor)
-                 for r, (a, b) in zip(plan.rows, times, strict=True))
-    seg_rows = [(r, t) for r, t in zip(plan.rows, times, strict=True) if r.kind == "segment"]
-    segments = tuple(SegmentView(Markup(seg.title_html), seg.anchor, f"{a}–{b}", r.minutes, part_names[r.part or 2],
-                                 Markup(seg.html))
-                     for seg, (r, (a, b)) in zip(m.segments, seg_rows, strict=True))
+        return view(**guide, **rest)
     return view(
-        summary=m.summary, objectives=m.objectives, materials=m.materials, overview=Markup(m.overview_html),
-        rows=rows, parts=tuple((part_names[q], plan.parts[q - 1]) for q in (1, 2, 3)), total=plan.total,
-        opening=(settings.opening.title, "–".join(times[0]), settings.opening.text),
-        closing=(settings.closing.title, "–".join(times[-1]), settings.closing.text),
-        segments=segments, **rest,
+        **guide, rows=rows, parts=tuple((words(f"part_{q}", PART_NAMES[q]), plan.parts[q - 1]) for q in (1, 2, 3)),
+        total=plan.total, opening=(settings.opening.title, "–".join(times[0]), settings.opening.text),
+        closing=(settings.closing.title, "–".join(times[-1]), settings.closing.text), **rest,
     )
 
 

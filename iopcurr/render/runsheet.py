@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
@@ -215,6 +215,7 @@ class Row:
     part: str
     title: str
     kind: str  # opening, segment or closing
+    anchor: str | None = None  # the section of the guide it links to
 
 
 @dataclass(frozen=True)
@@ -283,19 +284,19 @@ def agenda_clock(cur: Curriculum, session: Session, plan: SessionPlan) -> list[t
     return [(time_of(a, style), time_of(b, style)) for a, b in agenda_times(session.start, plan)]
 
 
-def _rows(cur: Curriculum, session: Session, plan: SessionPlan, words: Words) -> tuple[Row, ...]:
-    return tuple(Row(a, b, r.minutes, words(f"part_{r.part}", PART_NAMES[r.part]) if r.part else "", r.title, r.kind)
-                 for r, (a, b) in zip(plan.rows, agenda_clock(cur, session, plan), strict=True))
+def plan_rows(plan: SessionPlan, times: Sequence[tuple[str, str]], words: Words) -> tuple[Row, ...]:
+    """The rows of `plan` from `times` (the start and end of each row, as the page shows them),
+    their parts named in `words`."""
+    return tuple(Row(a, b, r.minutes, words(f"part_{r.part}", PART_NAMES[r.part]) if r.part else "", r.title, r.kind,
+                     r.anchor)
+                 for r, (a, b) in zip(plan.rows, times, strict=True))
 
 
 def timer_plan(plan: SessionPlan) -> str:
     """The plan as the segment timer (night.js) reads it: `kind|part|minutes|title` per row,
     one row a line (a data attribute; no script in the page)."""
-    lines = []
-    for r in plan.rows:
-        title = " ".join(r.title.replace("|", "/").split())
-        lines.append(f"{r.kind}|{r.part or 0}|{r.minutes}|{title}")
-    return "\n".join(lines)
+    return "\n".join(f"{r.kind}|{r.part or 0}|{r.minutes}|{' '.join(r.title.replace('|', '/').split())}"
+                     for r in plan.rows)
 
 
 def session_title(session: Session, module: Module, words: Words = english) -> str:
@@ -325,7 +326,7 @@ def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedul
         return None
     p = cur.program
     copies = p.schedule.group_size + p.schedule.extra_copies
-    rows = _rows(cur, s, plan, words)
+    rows = plan_rows(plan, agenda_clock(cur, s, plan), words)
     untitled = LABELS["roleplay"]  # the name of a role play without a title: its label, in the page's words
     points = tuple(replace(pts, roleplays=tuple(words("block_roleplay", untitled) if name == untitled else name
                                                 for name in pts.roleplays)) for pts in sheets.points[m.id])
@@ -365,13 +366,9 @@ def sheet_lines(sheet: SessionSheet) -> tuple[int, tuple[tuple[int, int], ...]]:
     """Estimated printed lines of the run sheet: the lines every sheet takes (heading, agenda,
     handouts, what to collect, notes box), and (segment index, lines) for each segment."""
     fixed = FIXED_LINES + len(sheet.rows) + len(sheet.handouts) + (_lines(sheet.collect, 20) if sheet.collect else 0)
-    segments = []
-    for i, seg in enumerate(sheet.segments):
-        p = seg.points
-        lines = (1 + sum(_lines(t, 6) for t in p.says) + sum(_lines(t, 4) for t in p.questions)
-                 + (1 if p.roleplays else 0) + (_lines(" ".join(p.homework), 18) if p.homework else 0))
-        segments.append((i, lines))
-    return fixed, tuple(segments)
+    return fixed, tuple((i, 1 + sum(_lines(t, 6) for t in p.says) + sum(_lines(t, 4) for t in p.questions)
+                         + (1 if p.roleplays else 0) + (_lines(" ".join(p.homework), 18) if p.homework else 0))
+                        for i, p in enumerate(seg.points for seg in sheet.segments))
 
 
 def run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule) -> RunSheets:
