@@ -49,6 +49,7 @@ from iopcurr.render.i18n import (
     template_function,
     translate,
 )
+from iopcurr.render.ics import track_title
 from iopcurr.render.runsheet import Row, plan_rows
 from iopcurr.render.tonight import TonightCard, fixed_card
 from iopcurr.source.markup import CORE_LABEL, HANDOUT_CARD, LABELS
@@ -98,7 +99,6 @@ class SiteView:
     logo: str | None
     version: str
     csp: str
-    paper: str
     crisis: tuple[tuple[str, str, str], ...]
     nav: NavTable = field(repr=False, compare=False)  # worked out once per render
     edition: str = ""  # "December 5, 2026": the edition date, on the manual's cover
@@ -149,7 +149,6 @@ class GuideView:
 
 @dataclass(frozen=True)
 class ModuleView(GuideView):
-    id: str
     title: str
     track: str
     handouts: tuple[Link, ...]
@@ -202,14 +201,11 @@ def guide_view(view: type[G], m: Module, plan: SessionPlan | None, settings: Ses
 
 @dataclass(frozen=True)
 class HandoutView:
-    id: str
     title: str
     html: Markup
-    module: Link
     large: bool = False  # the large-print variant
     alternates: tuple[Link, ...] = ()
     qr: Markup = field(default_factory=Markup)  # on paper: a QR code to the page online (with site_url)
-    url: str = ""  # the page online (with site_url)
     switch: tuple[Link, ...] = ()  # the same handout in the other languages (note = language code)
     fallback: str = ""  # not yet translated: the language its text is shown in
 
@@ -247,7 +243,6 @@ class IndexView:
 
 @dataclass(frozen=True)
 class PageView:
-    id: str
     title: str
     summary: str
     html: Markup
@@ -392,7 +387,6 @@ def site_view(cur: Curriculum) -> SiteView:
         logo=p.theme.logo,
         version=__version__,
         csp=CSP,
-        paper=p.handouts.paper,
         crisis=tuple((c.name, books.contact_links(c.contact), c.note) for c in p.crisis),
         edition=words_date(edition_date(p, cur.modules)),
         nav=nav_table(cur),
@@ -426,11 +420,9 @@ class NavTable:
 
     tracks: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]  # (key, title, ((id, title), ...))
     where: dict[str, tuple[int, int]]  # module id → (track index, position in the track)
-    track_of: dict[str, str | None]  # module id → track id
     pages: tuple[tuple[str, str], ...]  # (id, title)
     full: bool
     handouts: dict[str, Handout]  # handout id → handout (the first one defined)
-    track_titles: dict[str, str]
 
 
 def nav_table(cur: Curriculum) -> NavTable:
@@ -445,8 +437,8 @@ def nav_table(cur: Curriculum) -> NavTable:
     for m in cur.modules:
         for h in m.handouts:
             handouts.setdefault(h.id, h)
-    return NavTable(tracks, where, track_ids, tuple((p.id, p.title) for p in cur.pages),
-                    len(cur.modules) <= NAV_FULL_MODULES, handouts, titles)
+    return NavTable(tracks, where, tuple((p.id, p.title) for p in cur.pages), len(cur.modules) <= NAV_FULL_MODULES,
+                    handouts)
 
 
 def _nav(nav: NavTable, root: str, current: str = "", near: str = "") -> tuple[tuple[NavTrack, ...], tuple[Link, ...]]:
@@ -620,8 +612,8 @@ def module_view(ed: Edition, index: int) -> ModuleView:
                     f"{other.id}.html" if source or other.id in ed.guides else f"../{other.id}.html")
 
     pending = ctx.text("guide_review_pending") if t and t.review == "pending" else ""
-    return guide_view(ModuleView, shown, plan, settings, times, ctx.words, id=m.id, title=shown.title,
-                      track=nav.track_titles.get(nav.track_of.get(m.id) or "", ""), handouts=handouts,
+    return guide_view(ModuleView, shown, plan, settings, times, ctx.words, title=shown.title,
+                      track=track_title(cur.program, m), handouts=handouts,
                       previous=neighbour(index - 1), next=neighbour(index + 1), sessions=sessions, review=review_note(m) if source else pending,
                       switch=guide_switch(cur, m, root, here=ctx.language))
 
@@ -775,7 +767,7 @@ def render_module(ed: Edition, index: int, mains: dict[str, str] | None = None) 
 def page_values(ctx: SiteContext, p: Page) -> dict[str, object]:
     """What page.html gets for the facilitator page `p`."""
     page = page_context(ctx.site, p.title, "page", f"pages/{p.id}", [Link("Home", "../index.html")])
-    return {"ctx": page, "site": ctx.site, "root": "../", "view": PageView(p.id, p.title, p.summary, Markup(p.html))}
+    return {"ctx": page, "site": ctx.site, "root": "../", "view": PageView(p.title, p.summary, Markup(p.html))}
 
 
 def handout_values(ed: Edition, m: Module, source: Handout, large: bool) -> dict[str, object]:
@@ -789,15 +781,14 @@ def handout_values(ed: Edition, m: Module, source: Handout, large: bool) -> dict
     module_title = ed.titles.get(m.id, m.title)
     if ctx.language and m.id not in ed.guides:
         module_title += f" ({ctx.text('guide_not_translated')})"
-    module = Link(module_title, ed.guide_url(m.id, root))
-    crumbs = [Link(ctx.text("home"), f"{root}index.html"), module]
+    crumbs = [Link(ctx.text("home"), f"{root}index.html"), Link(module_title, ed.guide_url(m.id, root))]
     if large:
         crumbs.append(Link(h.title, f"{root}{books.handout_page(source.id, language=ctx.language)}"))
     url = cur.program.site_url + path if cur.program.site_url and not ctx.language else ""
     qr = Markup(books.qr_svg(url, f"QR code: this handout online at {url}")) if url else Markup("")
     alternates = handout_alternates(ctx, source.id, root, large=large,
                                     fill=not ctx.language and books.has_worksheet(h))
-    view = HandoutView(source.id, h.title, Markup(books.step_heads(h.html)), module, large, alternates, qr, url,
+    view = HandoutView(h.title, Markup(books.step_heads(h.html)), large, alternates, qr,
                        switch=switch_links(cur, source.id, root, large=large, here=ctx.language), fallback=fallback)
     title = f"{h.title} {ctx.text('large_print_title')}" if large else h.title
     page = page_context(ctx.site, title, "handout", path.removesuffix(".html"), crumbs, near=m.id)

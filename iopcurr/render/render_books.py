@@ -57,7 +57,7 @@ def render_main(theme: Theme, template: str, **values: object) -> str:
 @dataclass(frozen=True)
 class _Mains:
     """The main content of the pages that the collections bind: what `render_site` kept of
-    them, else rendered here from the same views."""
+    them, else rendered here from the same views (to the same, for one it kept empty)."""
 
     ctx: SiteContext
     kept: Mapping[str, str]
@@ -65,25 +65,19 @@ class _Mains:
 
     def handout(self, h: Handout, shift: int) -> books.Bound:
         path = books.handout_page(h.id)
-        html = self.kept.get(path)
-        if html is None:
-            values = handout_values(Edition(self.ctx), self.owners[h.id], h, False)
-            html = render_main(self.ctx.theme, "handout.html", **values)
+        html = self.kept.get(path) or render_main(self.ctx.theme, "handout.html",
+                                                  **handout_values(Edition(self.ctx), self.owners[h.id], h, False))
         return books.Bound(path, f"handout-{h.id}", h.id, html, shift)
 
     def module(self, index: int) -> books.Bound:
         m = self.ctx.cur.modules[index]
         path = f"facilitator/{m.id}.html"
-        html = self.kept.get(path)
-        if html is None:
-            html = render_main(self.ctx.theme, "module.html", **module_values(Edition(self.ctx), index))
+        html = self.kept.get(path) or render_main(self.ctx.theme, "module.html", **module_values(Edition(self.ctx), index))
         return books.Bound(path, f"module-{m.id}", m.id, html, 2)
 
     def page(self, p: Page) -> books.Bound:
         path = f"pages/{p.id}.html"
-        html = self.kept.get(path)
-        if html is None:
-            html = render_main(self.ctx.theme, "page.html", **page_values(self.ctx, p))
+        html = self.kept.get(path) or render_main(self.ctx.theme, "page.html", **page_values(self.ctx, p))
         return books.Bound(path, f"page-{p.id}", p.id, html, 2)
 
 

@@ -106,15 +106,9 @@ def bilingual(ed: Edition, mains: Mapping[str, str], kept: dict[str, str]) -> Ou
 def _source_mains(ctx: SiteContext, kept: Mapping[str, str]) -> dict[str, str]:
     """The main content of the source language's handout pages: as `render_site` kept it, else
     rendered here from the same view (the same bytes)."""
-    source = Edition(ctx)
-    out = {}
-    for m in ctx.cur.modules:
-        for h in m.handouts:
-            main = kept.get(books.handout_page(h.id))
-            if main is None:
-                main = render_template(ctx.theme, "handout.html", **handout_values(source, m, h, False))[1]
-            out[h.id] = main or ""
-    return out
+    return {h.id: kept.get(books.handout_page(h.id))
+            or render_template(ctx.theme, "handout.html", **handout_values(Edition(ctx), m, h, False))[1] or ""
+            for m in ctx.cur.modules for h in m.handouts}
 
 
 def language_css(ed: Edition) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
@@ -27,8 +27,6 @@ from iopcurr.render.htmlfrag import rebind, shift_headings
 from iopcurr.render.i18n import Words, english
 from iopcurr.render.ics import track_title
 from iopcurr.source.markup import LABELS
-
-RenderFn = Callable[[str, str, str, object], bytes]
 
 SAY_MIN = 50  # a script's first line runs on to the sentence that ends after this many characters
 SAY_CHARS = 130  # a script's first line is cut to this many characters on the run sheet
@@ -438,16 +436,17 @@ def group_note_text(sheet: SessionSheet, program_title: str) -> str:
 # ---------------------------------------------------------------- rendering
 
 
-def render_sheets(sheet: SessionSheet, sheets: RunSheets, render: RenderFn, words: Words,
-                  program_title: str) -> Iterator[OutputFile]:
-    """The run sheet, handout bundle, paperwork and plain-text note of one session; `render`
-    makes a page of the site from (template, path, title, view)."""
+def sheet_pages(sheet: SessionSheet, sheets: RunSheets, words: Words) -> tuple[tuple[str, str, str, object], ...]:
+    """(path, template, title, view) of the run sheet, handout bundle and paperwork of one session."""
     n = sheet.number
     # Each page gets only what it shows, so an edit re-renders only the pages it changes.
     paperwork = replace(sheet, collect="", collect_from="", timer="", timer_key="")
-    for path, template, title, view in ((run_path(n), "runsheet.html", words("run_sheet", "Run sheet"), sheet),
-                                        (bundle_path(n), "session_handouts.html", words("handouts", "Handouts"),
-                                         bundle_view(sheet, sheets)),
-                                        (paperwork_path(n), "paperwork.html", words("paperwork", "Paperwork"), paperwork)):
-        yield OutputFile(path, render(template, path, f"{title}: {words('session_lower', 'session')} {n}, {sheet.title}", view))
-    yield OutputFile(note_path(n), without_controls(group_note_text(sheet, program_title)).encode("utf-8"))
+    of = f"{words('session_lower', 'session')} {n}, {sheet.title}"  # "session 5, Cravings"
+    return ((run_path(n), "runsheet.html", f"{words('run_sheet', 'Run sheet')}: {of}", sheet),
+            (bundle_path(n), "session_handouts.html", f"{words('handouts', 'Handouts')}: {of}", bundle_view(sheet, sheets)),
+            (paperwork_path(n), "paperwork.html", f"{words('paperwork', 'Paperwork')}: {of}", paperwork))
+
+
+def note_file(sheet: SessionSheet, program_title: str) -> OutputFile:
+    """The group note of one session as plain text."""
+    return OutputFile(note_path(sheet.number), without_controls(group_note_text(sheet, program_title)).encode("utf-8"))

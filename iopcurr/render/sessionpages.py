@@ -24,17 +24,18 @@ from iopcurr.plan.schedule import (
     time_of,
 )
 from iopcurr.render.i18n import Words, catalogue_words
-from iopcurr.render.ics import EventText, calendar, event_text
+from iopcurr.render.ics import calendar, event_text
 from iopcurr.render.pages import GuideView, Link, SiteView, Theme, guide_view, page_context, render_bytes, site_view
 from iopcurr.render.runsheet import (
     RunSheets,
     agenda_clock,
     bundle_path,
+    note_file,
     paperwork_path,
-    render_sheets,
     run_path,
     session_sheet,
     session_title,
+    sheet_pages,
     timer_plan,
 )
 from iopcurr.render.tonight import (
@@ -385,13 +386,11 @@ def render_session_extras(cal: Calendar, index: int) -> Iterator[OutputFile]:
         return
     n = sheet.number
     crumbs = _crumbs(cal.words, Link(f"{cal.words('session', 'Session')} {n}", f"../sessions/{n}.html"))
-
-    def page(template: str, path: str, title: str, view: object) -> bytes:
+    for path, template, title, view in sheet_pages(sheet, cal.sheets, cal.words):
         kind = template.removesuffix(".html").replace("_", "-")
         ctx = page_context(cal.site, title, kind, path.removesuffix(".html"), crumbs)
-        return render_bytes(cal.theme, template, ctx=ctx, site=cal.site, root="../", view=view)
-
-    yield from render_sheets(sheet, cal.sheets, page, cal.words, cal.cur.program.title)
+        yield OutputFile(path, render_bytes(cal.theme, template, ctx=ctx, site=cal.site, root="../", view=view))
+    yield note_file(sheet, cal.cur.program.title)
 
 
 def render_joining(cur: Curriculum, schedule: Schedule, theme: Theme, site: SiteView) -> OutputFile:
@@ -405,14 +404,11 @@ def render_joining(cur: Curriculum, schedule: Schedule, theme: Theme, site: Site
     return OutputFile("joining.html", render_bytes(theme, "joining.html", ctx=ctx, site=site, root="", view=view))
 
 
-def session_event(cal: Calendar, session: Session) -> EventText:
-    """The calendar event of one session."""
-    m = cal.sheets.modules[session.module_id]
-    handouts = [cal.sheets.handouts[h].title for h in m.session_handouts if h in cal.sheets.handouts]
-    return event_text(cal.cur.program, m, session, len(cal.schedule.sessions), handouts, cal.plans.get(m.id))
-
-
 def render_ics(cal: Calendar, today: date | None = None) -> OutputFile:
-    """`schedule.ics` (the sessions must have dates)."""
-    texts = [session_event(cal, s) for s in cal.schedule.sessions]
+    """`schedule.ics`: an event for each session (the sessions must have dates)."""
+    modules, handouts = cal.sheets.modules, cal.sheets.handouts
+    texts = [event_text(cal.cur.program, modules[s.module_id], s, len(cal.schedule.sessions),
+                        [handouts[h].title for h in modules[s.module_id].session_handouts if h in handouts],
+                        cal.plans.get(s.module_id))
+             for s in cal.schedule.sessions]
     return OutputFile(ICS_PATH, calendar(cal.cur.program, cal.schedule, texts, today))
