@@ -661,14 +661,9 @@ def home_schedule(cur: Curriculum, schedule: Schedule, today: date | None) -> Ho
     else:
         summary = f"{n} sessions over {cur.program.schedule.weeks} weeks."
     titles = {m.id: m.title for m in cur.modules}
-    nxt = tuple(
-        Link(f"Session {s.number}: {titles[s.module_id]}", f"sessions/{s.number}.html",
-             session_when(s, cur.program))
-        for s in upcoming(schedule, today)
-    )
-    ended = ""
-    if today is not None and last.date is not None and today > last.date:
-        ended = long_date(last.date)
+    nxt = tuple(Link(f"Session {s.number}: {titles[s.module_id]}", f"sessions/{s.number}.html",
+                     session_when(s, cur.program)) for s in upcoming(schedule, today))
+    ended = long_date(last.date) if today is not None and last.date is not None and today > last.date else ""
     return HomeSchedule(summary, schedule.dated, long_date(today) if today else "", nxt, ended)
 
 
@@ -678,16 +673,10 @@ def index_view(ctx: SiteContext) -> IndexView:
     listed = {key: mods for key, _, mods in ctx.site.nav.tracks}
     summaries = {m.id: m.summary for m in cur.modules}
     return IndexView(
-        tracks=tuple(
-            IndexTrack(
-                title=t.title,
-                description=t.description,
-                modules=tuple(Link(title, f"facilitator/{ident}.html", summaries[ident])
-                              for ident, title in listed.get(t.id, ())),
-                id=f"track-{t.id}",
-            )
-            for t in cur.program.tracks
-        ) or (IndexTrack("Modules", "", tuple(Link(m.title, f"facilitator/{m.id}.html", m.summary) for m in cur.modules)),),
+        tracks=tuple(IndexTrack(t.title, t.description, tuple(Link(title, f"facilitator/{ident}.html", summaries[ident])
+                                                             for ident, title in listed.get(t.id, ())), f"track-{t.id}")
+                     for t in cur.program.tracks)
+        or (IndexTrack("Modules", "", tuple(Link(m.title, f"facilitator/{m.id}.html", m.summary) for m in cur.modules)),),
         pages=tuple(Link(p.title, f"pages/{p.id}.html", p.summary) for p in cur.pages),
         handouts=tuple(Link(h.title, f"handouts/{h.id}.html", readability_words(readability_of(h)))
                        for m in cur.modules for h in m.handouts),

@@ -8,7 +8,7 @@ session page shows the real times of its own date (across midnight and daylight-
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -355,53 +355,48 @@ def _crumbs(words: Words, *more: Link) -> list[Link]:
             *more]
 
 
+def _page(cal: Calendar, template: str, path: str, title: str, view: object, crumbs: Sequence[Link]) -> OutputFile:
+    """A page of the calendar at site path `path` (of the kind its template names)."""
+    kind = template.removesuffix(".html").replace("_", "-")
+    ctx = page_context(cal.site, title, kind, path.removesuffix(".html"), crumbs)
+    return OutputFile(path, render_bytes(cal.theme, template, ctx=ctx, site=cal.site, root=ctx.root, view=view))
+
+
 def render_calendar(cal: Calendar, today: date | None = None, *, pdf: bool = False) -> Iterator[OutputFile]:
     """`schedule.html`, one page per session, and `schedule.ics` when the sessions have dates."""
-    cur, schedule, site = cal.cur, cal.schedule, cal.site
+    cur, schedule = cal.cur, cal.schedule
     view = schedule_view(cur, schedule, cal.marks, today, pdf=pdf)
-    ctx = page_context(site, "Program schedule", "schedule", "schedule", [Link("Home", "index.html")])
-    yield OutputFile("schedule.html", render_bytes(cal.theme, "schedule.html", ctx=ctx, site=site, root="", view=view))
+    yield _page(cal, "schedule.html", "schedule.html", "Program schedule", view, [Link("Home", "index.html")])
     yield sessions_js(cur, schedule, pdf=pdf)
-    yield render_joining(cur, schedule, cal.theme, site)
+    yield render_joining(cal)
     for i in range(len(schedule.sessions)):
-        yield render_session(cal, i)
-        yield from render_session_extras(cal, i)
+        yield from render_session(cal, i)
     if schedule.dated:
         yield render_ics(cal, today)
 
 
-def render_session(cal: Calendar, index: int) -> OutputFile:
-    """The page of session `schedule.sessions[index]`."""
+def render_session(cal: Calendar, index: int) -> Iterator[OutputFile]:
+    """The page of session `schedule.sessions[index]`, then its run sheet, handout bundle, paperwork and group note."""
     s = cal.schedule.sessions[index]
     title = session_title(s, cal.sheets.modules[s.module_id], cal.words)
-    ctx = page_context(cal.site, title, "session", f"sessions/{s.number}", _crumbs(cal.words))
-    return OutputFile(f"sessions/{s.number}.html",
-                      render_bytes(cal.theme, "session.html", ctx=ctx, site=cal.site, root="../", view=session_view(cal, index)))
-
-
-def render_session_extras(cal: Calendar, index: int) -> Iterator[OutputFile]:
-    """The run sheet, handout bundle, paperwork and group note of session `schedule.sessions[index]`."""
+    yield _page(cal, "session.html", f"sessions/{s.number}.html", title, session_view(cal, index), _crumbs(cal.words))
     sheet = session_sheet(cal.cur, cal.plans, cal.schedule, index, cal.sheets, cal.words)
     if sheet is None:
         return
-    n = sheet.number
-    crumbs = _crumbs(cal.words, Link(f"{cal.words('session', 'Session')} {n}", f"../sessions/{n}.html"))
+    crumbs = _crumbs(cal.words, Link(f"{cal.words('session', 'Session')} {s.number}", f"../sessions/{s.number}.html"))
     for path, template, title, view in sheet_pages(sheet, cal.sheets, cal.words):
-        kind = template.removesuffix(".html").replace("_", "-")
-        ctx = page_context(cal.site, title, kind, path.removesuffix(".html"), crumbs)
-        yield OutputFile(path, render_bytes(cal.theme, template, ctx=ctx, site=cal.site, root="../", view=view))
+        yield _page(cal, template, path, title, view, crumbs)
     yield note_file(sheet, cal.cur.program.title)
 
 
-def render_joining(cur: Curriculum, schedule: Schedule, theme: Theme, site: SiteView) -> OutputFile:
+def render_joining(cal: Calendar) -> OutputFile:
     """`joining.html`: for a member who joins in week N, the modules they missed and when each
     comes round again."""
     intro = ("Members may join in any week. For a member who joins in a given week, this lists the "
              "modules the group has already had, and the next session that holds each one again.")
-    view = JoiningView(intro, join_weeks(cur, schedule))
-    ctx = page_context(site, "Joining mid-cycle", "joining", "joining",
-                   [Link("Home", "index.html"), Link("Program schedule", "schedule.html")])
-    return OutputFile("joining.html", render_bytes(theme, "joining.html", ctx=ctx, site=site, root="", view=view))
+    view = JoiningView(intro, join_weeks(cal.cur, cal.schedule))
+    return _page(cal, "joining.html", "joining.html", "Joining mid-cycle", view,
+                 [Link("Home", "index.html"), Link("Program schedule", "schedule.html")])
 
 
 def render_ics(cal: Calendar, today: date | None = None) -> OutputFile:
