@@ -23,34 +23,12 @@ from iopcurr.plan.schedule import (
     short_date,
     time_of,
 )
+from iopcurr.render import runsheet, tonight
 from iopcurr.render.i18n import Words, catalogue_words
 from iopcurr.render.ics import calendar, event_text
 from iopcurr.render.pages import GuideView, Link, SiteView, Theme, guide_view, page_context, render_bytes, site_view
-from iopcurr.render.runsheet import (
-    RunSheets,
-    agenda_clock,
-    bundle_path,
-    note_file,
-    paperwork_path,
-    run_path,
-    session_sheet,
-    session_title,
-    sheet_pages,
-    timer_plan,
-)
-from iopcurr.render.tonight import (
-    Grid,
-    JoinWeek,
-    Missed,
-    TonightCard,
-    fixed_card,
-    grid,
-    join_weeks,
-    missed_at,
-    plain_time,
-    sessions_js,
-    skipped_weeks,
-)
+from iopcurr.render.runsheet import RunSheets
+from iopcurr.render.tonight import Grid, JoinWeek, Missed, TonightCard
 
 ICS_PATH = "schedule.ics"
 
@@ -192,7 +170,7 @@ def _link(cal: Calendar, index: int) -> Link | None:
     if not 0 <= index < len(cal.schedule.sessions):
         return None
     other = cal.schedule.sessions[index]
-    return Link(session_title(other, cal.sheets.modules[other.module_id], cal.words), f"{other.number}.html",
+    return Link(runsheet.session_title(other, cal.sheets.modules[other.module_id], cal.words), f"{other.number}.html",
                 session_label(other))
 
 
@@ -204,10 +182,10 @@ def session_view(cal: Calendar, index: int) -> SessionView:
     n = session.number
     handouts, copies_note = _handouts(p, m, cal.sheets, cal.words)
     track = track_of(p, m)
-    night = {"run_url": f"../{run_path(n)}", "bundle_url": f"../{bundle_path(n)}",
-             "paperwork_url": f"../{paperwork_path(n)}", "timer": timer_plan(plan)} if plan else {}
+    night = {"run_url": f"../{runsheet.run_path(n)}", "bundle_url": f"../{runsheet.bundle_path(n)}",
+             "paperwork_url": f"../{runsheet.paperwork_path(n)}", "timer": runsheet.timer_plan(plan)} if plan else {}
     return guide_view(
-        SessionView, m, plan, p.session, agenda_clock(cal.cur, session, plan) if plan else [], cal.words,
+        SessionView, m, plan, p.session, runsheet.agenda_clock(cal.cur, session, plan) if plan else [], cal.words,
         number=n,
         count=len(cal.schedule.sessions),
         title=m.title,
@@ -227,7 +205,7 @@ def session_view(cal: Calendar, index: int) -> SessionView:
         held=held_reason(p, session.module_id),
         timer_key=f"session-{n}",
         clock=p.session.clock,
-        not_yet=missed_at(cal.cur, cal.schedule, index),
+        not_yet=tonight.missed_at(cal.cur, cal.schedule, index),
         **night,
     )
 
@@ -303,13 +281,13 @@ def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMa
             label, when, key = short_date(s.date), f"{time_of(s.start, style)}–{time_of(s.end, style)}", (s.date.toordinal(), 0)
             dates.setdefault(s.week, []).append(s.date)
         else:
-            label, when, key = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", plain_time(p), (s.day, 0)
+            label, when, key = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", tonight.plain_time(p), (s.day, 0)
         track = tracks[s.module_id]
         entry = CalendarEntry("session", label, s.date.isoformat() if s.date else "", when, s.number,
                               titles[s.module_id], f"sessions/{s.number}.html", marks.get(track) if track else None,
                               s.cycle, s.pinned)
         by_week.setdefault(s.week, []).append((key, entry))
-    for week, d in skipped_weeks(schedule):
+    for week, d in tonight.skipped_weeks(schedule):
         entry = CalendarEntry("skipped", short_date(d), d.isoformat(), "", 0, "No group (skipped date)", "", None, 0, False)
         by_week.setdefault(week, []).append(((d.toordinal(), 1), entry))
         dates.setdefault(week, []).append(d)
@@ -324,11 +302,11 @@ def _intro(cur: Curriculum, schedule: Schedule) -> str:
     days = _and([f"{WEEKDAY_NAMES[d]}s" for d in p.schedule.days])
     first = schedule.sessions[0].date if schedule.sessions else None
     if first is None:
-        return (f"{n} sessions over {p.schedule.weeks} weeks, {days}, {plain_time(p)}. "
+        return (f"{n} sessions over {p.schedule.weeks} weeks, {days}, {tonight.plain_time(p)}. "
                 "Set schedule.first_date in program.yml to put dates on the calendar.")
     last = schedule.sessions[-1].date
     assert last is not None
-    return f"{n} sessions, {days}, {plain_time(p)}, from {long_date(first)} to {long_date(last)}."
+    return f"{n} sessions, {days}, {tonight.plain_time(p)}, from {long_date(first)} to {long_date(last)}."
 
 
 def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMark],
@@ -345,8 +323,8 @@ def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMar
         rotation=len({s.module_id for s in schedule.sessions if not s.pinned}),
         skipped=tuple(long_date(d) for d in schedule.skipped),
         fixed=fixed_facts(cur),
-        tonight=fixed_card(cur, schedule, today, pdf=pdf),
-        grid=grid(cur, schedule, {k: (v.mark, v.css) for k, v in marks.items()}),
+        tonight=tonight.fixed_card(cur, schedule, today, pdf=pdf),
+        grid=tonight.grid(cur, schedule, {k: (v.mark, v.css) for k, v in marks.items()}),
     )
 
 
@@ -367,7 +345,7 @@ def render_calendar(cal: Calendar, today: date | None = None, *, pdf: bool = Fal
     cur, schedule = cal.cur, cal.schedule
     view = schedule_view(cur, schedule, cal.marks, today, pdf=pdf)
     yield _page(cal, "schedule.html", "schedule.html", "Program schedule", view, [Link("Home", "index.html")])
-    yield sessions_js(cur, schedule, pdf=pdf)
+    yield tonight.sessions_js(cur, schedule, pdf=pdf)
     yield render_joining(cal)
     for i in range(len(schedule.sessions)):
         yield from render_session(cal, i)
@@ -378,15 +356,15 @@ def render_calendar(cal: Calendar, today: date | None = None, *, pdf: bool = Fal
 def render_session(cal: Calendar, index: int) -> Iterator[OutputFile]:
     """The page of session `schedule.sessions[index]`, then its run sheet, handout bundle, paperwork and group note."""
     s = cal.schedule.sessions[index]
-    title = session_title(s, cal.sheets.modules[s.module_id], cal.words)
+    title = runsheet.session_title(s, cal.sheets.modules[s.module_id], cal.words)
     yield _page(cal, "session.html", f"sessions/{s.number}.html", title, session_view(cal, index), _crumbs(cal.words))
-    sheet = session_sheet(cal.cur, cal.plans, cal.schedule, index, cal.sheets, cal.words)
+    sheet = runsheet.session_sheet(cal.cur, cal.plans, cal.schedule, index, cal.sheets, cal.words)
     if sheet is None:
         return
     crumbs = _crumbs(cal.words, Link(f"{cal.words('session', 'Session')} {s.number}", f"../sessions/{s.number}.html"))
-    for path, template, title, view in sheet_pages(sheet, cal.sheets, cal.words):
+    for path, template, title, view in runsheet.sheet_pages(sheet, cal.sheets, cal.words):
         yield _page(cal, template, path, title, view, crumbs)
-    yield note_file(sheet, cal.cur.program.title)
+    yield runsheet.note_file(sheet, cal.cur.program.title)
 
 
 def render_joining(cal: Calendar) -> OutputFile:
@@ -394,7 +372,7 @@ def render_joining(cal: Calendar) -> OutputFile:
     comes round again."""
     intro = ("Members may join in any week. For a member who joins in a given week, this lists the "
              "modules the group has already had, and the next session that holds each one again.")
-    view = JoiningView(intro, join_weeks(cal.cur, cal.schedule))
+    view = JoiningView(intro, tonight.join_weeks(cal.cur, cal.schedule))
     return _page(cal, "joining.html", "joining.html", "Joining mid-cycle", view,
                  [Link("Home", "index.html"), Link("Program schedule", "schedule.html")])
 
