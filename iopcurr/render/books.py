@@ -233,15 +233,8 @@ class Binding:
     `release`, a part's tags are let go once it is rewritten.
     """
 
-    def __init__(
-        self,
-        parts: Sequence[Bound],
-        into: str,
-        reserved: Iterable[str] = (),
-        scans: Scans | None = None,
-        *,
-        release: bool = False,
-    ) -> None:
+    def __init__(self, parts: Sequence[Bound], into: str, reserved: Iterable[str] = (), scans: Scans | None = None,
+                 *, release: bool = False) -> None:
         self.parts, self.release = parts, release
         self.scans: Scans = {} if scans is None else scans
         taken = set(reserved) | {p.anchor for p in parts}

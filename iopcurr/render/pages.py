@@ -453,11 +453,7 @@ def _nav(nav: NavTable, root: str, current: str = "", near: str = "") -> tuple[t
         if nav.full:
             shown, more = mods, None
         else:
-            if here is not None and here[0] == i:
-                low = max(0, here[1] - NAV_WINDOW)
-                shown = mods[low : here[1] + NAV_WINDOW + 1]
-            else:
-                shown = ()
+            shown = mods[max(0, here[1] - NAV_WINDOW) : here[1] + NAV_WINDOW + 1] if here and here[0] == i else ()
             anchor = f"#track-{key}" if key else "#modules"
             more = Link(f"All {len(mods)} modules of this track", f"{root}index.html{anchor}")
         links = tuple(Link(t, f"{root}facilitator/{ident}.html", current=(ident == current_module)) for ident, t in shown)

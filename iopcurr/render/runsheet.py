@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
@@ -313,7 +313,7 @@ def _collect(schedule: Schedule, index: int, sheets: RunSheets, words: Words) ->
     return " ".join(done), session_title(before, sheets.modules[before.module_id], words)
 
 
-def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
+def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], schedule: Schedule,
                   index: int, sheets: RunSheets, words: Words = english) -> SessionSheet | None:
     """The sheet of `schedule.sessions[index]`; None when its module has no plan (`words`: the
     interface words of the program's language). Its handouts are titles; the bundle adds their pages."""

@@ -8,7 +8,7 @@ session page shows the real times of its own date (across midnight and daylight-
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -24,9 +24,9 @@ from iopcurr.plan.schedule import (
     time_of,
 )
 from iopcurr.render import runsheet, tonight
-from iopcurr.render.i18n import Words, catalogue_words
+from iopcurr.render.i18n import Words
 from iopcurr.render.ics import calendar, event_text
-from iopcurr.render.pages import GuideView, Link, SiteView, Theme, guide_view, page_context, render_bytes, site_view
+from iopcurr.render.pages import GuideView, Link, SiteContext, SiteView, Theme, guide_view, page_context, render_bytes
 from iopcurr.render.runsheet import RunSheets
 from iopcurr.render.tonight import Grid, JoinWeek, Missed, TonightCard
 
@@ -134,7 +134,7 @@ class Calendar:
     """What the pages of the calendar are made from, with the lookups made once per build."""
 
     cur: Curriculum
-    plans: dict[str, SessionPlan | None]
+    plans: Mapping[str, SessionPlan | None]
     schedule: Schedule
     sheets: RunSheets
     marks: dict[str, TrackMark]
@@ -143,11 +143,9 @@ class Calendar:
     words: Words  # the interface words of the site's language
 
     @classmethod
-    def of(cls, cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, theme: Theme,
-           sheets: RunSheets) -> Calendar:
-        site = site_view(cur)
-        return cls(cur, plans, schedule, sheets, track_marks(cur), theme, site,
-                   catalogue_words(theme.catalogues, site.language))
+    def of(cls, ctx: SiteContext, schedule: Schedule, sheets: RunSheets) -> Calendar:
+        """The calendar of the pages of `ctx` (its site, theme and words)."""
+        return cls(ctx.cur, ctx.plans, schedule, sheets, track_marks(ctx.cur), ctx.theme, ctx.site, ctx.words)
 
 
 def _handouts(p: Program, m: Module, sheets: RunSheets, words: Words) -> tuple[tuple[HandoutCopies, ...], str]:
