@@ -512,11 +512,6 @@ class Edition:
     titles: Mapping[str, str] = field(default_factory=dict)  # module id → its title in the language
     guides: Mapping[str, Translation] = field(default_factory=dict)  # module id → its translation, with the facilitator parts
 
-    def guide_url(self, module_id: str, root: str) -> str:
-        """The module's facilitator page in the language, or else in the source language."""
-        return f"{root}facilitator/{self.ctx.language}/{module_id}.html" if module_id in self.guides \
-            else f"{root}facilitator/{module_id}.html"
-
 
 def handout_alternates(ctx: SiteContext, hid: str, root: str, *, large: bool = False,
                        fill: bool = False) -> tuple[Link, ...]:
@@ -763,10 +758,12 @@ def handout_values(ed: Edition, m: Module, source: Handout, large: bool) -> dict
     fallback = "" if not ctx.language or source.id in ed.handouts else cur.program.langs[0]
     path = books.handout_page(source.id, large=large, language=ctx.language)
     root = "../" * path.count("/")
+    # The module's facilitator page in the language, or else (saying so) in the source language.
+    guide = f"{root}facilitator/{ctx.language}/{m.id}.html" if m.id in ed.guides else f"{root}facilitator/{m.id}.html"
     module_title = ed.titles.get(m.id, m.title)
     if ctx.language and m.id not in ed.guides:
         module_title += f" ({ctx.text('guide_not_translated')})"
-    crumbs = [Link(ctx.text("home"), f"{root}index.html"), Link(module_title, ed.guide_url(m.id, root))]
+    crumbs = [Link(ctx.text("home"), f"{root}index.html"), Link(module_title, guide)]
     if large:
         crumbs.append(Link(h.title, f"{root}{books.handout_page(source.id, language=ctx.language)}"))
     url = cur.program.site_url + path if cur.program.site_url and not ctx.language else ""
