@@ -255,15 +255,14 @@ def fixed_facts(cur: Curriculum) -> tuple[str, ...]:
     return tuple(facts)
 
 
-def _week_heading(number: int, days: list[date]) -> str:
-    if not days:
+def _week_heading(number: int, first: date | None) -> str:
+    """`Week 3: Jan 18–24, 2027`: the Monday to Sunday of the week's `first` date (`Week 3` without one)."""
+    if first is None:
         return f"Week {number}"
-    monday = days[0] - timedelta(days=days[0].weekday())
+    monday = first - timedelta(days=first.weekday())
     sunday = monday + timedelta(days=6)
-    first = f"{MONTH_NAMES[monday.month - 1][:3]} {monday.day}"
-    same = sunday.month == monday.month
-    last = f"{sunday.day}" if same else f"{MONTH_NAMES[sunday.month - 1][:3]} {sunday.day}"
-    return f"Week {number}: {first}–{last}, {sunday.year}"
+    last = f"{sunday.day}" if sunday.month == monday.month else f"{MONTH_NAMES[sunday.month - 1][:3]} {sunday.day}"
+    return f"Week {number}: {MONTH_NAMES[monday.month - 1][:3]} {monday.day}–{last}, {sunday.year}"
 
 
 def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMark]) -> tuple[CalendarWeek, ...]:
@@ -273,11 +272,11 @@ def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMa
     titles = {m.id: m.title for m in cur.modules}
     tracks = track_map(p, cur.modules)
     by_week: dict[int, list[tuple[tuple[int, int], CalendarEntry]]] = {}
-    dates: dict[int, list[date]] = {}
+    firsts: dict[int, date] = {}  # week → its first date
     for s in schedule.sessions:
         if s.start is not None and s.end is not None and s.date is not None:
             label, when, key = short_date(s.date), f"{time_of(s.start, style)}–{time_of(s.end, style)}", (s.date.toordinal(), 0)
-            dates.setdefault(s.week, []).append(s.date)
+            firsts[s.week] = min(s.date, firsts.get(s.week, s.date))
         else:
             label, when, key = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", tonight.plain_time(p), (s.day, 0)
         track = tracks[s.module_id]
@@ -288,8 +287,8 @@ def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMa
     for week, d in tonight.skipped_weeks(schedule):
         entry = CalendarEntry("skipped", short_date(d), d.isoformat(), "", 0, "No group (skipped date)", "", None, 0, False)
         by_week.setdefault(week, []).append(((d.toordinal(), 1), entry))
-        dates.setdefault(week, []).append(d)
-    return tuple(CalendarWeek(w, _week_heading(w, sorted(dates.get(w, []))),
+        firsts[week] = min(d, firsts.get(week, d))
+    return tuple(CalendarWeek(w, _week_heading(w, firsts.get(w)),
                               tuple(e for _, e in sorted(by_week[w], key=lambda item: item[0])))
                  for w in sorted(by_week))
 

@@ -78,25 +78,22 @@ def _copies(cur: Curriculum) -> int:
     return cur.program.schedule.group_size + cur.program.schedule.extra_copies
 
 
-def card(cur: Curriculum, s: Session, label: str, *, pdf: bool = False) -> TonightCard:
-    m = next(x for x in cur.modules if x.id == s.module_id)
-    p = cur.program
-    return TonightCard(label, s.number, m.title, track_title(p, m), session_when(s, p), _handouts(_titles(cur), m),
-                       _copies(cur), f"sessions/{s.number}.html", run_path(s.number), bundle_path(s.number),
-                       paperwork_path(s.number), bundle_pdf=books.bundle_pdf(m.id) if pdf and m.session_handouts else "")
-
-
 def fixed_card(cur: Curriculum, schedule: Schedule | None, today: date | None, *,
                pdf: bool = False) -> TonightCard | None:
     """The card `--today` fixes at build time: the first session on or after `today`."""
     if today is None or schedule is None or not schedule.dated:
         return None
-    for s in schedule.sessions:
-        if s.date is not None and s.date >= today:
-            return card(cur, s, "Tonight" if s.date == today else "Next session", pdf=pdf)
-    last = schedule.sessions[-1]
-    assert last.date is not None
-    return TonightCard("Program calendar", 0, "", "", "", (), 0, "", "", "", "", ended=long_date(last.date))
+    s = next((s for s in schedule.sessions if s.date is not None and s.date >= today), None)
+    if s is None:
+        last = schedule.sessions[-1].date
+        assert last is not None
+        return TonightCard("Program calendar", 0, "", "", "", (), 0, "", "", "", "", ended=long_date(last))
+    m = next(x for x in cur.modules if x.id == s.module_id)
+    p = cur.program
+    return TonightCard("Tonight" if s.date == today else "Next session", s.number, m.title, track_title(p, m),
+                       session_when(s, p), _handouts(_titles(cur), m), _copies(cur), f"sessions/{s.number}.html",
+                       run_path(s.number), bundle_path(s.number), paperwork_path(s.number),
+                       bundle_pdf=books.bundle_pdf(m.id) if pdf and m.session_handouts else "")
 
 
 def bundle_jobs(cur: Curriculum, schedule: Schedule | None) -> tuple[tuple[str, str], ...]:
