@@ -614,8 +614,6 @@ def guide_switch(cur: Curriculum, m: Module, root: str, here: str = "") -> tuple
     translations that have its facilitator parts (title and note: the language code)."""
     source = cur.program.langs[0]
     have = {t.language for t in cur.translations if t.module_id == m.id and has_guide(t, m)}
-    if not have:
-        return ()
     return tuple(Link(lang, f"{root}facilitator/{m.id}.html" if lang == source else f"{root}facilitator/{lang}/{m.id}.html", lang)
                  for lang in cur.program.langs if lang != (here or source) and (lang == source or lang in have))
 
