@@ -8,7 +8,6 @@ the collection (headings down, ids unique, links inside).
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -88,12 +87,11 @@ def render_collection(ctx: SiteContext, template: str, path: str, view: books.Pa
     root = "../" * current.count("/")
     page = pages.page_context(ctx.site, view.title, template.removesuffix(".html"), current,
                         [Link(ctx.text("home"), f"{root}index.html")])
-    out = io.BytesIO()
     with pages.located_failures():
-        for piece in ctx.theme.env.get_template(template).generate(ctx=page, site=ctx.site, root=root, view=view):
-            out.write(piece.encode("utf-8"))
+        pieces = ctx.theme.env.get_template(template).generate(ctx=page, site=ctx.site, root=root, view=view)
+        html = b"".join(piece.encode("utf-8") for piece in pieces)
     start, end = pages.MAIN_MARKS
-    return OutputFile(path, out.getvalue().replace(start.encode(), b"").replace(f"{end}\n".encode(), b"")
+    return OutputFile(path, html.replace(start.encode(), b"").replace(f"{end}\n".encode(), b"")
                       .replace(end.encode(), b""))
 
 
