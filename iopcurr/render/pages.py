@@ -254,7 +254,6 @@ class Theme:
 
     env: jinja2.Environment
     static: tuple[tuple[str, Path], ...]  # (relative path under static/, file)
-    folders: tuple[Path, ...] = field(default=())
     catalogues: Catalogues = field(default_factory=dict)  # interface strings: language → key → text
 
 
@@ -350,7 +349,7 @@ def load_theme(override: Path | None) -> Theme:
                     if folder == override:
                         _refuse_links_out(path, override)
                     static[path.relative_to(base).as_posix()] = path
-    return Theme(env, tuple(sorted(static.items())), folders, catalogues)
+    return Theme(env, tuple(sorted(static.items())), catalogues)
 
 
 def _printable(value: object) -> object:
