@@ -38,7 +38,7 @@ from iopcurr.model import (
 from iopcurr.plan.checks import edition_date, readability_of, readability_words, track_map
 from iopcurr.plan.safety import without_controls
 from iopcurr.plan.schedule import long_date, session_label, session_when, upcoming
-from iopcurr.plan.thirds import PART_NAMES, clock
+from iopcurr.plan.thirds import PART_NAMES
 from iopcurr.render import books
 from iopcurr.render.i18n import (
     Catalogues,
@@ -50,7 +50,7 @@ from iopcurr.render.i18n import (
     translate,
 )
 from iopcurr.render.ics import track_title
-from iopcurr.render.runsheet import Row, plan_rows
+from iopcurr.render.runsheet import Row, agenda_clock, plan_rows
 from iopcurr.render.tonight import TonightCard, fixed_card
 from iopcurr.source.markup import CORE_LABEL, HANDOUT_CARD, LABELS
 from iopcurr.source.translations import has_guide, translated
@@ -585,8 +585,7 @@ def module_view(ed: Edition, index: int) -> ModuleView:
     root = "../" if source else "../../"
     t = ed.guides.get(m.id)
     shown, settings, plan = translated_guide(ctx, m, t) if t else (m, cur.program.session, ctx.plans.get(m.id))
-    style = cur.program.session.clock
-    times = [(clock(r.start, style), clock(r.end, style)) for r in plan.rows] if plan else []
+    times = agenda_clock(cur, None, plan) if plan else []
     handouts = tuple(Link(ed.handouts.get(h, nav.handouts[h]).title, root + books.handout_page(h, language=ctx.language),
                           readability_words(readability_of(nav.handouts[h])) if source else "",
                           alternates=handout_alternates(ctx, h, root))

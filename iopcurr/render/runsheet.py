@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from html.parser import HTMLParser
 
 from markupsafe import Markup
@@ -274,12 +275,13 @@ class BundleView:
     handouts: tuple[HandoutItem, ...]
 
 
-def agenda_clock(cur: Curriculum, session: Session, plan: SessionPlan) -> list[tuple[str, str]]:
-    """Start and end clock time of every row of the plan, for this session's own date."""
+def agenda_clock(cur: Curriculum, start: datetime | None, plan: SessionPlan) -> list[tuple[str, str]]:
+    """Start and end clock time of every row of the plan, on the date of a session that starts
+    at `start` (None: the plan's own clock, as program.yml sets the start)."""
     style = cur.program.session.clock
-    if session.start is None:
+    if start is None:
         return [(clock(r.start, style), clock(r.end, style)) for r in plan.rows]
-    return [(time_of(a, style), time_of(b, style)) for a, b in agenda_times(session.start, plan)]
+    return [(time_of(a, style), time_of(b, style)) for a, b in agenda_times(start, plan)]
 
 
 def plan_rows(plan: SessionPlan, times: Sequence[tuple[str, str]], words: Words) -> tuple[Row, ...]:
@@ -324,7 +326,7 @@ def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], sche
         return None
     p = cur.program
     copies = p.schedule.group_size + p.schedule.extra_copies
-    rows = plan_rows(plan, agenda_clock(cur, s, plan), words)
+    rows = plan_rows(plan, agenda_clock(cur, s.start, plan), words)
     untitled = LABELS["roleplay"]  # the name of a role play without a title: its label, in the page's words
     points = tuple(replace(pts, roleplays=tuple(words("block_roleplay", untitled) if name == untitled else name
                                                 for name in pts.roleplays)) for pts in sheets.points[m.id])

@@ -183,7 +183,7 @@ def session_view(cal: Calendar, index: int) -> SessionView:
     night = {"run_url": f"../{runsheet.run_path(n)}", "bundle_url": f"../{runsheet.bundle_path(n)}",
              "paperwork_url": f"../{runsheet.paperwork_path(n)}", "timer": runsheet.timer_plan(plan)} if plan else {}
     return guide_view(
-        SessionView, m, plan, p.session, runsheet.agenda_clock(cal.cur, session, plan) if plan else [], cal.words,
+        SessionView, m, plan, p.session, runsheet.agenda_clock(cal.cur, session.start, plan) if plan else [], cal.words,
         number=n,
         count=len(cal.schedule.sessions),
         title=m.title,
