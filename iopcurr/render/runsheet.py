@@ -59,11 +59,6 @@ def paperwork_path(n: int) -> str:
     return f"paperwork/{n}.html"
 
 
-def note_path(n: int) -> str:
-    """The group note of session `n` as plain text."""
-    return f"paperwork/{n}.txt"
-
-
 # ---------------------------------------------------------------- core points of a segment
 
 
@@ -450,5 +445,6 @@ def sheet_pages(sheet: SessionSheet, sheets: RunSheets, words: Words) -> tuple[t
 
 
 def note_file(sheet: SessionSheet, program_title: str) -> OutputFile:
-    """The group note of one session as plain text."""
-    return OutputFile(note_path(sheet.number), without_controls(group_note_text(sheet, program_title)).encode("utf-8"))
+    """The group note of one session as plain text: paperwork/<n>.txt, beside its paperwork page."""
+    text = without_controls(group_note_text(sheet, program_title))
+    return OutputFile(f"paperwork/{sheet.number}.txt", text.encode("utf-8"))
