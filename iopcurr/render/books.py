@@ -24,9 +24,6 @@ PACKET_PDF = "pdf/packet.pdf"
 MANUAL_PDF = "pdf/manual.pdf"
 FILL_PREFIX = "pdf/fill/"  # fillable PDFs of the handouts with worksheet parts
 
-# Ids that would make a page collide with a collection.
-RESERVED = {"module": "manual", "handout": "packet"}
-
 # The class that the title (the former h1) of each bound page gets.
 TITLE_CLASS = "book-title"
 
@@ -138,17 +135,16 @@ def contact_links(contact: str) -> Markup:
     return Markup("").join(out)
 
 
-
 def check_reserved(modules: Iterable[Module]) -> list[Problem]:
     """A module `manual` or a handout `packet` would overwrite a collection page."""
     problems = []
     for m in modules:
-        if m.id == RESERVED["module"]:
+        if m.id == "manual":
             problems.append(Problem(m.path, None, f"the module id `{m.id}` is reserved for the facilitator manual ({MANUAL}).",
                                     "IOP006", hint="Rename the file."))
         problems += [Problem(h.path, h.line, f"the handout id `{h.id}` is reserved for the client packet ({PACKET}).",
                              "IOP006", hint="Choose another handout id.")
-                     for h in m.handouts if h.id == RESERVED["handout"]]
+                     for h in m.handouts if h.id == "packet"]
     return problems
 
 
@@ -237,15 +233,8 @@ class Binding:
     `release`, a part's tags are let go once it is rewritten.
     """
 
-    def __init__(
-        self,
-        parts: Sequence[Bound],
-        into: str,
-        reserved: Iterable[str] = (),
-        scans: Scans | None = None,
-        *,
-        release: bool = False,
-    ) -> None:
+    def __init__(self, parts: Sequence[Bound], into: str, reserved: Iterable[str] = (), scans: Scans | None = None,
+                 *, release: bool = False) -> None:
         self.parts, self.release = parts, release
         self.scans: Scans = {} if scans is None else scans
         taken = set(reserved) | {p.anchor for p in parts}

@@ -38,7 +38,7 @@ from iopcurr.model import (
 from iopcurr.plan.checks import edition_date, readability_of, readability_words, track_map
 from iopcurr.plan.safety import without_controls
 from iopcurr.plan.schedule import long_date, session_label, session_when, upcoming
-from iopcurr.plan.thirds import PART_NAMES, clock
+from iopcurr.plan.thirds import PART_NAMES
 from iopcurr.render import books
 from iopcurr.render.i18n import (
     Catalogues,
@@ -49,6 +49,8 @@ from iopcurr.render.i18n import (
     template_function,
     translate,
 )
+from iopcurr.render.ics import track_title
+from iopcurr.render.runsheet import Row, agenda_clock, plan_rows
 from iopcurr.render.tonight import TonightCard, fixed_card
 from iopcurr.source.markup import CORE_LABEL, HANDOUT_CARD, LABELS
 from iopcurr.source.translations import has_guide, translated
@@ -97,7 +99,6 @@ class SiteView:
     logo: str | None
     version: str
     csp: str
-    paper: str
     crisis: tuple[tuple[str, str, str], ...]
     nav: NavTable = field(repr=False, compare=False)  # worked out once per render
     edition: str = ""  # "December 5, 2026": the edition date, on the manual's cover
@@ -119,16 +120,6 @@ class PageContext:
 
 
 @dataclass(frozen=True)
-class PlanRowView:
-    start: str
-    end: str
-    minutes: int
-    part: str
-    title: str
-    anchor: str | None
-
-
-@dataclass(frozen=True)
 class SegmentView:
     title: Markup
     anchor: str
@@ -138,26 +129,26 @@ class SegmentView:
     html: Markup
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GuideView:
     """What the facilitator runs a session from (templates/_guide.html): the module page shows it
-    with the plan's own clock, each session page with the session's clock times."""
+    with the plan's own clock, each session page with the session's clock times (a module
+    without a plan: no rows, parts, times, opening or closing)."""
 
     summary: str
     objectives: tuple[str, ...]
     materials: tuple[str, ...]
     overview: Markup
-    rows: tuple[PlanRowView, ...]
-    parts: tuple[tuple[str, int], ...]
-    total: int
-    opening: tuple[str, str, str]  # title, time, text
-    closing: tuple[str, str, str]
     segments: tuple[SegmentView, ...]
+    rows: tuple[Row, ...] = ()
+    parts: tuple[tuple[str, int], ...] = ()
+    total: int = 0
+    opening: tuple[str, str, str] = ("", "", "")  # title, time, text
+    closing: tuple[str, str, str] = ("", "", "")
 
 
 @dataclass(frozen=True)
 class ModuleView(GuideView):
-    id: str
     title: str
     track: str
     handouts: tuple[Link, ...]
@@ -189,38 +180,32 @@ def guide_view(view: type[G], m: Module, plan: SessionPlan | None, settings: Ses
     """A view of `view`'s class with the guide of module `m`; `times` are the start and end of
     each row of `plan`, as the page shows them; `words` name the parts and the blocks; `rest`
     are the class's own fields."""
-    part_names = {q: words(f"part_{q}", name) for q, name in PART_NAMES.items()}
     m = replace(m, overview_html=block_words(m.overview_html, words),
                 segments=tuple(replace(s, html=block_words(s.html, words)) for s in m.segments))
+    rows = plan_rows(plan, times, words) if plan else ()
+    # The time, minutes and part of each segment: those of its row of the plan (none without a plan).
+    timed = [(f"{r.start}–{r.end}", r.minutes, r.part) for r in rows if r.kind == "segment"] if plan \
+        else [("", 0, "")] * len(m.segments)
+    segments = tuple(SegmentView(Markup(s.title_html), s.anchor, *t, Markup(s.html))
+                     for s, t in zip(m.segments, timed, strict=True))
+    guide: dict[str, Any] = {"summary": m.summary, "objectives": m.objectives, "materials": m.materials,
+                             "overview": Markup(m.overview_html), "segments": segments}
     if not plan:
-        segments = tuple(SegmentView(Markup(s.title_html), s.anchor, "", 0, "", Markup(s.html)) for s in m.segments)
-        return view(summary=m.summary, objectives=m.objectives, materials=m.materials, overview=Markup(m.overview_html),
-                    rows=(), parts=(), total=0, opening=("", "", ""), closing=("", "", ""), segments=segments, **rest)
-    rows = tuple(PlanRowView(a, b, r.minutes, part_names[r.part] if r.part else "", r.title, r.anchor)
-                 for r, (a, b) in zip(plan.rows, times, strict=True))
-    seg_rows = [(r, t) for r, t in zip(plan.rows, times, strict=True) if r.kind == "segment"]
-    segments = tuple(SegmentView(Markup(seg.title_html), seg.anchor, f"{a}–{b}", r.minutes, part_names[r.part or 2],
-                                 Markup(seg.html))
-                     for seg, (r, (a, b)) in zip(m.segments, seg_rows, strict=True))
+        return view(**guide, **rest)
     return view(
-        summary=m.summary, objectives=m.objectives, materials=m.materials, overview=Markup(m.overview_html),
-        rows=rows, parts=tuple((part_names[q], plan.parts[q - 1]) for q in (1, 2, 3)), total=plan.total,
-        opening=(settings.opening.title, "–".join(times[0]), settings.opening.text),
-        closing=(settings.closing.title, "–".join(times[-1]), settings.closing.text),
-        segments=segments, **rest,
+        **guide, rows=rows, parts=tuple((words(f"part_{q}", PART_NAMES[q]), plan.parts[q - 1]) for q in (1, 2, 3)),
+        total=plan.total, opening=(settings.opening.title, "–".join(times[0]), settings.opening.text),
+        closing=(settings.closing.title, "–".join(times[-1]), settings.closing.text), **rest,
     )
 
 
 @dataclass(frozen=True)
 class HandoutView:
-    id: str
     title: str
     html: Markup
-    module: Link
     large: bool = False  # the large-print variant
     alternates: tuple[Link, ...] = ()
     qr: Markup = field(default_factory=Markup)  # on paper: a QR code to the page online (with site_url)
-    url: str = ""  # the page online (with site_url)
     switch: tuple[Link, ...] = ()  # the same handout in the other languages (note = language code)
     fallback: str = ""  # not yet translated: the language its text is shown in
 
@@ -258,7 +243,6 @@ class IndexView:
 
 @dataclass(frozen=True)
 class PageView:
-    id: str
     title: str
     summary: str
     html: Markup
@@ -270,7 +254,6 @@ class Theme:
 
     env: jinja2.Environment
     static: tuple[tuple[str, Path], ...]  # (relative path under static/, file)
-    folders: tuple[Path, ...] = field(default=())
     catalogues: Catalogues = field(default_factory=dict)  # interface strings: language → key → text
 
 
@@ -366,7 +349,7 @@ def load_theme(override: Path | None) -> Theme:
                     if folder == override:
                         _refuse_links_out(path, override)
                     static[path.relative_to(base).as_posix()] = path
-    return Theme(env, tuple(sorted(static.items())), folders, catalogues)
+    return Theme(env, tuple(sorted(static.items())), catalogues)
 
 
 def _printable(value: object) -> object:
@@ -403,7 +386,6 @@ def site_view(cur: Curriculum) -> SiteView:
         logo=p.theme.logo,
         version=__version__,
         csp=CSP,
-        paper=p.handouts.paper,
         crisis=tuple((c.name, books.contact_links(c.contact), c.note) for c in p.crisis),
         edition=words_date(edition_date(p, cur.modules)),
         nav=nav_table(cur),
@@ -437,11 +419,9 @@ class NavTable:
 
     tracks: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]  # (key, title, ((id, title), ...))
     where: dict[str, tuple[int, int]]  # module id → (track index, position in the track)
-    track_of: dict[str, str | None]  # module id → track id
     pages: tuple[tuple[str, str], ...]  # (id, title)
     full: bool
     handouts: dict[str, Handout]  # handout id → handout (the first one defined)
-    track_titles: dict[str, str]
 
 
 def nav_table(cur: Curriculum) -> NavTable:
@@ -456,8 +436,8 @@ def nav_table(cur: Curriculum) -> NavTable:
     for m in cur.modules:
         for h in m.handouts:
             handouts.setdefault(h.id, h)
-    return NavTable(tracks, where, track_ids, tuple((p.id, p.title) for p in cur.pages),
-                    len(cur.modules) <= NAV_FULL_MODULES, handouts, titles)
+    return NavTable(tracks, where, tuple((p.id, p.title) for p in cur.pages), len(cur.modules) <= NAV_FULL_MODULES,
+                    handouts)
 
 
 def _nav(nav: NavTable, root: str, current: str = "", near: str = "") -> tuple[tuple[NavTrack, ...], tuple[Link, ...]]:
@@ -472,11 +452,7 @@ def _nav(nav: NavTable, root: str, current: str = "", near: str = "") -> tuple[t
         if nav.full:
             shown, more = mods, None
         else:
-            if here is not None and here[0] == i:
-                low = max(0, here[1] - NAV_WINDOW)
-                shown = mods[low : here[1] + NAV_WINDOW + 1]
-            else:
-                shown = ()
+            shown = mods[max(0, here[1] - NAV_WINDOW) : here[1] + NAV_WINDOW + 1] if here and here[0] == i else ()
             anchor = f"#track-{key}" if key else "#modules"
             more = Link(f"All {len(mods)} modules of this track", f"{root}index.html{anchor}")
         links = tuple(Link(t, f"{root}facilitator/{ident}.html", current=(ident == current_module)) for ident, t in shown)
@@ -534,11 +510,6 @@ class Edition:
     handouts: Mapping[str, Handout] = field(default_factory=dict)  # handout id → its translation
     titles: Mapping[str, str] = field(default_factory=dict)  # module id → its title in the language
     guides: Mapping[str, Translation] = field(default_factory=dict)  # module id → its translation, with the facilitator parts
-
-    def guide_url(self, module_id: str, root: str) -> str:
-        """The module's facilitator page in the language, or else in the source language."""
-        return f"{root}facilitator/{self.ctx.language}/{module_id}.html" if module_id in self.guides \
-            else f"{root}facilitator/{module_id}.html"
 
 
 def handout_alternates(ctx: SiteContext, hid: str, root: str, *, large: bool = False,
@@ -614,8 +585,7 @@ def module_view(ed: Edition, index: int) -> ModuleView:
     root = "../" if source else "../../"
     t = ed.guides.get(m.id)
     shown, settings, plan = translated_guide(ctx, m, t) if t else (m, cur.program.session, ctx.plans.get(m.id))
-    style = cur.program.session.clock
-    times = [(clock(r.start, style), clock(r.end, style)) for r in plan.rows] if plan else []
+    times = agenda_clock(cur, None, plan) if plan else []
     handouts = tuple(Link(ed.handouts.get(h, nav.handouts[h]).title, root + books.handout_page(h, language=ctx.language),
                           readability_words(readability_of(nav.handouts[h])) if source else "",
                           alternates=handout_alternates(ctx, h, root))
@@ -631,8 +601,8 @@ def module_view(ed: Edition, index: int) -> ModuleView:
                     f"{other.id}.html" if source or other.id in ed.guides else f"../{other.id}.html")
 
     pending = ctx.text("guide_review_pending") if t and t.review == "pending" else ""
-    return guide_view(ModuleView, shown, plan, settings, times, ctx.words, id=m.id, title=shown.title,
-                      track=nav.track_titles.get(nav.track_of.get(m.id) or "", ""), handouts=handouts,
+    return guide_view(ModuleView, shown, plan, settings, times, ctx.words, title=shown.title,
+                      track=track_title(cur.program, m), handouts=handouts,
                       previous=neighbour(index - 1), next=neighbour(index + 1), sessions=sessions, review=review_note(m) if source else pending,
                       switch=guide_switch(cur, m, root, here=ctx.language))
 
@@ -642,8 +612,6 @@ def guide_switch(cur: Curriculum, m: Module, root: str, here: str = "") -> tuple
     translations that have its facilitator parts (title and note: the language code)."""
     source = cur.program.langs[0]
     have = {t.language for t in cur.translations if t.module_id == m.id and has_guide(t, m)}
-    if not have:
-        return ()
     return tuple(Link(lang, f"{root}facilitator/{m.id}.html" if lang == source else f"{root}facilitator/{lang}/{m.id}.html", lang)
                  for lang in cur.program.langs if lang != (here or source) and (lang == source or lang in have))
 
@@ -680,14 +648,9 @@ def home_schedule(cur: Curriculum, schedule: Schedule, today: date | None) -> Ho
     else:
         summary = f"{n} sessions over {cur.program.schedule.weeks} weeks."
     titles = {m.id: m.title for m in cur.modules}
-    nxt = tuple(
-        Link(f"Session {s.number}: {titles[s.module_id]}", f"sessions/{s.number}.html",
-             session_when(s, cur.program))
-        for s in upcoming(schedule, today)
-    )
-    ended = ""
-    if today is not None and last.date is not None and today > last.date:
-        ended = long_date(last.date)
+    nxt = tuple(Link(f"Session {s.number}: {titles[s.module_id]}", f"sessions/{s.number}.html",
+                     session_when(s, cur.program)) for s in upcoming(schedule, today))
+    ended = long_date(last.date) if today is not None and last.date is not None and today > last.date else ""
     return HomeSchedule(summary, schedule.dated, long_date(today) if today else "", nxt, ended)
 
 
@@ -697,16 +660,10 @@ def index_view(ctx: SiteContext) -> IndexView:
     listed = {key: mods for key, _, mods in ctx.site.nav.tracks}
     summaries = {m.id: m.summary for m in cur.modules}
     return IndexView(
-        tracks=tuple(
-            IndexTrack(
-                title=t.title,
-                description=t.description,
-                modules=tuple(Link(title, f"facilitator/{ident}.html", summaries[ident])
-                              for ident, title in listed.get(t.id, ())),
-                id=f"track-{t.id}",
-            )
-            for t in cur.program.tracks
-        ) or (IndexTrack("Modules", "", tuple(Link(m.title, f"facilitator/{m.id}.html", m.summary) for m in cur.modules)),),
+        tracks=tuple(IndexTrack(t.title, t.description, tuple(Link(title, f"facilitator/{ident}.html", summaries[ident])
+                                                             for ident, title in listed.get(t.id, ())), f"track-{t.id}")
+                     for t in cur.program.tracks)
+        or (IndexTrack("Modules", "", tuple(Link(m.title, f"facilitator/{m.id}.html", m.summary) for m in cur.modules)),),
         pages=tuple(Link(p.title, f"pages/{p.id}.html", p.summary) for p in cur.pages),
         handouts=tuple(Link(h.title, f"handouts/{h.id}.html", readability_words(readability_of(h)))
                        for m in cur.modules for h in m.handouts),
@@ -786,7 +743,7 @@ def render_module(ed: Edition, index: int, mains: dict[str, str] | None = None) 
 def page_values(ctx: SiteContext, p: Page) -> dict[str, object]:
     """What page.html gets for the facilitator page `p`."""
     page = page_context(ctx.site, p.title, "page", f"pages/{p.id}", [Link("Home", "../index.html")])
-    return {"ctx": page, "site": ctx.site, "root": "../", "view": PageView(p.id, p.title, p.summary, Markup(p.html))}
+    return {"ctx": page, "site": ctx.site, "root": "../", "view": PageView(p.title, p.summary, Markup(p.html))}
 
 
 def handout_values(ed: Edition, m: Module, source: Handout, large: bool) -> dict[str, object]:
@@ -797,18 +754,19 @@ def handout_values(ed: Edition, m: Module, source: Handout, large: bool) -> dict
     fallback = "" if not ctx.language or source.id in ed.handouts else cur.program.langs[0]
     path = books.handout_page(source.id, large=large, language=ctx.language)
     root = "../" * path.count("/")
+    # The module's facilitator page in the language, or else (saying so) in the source language.
+    guide = f"{root}facilitator/{ctx.language}/{m.id}.html" if m.id in ed.guides else f"{root}facilitator/{m.id}.html"
     module_title = ed.titles.get(m.id, m.title)
     if ctx.language and m.id not in ed.guides:
         module_title += f" ({ctx.text('guide_not_translated')})"
-    module = Link(module_title, ed.guide_url(m.id, root))
-    crumbs = [Link(ctx.text("home"), f"{root}index.html"), module]
+    crumbs = [Link(ctx.text("home"), f"{root}index.html"), Link(module_title, guide)]
     if large:
         crumbs.append(Link(h.title, f"{root}{books.handout_page(source.id, language=ctx.language)}"))
     url = cur.program.site_url + path if cur.program.site_url and not ctx.language else ""
     qr = Markup(books.qr_svg(url, f"QR code: this handout online at {url}")) if url else Markup("")
     alternates = handout_alternates(ctx, source.id, root, large=large,
                                     fill=not ctx.language and books.has_worksheet(h))
-    view = HandoutView(source.id, h.title, Markup(books.step_heads(h.html)), module, large, alternates, qr, url,
+    view = HandoutView(h.title, Markup(books.step_heads(h.html)), large, alternates, qr,
                        switch=switch_links(cur, source.id, root, large=large, here=ctx.language), fallback=fallback)
     title = f"{h.title} {ctx.text('large_print_title')}" if large else h.title
     page = page_context(ctx.site, title, "handout", path.removesuffix(".html"), crumbs, near=m.id)

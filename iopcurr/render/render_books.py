@@ -8,28 +8,14 @@ the collection (headings down, ids unique, links inside).
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
 from iopcurr.model import Handout, Module, OutputFile, Page
-from iopcurr.render import books
-from iopcurr.render.pages import (
-    MAIN_MARKS,
-    Edition,
-    Link,
-    SiteContext,
-    Theme,
-    handout_values,
-    index_values,
-    located_failures,
-    module_values,
-    page_context,
-    page_values,
-    render_template,
-)
+from iopcurr.render import books, pages
+from iopcurr.render.pages import Edition, Link, SiteContext, Theme
 
 _MAIN = re.compile(r"<main\b[^>]*>(.*)</main>", re.S | re.I)
 PART_TITLES = {
@@ -47,7 +33,7 @@ def render_main(theme: Theme, template: str, **values: object) -> str:
     An override template that does not mark that block is taken whole, and what its <main>
     element holds (or everything, without one) is taken.
     """
-    html, main = render_template(theme, template, **values)
+    html, main = pages.render_template(theme, template, **values)
     if main is None:
         inside = _MAIN.search(html)
         main = inside.group(1) if inside else html
@@ -57,7 +43,7 @@ def render_main(theme: Theme, template: str, **values: object) -> str:
 @dataclass(frozen=True)
 class _Mains:
     """The main content of the pages that the collections bind: what `render_site` kept of
-    them, else rendered here from the same views."""
+    them, else rendered here from the same views (to the same, for one it kept empty)."""
 
     ctx: SiteContext
     kept: Mapping[str, str]
@@ -65,25 +51,20 @@ class _Mains:
 
     def handout(self, h: Handout, shift: int) -> books.Bound:
         path = books.handout_page(h.id)
-        html = self.kept.get(path)
-        if html is None:
-            values = handout_values(Edition(self.ctx), self.owners[h.id], h, False)
-            html = render_main(self.ctx.theme, "handout.html", **values)
+        html = self.kept.get(path) or render_main(
+            self.ctx.theme, "handout.html", **pages.handout_values(Edition(self.ctx), self.owners[h.id], h, False))
         return books.Bound(path, f"handout-{h.id}", h.id, html, shift)
 
     def module(self, index: int) -> books.Bound:
         m = self.ctx.cur.modules[index]
         path = f"facilitator/{m.id}.html"
-        html = self.kept.get(path)
-        if html is None:
-            html = render_main(self.ctx.theme, "module.html", **module_values(Edition(self.ctx), index))
+        html = self.kept.get(path) or render_main(
+            self.ctx.theme, "module.html", **pages.module_values(Edition(self.ctx), index))
         return books.Bound(path, f"module-{m.id}", m.id, html, 2)
 
     def page(self, p: Page) -> books.Bound:
         path = f"pages/{p.id}.html"
-        html = self.kept.get(path)
-        if html is None:
-            html = render_main(self.ctx.theme, "page.html", **page_values(self.ctx, p))
+        html = self.kept.get(path) or render_main(self.ctx.theme, "page.html", **pages.page_values(self.ctx, p))
         return books.Bound(path, f"page-{p.id}", p.id, html, 2)
 
 
@@ -93,10 +74,10 @@ def render_books(ctx: SiteContext, mains: Mapping[str, str] | None = None) -> It
     `mains` holds the main content of pages already rendered (`render_site(mains=...)`), by
     path; the others are rendered here.
     """
-    pages = _Mains(ctx, mains or {}, {h.id: m for m in ctx.cur.modules for h in m.handouts})
+    content = _Mains(ctx, mains or {}, {h.id: m for m in ctx.cur.modules for h in m.handouts})
     scans: books.Scans = {}  # a handout is in both: read it once
-    yield packet(Edition(ctx), books.PACKET, [pages.handout(h, 1) for h in books.packet_order(ctx.cur)], scans)
-    yield manual(pages, scans)
+    yield packet(Edition(ctx), books.PACKET, [content.handout(h, 1) for h in books.packet_order(ctx.cur)], scans)
+    yield manual(content, scans)
 
 
 def render_collection(ctx: SiteContext, template: str, path: str, view: books.PacketView | books.ManualView) -> OutputFile:
@@ -104,14 +85,13 @@ def render_collection(ctx: SiteContext, template: str, path: str, view: books.Pa
     rewritten as it reaches them, so the page is never held as one string besides its bytes."""
     current = path.removesuffix(".html")
     root = "../" * current.count("/")
-    page = page_context(ctx.site, view.title, template.removesuffix(".html"), current,
+    page = pages.page_context(ctx.site, view.title, template.removesuffix(".html"), current,
                         [Link(ctx.text("home"), f"{root}index.html")])
-    out = io.BytesIO()
-    with located_failures():
-        for piece in ctx.theme.env.get_template(template).generate(ctx=page, site=ctx.site, root=root, view=view):
-            out.write(piece.encode("utf-8"))
-    start, end = MAIN_MARKS
-    return OutputFile(path, out.getvalue().replace(start.encode(), b"").replace(f"{end}\n".encode(), b"")
+    with pages.located_failures():
+        pieces = ctx.theme.env.get_template(template).generate(ctx=page, site=ctx.site, root=root, view=view)
+        html = b"".join(piece.encode("utf-8") for piece in pieces)
+    start, end = pages.MAIN_MARKS
+    return OutputFile(path, html.replace(start.encode(), b"").replace(f"{end}\n".encode(), b"")
                       .replace(end.encode(), b""))
 
 
@@ -128,17 +108,17 @@ def packet(ed: Edition, into: str, parts: Sequence[books.Bound], scans: books.Sc
     return render_collection(ctx, "packet.html", into, view)
 
 
-def manual(pages: _Mains, scans: books.Scans) -> OutputFile:
+def manual(content: _Mains, scans: books.Scans) -> OutputFile:
     """The home page (h1 → h2), then parts (h2) of pages, modules and handouts (h1 → h3). The home
     part is the site's home page without "next sessions" (`--today`): a printed manual outlives
     the day it was made."""
-    ctx = pages.ctx
+    ctx = content.ctx
     cur = ctx.cur
-    home = render_main(ctx.theme, "index.html", **index_values(replace(ctx, today=None)))
+    home = render_main(ctx.theme, "index.html", **pages.index_values(replace(ctx, today=None)))
     sections = [("home", cur.program.title, books.Bound("index.html", "home", "", home, 1))]
-    sections += [("pages", p.title, pages.page(p)) for p in cur.pages if p.id not in books.NOT_IN_MANUAL]
-    sections += [("modules", m.title, pages.module(i)) for i, m in enumerate(cur.modules)]
-    sections += [("handouts", h.title, pages.handout(h, 2)) for h in books.packet_order(cur)]
+    sections += [("pages", p.title, content.page(p)) for p in cur.pages if p.id not in books.NOT_IN_MANUAL]
+    sections += [("modules", m.title, content.module(i)) for i, m in enumerate(cur.modules)]
+    sections += [("handouts", h.title, content.handout(h, 2)) for h in books.packet_order(cur)]
     binding = books.Binding([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS, scans=scans, release=True)
     items = [(kind, books.BookItem(b.anchor, title, partial(binding.html, i), kind.removesuffix("s")))
              for i, (kind, title, b) in enumerate(sections)]

@@ -21,16 +21,8 @@ from functools import partial
 from markupsafe import Markup
 
 from iopcurr.model import OutputFile
-from iopcurr.render import books, searchlang
-from iopcurr.render.pages import (
-    Edition,
-    SiteContext,
-    css_string,
-    handout_values,
-    render_handout,
-    render_module,
-    render_template,
-)
+from iopcurr.render import books, pages, searchlang
+from iopcurr.render.pages import Edition, SiteContext
 from iopcurr.render.render_books import TEMPLATE_IDS, packet, render_collection
 from iopcurr.render.search import language_search_file
 from iopcurr.source.translations import has_guide, translated
@@ -63,12 +55,12 @@ def render_languages(ctx: SiteContext, kept: Mapping[str, str] | None = None) ->
         ed = edition(ctx, language)
         for i, m in enumerate(cur.modules):
             if m.id in ed.guides:
-                yield render_module(ed, i)
+                yield pages.render_module(ed, i)
         mains: dict[str, str] = {}
         parts = []
         for h in books.packet_order(cur):
             for large in books.print_sizes(cur):
-                yield render_handout(ed, owners[h.id], h, large, mains)
+                yield pages.render_handout(ed, owners[h.id], h, large, mains)
             page = books.handout_page(h.id, language=language)
             parts.append(books.Bound(page, f"handout-{h.id}", h.id, mains.get(page, ""), 1))
         yield packet(ed, books.language_packet(language), parts)
@@ -106,15 +98,9 @@ def bilingual(ed: Edition, mains: Mapping[str, str], kept: dict[str, str]) -> Ou
 def _source_mains(ctx: SiteContext, kept: Mapping[str, str]) -> dict[str, str]:
     """The main content of the source language's handout pages: as `render_site` kept it, else
     rendered here from the same view (the same bytes)."""
-    source = Edition(ctx)
-    out = {}
-    for m in ctx.cur.modules:
-        for h in m.handouts:
-            main = kept.get(books.handout_page(h.id))
-            if main is None:
-                main = render_template(ctx.theme, "handout.html", **handout_values(source, m, h, False))[1]
-            out[h.id] = main or ""
-    return out
+    return {h.id: kept.get(books.handout_page(h.id))
+            or pages.render_template(ctx.theme, "handout.html", **pages.handout_values(Edition(ctx), m, h, False))[1]
+            or "" for m in ctx.cur.modules for h in m.handouts}
 
 
 def language_css(ed: Edition) -> str:
@@ -122,7 +108,7 @@ def language_css(ed: Edition) -> str:
     and the bilingual packet's facing pages."""
     language = ed.ctx.language
     contacts = " · ".join(f"{name}: {books.unbroken_numbers(contact)}" for name, contact, _ in ed.ctx.site.crisis)
-    line = css_string(f"{ed.ctx.text('crisis_heading')} {contacts}" if contacts else "")
+    line = pages.css_string(f"{ed.ctx.text('crisis_heading')} {contacts}" if contacts else "")
     return (
         f"/* Generated from program.yml (crisis, with its `{language}:` text) for the {language} pages. */\n"
         # The handout pages of print.css (margins, the footer at body size) in this edition's words,

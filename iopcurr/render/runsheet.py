@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from html.parser import HTMLParser
 
 from markupsafe import Markup
@@ -27,8 +28,6 @@ from iopcurr.render.htmlfrag import rebind, shift_headings
 from iopcurr.render.i18n import Words, english
 from iopcurr.render.ics import track_title
 from iopcurr.source.markup import LABELS
-
-RenderFn = Callable[[str, str, str, object], bytes]
 
 SAY_MIN = 50  # a script's first line runs on to the sentence that ends after this many characters
 SAY_CHARS = 130  # a script's first line is cut to this many characters on the run sheet
@@ -58,11 +57,6 @@ def bundle_path(n: int) -> str:
 def paperwork_path(n: int) -> str:
     """The sign-in sheet, group note and fidelity checklist of session `n`."""
     return f"paperwork/{n}.html"
-
-
-def note_path(n: int) -> str:
-    """The group note of session `n` as plain text."""
-    return f"paperwork/{n}.txt"
 
 
 # ---------------------------------------------------------------- core points of a segment
@@ -215,6 +209,7 @@ class Row:
     part: str
     title: str
     kind: str  # opening, segment or closing
+    anchor: str | None = None  # the section of the guide it links to
 
 
 @dataclass(frozen=True)
@@ -275,27 +270,28 @@ class BundleView:
     handouts: tuple[HandoutItem, ...]
 
 
-def agenda_clock(cur: Curriculum, session: Session, plan: SessionPlan) -> list[tuple[str, str]]:
-    """Start and end clock time of every row of the plan, for this session's own date."""
+def agenda_clock(cur: Curriculum, start: datetime | None, plan: SessionPlan) -> list[tuple[str, str]]:
+    """Start and end clock time of every row of the plan, on the date of a session that starts
+    at `start` (None: the plan's own clock, as program.yml sets the start)."""
     style = cur.program.session.clock
-    if session.start is None:
+    if start is None:
         return [(clock(r.start, style), clock(r.end, style)) for r in plan.rows]
-    return [(time_of(a, style), time_of(b, style)) for a, b in agenda_times(session.start, plan)]
+    return [(time_of(a, style), time_of(b, style)) for a, b in agenda_times(start, plan)]
 
 
-def _rows(cur: Curriculum, session: Session, plan: SessionPlan, words: Words) -> tuple[Row, ...]:
-    return tuple(Row(a, b, r.minutes, words(f"part_{r.part}", PART_NAMES[r.part]) if r.part else "", r.title, r.kind)
-                 for r, (a, b) in zip(plan.rows, agenda_clock(cur, session, plan), strict=True))
+def plan_rows(plan: SessionPlan, times: Sequence[tuple[str, str]], words: Words) -> tuple[Row, ...]:
+    """The rows of `plan` from `times` (the start and end of each row, as the page shows them),
+    their parts named in `words`."""
+    return tuple(Row(a, b, r.minutes, words(f"part_{r.part}", PART_NAMES[r.part]) if r.part else "", r.title, r.kind,
+                     r.anchor)
+                 for r, (a, b) in zip(plan.rows, times, strict=True))
 
 
 def timer_plan(plan: SessionPlan) -> str:
     """The plan as the segment timer (night.js) reads it: `kind|part|minutes|title` per row,
     one row a line (a data attribute; no script in the page)."""
-    lines = []
-    for r in plan.rows:
-        title = " ".join(r.title.replace("|", "/").split())
-        lines.append(f"{r.kind}|{r.part or 0}|{r.minutes}|{title}")
-    return "\n".join(lines)
+    return "\n".join(f"{r.kind}|{r.part or 0}|{r.minutes}|{' '.join(r.title.replace('|', '/').split())}"
+                     for r in plan.rows)
 
 
 def session_title(session: Session, module: Module, words: Words = english) -> str:
@@ -314,7 +310,7 @@ def _collect(schedule: Schedule, index: int, sheets: RunSheets, words: Words) ->
     return " ".join(done), session_title(before, sheets.modules[before.module_id], words)
 
 
-def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule,
+def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], schedule: Schedule,
                   index: int, sheets: RunSheets, words: Words = english) -> SessionSheet | None:
     """The sheet of `schedule.sessions[index]`; None when its module has no plan (`words`: the
     interface words of the program's language). Its handouts are titles; the bundle adds their pages."""
@@ -325,7 +321,7 @@ def session_sheet(cur: Curriculum, plans: dict[str, SessionPlan | None], schedul
         return None
     p = cur.program
     copies = p.schedule.group_size + p.schedule.extra_copies
-    rows = _rows(cur, s, plan, words)
+    rows = plan_rows(plan, agenda_clock(cur, s.start, plan), words)
     untitled = LABELS["roleplay"]  # the name of a role play without a title: its label, in the page's words
     points = tuple(replace(pts, roleplays=tuple(words("block_roleplay", untitled) if name == untitled else name
                                                 for name in pts.roleplays)) for pts in sheets.points[m.id])
@@ -365,13 +361,9 @@ def sheet_lines(sheet: SessionSheet) -> tuple[int, tuple[tuple[int, int], ...]]:
     """Estimated printed lines of the run sheet: the lines every sheet takes (heading, agenda,
     handouts, what to collect, notes box), and (segment index, lines) for each segment."""
     fixed = FIXED_LINES + len(sheet.rows) + len(sheet.handouts) + (_lines(sheet.collect, 20) if sheet.collect else 0)
-    segments = []
-    for i, seg in enumerate(sheet.segments):
-        p = seg.points
-        lines = (1 + sum(_lines(t, 6) for t in p.says) + sum(_lines(t, 4) for t in p.questions)
-                 + (1 if p.roleplays else 0) + (_lines(" ".join(p.homework), 18) if p.homework else 0))
-        segments.append((i, lines))
-    return fixed, tuple(segments)
+    return fixed, tuple((i, 1 + sum(_lines(t, 6) for t in p.says) + sum(_lines(t, 4) for t in p.questions)
+                         + (1 if p.roleplays else 0) + (_lines(" ".join(p.homework), 18) if p.homework else 0))
+                        for i, p in enumerate(seg.points for seg in sheet.segments))
 
 
 def run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule) -> RunSheets:
@@ -441,16 +433,18 @@ def group_note_text(sheet: SessionSheet, program_title: str) -> str:
 # ---------------------------------------------------------------- rendering
 
 
-def render_sheets(sheet: SessionSheet, sheets: RunSheets, render: RenderFn, words: Words,
-                  program_title: str) -> Iterator[OutputFile]:
-    """The run sheet, handout bundle, paperwork and plain-text note of one session; `render`
-    makes a page of the site from (template, path, title, view)."""
+def sheet_pages(sheet: SessionSheet, sheets: RunSheets, words: Words) -> tuple[tuple[str, str, str, object], ...]:
+    """(path, template, title, view) of the run sheet, handout bundle and paperwork of one session."""
     n = sheet.number
     # Each page gets only what it shows, so an edit re-renders only the pages it changes.
     paperwork = replace(sheet, collect="", collect_from="", timer="", timer_key="")
-    for path, template, title, view in ((run_path(n), "runsheet.html", words("run_sheet", "Run sheet"), sheet),
-                                        (bundle_path(n), "session_handouts.html", words("handouts", "Handouts"),
-                                         bundle_view(sheet, sheets)),
-                                        (paperwork_path(n), "paperwork.html", words("paperwork", "Paperwork"), paperwork)):
-        yield OutputFile(path, render(template, path, f"{title}: {words('session_lower', 'session')} {n}, {sheet.title}", view))
-    yield OutputFile(note_path(n), without_controls(group_note_text(sheet, program_title)).encode("utf-8"))
+    of = f"{words('session_lower', 'session')} {n}, {sheet.title}"  # "session 5, Cravings"
+    return ((run_path(n), "runsheet.html", f"{words('run_sheet', 'Run sheet')}: {of}", sheet),
+            (bundle_path(n), "session_handouts.html", f"{words('handouts', 'Handouts')}: {of}", bundle_view(sheet, sheets)),
+            (paperwork_path(n), "paperwork.html", f"{words('paperwork', 'Paperwork')}: {of}", paperwork))
+
+
+def note_file(sheet: SessionSheet, program_title: str) -> OutputFile:
+    """The group note of one session as plain text: paperwork/<n>.txt, beside its paperwork page."""
+    text = without_controls(group_note_text(sheet, program_title))
+    return OutputFile(f"paperwork/{sheet.number}.txt", text.encode("utf-8"))

@@ -8,7 +8,7 @@ session page shows the real times of its own date (across midnight and daylight-
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -23,33 +23,12 @@ from iopcurr.plan.schedule import (
     short_date,
     time_of,
 )
-from iopcurr.render.i18n import Words, catalogue_words
-from iopcurr.render.ics import EventText, calendar, event_text
-from iopcurr.render.pages import GuideView, Link, SiteView, Theme, guide_view, page_context, render_bytes, site_view
-from iopcurr.render.runsheet import (
-    RunSheets,
-    agenda_clock,
-    bundle_path,
-    paperwork_path,
-    render_sheets,
-    run_path,
-    session_sheet,
-    session_title,
-    timer_plan,
-)
-from iopcurr.render.tonight import (
-    Grid,
-    JoinWeek,
-    Missed,
-    TonightCard,
-    fixed_card,
-    grid,
-    join_weeks,
-    missed_at,
-    plain_time,
-    sessions_js,
-    skipped_weeks,
-)
+from iopcurr.render import runsheet, tonight
+from iopcurr.render.i18n import Words
+from iopcurr.render.ics import calendar, event_text
+from iopcurr.render.pages import GuideView, Link, SiteContext, SiteView, Theme, guide_view, page_context, render_bytes
+from iopcurr.render.runsheet import RunSheets
+from iopcurr.render.tonight import Grid, JoinWeek, Missed, TonightCard
 
 ICS_PATH = "schedule.ics"
 
@@ -155,7 +134,7 @@ class Calendar:
     """What the pages of the calendar are made from, with the lookups made once per build."""
 
     cur: Curriculum
-    plans: dict[str, SessionPlan | None]
+    plans: Mapping[str, SessionPlan | None]
     schedule: Schedule
     sheets: RunSheets
     marks: dict[str, TrackMark]
@@ -164,11 +143,9 @@ class Calendar:
     words: Words  # the interface words of the site's language
 
     @classmethod
-    def of(cls, cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule, theme: Theme,
-           sheets: RunSheets) -> Calendar:
-        site = site_view(cur)
-        return cls(cur, plans, schedule, sheets, track_marks(cur), theme, site,
-                   catalogue_words(theme.catalogues, site.language))
+    def of(cls, ctx: SiteContext, schedule: Schedule, sheets: RunSheets) -> Calendar:
+        """The calendar of the pages of `ctx` (its site, theme and words)."""
+        return cls(ctx.cur, ctx.plans, schedule, sheets, track_marks(ctx.cur), ctx.theme, ctx.site, ctx.words)
 
 
 def _handouts(p: Program, m: Module, sheets: RunSheets, words: Words) -> tuple[tuple[HandoutCopies, ...], str]:
@@ -191,7 +168,7 @@ def _link(cal: Calendar, index: int) -> Link | None:
     if not 0 <= index < len(cal.schedule.sessions):
         return None
     other = cal.schedule.sessions[index]
-    return Link(session_title(other, cal.sheets.modules[other.module_id], cal.words), f"{other.number}.html",
+    return Link(runsheet.session_title(other, cal.sheets.modules[other.module_id], cal.words), f"{other.number}.html",
                 session_label(other))
 
 
@@ -203,10 +180,10 @@ def session_view(cal: Calendar, index: int) -> SessionView:
     n = session.number
     handouts, copies_note = _handouts(p, m, cal.sheets, cal.words)
     track = track_of(p, m)
-    night = {"run_url": f"../{run_path(n)}", "bundle_url": f"../{bundle_path(n)}",
-             "paperwork_url": f"../{paperwork_path(n)}", "timer": timer_plan(plan)} if plan else {}
+    night = {"run_url": f"../{runsheet.run_path(n)}", "bundle_url": f"../{runsheet.bundle_path(n)}",
+             "paperwork_url": f"../{runsheet.paperwork_path(n)}", "timer": runsheet.timer_plan(plan)} if plan else {}
     return guide_view(
-        SessionView, m, plan, p.session, agenda_clock(cal.cur, session, plan) if plan else [], cal.words,
+        SessionView, m, plan, p.session, runsheet.agenda_clock(cal.cur, session.start, plan) if plan else [], cal.words,
         number=n,
         count=len(cal.schedule.sessions),
         title=m.title,
@@ -226,7 +203,7 @@ def session_view(cal: Calendar, index: int) -> SessionView:
         held=held_reason(p, session.module_id),
         timer_key=f"session-{n}",
         clock=p.session.clock,
-        not_yet=missed_at(cal.cur, cal.schedule, index),
+        not_yet=tonight.missed_at(cal.cur, cal.schedule, index),
         **night,
     )
 
@@ -278,15 +255,14 @@ def fixed_facts(cur: Curriculum) -> tuple[str, ...]:
     return tuple(facts)
 
 
-def _week_heading(number: int, days: list[date]) -> str:
-    if not days:
+def _week_heading(number: int, first: date | None) -> str:
+    """`Week 3: Jan 18–24, 2027`: the Monday to Sunday of the week's `first` date (`Week 3` without one)."""
+    if first is None:
         return f"Week {number}"
-    monday = days[0] - timedelta(days=days[0].weekday())
+    monday = first - timedelta(days=first.weekday())
     sunday = monday + timedelta(days=6)
-    first = f"{MONTH_NAMES[monday.month - 1][:3]} {monday.day}"
-    same = sunday.month == monday.month
-    last = f"{sunday.day}" if same else f"{MONTH_NAMES[sunday.month - 1][:3]} {sunday.day}"
-    return f"Week {number}: {first}–{last}, {sunday.year}"
+    last = f"{sunday.day}" if sunday.month == monday.month else f"{MONTH_NAMES[sunday.month - 1][:3]} {sunday.day}"
+    return f"Week {number}: {MONTH_NAMES[monday.month - 1][:3]} {monday.day}–{last}, {sunday.year}"
 
 
 def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMark]) -> tuple[CalendarWeek, ...]:
@@ -296,23 +272,23 @@ def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMa
     titles = {m.id: m.title for m in cur.modules}
     tracks = track_map(p, cur.modules)
     by_week: dict[int, list[tuple[tuple[int, int], CalendarEntry]]] = {}
-    dates: dict[int, list[date]] = {}
+    firsts: dict[int, date] = {}  # week → its first date
     for s in schedule.sessions:
         if s.start is not None and s.end is not None and s.date is not None:
             label, when, key = short_date(s.date), f"{time_of(s.start, style)}–{time_of(s.end, style)}", (s.date.toordinal(), 0)
-            dates.setdefault(s.week, []).append(s.date)
+            firsts[s.week] = min(s.date, firsts.get(s.week, s.date))
         else:
-            label, when, key = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", plain_time(p), (s.day, 0)
+            label, when, key = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", tonight.plain_time(p), (s.day, 0)
         track = tracks[s.module_id]
         entry = CalendarEntry("session", label, s.date.isoformat() if s.date else "", when, s.number,
                               titles[s.module_id], f"sessions/{s.number}.html", marks.get(track) if track else None,
                               s.cycle, s.pinned)
         by_week.setdefault(s.week, []).append((key, entry))
-    for week, d in skipped_weeks(schedule):
+    for week, d in tonight.skipped_weeks(schedule):
         entry = CalendarEntry("skipped", short_date(d), d.isoformat(), "", 0, "No group (skipped date)", "", None, 0, False)
         by_week.setdefault(week, []).append(((d.toordinal(), 1), entry))
-        dates.setdefault(week, []).append(d)
-    return tuple(CalendarWeek(w, _week_heading(w, sorted(dates.get(w, []))),
+        firsts[week] = min(d, firsts.get(week, d))
+    return tuple(CalendarWeek(w, _week_heading(w, firsts.get(w)),
                               tuple(e for _, e in sorted(by_week[w], key=lambda item: item[0])))
                  for w in sorted(by_week))
 
@@ -323,11 +299,11 @@ def _intro(cur: Curriculum, schedule: Schedule) -> str:
     days = _and([f"{WEEKDAY_NAMES[d]}s" for d in p.schedule.days])
     first = schedule.sessions[0].date if schedule.sessions else None
     if first is None:
-        return (f"{n} sessions over {p.schedule.weeks} weeks, {days}, {plain_time(p)}. "
+        return (f"{n} sessions over {p.schedule.weeks} weeks, {days}, {tonight.plain_time(p)}. "
                 "Set schedule.first_date in program.yml to put dates on the calendar.")
     last = schedule.sessions[-1].date
     assert last is not None
-    return f"{n} sessions, {days}, {plain_time(p)}, from {long_date(first)} to {long_date(last)}."
+    return f"{n} sessions, {days}, {tonight.plain_time(p)}, from {long_date(first)} to {long_date(last)}."
 
 
 def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMark],
@@ -344,8 +320,8 @@ def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMar
         rotation=len({s.module_id for s in schedule.sessions if not s.pinned}),
         skipped=tuple(long_date(d) for d in schedule.skipped),
         fixed=fixed_facts(cur),
-        tonight=fixed_card(cur, schedule, today, pdf=pdf),
-        grid=grid(cur, schedule, {k: (v.mark, v.css) for k, v in marks.items()}),
+        tonight=tonight.fixed_card(cur, schedule, today, pdf=pdf),
+        grid=tonight.grid(cur, schedule, {k: (v.mark, v.css) for k, v in marks.items()}),
     )
 
 
@@ -354,65 +330,55 @@ def _crumbs(words: Words, *more: Link) -> list[Link]:
             *more]
 
 
+def _page(cal: Calendar, template: str, path: str, title: str, view: object, crumbs: Sequence[Link]) -> OutputFile:
+    """A page of the calendar at site path `path` (of the kind its template names)."""
+    kind = template.removesuffix(".html").replace("_", "-")
+    ctx = page_context(cal.site, title, kind, path.removesuffix(".html"), crumbs)
+    return OutputFile(path, render_bytes(cal.theme, template, ctx=ctx, site=cal.site, root=ctx.root, view=view))
+
+
 def render_calendar(cal: Calendar, today: date | None = None, *, pdf: bool = False) -> Iterator[OutputFile]:
     """`schedule.html`, one page per session, and `schedule.ics` when the sessions have dates."""
-    cur, schedule, site = cal.cur, cal.schedule, cal.site
+    cur, schedule = cal.cur, cal.schedule
     view = schedule_view(cur, schedule, cal.marks, today, pdf=pdf)
-    ctx = page_context(site, "Program schedule", "schedule", "schedule", [Link("Home", "index.html")])
-    yield OutputFile("schedule.html", render_bytes(cal.theme, "schedule.html", ctx=ctx, site=site, root="", view=view))
-    yield sessions_js(cur, schedule, pdf=pdf)
-    yield render_joining(cur, schedule, cal.theme, site)
+    yield _page(cal, "schedule.html", "schedule.html", "Program schedule", view, [Link("Home", "index.html")])
+    yield tonight.sessions_js(cur, schedule, pdf=pdf)
+    yield render_joining(cal)
     for i in range(len(schedule.sessions)):
-        yield render_session(cal, i)
-        yield from render_session_extras(cal, i)
+        yield from render_session(cal, i)
     if schedule.dated:
         yield render_ics(cal, today)
 
 
-def render_session(cal: Calendar, index: int) -> OutputFile:
-    """The page of session `schedule.sessions[index]`."""
+def render_session(cal: Calendar, index: int) -> Iterator[OutputFile]:
+    """The page of session `schedule.sessions[index]`, then its run sheet, handout bundle, paperwork and group note."""
     s = cal.schedule.sessions[index]
-    title = session_title(s, cal.sheets.modules[s.module_id], cal.words)
-    ctx = page_context(cal.site, title, "session", f"sessions/{s.number}", _crumbs(cal.words))
-    return OutputFile(f"sessions/{s.number}.html",
-                      render_bytes(cal.theme, "session.html", ctx=ctx, site=cal.site, root="../", view=session_view(cal, index)))
-
-
-def render_session_extras(cal: Calendar, index: int) -> Iterator[OutputFile]:
-    """The run sheet, handout bundle, paperwork and group note of session `schedule.sessions[index]`."""
-    sheet = session_sheet(cal.cur, cal.plans, cal.schedule, index, cal.sheets, cal.words)
+    title = runsheet.session_title(s, cal.sheets.modules[s.module_id], cal.words)
+    yield _page(cal, "session.html", f"sessions/{s.number}.html", title, session_view(cal, index), _crumbs(cal.words))
+    sheet = runsheet.session_sheet(cal.cur, cal.plans, cal.schedule, index, cal.sheets, cal.words)
     if sheet is None:
         return
-    n = sheet.number
-    crumbs = _crumbs(cal.words, Link(f"{cal.words('session', 'Session')} {n}", f"../sessions/{n}.html"))
-
-    def page(template: str, path: str, title: str, view: object) -> bytes:
-        kind = template.removesuffix(".html").replace("_", "-")
-        ctx = page_context(cal.site, title, kind, path.removesuffix(".html"), crumbs)
-        return render_bytes(cal.theme, template, ctx=ctx, site=cal.site, root="../", view=view)
-
-    yield from render_sheets(sheet, cal.sheets, page, cal.words, cal.cur.program.title)
+    crumbs = _crumbs(cal.words, Link(f"{cal.words('session', 'Session')} {s.number}", f"../sessions/{s.number}.html"))
+    for path, template, title, view in runsheet.sheet_pages(sheet, cal.sheets, cal.words):
+        yield _page(cal, template, path, title, view, crumbs)
+    yield runsheet.note_file(sheet, cal.cur.program.title)
 
 
-def render_joining(cur: Curriculum, schedule: Schedule, theme: Theme, site: SiteView) -> OutputFile:
+def render_joining(cal: Calendar) -> OutputFile:
     """`joining.html`: for a member who joins in week N, the modules they missed and when each
     comes round again."""
     intro = ("Members may join in any week. For a member who joins in a given week, this lists the "
              "modules the group has already had, and the next session that holds each one again.")
-    view = JoiningView(intro, join_weeks(cur, schedule))
-    ctx = page_context(site, "Joining mid-cycle", "joining", "joining",
-                   [Link("Home", "index.html"), Link("Program schedule", "schedule.html")])
-    return OutputFile("joining.html", render_bytes(theme, "joining.html", ctx=ctx, site=site, root="", view=view))
-
-
-def session_event(cal: Calendar, session: Session) -> EventText:
-    """The calendar event of one session."""
-    m = cal.sheets.modules[session.module_id]
-    handouts = [cal.sheets.handouts[h].title for h in m.session_handouts if h in cal.sheets.handouts]
-    return event_text(cal.cur.program, m, session, len(cal.schedule.sessions), handouts, cal.plans.get(m.id))
+    view = JoiningView(intro, tonight.join_weeks(cal.cur, cal.schedule))
+    return _page(cal, "joining.html", "joining.html", "Joining mid-cycle", view,
+                 [Link("Home", "index.html"), Link("Program schedule", "schedule.html")])
 
 
 def render_ics(cal: Calendar, today: date | None = None) -> OutputFile:
-    """`schedule.ics` (the sessions must have dates)."""
-    texts = [session_event(cal, s) for s in cal.schedule.sessions]
+    """`schedule.ics`: an event for each session (the sessions must have dates)."""
+    modules, handouts = cal.sheets.modules, cal.sheets.handouts
+    texts = [event_text(cal.cur.program, modules[s.module_id], s, len(cal.schedule.sessions),
+                        [handouts[h].title for h in modules[s.module_id].session_handouts if h in handouts],
+                        cal.plans.get(s.module_id))
+             for s in cal.schedule.sessions]
     return OutputFile(ICS_PATH, calendar(cal.cur.program, cal.schedule, texts, today))

@@ -78,25 +78,22 @@ def _copies(cur: Curriculum) -> int:
     return cur.program.schedule.group_size + cur.program.schedule.extra_copies
 
 
-def card(cur: Curriculum, s: Session, label: str, *, pdf: bool = False) -> TonightCard:
-    m = next(x for x in cur.modules if x.id == s.module_id)
-    p = cur.program
-    return TonightCard(label, s.number, m.title, track_title(p, m), session_when(s, p), _handouts(_titles(cur), m),
-                       _copies(cur), f"sessions/{s.number}.html", run_path(s.number), bundle_path(s.number),
-                       paperwork_path(s.number), bundle_pdf=books.bundle_pdf(m.id) if pdf and m.session_handouts else "")
-
-
 def fixed_card(cur: Curriculum, schedule: Schedule | None, today: date | None, *,
                pdf: bool = False) -> TonightCard | None:
     """The card `--today` fixes at build time: the first session on or after `today`."""
     if today is None or schedule is None or not schedule.dated:
         return None
-    for s in schedule.sessions:
-        if s.date is not None and s.date >= today:
-            return card(cur, s, "Tonight" if s.date == today else "Next session", pdf=pdf)
-    last = schedule.sessions[-1]
-    assert last.date is not None
-    return TonightCard("Program calendar", 0, "", "", "", (), 0, "", "", "", "", ended=long_date(last.date))
+    s = next((s for s in schedule.sessions if s.date is not None and s.date >= today), None)
+    if s is None:
+        last = schedule.sessions[-1].date
+        assert last is not None
+        return TonightCard("Program calendar", 0, "", "", "", (), 0, "", "", "", "", ended=long_date(last))
+    m = next(x for x in cur.modules if x.id == s.module_id)
+    p = cur.program
+    return TonightCard("Tonight" if s.date == today else "Next session", s.number, m.title, track_title(p, m),
+                       session_when(s, p), _handouts(_titles(cur), m), _copies(cur), f"sessions/{s.number}.html",
+                       run_path(s.number), bundle_path(s.number), paperwork_path(s.number),
+                       bundle_pdf=books.bundle_pdf(m.id) if pdf and m.session_handouts else "")
 
 
 def bundle_jobs(cur: Curriculum, schedule: Schedule | None) -> tuple[tuple[str, str], ...]:
@@ -168,12 +165,8 @@ def missed_at(cur: Curriculum, schedule: Schedule, k: int) -> tuple[Missed, ...]
     """Modules held before session index `k` (in order of their first time), each with the next
     session at or after `k` that holds it."""
     titles = {m.id: m.title for m in cur.modules}
-    held: dict[str, None] = {}
-    for s in schedule.sessions[:k]:
-        held.setdefault(s.module_id, None)
-    nxt: dict[str, Session] = {}
-    for s in schedule.sessions[k:]:
-        nxt.setdefault(s.module_id, s)
+    held = dict.fromkeys(s.module_id for s in schedule.sessions[:k])
+    nxt = {s.module_id: s for s in reversed(schedule.sessions[k:])}  # (the first one wins)
     out = []
     for mid in held:
         again = nxt.get(mid)
@@ -184,15 +177,14 @@ def missed_at(cur: Curriculum, schedule: Schedule, k: int) -> tuple[Missed, ...]
 
 
 def join_weeks(cur: Curriculum, schedule: Schedule) -> tuple[JoinWeek, ...]:
-    out = []
-    seen: set[int] = set()
+    """Each week from its first session: what a member who joins then has missed."""
+    firsts: dict[int, tuple[int, Session]] = {}  # week → the index of its first session, and the session
     for k, s in enumerate(schedule.sessions):
-        if s.week in seen:
-            continue
-        seen.add(s.week)
-        first = session_label(s) if s.date else f"Week {s.week}, Day {s.day}"
-        out.append(JoinWeek(s.week, f"week-{s.week}", f"session {s.number}, {first}", missed_at(cur, schedule, k)))
-    return tuple(out)
+        firsts.setdefault(s.week, (k, s))
+    return tuple(JoinWeek(s.week, f"week-{s.week}",
+                          f"session {s.number}, {session_label(s) if s.date else f'Week {s.week}, Day {s.day}'}",
+                          missed_at(cur, schedule, k))
+                 for k, s in firsts.values())
 
 
 # ---------------------------------------------------------------- the schedule grid
@@ -234,7 +226,7 @@ def grid(cur: Curriculum, schedule: Schedule, marks: dict[str, tuple[str, str]])
     cells: dict[tuple[int, int], GridCell] = {}
     for s in schedule.sessions:
         mark, css = marks.get(track_of.get(s.module_id) or "", ("", ""))
-        day = f"{short_date(s.date)[5:]}" if s.date else ""
+        day = short_date(s.date)[5:] if s.date else ""
         cells[(s.week, s.weekday)] = GridCell("session", day, s.date.isoformat() if s.date else "", s.number,
                                               titles[s.module_id], css, mark)
     for week, d in skipped_weeks(schedule):
@@ -242,6 +234,3 @@ def grid(cur: Curriculum, schedule: Schedule, marks: dict[str, tuple[str, str]])
     weeks = sorted({w for w, _ in cells})
     return Grid(tuple(WEEKDAY_NAMES[d] for d in days), plain_time(p),
                 tuple(GridWeek(w, tuple(cells.get((w, d), EMPTY) for d in days)) for w in weeks))
-
-
-# ---------------------------------------------------------------- words for the home page
