@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from iopcurr.errors import codes_markdown_table
-from iopcurr.plan.wording import terms_markdown_table, terms_markdown_table_in
+from iopcurr.plan.wording import terms_markdown_table
 from iopcurr.source.config import options_markdown_table
 
 GUIDE = Path(__file__).resolve().parent / "docs" / "authoring-guide.md"
@@ -26,7 +26,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "OPTIONS": options_markdown_table,
     "CODES": codes_markdown_table,
     "TERMS": terms_markdown_table,
-    "TERMS_ES": lambda: terms_markdown_table_in("es"),
+    "TERMS_ES": lambda: terms_markdown_table("es"),
 }
 
 

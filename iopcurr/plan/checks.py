@@ -11,7 +11,7 @@ from datetime import date
 
 from iopcurr.errors import Problem
 from iopcurr.model import SMOG_SENTENCES, Handout, Module, Page, Program, Readability
-from iopcurr.plan.wording import find_terms, find_terms_in
+from iopcurr.plan.wording import find_terms
 
 MIN_PROSE_WORDS = 6  # a block of one sentence shorter than this is a label or a list stub
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -41,14 +41,10 @@ def prose_text(text: str) -> str:
     return "\n".join(kept)
 
 
-def sentence_count(prose: str) -> int:
-    return sum(len(_SENTENCE_END.split(line)) for line in prose.split("\n") if line)
-
-
 def measure(text: str) -> Readability:
     """Readability of `text`, worked out now (textstat: Flesch-Kincaid and SMOG, offline)."""
     prose = prose_text(text)
-    sentences = sentence_count(prose)
+    sentences = sum(len(_SENTENCE_END.split(line)) for line in prose.split("\n") if line)
     if not sentences:
         return Readability(0.0, 0.0, 0)
     import textstat  # imported late: it loads dictionaries
@@ -194,21 +190,17 @@ def check_wording(path: str, text: str, language: str = "en") -> list[Problem]:
     """Stigmatizing terms in `text`: the English list, or the list of `language` (wording.py)."""
     return [
         Problem(path, h.line, f"{h.found!r} is a stigmatizing term.", "IOP015", hint=f"Use: {h.suggestion}.", column=h.column)
-        for h in (find_terms(text) if language == "en" else find_terms_in(text, language))
+        for h in find_terms(text, language)
     ]
 
 
 def check_completeness(modules: Iterable[Module]) -> list[Problem]:
     problems = []
     for m in modules:
-        if not m.objectives:
-            problems.append(Problem(m.path, 1, f"module `{m.id}` has no objectives.", "IOP021", "warning", "Add 2-4 `objectives:`."))
-        if not m.session_handouts:
-            problems.append(Problem(m.path, 1, f"module `{m.id}` has no handout.", "IOP022", "warning",
-                                    "Define a `::: handout` or list one under `handouts:`."))
-        if m.segments and not m.has_homework:
-            problems.append(Problem(m.path, 1, f"module `{m.id}` has no home assignment.", "IOP023", "warning",
-                                    "Add a `::: homework` block to the last segment."))
+        gaps = ((not m.objectives, "objectives", "IOP021", "Add 2-4 `objectives:`."),
+                (not m.session_handouts, "handout", "IOP022", "Define a `::: handout` or list one under `handouts:`."),
+                (m.segments and not m.has_homework, "home assignment", "IOP023", "Add a `::: homework` block to the last segment."))
+        problems += [Problem(m.path, 1, f"module `{m.id}` has no {what}.", code, "warning", hint) for gap, what, code, hint in gaps if gap]
     return problems
 
 

@@ -231,9 +231,8 @@ def _missing_page(ref: Ref, anchors: Anchors) -> tuple[str, str] | None:
 
 def _missing_anchor(ref: Ref, defined: frozenset[str]) -> tuple[str, str] | None:
     """What is wrong (message end, hint) with the anchor of a link to a module or page, if anything."""
-    if not ref.anchor or anchor_id(ref.kind, ref.target, ref.anchor) in defined:
-        return None
-    if ref.kind == "module" and ref.anchor in MODULE_PAGE_ANCHORS:
+    if not ref.anchor or anchor_id(ref.kind, ref.target, ref.anchor) in defined or (
+            ref.kind == "module" and ref.anchor in MODULE_PAGE_ANCHORS):
         return None
     names = sorted(a.removeprefix(f"{ref.target}-") for a in defined)
     if ref.kind == "module":

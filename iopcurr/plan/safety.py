@@ -64,14 +64,7 @@ def without_controls(text: str) -> str:
         return text
     if _SURROGATE.search(text):  # a pair written as two escapes (`"\\ud83d\\ude00"`) is one character
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-    return _CONTROLS.sub(_replace_control, text)
-
-
-def _replace_control(m: re.Match[str]) -> str:
-    char = m.group()
-    if char in _SPACES:
-        return " "
-    return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
+    return _CONTROLS.sub(lambda m: " " if m.group() in _SPACES else "", text)
 
 
 # Files a browser opens as a document that may run scripts, when a page links to them: pages are

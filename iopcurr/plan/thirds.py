@@ -9,7 +9,6 @@ parts that have segments without minutes, and is then shared evenly inside each 
 from __future__ import annotations
 
 import math
-from collections import Counter
 
 from iopcurr.errors import Problem
 from iopcurr.model import Module, PlanRow, Program, SessionPlan
@@ -42,10 +41,8 @@ def allocate(
 
 def _part_totals(minutes: list[int], parts: list[int]) -> tuple[int, int, int]:
     """The minutes of parts 1, 2 and 3."""
-    total: Counter[int] = Counter()
-    for m, p in zip(minutes, parts, strict=True):
-        total[p] += m
-    return total[1], total[2], total[3]
+    one, two, three = (sum(m for m, p in zip(minutes, parts, strict=True) if p == q) for q in (1, 2, 3))
+    return one, two, three
 
 
 def _part_gains(totals: tuple[int, int, int], free_parts: set[int], remaining: int) -> dict[int, int]:

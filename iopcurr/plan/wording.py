@@ -42,8 +42,18 @@ EXEMPT = (
     "Narcotics Anonymous",
 )
 
-_COMPILED = tuple((shown, re.compile(p, re.IGNORECASE), s) for shown, p, s in TERMS)
-_EXEMPT = re.compile("|".join(re.escape(e) for e in EXEMPT), re.IGNORECASE)
+
+
+def _compiled(terms: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    return tuple((shown, re.compile(p, re.IGNORECASE), s) for shown, p, s in terms)
+
+
+def _exempt(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, names)), re.IGNORECASE)
+
+
+_COMPILED = _compiled(TERMS)
+_EXEMPT = _exempt(EXEMPT)
 _EXEMPT_LOWER = tuple(e.lower() for e in EXEMPT)  # in the lowered text wherever _EXEMPT matches (see _FOLDS_ODDLY)
 
 
@@ -80,8 +90,12 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
 _FOLDS_ODDLY = frozenset("\u0130\u0131\u017f\u212a")
 
 
-def find_terms(text: str) -> list[Hit]:
-    """Every flagged term in `text`, with 1-based line and column."""
+def find_terms(text: str, language: str = "en") -> list[Hit]:
+    """Every flagged term of `language`'s list in `text` (none for a language without a list),
+    with 1-based line and column."""
+    if language != "en":
+        names = EXEMPT_BY_LANGUAGE.get(language)
+        return _hits(text, _compiled(TERMS_BY_LANGUAGE.get(language, ())), _exempt(names) if names else None)
     terms = _COMPILED
     exempt = True  # whether a proper name may occur
     if not any(c in text for c in _FOLDS_ODDLY):  # (frozenset.intersection walks the whole text)
@@ -113,10 +127,6 @@ def _line_and_column(text: str, pos: int, starts: list[int]) -> tuple[int, int]:
     return line, pos - starts[line - 1] + 1
 
 
-def terms_markdown_table() -> str:
-    return terms_markdown_table_in("en")
-
-
 # Spanish (`es`): the terms the checker flags in Spanish translations, documented like TERMS.
 TERMS_ES: tuple[tuple[str, str, str], ...] = (
     ("adicto", r"\badict[oa]s?\b", "persona con un trastorno por consumo de sustancias"),
@@ -143,17 +153,7 @@ TERMS_BY_LANGUAGE: Mapping[str, tuple[tuple[str, str, str], ...]] = MappingProxy
 EXEMPT_BY_LANGUAGE: Mapping[str, tuple[str, ...]] = MappingProxyType({"en": EXEMPT, "es": EXEMPT_ES})
 
 
-def find_terms_in(text: str, language: str) -> list[Hit]:
-    """Every flagged term of `language`'s list in `text` (none for a language without a list)."""
-    if language == "en":
-        return find_terms(text)
-    terms = tuple((shown, re.compile(p, re.IGNORECASE), s) for shown, p, s in TERMS_BY_LANGUAGE.get(language, ()))
-    exempt = EXEMPT_BY_LANGUAGE.get(language, ())
-    return _hits(text, terms, re.compile("|".join(map(re.escape, exempt)), re.IGNORECASE) if exempt else None) \
-        if terms else []
-
-
-def terms_markdown_table_in(language: str) -> str:
+def terms_markdown_table(language: str = "en") -> str:
     """The flagged terms of `language` as a table for the authoring guide."""
     rows = [f"| flagged{'' if language == 'en' else f' ({language})'} | use instead |", "| --- | --- |"]
     rows += [f"| {shown} | {suggestion} |" for shown, _, suggestion in TERMS_BY_LANGUAGE.get(language, ())]
