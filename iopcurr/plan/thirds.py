@@ -22,9 +22,7 @@ def default_parts(count: int) -> list[int]:
     return [1 if i == 0 else 3 if i == count - 1 else 2 for i in range(count)]
 
 
-def allocate(
-    explicit: list[int | None], parts: list[int], available: int
-) -> list[int] | None:
+def allocate(explicit: list[int | None], parts: list[int], available: int) -> list[int] | None:
     """Minutes for every segment, or None when they cannot add up to `available`."""
     remaining = available - sum(m or 0 for m in explicit)
     free = [i for i, m in enumerate(explicit) if m is None]
@@ -147,9 +145,7 @@ def check_go_rounds(module: Module, program: Program, minutes: list[int]) -> lis
 
 def clock(minutes: int, style: str) -> str:
     """Minutes after midnight → `6:05 PM` (12h) or `18:05` (24h); wraps past midnight."""
-    minutes %= 24 * 60
-    h, m = divmod(minutes, 60)
+    h, m = divmod(minutes % (24 * 60), 60)
     if style == "24h":
         return f"{h:02d}:{m:02d}"
-    suffix = "AM" if h < 12 else "PM"
-    return f"{(h % 12) or 12}:{m:02d} {suffix}"
+    return f"{(h % 12) or 12}:{m:02d} {'AM' if h < 12 else 'PM'}"

@@ -110,21 +110,13 @@ def find_terms(text: str, language: str = "en") -> list[Hit]:
 def _hits(text: str, terms: tuple[tuple[str, re.Pattern[str], str], ...], exempt: re.Pattern[str] | None) -> list[Hit]:
     """Every match of `terms` in `text` outside the proper names `exempt` matches, in text order."""
     masked = exempt.sub(lambda m: " " * len(m.group(0)), text) if exempt is not None else text
-    starts: list[int] = []  # where each line begins, made on the first hit
+    starts = [0, *(m.end() for m in re.finditer("\n", masked))]  # where each line begins
     hits = []
     for shown, pattern, suggestion in terms:
         for m in pattern.finditer(masked):
-            line, column = _line_and_column(masked, m.start(), starts)
-            hits.append(Hit(line, column, shown, m.group(0), suggestion))
+            line = bisect.bisect_right(starts, m.start())
+            hits.append(Hit(line, m.start() - starts[line - 1] + 1, shown, m.group(0), suggestion))
     return sorted(hits, key=lambda h: (h.line, h.column))
-
-
-def _line_and_column(text: str, pos: int, starts: list[int]) -> tuple[int, int]:
-    """1-based line and column of `pos`, in time independent of the length of `text`."""
-    if not starts:
-        starts += [0, *(m.end() for m in re.finditer("\n", text))]
-    line = bisect.bisect_right(starts, pos)
-    return line, pos - starts[line - 1] + 1
 
 
 # Spanish (`es`): the terms the checker flags in Spanish translations, documented like TERMS.
