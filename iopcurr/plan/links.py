@@ -76,9 +76,7 @@ def shorten(text: str, limit: int = 80) -> str:
 
 def _char(code: str, written: bool) -> str:
     n = int(code)
-    if n >= 0x110000:
-        return "…"
-    return ("\\" if written else "") + chr(n)
+    return "…" if n >= 0x110000 else ("\\" if written else "") + chr(n)
 
 
 def as_written(url: str, *, backslashes: bool = True) -> str:
