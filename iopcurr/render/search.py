@@ -23,7 +23,6 @@ import json
 import re
 from collections.abc import Sequence
 from functools import lru_cache, partial
-from typing import Any
 
 from iopcurr.model import Curriculum, Handout, Module, OutputFile, Page, SearchDoc, Translation
 from iopcurr.plan.safety import without_controls
@@ -93,19 +92,14 @@ def _handout_documents(handouts: Sequence[Handout], folder: str, term: lunrindex
             for h, text in zip(handouts, texts, strict=True)]
 
 
-def language_index_path(language: str) -> str:
-    """static/search-index.<lang>.js: the index that the pages of one translation load."""
-    return f"static/search-index.{language}.js"
-
-
 def language_search_file(cur: Curriculum, language: str, kinds: dict[str, str]) -> OutputFile:
-    """The search index of the handouts in `language` (a handout not yet translated is found in
-    the source language's index)."""
+    """static/search-index.<lang>.js: the search index of the handouts in `language`, which the pages
+    of the translation load (a handout not yet translated is found in the source language's index)."""
     modules = {m.id: m for m in cur.modules}
     docs = [d for t in cur.translations if t.language == language for d in (t.search or translation_documents(t))
             if not d.url.startswith("facilitator/") or has_guide(t, modules[t.module_id])]
     pipeline = searchlang.PIPELINE_NAMES.get(language, "stemmer")
-    return OutputFile(language_index_path(language), index_bytes(docs, kinds, pipeline))
+    return OutputFile(f"static/search-index.{language}.js", index_bytes(docs, kinds, pipeline))
 
 
 def page_documents(p: Page) -> tuple[SearchDoc, ...]:
@@ -120,22 +114,14 @@ def document(url: str, title: str, kind: str, summary: str, text: str, term: lun
 
 
 @lru_cache(maxsize=1)
-def _lunr() -> tuple[Any, frozenset[str]]:
-    """lunr's Porter stemmer and English stop words (the `lunr` package's, as lunr.js has them).
-    (Where NLTK is installed, importing lunr imports it too, for languages the index does not use.)"""
+def _analyzer() -> Analyzer:
+    """lunr's default pipeline: trimmer, English stop words, Porter stemmer (the `lunr` package's
+    stemmer and stop words, as lunr.js has them). (Where NLTK is installed, importing lunr imports
+    it too, for languages the index does not use.)"""
     from lunr.stemmer import porter_stemmer
     from lunr.stop_word_filter import WORDS
 
-    return porter_stemmer, frozenset(WORDS)
-
-
-def _stem(word: str) -> str:
-    return str(_lunr()[0].stem(word))
-
-
-def _analyzer() -> Analyzer:
-    """lunr's default pipeline: trimmer, English stop words, Porter stemmer."""
-    return Analyzer(_stem, _lunr()[1])
+    return Analyzer(lambda word: str(porter_stemmer.stem(word)), frozenset(WORDS))
 
 
 @lru_cache(maxsize=1 << 17)
@@ -146,12 +132,6 @@ def _term(word: str) -> str | None:
 
 
 FIELDS = (Field("title", 10), Field("summary", 3), Field("body"))
-
-
-def _index_json(docs: Sequence[SearchDoc], pipeline: str = "stemmer") -> str:
-    if not docs:
-        return "null"  # lunr cannot index nothing; the browser then finds nothing
-    return lunrindex.build_json(FIELDS, [d.bags for d in docs], pipeline)
 
 
 def index_script(docs: Sequence[SearchDoc]) -> str:
@@ -171,21 +151,18 @@ def index_bytes(docs: Sequence[SearchDoc], kinds: dict[str, str] | None = None, 
                                "text": d.text})), b",")
     if docs:
         parts.pop()  # (the last comma)
-    parts += (b'],"index":', _utf8(_index_json(docs, pipeline)), b"};\n")
+    # (lunr cannot index nothing: no documents give a null index, and the browser finds nothing)
+    index = lunrindex.build_json(FIELDS, [d.bags for d in docs], pipeline) if docs else "null"
+    parts += (b'],"index":', _utf8(index), b"};\n")
     return b"".join(parts)
 
 
 def _utf8(text: str) -> bytes:
     # (without control characters and lone surrogates, which YAML escapes can put in a title)
-    return _script_safe(without_controls(text).encode("utf-8"))
-
-
-def _script_safe(data: bytes) -> bytes:
+    data = without_controls(text).encode("utf-8")
     # JSON allows U+2028 and U+2029 in strings; older JavaScript engines do not. (Their UTF-8
     # bytes occur in UTF-8 text only as those characters.)
-    if b"\xe2\x80\xa8" in data or b"\xe2\x80\xa9" in data:
-        data = data.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
-    return data
+    return data.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
 
 
 def _json(value: object) -> str:
