@@ -96,28 +96,21 @@ def bag(value: str, term: Term) -> str:
 def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]], pipeline: str = "stemmer") -> str:
     """The serialized index of `documents`, each given as the `bag` of every field, as compact
     JSON text (`json.dumps(..., separators=(",", ":"), ensure_ascii=False)` of it, character for
-    character)."""
-    return "".join(json_parts(fields, documents, pipeline))
-
-
-def json_parts(fields: Sequence[Field], documents: Sequence[Sequence[str]], pipeline: str = "stemmer") -> Iterator[str]:
-    """`build_json`'s text in pieces, written directly and each let go once given: a program of
-    1,000 modules has some 600,000 (term, field, document) entries, too many to hold as objects,
-    and its index is 13 MB of text."""
+    character). The text is written directly, in pieces: a program of 1,000 modules has some
+    600,000 (term, field, document) entries, too many to hold as objects, and its index is 13 MB."""
     names = [f.name for f in fields]
     table = _Counted(len(names))
     for ref, bags in enumerate(documents):
         for k, text in enumerate(bags):
             table.add(k, ref, text)
-    yield f'{{"version":"{LUNR_VERSION}","fields":{_string_list(names)},"fieldVectors":['
-    yield from _field_vectors(fields, table, len(documents))
-    yield '],"invertedIndex":['
-    yield from _inverted_index(names, table, len(documents))
-    yield f'],"pipeline":[{_string(pipeline)}]}}'
+    head = f'{{"version":"{LUNR_VERSION}","fields":{json.dumps(names, ensure_ascii=False, separators=(",", ":"))}'
+    return "".join((head, ',"fieldVectors":[', *_field_vectors(fields, table, len(documents)),
+                    '],"invertedIndex":[', *_inverted_index(names, table, len(documents)),
+                    f'],"pipeline":[{_string(pipeline)}]}}'))
 
 
 class _Counted:
-    """The terms of every (field, document) as `json_parts` reads them: each term's number, in
+    """The terms of every (field, document) as `build_json` reads them: each term's number, in
     the order first met, and the documents that hold it, field by field."""
 
     def __init__(self, n_fields: int) -> None:
@@ -184,10 +177,6 @@ def _inverted_index(names: Sequence[str], table: _Counted, n_docs: int) -> Itera
 
 def _string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
-
-
-def _string_list(texts: Sequence[str]) -> str:
-    return json.dumps(list(texts), ensure_ascii=False, separators=(",", ":"))
 
 
 def _name(field: str) -> str:
