@@ -153,21 +153,14 @@ class ParseCache:
             pass
 
     def load_grades(self) -> dict[str, Readability]:
-        """Readability of handout texts from earlier builds (`text_key` → Readability)."""
+        """Readability of handout texts from earlier builds (`text_key` → Readability); none from a
+        store that another version of the code wrote or that does not decode whole."""
         try:
             data = json.loads((self.folder / GRADES).read_text("utf-8"))
-        except (OSError, ValueError):
+            fresh = isinstance(data, dict) and data.get("code") == code_fingerprint()
+            return codec.decode(data["grades"], dict[str, Readability]) if fresh else {}
+        except (OSError, ValueError, KeyError):  # (codec.DecodeError is a ValueError)
             return {}
-        grades = data.get("grades") if isinstance(data, dict) and data.get("code") == code_fingerprint() else None
-        if not isinstance(grades, dict):
-            return {}
-        out: dict[str, Readability] = {}
-        for k, v in grades.items():
-            try:
-                out[str(k)] = codec.decode(v, Readability)
-            except (codec.DecodeError, TypeError, ValueError):
-                continue
-        return out
 
     def save_grades(self, grades: Mapping[str, Readability]) -> None:
         """Keep the readability of this build's handouts for the next (best-effort)."""
