@@ -140,11 +140,8 @@ def _field_vectors(fields: Sequence[Field], table: _Counted, n_docs: int) -> Ite
     """The BM25 score of each term in each (field, document), in the order counted; each
     document's counts are let go once scored."""
     average = [t / n_docs for t in table.totals] if n_docs else []
-    idf = []
-    for refs in table.where:
-        with_term = sum(len(r) for r in refs)
-        x = (n_docs - with_term + 0.5) / (with_term + 0.5)
-        idf.append(math.log(1 + abs(x)))
+    held = [sum(len(r) for r in refs) for refs in table.where]  # (field, document) pairs holding each term
+    idf = [math.log(1 + abs((n_docs - d + 0.5) / (d + 0.5))) for d in held]
     k1_plus_1 = K1 + 1
     counted = table.counted
     counted.reverse()  # popped from the end, in order

@@ -33,11 +33,7 @@ from iopcurr.source.translations import has_guide
 INDEX_PATH = "static/search-index.js"
 GLOBAL = "IOPCURR_SEARCH"
 
-KINDS = {
-    "module": "Facilitator guide",
-    "handout": "Client handout",
-    "page": "Facilitator page",
-}
+KINDS = {"module": "Facilitator guide", "handout": "Client handout", "page": "Facilitator page"}
 
 _TAG = re.compile(r"<[^>]+>")
 # Elements whose text the page shows but that say nothing a reader would search for.
