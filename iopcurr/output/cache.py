@@ -27,6 +27,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from pathlib import Path
 
 from iopcurr.model import Readability
@@ -106,13 +107,11 @@ class ParseCache:
         self.entries = folder / "parsed"
         self.pending = pending
         self._ready = False
-        self._secret = b""  # read when first needed
 
-    @property
+    @cached_property
     def secret(self) -> bytes:
-        if not self._secret:
-            self._secret = load_secret()
-        return self._secret
+        """The key of the checksums, read when first needed."""
+        return load_secret()
 
     def get(self, key: str) -> Cached | None:
         """The entry stored under `key`, if it is there, its checksum matches and it has the shape
