@@ -59,15 +59,13 @@ def fingerprint(problem: Problem) -> str:
 
 def gitlab_report(problems: Iterable[Problem]) -> str:
     """A GitLab Code Quality report (JSON) of every problem: errors are `major`, warnings `minor`."""
-    issues = []
-    for p in sort_problems(problems):
-        issues.append({
-            "type": "issue",
-            "check_name": p.code,
-            "description": p.message + (f" Hint: {p.hint}" if p.hint else ""),
-            "categories": ["Style"] if p.severity == "warning" else ["Bug Risk"],
-            "fingerprint": fingerprint(p),
-            "severity": "major" if p.severity == "error" else "minor",
-            "location": {"path": p.path, "lines": {"begin": p.line or 1}},
-        })
+    issues = [{
+        "type": "issue",
+        "check_name": p.code,
+        "description": p.message + (f" Hint: {p.hint}" if p.hint else ""),
+        "categories": ["Style"] if p.severity == "warning" else ["Bug Risk"],
+        "fingerprint": fingerprint(p),
+        "severity": "major" if p.severity == "error" else "minor",
+        "location": {"path": p.path, "lines": {"begin": p.line or 1}},
+    } for p in sort_problems(problems)]
     return json.dumps(issues, indent=2, ensure_ascii=False)

@@ -108,11 +108,6 @@ class _ProgressBar:
             self.bar = None
 
 
-def _progress_line(message: str) -> None:
-    """Show what a long build is doing on one line of the terminal (only on a terminal)."""
-    click.echo(f"\r{message} ", nl=False, err=True)
-
-
 @dataclass(frozen=True)
 class Options:
     """The options of `build` and `check`, once parsed (click hands them over one by one)."""
@@ -217,7 +212,10 @@ def _run_build(source: Path, out: Path, site: str | None, memo: dict[str, Cached
     from iopcurr.pipeline import Settings
     from iopcurr.pipeline import build as run_build
 
-    progress = _progress_line if opts.pdf and not opts.quiet and sys.stderr.isatty() else None
+    def progress_line(message: str) -> None:  # what the PDFs are doing, on one line of the terminal
+        click.echo(f"\r{message} ", nl=False, err=True)
+
+    progress = progress_line if opts.pdf and not opts.quiet and sys.stderr.isatty() else None
     bar = _ProgressBar("Converting Markdown", delay=float("inf") if opts.quiet else 1.0)
     try:
         result = run_build(source, out, Settings(opts.strict, opts.today, opts.pdf, site),

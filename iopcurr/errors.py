@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 from typing import IO, Any, Literal
 
 import click
@@ -82,9 +83,7 @@ def printable(text: str) -> str:
 def _escape(m: re.Match[str]) -> str:
     char = m.group()
     named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
-    if named:
-        return named
-    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+    return named or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
 
 
 @dataclass(frozen=True, order=True)
@@ -157,16 +156,11 @@ class IopError(click.ClickException):
         self.exit_code = code
 
     def __reduce__(self) -> tuple[Any, ...]:  # whole across processes (the PDF workers)
-        return (_iop_error, (self.message, self.path, self.line, self.exit_code))
+        return (partial(IopError, path=self.path, line=self.line, code=self.exit_code), (self.message,))
 
     def format(self) -> str:
-        where = f"{self.path}:{self.line}: " if self.path and self.line else ""
-        where = where or (f"{self.path}: " if self.path else "")
+        where = f"{self.path}:{self.line}: " if self.path and self.line else f"{self.path}: " if self.path else ""
         return printable(f"{where}error: {self.message}")
 
     def show(self, file: IO[Any] | None = None) -> None:  # click calls this to report the error
         click.echo(self.format(), file=file, err=True)
-
-
-def _iop_error(message: str, path: str, line: int | None, code: int) -> IopError:
-    return IopError(message, path=path, line=line, code=code)

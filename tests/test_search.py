@@ -16,7 +16,7 @@ import pytest
 from conftest import NODE_MODULES, REPO, MakeCurriculum, module_text, need_tool
 
 from iopcurr.pipeline import build, run
-from iopcurr.render.search import INDEX_PATH, index_script, search_documents
+from iopcurr.render.search import INDEX_PATH, index_bytes, search_documents
 
 
 def _data(script: str) -> dict[str, Any]:
@@ -65,8 +65,8 @@ def test_the_index_is_a_script_lunr_js_can_load_and_is_deterministic(make_curric
     result = run(make_curriculum(modules={"alpha": module_text("alpha"), "beta": module_text("beta")}))
     assert result.curriculum is not None
     docs = search_documents(result.curriculum)
-    script = index_script(docs)
-    assert script == index_script(search_documents(result.curriculum))
+    script = index_bytes(docs).decode()
+    assert script == index_bytes(search_documents(result.curriculum)).decode()
     data = _data(script)
     assert data["index"]["version"] == "2.3.9"
     assert data["index"]["pipeline"] == ["stemmer"]
@@ -199,4 +199,4 @@ def test_the_theme_ships_the_lunr_js_that_package_json_pins() -> None:
 
 
 def test_no_documents_make_an_empty_index_not_a_crash() -> None:
-    assert _data(index_script(()))["index"] is None
+    assert _data(index_bytes(()).decode())["index"] is None

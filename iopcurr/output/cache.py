@@ -18,6 +18,7 @@ it succeeds: a failed build leaves the output folder, cache included, exactly as
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -26,6 +27,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from pathlib import Path
 
 from iopcurr.model import Readability
@@ -105,13 +107,11 @@ class ParseCache:
         self.entries = folder / "parsed"
         self.pending = pending
         self._ready = False
-        self._secret = b""  # read when first needed
 
-    @property
+    @cached_property
     def secret(self) -> bytes:
-        if not self._secret:
-            self._secret = load_secret()
-        return self._secret
+        """The key of the checksums, read when first needed."""
+        return load_secret()
 
     def get(self, key: str) -> Cached | None:
         """The entry stored under `key`, if it is there, its checksum matches and it has the shape
@@ -142,58 +142,45 @@ class ParseCache:
             return
         data = f"{key} {checksum(self.secret, key, raw)}\n".encode() + raw
         folder = self.pending or self.folder
-        try:
+        with contextlib.suppress(OSError):
             if not self._ready:
                 _prepare(folder)
                 self._ready = True
             tmp = folder / "parsed" / f".{key}.{os.getpid()}.tmp"
             tmp.write_bytes(data)
             os.replace(tmp, folder / "parsed" / f"{key}.json")
-        except OSError:
-            pass
 
     def load_grades(self) -> dict[str, Readability]:
-        """Readability of handout texts from earlier builds (`text_key` → Readability)."""
+        """Readability of handout texts from earlier builds (`text_key` → Readability); none from a
+        store that another version of the code wrote or that does not decode whole."""
         try:
             data = json.loads((self.folder / GRADES).read_text("utf-8"))
-        except (OSError, ValueError):
+            fresh = isinstance(data, dict) and data.get("code") == code_fingerprint()
+            return codec.decode(data["grades"], dict[str, Readability]) if fresh else {}
+        except (OSError, ValueError, KeyError):  # (codec.DecodeError is a ValueError)
             return {}
-        grades = data.get("grades") if isinstance(data, dict) and data.get("code") == code_fingerprint() else None
-        if not isinstance(grades, dict):
-            return {}
-        out: dict[str, Readability] = {}
-        for k, v in grades.items():
-            try:
-                out[str(k)] = codec.decode(v, Readability)
-            except (codec.DecodeError, TypeError, ValueError):
-                continue
-        return out
 
     def save_grades(self, grades: Mapping[str, Readability]) -> None:
         """Keep the readability of this build's handouts for the next (best-effort)."""
         folder = self.pending or self.folder
-        try:
+        with contextlib.suppress(OSError):
             _prepare(folder)
             tmp = folder / f".{GRADES}.{os.getpid()}.tmp"
             document = {"code": code_fingerprint(), "grades": {k: codec.encode(v) for k, v in grades.items()}}
             tmp.write_text(json.dumps(document, sort_keys=True), "utf-8")
             os.replace(tmp, folder / GRADES)
-        except OSError:
-            pass
 
     def commit(self) -> None:
         """Move the pending entries into the cache (after a build succeeded)."""
         if self.pending is None or not self.pending.is_dir():
             return
-        try:
+        with contextlib.suppress(OSError):
             _prepare(self.folder)
             for name in os.listdir(self.pending / "parsed"):
                 if _ENTRY.match(name):
                     os.replace(self.pending / "parsed" / name, self.entries / name)
             if (self.pending / GRADES).is_file():
                 os.replace(self.pending / GRADES, self.folder / GRADES)
-        except OSError:
-            pass
         self.discard()
 
     def discard(self) -> None:
@@ -202,20 +189,10 @@ class ParseCache:
             shutil.rmtree(self.pending, ignore_errors=True)
         self._ready = False
 
-    def prune(self, keep: Iterable[str]) -> int:
-        """Remove entries (and stray temporary files) not in `keep`; returns how many went."""
+    def prune(self, keep: Iterable[str]) -> None:
+        """Remove entries (and stray temporary files) not in `keep`."""
         wanted = {f"{k}.json" for k in keep}
-        removed = 0
-        try:
-            names = os.listdir(self.entries)
-        except OSError:
-            return 0
-        for name in names:
-            if name in wanted or not (_ENTRY.match(name) or name.endswith(".tmp")):
-                continue
-            try:
-                (self.entries / name).unlink()
-                removed += 1
-            except OSError:
-                pass
-        return removed
+        for path in self.entries.glob("*"):  # (nothing, when the folder is missing or unreadable)
+            if path.name not in wanted and (_ENTRY.match(path.name) or path.name.endswith(".tmp")):
+                with contextlib.suppress(OSError):
+                    path.unlink()

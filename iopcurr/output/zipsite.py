@@ -23,11 +23,6 @@ EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold
 MODE = 0o644
 
 
-def zip_path(out: Path) -> Path:
-    """Where the zip of the site in `out` goes: beside it, `<out>.zip`."""
-    return out.with_name(f"{out.name}.zip")
-
-
 def zip_bytes(files: Iterable[OutputFile], folder: str) -> bytes:
     """The zip of `files` inside `folder/`: the same files give the same bytes."""
     buffer = io.BytesIO()
@@ -42,8 +37,8 @@ def zip_bytes(files: Iterable[OutputFile], folder: str) -> bytes:
 
 
 def write_zip(files: Iterable[OutputFile], out: Path) -> Path:
-    """Write the zip of the site built into `out` beside it; returns its path."""
-    target = zip_path(out)
+    """Write the zip of the site built into `out` beside it (`<out>.zip`); returns its path."""
+    target = out.with_name(f"{out.name}.zip")
     if (target.exists() or target.is_symlink()) and not _ours(target):
         raise IopError(f"{target} exists and iopcurr did not write it, so it is left as it is. "
                        "Move it away, or build into another folder (--out).", path=str(target))

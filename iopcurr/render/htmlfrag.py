@@ -46,12 +46,7 @@ def parse_attrs(text: str) -> Attrs:
 def _serialize(name: str, closing: bool, attrs: Attrs, void: bool) -> str:
     if closing:
         return f"</{name}>"
-    parts = [name]
-    for key, value in attrs:
-        if value is None:
-            parts.append(key)
-        else:
-            parts.append(f'{key}="{value.replace(chr(34), "&quot;")}"')
+    parts = [name, *(key if value is None else f'{key}="{value.replace(chr(34), "&quot;")}"' for key, value in attrs)]
     return "<" + " ".join(parts) + (" />" if void else ">")
 
 
@@ -144,13 +139,7 @@ def relative(target: str, from_page: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
 
 
-def rebind(
-    html: str,
-    page: str,
-    into: str,
-    ids: Mapping[str, Mapping[str, str]],
-    anchors: Mapping[str, str],
-) -> str:
+def rebind(html: str, page: str, into: str, ids: Mapping[str, Mapping[str, str]], anchors: Mapping[str, str]) -> str:
     """Rewrite a fragment of the page at `page` for the document at `into`.
 
     `ids[p]` maps the old ids of each bound page `p` to their new ones; `anchors[p]` is the id
@@ -160,12 +149,8 @@ def rebind(
     return map_tags(html, *_rebind(page, into, ids, anchors))
 
 
-def _rebind(
-    page: str,
-    into: str,
-    ids: Mapping[str, Mapping[str, str]],
-    anchors: Mapping[str, str],
-) -> tuple[TagFn, TagFilter]:
+def _rebind(page: str, into: str, ids: Mapping[str, Mapping[str, str]],
+            anchors: Mapping[str, str]) -> tuple[TagFn, TagFilter]:
     """`rebind`'s rewrite of one tag, and which tags it may change."""
     own = ids.get(page, {})
 

@@ -53,16 +53,12 @@ def translate(catalogues: Catalogues, language: str, key: str) -> str:
     return key
 
 
-def page_language(context: jinja2.runtime.Context) -> str:
-    site = context.get("site")
-    return str(getattr(site, "language", SOURCE) or SOURCE)
-
-
 def template_function(catalogues: Catalogues) -> Callable[..., str]:
     """`t("key")` for templates, in the language of the page; `t("key", "es")` in another one."""
 
     @jinja2.pass_context
     def t(context: jinja2.runtime.Context, key: str, language: str = "") -> str:
-        return translate(catalogues, language or page_language(context), key)
+        page_language = str(getattr(context.get("site"), "language", SOURCE) or SOURCE)
+        return translate(catalogues, language or page_language, key)
 
     return t

@@ -96,28 +96,21 @@ def bag(value: str, term: Term) -> str:
 def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]], pipeline: str = "stemmer") -> str:
     """The serialized index of `documents`, each given as the `bag` of every field, as compact
     JSON text (`json.dumps(..., separators=(",", ":"), ensure_ascii=False)` of it, character for
-    character)."""
-    return "".join(json_parts(fields, documents, pipeline))
-
-
-def json_parts(fields: Sequence[Field], documents: Sequence[Sequence[str]], pipeline: str = "stemmer") -> Iterator[str]:
-    """`build_json`'s text in pieces, written directly and each let go once given: a program of
-    1,000 modules has some 600,000 (term, field, document) entries, too many to hold as objects,
-    and its index is 13 MB of text."""
+    character). The text is written directly, in pieces: a program of 1,000 modules has some
+    600,000 (term, field, document) entries, too many to hold as objects, and its index is 13 MB."""
     names = [f.name for f in fields]
     table = _Counted(len(names))
     for ref, bags in enumerate(documents):
         for k, text in enumerate(bags):
             table.add(k, ref, text)
-    yield f'{{"version":"{LUNR_VERSION}","fields":{_string_list(names)},"fieldVectors":['
-    yield from _field_vectors(fields, table, len(documents))
-    yield '],"invertedIndex":['
-    yield from _inverted_index(names, table, len(documents))
-    yield f'],"pipeline":[{_string(pipeline)}]}}'
+    head = f'{{"version":"{LUNR_VERSION}","fields":{json.dumps(names, ensure_ascii=False, separators=(",", ":"))}'
+    return "".join((head, ',"fieldVectors":[', *_field_vectors(fields, table, len(documents)),
+                    '],"invertedIndex":[', *_inverted_index(names, table, len(documents)),
+                    f'],"pipeline":[{_string(pipeline)}]}}'))
 
 
 class _Counted:
-    """The terms of every (field, document) as `json_parts` reads them: each term's number, in
+    """The terms of every (field, document) as `build_json` reads them: each term's number, in
     the order first met, and the documents that hold it, field by field."""
 
     def __init__(self, n_fields: int) -> None:
@@ -147,11 +140,8 @@ def _field_vectors(fields: Sequence[Field], table: _Counted, n_docs: int) -> Ite
     """The BM25 score of each term in each (field, document), in the order counted; each
     document's counts are let go once scored."""
     average = [t / n_docs for t in table.totals] if n_docs else []
-    idf = []
-    for refs in table.where:
-        with_term = sum(len(r) for r in refs)
-        x = (n_docs - with_term + 0.5) / (with_term + 0.5)
-        idf.append(math.log(1 + abs(x)))
+    held = [sum(len(r) for r in refs) for refs in table.where]  # (field, document) pairs holding each term
+    idf = [math.log(1 + abs((n_docs - d + 0.5) / (d + 0.5))) for d in held]
     k1_plus_1 = K1 + 1
     counted = table.counted
     counted.reverse()  # popped from the end, in order
@@ -184,10 +174,6 @@ def _inverted_index(names: Sequence[str], table: _Counted, n_docs: int) -> Itera
 
 def _string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
-
-
-def _string_list(texts: Sequence[str]) -> str:
-    return json.dumps(list(texts), ensure_ascii=False, separators=(",", ":"))
 
 
 def _name(field: str) -> str:

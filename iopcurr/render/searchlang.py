@@ -40,18 +40,14 @@ vosotras vosotros vuestra vuestras vuestro vuestros y ya yo él éramos
 """
 ES_STOP_WORDS = frozenset(_ES_STOP_WORDS_TEXT.split())
 
+_TRIM = re.compile(f"^[^{ES_WORD_CHARACTERS}]+|[^{ES_WORD_CHARACTERS}]+$")  # lunr.es.trimmer
+
 SNOWBALL_NAMES = {"es": "spanish"}
 PIPELINE_NAMES = {"es": "stemmer-es"}  # the name lunr-languages registers its stemmer under
 
 
 def supported(language: str) -> bool:
     return language in SNOWBALL_NAMES
-
-
-@lru_cache(maxsize=4)
-def _trim(language: str) -> re.Pattern[str]:
-    chars = ES_WORD_CHARACTERS
-    return re.compile(f"^[^{chars}]+|[^{chars}]+$")
 
 
 @lru_cache(maxsize=4)
@@ -66,7 +62,7 @@ def _stemmer(language: str) -> Callable[[str], str]:
 @lru_cache(maxsize=1 << 16)
 def term(language: str, word: str) -> str | None:
     """lunr-languages' pipeline for one word of `language`: trimmer, stop words, stemmer."""
-    trimmed = _trim(language).sub("", word)
+    trimmed = _TRIM.sub("", word)
     if not trimmed or trimmed in ES_STOP_WORDS:
         return None
     stem = _stemmer(language)(trimmed)
