@@ -8,11 +8,11 @@ session page shows the real times of its own date (across midnight and daylight-
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from iopcurr.model import Curriculum, Module, OutputFile, Program, Schedule, Session, SessionPlan
+from iopcurr.model import Curriculum, Module, OutputFile, Program, Schedule, Session
 from iopcurr.plan.checks import track_map, track_of
 from iopcurr.plan.schedule import (
     MONTH_NAMES,
@@ -26,7 +26,7 @@ from iopcurr.plan.schedule import (
 from iopcurr.render import runsheet, tonight
 from iopcurr.render.i18n import Words
 from iopcurr.render.ics import calendar, event_text
-from iopcurr.render.pages import GuideView, Link, SiteContext, SiteView, Theme, guide_view, page_context, render_bytes
+from iopcurr.render.pages import GuideView, Link, SiteContext, guide_view, page_context, render_bytes
 from iopcurr.render.runsheet import RunSheets
 from iopcurr.render.tonight import Grid, JoinWeek, Missed, TonightCard
 
@@ -131,21 +131,18 @@ def track_marks(cur: Curriculum) -> dict[str, TrackMark]:
 
 @dataclass(frozen=True)
 class Calendar:
-    """What the pages of the calendar are made from, with the lookups made once per build."""
+    """What the pages of the calendar are made from: the build's pages context, its schedule and
+    run sheets, and the lookups made once per build."""
 
-    cur: Curriculum
-    plans: Mapping[str, SessionPlan | None]
+    ctx: SiteContext
     schedule: Schedule
     sheets: RunSheets
     marks: dict[str, TrackMark]
-    theme: Theme
-    site: SiteView
     words: Words  # the interface words of the site's language
 
     @classmethod
     def of(cls, ctx: SiteContext, schedule: Schedule, sheets: RunSheets) -> Calendar:
-        """The calendar of the pages of `ctx` (its site, theme and words)."""
-        return cls(ctx.cur, ctx.plans, schedule, sheets, track_marks(ctx.cur), ctx.theme, ctx.site, ctx.words)
+        return cls(ctx, schedule, sheets, track_marks(ctx.cur), ctx.words)
 
 
 def _handouts(p: Program, m: Module, sheets: RunSheets, words: Words) -> tuple[tuple[HandoutCopies, ...], str]:
@@ -173,17 +170,17 @@ def _link(cal: Calendar, index: int) -> Link | None:
 
 
 def session_view(cal: Calendar, index: int) -> SessionView:
-    p = cal.cur.program
+    p = cal.ctx.cur.program
     session = cal.schedule.sessions[index]
     m = cal.sheets.modules[session.module_id]
-    plan = cal.plans.get(m.id)
+    plan = cal.ctx.plans.get(m.id)
     n = session.number
     handouts, copies_note = _handouts(p, m, cal.sheets, cal.words)
     track = track_of(p, m)
     night = {"run_url": f"../{runsheet.run_path(n)}", "bundle_url": f"../{runsheet.bundle_path(n)}",
              "paperwork_url": f"../{runsheet.paperwork_path(n)}", "timer": runsheet.timer_plan(plan)} if plan else {}
     return guide_view(
-        SessionView, m, plan, p.session, runsheet.agenda_clock(cal.cur, session.start, plan) if plan else [], cal.words,
+        SessionView, m, plan, p.session, runsheet.agenda_clock(cal.ctx.cur, session.start, plan) if plan else [], cal.words,
         number=n,
         count=len(cal.schedule.sessions),
         title=m.title,
@@ -203,7 +200,7 @@ def session_view(cal: Calendar, index: int) -> SessionView:
         held=held_reason(p, session.module_id),
         timer_key=f"session-{n}",
         clock=p.session.clock,
-        not_yet=tonight.missed_at(cal.cur, cal.schedule, index),
+        not_yet=tonight.missed_at(cal.ctx.cur, cal.schedule, index),
         **night,
     )
 
@@ -333,13 +330,13 @@ def _crumbs(words: Words, *more: Link) -> list[Link]:
 def _page(cal: Calendar, template: str, path: str, title: str, view: object, crumbs: Sequence[Link]) -> OutputFile:
     """A page of the calendar at site path `path` (of the kind its template names)."""
     kind = template.removesuffix(".html").replace("_", "-")
-    ctx = page_context(cal.site, title, kind, path.removesuffix(".html"), crumbs)
-    return OutputFile(path, render_bytes(cal.theme, template, ctx=ctx, site=cal.site, root=ctx.root, view=view))
+    ctx = page_context(cal.ctx.site, title, kind, path.removesuffix(".html"), crumbs)
+    return OutputFile(path, render_bytes(cal.ctx.theme, template, ctx=ctx, site=cal.ctx.site, root=ctx.root, view=view))
 
 
 def render_calendar(cal: Calendar, today: date | None = None, *, pdf: bool = False) -> Iterator[OutputFile]:
     """`schedule.html`, one page per session, and `schedule.ics` when the sessions have dates."""
-    cur, schedule = cal.cur, cal.schedule
+    cur, schedule = cal.ctx.cur, cal.schedule
     view = schedule_view(cur, schedule, cal.marks, today, pdf=pdf)
     yield _page(cal, "schedule.html", "schedule.html", "Program schedule", view, [Link("Home", "index.html")])
     yield tonight.sessions_js(cur, schedule, pdf=pdf)
@@ -355,13 +352,13 @@ def render_session(cal: Calendar, index: int) -> Iterator[OutputFile]:
     s = cal.schedule.sessions[index]
     title = runsheet.session_title(s, cal.sheets.modules[s.module_id], cal.words)
     yield _page(cal, "session.html", f"sessions/{s.number}.html", title, session_view(cal, index), _crumbs(cal.words))
-    sheet = runsheet.session_sheet(cal.cur, cal.plans, cal.schedule, index, cal.sheets, cal.words)
+    sheet = runsheet.session_sheet(cal.ctx.cur, cal.ctx.plans, cal.schedule, index, cal.sheets, cal.words)
     if sheet is None:
         return
     crumbs = _crumbs(cal.words, Link(f"{cal.words('session', 'Session')} {s.number}", f"../sessions/{s.number}.html"))
     for path, template, title, view in runsheet.sheet_pages(sheet, cal.sheets, cal.words):
         yield _page(cal, template, path, title, view, crumbs)
-    yield runsheet.note_file(sheet, cal.cur.program.title)
+    yield runsheet.note_file(sheet, cal.ctx.cur.program.title)
 
 
 def render_joining(cal: Calendar) -> OutputFile:
@@ -369,7 +366,7 @@ def render_joining(cal: Calendar) -> OutputFile:
     comes round again."""
     intro = ("Members may join in any week. For a member who joins in a given week, this lists the "
              "modules the group has already had, and the next session that holds each one again.")
-    view = JoiningView(intro, tonight.join_weeks(cal.cur, cal.schedule))
+    view = JoiningView(intro, tonight.join_weeks(cal.ctx.cur, cal.schedule))
     return _page(cal, "joining.html", "joining.html", "Joining mid-cycle", view,
                  [Link("Home", "index.html"), Link("Program schedule", "schedule.html")])
 
@@ -377,8 +374,8 @@ def render_joining(cal: Calendar) -> OutputFile:
 def render_ics(cal: Calendar, today: date | None = None) -> OutputFile:
     """`schedule.ics`: an event for each session (the sessions must have dates)."""
     modules, handouts = cal.sheets.modules, cal.sheets.handouts
-    texts = [event_text(cal.cur.program, modules[s.module_id], s, len(cal.schedule.sessions),
+    texts = [event_text(cal.ctx.cur.program, modules[s.module_id], s, len(cal.schedule.sessions),
                         [handouts[h].title for h in modules[s.module_id].session_handouts if h in handouts],
-                        cal.plans.get(s.module_id))
+                        cal.ctx.plans.get(s.module_id))
              for s in cal.schedule.sessions]
-    return OutputFile(ICS_PATH, calendar(cal.cur.program, cal.schedule, texts, today))
+    return OutputFile(ICS_PATH, calendar(cal.ctx.cur.program, cal.schedule, texts, today))
