@@ -95,19 +95,6 @@ def test_any_documents_give_the_same_index_as_lunr_py(documents: list[tuple[str,
     assert json.dumps(ours(documents)) == json.dumps(lunr_py(documents))
 
 
-def test_the_fast_word_split_knows_every_space_that_lunr_keeps_in_a_word() -> None:
-    spaces = {chr(c) for c in range(0x110000) if chr(c).isspace()}
-    lunr_splits = set(" \t\n\r\f\v\xa0")
-    assert {c for c in spaces - lunr_splits if not lunrindex._OTHER_SPACE.match(c)} == set()
-    assert not any(lunrindex._OTHER_SPACE.match(c) for c in lunr_splits | {"-", "a"})
-
-
-@settings(max_examples=300, deadline=None, derandomize=True)
-@given(st.text(alphabet=st.sampled_from(list("ab-é \t\n\xa0\u2003\u3000\x1c\x85.,’")), max_size=40))
-def test_words_are_lunrs_tokens(text: str) -> None:
-    assert lunrindex.words(text) == [w for w in _SEP.split(text) if w]
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=30))
 def test_scores_are_written_as_lunr_rounds_them(counts: list[int]) -> None:

@@ -49,29 +49,17 @@ class Field:
 
 @dataclass(frozen=True)
 class Analyzer:
-    """lunr's pipeline for one word: trim, stop words, stem. (`build_json` asks once per
-    distinct word of the program.)"""
+    """lunr's pipeline for one word: trim, stop words, stem (lunr's own trimmer, or a language's
+    of lunr-languages: see searchlang.py). (`bag` asks once per distinct word of a field.)"""
 
     stem: Callable[[str], str]
     stop_words: frozenset[str]
+    trim: re.Pattern[str] = _JS_TRIM
 
     def term(self, word: str) -> str | None:
         """The index term of `word`, or None when the pipeline drops it."""
-        trimmed = _JS_TRIM.sub("", word)
+        trimmed = self.trim.sub("", word)
         return (self.stem(trimmed) or None) if trimmed and trimmed not in self.stop_words else None
-
-
-# Whitespace that str.split() splits on but lunr's tokenizer keeps inside a word.
-_OTHER_SPACE = re.compile("[\x1c-\x1f\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
-
-
-def words(text: str) -> list[str]:
-    """lunr's tokens of `text`: split on whitespace and hyphens, leaving out the empty strings
-    (which the pipeline drops). str.split() does it at twice the speed of the regular
-    expression, unless the text holds whitespace that lunr does not split on."""
-    if _OTHER_SPACE.search(text):
-        return [w for w in _SEPARATOR.split(text) if w]
-    return text.replace("-", " ").replace("\xa0", " ").split()
 
 
 Term = Callable[[str], "str | None"]  # a word → its index term, or None (`Analyzer.term`)
@@ -86,7 +74,7 @@ def bag(value: str, term: Term) -> str:
     """
     counts: dict[str, int] = {}
     # Counter counts the words in C; the pipeline then runs once per distinct word.
-    for word, n in Counter(words(value.lower())).items():
+    for word, n in Counter(w for w in _SEPARATOR.split(value.lower()) if w).items():
         t = term(word)
         if t is not None:
             counts[t] = counts.get(t, 0) + n

@@ -63,15 +63,15 @@ def module_documents(m: Module) -> tuple[SearchDoc, ...]:
     """A module's facilitator page, then each of its handouts (made where the module is read:
     see `parsed.parse_source`)."""
     return (document(f"facilitator/{m.id}.html", m.title, "module", m.summary, _guide_text(m)),
-            *_handout_documents(m.handouts, "handouts/", _term))
+            *_handout_documents(m.handouts, "handouts/", "en"))
 
 
 def translation_documents(t: Translation) -> tuple[SearchDoc, ...]:
     """The translated facilitator page of a module (facilitator/<lang>/, where the translation has
     its segments) and its translated handouts (handouts/<lang>/), with the language's terms."""
-    term = partial(searchlang.term, t.language) if searchlang.supported(t.language) else _term
-    guide = [document(f"facilitator/{t.language}/{t.module_id}.html", t.title, "module", t.summary, _guide_text(t), term)]
-    return (*(guide if t.segments else ()), *_handout_documents(t.handouts, f"handouts/{t.language}/", term))
+    guide = [document(f"facilitator/{t.language}/{t.module_id}.html", t.title, "module", t.summary, _guide_text(t),
+                      t.language)]
+    return (*(guide if t.segments else ()), *_handout_documents(t.handouts, f"handouts/{t.language}/", t.language))
 
 
 def _guide_text(g: Module | Translation) -> str:
@@ -82,9 +82,9 @@ def _guide_text(g: Module | Translation) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _handout_documents(handouts: Sequence[Handout], folder: str, term: lunrindex.Term) -> list[SearchDoc]:
+def _handout_documents(handouts: Sequence[Handout], folder: str, language: str) -> list[SearchDoc]:
     texts = [html_text(h.html) for h in handouts]
-    return [document(f"{folder}{h.id}.html", h.title, "handout", _first_sentence(text), text, term)
+    return [document(f"{folder}{h.id}.html", h.title, "handout", _first_sentence(text), text, language)
             for h, text in zip(handouts, texts, strict=True)]
 
 
@@ -103,17 +103,20 @@ def page_documents(p: Page) -> tuple[SearchDoc, ...]:
     return (document(f"pages/{p.id}.html", p.title, "page", p.summary or _first_sentence(text), text),)
 
 
-def document(url: str, title: str, kind: str, summary: str, text: str, term: lunrindex.Term | None = None) -> SearchDoc:
-    """A page's document, its fields' words already index terms (`term`: English by default)."""
-    return SearchDoc(url, title, kind, summary, text,
-                     tuple(lunrindex.bag(v, term or _term) for v in (title, summary, text)))
+def document(url: str, title: str, kind: str, summary: str, text: str, language: str = "en") -> SearchDoc:
+    """A page's document, its fields' words already index terms of `language`."""
+    term = partial(_term, language)
+    return SearchDoc(url, title, kind, summary, text, tuple(lunrindex.bag(v, term) for v in (title, summary, text)))
 
 
-@lru_cache(maxsize=1)
-def _analyzer() -> Analyzer:
-    """lunr's default pipeline: trimmer, English stop words, Porter stemmer (the `lunr` package's
-    stemmer and stop words, as lunr.js has them). (Where NLTK is installed, importing lunr imports
-    it too, for languages the index does not use.)"""
+@lru_cache(maxsize=4)
+def _analyzer(language: str = "en") -> Analyzer:
+    """The pipeline of `language`: lunr-languages' where searchlang.py has it, else lunr's default:
+    trimmer, English stop words, Porter stemmer (the `lunr` package's stemmer and stop words, as
+    lunr.js has them). (Where NLTK is installed, importing lunr imports it too, for languages the
+    index does not use.)"""
+    if searchlang.supported(language):
+        return searchlang.analyzer(language)
     from lunr.stemmer import porter_stemmer
     from lunr.stop_word_filter import WORDS
 
@@ -121,10 +124,10 @@ def _analyzer() -> Analyzer:
 
 
 @lru_cache(maxsize=1 << 17)
-def _term(word: str) -> str | None:
-    """`_analyzer().term`, memoized: words repeat from page to page, and the memo lasts across the
-    files a worker converts and the rebuilds of `iopcurr serve`."""
-    return _analyzer().term(word)
+def _term(language: str, word: str) -> str | None:
+    """`_analyzer(language).term`, memoized: words repeat from page to page, and the memo lasts
+    across the files a worker converts and the rebuilds of `iopcurr serve`."""
+    return _analyzer(language).term(word)
 
 
 FIELDS = (Field("title", 10), Field("summary", 3), Field("body"))

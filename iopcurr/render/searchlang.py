@@ -9,8 +9,8 @@ stemmer of the `snowballstemmer` package. A test compares these lists with the v
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import lru_cache
+
+from iopcurr.render.lunrindex import Analyzer
 
 # lunr.es.wordCharacters and the words of lunr.es.stopWordFilter (lunr-languages 1.14.0)
 ES_WORD_CHARACTERS = "A-Za-z\xAA\xBA\xC0-\xD6\xD8-\xF6\xF8-\u02B8\u02E0-\u02E4\u1D00-\u1D25\u1D2C-\u1D5C\u1D62-\u1D65\u1D6B-\u1D77\u1D79-\u1DBE\u1E00-\u1EFF\u2071\u207F\u2090-\u209C\u212A\u212B\u2132\u214E\u2160-\u2188\u2C60-\u2C7F\uA722-\uA787\uA78B-\uA7AD\uA7B0-\uA7B7\uA7F7-\uA7FF\uAB30-\uAB5A\uAB5C-\uAB64\uFB00-\uFB06\uFF21-\uFF3A\uFF41-\uFF5A"
@@ -50,21 +50,8 @@ def supported(language: str) -> bool:
     return language in SNOWBALL_NAMES
 
 
-@lru_cache(maxsize=4)
-def _stemmer(language: str) -> Callable[[str], str]:
-    """The Snowball stemmer of `language` (one word → its stem)."""
+def analyzer(language: str) -> Analyzer:
+    """lunr-languages' pipeline for `language`: its trimmer, its stop words, its Snowball stemmer."""
     import snowballstemmer  # imported late: only builds with a translation need it
 
-    stem: Callable[[str], str] = snowballstemmer.stemmer(SNOWBALL_NAMES[language]).stemWord
-    return stem
-
-
-@lru_cache(maxsize=1 << 16)
-def term(language: str, word: str) -> str | None:
-    """lunr-languages' pipeline for one word of `language`: trimmer, stop words, stemmer."""
-    trimmed = _TRIM.sub("", word)
-    if not trimmed or trimmed in ES_STOP_WORDS:
-        return None
-    stem = _stemmer(language)(trimmed)
-    return str(stem) or None
-
+    return Analyzer(snowballstemmer.stemmer(SNOWBALL_NAMES[language]).stemWord, ES_STOP_WORDS, _TRIM)
