@@ -225,17 +225,14 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], dict[str, 
     """→ (meta, key lines, body, first line of body, problems)."""
     if not text.startswith("---\n"):
         return {}, {}, text, 1, []
-    lines = text.split("\n")
-    end = _front_matter_end(lines)
-    if end is None:
+    body, first = body_of(text)
+    if first == 1:
         return {}, {}, text, 1, [Problem(path, 1, "the front matter is never closed.", "IOP001", hint="End it with a line holding only `---`.")]
-    meta, key_lines, problems = load_yaml("\n".join(lines[1:end]), path, first_line=2)
-    if meta is None and not problems:
-        meta = {}
+    meta, key_lines, problems = load_yaml("\n".join(text.split("\n")[1 : first - 2]), path, first_line=2)
     if meta is not None and not isinstance(meta, dict):
         problems.append(Problem(path, 2, "the front matter must be `key: value` lines.", "IOP002"))
         meta = {}
-    return meta or {}, key_lines, "\n".join(lines[end + 1 :]), end + 2, problems
+    return meta or {}, key_lines, body, first, problems
 
 
 def _text(meta: dict[str, Any], key: str, lines: dict[str, int], path: str, problems: list[Problem]) -> str:
@@ -375,13 +372,12 @@ def parse_page(src: SourceFile, converter: Converter, converted: Converted | Non
     return page, problems
 
 
-def _front_matter_end(lines: list[str]) -> int | None:
-    """The index of the line that closes the front matter opened by `lines[0]`, or None."""
-    return next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
-
-
 def body_of(text: str) -> tuple[str, int]:
-    """The body of a file and its first line (for cache keys and conversion)."""
+    """The body of a file and its first line: what follows the front matter, when it is closed
+    (by a line `---` or `...`)."""
     lines = text.split("\n")
-    end = _front_matter_end(lines) if text.startswith("---\n") else None
-    return (text, 1) if end is None else ("\n".join(lines[end + 1 :]), end + 2)
+    if text.startswith("---\n"):
+        for i in range(1, len(lines)):
+            if lines[i].rstrip() in ("---", "..."):
+                return "\n".join(lines[i + 1 :]), i + 2
+    return text, 1

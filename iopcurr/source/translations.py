@@ -143,7 +143,6 @@ def check_translations(program: Program, modules: Sequence[Module], translations
     by_id = {m.id: m for m in modules}
     others = program.langs[1:]
     for t in translations:
-        line = t.lines.get("source", 1)
         if t.language not in others:
             problems.append(Problem(t.path, 1, f"this is a translation into `{t.language}`, which `languages` in "
                                     "program.yml does not list, so it is left out.", "IOP007", "warning",
@@ -165,7 +164,7 @@ def check_translations(program: Program, modules: Sequence[Module], translations
                                     "against the English.", "IOP040", "warning", hint=f"Add `source: {now}` once it "
                                     "matches the English handouts."))
         elif t.source != now:
-            problems += stale(t, module, sources[t.module_id], texts.get(t.path, ""), now, line)
+            problems += stale(t, module, sources[t.module_id], texts.get(t.path, ""), now)
         if t.segments:
             problems += stale_guide(t, module, sources[t.module_id])
     return problems
@@ -197,7 +196,7 @@ def stale_guide(t: Translation, module: Module, english_text: str) -> list[Probl
                     f"they were translated (guide_source {t.guide_source}, now {now}).", "IOP040", "warning", hint=hint)]
 
 
-def stale(t: Translation, module: Module, english_text: str, text: str, now: str, line: int) -> list[Problem]:
+def stale(t: Translation, module: Module, english_text: str, text: str, now: str) -> list[Problem]:
     """One warning per handout whose shape no longer matches, or one for the whole file."""
     english = {b.attr("id"): b for b in handout_blocks(english_text, module.path)}
     mine = {b.attr("id"): b for b in handout_blocks(text, t.path)} if text else {}
@@ -220,7 +219,7 @@ def stale(t: Translation, module: Module, english_text: str, text: str, now: str
                                "IOP040", "warning", hint=hint))
     if not out:
         changed = ", ".join(f"`{hid}` (\"{titles.get(hid, hid)}\", {len(_lines([b])) - 1} lines)" for hid, b in english.items())
-        out.append(Problem(t.path, line, f"the {t.language} handouts of `{t.module_id}` are stale: the English "
+        out.append(Problem(t.path, t.lines.get("source", 1), f"the {t.language} handouts of `{t.module_id}` are stale: the English "
                            f"handouts changed since they were translated (source {t.source}, now {now}): {changed}.",
                            "IOP040", "warning", hint=hint))
     return out
