@@ -43,7 +43,6 @@ EXEMPT = (
 )
 
 
-
 def _compiled(terms: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, re.Pattern[str], str], ...]:
     return tuple((shown, re.compile(p, re.IGNORECASE), s) for shown, p, s in terms)
 

@@ -62,12 +62,10 @@ class Analyzer:
         return (self.stem(trimmed) or None) if trimmed and trimmed not in self.stop_words else None
 
 
-Term = Callable[[str], "str | None"]  # a word → its index term, or None (`Analyzer.term`)
-
-
-def bag(value: str, term: Term) -> str:
+def bag(value: str, term: Callable[[str], str | None]) -> str:
     """The index terms of one field's text and how often each occurs, as text: "term count term
-    count ...", the terms in the order lunr meets them (by the first word that gives each).
+    count ...", the terms in the order lunr meets them (by the first word that gives each), each
+    word's term given by `term` (None when the pipeline drops it: see `Analyzer.term`).
 
     Made per page, where the page's file is converted (in parallel, and cached); `build_json`
     then only numbers and scores the terms. Terms never hold a space: lunr splits words on them.

@@ -255,11 +255,11 @@ def cache_key(site: dict[str, bytes], page: str, target: str, version: str) -> s
     return h.hexdigest()
 
 
+@dataclass(frozen=True)
 class PdfCache:
     """PDFs made before, by `cache_key`, in a folder of the output's cache (safe to delete)."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    folder: Path
 
     def found(self, keys: Sequence[str], jobs: Sequence[tuple[str, str]]) -> dict[int, Made]:
         """The PDFs of the jobs (with their `keys`) made before, by job index."""

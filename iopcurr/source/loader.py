@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 import shutil
@@ -124,6 +125,7 @@ def _assets(source: Path, root: Path, problems: list[Problem]) -> list[str]:
 
 GIT_SECONDS = 10
 _FORMAT = "%x1e%ad%x1f%s"  # a record separator, the date, a unit separator, the subject
+_MODULE_FILE = re.compile(r"modules/([^.]*)\.md")  # not a translation (`cravings.es.md`)
 
 
 def git_history(source: Path) -> tuple[Commit, ...] | None:
@@ -149,8 +151,7 @@ def parse_log(text: str) -> tuple[Commit, ...]:
     for record in text.split("\x1e")[1:]:
         head, _, names = record.partition("\n")
         day, _, subject = head.partition("\x1f")
-        ids = tuple(n[len("modules/"):-3] for n in names.split() if n.startswith("modules/") and n.endswith(".md")
-                    and "." not in n[len("modules/"):-3])  # not a translation (`cravings.es.md`)
+        ids = tuple(m.group(1) for m in map(_MODULE_FILE.fullmatch, names.split()) if m)
         if ids and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day.strip()):
             out.append(Commit(day.strip(), " ".join(subject.split()), ids))
     return tuple(out)
@@ -268,10 +269,8 @@ def _date(meta: dict[str, Any], key: str, lines: dict[str, int], path: str, prob
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):
             return date.fromisoformat(value.strip()).isoformat()
-        except ValueError:
-            pass
     problems.append(Problem(path, lines.get(key, 1), f"`{key}` must be a date written YYYY-MM-DD, not {value!r}.",
                             "IOP004", hint=f"Write e.g. `{key}: 2027-01-04`."))
     return ""
