@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from iopcurr.errors import Problem
-from iopcurr.model import Asset, Commit, Converted, Module, Page
+from iopcurr.model import Asset, Commit, Module, Page
 from iopcurr.source.markup import Converter
 from iopcurr.source.yamlread import load_yaml
 
@@ -321,12 +321,11 @@ def _front(src: SourceFile, known: tuple[str, ...], noun: str) -> tuple[dict[str
     return meta, lines, body, first, problems, title or src.id
 
 
-def parse_module(src: SourceFile, converter: Converter, converted: Converted | None = None) -> tuple[Module, list[Problem]]:
-    """One module file → Module. `converted` may come from the cache; otherwise it is made here."""
+def parse_module(src: SourceFile, converter: Converter) -> tuple[Module, list[Problem]]:
+    """One module file → Module."""
     meta, lines, body, first, problems, title = _front(src, MODULE_KEYS, "module")
     reviewed_by, reviewed_on, next_review = _review(meta, lines, src.path, problems)
-    if converted is None:
-        converted = converter.convert(body, src.path, first, src.id)
+    converted = converter.convert(body, src.path, first, src.id)
     problems += list(converted.problems)
     if not converted.segments:
         problems.append(Problem(src.path, first, "the module has no session segments.", "IOP017",
@@ -355,14 +354,13 @@ def parse_module(src: SourceFile, converter: Converter, converted: Converted | N
     return module, problems
 
 
-def parse_page(src: SourceFile, converter: Converter, converted: Converted | None = None) -> tuple[Page, list[Problem]]:
+def parse_page(src: SourceFile, converter: Converter) -> tuple[Page, list[Problem]]:
     meta, lines, body, first, problems, title = _front(src, PAGE_KEYS, "page")
     order = meta.get("order", 50)
     if isinstance(order, bool) or not isinstance(order, int):
         problems.append(Problem(src.path, lines.get("order", 1), "`order` must be a whole number.", "IOP004"))
         order = 50
-    if converted is None:
-        converted = converter.convert(body, src.path, first, src.id, segmented=False)
+    converted = converter.convert(body, src.path, first, src.id, segmented=False)
     problems += list(converted.problems)
     if converted.handouts:
         problems.append(Problem(src.path, converted.handouts[0].line, "pages cannot define handouts.", "IOP019", hint="Move the handout into a module."))
