@@ -53,7 +53,6 @@ def _exempt(names: tuple[str, ...]) -> re.Pattern[str]:
 
 _COMPILED = _compiled(TERMS)
 _EXEMPT = _exempt(EXEMPT)
-_EXEMPT_LOWER = tuple(e.lower() for e in EXEMPT)  # in the lowered text wherever _EXEMPT matches (see _FOLDS_ODDLY)
 
 
 @dataclass(frozen=True)
@@ -96,14 +95,12 @@ def find_terms(text: str, language: str = "en") -> list[Hit]:
         names = EXEMPT_BY_LANGUAGE.get(language)
         return _hits(text, _compiled(TERMS_BY_LANGUAGE.get(language, ())), _exempt(names) if names else None)
     terms = _COMPILED
-    exempt = True  # whether a proper name may occur
     if not any(c in text for c in _FOLDS_ODDLY):  # (frozenset.intersection walks the whole text)
         lowered = text.lower()
         terms = tuple(t for t in _COMPILED if any(n in lowered for n in _NEEDLES.get(t[0], ("",))))
         if not terms:
             return []
-        exempt = any(name in lowered for name in _EXEMPT_LOWER)
-    return _hits(text, terms, _EXEMPT if exempt else None)
+    return _hits(text, terms, _EXEMPT)
 
 
 def _hits(text: str, terms: tuple[tuple[str, re.Pattern[str], str], ...], exempt: re.Pattern[str] | None) -> list[Hit]:
