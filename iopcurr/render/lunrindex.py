@@ -123,17 +123,12 @@ class _Counted:
 
 
 def _field_vectors(fields: Sequence[Field], table: _Counted, n_docs: int) -> Iterator[str]:
-    """The BM25 score of each term in each (field, document), in the order counted; each
-    document's counts are let go once scored."""
+    """The BM25 score of each term in each (field, document), in the order counted."""
     average = [t / n_docs for t in table.totals] if n_docs else []
     held = [sum(len(r) for r in refs) for refs in table.where]  # (field, document) pairs holding each term
     idf = [math.log(1 + abs((n_docs - d + 0.5) / (d + 0.5))) for d in held]
     k1_plus_1 = K1 + 1
-    counted = table.counted
-    counted.reverse()  # popped from the end, in order
-    first = True
-    while counted:
-        k, ref, counts, length = counted.pop()
+    for n, (k, ref, counts, length) in enumerate(table.counted):
         scored = ""
         if counts:  # (an empty field's average length may be 0)
             norm = K1 * (1 - B + B * (length / average[k]))
@@ -143,8 +138,7 @@ def _field_vectors(fields: Sequence[Field], table: _Counted, n_docs: int) -> Ite
             scored = _WHOLE.sub(".0", ",".join([
                 f"{i},{f'{idf[i] * (k1_plus_1 * tf) / (norm + tf) * boost:.3f}'.rstrip('0')}"
                 for i, tf in sorted(counts.items())]))
-        yield f'{"" if first else ","}["{_name(fields[k].name)}/{ref}",[{scored}]]'
-        first = False
+        yield f'{"," if n else ""}["{_name(fields[k].name)}/{ref}",[{scored}]]'
 
 
 def _inverted_index(names: Sequence[str], table: _Counted, n_docs: int) -> Iterator[str]:
