@@ -351,8 +351,7 @@ def _render_todo(site: dict[str, bytes], jobs: Sequence[tuple[str, str]], todo: 
     there are many, the longest first."""
     if not todo:
         return
-    if workers is None:
-        workers = min(os.cpu_count() or 1, MAX_WORKERS, len(todo))
+    workers = workers or min(os.cpu_count() or 1, MAX_WORKERS, len(todo))
     if workers <= 1:
         renderer = _Renderer(site)
         yield from ((i, renderer.render(*jobs[i])) for i in todo)

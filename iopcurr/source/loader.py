@@ -176,10 +176,9 @@ def outside(path: Path) -> Problem:
 
 def _inside(path: Path, root: Path) -> bool:
     try:
-        path.resolve().relative_to(root)
-    except (ValueError, OSError, RuntimeError):  # outside, unreadable, or a loop of links
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # unreadable, or a loop of links
         return False
-    return True
 
 
 def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:

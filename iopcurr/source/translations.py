@@ -201,8 +201,7 @@ def stale(t: Translation, module: Module, english_text: str, text: str, now: str
     english = {b.attr("id"): b for b in handout_blocks(english_text, module.path)}
     mine = {b.attr("id"): b for b in handout_blocks(text, t.path)} if text else {}
     titles = {h.id: h.title for h in module.handouts}
-    hint = ("Bring the translation in line with the English, then set "
-            f"`source: {now}` and `review: pending`.")
+    hint = f"Bring the translation in line with the English, then set `source: {now}` and `review: pending`."
     out = []
     for hid, block in english.items():
         if hid not in mine:
