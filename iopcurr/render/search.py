@@ -69,9 +69,9 @@ def module_documents(m: Module) -> tuple[SearchDoc, ...]:
 def translation_documents(t: Translation) -> tuple[SearchDoc, ...]:
     """The translated facilitator page of a module (facilitator/<lang>/, where the translation has
     its segments) and its translated handouts (handouts/<lang>/), with the language's terms."""
-    guide = [document(f"facilitator/{t.language}/{t.module_id}.html", t.title, "module", t.summary, _guide_text(t),
-                      t.language)]
-    return (*(guide if t.segments else ()), *_handout_documents(t.handouts, f"handouts/{t.language}/", t.language))
+    guide = (document(f"facilitator/{t.language}/{t.module_id}.html", t.title, "module", t.summary, _guide_text(t),
+                      t.language),) if t.segments else ()
+    return (*guide, *_handout_documents(t.handouts, f"handouts/{t.language}/", t.language))
 
 
 def _guide_text(g: Module | Translation) -> str:

@@ -141,9 +141,8 @@ def check_translations(program: Program, modules: Sequence[Module], translations
     translation path → its text)."""
     problems: list[Problem] = []
     by_id = {m.id: m for m in modules}
-    others = program.langs[1:]
     for t in translations:
-        if t.language not in others:
+        if t.language not in program.langs[1:]:
             problems.append(Problem(t.path, 1, f"this is a translation into `{t.language}`, which `languages` in "
                                     "program.yml does not list, so it is left out.", "IOP007", "warning",
                                     hint=f"Add it: `languages: [{', '.join((*program.langs, t.language))}]`."))
