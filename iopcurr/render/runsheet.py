@@ -259,17 +259,6 @@ class SessionSheet:
     core: bool = False  # the module marks its core: only core questions and role plays are listed
 
 
-@dataclass(frozen=True)
-class BundleView:
-    """Every handout of one session, to print at once."""
-
-    number: int
-    title: str
-    when: str
-    copies: int
-    handouts: tuple[HandoutItem, ...]
-
-
 def agenda_clock(cur: Curriculum, start: datetime | None, plan: SessionPlan) -> list[tuple[str, str]]:
     """Start and end clock time of every row of the plan, on the date of a session that starts
     at `start` (None: the plan's own clock, as program.yml sets the start)."""
@@ -342,12 +331,12 @@ def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], sche
     )
 
 
-def bundle_view(sheet: SessionSheet, sheets: RunSheets) -> BundleView:
-    """The sheet's handouts with their pages, to print at once."""
+def bundle_view(sheet: SessionSheet, sheets: RunSheets) -> SessionSheet:
+    """The sheet with the pages of its handouts, to print them at once."""
     handouts = tuple(replace(h, html=Markup(shift_headings(rebind(sheets.handouts[h.id].html, f"handouts/{h.id}.html",
                                                                   bundle_path(sheet.number), {}, {}), 1)))
                      for h in sheet.handouts)
-    return BundleView(sheet.number, sheet.title, sheet.when, sheet.copies, handouts)
+    return replace(sheet, handouts=handouts)
 
 
 # ---------------------------------------------------------------- will it fit one page?
@@ -436,12 +425,10 @@ def group_note_text(sheet: SessionSheet, program_title: str) -> str:
 def sheet_pages(sheet: SessionSheet, sheets: RunSheets, words: Words) -> tuple[tuple[str, str, str, object], ...]:
     """(path, template, title, view) of the run sheet, handout bundle and paperwork of one session."""
     n = sheet.number
-    # Each page gets only what it shows, so an edit re-renders only the pages it changes.
-    paperwork = replace(sheet, collect="", collect_from="", timer="", timer_key="")
     of = f"{words('session_lower', 'session')} {n}, {sheet.title}"  # "session 5, Cravings"
     return ((run_path(n), "runsheet.html", f"{words('run_sheet', 'Run sheet')}: {of}", sheet),
             (bundle_path(n), "session_handouts.html", f"{words('handouts', 'Handouts')}: {of}", bundle_view(sheet, sheets)),
-            (paperwork_path(n), "paperwork.html", f"{words('paperwork', 'Paperwork')}: {of}", paperwork))
+            (paperwork_path(n), "paperwork.html", f"{words('paperwork', 'Paperwork')}: {of}", sheet))
 
 
 def note_file(sheet: SessionSheet, program_title: str) -> OutputFile:

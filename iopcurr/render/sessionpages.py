@@ -18,6 +18,7 @@ from iopcurr.plan.schedule import (
     MONTH_NAMES,
     WEEKDAY_NAMES,
     long_date,
+    plain_time,
     session_label,
     session_when,
     short_date,
@@ -269,7 +270,7 @@ def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMa
             label, when, key = short_date(s.date), f"{time_of(s.start, style)}–{time_of(s.end, style)}", (s.date.toordinal(), 0)
             firsts[s.week] = min(s.date, firsts.get(s.week, s.date))
         else:
-            label, when, key = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", tonight.plain_time(p), (s.day, 0)
+            label, when, key = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", plain_time(p), (s.day, 0)
         track = tracks[s.module_id]
         entry = CalendarEntry("session", label, s.date.isoformat() if s.date else "", when, s.number,
                               titles[s.module_id], f"sessions/{s.number}.html", marks.get(track) if track else None,
@@ -290,11 +291,11 @@ def _intro(cur: Curriculum, schedule: Schedule) -> str:
     days = _and([f"{WEEKDAY_NAMES[d]}s" for d in p.schedule.days])
     first = schedule.sessions[0].date if schedule.sessions else None
     if first is None:
-        return (f"{n} sessions over {p.schedule.weeks} weeks, {days}, {tonight.plain_time(p)}. "
+        return (f"{n} sessions over {p.schedule.weeks} weeks, {days}, {plain_time(p)}. "
                 "Set schedule.first_date in program.yml to put dates on the calendar.")
     last = schedule.sessions[-1].date
     assert last is not None
-    return f"{n} sessions, {days}, {tonight.plain_time(p)}, from {long_date(first)} to {long_date(last)}."
+    return f"{n} sessions, {days}, {plain_time(p)}, from {long_date(first)} to {long_date(last)}."
 
 
 def schedule_view(cal: Calendar) -> ScheduleView:

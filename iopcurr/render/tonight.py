@@ -13,10 +13,9 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from iopcurr.model import Curriculum, Module, OutputFile, Program, Schedule, Session
+from iopcurr.model import Curriculum, Module, OutputFile, Schedule, Session
 from iopcurr.plan.checks import track_map
-from iopcurr.plan.schedule import WEEKDAY_NAMES, long_date, session_label, session_when, short_date, time_of
-from iopcurr.plan.thirds import clock
+from iopcurr.plan.schedule import WEEKDAY_NAMES, long_date, plain_time, session_label, session_when, short_date, time_of
 from iopcurr.render import books
 from iopcurr.render.ics import track_title
 from iopcurr.render.runsheet import bundle_path, paperwork_path, run_path
@@ -48,12 +47,6 @@ class TonightCard:
     paperwork_url: str
     ended: str = ""  # the last session's date in words, when the calendar is over
     bundle_pdf: str = ""  # with --pdf: the PDF of tonight's handouts
-
-
-def plain_time(program: Program) -> str:
-    """The time of a session as program.yml sets it: `6:00 PM–9:00 PM`."""
-    start, style = program.session.start, program.session.clock
-    return f"{clock(start, style)}–{clock(start + program.session.minutes, style)}"
 
 
 def skipped_weeks(schedule: Schedule) -> list[tuple[int, date]]:
@@ -182,7 +175,7 @@ def join_weeks(cur: Curriculum, schedule: Schedule) -> tuple[JoinWeek, ...]:
     for k, s in enumerate(schedule.sessions):
         firsts.setdefault(s.week, (k, s))
     return tuple(JoinWeek(s.week, f"week-{s.week}",
-                          f"session {s.number}, {session_label(s) if s.date else f'Week {s.week}, Day {s.day}'}",
+                          f"session {s.number}, {session_label(s)}",
                           missed_at(cur, schedule, k))
                  for k, s in firsts.values())
 
