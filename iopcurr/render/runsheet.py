@@ -131,16 +131,16 @@ class _Blocks(HTMLParser):
             self.buffers[-1][2].append(data)
 
 
-def first_line(text: str, limit: int = SAY_CHARS) -> str:
+def first_line(text: str) -> str:
     """The opening of `text` without its quotation marks: whole sentences while they are short
-    (under SAY_MIN characters), cut at a word near `limit`."""
+    (under SAY_MIN characters), cut at a word near SAY_CHARS."""
     text = " ".join(text.split()).strip("“”\"").strip()
     ends = [m.start() for m in re.finditer(r"(?<=[.?!])[”\"]?(\s|$)", text)]
-    fit = [e for e in ends if e <= limit]
+    fit = [e for e in ends if e <= SAY_CHARS]
     cut = next((e for e in fit if e >= SAY_MIN), fit[-1] if fit else len(text))
     text = text[:cut].rstrip("”\"")
-    if len(text) > limit:
-        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:—–-") + "…"
+    if len(text) > SAY_CHARS:
+        text = text[:SAY_CHARS].rsplit(" ", 1)[0].rstrip(",;:—–-") + "…"
     return text
 
 
@@ -223,11 +223,14 @@ class SegmentSheet:
 
 @dataclass(frozen=True)
 class HandoutItem:
+    """A handout to print for a session (its run sheet, bundle and page)."""
+
     id: str
     title: str
     url: str  # from sessions/
     copies: int
-    html: Markup
+    html: str = ""  # its page (Markup), in the bundle
+    languages: tuple[tuple[str, str, int], ...] = ()  # (language, url, copies) of its translations (`handouts.copies`)
 
 
 @dataclass(frozen=True)
@@ -317,7 +320,7 @@ def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], sche
     shown = core_only(points)
     segments = tuple(SegmentSheet(seg.title, f"{r.start}–{r.end}", r.minutes, r.part, pts)
                      for seg, r, pts in zip(m.segments, [r for r in rows if r.kind == "segment"], shown, strict=True))
-    handouts = tuple(HandoutItem(h, sheets.handouts[h].title, f"../handouts/{h}.html", copies, Markup(""))
+    handouts = tuple(HandoutItem(h, sheets.handouts[h].title, f"../handouts/{h}.html", copies)
                      for h in m.session_handouts if h in sheets.handouts)
     collect, collect_from = _collect(schedule, index, sheets, words)
     return SessionSheet(

@@ -28,7 +28,7 @@ from iopcurr.render import runsheet, tonight
 from iopcurr.render.i18n import Words
 from iopcurr.render.ics import calendar
 from iopcurr.render.pages import GuideView, Link, SiteContext, guide_view, page_context, render_bytes
-from iopcurr.render.runsheet import RunSheets
+from iopcurr.render.runsheet import HandoutItem, RunSheets
 from iopcurr.render.tonight import Grid, JoinWeek, Missed, TonightCard
 
 ICS_PATH = "schedule.ics"
@@ -45,14 +45,6 @@ class TrackMark:
 
 
 @dataclass(frozen=True)
-class HandoutCopies:
-    title: str
-    url: str
-    copies: int
-    languages: tuple[tuple[str, str, int], ...] = ()  # (language, url, copies) of its translations (`handouts.copies`)
-
-
-@dataclass(frozen=True)
 class SessionView(GuideView):
     number: int
     count: int  # sessions in the program
@@ -66,7 +58,7 @@ class SessionView(GuideView):
     cycles: int
     pinned: bool
     week: int
-    handouts: tuple[HandoutCopies, ...]
+    handouts: tuple[HandoutItem, ...]
     copies_note: str
     previous: Link | None
     next: Link | None
@@ -140,14 +132,14 @@ class Calendar:
     sheets: RunSheets
 
 
-def _handouts(p: Program, m: Module, sheets: RunSheets, words: Words) -> tuple[tuple[HandoutCopies, ...], str]:
+def _handouts(p: Program, m: Module, sheets: RunSheets, words: Words) -> tuple[tuple[HandoutItem, ...], str]:
     """The handouts of a session with the copies to print of each language, and what the
     number of copies stands for."""
     per_language = dict(p.handouts.copies)
     copies = per_language.get(p.langs[0], p.schedule.group_size + p.schedule.extra_copies)
-    handouts = tuple(HandoutCopies(sheets.handouts[h].title, f"../handouts/{h}.html", copies,
-                                   tuple((lang, f"../handouts/{lang}/{h}.html", per_language[lang])
-                                         for lang in p.langs[1:] if per_language.get(lang)))
+    handouts = tuple(HandoutItem(h, sheets.handouts[h].title, f"../handouts/{h}.html", copies,
+                                 languages=tuple((lang, f"../handouts/{lang}/{h}.html", per_language[lang])
+                                                 for lang in p.langs[1:] if per_language.get(lang)))
                      for h in m.session_handouts if h in sheets.handouts)
     if per_language:
         return handouts, words("copies_per_language", "each language, as `handouts.copies` in program.yml sets them")
@@ -171,7 +163,6 @@ def session_view(cal: Calendar, index: int) -> SessionView:
     plan = cal.ctx.plans.get(m.id)
     n = session.number
     handouts, copies_note = _handouts(p, m, cal.sheets, words)
-    track = track_of(p, m)
     night = {"run_url": f"../{runsheet.run_path(n)}", "bundle_url": f"../{runsheet.bundle_path(n)}",
              "paperwork_url": f"../{runsheet.paperwork_path(n)}", "timer": runsheet.timer_plan(plan)} if plan else {}
     return guide_view(
@@ -180,7 +171,7 @@ def session_view(cal: Calendar, index: int) -> SessionView:
         count=len(cal.schedule.sessions),
         title=m.title,
         module=Link(m.title, f"../facilitator/{m.id}.html"),
-        track=track_marks(cal.ctx.cur).get(track) if track else None,
+        track=track_marks(cal.ctx.cur).get(track_of(p, m) or ""),
         when=session_when(session, p),
         date_iso=session.date.isoformat() if session.date else "",
         timezone=cal.schedule.timezone,
@@ -271,9 +262,8 @@ def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMa
             firsts[s.week] = min(s.date, firsts.get(s.week, s.date))
         else:
             label, when, key = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", plain_time(p), (s.day, 0)
-        track = tracks[s.module_id]
         entry = CalendarEntry("session", label, s.date.isoformat() if s.date else "", when, s.number,
-                              titles[s.module_id], f"sessions/{s.number}.html", marks.get(track) if track else None,
+                              titles[s.module_id], f"sessions/{s.number}.html", marks.get(tracks[s.module_id] or ""),
                               s.cycle, s.pinned)
         by_week.setdefault(s.week, []).append((key, entry))
     for week, d in tonight.skipped_weeks(schedule):
