@@ -74,13 +74,6 @@ class Points:
     core_questions: tuple[str, ...] = ()
     core_roleplays: tuple[str, ...] = ()
 
-    @classmethod
-    def of(cls, found: dict[str, list[tuple[str, bool]]]) -> Points:
-        """From (text, core) by field name."""
-        every = {k: tuple(t for t, _ in v) for k, v in found.items()}
-        marked = {f"core_{k}": tuple(t for t, c in v if c) for k, v in found.items() if k != "homework"}
-        return cls(**every, **marked)
-
 
 class _Blocks(HTMLParser):
     """Texts of the paragraphs and list items of each guide block, by kind, and whether each is
@@ -169,7 +162,8 @@ def segment_points(html: str) -> Points:
         elif point := _point(kind, tag, text, "li" if block in listed else "p"):
             found[point[0]].append((point[1], core))
     found["says"] = [(first_line(text), core) for text, core in firsts.values()]
-    return Points.of(found)
+    marked = {f"core_{k}": tuple(t for t, c in v if c) for k, v in found.items() if k != "homework"}
+    return Points(**{k: tuple(t for t, _ in v) for k, v in found.items()}, **marked)
 
 
 def core_only(points: tuple[Points, ...]) -> tuple[Points, ...]:
@@ -223,11 +217,11 @@ class SegmentSheet:
 
 @dataclass(frozen=True)
 class HandoutItem:
-    """A handout to print for a session (its run sheet, bundle and page)."""
+    """A handout to print for a session (its run sheet, bundle and page, and the Tonight card)."""
 
     id: str
     title: str
-    url: str  # from sessions/
+    url: str  # from the page that lists it
     copies: int
     html: str = ""  # its page (Markup), in the bundle
     languages: tuple[tuple[str, str, int], ...] = ()  # (language, url, copies) of its translations (`handouts.copies`)

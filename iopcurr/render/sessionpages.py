@@ -322,7 +322,8 @@ def _page(cal: Calendar, template: str, path: str, title: str, view: object, cru
 def render_calendar(cal: Calendar) -> Iterator[OutputFile]:
     """`schedule.html`, one page per session, and `schedule.ics` when the sessions have dates."""
     cur, schedule = cal.ctx.cur, cal.schedule
-    yield _page(cal, "schedule.html", "schedule.html", "Program schedule", schedule_view(cal), [Link("Home", "index.html")])
+    view = schedule_view(cal)
+    yield _page(cal, "schedule.html", "schedule.html", "Program schedule", view, [Link("Home", "index.html")])
     yield tonight.sessions_js(cur, schedule, pdf=cal.ctx.pdf)
     yield render_joining(cal)
     for i in range(len(schedule.sessions)):
