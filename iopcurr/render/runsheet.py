@@ -74,6 +74,13 @@ class Points:
     core_questions: tuple[str, ...] = ()
     core_roleplays: tuple[str, ...] = ()
 
+    @classmethod
+    def of(cls, found: dict[str, list[tuple[str, bool]]]) -> Points:
+        """From (text, core) by field name."""
+        every = {k: tuple(t for t, _ in v) for k, v in found.items()}
+        marked = {f"core_{k}": tuple(t for t, c in v if c) for k, v in found.items() if k != "homework"}
+        return cls(**every, **marked)
+
 
 class _Blocks(HTMLParser):
     """Texts of the paragraphs and list items of each guide block, by kind, and whether each is
@@ -162,8 +169,7 @@ def segment_points(html: str) -> Points:
         elif point := _point(kind, tag, text, "li" if block in listed else "p"):
             found[point[0]].append((point[1], core))
     found["says"] = [(first_line(text), core) for text, core in firsts.values()]
-    marked = {f"core_{k}": tuple(t for t, c in v if c) for k, v in found.items() if k != "homework"}
-    return Points(**{k: tuple(t for t, _ in v) for k, v in found.items()}, **marked)
+    return Points.of(found)
 
 
 def core_only(points: tuple[Points, ...]) -> tuple[Points, ...]:
