@@ -348,7 +348,7 @@ def render_all(planned: Planned, theme: Theme, settings: Settings,
         ctx = site_context(cur, plans, theme, schedule, today, pdf=pdf)
         files = list(render_site(ctx, mains))
         files.append(render_changes(cur, history, theme, ctx.site))
-        files += render_calendar(Calendar.of(ctx, schedule, planned.sheets), today, pdf=pdf)
+        files += render_calendar(Calendar(ctx, schedule, planned.sheets))
         files += render_books(ctx, mains)
         files.append(search_file(cur))
         files += render_languages(ctx, mains)

@@ -460,11 +460,14 @@ def session_when(session: Session, program: Program) -> str:
         if session.start.tzname() != session.end.tzname():
             zone = f"{session.start.tzname()}/{zone}"
         return f"{long_date(session.date)}, {time_of(session.start, style)}–{end} {zone}".rstrip()
-    begin = program.session.start
-    finish = begin + program.session.minutes
-    after = " (next day)" if finish >= 24 * 60 else ""
-    return (f"Week {session.week}, Day {session.day} ({WEEKDAY_NAMES[session.weekday]}), "
-            f"{clock(begin, style)}–{clock(finish, style)}{after}")
+    after = " (next day)" if program.session.start + program.session.minutes >= 24 * 60 else ""
+    return f"Week {session.week}, Day {session.day} ({WEEKDAY_NAMES[session.weekday]}), {plain_time(program)}{after}"
+
+
+def plain_time(program: Program) -> str:
+    """The time of a session as program.yml sets it: `6:00 PM–9:00 PM`."""
+    start, style = program.session.start, program.session.clock
+    return f"{clock(start, style)}–{clock(start + program.session.minutes, style)}"
 
 
 def upcoming(schedule: Schedule, today: date | None, count: int = 3) -> tuple[Session, ...]:

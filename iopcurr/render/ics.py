@@ -10,27 +10,16 @@ The output is deterministic: DTSTAMP is the build's `--today`, or else the first
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 
 import icalendar
 
 from iopcurr import __version__
-from iopcurr.model import Module, Program, Schedule, Session, SessionPlan
+from iopcurr.model import Handout, Module, Program, Schedule, Session, SessionPlan
 from iopcurr.plan.checks import track_of
 from iopcurr.plan.safety import without_controls
 from iopcurr.plan.schedule import agenda_times, time_of
-
-
-@dataclass(frozen=True)
-class EventText:
-    """What one event says, apart from its times."""
-
-    summary: str
-    description: str
-    category: str
-
 
 # ---------------------------------------------------------------- events
 
@@ -46,9 +35,9 @@ def track_title(program: Program, module: Module) -> str:
     return {t.id: t.title for t in program.tracks}.get(track_of(program, module) or "", "")
 
 
-def event_text(program: Program, module: Module, session: Session, total: int,
-               handout_titles: Sequence[str], plan: SessionPlan | None) -> EventText:
-    """Summary, description and category (the module's track) of one session's event (of `total`)."""
+def description(program: Program, module: Module, session: Session, total: int,
+                handouts: Mapping[str, Handout], plan: SessionPlan | None) -> str:
+    """What the event of one session (of `total`) says, apart from its title, track and times."""
     track = track_title(program, module)
     copies = program.schedule.group_size + program.schedule.extra_copies
     head = [f"Session {session.number} of {total}", f"Week {session.week}, Day {session.day}"]
@@ -59,18 +48,17 @@ def event_text(program: Program, module: Module, session: Session, total: int,
         parts.append(module.summary)
     if module.objectives:
         parts.append("Objectives:\n" + "\n".join(f"- {o}" for o in module.objectives))
-    if handout_titles:
-        parts.append(f"Handouts to print ({copies} copies each):\n"
-                     + "\n".join(f"- {t}" for t in handout_titles))
+    if titles := [handouts[h].title for h in module.session_handouts if h in handouts]:
+        parts.append(f"Handouts to print ({copies} copies each):\n" + "\n".join(f"- {t}" for t in titles))
     if plan and session.start is not None:
         style = program.session.clock
         rows = [f"{time_of(a, style)}–{time_of(b, style)} {r.title}"
                 for r, (a, b) in zip(plan.rows, agenda_times(session.start, plan), strict=True)]
         parts.append("Agenda:\n" + "\n".join(rows))
-    return EventText(module.title, "\n\n".join(parts), track)
+    return "\n\n".join(parts)
 
 
-def _event(program: Program, session: Session, text: EventText, stamp: datetime) -> icalendar.Event:
+def _event(program: Program, session: Session, module: Module, text: str, stamp: datetime) -> icalendar.Event:
     assert session.start is not None and session.end is not None
     event = icalendar.Event()
     event.add("uid", uid(program, session))
@@ -82,10 +70,10 @@ def _event(program: Program, session: Session, text: EventText, stamp: datetime)
         event.add("duration", session.end.astimezone(UTC) - session.start.astimezone(UTC))
     else:
         event.add("dtend", session.end)
-    event.add("summary", _one_line(text.summary))  # (control characters from YAML escapes left out)
-    event.add("description", without_controls(text.description))
-    if text.category:
-        event.add("categories", [without_controls(text.category)])
+    event.add("summary", _one_line(module.title))  # (control characters from YAML escapes left out)
+    event.add("description", without_controls(text))
+    if track := track_title(program, module):
+        event.add("categories", [without_controls(track)])
     event.add("sequence", 0)
     event.add("transp", "OPAQUE")
     return event
@@ -95,12 +83,12 @@ def _one_line(text: str) -> str:
     return " ".join(without_controls(text).split())
 
 
-def calendar(program: Program, schedule: Schedule, texts: Sequence[EventText],
-             today: date | None = None) -> bytes:
-    """The whole file (written by the `icalendar` library: CRLF, folded lines). `texts` go with
-    `schedule.sessions`, one each. Needs a dated schedule (a first date)."""
+def calendar(program: Program, schedule: Schedule, modules: Mapping[str, Module], handouts: Mapping[str, Handout],
+             plans: Mapping[str, SessionPlan | None], today: date | None) -> bytes:
+    """The whole file (written by the `icalendar` library: CRLF, folded lines), with the modules,
+    handouts and plans by id. Needs a dated schedule (a first date)."""
     sessions = schedule.sessions
-    assert schedule.dated and len(texts) == len(sessions)
+    assert schedule.dated
     first, last = sessions[0], sessions[-1]
     assert first.start is not None and last.end is not None
     stamp = datetime.combine(today or first.start.date(), time(), tzinfo=UTC)
@@ -114,6 +102,8 @@ def calendar(program: Program, schedule: Schedule, texts: Sequence[EventText],
     cal.add_component(icalendar.Timezone.from_tzid(
         program.schedule.timezone, first_date=first.start.date() - timedelta(days=1),
         last_date=last.end.date() + timedelta(days=1)))
-    for session, text in zip(sessions, texts, strict=True):
-        cal.add_component(_event(program, session, text, stamp))
+    for session in sessions:
+        module = modules[session.module_id]
+        text = description(program, module, session, len(sessions), handouts, plans.get(module.id))
+        cal.add_component(_event(program, session, module, text, stamp))
     return bytes(cal.to_ical())

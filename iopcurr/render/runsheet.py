@@ -131,16 +131,16 @@ class _Blocks(HTMLParser):
             self.buffers[-1][2].append(data)
 
 
-def first_line(text: str, limit: int = SAY_CHARS) -> str:
+def first_line(text: str) -> str:
     """The opening of `text` without its quotation marks: whole sentences while they are short
-    (under SAY_MIN characters), cut at a word near `limit`."""
+    (under SAY_MIN characters), cut at a word near SAY_CHARS."""
     text = " ".join(text.split()).strip("“”\"").strip()
     ends = [m.start() for m in re.finditer(r"(?<=[.?!])[”\"]?(\s|$)", text)]
-    fit = [e for e in ends if e <= limit]
+    fit = [e for e in ends if e <= SAY_CHARS]
     cut = next((e for e in fit if e >= SAY_MIN), fit[-1] if fit else len(text))
     text = text[:cut].rstrip("”\"")
-    if len(text) > limit:
-        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:—–-") + "…"
+    if len(text) > SAY_CHARS:
+        text = text[:SAY_CHARS].rsplit(" ", 1)[0].rstrip(",;:—–-") + "…"
     return text
 
 
@@ -223,11 +223,14 @@ class SegmentSheet:
 
 @dataclass(frozen=True)
 class HandoutItem:
+    """A handout to print for a session (its run sheet, bundle and page, and the Tonight card)."""
+
     id: str
     title: str
-    url: str  # from sessions/
+    url: str  # from the page that lists it
     copies: int
-    html: Markup
+    html: str = ""  # its page (Markup), in the bundle
+    languages: tuple[tuple[str, str, int], ...] = ()  # (language, url, copies) of its translations (`handouts.copies`)
 
 
 @dataclass(frozen=True)
@@ -257,17 +260,6 @@ class SessionSheet:
     timer_key: str
     clock: str  # 12h or 24h
     core: bool = False  # the module marks its core: only core questions and role plays are listed
-
-
-@dataclass(frozen=True)
-class BundleView:
-    """Every handout of one session, to print at once."""
-
-    number: int
-    title: str
-    when: str
-    copies: int
-    handouts: tuple[HandoutItem, ...]
 
 
 def agenda_clock(cur: Curriculum, start: datetime | None, plan: SessionPlan) -> list[tuple[str, str]]:
@@ -328,7 +320,7 @@ def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], sche
     shown = core_only(points)
     segments = tuple(SegmentSheet(seg.title, f"{r.start}–{r.end}", r.minutes, r.part, pts)
                      for seg, r, pts in zip(m.segments, [r for r in rows if r.kind == "segment"], shown, strict=True))
-    handouts = tuple(HandoutItem(h, sheets.handouts[h].title, f"../handouts/{h}.html", copies, Markup(""))
+    handouts = tuple(HandoutItem(h, sheets.handouts[h].title, f"../handouts/{h}.html", copies)
                      for h in m.session_handouts if h in sheets.handouts)
     collect, collect_from = _collect(schedule, index, sheets, words)
     return SessionSheet(
@@ -342,12 +334,12 @@ def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], sche
     )
 
 
-def bundle_view(sheet: SessionSheet, sheets: RunSheets) -> BundleView:
-    """The sheet's handouts with their pages, to print at once."""
+def bundle_view(sheet: SessionSheet, sheets: RunSheets) -> SessionSheet:
+    """The sheet with the pages of its handouts, to print them at once."""
     handouts = tuple(replace(h, html=Markup(shift_headings(rebind(sheets.handouts[h.id].html, f"handouts/{h.id}.html",
                                                                   bundle_path(sheet.number), {}, {}), 1)))
                      for h in sheet.handouts)
-    return BundleView(sheet.number, sheet.title, sheet.when, sheet.copies, handouts)
+    return replace(sheet, handouts=handouts)
 
 
 # ---------------------------------------------------------------- will it fit one page?
@@ -436,12 +428,10 @@ def group_note_text(sheet: SessionSheet, program_title: str) -> str:
 def sheet_pages(sheet: SessionSheet, sheets: RunSheets, words: Words) -> tuple[tuple[str, str, str, object], ...]:
     """(path, template, title, view) of the run sheet, handout bundle and paperwork of one session."""
     n = sheet.number
-    # Each page gets only what it shows, so an edit re-renders only the pages it changes.
-    paperwork = replace(sheet, collect="", collect_from="", timer="", timer_key="")
     of = f"{words('session_lower', 'session')} {n}, {sheet.title}"  # "session 5, Cravings"
     return ((run_path(n), "runsheet.html", f"{words('run_sheet', 'Run sheet')}: {of}", sheet),
             (bundle_path(n), "session_handouts.html", f"{words('handouts', 'Handouts')}: {of}", bundle_view(sheet, sheets)),
-            (paperwork_path(n), "paperwork.html", f"{words('paperwork', 'Paperwork')}: {of}", paperwork))
+            (paperwork_path(n), "paperwork.html", f"{words('paperwork', 'Paperwork')}: {of}", sheet))
 
 
 def note_file(sheet: SessionSheet, program_title: str) -> OutputFile:

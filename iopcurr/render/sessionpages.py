@@ -18,6 +18,7 @@ from iopcurr.plan.schedule import (
     MONTH_NAMES,
     WEEKDAY_NAMES,
     long_date,
+    plain_time,
     session_label,
     session_when,
     short_date,
@@ -25,9 +26,9 @@ from iopcurr.plan.schedule import (
 )
 from iopcurr.render import runsheet, tonight
 from iopcurr.render.i18n import Words
-from iopcurr.render.ics import calendar, event_text
+from iopcurr.render.ics import calendar
 from iopcurr.render.pages import GuideView, Link, SiteContext, guide_view, page_context, render_bytes
-from iopcurr.render.runsheet import RunSheets
+from iopcurr.render.runsheet import HandoutItem, RunSheets
 from iopcurr.render.tonight import Grid, JoinWeek, Missed, TonightCard
 
 ICS_PATH = "schedule.ics"
@@ -44,14 +45,6 @@ class TrackMark:
 
 
 @dataclass(frozen=True)
-class HandoutCopies:
-    title: str
-    url: str
-    copies: int
-    languages: tuple[tuple[str, str, int], ...] = ()  # (language, url, copies) of its translations (`handouts.copies`)
-
-
-@dataclass(frozen=True)
 class SessionView(GuideView):
     number: int
     count: int  # sessions in the program
@@ -65,7 +58,7 @@ class SessionView(GuideView):
     cycles: int
     pinned: bool
     week: int
-    handouts: tuple[HandoutCopies, ...]
+    handouts: tuple[HandoutItem, ...]
     copies_note: str
     previous: Link | None
     next: Link | None
@@ -131,28 +124,22 @@ def track_marks(cur: Curriculum) -> dict[str, TrackMark]:
 
 @dataclass(frozen=True)
 class Calendar:
-    """What the pages of the calendar are made from: the build's pages context, its schedule and
-    run sheets, and the lookups made once per build."""
+    """What the pages of the calendar are made from: the build's pages context (with `--today` and
+    `--pdf`), its schedule and run sheets."""
 
     ctx: SiteContext
     schedule: Schedule
     sheets: RunSheets
-    marks: dict[str, TrackMark]
-    words: Words  # the interface words of the site's language
-
-    @classmethod
-    def of(cls, ctx: SiteContext, schedule: Schedule, sheets: RunSheets) -> Calendar:
-        return cls(ctx, schedule, sheets, track_marks(ctx.cur), ctx.words)
 
 
-def _handouts(p: Program, m: Module, sheets: RunSheets, words: Words) -> tuple[tuple[HandoutCopies, ...], str]:
+def _handouts(p: Program, m: Module, sheets: RunSheets, words: Words) -> tuple[tuple[HandoutItem, ...], str]:
     """The handouts of a session with the copies to print of each language, and what the
     number of copies stands for."""
     per_language = dict(p.handouts.copies)
     copies = per_language.get(p.langs[0], p.schedule.group_size + p.schedule.extra_copies)
-    handouts = tuple(HandoutCopies(sheets.handouts[h].title, f"../handouts/{h}.html", copies,
-                                   tuple((lang, f"../handouts/{lang}/{h}.html", per_language[lang])
-                                         for lang in p.langs[1:] if per_language.get(lang)))
+    handouts = tuple(HandoutItem(h, sheets.handouts[h].title, f"../handouts/{h}.html", copies,
+                                 languages=tuple((lang, f"../handouts/{lang}/{h}.html", per_language[lang])
+                                                 for lang in p.langs[1:] if per_language.get(lang)))
                      for h in m.session_handouts if h in sheets.handouts)
     if per_language:
         return handouts, words("copies_per_language", "each language, as `handouts.copies` in program.yml sets them")
@@ -165,27 +152,26 @@ def _link(cal: Calendar, index: int) -> Link | None:
     if not 0 <= index < len(cal.schedule.sessions):
         return None
     other = cal.schedule.sessions[index]
-    return Link(runsheet.session_title(other, cal.sheets.modules[other.module_id], cal.words), f"{other.number}.html",
-                session_label(other))
+    return Link(runsheet.session_title(other, cal.sheets.modules[other.module_id], cal.ctx.words),
+                f"{other.number}.html", session_label(other))
 
 
 def session_view(cal: Calendar, index: int) -> SessionView:
-    p = cal.ctx.cur.program
+    p, words = cal.ctx.cur.program, cal.ctx.words
     session = cal.schedule.sessions[index]
     m = cal.sheets.modules[session.module_id]
     plan = cal.ctx.plans.get(m.id)
     n = session.number
-    handouts, copies_note = _handouts(p, m, cal.sheets, cal.words)
-    track = track_of(p, m)
+    handouts, copies_note = _handouts(p, m, cal.sheets, words)
     night = {"run_url": f"../{runsheet.run_path(n)}", "bundle_url": f"../{runsheet.bundle_path(n)}",
              "paperwork_url": f"../{runsheet.paperwork_path(n)}", "timer": runsheet.timer_plan(plan)} if plan else {}
     return guide_view(
-        SessionView, m, plan, p.session, runsheet.agenda_clock(cal.ctx.cur, session.start, plan) if plan else [], cal.words,
+        SessionView, m, plan, p.session, runsheet.agenda_clock(cal.ctx.cur, session.start, plan) if plan else [], words,
         number=n,
         count=len(cal.schedule.sessions),
         title=m.title,
         module=Link(m.title, f"../facilitator/{m.id}.html"),
-        track=cal.marks.get(track) if track else None,
+        track=track_marks(cal.ctx.cur).get(track_of(p, m) or ""),
         when=session_when(session, p),
         date_iso=session.date.isoformat() if session.date else "",
         timezone=cal.schedule.timezone,
@@ -275,10 +261,9 @@ def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMa
             label, when, key = short_date(s.date), f"{time_of(s.start, style)}–{time_of(s.end, style)}", (s.date.toordinal(), 0)
             firsts[s.week] = min(s.date, firsts.get(s.week, s.date))
         else:
-            label, when, key = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", tonight.plain_time(p), (s.day, 0)
-        track = tracks[s.module_id]
+            label, when, key = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", plain_time(p), (s.day, 0)
         entry = CalendarEntry("session", label, s.date.isoformat() if s.date else "", when, s.number,
-                              titles[s.module_id], f"sessions/{s.number}.html", marks.get(track) if track else None,
+                              titles[s.module_id], f"sessions/{s.number}.html", marks.get(tracks[s.module_id] or ""),
                               s.cycle, s.pinned)
         by_week.setdefault(s.week, []).append((key, entry))
     for week, d in tonight.skipped_weeks(schedule):
@@ -296,15 +281,15 @@ def _intro(cur: Curriculum, schedule: Schedule) -> str:
     days = _and([f"{WEEKDAY_NAMES[d]}s" for d in p.schedule.days])
     first = schedule.sessions[0].date if schedule.sessions else None
     if first is None:
-        return (f"{n} sessions over {p.schedule.weeks} weeks, {days}, {tonight.plain_time(p)}. "
+        return (f"{n} sessions over {p.schedule.weeks} weeks, {days}, {plain_time(p)}. "
                 "Set schedule.first_date in program.yml to put dates on the calendar.")
     last = schedule.sessions[-1].date
     assert last is not None
-    return f"{n} sessions, {days}, {tonight.plain_time(p)}, from {long_date(first)} to {long_date(last)}."
+    return f"{n} sessions, {days}, {plain_time(p)}, from {long_date(first)} to {long_date(last)}."
 
 
-def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMark],
-                  today: date | None = None, *, pdf: bool = False) -> ScheduleView:
+def schedule_view(cal: Calendar) -> ScheduleView:
+    cur, schedule, marks = cal.ctx.cur, cal.schedule, track_marks(cal.ctx.cur)
     tracks = track_map(cur.program, cur.modules)
     used = {tracks[s.module_id] for s in schedule.sessions}
     return ScheduleView(
@@ -317,7 +302,7 @@ def schedule_view(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMar
         rotation=len({s.module_id for s in schedule.sessions if not s.pinned}),
         skipped=tuple(long_date(d) for d in schedule.skipped),
         fixed=fixed_facts(cur),
-        tonight=tonight.fixed_card(cur, schedule, today, pdf=pdf),
+        tonight=tonight.fixed_card(cur, schedule, cal.ctx.today, pdf=cal.ctx.pdf),
         grid=tonight.grid(cur, schedule, {k: (v.mark, v.css) for k, v in marks.items()}),
     )
 
@@ -334,29 +319,30 @@ def _page(cal: Calendar, template: str, path: str, title: str, view: object, cru
     return OutputFile(path, render_bytes(cal.ctx.theme, template, ctx=ctx, site=cal.ctx.site, root=ctx.root, view=view))
 
 
-def render_calendar(cal: Calendar, today: date | None = None, *, pdf: bool = False) -> Iterator[OutputFile]:
+def render_calendar(cal: Calendar) -> Iterator[OutputFile]:
     """`schedule.html`, one page per session, and `schedule.ics` when the sessions have dates."""
     cur, schedule = cal.ctx.cur, cal.schedule
-    view = schedule_view(cur, schedule, cal.marks, today, pdf=pdf)
+    view = schedule_view(cal)
     yield _page(cal, "schedule.html", "schedule.html", "Program schedule", view, [Link("Home", "index.html")])
-    yield tonight.sessions_js(cur, schedule, pdf=pdf)
+    yield tonight.sessions_js(cur, schedule, pdf=cal.ctx.pdf)
     yield render_joining(cal)
     for i in range(len(schedule.sessions)):
         yield from render_session(cal, i)
     if schedule.dated:
-        yield render_ics(cal, today)
+        yield OutputFile(ICS_PATH, calendar(cur.program, schedule, cal.sheets.modules, cal.sheets.handouts,
+                                            cal.ctx.plans, cal.ctx.today))
 
 
 def render_session(cal: Calendar, index: int) -> Iterator[OutputFile]:
     """The page of session `schedule.sessions[index]`, then its run sheet, handout bundle, paperwork and group note."""
-    s = cal.schedule.sessions[index]
-    title = runsheet.session_title(s, cal.sheets.modules[s.module_id], cal.words)
-    yield _page(cal, "session.html", f"sessions/{s.number}.html", title, session_view(cal, index), _crumbs(cal.words))
-    sheet = runsheet.session_sheet(cal.ctx.cur, cal.ctx.plans, cal.schedule, index, cal.sheets, cal.words)
+    s, words = cal.schedule.sessions[index], cal.ctx.words
+    title = runsheet.session_title(s, cal.sheets.modules[s.module_id], words)
+    yield _page(cal, "session.html", f"sessions/{s.number}.html", title, session_view(cal, index), _crumbs(words))
+    sheet = runsheet.session_sheet(cal.ctx.cur, cal.ctx.plans, cal.schedule, index, cal.sheets, words)
     if sheet is None:
         return
-    crumbs = _crumbs(cal.words, Link(f"{cal.words('session', 'Session')} {s.number}", f"../sessions/{s.number}.html"))
-    for path, template, title, view in runsheet.sheet_pages(sheet, cal.sheets, cal.words):
+    crumbs = _crumbs(words, Link(f"{words('session', 'Session')} {s.number}", f"../sessions/{s.number}.html"))
+    for path, template, title, view in runsheet.sheet_pages(sheet, cal.sheets, words):
         yield _page(cal, template, path, title, view, crumbs)
     yield runsheet.note_file(sheet, cal.ctx.cur.program.title)
 
@@ -370,12 +356,3 @@ def render_joining(cal: Calendar) -> OutputFile:
     return _page(cal, "joining.html", "joining.html", "Joining mid-cycle", view,
                  [Link("Home", "index.html"), Link("Program schedule", "schedule.html")])
 
-
-def render_ics(cal: Calendar, today: date | None = None) -> OutputFile:
-    """`schedule.ics`: an event for each session (the sessions must have dates)."""
-    modules, handouts = cal.sheets.modules, cal.sheets.handouts
-    texts = [event_text(cal.ctx.cur.program, modules[s.module_id], s, len(cal.schedule.sessions),
-                        [handouts[h].title for h in modules[s.module_id].session_handouts if h in handouts],
-                        cal.ctx.plans.get(s.module_id))
-             for s in cal.schedule.sessions]
-    return OutputFile(ICS_PATH, calendar(cal.ctx.cur.program, cal.schedule, texts, today))

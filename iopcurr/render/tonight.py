@@ -13,21 +13,14 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from iopcurr.model import Curriculum, Module, OutputFile, Program, Schedule, Session
+from iopcurr.model import Curriculum, Module, OutputFile, Schedule, Session
 from iopcurr.plan.checks import track_map
-from iopcurr.plan.schedule import WEEKDAY_NAMES, long_date, session_label, session_when, short_date, time_of
-from iopcurr.plan.thirds import clock
+from iopcurr.plan.schedule import WEEKDAY_NAMES, long_date, plain_time, session_label, session_when, short_date, time_of
 from iopcurr.render import books
 from iopcurr.render.ics import track_title
-from iopcurr.render.runsheet import bundle_path, paperwork_path, run_path
+from iopcurr.render.runsheet import HandoutItem, bundle_path, paperwork_path, run_path
 
 SESSIONS_JS = "static/sessions.js"
-
-
-@dataclass(frozen=True)
-class CardHandout:
-    title: str
-    url: str
 
 
 @dataclass(frozen=True)
@@ -40,7 +33,7 @@ class TonightCard:
     title: str
     track: str
     when: str
-    handouts: tuple[CardHandout, ...]
+    handouts: tuple[HandoutItem, ...]
     copies: int
     session_url: str
     run_url: str
@@ -48,12 +41,6 @@ class TonightCard:
     paperwork_url: str
     ended: str = ""  # the last session's date in words, when the calendar is over
     bundle_pdf: str = ""  # with --pdf: the PDF of tonight's handouts
-
-
-def plain_time(program: Program) -> str:
-    """The time of a session as program.yml sets it: `6:00 PM–9:00 PM`."""
-    start, style = program.session.start, program.session.clock
-    return f"{clock(start, style)}–{clock(start + program.session.minutes, style)}"
 
 
 def skipped_weeks(schedule: Schedule) -> list[tuple[int, date]]:
@@ -65,13 +52,11 @@ def skipped_weeks(schedule: Schedule) -> list[tuple[int, date]]:
     return [((d.toordinal() - monday) // 7 + 1, d) for d in schedule.skipped]
 
 
-def _titles(cur: Curriculum) -> dict[str, str]:
-    """Handout id → title."""
-    return {h.id: h.title for mod in cur.modules for h in mod.handouts}
-
-
-def _handouts(titles: dict[str, str], m: Module) -> tuple[CardHandout, ...]:
-    return tuple(CardHandout(titles[h], f"handouts/{h}.html") for h in m.session_handouts if h in titles)
+def _handouts(cur: Curriculum, m: Module) -> tuple[HandoutItem, ...]:
+    """The handouts of a session of `m`, linked from the site root."""
+    titles = {h.id: h.title for mod in cur.modules for h in mod.handouts}
+    return tuple(HandoutItem(h, titles[h], f"handouts/{h}.html", _copies(cur))
+                 for h in m.session_handouts if h in titles)
 
 
 def _copies(cur: Curriculum) -> int:
@@ -91,7 +76,7 @@ def fixed_card(cur: Curriculum, schedule: Schedule | None, today: date | None, *
     m = next(x for x in cur.modules if x.id == s.module_id)
     p = cur.program
     return TonightCard("Tonight" if s.date == today else "Next session", s.number, m.title, track_title(p, m),
-                       session_when(s, p), _handouts(_titles(cur), m), _copies(cur), f"sessions/{s.number}.html",
+                       session_when(s, p), _handouts(cur, m), _copies(cur), f"sessions/{s.number}.html",
                        run_path(s.number), bundle_path(s.number), paperwork_path(s.number),
                        bundle_pdf=books.bundle_pdf(m.id) if pdf and m.session_handouts else "")
 
@@ -114,7 +99,6 @@ def sessions_js(cur: Curriculum, schedule: Schedule, *, pdf: bool = False) -> Ou
     milliseconds (real time, so the browser's clock can be compared with it in any time zone)."""
     modules = {m.id: m for m in cur.modules}
     style = cur.program.session.clock
-    titles = _titles(cur)
     items = []
     for s in schedule.sessions:
         if s.start is None or s.end is None or s.date is None:
@@ -131,7 +115,7 @@ def sessions_js(cur: Curriculum, schedule: Schedule, *, pdf: bool = False) -> Ou
             "time": f"{time_of(s.start, style)}–{time_of(s.end, style)}",
             "start": int(s.start.timestamp() * 1000),
             "end": int(s.end.timestamp() * 1000),
-            "handouts": [[h.title, h.url] for h in _handouts(titles, m)],
+            "handouts": [[h.title, h.url] for h in _handouts(cur, m)],
         })
     last = schedule.sessions[-1].date if schedule.sessions else None
     head = {"copies": _copies(cur), "ended": long_date(last) if last else ""}
@@ -182,7 +166,7 @@ def join_weeks(cur: Curriculum, schedule: Schedule) -> tuple[JoinWeek, ...]:
     for k, s in enumerate(schedule.sessions):
         firsts.setdefault(s.week, (k, s))
     return tuple(JoinWeek(s.week, f"week-{s.week}",
-                          f"session {s.number}, {session_label(s) if s.date else f'Week {s.week}, Day {s.day}'}",
+                          f"session {s.number}, {session_label(s)}",
                           missed_at(cur, schedule, k))
                  for k, s in firsts.values())
 
