@@ -30,14 +30,10 @@ TABLES: dict[str, Callable[[], str]] = {
 }
 
 
-def _block(name: str) -> re.Pattern[str]:
-    return re.compile(rf"(<!-- {name}: [^\n]*-->\n).*?(<!-- /{name} -->)", re.DOTALL)
-
-
 def refresh(text: str) -> str:
     """`text` with every generated table made anew. A missing marker is an error, not a no-op."""
     for name, table in TABLES.items():
-        match = _block(name).search(text)
+        match = re.search(rf"(<!-- {name}: [^\n]*-->\n).*?(<!-- /{name} -->)", text, re.DOTALL)
         if match is None:
             raise ValueError(f"the guide has no `<!-- {name}: ... -->` ... `<!-- /{name} -->` markers")
         text = text[: match.start()] + f"{match.group(1)}\n{table()}\n\n{match.group(2)}" + text[match.end() :]

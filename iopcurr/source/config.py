@@ -13,7 +13,7 @@ import reprlib
 from collections.abc import Mapping
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from iopcurr.errors import Problem
@@ -30,6 +30,7 @@ from iopcurr.model import (
     Track,
     written_at,
 )
+from iopcurr.plan.schedule import MONTH_NAMES
 from iopcurr.source.loader import ID
 from iopcurr.source.yamlread import load_yaml
 
@@ -116,6 +117,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+N = TypeVar("N", int, float)
 
 
 _REPR = reprlib.Repr()
@@ -152,13 +154,11 @@ class _Reader:
         written = written_at(self.lines, dotted)
         return self.lines[written] if written else 1
 
-    def where(self, dotted: str) -> str:
-        """The file the key was written in (program.yml, or the site file merged over it)."""
-        written = written_at(self.lines, dotted)
-        return self.origins.get(written, self.path) if written else self.path
-
     def problem(self, dotted: str, message: str, code: str, hint: str = "") -> None:
-        self.problems.append(Problem(self.where(dotted), self.line(dotted), message, code, hint=hint))
+        """A problem at the key's line, in the file it was written in (program.yml, or a site file)."""
+        written = written_at(self.lines, dotted)
+        where = self.origins.get(written, self.path) if written else self.path
+        self.problems.append(Problem(where, self.line(dotted), message, code, hint=hint))
 
     def section(self, value: Any, dotted: str, schema_key: str | None = None) -> dict[str, Any]:
         """A mapping, with unknown keys reported (hints from the schema)."""
@@ -187,22 +187,17 @@ class _Reader:
             return default
         return str(value)
 
-    def integer(self, m: dict[str, Any], dotted: str, default: int, low: int, high: int) -> int:
-        return int(self._bounded(m, dotted, default, (low, high), "a whole number"))
-
-    def number(self, m: dict[str, Any], dotted: str, default: float, low: float, high: float) -> float:
-        return float(self._bounded(m, dotted, default, (low, high), "a number"))
-
-    def _bounded(self, m: dict[str, Any], dotted: str, default: float, bounds: tuple[float, float], noun: str) -> float:
-        """A number from low to high (a whole number when `noun` says so), else the default."""
+    def number(self, m: dict[str, Any], dotted: str, default: N, low: N, high: N) -> N:
+        """A number from low to high (a whole number when the default is an int), else the default."""
         value = _get(m, dotted, default)
-        if isinstance(value, bool) or not isinstance(value, int if noun == "a whole number" else int | float):
-            self.problem(dotted, f"`{dotted}` must be {noun}, not {shown(value)}.", "IOP004")
+        whole = isinstance(default, int)
+        if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+            self.problem(dotted, f"`{dotted}` must be {'a whole number' if whole else 'a number'}, not {shown(value)}.", "IOP004")
             return default
-        if not bounds[0] <= value <= bounds[1]:
-            self.problem(dotted, f"`{dotted}` must be between {bounds[0]} and {bounds[1]}, not {value}.", "IOP004")
+        if not low <= value <= high:
+            self.problem(dotted, f"`{dotted}` must be between {low} and {high}, not {value}.", "IOP004")
             return default
-        return value
+        return type(default)(value)
 
     def boolean(self, m: dict[str, Any], dotted: str, default: bool) -> bool:
         value = _get(m, dotted, default)
@@ -258,8 +253,6 @@ class _Reader:
 
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # dates a program's calendar may use
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")  # not strftime("%B"): the same words in every locale
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
@@ -277,9 +270,8 @@ def _real_date(r: _Reader, value: Any, dotted: str) -> date | None:
         return None
     last = calendar.monthrange(year or 4, month)[1]  # year 0 does not exist; any leap year will do
     if not 1 <= day <= last or year == 0:
-        month_name = _MONTHS[month - 1]
         r.problem(dotted, f"`{dotted}` is not a real date: {text}.", "IOP004",
-                  hint=f"{month_name} {year} has {last} days: write a day from 1 to {last}." if year else "Check the year.")
+                  hint=f"{MONTH_NAMES[month - 1]} {year} has {last} days: write a day from 1 to {last}." if year else "Check the year.")
         return None
     return date(year, month, day)
 
@@ -310,7 +302,7 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
     edition = r.a_date(top["edition"], "edition") if top.get("edition") is not None else None
     pl = r.section(top.get("plan"), "plan")
     plan = PlanSettings(
-        min_segment_minutes=r.integer(pl, "plan.min_segment_minutes", 5, 0, 600),
+        min_segment_minutes=r.number(pl, "plan.min_segment_minutes", 5, 0, 600),
         part_tolerance=r.number(pl, "plan.part_tolerance", 0.5, 0.0, 10.0),
     )
     program = Program(
@@ -349,7 +341,7 @@ def _session(r: _Reader, top: dict[str, Any], other_languages: tuple[str, ...]) 
     sess = r.section(top.get("session"), "session")
     hours, _, minutes = r.like(sess, "session.start", "18:00", _TIME, "a time").partition(":")
     return SessionSettings(
-        minutes=r.integer(sess, "session.minutes", 90, 10, 600),
+        minutes=r.number(sess, "session.minutes", 90, 10, 600),
         start=int(hours) * 60 + int(minutes),
         clock="24h" if r.choice(sess, "session.clock", "12h", ("12h", "24h")) == "24h" else "12h",
         opening=_ritual(r, sess, "opening", "Opening", "Welcome everyone. Each member says their first name and one word for how they are arriving today.",
@@ -391,7 +383,7 @@ def _ritual(r: _Reader, sess: dict[str, Any], key: str, title: str, text: str,
     translated = _translated(r, given, dotted, dotted, ("title", "text"), other_languages)
     return Ritual(
         title=r.text(m, f"{dotted}.title", title),
-        minutes=r.integer(m, f"{dotted}.minutes", 5, 0, 120),
+        minutes=r.number(m, f"{dotted}.minutes", 5, 0, 120),
         text=r.text(m, f"{dotted}.text", text),
         translations=translated,
     )
@@ -464,7 +456,7 @@ def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
         r.problem("schedule.timezone", f"unknown time zone {shown(tz)}.", "IOP031", "Use an IANA name such as \"America/Chicago\".")
         tz = "UTC"
     return ScheduleSettings(
-        weeks=r.integer(m, "schedule.weeks", 12, 1, 104),
+        weeks=r.number(m, "schedule.weeks", 12, 1, 104),
         days=days,
         first_date=first_date,
         skip=tuple(sorted(skip_at)),
@@ -473,8 +465,8 @@ def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
         timezone=tz,
         repeat=repeats,
         streams=streams,
-        group_size=r.integer(m, "schedule.group_size", 12, 1, 100),
-        extra_copies=r.integer(m, "schedule.extra_copies", 2, 0, 100),
+        group_size=r.number(m, "schedule.group_size", 12, 1, 100),
+        extra_copies=r.number(m, "schedule.extra_copies", 2, 0, 100),
         skip_at=tuple(sorted(skip_at.items())),
     )
 

@@ -87,8 +87,7 @@ def site_program(program_text: str, program_path: str, site_text: str,
     if not isinstance(base, dict) or over is None:
         # program.yml itself is not a mapping (reported as for a build without sites), or the
         # site file did not parse: check the program alone, with the site's problems.
-        program, found = program_from(base, base_lines, [], program_path)
-        return program, problems + found
+        return program_from(base, base_lines, problems, program_path)
     lines, origins = merged_lines(base, base_lines, over, over_lines, site_path)
     return program_from(merge(base, over), lines, problems, program_path, origins)
 
