@@ -122,11 +122,7 @@ N = TypeVar("N", int, float)
 
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 4, 4, 60, 60
-
-
-def shown(value: Any) -> str:
-    """A short repr for messages, however big the value (YAML aliases can nest a value deeply)."""
-    return _REPR.repr(value)
+shown = _REPR.repr  # a short repr for messages, however big the value (YAML aliases can nest a value deeply)
 
 
 def _known(section: str) -> list[str]:
@@ -225,15 +221,14 @@ class _Reader:
             return default
         return value
 
-    def items(self, m: dict[str, Any], key: str, dotted: str) -> list[Any]:
-        value = m.get(key)
+    def items(self, value: Any, dotted: str) -> list[Any]:
         if value is not None and not isinstance(value, list):
             self.problem(dotted, f"`{dotted}` must be a list (one `- item` per line).", "IOP004")
         return value if isinstance(value, list) else []
 
-    def text_list(self, m: dict[str, Any], key: str, dotted: str) -> tuple[str, ...]:
+    def text_list(self, value: Any, dotted: str) -> tuple[str, ...]:
         out = []
-        for i, item in enumerate(self.items(m, key, dotted)):
+        for i, item in enumerate(self.items(value, dotted)):
             if isinstance(item, dict | list) or item is None:
                 self.problem(f"{dotted}.{i}", f"each item of `{dotted}` must be text.", "IOP004")
             else:
@@ -321,7 +316,7 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
         site_url=_site_url(r, top),
         path=path,
         lines=MappingProxyType(dict(lines)),
-        library=r.text_list(top, "library", "library"),
+        library=r.text_list(top.get("library"), "library"),
         origins=MappingProxyType(dict(origins or {})),
         languages=languages if "languages" in top else (),
     )
@@ -409,7 +404,7 @@ def _translated(r: _Reader, given: Any, dotted: str, schema: str, keys: tuple[st
 def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
     out: list[Track] = []
     seen: set[str] = set()
-    for i, item in enumerate(r.items(top, "tracks", "tracks")):
+    for i, item in enumerate(r.items(top.get("tracks"), "tracks")):
         dotted = f"tracks.{i}"
         m = r.section(item, dotted, "tracks.*")
         if not m:
@@ -429,7 +424,7 @@ def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
                 id=tid,
                 title=r.text(m, f"{dotted}.title", tid.replace("-", " ").capitalize()),
                 description=r.text(m, f"{dotted}.description", ""),
-                modules=r.text_list(m, "modules", f"{dotted}.modules"),
+                modules=r.text_list(m.get("modules"), f"{dotted}.modules"),
                 line=r.line(dotted),
             )
         )
@@ -441,11 +436,11 @@ def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
     first = m.get("first_date")
     first_date = r.a_date(first, "schedule.first_date") if first is not None else None
     skip_at: dict[date, str] = {}
-    for i, item in enumerate(r.items(m, "skip", "schedule.skip")):
+    for i, item in enumerate(r.items(m.get("skip"), "schedule.skip")):
         d = r.a_date(item, f"schedule.skip.{i}")
         if d is not None:
             skip_at.setdefault(d, f"schedule.skip.{i}")
-    rotate = r.text_list(m, "rotate", "schedule.rotate") if "rotate" in m else None
+    rotate = r.text_list(m["rotate"], "schedule.rotate") if "rotate" in m else None
     pins = _pins(r, m)
     repeats = _repeats(r, m)
     streams = _streams(r, m)
@@ -476,7 +471,7 @@ _DAY_HINT = "Use mon, tue, wed, thu, fri, sat or sun."
 
 def _days(r: _Reader, m: dict[str, Any]) -> tuple[int, ...]:
     """`schedule.days`: the group days of the week (0 is Monday), each once."""
-    raw = r.items(m, "days", "schedule.days") if "days" in m else ["mon", "wed", "thu"]
+    raw = r.items(m["days"], "schedule.days") if "days" in m else ["mon", "wed", "thu"]
     if len(raw) > len(WEEKDAYS):
         r.problem("schedule.days", f"`schedule.days` lists {len(raw)} group days, but a week has only 7.",
                   "IOP031", "List each group day once: mon, tue, wed, thu, fri, sat or sun.")
@@ -559,8 +554,7 @@ def _streams(r: _Reader, m: dict[str, Any]) -> tuple[tuple[int, tuple[str, ...]]
         if day in out:
             r.problem(dotted, f"{WEEKDAYS[day]} has two streams.", "IOP031", "Give each group day one stream.")
             continue
-        items = value if isinstance(value, list) else [value]
-        ids = r.text_list({"v": items}, "v", dotted)
+        ids = r.text_list(value if isinstance(value, list) else [value], dotted)
         if not ids:
             r.problem(dotted, f"the stream of {WEEKDAYS[day]} names no track.", "IOP031",
                       "List the tracks (or modules) it runs, e.g. `[early-recovery]`.")
@@ -578,7 +572,7 @@ def _languages(r: _Reader, top: dict[str, Any]) -> tuple[str, ...]:
     if "languages" not in top:
         return (source,)
     found: list[str] = []
-    for i, code in enumerate(r.text_list(top, "languages", "languages")):
+    for i, code in enumerate(r.text_list(top["languages"], "languages")):
         if not _LANGUAGE.match(code):
             r.problem(f"languages.{i}", f"`languages` must hold language codes such as \"es\", not {shown(code)}.", "IOP004",
                       "Write lowercase codes: `languages: [en, es]`.")
@@ -613,7 +607,7 @@ def _crisis(r: _Reader, top: dict[str, Any], other_languages: tuple[str, ...] = 
     if "crisis" not in top:
         return DEFAULT_CRISIS
     out = []
-    for i, item in enumerate(r.items(top, "crisis", "crisis")):
+    for i, item in enumerate(r.items(top["crisis"], "crisis")):
         dotted = f"crisis.{i}"
         m = r.section(_untranslated(item, other_languages), dotted, "crisis.*")
         name = r.text(m, f"{dotted}.name", "")

@@ -82,27 +82,20 @@ Found = tuple[list[SourceFile], list[Asset], list[Problem]]
 
 def library_files(source: Path, entry: str, where: str, line: int | None) -> Found:
     """The modules, pages and assets of one library entry (a folder, a .zip archive or `iopcurr:curriculum`)."""
-    if entry == BUNDLED:
-        root = bundled_curriculum()
-        if root is None:
-            return [], [], [Problem(where, line, "the bundled curriculum is not installed with iopcurr.", "IOP025",
-                                    hint="Reinstall iopcurr, or copy the curriculum folder and name that folder.")]
-        return _folder_files(root)
-    if entry.startswith("iopcurr:"):
+    if entry.startswith("iopcurr:") and entry != BUNDLED:
         return [], [], [Problem(where, line, f"unknown bundled library `{entry}`.", "IOP025",
                                 hint=f"The bundled library is `{BUNDLED}`.")]
-    path = source / entry
+    path = bundled_curriculum() if entry == BUNDLED else source / entry
+    if path is None:
+        return [], [], [Problem(where, line, "the bundled curriculum is not installed with iopcurr.", "IOP025",
+                                hint="Reinstall iopcurr, or copy the curriculum folder and name that folder.")]
     if path.is_file() and path.suffix == ".zip":
         return _archive_files(path, where, line)
     if not path.is_dir():
         return [], [], [Problem(where, line, f"the library {entry} is not a folder or a .zip archive ({path}).", "IOP025",
                                 hint="Write the path of a folder holding modules/ (or of a .zip of one), relative to program.yml.")]
-    return _folder_files(path)
-
-
-def _folder_files(root: Path) -> Found:
-    found = read_sources(root)
-    return list(found.files), [Asset(rel, str(root / rel)) for rel in found.assets], list(found.problems)
+    found = read_sources(path)
+    return list(found.files), [Asset(rel, str(path / rel)) for rel in found.assets], list(found.problems)
 
 
 def _archive_files(path: Path, where: str, line: int | None) -> Found:

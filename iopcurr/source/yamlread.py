@@ -15,7 +15,6 @@ _MAX_NODES = 50_000  # guards the line walk against alias bombs
 # alias repeats its anchor, and aliases of aliases multiply, so a few lines can stand for
 # gigabytes of pages (a "billion laughs" in `crisis` is printed on every handout).
 MAX_ALIAS_GROWTH = 100_000
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
 def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, dict[str, int], list[Problem]]:
@@ -78,7 +77,7 @@ class _SafeLoader(yaml.SafeLoader):
     """The pure-Python safe loader, with `_timestamp`."""
 
 
-_SafeLoader.add_constructor(_TIMESTAMP, _timestamp)
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def _read(text: str, path: str, first_line: int) -> tuple[Any, yaml.Node | None] | list[Problem]:
