@@ -370,8 +370,7 @@ def _theme(r: _Reader, top: dict[str, Any]) -> ThemeSettings:
     )
 
 
-def _ritual(r: _Reader, sess: dict[str, Any], key: str, title: str, text: str,
-            other_languages: tuple[str, ...] = ()) -> Ritual:
+def _ritual(r: _Reader, sess: dict[str, Any], key: str, title: str, text: str, other_languages: tuple[str, ...]) -> Ritual:
     dotted = f"session.{key}"
     given = sess.get(key)
     m = r.section(_untranslated(given, other_languages), dotted)
@@ -433,8 +432,7 @@ def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
 
 def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
     days = _days(r, m)
-    first = m.get("first_date")
-    first_date = r.a_date(first, "schedule.first_date") if first is not None else None
+    first_date = r.a_date(m["first_date"], "schedule.first_date") if m.get("first_date") is not None else None
     skip_at: dict[date, str] = {}
     for i, item in enumerate(r.items(m.get("skip"), "schedule.skip")):
         d = r.a_date(item, f"schedule.skip.{i}")
@@ -603,7 +601,7 @@ def _per_language(r: _Reader, m: dict[str, Any], key: str, languages: tuple[str,
     return out
 
 
-def _crisis(r: _Reader, top: dict[str, Any], other_languages: tuple[str, ...] = ()) -> tuple[CrisisContact, ...]:
+def _crisis(r: _Reader, top: dict[str, Any], other_languages: tuple[str, ...]) -> tuple[CrisisContact, ...]:
     if "crisis" not in top:
         return DEFAULT_CRISIS
     out = []
