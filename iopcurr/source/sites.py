@@ -83,8 +83,7 @@ def site_program(program_text: str, program_path: str, site_text: str,
     if over is not None and not isinstance(over, dict):
         problems.append(Problem(site_path, 1, "a site file must be a mapping of program settings "
                                 "(`key: value` lines).", "IOP002"))
-        over, over_lines = None, {}
-    if not isinstance(base, dict) or over is None:
+    if not isinstance(base, dict) or not isinstance(over, dict):
         # program.yml itself is not a mapping (reported as for a build without sites), or the
         # site file did not parse: check the program alone, with the site's problems.
         return program_from(base, base_lines, problems, program_path)
