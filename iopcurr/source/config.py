@@ -402,7 +402,6 @@ def _translated(r: _Reader, given: Any, dotted: str, schema: str, keys: tuple[st
 
 def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
     out: list[Track] = []
-    seen: set[str] = set()
     for i, item in enumerate(r.items(top.get("tracks"), "tracks")):
         dotted = f"tracks.{i}"
         m = r.section(item, dotted, "tracks.*")
@@ -414,10 +413,9 @@ def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
             continue
         if not ID.match(tid):
             r.problem(f"{dotted}.id", f"track id {shown(tid)} may use only lowercase letters, digits and hyphens.", "IOP004")
-        if tid in seen:
+        if any(t.id == tid for t in out):
             r.problem(f"{dotted}.id", f"track id {shown(tid)} is used twice.", "IOP006")
             continue
-        seen.add(tid)
         out.append(
             Track(
                 id=tid,
