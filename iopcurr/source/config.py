@@ -361,11 +361,10 @@ def _handouts(r: _Reader, top: dict[str, Any], languages: tuple[str, ...]) -> Ha
 
 def _theme(r: _Reader, top: dict[str, Any]) -> ThemeSettings:
     th = r.section(top.get("theme"), "theme")
-    accent = r.like(th, "theme.accent", "#1d5a85", _COLOUR, "a colour")
     return ThemeSettings(
+        accent=r.like(th, "theme.accent", "#1d5a85", _COLOUR, "a colour"),
         name=r.choice(th, "theme.name", "default", ("default",)),
         override=_optional_path(r, th, "theme.override"),
-        accent=accent,
         logo=_optional_path(r, th, "theme.logo"),
     )
 
@@ -374,12 +373,11 @@ def _ritual(r: _Reader, sess: dict[str, Any], key: str, title: str, text: str, o
     dotted = f"session.{key}"
     given = sess.get(key)
     m = r.section(_untranslated(given, other_languages), dotted)
-    translated = _translated(r, given, dotted, dotted, ("title", "text"), other_languages)
     return Ritual(
+        translations=_translated(r, given, dotted, dotted, ("title", "text"), other_languages),
         title=r.text(m, f"{dotted}.title", title),
         minutes=r.number(m, f"{dotted}.minutes", 5, 0, 120),
         text=r.text(m, f"{dotted}.text", text),
-        translations=translated,
     )
 
 
