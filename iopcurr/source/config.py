@@ -48,7 +48,7 @@ DEFAULT_DISCLAIMER = (
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # dotted key → (default as written in YAML, documentation). `*` stands for a list item.
-OPTIONS: dict[str, tuple[str, str]] = {
+OPTIONS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "title": ('"Group Program"', "Name of the program, shown on every page."),
     "organization": ('""', "Agency or clinic that runs the program."),
     "language": ('"en"', "Language of the content (an HTML language code such as `en` or `es`)."),
@@ -113,7 +113,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "theme.logo": ("(none)", "Logo image in the curriculum's assets/, e.g. `assets/logo.svg`, shown next to the name."),
     "plan.min_segment_minutes": ("5", "A segment with fewer minutes gets a warning."),
     "plan.part_tolerance": ("0.5", "Warn when a part strays from a third by more than this share."),
-}
+})
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
