@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 
 from iopcurr.errors import codes_markdown_table
 from iopcurr.plan.wording import terms_markdown_table
@@ -22,12 +23,12 @@ from iopcurr.source.config import options_markdown_table
 
 GUIDE = Path(__file__).resolve().parent / "docs" / "authoring-guide.md"
 COMMAND = "python -m iopcurr.guide"
-TABLES: dict[str, Callable[[], str]] = {
+TABLES: Mapping[str, Callable[[], str]] = MappingProxyType({
     "OPTIONS": options_markdown_table,
     "CODES": codes_markdown_table,
     "TERMS": terms_markdown_table,
     "TERMS_ES": lambda: terms_markdown_table("es"),
-}
+})
 
 
 def refresh(text: str) -> str:
