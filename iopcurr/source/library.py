@@ -54,8 +54,7 @@ def with_libraries(source: Path, sources: Sources, entries: tuple[str, ...], pro
     """`sources` with the modules, pages and assets of every library the curriculum does not have
     itself, and the problems of reading them and of the overrides."""
     problems = list(sources.problems)
-    have = {(f.kind, f.id): f for f in sources.files}
-    added: list[SourceFile] = []
+    have = {(f.kind, f.id): f for f in sources.files}  # the curriculum's own (one per kind and id), then the libraries'
     own = set(sources.assets)
     theirs: dict[str, Asset] = {}  # the libraries' assets at paths the curriculum has no file at
     for i, entry in enumerate(entries):
@@ -67,13 +66,11 @@ def with_libraries(source: Path, sources: Sources, entries: tuple[str, ...], pro
                 theirs.setdefault(asset.rel, asset)
         for f in files:
             key = (f.kind, f.id)
-            if key in have:
-                if have[key] in sources.files:  # the curriculum's own file overrides this one
-                    problems += check_override(have[key], f)
-                continue
-            have[key] = f
-            added.append(f)
-    return replace(sources, files=(*sources.files, *added), problems=tuple(problems),
+            if key not in have:
+                have[key] = f
+            elif have[key] in sources.files:  # the curriculum's own file overrides this one
+                problems += check_override(have[key], f)
+    return replace(sources, files=tuple(have.values()), problems=tuple(problems),
                    assets=tuple(sorted(own | set(theirs))), library_assets=tuple(theirs[rel] for rel in sorted(theirs)))
 
 
