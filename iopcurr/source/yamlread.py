@@ -37,10 +37,8 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, dict[str,
         return None, {}, [too_big]
     fixed, problems = _quote_colon_items(node, text, path, first_line)
     reread = _read(fixed, path, first_line) if problems else read
-    if not isinstance(reread, list):
-        value, node = reread
-    if node is None:
-        return value, {}, problems
+    if not isinstance(reread, list) and reread[1] is not None:  # else keep the first reading
+        value, node = reread[0], reread[1]
     return value, _walk(node, first_line), problems + _written_twice(node, path, first_line)
 
 
