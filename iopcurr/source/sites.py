@@ -25,11 +25,9 @@ SITES_DIR = "sites"
 
 
 def site_names(source: Path) -> list[str]:
-    """The sites of the curriculum in `source`: the names of its sites/*.yml files, sorted."""
-    folder = source / SITES_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(p.stem for p in folder.glob("*.yml") if ID.match(p.stem) and p.is_file())
+    """The sites of the curriculum in `source`: the names of its sites/*.yml files, sorted (none
+    without a sites/ folder: glob finds nothing in a folder that is not there)."""
+    return sorted(p.stem for p in (source / SITES_DIR).glob("*.yml") if ID.match(p.stem) and p.is_file())
 
 
 def site_file(source: Path, name: str) -> Path:
