@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 
 from iopcurr.errors import codes_markdown_table
 from iopcurr.plan.wording import terms_markdown_table
@@ -22,22 +23,18 @@ from iopcurr.source.config import options_markdown_table
 
 GUIDE = Path(__file__).resolve().parent / "docs" / "authoring-guide.md"
 COMMAND = "python -m iopcurr.guide"
-TABLES: dict[str, Callable[[], str]] = {
+TABLES: Mapping[str, Callable[[], str]] = MappingProxyType({
     "OPTIONS": options_markdown_table,
     "CODES": codes_markdown_table,
     "TERMS": terms_markdown_table,
     "TERMS_ES": lambda: terms_markdown_table("es"),
-}
-
-
-def _block(name: str) -> re.Pattern[str]:
-    return re.compile(rf"(<!-- {name}: [^\n]*-->\n).*?(<!-- /{name} -->)", re.DOTALL)
+})
 
 
 def refresh(text: str) -> str:
     """`text` with every generated table made anew. A missing marker is an error, not a no-op."""
     for name, table in TABLES.items():
-        match = _block(name).search(text)
+        match = re.search(rf"(<!-- {name}: [^\n]*-->\n).*?(<!-- /{name} -->)", text, re.DOTALL)
         if match is None:
             raise ValueError(f"the guide has no `<!-- {name}: ... -->` ... `<!-- /{name} -->` markers")
         text = text[: match.start()] + f"{match.group(1)}\n{table()}\n\n{match.group(2)}" + text[match.end() :]

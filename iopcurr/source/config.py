@@ -13,7 +13,7 @@ import reprlib
 from collections.abc import Mapping
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from iopcurr.errors import Problem
@@ -30,6 +30,7 @@ from iopcurr.model import (
     Track,
     written_at,
 )
+from iopcurr.plan.schedule import MONTH_NAMES
 from iopcurr.source.loader import ID
 from iopcurr.source.yamlread import load_yaml
 
@@ -47,7 +48,7 @@ DEFAULT_DISCLAIMER = (
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # dotted key → (default as written in YAML, documentation). `*` stands for a list item.
-OPTIONS: dict[str, tuple[str, str]] = {
+OPTIONS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "title": ('"Group Program"', "Name of the program, shown on every page."),
     "organization": ('""', "Agency or clinic that runs the program."),
     "language": ('"en"', "Language of the content (an HTML language code such as `en` or `es`)."),
@@ -112,19 +113,16 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "theme.logo": ("(none)", "Logo image in the curriculum's assets/, e.g. `assets/logo.svg`, shown next to the name."),
     "plan.min_segment_minutes": ("5", "A segment with fewer minutes gets a warning."),
     "plan.part_tolerance": ("0.5", "Warn when a part strays from a third by more than this share."),
-}
+})
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+N = TypeVar("N", int, float)
 
 
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 4, 4, 60, 60
-
-
-def shown(value: Any) -> str:
-    """A short repr for messages, however big the value (YAML aliases can nest a value deeply)."""
-    return _REPR.repr(value)
+shown = _REPR.repr  # a short repr for messages, however big the value (YAML aliases can nest a value deeply)
 
 
 def _known(section: str) -> list[str]:
@@ -152,13 +150,11 @@ class _Reader:
         written = written_at(self.lines, dotted)
         return self.lines[written] if written else 1
 
-    def where(self, dotted: str) -> str:
-        """The file the key was written in (program.yml, or the site file merged over it)."""
-        written = written_at(self.lines, dotted)
-        return self.origins.get(written, self.path) if written else self.path
-
     def problem(self, dotted: str, message: str, code: str, hint: str = "") -> None:
-        self.problems.append(Problem(self.where(dotted), self.line(dotted), message, code, hint=hint))
+        """A problem at the key's line, in the file it was written in (program.yml, or a site file)."""
+        written = written_at(self.lines, dotted)
+        where = self.origins.get(written, self.path) if written else self.path
+        self.problems.append(Problem(where, self.line(dotted), message, code, hint=hint))
 
     def section(self, value: Any, dotted: str, schema_key: str | None = None) -> dict[str, Any]:
         """A mapping, with unknown keys reported (hints from the schema)."""
@@ -187,22 +183,17 @@ class _Reader:
             return default
         return str(value)
 
-    def integer(self, m: dict[str, Any], dotted: str, default: int, low: int, high: int) -> int:
-        return int(self._bounded(m, dotted, default, (low, high), "a whole number"))
-
-    def number(self, m: dict[str, Any], dotted: str, default: float, low: float, high: float) -> float:
-        return float(self._bounded(m, dotted, default, (low, high), "a number"))
-
-    def _bounded(self, m: dict[str, Any], dotted: str, default: float, bounds: tuple[float, float], noun: str) -> float:
-        """A number from low to high (a whole number when `noun` says so), else the default."""
+    def number(self, m: dict[str, Any], dotted: str, default: N, low: N, high: N) -> N:
+        """A number from low to high (a whole number when the default is an int), else the default."""
         value = _get(m, dotted, default)
-        if isinstance(value, bool) or not isinstance(value, int if noun == "a whole number" else int | float):
-            self.problem(dotted, f"`{dotted}` must be {noun}, not {shown(value)}.", "IOP004")
+        whole = isinstance(default, int)
+        if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+            self.problem(dotted, f"`{dotted}` must be {'a whole number' if whole else 'a number'}, not {shown(value)}.", "IOP004")
             return default
-        if not bounds[0] <= value <= bounds[1]:
-            self.problem(dotted, f"`{dotted}` must be between {bounds[0]} and {bounds[1]}, not {value}.", "IOP004")
+        if not low <= value <= high:
+            self.problem(dotted, f"`{dotted}` must be between {low} and {high}, not {value}.", "IOP004")
             return default
-        return value
+        return type(default)(value)
 
     def boolean(self, m: dict[str, Any], dotted: str, default: bool) -> bool:
         value = _get(m, dotted, default)
@@ -230,15 +221,14 @@ class _Reader:
             return default
         return value
 
-    def items(self, m: dict[str, Any], key: str, dotted: str) -> list[Any]:
-        value = m.get(key)
+    def items(self, value: Any, dotted: str) -> list[Any]:
         if value is not None and not isinstance(value, list):
             self.problem(dotted, f"`{dotted}` must be a list (one `- item` per line).", "IOP004")
         return value if isinstance(value, list) else []
 
-    def text_list(self, m: dict[str, Any], key: str, dotted: str) -> tuple[str, ...]:
+    def text_list(self, value: Any, dotted: str) -> tuple[str, ...]:
         out = []
-        for i, item in enumerate(self.items(m, key, dotted)):
+        for i, item in enumerate(self.items(value, dotted)):
             if isinstance(item, dict | list) or item is None:
                 self.problem(f"{dotted}.{i}", f"each item of `{dotted}` must be text.", "IOP004")
             else:
@@ -258,8 +248,6 @@ class _Reader:
 
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # dates a program's calendar may use
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")  # not strftime("%B"): the same words in every locale
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
@@ -277,9 +265,8 @@ def _real_date(r: _Reader, value: Any, dotted: str) -> date | None:
         return None
     last = calendar.monthrange(year or 4, month)[1]  # year 0 does not exist; any leap year will do
     if not 1 <= day <= last or year == 0:
-        month_name = _MONTHS[month - 1]
         r.problem(dotted, f"`{dotted}` is not a real date: {text}.", "IOP004",
-                  hint=f"{month_name} {year} has {last} days: write a day from 1 to {last}." if year else "Check the year.")
+                  hint=f"{MONTH_NAMES[month - 1]} {year} has {last} days: write a day from 1 to {last}." if year else "Check the year.")
         return None
     return date(year, month, day)
 
@@ -310,7 +297,7 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
     edition = r.a_date(top["edition"], "edition") if top.get("edition") is not None else None
     pl = r.section(top.get("plan"), "plan")
     plan = PlanSettings(
-        min_segment_minutes=r.integer(pl, "plan.min_segment_minutes", 5, 0, 600),
+        min_segment_minutes=r.number(pl, "plan.min_segment_minutes", 5, 0, 600),
         part_tolerance=r.number(pl, "plan.part_tolerance", 0.5, 0.0, 10.0),
     )
     program = Program(
@@ -329,7 +316,7 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
         site_url=_site_url(r, top),
         path=path,
         lines=MappingProxyType(dict(lines)),
-        library=r.text_list(top, "library", "library"),
+        library=r.text_list(top.get("library"), "library"),
         origins=MappingProxyType(dict(origins or {})),
         languages=languages if "languages" in top else (),
     )
@@ -349,7 +336,7 @@ def _session(r: _Reader, top: dict[str, Any], other_languages: tuple[str, ...]) 
     sess = r.section(top.get("session"), "session")
     hours, _, minutes = r.like(sess, "session.start", "18:00", _TIME, "a time").partition(":")
     return SessionSettings(
-        minutes=r.integer(sess, "session.minutes", 90, 10, 600),
+        minutes=r.number(sess, "session.minutes", 90, 10, 600),
         start=int(hours) * 60 + int(minutes),
         clock="24h" if r.choice(sess, "session.clock", "12h", ("12h", "24h")) == "24h" else "12h",
         opening=_ritual(r, sess, "opening", "Opening", "Welcome everyone. Each member says their first name and one word for how they are arriving today.",
@@ -374,26 +361,23 @@ def _handouts(r: _Reader, top: dict[str, Any], languages: tuple[str, ...]) -> Ha
 
 def _theme(r: _Reader, top: dict[str, Any]) -> ThemeSettings:
     th = r.section(top.get("theme"), "theme")
-    accent = r.like(th, "theme.accent", "#1d5a85", _COLOUR, "a colour")
     return ThemeSettings(
+        accent=r.like(th, "theme.accent", "#1d5a85", _COLOUR, "a colour"),
         name=r.choice(th, "theme.name", "default", ("default",)),
         override=_optional_path(r, th, "theme.override"),
-        accent=accent,
         logo=_optional_path(r, th, "theme.logo"),
     )
 
 
-def _ritual(r: _Reader, sess: dict[str, Any], key: str, title: str, text: str,
-            other_languages: tuple[str, ...] = ()) -> Ritual:
+def _ritual(r: _Reader, sess: dict[str, Any], key: str, title: str, text: str, other_languages: tuple[str, ...]) -> Ritual:
     dotted = f"session.{key}"
     given = sess.get(key)
     m = r.section(_untranslated(given, other_languages), dotted)
-    translated = _translated(r, given, dotted, dotted, ("title", "text"), other_languages)
     return Ritual(
+        translations=_translated(r, given, dotted, dotted, ("title", "text"), other_languages),
         title=r.text(m, f"{dotted}.title", title),
-        minutes=r.integer(m, f"{dotted}.minutes", 5, 0, 120),
+        minutes=r.number(m, f"{dotted}.minutes", 5, 0, 120),
         text=r.text(m, f"{dotted}.text", text),
-        translations=translated,
     )
 
 
@@ -416,8 +400,7 @@ def _translated(r: _Reader, given: Any, dotted: str, schema: str, keys: tuple[st
 
 def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
     out: list[Track] = []
-    seen: set[str] = set()
-    for i, item in enumerate(r.items(top, "tracks", "tracks")):
+    for i, item in enumerate(r.items(top.get("tracks"), "tracks")):
         dotted = f"tracks.{i}"
         m = r.section(item, dotted, "tracks.*")
         if not m:
@@ -428,16 +411,15 @@ def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
             continue
         if not ID.match(tid):
             r.problem(f"{dotted}.id", f"track id {shown(tid)} may use only lowercase letters, digits and hyphens.", "IOP004")
-        if tid in seen:
+        if any(t.id == tid for t in out):
             r.problem(f"{dotted}.id", f"track id {shown(tid)} is used twice.", "IOP006")
             continue
-        seen.add(tid)
         out.append(
             Track(
                 id=tid,
                 title=r.text(m, f"{dotted}.title", tid.replace("-", " ").capitalize()),
                 description=r.text(m, f"{dotted}.description", ""),
-                modules=r.text_list(m, "modules", f"{dotted}.modules"),
+                modules=r.text_list(m.get("modules"), f"{dotted}.modules"),
                 line=r.line(dotted),
             )
         )
@@ -446,14 +428,13 @@ def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
 
 def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
     days = _days(r, m)
-    first = m.get("first_date")
-    first_date = r.a_date(first, "schedule.first_date") if first is not None else None
+    first_date = r.a_date(m["first_date"], "schedule.first_date") if m.get("first_date") is not None else None
     skip_at: dict[date, str] = {}
-    for i, item in enumerate(r.items(m, "skip", "schedule.skip")):
+    for i, item in enumerate(r.items(m.get("skip"), "schedule.skip")):
         d = r.a_date(item, f"schedule.skip.{i}")
         if d is not None:
             skip_at.setdefault(d, f"schedule.skip.{i}")
-    rotate = r.text_list(m, "rotate", "schedule.rotate") if "rotate" in m else None
+    rotate = r.text_list(m["rotate"], "schedule.rotate") if "rotate" in m else None
     pins = _pins(r, m)
     repeats = _repeats(r, m)
     streams = _streams(r, m)
@@ -464,7 +445,7 @@ def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
         r.problem("schedule.timezone", f"unknown time zone {shown(tz)}.", "IOP031", "Use an IANA name such as \"America/Chicago\".")
         tz = "UTC"
     return ScheduleSettings(
-        weeks=r.integer(m, "schedule.weeks", 12, 1, 104),
+        weeks=r.number(m, "schedule.weeks", 12, 1, 104),
         days=days,
         first_date=first_date,
         skip=tuple(sorted(skip_at)),
@@ -473,8 +454,8 @@ def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
         timezone=tz,
         repeat=repeats,
         streams=streams,
-        group_size=r.integer(m, "schedule.group_size", 12, 1, 100),
-        extra_copies=r.integer(m, "schedule.extra_copies", 2, 0, 100),
+        group_size=r.number(m, "schedule.group_size", 12, 1, 100),
+        extra_copies=r.number(m, "schedule.extra_copies", 2, 0, 100),
         skip_at=tuple(sorted(skip_at.items())),
     )
 
@@ -484,7 +465,7 @@ _DAY_HINT = "Use mon, tue, wed, thu, fri, sat or sun."
 
 def _days(r: _Reader, m: dict[str, Any]) -> tuple[int, ...]:
     """`schedule.days`: the group days of the week (0 is Monday), each once."""
-    raw = r.items(m, "days", "schedule.days") if "days" in m else ["mon", "wed", "thu"]
+    raw = r.items(m["days"], "schedule.days") if "days" in m else ["mon", "wed", "thu"]
     if len(raw) > len(WEEKDAYS):
         r.problem("schedule.days", f"`schedule.days` lists {len(raw)} group days, but a week has only 7.",
                   "IOP031", "List each group day once: mon, tue, wed, thu, fri, sat or sun.")
@@ -567,8 +548,7 @@ def _streams(r: _Reader, m: dict[str, Any]) -> tuple[tuple[int, tuple[str, ...]]
         if day in out:
             r.problem(dotted, f"{WEEKDAYS[day]} has two streams.", "IOP031", "Give each group day one stream.")
             continue
-        items = value if isinstance(value, list) else [value]
-        ids = r.text_list({"v": items}, "v", dotted)
+        ids = r.text_list(value if isinstance(value, list) else [value], dotted)
         if not ids:
             r.problem(dotted, f"the stream of {WEEKDAYS[day]} names no track.", "IOP031",
                       "List the tracks (or modules) it runs, e.g. `[early-recovery]`.")
@@ -586,7 +566,7 @@ def _languages(r: _Reader, top: dict[str, Any]) -> tuple[str, ...]:
     if "languages" not in top:
         return (source,)
     found: list[str] = []
-    for i, code in enumerate(r.text_list(top, "languages", "languages")):
+    for i, code in enumerate(r.text_list(top["languages"], "languages")):
         if not _LANGUAGE.match(code):
             r.problem(f"languages.{i}", f"`languages` must hold language codes such as \"es\", not {shown(code)}.", "IOP004",
                       "Write lowercase codes: `languages: [en, es]`.")
@@ -617,11 +597,11 @@ def _per_language(r: _Reader, m: dict[str, Any], key: str, languages: tuple[str,
     return out
 
 
-def _crisis(r: _Reader, top: dict[str, Any], other_languages: tuple[str, ...] = ()) -> tuple[CrisisContact, ...]:
+def _crisis(r: _Reader, top: dict[str, Any], other_languages: tuple[str, ...]) -> tuple[CrisisContact, ...]:
     if "crisis" not in top:
         return DEFAULT_CRISIS
     out = []
-    for i, item in enumerate(r.items(top, "crisis", "crisis")):
+    for i, item in enumerate(r.items(top["crisis"], "crisis")):
         dotted = f"crisis.{i}"
         m = r.section(_untranslated(item, other_languages), dotted, "crisis.*")
         name = r.text(m, f"{dotted}.name", "")

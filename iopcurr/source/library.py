@@ -54,8 +54,7 @@ def with_libraries(source: Path, sources: Sources, entries: tuple[str, ...], pro
     """`sources` with the modules, pages and assets of every library the curriculum does not have
     itself, and the problems of reading them and of the overrides."""
     problems = list(sources.problems)
-    have = {(f.kind, f.id): f for f in sources.files}
-    added: list[SourceFile] = []
+    have = {(f.kind, f.id): f for f in sources.files}  # the curriculum's own (one per kind and id), then the libraries'
     own = set(sources.assets)
     theirs: dict[str, Asset] = {}  # the libraries' assets at paths the curriculum has no file at
     for i, entry in enumerate(entries):
@@ -67,13 +66,11 @@ def with_libraries(source: Path, sources: Sources, entries: tuple[str, ...], pro
                 theirs.setdefault(asset.rel, asset)
         for f in files:
             key = (f.kind, f.id)
-            if key in have:
-                if have[key] in sources.files:  # the curriculum's own file overrides this one
-                    problems += check_override(have[key], f)
-                continue
-            have[key] = f
-            added.append(f)
-    return replace(sources, files=(*sources.files, *added), problems=tuple(problems),
+            if key not in have:
+                have[key] = f
+            elif have[key] in sources.files:  # the curriculum's own file overrides this one
+                problems += check_override(have[key], f)
+    return replace(sources, files=tuple(have.values()), problems=tuple(problems),
                    assets=tuple(sorted(own | set(theirs))), library_assets=tuple(theirs[rel] for rel in sorted(theirs)))
 
 
@@ -82,27 +79,20 @@ Found = tuple[list[SourceFile], list[Asset], list[Problem]]
 
 def library_files(source: Path, entry: str, where: str, line: int | None) -> Found:
     """The modules, pages and assets of one library entry (a folder, a .zip archive or `iopcurr:curriculum`)."""
-    if entry == BUNDLED:
-        root = bundled_curriculum()
-        if root is None:
-            return [], [], [Problem(where, line, "the bundled curriculum is not installed with iopcurr.", "IOP025",
-                                    hint="Reinstall iopcurr, or copy the curriculum folder and name that folder.")]
-        return _folder_files(root)
-    if entry.startswith("iopcurr:"):
+    if entry.startswith("iopcurr:") and entry != BUNDLED:
         return [], [], [Problem(where, line, f"unknown bundled library `{entry}`.", "IOP025",
                                 hint=f"The bundled library is `{BUNDLED}`.")]
-    path = source / entry
+    path = bundled_curriculum() if entry == BUNDLED else source / entry
+    if path is None:
+        return [], [], [Problem(where, line, "the bundled curriculum is not installed with iopcurr.", "IOP025",
+                                hint="Reinstall iopcurr, or copy the curriculum folder and name that folder.")]
     if path.is_file() and path.suffix == ".zip":
         return _archive_files(path, where, line)
     if not path.is_dir():
         return [], [], [Problem(where, line, f"the library {entry} is not a folder or a .zip archive ({path}).", "IOP025",
                                 hint="Write the path of a folder holding modules/ (or of a .zip of one), relative to program.yml.")]
-    return _folder_files(path)
-
-
-def _folder_files(root: Path) -> Found:
-    found = read_sources(root)
-    return list(found.files), [Asset(rel, str(root / rel)) for rel in found.assets], list(found.problems)
+    found = read_sources(path)
+    return list(found.files), [Asset(rel, str(path / rel)) for rel in found.assets], list(found.problems)
 
 
 def _archive_files(path: Path, where: str, line: int | None) -> Found:

@@ -25,11 +25,9 @@ SITES_DIR = "sites"
 
 
 def site_names(source: Path) -> list[str]:
-    """The sites of the curriculum in `source`: the names of its sites/*.yml files, sorted."""
-    folder = source / SITES_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(p.stem for p in folder.glob("*.yml") if ID.match(p.stem) and p.is_file())
+    """The sites of the curriculum in `source`: the names of its sites/*.yml files, sorted (none
+    without a sites/ folder: glob finds nothing in a folder that is not there)."""
+    return sorted(p.stem for p in (source / SITES_DIR).glob("*.yml") if ID.match(p.stem) and p.is_file())
 
 
 def site_file(source: Path, name: str) -> Path:
@@ -83,12 +81,10 @@ def site_program(program_text: str, program_path: str, site_text: str,
     if over is not None and not isinstance(over, dict):
         problems.append(Problem(site_path, 1, "a site file must be a mapping of program settings "
                                 "(`key: value` lines).", "IOP002"))
-        over, over_lines = None, {}
-    if not isinstance(base, dict) or over is None:
+    if not isinstance(base, dict) or not isinstance(over, dict):
         # program.yml itself is not a mapping (reported as for a build without sites), or the
         # site file did not parse: check the program alone, with the site's problems.
-        program, found = program_from(base, base_lines, [], program_path)
-        return program, problems + found
+        return program_from(base, base_lines, problems, program_path)
     lines, origins = merged_lines(base, base_lines, over, over_lines, site_path)
     return program_from(merge(base, over), lines, problems, program_path, origins)
 

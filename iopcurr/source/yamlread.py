@@ -15,7 +15,6 @@ _MAX_NODES = 50_000  # guards the line walk against alias bombs
 # alias repeats its anchor, and aliases of aliases multiply, so a few lines can stand for
 # gigabytes of pages (a "billion laughs" in `crisis` is printed on every handout).
 MAX_ALIAS_GROWTH = 100_000
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
 def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, dict[str, int], list[Problem]]:
@@ -38,10 +37,8 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, dict[str,
         return None, {}, [too_big]
     fixed, problems = _quote_colon_items(node, text, path, first_line)
     reread = _read(fixed, path, first_line) if problems else read
-    if not isinstance(reread, list):
-        value, node = reread
-    if node is None:
-        return value, {}, problems
+    if not isinstance(reread, list) and reread[1] is not None:  # else keep the first reading
+        value, node = reread[0], reread[1]
     return value, _walk(node, first_line), problems + _written_twice(node, path, first_line)
 
 
@@ -78,7 +75,7 @@ class _SafeLoader(yaml.SafeLoader):
     """The pure-Python safe loader, with `_timestamp`."""
 
 
-_SafeLoader.add_constructor(_TIMESTAMP, _timestamp)
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def _read(text: str, path: str, first_line: int) -> tuple[Any, yaml.Node | None] | list[Problem]:
