@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import importlib.resources
 import json
 import mimetypes
 import os
@@ -92,12 +93,6 @@ class Preview:
         self.files: dict[str, bytes] = {}  # what the site folder holds
         self.status = Status()
         self.library: tuple[str, ...] = ()  # the libraries of the last build's program (to watch)
-
-    def switch(self, site: str | None) -> tuple[set[str], bool]:
-        """Preview another site (None: program.yml alone): `rebuild`, after which every page reloads."""
-        self.program_site = site
-        changed, _ = self.rebuild(f"site {site or 'program.yml'}")
-        return changed, True
 
     def rebuild(self, why: str) -> tuple[set[str], bool]:
         """Build everything in memory and write what changed; never raises. Returns the site
@@ -271,14 +266,14 @@ class OverlayCSSHandler(LocalHandler):
 
 class PreviewJSHandler(LocalHandler):
     def get(self) -> None:
-        self.answer("application/javascript; charset=utf-8", overlay.preview_js(), "no-cache")
+        script = importlib.resources.files("iopcurr.preview") / "preview.js"
+        self.answer("application/javascript; charset=utf-8", script.read_bytes(), "no-cache")
 
 
 class StatusHandler(LocalHandler):
     def get(self) -> None:
-        data = json.loads(self.preview.status.as_json())
-        data["browsers"] = sorted(getattr(w, "page", "") for w in LiveReloadHandler.waiters)
-        self.answer("application/json", json.dumps(data), "no-store")
+        browsers = sorted(getattr(w, "page", "") for w in LiveReloadHandler.waiters)
+        self.answer("application/json", self.preview.status.as_json(browsers=browsers), "no-store")
 
 
 class SwitchHandler(LocalHandler):
@@ -292,7 +287,9 @@ class SwitchHandler(LocalHandler):
         name = self.request.body.decode("utf-8", "replace")
         if name and name not in site_names(self.preview.source):
             raise tornado.web.HTTPError(400)
-        tell_browsers(*self.preview.switch(name or None))
+        self.preview.program_site = name or None
+        changed, _ = self.preview.rebuild(f"site {name or 'program.yml'}")
+        tell_browsers(changed, True)  # every page reloads
         if "watcher" in self.settings:
             self.settings["watcher"].watch(self.preview.folders())
         self.answer("application/json", self.preview.status.as_json(), "no-store")
@@ -387,7 +384,6 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
     # meanwhile make one batch, and one rebuild after it.
     watcher = app.settings["watcher"] = Watcher(
         lambda paths: asyncio.run_coroutine_threadsafe(rebuild(paths), loop).result())
-    watcher.start()
     watcher.watch(preview.folders())
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     sites = preview.status.sites

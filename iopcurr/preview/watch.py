@@ -120,16 +120,15 @@ class _Handler(FileSystemEventHandler):
 
 
 class Watcher:
-    """Watches folders (recursively) and calls `deliver` with batches of changed paths."""
+    """Watches folders (recursively), from its creation on, and calls `deliver` with batches of
+    changed paths."""
 
-    def __init__(self, deliver: Batch, *, quiet: float = 0.05) -> None:
-        self.debouncer = Debouncer(deliver, quiet=quiet)
+    def __init__(self, deliver: Batch) -> None:
+        self.debouncer = Debouncer(deliver)
         self.handler = _Handler(self.debouncer)
         self.observer: Any = Observer()
-        self.watches: dict[Path, Any] = {}
-
-    def start(self) -> None:
         self.observer.start()
+        self.watches: dict[Path, Any] = {}
 
     def watch(self, folders: Iterable[Path]) -> None:
         """Watch exactly `folders` (and what is under them) from now on."""
