@@ -74,16 +74,10 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069
 
 
 def printable(text: str) -> str:
-    """`text` safe to print on a terminal: each control character as an escape (`\\x1b`, `\\n`),
+    """`text` safe to print on a terminal: each control character as Python escapes it (`\\x1b`, `\\n`),
     so that what a file says (a decoded link target, a YAML string) cannot move the cursor,
     colour the screen or forge problem lines."""
-    return _CONTROL.sub(_escape, text)
-
-
-def _escape(m: re.Match[str]) -> str:
-    char = m.group()
-    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
-    return named or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True, order=True)
