@@ -12,7 +12,7 @@ next save rebuilds.
 
 The server is tornado with the livereload package's WebSocket protocol and livereload.js. It
 answers only requests for the host names it listens on (against DNS rebinding) and WebSockets from
-its own pages. It serves only the private site folder (made with `mkdtemp`, removed when the server
+its own pages. It serves only the private site folder (a `TemporaryDirectory`, removed when the server
 stops, by Ctrl+C or SIGTERM), never the user's `site/`; it refuses `..` and hidden files. HTML
 pages get the reload script and, after a failed rebuild, the error overlay on their way out
 (`overlay.py`): the files on disk, like every `iopcurr build`, never contain either. A failed
@@ -31,7 +31,6 @@ import importlib.resources
 import json
 import mimetypes
 import os
-import shutil
 import signal
 import tempfile
 import time
@@ -352,14 +351,11 @@ def serve(source: Path, *, host: str, port: int, open_browser: bool, say: Say, s
     prints a message for the terminal."""
     if not source.is_dir():
         raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
-    folder = Path(tempfile.mkdtemp(prefix="iopcurr-serve-"))  # private: mode 0700
-    try:
-        (folder / "site").mkdir()
-        asyncio.run(_serve(Preview(source, folder / "site", say=say, program_site=site), host, port, open_browser))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        say("Stopped.")
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="iopcurr-serve-", ignore_cleanup_errors=True) as folder:  # mode 0700
+        try:
+            asyncio.run(_serve(Preview(source, Path(folder), say=say, program_site=site), host, port, open_browser))
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            say("Stopped.")
 
 
 async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> None:
