@@ -102,11 +102,14 @@ class Preview:
         if self.program_site is not None and self.program_site not in sites:
             self.say(f"There is no {self.program_site} in sites/ any more: previewing program.yml alone.")
             self.program_site = None
-        result: BuildResult | None = None
+        result = BuildResult(None, {}, (), ())  # until a build returns one
         changed: set[str] = set()
         crash = ""
         try:
-            result = self._build()
+            # (the files last read and the compiled templates are kept in memory)
+            result = run(self.source, replace(self.settings, site=self.program_site), memo=self.parsed)
+            if result.stats is not None:  # keep only the files of this build
+                self.parsed = {key: self.parsed[key] for key in result.stats.keys}
             if result.ok:
                 changed = self._write(result.files)
         except IopError as exc:
@@ -115,27 +118,20 @@ class Preview:
             self.say(traceback.format_exc().rstrip())
             crash = (f"error: the rebuild stopped with {type(exc).__name__}: {exc} (the terminal shows where). "
                      "Save again to retry.")
-        ok = result is not None and result.ok and not crash
-        problems = result.problems if result is not None and not ok else ()
-        converted = result.stats.converted if result is not None and result.stats is not None else 0
-        if result is not None and result.curriculum is not None:
+        ok = result.ok and not crash
+        problems = () if ok else result.problems
+        converted = result.stats.converted if result.stats is not None else 0
+        if result.curriculum is not None:
             self.library = result.curriculum.program.library
         was = self.status
         self.status = Status(ok, problems, crash, was.builds + 1, was.converted + converted, {
             "why": why, "ok": ok, "converted": converted, "written": len(changed),
             "ms": round(1000 * (time.perf_counter() - started), 1),
-            "cpu_ms": round(1000 * (time.thread_time() - cpu), 1), "timings": result.timings if result else {},
+            "cpu_ms": round(1000 * (time.thread_time() - cpu), 1), "timings": result.timings,
         }, self.program_site, sites)
         self._report(why, len(changed))
         # (a new or removed site file changes every page's switcher)
         return changed, (was.ok, was.problems, was.crash, was.sites) != (ok, problems, crash, sites)
-
-    def _build(self) -> BuildResult:
-        """`pipeline.run`, with the files last read and the compiled templates kept in memory."""
-        result = run(self.source, replace(self.settings, site=self.program_site), memo=self.parsed)
-        if result.stats is not None:  # keep only the files of this build
-            self.parsed = {key: self.parsed[key] for key in result.stats.keys}
-        return result
 
     def folders(self) -> tuple[Path, ...]:
         """The folders to watch, as the watcher reports paths: the curriculum, the default theme
