@@ -119,16 +119,17 @@ def has_errors(problems: Iterable[Problem]) -> bool:
     return any(p.severity == "error" for p in problems)
 
 
-def problems_json(problems: Iterable[Problem]) -> str:
+def problems_json(problems: Iterable[Problem], **more: Any) -> str:
     """The stable JSON form of `iopcurr check --format json` (documented in the authoring guide):
 
     `{"schema": 1, "errors": N, "warnings": N, "problems": [{"path", "line", "column",
     "severity", "code", "message", "hint"}, ...]}`, problems sorted by path, line and column.
-    New keys may be added; existing ones keep their meaning while `schema` is 1.
+    New keys may be added (`more`: `check` adds "handouts"); existing ones keep their meaning
+    while `schema` is 1.
     """
     items = [asdict(p) for p in sort_problems(problems)]
     errors = sum(1 for p in items if p["severity"] == "error")
-    document = {"schema": 1, "errors": errors, "warnings": len(items) - errors, "problems": items}
+    document = {"schema": 1, "errors": errors, "warnings": len(items) - errors, "problems": items, **more}
     return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
 
 
