@@ -23,24 +23,21 @@ from iopcurr.errors import Problem, sort_problems
 FORMATS = ("text", "json", "github", "gitlab")
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+_ESCAPES = {"%": "%25", "\r": "%0D", "\n": "%0A"}
+_DATA = str.maketrans(_ESCAPES)  # a workflow command's message
+_PROPERTY = str.maketrans({**_ESCAPES, ":": "%3A", ",": "%2C"})  # a property's value
 
 
 def github_line(problem: Problem) -> str:
     """One GitHub Actions annotation (`::error file=...,line=...::message`)."""
-    props = [f"file={_escape_property(problem.path)}"]
+    props = [f"file={problem.path.translate(_PROPERTY)}"]
     if problem.line is not None:
         props.append(f"line={problem.line}")
         if problem.column is not None:
             props.append(f"col={problem.column}")
-    props.append(f"title={_escape_property(problem.code)}")
+    props.append(f"title={problem.code.translate(_PROPERTY)}")
     message = problem.message + (f" Hint: {problem.hint}" if problem.hint else "")
-    return f"::{problem.severity} {','.join(props)}::{_escape_data(message)}"
+    return f"::{problem.severity} {','.join(props)}::{message.translate(_DATA)}"
 
 
 def github_annotations(problems: Iterable[Problem]) -> str:

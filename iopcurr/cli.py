@@ -7,7 +7,6 @@ Exit codes: 0 all good, 1 problems in the content or configuration, 2 usage erro
 from __future__ import annotations
 
 import importlib.resources
-import json
 import shutil
 import sys
 import time
@@ -279,10 +278,9 @@ def _ci_report(fmt: str, problems: tuple[Problem, ...], cur: Curriculum | None) 
         return github_annotations(problems)
     if fmt == "gitlab":
         return gitlab_report(problems)
-    data = json.loads(problems_json(problems))
-    data["handouts"] = [{"id": i, "path": p, "line": n, "grade": g}
-                        for i, p, n, g in (handout_grades(cur.modules) if cur else [])]
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+    handouts = [{"id": i, "path": p, "line": n, "grade": g}
+                for i, p, n, g in (handout_grades(cur.modules) if cur else [])]
+    return problems_json(problems, handouts=handouts)
 
 
 def _print_check(source: Path, cur: Curriculum | None, problems: tuple[Problem, ...],

@@ -74,16 +74,10 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069
 
 
 def printable(text: str) -> str:
-    """`text` safe to print on a terminal: each control character as an escape (`\\x1b`, `\\n`),
+    """`text` safe to print on a terminal: each control character as Python escapes it (`\\x1b`, `\\n`),
     so that what a file says (a decoded link target, a YAML string) cannot move the cursor,
     colour the screen or forge problem lines."""
-    return _CONTROL.sub(_escape, text)
-
-
-def _escape(m: re.Match[str]) -> str:
-    char = m.group()
-    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
-    return named or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True, order=True)
@@ -125,16 +119,17 @@ def has_errors(problems: Iterable[Problem]) -> bool:
     return any(p.severity == "error" for p in problems)
 
 
-def problems_json(problems: Iterable[Problem]) -> str:
+def problems_json(problems: Iterable[Problem], **more: Any) -> str:
     """The stable JSON form of `iopcurr check --format json` (documented in the authoring guide):
 
     `{"schema": 1, "errors": N, "warnings": N, "problems": [{"path", "line", "column",
     "severity", "code", "message", "hint"}, ...]}`, problems sorted by path, line and column.
-    New keys may be added; existing ones keep their meaning while `schema` is 1.
+    New keys may be added (`more`: `check` adds "handouts"); existing ones keep their meaning
+    while `schema` is 1.
     """
     items = [asdict(p) for p in sort_problems(problems)]
     errors = sum(1 for p in items if p["severity"] == "error")
-    document = {"schema": 1, "errors": errors, "warnings": len(items) - errors, "problems": items}
+    document = {"schema": 1, "errors": errors, "warnings": len(items) - errors, "problems": items, **more}
     return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
 
 

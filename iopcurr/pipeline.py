@@ -187,7 +187,7 @@ def write(result: BuildResult, stage: Stage, cache: ParseCache) -> BuildResult:
     started = time.perf_counter()
     for f in result.files:
         stage.add(f)
-    stage.commit(keep=(CACHE_DIR,))
+    stage.commit()
     if result.curriculum is not None:
         cache.save_grades({text_key(h.text): readability_of(h) for m in result.curriculum.modules for h in m.handouts})
     cache.commit()

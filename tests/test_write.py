@@ -7,7 +7,7 @@ import pytest
 
 from iopcurr.errors import IopError
 from iopcurr.model import OutputFile
-from iopcurr.output.write import CACHE_DIR, MARKER, OutputLock, Stage, lock_path, read_manifest
+from iopcurr.output.write import CACHE_DIR, MARKER, OutputLock, Stage, read_manifest
 
 
 def files(**content: str) -> list[OutputFile]:
@@ -174,7 +174,7 @@ def test_a_second_build_into_a_locked_folder_waits_then_refuses(tmp_path: Path) 
     assert (out / "index_html").read_text() == "first"
     write_site(out, src, files(index_html="second"))  # free again
     assert (out / "index_html").read_text() == "second"
-    assert not lock_path(out).exists()
+    assert not held.path.exists()
 
 
 def test_a_build_waits_for_the_one_before_it(tmp_path: Path) -> None:
@@ -229,4 +229,4 @@ def test_a_file_system_without_locks_still_builds(tmp_path: Path, monkeypatch: p
     src, out = tmp_path / "src", tmp_path / "site"
     src.mkdir()
     write_site(out, src, files(index_html="x"))
-    assert (out / "index_html").read_text() == "x" and not lock_path(out).exists()
+    assert (out / "index_html").read_text() == "x" and not (tmp_path / ".site.iopcurr-lock").exists()

@@ -106,7 +106,6 @@ class ParseCache:
         self.folder = folder
         self.entries = folder / "parsed"
         self.pending = pending
-        self._ready = False
 
     @cached_property
     def secret(self) -> bytes:
@@ -143,9 +142,7 @@ class ParseCache:
         data = f"{key} {checksum(self.secret, key, raw)}\n".encode() + raw
         folder = self.pending or self.folder
         with contextlib.suppress(OSError):
-            if not self._ready:
-                _prepare(folder)
-                self._ready = True
+            _prepare(folder)
             tmp = folder / "parsed" / f".{key}.{os.getpid()}.tmp"
             tmp.write_bytes(data)
             os.replace(tmp, folder / "parsed" / f"{key}.json")
@@ -187,7 +184,6 @@ class ParseCache:
         """Forget the pending entries (after a build failed)."""
         if self.pending is not None and is_cache_folder(self.pending):
             shutil.rmtree(self.pending, ignore_errors=True)
-        self._ready = False
 
     def prune(self, keep: Iterable[str]) -> None:
         """Remove entries (and stray temporary files) not in `keep`."""

@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -158,11 +158,6 @@ def _exchange(a: Path, b: Path) -> bool:
     return bool(result == 0)
 
 
-def lock_path(out: Path) -> Path:
-    """The lock file a build holds (beside the output folder) while it writes into `out`."""
-    return out.parent / f".{out.name}.iopcurr-lock"
-
-
 class OutputLock:
     """An exclusive lock on an output folder (`flock` on a file beside it), so that two builds
     into the same folder never remove each other's work. The kernel lets go of it when the
@@ -171,7 +166,7 @@ class OutputLock:
     Another build holding it is waited for up to `wait` seconds, then the build is refused."""
 
     def __init__(self, out: Path, wait: float | None = None) -> None:
-        self.path = lock_path(out)
+        self.path = out.parent / f".{out.name}.iopcurr-lock"  # beside the output folder
         deadline = time.monotonic() + (LOCK_WAIT if wait is None else wait)
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -236,9 +231,7 @@ class Stage:
 
     def __init__(self, out: Path, source: Path) -> None:
         self.out, self.source = out, source
-        self.written: list[str] = []
-        self._seen: set[str] = set()
-        self._folders: set[str] = set()
+        self.written: set[str] = set()
         self.folder = out.parent / f".{out.name}.iopcurr-tmp-{os.getpid()}"
         self._open = False
         self._lock: OutputLock | None = None
@@ -269,37 +262,35 @@ class Stage:
 
     def add(self, f: OutputFile) -> None:
         rel = f.path
-        if rel in self._seen:
+        if rel in self.written:
             self.discard()
             raise IopError(f"two outputs want the same path {rel}; ids must be unique.")
         if rel.startswith("/") or ".." in rel.split("/") or rel == MARKER:
             self.discard()
             raise IopError(f"refusing to write outside the site: {rel}")
-        self._seen.add(rel)
+        self.written.add(rel)
         with self._disk():
-            parent = rel.rpartition("/")[0]
-            if parent not in self._folders:
-                (self.folder / parent).mkdir(parents=True, exist_ok=True)
-                self._folders.add(parent)
-            with open(self.folder / rel, "wb") as out:
-                out.write(f.content)
-        self.written.append(rel)
+            (self.folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (self.folder / rel).write_bytes(f.content)
 
-    def commit(self, keep: Iterable[str] = ()) -> list[str]:
-        """Swap the stage in as the output folder; the paths written."""
+    def commit(self) -> list[str]:
+        """Swap the stage in as the output folder, the previous build's cache carried over; the
+        paths written."""
         out, stage = self.out, self.folder
         with self._disk():
             manifest = {"generator": "iopcurr", "version": __version__, "files": sorted(self.written)}
             (stage / MARKER).write_text(json.dumps(manifest, indent=1) + "\n", "utf-8")
-            # The folders to keep move over only after the swap: a build killed before it leaves
-            # the previous site whole, cache included (and one killed just after loses only the cache).
+            # The cache moves over only after the swap: a build killed before it leaves the
+            # previous site whole, cache included (and one killed just after loses only the cache).
             if out.exists():
                 old = stage  # after an exchange, the stage holds the previous build, which we wrote
                 if not _exchange(stage, out):
                     old = out.parent / f".{out.name}.iopcurr-old-{os.getpid()}"
                     out.rename(old)
                     stage.rename(out)
-                _carry(old, out, keep)
+                cache = old / CACHE_DIR
+                if cache.is_dir() and not cache.is_symlink() and not (out / CACHE_DIR).exists():
+                    cache.rename(out / CACHE_DIR)
                 remove_build(old)
             else:
                 stage.rename(out)
@@ -317,10 +308,3 @@ class Stage:
         if self._lock is not None:
             lock, self._lock = self._lock, None
             lock.release()
-
-
-def _carry(previous: Path, new: Path, keep: Iterable[str]) -> None:
-    for name in keep:
-        folder = previous / name
-        if folder.is_dir() and not folder.is_symlink() and not (new / name).exists():
-            folder.rename(new / name)

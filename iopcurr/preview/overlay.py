@@ -10,7 +10,6 @@ is inline.
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import re
 from collections.abc import Sequence
@@ -75,26 +74,11 @@ class Status:
     def lines(self) -> list[str]:
         return [p.format() for p in self.problems] + ([self.crash] if self.crash else [])
 
-    def as_json(self) -> str:
+    def as_json(self, **more: Any) -> str:
+        """The status as JSON, with `more` keys after its own."""
         return json.dumps({"ok": self.ok, "builds": self.builds, "converted": self.converted,
-                           "problems": self.lines(), "last": self.last, "site": self.site, "sites": self.sites})
-
-
-def reload_script(port: int) -> bytes:
-    """livereload.js, served by the preview server (its port tells the script where to connect).
-    Deferred: the page shows without waiting for it."""
-    return f'<script src="/livereload.js?port={int(port)}" defer></script>'.encode()
-
-
-def preview_script(build: int) -> bytes:
-    """The livereload plugin that keeps the reader's place (before livereload.js, which looks
-    for plugins when it starts); `build`: the rebuild the page was served from, so that a page
-    whose reload message came before its connection (a save while it was loading) reloads."""
-    return f'<script src="{SCRIPT_PATH}" data-build="{int(build)}" defer></script>'.encode()
-
-
-def preview_js() -> bytes:
-    return (importlib.resources.files("iopcurr.preview") / "preview.js").read_bytes()
+                           "problems": self.lines(), "last": self.last, "site": self.site, "sites": self.sites,
+                           **more})
 
 
 def overlay_html(problems: Sequence[Problem], crash: str = "") -> str:
@@ -125,24 +109,30 @@ def switcher_html(sites: Sequence[str], site: str | None) -> str:
 
 
 def inject(page: bytes, *, port: int, status: Status = Status()) -> bytes:
-    """`page` with the reload scripts (preview.js told the build it comes from) and, after a
-    failed rebuild, the overlay; when the curriculum has sites, the switcher."""
+    """`page` with the reload scripts and, after a failed rebuild, the overlay; when the
+    curriculum has sites, the switcher.
+
+    livereload.js is told the server's port (where to connect). preview.js, the livereload plugin
+    that keeps the reader's place, comes before it (livereload.js looks for plugins when it
+    starts) and is told the rebuild the page was served from, so that a page whose reload message
+    came before its connection (a save while it was loading) reloads. Both are deferred: the page
+    shows without waiting for them."""
     problems, crash, sites = status.problems, status.crash, status.sites
-    head = reload_script(port)
+    head = f'<script src="/livereload.js?port={int(port)}" defer></script>'.encode()
     if problems or crash or sites:
         head += f'<link rel="stylesheet" href="{CSS_PATH}">'.encode()
     page = _insert(page, _HEAD_END, head, before=True)
-    page = _insert(page, _HEAD_START, preview_script(status.builds), before=False, missing="start")
+    plugin = f'<script src="{SCRIPT_PATH}" data-build="{int(status.builds)}" defer></script>'
+    page = _insert(page, _HEAD_START, plugin.encode())
     body = (overlay_html(problems, crash) if problems or crash else "") + (switcher_html(sites, status.site) if sites else "")
-    return _insert(page, _BODY_START, body.encode("utf-8"), before=False) if body else page
+    return _insert(page, _BODY_START, body.encode("utf-8"), at_end=True) if body else page
 
 
-def _insert(page: bytes, where: re.Pattern[bytes], what: bytes, *, before: bool, missing: str = "") -> bytes:
-    """`what` before or after the first match of `where`; without one, at the start or the end
-    (`missing`: where; by default the start if `before`, else the end)."""
+def _insert(page: bytes, where: re.Pattern[bytes], what: bytes, *, before: bool = False, at_end: bool = False) -> bytes:
+    """`what` after (or `before`) the first match of `where`; without one, at the start (or `at_end`)."""
     m = where.search(page)
     if m is None:
-        return what + page if (missing or ("start" if before else "end")) == "start" else page + what
+        return page + what if at_end else what + page
     at = m.start() if before else m.end()
     return page[:at] + what + page[at:]
 

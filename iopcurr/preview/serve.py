@@ -12,7 +12,7 @@ next save rebuilds.
 
 The server is tornado with the livereload package's WebSocket protocol and livereload.js. It
 answers only requests for the host names it listens on (against DNS rebinding) and WebSockets from
-its own pages. It serves only the private site folder (made with `mkdtemp`, removed when the server
+its own pages. It serves only the private site folder (a `TemporaryDirectory`, removed when the server
 stops, by Ctrl+C or SIGTERM), never the user's `site/`; it refuses `..` and hidden files. HTML
 pages get the reload script and, after a failed rebuild, the error overlay on their way out
 (`overlay.py`): the files on disk, like every `iopcurr build`, never contain either. A failed
@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import importlib.resources
 import json
 import mimetypes
 import os
-import shutil
 import signal
 import tempfile
 import time
@@ -93,12 +93,6 @@ class Preview:
         self.status = Status()
         self.library: tuple[str, ...] = ()  # the libraries of the last build's program (to watch)
 
-    def switch(self, site: str | None) -> tuple[set[str], bool]:
-        """Preview another site (None: program.yml alone): `rebuild`, after which every page reloads."""
-        self.program_site = site
-        changed, _ = self.rebuild(f"site {site or 'program.yml'}")
-        return changed, True
-
     def rebuild(self, why: str) -> tuple[set[str], bool]:
         """Build everything in memory and write what changed; never raises. Returns the site
         paths written or removed, and whether the status changed (ok or not, the problems, the
@@ -108,11 +102,14 @@ class Preview:
         if self.program_site is not None and self.program_site not in sites:
             self.say(f"There is no {self.program_site} in sites/ any more: previewing program.yml alone.")
             self.program_site = None
-        result: BuildResult | None = None
+        result = BuildResult(None, {}, (), ())  # until a build returns one
         changed: set[str] = set()
         crash = ""
         try:
-            result = self._build()
+            # (the files last read and the compiled templates are kept in memory)
+            result = run(self.source, replace(self.settings, site=self.program_site), memo=self.parsed)
+            if result.stats is not None:  # keep only the files of this build
+                self.parsed = {key: self.parsed[key] for key in result.stats.keys}
             if result.ok:
                 changed = self._write(result.files)
         except IopError as exc:
@@ -121,27 +118,20 @@ class Preview:
             self.say(traceback.format_exc().rstrip())
             crash = (f"error: the rebuild stopped with {type(exc).__name__}: {exc} (the terminal shows where). "
                      "Save again to retry.")
-        ok = result is not None and result.ok and not crash
-        problems = result.problems if result is not None and not ok else ()
-        converted = result.stats.converted if result is not None and result.stats is not None else 0
-        if result is not None and result.curriculum is not None:
+        ok = result.ok and not crash
+        problems = () if ok else result.problems
+        converted = result.stats.converted if result.stats is not None else 0
+        if result.curriculum is not None:
             self.library = result.curriculum.program.library
         was = self.status
         self.status = Status(ok, problems, crash, was.builds + 1, was.converted + converted, {
             "why": why, "ok": ok, "converted": converted, "written": len(changed),
             "ms": round(1000 * (time.perf_counter() - started), 1),
-            "cpu_ms": round(1000 * (time.thread_time() - cpu), 1), "timings": result.timings if result else {},
+            "cpu_ms": round(1000 * (time.thread_time() - cpu), 1), "timings": result.timings,
         }, self.program_site, sites)
         self._report(why, len(changed))
         # (a new or removed site file changes every page's switcher)
         return changed, (was.ok, was.problems, was.crash, was.sites) != (ok, problems, crash, sites)
-
-    def _build(self) -> BuildResult:
-        """`pipeline.run`, with the files last read and the compiled templates kept in memory."""
-        result = run(self.source, replace(self.settings, site=self.program_site), memo=self.parsed)
-        if result.stats is not None:  # keep only the files of this build
-            self.parsed = {key: self.parsed[key] for key in result.stats.keys}
-        return result
 
     def folders(self) -> tuple[Path, ...]:
         """The folders to watch, as the watcher reports paths: the curriculum, the default theme
@@ -271,14 +261,14 @@ class OverlayCSSHandler(LocalHandler):
 
 class PreviewJSHandler(LocalHandler):
     def get(self) -> None:
-        self.answer("application/javascript; charset=utf-8", overlay.preview_js(), "no-cache")
+        script = importlib.resources.files("iopcurr.preview") / "preview.js"
+        self.answer("application/javascript; charset=utf-8", script.read_bytes(), "no-cache")
 
 
 class StatusHandler(LocalHandler):
     def get(self) -> None:
-        data = json.loads(self.preview.status.as_json())
-        data["browsers"] = sorted(getattr(w, "page", "") for w in LiveReloadHandler.waiters)
-        self.answer("application/json", json.dumps(data), "no-store")
+        browsers = sorted(getattr(w, "page", "") for w in LiveReloadHandler.waiters)
+        self.answer("application/json", self.preview.status.as_json(browsers=browsers), "no-store")
 
 
 class SwitchHandler(LocalHandler):
@@ -292,7 +282,9 @@ class SwitchHandler(LocalHandler):
         name = self.request.body.decode("utf-8", "replace")
         if name and name not in site_names(self.preview.source):
             raise tornado.web.HTTPError(400)
-        tell_browsers(*self.preview.switch(name or None))
+        self.preview.program_site = name or None
+        changed, _ = self.preview.rebuild(f"site {name or 'program.yml'}")
+        tell_browsers(changed, True)  # every page reloads
         if "watcher" in self.settings:
             self.settings["watcher"].watch(self.preview.folders())
         self.answer("application/json", self.preview.status.as_json(), "no-store")
@@ -355,14 +347,11 @@ def serve(source: Path, *, host: str, port: int, open_browser: bool, say: Say, s
     prints a message for the terminal."""
     if not source.is_dir():
         raise IopError(f"no curriculum folder at {source}. Create one with `iopcurr new {source}`.", path=str(source))
-    folder = Path(tempfile.mkdtemp(prefix="iopcurr-serve-"))  # private: mode 0700
-    try:
-        (folder / "site").mkdir()
-        asyncio.run(_serve(Preview(source, folder / "site", say=say, program_site=site), host, port, open_browser))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        say("Stopped.")
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="iopcurr-serve-", ignore_cleanup_errors=True) as folder:  # mode 0700
+        try:
+            asyncio.run(_serve(Preview(source, Path(folder), say=say, program_site=site), host, port, open_browser))
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            say("Stopped.")
 
 
 async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> None:
@@ -387,7 +376,6 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
     # meanwhile make one batch, and one rebuild after it.
     watcher = app.settings["watcher"] = Watcher(
         lambda paths: asyncio.run_coroutine_threadsafe(rebuild(paths), loop).result())
-    watcher.start()
     watcher.watch(preview.folders())
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     sites = preview.status.sites

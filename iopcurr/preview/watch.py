@@ -55,52 +55,44 @@ class Debouncer:
         self.settled = settled
         self._paths: set[Path] = set()
         self._first = 0.0
-        self._last = 0.0
-        self._wait = quiet
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
+        self._due = 0.0  # when the paths go out, unless more come
+        self._changed = threading.Condition()
         self._stopped = False
-        self._thread = threading.Thread(target=self._run, name="iopcurr-debounce", daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._run, name="iopcurr-debounce", daemon=True).start()
 
     def add(self, paths: Iterable[Path], *, settled: bool = False) -> None:
-        with self._lock:
+        with self._changed:
             now = time.monotonic()
             if not self._paths:
                 self._first = now
             self._paths.update(paths)
-            self._last = now
-            self._wait = min(self.settled, self.quiet) if settled else self.quiet
-        self._wake.set()
+            wait = min(self.settled, self.quiet) if settled else self.quiet
+            self._due = min(now + wait, self._first + self.longest)
+            self._changed.notify()
+
+    def _next_batch(self) -> frozenset[Path]:
+        """Wait until paths are due (or the debouncer stops) and take them."""
+        with self._changed:
+            while not self._stopped and (not self._paths or time.monotonic() < self._due):
+                self._changed.wait(self._due - time.monotonic() if self._paths else None)
+            batch = frozenset(self._paths)
+            self._paths.clear()
+        return batch
 
     def _run(self) -> None:
         while not self._stopped:
-            self._wake.wait()
-            while True:
-                with self._lock:
-                    if not self._paths:
-                        self._wake.clear()
-                        break
-                    now = time.monotonic()
-                    due = min(self._last + self._wait, self._first + self.longest)
-                    if now >= due:
-                        batch = frozenset(self._paths)
-                        self._paths.clear()
-                    else:
-                        batch = None
-                if batch is None:
-                    time.sleep(due - now)
-                    continue
-                if not self._stopped:
-                    try:
-                        self.deliver(batch)
-                    except Exception:  # the watching goes on; the receiver reports its own errors
-                        if not self._stopped:  # (a rebuild cancelled as the server stops)
-                            traceback.print_exc()
+            batch = self._next_batch()
+            if not self._stopped:
+                try:
+                    self.deliver(batch)
+                except Exception:  # the watching goes on; the receiver reports its own errors
+                    if not self._stopped:  # (a rebuild cancelled as the server stops)
+                        traceback.print_exc()
 
     def stop(self) -> None:
-        self._stopped = True
-        self._wake.set()
+        with self._changed:
+            self._stopped = True
+            self._changed.notify()
 
 
 class _Handler(FileSystemEventHandler):
@@ -120,16 +112,15 @@ class _Handler(FileSystemEventHandler):
 
 
 class Watcher:
-    """Watches folders (recursively) and calls `deliver` with batches of changed paths."""
+    """Watches folders (recursively), from its creation on, and calls `deliver` with batches of
+    changed paths."""
 
-    def __init__(self, deliver: Batch, *, quiet: float = 0.05) -> None:
-        self.debouncer = Debouncer(deliver, quiet=quiet)
+    def __init__(self, deliver: Batch) -> None:
+        self.debouncer = Debouncer(deliver)
         self.handler = _Handler(self.debouncer)
         self.observer: Any = Observer()
-        self.watches: dict[Path, Any] = {}
-
-    def start(self) -> None:
         self.observer.start()
+        self.watches: dict[Path, Any] = {}
 
     def watch(self, folders: Iterable[Path]) -> None:
         """Watch exactly `folders` (and what is under them) from now on."""
