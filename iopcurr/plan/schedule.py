@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from iopcurr.errors import Problem, Severity
 from iopcurr.model import Module, Program, Repeat, Schedule, Session, SessionPlan
+from iopcurr.plan.checks import track_map
 from iopcurr.plan.thirds import clock
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -165,12 +166,6 @@ def _slots(program: Program) -> tuple[list[_Slot], list[date], list[Problem]]:
     return slots, skipped, problems
 
 
-def _track_of(program: Program, modules: Sequence[Module]) -> dict[str, str]:
-    """Module id → the track it runs in: the first track that lists it, else its own `track:`."""
-    listed = {ref: t.id for t in reversed(program.tracks) for ref in t.modules}  # (reversed: the first wins)
-    return {m.id: m.track for m in modules if m.track} | listed
-
-
 def _shared_rotation(
     program: Program, modules: Sequence[Module], fixed: set[str], streams: dict[int, list[str]]
 ) -> tuple[list[str], list[Problem]]:
@@ -197,7 +192,7 @@ def _rotation(
     `placed` elsewhere (pinned, repeated, or in a day's stream)."""
     if program.schedule.rotate is None:
         return [m.id for m in modules if m.id not in placed], []
-    track_of = _track_of(program, modules)
+    track_of = track_map(program, modules)
     rotate, problems = _rotate_tracks(program)
     order = [m.id for tid in rotate for m in modules if track_of.get(m.id) == tid]
     left = {m.id for m in modules} - set(order) - placed
@@ -337,7 +332,7 @@ def _repeat_problem(program: Program, rep: Repeat, ids: list[str]) -> Problem | 
 def _stream_members(program: Program, modules: Sequence[Module]) -> dict[str, list[str]]:
     """Track or module id a stream may name → the module ids it brings, in program order."""
     ids = [m.id for m in modules]
-    track_of = _track_of(program, modules)
+    track_of = track_map(program, modules)
     tracks = [t.id for t in program.tracks]
     # A module named on its own belongs to that stream, not to the streams that name its track.
     named = {ref for _, refs in program.schedule.streams for ref in refs if ref not in tracks}
