@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from conftest import MakeCurriculum, module_text
 from tornado.httpclient import AsyncHTTPClient
 from tornado.httpserver import HTTPServer
@@ -193,3 +194,40 @@ def test_a_site_folder_that_refuses_a_write_is_reported_and_the_next_save_writes
     (site / "facilitator").unlink()
     preview.rebuild("again")
     assert preview.status.ok and preview.status.crash == "" and (site / "facilitator" / "alpha.html").is_file()
+
+
+def test_out_of_inotify_watches_every_folder_is_polled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The system refuses a watch (e.g. too many inotify watches in use): the preview polls every
+    folder it was asked to watch, the refused one included, and still sees a save."""
+    from watchdog.observers.polling import PollingObserver
+
+    from iopcurr.preview.watch import Watcher
+
+    first, second = tmp_path / "modules", tmp_path / "pages"
+    first.mkdir()
+    second.mkdir()
+    batches: list[set[Path]] = []
+    done = threading.Event()
+
+    def deliver(paths: frozenset[Path]) -> None:
+        batches.append(set(paths))
+        done.set()
+
+    watcher = Watcher(deliver)
+    refused = type(watcher.observer).schedule
+
+    def refuse_the_second(self: object, handler: object, path: str, recursive: bool = False) -> object:
+        if path == str(second.resolve()):
+            raise OSError(28, "inotify watch limit reached")
+        return refused(self, handler, path, recursive=recursive)
+
+    monkeypatch.setattr(type(watcher.observer), "schedule", refuse_the_second)
+    try:
+        watcher.watch([first, second])
+        assert isinstance(watcher.observer, PollingObserver)
+        assert set(watcher.watches) == {first.resolve(), second.resolve()}
+        (second / "about.md").write_text("# About\n", "utf-8")
+        assert done.wait(10), "a save in the refused folder was never seen"
+        assert any(second.resolve() / "about.md" in {p.resolve() for p in b} for b in batches)
+    finally:
+        watcher.stop()

@@ -132,8 +132,11 @@ class Watcher:
         for folder in sorted(wanted - set(self.watches)):
             try:
                 self.watches[folder] = self.observer.schedule(self.handler, str(folder), recursive=True)
-            except OSError:  # e.g. out of inotify watches: poll this folder instead
+            except OSError:  # e.g. out of inotify watches: poll every folder instead
+                if isinstance(self.observer, PollingObserver):
+                    raise
                 self._fall_back_to_polling()
+                self.watch(wanted)
                 return
 
     def _fall_back_to_polling(self) -> None:
