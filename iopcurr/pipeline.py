@@ -347,7 +347,7 @@ def render_all(planned: Planned, theme: Theme, settings: Settings,
         mains: dict[str, str] = {}
         ctx = site_context(cur, plans, theme, schedule, today, pdf=pdf)
         files = list(render_site(ctx, mains))
-        files.append(render_changes(cur, history, theme, ctx.site))
+        files.append(render_changes(ctx, history))
         files += render_calendar(Calendar(ctx, schedule, planned.sheets))
         files += render_books(ctx, mains)
         files.append(search_file(cur))

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iopcurr.model import Commit, Curriculum, OutputFile
+from iopcurr.model import Commit, OutputFile
 from iopcurr.plan.checks import edition_date
 from iopcurr.plan.safety import without_controls
-from iopcurr.render.pages import Link, SiteView, Theme, page_context, render_bytes, review_note, words_date
+from iopcurr.render.pages import Link, SiteContext, page_context, render_bytes, review_note, words_date
 
 # ---------------------------------------------------------------- the page
 
@@ -34,22 +34,17 @@ class ChangesView:
     modules: tuple[ModuleChanges, ...]
 
 
-def changes_view(cur: Curriculum, history: tuple[Commit, ...] | None) -> ChangesView:
-    """Every module in program order, with its review trail, noted changes and commits (pure)."""
+def render_changes(ctx: SiteContext, history: tuple[Commit, ...] | None) -> OutputFile:
+    """`changes.html`: every module in program order, with its review trail, noted changes and commits."""
     commits: dict[str, list[tuple[str, str, str]]] = {}
     for c in history or ():
         for ident in c.modules:
             commits.setdefault(ident, []).append((c.date, words_date(c.date), without_controls(c.subject)))
-    return ChangesView(
-        words_date(edition_date(cur.program, cur.modules)), history is not None,
+    view = ChangesView(
+        words_date(edition_date(ctx.cur.program, ctx.cur.modules)), history is not None,
         tuple(ModuleChanges(m.title, f"facilitator/{m.id}.html", review_note(m),
                             tuple((d, words_date(d), text) for d, text in m.changes), tuple(commits.get(m.id, ())))
-              for m in cur.modules),
+              for m in ctx.cur.modules),
     )
-
-
-def render_changes(cur: Curriculum, history: tuple[Commit, ...] | None, theme: Theme, site: SiteView) -> OutputFile:
-    """`changes.html`."""
-    ctx = page_context(site, "What changed", "changes", "changes", [Link("Home", "index.html")])
-    view = changes_view(cur, history)
-    return OutputFile("changes.html", render_bytes(theme, "changes.html", ctx=ctx, site=site, root="", view=view))
+    page = page_context(ctx.site, "What changed", "changes", "changes", [Link("Home", "index.html")])
+    return OutputFile("changes.html", render_bytes(ctx.theme, "changes.html", ctx=page, site=ctx.site, root="", view=view))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.resources
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -516,19 +516,18 @@ def handout_alternates(ctx: SiteContext, hid: str, root: str, *, large: bool = F
                        fill: bool = False) -> tuple[Link, ...]:
     """Links to the other forms of a handout (in the context's language): the other print size
     and the PDFs (with --pdf), and with `fill` the PDF to fill in on screen."""
-    words, language, large_print = ctx.words, ctx.language, ctx.cur.program.handouts.large_print
+    language, large_print = ctx.language, ctx.cur.program.handouts.large_print
     out: list[Link] = []
     if large_print:
-        other = words("regular_print", "Regular print") if large else words("large_print", "Large print")
+        other = ctx.text("regular_print") if large else ctx.text("large_print")
         out.append(Link(other, root + books.handout_page(hid, large=not large, language=language)))
     if ctx.pdf:
-        out.append(Link(words("pdf", "PDF"), root + books.handout_pdf(hid, large=large, language=language)))
+        out.append(Link(ctx.text("pdf"), root + books.handout_pdf(hid, large=large, language=language)))
         if large_print:
-            other_pdf = (words("regular_print_pdf", "Regular-print PDF") if large
-                         else words("large_print_pdf", "Large-print PDF"))
+            other_pdf = ctx.text("regular_print_pdf") if large else ctx.text("large_print_pdf")
             out.append(Link(other_pdf, root + books.handout_pdf(hid, large=not large, language=language)))
         if fill:
-            out.append(Link(words("fill_pdf", "Fill in on screen (PDF)"), root + books.fill_pdf(hid)))
+            out.append(Link(ctx.text("fill_pdf"), root + books.fill_pdf(hid)))
     return tuple(out)
 
 
@@ -625,11 +624,8 @@ def render_template(theme: Theme, template: str, **values: object) -> tuple[str,
     with located_failures():
         html = theme.env.get_template(template).render(**values)
     start, end = MAIN_MARKS
-    if html.count(start) != 1 or html.count(end) != 1:
-        return html.replace(start, "").replace(end + "\n", "").replace(end, ""), None
-    before, rest = html.split(start)
-    main, after = rest.split(end)
-    return before + main + after.removeprefix("\n"), main  # (the line end after the mark is the template's)
+    main = html.split(start)[1].split(end)[0] if html.count(start) == html.count(end) == 1 else None
+    return html.replace(start, "").replace(end + "\n", "").replace(end, ""), main  # (the line end after the mark is the template's)
 
 
 def render_bytes(theme: Theme, template: str, **values: object) -> bytes:
@@ -785,11 +781,11 @@ def css_string(text: str) -> str:
     return f'"{out}"'
 
 
-def crisis_line(cur: Curriculum) -> str:
-    """The crisis contacts in one line, for the foot of every printed handout page. The hyphens
-    of a phone number are non-breaking ones (U+2011): a number is never cut across two lines."""
-    contacts = " · ".join(f"{c.name}: {books.unbroken_numbers(c.contact)}" for c in cur.program.crisis)
-    return f"Need help right now? {contacts}" if contacts else ""
+def crisis_line(heading: str, contacts: Iterable[tuple[str, str]]) -> str:
+    """The crisis contacts (name, contact) in one line after `heading`, as a CSS string for the foot of every printed
+    handout page. The hyphens of a phone number are non-breaking ones (U+2011): a number is never cut across two lines."""
+    line = " · ".join(f"{name}: {books.unbroken_numbers(contact)}" for name, contact in contacts)
+    return css_string(f"{heading} {line}" if line else "")
 
 
 def theme_css(cur: Curriculum) -> str:
@@ -799,12 +795,13 @@ def theme_css(cur: Curriculum) -> str:
     crisis contacts at the foot of every handout page (named page `handout`, see print.css).
     """
     size = "letter" if cur.program.handouts.paper == "letter" else "A4"
+    line = crisis_line("Need help right now?", ((c.name, c.contact) for c in cur.program.crisis))
     return (
         "/* Generated from program.yml (theme.accent, handouts.paper, title, crisis). */\n"
         f":root {{ --accent: {cur.program.theme.accent}; }}\n"
         f"@page {{ size: {size}; @top-left {{ content: {css_string(cur.program.title)}; }} }}\n"
-        f"@page handout {{ @bottom-left {{ content: {css_string(crisis_line(cur))}; }} }}\n"
-        f"@page handout-large {{ @bottom-left {{ content: {css_string(crisis_line(cur))}; }} }}\n"
+        f"@page handout {{ @bottom-left {{ content: {line}; }} }}\n"
+        f"@page handout-large {{ @bottom-left {{ content: {line}; }} }}\n"
         # Printed on both sides: each handout of the workbook starts on a right-hand page.
         + (".packet .book-handout { break-before: right; }\n" if cur.program.handouts.duplex else "")
     )

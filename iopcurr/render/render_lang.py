@@ -107,8 +107,7 @@ def language_css(ed: Edition) -> str:
     """The printed pages of the edition: its crisis contacts at the foot of every handout page,
     and the bilingual packet's facing pages."""
     language = ed.ctx.language
-    contacts = " · ".join(f"{name}: {books.unbroken_numbers(contact)}" for name, contact, _ in ed.ctx.site.crisis)
-    line = pages.css_string(f"{ed.ctx.text('crisis_heading')} {contacts}" if contacts else "")
+    line = pages.crisis_line(ed.ctx.text("crisis_heading"), ((name, contact) for name, contact, _ in ed.ctx.site.crisis))
     return (
         f"/* Generated from program.yml (crisis, with its `{language}:` text) for the {language} pages. */\n"
         # The handout pages of print.css (margins, the footer at body size) in this edition's words,
