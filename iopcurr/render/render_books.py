@@ -76,7 +76,8 @@ def render_books(ctx: SiteContext, mains: Mapping[str, str] | None = None) -> It
     """
     content = _Mains(ctx, mains or {}, {h.id: m for m in ctx.cur.modules for h in m.handouts})
     scans: books.Scans = {}  # a handout is in both: read it once
-    yield packet(Edition(ctx), books.PACKET, [content.handout(h, 1) for h in books.packet_order(ctx.cur)], scans)
+    handouts = [(h.title, content.handout(h, 1)) for h in books.packet_order(ctx.cur)]
+    yield packet(Edition(ctx), books.PACKET, ctx.text("workbook"), handouts, scans)
     yield manual(content, scans)
 
 
@@ -95,16 +96,15 @@ def render_collection(ctx: SiteContext, template: str, path: str, view: books.Pa
                       .replace(end.encode(), b""))
 
 
-def packet(ed: Edition, into: str, parts: Sequence[books.Bound], scans: books.Scans | None = None) -> OutputFile:
+def packet(ed: Edition, into: str, title: str, parts: Sequence[tuple[str, books.Bound]],
+           scans: books.Scans | None = None) -> OutputFile:
     """A cover, the contents, then every handout in the edition's language (h1 → h2), in program
-    order: `parts` are their pages."""
+    order: `parts` are their titles and pages."""
     ctx = ed.ctx
-    handouts = books.packet_order(ctx.cur)
-    binding = books.Binding(parts, into, TEMPLATE_IDS, scans=scans)
-    items = tuple(books.BookItem(p.anchor, ed.handouts.get(h.id, h).title, partial(binding.html, i), "handout")
-                  for i, (p, h) in enumerate(zip(parts, handouts, strict=True)))
+    binding = books.Binding([b for _, b in parts], into, TEMPLATE_IDS, scans=scans)
+    items = tuple(books.BookItem(b.anchor, name, partial(binding.html, i), "handout") for i, (name, b) in enumerate(parts))
     pdf = books.language_pdf(into) if ctx.language else books.PACKET_PDF
-    view = books.PacketView(ctx.text("workbook"), items, "../" * into.count("/") + pdf if ctx.pdf else None)
+    view = books.PacketView(title, items, "../" * into.count("/") + pdf if ctx.pdf else None)
     return render_collection(ctx, "packet.html", into, view)
 
 

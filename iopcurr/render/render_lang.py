@@ -16,14 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from functools import partial
-
-from markupsafe import Markup
 
 from iopcurr.model import OutputFile
 from iopcurr.render import books, pages, searchlang
 from iopcurr.render.pages import Edition, SiteContext
-from iopcurr.render.render_books import TEMPLATE_IDS, packet, render_collection
+from iopcurr.render.render_books import packet
 from iopcurr.render.search import language_search_file
 from iopcurr.source.translations import has_guide, translated
 
@@ -62,8 +59,8 @@ def render_languages(ctx: SiteContext, kept: Mapping[str, str] | None = None) ->
             for large in books.print_sizes(cur):
                 yield pages.render_handout(ed, owners[h.id], h, large, mains)
             page = books.handout_page(h.id, language=language)
-            parts.append(books.Bound(page, f"handout-{h.id}", h.id, mains.get(page, ""), 1))
-        yield packet(ed, books.language_packet(language), parts)
+            parts.append((ed.handouts.get(h.id, h).title, books.Bound(page, f"handout-{h.id}", h.id, mains.get(page, ""), 1)))
+        yield packet(ed, books.language_packet(language), ed.ctx.text("workbook"), parts)
         yield bilingual(ed, mains, _source_mains(ctx, kept or {}))
         yield OutputFile(language_css_path(language), language_css(ed).encode("utf-8"))
         kinds = {k: ed.ctx.text(f"kind_{k}") for k in ("module", "handout", "page")}
@@ -73,26 +70,16 @@ def render_languages(ctx: SiteContext, kept: Mapping[str, str] | None = None) ->
 def bilingual(ed: Edition, mains: Mapping[str, str], kept: dict[str, str]) -> OutputFile:
     """Each handout in the source language, then in the edition's language: facing pages in
     print (the source on the left page, the translation on the right)."""
-    language = ed.ctx.language
-    into = books.bilingual_packet(language)
-    source = ed.ctx.cur.program.langs[0]
-    parts: list[books.Bound] = []
-    titles: list[tuple[str, str]] = []
+    language, source = ed.ctx.language, ed.ctx.cur.program.langs[0]
+    parts: list[tuple[str, books.Bound]] = []
     for h in books.packet_order(ed.ctx.cur):
         page = books.handout_page(h.id, language=language)
-        parts += [books.Bound(books.handout_page(h.id), f"handout-{h.id}", h.id, kept[h.id], 1),
-                  books.Bound(page, f"handout-{h.id}-{language}", f"{h.id}-{language}", mains.get(page, ""), 1)]
-        titles += [(h.title, source), (ed.handouts.get(h.id, h).title, language)]
-    binding = books.Binding(parts, into, TEMPLATE_IDS)
-
-    def part(i: int, language: str) -> Markup:
-        return Markup(f'<div lang="{language}" class="facing facing-{"source" if language == source else "translation"}">'
-                      f"{binding.html(i)}</div>")
-
-    items = tuple(books.BookItem(p.anchor, title, partial(part, i, language), "handout")
-                  for i, (p, (title, language)) in enumerate(zip(parts, titles, strict=True)))
-    pdf = f"../../{books.language_pdf(into)}" if ed.ctx.pdf else None
-    return render_collection(ed.ctx, "packet.html", into, books.PacketView(ed.ctx.text("bilingual_workbook"), items, pdf))
+        original = f'<div lang="{source}" class="facing facing-source">{kept[h.id]}</div>'
+        translation = f'<div lang="{language}" class="facing facing-translation">{mains.get(page, "")}</div>'
+        parts += [(h.title, books.Bound(books.handout_page(h.id), f"handout-{h.id}", h.id, original, 1)),
+                  (ed.handouts.get(h.id, h).title,
+                   books.Bound(page, f"handout-{h.id}-{language}", f"{h.id}-{language}", translation, 1))]
+    return packet(ed, books.bilingual_packet(language), ed.ctx.text("bilingual_workbook"), parts)
 
 
 def _source_mains(ctx: SiteContext, kept: Mapping[str, str]) -> dict[str, str]:
