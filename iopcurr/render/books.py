@@ -241,9 +241,6 @@ class Binding:
         ids = {p.page: unique_ids(self._tags(p).ids, p.anchor, p.owner, taken) for p in parts}
         self.doc = Document(into, ids, {p.page: p.anchor for p in parts})
 
-    def __len__(self) -> int:
-        return len(self.parts)
-
     def html(self, i: int) -> Markup:
         """The content of part `i`, rewritten."""
         p = self.parts[i]

@@ -25,11 +25,6 @@ def english(key: str, words: str) -> str:
     return words
 
 
-def catalogue_words(catalogues: Catalogues, language: str) -> Words:
-    """The words of the theme's catalogue of `language`."""
-    return lambda key, _: translate(catalogues, language, key)
-
-
 def load_catalogues(folders: Sequence[Path]) -> Catalogues:
     """language → key → string, from `<folder>/i18n/*.yml`; earlier folders (the override) win."""
     found: dict[str, dict[str, str]] = {}

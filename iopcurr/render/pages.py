@@ -40,15 +40,7 @@ from iopcurr.plan.safety import without_controls
 from iopcurr.plan.schedule import long_date, session_label, session_when, upcoming
 from iopcurr.plan.thirds import PART_NAMES
 from iopcurr.render import books
-from iopcurr.render.i18n import (
-    Catalogues,
-    Words,
-    catalogue_words,
-    english,
-    load_catalogues,
-    template_function,
-    translate,
-)
+from iopcurr.render.i18n import Catalogues, Words, load_catalogues, template_function, translate
 from iopcurr.render.ics import track_title
 from iopcurr.render.runsheet import Row, agenda_clock, plan_rows
 from iopcurr.render.tonight import TonightCard, fixed_card
@@ -176,7 +168,7 @@ def block_words(html: str, words: Words) -> str:
 
 
 def guide_view(view: type[G], m: Module, plan: SessionPlan | None, settings: SessionSettings,
-               times: Sequence[tuple[str, str]], words: Words = english, **rest: Any) -> G:
+               times: Sequence[tuple[str, str]], words: Words, **rest: Any) -> G:
     """A view of `view`'s class with the guide of module `m`; `times` are the start and end of
     each row of `plan`, as the page shows them; `words` name the parts and the blocks; `rest`
     are the class's own fields."""
@@ -489,8 +481,8 @@ class SiteContext:
 
     @property
     def words(self) -> Words:
-        """The interface words of the site's language (the theme's catalogue)."""
-        return catalogue_words(self.theme.catalogues, self.site.language)
+        """The interface words of the site's language (the theme's catalogue, whatever English is given)."""
+        return lambda key, _: self.text(key)
 
     def text(self, key: str) -> str:
         return translate(self.theme.catalogues, self.site.language, key)
