@@ -82,18 +82,11 @@ def render_books(ctx: SiteContext, mains: Mapping[str, str] | None = None) -> It
 
 
 def render_collection(ctx: SiteContext, template: str, path: str, view: books.PacketView | books.ManualView) -> OutputFile:
-    """A collection page, encoded piece by piece as the template makes it: its parts are
-    rewritten as it reaches them, so the page is never held as one string besides its bytes."""
+    """A collection page: its parts are rewritten as the template reaches them."""
     current = path.removesuffix(".html")
-    root = "../" * current.count("/")
     page = pages.page_context(ctx.site, view.title, template.removesuffix(".html"), current,
-                        [Link(ctx.text("home"), f"{root}index.html")])
-    with pages.located_failures():
-        pieces = ctx.theme.env.get_template(template).generate(ctx=page, site=ctx.site, root=root, view=view)
-        html = b"".join(piece.encode("utf-8") for piece in pieces)
-    start, end = pages.MAIN_MARKS
-    return OutputFile(path, html.replace(start.encode(), b"").replace(f"{end}\n".encode(), b"")
-                      .replace(end.encode(), b""))
+                              [Link(ctx.text("home"), "../" * current.count("/") + "index.html")])
+    return OutputFile(path, pages.render_bytes(ctx.theme, template, ctx=page, site=ctx.site, root=page.root, view=view))
 
 
 def packet(ed: Edition, into: str, title: str, parts: Sequence[tuple[str, books.Bound]],
