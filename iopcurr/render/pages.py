@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.resources
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -259,13 +258,18 @@ class TemplateFailure(jinja2.TemplateRuntimeError):
         self.lineno = lineno
 
 
-@contextmanager
-def located_failures() -> Iterator[None]:
-    """Whatever goes wrong while a template renders becomes a `TemplateFailure` naming the
+MAIN_MARKS = ("<!--iopcurr:main-->", "<!--/iopcurr:main-->")  # around the `main` block in base.html
+
+
+def render_template(theme: Theme, template: str, **values: object) -> tuple[str, str | None]:
+    """The page, and what its `main` block wrote (None where the template does not mark it once:
+    an override's own base.html). The marks are taken out of the page.
+
+    Whatever goes wrong while the template renders becomes a `TemplateFailure` naming the
     template and line (a problem, never a traceback). Jinja has rewritten the traceback by then:
     its frames of template code carry the template's file name and line."""
     try:
-        yield
+        html = theme.env.get_template(template).render(**values)
     except (jinja2.TemplateSyntaxError, TemplateFailure):
         raise
     except RecursionError as exc:
@@ -274,6 +278,9 @@ def located_failures() -> Iterator[None]:
     except Exception as exc:
         what = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{exc} ({type(exc).__name__})"
         raise TemplateFailure(what, *_template_frame(exc.__traceback__)) from None
+    start, end = MAIN_MARKS
+    main = html.split(start)[1].split(end)[0] if html.count(start) == html.count(end) == 1 else None
+    return html.replace(start, "").replace(end + "\n", "").replace(end, ""), main  # (the line end after the mark is the template's)
 
 
 def _template_frame(tb: TracebackType | None, *, looping: bool = False) -> tuple[str | None, int | None]:
@@ -605,19 +612,6 @@ def guide_switch(cur: Curriculum, m: Module, root: str, here: str = "") -> tuple
     have = {t.language for t in cur.translations if t.module_id == m.id and has_guide(t, m)}
     return tuple(Link(lang, f"{root}facilitator/{m.id}.html" if lang == source else f"{root}facilitator/{lang}/{m.id}.html", lang)
                  for lang in cur.program.langs if lang != (here or source) and (lang == source or lang in have))
-
-
-MAIN_MARKS = ("<!--iopcurr:main-->", "<!--/iopcurr:main-->")  # around the `main` block in base.html
-
-
-def render_template(theme: Theme, template: str, **values: object) -> tuple[str, str | None]:
-    """The page, and what its `main` block wrote (None where the template does not mark it once:
-    an override's own base.html). The marks are taken out of the page."""
-    with located_failures():
-        html = theme.env.get_template(template).render(**values)
-    start, end = MAIN_MARKS
-    main = html.split(start)[1].split(end)[0] if html.count(start) == html.count(end) == 1 else None
-    return html.replace(start, "").replace(end + "\n", "").replace(end, ""), main  # (the line end after the mark is the template's)
 
 
 def render_bytes(theme: Theme, template: str, **values: object) -> bytes:
