@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from iopcurr.errors import Problem
 from iopcurr.model import Curriculum, Handout, Module
-from iopcurr.render.htmlfrag import Document, Scan, bind_tags, scan, unique_ids
+from iopcurr.render.htmlfrag import Document, bind_tags, scan, unique_ids
 
 PACKET = "handouts/packet.html"
 MANUAL = "facilitator/manual.html"
@@ -219,41 +219,25 @@ class Bound:
     shift: int  # heading levels to move down
 
 
-# What `htmlfrag.scan` found in a page's content, by page: (the content, the scan).
-Scans = dict[str, tuple[str, Scan]]
-
-
 class Binding:
     """Parts bound into the document at `into`: the id tables of all of them at once, and each
     part's rewritten content when it is asked for (a document need not hold every part twice).
 
     Headings move down by the part's shift, every id is prefixed with the part's anchor and
-    is unique in the whole document, and links to another bound page point inside it. `scans`
-    keeps the tags found in each page, so that a page bound into two documents is read once; with
-    `release`, a part's tags are let go once it is rewritten.
+    is unique in the whole document, and links to another bound page point inside it.
     """
 
-    def __init__(self, parts: Sequence[Bound], into: str, reserved: Iterable[str] = (), scans: Scans | None = None,
-                 *, release: bool = False) -> None:
-        self.parts, self.release = parts, release
-        self.scans: Scans = {} if scans is None else scans
+    def __init__(self, parts: Sequence[Bound], into: str, reserved: Iterable[str] = ()) -> None:
+        self.parts = parts
+        self.scans = [scan(p.html) for p in parts]  # the tags that binding may change
         taken = set(reserved) | {p.anchor for p in parts}
-        ids = {p.page: unique_ids(self._tags(p).ids, p.anchor, p.owner, taken) for p in parts}
+        ids = {p.page: unique_ids(found.ids, p.anchor, p.owner, taken) for p, found in zip(parts, self.scans, strict=True)}
         self.doc = Document(into, ids, {p.page: p.anchor for p in parts})
 
     def html(self, i: int) -> Markup:
         """The content of part `i`, rewritten."""
         p = self.parts[i]
-        html = bind_tags(p.html, self._tags(p), p.shift, TITLE_CLASS, p.page, self.doc)
-        if self.release:
-            self.scans.pop(p.page, None)
-        return Markup(html)
-
-    def _tags(self, p: Bound) -> Scan:
-        known = self.scans.get(p.page)
-        if known is None or known[0] is not p.html:
-            known = self.scans[p.page] = (p.html, scan(p.html))
-        return known[1]
+        return Markup(bind_tags(p.html, self.scans[i], p.shift, TITLE_CLASS, p.page, self.doc))
 
 
 # ---------------------------------------------------------------- views for the templates

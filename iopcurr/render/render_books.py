@@ -75,10 +75,9 @@ def render_books(ctx: SiteContext, mains: Mapping[str, str] | None = None) -> It
     path; the others are rendered here.
     """
     content = _Mains(ctx, mains or {}, {h.id: m for m in ctx.cur.modules for h in m.handouts})
-    scans: books.Scans = {}  # a handout is in both: read it once
     handouts = [(h.title, content.handout(h, 1)) for h in books.packet_order(ctx.cur)]
-    yield packet(Edition(ctx), books.PACKET, ctx.text("workbook"), handouts, scans)
-    yield manual(content, scans)
+    yield packet(Edition(ctx), books.PACKET, ctx.text("workbook"), handouts)
+    yield manual(content)
 
 
 def render_collection(ctx: SiteContext, template: str, path: str, view: books.PacketView | books.ManualView) -> OutputFile:
@@ -89,19 +88,18 @@ def render_collection(ctx: SiteContext, template: str, path: str, view: books.Pa
     return OutputFile(path, pages.render_bytes(ctx.theme, template, ctx=page, site=ctx.site, root=page.root, view=view))
 
 
-def packet(ed: Edition, into: str, title: str, parts: Sequence[tuple[str, books.Bound]],
-           scans: books.Scans | None = None) -> OutputFile:
+def packet(ed: Edition, into: str, title: str, parts: Sequence[tuple[str, books.Bound]]) -> OutputFile:
     """A cover, the contents, then every handout in the edition's language (h1 → h2), in program
     order: `parts` are their titles and pages."""
     ctx = ed.ctx
-    binding = books.Binding([b for _, b in parts], into, TEMPLATE_IDS, scans=scans)
+    binding = books.Binding([b for _, b in parts], into, TEMPLATE_IDS)
     items = tuple(books.BookItem(b.anchor, name, partial(binding.html, i), "handout") for i, (name, b) in enumerate(parts))
     pdf = books.language_pdf(into) if ctx.language else books.PACKET_PDF
     view = books.PacketView(title, items, "../" * into.count("/") + pdf if ctx.pdf else None)
     return render_collection(ctx, "packet.html", into, view)
 
 
-def manual(content: _Mains, scans: books.Scans) -> OutputFile:
+def manual(content: _Mains) -> OutputFile:
     """The home page (h1 → h2), then parts (h2) of pages, modules and handouts (h1 → h3). The home
     part is the site's home page without "next sessions" (`--today`): a printed manual outlives
     the day it was made."""
@@ -112,7 +110,7 @@ def manual(content: _Mains, scans: books.Scans) -> OutputFile:
     sections += [("pages", p.title, content.page(p)) for p in cur.pages if p.id not in books.NOT_IN_MANUAL]
     sections += [("modules", m.title, content.module(i)) for i, m in enumerate(cur.modules)]
     sections += [("handouts", h.title, content.handout(h, 2)) for h in books.packet_order(cur)]
-    binding = books.Binding([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS, scans=scans, release=True)
+    binding = books.Binding([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS)
     items = [(kind, books.BookItem(b.anchor, title, partial(binding.html, i), kind.removesuffix("s")))
              for i, (kind, title, b) in enumerate(sections)]
     parts = tuple(books.BookPart(f"part-{kind}", name, tuple(i for k, i in items if k == kind))
