@@ -5,7 +5,6 @@ and take each page's main content from its own render."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 import pytest
 from conftest import BUNDLED, MakeCurriculum, module_text
@@ -232,15 +231,3 @@ def test_a_template_showing_its_main_block_twice_keeps_what_main_shows(make_curr
     assert 'id="handout-alpha-sheet"' in manual and "Write one step." in manual
     alone = {f.path: f.content for f in render_books(site_context(cur, result.plans, theme, result.schedule))}
     assert alone[books.MANUAL] == manual.encode("utf-8")
-
-
-def test_book_items_are_bound_when_shown() -> None:
-    calls: list[int] = []
-
-    def make() -> Markup:
-        calls.append(1)
-        return Markup("<p>x</p>")
-
-    item = books.BookItem("a", "A", make, "module")
-    assert not calls and item.html == Markup("<p>x</p>") and calls == [1]
-    assert replace(item, title="B").title == "B"

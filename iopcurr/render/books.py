@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
@@ -221,7 +221,7 @@ class Bound:
 
 class Binding:
     """Parts bound into the document at `into`: the id tables of all of them at once, and each
-    part's rewritten content when it is asked for (a document need not hold every part twice).
+    part's rewritten content.
 
     Headings move down by the part's shift, every id is prefixed with the part's anchor and
     is unique in the whole document, and links to another bound page point inside it.
@@ -247,12 +247,8 @@ class Binding:
 class BookItem:
     anchor: str
     title: str
-    bound: Callable[[], Markup] = field(compare=False)  # its content, rewritten when the template shows it
+    html: Markup  # its content, rewritten to live in the document
     kind: str = "module"  # "handout", "module" or "page"
-
-    @property
-    def html(self) -> Markup:
-        return self.bound()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import partial
 
 from iopcurr.model import Handout, Module, OutputFile, Page
 from iopcurr.render import books, pages
@@ -93,7 +92,7 @@ def packet(ed: Edition, into: str, title: str, parts: Sequence[tuple[str, books.
     order: `parts` are their titles and pages."""
     ctx = ed.ctx
     binding = books.Binding([b for _, b in parts], into, TEMPLATE_IDS)
-    items = tuple(books.BookItem(b.anchor, name, partial(binding.html, i), "handout") for i, (name, b) in enumerate(parts))
+    items = tuple(books.BookItem(b.anchor, name, binding.html(i), "handout") for i, (name, b) in enumerate(parts))
     pdf = books.language_pdf(into) if ctx.language else books.PACKET_PDF
     view = books.PacketView(title, items, "../" * into.count("/") + pdf if ctx.pdf else None)
     return render_collection(ctx, "packet.html", into, view)
@@ -111,7 +110,7 @@ def manual(content: _Mains) -> OutputFile:
     sections += [("modules", m.title, content.module(i)) for i, m in enumerate(cur.modules)]
     sections += [("handouts", h.title, content.handout(h, 2)) for h in books.packet_order(cur)]
     binding = books.Binding([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS)
-    items = [(kind, books.BookItem(b.anchor, title, partial(binding.html, i), kind.removesuffix("s")))
+    items = [(kind, books.BookItem(b.anchor, title, binding.html(i), kind.removesuffix("s")))
              for i, (kind, title, b) in enumerate(sections)]
     parts = tuple(books.BookPart(f"part-{kind}", name, tuple(i for k, i in items if k == kind))
                   for kind, name in PART_TITLES.items() if any(k == kind for k, _ in items))
