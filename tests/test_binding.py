@@ -37,9 +37,8 @@ def ids_of(html: str) -> list[str]:
 
 
 def bind(parts: Sequence[books.Bound], into: str, reserved: Sequence[str] = ()) -> tuple[Markup, ...]:
-    """The content of every part, rewritten by the books' `Binding` to live in the document at `into`."""
-    binding = books.Binding(parts, into, reserved)
-    return tuple(binding.html(i) for i in range(len(parts)))
+    """The content of every part, rewritten by `books.bind` to live in the document at `into`."""
+    return tuple(books.bind(parts, into, reserved))
 
 
 def tag_by_tag(html: str, by: int, title_class: str, page: str, ids: dict[str, dict[str, str]]) -> str:

@@ -219,25 +219,15 @@ class Bound:
     shift: int  # heading levels to move down
 
 
-class Binding:
-    """Parts bound into the document at `into`: the id tables of all of them at once, and each
-    part's rewritten content.
-
-    Headings move down by the part's shift, every id is prefixed with the part's anchor and
-    is unique in the whole document, and links to another bound page point inside it.
-    """
-
-    def __init__(self, parts: Sequence[Bound], into: str, reserved: Iterable[str] = ()) -> None:
-        self.parts = parts
-        self.scans = [scan(p.html) for p in parts]  # the tags that binding may change
-        taken = set(reserved) | {p.anchor for p in parts}
-        ids = {p.page: unique_ids(found.ids, p.anchor, p.owner, taken) for p, found in zip(parts, self.scans, strict=True)}
-        self.doc = Document(into, ids, {p.page: p.anchor for p in parts})
-
-    def html(self, i: int) -> Markup:
-        """The content of part `i`, rewritten."""
-        p = self.parts[i]
-        return Markup(bind_tags(p.html, self.scans[i], p.shift, TITLE_CLASS, p.page, self.doc))
+def bind(parts: Sequence[Bound], into: str, reserved: Iterable[str] = ()) -> list[Markup]:
+    """The content of each part, rewritten to live in the document at `into`: headings move down
+    by the part's shift, every id is prefixed with the part's anchor and is unique in the whole
+    document (against `reserved` too), and links to another bound page point inside it."""
+    scans = [scan(p.html) for p in parts]  # the tags that binding may change
+    taken = set(reserved) | {p.anchor for p in parts}
+    ids = {p.page: unique_ids(found.ids, p.anchor, p.owner, taken) for p, found in zip(parts, scans, strict=True)}
+    doc = Document(into, ids, {p.page: p.anchor for p in parts})
+    return [Markup(bind_tags(p.html, found, p.shift, TITLE_CLASS, p.page, doc)) for p, found in zip(parts, scans, strict=True)]
 
 
 # ---------------------------------------------------------------- views for the templates

@@ -91,8 +91,8 @@ def packet(ed: Edition, into: str, title: str, parts: Sequence[tuple[str, books.
     """A cover, the contents, then every handout in the edition's language (h1 → h2), in program
     order: `parts` are their titles and pages."""
     ctx = ed.ctx
-    binding = books.Binding([b for _, b in parts], into, TEMPLATE_IDS)
-    items = tuple(books.BookItem(b.anchor, name, binding.html(i), "handout") for i, (name, b) in enumerate(parts))
+    bound = books.bind([b for _, b in parts], into, TEMPLATE_IDS)
+    items = tuple(books.BookItem(b.anchor, name, html, "handout") for (name, b), html in zip(parts, bound, strict=True))
     pdf = books.language_pdf(into) if ctx.language else books.PACKET_PDF
     view = books.PacketView(title, items, "../" * into.count("/") + pdf if ctx.pdf else None)
     return render_collection(ctx, "packet.html", into, view)
@@ -109,9 +109,9 @@ def manual(content: _Mains) -> OutputFile:
     sections += [("pages", p.title, content.page(p)) for p in cur.pages if p.id not in books.NOT_IN_MANUAL]
     sections += [("modules", m.title, content.module(i)) for i, m in enumerate(cur.modules)]
     sections += [("handouts", h.title, content.handout(h, 2)) for h in books.packet_order(cur)]
-    binding = books.Binding([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS)
-    items = [(kind, books.BookItem(b.anchor, title, binding.html(i), kind.removesuffix("s")))
-             for i, (kind, title, b) in enumerate(sections)]
+    bound = books.bind([b for _, _, b in sections], books.MANUAL, TEMPLATE_IDS)
+    items = [(kind, books.BookItem(b.anchor, title, html, kind.removesuffix("s")))
+             for (kind, title, b), html in zip(sections, bound, strict=True)]
     parts = tuple(books.BookPart(f"part-{kind}", name, tuple(i for k, i in items if k == kind))
                   for kind, name in PART_TITLES.items() if any(k == kind for k, _ in items))
     view = books.ManualView("Facilitator manual", items[0][1].html, parts, f"../{books.MANUAL_PDF}" if ctx.pdf else None)
