@@ -474,8 +474,10 @@ def page_context(site: SiteView, title: str, kind: str, current: str, crumbs: Se
 @dataclass(frozen=True)
 class SiteContext:
     """What the pages of one build are made from, handed explicitly to every view: the curriculum,
-    its session plans and calendar, the theme, `--today` and `--pdf`, and the site view (the
-    pages of a translation get one in their `language`, which their paths carry)."""
+    its session plans and calendar, the theme, `--today` and `--pdf`, and the site view. The pages
+    of a translation get one in their `language` (which their paths carry), with the language's
+    handouts, module titles and translated facilitator parts (all empty for the source language,
+    whose own are shown)."""
 
     cur: Curriculum
     theme: Theme
@@ -485,6 +487,9 @@ class SiteContext:
     today: date | None = None
     pdf: bool = False
     language: str = ""  # a translation's pages: its language; "" for the source language's
+    handouts: Mapping[str, Handout] = field(default_factory=dict)  # handout id → its translation
+    titles: Mapping[str, str] = field(default_factory=dict)  # module id → its title in the language
+    guides: Mapping[str, Translation] = field(default_factory=dict)  # module id → its translation, with the facilitator parts
 
     @property
     def words(self) -> Words:
@@ -498,17 +503,6 @@ class SiteContext:
 def site_context(cur: Curriculum, plans: Mapping[str, SessionPlan | None], theme: Theme,
                  schedule: Schedule | None = None, today: date | None = None, *, pdf: bool = False) -> SiteContext:
     return SiteContext(cur, theme, site_view(cur), plans, schedule, today, pdf)
-
-
-@dataclass(frozen=True)
-class Edition:
-    """The pages of one language: their context, and the language's handouts, module titles and
-    translated facilitator parts (all empty for the source language, whose own are shown)."""
-
-    ctx: SiteContext
-    handouts: Mapping[str, Handout] = field(default_factory=dict)  # handout id → its translation
-    titles: Mapping[str, str] = field(default_factory=dict)  # module id → its title in the language
-    guides: Mapping[str, Translation] = field(default_factory=dict)  # module id → its translation, with the facilitator parts
 
 
 def handout_alternates(ctx: SiteContext, hid: str, root: str, *, large: bool = False,
@@ -575,16 +569,16 @@ def _session_note(ctx: SiteContext, s: Session) -> str:
     return s.date.isoformat() if s.date else ctx.text("week_day").format(week=s.week, day=s.day)
 
 
-def module_view(ed: Edition, index: int) -> ModuleView:
-    """The facilitator page of `cur.modules[index]` in the edition's language (a translation's:
+def module_view(ctx: SiteContext, index: int) -> ModuleView:
+    """The facilitator page of `cur.modules[index]` in the context's language (a translation's:
     its own facilitator parts on the source's session plan)."""
-    ctx, cur = ed.ctx, ed.ctx.cur
+    cur = ctx.cur
     nav, m, source = ctx.site.nav, cur.modules[index], not ctx.language
     root = "../" if source else "../../"
-    t = ed.guides.get(m.id)
+    t = ctx.guides.get(m.id)
     shown, settings, plan = translated_guide(ctx, m, t) if t else (m, cur.program.session, ctx.plans.get(m.id))
     times = agenda_clock(cur, None, plan) if plan else []
-    handouts = tuple(Link(ed.handouts.get(h, nav.handouts[h]).title, root + books.handout_page(h, language=ctx.language),
+    handouts = tuple(Link(ctx.handouts.get(h, nav.handouts[h]).title, root + books.handout_page(h, language=ctx.language),
                           readability_words(readability_of(nav.handouts[h])) if source else "",
                           alternates=handout_alternates(ctx, h, root))
                      for h in m.session_handouts if h in nav.handouts)
@@ -595,8 +589,8 @@ def module_view(ed: Edition, index: int) -> ModuleView:
         if not 0 <= i < len(cur.modules):
             return None
         other = cur.modules[i]
-        return Link(ed.titles.get(other.id, other.title),
-                    f"{other.id}.html" if source or other.id in ed.guides else f"../{other.id}.html")
+        return Link(ctx.titles.get(other.id, other.title),
+                    f"{other.id}.html" if source or other.id in ctx.guides else f"../{other.id}.html")
 
     pending = ctx.text("guide_review_pending") if t and t.review == "pending" else ""
     return guide_view(ModuleView, shown, plan, settings, times, ctx.words, title=shown.title,
@@ -670,14 +664,14 @@ def render_site(ctx: SiteContext, mains: dict[str, str] | None = None) -> Iterat
     sessionpages.py; the packet and the manual: render_books.py; the other languages:
     render_lang.py). With `pdf`, pages link to their PDFs. With `mains`, the main content of
     the module, handout and facilitator pages goes there too, by path, for `render_books`."""
-    cur, source = ctx.cur, Edition(ctx)
+    cur = ctx.cur
     yield _page(ctx.theme, "index.html", "index.html", index_values(ctx), None)
     for i in range(len(cur.modules)):
-        yield render_module(source, i, mains)
+        yield render_module(ctx, i, mains)
     for m in cur.modules:
         for h in m.handouts:
             for large in books.print_sizes(cur):
-                yield render_handout(source, m, h, large, mains)
+                yield render_handout(ctx, m, h, large, mains)
     for p in cur.pages:
         yield _page(ctx.theme, "page.html", f"pages/{p.id}.html", page_values(ctx, p), mains)
     yield OutputFile("static/theme.css", theme_css(cur).encode("utf-8"))
@@ -699,15 +693,14 @@ def _page(theme: Theme, template: str, path: str, values: dict[str, object],
     return OutputFile(path, html.encode("utf-8"))
 
 
-def module_path(ed: Edition, m: Module) -> str:
-    return f"facilitator/{ed.ctx.language}/{m.id}.html" if ed.ctx.language else f"facilitator/{m.id}.html"
+def module_path(ctx: SiteContext, m: Module) -> str:
+    return f"facilitator/{ctx.language}/{m.id}.html" if ctx.language else f"facilitator/{m.id}.html"
 
 
-def module_values(ed: Edition, index: int) -> dict[str, object]:
-    """What module.html gets for the module `cur.modules[index]` in the edition's language."""
-    ctx = ed.ctx
-    view = module_view(ed, index)
-    path = module_path(ed, ctx.cur.modules[index])
+def module_values(ctx: SiteContext, index: int) -> dict[str, object]:
+    """What module.html gets for the module `cur.modules[index]` in the context's language."""
+    view = module_view(ctx, index)
+    path = module_path(ctx, ctx.cur.modules[index])
     root = "../" * path.count("/")
     crumbs = [Link(ctx.text("home"), f"{root}index.html")]
     if view.track and not ctx.language:
@@ -716,9 +709,9 @@ def module_values(ed: Edition, index: int) -> dict[str, object]:
     return {"ctx": page, "site": ctx.site, "root": root, "view": view}
 
 
-def render_module(ed: Edition, index: int, mains: dict[str, str] | None = None) -> OutputFile:
+def render_module(ctx: SiteContext, index: int, mains: dict[str, str] | None = None) -> OutputFile:
     """The facilitator page of the module `cur.modules[index]` (its main content into `mains`)."""
-    return _page(ed.ctx.theme, "module.html", module_path(ed, ed.ctx.cur.modules[index]), module_values(ed, index),
+    return _page(ctx.theme, "module.html", module_path(ctx, ctx.cur.modules[index]), module_values(ctx, index),
                  mains)
 
 
@@ -728,18 +721,18 @@ def page_values(ctx: SiteContext, p: Page) -> dict[str, object]:
     return {"ctx": page, "site": ctx.site, "root": "../", "view": PageView(p.title, p.summary, Markup(p.html))}
 
 
-def handout_values(ed: Edition, m: Module, source: Handout, large: bool) -> dict[str, object]:
-    """What handout.html gets for a handout page in the edition's language, or its large-print
+def handout_values(ctx: SiteContext, m: Module, source: Handout, large: bool) -> dict[str, object]:
+    """What handout.html gets for a handout page in the context's language, or its large-print
     variant. A handout not yet translated shows the source's text, under a note that says so."""
-    ctx, cur = ed.ctx, ed.ctx.cur
-    h = ed.handouts.get(source.id, source)
-    fallback = "" if not ctx.language or source.id in ed.handouts else cur.program.langs[0]
+    cur = ctx.cur
+    h = ctx.handouts.get(source.id, source)
+    fallback = "" if not ctx.language or source.id in ctx.handouts else cur.program.langs[0]
     path = books.handout_page(source.id, large=large, language=ctx.language)
     root = "../" * path.count("/")
     # The module's facilitator page in the language, or else (saying so) in the source language.
-    guide = f"{root}facilitator/{ctx.language}/{m.id}.html" if m.id in ed.guides else f"{root}facilitator/{m.id}.html"
-    module_title = ed.titles.get(m.id, m.title)
-    if ctx.language and m.id not in ed.guides:
+    guide = f"{root}facilitator/{ctx.language}/{m.id}.html" if m.id in ctx.guides else f"{root}facilitator/{m.id}.html"
+    module_title = ctx.titles.get(m.id, m.title)
+    if ctx.language and m.id not in ctx.guides:
         module_title += f" ({ctx.text('guide_not_translated')})"
     crumbs = [Link(ctx.text("home"), f"{root}index.html"), Link(module_title, guide)]
     if large:
@@ -755,10 +748,10 @@ def handout_values(ed: Edition, m: Module, source: Handout, large: bool) -> dict
     return {"ctx": page, "site": ctx.site, "root": root, "view": view}
 
 
-def render_handout(ed: Edition, m: Module, h: Handout, large: bool, mains: dict[str, str] | None) -> OutputFile:
+def render_handout(ctx: SiteContext, m: Module, h: Handout, large: bool, mains: dict[str, str] | None) -> OutputFile:
     """A handout page, or its large-print variant; the main content of the regular one into `mains`."""
-    path = books.handout_page(h.id, large=large, language=ed.ctx.language)
-    return _page(ed.ctx.theme, "handout.html", path, handout_values(ed, m, h, large), None if large else mains)
+    path = books.handout_page(h.id, large=large, language=ctx.language)
+    return _page(ctx.theme, "handout.html", path, handout_values(ctx, m, h, large), None if large else mains)
 
 
 def css_string(text: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from iopcurr.model import Handout, Module, OutputFile, Page
 from iopcurr.render import books, pages
-from iopcurr.render.pages import Edition, Link, SiteContext, Theme
+from iopcurr.render.pages import Link, SiteContext, Theme
 
 _MAIN = re.compile(r"<main\b[^>]*>(.*)</main>", re.S | re.I)
 PART_TITLES = {
@@ -51,14 +51,14 @@ class _Mains:
     def handout(self, h: Handout, shift: int) -> books.Bound:
         path = books.handout_page(h.id)
         html = self.kept.get(path) or render_main(
-            self.ctx.theme, "handout.html", **pages.handout_values(Edition(self.ctx), self.owners[h.id], h, False))
+            self.ctx.theme, "handout.html", **pages.handout_values(self.ctx, self.owners[h.id], h, False))
         return books.Bound(path, f"handout-{h.id}", h.id, html, shift)
 
     def module(self, index: int) -> books.Bound:
         m = self.ctx.cur.modules[index]
         path = f"facilitator/{m.id}.html"
         html = self.kept.get(path) or render_main(
-            self.ctx.theme, "module.html", **pages.module_values(Edition(self.ctx), index))
+            self.ctx.theme, "module.html", **pages.module_values(self.ctx, index))
         return books.Bound(path, f"module-{m.id}", m.id, html, 2)
 
     def page(self, p: Page) -> books.Bound:
@@ -75,7 +75,7 @@ def render_books(ctx: SiteContext, mains: Mapping[str, str] | None = None) -> It
     """
     content = _Mains(ctx, mains or {}, {h.id: m for m in ctx.cur.modules for h in m.handouts})
     handouts = [(h.title, content.handout(h, 1)) for h in books.packet_order(ctx.cur)]
-    yield packet(Edition(ctx), books.PACKET, ctx.text("workbook"), handouts)
+    yield packet(ctx, books.PACKET, ctx.text("workbook"), handouts)
     yield manual(content)
 
 
@@ -87,10 +87,9 @@ def render_collection(ctx: SiteContext, template: str, path: str, view: books.Pa
     return OutputFile(path, pages.render_bytes(ctx.theme, template, ctx=page, site=ctx.site, root=page.root, view=view))
 
 
-def packet(ed: Edition, into: str, title: str, parts: Sequence[tuple[str, books.Bound]]) -> OutputFile:
-    """A cover, the contents, then every handout in the edition's language (h1 → h2), in program
+def packet(ctx: SiteContext, into: str, title: str, parts: Sequence[tuple[str, books.Bound]]) -> OutputFile:
+    """A cover, the contents, then every handout in the context's language (h1 → h2), in program
     order: `parts` are their titles and pages."""
-    ctx = ed.ctx
     bound = books.bind([b for _, b in parts], into, TEMPLATE_IDS)
     items = tuple(books.BookItem(b.anchor, name, html, "handout") for (name, b), html in zip(parts, bound, strict=True))
     pdf = books.language_pdf(into) if ctx.language else books.PACKET_PDF

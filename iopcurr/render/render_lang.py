@@ -19,24 +19,24 @@ from dataclasses import replace
 
 from iopcurr.model import OutputFile
 from iopcurr.render import books, pages, searchlang
-from iopcurr.render.pages import Edition, SiteContext
+from iopcurr.render.pages import SiteContext
 from iopcurr.render.render_books import packet
 from iopcurr.render.search import language_search_file
 from iopcurr.source.translations import has_guide, translated
 
 
-def edition(ctx: SiteContext, language: str) -> Edition:
-    """The pages of `language`: a site view in the language (its crisis contacts, print styles
-    and search index), and the translation's handouts, module titles and facilitator parts."""
+def edition(ctx: SiteContext, language: str) -> SiteContext:
+    """The context of the pages of `language`: a site view in the language (its crisis contacts,
+    print styles and search index), and the translation's handouts, module titles and facilitator parts."""
     cur = ctx.cur
     crisis = tuple((c.name, c.contact, c.note) for c in (c.in_language(language) for c in cur.program.crisis))
     site = replace(ctx.site, language=language, crisis=crisis, language_css=language_css_path(language),
                    search_language=language if searchlang.supported(language) else "")
-    titles = {t.module_id: t.title for t in cur.translations if t.language == language and t.title}
+    mine = [t for t in cur.translations if t.language == language]  # each of a module of `cur` (pipeline.in_order)
     modules = {m.id: m for m in cur.modules}
-    guides = {t.module_id: t for t in cur.translations
-              if t.language == language and t.module_id in modules and has_guide(t, modules[t.module_id])}
-    return Edition(replace(ctx, site=site, language=language), translated(cur.translations, language), titles, guides)
+    return replace(ctx, site=site, language=language, handouts=translated(mine, language),
+                   titles={t.module_id: t.title for t in mine if t.title},
+                   guides={t.module_id: t for t in mine if has_guide(t, modules[t.module_id])})
 
 
 def language_css_path(language: str) -> str:
@@ -60,44 +60,44 @@ def render_languages(ctx: SiteContext, kept: Mapping[str, str] | None = None) ->
                 yield pages.render_handout(ed, owners[h.id], h, large, mains)
             page = books.handout_page(h.id, language=language)
             parts.append((ed.handouts.get(h.id, h).title, books.Bound(page, f"handout-{h.id}", h.id, mains.get(page, ""), 1)))
-        yield packet(ed, books.language_packet(language), ed.ctx.text("workbook"), parts)
+        yield packet(ed, books.language_packet(language), ed.text("workbook"), parts)
         yield bilingual(ed, mains, _source_mains(ctx, kept or {}))
         yield OutputFile(language_css_path(language), language_css(ed).encode("utf-8"))
-        kinds = {k: ed.ctx.text(f"kind_{k}") for k in ("module", "handout", "page")}
+        kinds = {k: ed.text(f"kind_{k}") for k in ("module", "handout", "page")}
         yield language_search_file(cur, language, kinds)
 
 
-def bilingual(ed: Edition, mains: Mapping[str, str], kept: dict[str, str]) -> OutputFile:
-    """Each handout in the source language, then in the edition's language: facing pages in
+def bilingual(ctx: SiteContext, mains: Mapping[str, str], kept: dict[str, str]) -> OutputFile:
+    """Each handout in the source language, then in the context's language: facing pages in
     print (the source on the left page, the translation on the right)."""
-    language, source = ed.ctx.language, ed.ctx.cur.program.langs[0]
+    language, source = ctx.language, ctx.cur.program.langs[0]
     parts: list[tuple[str, books.Bound]] = []
-    for h in books.packet_order(ed.ctx.cur):
+    for h in books.packet_order(ctx.cur):
         page = books.handout_page(h.id, language=language)
         original = f'<div lang="{source}" class="facing facing-source">{kept[h.id]}</div>'
         translation = f'<div lang="{language}" class="facing facing-translation">{mains.get(page, "")}</div>'
         parts += [(h.title, books.Bound(books.handout_page(h.id), f"handout-{h.id}", h.id, original, 1)),
-                  (ed.handouts.get(h.id, h).title,
+                  (ctx.handouts.get(h.id, h).title,
                    books.Bound(page, f"handout-{h.id}-{language}", f"{h.id}-{language}", translation, 1))]
-    return packet(ed, books.bilingual_packet(language), ed.ctx.text("bilingual_workbook"), parts)
+    return packet(ctx, books.bilingual_packet(language), ctx.text("bilingual_workbook"), parts)
 
 
 def _source_mains(ctx: SiteContext, kept: Mapping[str, str]) -> dict[str, str]:
     """The main content of the source language's handout pages: as `render_site` kept it, else
     rendered here from the same view (the same bytes)."""
     return {h.id: kept.get(books.handout_page(h.id))
-            or pages.render_template(ctx.theme, "handout.html", **pages.handout_values(Edition(ctx), m, h, False))[1]
+            or pages.render_template(ctx.theme, "handout.html", **pages.handout_values(ctx, m, h, False))[1]
             or "" for m in ctx.cur.modules for h in m.handouts}
 
 
-def language_css(ed: Edition) -> str:
-    """The printed pages of the edition: its crisis contacts at the foot of every handout page,
+def language_css(ctx: SiteContext) -> str:
+    """The printed pages of the context's language: its crisis contacts at the foot of every handout page,
     and the bilingual packet's facing pages."""
-    language = ed.ctx.language
-    line = pages.crisis_line(ed.ctx.text("crisis_heading"), ((name, contact) for name, contact, _ in ed.ctx.site.crisis))
+    language = ctx.language
+    line = pages.crisis_line(ctx.text("crisis_heading"), ((name, contact) for name, contact, _ in ctx.site.crisis))
     return (
         f"/* Generated from program.yml (crisis, with its `{language}:` text) for the {language} pages. */\n"
-        # The handout pages of print.css (margins, the footer at body size) in this edition's words,
+        # The handout pages of print.css (margins, the footer at body size) in this language's words,
         # with room in large print for a footer longer than the source's.
         f"@page handout {{ @bottom-left {{ content: {line}; }} }}\n"
         f"@page handout-large {{ margin-bottom: 2.3in; @bottom-left {{ content: {line}; }} }}\n"
