@@ -30,17 +30,13 @@ def edition(ctx: SiteContext, language: str) -> SiteContext:
     print styles and search index), and the translation's handouts, module titles and facilitator parts."""
     cur = ctx.cur
     crisis = tuple((c.name, c.contact, c.note) for c in (c.in_language(language) for c in cur.program.crisis))
-    site = replace(ctx.site, language=language, crisis=crisis, language_css=language_css_path(language),
+    site = replace(ctx.site, language=language, crisis=crisis, language_css=f"static/theme.{language}.css",
                    search_language=language if searchlang.supported(language) else "")
     mine = [t for t in cur.translations if t.language == language]  # each of a module of `cur` (pipeline.in_order)
     modules = {m.id: m for m in cur.modules}
     return replace(ctx, site=site, language=language, handouts=translated(mine, language),
                    titles={t.module_id: t.title for t in mine if t.title},
                    guides={t.module_id: t for t in mine if has_guide(t, modules[t.module_id])})
-
-
-def language_css_path(language: str) -> str:
-    return f"static/theme.{language}.css"
 
 
 def render_languages(ctx: SiteContext, kept: Mapping[str, str] | None = None) -> Iterator[OutputFile]:
@@ -62,7 +58,7 @@ def render_languages(ctx: SiteContext, kept: Mapping[str, str] | None = None) ->
             parts.append((ed.handouts.get(h.id, h).title, books.Bound(page, f"handout-{h.id}", h.id, mains.get(page, ""), 1)))
         yield packet(ed, books.language_packet(language), ed.text("workbook"), parts)
         yield bilingual(ed, mains, _source_mains(ctx, kept or {}))
-        yield OutputFile(language_css_path(language), language_css(ed).encode("utf-8"))
+        yield OutputFile(ed.site.language_css, language_css(ed).encode("utf-8"))
         kinds = {k: ed.text(f"kind_{k}") for k in ("module", "handout", "page")}
         yield language_search_file(cur, language, kinds)
 
