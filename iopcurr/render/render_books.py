@@ -80,7 +80,7 @@ def render_books(ctx: SiteContext, mains: Mapping[str, str] | None = None) -> It
 
 
 def render_collection(ctx: SiteContext, template: str, path: str, view: books.PacketView | books.ManualView) -> OutputFile:
-    """A collection page: its parts are rewritten as the template reaches them."""
+    """A collection page (the packet or the manual) from its view, under the home page's crumb."""
     current = path.removesuffix(".html")
     page = pages.page_context(ctx.site, view.title, template.removesuffix(".html"), current,
                               [Link(ctx.text("home"), "../" * current.count("/") + "index.html")])
