@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iopcurr.model import Commit, OutputFile
-from iopcurr.plan.checks import edition_date
 from iopcurr.plan.safety import without_controls
 from iopcurr.render.pages import Link, SiteContext, page_context, render_bytes, review_note, words_date
 
@@ -41,7 +40,7 @@ def render_changes(ctx: SiteContext, history: tuple[Commit, ...] | None) -> Outp
         for ident in c.modules:
             commits.setdefault(ident, []).append((c.date, words_date(c.date), without_controls(c.subject)))
     view = ChangesView(
-        words_date(edition_date(ctx.cur.program, ctx.cur.modules)), history is not None,
+        ctx.site.edition, history is not None,
         tuple(ModuleChanges(m.title, f"facilitator/{m.id}.html", review_note(m),
                             tuple((d, words_date(d), text) for d, text in m.changes), tuple(commits.get(m.id, ())))
               for m in ctx.cur.modules),
