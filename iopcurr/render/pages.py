@@ -306,8 +306,7 @@ class ThemeLoader(jinja2.FileSystemLoader):
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         source, filename, uptodate = super().get_source(environment, template)
-        real = Path(filename).resolve()
-        if not any(real.is_relative_to(Path(folder).resolve()) for folder in self.searchpath):
+        if not any(_inside(Path(filename), Path(folder)) for folder in self.searchpath):
             raise TemplateFailure(f"the template {template} is a link to somewhere outside the theme folder.",
                                   filename, None)
         return source, filename, uptodate
@@ -345,8 +344,10 @@ def load_theme(override: Path | None) -> Theme:
         if base.is_dir():
             for path in sorted(base.rglob("*")):
                 if path.is_file():
-                    if folder == override:
-                        _refuse_links_out(path, override)
+                    if folder == override and not _inside(path, override):
+                        raise IopError("this static file of the theme override is a link to somewhere outside the "
+                                       "override folder; it would be published with the site, so the build stops. Copy "
+                                       "the file into the override's static/ folder instead.", path=str(path), code=1)
                     static[path.relative_to(base).as_posix()] = path
     return Theme(env, tuple(sorted(static.items())), catalogues)
 
@@ -361,15 +362,12 @@ def _printable(value: object) -> object:
     return value
 
 
-def _refuse_links_out(path: Path, override: Path) -> None:
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether `path`, its links followed, is in `folder` (a loop of links is not)."""
     try:
-        inside = path.resolve().is_relative_to(override.resolve())
+        return path.resolve().is_relative_to(folder.resolve())
     except (OSError, RuntimeError):  # a loop of links
-        inside = False
-    if not inside:
-        raise IopError("this static file of the theme override is a link to somewhere outside the override "
-                       "folder; it would be published with the site, so the build stops. Copy the file into "
-                       "the override's static/ folder instead.", path=str(path), code=1)
+        return False
 
 
 # ---------------------------------------------------------------- building views
