@@ -709,8 +709,7 @@ def module_values(ctx: SiteContext, index: int) -> dict[str, object]:
 
 def render_module(ctx: SiteContext, index: int, mains: dict[str, str] | None = None) -> OutputFile:
     """The facilitator page of the module `cur.modules[index]` (its main content into `mains`)."""
-    return _page(ctx.theme, "module.html", module_path(ctx, ctx.cur.modules[index]), module_values(ctx, index),
-                 mains)
+    return _page(ctx.theme, "module.html", module_path(ctx, ctx.cur.modules[index]), module_values(ctx, index), mains)
 
 
 def page_values(ctx: SiteContext, p: Page) -> dict[str, object]:
