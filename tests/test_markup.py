@@ -101,13 +101,6 @@ def test_two_space_nested_lists_nest() -> None:
     assert "<li>one<ul><li>two<ul><li>three</li></ul>" in html
 
 
-def test_converter_counts_conversions() -> None:
-    c = Converter()
-    c.convert("## a\n", "a.md", 1, "a")
-    c.convert("## b\n", "b.md", 1, "b")
-    assert c.conversions == 2
-
-
 def test_an_unclosed_code_block_is_named_with_the_block_it_swallows() -> None:
     r = convert("## S\n\n::: script\nSay this.\n```\ncode\n:::\n")
     found = [(p.line, p.severity, p.message) for p in r.problems]

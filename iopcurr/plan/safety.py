@@ -28,7 +28,7 @@ from html.parser import HTMLParser
 
 from iopcurr.errors import Problem, Severity
 from iopcurr.model import Asset
-from iopcurr.plan.links import SCRIPT_SCHEMES, scheme_of
+from iopcurr.plan.links import SCRIPT_SCHEMES, line_and_column, scheme_of
 
 MAX_INDENT = 64  # columns of indentation (16 levels of nested lists)
 MAX_QUOTE_DEPTH = 16  # `>` levels of nested block quotes
@@ -196,8 +196,7 @@ def scan_html(fragment: str) -> tuple[list[Finding], list[RawUrl]]:
 def _scan_plain(fragment: str) -> list[Finding]:
     out = []
     for m in _FALLBACK.finditer(fragment):
-        line = fragment.count("\n", 0, m.start()) + 1
-        column = m.start() - (fragment.rfind("\n", 0, m.start()) + 1) + 1
+        line, column = line_and_column(fragment, m.start())
         what = f"`<{m.group('tag').lower()}>`" if m.group("tag") else (
             f"the event handler `{m.group('attr').lower()}`" if m.group("attr") else "a script address")
         out.append(Finding(line, column, "IOP024", "warning", f"{what} is removed from the site.", _UNSAFE_HINT))

@@ -11,7 +11,6 @@ written inside its fences, wherever the blank lines are.
 
 from __future__ import annotations
 
-import bisect
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from markdown.util import AtomicString
 
 from iopcurr.errors import Problem
 from iopcurr.model import Converted, Handout, Ref, Segment
-from iopcurr.plan.links import Target, as_written, classify
+from iopcurr.plan.links import Target, as_written, classify, line_and_column
 from iopcurr.plan.safety import CONVERT_SECONDS, MAX_INDENT, MAX_QUOTE_DEPTH, TimeLimitExceeded, scan_html, time_limit
 from iopcurr.source.blocks import CODE_FENCE, CORE, GUIDE_KINDS, Block, Node, Section, Text, closes_code, outline
 
@@ -338,7 +337,6 @@ class Converter:
     def __init__(self) -> None:
         self.state = _State()
         self.md = self._markdown()
-        self.conversions = 0  # how many bodies this converter has converted (for tests and benchmarks)
 
     def convert(self, body: str, path: str, first_line: int, owner: str, *, segmented: bool = True) -> Converted:
         """Convert a module (segmented) or page body that starts at `first_line` of `path`.
@@ -346,7 +344,6 @@ class Converter:
         Never raises for what the body holds: input too deep or too slow for the Markdown library
         gives an empty result with an IOP030 problem.
         """
-        self.conversions += 1
         try:
             with time_limit(CONVERT_SECONDS):
                 return self._convert(body, path, first_line, owner, segmented)
@@ -376,13 +373,11 @@ class Converter:
         pieces = _Pieces(self.md, st, _definitions(body))
         overview, _ = pieces.nodes(shape.overview)
         segments = tuple(_segment(pieces, s, anchor) for s, anchor in zip(shape.sections, anchors, strict=True))
-        handouts = tuple(Handout(hid, title, owner, path, line, sanitize(html), text)
-                         for line, hid, title, html, text in pieces.handouts)
-        refs, problems = _References(body, path, first_line).collect(st, st.raw)
+        refs, problems = _References(body, path, first_line).collect(st)
         return Converted(
             overview_html=sanitize(overview),
             segments=segments,
-            handouts=handouts,
+            handouts=tuple(pieces.handouts),
             block_kinds=tuple(b.kind for b in shape.blocks),
             problems=(*shape.problems, *st.problems, *problems),
             refs=tuple(refs),
@@ -403,7 +398,7 @@ class _Pieces:
 
     def __init__(self, md: markdown.Markdown, state: _State, definitions: str) -> None:
         self.md, self.state, self.definitions = md, state, definitions
-        self.handouts: list[tuple[int, str, str, str, str]] = []  # (line, id, title, html, text)
+        self.handouts: list[Handout] = []
 
     def markdown(self, text: str, line: int) -> tuple[str, str]:
         """One run of Markdown → (HTML, plain text)."""
@@ -439,7 +434,7 @@ class _Pieces:
             inner, text = self.nodes(tuple(c for c in b.children if c not in guide))
             hid = b.attr("id") or f"handout-{b.line}"
             title = b.attr("title", hid)
-            self.handouts.append((b.line, hid, title, inner, text))
+            self.handouts.append(Handout(hid, title, self.state.owner, self.state.path, b.line, sanitize(inner), text))
             card = (f'<div class="handout-ref">\n<p><strong>{HANDOUT_CARD}</strong> '
                     f'<a href="../handouts/{escape(hid)}.html">{escape(title)}</a></p>\n</div>')
             return "\n".join([card, self.nodes(guide)[0]]).strip(), ""
@@ -507,17 +502,17 @@ class _References:
 
     def __init__(self, body: str, path: str, first_line: int) -> None:
         self.body, self.path, self.first_line = body, path, first_line
-        self.newlines = [m.start() for m in re.finditer("\n", body)]
         self.cursor = 0
+        self.refs: list[Ref] = []
+        self.problems: list[Problem] = []
 
     def where(self, pos: int) -> tuple[int, int | None]:
         """Line (in the file) and column (from 1) of offset `pos` of the body; for -1 (not
         found), the body's first line and no column."""
         if pos < 0:
             return self.first_line, None
-        before = bisect.bisect_left(self.newlines, pos)
-        start = self.newlines[before - 1] + 1 if before else 0
-        return self.first_line + before, pos - start + 1
+        line, column = line_and_column(self.body, pos)
+        return self.first_line + line - 1, column
 
     def find(self, needle: str) -> int:
         """Where `needle` is next written (from the last place found, else from the top), or -1."""
@@ -530,59 +525,46 @@ class _References:
             self.cursor = pos + len(needle)
         return pos
 
-    def problem(self, pos: int, code: str, severity: str, message: str, hint: str) -> Problem:
+    def problem(self, pos: int, code: str, severity: str, message: str, hint: str) -> None:
         line, column = self.where(pos)
-        return Problem(self.path, line, message, code, severity, hint, column)  # type: ignore[arg-type]
+        self.problems.append(Problem(self.path, line, message, code, severity, hint, column))  # type: ignore[arg-type]
 
-    def ref(self, target: Target, url: str, pos: int, image: bool) -> Ref:
-        return Ref(target.kind, target.target, target.anchor, url, *self.where(pos), image)  # type: ignore[arg-type]
+    def target(self, target: Target, url: str, pos: int, image: bool, *, raw: bool = False) -> None:
+        """The ref or the problem of one URL; in raw HTML, a link to a module or page is a problem
+        (it is not rewritten), and a script address was reported by the scan already."""
+        if target.code and not (raw and target.code == "IOP024"):
+            self.problem(pos, target.code, target.severity, target.message, target.hint)
+        elif raw and target.kind in ("module", "page"):
+            self.problem(pos, "IOP026", "error", f"the link `{url}` in raw HTML is not rewritten to the page it names.",
+                         f"Write it as a Markdown link: `[text]({url})`.")
+        elif target.kind in ("module", "page", "asset", "site"):
+            self.refs.append(Ref(target.kind, target.target, target.anchor, url, *self.where(pos), image))  # type: ignore[arg-type]
 
-    def collect(self, st: _State, raw: list[str]) -> tuple[list[Ref], list[Problem]]:
-        refs: list[Ref] = []
-        problems: list[Problem] = []
+    def collect(self, st: _State) -> tuple[list[Ref], list[Problem]]:
         for url, image, alt, target in st.links:
             pos = self.find(as_written(url))  # as the author wrote it (`..\\..\\x`), to find its line
             if pos < 0:
                 pos = self.find(url)
-            if target.code:
-                problems.append(self.problem(pos, target.code, target.severity, target.message, target.hint))
-            elif target.kind in ("module", "page", "asset", "site"):
-                refs.append(self.ref(target, url, pos, image))
+            self.target(target, url, pos, image)
             if image and not alt.strip():
-                problems.append(self.problem(pos, "IOP027", "error", "this image has no alt text.",
-                                             "Describe it: `![what the image shows](path)`."))
+                self.problem(pos, "IOP027", "error", "this image has no alt text.",
+                             "Describe it: `![what the image shows](path)`.")
         self.cursor = 0
-        for fragment in raw:
-            more_refs, more_problems = self.collect_raw(st, fragment)
-            refs += more_refs
-            problems += more_problems
-        return refs, problems
+        for fragment in st.raw:
+            self.collect_raw(st, fragment)
+        return self.refs, self.problems
 
-    def collect_raw(self, st: _State, fragment: str) -> tuple[list[Ref], list[Problem]]:
+    def collect_raw(self, st: _State, fragment: str) -> None:
         """The refs and problems of one fragment of raw HTML."""
-        refs: list[Ref] = []
-        problems: list[Problem] = []
         findings, urls = scan_html(fragment)
         if not findings and not urls:
-            return refs, problems
+            return
         base = self.find(fragment)
         for f in findings:
-            problems.append(self.problem(self._offset(base, fragment, f.line, f.column), f.code, f.severity,
-                                         f.message, f.hint))
+            self.problem(self._offset(base, fragment, f.line, f.column), f.code, f.severity, f.message, f.hint)
         for u in urls:
-            pos = self._offset(base, fragment, u.line, u.column)
             target = classify(u.url, st.folder, st.owner, image=u.image)
-            if target.code == "IOP024":
-                continue  # the scan reported it
-            if target.code:
-                problems.append(self.problem(pos, target.code, target.severity, target.message, target.hint))
-            elif target.kind in ("module", "page"):
-                problems.append(self.problem(pos, "IOP026", "error",
-                                             f"the link `{u.url}` in raw HTML is not rewritten to the page it names.",
-                                             f"Write it as a Markdown link: `[text]({u.url})`."))
-            elif target.kind in ("asset", "site"):
-                refs.append(self.ref(target, u.url, pos, u.image))
-        return refs, problems
+            self.target(target, u.url, self._offset(base, fragment, u.line, u.column), u.image, raw=True)
 
     def _offset(self, base: int, fragment: str, line: int, column: int) -> int:
         if base < 0:
