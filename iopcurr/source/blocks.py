@@ -116,11 +116,7 @@ class Outline:
     overview: tuple[Node, ...]
     sections: tuple[Section, ...]
     problems: tuple[Problem, ...]
-
-    @property
-    def blocks(self) -> list[Block]:
-        """Every block of the body, outer before inner, in the order they are written."""
-        return blocks_in(self.overview) + [b for s in self.sections for b in blocks_in(s.children)]
+    blocks: tuple[Block, ...]  # every block of the body, outer before inner, in the order they are written
 
 
 def normalise(text: str) -> str:
@@ -158,7 +154,7 @@ def parse_attrs(text: str) -> tuple[dict[str, str], str]:
 
 @dataclass
 class _Frame:
-    """A block being read: what it is and what it holds so far."""
+    """A block (or a segment) being read: what it is and what it holds so far."""
 
     kind: str
     written: str
@@ -175,9 +171,9 @@ class _Scanner:
         self.problems: list[Problem] = []
         self.overview: list[Node] = []
         self.sections: list[Section] = []
-        self.section: tuple[str, dict[str, str], int] | None = None
-        self.section_children: list[Node] = []
+        self.section: _Frame | None = None  # the segment being read (its title as `written`)
         self.stack: list[_Frame] = []
+        self.blocks: list[Block] = []
         self.text: list[str] = []
         self.text_line = first_line
         self.closed: list[tuple[str, int, int]] = []  # top-level blocks closed so far: (kind, opened, closed)
@@ -191,7 +187,7 @@ class _Scanner:
     def container(self) -> list[Node]:
         if self.stack:
             return self.stack[-1].children
-        return self.section_children if self.section is not None else self.overview
+        return self.section.children if self.section is not None else self.overview
 
     def flush(self, next_line: int) -> None:
         if any(line.strip() for line in self.text):  # blank lines alone are no text
@@ -228,7 +224,8 @@ class _Scanner:
             self.close(end, report=False)
         self.flush(end)
         self.end_section()
-        return Outline(tuple(self.overview), tuple(self.sections), tuple(self.problems))
+        blocks = tuple(sorted(self.blocks, key=lambda b: b.line))  # (inner blocks close first)
+        return Outline(tuple(self.overview), tuple(self.sections), tuple(self.problems), blocks)
 
     def add_text(self, n: int, line: str) -> None:
         if not self.text:
@@ -293,13 +290,12 @@ class _Scanner:
                 if key in attrs and not valid(attrs[key]):
                     self.problem(n, f"{rule}, not {attrs[key]!r}.", "IOP020")
                     del attrs[key]
-        self.section = (title, attrs, n)
+        self.section = _Frame("section", title, attrs, n, [])
 
     def end_section(self) -> None:
-        if self.section is not None:
-            title, attrs, line = self.section
-            self.sections.append(Section(title, tuple(attrs.items()), line, tuple(self.section_children)))
-        self.section, self.section_children = None, []
+        if (s := self.section) is not None:
+            self.sections.append(Section(s.written, tuple(s.attrs.items()), s.line, tuple(s.children)))
+        self.section = None
 
     def open(self, n: int, om: re.Match[str], line: str) -> None:
         if len(self.stack) >= MAX_NESTING:
@@ -393,6 +389,7 @@ class _Scanner:
             self.problem(frame.line, f"this `{frame.written}` block holds no text.", "IOP034",
                          "Write its text between the opening line and the closing `:::`, or remove it.")
         self.container().append(block)
+        self.blocks.append(block)
         if not self.stack:
             self.closed.append((frame.written, frame.line, n))
 
@@ -409,13 +406,3 @@ class _Scanner:
 def outline(body: str, path: str, first_line: int = 1, *, segmented: bool = True) -> Outline:
     """A body's overview, segments and blocks, with the problems of its structure (pure)."""
     return _Scanner(path, first_line, segmented).scan(normalise(body).split("\n"))
-
-
-def blocks_in(nodes: tuple[Node, ...]) -> list[Block]:
-    """Every block in `nodes`, outer before inner, in the order they are written."""
-    out: list[Block] = []
-    for node in nodes:
-        if isinstance(node, Block):
-            out.append(node)
-            out += blocks_in(node.children)
-    return out
