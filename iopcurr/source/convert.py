@@ -30,7 +30,6 @@ Progress = Callable[[int, int], None]  # (files done, files to convert)
 @dataclass(frozen=True)
 class ParseStats:
     keys: tuple[str, ...]  # the cache key of every file, in order
-    reused: int  # from memory or the cache
     converted: int
     workers: int  # processes used for converting (0: none, 1: this one)
 
@@ -61,7 +60,7 @@ def parse_all(files: Sequence[SourceFile], *, cache: ParseCache | None = None, m
     if memo is not None:
         memo.update((key, found[i]) for i, key in enumerate(keys))
     results = [with_grades(found[i].parsed, found[i].grades) for i in range(len(files))]
-    return results, ParseStats(tuple(keys), len(files) - len(todo), len(todo), workers)
+    return results, ParseStats(tuple(keys), len(todo), workers)
 
 
 def _workers(todo: int, jobs: int) -> int:

@@ -27,7 +27,7 @@ from markdown.util import AtomicString
 
 from iopcurr.errors import Problem
 from iopcurr.model import Converted, Handout, Ref, Segment
-from iopcurr.plan.links import Target, as_written, classify, line_and_column
+from iopcurr.plan.links import SAFE_SCHEMES, Target, as_written, classify, line_and_column
 from iopcurr.plan.safety import CONVERT_SECONDS, MAX_INDENT, MAX_QUOTE_DEPTH, TimeLimitExceeded, scan_html, time_limit
 from iopcurr.source.blocks import CODE_FENCE, CORE, GUIDE_KINDS, Block, Node, Section, Text, closes_code, outline
 
@@ -327,8 +327,8 @@ def _may_smarten(text: str) -> bool:
 
 def sanitize(html: str) -> str:
     """Keep formatting; drop scripts, event handlers, `javascript:` URLs and unknown tags."""
-    return str(nh3.clean(html, tags=_SAFE_TAGS, attributes=_SAFE_ATTRS, url_schemes={"http", "https", "mailto", "tel"},
-                         link_rel=None, strip_comments=True))
+    return str(nh3.clean(html, tags=_SAFE_TAGS, attributes=_SAFE_ATTRS, url_schemes=set(SAFE_SCHEMES), link_rel=None,
+                         strip_comments=True))
 
 
 class Converter:
