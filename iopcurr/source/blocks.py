@@ -52,6 +52,7 @@ _ATTR_TOKEN = re.compile(
 )
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _MARK = re.compile(r"[ \t]*(\{[^{}]*\})[ \t]*$")  # attributes at the end of a line of text
+_DEFINITION = re.compile(r"^(?: {0,3}\[[^\]]+\]:\s*\S|\*\[[^\]]+\]:)")  # a link reference or an abbreviation
 _ITEM = re.compile(r"^ *(?:[-*+]|\d+[.)])\s")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 SEGMENT_VALUES: tuple[tuple[str, Callable[[str], bool], str], ...] = (  # (attribute, valid value?, the rule)
@@ -117,6 +118,9 @@ class Outline:
     sections: tuple[Section, ...]
     problems: tuple[Problem, ...]
     blocks: tuple[Block, ...]  # every block of the body, outer before inner, in the order they are written
+    # The link reference and abbreviation definitions (outside code): they apply to the whole body,
+    # so each piece of it is converted with them.
+    definitions: tuple[str, ...]
 
 
 def normalise(text: str) -> str:
@@ -174,6 +178,7 @@ class _Scanner:
         self.section: _Frame | None = None  # the segment being read (its title as `written`)
         self.stack: list[_Frame] = []
         self.blocks: list[Block] = []
+        self.definitions: list[str] = []
         self.text: list[str] = []
         self.text_line = first_line
         self.closed: list[tuple[str, int, int]] = []  # top-level blocks closed so far: (kind, opened, closed)
@@ -225,7 +230,7 @@ class _Scanner:
         self.flush(end)
         self.end_section()
         blocks = tuple(sorted(self.blocks, key=lambda b: b.line))  # (inner blocks close first)
-        return Outline(tuple(self.overview), tuple(self.sections), tuple(self.problems), blocks)
+        return Outline(tuple(self.overview), tuple(self.sections), tuple(self.problems), blocks, tuple(self.definitions))
 
     def add_text(self, n: int, line: str) -> None:
         if not self.text:
@@ -246,6 +251,8 @@ class _Scanner:
             if level == 2 and self.segmented and not self.stack:
                 self.start_section(n, hm.group(2))
                 return
+        if _DEFINITION.match(line):
+            self.definitions.append(line)
         self.check_mark(n, line)
         self.add_text(n, line)
 

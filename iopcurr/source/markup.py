@@ -45,7 +45,6 @@ EXTENSIONS = ("tables", "fenced_code", "sane_lists", "def_list", "abbr", "smarty
 
 _LIST_ITEM = re.compile(r"^( *)([-*+]|\d+[.)])\s")
 _QUOTES = re.compile(r"^ {0,3}(?:> ?)+")
-_DEFINITION = re.compile(r"^(?: {0,3}\[[^\]]+\]:\s*\S|\*\[[^\]]+\]:)")  # a link reference or an abbreviation
 _STASH = re.compile("\x02[^\x03]*\x03")
 _SLUG = re.compile(r"[^a-z0-9]+")
 _TASK = re.compile(r"^\s*\[([ xX])\]\s+")
@@ -370,7 +369,7 @@ class Converter:
         st.path, st.prefix, st.owner, st.segmented = path, f"{owner}-", owner, segmented
         shape = outline(body, path, first_line, segmented=segmented)
         anchors = [_unique(st.used, f"{st.prefix}{s.attr('id') or slugify(s.title)}") for s in shape.sections]
-        pieces = _Pieces(self.md, st, _definitions(body))
+        pieces = _Pieces(self.md, st, "\n\n" + "\n".join(shape.definitions) if shape.definitions else "")
         overview, _ = pieces.nodes(shape.overview)
         segments = tuple(_segment(pieces, s, anchor) for s, anchor in zip(shape.sections, anchors, strict=True))
         refs, problems = _References(body, path, first_line).collect(st)
@@ -478,22 +477,6 @@ def _grid(b: Block, inner: str) -> str:
         for r in range(rows))
     return (f'<div class="ws ws-grid-wrap"><table class="ws-grid">{caption}<thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>")
-
-
-def _definitions(body: str) -> str:
-    """The link reference and abbreviation definitions of a body (outside code), which apply to
-    the whole body, so each piece is converted with them."""
-    found: list[str] = []
-    fence: str | None = None
-    for line in body.split("\n"):
-        if fence is not None:
-            if line.strip().startswith(fence):
-                fence = None
-        elif m := CODE_FENCE.match(line):
-            fence = m.group(1)
-        elif _DEFINITION.match(line):
-            found.append(line)
-    return "\n\n" + "\n".join(found) if found else ""
 
 
 class _References:
