@@ -88,9 +88,8 @@ class _State:
 
     path: str = ""
     line: int = 1  # the file line of the piece being converted
-    prefix: str = ""
-    owner: str = ""
-    segmented: bool = True
+    owner: str = ""  # the module or page id, which prefixes its anchors
+    folder: str = "modules"  # of the body's file: modules (segmented) or pages, for its links
     problems: list[Problem] = field(default_factory=list)
     links: list[tuple[str, bool, str, Target]] = field(default_factory=list)  # (url, image, alt, target)
     raw: list[str] = field(default_factory=list)  # raw HTML fragments, for the safety scan
@@ -98,10 +97,6 @@ class _State:
     text: str = ""  # plain text of the piece last converted
     too_deep: bool = False
     discussion: bool = False  # converting a discussion block: `{.core}` ends its core questions
-
-    @property
-    def folder(self) -> str:
-        return "modules" if self.segmented else "pages"
 
     def problem(self, offset: int, message: str, code: str, hint: str = "", severity: str = "error") -> None:
         self.problems.append(Problem(self.path, self.line + offset, message, code, severity, hint))  # type: ignore[arg-type]
@@ -189,7 +184,7 @@ class _ShapeTreeprocessor(Treeprocessor):
                 st.links.append((url, el.tag == "img", el.get("alt", ""), target))
             elif el.tag in _HEADINGS and not el.get("id"):
                 text = _STASH.sub("", "".join(el.itertext()))
-                el.set("id", _unique(st.used, f"{st.prefix}{slugify(text)}"))
+                el.set("id", _unique(st.used, f"{st.owner}-{slugify(text)}"))
         st.text = _plain_text(root)
 
 
@@ -366,9 +361,9 @@ class Converter:
     def _convert(self, body: str, path: str, first_line: int, owner: str, segmented: bool) -> Converted:
         st = self.state
         st.__init__()  # type: ignore[misc]
-        st.path, st.prefix, st.owner, st.segmented = path, f"{owner}-", owner, segmented
+        st.path, st.owner, st.folder = path, owner, "modules" if segmented else "pages"
         shape = outline(body, path, first_line, segmented=segmented)
-        anchors = [_unique(st.used, f"{st.prefix}{s.attr('id') or slugify(s.title)}") for s in shape.sections]
+        anchors = [_unique(st.used, f"{owner}-{s.attr('id') or slugify(s.title)}") for s in shape.sections]
         pieces = _Pieces(self.md, st, "\n\n" + "\n".join(shape.definitions) if shape.definitions else "")
         overview, _ = pieces.nodes(shape.overview)
         segments = tuple(_segment(pieces, s, anchor) for s, anchor in zip(shape.sections, anchors, strict=True))
