@@ -97,6 +97,8 @@ class _State:
     text: str = ""  # plain text of the piece last converted
     too_deep: bool = False
     discussion: bool = False  # converting a discussion block: `{.core}` ends its core questions
+    definitions: str = ""  # the body's link reference and abbreviation definitions, added to each piece
+    handouts: list[Handout] = field(default_factory=list)
 
     def problem(self, offset: int, message: str, code: str, hint: str = "", severity: str = "error") -> None:
         self.problems.append(Problem(self.path, self.line + offset, message, code, severity, hint))  # type: ignore[arg-type]
@@ -326,7 +328,8 @@ def sanitize(html: str) -> str:
 
 
 class Converter:
-    """A reusable Markdown converter. One per process; not thread-safe."""
+    """A reusable Markdown converter: converts the pieces of a body and wraps them in their blocks'
+    HTML. One per process; not thread-safe."""
 
     def __init__(self) -> None:
         self.state = _State()
@@ -364,47 +367,38 @@ class Converter:
         st.path, st.owner, st.folder = path, owner, "modules" if segmented else "pages"
         shape = outline(body, path, first_line, segmented=segmented)
         anchors = [_unique(st.used, f"{owner}-{s.attr('id') or slugify(s.title)}") for s in shape.sections]
-        pieces = _Pieces(self.md, st, "\n\n" + "\n".join(shape.definitions) if shape.definitions else "")
-        overview, _ = pieces.nodes(shape.overview)
-        segments = tuple(_segment(pieces, s, anchor) for s, anchor in zip(shape.sections, anchors, strict=True))
+        st.definitions = "\n\n" + "\n".join(shape.definitions) if shape.definitions else ""
+        overview, _ = self.nodes(shape.overview)
+        segments = tuple(self.segment(s, anchor) for s, anchor in zip(shape.sections, anchors, strict=True))
         refs, problems = _References(body, path, first_line).collect(st)
         return Converted(
             overview_html=sanitize(overview),
             segments=segments,
-            handouts=tuple(pieces.handouts),
+            handouts=tuple(st.handouts),
             block_kinds=tuple(b.kind for b in shape.blocks),
             problems=(*shape.problems, *st.problems, *problems),
             refs=tuple(refs),
             anchors=tuple(st.used),
         )
 
+    def segment(self, s: Section, anchor: str) -> Segment:
+        html, _ = self.nodes(s.children)
+        minutes, third, each = s.attr("minutes"), s.attr("third"), s.attr("go-round")
+        return Segment(title=" ".join(s.title.split()), title_html=sanitize(self.title(s)), anchor=anchor,
+                       minutes=int(minutes) if minutes else None, third=int(third) if third else None,
+                       line=s.line, html=sanitize(html), go_round=float(each) if each else None)
 
-def _segment(pieces: _Pieces, s: Section, anchor: str) -> Segment:
-    html, _ = pieces.nodes(s.children)
-    minutes, third, each = s.attr("minutes"), s.attr("third"), s.attr("go-round")
-    return Segment(title=" ".join(s.title.split()), title_html=sanitize(pieces.title(s)), anchor=anchor,
-                   minutes=int(minutes) if minutes else None, third=int(third) if third else None,
-                   line=s.line, html=sanitize(html), go_round=float(each) if each else None)
-
-
-class _Pieces:
-    """Converts the pieces of one body and wraps them in their blocks' HTML; collects handouts."""
-
-    def __init__(self, md: markdown.Markdown, state: _State, definitions: str) -> None:
-        self.md, self.state, self.definitions = md, state, definitions
-        self.handouts: list[Handout] = []
-
-    def markdown(self, text: str, line: int) -> tuple[str, str]:
-        """One run of Markdown → (HTML, plain text)."""
+    def piece(self, text: str, line: int) -> tuple[str, str]:
+        """One run of Markdown between fences → (HTML, plain text)."""
         st = self.state
         st.line = line
         self.md.reset()
-        html = self.md.convert(text + self.definitions)
+        html = self.md.convert(text + st.definitions)
         st.raw += [b for b in self.md.htmlStash.rawHtmlBlocks if isinstance(b, str)]
         return html, st.text
 
     def title(self, s: Section) -> str:
-        html, _ = self.markdown(s.title.replace("#", "&#35;", 1) if s.title.startswith("#") else s.title, s.line)
+        html, _ = self.piece(s.title.replace("#", "&#35;", 1) if s.title.startswith("#") else s.title, s.line)
         return html.removeprefix("<p>").removesuffix("</p>") if html.startswith("<p>") else html
 
     def nodes(self, nodes: tuple[Node, ...]) -> tuple[str, str]:
@@ -412,23 +406,24 @@ class _Pieces:
         html: list[str] = []
         text: list[str] = []
         for node in nodes:
-            h, t = self.markdown("\n".join(node.lines), node.line) if isinstance(node, Text) else self.block(node)
+            h, t = self.piece("\n".join(node.lines), node.line) if isinstance(node, Text) else self.block(node)
             html.append(h)
             if t:
                 text.append(t)
         return "\n".join(html), "\n".join(text)
 
     def block(self, b: Block) -> tuple[str, str]:
+        st = self.state
         if b.kind != "handout":
-            outer, self.state.discussion = self.state.discussion, b.kind == "discussion"
+            outer, st.discussion = st.discussion, b.kind == "discussion"
             inner, text = self.nodes(b.children)
-            self.state.discussion = outer
+            st.discussion = outer
         else:  # a facilitator block written inside a handout (an error) stays in the guide
             guide = tuple(c for c in b.children if isinstance(c, Block) and c.kind in GUIDE_KINDS)
             inner, text = self.nodes(tuple(c for c in b.children if c not in guide))
             hid = b.attr("id") or f"handout-{b.line}"
             title = b.attr("title", hid)
-            self.handouts.append(Handout(hid, title, self.state.owner, self.state.path, b.line, sanitize(inner), text))
+            st.handouts.append(Handout(hid, title, st.owner, st.path, b.line, sanitize(inner), text))
             card = (f'<div class="handout-ref">\n<p><strong>{HANDOUT_CARD}</strong> '
                     f'<a href="../handouts/{escape(hid)}.html">{escape(title)}</a></p>\n</div>')
             return "\n".join([card, self.nodes(guide)[0]]).strip(), ""
