@@ -73,12 +73,9 @@ def _lookup(key: str, memo: dict[str, Cached] | None, cache: ParseCache | None) 
     return entry if entry is not None or cache is None else cache.get(key)
 
 
-def _keep(parsed: Parsed | None, text: str, key: str, cache: ParseCache | None,
-          known: dict[str, Readability]) -> Cached:
-    """A converted file (`parsed`, or its JSON `text` from a worker) with its handouts' grades
-    (`known` from earlier builds, or measured), stored in `cache`."""
-    if parsed is None:
-        parsed = codec.loads(text, Parsed)
+def _keep(parsed: Parsed, text: str, key: str, cache: ParseCache | None, known: dict[str, Readability]) -> Cached:
+    """A converted file (with its JSON `text`, from a worker) with its handouts' grades (`known`
+    from earlier builds, or measured), stored in `cache`."""
     grades = grades_of(parsed, known)  # an edit seldom changes every handout
     if cache is not None:
         # The same text as codec.dumps(Cached(parsed, grades)), without encoding twice.
@@ -86,7 +83,7 @@ def _keep(parsed: Parsed | None, text: str, key: str, cache: ParseCache | None,
     return Cached(parsed, grades)
 
 
-_Done = tuple[Parsed | None, str]  # (the result and "", or None and its JSON)
+_Done = tuple[Parsed, str]  # (the result, and its JSON if a worker made it, else "")
 
 
 def _in_process(files: list[SourceFile], workers: int, progress: Progress | None) -> Iterator[_Done]:
@@ -110,7 +107,7 @@ def _in_pool(files: list[SourceFile], workers: int, progress: Progress | None) -
             measure("Load the dictionary now while the workers are busy.")
         for texts in results:
             for text in texts:
-                yield None, text
+                yield codec.loads(text, Parsed), text
                 done += 1
             if progress:
                 progress(done, len(files))
