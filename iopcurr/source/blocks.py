@@ -315,8 +315,6 @@ class _Scanner:
         attrs, rest = parse_attrs(om.group(3) or "")
         classes = attrs.pop("class", "").split()
         written = om.group(2) or (classes.pop(0) if classes else "")
-        if classes:
-            attrs["class"] = " ".join(classes)
         kind = written.lower()
         if rest:
             self.problem(n, f"cannot read the attributes `{rest}`.", "IOP020",
@@ -326,15 +324,15 @@ class _Scanner:
                          f"Use one of: {', '.join(ALL_KINDS)}. Its text goes to the facilitator guide only.")
             kind = "facilitator"  # keep the text in the guide, never on a client page
         # The attributes `kind` does not take, or whose values are out of range, are reported and removed.
-        self.check_names(n, kind, attrs)
+        self.check_names(n, kind, attrs, classes)
         self.check_numbers(n, kind, attrs)
         if kind == "handout":
             self.check_handout(n, attrs)
         self.check_place(n, kind)
         self.stack.append(_Frame(kind, written or "(none)", attrs, n, []))
 
-    def check_names(self, n: int, kind: str, attrs: dict[str, str]) -> None:
-        for cls in attrs.pop("class", "").split():
+    def check_names(self, n: int, kind: str, attrs: dict[str, str], classes: list[str]) -> None:
+        for cls in classes:
             if cls == "core" and kind in CORE_KINDS:
                 attrs["class"] = "core"
             else:
