@@ -70,11 +70,6 @@ def scheme_of(url: str) -> str:
     return m.group(1).lower() if m else ""
 
 
-def line_and_column(text: str, pos: int) -> tuple[int, int]:
-    """Line and column (both from 1) of offset `pos` of `text`."""
-    return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
-
-
 def shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -27,7 +27,7 @@ from markdown.util import AtomicString
 
 from iopcurr.errors import Problem
 from iopcurr.model import Converted, Handout, Ref, Segment
-from iopcurr.plan.links import SAFE_SCHEMES, Target, as_written, classify, line_and_column
+from iopcurr.plan.links import SAFE_SCHEMES, Target, as_written, classify
 from iopcurr.plan.safety import CONVERT_SECONDS, MAX_INDENT, MAX_QUOTE_DEPTH, TimeLimitExceeded, scan_html, time_limit
 from iopcurr.source.blocks import CODE_FENCE, CORE, GUIDE_KINDS, Block, Node, Section, Text, closes_code, outline
 
@@ -484,8 +484,7 @@ class _References:
         found), the body's first line and no column."""
         if pos < 0:
             return self.first_line, None
-        line, column = line_and_column(self.body, pos)
-        return self.first_line + line - 1, column
+        return self.first_line + self.body.count("\n", 0, pos), pos - self.body.rfind("\n", 0, pos)
 
     def find(self, needle: str) -> int:
         """Where `needle` is next written (from the last place found, else from the top), or -1."""
@@ -534,20 +533,10 @@ class _References:
             return
         base = self.find(fragment)
         for f in findings:
-            self.problem(self._offset(base, fragment, f.line, f.column), f.code, f.severity, f.message, f.hint)
+            self.problem(base + f.offset if base >= 0 else -1, f.code, f.severity, f.message, f.hint)
         for u in urls:
             target = classify(u.url, st.folder, st.owner, image=u.image)
-            self.target(target, u.url, self._offset(base, fragment, u.line, u.column), u.image, raw=True)
-
-    def _offset(self, base: int, fragment: str, line: int, column: int) -> int:
-        if base < 0:
-            return -1
-        offset = 0
-        for _ in range(line - 1):
-            offset = fragment.find("\n", offset) + 1
-            if offset == 0:
-                return base
-        return base + offset + column - 1
+            self.target(target, u.url, base + u.offset if base >= 0 else -1, u.image, raw=True)
 
 
 def extension_settings() -> dict[str, Any]:
