@@ -180,7 +180,7 @@ class _Scanner:
         self.blocks: list[Block] = []
         self.definitions: list[str] = []
         self.text: list[str] = []
-        self.text_line = first_line
+        self.text_line = first_line  # the file line of the first of `text`
         self.closed: list[tuple[str, int, int]] = []  # top-level blocks closed so far: (kind, opened, closed)
         self.heading_level = 1
         self.too_deep = False
@@ -194,10 +194,10 @@ class _Scanner:
             return self.stack[-1].children
         return self.section.children if self.section is not None else self.overview
 
-    def flush(self, next_line: int) -> None:
+    def flush(self) -> None:
         if any(line.strip() for line in self.text):  # blank lines alone are no text
             self.container().append(Text(tuple(self.text), self.text_line))
-        self.text, self.text_line = [], next_line
+        self.text = []
 
     def scan(self, lines: list[str]) -> Outline:
         code_fence: str | None = None
@@ -227,7 +227,7 @@ class _Scanner:
             self.problem(frame.line, f"the `{frame.written}` block opened here is never closed.", "IOP008",
                          "Add a line holding only `:::` where the block ends.")
             self.close(end, report=False)
-        self.flush(end)
+        self.flush()
         self.end_section()
         blocks = tuple(sorted(self.blocks, key=lambda b: b.line))  # (inner blocks close first)
         return Outline(tuple(self.overview), tuple(self.sections), tuple(self.problems), blocks, tuple(self.definitions))
@@ -277,7 +277,7 @@ class _Scanner:
                          "Mark a question `- What helps? {.core}`, or a block `::: roleplay {.core}`.")
 
     def start_section(self, n: int, heading: str) -> None:
-        self.flush(n + 1)
+        self.flush()
         self.end_section()
         attrs: dict[str, str] = {}
         title = heading
@@ -311,7 +311,7 @@ class _Scanner:
             self.too_deep = True
             self.add_text(n, line)  # kept as text; its `:::` will close an outer block
             return
-        self.flush(n + 1)
+        self.flush()
         attrs, rest = parse_attrs(om.group(3) or "")
         classes = attrs.pop("class", "").split()
         written = om.group(2) or (classes.pop(0) if classes else "")
@@ -387,7 +387,7 @@ class _Scanner:
             if report:
                 self.stray_close(n)
             return
-        self.flush(n + 1)
+        self.flush()
         frame = self.stack.pop()
         block = Block(frame.kind, frame.written, tuple(frame.attrs.items()), frame.line, tuple(frame.children))
         if not block.has_text and frame.kind not in WORKSHEET_KINDS:
