@@ -284,6 +284,7 @@ def _plain_text(el: etree.Element) -> str:
 
 
 _HELD = re.compile("\x02smart:(\\d+)\x03")
+_MAY_SMARTEN = re.compile(r"['\"]|--|\.\.\.")  # what smarty's patterns need, one of them at least
 
 
 class _SmartTreeprocessor(Treeprocessor):
@@ -296,16 +297,14 @@ class _SmartTreeprocessor(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         for el in root.iter():
-            if el is root:
-                continue
-            if el.text and not isinstance(el.text, AtomicString) and _may_smarten(el.text):
-                el.text = self.smarten(el.text)
-            if el.tail and not isinstance(el.tail, AtomicString) and _may_smarten(el.tail):
-                el.tail = self.smarten(el.tail)
+            if el is not root:
+                el.text, el.tail = self.smarten(el.text), self.smarten(el.tail)
 
-    def smarten(self, text: str) -> str:
+    def smarten(self, text: str | None) -> str | None:
         """Each pattern in turn, left to right; what one replaces is hidden from the next (as in
         smarty, whose inline pass puts a placeholder in its place)."""
+        if not text or isinstance(text, AtomicString) or not _MAY_SMARTEN.search(text):
+            return text
         held: list[str] = []
         for pattern in self.patterns:
             pos = 0
@@ -315,10 +314,6 @@ class _SmartTreeprocessor(Treeprocessor):
                 text = text[: m.start()] + token + text[m.end() :]
                 pos = m.start() + len(token)
         return _HELD.sub(lambda m: held[int(m.group(1))], text)
-
-
-def _may_smarten(text: str) -> bool:
-    return "'" in text or '"' in text or "--" in text or "..." in text
 
 
 def sanitize(html: str) -> str:
