@@ -279,25 +279,21 @@ class _Scanner:
     def start_section(self, n: int, heading: str) -> None:
         self.flush()
         self.end_section()
-        attrs: dict[str, str] = {}
-        title = heading
         am = _SEGMENT_ATTRS.search(heading)
-        if am:
-            attrs, rest = parse_attrs(am.group(1))
-            title = heading[: am.start()].rstrip()
-            if rest:
-                self.problem(n, f"cannot read the segment attributes `{rest}`.", "IOP020",
-                             "Write both in one pair of braces: {minutes=20 third=2}.")
-            for key in sorted(set(attrs) - SEGMENT_ATTRS):
-                what = f"class `.{attrs[key]}`" if key == "class" else f"attribute `{key}`"
-                self.problem(n, f"segments have no {what}.", "IOP020",
-                             "Use minutes=, third=, go-round= or #id; mark core questions and blocks with {.core}.")
+        attrs, rest = parse_attrs(am.group(1)) if am else ({}, "")
+        if rest:
+            self.problem(n, f"cannot read the segment attributes `{rest}`.", "IOP020",
+                         "Write both in one pair of braces: {minutes=20 third=2}.")
+        for key in sorted(set(attrs) - SEGMENT_ATTRS):
+            what = f"class `.{attrs[key]}`" if key == "class" else f"attribute `{key}`"
+            self.problem(n, f"segments have no {what}.", "IOP020",
+                         "Use minutes=, third=, go-round= or #id; mark core questions and blocks with {.core}.")
+            del attrs[key]
+        for key, valid, rule in SEGMENT_VALUES:
+            if key in attrs and not valid(attrs[key]):
+                self.problem(n, f"{rule}, not {attrs[key]!r}.", "IOP020")
                 del attrs[key]
-            for key, valid, rule in SEGMENT_VALUES:
-                if key in attrs and not valid(attrs[key]):
-                    self.problem(n, f"{rule}, not {attrs[key]!r}.", "IOP020")
-                    del attrs[key]
-        self.section = _Frame("section", title, attrs, n, [])
+        self.section = _Frame("section", heading[: am.start()].rstrip() if am else heading, attrs, n, [])
 
     def end_section(self) -> None:
         if (s := self.section) is not None:
