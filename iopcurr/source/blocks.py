@@ -123,11 +123,6 @@ class Outline:
     definitions: tuple[str, ...]
 
 
-def normalise(text: str) -> str:
-    """One form of line end (`\\n`) and no byte-order mark."""
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-
-
 def closes_code(fence: str, line: str) -> bool:
     """`line` ends the code block that `fence` opened: the same character, as many or more."""
     stripped = line.strip()
@@ -406,4 +401,5 @@ class _Scanner:
 
 def outline(body: str, path: str, first_line: int = 1, *, segmented: bool = True) -> Outline:
     """A body's overview, segments and blocks, with the problems of its structure (pure)."""
-    return _Scanner(path, first_line, segmented).scan(normalise(body).split("\n"))
+    lines = body.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")  # one form of line end
+    return _Scanner(path, first_line, segmented).scan(lines)
