@@ -160,14 +160,11 @@ class _Scanner(HTMLParser):
                                              f"Nest at most {MAX_HTML_DEPTH} levels of HTML elements."))
         self.findings += [Finding(at, "IOP024", "warning", message, _UNSAFE_HINT) for message in _unsafe(tag, attrs)]
         values = dict(attrs)
-        if tag == "img":
-            if not (values.get("alt") or "").strip():
-                self.findings.append(Finding(at, "IOP027", "error", "this image has no alt text.",
-                                             'Add alt="what the image shows".'))
-            if values.get("src"):
-                self.urls.append(RawUrl(at, values["src"] or "", True))
-        elif tag == "a" and values.get("href"):
-            self.urls.append(RawUrl(at, values["href"] or "", False))
+        if tag == "img" and not (values.get("alt") or "").strip():
+            self.findings.append(Finding(at, "IOP027", "error", "this image has no alt text.",
+                                         'Add alt="what the image shows".'))
+        if tag in ("img", "a") and (url := values.get("src" if tag == "img" else "href")):
+            self.urls.append(RawUrl(at, url, tag == "img"))
 
 
 def _unsafe(tag: str, attrs: list[tuple[str, str | None]]) -> list[str]:
