@@ -259,28 +259,23 @@ _CONTAINERS = _BLOCK_TAGS | {"ul", "ol", "div", "table", "thead", "tbody", "tr",
 _SKIP_CLASSES = {"ws-box", "core-label"}
 
 
-def _plain_text(el: etree.Element) -> str:
+def _plain_text(root: etree.Element) -> str:
     """Readable text of a tree, one sentence-terminated line per block (for reading grade)."""
     out: list[str] = []
-
-    def own(e: etree.Element) -> str:
-        parts = [e.text or ""]
-        for c in e:
-            if c.tag not in _CONTAINERS and c.get("class") not in _SKIP_CLASSES:
-                parts.append("".join(c.itertext()))
-            parts.append(c.tail or "")
-        return _STASH.sub("", "".join(parts))
-
-    def walk(e: etree.Element) -> None:
-        if e.tag in _BLOCK_TAGS:
-            text = " ".join(own(e).split())
-            if text:
-                out.append(text if text[-1] in ".!?" else text + ".")
-        for c in e:
-            walk(c)
-
-    walk(el)
+    for e in root.iter():
+        if e.tag in _BLOCK_TAGS and (text := " ".join(_own_text(e).split())):
+            out.append(text if text[-1] in ".!?" else text + ".")
     return "\n".join(out)
+
+
+def _own_text(e: etree.Element) -> str:
+    """The text of `e` but that of the blocks inside it, checkboxes and "Core" labels."""
+    parts = [e.text or ""]
+    for c in e:
+        if c.tag not in _CONTAINERS and c.get("class") not in _SKIP_CLASSES:
+            parts.append("".join(c.itertext()))
+        parts.append(c.tail or "")
+    return _STASH.sub("", "".join(parts))
 
 
 _HELD = re.compile("\x02smart:(\\d+)\x03")
