@@ -221,7 +221,7 @@ class _Scanner:
             frame = self.stack[-1]
             self.problem(frame.line, f"the `{frame.written}` block opened here is never closed.", "IOP008",
                          "Add a line holding only `:::` where the block ends.")
-            self.close(end, report=False)
+            self.close(end)
         self.flush()
         self.end_section()
         blocks = tuple(sorted(self.blocks, key=lambda b: b.line))  # (inner blocks close first)
@@ -373,10 +373,9 @@ class _Scanner:
             self.problem(n, f"this `{kind}` worksheet block is not inside a handout, so no client will see it.",
                          "IOP035", "Move it into a `::: handout` block, or make it text.", "warning")
 
-    def close(self, n: int, *, report: bool = True) -> None:
+    def close(self, n: int) -> None:
         if not self.stack:
-            if report:
-                self.stray_close(n)
+            self.stray_close(n)
             return
         self.flush()
         frame = self.stack.pop()
