@@ -23,7 +23,7 @@ def _deep(n: int, tag: str = "div") -> str:
 def test_nesting_up_to_the_limit_is_fine_and_one_more_is_an_error() -> None:
     assert not [f for f in scan_html(_deep(MAX_HTML_DEPTH))[0] if f.code == "IOP030"]
     (found,) = [f for f in scan_html(_deep(MAX_HTML_DEPTH + 1))[0] if f.code == "IOP030"]
-    assert found.severity == "error" and found.line == 1 and str(MAX_HTML_DEPTH) in found.message
+    assert found.severity == "error" and found.offset == len("<div>") * MAX_HTML_DEPTH and str(MAX_HTML_DEPTH) in found.message
 
 
 def test_closed_siblings_and_empty_elements_open_no_level() -> None:

@@ -101,13 +101,6 @@ def test_two_space_nested_lists_nest() -> None:
     assert "<li>one<ul><li>two<ul><li>three</li></ul>" in html
 
 
-def test_converter_counts_conversions() -> None:
-    c = Converter()
-    c.convert("## a\n", "a.md", 1, "a")
-    c.convert("## b\n", "b.md", 1, "b")
-    assert c.conversions == 2
-
-
 def test_an_unclosed_code_block_is_named_with_the_block_it_swallows() -> None:
     r = convert("## S\n\n::: script\nSay this.\n```\ncode\n:::\n")
     found = [(p.line, p.severity, p.message) for p in r.problems]
@@ -126,3 +119,9 @@ def test_a_huge_grid_is_refused_and_cut_to_its_limits() -> None:
     html = r.handouts[0].html
     assert html.count("<th scope=\"col\">") == 12 and html.count("<tr>") == 61
     assert len(html) < 40_000 < len(body) * 2
+
+
+def test_a_definition_inside_a_code_block_defines_nothing() -> None:
+    # "``` py" does not close the code block (blocks.closes_code), so the line after it is code too.
+    html = convert("## S\n\nSee [the site][a].\n\n```\n``` py\n[a]: http://x.org\n```\n").segments[0].html
+    assert "<p>See [the site][a].</p>" in html

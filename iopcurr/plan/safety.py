@@ -101,10 +101,9 @@ def _active(asset: Asset, what: str) -> Problem:
 
 @dataclass(frozen=True)
 class Finding:
-    """Something in a fragment of raw HTML; line and column count from 1 within the fragment."""
+    """Something in a fragment of raw HTML, at `offset` (from 0) in the fragment."""
 
-    line: int
-    column: int
+    offset: int
     code: str
     severity: Severity
     message: str
@@ -113,10 +112,9 @@ class Finding:
 
 @dataclass(frozen=True)
 class RawUrl:
-    """A link or image URL in raw HTML, for the same checks as Markdown links."""
+    """A link or image URL in raw HTML, at `offset` in the fragment, for the same checks as Markdown links."""
 
-    line: int
-    column: int
+    offset: int
     url: str
     image: bool
 
@@ -132,8 +130,9 @@ VOID_TAGS = frozenset({
 
 
 class _Scanner(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, fragment: str) -> None:
         super().__init__(convert_charrefs=True)
+        self.starts = [0, *(m.end() for m in re.finditer("\n", fragment))]  # the offset of each line
         self.findings: list[Finding] = []
         self.urls: list[RawUrl] = []
         self.open: list[str] = []  # the elements open here, outermost first
@@ -151,24 +150,21 @@ class _Scanner(HTMLParser):
 
     def _start(self, tag: str, attrs: list[tuple[str, str | None]], *, opens: bool) -> None:
         line, col = self.getpos()
-        at = (line, col + 1)
+        at = self.starts[line - 1] + col
         if opens and not self.too_deep:  # (once found, no more counting: `open` stays short)
             self.open.append(tag)
             if len(self.open) > MAX_HTML_DEPTH:
                 self.too_deep = True
-                self.findings.append(Finding(*at, "IOP030", "error", f"this raw HTML nests elements more than "
+                self.findings.append(Finding(at, "IOP030", "error", f"this raw HTML nests elements more than "
                                              f"{MAX_HTML_DEPTH} levels deep, which the PDFs cannot be made from.",
                                              f"Nest at most {MAX_HTML_DEPTH} levels of HTML elements."))
-        self.findings += [Finding(*at, "IOP024", "warning", message, _UNSAFE_HINT) for message in _unsafe(tag, attrs)]
+        self.findings += [Finding(at, "IOP024", "warning", message, _UNSAFE_HINT) for message in _unsafe(tag, attrs)]
         values = dict(attrs)
-        if tag == "img":
-            if not (values.get("alt") or "").strip():
-                self.findings.append(Finding(*at, "IOP027", "error", "this image has no alt text.",
-                                             'Add alt="what the image shows".'))
-            if values.get("src"):
-                self.urls.append(RawUrl(*at, values["src"] or "", True))
-        elif tag == "a" and values.get("href"):
-            self.urls.append(RawUrl(*at, values["href"] or "", False))
+        if tag == "img" and not (values.get("alt") or "").strip():
+            self.findings.append(Finding(at, "IOP027", "error", "this image has no alt text.",
+                                         'Add alt="what the image shows".'))
+        if tag in ("img", "a") and (url := values.get("src" if tag == "img" else "href")):
+            self.urls.append(RawUrl(at, url, tag == "img"))
 
 
 def _unsafe(tag: str, attrs: list[tuple[str, str | None]]) -> list[str]:
@@ -184,7 +180,7 @@ def _unsafe(tag: str, attrs: list[tuple[str, str | None]]) -> list[str]:
 
 def scan_html(fragment: str) -> tuple[list[Finding], list[RawUrl]]:
     """Unsafe HTML and images without alt text in one fragment of raw HTML, and its URLs."""
-    scanner = _Scanner()
+    scanner = _Scanner(fragment)
     try:
         scanner.feed(fragment)
         scanner.close()
@@ -196,11 +192,9 @@ def scan_html(fragment: str) -> tuple[list[Finding], list[RawUrl]]:
 def _scan_plain(fragment: str) -> list[Finding]:
     out = []
     for m in _FALLBACK.finditer(fragment):
-        line = fragment.count("\n", 0, m.start()) + 1
-        column = m.start() - (fragment.rfind("\n", 0, m.start()) + 1) + 1
         what = f"`<{m.group('tag').lower()}>`" if m.group("tag") else (
             f"the event handler `{m.group('attr').lower()}`" if m.group("attr") else "a script address")
-        out.append(Finding(line, column, "IOP024", "warning", f"{what} is removed from the site.", _UNSAFE_HINT))
+        out.append(Finding(m.start(), "IOP024", "warning", f"{what} is removed from the site.", _UNSAFE_HINT))
     return out
 
 

@@ -52,6 +52,7 @@ _ATTR_TOKEN = re.compile(
 )
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _MARK = re.compile(r"[ \t]*(\{[^{}]*\})[ \t]*$")  # attributes at the end of a line of text
+_DEFINITION = re.compile(r"^(?: {0,3}\[[^\]]+\]:\s*\S|\*\[[^\]]+\]:)")  # a link reference or an abbreviation
 _ITEM = re.compile(r"^ *(?:[-*+]|\d+[.)])\s")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 SEGMENT_VALUES: tuple[tuple[str, Callable[[str], bool], str], ...] = (  # (attribute, valid value?, the rule)
@@ -116,16 +117,10 @@ class Outline:
     overview: tuple[Node, ...]
     sections: tuple[Section, ...]
     problems: tuple[Problem, ...]
-
-    @property
-    def blocks(self) -> list[Block]:
-        """Every block of the body, outer before inner, in the order they are written."""
-        return blocks_in(self.overview) + [b for s in self.sections for b in blocks_in(s.children)]
-
-
-def normalise(text: str) -> str:
-    """One form of line end (`\\n`) and no byte-order mark."""
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    blocks: tuple[Block, ...]  # every block of the body, outer before inner, in the order they are written
+    # The link reference and abbreviation definitions (outside code): they apply to the whole body,
+    # so each piece of it is converted with them.
+    definitions: tuple[str, ...]
 
 
 def closes_code(fence: str, line: str) -> bool:
@@ -158,7 +153,7 @@ def parse_attrs(text: str) -> tuple[dict[str, str], str]:
 
 @dataclass
 class _Frame:
-    """A block being read: what it is and what it holds so far."""
+    """A block (or a segment) being read: what it is and what it holds so far."""
 
     kind: str
     written: str
@@ -175,11 +170,12 @@ class _Scanner:
         self.problems: list[Problem] = []
         self.overview: list[Node] = []
         self.sections: list[Section] = []
-        self.section: tuple[str, dict[str, str], int] | None = None
-        self.section_children: list[Node] = []
+        self.section: _Frame | None = None  # the segment being read (its title as `written`)
         self.stack: list[_Frame] = []
+        self.blocks: list[Block] = []
+        self.definitions: list[str] = []
         self.text: list[str] = []
-        self.text_line = first_line
+        self.text_line = first_line  # the file line of the first of `text`
         self.closed: list[tuple[str, int, int]] = []  # top-level blocks closed so far: (kind, opened, closed)
         self.heading_level = 1
         self.too_deep = False
@@ -191,12 +187,12 @@ class _Scanner:
     def container(self) -> list[Node]:
         if self.stack:
             return self.stack[-1].children
-        return self.section_children if self.section is not None else self.overview
+        return self.section.children if self.section is not None else self.overview
 
-    def flush(self, next_line: int) -> None:
+    def flush(self) -> None:
         if any(line.strip() for line in self.text):  # blank lines alone are no text
             self.container().append(Text(tuple(self.text), self.text_line))
-        self.text, self.text_line = [], next_line
+        self.text = []
 
     def scan(self, lines: list[str]) -> Outline:
         code_fence: str | None = None
@@ -225,10 +221,11 @@ class _Scanner:
             frame = self.stack[-1]
             self.problem(frame.line, f"the `{frame.written}` block opened here is never closed.", "IOP008",
                          "Add a line holding only `:::` where the block ends.")
-            self.close(end, report=False)
-        self.flush(end)
+            self.close(end)
+        self.flush()
         self.end_section()
-        return Outline(tuple(self.overview), tuple(self.sections), tuple(self.problems))
+        blocks = tuple(sorted(self.blocks, key=lambda b: b.line))  # (inner blocks close first)
+        return Outline(tuple(self.overview), tuple(self.sections), tuple(self.problems), blocks, tuple(self.definitions))
 
     def add_text(self, n: int, line: str) -> None:
         if not self.text:
@@ -249,6 +246,8 @@ class _Scanner:
             if level == 2 and self.segmented and not self.stack:
                 self.start_section(n, hm.group(2))
                 return
+        if _DEFINITION.match(line):
+            self.definitions.append(line)
         self.check_mark(n, line)
         self.add_text(n, line)
 
@@ -273,33 +272,28 @@ class _Scanner:
                          "Mark a question `- What helps? {.core}`, or a block `::: roleplay {.core}`.")
 
     def start_section(self, n: int, heading: str) -> None:
-        self.flush(n + 1)
+        self.flush()
         self.end_section()
-        attrs: dict[str, str] = {}
-        title = heading
         am = _SEGMENT_ATTRS.search(heading)
-        if am:
-            attrs, rest = parse_attrs(am.group(1))
-            title = heading[: am.start()].rstrip()
-            if rest:
-                self.problem(n, f"cannot read the segment attributes `{rest}`.", "IOP020",
-                             "Write both in one pair of braces: {minutes=20 third=2}.")
-            for key in sorted(set(attrs) - SEGMENT_ATTRS):
-                what = f"class `.{attrs[key]}`" if key == "class" else f"attribute `{key}`"
-                self.problem(n, f"segments have no {what}.", "IOP020",
-                             "Use minutes=, third=, go-round= or #id; mark core questions and blocks with {.core}.")
+        attrs, rest = parse_attrs(am.group(1)) if am else ({}, "")
+        if rest:
+            self.problem(n, f"cannot read the segment attributes `{rest}`.", "IOP020",
+                         "Write both in one pair of braces: {minutes=20 third=2}.")
+        for key in sorted(set(attrs) - SEGMENT_ATTRS):
+            what = f"class `.{attrs[key]}`" if key == "class" else f"attribute `{key}`"
+            self.problem(n, f"segments have no {what}.", "IOP020",
+                         "Use minutes=, third=, go-round= or #id; mark core questions and blocks with {.core}.")
+            del attrs[key]
+        for key, valid, rule in SEGMENT_VALUES:
+            if key in attrs and not valid(attrs[key]):
+                self.problem(n, f"{rule}, not {attrs[key]!r}.", "IOP020")
                 del attrs[key]
-            for key, valid, rule in SEGMENT_VALUES:
-                if key in attrs and not valid(attrs[key]):
-                    self.problem(n, f"{rule}, not {attrs[key]!r}.", "IOP020")
-                    del attrs[key]
-        self.section = (title, attrs, n)
+        self.section = _Frame("section", heading[: am.start()].rstrip() if am else heading, attrs, n, [])
 
     def end_section(self) -> None:
-        if self.section is not None:
-            title, attrs, line = self.section
-            self.sections.append(Section(title, tuple(attrs.items()), line, tuple(self.section_children)))
-        self.section, self.section_children = None, []
+        if (s := self.section) is not None:
+            self.sections.append(Section(s.written, tuple(s.attrs.items()), s.line, tuple(s.children)))
+        self.section = None
 
     def open(self, n: int, om: re.Match[str], line: str) -> None:
         if len(self.stack) >= MAX_NESTING:
@@ -308,12 +302,10 @@ class _Scanner:
             self.too_deep = True
             self.add_text(n, line)  # kept as text; its `:::` will close an outer block
             return
-        self.flush(n + 1)
+        self.flush()
         attrs, rest = parse_attrs(om.group(3) or "")
         classes = attrs.pop("class", "").split()
         written = om.group(2) or (classes.pop(0) if classes else "")
-        if classes:
-            attrs["class"] = " ".join(classes)
         kind = written.lower()
         if rest:
             self.problem(n, f"cannot read the attributes `{rest}`.", "IOP020",
@@ -323,15 +315,15 @@ class _Scanner:
                          f"Use one of: {', '.join(ALL_KINDS)}. Its text goes to the facilitator guide only.")
             kind = "facilitator"  # keep the text in the guide, never on a client page
         # The attributes `kind` does not take, or whose values are out of range, are reported and removed.
-        self.check_names(n, kind, attrs)
+        self.check_names(n, kind, attrs, classes)
         self.check_numbers(n, kind, attrs)
         if kind == "handout":
             self.check_handout(n, attrs)
         self.check_place(n, kind)
         self.stack.append(_Frame(kind, written or "(none)", attrs, n, []))
 
-    def check_names(self, n: int, kind: str, attrs: dict[str, str]) -> None:
-        for cls in attrs.pop("class", "").split():
+    def check_names(self, n: int, kind: str, attrs: dict[str, str], classes: list[str]) -> None:
+        for cls in classes:
             if cls == "core" and kind in CORE_KINDS:
                 attrs["class"] = "core"
             else:
@@ -381,18 +373,18 @@ class _Scanner:
             self.problem(n, f"this `{kind}` worksheet block is not inside a handout, so no client will see it.",
                          "IOP035", "Move it into a `::: handout` block, or make it text.", "warning")
 
-    def close(self, n: int, *, report: bool = True) -> None:
+    def close(self, n: int) -> None:
         if not self.stack:
-            if report:
-                self.stray_close(n)
+            self.stray_close(n)
             return
-        self.flush(n + 1)
+        self.flush()
         frame = self.stack.pop()
         block = Block(frame.kind, frame.written, tuple(frame.attrs.items()), frame.line, tuple(frame.children))
         if not block.has_text and frame.kind not in WORKSHEET_KINDS:
             self.problem(frame.line, f"this `{frame.written}` block holds no text.", "IOP034",
                          "Write its text between the opening line and the closing `:::`, or remove it.")
         self.container().append(block)
+        self.blocks.append(block)
         if not self.stack:
             self.closed.append((frame.written, frame.line, n))
 
@@ -408,14 +400,5 @@ class _Scanner:
 
 def outline(body: str, path: str, first_line: int = 1, *, segmented: bool = True) -> Outline:
     """A body's overview, segments and blocks, with the problems of its structure (pure)."""
-    return _Scanner(path, first_line, segmented).scan(normalise(body).split("\n"))
-
-
-def blocks_in(nodes: tuple[Node, ...]) -> list[Block]:
-    """Every block in `nodes`, outer before inner, in the order they are written."""
-    out: list[Block] = []
-    for node in nodes:
-        if isinstance(node, Block):
-            out.append(node)
-            out += blocks_in(node.children)
-    return out
+    lines = body.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")  # one form of line end
+    return _Scanner(path, first_line, segmented).scan(lines)

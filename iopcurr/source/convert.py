@@ -30,7 +30,6 @@ Progress = Callable[[int, int], None]  # (files done, files to convert)
 @dataclass(frozen=True)
 class ParseStats:
     keys: tuple[str, ...]  # the cache key of every file, in order
-    reused: int  # from memory or the cache
     converted: int
     workers: int  # processes used for converting (0: none, 1: this one)
 
@@ -61,7 +60,7 @@ def parse_all(files: Sequence[SourceFile], *, cache: ParseCache | None = None, m
     if memo is not None:
         memo.update((key, found[i]) for i, key in enumerate(keys))
     results = [with_grades(found[i].parsed, found[i].grades) for i in range(len(files))]
-    return results, ParseStats(tuple(keys), len(files) - len(todo), len(todo), workers)
+    return results, ParseStats(tuple(keys), len(todo), workers)
 
 
 def _workers(todo: int, jobs: int) -> int:
@@ -74,12 +73,9 @@ def _lookup(key: str, memo: dict[str, Cached] | None, cache: ParseCache | None) 
     return entry if entry is not None or cache is None else cache.get(key)
 
 
-def _keep(parsed: Parsed | None, text: str, key: str, cache: ParseCache | None,
-          known: dict[str, Readability]) -> Cached:
-    """A converted file (`parsed`, or its JSON `text` from a worker) with its handouts' grades
-    (`known` from earlier builds, or measured), stored in `cache`."""
-    if parsed is None:
-        parsed = codec.loads(text, Parsed)
+def _keep(parsed: Parsed, text: str, key: str, cache: ParseCache | None, known: dict[str, Readability]) -> Cached:
+    """A converted file (with its JSON `text`, from a worker) with its handouts' grades (`known`
+    from earlier builds, or measured), stored in `cache`."""
     grades = grades_of(parsed, known)  # an edit seldom changes every handout
     if cache is not None:
         # The same text as codec.dumps(Cached(parsed, grades)), without encoding twice.
@@ -87,7 +83,7 @@ def _keep(parsed: Parsed | None, text: str, key: str, cache: ParseCache | None,
     return Cached(parsed, grades)
 
 
-_Done = tuple[Parsed | None, str]  # (the result and "", or None and its JSON)
+_Done = tuple[Parsed, str]  # (the result, and its JSON if a worker made it, else "")
 
 
 def _in_process(files: list[SourceFile], workers: int, progress: Progress | None) -> Iterator[_Done]:
@@ -111,7 +107,7 @@ def _in_pool(files: list[SourceFile], workers: int, progress: Progress | None) -
             measure("Load the dictionary now while the workers are busy.")
         for texts in results:
             for text in texts:
-                yield None, text
+                yield codec.loads(text, Parsed), text
                 done += 1
             if progress:
                 progress(done, len(files))

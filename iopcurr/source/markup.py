@@ -11,7 +11,6 @@ written inside its fences, wherever the blank lines are.
 
 from __future__ import annotations
 
-import bisect
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from markdown.util import AtomicString
 
 from iopcurr.errors import Problem
 from iopcurr.model import Converted, Handout, Ref, Segment
-from iopcurr.plan.links import Target, as_written, classify
+from iopcurr.plan.links import SAFE_SCHEMES, Target, as_written, classify
 from iopcurr.plan.safety import CONVERT_SECONDS, MAX_INDENT, MAX_QUOTE_DEPTH, TimeLimitExceeded, scan_html, time_limit
 from iopcurr.source.blocks import CODE_FENCE, CORE, GUIDE_KINDS, Block, Node, Section, Text, closes_code, outline
 
@@ -46,7 +45,6 @@ EXTENSIONS = ("tables", "fenced_code", "sane_lists", "def_list", "abbr", "smarty
 
 _LIST_ITEM = re.compile(r"^( *)([-*+]|\d+[.)])\s")
 _QUOTES = re.compile(r"^ {0,3}(?:> ?)+")
-_DEFINITION = re.compile(r"^(?: {0,3}\[[^\]]+\]:\s*\S|\*\[[^\]]+\]:)")  # a link reference or an abbreviation
 _STASH = re.compile("\x02[^\x03]*\x03")
 _SLUG = re.compile(r"[^a-z0-9]+")
 _TASK = re.compile(r"^\s*\[([ xX])\]\s+")
@@ -90,9 +88,8 @@ class _State:
 
     path: str = ""
     line: int = 1  # the file line of the piece being converted
-    prefix: str = ""
-    owner: str = ""
-    segmented: bool = True
+    owner: str = ""  # the module or page id, which prefixes its anchors
+    folder: str = "modules"  # of the body's file: modules (segmented) or pages, for its links
     problems: list[Problem] = field(default_factory=list)
     links: list[tuple[str, bool, str, Target]] = field(default_factory=list)  # (url, image, alt, target)
     raw: list[str] = field(default_factory=list)  # raw HTML fragments, for the safety scan
@@ -100,10 +97,8 @@ class _State:
     text: str = ""  # plain text of the piece last converted
     too_deep: bool = False
     discussion: bool = False  # converting a discussion block: `{.core}` ends its core questions
-
-    @property
-    def folder(self) -> str:
-        return "modules" if self.segmented else "pages"
+    definitions: str = ""  # the body's link reference and abbreviation definitions, added to each piece
+    handouts: list[Handout] = field(default_factory=list)
 
     def problem(self, offset: int, message: str, code: str, hint: str = "", severity: str = "error") -> None:
         self.problems.append(Problem(self.path, self.line + offset, message, code, severity, hint))  # type: ignore[arg-type]
@@ -191,7 +186,7 @@ class _ShapeTreeprocessor(Treeprocessor):
                 st.links.append((url, el.tag == "img", el.get("alt", ""), target))
             elif el.tag in _HEADINGS and not el.get("id"):
                 text = _STASH.sub("", "".join(el.itertext()))
-                el.set("id", _unique(st.used, f"{st.prefix}{slugify(text)}"))
+                el.set("id", _unique(st.used, f"{st.owner}-{slugify(text)}"))
         st.text = _plain_text(root)
 
 
@@ -264,31 +259,27 @@ _CONTAINERS = _BLOCK_TAGS | {"ul", "ol", "div", "table", "thead", "tbody", "tr",
 _SKIP_CLASSES = {"ws-box", "core-label"}
 
 
-def _plain_text(el: etree.Element) -> str:
+def _plain_text(root: etree.Element) -> str:
     """Readable text of a tree, one sentence-terminated line per block (for reading grade)."""
     out: list[str] = []
-
-    def own(e: etree.Element) -> str:
-        parts = [e.text or ""]
-        for c in e:
-            if c.tag not in _CONTAINERS and c.get("class") not in _SKIP_CLASSES:
-                parts.append("".join(c.itertext()))
-            parts.append(c.tail or "")
-        return _STASH.sub("", "".join(parts))
-
-    def walk(e: etree.Element) -> None:
-        if e.tag in _BLOCK_TAGS:
-            text = " ".join(own(e).split())
-            if text:
-                out.append(text if text[-1] in ".!?" else text + ".")
-        for c in e:
-            walk(c)
-
-    walk(el)
+    for e in root.iter():
+        if e.tag in _BLOCK_TAGS and (text := " ".join(_own_text(e).split())):
+            out.append(text if text[-1] in ".!?" else text + ".")
     return "\n".join(out)
 
 
+def _own_text(e: etree.Element) -> str:
+    """The text of `e` but that of the blocks inside it, checkboxes and "Core" labels."""
+    parts = [e.text or ""]
+    for c in e:
+        if c.tag not in _CONTAINERS and c.get("class") not in _SKIP_CLASSES:
+            parts.append("".join(c.itertext()))
+        parts.append(c.tail or "")
+    return _STASH.sub("", "".join(parts))
+
+
 _HELD = re.compile("\x02smart:(\\d+)\x03")
+_MAY_SMARTEN = re.compile(r"['\"]|--|\.\.\.")  # what smarty's patterns need, one of them at least
 
 
 class _SmartTreeprocessor(Treeprocessor):
@@ -301,16 +292,14 @@ class _SmartTreeprocessor(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         for el in root.iter():
-            if el is root:
-                continue
-            if el.text and not isinstance(el.text, AtomicString) and _may_smarten(el.text):
-                el.text = self.smarten(el.text)
-            if el.tail and not isinstance(el.tail, AtomicString) and _may_smarten(el.tail):
-                el.tail = self.smarten(el.tail)
+            if el is not root:
+                el.text, el.tail = self.smarten(el.text), self.smarten(el.tail)
 
-    def smarten(self, text: str) -> str:
+    def smarten(self, text: str | None) -> str | None:
         """Each pattern in turn, left to right; what one replaces is hidden from the next (as in
         smarty, whose inline pass puts a placeholder in its place)."""
+        if not text or isinstance(text, AtomicString) or not _MAY_SMARTEN.search(text):
+            return text
         held: list[str] = []
         for pattern in self.patterns:
             pos = 0
@@ -322,23 +311,19 @@ class _SmartTreeprocessor(Treeprocessor):
         return _HELD.sub(lambda m: held[int(m.group(1))], text)
 
 
-def _may_smarten(text: str) -> bool:
-    return "'" in text or '"' in text or "--" in text or "..." in text
-
-
 def sanitize(html: str) -> str:
     """Keep formatting; drop scripts, event handlers, `javascript:` URLs and unknown tags."""
-    return str(nh3.clean(html, tags=_SAFE_TAGS, attributes=_SAFE_ATTRS, url_schemes={"http", "https", "mailto", "tel"},
-                         link_rel=None, strip_comments=True))
+    return str(nh3.clean(html, tags=_SAFE_TAGS, attributes=_SAFE_ATTRS, url_schemes=set(SAFE_SCHEMES), link_rel=None,
+                         strip_comments=True))
 
 
 class Converter:
-    """A reusable Markdown converter. One per process; not thread-safe."""
+    """A reusable Markdown converter: converts the pieces of a body and wraps them in their blocks'
+    HTML. One per process; not thread-safe."""
 
     def __init__(self) -> None:
         self.state = _State()
         self.md = self._markdown()
-        self.conversions = 0  # how many bodies this converter has converted (for tests and benchmarks)
 
     def convert(self, body: str, path: str, first_line: int, owner: str, *, segmented: bool = True) -> Converted:
         """Convert a module (segmented) or page body that starts at `first_line` of `path`.
@@ -346,7 +331,6 @@ class Converter:
         Never raises for what the body holds: input too deep or too slow for the Markdown library
         gives an empty result with an IOP030 problem.
         """
-        self.conversions += 1
         try:
             with time_limit(CONVERT_SECONDS):
                 return self._convert(body, path, first_line, owner, segmented)
@@ -370,52 +354,41 @@ class Converter:
     def _convert(self, body: str, path: str, first_line: int, owner: str, segmented: bool) -> Converted:
         st = self.state
         st.__init__()  # type: ignore[misc]
-        st.path, st.prefix, st.owner, st.segmented = path, f"{owner}-", owner, segmented
+        st.path, st.owner, st.folder = path, owner, "modules" if segmented else "pages"
         shape = outline(body, path, first_line, segmented=segmented)
-        anchors = [_unique(st.used, f"{st.prefix}{s.attr('id') or slugify(s.title)}") for s in shape.sections]
-        pieces = _Pieces(self.md, st, _definitions(body))
-        overview, _ = pieces.nodes(shape.overview)
-        segments = tuple(_segment(pieces, s, anchor) for s, anchor in zip(shape.sections, anchors, strict=True))
-        handouts = tuple(Handout(hid, title, owner, path, line, sanitize(html), text)
-                         for line, hid, title, html, text in pieces.handouts)
-        refs, problems = _References(body, path, first_line).collect(st, st.raw)
+        anchors = [_unique(st.used, f"{owner}-{s.attr('id') or slugify(s.title)}") for s in shape.sections]
+        st.definitions = "\n\n" + "\n".join(shape.definitions) if shape.definitions else ""
+        overview, _ = self.nodes(shape.overview)
+        segments = tuple(self.segment(s, anchor) for s, anchor in zip(shape.sections, anchors, strict=True))
+        refs, problems = _References(body, path, first_line).collect(st)
         return Converted(
             overview_html=sanitize(overview),
             segments=segments,
-            handouts=handouts,
+            handouts=tuple(st.handouts),
             block_kinds=tuple(b.kind for b in shape.blocks),
             problems=(*shape.problems, *st.problems, *problems),
             refs=tuple(refs),
             anchors=tuple(st.used),
         )
 
+    def segment(self, s: Section, anchor: str) -> Segment:
+        html, _ = self.nodes(s.children)
+        minutes, third, each = s.attr("minutes"), s.attr("third"), s.attr("go-round")
+        return Segment(title=" ".join(s.title.split()), title_html=sanitize(self.title(s)), anchor=anchor,
+                       minutes=int(minutes) if minutes else None, third=int(third) if third else None,
+                       line=s.line, html=sanitize(html), go_round=float(each) if each else None)
 
-def _segment(pieces: _Pieces, s: Section, anchor: str) -> Segment:
-    html, _ = pieces.nodes(s.children)
-    minutes, third, each = s.attr("minutes"), s.attr("third"), s.attr("go-round")
-    return Segment(title=" ".join(s.title.split()), title_html=sanitize(pieces.title(s)), anchor=anchor,
-                   minutes=int(minutes) if minutes else None, third=int(third) if third else None,
-                   line=s.line, html=sanitize(html), go_round=float(each) if each else None)
-
-
-class _Pieces:
-    """Converts the pieces of one body and wraps them in their blocks' HTML; collects handouts."""
-
-    def __init__(self, md: markdown.Markdown, state: _State, definitions: str) -> None:
-        self.md, self.state, self.definitions = md, state, definitions
-        self.handouts: list[tuple[int, str, str, str, str]] = []  # (line, id, title, html, text)
-
-    def markdown(self, text: str, line: int) -> tuple[str, str]:
-        """One run of Markdown → (HTML, plain text)."""
+    def piece(self, text: str, line: int) -> tuple[str, str]:
+        """One run of Markdown between fences → (HTML, plain text)."""
         st = self.state
         st.line = line
         self.md.reset()
-        html = self.md.convert(text + self.definitions)
+        html = self.md.convert(text + st.definitions)
         st.raw += [b for b in self.md.htmlStash.rawHtmlBlocks if isinstance(b, str)]
         return html, st.text
 
     def title(self, s: Section) -> str:
-        html, _ = self.markdown(s.title.replace("#", "&#35;", 1) if s.title.startswith("#") else s.title, s.line)
+        html, _ = self.piece(s.title.replace("#", "&#35;", 1) if s.title.startswith("#") else s.title, s.line)
         return html.removeprefix("<p>").removesuffix("</p>") if html.startswith("<p>") else html
 
     def nodes(self, nodes: tuple[Node, ...]) -> tuple[str, str]:
@@ -423,23 +396,24 @@ class _Pieces:
         html: list[str] = []
         text: list[str] = []
         for node in nodes:
-            h, t = self.markdown("\n".join(node.lines), node.line) if isinstance(node, Text) else self.block(node)
+            h, t = self.piece("\n".join(node.lines), node.line) if isinstance(node, Text) else self.block(node)
             html.append(h)
             if t:
                 text.append(t)
         return "\n".join(html), "\n".join(text)
 
     def block(self, b: Block) -> tuple[str, str]:
+        st = self.state
         if b.kind != "handout":
-            outer, self.state.discussion = self.state.discussion, b.kind == "discussion"
+            outer, st.discussion = st.discussion, b.kind == "discussion"
             inner, text = self.nodes(b.children)
-            self.state.discussion = outer
+            st.discussion = outer
         else:  # a facilitator block written inside a handout (an error) stays in the guide
             guide = tuple(c for c in b.children if isinstance(c, Block) and c.kind in GUIDE_KINDS)
             inner, text = self.nodes(tuple(c for c in b.children if c not in guide))
             hid = b.attr("id") or f"handout-{b.line}"
             title = b.attr("title", hid)
-            self.handouts.append((b.line, hid, title, inner, text))
+            st.handouts.append(Handout(hid, title, st.owner, st.path, b.line, sanitize(inner), text))
             card = (f'<div class="handout-ref">\n<p><strong>{HANDOUT_CARD}</strong> '
                     f'<a href="../handouts/{escape(hid)}.html">{escape(title)}</a></p>\n</div>')
             return "\n".join([card, self.nodes(guide)[0]]).strip(), ""
@@ -485,39 +459,22 @@ def _grid(b: Block, inner: str) -> str:
             f"<tbody>{body}</tbody></table></div>")
 
 
-def _definitions(body: str) -> str:
-    """The link reference and abbreviation definitions of a body (outside code), which apply to
-    the whole body, so each piece is converted with them."""
-    found: list[str] = []
-    fence: str | None = None
-    for line in body.split("\n"):
-        if fence is not None:
-            if line.strip().startswith(fence):
-                fence = None
-        elif m := CODE_FENCE.match(line):
-            fence = m.group(1)
-        elif _DEFINITION.match(line):
-            found.append(line)
-    return "\n\n" + "\n".join(found) if found else ""
-
-
 class _References:
     """Links, images and raw HTML of one body → Refs to check later and problems found now,
     each located at its line and column in the source."""
 
     def __init__(self, body: str, path: str, first_line: int) -> None:
         self.body, self.path, self.first_line = body, path, first_line
-        self.newlines = [m.start() for m in re.finditer("\n", body)]
         self.cursor = 0
+        self.refs: list[Ref] = []
+        self.problems: list[Problem] = []
 
     def where(self, pos: int) -> tuple[int, int | None]:
         """Line (in the file) and column (from 1) of offset `pos` of the body; for -1 (not
         found), the body's first line and no column."""
         if pos < 0:
             return self.first_line, None
-        before = bisect.bisect_left(self.newlines, pos)
-        start = self.newlines[before - 1] + 1 if before else 0
-        return self.first_line + before, pos - start + 1
+        return self.first_line + self.body.count("\n", 0, pos), pos - self.body.rfind("\n", 0, pos)
 
     def find(self, needle: str) -> int:
         """Where `needle` is next written (from the last place found, else from the top), or -1."""
@@ -530,69 +487,46 @@ class _References:
             self.cursor = pos + len(needle)
         return pos
 
-    def problem(self, pos: int, code: str, severity: str, message: str, hint: str) -> Problem:
+    def problem(self, pos: int, code: str, severity: str, message: str, hint: str) -> None:
         line, column = self.where(pos)
-        return Problem(self.path, line, message, code, severity, hint, column)  # type: ignore[arg-type]
+        self.problems.append(Problem(self.path, line, message, code, severity, hint, column))  # type: ignore[arg-type]
 
-    def ref(self, target: Target, url: str, pos: int, image: bool) -> Ref:
-        return Ref(target.kind, target.target, target.anchor, url, *self.where(pos), image)  # type: ignore[arg-type]
+    def target(self, target: Target, url: str, pos: int, image: bool, *, raw: bool = False) -> None:
+        """The ref or the problem of one URL; in raw HTML, a link to a module or page is a problem
+        (it is not rewritten), and a script address was reported by the scan already."""
+        if target.code and not (raw and target.code == "IOP024"):
+            self.problem(pos, target.code, target.severity, target.message, target.hint)
+        elif raw and target.kind in ("module", "page"):
+            self.problem(pos, "IOP026", "error", f"the link `{url}` in raw HTML is not rewritten to the page it names.",
+                         f"Write it as a Markdown link: `[text]({url})`.")
+        elif target.kind in ("module", "page", "asset", "site"):
+            self.refs.append(Ref(target.kind, target.target, target.anchor, url, *self.where(pos), image))  # type: ignore[arg-type]
 
-    def collect(self, st: _State, raw: list[str]) -> tuple[list[Ref], list[Problem]]:
-        refs: list[Ref] = []
-        problems: list[Problem] = []
+    def collect(self, st: _State) -> tuple[list[Ref], list[Problem]]:
         for url, image, alt, target in st.links:
             pos = self.find(as_written(url))  # as the author wrote it (`..\\..\\x`), to find its line
             if pos < 0:
                 pos = self.find(url)
-            if target.code:
-                problems.append(self.problem(pos, target.code, target.severity, target.message, target.hint))
-            elif target.kind in ("module", "page", "asset", "site"):
-                refs.append(self.ref(target, url, pos, image))
+            self.target(target, url, pos, image)
             if image and not alt.strip():
-                problems.append(self.problem(pos, "IOP027", "error", "this image has no alt text.",
-                                             "Describe it: `![what the image shows](path)`."))
+                self.problem(pos, "IOP027", "error", "this image has no alt text.",
+                             "Describe it: `![what the image shows](path)`.")
         self.cursor = 0
-        for fragment in raw:
-            more_refs, more_problems = self.collect_raw(st, fragment)
-            refs += more_refs
-            problems += more_problems
-        return refs, problems
+        for fragment in st.raw:
+            self.collect_raw(st, fragment)
+        return self.refs, self.problems
 
-    def collect_raw(self, st: _State, fragment: str) -> tuple[list[Ref], list[Problem]]:
+    def collect_raw(self, st: _State, fragment: str) -> None:
         """The refs and problems of one fragment of raw HTML."""
-        refs: list[Ref] = []
-        problems: list[Problem] = []
         findings, urls = scan_html(fragment)
         if not findings and not urls:
-            return refs, problems
+            return
         base = self.find(fragment)
         for f in findings:
-            problems.append(self.problem(self._offset(base, fragment, f.line, f.column), f.code, f.severity,
-                                         f.message, f.hint))
+            self.problem(base + f.offset if base >= 0 else -1, f.code, f.severity, f.message, f.hint)
         for u in urls:
-            pos = self._offset(base, fragment, u.line, u.column)
             target = classify(u.url, st.folder, st.owner, image=u.image)
-            if target.code == "IOP024":
-                continue  # the scan reported it
-            if target.code:
-                problems.append(self.problem(pos, target.code, target.severity, target.message, target.hint))
-            elif target.kind in ("module", "page"):
-                problems.append(self.problem(pos, "IOP026", "error",
-                                             f"the link `{u.url}` in raw HTML is not rewritten to the page it names.",
-                                             f"Write it as a Markdown link: `[text]({u.url})`."))
-            elif target.kind in ("asset", "site"):
-                refs.append(self.ref(target, u.url, pos, u.image))
-        return refs, problems
-
-    def _offset(self, base: int, fragment: str, line: int, column: int) -> int:
-        if base < 0:
-            return -1
-        offset = 0
-        for _ in range(line - 1):
-            offset = fragment.find("\n", offset) + 1
-            if offset == 0:
-                return base
-        return base + offset + column - 1
+            self.target(target, u.url, base + u.offset if base >= 0 else -1, u.image, raw=True)
 
 
 def extension_settings() -> dict[str, Any]:
