@@ -9,8 +9,6 @@ each page's main content) and then measures, in this one process:
 
 - `render_books` as `iopcurr build` runs it, with the main content the pages kept: CPU seconds,
   best of three (the machine is shared: CPU time is steadier than wall time);
-- `render_books` alone, rendering every main content itself (as the live preview does when the
-  collections follow an update);
 - the memory `render_books` takes above what the pages already hold (tracemalloc's peak);
 - the sizes of the two files.
 
@@ -52,24 +50,21 @@ def measure(n: int, work: Path) -> None:
     schedule, _ = build_schedule(cur.program, cur.modules)
     theme, _ = theme_for(source, cur)
     assert theme is not None, [p.format() for p in problems]
-    mains: dict[str, str] = {}
     start = time.process_time()
-    pages = sum(1 for _ in render_site(site_context(cur, plans, theme, schedule), mains))
+    site_files, mains = render_site(site_context(cur, plans, theme, schedule))
     site = time.process_time() - start
 
-    def books(kept: dict[str, str] | None) -> list[OutputFile]:
-        return list(render_books(site_context(cur, plans, theme, schedule), kept))
+    def books() -> list[OutputFile]:
+        return list(render_books(site_context(cur, plans, theme, schedule), mains))
 
-    built = best_time(lambda: books(mains))
-    alone = best_time(lambda: books(None), repeat=1)
+    built = best_time(books)
     tracemalloc.start()
-    files = books(mains)
+    files = books()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     sizes = ", ".join(f"{f.path} {len(f.content) / 1e6:.1f} MB" for f in files)
     print(f"N = {n}: render_books {built:.2f} s CPU ({built / n * 1000:.2f} ms per module), "
-          f"{alone:.2f} s rendering every main content itself; {peak / 1e6:.0f} MB above the pages | "
-          f"the site's {pages} pages {site:.2f} s | {sizes}", flush=True)
+          f"{peak / 1e6:.0f} MB above the pages | the site's {len(site_files)} pages {site:.2f} s | {sizes}", flush=True)
 
 
 def main() -> None:

@@ -344,9 +344,8 @@ def render_all(planned: Planned, theme: Theme, settings: Settings,
     and the search index. A broken template in a theme override becomes a problem, never a traceback."""
     cur, plans, schedule, today, pdf = planned.curriculum, planned.plans, planned.schedule, settings.today, settings.pdf
     try:
-        mains: dict[str, str] = {}
         ctx = site_context(cur, plans, theme, schedule, today, pdf=pdf)
-        files = list(render_site(ctx, mains))
+        files, mains = render_site(ctx)
         files.append(render_changes(ctx, history))
         files += render_calendar(Calendar(ctx, schedule, planned.sheets))
         files += render_books(ctx, mains)

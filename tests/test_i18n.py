@@ -541,3 +541,22 @@ def test_the_timer_and_the_tonight_card_speak_the_page_language_in_chromium(brow
     assert "Hojas, " in card and "copias de cada una:" in card and "Guía del facilitador" in card
     assert not errors
     context.close()
+
+
+def test_with_an_override_base_without_main_marks_the_spanish_packets_still_hold_every_handout(
+        make_curriculum: MakeCurriculum) -> None:
+    """An override's own base.html does not mark its `main` block: the packets bind what each
+    page's <main> holds, in every language (the Spanish ones were once bound empty)."""
+    root = es_curriculum(make_curriculum, program=PROGRAM_ES + "theme:\n  override: theme\n")
+    (root / "theme" / "templates").mkdir(parents=True)
+    (root / "theme" / "templates" / "base.html").write_text(
+        '<!doctype html>\n<html lang="{{ site.language }}"><head><title>x</title></head>\n'
+        '<body><main id="main">{% block main %}{% endblock %}</main></body></html>\n', "utf-8")
+    files = files_of(root)
+    assert "<!--iopcurr:main" not in files["handouts/es/alpha-sheet.html"].decode()
+    for packet, sentences in (("handouts/packet.html", ["You can do this"]),
+                              ("handouts/es/packet.html", ["Usted puede hacerlo"]),
+                              ("handouts/es/bilingual.html", ["You can do this", "Usted puede hacerlo"])):
+        text = files[packet].decode()
+        assert all(s in text for s in sentences), packet
+        assert text.count('id="handout-beta-sheet') >= 1, packet

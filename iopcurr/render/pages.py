@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import importlib.resources
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -259,11 +259,13 @@ class TemplateFailure(jinja2.TemplateRuntimeError):
 
 
 MAIN_MARKS = ("<!--iopcurr:main-->", "<!--/iopcurr:main-->")  # around the `main` block in base.html
+_MAIN = re.compile(r"<main\b[^>]*>(.*)</main>", re.S | re.I)
 
 
-def render_template(theme: Theme, template: str, **values: object) -> tuple[str, str | None]:
-    """The page, and what its `main` block wrote (None where the template does not mark it once:
-    an override's own base.html). The marks are taken out of the page.
+def render_template(theme: Theme, template: str, **values: object) -> tuple[str, str]:
+    """The page, and what its `main` block wrote: the page's content without the site around it.
+    Where the template does not mark that block once (an override's own base.html), what the
+    page's <main> element holds is taken, or the whole page without one. The marks are taken out.
 
     Whatever goes wrong while the template renders becomes a `TemplateFailure` naming the
     template and line (a problem, never a traceback). Jinja has rewritten the traceback by then:
@@ -279,8 +281,11 @@ def render_template(theme: Theme, template: str, **values: object) -> tuple[str,
         what = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{exc} ({type(exc).__name__})"
         raise TemplateFailure(what, *_template_frame(exc.__traceback__)) from None
     start, end = MAIN_MARKS
-    main = html.split(start)[1].split(end)[0] if html.count(start) == html.count(end) == 1 else None
-    return html.replace(start, "").replace(end + "\n", "").replace(end, ""), main  # (the line end after the mark is the template's)
+    page = html.replace(start, "").replace(end + "\n", "").replace(end, "")  # (the line end after the mark is the template's)
+    if html.count(start) == html.count(end) == 1:
+        return page, html.split(start)[1].split(end)[0]
+    inside = _MAIN.search(page)
+    return page, inside.group(1) if inside else page
 
 
 def _template_frame(tb: TracebackType | None, *, looping: bool = False) -> tuple[str | None, int | None]:
@@ -657,22 +662,18 @@ def index_view(ctx: SiteContext) -> IndexView:
     )
 
 
-def render_site(ctx: SiteContext, mains: dict[str, str] | None = None) -> Iterator[OutputFile]:
+def render_site(ctx: SiteContext) -> tuple[list[OutputFile], dict[str, str]]:
     """Every page of the site in the source language, in a stable order (the calendar pages:
     sessionpages.py; the packet and the manual: render_books.py; the other languages:
-    render_lang.py). With `pdf`, pages link to their PDFs. With `mains`, the main content of
-    the module, handout and facilitator pages goes there too, by path, for `render_books`."""
+    render_lang.py), and the main content of each page by path: what the collections bind. With
+    `pdf`, pages link to their PDFs."""
     cur = ctx.cur
-    yield _page(ctx.theme, "index.html", "index.html", index_values(ctx), None)
-    for i in range(len(cur.modules)):
-        yield render_module(ctx, i, mains)
-    for m in cur.modules:
-        for h in m.handouts:
-            for large in books.print_sizes(cur):
-                yield render_handout(ctx, m, h, large, mains)
-    for p in cur.pages:
-        yield _page(ctx.theme, "page.html", f"pages/{p.id}.html", page_values(ctx, p), mains)
-    yield OutputFile("static/theme.css", theme_css(cur).encode("utf-8"))
+    rendered = [_page(ctx.theme, "index.html", "index.html", index_values(ctx))]
+    rendered += [render_module(ctx, i) for i in range(len(cur.modules))]
+    rendered += [render_handout(ctx, m, h, large) for m in cur.modules for h in m.handouts for large in books.print_sizes(cur)]
+    rendered += [_page(ctx.theme, "page.html", f"pages/{p.id}.html", page_values(ctx, p)) for p in cur.pages]
+    files = [r.file for r in rendered] + [OutputFile("static/theme.css", theme_css(cur).encode("utf-8"))]
+    return files, {r.file.path: r.main for r in rendered}
 
 
 def index_values(ctx: SiteContext) -> dict[str, object]:
@@ -681,14 +682,16 @@ def index_values(ctx: SiteContext) -> dict[str, object]:
     return {"ctx": ctx_, "site": ctx.site, "root": "", "view": index_view(ctx)}
 
 
-def _page(theme: Theme, template: str, path: str, values: dict[str, object],
-          mains: dict[str, str] | None) -> OutputFile:
-    """The page at `path`. With `mains`, its `main` block's output goes there too (the
-    collections bind the main content of every page, and need not render it again)."""
+class Rendered(NamedTuple):
+    """A page, and what its `main` block wrote (`render_template`)."""
+
+    file: OutputFile
+    main: str
+
+
+def _page(theme: Theme, template: str, path: str, values: dict[str, object]) -> Rendered:
     html, main = render_template(theme, template, **values)
-    if mains is not None and main is not None:
-        mains[path] = main
-    return OutputFile(path, html.encode("utf-8"))
+    return Rendered(OutputFile(path, html.encode("utf-8")), main)
 
 
 def module_path(ctx: SiteContext, m: Module) -> str:
@@ -707,9 +710,9 @@ def module_values(ctx: SiteContext, index: int) -> dict[str, object]:
     return {"ctx": page, "site": ctx.site, "root": root, "view": view}
 
 
-def render_module(ctx: SiteContext, index: int, mains: dict[str, str] | None = None) -> OutputFile:
-    """The facilitator page of the module `cur.modules[index]` (its main content into `mains`)."""
-    return _page(ctx.theme, "module.html", module_path(ctx, ctx.cur.modules[index]), module_values(ctx, index), mains)
+def render_module(ctx: SiteContext, index: int) -> Rendered:
+    """The facilitator page of the module `cur.modules[index]`."""
+    return _page(ctx.theme, "module.html", module_path(ctx, ctx.cur.modules[index]), module_values(ctx, index))
 
 
 def page_values(ctx: SiteContext, p: Page) -> dict[str, object]:
@@ -745,10 +748,10 @@ def handout_values(ctx: SiteContext, m: Module, source: Handout, large: bool) ->
     return {"ctx": page, "site": ctx.site, "root": root, "view": view}
 
 
-def render_handout(ctx: SiteContext, m: Module, h: Handout, large: bool, mains: dict[str, str] | None) -> OutputFile:
-    """A handout page, or its large-print variant; the main content of the regular one into `mains`."""
+def render_handout(ctx: SiteContext, m: Module, h: Handout, large: bool) -> Rendered:
+    """A handout page, or its large-print variant."""
     path = books.handout_page(h.id, large=large, language=ctx.language)
-    return _page(ctx.theme, "handout.html", path, handout_values(ctx, m, h, large), None if large else mains)
+    return _page(ctx.theme, "handout.html", path, handout_values(ctx, m, h, large))
 
 
 def css_string(text: str) -> str:

@@ -20,7 +20,7 @@ from dataclasses import replace
 from iopcurr.model import OutputFile
 from iopcurr.render import books, pages, searchlang
 from iopcurr.render.pages import SiteContext
-from iopcurr.render.render_books import packet
+from iopcurr.render.render_books import bound_page, packet
 from iopcurr.render.search import language_search_file
 from iopcurr.source.translations import has_guide, translated
 
@@ -39,51 +39,40 @@ def edition(ctx: SiteContext, language: str) -> SiteContext:
                    guides={t.module_id: t for t in mine if has_guide(t, modules[t.module_id])})
 
 
-def render_languages(ctx: SiteContext, kept: Mapping[str, str] | None = None) -> Iterator[OutputFile]:
+def render_languages(ctx: SiteContext, kept: Mapping[str, str]) -> Iterator[OutputFile]:
     """Every page and file of every language after the source one. `kept`: the main content of
-    the source language's pages already rendered, by path (`render_site(mains=...)`)."""
+    the source language's pages, by path (`render_site`)."""
     cur = ctx.cur
     owners = {h.id: m for m in cur.modules for h in m.handouts}
     for language in cur.program.langs[1:]:
         ed = edition(ctx, language)
-        for i, m in enumerate(cur.modules):
-            if m.id in ed.guides:
-                yield pages.render_module(ed, i)
-        mains: dict[str, str] = {}
-        parts = []
-        for h in books.packet_order(cur):
-            for large in books.print_sizes(cur):
-                yield pages.render_handout(ed, owners[h.id], h, large, mains)
-            page = books.handout_page(h.id, language=language)
-            parts.append((ed.handouts.get(h.id, h).title, books.Bound(page, f"handout-{h.id}", h.id, mains.get(page, ""), 1)))
+        yield from (pages.render_module(ed, i).file for i, m in enumerate(cur.modules) if m.id in ed.guides)
+        rendered = [pages.render_handout(ed, owners[h.id], h, large)
+                    for h in books.packet_order(cur) for large in books.print_sizes(cur)]
+        yield from (r.file for r in rendered)
+        mains = {r.file.path: r.main for r in rendered}
+        parts = [(ed.handouts.get(h.id, h).title, bound_page(mains, books.handout_page(h.id, language=language), "handout", h.id, 1))
+                 for h in books.packet_order(cur)]
         yield packet(ed, books.language_packet(language), ed.text("workbook"), parts)
-        yield bilingual(ed, mains, _source_mains(ctx, kept or {}))
+        yield bilingual(ed, mains, kept)
         yield OutputFile(ed.site.language_css, language_css(ed).encode("utf-8"))
         kinds = {k: ed.text(f"kind_{k}") for k in ("module", "handout", "page")}
         yield language_search_file(cur, language, kinds)
 
 
-def bilingual(ctx: SiteContext, mains: Mapping[str, str], kept: dict[str, str]) -> OutputFile:
-    """Each handout in the source language, then in the context's language: facing pages in
-    print (the source on the left page, the translation on the right)."""
+def bilingual(ctx: SiteContext, mains: Mapping[str, str], kept: Mapping[str, str]) -> OutputFile:
+    """Each handout in the source language (`kept`), then in the context's language (`mains`):
+    facing pages in print (the source on the left page, the translation on the right)."""
     language, source = ctx.language, ctx.cur.program.langs[0]
     parts: list[tuple[str, books.Bound]] = []
     for h in books.packet_order(ctx.cur):
         page = books.handout_page(h.id, language=language)
-        original = f'<div lang="{source}" class="facing facing-source">{kept[h.id]}</div>'
-        translation = f'<div lang="{language}" class="facing facing-translation">{mains.get(page, "")}</div>'
+        original = f'<div lang="{source}" class="facing facing-source">{kept[books.handout_page(h.id)]}</div>'
+        translation = f'<div lang="{language}" class="facing facing-translation">{mains[page]}</div>'
         parts += [(h.title, books.Bound(books.handout_page(h.id), f"handout-{h.id}", h.id, original, 1)),
                   (ctx.handouts.get(h.id, h).title,
                    books.Bound(page, f"handout-{h.id}-{language}", f"{h.id}-{language}", translation, 1))]
     return packet(ctx, books.bilingual_packet(language), ctx.text("bilingual_workbook"), parts)
-
-
-def _source_mains(ctx: SiteContext, kept: Mapping[str, str]) -> dict[str, str]:
-    """The main content of the source language's handout pages: as `render_site` kept it, else
-    rendered here from the same view (the same bytes)."""
-    return {h.id: kept.get(books.handout_page(h.id))
-            or pages.render_template(ctx.theme, "handout.html", **pages.handout_values(ctx, m, h, False))[1]
-            or "" for m in ctx.cur.modules for h in m.handouts}
 
 
 def language_css(ctx: SiteContext) -> str:
