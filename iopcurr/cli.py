@@ -26,7 +26,7 @@ from iopcurr.plan.checks import check_reviews, handout_grades
 if TYPE_CHECKING:
     from iopcurr.model import Curriculum
     from iopcurr.pipeline import BuildResult
-    from iopcurr.source.parsed import Cached
+    from iopcurr.source.parsed import Parsed
 
 SOURCE = click.argument("source", required=False, default=None, type=click.Path(path_type=Path, file_okay=False))
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
@@ -157,7 +157,7 @@ def build(source: Path | None, out: Path | None, site: str | None, all_sites: bo
     source, default_out = find_program(source)
     if site is not None and all_sites:
         raise click.UsageError("use either --site NAME or --all-sites, not both.")
-    memo: dict[str, Cached] = {}  # shared by the sites: each module is converted once
+    memo: dict[str, Parsed] = {}  # shared by the sites: each module is converted once
     failed = [name for name, target in _targets(source, site, all_sites, out, default_out)
               if not _build_one(source, target, name, memo, Options(**options))]
     if failed:
@@ -182,7 +182,7 @@ def _targets(source: Path, site: str | None, all_sites: bool, out: Path | None,
     return [(name, (out or default_out) / name) for name in names]
 
 
-def _build_one(source: Path, out: Path, site: str | None, memo: dict[str, Cached], opts: Options) -> bool:
+def _build_one(source: Path, out: Path, site: str | None, memo: dict[str, Parsed], opts: Options) -> bool:
     """Build one site into `out` and print its summary; whether it succeeded."""
     from iopcurr.output.zipsite import write_zip
 
@@ -206,7 +206,7 @@ def _build_one(source: Path, out: Path, site: str | None, memo: dict[str, Cached
     return True
 
 
-def _run_build(source: Path, out: Path, site: str | None, memo: dict[str, Cached], opts: Options) -> BuildResult:
+def _run_build(source: Path, out: Path, site: str | None, memo: dict[str, Parsed], opts: Options) -> BuildResult:
     """`pipeline.build`, with a progress bar on a terminal (and a line of what the PDFs are doing)."""
     from iopcurr.pipeline import Settings
     from iopcurr.pipeline import build as run_build
@@ -258,7 +258,7 @@ def check(source: Path | None, site: str | None, **options: Any) -> None:
     every handout (the PDFs are kept in the site's cache, as by `build --pdf`)."""
     opts = Options(**options)
     source, default_out = find_program(source)
-    memo: dict[str, Cached] = {}  # each file is converted once for all the runs
+    memo: dict[str, Parsed] = {}  # each file is converted once for all the runs
     cur, found, timings = _check_runs(source, site, opts.strict, memo)
     if opts.pages and cur is not None and not has_errors(found):
         found += _page_check(source, default_out / site if site else default_out, site, opts.strict, memo)
@@ -304,7 +304,7 @@ def _print_check(source: Path, cur: Curriculum | None, problems: tuple[Problem, 
 
 
 def _check_runs(source: Path, site: str | None, strict: bool,
-                memo: dict[str, Cached]) -> tuple[Curriculum | None, list[Problem], dict[str, float]]:
+                memo: dict[str, Parsed]) -> tuple[Curriculum | None, list[Problem], dict[str, float]]:
     """The problems of program.yml and of every site (or of the one `site`): one that only a site's
     run finds, outside its site file, says which site (`in site `eastside`: ...`)."""
     from iopcurr.pipeline import Settings, run
@@ -327,7 +327,7 @@ def _check_runs(source: Path, site: str | None, strict: bool,
     return cur, list(problems), timings
 
 
-def _page_check(source: Path, out: Path, site: str | None, strict: bool, memo: dict[str, Cached]) -> list[Problem]:
+def _page_check(source: Path, out: Path, site: str | None, strict: bool, memo: dict[str, Parsed]) -> list[Problem]:
     """IOP030 for each handout that prints on more than 2 pages, measured with WeasyPrint; the
     PDFs come from and go to the PDF cache of the site in `out` (unless `out` is not iopcurr's).
     Without WeasyPrint, a note says how to get the check."""

@@ -71,7 +71,7 @@ from iopcurr.source.config import parse_program
 from iopcurr.source.convert import ParseStats, Progress, parse_all
 from iopcurr.source.library import with_libraries
 from iopcurr.source.loader import SourceFile, Sources, assets_of, git_history, read_sources
-from iopcurr.source.parsed import Cached, Parsed, text_key
+from iopcurr.source.parsed import Parsed, text_key
 from iopcurr.source.sites import site_program, with_site
 from iopcurr.source.translations import check_translated_handouts, check_translations
 
@@ -120,7 +120,7 @@ class BuildResult:
         return sum(1 for p in self.problems if p.severity == "warning")
 
 
-def build(source: Path, out: Path, settings: Settings = Settings(), *, memo: dict[str, Cached] | None = None,
+def build(source: Path, out: Path, settings: Settings = Settings(), *, memo: dict[str, Parsed] | None = None,
           on_convert: Progress | None = None, progress: Callable[[str], None] | None = None) -> BuildResult:
     """`run`, then, when there are no errors, the new site swapped in for the old one.
 
@@ -143,7 +143,7 @@ def build(source: Path, out: Path, settings: Settings = Settings(), *, memo: dic
 
 
 def run(source: Path, settings: Settings = Settings(), *, cache: ParseCache | None = None,
-        memo: dict[str, Cached] | None = None, on_convert: Progress | None = None,
+        memo: dict[str, Parsed] | None = None, on_convert: Progress | None = None,
         progress: Callable[[str], None] | None = None) -> BuildResult:
     """Read, convert, check, plan and render the whole site in memory, writing nothing (but the
     parse cache). Files found in `memo` or `cache` are not converted again; the others are
@@ -408,7 +408,7 @@ class Timer:
 
 
 def long_handout_problems(source: Path, cache: Path | None, *, site: str | None = None,
-                          memo: dict[str, Cached] | None = None) -> list[Problem]:
+                          memo: dict[str, Parsed] | None = None) -> list[Problem]:
     """IOP030 for each handout, in every language, that prints on more than 2 pages (the check of
     `with_pdfs` without the other PDFs), measured with WeasyPrint on the pages a `--pdf` build
     makes: the PDFs of that build's cache (`cache`) are reused, and the new ones are added to it."""

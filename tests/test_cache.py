@@ -16,7 +16,7 @@ from iopcurr.pipeline import BuildResult, Settings, build, source_files
 from iopcurr.source import codec, convert, parsed
 from iopcurr.source.loader import read_sources
 from iopcurr.source.markup import Converter
-from iopcurr.source.parsed import Cached, Parsed, grades_of, parse_source
+from iopcurr.source.parsed import Parsed, grades_of, parse_source, with_grades
 
 MODULES = {"alpha": module_text("alpha"), "beta": module_text("beta"), "gamma": module_text("gamma")}
 
@@ -195,8 +195,8 @@ def test_parsed_values_round_trip_through_json() -> None:
     converter = Converter()
     for src in source_files(sources)[:6]:
         value = parse_source(src, converter)
-        entry = Cached(value, grades_of(value))
-        assert codec.loads(codec.dumps(entry), Cached) == entry
+        entry = with_grades(value, grades_of(value))
+        assert codec.loads(codec.dumps(entry), Parsed) == entry
 
 
 @pytest.mark.parametrize("data", [

@@ -152,9 +152,9 @@ def test_each_site_has_its_own_schedule_crisis_contacts_and_branding(clinics: Pa
 
 
 def test_all_sites_converts_each_module_once(clinics: Path, tmp_path: Path) -> None:
-    from iopcurr.source.parsed import Cached
+    from iopcurr.source.parsed import Parsed
 
-    memo: dict[str, Cached] = {}
+    memo: dict[str, Parsed] = {}
     east = build(clinics, tmp_path / "site" / "eastside", Settings(site="eastside"), memo=memo)
     west = build(clinics, tmp_path / "site" / "westside", Settings(site="westside"), memo=memo)
     assert east.ok and west.ok and east.stats and west.stats

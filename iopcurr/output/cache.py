@@ -1,11 +1,11 @@
 """The conversion cache: one JSON file per source file version, under the output folder.
 
     site/.iopcurr-cache/CACHEDIR.TAG
-    site/.iopcurr-cache/parsed/<sha256>.json      one `Cached` (a `Parsed` and its grades), named by `parsed.cache_key`
+    site/.iopcurr-cache/parsed/<sha256>.json      one `Parsed`, its handouts graded, named by `parsed.cache_key`
     site/.iopcurr-cache/grades.json               reading grades of the handouts, by a hash of their text
 
 Safe to delete at any time (the next build converts everything again). An entry is used only if
-its checksum matches and it decodes into a `Cached` of the expected shape; anything else is
+its checksum matches and it decodes into a `Parsed` of the expected shape; anything else is
 treated as missing and overwritten. The checksum is keyed (HMAC-SHA256) with a secret kept
 outside every site folder (`secret_path`, made on first use): an entry planted in an output
 folder (its HTML edited, its checksum recomputed) is not taken for converted and sanitized
@@ -32,7 +32,7 @@ from pathlib import Path
 
 from iopcurr.model import Readability
 from iopcurr.source import codec
-from iopcurr.source.parsed import Cached, code_fingerprint
+from iopcurr.source.parsed import Parsed, code_fingerprint
 
 CACHE_NAME = ".iopcurr-cache"  # the cache's folder in an output folder (write.CACHE_DIR)
 TAG_NAME = "CACHEDIR.TAG"
@@ -112,9 +112,9 @@ class ParseCache:
         """The key of the checksums, read when first needed."""
         return load_secret()
 
-    def get(self, key: str) -> Cached | None:
-        """The entry stored under `key`, if it is there, its checksum matches and it has the shape
-        of a `Cached`; else None."""
+    def get(self, key: str) -> Parsed | None:
+        """The entry stored under `key`, if it is there, its checksum matches and it is a `Parsed`
+        of one kind with every handout graded; else None."""
         try:
             head, sep, body = (self.entries / f"{key}.json").read_bytes().partition(b"\n")
         except OSError:
@@ -122,19 +122,18 @@ class ParseCache:
         if not sep or not hmac.compare_digest(head, f"{key} {checksum(self.secret, key, body)}".encode()):
             return None
         try:
-            entry = codec.loads(body, Cached)
+            parsed = codec.loads(body, Parsed)
         except (codec.DecodeError, TypeError, ValueError):
             return None
-        parsed = entry.parsed
         handouts = parsed.module.handouts if parsed.module else ()
         made = sum(x is not None for x in (parsed.module, parsed.page, parsed.translation))
         if made != 1 or (parsed.translation is not None) != (parsed.kind == "translation") \
-                or len(entry.grades) != len(handouts):
+                or any(h.readability is None for h in handouts):
             return None
-        return entry
+        return parsed
 
     def put(self, key: str, body: str) -> None:
-        """Store an encoded `Cached` (as `codec.dumps` makes it) under `key`. Errors are ignored."""
+        """Store an encoded `Parsed` (as `codec.dumps` makes it) under `key`. Errors are ignored."""
         try:
             raw = body.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate from a YAML escape (`"\\ud800"`): not kept

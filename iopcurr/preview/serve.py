@@ -55,7 +55,7 @@ from iopcurr.preview.overlay import Status
 from iopcurr.preview.watch import Watcher, relevant
 from iopcurr.render.pages import default_theme_dir
 from iopcurr.source.library import library_folders
-from iopcurr.source.parsed import Cached
+from iopcurr.source.parsed import Parsed
 from iopcurr.source.sites import site_names
 
 Say = Callable[[str], None]
@@ -87,7 +87,7 @@ class Preview:
         self.program_site = program_site  # sites/<name>.yml merged over program.yml, if given
         self.site = site
         self.say = say
-        self.parsed: dict[str, Cached] = {}  # the files last read, by cache key
+        self.parsed: dict[str, Parsed] = {}  # the files last read, by cache key
         self.settings = Settings(templates=CompiledTemplates())
         self.files: dict[str, bytes] = {}  # what the site folder holds
         self.status = Status()

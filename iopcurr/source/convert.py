@@ -1,9 +1,10 @@
 """Many source files → their `Parsed` values: from memory, from the cache, or converted — in this
 process for a few files, in a pool of worker processes (one per core) for many.
 
-Worker processes return their results as JSON text (`codec`), which the parent decodes and
-stores in the cache as it is. The reading grades of handouts are worked out in the parent while
-the workers convert: textstat's dictionary is large, and one copy of it is enough.
+Worker processes return their results as JSON text (`codec`), which the parent decodes. The
+reading grades of handouts are worked out in the parent while the workers convert (textstat's
+dictionary is large, and one copy of it is enough), and each `Parsed` is kept with its handouts
+graded.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from iopcurr.model import Readability
 from iopcurr.output.cache import ParseCache
 from iopcurr.plan.checks import measure
 from iopcurr.source import codec
 from iopcurr.source.loader import SourceFile
 from iopcurr.source.markup import Converter
-from iopcurr.source.parsed import Cached, Parsed, cache_key, grades_of, parse_source, with_grades
+from iopcurr.source.parsed import Parsed, cache_key, grades_of, parse_source, with_grades
 
 POOL_MIN = 24  # fewer files than this to convert: stay in this process (workers take time to start)
 Progress = Callable[[int, int], None]  # (files done, files to convert)
@@ -45,22 +45,24 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def parse_all(files: Sequence[SourceFile], *, cache: ParseCache | None = None, memo: dict[str, Cached] | None = None,
+def parse_all(files: Sequence[SourceFile], *, cache: ParseCache | None = None, memo: dict[str, Parsed] | None = None,
               jobs: int | None = None, progress: Progress | None = None) -> tuple[list[Parsed], ParseStats]:
-    """The `Parsed` of every file, in order: from `memo`, else from `cache`, else converted (in a
-    pool of `jobs` workers when there are many). New results go into `memo` and `cache`."""
+    """The `Parsed` of every file, its handouts graded, in order: from `memo`, else from `cache`,
+    else converted (in a pool of `jobs` workers when there are many) and graded (with the grades
+    of the same texts in earlier builds, or measured). New results go into `memo` and `cache`."""
     keys = [cache_key(f) for f in files]
     found = {i: entry for i, key in enumerate(keys) if (entry := _lookup(key, memo, cache)) is not None}
     todo = [i for i in range(len(files)) if i not in found]
     workers = _workers(len(todo), default_jobs() if jobs is None else jobs)
     convert = _in_pool if workers > 1 else _in_process
     known = cache.load_grades() if cache is not None and todo else {}
-    for n, (parsed, text) in enumerate(convert([files[i] for i in todo], workers, progress)):
-        found[todo[n]] = _keep(parsed, text, keys[todo[n]], cache, known)
+    for n, parsed in enumerate(convert([files[i] for i in todo], workers, progress)):
+        found[todo[n]] = with_grades(parsed, grades_of(parsed, known))  # an edit seldom changes every handout
+        if cache is not None:
+            cache.put(keys[todo[n]], codec.dumps(found[todo[n]]))
     if memo is not None:
         memo.update((key, found[i]) for i, key in enumerate(keys))
-    results = [with_grades(found[i].parsed, found[i].grades) for i in range(len(files))]
-    return results, ParseStats(tuple(keys), len(todo), workers)
+    return [found[i] for i in range(len(files))], ParseStats(tuple(keys), len(todo), workers)
 
 
 def _workers(todo: int, jobs: int) -> int:
@@ -68,33 +70,20 @@ def _workers(todo: int, jobs: int) -> int:
     return min(jobs, todo) if jobs > 1 and todo >= POOL_MIN else min(1, todo)
 
 
-def _lookup(key: str, memo: dict[str, Cached] | None, cache: ParseCache | None) -> Cached | None:
+def _lookup(key: str, memo: dict[str, Parsed] | None, cache: ParseCache | None) -> Parsed | None:
     entry = memo.get(key) if memo is not None else None
     return entry if entry is not None or cache is None else cache.get(key)
 
 
-def _keep(parsed: Parsed, text: str, key: str, cache: ParseCache | None, known: dict[str, Readability]) -> Cached:
-    """A converted file (with its JSON `text`, from a worker) with its handouts' grades (`known`
-    from earlier builds, or measured), stored in `cache`."""
-    grades = grades_of(parsed, known)  # an edit seldom changes every handout
-    if cache is not None:
-        # The same text as codec.dumps(Cached(parsed, grades)), without encoding twice.
-        cache.put(key, f"[{text or codec.dumps(parsed)},{codec.dumps(grades)}]")
-    return Cached(parsed, grades)
-
-
-_Done = tuple[Parsed, str]  # (the result, and its JSON if a worker made it, else "")
-
-
-def _in_process(files: list[SourceFile], workers: int, progress: Progress | None) -> Iterator[_Done]:
+def _in_process(files: list[SourceFile], workers: int, progress: Progress | None) -> Iterator[Parsed]:
     converter = Converter()
     for i, src in enumerate(files):
-        yield parse_source(src, converter), ""
+        yield parse_source(src, converter)
         if progress:
             progress(i + 1, len(files))
 
 
-def _in_pool(files: list[SourceFile], workers: int, progress: Progress | None) -> Iterator[_Done]:
+def _in_pool(files: list[SourceFile], workers: int, progress: Progress | None) -> Iterator[Parsed]:
     """Results as they come in, so that the caller's work overlaps the workers'."""
     # Small chunks: the workers finish close together (a chunk of 16 modules left one worker
     # alone for up to 0.7 s at the end), and sending a chunk costs next to nothing.
@@ -107,7 +96,7 @@ def _in_pool(files: list[SourceFile], workers: int, progress: Progress | None) -
             measure("Load the dictionary now while the workers are busy.")
         for texts in results:
             for text in texts:
-                yield codec.loads(text, Parsed), text
+                yield codec.loads(text, Parsed)
                 done += 1
             if progress:
                 progress(done, len(files))

@@ -26,7 +26,7 @@ from iopcurr.source.loader import SourceFile, parse_module, parse_page
 from iopcurr.source.markup import Converter, extension_settings
 from iopcurr.source.translations import parse_translation
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 PACKAGE = Path(__file__).resolve().parent.parent  # the iopcurr folder
 
 
@@ -46,14 +46,6 @@ class Parsed:
     def broken(self) -> bool:
         """The front matter did not parse (its other checks would only add noise)."""
         return any(p.code == "IOP001" for p in self.problems)
-
-
-@dataclass(frozen=True)
-class Cached:
-    """A cache entry: the `Parsed` of a file and the reading grade of each of its handouts."""
-
-    parsed: Parsed
-    grades: tuple[Readability, ...]
 
 
 BUILTIN = "iopcurr:"  # path prefix of the pages iopcurr brings (the authoring guide)
