@@ -340,8 +340,8 @@ def theme_for(source: Path, cur: Curriculum,
 def render_all(planned: Planned, theme: Theme, settings: Settings,
                history: tuple[Commit, ...] | None = None) -> tuple[list[OutputFile], list[Problem]]:
     """Every page: the site's own, the changes page (with `history`, the commits read by `read`),
-    the calendar, the collections (the packet and the manual bind the main content the pages kept)
-    and the search index. A broken template in a theme override becomes a problem, never a traceback."""
+    the calendar, the collections (the packets and the manual bind the main content of the pages,
+    as `render_site` returns it) and the search index. A broken template in a theme override becomes a problem, never a traceback."""
     cur, plans, schedule, today, pdf = planned.curriculum, planned.plans, planned.schedule, settings.today, settings.pdf
     try:
         ctx = site_context(cur, plans, theme, schedule, today, pdf=pdf)
