@@ -135,18 +135,12 @@ class Watcher:
             except OSError:  # e.g. out of inotify watches: poll every folder instead
                 if isinstance(self.observer, PollingObserver):
                     raise
-                self._fall_back_to_polling()
+                self.observer.stop()
+                self.observer = PollingObserver(timeout=0.1)
+                self.observer.start()
+                self.watches = {}
                 self.watch(wanted)
                 return
-
-    def _fall_back_to_polling(self) -> None:
-        folders = list(self.watches)
-        self.observer.stop()
-        self.observer = PollingObserver(timeout=0.1)
-        self.watches = {}
-        self.observer.start()
-        for folder in folders:
-            self.watches[folder] = self.observer.schedule(self.handler, str(folder), recursive=True)
 
     def stop(self) -> None:
         self.debouncer.stop()
