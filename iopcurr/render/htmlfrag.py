@@ -43,15 +43,9 @@ def parse_attrs(text: str) -> Attrs:
     return [(m[1], m[i] if (i := m.lastindex or 1) > 1 else None) for m in _ATTR.finditer(text)]
 
 
-def _serialize(name: str, closing: bool, attrs: Attrs, void: bool) -> str:
-    if closing:
-        return f"</{name}>"
-    parts = [name, *(key if value is None else f'{key}="{value.replace(chr(34), "&quot;")}"' for key, value in attrs)]
-    return "<" + " ".join(parts) + (" />" if void else ">")
-
-
 def _one(m: re.Match[str], fn: TagFn, wants: TagFilter | None) -> str:
-    """The tag matched by `_TAG` as `fn` leaves it (itself when `wants` says no or nothing changed)."""
+    """The tag matched by `_TAG` as `fn` leaves it: itself when `wants` says no or nothing changed,
+    else written anew (values in double quotes)."""
     slash, name, raw, void = m.groups()
     if name is None:  # a comment
         return m.group(0)
@@ -62,7 +56,10 @@ def _one(m: re.Match[str], fn: TagFn, wants: TagFilter | None) -> str:
     new_name, new_attrs = fn(name, closing, attrs)
     if new_name == name and new_attrs == attrs:
         return m.group(0)
-    return _serialize(new_name, closing, new_attrs, bool(void))
+    if closing:
+        return f"</{new_name}>"
+    parts = [new_name, *(k if v is None else f'{k}="{v.replace(chr(34), "&quot;")}"' for k, v in new_attrs)]
+    return "<" + " ".join(parts) + (" />" if void else ">")
 
 
 def map_tags(html: str, fn: TagFn, wants: TagFilter | None = None) -> str:
