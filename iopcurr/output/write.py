@@ -304,5 +304,4 @@ class Stage:
             except OSError:
                 shutil.rmtree(self.folder, ignore_errors=True)
         if self._lock is not None:
-            lock, self._lock = self._lock, None
-            lock.release()
+            self._lock.release()  # (a second time does nothing)
