@@ -143,23 +143,32 @@ def rebind(html: str, page: str, into: str, ids: Mapping[str, Mapping[str, str]]
     of the section where page `p` starts. Ids get their new names, links to a bound page go to
     its place in the document, and other relative links and images are re-based on `into`.
     """
-    return map_tags(html, *_rebind(page, into, ids, anchors))
+    return map_tags(html, *_rebind(page, Document(into, ids, anchors)))
 
 
-def _rebind(page: str, into: str, ids: Mapping[str, Mapping[str, str]],
-            anchors: Mapping[str, str]) -> tuple[TagFn, TagFilter]:
+@dataclass(frozen=True)
+class Document:
+    """The document that pages are bound into, as `rebind` takes it: its site path, the new ids
+    of each bound page (old id → new), and the id of the section where each bound page starts."""
+
+    into: str
+    ids: Mapping[str, Mapping[str, str]]
+    anchors: Mapping[str, str]
+
+
+def _rebind(page: str, doc: Document) -> tuple[TagFn, TagFilter]:
     """`rebind`'s rewrite of one tag, and which tags it may change."""
-    own = ids.get(page, {})
+    own = doc.ids.get(page, {})
 
     def link(href: str) -> str:
         where = resolve(page, href)
         if where is None:
             return href
         target, fragment = where
-        if target in anchors:
-            inside = ids.get(target, {}).get(fragment) if fragment else None
-            return "#" + (inside or anchors[target])
-        url = relative(target, into)
+        if target in doc.anchors:
+            inside = doc.ids.get(target, {}).get(fragment) if fragment else None
+            return "#" + (inside or doc.anchors[target])
+        url = relative(target, doc.into)
         return f"{url}#{fragment}" if fragment else url
 
     def fn(name: str, closing: bool, attrs: Attrs) -> tuple[str, Attrs]:
@@ -227,21 +236,11 @@ def scan(html: str) -> Scan:
     return Scan(starts, tuple(ids))
 
 
-@dataclass(frozen=True)
-class Document:
-    """The document that pages are bound into, as `rebind` takes it: its site path, the new ids
-    of each bound page (old id → new), and the id of the section where each bound page starts."""
-
-    into: str
-    ids: Mapping[str, Mapping[str, str]]
-    anchors: Mapping[str, str]
-
-
 def bind_tags(html: str, found: Scan, by: int, title_class: str, page: str, doc: Document) -> str:
     """`rebind(shift_headings(html, by, title_class), page, doc.into, doc.ids, doc.anchors)`,
     rewriting only the tags that `scan(html)` found."""
     shift, _ = _shift(by, title_class)
-    rebound, _ = _rebind(page, doc.into, doc.ids, doc.anchors)
+    rebound, _ = _rebind(page, doc)
 
     def fn(name: str, closing: bool, attrs: Attrs) -> tuple[str, Attrs]:
         new_name, new_attrs = shift(name, closing, attrs)
