@@ -19,7 +19,7 @@ from watchdog.events import FileClosedEvent, FileModifiedEvent
 
 from iopcurr.pipeline import run
 from iopcurr.preview.serve import Preview, make_app
-from iopcurr.preview.watch import Debouncer, _Handler, relevant
+from iopcurr.preview.watch import Debouncer, relevant
 
 
 def delivered_after(*, settled: bool, then_more: bool = False) -> float:
@@ -48,7 +48,7 @@ def test_only_files_closed_after_writing_settle_a_save() -> None:
         def add(self, paths: object, *, settled: bool = False) -> None:
             calls.append(settled)
 
-    handler = _Handler(Recorder(lambda batch: None))
+    handler = Recorder(lambda batch: None)
     handler.on_any_event(FileModifiedEvent("/cur/modules/a.md"))
     handler.on_any_event(FileClosedEvent("/cur/modules/a.md"))
     handler.on_any_event(FileClosedEvent("/cur/modules/.a.md.swp"))  # an editor's own file

@@ -163,11 +163,11 @@ class OutputLock:
     into the same folder never remove each other's work. The kernel lets go of it when the
     process ends, however it ends; the file itself is removed by whoever holds the lock last.
 
-    Another build holding it is waited for up to `wait` seconds, then the build is refused."""
+    Another build holding it is waited for up to LOCK_WAIT seconds, then the build is refused."""
 
-    def __init__(self, out: Path, wait: float | None = None) -> None:
+    def __init__(self, out: Path) -> None:
         self.path = out.parent / f".{out.name}.iopcurr-lock"  # beside the output folder
-        deadline = time.monotonic() + (LOCK_WAIT if wait is None else wait)
+        deadline = time.monotonic() + LOCK_WAIT
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try:
@@ -273,9 +273,8 @@ class Stage:
             (self.folder / rel).parent.mkdir(parents=True, exist_ok=True)
             (self.folder / rel).write_bytes(f.content)
 
-    def commit(self) -> list[str]:
-        """Swap the stage in as the output folder, the previous build's cache carried over; the
-        paths written."""
+    def commit(self) -> None:
+        """Swap the stage in as the output folder, the previous build's cache carried over."""
         out, stage = self.out, self.folder
         with self._disk():
             manifest = {"generator": "iopcurr", "version": __version__, "files": sorted(self.written)}
@@ -295,7 +294,6 @@ class Stage:
             else:
                 stage.rename(out)
             self._open = False
-        return sorted(self.written)
 
     def discard(self) -> None:
         """Remove the stage (a failed build): the output folder is left as it was. Lets go of the lock."""
@@ -306,5 +304,4 @@ class Stage:
             except OSError:
                 shutil.rmtree(self.folder, ignore_errors=True)
         if self._lock is not None:
-            lock, self._lock = self._lock, None
-            lock.release()
+            self._lock.release()  # (a second time does nothing)

@@ -42,10 +42,11 @@ def relevant(path: Path, folders: Iterable[Path]) -> bool:
     return not ignored(path.name)
 
 
-class Debouncer:
-    """Collects paths; calls `deliver` with all of them once no new path came for `quiet` s, or
-    for `settled` s when the last one was a file closed after writing (a save that is complete,
-    unless more comes at once: an editor's backup removed, the next file of a checkout)."""
+class Debouncer(FileSystemEventHandler):
+    """Collects paths (from `add`, or from watchdog's events: it is the watcher's event handler);
+    calls `deliver` with all of them once no new path came for `quiet` s, or for `settled` s when
+    the last one was a file closed after writing (a save that is complete, unless more comes at
+    once: an editor's backup removed, the next file of a checkout)."""
 
     def __init__(self, deliver: Batch, *, quiet: float = 0.05, longest: float = 1.0,
                  settled: float = 0.01) -> None:
@@ -94,11 +95,6 @@ class Debouncer:
             self._stopped = True
             self._changed.notify()
 
-
-class _Handler(FileSystemEventHandler):
-    def __init__(self, debouncer: Debouncer) -> None:
-        self.debouncer = debouncer
-
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return  # reading a file changes nothing
@@ -108,7 +104,7 @@ class _Handler(FileSystemEventHandler):
         # A file closed after writing is a finished save (inotify's IN_CLOSE_WRITE; other systems
         # never say so, and wait for the quiet): unless it is an editor's temporary file.
         settled = event.event_type == "closed" and not any(ignored(p.name) for p in paths)
-        self.debouncer.add(paths, settled=settled)
+        self.add(paths, settled=settled)
 
 
 class Watcher:
@@ -117,7 +113,6 @@ class Watcher:
 
     def __init__(self, deliver: Batch) -> None:
         self.debouncer = Debouncer(deliver)
-        self.handler = _Handler(self.debouncer)
         self.observer: Any = Observer()
         self.observer.start()
         self.watches: dict[Path, Any] = {}
@@ -131,22 +126,16 @@ class Watcher:
                 self.observer.unschedule(self.watches.pop(folder))
         for folder in sorted(wanted - set(self.watches)):
             try:
-                self.watches[folder] = self.observer.schedule(self.handler, str(folder), recursive=True)
+                self.watches[folder] = self.observer.schedule(self.debouncer, str(folder), recursive=True)
             except OSError:  # e.g. out of inotify watches: poll every folder instead
                 if isinstance(self.observer, PollingObserver):
                     raise
-                self._fall_back_to_polling()
+                self.observer.stop()
+                self.observer = PollingObserver(timeout=0.1)
+                self.observer.start()
+                self.watches = {}
                 self.watch(wanted)
                 return
-
-    def _fall_back_to_polling(self) -> None:
-        folders = list(self.watches)
-        self.observer.stop()
-        self.observer = PollingObserver(timeout=0.1)
-        self.watches = {}
-        self.observer.start()
-        for folder in folders:
-            self.watches[folder] = self.observer.schedule(self.handler, str(folder), recursive=True)
 
     def stop(self) -> None:
         self.debouncer.stop()

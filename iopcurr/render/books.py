@@ -39,8 +39,7 @@ def handout_page(hid: str, *, large: bool = False, language: str = "") -> str:
 
 
 def handout_pdf(hid: str, *, large: bool = False, language: str = "") -> str:
-    base = f"pdf/handouts/{language}/" if language else "pdf/handouts/"
-    return f"{base}large/{hid}.pdf" if large else f"{base}{hid}.pdf"
+    return language_pdf(handout_page(hid, large=large, language=language))
 
 
 def language_packet(language: str) -> str:
@@ -54,7 +53,7 @@ def bilingual_packet(language: str) -> str:
 
 
 def language_pdf(page: str) -> str:
-    """pdf/handouts/es/packet.pdf for handouts/es/packet.html."""
+    """The PDF of a printed page: pdf/handouts/es/packet.pdf for handouts/es/packet.html."""
     return "pdf/" + page.removesuffix(".html") + ".pdf"
 
 
@@ -149,16 +148,11 @@ def check_reserved(modules: Iterable[Module]) -> list[Problem]:
 
 
 def packet_order(cur: Curriculum) -> tuple[Handout, ...]:
-    """Every handout once, in program order: as its first session uses it."""
+    """Every handout once, in program order: as its first session uses it (a module's session
+    uses the module's own handouts, so none is left out)."""
     by_id = {h.id: h for m in cur.modules for h in m.handouts}
-    seen: dict[str, Handout] = {}
-    for m in cur.modules:
-        for hid in m.session_handouts:
-            if hid in by_id:
-                seen.setdefault(hid, by_id[hid])
-    for hid, h in by_id.items():  # defined but used by no session (cannot happen today)
-        seen.setdefault(hid, h)
-    return tuple(seen.values())
+    used = dict.fromkeys(hid for m in cur.modules for hid in m.session_handouts)  # in order, once each
+    return tuple(by_id[hid] for hid in used if hid in by_id)
 
 
 def pdf_jobs(cur: Curriculum) -> tuple[tuple[str, str], ...]:

@@ -43,15 +43,9 @@ def parse_attrs(text: str) -> Attrs:
     return [(m[1], m[i] if (i := m.lastindex or 1) > 1 else None) for m in _ATTR.finditer(text)]
 
 
-def _serialize(name: str, closing: bool, attrs: Attrs, void: bool) -> str:
-    if closing:
-        return f"</{name}>"
-    parts = [name, *(key if value is None else f'{key}="{value.replace(chr(34), "&quot;")}"' for key, value in attrs)]
-    return "<" + " ".join(parts) + (" />" if void else ">")
-
-
 def _one(m: re.Match[str], fn: TagFn, wants: TagFilter | None) -> str:
-    """The tag matched by `_TAG` as `fn` leaves it (itself when `wants` says no or nothing changed)."""
+    """The tag matched by `_TAG` as `fn` leaves it: itself when `wants` says no or nothing changed,
+    else written anew (values in double quotes)."""
     slash, name, raw, void = m.groups()
     if name is None:  # a comment
         return m.group(0)
@@ -62,7 +56,10 @@ def _one(m: re.Match[str], fn: TagFn, wants: TagFilter | None) -> str:
     new_name, new_attrs = fn(name, closing, attrs)
     if new_name == name and new_attrs == attrs:
         return m.group(0)
-    return _serialize(new_name, closing, new_attrs, bool(void))
+    if closing:
+        return f"</{new_name}>"
+    parts = [new_name, *(k if v is None else f'{k}="{v.replace(chr(34), "&quot;")}"' for k, v in new_attrs)]
+    return "<" + " ".join(parts) + (" />" if void else ">")
 
 
 def map_tags(html: str, fn: TagFn, wants: TagFilter | None = None) -> str:
@@ -146,23 +143,32 @@ def rebind(html: str, page: str, into: str, ids: Mapping[str, Mapping[str, str]]
     of the section where page `p` starts. Ids get their new names, links to a bound page go to
     its place in the document, and other relative links and images are re-based on `into`.
     """
-    return map_tags(html, *_rebind(page, into, ids, anchors))
+    return map_tags(html, *_rebind(page, Document(into, ids, anchors)))
 
 
-def _rebind(page: str, into: str, ids: Mapping[str, Mapping[str, str]],
-            anchors: Mapping[str, str]) -> tuple[TagFn, TagFilter]:
+@dataclass(frozen=True)
+class Document:
+    """The document that pages are bound into, as `rebind` takes it: its site path, the new ids
+    of each bound page (old id → new), and the id of the section where each bound page starts."""
+
+    into: str
+    ids: Mapping[str, Mapping[str, str]]
+    anchors: Mapping[str, str]
+
+
+def _rebind(page: str, doc: Document) -> tuple[TagFn, TagFilter]:
     """`rebind`'s rewrite of one tag, and which tags it may change."""
-    own = ids.get(page, {})
+    own = doc.ids.get(page, {})
 
     def link(href: str) -> str:
         where = resolve(page, href)
         if where is None:
             return href
         target, fragment = where
-        if target in anchors:
-            inside = ids.get(target, {}).get(fragment) if fragment else None
-            return "#" + (inside or anchors[target])
-        url = relative(target, into)
+        if target in doc.anchors:
+            inside = doc.ids.get(target, {}).get(fragment) if fragment else None
+            return "#" + (inside or doc.anchors[target])
+        url = relative(target, doc.into)
         return f"{url}#{fragment}" if fragment else url
 
     def fn(name: str, closing: bool, attrs: Attrs) -> tuple[str, Attrs]:
@@ -230,21 +236,11 @@ def scan(html: str) -> Scan:
     return Scan(starts, tuple(ids))
 
 
-@dataclass(frozen=True)
-class Document:
-    """The document that pages are bound into, as `rebind` takes it: its site path, the new ids
-    of each bound page (old id → new), and the id of the section where each bound page starts."""
-
-    into: str
-    ids: Mapping[str, Mapping[str, str]]
-    anchors: Mapping[str, str]
-
-
 def bind_tags(html: str, found: Scan, by: int, title_class: str, page: str, doc: Document) -> str:
     """`rebind(shift_headings(html, by, title_class), page, doc.into, doc.ids, doc.anchors)`,
     rewriting only the tags that `scan(html)` found."""
     shift, _ = _shift(by, title_class)
-    rebound, _ = _rebind(page, doc.into, doc.ids, doc.anchors)
+    rebound, _ = _rebind(page, doc)
 
     def fn(name: str, closing: bool, attrs: Attrs) -> tuple[str, Attrs]:
         new_name, new_attrs = shift(name, closing, attrs)
