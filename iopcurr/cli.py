@@ -331,7 +331,8 @@ def _page_check(source: Path, out: Path, site: str | None, strict: bool, memo: d
     """IOP030 for each handout that prints on more than 2 pages, measured with WeasyPrint; the
     PDFs come from and go to the PDF cache of the site in `out` (unless `out` is not iopcurr's).
     Without WeasyPrint, a note says how to get the check."""
-    from iopcurr.output.write import CACHE_DIR, check_output_folder
+    from iopcurr.output.cache import CACHE_DIR
+    from iopcurr.output.write import check_output_folder
     from iopcurr.pipeline import long_handout_problems
     from iopcurr.render.pdf import CACHE_SUBDIR, weasyprint_missing
 

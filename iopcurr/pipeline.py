@@ -43,8 +43,8 @@ from iopcurr.model import (
     SessionPlan,
     Translation,
 )
-from iopcurr.output.cache import ParseCache
-from iopcurr.output.write import CACHE_DIR, Stage, pending_cache_folder
+from iopcurr.output.cache import CACHE_DIR, ParseCache
+from iopcurr.output.write import Stage, pending_cache_folder
 from iopcurr.plan.branding import check_branding
 from iopcurr.plan.checks import (
     check_completeness,

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import BUNDLED, MakeCurriculum, module_text
 
-from iopcurr.output.cache import TAG, ParseCache, checksum, is_cache_folder, load_secret, secret_path
-from iopcurr.output.write import CACHE_DIR
+from iopcurr.output.cache import CACHE_DIR, TAG, ParseCache, checksum, is_cache_folder, load_secret, secret_path
 from iopcurr.pipeline import BuildResult, Settings, build, source_files
 from iopcurr.source import codec, convert, parsed
 from iopcurr.source.loader import read_sources

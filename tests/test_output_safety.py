@@ -16,7 +16,7 @@ import pytest
 from click.testing import Result
 from conftest import BUNDLED, REPO, MakeCurriculum, module_text
 
-from iopcurr.output.write import CACHE_DIR
+from iopcurr.output.cache import CACHE_DIR
 from iopcurr.pipeline import build
 
 RunCli = Callable[..., Result]

@@ -34,7 +34,7 @@ from iopcurr.model import Readability
 from iopcurr.source import codec
 from iopcurr.source.parsed import Parsed, code_fingerprint
 
-CACHE_NAME = ".iopcurr-cache"  # the cache's folder in an output folder (write.CACHE_DIR)
+CACHE_DIR = ".iopcurr-cache"  # the cache's folder in an output folder; safe to delete
 TAG_NAME = "CACHEDIR.TAG"
 TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"

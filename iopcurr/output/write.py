@@ -21,10 +21,9 @@ from pathlib import Path
 from iopcurr import __version__
 from iopcurr.errors import IopError
 from iopcurr.model import OutputFile
-from iopcurr.output.cache import CACHE_NAME, is_cache_folder
+from iopcurr.output.cache import CACHE_DIR, is_cache_folder
 
 MARKER = ".iopcurr-site.json"
-CACHE_DIR = CACHE_NAME  # inside the output folder; safe to delete
 LOCK_WAIT = 10.0  # seconds a build waits for another build into the same folder to finish
 
 
