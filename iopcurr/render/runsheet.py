@@ -44,19 +44,10 @@ FIXED_LINES = 10  # title, date, agenda heading and head row, handouts heading, 
 # ---------------------------------------------------------------- where the pages go
 
 
-def run_path(n: int) -> str:
-    """The run sheet of session `n`."""
-    return f"runsheets/{n}.html"
-
-
-def bundle_path(n: int) -> str:
-    """Every handout of session `n`, to print at once."""
-    return f"bundles/{n}.html"
-
-
-def paperwork_path(n: int) -> str:
-    """The sign-in sheet, group note and fidelity checklist of session `n`."""
-    return f"paperwork/{n}.html"
+def night_paths(n: int) -> tuple[str, str, str]:
+    """The run sheet of session `n`, its handout bundle (every handout, to print at once) and its
+    paperwork (sign-in sheet, group note and fidelity checklist)."""
+    return f"runsheets/{n}.html", f"bundles/{n}.html", f"paperwork/{n}.html"
 
 
 # ---------------------------------------------------------------- core points of a segment
@@ -73,13 +64,6 @@ class Points:
     core_says: tuple[str, ...] = ()  # those of `says`, `questions` and `roleplays` marked `{.core}`
     core_questions: tuple[str, ...] = ()
     core_roleplays: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, found: dict[str, list[tuple[str, bool]]]) -> Points:
-        """From (text, core) by field name."""
-        every = {k: tuple(t for t, _ in v) for k, v in found.items()}
-        marked = {f"core_{k}": tuple(t for t, c in v if c) for k, v in found.items() if k != "homework"}
-        return cls(**every, **marked)
 
 
 class _Blocks(HTMLParser):
@@ -169,7 +153,9 @@ def segment_points(html: str) -> Points:
         elif point := _point(kind, tag, text, "li" if block in listed else "p"):
             found[point[0]].append((point[1], core))
     found["says"] = [(first_line(text), core) for text, core in firsts.values()]
-    return Points.of(found)
+    every = {k: tuple(t for t, _ in v) for k, v in found.items()}
+    marked = {f"core_{k}": tuple(t for t, c in v if c) for k, v in found.items() if k != "homework"}
+    return Points(**every, **marked)
 
 
 def core_only(points: tuple[Points, ...]) -> tuple[Points, ...]:
@@ -334,14 +320,6 @@ def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], sche
     )
 
 
-def bundle_view(sheet: SessionSheet, sheets: RunSheets) -> SessionSheet:
-    """The sheet with the pages of its handouts, to print them at once."""
-    handouts = tuple(replace(h, html=Markup(shift_headings(rebind(sheets.handouts[h.id].html, f"handouts/{h.id}.html",
-                                                                  bundle_path(sheet.number), {}, {}), 1)))
-                     for h in sheet.handouts)
-    return replace(sheet, handouts=handouts)
-
-
 # ---------------------------------------------------------------- will it fit one page?
 
 
@@ -426,12 +404,15 @@ def group_note_text(sheet: SessionSheet, program_title: str) -> str:
 
 
 def sheet_pages(sheet: SessionSheet, sheets: RunSheets, words: Words) -> tuple[tuple[str, str, str, object], ...]:
-    """(path, template, title, view) of the run sheet, handout bundle and paperwork of one session."""
-    n = sheet.number
-    of = f"{words('session_lower', 'session')} {n}, {sheet.title}"  # "session 5, Cravings"
-    return ((run_path(n), "runsheet.html", f"{words('run_sheet', 'Run sheet')}: {of}", sheet),
-            (bundle_path(n), "session_handouts.html", f"{words('handouts', 'Handouts')}: {of}", bundle_view(sheet, sheets)),
-            (paperwork_path(n), "paperwork.html", f"{words('paperwork', 'Paperwork')}: {of}", sheet))
+    """(path, template, title, view) of the run sheet, handout bundle and paperwork of one session;
+    the bundle's view has the pages of its handouts, to print them at once."""
+    run, bundle, paperwork = night_paths(sheet.number)
+    of = f"{words('session_lower', 'session')} {sheet.number}, {sheet.title}"  # "session 5, Cravings"
+    pages = tuple(replace(h, html=Markup(shift_headings(rebind(sheets.handouts[h.id].html, f"handouts/{h.id}.html",
+                                                               bundle, {}, {}), 1))) for h in sheet.handouts)
+    return ((run, "runsheet.html", f"{words('run_sheet', 'Run sheet')}: {of}", sheet),
+            (bundle, "session_handouts.html", f"{words('handouts', 'Handouts')}: {of}", replace(sheet, handouts=pages)),
+            (paperwork, "paperwork.html", f"{words('paperwork', 'Paperwork')}: {of}", sheet))
 
 
 def note_file(sheet: SessionSheet, program_title: str) -> OutputFile:
