@@ -454,6 +454,6 @@ def plain_time(program: Program) -> str:
 
 def upcoming(schedule: Schedule, today: date | None, count: int = 3) -> tuple[Session, ...]:
     """The next `count` sessions on or after `today` (none without a date or a first date)."""
-    if today is None or not schedule.dated:
+    if today is None:
         return ()
     return tuple(s for s in schedule.sessions if s.date is not None and s.date >= today)[:count]
