@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from iopcurr.model import Curriculum, Module, OutputFile, Schedule, Session
+from iopcurr.model import Curriculum, Module, OutputFile, Schedule
 from iopcurr.plan.checks import track_map
 from iopcurr.plan.schedule import WEEKDAY_NAMES, long_date, plain_time, session_label, session_when, short_date, time_of
 from iopcurr.render import books
@@ -161,14 +161,11 @@ def missed_at(cur: Curriculum, schedule: Schedule, k: int) -> tuple[Missed, ...]
 
 
 def join_weeks(cur: Curriculum, schedule: Schedule) -> tuple[JoinWeek, ...]:
-    """Each week from its first session: what a member who joins then has missed."""
-    firsts: dict[int, tuple[int, Session]] = {}  # week → the index of its first session, and the session
-    for k, s in enumerate(schedule.sessions):
-        firsts.setdefault(s.week, (k, s))
-    return tuple(JoinWeek(s.week, f"week-{s.week}",
-                          f"session {s.number}, {session_label(s)}",
-                          missed_at(cur, schedule, k))
-                 for k, s in firsts.values())
+    """Each week from its first session (the sessions are in week order): what a member who joins
+    then has missed."""
+    sessions = schedule.sessions
+    return tuple(JoinWeek(s.week, f"week-{s.week}", f"session {s.number}, {session_label(s)}", missed_at(cur, schedule, k))
+                 for k, s in enumerate(sessions) if k == 0 or sessions[k - 1].week != s.week)
 
 
 # ---------------------------------------------------------------- the schedule grid
