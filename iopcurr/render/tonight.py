@@ -164,7 +164,8 @@ def join_weeks(cur: Curriculum, schedule: Schedule) -> tuple[JoinWeek, ...]:
     """Each week from its first session (the sessions are in week order): what a member who joins
     then has missed."""
     sessions = schedule.sessions
-    return tuple(JoinWeek(s.week, f"week-{s.week}", f"session {s.number}, {session_label(s)}", missed_at(cur, schedule, k))
+    return tuple(JoinWeek(s.week, f"week-{s.week}", f"session {s.number}, {session_label(s)}",
+                          missed_at(cur, schedule, k))
                  for k, s in enumerate(sessions) if k == 0 or sessions[k - 1].week != s.week)
 
 
