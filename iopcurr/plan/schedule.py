@@ -60,8 +60,7 @@ def build_schedule(program: Program, modules: Sequence[Module]) -> tuple[Schedul
     problems += more
     rotation, more = _shared_rotation(program, modules, fixed, streams)
     problems += more
-    free = [i for i in range(len(slots)) if i not in pinned]
-    shared = sum(slots[i].weekday not in streams for i in free)
+    shared = sum(slot.weekday not in streams for i, slot in enumerate(slots) if i not in pinned)
     if shared and not rotation:
         problems.append(_problem(
             program, "schedule.rotate" if program.line_of("schedule.rotate") else "schedule.pin",
@@ -69,46 +68,35 @@ def build_schedule(program: Program, modules: Sequence[Module]) -> tuple[Schedul
             "stream, none is left to rotate.",
             hint="Unpin a module, add tracks to `schedule.rotate`, or give every group day a stream.",
         ))
-    rotated = _take_turns(slots, free, streams, rotation)
-    cycles = max((cycle for _, cycle in rotated.values()), default=1)
-    return Schedule(_sessions(program, slots, pinned, rotated), tuple(skipped), s.timezone, cycles), problems
-
-
-def _take_turns(
-    slots: Sequence[_Slot], free: Sequence[int], streams: dict[int, list[str]], rotation: list[str]
-) -> dict[int, tuple[str, int]]:
-    """Free slot index → (module id, cycle): a day with a stream takes turns through its own
-    modules, the other days through the shared rotation, each starting over when it runs out."""
-    out: dict[int, tuple[str, int]] = {}
-    turns: Counter[int | None] = Counter()
-    for i in free:
-        lane = slots[i].weekday if slots[i].weekday in streams else None
-        order = rotation if lane is None else streams[lane]
-        if order:
-            k = turns[lane]
-            turns[lane] += 1
-            out[i] = (order[k % len(order)], k // len(order) + 1)
-    return out
+    sessions = _sessions(program, slots, pinned, streams, rotation)
+    return Schedule(sessions, tuple(skipped), s.timezone, max((x.cycle for x in sessions), default=1)), problems
 
 
 def _sessions(
-    program: Program, slots: Sequence[_Slot], pinned: dict[int, str], rotated: dict[int, tuple[str, int]]
+    program: Program, slots: Sequence[_Slot], pinned: dict[int, str], streams: dict[int, list[str]], rotation: list[str]
 ) -> tuple[Session, ...]:
-    """The filled slots as numbered sessions; a pinned session counts in the cycle before it."""
+    """The filled slots as numbered sessions. A free slot on a day with a stream takes the next
+    module of that stream, the other free slots the next of the shared rotation, each starting
+    over (a new cycle) when it runs out; a pinned session counts in the cycle before it."""
     sessions: list[Session] = []
+    turns: Counter[int | None] = Counter()
     cycle = 1
     for i, slot in enumerate(slots):
-        if i in rotated:
-            module_id, cycle = rotated[i]
-        elif i in pinned:
+        lane = slot.weekday if slot.weekday in streams else None
+        order = rotation if lane is None else streams[lane]
+        if i in pinned:
             module_id = pinned[i]
+        elif order:
+            k = turns[lane]
+            turns[lane] += 1
+            module_id, cycle = order[k % len(order)], k // len(order) + 1
         else:
             continue
         start, end = (None, None) if slot.date is None else local_span(
             slot.date, program.session.start, program.session.minutes, program.schedule.timezone)
         sessions.append(Session(
             number=len(sessions) + 1, week=slot.week, day=slot.day, date=slot.date,
-            module_id=module_id, cycle=cycle, pinned=i not in rotated, weekday=slot.weekday,
+            module_id=module_id, cycle=cycle, pinned=i in pinned, weekday=slot.weekday,
             start=start, end=end,
         ))
     return tuple(sessions)
@@ -336,8 +324,7 @@ def _stream_members(program: Program, modules: Sequence[Module]) -> dict[str, li
     tracks = [t.id for t in program.tracks]
     # A module named on its own belongs to that stream, not to the streams that name its track.
     named = {ref for _, refs in program.schedule.streams for ref in refs if ref not in tracks}
-    members = {m: [m] for m in ids}
-    return members | {t: [m for m in ids if track_of.get(m) == t and m not in named] for t in tracks}
+    return {m: [m] for m in ids} | {t: [m for m in ids if track_of.get(m) == t and m not in named] for t in tracks}
 
 
 def _streams(
@@ -467,6 +454,6 @@ def plain_time(program: Program) -> str:
 
 def upcoming(schedule: Schedule, today: date | None, count: int = 3) -> tuple[Session, ...]:
     """The next `count` sessions on or after `today` (none without a date or a first date)."""
-    if today is None or not schedule.dated:
+    if today is None:
         return ()
     return tuple(s for s in schedule.sessions if s.date is not None and s.date >= today)[:count]

@@ -44,19 +44,10 @@ FIXED_LINES = 10  # title, date, agenda heading and head row, handouts heading, 
 # ---------------------------------------------------------------- where the pages go
 
 
-def run_path(n: int) -> str:
-    """The run sheet of session `n`."""
-    return f"runsheets/{n}.html"
-
-
-def bundle_path(n: int) -> str:
-    """Every handout of session `n`, to print at once."""
-    return f"bundles/{n}.html"
-
-
-def paperwork_path(n: int) -> str:
-    """The sign-in sheet, group note and fidelity checklist of session `n`."""
-    return f"paperwork/{n}.html"
+def night_paths(n: int) -> tuple[str, str, str]:
+    """The run sheet of session `n`, its handout bundle (every handout, to print at once) and its
+    paperwork (sign-in sheet, group note and fidelity checklist)."""
+    return f"runsheets/{n}.html", f"bundles/{n}.html", f"paperwork/{n}.html"
 
 
 # ---------------------------------------------------------------- core points of a segment
@@ -73,13 +64,6 @@ class Points:
     core_says: tuple[str, ...] = ()  # those of `says`, `questions` and `roleplays` marked `{.core}`
     core_questions: tuple[str, ...] = ()
     core_roleplays: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, found: dict[str, list[tuple[str, bool]]]) -> Points:
-        """From (text, core) by field name."""
-        every = {k: tuple(t for t, _ in v) for k, v in found.items()}
-        marked = {f"core_{k}": tuple(t for t, c in v if c) for k, v in found.items() if k != "homework"}
-        return cls(**every, **marked)
 
 
 class _Blocks(HTMLParser):
@@ -101,10 +85,10 @@ class _Blocks(HTMLParser):
         classes = (dict(attrs).get("class") or "").split()
         if tag == "div":
             self.open_div(classes)
-        elif tag in ("p", "li") and self.kind():
+        elif tag in ("p", "li") and (kind := self.kind()):
             label = "label" if "block-label" in classes else tag
             core = "core" in classes or any(c for _, c in self.stack)
-            self.buffers.append((self.kind() or "", label, [], self.blocks, core))
+            self.buffers.append((kind, label, [], self.blocks, core))
         elif tag == "span" and ("core-label" in classes or self.label):
             self.label += 1
 
@@ -144,13 +128,14 @@ def first_line(text: str) -> str:
     return text
 
 
-def _point(kind: str, tag: str, text: str, homework_tag: str) -> tuple[str, str] | None:
-    """Which list of Points an item of a block (other than a script) goes to, and its text there."""
+def _point(kind: str, tag: str, text: str, listed: bool) -> tuple[str, str] | None:
+    """Which list of Points an item of a block (other than a script) goes to, and its text there;
+    of a home assignment written as a list (`listed`), its items, else its paragraphs."""
     if kind == "discussion" and tag == "li":
         return "questions", text
     if kind == "roleplay" and tag == "label":
         return "roleplays", text.partition(":")[2].strip() or text
-    if kind == "homework" and tag == homework_tag:
+    if kind == "homework" and tag == ("li" if listed else "p"):
         return "homework", text
     return None
 
@@ -165,11 +150,12 @@ def segment_points(html: str) -> Points:
     for kind, tag, text, block, core in parser.items:
         if kind == "script" and tag == "p":
             firsts.setdefault(block, (text, core))
-        # a home assignment written as a list: its items; else its paragraphs
-        elif point := _point(kind, tag, text, "li" if block in listed else "p"):
+        elif point := _point(kind, tag, text, block in listed):
             found[point[0]].append((point[1], core))
     found["says"] = [(first_line(text), core) for text, core in firsts.values()]
-    return Points.of(found)
+    every = {k: tuple(t for t, _ in v) for k, v in found.items()}
+    marked = {f"core_{k}": tuple(t for t, c in found[k] if c) for k in ("says", "questions", "roleplays")}
+    return Points(**every, **marked)
 
 
 def core_only(points: tuple[Points, ...]) -> tuple[Points, ...]:
@@ -334,14 +320,6 @@ def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], sche
     )
 
 
-def bundle_view(sheet: SessionSheet, sheets: RunSheets) -> SessionSheet:
-    """The sheet with the pages of its handouts, to print them at once."""
-    handouts = tuple(replace(h, html=Markup(shift_headings(rebind(sheets.handouts[h.id].html, f"handouts/{h.id}.html",
-                                                                  bundle_path(sheet.number), {}, {}), 1)))
-                     for h in sheet.handouts)
-    return replace(sheet, handouts=handouts)
-
-
 # ---------------------------------------------------------------- will it fit one page?
 
 
@@ -394,8 +372,9 @@ def _too_long(m: Module, total: int, sheet: SessionSheet, segments: tuple[tuple[
 # ---------------------------------------------------------------- the group note as plain text
 
 
-def group_note_text(sheet: SessionSheet, program_title: str) -> str:
-    """The group-note stub for an EHR, as plain text (paperwork/<n>.txt): no client data."""
+def note_file(sheet: SessionSheet, program_title: str) -> OutputFile:
+    """The group-note stub of one session for an EHR, as plain text beside its paperwork page
+    (paperwork/<n>.txt): no client data."""
     out = [
         f"GROUP NOTE: {program_title}",
         f"Session {sheet.number} of {sheet.count}: {sheet.title}",
@@ -419,22 +398,20 @@ def group_note_text(sheet: SessionSheet, program_title: str) -> str:
     out += ["", "Home assignment:", *(f"- {h}" for h in sheet.homework or ("None set.",)), "",
             "Handouts given: " + ("; ".join(h.title for h in sheet.handouts) or "none"), "",
             "Members present: ____   Facilitator: ______________________   Signature: ______________", ""]
-    return "\n".join(line for i, line in enumerate(out) if line or (i and out[i - 1]))
+    text = "\n".join(line for i, line in enumerate(out) if line or (i and out[i - 1]))
+    return OutputFile(f"paperwork/{sheet.number}.txt", without_controls(text).encode("utf-8"))
 
 
 # ---------------------------------------------------------------- rendering
 
 
 def sheet_pages(sheet: SessionSheet, sheets: RunSheets, words: Words) -> tuple[tuple[str, str, str, object], ...]:
-    """(path, template, title, view) of the run sheet, handout bundle and paperwork of one session."""
-    n = sheet.number
-    of = f"{words('session_lower', 'session')} {n}, {sheet.title}"  # "session 5, Cravings"
-    return ((run_path(n), "runsheet.html", f"{words('run_sheet', 'Run sheet')}: {of}", sheet),
-            (bundle_path(n), "session_handouts.html", f"{words('handouts', 'Handouts')}: {of}", bundle_view(sheet, sheets)),
-            (paperwork_path(n), "paperwork.html", f"{words('paperwork', 'Paperwork')}: {of}", sheet))
-
-
-def note_file(sheet: SessionSheet, program_title: str) -> OutputFile:
-    """The group note of one session as plain text: paperwork/<n>.txt, beside its paperwork page."""
-    text = without_controls(group_note_text(sheet, program_title))
-    return OutputFile(f"paperwork/{sheet.number}.txt", text.encode("utf-8"))
+    """(path, template, title, view) of the run sheet, handout bundle and paperwork of one session;
+    the bundle's view has the pages of its handouts, to print them at once."""
+    run, bundle, paperwork = night_paths(sheet.number)
+    of = f"{words('session_lower', 'session')} {sheet.number}, {sheet.title}"  # "session 5, Cravings"
+    pages = tuple(replace(h, html=Markup(shift_headings(rebind(sheets.handouts[h.id].html, f"handouts/{h.id}.html",
+                                                               bundle, {}, {}), 1))) for h in sheet.handouts)
+    return ((run, "runsheet.html", f"{words('run_sheet', 'Run sheet')}: {of}", sheet),
+            (bundle, "session_handouts.html", f"{words('handouts', 'Handouts')}: {of}", replace(sheet, handouts=pages)),
+            (paperwork, "paperwork.html", f"{words('paperwork', 'Paperwork')}: {of}", sheet))

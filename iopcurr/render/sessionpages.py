@@ -163,8 +163,9 @@ def session_view(cal: Calendar, index: int) -> SessionView:
     plan = cal.ctx.plans.get(m.id)
     n = session.number
     handouts, copies_note = _handouts(p, m, cal.sheets, words)
-    night = {"run_url": f"../{runsheet.run_path(n)}", "bundle_url": f"../{runsheet.bundle_path(n)}",
-             "paperwork_url": f"../{runsheet.paperwork_path(n)}", "timer": runsheet.timer_plan(plan)} if plan else {}
+    run, bundle, paperwork = runsheet.night_paths(n)
+    night = {"run_url": f"../{run}", "bundle_url": f"../{bundle}", "paperwork_url": f"../{paperwork}",
+             "timer": runsheet.timer_plan(plan)} if plan else {}
     return guide_view(
         SessionView, m, plan, p.session, runsheet.agenda_clock(cal.ctx.cur, session.start, plan) if plan else [], words,
         number=n,
@@ -238,11 +239,12 @@ def fixed_facts(cur: Curriculum) -> tuple[str, ...]:
     return tuple(facts)
 
 
-def _week_heading(number: int, first: date | None) -> str:
-    """`Week 3: Jan 18–24, 2027`: the Monday to Sunday of the week's `first` date (`Week 3` without one)."""
-    if first is None:
+def _week_heading(number: int, first: str) -> str:
+    """`Week 3: Jan 18–24, 2027`: the Monday to Sunday of the week's `first` date, ISO (`Week 3` without one)."""
+    if not first:
         return f"Week {number}"
-    monday = first - timedelta(days=first.weekday())
+    day = date.fromisoformat(first)
+    monday = day - timedelta(days=day.weekday())
     sunday = monday + timedelta(days=6)
     last = f"{sunday.day}" if sunday.month == monday.month else f"{MONTH_NAMES[sunday.month - 1][:3]} {sunday.day}"
     return f"Week {number}: {MONTH_NAMES[monday.month - 1][:3]} {monday.day}–{last}, {sunday.year}"
@@ -254,25 +256,21 @@ def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMa
     style = p.session.clock
     titles = {m.id: m.title for m in cur.modules}
     tracks = track_map(p, cur.modules)
-    by_week: dict[int, list[tuple[tuple[int, int], CalendarEntry]]] = {}
-    firsts: dict[int, date] = {}  # week → its first date
+    by_week: dict[int, list[CalendarEntry]] = {}
     for s in schedule.sessions:
         if s.start is not None and s.end is not None and s.date is not None:
-            label, when, key = short_date(s.date), f"{time_of(s.start, style)}–{time_of(s.end, style)}", (s.date.toordinal(), 0)
-            firsts[s.week] = min(s.date, firsts.get(s.week, s.date))
+            label, when = short_date(s.date), f"{time_of(s.start, style)}–{time_of(s.end, style)}"
         else:
-            label, when, key = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", plain_time(p), (s.day, 0)
-        entry = CalendarEntry("session", label, s.date.isoformat() if s.date else "", when, s.number,
-                              titles[s.module_id], f"sessions/{s.number}.html", marks.get(tracks[s.module_id] or ""),
-                              s.cycle, s.pinned)
-        by_week.setdefault(s.week, []).append((key, entry))
+            label, when = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", plain_time(p)
+        by_week.setdefault(s.week, []).append(CalendarEntry(
+            "session", label, s.date.isoformat() if s.date else "", when, s.number, titles[s.module_id],
+            f"sessions/{s.number}.html", marks.get(tracks[s.module_id] or ""), s.cycle, s.pinned))
     for week, d in tonight.skipped_weeks(schedule):
-        entry = CalendarEntry("skipped", short_date(d), d.isoformat(), "", 0, "No group (skipped date)", "", None, 0, False)
-        by_week.setdefault(week, []).append(((d.toordinal(), 1), entry))
-        firsts[week] = min(d, firsts.get(week, d))
-    return tuple(CalendarWeek(w, _week_heading(w, firsts.get(w)),
-                              tuple(e for _, e in sorted(by_week[w], key=lambda item: item[0])))
-                 for w in sorted(by_week))
+        by_week.setdefault(week, []).append(
+            CalendarEntry("skipped", short_date(d), d.isoformat(), "", 0, "No group (skipped date)", "", None, 0, False))
+    # The sessions come in schedule order; the skipped dates go between them (without dates there are none).
+    weeks = {w: sorted(by_week[w], key=lambda e: e.date_iso) for w in sorted(by_week)}
+    return tuple(CalendarWeek(w, _week_heading(w, entries[0].date_iso), tuple(entries)) for w, entries in weeks.items())
 
 
 def _intro(cur: Curriculum, schedule: Schedule) -> str:

@@ -13,12 +13,12 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from iopcurr.model import Curriculum, Module, OutputFile, Schedule, Session
+from iopcurr.model import Curriculum, Module, OutputFile, Schedule
 from iopcurr.plan.checks import track_map
 from iopcurr.plan.schedule import WEEKDAY_NAMES, long_date, plain_time, session_label, session_when, short_date, time_of
 from iopcurr.render import books
 from iopcurr.render.ics import track_title
-from iopcurr.render.runsheet import HandoutItem, bundle_path, paperwork_path, run_path
+from iopcurr.render.runsheet import HandoutItem, night_paths
 
 SESSIONS_JS = "static/sessions.js"
 
@@ -77,7 +77,7 @@ def fixed_card(cur: Curriculum, schedule: Schedule | None, today: date | None, *
     p = cur.program
     return TonightCard("Tonight" if s.date == today else "Next session", s.number, m.title, track_title(p, m),
                        session_when(s, p), _handouts(cur, m), _copies(cur), f"sessions/{s.number}.html",
-                       run_path(s.number), bundle_path(s.number), paperwork_path(s.number),
+                       *night_paths(s.number),
                        bundle_pdf=books.bundle_pdf(m.id) if pdf and m.session_handouts else "")
 
 
@@ -91,7 +91,7 @@ def bundle_jobs(cur: Curriculum, schedule: Schedule | None) -> tuple[tuple[str, 
     for s in schedule.sessions:
         if modules[s.module_id].session_handouts:
             first.setdefault(s.module_id, s.number)
-    return tuple((bundle_path(n), books.bundle_pdf(mid)) for mid, n in first.items())
+    return tuple((night_paths(n)[1], books.bundle_pdf(mid)) for mid, n in first.items())
 
 
 def sessions_js(cur: Curriculum, schedule: Schedule, *, pdf: bool = False) -> OutputFile:
@@ -161,14 +161,12 @@ def missed_at(cur: Curriculum, schedule: Schedule, k: int) -> tuple[Missed, ...]
 
 
 def join_weeks(cur: Curriculum, schedule: Schedule) -> tuple[JoinWeek, ...]:
-    """Each week from its first session: what a member who joins then has missed."""
-    firsts: dict[int, tuple[int, Session]] = {}  # week → the index of its first session, and the session
-    for k, s in enumerate(schedule.sessions):
-        firsts.setdefault(s.week, (k, s))
-    return tuple(JoinWeek(s.week, f"week-{s.week}",
-                          f"session {s.number}, {session_label(s)}",
+    """Each week from its first session (the sessions are in week order): what a member who joins
+    then has missed."""
+    sessions = schedule.sessions
+    return tuple(JoinWeek(s.week, f"week-{s.week}", f"session {s.number}, {session_label(s)}",
                           missed_at(cur, schedule, k))
-                 for k, s in firsts.values())
+                 for k, s in enumerate(sessions) if k == 0 or sessions[k - 1].week != s.week)
 
 
 # ---------------------------------------------------------------- the schedule grid
