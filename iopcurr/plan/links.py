@@ -247,9 +247,7 @@ def check_site_refs(modules: Iterable[Module], pages: Iterable[Page], site: Iter
     owners: list[Module | Page] = [*modules, *pages]
     problems: list[Problem] = []
     for owner in owners:
-        for ref in owner.refs:
-            if ref.kind != "site" or ref.target in paths:
-                continue
+        for ref in (r for r in owner.refs if r.kind == "site" and r.target not in paths):
             close = difflib.get_close_matches(ref.target, sorted(paths), n=1)
             hint = f"Did you mean `../{close[0]}`?" if close else "Link to a module or page by its .md file, or to a file in assets/."
             problems.append(Problem(owner.path, ref.line, f"{_points_to(ref)}{shorten(ref.target, LONG)}, "

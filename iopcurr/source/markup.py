@@ -29,7 +29,7 @@ from iopcurr.errors import Problem
 from iopcurr.model import Converted, Handout, Ref, Segment
 from iopcurr.plan.links import SAFE_SCHEMES, Target, as_written, classify
 from iopcurr.plan.safety import CONVERT_SECONDS, MAX_INDENT, MAX_QUOTE_DEPTH, TimeLimitExceeded, scan_html, time_limit
-from iopcurr.source.blocks import CODE_FENCE, CORE, GUIDE_KINDS, Block, Node, Section, Text, closes_code, outline
+from iopcurr.source.blocks import CORE, GUIDE_KINDS, LIST_ITEM, Block, Node, Section, Text, fence_after, outline
 
 LABELS = {
     "script": "Say",
@@ -43,7 +43,6 @@ HANDOUT_CARD = "Client handout:"  # the label of a handout's card in the guide
 # Extensions every conversion uses. Part of the cache key: change them and caches refresh.
 EXTENSIONS = ("tables", "fenced_code", "sane_lists", "def_list", "abbr", "smarty")
 
-_LIST_ITEM = re.compile(r"^( *)([-*+]|\d+[.)])\s")
 _QUOTES = re.compile(r"^ {0,3}(?:> ?)+")
 _STASH = re.compile("\x02[^\x03]*\x03")
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -64,7 +63,6 @@ _SAFE_ATTRS = {
     "th": {"scope", "colspan", "rowspan"},
     "td": {"colspan", "rowspan"},
     "ol": {"start"},
-    "abbr": {"title"},
 }
 
 
@@ -117,11 +115,8 @@ class _LinesPreprocessor(Preprocessor):
         code_fence: str | None = None
         in_list, unit = False, 0
         for i, line in enumerate(lines):
-            if code_fence is None and (cm := CODE_FENCE.match(line)):
-                code_fence = cm.group(1)
-            elif code_fence is not None:
-                code_fence = None if closes_code(code_fence, line) else code_fence
-            else:
+            before, code_fence = code_fence, fence_after(code_fence, line)
+            if before is None and code_fence is None:
                 line, in_list, unit = _list_indent(line, i > 0 and not lines[i - 1].strip(), in_list, unit)
                 line = self._limit_depth(i, line)
             out.append(line)
@@ -149,7 +144,7 @@ class _LinesPreprocessor(Preprocessor):
 def _list_indent(line: str, after_blank: bool, in_list: bool, unit: int) -> tuple[str, bool, int]:
     """(line, in_list, unit) after `line`: a nested item indented by `unit` (2 or 3) is indented
     by 4 per level instead; `unit` is the indentation of the list's first nested item."""
-    if lm := _LIST_ITEM.match(line):
+    if lm := LIST_ITEM.match(line):
         width = len(lm.group(1))
         if not width and after_blank:
             unit = 0
@@ -221,11 +216,7 @@ def _core_item(li: etree.Element) -> None:
     else:
         holder.text = text
     li.set("class", "core")
-    label = etree.Element("span", {"class": "core-label"})
-    label.text = "Core"
-    label.tail = " " + (holder.text or "")
-    holder.text = None
-    holder.insert(0, label)
+    _prepend(holder, {"class": "core-label"}, "Core", holder.text or "")
 
 
 def _wrap_table(parent: etree.Element, table: etree.Element) -> None:
@@ -247,11 +238,16 @@ def _task(li: etree.Element) -> None:
     if not m:
         return
     li.set("class", "ws-check")
-    box = etree.Element("span", {"class": "ws-box", "aria-hidden": "true"})
-    box.text = "☒" if m.group(1).lower() == "x" else "☐"
-    box.tail = " " + (holder.text or "")[m.end() :]
+    box = "☒" if m.group(1).lower() == "x" else "☐"
+    _prepend(holder, {"class": "ws-box", "aria-hidden": "true"}, box, (holder.text or "")[m.end() :])
+
+
+def _prepend(holder: etree.Element, attrs: dict[str, str], text: str, rest: str) -> None:
+    """A span holding `text` at the start of `holder`, whose own text becomes `rest`."""
+    span = etree.Element("span", attrs)
+    span.text, span.tail = text, " " + rest
     holder.text = None
-    holder.insert(0, box)
+    holder.insert(0, span)
 
 
 _BLOCK_TAGS = {"p", "li", "td", "th", "caption", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
