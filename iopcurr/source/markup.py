@@ -98,9 +98,6 @@ class _State:
     definitions: str = ""  # the body's link reference and abbreviation definitions, added to each piece
     handouts: list[Handout] = field(default_factory=list)
 
-    def problem(self, offset: int, message: str, code: str, hint: str = "", severity: str = "error") -> None:
-        self.problems.append(Problem(self.path, self.line + offset, message, code, severity, hint))  # type: ignore[arg-type]
-
 
 class _LinesPreprocessor(Preprocessor):
     """Nested list items indented by 2 or 3 become 4 (Python-Markdown needs 4); indentation and
@@ -123,21 +120,22 @@ class _LinesPreprocessor(Preprocessor):
         return out
 
     def _limit_depth(self, i: int, line: str) -> str:
-        st = self.state
+        """`line` clamped to the limits; the first clamp of a body is reported. (Indentation that deep
+        leaves no block quote: one starts at most three spaces in.)"""
         indent = len(line[: len(line) - len(line.lstrip(" \t"))].expandtabs(4))
-        if indent > MAX_INDENT:
-            if not st.too_deep:
-                st.problem(i, f"this line is nested {indent // 4} levels deep (by its indentation); the limit is "
-                           f"{MAX_INDENT // 4}.", "IOP030", "Nest lists less deeply.")
-            st.too_deep = True
-            line = " " * MAX_INDENT + line.lstrip(" \t")
         qm = _QUOTES.match(line)
-        if qm and qm.group(0).count(">") > MAX_QUOTE_DEPTH:
-            if not st.too_deep:
-                st.problem(i, f"block quotes are nested {qm.group(0).count('>')} deep; the limit is {MAX_QUOTE_DEPTH}.",
-                           "IOP030", "Use fewer `>` at the start of the line.")
-            st.too_deep = True
-            line = "> " * MAX_QUOTE_DEPTH + line[qm.end() :]
+        if indent > MAX_INDENT:
+            why = f"this line is nested {indent // 4} levels deep (by its indentation); the limit is {MAX_INDENT // 4}."
+            hint, line = "Nest lists less deeply.", " " * MAX_INDENT + line.lstrip(" \t")
+        elif qm and qm.group(0).count(">") > MAX_QUOTE_DEPTH:
+            why = f"block quotes are nested {qm.group(0).count('>')} deep; the limit is {MAX_QUOTE_DEPTH}."
+            hint, line = "Use fewer `>` at the start of the line.", "> " * MAX_QUOTE_DEPTH + line[qm.end() :]
+        else:
+            return line
+        st = self.state
+        if not st.too_deep:
+            st.problems.append(Problem(st.path, st.line + i, why, "IOP030", hint=hint))
+        st.too_deep = True
         return line
 
 
