@@ -506,21 +506,17 @@ class _References:
                 self.problem(pos, "IOP027", "error", "this image has no alt text.",
                              "Describe it: `![what the image shows](path)`.")
         self.cursor = 0
-        for fragment in st.raw:
-            self.collect_raw(st, fragment)
+        for fragment in st.raw:  # the refs and problems of each fragment of raw HTML
+            findings, urls = scan_html(fragment)
+            if not findings and not urls:
+                continue
+            base = self.find(fragment)
+            for f in findings:
+                self.problem(base + f.offset if base >= 0 else -1, f.code, f.severity, f.message, f.hint)
+            for u in urls:
+                target = classify(u.url, st.folder, st.owner, image=u.image)
+                self.target(target, u.url, base + u.offset if base >= 0 else -1, u.image, raw=True)
         return self.refs, self.problems
-
-    def collect_raw(self, st: _State, fragment: str) -> None:
-        """The refs and problems of one fragment of raw HTML."""
-        findings, urls = scan_html(fragment)
-        if not findings and not urls:
-            return
-        base = self.find(fragment)
-        for f in findings:
-            self.problem(base + f.offset if base >= 0 else -1, f.code, f.severity, f.message, f.hint)
-        for u in urls:
-            target = classify(u.url, st.folder, st.owner, image=u.image)
-            self.target(target, u.url, base + u.offset if base >= 0 else -1, u.image, raw=True)
 
 
 def extension_settings() -> dict[str, Any]:
