@@ -122,6 +122,6 @@ def test_a_huge_grid_is_refused_and_cut_to_its_limits() -> None:
 
 
 def test_a_definition_inside_a_code_block_defines_nothing() -> None:
-    # "``` py" does not close the code block (blocks.closes_code), so the line after it is code too.
+    # "``` py" does not close the code block (blocks.fence_after), so the line after it is code too.
     html = convert("## S\n\nSee [the site][a].\n\n```\n``` py\n[a]: http://x.org\n```\n").segments[0].html
     assert "<p>See [the site][a].</p>" in html

@@ -174,20 +174,15 @@ def check_owner_refs(owner: Module | Page, anchors: Anchors, files: frozenset[st
     """Every link and image of one module or page that points into the curriculum finds its
     module, page, anchor or file (links to the site are checked once it is rendered, by
     check_site_refs)."""
-    found = (_check(ref, owner.path, anchors, files) for ref in owner.refs if ref.kind != "site")
-    return [p for p in found if p is not None]
-
-
-def _check(ref: Ref, path: str, anchors: Anchors, files: frozenset[str]) -> Problem | None:
-    """The problem of one link or image into the curriculum that finds nothing, if it does not."""
-    if ref.kind == "asset":
-        code, found = "IOP025", _missing_asset(ref, files)
-    else:
-        code, found = "IOP026", _missing_page(ref, anchors)
-    if found is None:
-        return None
-    message, hint = found
-    return Problem(path, ref.line, _points_to(ref) + message, code, hint=hint, column=ref.column)
+    problems = []
+    for ref in (r for r in owner.refs if r.kind != "site"):
+        if ref.kind == "asset":
+            code, found = "IOP025", _missing_asset(ref, files)
+        else:
+            code, found = "IOP026", _missing_page(ref, anchors)
+        if found is not None:
+            problems.append(Problem(owner.path, ref.line, _points_to(ref) + found[0], code, hint=found[1], column=ref.column))
+    return problems
 
 
 def _points_to(ref: Ref) -> str:
@@ -247,9 +242,7 @@ def check_site_refs(modules: Iterable[Module], pages: Iterable[Page], site: Iter
     owners: list[Module | Page] = [*modules, *pages]
     problems: list[Problem] = []
     for owner in owners:
-        for ref in owner.refs:
-            if ref.kind != "site" or ref.target in paths:
-                continue
+        for ref in (r for r in owner.refs if r.kind == "site" and r.target not in paths):
             close = difflib.get_close_matches(ref.target, sorted(paths), n=1)
             hint = f"Did you mean `../{close[0]}`?" if close else "Link to a module or page by its .md file, or to a file in assets/."
             problems.append(Problem(owner.path, ref.line, f"{_points_to(ref)}{shorten(ref.target, LONG)}, "

@@ -53,7 +53,7 @@ _ATTR_TOKEN = re.compile(
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _MARK = re.compile(r"[ \t]*(\{[^{}]*\})[ \t]*$")  # attributes at the end of a line of text
 _DEFINITION = re.compile(r"^(?: {0,3}\[[^\]]+\]:\s*\S|\*\[[^\]]+\]:)")  # a link reference or an abbreviation
-_ITEM = re.compile(r"^ *(?:[-*+]|\d+[.)])\s")
+LIST_ITEM = re.compile(r"^( *)(?:[-*+]|\d+[.)])\s")  # a list item, with its indentation
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 SEGMENT_VALUES: tuple[tuple[str, Callable[[str], bool], str], ...] = (  # (attribute, valid value?, the rule)
     ("go-round", lambda v: bool(_NUMBER.match(v)) and 0 < float(v) <= 30,
@@ -123,10 +123,13 @@ class Outline:
     definitions: tuple[str, ...]
 
 
-def closes_code(fence: str, line: str) -> bool:
-    """`line` ends the code block that `fence` opened: the same character, as many or more."""
+def fence_after(fence: str | None, line: str) -> str | None:
+    """The fence of the code block open after `line`, given the one open before it (None: none).
+    A code block ends at a line of its fence's character only, as many or more."""
+    if fence is None:
+        return cm.group(1) if (cm := CODE_FENCE.match(line)) else None
     stripped = line.strip()
-    return stripped.startswith(fence) and set(stripped) == {fence[0]}
+    return None if stripped.startswith(fence) and set(stripped) == {fence[0]} else fence
 
 
 def parse_attrs(text: str) -> tuple[dict[str, str], str]:
@@ -199,13 +202,10 @@ class _Scanner:
         code_line = 0
         for i, line in enumerate(lines):
             n = self.first_line + i
-            if code_fence is not None:
-                self.add_text(n, line)
-                code_fence = None if closes_code(code_fence, line) else code_fence
-                continue
-            cm = CODE_FENCE.match(line)
-            if cm:
-                code_fence, code_line = cm.group(1), n
+            before, code_fence = code_fence, fence_after(code_fence, line)
+            if before is None and code_fence is not None:
+                code_line = n
+            if before is not None or code_fence is not None:  # code, or the fence that opens or closes it
                 self.add_text(n, line)
             elif _CLOSE.match(line):
                 self.close(n)
@@ -255,7 +255,7 @@ class _Scanner:
         """`{.core}` may end a question of a discussion list (the item's first line or one it runs
         on to); any other `{...}` there, or `{.core}` anywhere else, is a problem."""
         here = self.stack[-1].kind if self.stack else ""
-        if _ITEM.match(line):
+        if LIST_ITEM.match(line):
             self.in_item = True
         elif not line.strip() or (not line.startswith((" ", "\t")) and not (self.text and self.text[-1].strip())):
             self.in_item = False

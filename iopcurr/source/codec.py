@@ -11,9 +11,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import types
-import typing
 from functools import cache
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
 T = TypeVar("T")
 
@@ -44,7 +43,7 @@ def loads(text: str | bytes, cls: type[T]) -> T:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise DecodeError(f"not JSON: {exc}") from exc
-    return typing.cast(T, decode(data, cls))
+    return cast(T, decode(data, cls))
 
 
 def decode(data: Any, hint: Any) -> Any:

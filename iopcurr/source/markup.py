@@ -29,7 +29,7 @@ from iopcurr.errors import Problem
 from iopcurr.model import Converted, Handout, Ref, Segment
 from iopcurr.plan.links import SAFE_SCHEMES, Target, as_written, classify
 from iopcurr.plan.safety import CONVERT_SECONDS, MAX_INDENT, MAX_QUOTE_DEPTH, TimeLimitExceeded, scan_html, time_limit
-from iopcurr.source.blocks import CODE_FENCE, CORE, GUIDE_KINDS, Block, Node, Section, Text, closes_code, outline
+from iopcurr.source.blocks import CORE, GUIDE_KINDS, LIST_ITEM, Block, Node, Section, Text, fence_after, outline
 
 LABELS = {
     "script": "Say",
@@ -43,7 +43,6 @@ HANDOUT_CARD = "Client handout:"  # the label of a handout's card in the guide
 # Extensions every conversion uses. Part of the cache key: change them and caches refresh.
 EXTENSIONS = ("tables", "fenced_code", "sane_lists", "def_list", "abbr", "smarty")
 
-_LIST_ITEM = re.compile(r"^( *)([-*+]|\d+[.)])\s")
 _QUOTES = re.compile(r"^ {0,3}(?:> ?)+")
 _STASH = re.compile("\x02[^\x03]*\x03")
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -64,7 +63,6 @@ _SAFE_ATTRS = {
     "th": {"scope", "colspan", "rowspan"},
     "td": {"colspan", "rowspan"},
     "ol": {"start"},
-    "abbr": {"title"},
 }
 
 
@@ -100,9 +98,6 @@ class _State:
     definitions: str = ""  # the body's link reference and abbreviation definitions, added to each piece
     handouts: list[Handout] = field(default_factory=list)
 
-    def problem(self, offset: int, message: str, code: str, hint: str = "", severity: str = "error") -> None:
-        self.problems.append(Problem(self.path, self.line + offset, message, code, severity, hint))  # type: ignore[arg-type]
-
 
 class _LinesPreprocessor(Preprocessor):
     """Nested list items indented by 2 or 3 become 4 (Python-Markdown needs 4); indentation and
@@ -117,39 +112,37 @@ class _LinesPreprocessor(Preprocessor):
         code_fence: str | None = None
         in_list, unit = False, 0
         for i, line in enumerate(lines):
-            if code_fence is None and (cm := CODE_FENCE.match(line)):
-                code_fence = cm.group(1)
-            elif code_fence is not None:
-                code_fence = None if closes_code(code_fence, line) else code_fence
-            else:
+            before, code_fence = code_fence, fence_after(code_fence, line)
+            if before is None and code_fence is None:
                 line, in_list, unit = _list_indent(line, i > 0 and not lines[i - 1].strip(), in_list, unit)
                 line = self._limit_depth(i, line)
             out.append(line)
         return out
 
     def _limit_depth(self, i: int, line: str) -> str:
-        st = self.state
+        """`line` clamped to the limits; the first clamp of a body is reported. (Indentation that deep
+        leaves no block quote: one starts at most three spaces in.)"""
         indent = len(line[: len(line) - len(line.lstrip(" \t"))].expandtabs(4))
-        if indent > MAX_INDENT:
-            if not st.too_deep:
-                st.problem(i, f"this line is nested {indent // 4} levels deep (by its indentation); the limit is "
-                           f"{MAX_INDENT // 4}.", "IOP030", "Nest lists less deeply.")
-            st.too_deep = True
-            line = " " * MAX_INDENT + line.lstrip(" \t")
         qm = _QUOTES.match(line)
-        if qm and qm.group(0).count(">") > MAX_QUOTE_DEPTH:
-            if not st.too_deep:
-                st.problem(i, f"block quotes are nested {qm.group(0).count('>')} deep; the limit is {MAX_QUOTE_DEPTH}.",
-                           "IOP030", "Use fewer `>` at the start of the line.")
-            st.too_deep = True
-            line = "> " * MAX_QUOTE_DEPTH + line[qm.end() :]
+        if indent > MAX_INDENT:
+            why = f"this line is nested {indent // 4} levels deep (by its indentation); the limit is {MAX_INDENT // 4}."
+            hint, line = "Nest lists less deeply.", " " * MAX_INDENT + line.lstrip(" \t")
+        elif qm and qm.group(0).count(">") > MAX_QUOTE_DEPTH:
+            why = f"block quotes are nested {qm.group(0).count('>')} deep; the limit is {MAX_QUOTE_DEPTH}."
+            hint, line = "Use fewer `>` at the start of the line.", "> " * MAX_QUOTE_DEPTH + line[qm.end() :]
+        else:
+            return line
+        st = self.state
+        if not st.too_deep:
+            st.problems.append(Problem(st.path, st.line + i, why, "IOP030", hint=hint))
+        st.too_deep = True
         return line
 
 
 def _list_indent(line: str, after_blank: bool, in_list: bool, unit: int) -> tuple[str, bool, int]:
     """(line, in_list, unit) after `line`: a nested item indented by `unit` (2 or 3) is indented
     by 4 per level instead; `unit` is the indentation of the list's first nested item."""
-    if lm := _LIST_ITEM.match(line):
+    if lm := LIST_ITEM.match(line):
         width = len(lm.group(1))
         if not width and after_blank:
             unit = 0
@@ -221,11 +214,7 @@ def _core_item(li: etree.Element) -> None:
     else:
         holder.text = text
     li.set("class", "core")
-    label = etree.Element("span", {"class": "core-label"})
-    label.text = "Core"
-    label.tail = " " + (holder.text or "")
-    holder.text = None
-    holder.insert(0, label)
+    _prepend(holder, {"class": "core-label"}, "Core", holder.text or "")
 
 
 def _wrap_table(parent: etree.Element, table: etree.Element) -> None:
@@ -247,11 +236,16 @@ def _task(li: etree.Element) -> None:
     if not m:
         return
     li.set("class", "ws-check")
-    box = etree.Element("span", {"class": "ws-box", "aria-hidden": "true"})
-    box.text = "☒" if m.group(1).lower() == "x" else "☐"
-    box.tail = " " + (holder.text or "")[m.end() :]
+    box = "☒" if m.group(1).lower() == "x" else "☐"
+    _prepend(holder, {"class": "ws-box", "aria-hidden": "true"}, box, (holder.text or "")[m.end() :])
+
+
+def _prepend(holder: etree.Element, attrs: dict[str, str], text: str, rest: str) -> None:
+    """A span holding `text` at the start of `holder`, whose own text becomes `rest`."""
+    span = etree.Element("span", attrs)
+    span.text, span.tail = text, " " + rest
     holder.text = None
-    holder.insert(0, box)
+    holder.insert(0, span)
 
 
 _BLOCK_TAGS = {"p", "li", "td", "th", "caption", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
@@ -512,21 +506,17 @@ class _References:
                 self.problem(pos, "IOP027", "error", "this image has no alt text.",
                              "Describe it: `![what the image shows](path)`.")
         self.cursor = 0
-        for fragment in st.raw:
-            self.collect_raw(st, fragment)
+        for fragment in st.raw:  # the refs and problems of each fragment of raw HTML
+            findings, urls = scan_html(fragment)
+            if not findings and not urls:
+                continue
+            base = self.find(fragment)
+            for f in findings:
+                self.problem(base + f.offset if base >= 0 else -1, f.code, f.severity, f.message, f.hint)
+            for u in urls:
+                target = classify(u.url, st.folder, st.owner, image=u.image)
+                self.target(target, u.url, base + u.offset if base >= 0 else -1, u.image, raw=True)
         return self.refs, self.problems
-
-    def collect_raw(self, st: _State, fragment: str) -> None:
-        """The refs and problems of one fragment of raw HTML."""
-        findings, urls = scan_html(fragment)
-        if not findings and not urls:
-            return
-        base = self.find(fragment)
-        for f in findings:
-            self.problem(base + f.offset if base >= 0 else -1, f.code, f.severity, f.message, f.hint)
-        for u in urls:
-            target = classify(u.url, st.folder, st.owner, image=u.image)
-            self.target(target, u.url, base + u.offset if base >= 0 else -1, u.image, raw=True)
 
 
 def extension_settings() -> dict[str, Any]:
