@@ -205,14 +205,6 @@ class Readability:
     smog: float  # SMOG grade (McLaughlin 1969; the usual measure for health materials)
     sentences: int
 
-    @property
-    def measured(self) -> bool:
-        return self.sentences > 0
-
-    @property
-    def smog_measured(self) -> bool:
-        return self.sentences >= SMOG_SENTENCES
-
 
 @dataclass(frozen=True)
 class Ref:
@@ -313,10 +305,6 @@ class Module:
             seen.setdefault(ref, None)
         return tuple(seen)
 
-    @property
-    def has_homework(self) -> bool:
-        return "homework" in self.block_kinds
-
 
 @dataclass(frozen=True)
 class Commit:
@@ -396,9 +384,6 @@ class Schedule:
     @property
     def dated(self) -> bool:
         return bool(self.sessions) and self.sessions[0].date is not None
-
-    def of_module(self, module_id: str) -> tuple[Session, ...]:
-        return tuple(s for s in self.sessions if s.module_id == module_id)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def test_module_id_from_file_name_and_fields(make_curriculum: MakeCurriculum) ->
     assert (module.id, module.title, module.objectives[0]) == ("my-topic", "My Topic", "Name one thing.")
     assert [s.title for s in module.segments] == ["Check-in: current concerns", "Topic: the topic", "Practice and summary"]
     assert module.handouts[0].id == "my-topic-sheet"
-    assert module.session_handouts == ("my-topic-sheet",) and module.has_homework
+    assert module.session_handouts == ("my-topic-sheet",) and "homework" in module.block_kinds
 
 
 def test_unknown_front_matter_key_hints() -> None:

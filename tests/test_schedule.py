@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from conftest import MakeCurriculum, module_text
 
 from iopcurr.errors import Problem
-from iopcurr.model import Module, Program, Schedule
+from iopcurr.model import Module, Program, Schedule, Session
 from iopcurr.pipeline import run
 from iopcurr.plan.schedule import agenda_times, build_schedule, local_span, session_when, upcoming
 from iopcurr.plan.thirds import plan_module
@@ -20,6 +20,10 @@ CHICAGO = ZoneInfo("America/Chicago")
 
 def module(ident: str, track: str | None = None) -> Module:
     return Module(ident, f"modules/{ident}.md", ident.title(), track, "", (), (), (), "", (), (), ())
+
+
+def _of(sched: Schedule, module_id: str) -> list[Session]:
+    return [s for s in sched.sessions if s.module_id == module_id]
 
 
 def program(text: str) -> Program:
@@ -307,8 +311,8 @@ def test_repeat_puts_a_module_in_the_first_session_of_every_nth_week() -> None:
         "schedule: {weeks: 5, days: [mon, thu], repeat: {a: 2}}\n", ["a", "b", "c"]
     )
     assert not problems
-    assert [(s.week, s.day) for s in sched.of_module("a")] == [(1, 1), (3, 1), (5, 1)]
-    assert all(s.pinned for s in sched.of_module("a"))
+    assert [(s.week, s.day) for s in _of(sched, "a")] == [(1, 1), (3, 1), (5, 1)]
+    assert all(s.pinned for s in _of(sched, "a"))
     assert [s.module_id for s in sched.sessions if not s.pinned] == ["b", "c", "b", "c", "b", "c", "b"]
 
 
@@ -316,7 +320,7 @@ def test_repeat_long_form_starts_later_and_keeps_to_its_day() -> None:
     text = "schedule:\n  weeks: 6\n  days: [mon, wed, thu]\n  repeat:\n    a: {every: 3, from: 2, day: wed}\n"
     sched, problems = schedule_of(text, ["a", "b", "c"])
     assert not problems
-    assert [(s.week, s.weekday) for s in sched.of_module("a")] == [(2, 2), (5, 2)]
+    assert [(s.week, s.weekday) for s in _of(sched, "a")] == [(2, 2), (5, 2)]
 
 
 def test_a_repeat_whose_day_is_taken_moves_to_the_next_free_session_of_its_week() -> None:
@@ -334,7 +338,7 @@ def test_a_skipped_date_moves_a_repeat_within_its_week() -> None:
     sched, problems = schedule_of(text, ["a", "b"])
     assert not problems
     # the skip pushes the last session into week 4, and the weekly repeat follows it there
-    assert [s.date for s in sched.of_module("a")] == [
+    assert [s.date for s in _of(sched, "a")] == [
         date(2027, 1, 4), date(2027, 1, 13), date(2027, 1, 18), date(2027, 1, 25)
     ]
 
@@ -447,9 +451,9 @@ def test_bundled_every_join_week_meets_the_first_weeks_modules_within_three_week
 
 def test_bundled_orientation_recurs_every_third_week_with_overdose_in_the_same_week() -> None:
     _, sched = bundled_schedule()
-    weeks = [s.week for s in sched.of_module("orientation")]
+    weeks = [s.week for s in _of(sched, "orientation")]
     assert weeks == list(range(1, sched.sessions[-1].week + 1, 3))
-    assert [s.week for s in sched.of_module("overdose-and-staying-alive")] == weeks
+    assert [s.week for s in _of(sched, "overdose-and-staying-alive")] == weeks
     assert sched.sessions[0].module_id == "orientation"
 
 

@@ -14,9 +14,9 @@ from iopcurr.plan.wording import TERMS, Hit, find_terms
 
 def find_terms_slowly(text: str) -> list[Hit]:
     """The search without the needle filter: every pattern over the whole text."""
-    masked = wording._EXEMPT.sub(lambda m: " " * len(m.group(0)), text)
+    masked = wording._EXEMPT["en"].sub(lambda m: " " * len(m.group(0)), text)
     hits = []
-    for shown, pattern, suggestion in wording._COMPILED:
+    for shown, pattern, suggestion in wording._COMPILED["en"]:
         for m in pattern.finditer(masked):
             line = masked.count("\n", 0, m.start()) + 1
             column = m.start() - (masked.rfind("\n", 0, m.start()) + 1) + 1

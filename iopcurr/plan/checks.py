@@ -71,10 +71,10 @@ def grade_words(grade: float) -> str:
 
 def readability_words(r: Readability) -> str:
     """What the guide says of a handout: both formulas in words, never a bare number."""
-    if not r.measured:
+    if not r.sentences:
         return "reading level: too little prose to measure"
     fk, smog = grade_words(r.grade), grade_words(r.smog)
-    if not r.smog_measured:
+    if r.sentences < SMOG_SENTENCES:
         return f"{fk} to read by Flesch-Kincaid (too short for SMOG)"
     if fk == smog:
         return f"{fk} to read (Flesch-Kincaid and SMOG)"
@@ -199,7 +199,7 @@ def check_completeness(modules: Iterable[Module]) -> list[Problem]:
     for m in modules:
         gaps = ((not m.objectives, "objectives", "IOP021", "Add 2-4 `objectives:`."),
                 (not m.session_handouts, "handout", "IOP022", "Define a `::: handout` or list one under `handouts:`."),
-                (m.segments and not m.has_homework, "home assignment", "IOP023", "Add a `::: homework` block to the last segment."))
+                (m.segments and "homework" not in m.block_kinds, "home assignment", "IOP023", "Add a `::: homework` block to the last segment."))
         problems += [Problem(m.path, 1, f"module `{m.id}` has no {what}.", code, "warning", hint) for gap, what, code, hint in gaps if gap]
     return problems
 

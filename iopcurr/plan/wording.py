@@ -42,17 +42,35 @@ EXEMPT = (
     "Narcotics Anonymous",
 )
 
-
-def _compiled(terms: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, re.Pattern[str], str], ...]:
-    return tuple((shown, re.compile(p, re.IGNORECASE), s) for shown, p, s in terms)
-
-
-def _exempt(names: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(map(re.escape, names)), re.IGNORECASE)
-
-
-_COMPILED = _compiled(TERMS)
-_EXEMPT = _exempt(EXEMPT)
+# Spanish (`es`): the terms the checker flags in Spanish translations, documented like TERMS.
+TERMS_ES: tuple[tuple[str, str, str], ...] = (
+    ("adicto", r"\badict[oa]s?\b", "persona con un trastorno por consumo de sustancias"),
+    ("drogadicto", r"\bdrogadict[oa]s?\b", "persona que consume drogas"),
+    ("drogadicción", r"\bdrogadicci[oó]n\b", "trastorno por consumo de sustancias"),
+    ("limpio / limpia", r"\blimpi[oa]s?\b", "en recuperación, sin consumir, (prueba con resultado) negativo"),
+    ("sucio / sucia", r"\bsuci[oa]s?\b", "(prueba con resultado) positivo, consumiendo"),
+    ("abusador", r"\babusador(?:a|es|as)?\b", "persona que consume sustancias"),
+    ("abuso de sustancias", r"\babuso de (?:sustancias|drogas|alcohol)\b", "consumo de sustancias (o trastorno por consumo)"),
+    ("alcohólico", r"\balcoh[oó]lic[oa]s?\b(?!\s+an[oó]nim)", "persona con un trastorno por consumo de alcohol"),
+    ("vicio / vicioso", r"\bvici(?:o|os|osa|oso|osas|osos)\b", "consumo, trastorno por consumo"),
+    ("tecato / yonqui", r"\b(?:tecat[oa]s?|yonquis?|junkies?)\b", "persona que consume drogas"),
+    ("borracho", r"\bborrach[oa]s?\b", "persona que estaba bajo los efectos del alcohol"),
+    ("recaedor", r"\brecaedor(?:a|es|as)?\b", "persona que volvió a consumir"),
+)
+# Proper names kept as they are written (a program's Spanish name, mutual-help groups).
+EXEMPT_ES = (
+    "Alcohólicos Anónimos",
+    "Narcóticos Anónimos",
+    "Administración de Servicios de Salud Mental y Abuso de Sustancias",
+    "Instituto Nacional sobre el Abuso de Drogas",
+)
+TERMS_BY_LANGUAGE: Mapping[str, tuple[tuple[str, str, str], ...]] = MappingProxyType({"en": TERMS, "es": TERMS_ES})
+EXEMPT_BY_LANGUAGE: Mapping[str, tuple[str, ...]] = MappingProxyType({"en": EXEMPT, "es": EXEMPT_ES})
+# Each language's terms compiled, and one pattern of its proper names.
+_COMPILED = MappingProxyType({language: tuple((shown, re.compile(p, re.IGNORECASE), s) for shown, p, s in terms)
+                              for language, terms in TERMS_BY_LANGUAGE.items()})
+_EXEMPT = MappingProxyType({language: re.compile("|".join(map(re.escape, names)), re.IGNORECASE)
+                            for language, names in EXEMPT_BY_LANGUAGE.items()})
 
 
 @dataclass(frozen=True)
@@ -91,21 +109,16 @@ _FOLDS_ODDLY = frozenset("\u0130\u0131\u017f\u212a")
 def find_terms(text: str, language: str = "en") -> list[Hit]:
     """Every flagged term of `language`'s list in `text` (none for a language without a list),
     with 1-based line and column."""
-    if language != "en":
-        names = EXEMPT_BY_LANGUAGE.get(language)
-        return _hits(text, _compiled(TERMS_BY_LANGUAGE.get(language, ())), _exempt(names) if names else None)
-    terms = _COMPILED
-    if not any(c in text for c in _FOLDS_ODDLY):  # (frozenset.intersection walks the whole text)
+    terms = _COMPILED.get(language, ())
+    if language == "en" and not any(c in text for c in _FOLDS_ODDLY):  # (frozenset.intersection walks the whole text)
         lowered = text.lower()
-        terms = tuple(t for t in _COMPILED if any(n in lowered for n in _NEEDLES.get(t[0], ("",))))
-        if not terms:
-            return []
-    return _hits(text, terms, _EXEMPT)
+        terms = tuple(t for t in terms if any(n in lowered for n in _NEEDLES.get(t[0], ("",))))
+    return _hits(text, terms, _EXEMPT[language]) if terms else []
 
 
-def _hits(text: str, terms: tuple[tuple[str, re.Pattern[str], str], ...], exempt: re.Pattern[str] | None) -> list[Hit]:
+def _hits(text: str, terms: tuple[tuple[str, re.Pattern[str], str], ...], exempt: re.Pattern[str]) -> list[Hit]:
     """Every match of `terms` in `text` outside the proper names `exempt` matches, in text order."""
-    masked = exempt.sub(lambda m: " " * len(m.group(0)), text) if exempt is not None else text
+    masked = exempt.sub(lambda m: " " * len(m.group(0)), text)
     starts = [0, *(m.end() for m in re.finditer("\n", masked))]  # where each line begins
     hits = []
     for shown, pattern, suggestion in terms:
@@ -113,32 +126,6 @@ def _hits(text: str, terms: tuple[tuple[str, re.Pattern[str], str], ...], exempt
             line = bisect.bisect_right(starts, m.start())
             hits.append(Hit(line, m.start() - starts[line - 1] + 1, shown, m.group(0), suggestion))
     return sorted(hits, key=lambda h: (h.line, h.column))
-
-
-# Spanish (`es`): the terms the checker flags in Spanish translations, documented like TERMS.
-TERMS_ES: tuple[tuple[str, str, str], ...] = (
-    ("adicto", r"\badict[oa]s?\b", "persona con un trastorno por consumo de sustancias"),
-    ("drogadicto", r"\bdrogadict[oa]s?\b", "persona que consume drogas"),
-    ("drogadicción", r"\bdrogadicci[oó]n\b", "trastorno por consumo de sustancias"),
-    ("limpio / limpia", r"\blimpi[oa]s?\b", "en recuperación, sin consumir, (prueba con resultado) negativo"),
-    ("sucio / sucia", r"\bsuci[oa]s?\b", "(prueba con resultado) positivo, consumiendo"),
-    ("abusador", r"\babusador(?:a|es|as)?\b", "persona que consume sustancias"),
-    ("abuso de sustancias", r"\babuso de (?:sustancias|drogas|alcohol)\b", "consumo de sustancias (o trastorno por consumo)"),
-    ("alcohólico", r"\balcoh[oó]lic[oa]s?\b(?!\s+an[oó]nim)", "persona con un trastorno por consumo de alcohol"),
-    ("vicio / vicioso", r"\bvici(?:o|os|osa|oso|osas|osos)\b", "consumo, trastorno por consumo"),
-    ("tecato / yonqui", r"\b(?:tecat[oa]s?|yonquis?|junkies?)\b", "persona que consume drogas"),
-    ("borracho", r"\bborrach[oa]s?\b", "persona que estaba bajo los efectos del alcohol"),
-    ("recaedor", r"\brecaedor(?:a|es|as)?\b", "persona que volvió a consumir"),
-)
-# Proper names kept as they are written (a program's Spanish name, mutual-help groups).
-EXEMPT_ES = (
-    "Alcohólicos Anónimos",
-    "Narcóticos Anónimos",
-    "Administración de Servicios de Salud Mental y Abuso de Sustancias",
-    "Instituto Nacional sobre el Abuso de Drogas",
-)
-TERMS_BY_LANGUAGE: Mapping[str, tuple[tuple[str, str, str], ...]] = MappingProxyType({"en": TERMS, "es": TERMS_ES})
-EXEMPT_BY_LANGUAGE: Mapping[str, tuple[str, ...]] = MappingProxyType({"en": EXEMPT, "es": EXEMPT_ES})
 
 
 def terms_markdown_table(language: str = "en") -> str:

@@ -138,12 +138,12 @@ def _field_vectors(fields: Sequence[Field], table: _Counted, n_docs: int) -> Ite
             scored = _WHOLE.sub(".0", ",".join([
                 f"{i},{f'{idf[i] * (k1_plus_1 * tf) / (norm + tf) * boost:.3f}'.rstrip('0')}"
                 for i, tf in sorted(counts.items())]))
-        yield f'{"," if n else ""}["{_name(fields[k].name)}/{ref}",[{scored}]]'
+        yield f'{"," if n else ""}[{_string(f"{fields[k].name}/{ref}")},[{scored}]]'
 
 
 def _inverted_index(names: Sequence[str], table: _Counted, n_docs: int) -> Iterator[str]:
     """Each term, in sorted order, with the documents that hold it in each field and its number."""
-    keys = [f'"{_name(n)}":' for n in names]
+    keys = [f"{_string(n)}:" for n in names]
     entry = [f'"{r}":{{}}' for r in range(n_docs)]  # a document in a term's posting
     for j, term in enumerate(sorted(table.number)):
         i = table.number[term]
@@ -154,7 +154,3 @@ def _inverted_index(names: Sequence[str], table: _Counted, n_docs: int) -> Itera
 
 def _string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
-
-
-def _name(field: str) -> str:
-    return _string(field)[1:-1]

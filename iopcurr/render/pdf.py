@@ -139,9 +139,8 @@ def _text(html: str, fallback: str) -> str:
 
 
 def _lines_field(m: re.Match[str], n: int) -> str:
-    rows = int(m.group(3))
     title = _text(m.group(2), "Space to write")
-    return (f'{m.group(1)}{m.group(2)}<textarea class="ws-field ws-field-lines ws-rows-{min(rows, 12)}" '
+    return (f'{m.group(1)}{m.group(2)}<textarea class="ws-field ws-field-lines ws-rows-{min(int(m.group(3)), 12)}" '
             f'name="lines-{n}" title="{title}"></textarea>')
 
 

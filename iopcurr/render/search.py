@@ -54,9 +54,8 @@ def _first_sentence(text: str, limit: int = 160) -> str:
 
 def search_documents(cur: Curriculum) -> tuple[SearchDoc, ...]:
     """Every facilitator page, handout and free page, in the order the site lists them."""
-    modules = [m.search or module_documents(m) for m in cur.modules]
-    return (*(docs[0] for docs in modules), *(d for docs in modules for d in docs[1:]),
-            *(d for p in cur.pages for d in (p.search or page_documents(p))))
+    return (*(m.search[0] for m in cur.modules), *(d for m in cur.modules for d in m.search[1:]),
+            *(d for p in cur.pages for d in p.search))
 
 
 def module_documents(m: Module) -> tuple[SearchDoc, ...]:
@@ -92,7 +91,7 @@ def language_search_file(cur: Curriculum, language: str, kinds: dict[str, str]) 
     """static/search-index.<lang>.js: the search index of the handouts in `language`, which the pages
     of the translation load (a handout not yet translated is found in the source language's index)."""
     modules = {m.id: m for m in cur.modules}
-    docs = [d for t in cur.translations if t.language == language for d in (t.search or translation_documents(t))
+    docs = [d for t in cur.translations if t.language == language for d in t.search
             if not d.url.startswith("facilitator/") or has_guide(t, modules[t.module_id])]
     pipeline = searchlang.PIPELINE_NAMES.get(language, "stemmer")
     return OutputFile(f"static/search-index.{language}.js", index_bytes(docs, kinds, pipeline))
