@@ -49,7 +49,7 @@ _SRC = re.compile(r'\bsrc="([^"]*)"', re.I)
 # What every PDF is: tagged PDF/UA-1 (structure tree, language, title). A change here, or a new
 # WeasyPrint, makes every PDF again.
 PDF_OPTIONS: dict[str, object] = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
-CACHE_SUBDIR = "pdf"  # in the output folder's cache (write.CACHE_DIR)
+CACHE_SUBDIR = "pdf"  # in the output folder's cache (cache.CACHE_DIR)
 
 
 def weasyprint_missing() -> str | None:
