@@ -540,7 +540,7 @@ def _streams(r: _Reader, m: dict[str, Any]) -> tuple[tuple[int, tuple[str, ...]]
     for key, value in raw.items():
         dotted = f"schedule.streams.{key}"
         day = _weekday(key)
-        if day is None or len(str(key)) < 3:
+        if day is None:
             close = difflib.get_close_matches(str(key).lower(), WEEKDAYS, n=1)
             hint = f"Did you mean `{close[0]}`?" if close else _DAY_HINT
             r.problem(dotted, f"unknown key `{dotted}`: a stream is named by its group day.", "IOP003", hint)
