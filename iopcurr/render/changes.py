@@ -14,8 +14,6 @@ from iopcurr.model import Commit, OutputFile
 from iopcurr.plan.safety import without_controls
 from iopcurr.render.pages import Link, SiteContext, page_context, render_bytes, review_note, words_date
 
-# ---------------------------------------------------------------- the page
-
 
 @dataclass(frozen=True)
 class ModuleChanges:

@@ -29,10 +29,7 @@ def load_catalogues(folders: Sequence[Path]) -> Catalogues:
     """language → key → string, from `<folder>/i18n/*.yml`; earlier folders (the override) win."""
     found: dict[str, dict[str, str]] = {}
     for folder in reversed(folders):
-        base = folder / "i18n"
-        if not base.is_dir():
-            continue
-        for path in sorted(base.glob("*.yml")):
+        for path in sorted((folder / "i18n").glob("*.yml")):  # none where there is no such folder
             data = yaml.safe_load(path.read_text("utf-8")) or {}
             if isinstance(data, dict):
                 found.setdefault(path.stem, {}).update({str(k): str(v) for k, v in data.items()})
@@ -42,9 +39,8 @@ def load_catalogues(folders: Sequence[Path]) -> Catalogues:
 def translate(catalogues: Catalogues, language: str, key: str) -> str:
     """The string `key` in `language` (English, then the key itself, where it is missing)."""
     for lang in (language, language.split("-")[0], SOURCE):
-        strings = catalogues.get(lang)
-        if strings is not None and key in strings:
-            return strings[key]
+        if key in catalogues.get(lang, {}):
+            return catalogues[lang][key]
     return key
 
 

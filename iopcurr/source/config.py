@@ -288,31 +288,19 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
         data = {}
     top = r.section(data or {}, "")
     languages = _languages(r, top)
-    session = _session(r, top, languages[1:])
-    tracks = _tracks(r, top)
-    schedule = _schedule(r, r.section(top.get("schedule"), "schedule"))
-    handouts = _handouts(r, top, languages)
-    crisis = _crisis(r, top, languages[1:])
-    theme = _theme(r, top)
-    edition = r.a_date(top["edition"], "edition") if top.get("edition") is not None else None
-    pl = r.section(top.get("plan"), "plan")
-    plan = PlanSettings(
-        min_segment_minutes=r.number(pl, "plan.min_segment_minutes", 5, 0, 600),
-        part_tolerance=r.number(pl, "plan.part_tolerance", 0.5, 0.0, 10.0),
-    )
-    program = Program(
+    program = Program(  # the keys are read (and their problems found) in the order written here
+        session=_session(r, top, languages[1:]),
+        tracks=_tracks(r, top),
+        schedule=_schedule(r, r.section(top.get("schedule"), "schedule")),
+        handouts=_handouts(r, top, languages),
+        crisis=_crisis(r, top, languages[1:]),
+        theme=_theme(r, top),
+        edition=str(r.a_date(top["edition"], "edition") or "") if top.get("edition") is not None else "",
+        plan=_plan(r, top),
         title=r.text(top, "title", "Group Program"),
         organization=r.text(top, "organization", ""),
         language=r.text(top, "language", "en"),
-        session=session,
-        tracks=tracks,
-        schedule=schedule,
-        handouts=handouts,
-        crisis=crisis,
-        theme=theme,
-        plan=plan,
         disclaimer=r.text(top, "disclaimer", DEFAULT_DISCLAIMER),
-        edition=edition.isoformat() if edition else "",
         site_url=_site_url(r, top),
         path=path,
         lines=MappingProxyType(dict(lines)),
@@ -322,6 +310,7 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
     )
     if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", program.language):
         r.problem("language", f"`language` must be a language code such as \"en\", not {shown(program.language)}.", "IOP004")
+    session = program.session
     if session.opening.minutes + session.closing.minutes >= session.minutes:
         r.problem(
             "session.minutes",
@@ -356,6 +345,14 @@ def _handouts(r: _Reader, top: dict[str, Any], languages: tuple[str, ...]) -> Ha
         duplex=r.boolean(ho, "handouts.duplex", False),
         copies=tuple((k, int(v)) for k, v in _per_language(r, ho, "copies", languages, 0, 1000).items()),
         min_ease=tuple({"es": 70.0, **_per_language(r, ho, "min_ease", languages, 0.0, 120.0)}.items()),
+    )
+
+
+def _plan(r: _Reader, top: dict[str, Any]) -> PlanSettings:
+    pl = r.section(top.get("plan"), "plan")
+    return PlanSettings(
+        min_segment_minutes=r.number(pl, "plan.min_segment_minutes", 5, 0, 600),
+        part_tolerance=r.number(pl, "plan.part_tolerance", 0.5, 0.0, 10.0),
     )
 
 
@@ -540,7 +537,7 @@ def _streams(r: _Reader, m: dict[str, Any]) -> tuple[tuple[int, tuple[str, ...]]
     for key, value in raw.items():
         dotted = f"schedule.streams.{key}"
         day = _weekday(key)
-        if day is None or len(str(key)) < 3:
+        if day is None:
             close = difflib.get_close_matches(str(key).lower(), WEEKDAYS, n=1)
             hint = f"Did you mean `{close[0]}`?" if close else _DAY_HINT
             r.problem(dotted, f"unknown key `{dotted}`: a stream is named by its group day.", "IOP003", hint)

@@ -178,9 +178,5 @@ def check_override(own: SourceFile, theirs: SourceFile) -> list[Problem]:
 
 def library_folders(source: Path, entries: tuple[str, ...]) -> list[Path]:
     """The folders of the libraries that are folders (for the live preview to watch)."""
-    found = []
-    for entry in entries:
-        folder = bundled_curriculum() if entry == BUNDLED else source / entry
-        if folder is not None and folder.is_dir():
-            found.append(folder.resolve())
-    return found
+    folders = (bundled_curriculum() if entry == BUNDLED else source / entry for entry in entries)
+    return [folder.resolve() for folder in folders if folder is not None and folder.is_dir()]

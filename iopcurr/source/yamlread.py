@@ -201,10 +201,6 @@ def _distinct(root: yaml.Node) -> list[yaml.Node]:
 _KEY = re.compile(r"^[a-z_][a-z0-9_-]*$")  # how the keys of program.yml and front matter are written
 
 
-def _plain(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and not node.style and node.value != ""
-
-
 def _quote_colon_items(root: yaml.Node, text: str, path: str, first: int) -> tuple[str, list[Problem]]:
     """The text with every list item that an unquoted colon turned into a `key: value` pair put in
     quotes, and a problem for each showing the line as it should be written."""
@@ -235,7 +231,8 @@ def _colon_items(seq: yaml.SequenceNode, text: str) -> list[tuple[int, int, int]
         k, v = item.value[0]
         start, end = k.start_mark.index, v.end_mark.index
         braces = text[item.start_mark.index : item.start_mark.index + 1] == "{"
-        if (_plain(k) and _plain(v) and not braces and "\n" not in text[start:end]
+        plain = all(isinstance(n, yaml.ScalarNode) and not n.style and n.value != "" for n in (k, v))
+        if (plain and not braces and "\n" not in text[start:end]
                 and (seq.flow_style or mixed or not _KEY.match(str(k.value)))):
             spans.append((start, end, k.start_mark.line))
     return spans
