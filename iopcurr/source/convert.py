@@ -12,10 +12,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+from iopcurr.model import Readability
 from iopcurr.output.cache import ParseCache
 from iopcurr.plan.checks import measure
 from iopcurr.source import codec
@@ -57,9 +58,7 @@ def parse_all(files: Sequence[SourceFile], *, cache: ParseCache | None = None, m
     convert = _in_pool if workers > 1 else _in_process
     known = cache.load_grades() if cache is not None and todo else {}
     for n, parsed in enumerate(convert([files[i] for i in todo], workers, progress)):
-        found[todo[n]] = with_grades(parsed, grades_of(parsed, known))  # an edit seldom changes every handout
-        if cache is not None:
-            cache.put(keys[todo[n]], codec.dumps(found[todo[n]]))
+        found[todo[n]] = _keep(parsed, keys[todo[n]], cache, known)
     if memo is not None:
         memo.update((key, found[i]) for i, key in enumerate(keys))
     return [found[i] for i in range(len(files))], ParseStats(tuple(keys), len(todo), workers)
@@ -73,6 +72,15 @@ def _workers(todo: int, jobs: int) -> int:
 def _lookup(key: str, memo: dict[str, Parsed] | None, cache: ParseCache | None) -> Parsed | None:
     entry = memo.get(key) if memo is not None else None
     return entry if entry is not None or cache is None else cache.get(key)
+
+
+def _keep(parsed: Parsed, key: str, cache: ParseCache | None, known: Mapping[str, Readability]) -> Parsed:
+    """A converted file with its handouts graded (with `known`, the grades of the same texts in
+    earlier builds, or measured: an edit seldom changes every handout), stored in `cache`."""
+    graded = with_grades(parsed, grades_of(parsed, known))
+    if cache is not None:
+        cache.put(key, codec.dumps(graded))
+    return graded
 
 
 def _in_process(files: list[SourceFile], workers: int, progress: Progress | None) -> Iterator[Parsed]:
