@@ -7,6 +7,7 @@ missing source folder); it carries the same location fields and an exit code.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterable
@@ -159,3 +160,10 @@ class IopError(click.ClickException):
 
     def show(self, file: IO[Any] | None = None) -> None:  # click calls this to report the error
         click.echo(self.format(), file=file, err=True)
+
+
+def did_you_mean(word: str, choices: Iterable[str], otherwise: str = "", form: str = "`{}`") -> str:
+    """A hint for a name that is not one of `choices`: the closest of them, as `form` writes it
+    ("Did you mean `weeks`?"), or `otherwise` when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"Did you mean {form.format(close[0])}?" if close else otherwise

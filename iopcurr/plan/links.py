@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
-from iopcurr.errors import Problem, Severity
+from iopcurr.errors import Problem, Severity, did_you_mean
 from iopcurr.model import Module, Page, Ref
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})  # the schemes markup.sanitize keeps
@@ -216,8 +216,7 @@ def _missing_page(ref: Ref, anchors: Anchors) -> tuple[str, str] | None:
     key = (ref.kind, ref.target)
     if key not in anchors:
         ids = sorted(i for k, i in anchors if k == ref.kind)
-        close = difflib.get_close_matches(ref.target, ids, n=1)
-        hint = f"Did you mean `{close[0]}.md`?" if close else f"Link to a file in {folder}/, e.g. `{ids[0]}.md`." if ids else ""
+        hint = did_you_mean(ref.target, ids, f"Link to a file in {folder}/, e.g. `{ids[0]}.md`." if ids else "", "`{}.md`")
         return f"{folder}/{shorten(ref.target, LONG)}.md, which does not exist.", hint
     return _missing_anchor(ref, anchors[key])
 
@@ -230,9 +229,8 @@ def _missing_anchor(ref: Ref, defined: frozenset[str]) -> tuple[str, str] | None
     names = sorted(a.removeprefix(f"{ref.target}-") for a in defined)
     if ref.kind == "module":
         names = sorted({*names, "session-plan"})
-    close = difflib.get_close_matches(ref.anchor, names, n=1)
     listed = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
-    hint = f"Did you mean `#{close[0]}`?" if close else (f"Its anchors: {listed}." if names else "It has no anchors.")
+    hint = did_you_mean(ref.anchor, names, f"Its anchors: {listed}." if names else "It has no anchors.", "`#{}`")
     return f"an anchor `{shorten(ref.anchor, 40)}` that {ref.kind} `{shorten(ref.target, LONG)}` does not have.", hint
 
 
@@ -243,8 +241,8 @@ def check_site_refs(modules: Iterable[Module], pages: Iterable[Page], site: Iter
     problems: list[Problem] = []
     for owner in owners:
         for ref in (r for r in owner.refs if r.kind == "site" and r.target not in paths):
-            close = difflib.get_close_matches(ref.target, sorted(paths), n=1)
-            hint = f"Did you mean `../{close[0]}`?" if close else "Link to a module or page by its .md file, or to a file in assets/."
+            hint = did_you_mean(ref.target, sorted(paths), "Link to a module or page by its .md file, or to a file in assets/.",
+                                "`../{}`")
             problems.append(Problem(owner.path, ref.line, f"{_points_to(ref)}{shorten(ref.target, LONG)}, "
                                     "which the site does not have.", "IOP026", hint=hint, column=ref.column))
     return problems

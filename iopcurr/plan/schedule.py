@@ -14,14 +14,13 @@ Everything here is pure.
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from iopcurr.errors import Problem, Severity
+from iopcurr.errors import Problem, Severity, did_you_mean
 from iopcurr.model import Module, Program, Repeat, Schedule, Session, SessionPlan
 from iopcurr.plan.checks import track_map
 from iopcurr.plan.thirds import clock
@@ -290,12 +289,11 @@ def _repeat_problem(program: Program, rep: Repeat, ids: list[str]) -> Problem | 
     s = program.schedule
     key = f"schedule.repeat.{rep.module_id}"
     if rep.module_id not in ids:
-        close = difflib.get_close_matches(rep.module_id, ids, n=1)
         return _problem(
             program, key,
             f"`schedule.repeat` names module `{rep.module_id}`, but there is no "
             f"modules/{rep.module_id}.md in the program.",
-            code="IOP007", hint=f"Did you mean `{close[0]}`?" if close else "Fix the module id.",
+            code="IOP007", hint=did_you_mean(rep.module_id, ids, "Fix the module id."),
         )
     if rep.module_id in {m for m, _ in s.pin}:
         return _problem(
@@ -350,12 +348,11 @@ def _stream(
     problems: list[Problem] = []
     for j, ref in enumerate(refs):
         if ref not in members:
-            close = difflib.get_close_matches(ref, list(members), n=1)
             problems.append(_problem(
                 program, f"{key}.{j}",
                 f"the stream of {WEEKDAY_NAMES[day]} names `{ref}`, which is no track or module.",
                 code="IOP007",
-                hint=f"Did you mean `{close[0]}`?" if close else f"Use a track: {', '.join(tracks)}.",
+                hint=did_you_mean(ref, members, f"Use a track: {', '.join(tracks)}."),
             ))
     order = list(dict.fromkeys(m for ref in refs for m in members.get(ref, []) if m not in fixed))
     if not order and not problems:  # (an unknown id already says why)

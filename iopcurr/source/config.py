@@ -7,7 +7,6 @@ table of settings in the authoring guide, so the two cannot drift apart.
 from __future__ import annotations
 
 import calendar
-import difflib
 import re
 import reprlib
 from collections.abc import Mapping
@@ -16,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from iopcurr.errors import Problem
+from iopcurr.errors import Problem, did_you_mean
 from iopcurr.model import (
     CrisisContact,
     HandoutSettings,
@@ -163,8 +162,7 @@ class _Reader:
         for key in found:
             if str(key) not in known:
                 name = f"{dotted}.{key}" if dotted else str(key)
-                close = difflib.get_close_matches(str(key), known, n=1)
-                hint = f"Did you mean `{close[0]}`?" if close else f"Known keys: {', '.join(known)}."
+                hint = did_you_mean(str(key), known, f"Known keys: {', '.join(known)}.")
                 self.problem(name, f"unknown key `{name}`.", "IOP003", hint)
         return found
 
@@ -205,8 +203,7 @@ class _Reader:
     def choice(self, m: dict[str, Any], dotted: str, default: str, choices: tuple[str, ...]) -> str:
         value = self.text(m, dotted, default)
         if value not in choices:
-            close = difflib.get_close_matches(value, choices, n=1)
-            hint = f"Did you mean `{close[0]}`?" if close else ""
+            hint = did_you_mean(value, choices)
             self.problem(
                 dotted, f"`{dotted}` must be one of {', '.join(choices)}, not {shown(value)}.", "IOP004", hint
             )
@@ -538,8 +535,7 @@ def _streams(r: _Reader, m: dict[str, Any]) -> tuple[tuple[int, tuple[str, ...]]
         dotted = f"schedule.streams.{key}"
         day = _weekday(key)
         if day is None:
-            close = difflib.get_close_matches(str(key).lower(), WEEKDAYS, n=1)
-            hint = f"Did you mean `{close[0]}`?" if close else _DAY_HINT
+            hint = did_you_mean(str(key).lower(), WEEKDAYS, _DAY_HINT)
             r.problem(dotted, f"unknown key `{dotted}`: a stream is named by its group day.", "IOP003", hint)
             continue
         if day in out:

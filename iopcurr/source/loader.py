@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 import re
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from iopcurr.errors import Problem
+from iopcurr.errors import Problem, did_you_mean
 from iopcurr.model import Asset, Commit, Module, Page
 from iopcurr.source.markup import Converter
 from iopcurr.source.yamlread import load_yaml
@@ -311,8 +310,7 @@ def _front(src: SourceFile, known: tuple[str, ...], noun: str) -> tuple[dict[str
     meta, lines, body, first, problems = split_front_matter(src.text, src.path)
     for key in meta:
         if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"Did you mean `{close[0]}`?" if close else f"Known keys: {', '.join(known)}."
+            hint = did_you_mean(str(key), known, f"Known keys: {', '.join(known)}.")
             problems.append(Problem(src.path, lines.get(str(key), 1), f"unknown front matter key `{key}`.", "IOP003", hint=hint))
     title = _text(meta, "title", lines, src.path, problems)
     if not title and not any(p.code == "IOP001" for p in problems):
