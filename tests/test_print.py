@@ -16,7 +16,7 @@ from click.testing import Result
 from conftest import PROGRAM, MakeCurriculum, module_text, need_tool
 
 from iopcurr.pipeline import build
-from iopcurr.render.htmlfrag import rebind, resolve, shift_headings, unique_ids
+from iopcurr.render.htmlfrag import Document, bind_tags, resolve, scan, unique_ids
 
 PAGE = """\
 ---
@@ -88,14 +88,21 @@ def text_of(path: Path) -> str:
 # ---------------------------------------------------------------- binding pages together
 
 
-def test_shift_headings_moves_levels_down_and_stops_at_h6() -> None:
+def bound(html: str, by: int = 0, title_class: str = "", ids: dict[str, dict[str, str]] | None = None,
+          anchors: dict[str, str] | None = None) -> str:
+    """`html` of facilitator/m.html bound into the manual."""
+    doc = Document("facilitator/manual.html", ids or {}, anchors or {})
+    return bind_tags(html, scan(html), by, title_class, "facilitator/m.html", doc)
+
+
+def test_binding_moves_headings_down_and_stops_at_h6() -> None:
     html = '<h1 id="t">T</h1><h2>A</h2><h5>E</h5><p>h1 in text</p>'
-    assert shift_headings(html, 2) == '<h3 id="t">T</h3><h4>A</h4><h6>E</h6><p>h1 in text</p>'
+    assert bound(html, 2) == '<h3 id="t">T</h3><h4>A</h4><h6>E</h6><p>h1 in text</p>'
 
 
-def test_shift_headings_marks_the_former_title() -> None:
+def test_binding_marks_the_former_title() -> None:
     assert (
-        shift_headings('<h1 class="x">T</h1><h2>A</h2>', 1, "book-title")
+        bound('<h1 class="x">T</h1><h2>A</h2>', 1, "book-title")
         == '<h2 class="x book-title">T</h2><h3>A</h3>'
     )
 
@@ -114,7 +121,7 @@ def test_resolve_relative_links_against_the_page() -> None:
     assert resolve("index.html", "../outside.html") is None
 
 
-def test_rebind_points_links_inside_the_document_and_rebases_the_rest() -> None:
+def test_binding_points_links_inside_the_document_and_rebases_the_rest() -> None:
     html = (
         '<h2 id="s">S</h2><a href="#s">here</a> <a href="../handouts/h.html">h</a> '
         '<a href="../pages/other.html#x">o</a> <img src="../assets/i.png" alt="i"> '
@@ -122,7 +129,7 @@ def test_rebind_points_links_inside_the_document_and_rebases_the_rest() -> None:
     )
     ids = {"facilitator/m.html": {"s": "module-m-s"}, "handouts/h.html": {}}
     anchors = {"facilitator/m.html": "module-m", "handouts/h.html": "handout-h"}
-    out = rebind(html, "facilitator/m.html", "facilitator/manual.html", ids, anchors)
+    out = bound(html, ids=ids, anchors=anchors)
     assert '<h2 id="module-m-s">' in out
     assert '<a href="#module-m-s">here</a>' in out
     assert '<a href="#handout-h">h</a>' in out

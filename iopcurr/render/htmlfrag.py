@@ -5,10 +5,10 @@ prefix that keeps it unique in the whole document, and links between the bound p
 links inside the document. The input is HTML that iopcurr itself wrote (templates and sanitized
 Markdown), so start tags are well formed; only tags are rewritten, text is never touched.
 
-`shift_headings`, the ids of a fragment and `rebind` each look at every tag. `scan` finds, in one pass that
-stays in the regular-expression engine for all other tags, only the tags that any of them may
-change, and `bind_tags` applies the two rewrites to those: the same bytes, at a fraction of the
-cost (a 1,000-module manual has 800,000 tags, of which 50,000 may change).
+`scan` finds, in one pass that stays in the regular-expression engine for all other tags, only
+the tags that binding may change (headings, and tags with an id, a link or an image), and
+`bind_tags` rewrites those: heading levels (`_shift`), then ids and links (`_rebind`). A
+1,000-module manual has 800,000 tags, of which 50,000 may change.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ _ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)
 _HEADING = re.compile(r"^h([1-6])$", re.I)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _ID_REFS = ("aria-labelledby", "aria-describedby", "aria-controls", "for", "headers")
-_REBOUND = ("id", "href", "src", *_ID_REFS)  # the attributes `rebind` rewrites
+_REBOUND = ("id", "href", "src", *_ID_REFS)  # the attributes `_rebind` rewrites
 
 Attrs = list[tuple[str, str | None]]
 TagFn = Callable[[str, bool, Attrs], tuple[str, Attrs]]
@@ -83,14 +83,6 @@ def _shift(by: int, title_class: str) -> tuple[TagFn, TagFilter]:
     return fn, lambda name, closing, raw: _HEADING.match(name) is not None
 
 
-def shift_headings(html: str, by: int, title_class: str = "") -> str:
-    """Move every heading `by` levels down (h1 → h3 for by=2), never past h6.
-
-    With `title_class`, a former h1 gets that class, so it can still look like a title.
-    """
-    return map_tags(html, *_shift(by, title_class))
-
-
 def unique_ids(ids: Iterable[str], prefix: str, owner: str, taken: set[str]) -> dict[str, str]:
     """New ids `prefix-old` that are unique against `taken` (which is updated).
 
@@ -136,19 +128,9 @@ def relative(target: str, from_page: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
 
 
-def rebind(html: str, page: str, into: str, ids: Mapping[str, Mapping[str, str]], anchors: Mapping[str, str]) -> str:
-    """Rewrite a fragment of the page at `page` for the document at `into`.
-
-    `ids[p]` maps the old ids of each bound page `p` to their new ones; `anchors[p]` is the id
-    of the section where page `p` starts. Ids get their new names, links to a bound page go to
-    its place in the document, and other relative links and images are re-based on `into`.
-    """
-    return map_tags(html, *_rebind(page, Document(into, ids, anchors)))
-
-
 @dataclass(frozen=True)
 class Document:
-    """The document that pages are bound into, as `rebind` takes it: its site path, the new ids
+    """The document that pages are bound into, as `_rebind` takes it: its site path, the new ids
     of each bound page (old id → new), and the id of the section where each bound page starts."""
 
     into: str
@@ -157,7 +139,9 @@ class Document:
 
 
 def _rebind(page: str, doc: Document) -> tuple[TagFn, TagFilter]:
-    """`rebind`'s rewrite of one tag, and which tags it may change."""
+    """The rewrite of one tag of the page at `page` for `doc` (ids get their new names, links to
+    a bound page go to its place in the document, other relative links and images are re-based
+    on `doc.into`), and which tags it may change."""
     own = doc.ids.get(page, {})
 
     def link(href: str) -> str:
@@ -198,7 +182,7 @@ def _rebind(page: str, doc: Document) -> tuple[TagFn, TagFilter]:
 
 # A tag that none of the rewrites above can change, in the form our own HTML has: a lower-case
 # name that is not a heading, and attributes with lower-case names (none of them one that
-# `rebind` or the search for ids reads) and values, if any, in double quotes. `_TAG` reads such a tag in
+# `_rebind` or the search for ids reads) and values, if any, in double quotes. `_TAG` reads such a tag in
 # one way only, this one, so skipping it inside the engine leaves every other tag where `_TAG`
 # finds it. Anything else (upper case, other quotes, comments, a stray `<`) is left to `_TAG`.
 _KEYS = "|".join(re.escape(k) for k in _REBOUND)
@@ -220,7 +204,7 @@ class Scan:
 
 
 def scan(html: str) -> Scan:
-    """The tags of `html` that `shift_headings`, the search for ids or `rebind` may change, where `_TAG`
+    """The tags of `html` that `_shift`, the search for ids or `_rebind` may change, where `_TAG`
     finds them (comments left out), in document order; and the ids of `html`."""
     starts: array[int] = array("q")
     ids: list[str] = []
@@ -237,15 +221,16 @@ def scan(html: str) -> Scan:
 
 
 def bind_tags(html: str, found: Scan, by: int, title_class: str, page: str, doc: Document) -> str:
-    """`rebind(shift_headings(html, by, title_class), page, doc.into, doc.ids, doc.anchors)`,
-    rewriting only the tags that `scan(html)` found."""
+    """The fragment `html` of the page at `page`, rewritten for `doc`: headings `by` levels down,
+    never past h6 (with `title_class`, a former h1 gets that class, so it still looks like a
+    title), then ids and links (`_rebind`). Only the tags that `scan(html)` found are rewritten."""
     shift, _ = _shift(by, title_class)
     rebound, _ = _rebind(page, doc)
 
     def fn(name: str, closing: bool, attrs: Attrs) -> tuple[str, Attrs]:
         new_name, new_attrs = shift(name, closing, attrs)
         if new_name != name or new_attrs != attrs:
-            # `rebind` then reads the tag as written: a `"` in a value is `&quot;` there
+            # `_rebind` then reads the tag as written: a `"` in a value is `&quot;` there
             new_attrs = [(k, v if v is None else v.replace('"', "&quot;")) for k, v in new_attrs]
         return rebound(new_name, closing, new_attrs)
 

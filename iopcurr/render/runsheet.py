@@ -24,7 +24,7 @@ from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Ses
 from iopcurr.plan.safety import without_controls
 from iopcurr.plan.schedule import agenda_times, session_when, time_of
 from iopcurr.plan.thirds import PART_NAMES, clock
-from iopcurr.render.htmlfrag import rebind, shift_headings
+from iopcurr.render.htmlfrag import Document, bind_tags, scan
 from iopcurr.render.i18n import Words, english
 from iopcurr.render.ics import track_title
 from iopcurr.source.markup import LABELS
@@ -410,8 +410,9 @@ def sheet_pages(sheet: SessionSheet, sheets: RunSheets, words: Words) -> tuple[t
     the bundle's view has the pages of its handouts, to print them at once."""
     run, bundle, paperwork = night_paths(sheet.number)
     of = f"{words('session_lower', 'session')} {sheet.number}, {sheet.title}"  # "session 5, Cravings"
-    pages = tuple(replace(h, html=Markup(shift_headings(rebind(sheets.handouts[h.id].html, f"handouts/{h.id}.html",
-                                                               bundle, {}, {}), 1))) for h in sheet.handouts)
+    pages = tuple(replace(h, html=Markup(bind_tags(html := sheets.handouts[h.id].html, scan(html), 1, "",
+                                                   f"handouts/{h.id}.html", Document(bundle, {}, {}))))
+                  for h in sheet.handouts)
     return ((run, "runsheet.html", f"{words('run_sheet', 'Run sheet')}: {of}", sheet),
             (bundle, "session_handouts.html", f"{words('handouts', 'Handouts')}: {of}", replace(sheet, handouts=pages)),
             (paperwork, "paperwork.html", f"{words('paperwork', 'Paperwork')}: {of}", sheet))
