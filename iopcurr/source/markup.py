@@ -378,7 +378,8 @@ class Converter:
         st.line = line
         self.md.reset()
         html = self.md.convert(text + st.definitions)
-        st.raw += [b for b in self.md.htmlStash.rawHtmlBlocks if isinstance(b, str)]
+        # (smarty stores each curly quote as raw HTML too: only fragments with a tag need a scan)
+        st.raw += [b for b in self.md.htmlStash.rawHtmlBlocks if isinstance(b, str) and "<" in b]
         return html, st.text
 
     def title(self, s: Section) -> str:
