@@ -50,7 +50,7 @@ _SEGMENT_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
 _ATTR_TOKEN = re.compile(
     r"""\s*(?:\#([\w-]+)|\.([\w-]+)|([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s}"']+)))"""
 )
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # of modules, pages, handouts, tracks and sites: parts of web addresses
 _MARK = re.compile(r"[ \t]*(\{[^{}]*\})[ \t]*$")  # attributes at the end of a line of text
 _DEFINITION = re.compile(r"^(?: {0,3}\[[^\]]+\]:\s*\S|\*\[[^\]]+\]:)")  # a link reference or an abbreviation
 LIST_ITEM = re.compile(r"^( *)(?:[-*+]|\d+[.)])\s")  # a list item, with its indentation
@@ -355,7 +355,7 @@ class _Scanner:
             missing = " and no ".join(x for x, v in (("id", hid), ("title", title)) if not v)
             self.problem(n, f"this handout has no {missing}.", "IOP010",
                          'Write ::: handout {#my-handout title="My Handout"}.')
-        elif not _ID.match(hid):
+        elif not ID.match(hid):
             self.problem(n, f"handout id {hid!r} may use only lowercase letters, digits and hyphens.", "IOP020")
 
     def check_place(self, n: int, kind: str) -> None:
