@@ -139,10 +139,7 @@ def parse_attrs(text: str) -> tuple[dict[str, str], str]:
         inner = inner[1:-1]
     out: dict[str, str] = {}
     pos = 0
-    while pos < len(inner):
-        m = _ATTR_TOKEN.match(inner, pos)
-        if not m or m.end() == pos:
-            return out, inner[pos:].strip()
+    while m := _ATTR_TOKEN.match(inner, pos):  # each token takes at least two characters
         ident, cls, key = m.group(1), m.group(2), m.group(3)
         if ident:
             out["id"] = ident
@@ -151,7 +148,7 @@ def parse_attrs(text: str) -> tuple[dict[str, str], str]:
         elif key:
             out[key] = next(g for g in (m.group(4), m.group(5), m.group(6)) if g is not None)
         pos = m.end()
-    return out, ""
+    return out, inner[pos:].strip()
 
 
 @dataclass
