@@ -50,7 +50,7 @@ _SEGMENT_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
 _ATTR_TOKEN = re.compile(
     r"""\s*(?:\#([\w-]+)|\.([\w-]+)|([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s}"']+)))"""
 )
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # of modules, pages, handouts, tracks and sites: parts of web addresses
 _MARK = re.compile(r"[ \t]*(\{[^{}]*\})[ \t]*$")  # attributes at the end of a line of text
 _DEFINITION = re.compile(r"^(?: {0,3}\[[^\]]+\]:\s*\S|\*\[[^\]]+\]:)")  # a link reference or an abbreviation
 LIST_ITEM = re.compile(r"^( *)(?:[-*+]|\d+[.)])\s")  # a list item, with its indentation
@@ -139,10 +139,7 @@ def parse_attrs(text: str) -> tuple[dict[str, str], str]:
         inner = inner[1:-1]
     out: dict[str, str] = {}
     pos = 0
-    while pos < len(inner):
-        m = _ATTR_TOKEN.match(inner, pos)
-        if not m or m.end() == pos:
-            return out, inner[pos:].strip()
+    while m := _ATTR_TOKEN.match(inner, pos):  # each token takes at least two characters
         ident, cls, key = m.group(1), m.group(2), m.group(3)
         if ident:
             out["id"] = ident
@@ -151,7 +148,7 @@ def parse_attrs(text: str) -> tuple[dict[str, str], str]:
         elif key:
             out[key] = next(g for g in (m.group(4), m.group(5), m.group(6)) if g is not None)
         pos = m.end()
-    return out, ""
+    return out, inner[pos:].strip()
 
 
 @dataclass
@@ -355,7 +352,7 @@ class _Scanner:
             missing = " and no ".join(x for x, v in (("id", hid), ("title", title)) if not v)
             self.problem(n, f"this handout has no {missing}.", "IOP010",
                          'Write ::: handout {#my-handout title="My Handout"}.')
-        elif not _ID.match(hid):
+        elif not ID.match(hid):
             self.problem(n, f"handout id {hid!r} may use only lowercase letters, digits and hyphens.", "IOP020")
 
     def check_place(self, n: int, kind: str) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import importlib.resources
 import io
-import re
 import zipfile
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -27,10 +26,10 @@ from types import MappingProxyType
 import iopcurr
 from iopcurr.errors import Problem
 from iopcurr.model import Asset, Program
+from iopcurr.source.blocks import ID
 from iopcurr.source.loader import MAX_FILE_BYTES, SourceFile, Sources, decode_source, read_sources, split_front_matter
 
 BUNDLED = "iopcurr:curriculum"
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _FOLDERS = MappingProxyType({"modules": "module", "pages": "page"})  # folder → kind of file
 MAX_ARCHIVE_BYTES = 50_000_000
 
@@ -143,7 +142,7 @@ def _archive_source(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str,
     """The module or page at `info`: only modules/*.md and pages/*.md, at the top or in one folder."""
     name = PurePosixPath(info.filename)
     parts = name.parts
-    if not (len(parts) in (2, 3) and parts[-2] in _FOLDERS) or name.suffix != ".md" or not _ID.match(name.stem):
+    if not (len(parts) in (2, 3) and parts[-2] in _FOLDERS) or name.suffix != ".md" or not ID.match(name.stem):
         return None
     if info.file_size > MAX_FILE_BYTES:
         problems.append(Problem(shown, None, f"the file is {info.file_size:,} bytes; the limit is {MAX_FILE_BYTES:,}.", "IOP030"))

@@ -17,11 +17,11 @@ from typing import Any
 
 from iopcurr.errors import Problem, did_you_mean
 from iopcurr.model import Asset, Commit, Module, Page
+from iopcurr.source.blocks import ID as ID  # re-exported: sites.py and config.py import it from here
 from iopcurr.source.markup import Converter
 from iopcurr.source.yamlread import load_yaml
 
 MAX_FILE_BYTES = 512_000  # 20 times the longest bundled module; converts in about 3 seconds
-ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # of modules, pages, tracks and sites: parts of web addresses
 # `cravings.es.md` in modules/: the Spanish translation of module `cravings` (see translations.py)
 TRANSLATION_NAME = re.compile(r"^([a-z0-9][a-z0-9-]*)\.([a-z]{2,3}(?:-[a-z0-9]{2,8})*)$")
 # Control characters other than tab and newline: invisible, invalid in HTML, and some of them
@@ -274,17 +274,6 @@ def _date(meta: dict[str, Any], key: str, lines: dict[str, int], path: str, prob
     return ""
 
 
-def _review(meta: dict[str, Any], lines: dict[str, int], path: str, problems: list[Problem]) -> tuple[str, str, str]:
-    """`reviewed_by`, `reviewed_on` and `next_review`: the module's review trail."""
-    by = _text(meta, "reviewed_by", lines, path, problems)
-    on = _date(meta, "reviewed_on", lines, path, problems)
-    due = _date(meta, "next_review", lines, path, problems)
-    if on and due and due <= on:
-        problems.append(Problem(path, lines.get("next_review", 1), f"`next_review` ({due}) is not after `reviewed_on` ({on}).",
-                                "IOP004", hint="Set the date the next review is due, after the last one."))
-    return by, on, due
-
-
 def _changes(meta: dict[str, Any], lines: dict[str, int], path: str, problems: list[Problem]) -> tuple[tuple[str, str], ...]:
     """`changes:` — `- 2026-12-05: what changed`, one line each → ((date, text), ...), newest first."""
     value = meta.get("changes")
@@ -321,13 +310,18 @@ def _front(src: SourceFile, known: tuple[str, ...], noun: str) -> tuple[dict[str
 def parse_module(src: SourceFile, converter: Converter) -> tuple[Module, list[Problem]]:
     """One module file → Module."""
     meta, lines, body, first, problems, title = _front(src, MODULE_KEYS, "module")
-    reviewed_by, reviewed_on, next_review = _review(meta, lines, src.path, problems)
+    reviewed_by = _text(meta, "reviewed_by", lines, src.path, problems)
+    reviewed_on = _date(meta, "reviewed_on", lines, src.path, problems)
+    next_review = _date(meta, "next_review", lines, src.path, problems)
+    if reviewed_on and next_review and next_review <= reviewed_on:
+        problems.append(Problem(src.path, lines.get("next_review", 1), f"`next_review` ({next_review}) is not after "
+                                f"`reviewed_on` ({reviewed_on}).", "IOP004", hint="Set the date the next review is due, after the last one."))
     converted = converter.convert(body, src.path, first, src.id)
     problems += list(converted.problems)
     if not converted.segments:
         problems.append(Problem(src.path, first, "the module has no session segments.", "IOP017",
                                 hint="Write the session as `## ` headings: check-in, topic, practice and summary."))
-    module = Module(
+    return Module(
         id=src.id,
         path=src.path,
         title=title,
@@ -347,8 +341,7 @@ def parse_module(src: SourceFile, converter: Converter) -> tuple[Module, list[Pr
         reviewed_on=reviewed_on,
         next_review=next_review,
         changes=_changes(meta, lines, src.path, problems),
-    )
-    return module, problems
+    ), problems
 
 
 def parse_page(src: SourceFile, converter: Converter) -> tuple[Page, list[Problem]]:
@@ -361,9 +354,8 @@ def parse_page(src: SourceFile, converter: Converter) -> tuple[Page, list[Proble
     problems += list(converted.problems)
     if converted.handouts:
         problems.append(Problem(src.path, converted.handouts[0].line, "pages cannot define handouts.", "IOP019", hint="Move the handout into a module."))
-    page = Page(src.id, src.path, title, _text(meta, "summary", lines, src.path, problems), order,
-                converted.overview_html, converted.refs, converted.anchors)
-    return page, problems
+    return Page(src.id, src.path, title, _text(meta, "summary", lines, src.path, problems), order,
+                converted.overview_html, converted.refs, converted.anchors), problems
 
 
 def body_of(text: str) -> tuple[str, int]:

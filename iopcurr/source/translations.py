@@ -12,14 +12,13 @@ language, with a visible note.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from types import MappingProxyType
 
 from iopcurr.errors import Problem
 from iopcurr.model import Handout, Module, Program, Translation
 from iopcurr.plan.checks import prose_text
-from iopcurr.source.blocks import Block, Node, Outline, Text, outline
+from iopcurr.source.blocks import LIST_ITEM, Block, Node, Outline, Text, outline
 from iopcurr.source.loader import MODULE_KEYS, SourceFile, body_of, split_front_matter, text_list
 from iopcurr.source.markup import Converter
 
@@ -28,7 +27,6 @@ TRANSLATION_KEYS = ("title", "translation_of", "language", "source", "guide_sour
 STAMP_LENGTH = 12
 # Attributes of a worksheet block that a translation translates (the others must stay the same).
 TRANSLATED_ATTRS = frozenset({"low", "high", "columns", "labels", "title", "caption"})
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
 
 
 def handout_blocks(text: str, path: str) -> list[Block]:
@@ -82,7 +80,7 @@ def shape_of(block: Block) -> tuple[int, tuple[str, ...]]:
     sheets: list[str] = []
     for child in block.children:
         if isinstance(child, Text):
-            items += sum(1 for line in child.lines if _LIST_ITEM.match(line))
+            items += sum(1 for line in child.lines if LIST_ITEM.match(line.lstrip()))
         else:
             attrs = {k: str(len(v.split("|"))) if k in ("columns", "labels") else v
                      for k, v in child.attrs if k in ("columns", "labels") or k not in TRANSLATED_ATTRS}
@@ -110,7 +108,7 @@ def parse_translation(src: SourceFile, converter: Converter) -> tuple[Translatio
                                     f"({module_id}.{language}.md).", "IOP004", hint=f"Write `{key}: {expected}`."))
     converted = converter.convert(body, src.path, first, module_id)
     problems += [p for p in converted.problems if p.code != "IOP017"]
-    translation = Translation(
+    return Translation(
         module_id=module_id,
         language=language,
         path=src.path,
@@ -125,8 +123,7 @@ def parse_translation(src: SourceFile, converter: Converter) -> tuple[Translatio
         summary=str(meta.get("summary") or ""),
         objectives=text_list(meta, "objectives", lines, src.path, problems),
         materials=text_list(meta, "materials", lines, src.path, problems),
-    )
-    return translation, problems
+    ), problems
 
 
 def translated(translations: Iterable[Translation], language: str) -> dict[str, Handout]:

@@ -10,7 +10,6 @@ import yaml
 
 from iopcurr.errors import Problem
 
-_MAX_NODES = 50_000  # guards the line walk against alias bombs
 # What aliases (`*name`) may add to a document, in characters of text (and one per item): an
 # alias repeats its anchor, and aliases of aliases multiply, so a few lines can stand for
 # gigabytes of pages (a "billion laughs" in `crisis` is printed on every handout).
@@ -125,7 +124,7 @@ def _walk(root: yaml.Node, first: int) -> dict[str, int]:
     lines: dict[str, int] = {}
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, str]] = [(root, "")]
-    while stack and len(seen) < _MAX_NODES:
+    while stack:
         node, prefix = stack.pop()
         if id(node) in seen:
             continue
