@@ -131,8 +131,7 @@ def _slots(program: Program) -> tuple[list[_Slot], list[date], list[Problem]]:
                 week = (d - monday).days // 7 + 1
                 slots.append(_Slot(week, days.index(d.weekday()) + 1, d.weekday(), d))
         d += timedelta(days=1)
-    last = slots[-1].date
-    assert last is not None
+    last = d - timedelta(days=1)  # the loop stops the day after the last session
     problems = []
     for d in s.skip:
         key = keys.get(d, "schedule.skip")
@@ -344,7 +343,6 @@ def _stream(
             program, key, f"`schedule.streams` gives {WEEKDAY_NAMES[day]} a stream, but it is "
             "not a group day.", hint="Add the day to `schedule.days`, or remove its stream.",
         )]
-    tracks = [t.id for t in program.tracks]
     problems: list[Problem] = []
     for j, ref in enumerate(refs):
         if ref not in members:
@@ -352,7 +350,7 @@ def _stream(
                 program, f"{key}.{j}",
                 f"the stream of {WEEKDAY_NAMES[day]} names `{ref}`, which is no track or module.",
                 code="IOP007",
-                hint=did_you_mean(ref, members, f"Use a track: {', '.join(tracks)}."),
+                hint=did_you_mean(ref, members, f"Use a track: {', '.join(t.id for t in program.tracks)}."),
             ))
     order = list(dict.fromkeys(m for ref in refs for m in members.get(ref, []) if m not in fixed))
     if not order and not problems:  # (an unknown id already says why)
