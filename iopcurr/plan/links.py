@@ -157,9 +157,8 @@ def _local(url: str, image: bool, resolved: str, query: str, anchor: str) -> Tar
         fragment = "#" + anchor_id(kind, ident, anchor) if anchor else ""
         return Target(f"../{site_folder}/{quote(ident)}.html{fragment}", kind, ident, anchor)
     href = "../" + quote(resolved) + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
-    if image or parts[0] in ("assets", "modules"):  # the site has no modules/ folder
-        return Target(href, "asset", resolved, anchor)
-    return Target(href, "site", resolved, anchor)
+    kind = "asset" if image or parts[0] in ("assets", "modules") else "site"  # the site has no modules/ folder
+    return Target(href, kind, resolved, anchor)
 
 
 Anchors = dict[tuple[str, str], frozenset[str]]  # ("module" or "page", id) → the ids its page defines

@@ -158,9 +158,9 @@ def _shared_rotation(
     """The rotation of the group days without a stream of their own, none when every day has one
     (then a warning for the modules that are in no stream and not pinned or repeated)."""
     placed = fixed | {m for ids in streams.values() for m in ids}
-    if any(d not in streams for d in program.schedule.days):
-        return _rotation(program, modules, placed)
     left = [m.id for m in modules if m.id not in placed]
+    if any(d not in streams for d in program.schedule.days):
+        return (left, []) if program.schedule.rotate is None else _rotation(program, modules, placed)
     if not streams or not left:
         return [], []
     return [], [_problem(
@@ -174,10 +174,8 @@ def _shared_rotation(
 def _rotation(
     program: Program, modules: Sequence[Module], placed: set[str]
 ) -> tuple[list[str], list[Problem]]:
-    """Module ids in rotation order: the tracks of `schedule.rotate` (or all), without the modules
-    `placed` elsewhere (pinned, repeated, or in a day's stream)."""
-    if program.schedule.rotate is None:
-        return [m.id for m in modules if m.id not in placed], []
+    """Module ids in the order of the tracks of `schedule.rotate`, without the modules `placed`
+    elsewhere (pinned, repeated, or in a day's stream)."""
     track_of = track_map(program, modules)
     rotate, problems = _rotate_tracks(program)
     order = [m.id for tid in rotate for m in modules if track_of.get(m.id) == tid]
