@@ -119,13 +119,12 @@ def _slots(program: Program) -> tuple[list[_Slot], list[date], list[Problem]]:
     while first.weekday() not in days:
         first += timedelta(days=1)
     monday = first - timedelta(days=first.weekday())
-    skip = set(s.skip)
     slots: list[_Slot] = []
     skipped: list[date] = []
     d = first
     while len(slots) < total:
         if d.weekday() in days:
-            if d in skip:
+            if d in s.skip:
                 skipped.append(d)
             else:
                 week = (d - monday).days // 7 + 1
