@@ -114,12 +114,11 @@ def check_references(program: Program, modules: Iterable[Module]) -> list[Proble
         if m.track and program.tracks and m.track not in track_ids:
             problems.append(Problem(m.path, m.lines.get("track"), f"unknown track `{m.track}`.", "IOP007",
                                     hint=f"Use one of: {', '.join(sorted(track_ids))}."))
-    for i, track in enumerate(program.tracks):
-        for j, ref in enumerate(track.modules):
-            if ref not in module_ids:
-                problems.append(Problem(program.path_of(f"tracks.{i}.modules.{j}"), program.line_of(f"tracks.{i}.modules.{j}") or track.line,
-                                        f"track `{track.id}` names module `{ref}`, but there is no modules/{ref}.md.", "IOP007"))
-    return problems
+    return problems + [
+        Problem(program.path_of(f"tracks.{i}.modules.{j}"), program.line_of(f"tracks.{i}.modules.{j}") or track.line,
+                f"track `{track.id}` names module `{ref}`, but there is no modules/{ref}.md.", "IOP007")
+        for i, track in enumerate(program.tracks) for j, ref in enumerate(track.modules) if ref not in module_ids
+    ]
 
 
 def order_modules(program: Program, modules: Iterable[Module]) -> tuple[tuple[Module, ...], list[Problem]]:
@@ -138,13 +137,10 @@ def order_modules(program: Program, modules: Iterable[Module]) -> tuple[tuple[Mo
                     problems.append(Problem(m.path, m.lines.get("track"), f"the module says `track: {m.track}` but program.yml lists it in `{track.id}`.",
                                             "IOP007", hint="Make the two agree."))
                 ordered[ref] = m
-        for ident in sorted(by_id):
-            if by_id[ident].track == track.id and ident not in ordered:
-                ordered[ident] = by_id[ident]
-    for ident in sorted(set(by_id) - set(ordered)):
-        m = by_id[ident]
-        problems.append(Problem(m.path, 1, f"module `{ident}` is in no track, so it is left out of the program.", "IOP031",
-                                hint="Add it to a track's `modules:` in program.yml, or set `track:` in its front matter."))
+        ordered |= {ident: m for ident, m in sorted(by_id.items()) if m.track == track.id and ident not in ordered}
+    problems += [Problem(m.path, 1, f"module `{ident}` is in no track, so it is left out of the program.", "IOP031",
+                         hint="Add it to a track's `modules:` in program.yml, or set `track:` in its front matter.")
+                 for ident, m in sorted(by_id.items()) if ident not in ordered]
     return tuple(ordered.values()), problems
 
 

@@ -22,7 +22,6 @@ for links written as site paths (a handout, a session, the schedule).
 
 from __future__ import annotations
 
-import difflib
 import html
 import posixpath
 import re
@@ -157,9 +156,8 @@ def _local(url: str, image: bool, resolved: str, query: str, anchor: str) -> Tar
         fragment = "#" + anchor_id(kind, ident, anchor) if anchor else ""
         return Target(f"../{site_folder}/{quote(ident)}.html{fragment}", kind, ident, anchor)
     href = "../" + quote(resolved) + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
-    if image or parts[0] in ("assets", "modules"):  # the site has no modules/ folder
-        return Target(href, "asset", resolved, anchor)
-    return Target(href, "site", resolved, anchor)
+    kind = "asset" if image or parts[0] in ("assets", "modules") else "site"  # the site has no modules/ folder
+    return Target(href, kind, resolved, anchor)
 
 
 Anchors = dict[tuple[str, str], frozenset[str]]  # ("module" or "page", id) → the ids its page defines
@@ -191,22 +189,16 @@ def _points_to(ref: Ref) -> str:
 
 
 def _missing_asset(ref: Ref, files: frozenset[str]) -> tuple[str, str] | None:
-    """What is wrong (message end, hint) with a link to a file of assets/, if anything."""
+    """What is wrong (message end, hint) with a link to a file of assets/ (`files`), if anything."""
     if ref.target in files:
         return None
     name = shorten(posixpath.basename(ref.target), LONG)
     same = sorted(f for f in files if posixpath.basename(f) == name)
+    otherwise = (f"Add {name} to the assets/ folder, or correct the file name." if ref.target.startswith("assets/")
+                 else f"Put the file in assets/ and write the path from this file, e.g. `../assets/{name}`.")
     # Compared without the `assets/` every path shares, so that only a near name is offered.
-    short = {f.removeprefix("assets/"): f for f in files}
-    close = difflib.get_close_matches(ref.target.removeprefix("assets/"), sorted(short), n=1)
-    if same:
-        hint = f"Did you mean `../{same[0]}`?"
-    elif close:
-        hint = f"Did you mean `../{short[close[0]]}`?"
-    elif ref.target.startswith("assets/"):
-        hint = f"Add {name} to the assets/ folder, or correct the file name."
-    else:
-        hint = f"Put the file in assets/ and write the path from this file, e.g. `../assets/{name}`."
+    hint = f"Did you mean `../{same[0]}`?" if same else did_you_mean(
+        ref.target.removeprefix("assets/"), sorted(f.removeprefix("assets/") for f in files), otherwise, "`../assets/{}`")
     return f"{shorten(ref.target, LONG)}, which is not a file in assets/.", hint
 
 

@@ -119,20 +119,18 @@ def _slots(program: Program) -> tuple[list[_Slot], list[date], list[Problem]]:
     while first.weekday() not in days:
         first += timedelta(days=1)
     monday = first - timedelta(days=first.weekday())
-    skip = set(s.skip)
     slots: list[_Slot] = []
     skipped: list[date] = []
     d = first
     while len(slots) < total:
         if d.weekday() in days:
-            if d in skip:
+            if d in s.skip:
                 skipped.append(d)
             else:
                 week = (d - monday).days // 7 + 1
                 slots.append(_Slot(week, days.index(d.weekday()) + 1, d.weekday(), d))
         d += timedelta(days=1)
-    last = slots[-1].date
-    assert last is not None
+    last = d - timedelta(days=1)  # the loop stops the day after the last session
     problems = []
     for d in s.skip:
         key = keys.get(d, "schedule.skip")
@@ -159,9 +157,9 @@ def _shared_rotation(
     """The rotation of the group days without a stream of their own, none when every day has one
     (then a warning for the modules that are in no stream and not pinned or repeated)."""
     placed = fixed | {m for ids in streams.values() for m in ids}
-    if any(d not in streams for d in program.schedule.days):
-        return _rotation(program, modules, placed)
     left = [m.id for m in modules if m.id not in placed]
+    if any(d not in streams for d in program.schedule.days):
+        return (left, []) if program.schedule.rotate is None else _rotation(program, modules, placed)
     if not streams or not left:
         return [], []
     return [], [_problem(
@@ -175,10 +173,8 @@ def _shared_rotation(
 def _rotation(
     program: Program, modules: Sequence[Module], placed: set[str]
 ) -> tuple[list[str], list[Problem]]:
-    """Module ids in rotation order: the tracks of `schedule.rotate` (or all), without the modules
-    `placed` elsewhere (pinned, repeated, or in a day's stream)."""
-    if program.schedule.rotate is None:
-        return [m.id for m in modules if m.id not in placed], []
+    """Module ids in the order of the tracks of `schedule.rotate`, without the modules `placed`
+    elsewhere (pinned, repeated, or in a day's stream)."""
     track_of = track_map(program, modules)
     rotate, problems = _rotate_tracks(program)
     order = [m.id for tid in rotate for m in modules if track_of.get(m.id) == tid]
@@ -344,7 +340,6 @@ def _stream(
             program, key, f"`schedule.streams` gives {WEEKDAY_NAMES[day]} a stream, but it is "
             "not a group day.", hint="Add the day to `schedule.days`, or remove its stream.",
         )]
-    tracks = [t.id for t in program.tracks]
     problems: list[Problem] = []
     for j, ref in enumerate(refs):
         if ref not in members:
@@ -352,7 +347,7 @@ def _stream(
                 program, f"{key}.{j}",
                 f"the stream of {WEEKDAY_NAMES[day]} names `{ref}`, which is no track or module.",
                 code="IOP007",
-                hint=did_you_mean(ref, members, f"Use a track: {', '.join(tracks)}."),
+                hint=did_you_mean(ref, members, f"Use a track: {', '.join(t.id for t in program.tracks)}."),
             ))
     order = list(dict.fromkeys(m for ref in refs for m in members.get(ref, []) if m not in fixed))
     if not order and not problems:  # (an unknown id already says why)

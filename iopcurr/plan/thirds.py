@@ -127,20 +127,18 @@ def check_go_rounds(module: Module, program: Program, minutes: list[int]) -> lis
     minutes each, takes more than two thirds of the segment: the rest is for the problem the
     round raises (the problem-solving steps) or the debrief."""
     size = program.schedule.group_size
-    out = []
-    for seg, m in zip(module.segments, minutes, strict=True):
-        if seg.go_round is None or size * seg.go_round <= m * ROUND_SHARE:
-            continue
-        need, each = size * seg.go_round, f"{seg.go_round:g}"
-        out.append(Problem(
+    return [
+        Problem(
             module.path, seg.line,
-            f"the go-round of segment {seg.title!r} needs about {need:g} minutes ({size} members, {each} "
-            f"each), but only {int(m * ROUND_SHARE)} of its {m} minutes can go to it; the rest is for "
-            "what the round raises.", "IOP041", "warning",
-            f"Give the segment {math.ceil(round(need / ROUND_SHARE, 6))} minutes or more, ask for less than {each} minutes each, "
-            "or invite two or three volunteers instead of the whole group.",
-        ))
-    return out
+            f"the go-round of segment {seg.title!r} needs about {size * seg.go_round:g} minutes ({size} members, "
+            f"{seg.go_round:g} each), but only {int(m * ROUND_SHARE)} of its {m} minutes can go to it; the rest is "
+            "for what the round raises.", "IOP041", "warning",
+            f"Give the segment {math.ceil(round(size * seg.go_round / ROUND_SHARE, 6))} minutes or more, ask for less "
+            f"than {seg.go_round:g} minutes each, or invite two or three volunteers instead of the whole group.",
+        )
+        for seg, m in zip(module.segments, minutes, strict=True)
+        if seg.go_round is not None and size * seg.go_round > m * ROUND_SHARE
+    ]
 
 
 def clock(minutes: int, style: str) -> str:

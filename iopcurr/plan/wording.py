@@ -65,12 +65,11 @@ EXEMPT_ES = (
     "Instituto Nacional sobre el Abuso de Drogas",
 )
 TERMS_BY_LANGUAGE: Mapping[str, tuple[tuple[str, str, str], ...]] = MappingProxyType({"en": TERMS, "es": TERMS_ES})
-EXEMPT_BY_LANGUAGE: Mapping[str, tuple[str, ...]] = MappingProxyType({"en": EXEMPT, "es": EXEMPT_ES})
 # Each language's terms compiled, and one pattern of its proper names.
 _COMPILED = MappingProxyType({language: tuple((shown, re.compile(p, re.IGNORECASE), s) for shown, p, s in terms)
                               for language, terms in TERMS_BY_LANGUAGE.items()})
 _EXEMPT = MappingProxyType({language: re.compile("|".join(map(re.escape, names)), re.IGNORECASE)
-                            for language, names in EXEMPT_BY_LANGUAGE.items()})
+                            for language, names in {"en": EXEMPT, "es": EXEMPT_ES}.items()})
 
 
 @dataclass(frozen=True)
