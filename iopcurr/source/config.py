@@ -106,15 +106,12 @@ OPTIONS: Mapping[str, Option] = MappingProxyType({
     "schedule.days": Option(None, "Group days of the week.", shown="[mon, wed, thu]"),
     "schedule.first_date": Option(None, "Date of the first session (or the next group day); without it sessions say week/day.", shown="(none)"),
     "schedule.skip": Option(None, "Dates with no group (holidays) inside the program; sessions move on to the next group day.", shown="[]"),
-    "schedule.rotate": Option(None, "Track ids whose modules rotate, in this order; the rotation starts over when it runs out.",
-                              shown="(all tracks)"),
+    "schedule.rotate": Option(None, "Track ids whose modules rotate, in this order; the rotation starts over when it runs out.", shown="(all tracks)"),
     "schedule.pin": Option(None, "Modules held to the first session of one week, e.g. `{orientation: 1}`; not rotated.", shown="{}"),
-    "schedule.repeat": Option(None, "Modules that come back every N weeks, e.g. `{orientation: 3}` (weeks 1, 4, 7, ...); not rotated.",
-                              shown="{}"),
+    "schedule.repeat": Option(None, "Modules that come back every N weeks, e.g. `{orientation: 3}` (weeks 1, 4, 7, ...); not rotated.", shown="{}"),
     "schedule.repeat.*.every": Option(None, "In the long form `{every: 3, from: 2, day: mon}`: how many weeks apart.", shown="(required)"),
     "schedule.repeat.*.from": Option(None, "The first week the module is on.", shown="1"),
-    "schedule.repeat.*.day": Option(None, "The group day it is on (the next free session of its week if that one is taken).",
-                                    shown="(first free)"),
+    "schedule.repeat.*.day": Option(None, "The group day it is on (the next free session of its week if that one is taken).", shown="(first free)"),
     "schedule.streams": Option(None, "A rotation of its own for some group days, e.g. `{mon: [early-recovery], wed: [relapse-prevention]}`: "
                                "track or module ids; days without a stream share `rotate`.", shown="{}"),
     "schedule.timezone": Option("America/New_York", "Time zone of the clock times (IANA name)."),
@@ -140,8 +137,7 @@ OPTIONS: Mapping[str, Option] = MappingProxyType({
                               "e.g. `es: {name: Línea 988, contact: Llame al 988 y marque el 2}`.", shown="(none)"),
     "theme.name": Option("default", "The theme to use (only `default` ships).", ("default",)),
     "theme.override": Option(None, "Folder in the curriculum whose templates and static files win.", shown="(none)"),
-    "theme.accent": Option("#1d5a85", "Accent colour of links, buttons and the header line; needs 4.5:1 contrast with white.",
-                           (_COLOUR, "a colour")),
+    "theme.accent": Option("#1d5a85", "Accent colour of links, buttons and the header line; needs 4.5:1 contrast with white.", (_COLOUR, "a colour")),
     "theme.logo": Option(None, "Logo image in the curriculum's assets/, e.g. `assets/logo.svg`, shown next to the name.", shown="(none)"),
     "plan.min_segment_minutes": Option(5, "A segment with fewer minutes gets a warning.", (0, 600)),
     "plan.part_tolerance": Option(0.5, "Warn when a part strays from a third by more than this share.", (0.0, 10.0)),
@@ -183,10 +179,10 @@ class _Reader:
         where = self.origins.get(written, self.path) if written else self.path
         self.problems.append(Problem(where, self.line(dotted), message, code, hint=hint))
 
-    def section(self, value: Any, dotted: str, schema_key: str | None = None) -> dict[str, Any]:
-        """A mapping, with unknown keys reported (hints from the schema)."""
+    def section(self, value: Any, dotted: str, schema_key: str = "") -> dict[str, Any]:
+        """A mapping, with unknown keys reported (hints from the schema, by default its own key)."""
         found = self.mapping(value, dotted, "be a mapping of keys to values")
-        known = _known(schema_key if schema_key is not None else dotted)
+        known = _known(schema_key or dotted)
         for key in found:
             if str(key) not in known:
                 name = f"{dotted}.{key}" if dotted else str(key)
