@@ -160,14 +160,14 @@ def _get(m: dict[str, Any], dotted: str, default: Any) -> Any:
     return m.get(dotted.rpartition(".")[2], default)
 
 
+@dataclass(frozen=True)
 class _Reader:
     """Reads typed values out of parsed YAML, collecting problems instead of raising."""
 
-    def __init__(self, path: str, lines: dict[str, int], origins: Mapping[str, str] | None = None) -> None:
-        self.path = path
-        self.lines = lines
-        self.origins = origins or {}  # key → the site file it was written in
-        self.problems: list[Problem] = []
+    path: str
+    lines: dict[str, int]
+    origins: Mapping[str, str]  # key → the site file it was written in
+    problems: list[Problem]
 
     def line(self, dotted: str) -> int | None:
         written = written_at(self.lines, dotted)
@@ -301,8 +301,7 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
                  origins: Mapping[str, str] | None = None) -> tuple[Program, list[Problem]]:
     """Validate program settings already read from YAML (`lines`: the line of each dotted key;
     `origins`: the file of each key not written in `path`, for a site file merged over it)."""
-    r = _Reader(path, lines, origins)
-    r.problems.extend(problems)
+    r = _Reader(path, lines, origins or {}, list(problems))
     if data is not None and not isinstance(data, dict):
         r.problem("", "program.yml must be a mapping of settings (`key: value` lines).", "IOP002")
         data = {}
