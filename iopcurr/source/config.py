@@ -218,9 +218,8 @@ class _Reader:
 
     def values(self, m: dict[str, Any], section: str) -> dict[str, Any]:
         """Every key right under `section` that has a default in OPTIONS, read from its mapping `m`."""
-        prefix = f"{section}." if section else ""
-        return {key[len(prefix) :]: self.value(m, key) for key, option in OPTIONS.items()
-                if option.default is not None and key.startswith(prefix) and "." not in key[len(prefix) :]}
+        return {key.rpartition(".")[2]: self.value(m, key) for key, option in OPTIONS.items()
+                if option.default is not None and key.rpartition(".")[0] == section}
 
     def items(self, value: Any, dotted: str) -> list[Any]:
         if value is not None and not isinstance(value, list):
