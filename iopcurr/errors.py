@@ -98,13 +98,9 @@ class Problem:
         with any control character escaped (`printable`)."""
         where = self.path
         if self.line is not None:
-            where += f":{self.line}"
-            if self.column is not None:
-                where += f":{self.column}"
-        text = f"{where}: {self.severity} {self.code}: {self.message}"
-        if self.hint:
-            text += f" Hint: {self.hint}"
-        return printable(text)
+            where += f":{self.line}" if self.column is None else f":{self.line}:{self.column}"
+        hint = f" Hint: {self.hint}" if self.hint else ""
+        return printable(f"{where}: {self.severity} {self.code}: {self.message}{hint}")
 
     def as_error(self) -> Problem:
         """The same problem as an error (for --strict)."""

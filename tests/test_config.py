@@ -109,7 +109,8 @@ def test_every_default_in_the_table_is_the_default_parsing_gives() -> None:
     program, problems = parse_program("")
     assert problems == []
     checked = 0
-    for key, (default, _) in OPTIONS.items():
+    for key, option in OPTIONS.items():
+        default = option.written
         if default.startswith("(") or "*" in key or "<" in key + default:
             continue  # a default in words, per list item or per language
         value: Any = program

@@ -1,7 +1,8 @@
 """program.yml → Program: every key has a default and a line of documentation.
 
-`OPTIONS` is the schema: it drives validation (unknown keys and "did you mean" hints) and the
-table of settings in the authoring guide, so the two cannot drift apart.
+`OPTIONS` is the schema: it drives validation (unknown keys and "did you mean" hints), the
+reading of every plain value (its default and its check) and the table of settings in the
+authoring guide, so they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import calendar
 import re
 import reprlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from iopcurr.errors import Problem, did_you_mean
@@ -45,79 +47,101 @@ DEFAULT_DISCLAIMER = (
 )
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-# dotted key → (default as written in YAML, documentation). `*` stands for a list item.
-OPTIONS: Mapping[str, tuple[str, str]] = MappingProxyType({
-    "title": ('"Group Program"', "Name of the program, shown on every page."),
-    "organization": ('""', "Agency or clinic that runs the program."),
-    "language": ('"en"', "Language of the content (an HTML language code such as `en` or `es`)."),
-    "languages": ("[<language>]", "Languages of the client handouts, the source language first, e.g. `[en, es]`; "
-                  "a translation is `modules/<id>.<lang>.md` (see Translating handouts)."),
-    "disclaimer": ("(education, not medical advice)", "Shown once, on the home page."),
-    "edition": ("(newest `reviewed_on`)", "Date of this edition (YYYY-MM-DD), on the manual's cover; without it, the newest `reviewed_on` of the modules."),
-    "site_url": ("(none)", "Web address where the site is published (`https://...`); each printed handout then carries a QR code to its page (needs `segno`, in the `pdf` extra)."),
-    "session.minutes": ("90", "Length of every group session in minutes."),
-    "session.start": ('"18:00"', "Start time of a session, 24-hour `HH:MM`."),
-    "session.clock": ('"12h"', "How clock times are shown: `12h` (6:05 PM) or `24h` (18:05)."),
-    "session.opening.title": ('"Opening"', "Name of the opening ritual."),
-    "session.opening.minutes": ("5", "Minutes of the opening ritual."),
-    "session.opening.text": ("(a short welcome)", "What happens in the opening ritual."),
-    "session.closing.title": ('"Closing"', "Name of the closing ritual."),
-    "session.closing.minutes": ("5", "Minutes of the closing ritual."),
-    "session.closing.text": ("(a short round)", "What happens in the closing ritual."),
-    "session.opening.<lang>": ("(none)", "The opening's `title` and `text` in another language of `languages`, for "
-                               "the translated facilitator pages, e.g. `es: {title: \"Apertura\", text: …}`."),
-    "session.closing.<lang>": ("(none)", "The closing's `title` and `text` in another language of `languages`."),
-    "tracks": ("[]", "Ordered groups of modules. Without tracks, modules run in file-name order."),
-    "tracks.*.id": ("(required)", "Track id: lowercase letters, digits and hyphens."),
-    "tracks.*.title": ("(the id)", "Track name shown to readers."),
-    "tracks.*.description": ('""', "One sentence about the track."),
-    "tracks.*.modules": ("[]", "Module ids in the order they run."),
-    "schedule.weeks": ("12", "Number of weeks in the program calendar."),
-    "schedule.days": ("[mon, wed, thu]", "Group days of the week."),
-    "schedule.first_date": ("(none)", "Date of the first session (or the next group day); without it sessions say week/day."),
-    "schedule.skip": ("[]", "Dates with no group (holidays) inside the program; sessions move on to the next group day."),
-    "schedule.rotate": ("(all tracks)", "Track ids whose modules rotate, in this order; the rotation starts over when it runs out."),
-    "schedule.pin": ("{}", "Modules held to the first session of one week, e.g. `{orientation: 1}`; not rotated."),
-    "schedule.repeat": ("{}", "Modules that come back every N weeks, e.g. `{orientation: 3}` (weeks 1, 4, 7, ...); not rotated."),
-    "schedule.repeat.*.every": ("(required)", "In the long form `{every: 3, from: 2, day: mon}`: how many weeks apart."),
-    "schedule.repeat.*.from": ("1", "The first week the module is on."),
-    "schedule.repeat.*.day": ("(first free)", "The group day it is on (the next free session of its week if that one is taken)."),
-    "schedule.streams": ("{}", "A rotation of its own for some group days, e.g. `{mon: [early-recovery], wed: [relapse-prevention]}`: "
-                         "track or module ids; days without a stream share `rotate`."),
-    "schedule.timezone": ('"America/New_York"', "Time zone of the clock times (IANA name)."),
-    "schedule.group_size": ("12", "Members in a full group: copies of each handout to print."),
-    "schedule.extra_copies": ("2", "Extra handout copies to print for new members."),
-    "handouts.paper": ('"letter"', "Paper size for printing: `letter` or `a4`."),
-    "handouts.max_grade": ("7", "Highest Flesch-Kincaid grade of a handout's prose sentences."),
-    "handouts.max_smog": ("8", "Highest SMOG grade of a handout's prose sentences."),
-    "handouts.large_print": ("true", "Also make a large-print version of every handout."),
-    "handouts.duplex": ("false", "Printing on both sides: each handout of the client workbook starts on a right-hand page."),
-    "handouts.copies": ("(group size + extra, source language)", "Copies to print of each handout per language, "
-                        "e.g. `{en: 10, es: 5}`; session pages list them per language."),
-    "handouts.min_ease": ("{es: 70}", "Lowest reading ease of a translated handout's prose per language: "
-                          "Fernández-Huerta for `es` (0-100, higher is easier; 70+ is easy)."),
-    "crisis": ("(988, SAMHSA Helpline, 911)", "Contacts printed at the foot of every handout."),
-    "crisis.*.name": ("(required)", "Name of the service."),
-    "crisis.*.contact": ("(required)", "How to reach it (number, text line)."),
-    "crisis.*.note": ('""', "When and why to use it."),
-    "library": ("[]", "Folders (or .zip archives) of shared modules and pages, relative to program.yml, e.g. "
-                "`[../shared-modules]`; `iopcurr:curriculum` is the bundled curriculum. A local file with the "
-                "same id wins."),
-    "crisis.*.<lang>": ("(none)", "The contact's `name`, `contact` and `note` in another language of `languages`, "
-                        "e.g. `es: {name: Línea 988, contact: Llame al 988 y marque el 2}`."),
-    "theme.name": ('"default"', "The theme to use (only `default` ships)."),
-    "theme.override": ("(none)", "Folder in the curriculum whose templates and static files win."),
-    "theme.accent": ('"#1d5a85"', "Accent colour of links, buttons and the header line; needs 4.5:1 contrast with white."),
-    "theme.logo": ("(none)", "Logo image in the curriculum's assets/, e.g. `assets/logo.svg`, shown next to the name."),
-    "plan.min_segment_minutes": ("5", "A segment with fewer minutes gets a warning."),
-    "plan.part_tolerance": ("0.5", "Warn when a part strays from a third by more than this share."),
-})
-
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-N = TypeVar("N", int, float)
 
+
+@dataclass(frozen=True)
+class Option:
+    """One key of program.yml. A key with a `default` is read and checked by `_Reader.value`; one
+    without (None) by code of its own, and `shown` then says its default in words."""
+
+    default: Any
+    doc: str
+    check: tuple[Any, ...] = ()  # (low, high) of a number; the choices of a text, or (pattern, noun)
+    shown: str = ""  # the default as the guide shows it, when not `default` written as YAML
+
+    @property
+    def written(self) -> str:
+        """The default as the guide shows it."""
+        if self.shown:
+            return self.shown
+        if isinstance(self.default, bool):
+            return "true" if self.default else "false"
+        return f'"{self.default}"' if isinstance(self.default, str) else f"{self.default:g}"
+
+
+# dotted key → its Option. `*` stands for a list item.
+OPTIONS: Mapping[str, Option] = MappingProxyType({
+    "title": Option("Group Program", "Name of the program, shown on every page."),
+    "organization": Option("", "Agency or clinic that runs the program."),
+    "language": Option("en", "Language of the content (an HTML language code such as `en` or `es`)."),
+    "languages": Option(None, "Languages of the client handouts, the source language first, e.g. `[en, es]`; "
+                        "a translation is `modules/<id>.<lang>.md` (see Translating handouts).", shown="[<language>]"),
+    "disclaimer": Option(DEFAULT_DISCLAIMER, "Shown once, on the home page.", shown="(education, not medical advice)"),
+    "edition": Option(None, "Date of this edition (YYYY-MM-DD), on the manual's cover; without it, the newest `reviewed_on` of the modules.",
+                      shown="(newest `reviewed_on`)"),
+    "site_url": Option(None, "Web address where the site is published (`https://...`); each printed handout then carries a QR code to its page (needs `segno`, in the `pdf` extra).",
+                       shown="(none)"),
+    "session.minutes": Option(90, "Length of every group session in minutes.", (10, 600)),
+    "session.start": Option("18:00", "Start time of a session, 24-hour `HH:MM`.", (_TIME, "a time")),
+    "session.clock": Option("12h", "How clock times are shown: `12h` (6:05 PM) or `24h` (18:05).", ("12h", "24h")),
+    "session.opening.title": Option("Opening", "Name of the opening ritual."),
+    "session.opening.minutes": Option(5, "Minutes of the opening ritual.", (0, 120)),
+    "session.opening.text": Option("Welcome everyone. Each member says their first name and one word for how they are arriving today.",
+                                   "What happens in the opening ritual.", shown="(a short welcome)"),
+    "session.closing.title": Option("Closing", "Name of the closing ritual."),
+    "session.closing.minutes": Option(5, "Minutes of the closing ritual.", (0, 120)),
+    "session.closing.text": Option("Each member names one thing they will take from today and one step they will take before the next group.",
+                                   "What happens in the closing ritual.", shown="(a short round)"),
+    "session.opening.<lang>": Option(None, "The opening's `title` and `text` in another language of `languages`, for "
+                                     "the translated facilitator pages, e.g. `es: {title: \"Apertura\", text: …}`.", shown="(none)"),
+    "session.closing.<lang>": Option(None, "The closing's `title` and `text` in another language of `languages`.", shown="(none)"),
+    "tracks": Option(None, "Ordered groups of modules. Without tracks, modules run in file-name order.", shown="[]"),
+    "tracks.*.id": Option(None, "Track id: lowercase letters, digits and hyphens.", shown="(required)"),
+    "tracks.*.title": Option(None, "Track name shown to readers.", shown="(the id)"),
+    "tracks.*.description": Option(None, "One sentence about the track.", shown='""'),
+    "tracks.*.modules": Option(None, "Module ids in the order they run.", shown="[]"),
+    "schedule.weeks": Option(12, "Number of weeks in the program calendar.", (1, 104)),
+    "schedule.days": Option(None, "Group days of the week.", shown="[mon, wed, thu]"),
+    "schedule.first_date": Option(None, "Date of the first session (or the next group day); without it sessions say week/day.", shown="(none)"),
+    "schedule.skip": Option(None, "Dates with no group (holidays) inside the program; sessions move on to the next group day.", shown="[]"),
+    "schedule.rotate": Option(None, "Track ids whose modules rotate, in this order; the rotation starts over when it runs out.", shown="(all tracks)"),
+    "schedule.pin": Option(None, "Modules held to the first session of one week, e.g. `{orientation: 1}`; not rotated.", shown="{}"),
+    "schedule.repeat": Option(None, "Modules that come back every N weeks, e.g. `{orientation: 3}` (weeks 1, 4, 7, ...); not rotated.", shown="{}"),
+    "schedule.repeat.*.every": Option(None, "In the long form `{every: 3, from: 2, day: mon}`: how many weeks apart.", shown="(required)"),
+    "schedule.repeat.*.from": Option(None, "The first week the module is on.", shown="1"),
+    "schedule.repeat.*.day": Option(None, "The group day it is on (the next free session of its week if that one is taken).", shown="(first free)"),
+    "schedule.streams": Option(None, "A rotation of its own for some group days, e.g. `{mon: [early-recovery], wed: [relapse-prevention]}`: "
+                               "track or module ids; days without a stream share `rotate`.", shown="{}"),
+    "schedule.timezone": Option("America/New_York", "Time zone of the clock times (IANA name)."),
+    "schedule.group_size": Option(12, "Members in a full group: copies of each handout to print.", (1, 100)),
+    "schedule.extra_copies": Option(2, "Extra handout copies to print for new members.", (0, 100)),
+    "handouts.paper": Option("letter", "Paper size for printing: `letter` or `a4`.", ("letter", "a4")),
+    "handouts.max_grade": Option(7.0, "Highest Flesch-Kincaid grade of a handout's prose sentences.", (1.0, 20.0)),
+    "handouts.max_smog": Option(8.0, "Highest SMOG grade of a handout's prose sentences.", (4.0, 20.0)),
+    "handouts.large_print": Option(True, "Also make a large-print version of every handout."),
+    "handouts.duplex": Option(False, "Printing on both sides: each handout of the client workbook starts on a right-hand page."),
+    "handouts.copies": Option(None, "Copies to print of each handout per language, e.g. `{en: 10, es: 5}`; session pages list them "
+                              "per language.", shown="(group size + extra, source language)"),
+    "handouts.min_ease": Option(None, "Lowest reading ease of a translated handout's prose per language: "
+                                "Fernández-Huerta for `es` (0-100, higher is easier; 70+ is easy).", shown="{es: 70}"),
+    "crisis": Option(None, "Contacts printed at the foot of every handout.", shown="(988, SAMHSA Helpline, 911)"),
+    "crisis.*.name": Option(None, "Name of the service.", shown="(required)"),
+    "crisis.*.contact": Option(None, "How to reach it (number, text line).", shown="(required)"),
+    "crisis.*.note": Option(None, "When and why to use it.", shown='""'),
+    "library": Option(None, "Folders (or .zip archives) of shared modules and pages, relative to program.yml, e.g. "
+                      "`[../shared-modules]`; `iopcurr:curriculum` is the bundled curriculum. A local file with the "
+                      "same id wins.", shown="[]"),
+    "crisis.*.<lang>": Option(None, "The contact's `name`, `contact` and `note` in another language of `languages`, "
+                              "e.g. `es: {name: Línea 988, contact: Llame al 988 y marque el 2}`.", shown="(none)"),
+    "theme.name": Option("default", "The theme to use (only `default` ships).", ("default",)),
+    "theme.override": Option(None, "Folder in the curriculum whose templates and static files win.", shown="(none)"),
+    "theme.accent": Option("#1d5a85", "Accent colour of links, buttons and the header line; needs 4.5:1 contrast with white.", (_COLOUR, "a colour")),
+    "theme.logo": Option(None, "Logo image in the curriculum's assets/, e.g. `assets/logo.svg`, shown next to the name.", shown="(none)"),
+    "plan.min_segment_minutes": Option(5, "A segment with fewer minutes gets a warning.", (0, 600)),
+    "plan.part_tolerance": Option(0.5, "Warn when a part strays from a third by more than this share.", (0.0, 10.0)),
+})
 
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 4, 4, 60, 60
@@ -136,14 +160,14 @@ def _get(m: dict[str, Any], dotted: str, default: Any) -> Any:
     return m.get(dotted.rpartition(".")[2], default)
 
 
+@dataclass(frozen=True)
 class _Reader:
     """Reads typed values out of parsed YAML, collecting problems instead of raising."""
 
-    def __init__(self, path: str, lines: dict[str, int], origins: Mapping[str, str] | None = None) -> None:
-        self.path = path
-        self.lines = lines
-        self.origins = origins or {}  # key → the site file it was written in
-        self.problems: list[Problem] = []
+    path: str
+    lines: dict[str, int]
+    origins: Mapping[str, str]  # key → the site file it was written in
+    problems: list[Problem]
 
     def line(self, dotted: str) -> int | None:
         written = written_at(self.lines, dotted)
@@ -155,10 +179,10 @@ class _Reader:
         where = self.origins.get(written, self.path) if written else self.path
         self.problems.append(Problem(where, self.line(dotted), message, code, hint=hint))
 
-    def section(self, value: Any, dotted: str, schema_key: str | None = None) -> dict[str, Any]:
-        """A mapping, with unknown keys reported (hints from the schema)."""
+    def section(self, value: Any, dotted: str, schema_key: str = "") -> dict[str, Any]:
+        """A mapping, with unknown keys reported (hints from the schema, by default its own key)."""
         found = self.mapping(value, dotted, "be a mapping of keys to values")
-        known = _known(schema_key if schema_key is not None else dotted)
+        known = _known(schema_key or dotted)
         for key in found:
             if str(key) not in known:
                 name = f"{dotted}.{key}" if dotted else str(key)
@@ -181,42 +205,21 @@ class _Reader:
             return default
         return str(value)
 
-    def number(self, m: dict[str, Any], dotted: str, default: N, low: N, high: N) -> N:
-        """A number from low to high (a whole number when the default is an int), else the default."""
-        value = _get(m, dotted, default)
-        whole = isinstance(default, int)
-        if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
-            self.problem(dotted, f"`{dotted}` must be {'a whole number' if whole else 'a number'}, not {shown(value)}.", "IOP004")
-            return default
-        if not low <= value <= high:
-            self.problem(dotted, f"`{dotted}` must be between {low} and {high}, not {value}.", "IOP004")
+    def value(self, m: dict[str, Any], dotted: str) -> Any:
+        """The value of `dotted` in its section `m`, checked as its row of OPTIONS says (else its default)."""
+        option = OPTIONS[dotted]
+        default = option.default
+        value = self.text(m, dotted, default) if isinstance(default, str) else _get(m, dotted, default)
+        fault = _fault(option, value)
+        if fault is not None:
+            self.problem(dotted, f"`{dotted}` must {fault[0]}.", "IOP004", fault[1])
             return default
         return type(default)(value)
 
-    def boolean(self, m: dict[str, Any], dotted: str, default: bool) -> bool:
-        value = _get(m, dotted, default)
-        if not isinstance(value, bool):
-            self.problem(dotted, f"`{dotted}` must be true or false, not {shown(value)}.", "IOP004")
-            return default
-        return value
-
-    def choice(self, m: dict[str, Any], dotted: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self.text(m, dotted, default)
-        if value not in choices:
-            hint = did_you_mean(value, choices)
-            self.problem(
-                dotted, f"`{dotted}` must be one of {', '.join(choices)}, not {shown(value)}.", "IOP004", hint
-            )
-            return default
-        return value
-
-    def like(self, m: dict[str, Any], dotted: str, default: str, pattern: re.Pattern[str], noun: str) -> str:
-        """Text that matches `pattern`, else the default (an example of what is wanted)."""
-        value = self.text(m, dotted, default)
-        if not pattern.match(value):
-            self.problem(dotted, f"`{dotted}` must be {noun} like \"{default}\", not {shown(value)}.", "IOP004")
-            return default
-        return value
+    def values(self, m: dict[str, Any], section: str) -> dict[str, Any]:
+        """Every key right under `section` that has a default in OPTIONS, read from its mapping `m`."""
+        return {key.rpartition(".")[2]: self.value(m, key) for key, option in OPTIONS.items()
+                if option.default is not None and key.rpartition(".")[0] == section}
 
     def items(self, value: Any, dotted: str) -> list[Any]:
         if value is not None and not isinstance(value, list):
@@ -242,6 +245,25 @@ class _Reader:
                          "IOP031", hint="Check the year.")
             return None
         return found
+
+
+def _fault(option: Option, value: Any) -> tuple[str, str] | None:
+    """What a value of `option` must be instead (and a hint), or None when it will do. A number
+    must be whole when its default is, and between the two numbers of its check."""
+    default, check = option.default, option.check
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else (f"be true or false, not {shown(value)}", "")
+    if isinstance(default, int | float):
+        whole = isinstance(default, int)
+        if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+            return f"be {'a whole number' if whole else 'a number'}, not {shown(value)}", ""
+        low, high = check
+        return None if low <= value <= high else (f"be between {low} and {high}, not {value}", "")
+    if check and isinstance(check[0], re.Pattern):
+        return None if check[0].match(value) else (f"be {check[1]} like \"{default}\", not {shown(value)}", "")
+    if check and value not in check:
+        return f"be one of {', '.join(check)}, not {shown(value)}", did_you_mean(value, check)
+    return None
 
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # dates a program's calendar may use
@@ -278,14 +300,14 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
                  origins: Mapping[str, str] | None = None) -> tuple[Program, list[Problem]]:
     """Validate program settings already read from YAML (`lines`: the line of each dotted key;
     `origins`: the file of each key not written in `path`, for a site file merged over it)."""
-    r = _Reader(path, lines, origins)
-    r.problems.extend(problems)
+    r = _Reader(path, lines, origins or {}, list(problems))
     if data is not None and not isinstance(data, dict):
         r.problem("", "program.yml must be a mapping of settings (`key: value` lines).", "IOP002")
         data = {}
     top = r.section(data or {}, "")
     languages = _languages(r, top)
-    program = Program(  # the keys are read (and their problems found) in the order written here
+    program = Program(
+        **r.values(top, ""),
         session=_session(r, top, languages[1:]),
         tracks=_tracks(r, top),
         schedule=_schedule(r, r.section(top.get("schedule"), "schedule")),
@@ -293,11 +315,7 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
         crisis=_crisis(r, top, languages[1:]),
         theme=_theme(r, top),
         edition=str(r.a_date(top["edition"], "edition") or "") if top.get("edition") is not None else "",
-        plan=_plan(r, top),
-        title=r.text(top, "title", "Group Program"),
-        organization=r.text(top, "organization", ""),
-        language=r.text(top, "language", "en"),
-        disclaimer=r.text(top, "disclaimer", DEFAULT_DISCLAIMER),
+        plan=PlanSettings(**r.values(r.section(top.get("plan"), "plan"), "plan")),
         site_url=_site_url(r, top),
         path=path,
         lines=MappingProxyType(dict(lines)),
@@ -320,59 +338,33 @@ def program_from(data: Any, lines: dict[str, int], problems: list[Problem], path
 
 def _session(r: _Reader, top: dict[str, Any], other_languages: tuple[str, ...]) -> SessionSettings:
     sess = r.section(top.get("session"), "session")
-    hours, _, minutes = r.like(sess, "session.start", "18:00", _TIME, "a time").partition(":")
-    return SessionSettings(
-        minutes=r.number(sess, "session.minutes", 90, 10, 600),
-        start=int(hours) * 60 + int(minutes),
-        clock="24h" if r.choice(sess, "session.clock", "12h", ("12h", "24h")) == "24h" else "12h",
-        opening=_ritual(r, sess, "opening", "Opening", "Welcome everyone. Each member says their first name and one word for how they are arriving today.",
-                        other_languages),
-        closing=_ritual(r, sess, "closing", "Closing", "Each member names one thing they will take from today and one step they will take before the next group.",
-                        other_languages),
-    )
+    plain = r.values(sess, "session")
+    hours, _, minutes = plain.pop("start").partition(":")
+    return SessionSettings(**plain, start=int(hours) * 60 + int(minutes),
+                           opening=_ritual(r, sess, "opening", other_languages),
+                           closing=_ritual(r, sess, "closing", other_languages))
 
 
 def _handouts(r: _Reader, top: dict[str, Any], languages: tuple[str, ...]) -> HandoutSettings:
     ho = r.section(top.get("handouts"), "handouts")
     return HandoutSettings(
-        paper="a4" if r.choice(ho, "handouts.paper", "letter", ("letter", "a4")) == "a4" else "letter",
-        max_grade=r.number(ho, "handouts.max_grade", 7.0, 1.0, 20.0),
-        max_smog=r.number(ho, "handouts.max_smog", 8.0, 4.0, 20.0),
-        large_print=r.boolean(ho, "handouts.large_print", True),
-        duplex=r.boolean(ho, "handouts.duplex", False),
+        **r.values(ho, "handouts"),
         copies=tuple((k, int(v)) for k, v in _per_language(r, ho, "copies", languages, 0, 1000).items()),
         min_ease=tuple({"es": 70.0, **_per_language(r, ho, "min_ease", languages, 0.0, 120.0)}.items()),
     )
 
 
-def _plan(r: _Reader, top: dict[str, Any]) -> PlanSettings:
-    pl = r.section(top.get("plan"), "plan")
-    return PlanSettings(
-        min_segment_minutes=r.number(pl, "plan.min_segment_minutes", 5, 0, 600),
-        part_tolerance=r.number(pl, "plan.part_tolerance", 0.5, 0.0, 10.0),
-    )
-
-
 def _theme(r: _Reader, top: dict[str, Any]) -> ThemeSettings:
     th = r.section(top.get("theme"), "theme")
-    return ThemeSettings(
-        accent=r.like(th, "theme.accent", "#1d5a85", _COLOUR, "a colour"),
-        name=r.choice(th, "theme.name", "default", ("default",)),
-        override=_optional_path(r, th, "theme.override"),
-        logo=_optional_path(r, th, "theme.logo"),
-    )
+    return ThemeSettings(**r.values(th, "theme"), override=_optional_path(r, th, "theme.override"),
+                         logo=_optional_path(r, th, "theme.logo"))
 
 
-def _ritual(r: _Reader, sess: dict[str, Any], key: str, title: str, text: str, other_languages: tuple[str, ...]) -> Ritual:
+def _ritual(r: _Reader, sess: dict[str, Any], key: str, other_languages: tuple[str, ...]) -> Ritual:
     dotted = f"session.{key}"
     given = sess.get(key)
     m = r.section(_untranslated(given, other_languages), dotted)
-    return Ritual(
-        translations=_translated(r, given, dotted, dotted, ("title", "text"), other_languages),
-        title=r.text(m, f"{dotted}.title", title),
-        minutes=r.number(m, f"{dotted}.minutes", 5, 0, 120),
-        text=r.text(m, f"{dotted}.text", text),
-    )
+    return Ritual(**r.values(m, dotted), translations=_translated(r, given, dotted, dotted, ("title", "text"), other_languages))
 
 
 def _untranslated(given: Any, other_languages: tuple[str, ...]) -> Any:
@@ -432,26 +424,15 @@ def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
     pins = _pins(r, m)
     repeats = _repeats(r, m)
     streams = _streams(r, m)
-    tz = r.text(m, "schedule.timezone", "America/New_York")
+    plain = r.values(m, "schedule")
     try:
-        ZoneInfo(tz)
+        ZoneInfo(plain["timezone"])
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        r.problem("schedule.timezone", f"unknown time zone {shown(tz)}.", "IOP031", "Use an IANA name such as \"America/Chicago\".")
-        tz = "UTC"
-    return ScheduleSettings(
-        weeks=r.number(m, "schedule.weeks", 12, 1, 104),
-        days=days,
-        first_date=first_date,
-        skip=tuple(sorted(skip_at)),
-        rotate=rotate,
-        pin=pins,
-        timezone=tz,
-        repeat=repeats,
-        streams=streams,
-        group_size=r.number(m, "schedule.group_size", 12, 1, 100),
-        extra_copies=r.number(m, "schedule.extra_copies", 2, 0, 100),
-        skip_at=tuple(sorted(skip_at.items())),
-    )
+        r.problem("schedule.timezone", f"unknown time zone {shown(plain['timezone'])}.", "IOP031",
+                  "Use an IANA name such as \"America/Chicago\".")
+        plain["timezone"] = "UTC"
+    return ScheduleSettings(**plain, days=days, first_date=first_date, skip=tuple(sorted(skip_at)), rotate=rotate,
+                            pin=pins, repeat=repeats, streams=streams, skip_at=tuple(sorted(skip_at.items())))
 
 
 _DAY_HINT = "Use mon, tue, wed, thu, fri, sat or sun."
@@ -618,7 +599,7 @@ def _optional_path(r: _Reader, m: dict[str, Any], dotted: str) -> str | None:
 def options_markdown_table() -> str:
     """The program.yml reference table for the authoring guide."""
     rows = ["| key | default | meaning |", "| --- | --- | --- |"]
-    rows += [f"| `{k}` | {d} | {doc} |" for k, (d, doc) in OPTIONS.items()]
+    rows += [f"| `{key}` | {option.written} | {option.doc} |" for key, option in OPTIONS.items()]
     return "\n".join(rows)
 
 
