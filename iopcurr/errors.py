@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from functools import partial
+from types import MappingProxyType
 from typing import IO, Any, Literal
 
 import click
@@ -21,7 +22,7 @@ Severity = Literal["error", "warning"]
 
 # Stable problem codes: (short name, what it means, how to fix it). The docs table is generated
 # from this registry (see `codes_markdown_table`) and a test keeps the two in step.
-CODES: dict[str, tuple[str, str]] = {
+CODES: Mapping[str, tuple[str, str]] = MappingProxyType({
     "IOP001": ("Malformed YAML", "Fix the YAML syntax at the line and column shown."),
     "IOP002": ("Not a mapping", "Front matter and program.yml must be `key: value` lines."),
     "IOP003": ("Unknown key", "Remove the key or correct its spelling (see the hint)."),
@@ -65,7 +66,7 @@ CODES: dict[str, tuple[str, str]] = {
     "IOP040": ("Stale translation", "Update the translation, then its `source` or `guide_source` stamp (the hint gives it)."),
     "IOP041": ("Go-round does not fit", "Give the segment more minutes, ask for less time each (`go-round=`), "
                "or invite two or three volunteers instead of the whole group."),
-}
+})
 
 
 # What a terminal would act on instead of showing: C0 and C1 control characters (ESC, BEL, CR,
