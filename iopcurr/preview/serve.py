@@ -362,7 +362,7 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
     if task is not None:
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
 
-    async def rebuild(paths: frozenset[Path]) -> None:
+    def rebuild(paths: frozenset[Path]) -> None:
         watched = preview.folders()
         saved = sorted(p for p in paths if relevant(p, watched))
         if saved:
@@ -372,10 +372,8 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
     app = make_app(preview, host, port)
     server = _listen(app, host, port)  # (requests are answered only from the `await` below)
     preview.rebuild("start")  # before any thread starts, so that the worker processes can be forked
-    # The watcher's thread waits for each rebuild, which runs on this loop: the saves that come
-    # meanwhile make one batch, and one rebuild after it.
-    watcher = app.settings["watcher"] = Watcher(
-        lambda paths: asyncio.run_coroutine_threadsafe(rebuild(paths), loop).result())
+    # Each batch is rebuilt on this loop; the saves made during a rebuild make the next batch.
+    watcher = app.settings["watcher"] = Watcher(rebuild, loop)
     watcher.watch(preview.folders())
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     sites = preview.status.sites
