@@ -176,14 +176,11 @@ def site_file(site: Path, url_path: str) -> Path | None:
     """The file under `site` that `url_path` names, or None: nothing outside the folder, no
     hidden files (a file being written), no `..`."""
     parts = [p for p in url_path.split("/") if p not in ("", ".")]
-    if any(p == ".." or p.startswith(".") or "\\" in p or "\0" in p or len(p.encode("utf-8", "surrogatepass")) > 255
-           for p in parts):  # (no file name is longer: the system would refuse it)
+    if any(p.startswith(".") or "\\" in p or "\0" in p for p in parts):  # (`..` is hidden too)
         return None
     target = site.joinpath(*parts)
-    if target.is_dir():
-        target = target / "index.html"
-    try:
-        real = target.resolve(strict=True)
+    try:  # (a name longer than the system allows is an OSError too)
+        real = (target / "index.html" if target.is_dir() else target).resolve(strict=True)
     except (OSError, RuntimeError):
         return None
     return real if real.is_file() and real.is_relative_to(site.resolve()) else None
