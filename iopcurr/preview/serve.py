@@ -39,7 +39,7 @@ import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 from urllib.parse import urlsplit
 
 import jinja2
@@ -106,7 +106,6 @@ class Preview:
         changed: set[str] = set()
         crash = ""
         try:
-            # (the files last read and the compiled templates are kept in memory)
             result = run(self.source, replace(self.settings, site=self.program_site), memo=self.parsed)
             if result.stats is not None:  # keep only the files of this build
                 self.parsed = {key: self.parsed[key] for key in result.stats.keys}
@@ -367,7 +366,13 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
         watcher.watch(preview.folders())
 
     app = make_app(preview, host, port)
-    server = _listen(app, host, port)  # (requests are answered only from the `await` below)
+    try:  # (requests are answered only from the `await` below)
+        server = app.listen(port, address=host)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise IopError(f"port {port} on {host} is already in use (another iopcurr serve?). "
+                           f"Stop it, or choose another port: --port {port + 1}.") from exc
+        raise IopError(f"cannot listen on {host}:{port}: {exc.strerror or exc}.") from exc
     preview.rebuild("start")  # before any thread starts, so that the worker processes can be forked
     # Each batch is rebuilt on this loop; the saves made during a rebuild make the next batch.
     watcher = app.settings["watcher"] = Watcher(rebuild, loop)
@@ -384,12 +389,3 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
         watcher.stop()
         server.stop()
 
-
-def _listen(app: tornado.web.Application, host: str, port: int) -> Any:
-    try:
-        return app.listen(port, address=host)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise IopError(f"port {port} on {host} is already in use (another iopcurr serve?). "
-                           f"Stop it, or choose another port: --port {port + 1}.") from exc
-        raise IopError(f"cannot listen on {host}:{port}: {exc.strerror or exc}.") from exc
