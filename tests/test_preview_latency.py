@@ -18,20 +18,22 @@ from watchdog.events import FileClosedEvent, FileModifiedEvent
 
 from iopcurr.pipeline import run
 from iopcurr.preview.serve import Preview, make_app
-from iopcurr.preview.watch import Debouncer, relevant
+from iopcurr.preview.watch import Watcher, relevant
 
 
 def delivered_after(*, settled: bool, then_more: bool = False) -> float:
     """Seconds from adding a path to its batch going out, with a quiet period of 1 s."""
     async def save() -> float:
         done = asyncio.Event()
-        debouncer = Debouncer(lambda batch: done.set(), asyncio.get_running_loop(), quiet=1.0, settled=0.01)
+        watcher = Watcher(lambda batch: done.set(), asyncio.get_running_loop(), quiet=1.0, settled=0.01)
         started = time.monotonic()
-        debouncer.add([Path("modules/a.md")], settled=settled)
+        watcher.add([Path("modules/a.md")], settled=settled)
         if then_more:  # e.g. an editor removing its backup right after writing the file
-            debouncer.add([Path("modules/a.md~")])
+            watcher.add([Path("modules/a.md~")])
         await asyncio.wait_for(done.wait(), 5)
-        return time.monotonic() - started
+        seconds = time.monotonic() - started
+        watcher.stop()
+        return seconds
 
     return asyncio.run(save())
 
@@ -45,7 +47,7 @@ def test_a_finished_save_goes_out_without_waiting_for_the_quiet() -> None:
 def test_only_files_closed_after_writing_settle_a_save() -> None:
     calls: list[bool] = []
 
-    class Recorder(Debouncer):
+    class Recorder(Watcher):
         def add(self, paths: object, *, settled: bool = False) -> None:
             calls.append(settled)
 
@@ -56,6 +58,7 @@ def test_only_files_closed_after_writing_settle_a_save() -> None:
         handler.on_any_event(FileClosedEvent("/cur/modules/.a.md.swp"))  # an editor's own file
         handler.on_any_event(FileClosedEvent("/cur/modules/4913"))
         await asyncio.sleep(0)  # (the events are handed to the loop)
+        handler.stop()
 
     asyncio.run(events())
     assert calls == [False, True, False, False]
@@ -205,8 +208,6 @@ def test_out_of_inotify_watches_every_folder_is_polled(tmp_path: Path, monkeypat
     """The system refuses a watch (e.g. too many inotify watches in use): the preview polls every
     folder it was asked to watch, the refused one included, and still sees a save."""
     from watchdog.observers.polling import PollingObserver
-
-    from iopcurr.preview.watch import Watcher
 
     first, second = tmp_path / "modules", tmp_path / "pages"
     first.mkdir()

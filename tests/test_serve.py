@@ -26,7 +26,7 @@ from iopcurr.pipeline import BuildResult
 from iopcurr.preview import overlay
 from iopcurr.preview import serve as serve_module
 from iopcurr.preview.serve import host_allowed, page_of, serve, site_file
-from iopcurr.preview.watch import Debouncer
+from iopcurr.preview.watch import Watcher
 from iopcurr.source import markup
 
 RunCli = Callable[..., Result]
@@ -90,11 +90,12 @@ def test_page_of_maps_urls_to_site_paths() -> None:
 def test_a_burst_of_changes_is_one_batch() -> None:
     async def burst() -> list[frozenset[Path]]:
         batches: list[frozenset[Path]] = []
-        debouncer = Debouncer(batches.append, asyncio.get_running_loop(), quiet=0.1)
+        watcher = Watcher(batches.append, asyncio.get_running_loop(), quiet=0.1)
         for i in range(5):
-            debouncer.add([Path(f"modules/m{i}.md")])
+            watcher.add([Path(f"modules/m{i}.md")])
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.3)
+        watcher.stop()
         return batches
 
     assert asyncio.run(burst()) == [frozenset(Path(f"modules/m{i}.md") for i in range(5))]
@@ -103,12 +104,12 @@ def test_a_burst_of_changes_is_one_batch() -> None:
 def test_changes_that_keep_coming_are_delivered_within_the_longest_wait() -> None:
     async def steady() -> list[frozenset[Path]]:
         batches: list[frozenset[Path]] = []
-        debouncer = Debouncer(batches.append, asyncio.get_running_loop(), quiet=0.1, longest=0.3)
+        watcher = Watcher(batches.append, asyncio.get_running_loop(), quiet=0.1, longest=0.3)
         started = time.monotonic()
         while time.monotonic() - started < 0.6:
-            debouncer.add([Path("modules/a.md")])
+            watcher.add([Path("modules/a.md")])
             await asyncio.sleep(0.02)
-        debouncer.stop()
+        watcher.stop()
         return batches
 
     assert len(asyncio.run(steady())) >= 1

@@ -41,12 +41,12 @@ def relevant(path: Path, folders: Iterable[Path]) -> bool:
     return not ignored(path.name)
 
 
-class Debouncer(FileSystemEventHandler):
-    """Collects paths (from `add`, or from watchdog's events: it is the watcher's event handler);
-    calls `deliver` with all of them, on `loop`, once no new path came for `quiet` s, or for
-    `settled` s when the last one was a file closed after writing (a save that is complete, unless
-    more comes at once: an editor's backup removed, the next file of a checkout). The paths that
-    come while `deliver` runs (it holds the loop) make the next batch."""
+class Watcher(FileSystemEventHandler):
+    """Watches folders (recursively, from its creation on: it is its observer's event handler)
+    and calls `deliver` with the paths changed, on `loop`, once no new path came for `quiet` s, or
+    for `settled` s when the last one was a file closed after writing (a save that is complete,
+    unless more comes at once: an editor's backup removed, the next file of a checkout). The paths
+    that come while `deliver` runs (it holds the loop) make the next batch."""
 
     def __init__(self, deliver: Batch, loop: asyncio.AbstractEventLoop, *, quiet: float = 0.05,
                  longest: float = 1.0, settled: float = 0.01) -> None:
@@ -58,6 +58,9 @@ class Debouncer(FileSystemEventHandler):
         self._paths: set[Path] = set()
         self._first = 0.0
         self._due: asyncio.TimerHandle | None = None  # the batch going out, unless more comes
+        self.observer: Any = Observer()
+        self.observer.start()
+        self.watches: dict[Path, Any] = {}
 
     def add(self, paths: Iterable[Path], *, settled: bool = False) -> None:
         """Collect `paths`; on the loop's thread."""
@@ -65,7 +68,8 @@ class Debouncer(FileSystemEventHandler):
         if not self._paths:
             self._first = now
         self._paths.update(paths)
-        self.stop()
+        if self._due is not None:
+            self._due.cancel()
         wait = min(self.settled, self.quiet) if settled else self.quiet
         self._due = self.loop.call_at(min(now + wait, self._first + self.longest), self._send)
 
@@ -73,10 +77,6 @@ class Debouncer(FileSystemEventHandler):
         batch = frozenset(self._paths)
         self._paths.clear()
         self.deliver(batch)
-
-    def stop(self) -> None:
-        if self._due is not None:
-            self._due.cancel()
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
@@ -89,17 +89,6 @@ class Debouncer(FileSystemEventHandler):
         settled = event.event_type == "closed" and not any(ignored(p.name) for p in paths)
         self.loop.call_soon_threadsafe(functools.partial(self.add, paths, settled=settled))
 
-
-class Watcher:
-    """Watches folders (recursively), from its creation on, and calls `deliver` with batches of
-    changed paths on `loop`."""
-
-    def __init__(self, deliver: Batch, loop: asyncio.AbstractEventLoop) -> None:
-        self.debouncer = Debouncer(deliver, loop)
-        self.observer: Any = Observer()
-        self.observer.start()
-        self.watches: dict[Path, Any] = {}
-
     def watch(self, folders: Iterable[Path]) -> None:
         """Watch exactly `folders` (and what is under them) from now on."""
         wanted = {f.resolve() for f in folders if f.is_dir()}
@@ -109,7 +98,7 @@ class Watcher:
                 self.observer.unschedule(self.watches.pop(folder))
         for folder in sorted(wanted - set(self.watches)):
             try:
-                self.watches[folder] = self.observer.schedule(self.debouncer, str(folder), recursive=True)
+                self.watches[folder] = self.observer.schedule(self, str(folder), recursive=True)
             except OSError:  # e.g. out of inotify watches: poll every folder instead
                 if isinstance(self.observer, PollingObserver):
                     raise
@@ -123,4 +112,5 @@ class Watcher:
     def stop(self) -> None:
         self.observer.stop()
         self.observer.join(timeout=2)
-        self.debouncer.stop()
+        if self._due is not None:
+            self._due.cancel()
