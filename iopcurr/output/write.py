@@ -69,14 +69,13 @@ def check_output_folder(out: Path, source: Path) -> None:
 
 
 def read_manifest(out: Path) -> set[str] | None:
+    """The files a build of ours wrote into `out`, as its marker lists them (None: no marker of ours)."""
     try:
         data = json.loads((out / MARKER).read_text("utf-8"))
-        files = data["files"]
+        ours = data["generator"] == "iopcurr" and isinstance(data["files"], list)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if data.get("generator") != "iopcurr" or not isinstance(files, list):
-        return None
-    return {str(f) for f in files}
+    return {str(f) for f in data["files"]} if ours else None
 
 
 def _foreign_entries(out: Path, manifest: set[str]) -> Iterator[str]:
