@@ -158,9 +158,8 @@ class Preview:
         status = self.status
         for line in status.lines():
             self.say(line)
-        ms = status.last["ms"]
         if status.ok:
-            self.say(f"Rebuilt in {ms:.0f} ms ({why}): {status.last['converted']} converted, "
+            self.say(f"Rebuilt in {status.last['ms']:.0f} ms ({why}): {status.last['converted']} converted, "
                      f"{written} file{'s' if written != 1 else ''} changed.")
         else:
             errors = sum(1 for p in status.problems if p.severity == "error") + bool(status.crash)

@@ -20,8 +20,6 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-Batch = Callable[[frozenset[Path]], None]
-
 
 def ignored(name: str) -> bool:
     """Editor backups, swap and lock files, and hidden files: never a reason to rebuild."""
@@ -48,8 +46,8 @@ class Watcher(FileSystemEventHandler):
     unless more comes at once: an editor's backup removed, the next file of a checkout). The paths
     that come while `deliver` runs (it holds the loop) make the next batch."""
 
-    def __init__(self, deliver: Batch, loop: asyncio.AbstractEventLoop, *, quiet: float = 0.05,
-                 longest: float = 1.0, settled: float = 0.01) -> None:
+    def __init__(self, deliver: Callable[[frozenset[Path]], None], loop: asyncio.AbstractEventLoop, *,
+                 quiet: float = 0.05, longest: float = 1.0, settled: float = 0.01) -> None:
         self.deliver = deliver
         self.loop = loop
         self.quiet = quiet
