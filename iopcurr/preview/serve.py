@@ -71,9 +71,8 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.compiled: dict[str, bytes] = {}
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        found = self.compiled.get(bucket.key)
-        if found is not None:
-            bucket.bytecode_from_string(found)
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self.compiled[bucket.key] = bucket.bytecode_to_string()
