@@ -158,10 +158,9 @@ def build(source: Path | None, out: Path | None, site: str | None, all_sites: bo
     if site is not None and all_sites:
         raise click.UsageError("use either --site NAME or --all-sites, not both.")
     memo: dict[str, Parsed] = {}  # shared by the sites: each module is converted once
-    failed = [name for name, target in _targets(source, site, all_sites, out, default_out)
-              if not _build_one(source, target, name, memo, Options(**options))]
-    if failed:
-        sys.exit(1)
+    built = [_build_one(source, target, name, memo, Options(**options))
+             for name, target in _targets(source, site, all_sites, out, default_out)]
+    sys.exit(0 if all(built) else 1)
 
 
 def _targets(source: Path, site: str | None, all_sites: bool, out: Path | None,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import threading
 import time
 from pathlib import Path
 
@@ -19,20 +18,24 @@ from watchdog.events import FileClosedEvent, FileModifiedEvent
 
 from iopcurr.pipeline import run
 from iopcurr.preview.serve import Preview, make_app
-from iopcurr.preview.watch import Debouncer, relevant
+from iopcurr.preview.watch import Watcher, relevant
 
 
 def delivered_after(*, settled: bool, then_more: bool = False) -> float:
     """Seconds from adding a path to its batch going out, with a quiet period of 1 s."""
-    done = threading.Event()
-    debouncer = Debouncer(lambda batch: done.set(), quiet=1.0, settled=0.01)
-    started = time.monotonic()
-    debouncer.add([Path("modules/a.md")], settled=settled)
-    if then_more:  # e.g. an editor removing its backup right after writing the file
-        debouncer.add([Path("modules/a.md~")])
-    assert done.wait(5)
-    debouncer.stop()
-    return time.monotonic() - started
+    async def save() -> float:
+        done = asyncio.Event()
+        watcher = Watcher(lambda batch: done.set(), asyncio.get_running_loop(), quiet=1.0, settled=0.01)
+        started = time.monotonic()
+        watcher.add([Path("modules/a.md")], settled=settled)
+        if then_more:  # e.g. an editor removing its backup right after writing the file
+            watcher.add([Path("modules/a.md~")])
+        await asyncio.wait_for(done.wait(), 5)
+        seconds = time.monotonic() - started
+        watcher.stop()
+        return seconds
+
+    return asyncio.run(save())
 
 
 def test_a_finished_save_goes_out_without_waiting_for_the_quiet() -> None:
@@ -44,15 +47,20 @@ def test_a_finished_save_goes_out_without_waiting_for_the_quiet() -> None:
 def test_only_files_closed_after_writing_settle_a_save() -> None:
     calls: list[bool] = []
 
-    class Recorder(Debouncer):
+    class Recorder(Watcher):
         def add(self, paths: object, *, settled: bool = False) -> None:
             calls.append(settled)
 
-    handler = Recorder(lambda batch: None)
-    handler.on_any_event(FileModifiedEvent("/cur/modules/a.md"))
-    handler.on_any_event(FileClosedEvent("/cur/modules/a.md"))
-    handler.on_any_event(FileClosedEvent("/cur/modules/.a.md.swp"))  # an editor's own file
-    handler.on_any_event(FileClosedEvent("/cur/modules/4913"))
+    async def events() -> None:
+        handler = Recorder(lambda batch: None, asyncio.get_running_loop())
+        handler.on_any_event(FileModifiedEvent("/cur/modules/a.md"))
+        handler.on_any_event(FileClosedEvent("/cur/modules/a.md"))
+        handler.on_any_event(FileClosedEvent("/cur/modules/.a.md.swp"))  # an editor's own file
+        handler.on_any_event(FileClosedEvent("/cur/modules/4913"))
+        await asyncio.sleep(0)  # (the events are handed to the loop)
+        handler.stop()
+
+    asyncio.run(events())
     assert calls == [False, True, False, False]
 
 
@@ -201,33 +209,35 @@ def test_out_of_inotify_watches_every_folder_is_polled(tmp_path: Path, monkeypat
     folder it was asked to watch, the refused one included, and still sees a save."""
     from watchdog.observers.polling import PollingObserver
 
-    from iopcurr.preview.watch import Watcher
-
     first, second = tmp_path / "modules", tmp_path / "pages"
     first.mkdir()
     second.mkdir()
     batches: list[set[Path]] = []
-    done = threading.Event()
 
-    def deliver(paths: frozenset[Path]) -> None:
-        batches.append(set(paths))
-        done.set()
+    async def save() -> None:
+        done = asyncio.Event()
 
-    watcher = Watcher(deliver)
-    refused = type(watcher.observer).schedule
+        def deliver(paths: frozenset[Path]) -> None:
+            batches.append(set(paths))
+            done.set()
 
-    def refuse_the_second(self: object, handler: object, path: str, recursive: bool = False) -> object:
-        if path == str(second.resolve()):
-            raise OSError(28, "inotify watch limit reached")
-        return refused(self, handler, path, recursive=recursive)
+        watcher = Watcher(deliver, asyncio.get_running_loop())
+        refused = type(watcher.observer).schedule
 
-    monkeypatch.setattr(type(watcher.observer), "schedule", refuse_the_second)
-    try:
-        watcher.watch([first, second])
-        assert isinstance(watcher.observer, PollingObserver)
-        assert set(watcher.watches) == {first.resolve(), second.resolve()}
-        (second / "about.md").write_text("# About\n", "utf-8")
-        assert done.wait(10), "a save in the refused folder was never seen"
-        assert any(second.resolve() / "about.md" in {p.resolve() for p in b} for b in batches)
-    finally:
-        watcher.stop()
+        def refuse_the_second(self: object, handler: object, path: str, recursive: bool = False) -> object:
+            if path == str(second.resolve()):
+                raise OSError(28, "inotify watch limit reached")
+            return refused(self, handler, path, recursive=recursive)
+
+        monkeypatch.setattr(type(watcher.observer), "schedule", refuse_the_second)
+        try:
+            watcher.watch([first, second])
+            assert isinstance(watcher.observer, PollingObserver)
+            assert set(watcher.watches) == {first.resolve(), second.resolve()}
+            (second / "about.md").write_text("# About\n", "utf-8")
+            await asyncio.wait_for(done.wait(), 10)  # else a save in the refused folder was never seen
+        finally:
+            watcher.stop()
+
+    asyncio.run(save())
+    assert any(second.resolve() / "about.md" in {p.resolve() for p in b} for b in batches)

@@ -4,6 +4,7 @@ batches changes, what a build never contains, and how a rebuild that fails or ha
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
@@ -25,7 +26,7 @@ from iopcurr.pipeline import BuildResult
 from iopcurr.preview import overlay
 from iopcurr.preview import serve as serve_module
 from iopcurr.preview.serve import host_allowed, page_of, serve, site_file
-from iopcurr.preview.watch import Debouncer
+from iopcurr.preview.watch import Watcher
 from iopcurr.source import markup
 
 RunCli = Callable[..., Result]
@@ -87,32 +88,31 @@ def test_page_of_maps_urls_to_site_paths() -> None:
 
 
 def test_a_burst_of_changes_is_one_batch() -> None:
-    batches: list[frozenset[Path]] = []
-    done = threading.Event()
+    async def burst() -> list[frozenset[Path]]:
+        batches: list[frozenset[Path]] = []
+        watcher = Watcher(batches.append, asyncio.get_running_loop(), quiet=0.1)
+        for i in range(5):
+            watcher.add([Path(f"modules/m{i}.md")])
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)
+        watcher.stop()
+        return batches
 
-    def deliver(batch: frozenset[Path]) -> None:
-        batches.append(batch)
-        done.set()
-
-    debouncer = Debouncer(deliver, quiet=0.1)
-    for i in range(5):
-        debouncer.add([Path(f"modules/m{i}.md")])
-        time.sleep(0.02)
-    assert done.wait(2)
-    time.sleep(0.2)
-    debouncer.stop()
-    assert batches == [frozenset(Path(f"modules/m{i}.md") for i in range(5))]
+    assert asyncio.run(burst()) == [frozenset(Path(f"modules/m{i}.md") for i in range(5))]
 
 
 def test_changes_that_keep_coming_are_delivered_within_the_longest_wait() -> None:
-    batches: list[frozenset[Path]] = []
-    debouncer = Debouncer(batches.append, quiet=0.1, longest=0.3)
-    started = time.monotonic()
-    while time.monotonic() - started < 0.6:
-        debouncer.add([Path("modules/a.md")])
-        time.sleep(0.02)
-    debouncer.stop()
-    assert len(batches) >= 1
+    async def steady() -> list[frozenset[Path]]:
+        batches: list[frozenset[Path]] = []
+        watcher = Watcher(batches.append, asyncio.get_running_loop(), quiet=0.1, longest=0.3)
+        started = time.monotonic()
+        while time.monotonic() - started < 0.6:
+            watcher.add([Path("modules/a.md")])
+            await asyncio.sleep(0.02)
+        watcher.stop()
+        return batches
+
+    assert len(asyncio.run(steady())) >= 1
 
 
 def test_build_output_has_no_preview_additions(run_cli: RunCli, make_curriculum: MakeCurriculum, tmp_path: Path) -> None:

@@ -69,14 +69,13 @@ def check_output_folder(out: Path, source: Path) -> None:
 
 
 def read_manifest(out: Path) -> set[str] | None:
+    """The files a build of ours wrote into `out`, as its marker lists them (None: no marker of ours)."""
     try:
         data = json.loads((out / MARKER).read_text("utf-8"))
-        files = data["files"]
+        ours = data["generator"] == "iopcurr" and isinstance(data["files"], list)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if data.get("generator") != "iopcurr" or not isinstance(files, list):
-        return None
-    return {str(f) for f in files}
+    return {str(f) for f in data["files"]} if ours else None
 
 
 def _foreign_entries(out: Path, manifest: set[str]) -> Iterator[str]:
@@ -238,13 +237,9 @@ class Stage:
         with self._disk():
             out.parent.mkdir(parents=True, exist_ok=True)
             self._lock = OutputLock(out)
-            try:
-                recover_interrupted(out)
-                check_output_folder(out, source)
-                _remove_stale_stages(out)
-            except BaseException:
-                self.discard()
-                raise
+            recover_interrupted(out)
+            check_output_folder(out, source)
+            _remove_stale_stages(out)
             self.folder.mkdir()
             self._open = True
             # The marker goes first: an interrupted stage is recognisably ours and is cleaned next time.
@@ -252,23 +247,24 @@ class Stage:
 
     @contextmanager
     def _disk(self) -> Iterator[None]:
+        """Whatever fails discards the stage; a disk that refuses is an IopError naming the file."""
         try:
             yield
-        except OSError as exc:
+        except BaseException as exc:
             self.discard()
+            if not isinstance(exc, OSError):
+                raise
             where = exc.filename or self.out
             raise IopError(f"cannot write the site: {exc.strerror or exc} ({where}).", path=str(self.out)) from exc
 
     def add(self, f: OutputFile) -> None:
         rel = f.path
-        if rel in self.written:
-            self.discard()
-            raise IopError(f"two outputs want the same path {rel}; ids must be unique.")
-        if rel.startswith("/") or ".." in rel.split("/") or rel == MARKER:
-            self.discard()
-            raise IopError(f"refusing to write outside the site: {rel}")
-        self.written.add(rel)
         with self._disk():
+            if rel in self.written:
+                raise IopError(f"two outputs want the same path {rel}; ids must be unique.")
+            if rel.startswith("/") or ".." in rel.split("/") or rel == MARKER:
+                raise IopError(f"refusing to write outside the site: {rel}")
+            self.written.add(rel)
             (self.folder / rel).parent.mkdir(parents=True, exist_ok=True)
             (self.folder / rel).write_bytes(f.content)
 

@@ -39,7 +39,7 @@ import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 from urllib.parse import urlsplit
 
 import jinja2
@@ -71,9 +71,8 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.compiled: dict[str, bytes] = {}
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        found = self.compiled.get(bucket.key)
-        if found is not None:
-            bucket.bytecode_from_string(found)
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self.compiled[bucket.key] = bucket.bytecode_to_string()
@@ -106,7 +105,6 @@ class Preview:
         changed: set[str] = set()
         crash = ""
         try:
-            # (the files last read and the compiled templates are kept in memory)
             result = run(self.source, replace(self.settings, site=self.program_site), memo=self.parsed)
             if result.stats is not None:  # keep only the files of this build
                 self.parsed = {key: self.parsed[key] for key in result.stats.keys}
@@ -159,9 +157,8 @@ class Preview:
         status = self.status
         for line in status.lines():
             self.say(line)
-        ms = status.last["ms"]
         if status.ok:
-            self.say(f"Rebuilt in {ms:.0f} ms ({why}): {status.last['converted']} converted, "
+            self.say(f"Rebuilt in {status.last['ms']:.0f} ms ({why}): {status.last['converted']} converted, "
                      f"{written} file{'s' if written != 1 else ''} changed.")
         else:
             errors = sum(1 for p in status.problems if p.severity == "error") + bool(status.crash)
@@ -176,14 +173,11 @@ def site_file(site: Path, url_path: str) -> Path | None:
     """The file under `site` that `url_path` names, or None: nothing outside the folder, no
     hidden files (a file being written), no `..`."""
     parts = [p for p in url_path.split("/") if p not in ("", ".")]
-    if any(p == ".." or p.startswith(".") or "\\" in p or "\0" in p or len(p.encode("utf-8", "surrogatepass")) > 255
-           for p in parts):  # (no file name is longer: the system would refuse it)
+    if any(p.startswith(".") or "\\" in p or "\0" in p for p in parts):  # (`..` is hidden too)
         return None
     target = site.joinpath(*parts)
-    if target.is_dir():
-        target = target / "index.html"
-    try:
-        real = target.resolve(strict=True)
+    try:  # (a name longer than the system allows is an OSError too)
+        real = (target / "index.html" if target.is_dir() else target).resolve(strict=True)
     except (OSError, RuntimeError):
         return None
     return real if real.is_file() and real.is_relative_to(site.resolve()) else None
@@ -362,7 +356,7 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
     if task is not None:
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
 
-    async def rebuild(paths: frozenset[Path]) -> None:
+    def rebuild(paths: frozenset[Path]) -> None:
         watched = preview.folders()
         saved = sorted(p for p in paths if relevant(p, watched))
         if saved:
@@ -370,12 +364,16 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
         watcher.watch(preview.folders())
 
     app = make_app(preview, host, port)
-    server = _listen(app, host, port)  # (requests are answered only from the `await` below)
+    try:  # (requests are answered only from the `await` below)
+        server = app.listen(port, address=host)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise IopError(f"port {port} on {host} is already in use (another iopcurr serve?). "
+                           f"Stop it, or choose another port: --port {port + 1}.") from exc
+        raise IopError(f"cannot listen on {host}:{port}: {exc.strerror or exc}.") from exc
     preview.rebuild("start")  # before any thread starts, so that the worker processes can be forked
-    # The watcher's thread waits for each rebuild, which runs on this loop: the saves that come
-    # meanwhile make one batch, and one rebuild after it.
-    watcher = app.settings["watcher"] = Watcher(
-        lambda paths: asyncio.run_coroutine_threadsafe(rebuild(paths), loop).result())
+    # Each batch is rebuilt on this loop; the saves made during a rebuild make the next batch.
+    watcher = app.settings["watcher"] = Watcher(rebuild, loop)
     watcher.watch(preview.folders())
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     sites = preview.status.sites
@@ -389,12 +387,3 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
         watcher.stop()
         server.stop()
 
-
-def _listen(app: tornado.web.Application, host: str, port: int) -> Any:
-    try:
-        return app.listen(port, address=host)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise IopError(f"port {port} on {host} is already in use (another iopcurr serve?). "
-                           f"Stop it, or choose another port: --port {port + 1}.") from exc
-        raise IopError(f"cannot listen on {host}:{port}: {exc.strerror or exc}.") from exc

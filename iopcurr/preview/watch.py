@@ -9,10 +9,9 @@ closed after writing; while changes keep coming, after `longest` seconds). Uses 
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
-import threading
-import time
-import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,6 @@ from typing import Any
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
-
-Batch = Callable[[frozenset[Path]], None]
 
 
 def ignored(name: str) -> bool:
@@ -42,58 +39,42 @@ def relevant(path: Path, folders: Iterable[Path]) -> bool:
     return not ignored(path.name)
 
 
-class Debouncer(FileSystemEventHandler):
-    """Collects paths (from `add`, or from watchdog's events: it is the watcher's event handler);
-    calls `deliver` with all of them once no new path came for `quiet` s, or for `settled` s when
-    the last one was a file closed after writing (a save that is complete, unless more comes at
-    once: an editor's backup removed, the next file of a checkout)."""
+class Watcher(FileSystemEventHandler):
+    """Watches folders (recursively, from its creation on: it is its observer's event handler)
+    and calls `deliver` with the paths changed, on `loop`, once no new path came for `quiet` s, or
+    for `settled` s when the last one was a file closed after writing (a save that is complete,
+    unless more comes at once: an editor's backup removed, the next file of a checkout). The paths
+    that come while `deliver` runs (it holds the loop) make the next batch."""
 
-    def __init__(self, deliver: Batch, *, quiet: float = 0.05, longest: float = 1.0,
-                 settled: float = 0.01) -> None:
+    def __init__(self, deliver: Callable[[frozenset[Path]], None], loop: asyncio.AbstractEventLoop, *,
+                 quiet: float = 0.05, longest: float = 1.0, settled: float = 0.01) -> None:
         self.deliver = deliver
+        self.loop = loop
         self.quiet = quiet
         self.longest = longest
         self.settled = settled
         self._paths: set[Path] = set()
         self._first = 0.0
-        self._due = 0.0  # when the paths go out, unless more come
-        self._changed = threading.Condition()
-        self._stopped = False
-        threading.Thread(target=self._run, name="iopcurr-debounce", daemon=True).start()
+        self._due: asyncio.TimerHandle | None = None  # the batch going out, unless more comes
+        self.observer: Any = Observer()
+        self.observer.start()
+        self.watches: dict[Path, Any] = {}
 
     def add(self, paths: Iterable[Path], *, settled: bool = False) -> None:
-        with self._changed:
-            now = time.monotonic()
-            if not self._paths:
-                self._first = now
-            self._paths.update(paths)
-            wait = min(self.settled, self.quiet) if settled else self.quiet
-            self._due = min(now + wait, self._first + self.longest)
-            self._changed.notify()
+        """Collect `paths`; on the loop's thread."""
+        now = self.loop.time()
+        if not self._paths:
+            self._first = now
+        self._paths.update(paths)
+        if self._due is not None:
+            self._due.cancel()
+        wait = min(self.settled, self.quiet) if settled else self.quiet
+        self._due = self.loop.call_at(min(now + wait, self._first + self.longest), self._send)
 
-    def _next_batch(self) -> frozenset[Path]:
-        """Wait until paths are due (or the debouncer stops) and take them."""
-        with self._changed:
-            while not self._stopped and (not self._paths or time.monotonic() < self._due):
-                self._changed.wait(self._due - time.monotonic() if self._paths else None)
-            batch = frozenset(self._paths)
-            self._paths.clear()
-        return batch
-
-    def _run(self) -> None:
-        while not self._stopped:
-            batch = self._next_batch()
-            if not self._stopped:
-                try:
-                    self.deliver(batch)
-                except Exception:  # the watching goes on; the receiver reports its own errors
-                    if not self._stopped:  # (a rebuild cancelled as the server stops)
-                        traceback.print_exc()
-
-    def stop(self) -> None:
-        with self._changed:
-            self._stopped = True
-            self._changed.notify()
+    def _send(self) -> None:
+        batch = frozenset(self._paths)
+        self._paths.clear()
+        self.deliver(batch)
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
@@ -104,18 +85,7 @@ class Debouncer(FileSystemEventHandler):
         # A file closed after writing is a finished save (inotify's IN_CLOSE_WRITE; other systems
         # never say so, and wait for the quiet): unless it is an editor's temporary file.
         settled = event.event_type == "closed" and not any(ignored(p.name) for p in paths)
-        self.add(paths, settled=settled)
-
-
-class Watcher:
-    """Watches folders (recursively), from its creation on, and calls `deliver` with batches of
-    changed paths."""
-
-    def __init__(self, deliver: Batch) -> None:
-        self.debouncer = Debouncer(deliver)
-        self.observer: Any = Observer()
-        self.observer.start()
-        self.watches: dict[Path, Any] = {}
+        self.loop.call_soon_threadsafe(functools.partial(self.add, paths, settled=settled))
 
     def watch(self, folders: Iterable[Path]) -> None:
         """Watch exactly `folders` (and what is under them) from now on."""
@@ -126,7 +96,7 @@ class Watcher:
                 self.observer.unschedule(self.watches.pop(folder))
         for folder in sorted(wanted - set(self.watches)):
             try:
-                self.watches[folder] = self.observer.schedule(self.debouncer, str(folder), recursive=True)
+                self.watches[folder] = self.observer.schedule(self, str(folder), recursive=True)
             except OSError:  # e.g. out of inotify watches: poll every folder instead
                 if isinstance(self.observer, PollingObserver):
                     raise
@@ -138,6 +108,7 @@ class Watcher:
                 return
 
     def stop(self) -> None:
-        self.debouncer.stop()
         self.observer.stop()
         self.observer.join(timeout=2)
+        if self._due is not None:
+            self._due.cancel()
