@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.resources
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -44,7 +44,7 @@ from iopcurr.render.ics import track_title
 from iopcurr.render.runsheet import Row, agenda_clock, plan_rows
 from iopcurr.render.tonight import TonightCard, fixed_card
 from iopcurr.source.markup import CORE_LABEL, HANDOUT_CARD, LABELS
-from iopcurr.source.translations import has_guide, translated
+from iopcurr.source.translations import has_guide
 
 CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -230,13 +230,6 @@ class IndexView:
     schedule: HomeSchedule | None = None
     books: tuple[Link, ...] = ()  # the client packet and the facilitator manual
     tonight: TonightCard | None = None  # fixed by --today; else the browser fills the card in
-
-
-@dataclass(frozen=True)
-class PageView:
-    title: str
-    summary: str
-    html: Markup
 
 
 @dataclass(frozen=True)
@@ -527,12 +520,13 @@ def handout_alternates(ctx: SiteContext, hid: str, root: str, *, large: bool = F
     return tuple(out)
 
 
-def switch_links(cur: Curriculum, hid: str, root: str, *, large: bool = False, here: str = "") -> tuple[Link, ...]:
-    """The same handout in the other languages that have it (title and note: the language code)."""
+def switch_links(cur: Curriculum, path: str, root: str, here: str, have: Collection[str]) -> tuple[Link, ...]:
+    """The page at site path `path` in the source language, in the other languages: the source's
+    and those in `have` (title and note: the language code; their pages are in a folder of the
+    language: facilitator/es/, handouts/es/large/)."""
     source = cur.program.langs[0]
-    return tuple(Link(lang, root + books.handout_page(hid, large=large, language="" if lang == source else lang), lang)
-                 for lang in cur.program.langs
-                 if lang != (here or source) and (lang == source or hid in translated(cur.translations, lang)))
+    return tuple(Link(lang, root + (path if lang == source else path.replace("/", f"/{lang}/", 1)), lang)
+                 for lang in cur.program.langs if lang != (here or source) and (lang == source or lang in have))
 
 
 _LINK_UP = re.compile(r'(href|src)="\.\./')
@@ -599,16 +593,8 @@ def module_view(ctx: SiteContext, index: int) -> ModuleView:
     return guide_view(ModuleView, shown, plan, settings, times, ctx.words, title=shown.title,
                       track=track_title(cur.program, m), handouts=handouts,
                       previous=neighbour(index - 1), next=neighbour(index + 1), sessions=sessions, review=review_note(m) if source else pending,
-                      switch=guide_switch(cur, m, root, here=ctx.language))
-
-
-def guide_switch(cur: Curriculum, m: Module, root: str, here: str = "") -> tuple[Link, ...]:
-    """The facilitator page of `m` in the other languages: the source's, and those of the
-    translations that have its facilitator parts (title and note: the language code)."""
-    source = cur.program.langs[0]
-    have = {t.language for t in cur.translations if t.module_id == m.id and has_guide(t, m)}
-    return tuple(Link(lang, f"{root}facilitator/{m.id}.html" if lang == source else f"{root}facilitator/{lang}/{m.id}.html", lang)
-                 for lang in cur.program.langs if lang != (here or source) and (lang == source or lang in have))
+                      switch=switch_links(cur, f"facilitator/{m.id}.html", root, ctx.language,
+                                          {t.language for t in cur.translations if t.module_id == m.id and has_guide(t, m)}))
 
 
 def render_bytes(theme: Theme, template: str, **values: object) -> bytes:
@@ -668,18 +654,14 @@ def render_site(ctx: SiteContext) -> tuple[list[OutputFile], dict[str, str]]:
     render_lang.py), and the main content of each page by path: what the collections bind. With
     `pdf`, pages link to their PDFs."""
     cur = ctx.cur
-    rendered = [_page(ctx.theme, "index.html", "index.html", index_values(ctx))]
+    rendered = [render_index(ctx)]
     rendered += [render_module(ctx, i) for i in range(len(cur.modules))]
     rendered += [render_handout(ctx, m, h, large) for m in cur.modules for h in m.handouts for large in books.print_sizes(cur)]
-    rendered += [_page(ctx.theme, "page.html", f"pages/{p.id}.html", page_values(ctx, p)) for p in cur.pages]
+    for p in cur.pages:
+        page = page_context(ctx.site, p.title, "page", f"pages/{p.id}", [Link("Home", "../index.html")])
+        rendered.append(render_page(ctx, "page.html", f"pages/{p.id}.html", page, replace(p, html=Markup(p.html))))
     files = [r.file for r in rendered] + [OutputFile("static/theme.css", theme_css(cur).encode("utf-8"))]
     return files, {r.file.path: r.main for r in rendered}
-
-
-def index_values(ctx: SiteContext) -> dict[str, object]:
-    """What index.html gets: the program's home page."""
-    ctx_ = page_context(ctx.site, ctx.cur.program.title, "index", "index")
-    return {"ctx": ctx_, "site": ctx.site, "root": "", "view": index_view(ctx)}
 
 
 class Rendered(NamedTuple):
@@ -689,41 +671,32 @@ class Rendered(NamedTuple):
     main: str
 
 
-def _page(theme: Theme, template: str, path: str, values: dict[str, object]) -> Rendered:
-    html, main = render_template(theme, template, **values)
+def render_page(ctx: SiteContext, template: str, path: str, page: PageContext, view: object) -> Rendered:
+    """The page at site path `path`: `template` with the page's context and its view."""
+    html, main = render_template(ctx.theme, template, ctx=page, site=ctx.site, root=page.root, view=view)
     return Rendered(OutputFile(path, html.encode("utf-8")), main)
 
 
-def module_path(ctx: SiteContext, m: Module) -> str:
-    return f"facilitator/{ctx.language}/{m.id}.html" if ctx.language else f"facilitator/{m.id}.html"
-
-
-def module_values(ctx: SiteContext, index: int) -> dict[str, object]:
-    """What module.html gets for the module `cur.modules[index]` in the context's language."""
-    view = module_view(ctx, index)
-    path = module_path(ctx, ctx.cur.modules[index])
-    root = "../" * path.count("/")
-    crumbs = [Link(ctx.text("home"), f"{root}index.html")]
-    if view.track and not ctx.language:
-        crumbs.append(Link(view.track, "../index.html"))
-    page = page_context(ctx.site, view.title, "module", path.removesuffix(".html"), crumbs)
-    return {"ctx": page, "site": ctx.site, "root": root, "view": view}
+def render_index(ctx: SiteContext) -> Rendered:
+    """The program's home page."""
+    return render_page(ctx, "index.html", "index.html", page_context(ctx.site, ctx.cur.program.title, "index", "index"),
+                       index_view(ctx))
 
 
 def render_module(ctx: SiteContext, index: int) -> Rendered:
-    """The facilitator page of the module `cur.modules[index]`."""
-    return _page(ctx.theme, "module.html", module_path(ctx, ctx.cur.modules[index]), module_values(ctx, index))
+    """The facilitator page of the module `cur.modules[index]` in the context's language."""
+    view, m = module_view(ctx, index), ctx.cur.modules[index]
+    path = f"facilitator/{ctx.language}/{m.id}.html" if ctx.language else f"facilitator/{m.id}.html"
+    crumbs = [Link(ctx.text("home"), "../" * path.count("/") + "index.html")]
+    if view.track and not ctx.language:
+        crumbs.append(Link(view.track, "../index.html"))
+    page = page_context(ctx.site, view.title, "module", path.removesuffix(".html"), crumbs)
+    return render_page(ctx, "module.html", path, page, view)
 
 
-def page_values(ctx: SiteContext, p: Page) -> dict[str, object]:
-    """What page.html gets for the facilitator page `p`."""
-    page = page_context(ctx.site, p.title, "page", f"pages/{p.id}", [Link("Home", "../index.html")])
-    return {"ctx": page, "site": ctx.site, "root": "../", "view": PageView(p.title, p.summary, Markup(p.html))}
-
-
-def handout_values(ctx: SiteContext, m: Module, source: Handout, large: bool) -> dict[str, object]:
-    """What handout.html gets for a handout page in the context's language, or its large-print
-    variant. A handout not yet translated shows the source's text, under a note that says so."""
+def render_handout(ctx: SiteContext, m: Module, source: Handout, large: bool) -> Rendered:
+    """A handout page of module `m` in the context's language, or its large-print variant. A
+    handout not yet translated shows the source's text, under a note that says so."""
     cur = ctx.cur
     h = ctx.handouts.get(source.id, source)
     fallback = "" if not ctx.language or source.id in ctx.handouts else cur.program.langs[0]
@@ -741,17 +714,12 @@ def handout_values(ctx: SiteContext, m: Module, source: Handout, large: bool) ->
     qr = Markup(books.qr_svg(url, f"QR code: this handout online at {url}")) if url else Markup("")
     alternates = handout_alternates(ctx, source.id, root, large=large,
                                     fill=not ctx.language and books.has_worksheet(h))
+    have = {t.language for t in cur.translations for x in t.handouts if x.id == source.id}
     view = HandoutView(h.title, Markup(books.step_heads(h.html)), large, alternates, qr,
-                       switch=switch_links(cur, source.id, root, large=large, here=ctx.language), fallback=fallback)
+                       switch_links(cur, books.handout_page(source.id, large=large), root, ctx.language, have), fallback)
     title = f"{h.title} {ctx.text('large_print_title')}" if large else h.title
     page = page_context(ctx.site, title, "handout", path.removesuffix(".html"), crumbs, near=m.id)
-    return {"ctx": page, "site": ctx.site, "root": root, "view": view}
-
-
-def render_handout(ctx: SiteContext, m: Module, h: Handout, large: bool) -> Rendered:
-    """A handout page, or its large-print variant."""
-    path = books.handout_page(h.id, large=large, language=ctx.language)
-    return _page(ctx.theme, "handout.html", path, handout_values(ctx, m, h, large))
+    return render_page(ctx, "handout.html", path, page, view)
 
 
 def css_string(text: str) -> str:

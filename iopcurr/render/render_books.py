@@ -42,7 +42,7 @@ def render_collection(ctx: SiteContext, template: str, path: str, view: books.Pa
     current = path.removesuffix(".html")
     page = pages.page_context(ctx.site, view.title, template.removesuffix(".html"), current,
                               [Link(ctx.text("home"), "../" * current.count("/") + "index.html")])
-    return OutputFile(path, pages.render_bytes(ctx.theme, template, ctx=page, site=ctx.site, root=page.root, view=view))
+    return pages.render_page(ctx, template, path, page, view).file
 
 
 def packet(ctx: SiteContext, into: str, title: str, parts: Sequence[tuple[str, books.Bound]]) -> OutputFile:
@@ -60,7 +60,7 @@ def manual(ctx: SiteContext, mains: Mapping[str, str]) -> OutputFile:
     part is the site's home page without "next sessions" (`--today`): a printed manual outlives
     the day it was made."""
     cur = ctx.cur
-    home = pages.render_template(ctx.theme, "index.html", **pages.index_values(replace(ctx, today=None)))[1]
+    home = pages.render_index(replace(ctx, today=None)).main
     sections = [("home", cur.program.title, books.Bound("index.html", "home", "", home, 1))]
     sections += [("pages", p.title, bound_page(mains, f"pages/{p.id}.html", "page", p.id, 2))
                  for p in cur.pages if p.id not in books.NOT_IN_MANUAL]
