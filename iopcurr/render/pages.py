@@ -88,11 +88,11 @@ class SiteView:
     language: str
     disclaimer: str
     logo: str | None
-    version: str
-    csp: str
     crisis: tuple[tuple[str, str, str], ...]
     nav: NavTable = field(repr=False, compare=False)  # worked out once per render
     edition: str = ""  # "December 5, 2026": the edition date, on the manual's cover
+    version: str = __version__
+    csp: str = CSP
     search_language: str = ""  # a translation's pages: the language of their search index (lunr-languages)
     language_css: str = ""  # a translation's pages: their print styles (crisis footer in their language)
 
@@ -339,14 +339,13 @@ def load_theme(override: Path | None) -> Theme:
     static: dict[str, Path] = {}
     for folder in reversed(folders):
         base = folder / "static"
-        if base.is_dir():
-            for path in sorted(base.rglob("*")):
-                if path.is_file():
-                    if folder == override and not _inside(path, override):
-                        raise IopError("this static file of the theme override is a link to somewhere outside the "
-                                       "override folder; it would be published with the site, so the build stops. Copy "
-                                       "the file into the override's static/ folder instead.", path=str(path), code=1)
-                    static[path.relative_to(base).as_posix()] = path
+        for path in sorted(base.rglob("*")):  # none where there is no such folder
+            if path.is_file():
+                if folder == override and not _inside(path, override):
+                    raise IopError("this static file of the theme override is a link to somewhere outside the "
+                                   "override folder; it would be published with the site, so the build stops. Copy "
+                                   "the file into the override's static/ folder instead.", path=str(path), code=1)
+                static[path.relative_to(base).as_posix()] = path
     return Theme(env, tuple(sorted(static.items())), catalogues)
 
 
@@ -369,22 +368,6 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 # ---------------------------------------------------------------- building views
-
-
-def site_view(cur: Curriculum) -> SiteView:
-    p = cur.program
-    return SiteView(
-        title=p.title,
-        organization=p.organization,
-        language=p.language,
-        disclaimer=p.disclaimer,
-        logo=p.theme.logo,
-        version=__version__,
-        csp=CSP,
-        crisis=tuple((c.name, books.contact_links(c.contact), c.note) for c in p.crisis),
-        edition=words_date(edition_date(p, cur.modules)),
-        nav=nav_table(cur),
-    )
 
 
 def words_date(iso: str) -> str:
@@ -498,7 +481,11 @@ class SiteContext:
 
 def site_context(cur: Curriculum, plans: Mapping[str, SessionPlan | None], theme: Theme,
                  schedule: Schedule | None = None, today: date | None = None, *, pdf: bool = False) -> SiteContext:
-    return SiteContext(cur, theme, site_view(cur), plans, schedule, today, pdf)
+    p = cur.program
+    site = SiteView(title=p.title, organization=p.organization, language=p.language, disclaimer=p.disclaimer,
+                    logo=p.theme.logo, crisis=tuple((c.name, books.contact_links(c.contact), c.note) for c in p.crisis),
+                    nav=nav_table(cur), edition=words_date(edition_date(p, cur.modules)))
+    return SiteContext(cur, theme, site, plans, schedule, today, pdf)
 
 
 def handout_alternates(ctx: SiteContext, hid: str, root: str, *, large: bool = False,
@@ -506,18 +493,13 @@ def handout_alternates(ctx: SiteContext, hid: str, root: str, *, large: bool = F
     """Links to the other forms of a handout (in the context's language): the other print size
     and the PDFs (with --pdf), and with `fill` the PDF to fill in on screen."""
     language, large_print = ctx.language, ctx.cur.program.handouts.large_print
-    out: list[Link] = []
-    if large_print:
-        other = ctx.text("regular_print") if large else ctx.text("large_print")
-        out.append(Link(other, root + books.handout_page(hid, large=not large, language=language)))
-    if ctx.pdf:
-        out.append(Link(ctx.text("pdf"), root + books.handout_pdf(hid, large=large, language=language)))
-        if large_print:
-            other_pdf = ctx.text("regular_print_pdf") if large else ctx.text("large_print_pdf")
-            out.append(Link(other_pdf, root + books.handout_pdf(hid, large=not large, language=language)))
-        if fill:
-            out.append(Link(ctx.text("fill_pdf"), root + books.fill_pdf(hid)))
-    return tuple(out)
+    other, other_pdf = ((ctx.text("regular_print"), ctx.text("regular_print_pdf")) if large
+                        else (ctx.text("large_print"), ctx.text("large_print_pdf")))
+    links = ((large_print, other, books.handout_page(hid, large=not large, language=language)),
+             (ctx.pdf, ctx.text("pdf"), books.handout_pdf(hid, large=large, language=language)),
+             (ctx.pdf and large_print, other_pdf, books.handout_pdf(hid, large=not large, language=language)),
+             (ctx.pdf and fill, ctx.text("fill_pdf"), books.fill_pdf(hid)))
+    return tuple(Link(title, root + path) for wanted, title, path in links if wanted)
 
 
 def switch_links(cur: Curriculum, path: str, root: str, here: str, have: Collection[str]) -> tuple[Link, ...]:
