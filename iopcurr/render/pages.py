@@ -171,16 +171,14 @@ def guide_view(view: type[G], m: Module, plan: SessionPlan | None, settings: Ses
     """A view of `view`'s class with the guide of module `m`; `times` are the start and end of
     each row of `plan`, as the page shows them; `words` name the parts and the blocks; `rest`
     are the class's own fields."""
-    m = replace(m, overview_html=block_words(m.overview_html, words),
-                segments=tuple(replace(s, html=block_words(s.html, words)) for s in m.segments))
     rows = plan_rows(plan, times, words) if plan else ()
     # The time, minutes and part of each segment: those of its row of the plan (none without a plan).
     timed = [(f"{r.start}–{r.end}", r.minutes, r.part) for r in rows if r.kind == "segment"] if plan \
         else [("", 0, "")] * len(m.segments)
-    segments = tuple(SegmentView(Markup(s.title_html), s.anchor, *t, Markup(s.html))
+    segments = tuple(SegmentView(Markup(s.title_html), s.anchor, *t, Markup(block_words(s.html, words)))
                      for s, t in zip(m.segments, timed, strict=True))
     guide: dict[str, Any] = {"summary": m.summary, "objectives": m.objectives, "materials": m.materials,
-                             "overview": Markup(m.overview_html), "segments": segments}
+                             "overview": Markup(block_words(m.overview_html, words)), "segments": segments}
     if not plan:
         return view(**guide, **rest)
     return view(
@@ -399,7 +397,7 @@ class NavTable:
     where: dict[str, tuple[int, int]]  # module id → (track index, position in the track)
     pages: tuple[tuple[str, str], ...]  # (id, title)
     full: bool
-    handouts: dict[str, Handout]  # handout id → handout (the first one defined)
+    handouts: dict[str, Handout]  # handout id → handout
 
 
 def nav_table(cur: Curriculum) -> NavTable:
@@ -410,23 +408,22 @@ def nav_table(cur: Curriculum) -> NavTable:
         groups.setdefault(track_ids.get(m.id) or "", []).append((m.id, m.title))
     tracks = tuple((key, titles.get(key, "Modules"), tuple(mods)) for key, mods in groups.items())
     where = {ident: (i, j) for i, (_, _, mods) in enumerate(tracks) for j, (ident, _) in enumerate(mods)}
-    handouts: dict[str, Handout] = {}
-    for m in cur.modules:
-        for h in m.handouts:
-            handouts.setdefault(h.id, h)
+    handouts = {h.id: h for m in cur.modules for h in m.handouts}  # (unique: check_ids)
     return NavTable(tracks, where, tuple((p.id, p.title) for p in cur.pages), len(cur.modules) <= NAV_FULL_MODULES,
                     handouts)
 
 
-def _nav(nav: NavTable, root: str, current: str = "", near: str = "") -> tuple[tuple[NavTrack, ...], tuple[Link, ...]]:
-    """The sidebar of one page. Its size does not grow with the program beyond NAV_FULL_MODULES.
-
-    `near` is the module whose neighbours a large program shows (default: the current module).
-    """
+def page_context(site: SiteView, title: str, kind: str, current: str, crumbs: Sequence[Link] = (),
+                 near: str = "") -> PageContext:
+    """What a page template gets besides its view; `current` is the page's site path without
+    `.html` (the prefix to the site root follows from its depth). Its sidebar does not grow with
+    the program beyond NAV_FULL_MODULES: `near` is the module whose neighbours a large program
+    shows (default: the current module)."""
+    root, nav = "../" * current.count("/"), site.nav
     current_module = current.removeprefix("facilitator/") if current.startswith("facilitator/") else ""
     here = nav.where.get(near or current_module)
     tracks: list[NavTrack] = []
-    for i, (key, title, mods) in enumerate(nav.tracks):
+    for i, (key, track, mods) in enumerate(nav.tracks):
         if nav.full:
             shown, more = mods, None
         else:
@@ -434,20 +431,9 @@ def _nav(nav: NavTable, root: str, current: str = "", near: str = "") -> tuple[t
             anchor = f"#track-{key}" if key else "#modules"
             more = Link(f"All {len(mods)} modules of this track", f"{root}index.html{anchor}")
         links = tuple(Link(t, f"{root}facilitator/{ident}.html", current=(ident == current_module)) for ident, t in shown)
-        tracks.append(NavTrack(title, links, more))
-    pages = tuple(
-        Link(t, f"{root}pages/{ident}.html", current=(current == f"pages/{ident}")) for ident, t in nav.pages
-    )
-    return tuple(tracks), pages
-
-
-def page_context(site: SiteView, title: str, kind: str, current: str, crumbs: Sequence[Link] = (),
-                 near: str = "") -> PageContext:
-    """What a page template gets besides its view; `current` is the page's site path without
-    `.html` (the prefix to the site root follows from its depth)."""
-    root = "../" * current.count("/")
-    tracks, pages = _nav(site.nav, root, current, near)
-    return PageContext(site, root, title, kind, tracks, pages, tuple(crumbs))
+        tracks.append(NavTrack(track, links, more))
+    pages = tuple(Link(t, f"{root}pages/{ident}.html", current=(current == f"pages/{ident}")) for ident, t in nav.pages)
+    return PageContext(site, root, title, kind, tuple(tracks), pages, tuple(crumbs))
 
 
 @dataclass(frozen=True)
@@ -560,7 +546,7 @@ def module_view(ctx: SiteContext, index: int) -> ModuleView:
     handouts = tuple(Link(ctx.handouts.get(h, nav.handouts[h]).title, root + books.handout_page(h, language=ctx.language),
                           readability_words(readability_of(nav.handouts[h])) if source else "",
                           alternates=handout_alternates(ctx, h, root))
-                     for h in m.session_handouts if h in nav.handouts)
+                     for h in m.session_handouts)  # (each one defined, else IOP007 stops the build)
     sessions = tuple(Link(f"{ctx.text('session')} {s.number}", f"{root}sessions/{s.number}.html", _session_note(ctx, s))
                      for s in (ctx.schedule.sessions if ctx.schedule else ()) if s.module_id == m.id)
 
