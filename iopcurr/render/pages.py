@@ -1,8 +1,8 @@
 """The Jinja environment and the page views: Curriculum + plans → OutputFile[].
 
-Templates receive small view objects (plain frozen dataclasses with strings and lists), never
-the internal models. Converted content arrives as `Markup`, already sanitized; nothing that an
-author writes is ever compiled as a template.
+Templates receive small view objects (plain frozen dataclasses with strings and lists; a
+facilitator page is its own `Page`, its HTML as `Markup`). Converted content arrives as `Markup`,
+already sanitized; nothing that an author writes is ever compiled as a template.
 """
 
 from __future__ import annotations
@@ -259,8 +259,7 @@ def render_template(theme: Theme, template: str, **values: object) -> tuple[str,
     page's <main> element holds is taken, or the whole page without one. The marks are taken out.
 
     Whatever goes wrong while the template renders becomes a `TemplateFailure` naming the
-    template and line (a problem, never a traceback). Jinja has rewritten the traceback by then:
-    its frames of template code carry the template's file name and line."""
+    template and line (a problem, never a traceback)."""
     try:
         html = theme.env.get_template(template).render(**values)
     except (jinja2.TemplateSyntaxError, TemplateFailure):
@@ -313,8 +312,7 @@ def load_theme(override: Path | None) -> Theme:
 
     Templates render in Jinja's sandbox. A static file of the override that
     is a link to somewhere outside the override folder is refused (it would be published)."""
-    default = default_theme_dir()
-    folders = ((override,) if override else ()) + (default,)
+    folders = ((override,) if override else ()) + (default_theme_dir(),)
     # Jinja's sandbox: a template reads the views it is given and calls their safe methods, but
     # reaches no attribute starting with `_` (no `cycler.__init__.__globals__`), so a theme
     # override runs no Python of its own. iopcurr's own templates need no sandbox (it checks every
