@@ -30,11 +30,13 @@ def bound_page(mains: Mapping[str, str], path: str, kind: str, ident: str, shift
 
 
 def render_books(ctx: SiteContext, mains: Mapping[str, str]) -> Iterator[OutputFile]:
-    """The packet and the manual, binding the main content of the site's pages (`mains`, by path,
-    as `render_site` returns it). With `pdf`, they link to their PDFs."""
-    handouts = [(h.title, bound_page(mains, books.handout_page(h.id), "handout", h.id, 1)) for h in books.packet_order(ctx.cur)]
-    yield packet(ctx, books.PACKET, ctx.text("workbook"), handouts)
-    yield manual(ctx, mains)
+    """The packet in the context's language and, in the source language, the manual, binding the main content
+    of its pages (`mains`, by path, as `render_site` returns it). With `pdf`, they link to their PDFs."""
+    handouts = [(ctx.handouts.get(h.id, h).title, bound_page(mains, books.handout_page(h.id, language=ctx.language), "handout", h.id, 1))
+                for h in books.packet_order(ctx.cur)]
+    yield packet(ctx, books.language_packet(ctx.language) if ctx.language else books.PACKET, ctx.text("workbook"), handouts)
+    if not ctx.language:
+        yield manual(ctx, mains)
 
 
 def render_collection(ctx: SiteContext, template: str, path: str, view: books.PacketView | books.ManualView) -> OutputFile:
