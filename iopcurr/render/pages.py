@@ -406,9 +406,8 @@ def nav_table(cur: Curriculum) -> NavTable:
         groups.setdefault(track_ids.get(m.id) or "", []).append((m.id, m.title))
     tracks = tuple((key, titles.get(key, "Modules"), tuple(mods)) for key, mods in groups.items())
     where = {ident: (i, j) for i, (_, _, mods) in enumerate(tracks) for j, (ident, _) in enumerate(mods)}
-    handouts = {h.id: h for m in cur.modules for h in m.handouts}  # (unique: check_ids)
     return NavTable(tracks, where, tuple((p.id, p.title) for p in cur.pages), len(cur.modules) <= NAV_FULL_MODULES,
-                    handouts)
+                    {h.id: h for m in cur.modules for h in m.handouts})  # (their ids are unique: check_ids)
 
 
 def page_context(site: SiteView, title: str, kind: str, current: str, crumbs: Sequence[Link] = (),
@@ -572,8 +571,7 @@ def home_schedule(cur: Curriculum, schedule: Schedule, today: date | None) -> Ho
     """What the home page says about the calendar: its span and, given `today`, what is next."""
     if not schedule.sessions:
         return None
-    first, last = schedule.sessions[0], schedule.sessions[-1]
-    n = len(schedule.sessions)
+    first, last, n = schedule.sessions[0], schedule.sessions[-1], len(schedule.sessions)
     if first.date is not None and last.date is not None:
         summary = f"{n} sessions from {long_date(first.date)} to {long_date(last.date)}."
     else:
@@ -678,8 +676,7 @@ def render_handout(ctx: SiteContext, m: Module, source: Handout, large: bool) ->
         crumbs.append(Link(h.title, f"{root}{books.handout_page(source.id, language=ctx.language)}"))
     url = cur.program.site_url + path if cur.program.site_url and not ctx.language else ""
     qr = Markup(books.qr_svg(url, f"QR code: this handout online at {url}")) if url else Markup("")
-    alternates = handout_alternates(ctx, source.id, root, large=large,
-                                    fill=not ctx.language and books.has_worksheet(h))
+    alternates = handout_alternates(ctx, source.id, root, large=large, fill=not ctx.language and books.has_worksheet(h))
     have = {t.language for t in cur.translations for x in t.handouts if x.id == source.id}
     view = HandoutView(h.title, Markup(books.step_heads(h.html)), large, alternates, qr,
                        switch_links(cur, books.handout_page(source.id, large=large), root, ctx.language, have), fallback)
