@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from iopcurr.model import Commit, OutputFile
 from iopcurr.plan.safety import without_controls
-from iopcurr.render.pages import Link, SiteContext, page_context, render_bytes, review_note, words_date
+from iopcurr.render.pages import Link, SiteContext, page_context, render_page, review_note, words_date
 
 
 @dataclass(frozen=True)
@@ -44,4 +44,4 @@ def render_changes(ctx: SiteContext, history: tuple[Commit, ...] | None) -> Outp
               for m in ctx.cur.modules),
     )
     page = page_context(ctx.site, "What changed", "changes", "changes", [Link("Home", "index.html")])
-    return OutputFile("changes.html", render_bytes(ctx.theme, "changes.html", ctx=page, site=ctx.site, root="", view=view))
+    return render_page(ctx, "changes.html", "changes.html", page, view).file

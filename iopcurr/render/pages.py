@@ -1,15 +1,15 @@
 """The Jinja environment and the page views: Curriculum + plans → OutputFile[].
 
-Templates receive small view objects (plain frozen dataclasses with strings and lists), never
-the internal models. Converted content arrives as `Markup`, already sanitized; nothing that an
-author writes is ever compiled as a template.
+Templates receive small view objects (plain frozen dataclasses with strings and lists; a
+facilitator page is its own `Page`, its HTML as `Markup`). Converted content arrives as `Markup`,
+already sanitized; nothing that an author writes is ever compiled as a template.
 """
 
 from __future__ import annotations
 
 import importlib.resources
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -44,7 +44,7 @@ from iopcurr.render.ics import track_title
 from iopcurr.render.runsheet import Row, agenda_clock, plan_rows
 from iopcurr.render.tonight import TonightCard, fixed_card
 from iopcurr.source.markup import CORE_LABEL, HANDOUT_CARD, LABELS
-from iopcurr.source.translations import has_guide, translated
+from iopcurr.source.translations import has_guide
 
 CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -88,11 +88,11 @@ class SiteView:
     language: str
     disclaimer: str
     logo: str | None
-    version: str
-    csp: str
     crisis: tuple[tuple[str, str, str], ...]
     nav: NavTable = field(repr=False, compare=False)  # worked out once per render
     edition: str = ""  # "December 5, 2026": the edition date, on the manual's cover
+    version: str = __version__
+    csp: str = CSP
     search_language: str = ""  # a translation's pages: the language of their search index (lunr-languages)
     language_css: str = ""  # a translation's pages: their print styles (crisis footer in their language)
 
@@ -171,16 +171,14 @@ def guide_view(view: type[G], m: Module, plan: SessionPlan | None, settings: Ses
     """A view of `view`'s class with the guide of module `m`; `times` are the start and end of
     each row of `plan`, as the page shows them; `words` name the parts and the blocks; `rest`
     are the class's own fields."""
-    m = replace(m, overview_html=block_words(m.overview_html, words),
-                segments=tuple(replace(s, html=block_words(s.html, words)) for s in m.segments))
     rows = plan_rows(plan, times, words) if plan else ()
     # The time, minutes and part of each segment: those of its row of the plan (none without a plan).
     timed = [(f"{r.start}–{r.end}", r.minutes, r.part) for r in rows if r.kind == "segment"] if plan \
         else [("", 0, "")] * len(m.segments)
-    segments = tuple(SegmentView(Markup(s.title_html), s.anchor, *t, Markup(s.html))
+    segments = tuple(SegmentView(Markup(s.title_html), s.anchor, *t, Markup(block_words(s.html, words)))
                      for s, t in zip(m.segments, timed, strict=True))
     guide: dict[str, Any] = {"summary": m.summary, "objectives": m.objectives, "materials": m.materials,
-                             "overview": Markup(m.overview_html), "segments": segments}
+                             "overview": Markup(block_words(m.overview_html, words)), "segments": segments}
     if not plan:
         return view(**guide, **rest)
     return view(
@@ -233,13 +231,6 @@ class IndexView:
 
 
 @dataclass(frozen=True)
-class PageView:
-    title: str
-    summary: str
-    html: Markup
-
-
-@dataclass(frozen=True)
 class Theme:
     """The Jinja environment and static files of a theme (with the override applied)."""
 
@@ -268,8 +259,7 @@ def render_template(theme: Theme, template: str, **values: object) -> tuple[str,
     page's <main> element holds is taken, or the whole page without one. The marks are taken out.
 
     Whatever goes wrong while the template renders becomes a `TemplateFailure` naming the
-    template and line (a problem, never a traceback). Jinja has rewritten the traceback by then:
-    its frames of template code carry the template's file name and line."""
+    template and line (a problem, never a traceback)."""
     try:
         html = theme.env.get_template(template).render(**values)
     except (jinja2.TemplateSyntaxError, TemplateFailure):
@@ -322,8 +312,7 @@ def load_theme(override: Path | None) -> Theme:
 
     Templates render in Jinja's sandbox. A static file of the override that
     is a link to somewhere outside the override folder is refused (it would be published)."""
-    default = default_theme_dir()
-    folders = ((override,) if override else ()) + (default,)
+    folders = ((override,) if override else ()) + (default_theme_dir(),)
     # Jinja's sandbox: a template reads the views it is given and calls their safe methods, but
     # reaches no attribute starting with `_` (no `cycler.__init__.__globals__`), so a theme
     # override runs no Python of its own. iopcurr's own templates need no sandbox (it checks every
@@ -346,14 +335,13 @@ def load_theme(override: Path | None) -> Theme:
     static: dict[str, Path] = {}
     for folder in reversed(folders):
         base = folder / "static"
-        if base.is_dir():
-            for path in sorted(base.rglob("*")):
-                if path.is_file():
-                    if folder == override and not _inside(path, override):
-                        raise IopError("this static file of the theme override is a link to somewhere outside the "
-                                       "override folder; it would be published with the site, so the build stops. Copy "
-                                       "the file into the override's static/ folder instead.", path=str(path), code=1)
-                    static[path.relative_to(base).as_posix()] = path
+        for path in sorted(base.rglob("*")):  # none where there is no such folder
+            if path.is_file():
+                if folder == override and not _inside(path, override):
+                    raise IopError("this static file of the theme override is a link to somewhere outside the "
+                                   "override folder; it would be published with the site, so the build stops. Copy "
+                                   "the file into the override's static/ folder instead.", path=str(path), code=1)
+                static[path.relative_to(base).as_posix()] = path
     return Theme(env, tuple(sorted(static.items())), catalogues)
 
 
@@ -376,22 +364,6 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 # ---------------------------------------------------------------- building views
-
-
-def site_view(cur: Curriculum) -> SiteView:
-    p = cur.program
-    return SiteView(
-        title=p.title,
-        organization=p.organization,
-        language=p.language,
-        disclaimer=p.disclaimer,
-        logo=p.theme.logo,
-        version=__version__,
-        csp=CSP,
-        crisis=tuple((c.name, books.contact_links(c.contact), c.note) for c in p.crisis),
-        edition=words_date(edition_date(p, cur.modules)),
-        nav=nav_table(cur),
-    )
 
 
 def words_date(iso: str) -> str:
@@ -423,7 +395,7 @@ class NavTable:
     where: dict[str, tuple[int, int]]  # module id → (track index, position in the track)
     pages: tuple[tuple[str, str], ...]  # (id, title)
     full: bool
-    handouts: dict[str, Handout]  # handout id → handout (the first one defined)
+    handouts: dict[str, Handout]  # handout id → handout
 
 
 def nav_table(cur: Curriculum) -> NavTable:
@@ -434,23 +406,21 @@ def nav_table(cur: Curriculum) -> NavTable:
         groups.setdefault(track_ids.get(m.id) or "", []).append((m.id, m.title))
     tracks = tuple((key, titles.get(key, "Modules"), tuple(mods)) for key, mods in groups.items())
     where = {ident: (i, j) for i, (_, _, mods) in enumerate(tracks) for j, (ident, _) in enumerate(mods)}
-    handouts: dict[str, Handout] = {}
-    for m in cur.modules:
-        for h in m.handouts:
-            handouts.setdefault(h.id, h)
     return NavTable(tracks, where, tuple((p.id, p.title) for p in cur.pages), len(cur.modules) <= NAV_FULL_MODULES,
-                    handouts)
+                    {h.id: h for m in cur.modules for h in m.handouts})  # (their ids are unique: check_ids)
 
 
-def _nav(nav: NavTable, root: str, current: str = "", near: str = "") -> tuple[tuple[NavTrack, ...], tuple[Link, ...]]:
-    """The sidebar of one page. Its size does not grow with the program beyond NAV_FULL_MODULES.
-
-    `near` is the module whose neighbours a large program shows (default: the current module).
-    """
+def page_context(site: SiteView, title: str, kind: str, current: str, crumbs: Sequence[Link] = (),
+                 near: str = "") -> PageContext:
+    """What a page template gets besides its view; `current` is the page's site path without
+    `.html` (the prefix to the site root follows from its depth). Its sidebar does not grow with
+    the program beyond NAV_FULL_MODULES: `near` is the module whose neighbours a large program
+    shows (default: the current module)."""
+    root, nav = "../" * current.count("/"), site.nav
     current_module = current.removeprefix("facilitator/") if current.startswith("facilitator/") else ""
     here = nav.where.get(near or current_module)
     tracks: list[NavTrack] = []
-    for i, (key, title, mods) in enumerate(nav.tracks):
+    for i, (key, track, mods) in enumerate(nav.tracks):
         if nav.full:
             shown, more = mods, None
         else:
@@ -458,20 +428,9 @@ def _nav(nav: NavTable, root: str, current: str = "", near: str = "") -> tuple[t
             anchor = f"#track-{key}" if key else "#modules"
             more = Link(f"All {len(mods)} modules of this track", f"{root}index.html{anchor}")
         links = tuple(Link(t, f"{root}facilitator/{ident}.html", current=(ident == current_module)) for ident, t in shown)
-        tracks.append(NavTrack(title, links, more))
-    pages = tuple(
-        Link(t, f"{root}pages/{ident}.html", current=(current == f"pages/{ident}")) for ident, t in nav.pages
-    )
-    return tuple(tracks), pages
-
-
-def page_context(site: SiteView, title: str, kind: str, current: str, crumbs: Sequence[Link] = (),
-                 near: str = "") -> PageContext:
-    """What a page template gets besides its view; `current` is the page's site path without
-    `.html` (the prefix to the site root follows from its depth)."""
-    root = "../" * current.count("/")
-    tracks, pages = _nav(site.nav, root, current, near)
-    return PageContext(site, root, title, kind, tracks, pages, tuple(crumbs))
+        tracks.append(NavTrack(track, links, more))
+    pages = tuple(Link(t, f"{root}pages/{ident}.html", current=(current == f"pages/{ident}")) for ident, t in nav.pages)
+    return PageContext(site, root, title, kind, tuple(tracks), pages, tuple(crumbs))
 
 
 @dataclass(frozen=True)
@@ -505,7 +464,11 @@ class SiteContext:
 
 def site_context(cur: Curriculum, plans: Mapping[str, SessionPlan | None], theme: Theme,
                  schedule: Schedule | None = None, today: date | None = None, *, pdf: bool = False) -> SiteContext:
-    return SiteContext(cur, theme, site_view(cur), plans, schedule, today, pdf)
+    p = cur.program
+    site = SiteView(title=p.title, organization=p.organization, language=p.language, disclaimer=p.disclaimer,
+                    logo=p.theme.logo, crisis=tuple((c.name, books.contact_links(c.contact), c.note) for c in p.crisis),
+                    nav=nav_table(cur), edition=words_date(edition_date(p, cur.modules)))
+    return SiteContext(cur, theme, site, plans, schedule, today, pdf)
 
 
 def handout_alternates(ctx: SiteContext, hid: str, root: str, *, large: bool = False,
@@ -513,26 +476,22 @@ def handout_alternates(ctx: SiteContext, hid: str, root: str, *, large: bool = F
     """Links to the other forms of a handout (in the context's language): the other print size
     and the PDFs (with --pdf), and with `fill` the PDF to fill in on screen."""
     language, large_print = ctx.language, ctx.cur.program.handouts.large_print
-    out: list[Link] = []
-    if large_print:
-        other = ctx.text("regular_print") if large else ctx.text("large_print")
-        out.append(Link(other, root + books.handout_page(hid, large=not large, language=language)))
-    if ctx.pdf:
-        out.append(Link(ctx.text("pdf"), root + books.handout_pdf(hid, large=large, language=language)))
-        if large_print:
-            other_pdf = ctx.text("regular_print_pdf") if large else ctx.text("large_print_pdf")
-            out.append(Link(other_pdf, root + books.handout_pdf(hid, large=not large, language=language)))
-        if fill:
-            out.append(Link(ctx.text("fill_pdf"), root + books.fill_pdf(hid)))
-    return tuple(out)
+    other, other_pdf = ((ctx.text("regular_print"), ctx.text("regular_print_pdf")) if large
+                        else (ctx.text("large_print"), ctx.text("large_print_pdf")))
+    links = ((large_print, other, books.handout_page(hid, large=not large, language=language)),
+             (ctx.pdf, ctx.text("pdf"), books.handout_pdf(hid, large=large, language=language)),
+             (ctx.pdf and large_print, other_pdf, books.handout_pdf(hid, large=not large, language=language)),
+             (ctx.pdf and fill, ctx.text("fill_pdf"), books.fill_pdf(hid)))
+    return tuple(Link(title, root + path) for wanted, title, path in links if wanted)
 
 
-def switch_links(cur: Curriculum, hid: str, root: str, *, large: bool = False, here: str = "") -> tuple[Link, ...]:
-    """The same handout in the other languages that have it (title and note: the language code)."""
+def switch_links(cur: Curriculum, path: str, root: str, here: str, have: Collection[str]) -> tuple[Link, ...]:
+    """The page at site path `path` in the source language, in the other languages: the source's
+    and those in `have` (title and note: the language code; their pages are in a folder of the
+    language: facilitator/es/, handouts/es/large/)."""
     source = cur.program.langs[0]
-    return tuple(Link(lang, root + books.handout_page(hid, large=large, language="" if lang == source else lang), lang)
-                 for lang in cur.program.langs
-                 if lang != (here or source) and (lang == source or hid in translated(cur.translations, lang)))
+    return tuple(Link(lang, root + (path if lang == source else path.replace("/", f"/{lang}/", 1)), lang)
+                 for lang in cur.program.langs if lang != (here or source) and (lang == source or lang in have))
 
 
 _LINK_UP = re.compile(r'(href|src)="\.\./')
@@ -584,7 +543,7 @@ def module_view(ctx: SiteContext, index: int) -> ModuleView:
     handouts = tuple(Link(ctx.handouts.get(h, nav.handouts[h]).title, root + books.handout_page(h, language=ctx.language),
                           readability_words(readability_of(nav.handouts[h])) if source else "",
                           alternates=handout_alternates(ctx, h, root))
-                     for h in m.session_handouts if h in nav.handouts)
+                     for h in m.session_handouts)  # (each one defined, else IOP007 stops the build)
     sessions = tuple(Link(f"{ctx.text('session')} {s.number}", f"{root}sessions/{s.number}.html", _session_note(ctx, s))
                      for s in (ctx.schedule.sessions if ctx.schedule else ()) if s.module_id == m.id)
 
@@ -599,16 +558,8 @@ def module_view(ctx: SiteContext, index: int) -> ModuleView:
     return guide_view(ModuleView, shown, plan, settings, times, ctx.words, title=shown.title,
                       track=track_title(cur.program, m), handouts=handouts,
                       previous=neighbour(index - 1), next=neighbour(index + 1), sessions=sessions, review=review_note(m) if source else pending,
-                      switch=guide_switch(cur, m, root, here=ctx.language))
-
-
-def guide_switch(cur: Curriculum, m: Module, root: str, here: str = "") -> tuple[Link, ...]:
-    """The facilitator page of `m` in the other languages: the source's, and those of the
-    translations that have its facilitator parts (title and note: the language code)."""
-    source = cur.program.langs[0]
-    have = {t.language for t in cur.translations if t.module_id == m.id and has_guide(t, m)}
-    return tuple(Link(lang, f"{root}facilitator/{m.id}.html" if lang == source else f"{root}facilitator/{lang}/{m.id}.html", lang)
-                 for lang in cur.program.langs if lang != (here or source) and (lang == source or lang in have))
+                      switch=switch_links(cur, f"facilitator/{m.id}.html", root, ctx.language,
+                                          {t.language for t in cur.translations if t.module_id == m.id and has_guide(t, m)}))
 
 
 def render_bytes(theme: Theme, template: str, **values: object) -> bytes:
@@ -620,8 +571,7 @@ def home_schedule(cur: Curriculum, schedule: Schedule, today: date | None) -> Ho
     """What the home page says about the calendar: its span and, given `today`, what is next."""
     if not schedule.sessions:
         return None
-    first, last = schedule.sessions[0], schedule.sessions[-1]
-    n = len(schedule.sessions)
+    first, last, n = schedule.sessions[0], schedule.sessions[-1], len(schedule.sessions)
     if first.date is not None and last.date is not None:
         summary = f"{n} sessions from {long_date(first.date)} to {long_date(last.date)}."
     else:
@@ -668,18 +618,14 @@ def render_site(ctx: SiteContext) -> tuple[list[OutputFile], dict[str, str]]:
     render_lang.py), and the main content of each page by path: what the collections bind. With
     `pdf`, pages link to their PDFs."""
     cur = ctx.cur
-    rendered = [_page(ctx.theme, "index.html", "index.html", index_values(ctx))]
+    rendered = [render_index(ctx)]
     rendered += [render_module(ctx, i) for i in range(len(cur.modules))]
     rendered += [render_handout(ctx, m, h, large) for m in cur.modules for h in m.handouts for large in books.print_sizes(cur)]
-    rendered += [_page(ctx.theme, "page.html", f"pages/{p.id}.html", page_values(ctx, p)) for p in cur.pages]
+    for p in cur.pages:
+        page = page_context(ctx.site, p.title, "page", f"pages/{p.id}", [Link("Home", "../index.html")])
+        rendered.append(render_page(ctx, "page.html", f"pages/{p.id}.html", page, replace(p, html=Markup(p.html))))
     files = [r.file for r in rendered] + [OutputFile("static/theme.css", theme_css(cur).encode("utf-8"))]
     return files, {r.file.path: r.main for r in rendered}
-
-
-def index_values(ctx: SiteContext) -> dict[str, object]:
-    """What index.html gets: the program's home page."""
-    ctx_ = page_context(ctx.site, ctx.cur.program.title, "index", "index")
-    return {"ctx": ctx_, "site": ctx.site, "root": "", "view": index_view(ctx)}
 
 
 class Rendered(NamedTuple):
@@ -689,41 +635,32 @@ class Rendered(NamedTuple):
     main: str
 
 
-def _page(theme: Theme, template: str, path: str, values: dict[str, object]) -> Rendered:
-    html, main = render_template(theme, template, **values)
+def render_page(ctx: SiteContext, template: str, path: str, page: PageContext, view: object) -> Rendered:
+    """The page at site path `path`: `template` with the page's context and its view."""
+    html, main = render_template(ctx.theme, template, ctx=page, site=ctx.site, root=page.root, view=view)
     return Rendered(OutputFile(path, html.encode("utf-8")), main)
 
 
-def module_path(ctx: SiteContext, m: Module) -> str:
-    return f"facilitator/{ctx.language}/{m.id}.html" if ctx.language else f"facilitator/{m.id}.html"
-
-
-def module_values(ctx: SiteContext, index: int) -> dict[str, object]:
-    """What module.html gets for the module `cur.modules[index]` in the context's language."""
-    view = module_view(ctx, index)
-    path = module_path(ctx, ctx.cur.modules[index])
-    root = "../" * path.count("/")
-    crumbs = [Link(ctx.text("home"), f"{root}index.html")]
-    if view.track and not ctx.language:
-        crumbs.append(Link(view.track, "../index.html"))
-    page = page_context(ctx.site, view.title, "module", path.removesuffix(".html"), crumbs)
-    return {"ctx": page, "site": ctx.site, "root": root, "view": view}
+def render_index(ctx: SiteContext) -> Rendered:
+    """The program's home page."""
+    return render_page(ctx, "index.html", "index.html", page_context(ctx.site, ctx.cur.program.title, "index", "index"),
+                       index_view(ctx))
 
 
 def render_module(ctx: SiteContext, index: int) -> Rendered:
-    """The facilitator page of the module `cur.modules[index]`."""
-    return _page(ctx.theme, "module.html", module_path(ctx, ctx.cur.modules[index]), module_values(ctx, index))
+    """The facilitator page of the module `cur.modules[index]` in the context's language."""
+    view, m = module_view(ctx, index), ctx.cur.modules[index]
+    path = f"facilitator/{ctx.language}/{m.id}.html" if ctx.language else f"facilitator/{m.id}.html"
+    crumbs = [Link(ctx.text("home"), "../" * path.count("/") + "index.html")]
+    if view.track and not ctx.language:
+        crumbs.append(Link(view.track, "../index.html"))
+    page = page_context(ctx.site, view.title, "module", path.removesuffix(".html"), crumbs)
+    return render_page(ctx, "module.html", path, page, view)
 
 
-def page_values(ctx: SiteContext, p: Page) -> dict[str, object]:
-    """What page.html gets for the facilitator page `p`."""
-    page = page_context(ctx.site, p.title, "page", f"pages/{p.id}", [Link("Home", "../index.html")])
-    return {"ctx": page, "site": ctx.site, "root": "../", "view": PageView(p.title, p.summary, Markup(p.html))}
-
-
-def handout_values(ctx: SiteContext, m: Module, source: Handout, large: bool) -> dict[str, object]:
-    """What handout.html gets for a handout page in the context's language, or its large-print
-    variant. A handout not yet translated shows the source's text, under a note that says so."""
+def render_handout(ctx: SiteContext, m: Module, source: Handout, large: bool) -> Rendered:
+    """A handout page of module `m` in the context's language, or its large-print variant. A
+    handout not yet translated shows the source's text, under a note that says so."""
     cur = ctx.cur
     h = ctx.handouts.get(source.id, source)
     fallback = "" if not ctx.language or source.id in ctx.handouts else cur.program.langs[0]
@@ -739,19 +676,13 @@ def handout_values(ctx: SiteContext, m: Module, source: Handout, large: bool) ->
         crumbs.append(Link(h.title, f"{root}{books.handout_page(source.id, language=ctx.language)}"))
     url = cur.program.site_url + path if cur.program.site_url and not ctx.language else ""
     qr = Markup(books.qr_svg(url, f"QR code: this handout online at {url}")) if url else Markup("")
-    alternates = handout_alternates(ctx, source.id, root, large=large,
-                                    fill=not ctx.language and books.has_worksheet(h))
+    alternates = handout_alternates(ctx, source.id, root, large=large, fill=not ctx.language and books.has_worksheet(h))
+    have = {t.language for t in cur.translations for x in t.handouts if x.id == source.id}
     view = HandoutView(h.title, Markup(books.step_heads(h.html)), large, alternates, qr,
-                       switch=switch_links(cur, source.id, root, large=large, here=ctx.language), fallback=fallback)
+                       switch_links(cur, books.handout_page(source.id, large=large), root, ctx.language, have), fallback)
     title = f"{h.title} {ctx.text('large_print_title')}" if large else h.title
     page = page_context(ctx.site, title, "handout", path.removesuffix(".html"), crumbs, near=m.id)
-    return {"ctx": page, "site": ctx.site, "root": root, "view": view}
-
-
-def render_handout(ctx: SiteContext, m: Module, h: Handout, large: bool) -> Rendered:
-    """A handout page, or its large-print variant."""
-    path = books.handout_page(h.id, large=large, language=ctx.language)
-    return _page(ctx.theme, "handout.html", path, handout_values(ctx, m, h, large))
+    return render_page(ctx, "handout.html", path, page, view)
 
 
 def css_string(text: str) -> str:

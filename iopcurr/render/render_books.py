@@ -30,11 +30,13 @@ def bound_page(mains: Mapping[str, str], path: str, kind: str, ident: str, shift
 
 
 def render_books(ctx: SiteContext, mains: Mapping[str, str]) -> Iterator[OutputFile]:
-    """The packet and the manual, binding the main content of the site's pages (`mains`, by path,
-    as `render_site` returns it). With `pdf`, they link to their PDFs."""
-    handouts = [(h.title, bound_page(mains, books.handout_page(h.id), "handout", h.id, 1)) for h in books.packet_order(ctx.cur)]
-    yield packet(ctx, books.PACKET, ctx.text("workbook"), handouts)
-    yield manual(ctx, mains)
+    """The packet in the context's language and, in the source language, the manual, binding the main content
+    of its pages (`mains`, by path, as `render_site` returns it). With `pdf`, they link to their PDFs."""
+    handouts = [(ctx.handouts.get(h.id, h).title, bound_page(mains, books.handout_page(h.id, language=ctx.language), "handout", h.id, 1))
+                for h in books.packet_order(ctx.cur)]
+    yield packet(ctx, books.language_packet(ctx.language) if ctx.language else books.PACKET, ctx.text("workbook"), handouts)
+    if not ctx.language:
+        yield manual(ctx, mains)
 
 
 def render_collection(ctx: SiteContext, template: str, path: str, view: books.PacketView | books.ManualView) -> OutputFile:
@@ -42,7 +44,7 @@ def render_collection(ctx: SiteContext, template: str, path: str, view: books.Pa
     current = path.removesuffix(".html")
     page = pages.page_context(ctx.site, view.title, template.removesuffix(".html"), current,
                               [Link(ctx.text("home"), "../" * current.count("/") + "index.html")])
-    return OutputFile(path, pages.render_bytes(ctx.theme, template, ctx=page, site=ctx.site, root=page.root, view=view))
+    return pages.render_page(ctx, template, path, page, view).file
 
 
 def packet(ctx: SiteContext, into: str, title: str, parts: Sequence[tuple[str, books.Bound]]) -> OutputFile:
@@ -60,7 +62,7 @@ def manual(ctx: SiteContext, mains: Mapping[str, str]) -> OutputFile:
     part is the site's home page without "next sessions" (`--today`): a printed manual outlives
     the day it was made."""
     cur = ctx.cur
-    home = pages.render_template(ctx.theme, "index.html", **pages.index_values(replace(ctx, today=None)))[1]
+    home = pages.render_index(replace(ctx, today=None)).main
     sections = [("home", cur.program.title, books.Bound("index.html", "home", "", home, 1))]
     sections += [("pages", p.title, bound_page(mains, f"pages/{p.id}.html", "page", p.id, 2))
                  for p in cur.pages if p.id not in books.NOT_IN_MANUAL]

@@ -20,7 +20,7 @@ from dataclasses import replace
 from iopcurr.model import OutputFile
 from iopcurr.render import books, pages, searchlang
 from iopcurr.render.pages import SiteContext
-from iopcurr.render.render_books import bound_page, packet
+from iopcurr.render.render_books import packet, render_books
 from iopcurr.render.search import language_search_file
 from iopcurr.source.translations import has_guide, translated
 
@@ -51,13 +51,10 @@ def render_languages(ctx: SiteContext, kept: Mapping[str, str]) -> Iterator[Outp
                     for h in books.packet_order(cur) for large in books.print_sizes(cur)]
         yield from (r.file for r in rendered)
         mains = {r.file.path: r.main for r in rendered}
-        parts = [(ed.handouts.get(h.id, h).title, bound_page(mains, books.handout_page(h.id, language=language), "handout", h.id, 1))
-                 for h in books.packet_order(cur)]
-        yield packet(ed, books.language_packet(language), ed.text("workbook"), parts)
+        yield from render_books(ed, mains)
         yield bilingual(ed, mains, kept)
         yield OutputFile(ed.site.language_css, language_css(ed).encode("utf-8"))
-        kinds = {k: ed.text(f"kind_{k}") for k in ("module", "handout", "page")}
-        yield language_search_file(cur, language, kinds)
+        yield language_search_file(cur, language, {k: ed.text(f"kind_{k}") for k in ("module", "handout", "page")})
 
 
 def bilingual(ctx: SiteContext, mains: Mapping[str, str], kept: Mapping[str, str]) -> OutputFile:
