@@ -378,8 +378,7 @@ class Converter:
         st.line = line
         self.md.reset()
         html = self.md.convert(text + st.definitions)
-        # (smarty stores each curly quote as raw HTML too: only fragments with a tag need a scan)
-        st.raw += [b for b in self.md.htmlStash.rawHtmlBlocks if isinstance(b, str) and "<" in b]
+        st.raw += [b for b in self.md.htmlStash.rawHtmlBlocks if isinstance(b, str)]
         return html, st.text
 
     def title(self, s: Section) -> str:
