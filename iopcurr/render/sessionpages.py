@@ -29,7 +29,7 @@ from iopcurr.render.i18n import Words
 from iopcurr.render.ics import calendar
 from iopcurr.render.pages import GuideView, Link, SiteContext, guide_view, page_context, render_bytes
 from iopcurr.render.runsheet import HandoutItem, RunSheets
-from iopcurr.render.tonight import Grid, JoinWeek, Missed, TonightCard
+from iopcurr.render.tonight import Missed, TonightCard
 
 ICS_PATH = "schedule.ics"
 
@@ -84,6 +84,7 @@ class CalendarEntry:
     track: TrackMark | None
     cycle: int
     pinned: bool
+    weekday: int  # Monday = 0
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,12 @@ class ScheduleView:
 
 
 @dataclass(frozen=True)
-class JoiningView:
-    intro: str
-    weeks: tuple[JoinWeek, ...]
+class Grid:
+    """The calendar as weeks × group days, to print on one page."""
 
+    days: tuple[str, ...]  # column headings: group days
+    time: str  # stated once
+    weeks: tuple[tuple[int, tuple[CalendarEntry | None, ...]], ...]  # each week's number and its entry of each day
 
 def track_marks(cur: Curriculum) -> dict[str, TrackMark]:
     """Track id → its name, shape and style class, in track order."""
@@ -264,13 +267,30 @@ def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMa
             label, when = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", plain_time(p)
         by_week.setdefault(s.week, []).append(CalendarEntry(
             "session", label, s.date.isoformat() if s.date else "", when, s.number, titles[s.module_id],
-            f"sessions/{s.number}.html", marks.get(tracks[s.module_id] or ""), s.cycle, s.pinned))
-    for week, d in tonight.skipped_weeks(schedule):
-        by_week.setdefault(week, []).append(
-            CalendarEntry("skipped", short_date(d), d.isoformat(), "", 0, "No group (skipped date)", "", None, 0, False))
+            f"sessions/{s.number}.html", marks.get(tracks[s.module_id] or ""), s.cycle, s.pinned, s.weekday))
+    for week, d in _skipped_weeks(schedule):
+        by_week.setdefault(week, []).append(CalendarEntry(
+            "skipped", short_date(d), d.isoformat(), "", 0, "No group (skipped date)", "", None, 0, False, d.weekday()))
     # The sessions come in schedule order; the skipped dates go between them (without dates there are none).
     weeks = {w: sorted(by_week[w], key=lambda e: e.date_iso) for w in sorted(by_week)}
     return tuple(CalendarWeek(w, _week_heading(w, entries[0].date_iso), tuple(entries)) for w, entries in weeks.items())
+
+
+def _skipped_weeks(schedule: Schedule) -> list[tuple[int, date]]:
+    """(week, date) of each skipped date; none without a first date."""
+    first = schedule.sessions[0].date if schedule.sessions else None
+    if first is None:
+        return []
+    monday = first.toordinal() - first.weekday()
+    return [((d.toordinal() - monday) // 7 + 1, d) for d in schedule.skipped]
+
+
+def grid(program: Program, weeks: tuple[CalendarWeek, ...]) -> Grid:
+    """The weeks of the calendar as rows of the group days (None: no entry that day)."""
+    days = program.schedule.days
+    return Grid(tuple(WEEKDAY_NAMES[d] for d in days), plain_time(program),
+                tuple((w.number, tuple(next((e for e in w.entries if e.weekday == d), None) for d in days))
+                      for w in weeks))
 
 
 def _intro(cur: Curriculum, schedule: Schedule) -> str:
@@ -290,10 +310,11 @@ def schedule_view(cal: Calendar) -> ScheduleView:
     cur, schedule, marks = cal.ctx.cur, cal.schedule, track_marks(cal.ctx.cur)
     tracks = track_map(cur.program, cur.modules)
     used = {tracks[s.module_id] for s in schedule.sessions}
+    weeks = calendar_weeks(cur, schedule, marks)
     return ScheduleView(
         intro=_intro(cur, schedule),
         timezone=schedule.timezone,
-        weeks=calendar_weeks(cur, schedule, marks),
+        weeks=weeks,
         legend=tuple(mark for tid, mark in marks.items() if tid in used),
         ics="schedule.ics" if schedule.dated else None,
         cycles=schedule.cycles,
@@ -301,7 +322,7 @@ def schedule_view(cal: Calendar) -> ScheduleView:
         skipped=tuple(long_date(d) for d in schedule.skipped),
         fixed=fixed_facts(cur),
         tonight=tonight.fixed_card(cur, schedule, cal.ctx.today, pdf=cal.ctx.pdf),
-        grid=tonight.grid(cur, schedule, {k: (v.mark, v.css) for k, v in marks.items()}),
+        grid=grid(cur.program, weeks),
     )
 
 
@@ -348,9 +369,6 @@ def render_session(cal: Calendar, index: int) -> Iterator[OutputFile]:
 def render_joining(cal: Calendar) -> OutputFile:
     """`joining.html`: for a member who joins in week N, the modules they missed and when each
     comes round again."""
-    intro = ("Members may join in any week. For a member who joins in a given week, this lists the "
-             "modules the group has already had, and the next session that holds each one again.")
-    view = JoiningView(intro, tonight.join_weeks(cal.ctx.cur, cal.schedule))
-    return _page(cal, "joining.html", "joining.html", "Joining mid-cycle", view,
+    return _page(cal, "joining.html", "joining.html", "Joining mid-cycle", tonight.join_weeks(cal.ctx.cur, cal.schedule),
                  [Link("Home", "index.html"), Link("Program schedule", "schedule.html")])
 

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from iopcurr.model import Curriculum, Module, OutputFile, Schedule
-from iopcurr.plan.checks import track_map
-from iopcurr.plan.schedule import WEEKDAY_NAMES, long_date, plain_time, session_label, session_when, short_date, time_of
+from iopcurr.plan.schedule import long_date, session_label, session_when, short_date, time_of
 from iopcurr.render import books
 from iopcurr.render.ics import track_title
 from iopcurr.render.runsheet import HandoutItem, night_paths
@@ -41,15 +40,6 @@ class TonightCard:
     paperwork_url: str
     ended: str = ""  # the last session's date in words, when the calendar is over
     bundle_pdf: str = ""  # with --pdf: the PDF of tonight's handouts
-
-
-def skipped_weeks(schedule: Schedule) -> list[tuple[int, date]]:
-    """(week, date) of each skipped date; none without a first date."""
-    first = schedule.sessions[0].date if schedule.sessions else None
-    if first is None:
-        return []
-    monday = first.toordinal() - first.weekday()
-    return [((d.toordinal() - monday) // 7 + 1, d) for d in schedule.skipped]
 
 
 def _handouts(cur: Curriculum, m: Module) -> tuple[HandoutItem, ...]:
@@ -168,51 +158,3 @@ def join_weeks(cur: Curriculum, schedule: Schedule) -> tuple[JoinWeek, ...]:
                           missed_at(cur, schedule, k))
                  for k, s in enumerate(sessions) if k == 0 or sessions[k - 1].week != s.week)
 
-
-# ---------------------------------------------------------------- the schedule grid
-
-
-@dataclass(frozen=True)
-class GridCell:
-    kind: str  # "session", "skipped" or "empty"
-    day: str  # "Jan 4" (with dates) or ""
-    date_iso: str
-    number: int
-    title: str
-    css: str  # track style class
-    mark: str
-
-
-@dataclass(frozen=True)
-class GridWeek:
-    number: int
-    cells: tuple[GridCell, ...]
-
-
-@dataclass(frozen=True)
-class Grid:
-    days: tuple[str, ...]  # column headings: group days
-    time: str  # stated once
-    weeks: tuple[GridWeek, ...]
-
-
-EMPTY = GridCell("empty", "", "", 0, "", "", "")
-
-
-def grid(cur: Curriculum, schedule: Schedule, marks: dict[str, tuple[str, str]]) -> Grid:
-    """Weeks × group days. `marks`: track id → (shape, style class)."""
-    p = cur.program
-    days = p.schedule.days
-    track_of = track_map(p, cur.modules)
-    titles = {m.id: m.title for m in cur.modules}
-    cells: dict[tuple[int, int], GridCell] = {}
-    for s in schedule.sessions:
-        mark, css = marks.get(track_of.get(s.module_id) or "", ("", ""))
-        day = short_date(s.date)[5:] if s.date else ""
-        cells[(s.week, s.weekday)] = GridCell("session", day, s.date.isoformat() if s.date else "", s.number,
-                                              titles[s.module_id], css, mark)
-    for week, d in skipped_weeks(schedule):
-        cells[(week, d.weekday())] = GridCell("skipped", short_date(d)[5:], d.isoformat(), 0, "No group", "", "")
-    weeks = sorted({w for w, _ in cells})
-    return Grid(tuple(WEEKDAY_NAMES[d] for d in days), plain_time(p),
-                tuple(GridWeek(w, tuple(cells.get((w, d), EMPTY) for d in days)) for w in weeks))
