@@ -46,28 +46,19 @@ class TrackMark:
 
 @dataclass(frozen=True)
 class SessionView(GuideView):
-    number: int
+    session: Session
     count: int  # sessions in the program
-    title: str
     module: Link
     track: TrackMark | None
     when: str
-    date_iso: str  # "" without a first date
     timezone: str
-    cycle: int
     cycles: int
-    pinned: bool
-    week: int
     handouts: tuple[HandoutItem, ...]
     copies_note: str
     previous: Link | None
     next: Link | None
     held: str = ""  # why a pinned or repeated session is where it is
-    run_url: str = ""
-    bundle_url: str = ""
-    paperwork_url: str = ""
-    timer: str = ""  # the plan for the segment timer (runsheet.timer_plan)
-    timer_key: str = ""
+    timer: str = ""  # the plan for the segment timer (runsheet.timer_plan); "" without a plan
     clock: str = "12h"
     not_yet: tuple[Missed, ...] = ()  # what a member who joins at this session has not had
 
@@ -164,34 +155,24 @@ def session_view(cal: Calendar, index: int) -> SessionView:
     session = cal.schedule.sessions[index]
     m = cal.sheets.modules[session.module_id]
     plan = cal.ctx.plans.get(m.id)
-    n = session.number
     handouts, copies_note = _handouts(p, m, cal.sheets, words)
-    run, bundle, paperwork = runsheet.night_paths(n)
-    night = {"run_url": f"../{run}", "bundle_url": f"../{bundle}", "paperwork_url": f"../{paperwork}",
-             "timer": runsheet.timer_plan(plan)} if plan else {}
     return guide_view(
         SessionView, m, plan, p.session, runsheet.agenda_clock(cal.ctx.cur, session.start, plan) if plan else [], words,
-        number=n,
+        session=session,
         count=len(cal.schedule.sessions),
-        title=m.title,
         module=Link(m.title, f"../facilitator/{m.id}.html"),
         track=track_marks(cal.ctx.cur).get(track_of(p, m) or ""),
         when=session_when(session, p),
-        date_iso=session.date.isoformat() if session.date else "",
         timezone=cal.schedule.timezone,
-        cycle=session.cycle,
         cycles=cycles_of(p, cal.schedule, session),
-        pinned=session.pinned,
-        week=session.week,
         handouts=handouts,
         copies_note=copies_note,
         previous=_link(cal, index - 1),
         next=_link(cal, index + 1),
         held=held_reason(p, session.module_id),
-        timer_key=f"session-{n}",
         clock=p.session.clock,
         not_yet=tonight.missed_at(cal.ctx.cur, cal.schedule, index),
-        **night,
+        timer=runsheet.timer_plan(plan) if plan else "",
     )
 
 
