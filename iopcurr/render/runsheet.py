@@ -226,7 +226,6 @@ class SessionSheet:
     number: int
     count: int
     title: str
-    module_id: str
     track: str
     when: str
     date_iso: str
@@ -236,14 +235,12 @@ class SessionSheet:
     rows: tuple[Row, ...]
     segments: tuple[SegmentSheet, ...]
     handouts: tuple[HandoutItem, ...]
-    copies: int
+    copies: int  # of each handout, and rows of the sign-in sheet
     objectives: tuple[str, ...]
     homework: tuple[str, ...]
     collect: str  # what to collect: the last session's home assignment, or ""
     collect_from: str  # which session set it
-    sign_in_rows: int
-    timer: str  # the timer's plan as data attributes want it (JSON)
-    timer_key: str
+    timer: str  # the timer's plan as data attributes want it (timer_plan)
     clock: str  # 12h or 24h
     core: bool = False  # the module marks its core: only core questions and role plays are listed
 
@@ -310,13 +307,11 @@ def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], sche
                      for h in m.session_handouts if h in sheets.handouts)
     collect, collect_from = _collect(schedule, index, sheets, words)
     return SessionSheet(
-        number=s.number, count=len(schedule.sessions), title=m.title, module_id=m.id,
-        track=track_title(p, m), when=session_when(s, p),
-        date_iso=s.date.isoformat() if s.date else "", start=rows[0].start, end=rows[-1].end,
-        minutes=plan.total, rows=rows, segments=segments, handouts=handouts, copies=copies,
+        number=s.number, count=len(schedule.sessions), title=m.title, track=track_title(p, m),
+        when=session_when(s, p), date_iso=s.date.isoformat() if s.date else "", start=rows[0].start,
+        end=rows[-1].end, minutes=plan.total, rows=rows, segments=segments, handouts=handouts, copies=copies,
         objectives=m.objectives, homework=module_homework(points), collect=collect, collect_from=collect_from,
-        sign_in_rows=copies, timer=timer_plan(plan), timer_key=f"session-{s.number}",
-        clock=p.session.clock, core=shown != points,
+        timer=timer_plan(plan), clock=p.session.clock, core=shown != points,
     )
 
 

@@ -34,10 +34,6 @@ class TonightCard:
     when: str
     handouts: tuple[HandoutItem, ...]
     copies: int
-    session_url: str
-    run_url: str
-    bundle_url: str
-    paperwork_url: str
     ended: str = ""  # the last session's date in words, when the calendar is over
     bundle_pdf: str = ""  # with --pdf: the PDF of tonight's handouts
 
@@ -62,12 +58,11 @@ def fixed_card(cur: Curriculum, schedule: Schedule | None, today: date | None, *
     if s is None:
         last = schedule.sessions[-1].date
         assert last is not None
-        return TonightCard("Program calendar", 0, "", "", "", (), 0, "", "", "", "", ended=long_date(last))
+        return TonightCard("Program calendar", 0, "", "", "", (), 0, ended=long_date(last))
     m = next(x for x in cur.modules if x.id == s.module_id)
     p = cur.program
     return TonightCard("Tonight" if s.date == today else "Next session", s.number, m.title, track_title(p, m),
-                       session_when(s, p), _handouts(cur, m), _copies(cur), f"sessions/{s.number}.html",
-                       *night_paths(s.number),
+                       session_when(s, p), _handouts(cur, m), _copies(cur),
                        bundle_pdf=books.bundle_pdf(m.id) if pdf and m.session_handouts else "")
 
 
