@@ -65,16 +65,12 @@ class SessionView(GuideView):
 
 @dataclass(frozen=True)
 class CalendarEntry:
-    kind: str  # "session" or "skipped"
+    session: Session | None  # None: a skipped date
     label: str  # `Mon, Jan 4` or `Day 1 (Monday)`
     date_iso: str
     time: str
-    number: int
     title: str
-    url: str
     track: TrackMark | None
-    cycle: int
-    pinned: bool
     weekday: int  # Monday = 0
 
 
@@ -87,12 +83,10 @@ class CalendarWeek:
 
 @dataclass(frozen=True)
 class ScheduleView:
+    schedule: Schedule  # dated: with the calendar file (ICS_PATH)
     intro: str
-    timezone: str
     weeks: tuple[CalendarWeek, ...]
     legend: tuple[TrackMark, ...]
-    ics: str | None  # link to the calendar file, when there is one
-    cycles: int
     rotation: int  # modules in one turn of the rotation
     skipped: tuple[str, ...]
     fixed: tuple[str, ...] = ()  # the repeated modules and the day streams, in words
@@ -246,12 +240,11 @@ def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMa
             label, when = short_date(s.date), f"{time_of(s.start, style)}–{time_of(s.end, style)}"
         else:
             label, when = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", plain_time(p)
-        by_week.setdefault(s.week, []).append(CalendarEntry(
-            "session", label, s.date.isoformat() if s.date else "", when, s.number, titles[s.module_id],
-            f"sessions/{s.number}.html", marks.get(tracks[s.module_id] or ""), s.cycle, s.pinned, s.weekday))
+        by_week.setdefault(s.week, []).append(CalendarEntry(s, label, s.date.isoformat() if s.date else "", when,
+                                                            titles[s.module_id], marks.get(tracks[s.module_id] or ""), s.weekday))
     for week, d in _skipped_weeks(schedule):
-        by_week.setdefault(week, []).append(CalendarEntry(
-            "skipped", short_date(d), d.isoformat(), "", 0, "No group (skipped date)", "", None, 0, False, d.weekday()))
+        by_week.setdefault(week, []).append(
+            CalendarEntry(None, short_date(d), d.isoformat(), "", "No group (skipped date)", None, d.weekday()))
     # The sessions come in schedule order; the skipped dates go between them (without dates there are none).
     weeks = {w: sorted(by_week[w], key=lambda e: e.date_iso) for w in sorted(by_week)}
     return tuple(CalendarWeek(w, _week_heading(w, entries[0].date_iso), tuple(entries)) for w, entries in weeks.items())
@@ -293,12 +286,10 @@ def schedule_view(cal: Calendar) -> ScheduleView:
     used = {tracks[s.module_id] for s in schedule.sessions}
     weeks = calendar_weeks(cur, schedule, marks)
     return ScheduleView(
+        schedule=schedule,
         intro=_intro(cur, schedule),
-        timezone=schedule.timezone,
         weeks=weeks,
         legend=tuple(mark for tid, mark in marks.items() if tid in used),
-        ics="schedule.ics" if schedule.dated else None,
-        cycles=schedule.cycles,
         rotation=len({s.module_id for s in schedule.sessions if not s.pinned}),
         skipped=tuple(long_date(d) for d in schedule.skipped),
         fixed=fixed_facts(cur),
