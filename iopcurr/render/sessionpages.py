@@ -31,8 +31,6 @@ from iopcurr.render.pages import GuideView, Link, SiteContext, guide_view, page_
 from iopcurr.render.runsheet import HandoutItem, RunSheets
 from iopcurr.render.tonight import Missed, TonightCard
 
-ICS_PATH = "schedule.ics"
-
 # Shapes that tell tracks apart without colour (the track name is always written out as well).
 TRACK_MARKS = ("●", "■", "▲", "◆", "★", "✚", "⬟", "▼")
 
@@ -83,7 +81,7 @@ class CalendarWeek:
 
 @dataclass(frozen=True)
 class ScheduleView:
-    schedule: Schedule  # dated: with the calendar file (ICS_PATH)
+    schedule: Schedule  # dated: with the calendar file, schedule.ics
     intro: str
     weeks: tuple[CalendarWeek, ...]
     legend: tuple[TrackMark, ...]
@@ -101,6 +99,7 @@ class Grid:
     days: tuple[str, ...]  # column headings: group days
     time: str  # stated once
     weeks: tuple[tuple[int, tuple[CalendarEntry | None, ...]], ...]  # each week's number and its entry of each day
+
 
 def track_marks(cur: Curriculum) -> dict[str, TrackMark]:
     """Track id → its name, shape and style class, in track order."""
@@ -311,17 +310,18 @@ def _page(cal: Calendar, template: str, path: str, title: str, view: object, cru
 
 
 def render_calendar(cal: Calendar) -> Iterator[OutputFile]:
-    """`schedule.html`, one page per session, and `schedule.ics` when the sessions have dates."""
-    cur, schedule = cal.ctx.cur, cal.schedule
-    view = schedule_view(cal)
-    yield _page(cal, "schedule.html", "schedule.html", "Program schedule", view, [Link("Home", "index.html")])
+    """`schedule.html`, `joining.html` (for a member who joins in week N, the modules they missed
+    and when each comes round again), one page per session, and `schedule.ics` when the sessions have dates."""
+    cur, schedule, home = cal.ctx.cur, cal.schedule, Link("Home", "index.html")
+    yield _page(cal, "schedule.html", "schedule.html", "Program schedule", schedule_view(cal), [home])
     yield tonight.sessions_js(cur, schedule, pdf=cal.ctx.pdf)
-    yield render_joining(cal)
+    yield _page(cal, "joining.html", "joining.html", "Joining mid-cycle", tonight.join_weeks(cur, schedule),
+                [home, Link("Program schedule", "schedule.html")])
     for i in range(len(schedule.sessions)):
         yield from render_session(cal, i)
     if schedule.dated:
-        yield OutputFile(ICS_PATH, calendar(cur.program, schedule, cal.sheets.modules, cal.sheets.handouts,
-                                            cal.ctx.plans, cal.ctx.today))
+        yield OutputFile("schedule.ics", calendar(cur.program, schedule, cal.sheets.modules, cal.sheets.handouts,
+                                                  cal.ctx.plans, cal.ctx.today))
 
 
 def render_session(cal: Calendar, index: int) -> Iterator[OutputFile]:
@@ -336,11 +336,4 @@ def render_session(cal: Calendar, index: int) -> Iterator[OutputFile]:
     for path, template, title, view in runsheet.sheet_pages(sheet, cal.sheets, words):
         yield _page(cal, template, path, title, view, crumbs)
     yield runsheet.note_file(sheet, cal.ctx.cur.program.title)
-
-
-def render_joining(cal: Calendar) -> OutputFile:
-    """`joining.html`: for a member who joins in week N, the modules they missed and when each
-    comes round again."""
-    return _page(cal, "joining.html", "joining.html", "Joining mid-cycle", tonight.join_weeks(cal.ctx.cur, cal.schedule),
-                 [Link("Home", "index.html"), Link("Program schedule", "schedule.html")])
 
