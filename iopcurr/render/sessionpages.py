@@ -241,21 +241,14 @@ def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMa
             label, when = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", plain_time(p)
         by_week.setdefault(s.week, []).append(CalendarEntry(s, label, s.date.isoformat() if s.date else "", when,
                                                             titles[s.module_id], marks.get(tracks[s.module_id] or ""), s.weekday))
-    for week, d in _skipped_weeks(schedule):
-        by_week.setdefault(week, []).append(
+    first = schedule.sessions[0].date if schedule.sessions else None
+    monday = first.toordinal() - first.weekday() if first else 0  # of the first session's week
+    for d in schedule.skipped if first else ():  # (none without a first date)
+        by_week.setdefault((d.toordinal() - monday) // 7 + 1, []).append(
             CalendarEntry(None, short_date(d), d.isoformat(), "", "No group (skipped date)", None, d.weekday()))
     # The sessions come in schedule order; the skipped dates go between them (without dates there are none).
     weeks = {w: sorted(by_week[w], key=lambda e: e.date_iso) for w in sorted(by_week)}
     return tuple(CalendarWeek(w, _week_heading(w, entries[0].date_iso), tuple(entries)) for w, entries in weeks.items())
-
-
-def _skipped_weeks(schedule: Schedule) -> list[tuple[int, date]]:
-    """(week, date) of each skipped date; none without a first date."""
-    first = schedule.sessions[0].date if schedule.sessions else None
-    if first is None:
-        return []
-    monday = first.toordinal() - first.weekday()
-    return [((d.toordinal() - monday) // 7 + 1, d) for d in schedule.skipped]
 
 
 def grid(program: Program, weeks: tuple[CalendarWeek, ...]) -> Grid:
