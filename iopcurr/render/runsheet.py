@@ -78,14 +78,11 @@ class _Blocks(HTMLParser):
         self.blocks = 0
         self.label = 0  # inside a "Core" label
 
-    def kind(self) -> str | None:
-        return next((k for k, _ in reversed(self.stack) if k), None)
-
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = (dict(attrs).get("class") or "").split()
         if tag == "div":
             self.open_div(classes)
-        elif tag in ("p", "li") and (kind := self.kind()):
+        elif tag in ("p", "li") and (kind := next((k for k, _ in reversed(self.stack) if k), None)):
             label = "label" if "block-label" in classes else tag
             core = "core" in classes or any(c for _, c in self.stack)
             self.buffers.append((kind, label, [], self.blocks, core))

@@ -125,7 +125,6 @@ class Missed:
 @dataclass(frozen=True)
 class JoinWeek:
     week: int
-    anchor: str
     first: str  # the first session of the week, in words
     missed: tuple[Missed, ...]
 
@@ -149,7 +148,7 @@ def join_weeks(cur: Curriculum, schedule: Schedule) -> tuple[JoinWeek, ...]:
     """Each week from its first session (the sessions are in week order): what a member who joins
     then has missed."""
     sessions = schedule.sessions
-    return tuple(JoinWeek(s.week, f"week-{s.week}", f"session {s.number}, {session_label(s)}",
+    return tuple(JoinWeek(s.week, f"session {s.number}, {session_label(s)}",
                           missed_at(cur, schedule, k))
                  for k, s in enumerate(sessions) if k == 0 or sessions[k - 1].week != s.week)
 
