@@ -173,11 +173,8 @@ def cycles_of(program: Program, schedule: Schedule, session: Session) -> int:
     """How many times the rotation a session belongs to runs: its day's stream, or the rotation
     the days without a stream share."""
     streamed = {day for day, _ in program.schedule.streams}
-
-    def same(s: Session) -> bool:
-        return s.weekday == session.weekday if session.weekday in streamed else s.weekday not in streamed
-
-    return max((s.cycle for s in schedule.sessions if not s.pinned and same(s)), default=1)
+    days = {session.weekday} if session.weekday in streamed else set(range(7)) - streamed
+    return max((s.cycle for s in schedule.sessions if not s.pinned and s.weekday in days), default=1)
 
 
 def held_reason(program: Program, module_id: str) -> str:
