@@ -226,10 +226,8 @@ class SessionSheet:
     track: str
     when: str
     date_iso: str
-    start: str  # clock time
-    end: str
     minutes: int
-    rows: tuple[Row, ...]
+    rows: tuple[Row, ...]  # from the opening's start to the closing's end
     segments: tuple[SegmentSheet, ...]
     handouts: tuple[HandoutItem, ...]
     copies: int  # of each handout, and rows of the sign-in sheet
@@ -305,10 +303,9 @@ def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], sche
     collect, collect_from = _collect(schedule, index, sheets, words)
     return SessionSheet(
         number=s.number, count=len(schedule.sessions), title=m.title, track=track_title(p, m),
-        when=session_when(s, p), date_iso=s.date.isoformat() if s.date else "", start=rows[0].start,
-        end=rows[-1].end, minutes=plan.total, rows=rows, segments=segments, handouts=handouts, copies=copies,
-        objectives=m.objectives, homework=module_homework(points), collect=collect, collect_from=collect_from,
-        timer=timer_plan(plan), clock=p.session.clock, core=shown != points,
+        when=session_when(s, p), date_iso=s.date.isoformat() if s.date else "", minutes=plan.total, rows=rows,
+        segments=segments, handouts=handouts, copies=copies, objectives=m.objectives, homework=module_homework(points),
+        collect=collect, collect_from=collect_from, timer=timer_plan(plan), clock=p.session.clock, core=shown != points,
     )
 
 
@@ -371,7 +368,7 @@ def note_file(sheet: SessionSheet, program_title: str) -> OutputFile:
         f"GROUP NOTE: {program_title}",
         f"Session {sheet.number} of {sheet.count}: {sheet.title}",
         f"Date and time: {sheet.when}",
-        f"Start: {sheet.start}   End: {sheet.end}   Minutes: {sheet.minutes}",
+        f"Start: {sheet.rows[0].start}   End: {sheet.rows[-1].end}   Minutes: {sheet.minutes}",
         f"Track: {sheet.track}" if sheet.track else "",
         "",
         f"Topic: {sheet.title}",
