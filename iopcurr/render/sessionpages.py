@@ -236,8 +236,9 @@ def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMa
             label, when = short_date(s.date), f"{time_of(s.start, style)}–{time_of(s.end, style)}"
         else:
             label, when = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", plain_time(p)
-        by_week.setdefault(s.week, []).append(CalendarEntry(s, label, s.date.isoformat() if s.date else "", when,
-                                                            titles[s.module_id], marks.get(tracks[s.module_id] or ""), s.weekday))
+        by_week.setdefault(s.week, []).append(CalendarEntry(
+            s, label, s.date.isoformat() if s.date else "", when, titles[s.module_id],
+            marks.get(tracks[s.module_id] or ""), s.weekday))
     first = schedule.sessions[0].date if schedule.sessions else None
     monday = first.toordinal() - first.weekday() if first else 0  # of the first session's week
     for d in schedule.skipped if first else ():  # (none without a first date)
@@ -326,4 +327,3 @@ def render_session(cal: Calendar, index: int) -> Iterator[OutputFile]:
     for path, template, title, view in runsheet.sheet_pages(sheet, cal.sheets, words):
         yield _page(cal, template, path, title, view, crumbs)
     yield runsheet.note_file(sheet, cal.ctx.cur.program.title)
-

@@ -1,6 +1,5 @@
 """Tonight first: the calendar the browser picks the next session from (static/sessions.js), the
-"Tonight" card that tops the home page and the schedule, joining mid-cycle, and the schedule grid
-that prints on one page.
+"Tonight" card that tops the home page and the schedule, and joining mid-cycle.
 
 The browser picks the session (static/night.js), so a copy of the site on a USB stick stays right
 week after week and a build does not depend on the day it runs. `--today` fixes the card at build
