@@ -38,14 +38,10 @@ def track_title(program: Program, module: Module) -> str:
 def description(program: Program, module: Module, session: Session, total: int,
                 handouts: Mapping[str, Handout], plan: SessionPlan | None) -> str:
     """What the event of one session (of `total`) says, apart from its title, track and times."""
-    track = track_title(program, module)
     copies = program.schedule.group_size + program.schedule.extra_copies
-    head = [f"Session {session.number} of {total}", f"Week {session.week}, Day {session.day}"]
-    head += [track] if track else []
-    head += [f"cycle {session.cycle}"] if not session.pinned else []
-    parts = [" · ".join(head)]
-    if module.summary:
-        parts.append(module.summary)
+    head = [f"Session {session.number} of {total}", f"Week {session.week}, Day {session.day}",
+            track_title(program, module), "" if session.pinned else f"cycle {session.cycle}"]
+    parts = [" · ".join(filter(None, head)), module.summary]
     if module.objectives:
         parts.append("Objectives:\n" + "\n".join(f"- {o}" for o in module.objectives))
     if titles := [handouts[h].title for h in module.session_handouts if h in handouts]:
@@ -55,7 +51,7 @@ def description(program: Program, module: Module, session: Session, total: int,
         rows = [f"{time_of(a, style)}–{time_of(b, style)} {r.title}"
                 for r, (a, b) in zip(plan.rows, agenda_times(session.start, plan), strict=True)]
         parts.append("Agenda:\n" + "\n".join(rows))
-    return "\n\n".join(parts)
+    return "\n\n".join(filter(None, parts))
 
 
 def _event(program: Program, session: Session, module: Module, text: str, stamp: datetime) -> icalendar.Event:

@@ -78,14 +78,11 @@ class _Blocks(HTMLParser):
         self.blocks = 0
         self.label = 0  # inside a "Core" label
 
-    def kind(self) -> str | None:
-        return next((k for k, _ in reversed(self.stack) if k), None)
-
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = (dict(attrs).get("class") or "").split()
         if tag == "div":
             self.open_div(classes)
-        elif tag in ("p", "li") and (kind := self.kind()):
+        elif tag in ("p", "li") and (kind := next((k for k, _ in reversed(self.stack) if k), None)):
             label = "label" if "block-label" in classes else tag
             core = "core" in classes or any(c for _, c in self.stack)
             self.buffers.append((kind, label, [], self.blocks, core))
@@ -226,24 +223,19 @@ class SessionSheet:
     number: int
     count: int
     title: str
-    module_id: str
     track: str
     when: str
     date_iso: str
-    start: str  # clock time
-    end: str
     minutes: int
-    rows: tuple[Row, ...]
+    rows: tuple[Row, ...]  # from the opening's start to the closing's end
     segments: tuple[SegmentSheet, ...]
     handouts: tuple[HandoutItem, ...]
-    copies: int
+    copies: int  # of each handout, and rows of the sign-in sheet
     objectives: tuple[str, ...]
     homework: tuple[str, ...]
     collect: str  # what to collect: the last session's home assignment, or ""
     collect_from: str  # which session set it
-    sign_in_rows: int
-    timer: str  # the timer's plan as data attributes want it (JSON)
-    timer_key: str
+    timer: str  # the timer's plan as data attributes want it (timer_plan)
     clock: str  # 12h or 24h
     core: bool = False  # the module marks its core: only core questions and role plays are listed
 
@@ -310,13 +302,10 @@ def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], sche
                      for h in m.session_handouts if h in sheets.handouts)
     collect, collect_from = _collect(schedule, index, sheets, words)
     return SessionSheet(
-        number=s.number, count=len(schedule.sessions), title=m.title, module_id=m.id,
-        track=track_title(p, m), when=session_when(s, p),
-        date_iso=s.date.isoformat() if s.date else "", start=rows[0].start, end=rows[-1].end,
-        minutes=plan.total, rows=rows, segments=segments, handouts=handouts, copies=copies,
-        objectives=m.objectives, homework=module_homework(points), collect=collect, collect_from=collect_from,
-        sign_in_rows=copies, timer=timer_plan(plan), timer_key=f"session-{s.number}",
-        clock=p.session.clock, core=shown != points,
+        number=s.number, count=len(schedule.sessions), title=m.title, track=track_title(p, m),
+        when=session_when(s, p), date_iso=s.date.isoformat() if s.date else "", minutes=plan.total, rows=rows,
+        segments=segments, handouts=handouts, copies=copies, objectives=m.objectives, homework=module_homework(points),
+        collect=collect, collect_from=collect_from, timer=timer_plan(plan), clock=p.session.clock, core=shown != points,
     )
 
 
@@ -379,7 +368,7 @@ def note_file(sheet: SessionSheet, program_title: str) -> OutputFile:
         f"GROUP NOTE: {program_title}",
         f"Session {sheet.number} of {sheet.count}: {sheet.title}",
         f"Date and time: {sheet.when}",
-        f"Start: {sheet.start}   End: {sheet.end}   Minutes: {sheet.minutes}",
+        f"Start: {sheet.rows[0].start}   End: {sheet.rows[-1].end}   Minutes: {sheet.minutes}",
         f"Track: {sheet.track}" if sheet.track else "",
         "",
         f"Topic: {sheet.title}",

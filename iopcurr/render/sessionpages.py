@@ -29,9 +29,7 @@ from iopcurr.render.i18n import Words
 from iopcurr.render.ics import calendar
 from iopcurr.render.pages import GuideView, Link, SiteContext, guide_view, page_context, render_bytes
 from iopcurr.render.runsheet import HandoutItem, RunSheets
-from iopcurr.render.tonight import Grid, JoinWeek, Missed, TonightCard
-
-ICS_PATH = "schedule.ics"
+from iopcurr.render.tonight import Missed, TonightCard
 
 # Shapes that tell tracks apart without colour (the track name is always written out as well).
 TRACK_MARKS = ("●", "■", "▲", "◆", "★", "✚", "⬟", "▼")
@@ -46,44 +44,32 @@ class TrackMark:
 
 @dataclass(frozen=True)
 class SessionView(GuideView):
-    number: int
+    session: Session
     count: int  # sessions in the program
-    title: str
     module: Link
     track: TrackMark | None
     when: str
-    date_iso: str  # "" without a first date
     timezone: str
-    cycle: int
     cycles: int
-    pinned: bool
-    week: int
     handouts: tuple[HandoutItem, ...]
     copies_note: str
     previous: Link | None
     next: Link | None
     held: str = ""  # why a pinned or repeated session is where it is
-    run_url: str = ""
-    bundle_url: str = ""
-    paperwork_url: str = ""
-    timer: str = ""  # the plan for the segment timer (runsheet.timer_plan)
-    timer_key: str = ""
+    timer: str = ""  # the plan for the segment timer (runsheet.timer_plan); "" without a plan
     clock: str = "12h"
     not_yet: tuple[Missed, ...] = ()  # what a member who joins at this session has not had
 
 
 @dataclass(frozen=True)
 class CalendarEntry:
-    kind: str  # "session" or "skipped"
+    session: Session | None  # None: a skipped date
     label: str  # `Mon, Jan 4` or `Day 1 (Monday)`
     date_iso: str
     time: str
-    number: int
     title: str
-    url: str
     track: TrackMark | None
-    cycle: int
-    pinned: bool
+    weekday: int  # Monday = 0
 
 
 @dataclass(frozen=True)
@@ -95,12 +81,10 @@ class CalendarWeek:
 
 @dataclass(frozen=True)
 class ScheduleView:
+    schedule: Schedule  # dated: with the calendar file, schedule.ics
     intro: str
-    timezone: str
     weeks: tuple[CalendarWeek, ...]
     legend: tuple[TrackMark, ...]
-    ics: str | None  # link to the calendar file, when there is one
-    cycles: int
     rotation: int  # modules in one turn of the rotation
     skipped: tuple[str, ...]
     fixed: tuple[str, ...] = ()  # the repeated modules and the day streams, in words
@@ -109,9 +93,12 @@ class ScheduleView:
 
 
 @dataclass(frozen=True)
-class JoiningView:
-    intro: str
-    weeks: tuple[JoinWeek, ...]
+class Grid:
+    """The calendar as weeks × group days, to print on one page."""
+
+    days: tuple[str, ...]  # column headings: group days
+    time: str  # stated once
+    weeks: tuple[tuple[int, tuple[CalendarEntry | None, ...]], ...]  # each week's number and its entry of each day
 
 
 def track_marks(cur: Curriculum) -> dict[str, TrackMark]:
@@ -161,34 +148,24 @@ def session_view(cal: Calendar, index: int) -> SessionView:
     session = cal.schedule.sessions[index]
     m = cal.sheets.modules[session.module_id]
     plan = cal.ctx.plans.get(m.id)
-    n = session.number
     handouts, copies_note = _handouts(p, m, cal.sheets, words)
-    run, bundle, paperwork = runsheet.night_paths(n)
-    night = {"run_url": f"../{run}", "bundle_url": f"../{bundle}", "paperwork_url": f"../{paperwork}",
-             "timer": runsheet.timer_plan(plan)} if plan else {}
     return guide_view(
         SessionView, m, plan, p.session, runsheet.agenda_clock(cal.ctx.cur, session.start, plan) if plan else [], words,
-        number=n,
+        session=session,
         count=len(cal.schedule.sessions),
-        title=m.title,
         module=Link(m.title, f"../facilitator/{m.id}.html"),
         track=track_marks(cal.ctx.cur).get(track_of(p, m) or ""),
         when=session_when(session, p),
-        date_iso=session.date.isoformat() if session.date else "",
         timezone=cal.schedule.timezone,
-        cycle=session.cycle,
         cycles=cycles_of(p, cal.schedule, session),
-        pinned=session.pinned,
-        week=session.week,
         handouts=handouts,
         copies_note=copies_note,
         previous=_link(cal, index - 1),
         next=_link(cal, index + 1),
         held=held_reason(p, session.module_id),
-        timer_key=f"session-{n}",
         clock=p.session.clock,
         not_yet=tonight.missed_at(cal.ctx.cur, cal.schedule, index),
-        **night,
+        timer=runsheet.timer_plan(plan) if plan else "",
     )
 
 
@@ -196,11 +173,8 @@ def cycles_of(program: Program, schedule: Schedule, session: Session) -> int:
     """How many times the rotation a session belongs to runs: its day's stream, or the rotation
     the days without a stream share."""
     streamed = {day for day, _ in program.schedule.streams}
-
-    def same(s: Session) -> bool:
-        return s.weekday == session.weekday if session.weekday in streamed else s.weekday not in streamed
-
-    return max((s.cycle for s in schedule.sessions if not s.pinned and same(s)), default=1)
+    days = {session.weekday} if session.weekday in streamed else set(range(7)) - streamed
+    return max((s.cycle for s in schedule.sessions if not s.pinned and s.weekday in days), default=1)
 
 
 def held_reason(program: Program, module_id: str) -> str:
@@ -263,14 +237,24 @@ def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMa
         else:
             label, when = f"Day {s.day} ({WEEKDAY_NAMES[s.weekday]})", plain_time(p)
         by_week.setdefault(s.week, []).append(CalendarEntry(
-            "session", label, s.date.isoformat() if s.date else "", when, s.number, titles[s.module_id],
-            f"sessions/{s.number}.html", marks.get(tracks[s.module_id] or ""), s.cycle, s.pinned))
-    for week, d in tonight.skipped_weeks(schedule):
-        by_week.setdefault(week, []).append(
-            CalendarEntry("skipped", short_date(d), d.isoformat(), "", 0, "No group (skipped date)", "", None, 0, False))
+            s, label, s.date.isoformat() if s.date else "", when, titles[s.module_id],
+            marks.get(tracks[s.module_id] or ""), s.weekday))
+    first = schedule.sessions[0].date if schedule.sessions else None
+    monday = first.toordinal() - first.weekday() if first else 0  # of the first session's week
+    for d in schedule.skipped if first else ():  # (none without a first date)
+        by_week.setdefault((d.toordinal() - monday) // 7 + 1, []).append(
+            CalendarEntry(None, short_date(d), d.isoformat(), "", "No group (skipped date)", None, d.weekday()))
     # The sessions come in schedule order; the skipped dates go between them (without dates there are none).
     weeks = {w: sorted(by_week[w], key=lambda e: e.date_iso) for w in sorted(by_week)}
     return tuple(CalendarWeek(w, _week_heading(w, entries[0].date_iso), tuple(entries)) for w, entries in weeks.items())
+
+
+def grid(program: Program, weeks: tuple[CalendarWeek, ...]) -> Grid:
+    """The weeks of the calendar as rows of the group days (None: no entry that day)."""
+    days = program.schedule.days
+    return Grid(tuple(WEEKDAY_NAMES[d] for d in days), plain_time(program),
+                tuple((w.number, tuple(next((e for e in w.entries if e.weekday == d), None) for d in days))
+                      for w in weeks))
 
 
 def _intro(cur: Curriculum, schedule: Schedule) -> str:
@@ -290,18 +274,17 @@ def schedule_view(cal: Calendar) -> ScheduleView:
     cur, schedule, marks = cal.ctx.cur, cal.schedule, track_marks(cal.ctx.cur)
     tracks = track_map(cur.program, cur.modules)
     used = {tracks[s.module_id] for s in schedule.sessions}
+    weeks = calendar_weeks(cur, schedule, marks)
     return ScheduleView(
+        schedule=schedule,
         intro=_intro(cur, schedule),
-        timezone=schedule.timezone,
-        weeks=calendar_weeks(cur, schedule, marks),
+        weeks=weeks,
         legend=tuple(mark for tid, mark in marks.items() if tid in used),
-        ics="schedule.ics" if schedule.dated else None,
-        cycles=schedule.cycles,
         rotation=len({s.module_id for s in schedule.sessions if not s.pinned}),
         skipped=tuple(long_date(d) for d in schedule.skipped),
         fixed=fixed_facts(cur),
         tonight=tonight.fixed_card(cur, schedule, cal.ctx.today, pdf=cal.ctx.pdf),
-        grid=tonight.grid(cur, schedule, {k: (v.mark, v.css) for k, v in marks.items()}),
+        grid=grid(cur.program, weeks),
     )
 
 
@@ -318,17 +301,18 @@ def _page(cal: Calendar, template: str, path: str, title: str, view: object, cru
 
 
 def render_calendar(cal: Calendar) -> Iterator[OutputFile]:
-    """`schedule.html`, one page per session, and `schedule.ics` when the sessions have dates."""
-    cur, schedule = cal.ctx.cur, cal.schedule
-    view = schedule_view(cal)
-    yield _page(cal, "schedule.html", "schedule.html", "Program schedule", view, [Link("Home", "index.html")])
+    """`schedule.html`, `joining.html` (for a member who joins in week N, the modules they missed
+    and when each comes round again), one page per session, and `schedule.ics` when the sessions have dates."""
+    cur, schedule, home = cal.ctx.cur, cal.schedule, Link("Home", "index.html")
+    yield _page(cal, "schedule.html", "schedule.html", "Program schedule", schedule_view(cal), [home])
     yield tonight.sessions_js(cur, schedule, pdf=cal.ctx.pdf)
-    yield render_joining(cal)
+    yield _page(cal, "joining.html", "joining.html", "Joining mid-cycle", tonight.join_weeks(cur, schedule),
+                [home, Link("Program schedule", "schedule.html")])
     for i in range(len(schedule.sessions)):
         yield from render_session(cal, i)
     if schedule.dated:
-        yield OutputFile(ICS_PATH, calendar(cur.program, schedule, cal.sheets.modules, cal.sheets.handouts,
-                                            cal.ctx.plans, cal.ctx.today))
+        yield OutputFile("schedule.ics", calendar(cur.program, schedule, cal.sheets.modules, cal.sheets.handouts,
+                                                  cal.ctx.plans, cal.ctx.today))
 
 
 def render_session(cal: Calendar, index: int) -> Iterator[OutputFile]:
@@ -343,14 +327,3 @@ def render_session(cal: Calendar, index: int) -> Iterator[OutputFile]:
     for path, template, title, view in runsheet.sheet_pages(sheet, cal.sheets, words):
         yield _page(cal, template, path, title, view, crumbs)
     yield runsheet.note_file(sheet, cal.ctx.cur.program.title)
-
-
-def render_joining(cal: Calendar) -> OutputFile:
-    """`joining.html`: for a member who joins in week N, the modules they missed and when each
-    comes round again."""
-    intro = ("Members may join in any week. For a member who joins in a given week, this lists the "
-             "modules the group has already had, and the next session that holds each one again.")
-    view = JoiningView(intro, tonight.join_weeks(cal.ctx.cur, cal.schedule))
-    return _page(cal, "joining.html", "joining.html", "Joining mid-cycle", view,
-                 [Link("Home", "index.html"), Link("Program schedule", "schedule.html")])
-
