@@ -123,7 +123,8 @@ def test_every_translated_handout_page_links_to_the_other_language(make_curricul
 def test_crisis_contacts_in_the_page_language_on_screen_and_in_print(make_curriculum: MakeCurriculum) -> None:
     files = files_of(es_curriculum(make_curriculum))
     page = files["handouts/es/alpha-sheet.html"].decode()
-    assert "¿Necesita ayuda ahora mismo?" in page and "Línea de crisis:</strong> Llame al 988 y marque el 2" in page
+    assert "¿Necesita ayuda ahora mismo?" in page
+    assert 'Línea de crisis:</strong> Llame al <a class="tel" href="tel:988">988</a> y marque el 2' in page
     assert "Need help right now?" not in page
     css = files["static/theme.es.css"].decode()
     assert "¿Necesita ayuda ahora mismo? Línea de crisis: Llame al 988 y marque el 2" in css

@@ -29,7 +29,8 @@ def edition(ctx: SiteContext, language: str) -> SiteContext:
     """The context of the pages of `language`: a site view in the language (its crisis contacts,
     print styles and search index), and the translation's handouts, module titles and facilitator parts."""
     cur = ctx.cur
-    crisis = tuple((c.name, c.contact, c.note) for c in (c.in_language(language) for c in cur.program.crisis))
+    contacts = (c.in_language(language) for c in cur.program.crisis)
+    crisis = tuple((c.name, books.contact_links(c.contact), c.note) for c in contacts)  # tel: links, as in the source
     site = replace(ctx.site, language=language, crisis=crisis, language_css=f"static/theme.{language}.css",
                    search_language=language if searchlang.supported(language) else "")
     mine = [t for t in cur.translations if t.language == language]  # each of a module of `cur` (pipeline.in_order)
@@ -76,7 +77,8 @@ def language_css(ctx: SiteContext) -> str:
     """The printed pages of the context's language: its crisis contacts at the foot of every handout page,
     and the bilingual packet's facing pages."""
     language = ctx.language
-    line = pages.crisis_line(ctx.text("crisis_heading"), ((name, contact) for name, contact, _ in ctx.site.crisis))
+    contacts = (c.in_language(language) for c in ctx.cur.program.crisis)
+    line = pages.crisis_line(ctx.text("crisis_heading"), ((c.name, c.contact) for c in contacts))
     return (
         f"/* Generated from program.yml (crisis, with its `{language}:` text) for the {language} pages. */\n"
         # The handout pages of print.css (margins, the footer at body size) in this language's words,
