@@ -113,8 +113,8 @@ class ParseCache:
         return load_secret()
 
     def get(self, key: str) -> Parsed | None:
-        """The entry stored under `key`, if it is there, its checksum matches and it is a `Parsed`
-        of one kind with every handout graded; else None."""
+        """The entry stored under `key`, if it is there, its checksum matches and it decodes; else
+        None. (Only `convert` writes entries, each graded, of one kind, under this code's key.)"""
         try:
             head, sep, body = (self.entries / f"{key}.json").read_bytes().partition(b"\n")
         except OSError:
@@ -122,15 +122,9 @@ class ParseCache:
         if not sep or not hmac.compare_digest(head, f"{key} {checksum(self.secret, key, body)}".encode()):
             return None
         try:
-            parsed = codec.loads(body, Parsed)
+            return codec.loads(body, Parsed)
         except (codec.DecodeError, TypeError, ValueError):
             return None
-        handouts = parsed.module.handouts if parsed.module else ()
-        made = sum(x is not None for x in (parsed.module, parsed.page, parsed.translation))
-        if made != 1 or (parsed.translation is not None) != (parsed.kind == "translation") \
-                or any(h.readability is None for h in handouts):
-            return None
-        return parsed
 
     def put(self, key: str, body: str) -> None:
         """Store an encoded `Parsed` (as `codec.dumps` makes it) under `key`. Errors are ignored."""

@@ -22,7 +22,7 @@ from iopcurr.plan.checks import measure
 from iopcurr.source import codec
 from iopcurr.source.loader import SourceFile
 from iopcurr.source.markup import Converter
-from iopcurr.source.parsed import Parsed, cache_key, grades_of, parse_source, with_grades
+from iopcurr.source.parsed import Parsed, cache_key, graded, parse_source
 
 POOL_MIN = 24  # fewer files than this to convert: stay in this process (workers take time to start)
 Progress = Callable[[int, int], None]  # (files done, files to convert)
@@ -77,10 +77,10 @@ def _lookup(key: str, memo: dict[str, Parsed] | None, cache: ParseCache | None) 
 def _keep(parsed: Parsed, key: str, cache: ParseCache | None, known: Mapping[str, Readability]) -> Parsed:
     """A converted file with its handouts graded (with `known`, the grades of the same texts in
     earlier builds, or measured: an edit seldom changes every handout), stored in `cache`."""
-    graded = with_grades(parsed, grades_of(parsed, known))
+    parsed = graded(parsed, known)
     if cache is not None:
-        cache.put(key, codec.dumps(graded))
-    return graded
+        cache.put(key, codec.dumps(parsed))
+    return parsed
 
 
 def _in_process(files: list[SourceFile], workers: int, progress: Progress | None) -> Iterator[Parsed]:
