@@ -132,13 +132,7 @@ class ParseCache:
             raw = body.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate from a YAML escape (`"\\ud800"`): not kept
             return
-        data = f"{key} {checksum(self.secret, key, raw)}\n".encode() + raw
-        folder = self.pending or self.folder
-        with contextlib.suppress(OSError):
-            _prepare(folder)
-            tmp = folder / "parsed" / f".{key}.{os.getpid()}.tmp"
-            tmp.write_bytes(data)
-            os.replace(tmp, folder / "parsed" / f"{key}.json")
+        self._write(f"parsed/{key}.json", f"{key} {checksum(self.secret, key, raw)}\n".encode() + raw)
 
     def load_grades(self) -> dict[str, Readability]:
         """Readability of handout texts from earlier builds (`text_key` → Readability); none from a
@@ -152,13 +146,18 @@ class ParseCache:
 
     def save_grades(self, grades: Mapping[str, Readability]) -> None:
         """Keep the readability of this build's handouts for the next (best-effort)."""
+        document = {"code": code_fingerprint(), "grades": {k: codec.encode(v) for k, v in grades.items()}}
+        self._write(GRADES, json.dumps(document, sort_keys=True).encode())
+
+    def _write(self, name: str, data: bytes) -> None:
+        """Write `name` into the pending folder (else the cache's) atomically; errors are ignored."""
         folder = self.pending or self.folder
         with contextlib.suppress(OSError):
             _prepare(folder)
-            tmp = folder / f".{GRADES}.{os.getpid()}.tmp"
-            document = {"code": code_fingerprint(), "grades": {k: codec.encode(v) for k, v in grades.items()}}
-            tmp.write_text(json.dumps(document, sort_keys=True), "utf-8")
-            os.replace(tmp, folder / GRADES)
+            target = folder / name
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
 
     def commit(self) -> None:
         """Move the pending entries into the cache (after a build succeeded)."""
@@ -169,8 +168,7 @@ class ParseCache:
             for name in os.listdir(self.pending / "parsed"):
                 if _ENTRY.match(name):
                     os.replace(self.pending / "parsed" / name, self.entries / name)
-            if (self.pending / GRADES).is_file():
-                os.replace(self.pending / GRADES, self.folder / GRADES)
+            os.replace(self.pending / GRADES, self.folder / GRADES)  # (if this build kept them)
         self.discard()
 
     def discard(self) -> None:

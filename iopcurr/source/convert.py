@@ -12,11 +12,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from iopcurr.model import Readability
 from iopcurr.output.cache import ParseCache
 from iopcurr.plan.checks import measure
 from iopcurr.source import codec
@@ -54,33 +53,29 @@ def parse_all(files: Sequence[SourceFile], *, cache: ParseCache | None = None, m
     keys = [cache_key(f) for f in files]
     found = {i: entry for i, key in enumerate(keys) if (entry := _lookup(key, memo, cache)) is not None}
     todo = [i for i in range(len(files)) if i not in found]
-    workers = _workers(len(todo), default_jobs() if jobs is None else jobs)
+    workers = _workers(len(todo), jobs)
     convert = _in_pool if workers > 1 else _in_process
+    # an edit seldom changes every handout: the grades of the same texts in earlier builds are reused
     known = cache.load_grades() if cache is not None and todo else {}
     for n, parsed in enumerate(convert([files[i] for i in todo], workers, progress)):
-        found[todo[n]] = _keep(parsed, keys[todo[n]], cache, known)
+        found[todo[n]] = graded(parsed, known)
+        if cache is not None:
+            cache.put(keys[todo[n]], codec.dumps(found[todo[n]]))
     if memo is not None:
         memo.update((key, found[i]) for i, key in enumerate(keys))
     return [found[i] for i in range(len(files))], ParseStats(tuple(keys), len(todo), workers)
 
 
-def _workers(todo: int, jobs: int) -> int:
-    """Processes to convert `todo` files with: a pool of up to `jobs` for many, else this one (or none)."""
+def _workers(todo: int, jobs: int | None) -> int:
+    """Processes to convert `todo` files with: a pool of up to `jobs` (or `default_jobs`) for many,
+    else this one (or none)."""
+    jobs = default_jobs() if jobs is None else jobs
     return min(jobs, todo) if jobs > 1 and todo >= POOL_MIN else min(1, todo)
 
 
 def _lookup(key: str, memo: dict[str, Parsed] | None, cache: ParseCache | None) -> Parsed | None:
     entry = memo.get(key) if memo is not None else None
     return entry if entry is not None or cache is None else cache.get(key)
-
-
-def _keep(parsed: Parsed, key: str, cache: ParseCache | None, known: Mapping[str, Readability]) -> Parsed:
-    """A converted file with its handouts graded (with `known`, the grades of the same texts in
-    earlier builds, or measured: an edit seldom changes every handout), stored in `cache`."""
-    parsed = graded(parsed, known)
-    if cache is not None:
-        cache.put(key, codec.dumps(parsed))
-    return parsed
 
 
 def _in_process(files: list[SourceFile], workers: int, progress: Progress | None) -> Iterator[Parsed]:
