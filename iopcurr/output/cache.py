@@ -109,7 +109,6 @@ class ParseCache:
 
     @cached_property
     def secret(self) -> bytes:
-        """The key of the checksums, read when first needed."""
         return load_secret()
 
     def get(self, key: str) -> Parsed | None:

@@ -102,6 +102,5 @@ def _scalar(data: Any, hint: Any) -> Any:
 
 @cache
 def _field_hints(cls: type) -> tuple[Any, ...]:
-    """The type of each field of a dataclass, in order."""
     hints = get_type_hints(cls)
     return tuple(hints[f.name] for f in dataclasses.fields(cls))

@@ -98,7 +98,6 @@ class _State:
     cursor: int = 0  # in `body`, where the last link or fragment was found
     used: dict[str, int] = field(default_factory=dict)  # anchors given out
     texts: list[str] = field(default_factory=list)  # plain text of each piece converted
-    too_deep: bool = False
     discussion: bool = False  # converting a discussion block: `{.core}` ends its core questions
     definitions: str = ""  # the body's link reference and abbreviation definitions, added to each piece
     handouts: list[Handout] = field(default_factory=list)
@@ -180,8 +179,8 @@ class _LinesPreprocessor(Preprocessor):
         return out
 
     def _limit_depth(self, i: int, line: str) -> str:
-        """`line` clamped to the limits; the first clamp of a body is reported. (Indentation that deep
-        leaves no block quote: one starts at most three spaces in.)"""
+        """`line` clamped to the limits. (Indentation that deep leaves no block quote: one starts at
+        most three spaces in.)"""
         indent = len(line[: len(line) - len(line.lstrip(" \t"))].expandtabs(4))
         qm = _QUOTES.match(line)
         if indent > MAX_INDENT:
@@ -193,9 +192,8 @@ class _LinesPreprocessor(Preprocessor):
         else:
             return line
         st = self.state
-        if not st.too_deep:
+        if not any(p.code == "IOP030" for p in st.problems):  # only the first of a body is reported
             st.problems.append(Problem(st.path, st.line + i, why, "IOP030", hint=hint))
-        st.too_deep = True
         return line
 
 

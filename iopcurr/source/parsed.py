@@ -102,7 +102,6 @@ def code_fingerprint() -> str:
 
 
 def package_version(package: str) -> str:
-    """The installed version of `package`, or "?"."""
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
