@@ -194,7 +194,7 @@ def test_parsed_values_round_trip_through_json() -> None:
     converter = Converter()
     for src in source_files(sources)[:6]:
         value = parse_source(src, converter)
-        entry = graded(value)
+        entry = graded(value, {})
         assert codec.loads(codec.dumps(entry), Parsed) == entry
 
 

@@ -57,8 +57,7 @@ def load_secret() -> bytes:
     serves only the process that wrote it, and each build converts everything again."""
     try:
         path = secret_path()
-        known = _read_secret(path)
-        if known:
+        if known := _read_secret(path):
             return known
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         made = secrets.token_hex(32).encode()

@@ -87,7 +87,7 @@ class _State:
 
     path: str = ""
     body: str = ""
-    first_line: int = 1  # the file line of the body's first
+    first_line: int = 1  # the file line where `body` starts
     line: int = 1  # the file line of the piece being converted
     owner: str = ""  # the module or page id, which prefixes its anchors
     folder: str = "modules"  # of the body's file: modules (segmented) or pages, for its links

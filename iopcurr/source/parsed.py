@@ -75,12 +75,11 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def graded(parsed: Parsed, known: Mapping[str, Readability] | None = None) -> Parsed:
+def graded(parsed: Parsed, known: Mapping[str, Readability]) -> Parsed:
     """`parsed` with each handout's readability: from `known` (by `text_key`, the grades of earlier
     builds) or worked out (the first time loads textstat's dictionary)."""
     if parsed.module is None:
         return parsed
-    known = known or {}
     handouts = tuple(replace(h, readability=known.get(text_key(h.text)) or measure(h.text))
                      for h in parsed.module.handouts)
     return replace(parsed, module=replace(parsed.module, handouts=handouts))
