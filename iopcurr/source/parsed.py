@@ -53,7 +53,6 @@ BUILTIN = "iopcurr:"  # path prefix of the pages iopcurr brings (the authoring g
 
 def parse_source(src: SourceFile, converter: Converter) -> Parsed:
     """Read one source file: front matter, Markdown, wording, and its pages' search documents (pure)."""
-    problems: list[Problem]
     if src.kind == "translation":
         translation, problems = parse_translation(src, converter)
         translation = replace(translation, search=translation_documents(translation))
