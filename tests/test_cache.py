@@ -15,7 +15,7 @@ from iopcurr.pipeline import BuildResult, Settings, build, source_files
 from iopcurr.source import codec, convert, parsed
 from iopcurr.source.loader import read_sources
 from iopcurr.source.markup import Converter
-from iopcurr.source.parsed import Parsed, grades_of, parse_source, with_grades
+from iopcurr.source.parsed import Parsed, graded, parse_source
 
 MODULES = {"alpha": module_text("alpha"), "beta": module_text("beta"), "gamma": module_text("gamma")}
 
@@ -194,7 +194,7 @@ def test_parsed_values_round_trip_through_json() -> None:
     converter = Converter()
     for src in source_files(sources)[:6]:
         value = parse_source(src, converter)
-        entry = with_grades(value, grades_of(value))
+        entry = graded(value, {})
         assert codec.loads(codec.dumps(entry), Parsed) == entry
 
 
@@ -253,7 +253,7 @@ def test_fingerprint_covers_every_module_that_reading_a_file_imports() -> None:
     code = "import sys, iopcurr.source.parsed; print(' '.join(m for m in sys.modules if m.startswith('iopcurr.')))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).resolve().parent.parent).stdout.split()
-    names = {".".join(p.relative_to(parsed.PACKAGE.parent).with_suffix("").parts) for p in parsed.code_files()}
+    names = {".".join(p.relative_to(parsed.PACKAGE.parent).with_suffix("").parts) for p in parsed.PACKAGE.rglob("*.py")}
     assert set(loaded) <= {name.removesuffix(".__init__") for name in names}
     assert "iopcurr.source.markup" in loaded
 

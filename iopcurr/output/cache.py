@@ -57,8 +57,7 @@ def load_secret() -> bytes:
     serves only the process that wrote it, and each build converts everything again."""
     try:
         path = secret_path()
-        known = _read_secret(path)
-        if known:
+        if known := _read_secret(path):
             return known
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         made = secrets.token_hex(32).encode()
@@ -109,12 +108,11 @@ class ParseCache:
 
     @cached_property
     def secret(self) -> bytes:
-        """The key of the checksums, read when first needed."""
         return load_secret()
 
     def get(self, key: str) -> Parsed | None:
-        """The entry stored under `key`, if it is there, its checksum matches and it is a `Parsed`
-        of one kind with every handout graded; else None."""
+        """The entry stored under `key`, if it is there, its checksum matches and it decodes; else
+        None. (Only `convert` writes entries, each graded, of one kind, under this code's key.)"""
         try:
             head, sep, body = (self.entries / f"{key}.json").read_bytes().partition(b"\n")
         except OSError:
@@ -122,15 +120,9 @@ class ParseCache:
         if not sep or not hmac.compare_digest(head, f"{key} {checksum(self.secret, key, body)}".encode()):
             return None
         try:
-            parsed = codec.loads(body, Parsed)
+            return codec.loads(body, Parsed)
         except (codec.DecodeError, TypeError, ValueError):
             return None
-        handouts = parsed.module.handouts if parsed.module else ()
-        made = sum(x is not None for x in (parsed.module, parsed.page, parsed.translation))
-        if made != 1 or (parsed.translation is not None) != (parsed.kind == "translation") \
-                or any(h.readability is None for h in handouts):
-            return None
-        return parsed
 
     def put(self, key: str, body: str) -> None:
         """Store an encoded `Parsed` (as `codec.dumps` makes it) under `key`. Errors are ignored."""
@@ -138,13 +130,7 @@ class ParseCache:
             raw = body.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate from a YAML escape (`"\\ud800"`): not kept
             return
-        data = f"{key} {checksum(self.secret, key, raw)}\n".encode() + raw
-        folder = self.pending or self.folder
-        with contextlib.suppress(OSError):
-            _prepare(folder)
-            tmp = folder / "parsed" / f".{key}.{os.getpid()}.tmp"
-            tmp.write_bytes(data)
-            os.replace(tmp, folder / "parsed" / f"{key}.json")
+        self._write(f"parsed/{key}.json", f"{key} {checksum(self.secret, key, raw)}\n".encode() + raw)
 
     def load_grades(self) -> dict[str, Readability]:
         """Readability of handout texts from earlier builds (`text_key` → Readability); none from a
@@ -158,13 +144,18 @@ class ParseCache:
 
     def save_grades(self, grades: Mapping[str, Readability]) -> None:
         """Keep the readability of this build's handouts for the next (best-effort)."""
+        document = {"code": code_fingerprint(), "grades": {k: codec.encode(v) for k, v in grades.items()}}
+        self._write(GRADES, json.dumps(document, sort_keys=True).encode())
+
+    def _write(self, name: str, data: bytes) -> None:
+        """Write `name` into the pending folder (else the cache's) atomically; errors are ignored."""
         folder = self.pending or self.folder
         with contextlib.suppress(OSError):
             _prepare(folder)
-            tmp = folder / f".{GRADES}.{os.getpid()}.tmp"
-            document = {"code": code_fingerprint(), "grades": {k: codec.encode(v) for k, v in grades.items()}}
-            tmp.write_text(json.dumps(document, sort_keys=True), "utf-8")
-            os.replace(tmp, folder / GRADES)
+            target = folder / name
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
 
     def commit(self) -> None:
         """Move the pending entries into the cache (after a build succeeded)."""
@@ -175,8 +166,7 @@ class ParseCache:
             for name in os.listdir(self.pending / "parsed"):
                 if _ENTRY.match(name):
                     os.replace(self.pending / "parsed" / name, self.entries / name)
-            if (self.pending / GRADES).is_file():
-                os.replace(self.pending / GRADES, self.folder / GRADES)
+            os.replace(self.pending / GRADES, self.folder / GRADES)  # (if this build kept them)
         self.discard()
 
     def discard(self) -> None:

@@ -70,16 +70,13 @@ def decode(data: Any, hint: Any) -> Any:
 
 
 def _union(data: Any, options: tuple[Any, ...]) -> Any:
-    if data is None and type(None) in options:
-        return None
     errors = []
     for option in options:
-        if option is not type(None):
-            try:
-                return decode(data, option)
-            except DecodeError as exc:
-                errors.append(str(exc))
-    raise DecodeError("; ".join(errors) or f"unexpected {data!r}")
+        try:
+            return decode(data, option)
+        except DecodeError as exc:
+            errors.append(str(exc))
+    raise DecodeError("; ".join(errors))
 
 
 def _tuple(data: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -96,7 +93,7 @@ def _tuple(data: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
 def _scalar(data: Any, hint: Any) -> Any:
     if hint is float and isinstance(data, int | float) and not isinstance(data, bool):
         return float(data)
-    if hint not in (str, int, bool, float):
+    if hint not in (str, int, bool, float, type(None)):
         raise TypeError(f"cannot decode into {hint!r}")
     if type(data) is not hint:
         raise DecodeError(f"expected {hint.__name__}, got {type(data).__name__}")
@@ -105,6 +102,5 @@ def _scalar(data: Any, hint: Any) -> Any:
 
 @cache
 def _field_hints(cls: type) -> tuple[Any, ...]:
-    """The type of each field of a dataclass, in order."""
     hints = get_type_hints(cls)
     return tuple(hints[f.name] for f in dataclasses.fields(cls))

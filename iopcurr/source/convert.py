@@ -12,17 +12,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from iopcurr.model import Readability
 from iopcurr.output.cache import ParseCache
 from iopcurr.plan.checks import measure
 from iopcurr.source import codec
 from iopcurr.source.loader import SourceFile
 from iopcurr.source.markup import Converter
-from iopcurr.source.parsed import Parsed, cache_key, grades_of, parse_source, with_grades
+from iopcurr.source.parsed import Parsed, cache_key, graded, parse_source
 
 POOL_MIN = 24  # fewer files than this to convert: stay in this process (workers take time to start)
 Progress = Callable[[int, int], None]  # (files done, files to convert)
@@ -54,33 +53,29 @@ def parse_all(files: Sequence[SourceFile], *, cache: ParseCache | None = None, m
     keys = [cache_key(f) for f in files]
     found = {i: entry for i, key in enumerate(keys) if (entry := _lookup(key, memo, cache)) is not None}
     todo = [i for i in range(len(files)) if i not in found]
-    workers = _workers(len(todo), default_jobs() if jobs is None else jobs)
+    workers = _workers(len(todo), jobs)
     convert = _in_pool if workers > 1 else _in_process
+    # an edit seldom changes every handout: the grades of the same texts in earlier builds are reused
     known = cache.load_grades() if cache is not None and todo else {}
     for n, parsed in enumerate(convert([files[i] for i in todo], workers, progress)):
-        found[todo[n]] = _keep(parsed, keys[todo[n]], cache, known)
+        found[todo[n]] = graded(parsed, known)
+        if cache is not None:
+            cache.put(keys[todo[n]], codec.dumps(found[todo[n]]))
     if memo is not None:
         memo.update((key, found[i]) for i, key in enumerate(keys))
     return [found[i] for i in range(len(files))], ParseStats(tuple(keys), len(todo), workers)
 
 
-def _workers(todo: int, jobs: int) -> int:
-    """Processes to convert `todo` files with: a pool of up to `jobs` for many, else this one (or none)."""
+def _workers(todo: int, jobs: int | None) -> int:
+    """Processes to convert `todo` files with: a pool of up to `jobs` (or `default_jobs`) for many,
+    else this one (or none)."""
+    jobs = default_jobs() if jobs is None else jobs
     return min(jobs, todo) if jobs > 1 and todo >= POOL_MIN else min(1, todo)
 
 
 def _lookup(key: str, memo: dict[str, Parsed] | None, cache: ParseCache | None) -> Parsed | None:
     entry = memo.get(key) if memo is not None else None
     return entry if entry is not None or cache is None else cache.get(key)
-
-
-def _keep(parsed: Parsed, key: str, cache: ParseCache | None, known: Mapping[str, Readability]) -> Parsed:
-    """A converted file with its handouts graded (with `known`, the grades of the same texts in
-    earlier builds, or measured: an edit seldom changes every handout), stored in `cache`."""
-    graded = with_grades(parsed, grades_of(parsed, known))
-    if cache is not None:
-        cache.put(key, codec.dumps(graded))
-    return graded
 
 
 def _in_process(files: list[SourceFile], workers: int, progress: Progress | None) -> Iterator[Parsed]:
@@ -96,16 +91,12 @@ def _in_pool(files: list[SourceFile], workers: int, progress: Progress | None) -
     # Small chunks: the workers finish close together (a chunk of 16 modules left one worker
     # alone for up to 0.7 s at the end), and sending a chunk costs next to nothing.
     size = max(1, min(4, len(files) // (workers * 4)))
-    chunks = [files[i : i + size] for i in range(0, len(files), size)]
-    done = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        results = pool.map(_convert_chunk, chunks)
+        results = pool.map(_convert_one, files, chunksize=size)
         if any(f.kind == "module" for f in files):  # textstat's dictionary, loaded while the workers convert
             measure("Load the dictionary now while the workers are busy.")
-        for texts in results:
-            for text in texts:
-                yield codec.loads(text, Parsed)
-                done += 1
+        for done, text in enumerate(results, 1):
+            yield codec.loads(text, Parsed)
             if progress:
                 progress(done, len(files))
 
@@ -122,8 +113,7 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _convert_chunk(files: list[SourceFile]) -> list[str]:
-    """In a worker process: parse some files, return each `Parsed` as JSON text. (A converter
-    costs under a millisecond to make, so each chunk makes its own.)"""
-    converter = Converter()
-    return [codec.dumps(parse_source(src, converter)) for src in files]
+def _convert_one(src: SourceFile) -> str:
+    """In a worker process: parse one file, return its `Parsed` as JSON text. (A converter costs
+    a quarter of a millisecond to make, so each file gets its own.)"""
+    return codec.dumps(parse_source(src, Converter()))

@@ -82,21 +82,80 @@ def _unique(used: dict[str, int], anchor: str) -> str:
 
 @dataclass
 class _State:
-    """Scratch state of one conversion (reset before each), shared by its pieces."""
+    """Scratch state of one conversion (reset before each), shared by its pieces; then finds the
+    refs and problems of the body's links and raw HTML, each at its line and column in the source."""
 
     path: str = ""
+    body: str = ""
+    first_line: int = 1  # the file line where `body` starts
     line: int = 1  # the file line of the piece being converted
     owner: str = ""  # the module or page id, which prefixes its anchors
     folder: str = "modules"  # of the body's file: modules (segmented) or pages, for its links
     problems: list[Problem] = field(default_factory=list)
     links: list[tuple[str, bool, str, Target]] = field(default_factory=list)  # (url, image, alt, target)
     raw: list[str] = field(default_factory=list)  # raw HTML fragments, for the safety scan
+    refs: list[Ref] = field(default_factory=list)
+    cursor: int = 0  # in `body`, where the last link or fragment was found
     used: dict[str, int] = field(default_factory=dict)  # anchors given out
-    text: str = ""  # plain text of the piece last converted
-    too_deep: bool = False
+    texts: list[str] = field(default_factory=list)  # plain text of each piece converted
     discussion: bool = False  # converting a discussion block: `{.core}` ends its core questions
     definitions: str = ""  # the body's link reference and abbreviation definitions, added to each piece
     handouts: list[Handout] = field(default_factory=list)
+
+    def where(self, pos: int) -> tuple[int, int | None]:
+        """Line (in the file) and column (from 1) of offset `pos` of the body; for -1 (not
+        found), the body's first line and no column."""
+        if pos < 0:
+            return self.first_line, None
+        return self.first_line + self.body.count("\n", 0, pos), pos - self.body.rfind("\n", 0, pos)
+
+    def find(self, needle: str) -> int:
+        """Where `needle` is next written (from the last place found, else from the top), or -1."""
+        if not needle:
+            return -1
+        pos = self.body.find(needle, self.cursor)
+        if pos < 0:
+            pos = self.body.find(needle)
+        if pos >= 0:
+            self.cursor = pos + len(needle)
+        return pos
+
+    def problem(self, pos: int, code: str, severity: str, message: str, hint: str) -> None:
+        line, column = self.where(pos)
+        self.problems.append(Problem(self.path, line, message, code, severity, hint, column))  # type: ignore[arg-type]
+
+    def target(self, target: Target, url: str, pos: int, image: bool, *, raw: bool = False) -> None:
+        """The ref or the problem of one URL; in raw HTML, a link to a module or page is a problem
+        (it is not rewritten), and a script address was reported by the scan already."""
+        if target.code and not (raw and target.code == "IOP024"):
+            self.problem(pos, target.code, target.severity, target.message, target.hint)
+        elif raw and target.kind in ("module", "page"):
+            self.problem(pos, "IOP026", "error", f"the link `{url}` in raw HTML is not rewritten to the page it names.",
+                         f"Write it as a Markdown link: `[text]({url})`.")
+        elif target.kind in ("module", "page", "asset", "site"):
+            self.refs.append(Ref(target.kind, target.target, target.anchor, url, *self.where(pos), image))  # type: ignore[arg-type]
+
+    def collect(self) -> None:
+        """The refs and problems of the links and raw HTML met while converting."""
+        for url, image, alt, target in self.links:
+            pos = self.find(as_written(url))  # as the author wrote it (`..\\..\\x`), to find its line
+            if pos < 0:
+                pos = self.find(url)
+            self.target(target, url, pos, image)
+            if image and not alt.strip():
+                self.problem(pos, "IOP027", "error", "this image has no alt text.",
+                             "Describe it: `![what the image shows](path)`.")
+        self.cursor = 0
+        for fragment in self.raw:  # the refs and problems of each fragment of raw HTML
+            findings, urls = scan_html(fragment)
+            if not findings and not urls:
+                continue
+            base = self.find(fragment)
+            for f in findings:
+                self.problem(base + f.offset if base >= 0 else -1, f.code, f.severity, f.message, f.hint)
+            for u in urls:
+                target = classify(u.url, self.folder, self.owner, image=u.image)
+                self.target(target, u.url, base + u.offset if base >= 0 else -1, u.image, raw=True)
 
 
 class _LinesPreprocessor(Preprocessor):
@@ -120,8 +179,8 @@ class _LinesPreprocessor(Preprocessor):
         return out
 
     def _limit_depth(self, i: int, line: str) -> str:
-        """`line` clamped to the limits; the first clamp of a body is reported. (Indentation that deep
-        leaves no block quote: one starts at most three spaces in.)"""
+        """`line` clamped to the limits. (Indentation that deep leaves no block quote: one starts at
+        most three spaces in.)"""
         indent = len(line[: len(line) - len(line.lstrip(" \t"))].expandtabs(4))
         qm = _QUOTES.match(line)
         if indent > MAX_INDENT:
@@ -133,9 +192,8 @@ class _LinesPreprocessor(Preprocessor):
         else:
             return line
         st = self.state
-        if not st.too_deep:
+        if not any(p.code == "IOP030" for p in st.problems):  # only the first of a body is reported
             st.problems.append(Problem(st.path, st.line + i, why, "IOP030", hint=hint))
-        st.too_deep = True
         return line
 
 
@@ -180,7 +238,7 @@ class _ShapeTreeprocessor(Treeprocessor):
             elif el.tag in _HEADINGS and not el.get("id"):
                 text = _STASH.sub("", "".join(el.itertext()))
                 el.set("id", _unique(st.used, f"{st.owner}-{slugify(text)}"))
-        st.text = _plain_text(root)
+        st.texts.append(_plain_text(root))
 
 
 def _shape(parent: etree.Element) -> None:
@@ -348,76 +406,78 @@ class Converter:
     def _convert(self, body: str, path: str, first_line: int, owner: str, segmented: bool) -> Converted:
         st = self.state
         st.__init__()  # type: ignore[misc]
-        st.path, st.owner, st.folder = path, owner, "modules" if segmented else "pages"
+        st.path, st.body, st.first_line, st.owner = path, body, first_line, owner
+        st.folder = "modules" if segmented else "pages"
         shape = outline(body, path, first_line, segmented=segmented)
         anchors = [_unique(st.used, f"{owner}-{s.attr('id') or slugify(s.title)}") for s in shape.sections]
         st.definitions = "\n\n" + "\n".join(shape.definitions) if shape.definitions else ""
-        overview, _ = self.nodes(shape.overview)
+        overview = self.nodes(shape.overview)
         segments = tuple(self.segment(s, anchor) for s, anchor in zip(shape.sections, anchors, strict=True))
-        refs, problems = _References(body, path, first_line).collect(st)
+        st.collect()
         return Converted(
             overview_html=sanitize(overview),
             segments=segments,
             handouts=tuple(st.handouts),
             block_kinds=tuple(b.kind for b in shape.blocks),
-            problems=(*shape.problems, *st.problems, *problems),
-            refs=tuple(refs),
+            problems=(*shape.problems, *st.problems),
+            refs=tuple(st.refs),
             anchors=tuple(st.used),
         )
 
     def segment(self, s: Section, anchor: str) -> Segment:
-        html, _ = self.nodes(s.children)
+        html = self.nodes(s.children)
         minutes, third, each = s.attr("minutes"), s.attr("third"), s.attr("go-round")
         return Segment(title=" ".join(s.title.split()), title_html=sanitize(self.title(s)), anchor=anchor,
                        minutes=int(minutes) if minutes else None, third=int(third) if third else None,
                        line=s.line, html=sanitize(html), go_round=float(each) if each else None)
 
-    def piece(self, text: str, line: int) -> tuple[str, str]:
-        """One run of Markdown between fences → (HTML, plain text)."""
+    def piece(self, text: str, line: int) -> str:
+        """One run of Markdown between fences → HTML (its plain text goes to `state.texts`)."""
         st = self.state
         st.line = line
         self.md.reset()
         html = self.md.convert(text + st.definitions)
         st.raw += [b for b in self.md.htmlStash.rawHtmlBlocks if isinstance(b, str)]
-        return html, st.text
+        return html
 
     def title(self, s: Section) -> str:
-        html, _ = self.piece(s.title.replace("#", "&#35;", 1) if s.title.startswith("#") else s.title, s.line)
+        html = self.piece(s.title.replace("#", "&#35;", 1) if s.title.startswith("#") else s.title, s.line)
         return html.removeprefix("<p>").removesuffix("</p>") if html.startswith("<p>") else html
 
-    def nodes(self, nodes: tuple[Node, ...]) -> tuple[str, str]:
-        """The HTML and the plain text of `nodes`."""
-        html: list[str] = []
-        text: list[str] = []
-        for node in nodes:
-            h, t = self.piece("\n".join(node.lines), node.line) if isinstance(node, Text) else self.block(node)
-            html.append(h)
-            if t:
-                text.append(t)
-        return "\n".join(html), "\n".join(text)
+    def nodes(self, nodes: tuple[Node, ...]) -> str:
+        return "\n".join(self.piece("\n".join(n.lines), n.line) if isinstance(n, Text) else self.block(n) for n in nodes)
 
-    def block(self, b: Block) -> tuple[str, str]:
+    def block(self, b: Block) -> str:
         st = self.state
-        if b.kind != "handout":
-            outer, st.discussion = st.discussion, b.kind == "discussion"
-            inner, text = self.nodes(b.children)
-            st.discussion = outer
-        else:  # a facilitator block written inside a handout (an error) stays in the guide
-            guide = tuple(c for c in b.children if isinstance(c, Block) and c.kind in GUIDE_KINDS)
-            inner, text = self.nodes(tuple(c for c in b.children if c not in guide))
-            hid = b.attr("id") or f"handout-{b.line}"
-            title = b.attr("title", hid)
-            st.handouts.append(Handout(hid, title, st.owner, st.path, b.line, sanitize(inner), text))
-            card = (f'<div class="handout-ref">\n<p><strong>{HANDOUT_CARD}</strong> '
-                    f'<a href="../handouts/{escape(hid)}.html">{escape(title)}</a></p>\n</div>')
-            return "\n".join([card, self.nodes(guide)[0]]).strip(), ""
+        if b.kind == "handout":
+            return self.handout(b)
+        outer, st.discussion = st.discussion, b.kind == "discussion"
+        inner = self.nodes(b.children)
+        st.discussion = outer
         if b.kind in GUIDE_KINDS:
             title = b.attr("title")
             label = escape(f"{LABELS[b.kind]}: {title}" if title else LABELS[b.kind])
             core = (" core", f" {CORE_LABEL}") if b.core else ("", "")
             return (f'<div class="block block-{b.kind}{core[0]}">\n<p class="block-label">{label}{core[1]}</p>\n'
-                    f"{inner}\n</div>"), text
-        return {"lines": _lines, "scale": _scale}.get(b.kind, _grid)(b, inner), text  # a worksheet block
+                    f"{inner}\n</div>")
+        return {"lines": _lines, "scale": _scale}.get(b.kind, _grid)(b, inner)  # a worksheet block
+
+    def handout(self, b: Block) -> str:
+        """The handout's card in the guide; the handout itself, with the plain text of its pieces,
+        goes to `state.handouts`. A facilitator block written inside it (an error) stays in the guide."""
+        st = self.state
+        start = len(st.texts)
+        guide = tuple(c for c in b.children if isinstance(c, Block) and c.kind in GUIDE_KINDS)
+        inner = self.nodes(tuple(c for c in b.children if c not in guide))
+        hid = b.attr("id") or f"handout-{b.line}"
+        title = b.attr("title", hid)
+        text = "\n".join(t for t in st.texts[start:] if t)
+        st.handouts.append(Handout(hid, title, st.owner, st.path, b.line, sanitize(inner), text))
+        card = (f'<div class="handout-ref">\n<p><strong>{HANDOUT_CARD}</strong> '
+                f'<a href="../handouts/{escape(hid)}.html">{escape(title)}</a></p>\n</div>')
+        html = "\n".join([card, self.nodes(guide)]).strip()
+        del st.texts[start:]  # none of it is text of a handout around this one (an error too)
+        return html
 
 
 def _lines(b: Block, inner: str) -> str:
@@ -451,72 +511,6 @@ def _grid(b: Block, inner: str) -> str:
         for r in range(rows))
     return (f'<div class="ws ws-grid-wrap"><table class="ws-grid">{caption}<thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>")
-
-
-class _References:
-    """Links, images and raw HTML of one body → Refs to check later and problems found now,
-    each located at its line and column in the source."""
-
-    def __init__(self, body: str, path: str, first_line: int) -> None:
-        self.body, self.path, self.first_line = body, path, first_line
-        self.cursor = 0
-        self.refs: list[Ref] = []
-        self.problems: list[Problem] = []
-
-    def where(self, pos: int) -> tuple[int, int | None]:
-        """Line (in the file) and column (from 1) of offset `pos` of the body; for -1 (not
-        found), the body's first line and no column."""
-        if pos < 0:
-            return self.first_line, None
-        return self.first_line + self.body.count("\n", 0, pos), pos - self.body.rfind("\n", 0, pos)
-
-    def find(self, needle: str) -> int:
-        """Where `needle` is next written (from the last place found, else from the top), or -1."""
-        if not needle:
-            return -1
-        pos = self.body.find(needle, self.cursor)
-        if pos < 0:
-            pos = self.body.find(needle)
-        if pos >= 0:
-            self.cursor = pos + len(needle)
-        return pos
-
-    def problem(self, pos: int, code: str, severity: str, message: str, hint: str) -> None:
-        line, column = self.where(pos)
-        self.problems.append(Problem(self.path, line, message, code, severity, hint, column))  # type: ignore[arg-type]
-
-    def target(self, target: Target, url: str, pos: int, image: bool, *, raw: bool = False) -> None:
-        """The ref or the problem of one URL; in raw HTML, a link to a module or page is a problem
-        (it is not rewritten), and a script address was reported by the scan already."""
-        if target.code and not (raw and target.code == "IOP024"):
-            self.problem(pos, target.code, target.severity, target.message, target.hint)
-        elif raw and target.kind in ("module", "page"):
-            self.problem(pos, "IOP026", "error", f"the link `{url}` in raw HTML is not rewritten to the page it names.",
-                         f"Write it as a Markdown link: `[text]({url})`.")
-        elif target.kind in ("module", "page", "asset", "site"):
-            self.refs.append(Ref(target.kind, target.target, target.anchor, url, *self.where(pos), image))  # type: ignore[arg-type]
-
-    def collect(self, st: _State) -> tuple[list[Ref], list[Problem]]:
-        for url, image, alt, target in st.links:
-            pos = self.find(as_written(url))  # as the author wrote it (`..\\..\\x`), to find its line
-            if pos < 0:
-                pos = self.find(url)
-            self.target(target, url, pos, image)
-            if image and not alt.strip():
-                self.problem(pos, "IOP027", "error", "this image has no alt text.",
-                             "Describe it: `![what the image shows](path)`.")
-        self.cursor = 0
-        for fragment in st.raw:  # the refs and problems of each fragment of raw HTML
-            findings, urls = scan_html(fragment)
-            if not findings and not urls:
-                continue
-            base = self.find(fragment)
-            for f in findings:
-                self.problem(base + f.offset if base >= 0 else -1, f.code, f.severity, f.message, f.hint)
-            for u in urls:
-                target = classify(u.url, st.folder, st.owner, image=u.image)
-                self.target(target, u.url, base + u.offset if base >= 0 else -1, u.image, raw=True)
-        return self.refs, self.problems
 
 
 def extension_settings() -> dict[str, Any]:

@@ -53,7 +53,6 @@ BUILTIN = "iopcurr:"  # path prefix of the pages iopcurr brings (the authoring g
 
 def parse_source(src: SourceFile, converter: Converter) -> Parsed:
     """Read one source file: front matter, Markdown, wording, and its pages' search documents (pure)."""
-    problems: list[Problem]
     if src.kind == "translation":
         translation, problems = parse_translation(src, converter)
         translation = replace(translation, search=translation_documents(translation))
@@ -75,19 +74,13 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def grades_of(parsed: Parsed, known: Mapping[str, Readability] | None = None) -> tuple[Readability, ...]:
-    """The readability of each handout of the file: from `known` (by `text_key`, the grades of
-    earlier builds) or worked out (the first time loads textstat's dictionary)."""
-    known = known or {}
-    return tuple(known.get(text_key(h.text)) or measure(h.text) for h in parsed.module.handouts) \
-        if parsed.module else ()
-
-
-def with_grades(parsed: Parsed, grades: tuple[Readability, ...]) -> Parsed:
-    """`parsed` with each of its handouts carrying its readability."""
+def graded(parsed: Parsed, known: Mapping[str, Readability]) -> Parsed:
+    """`parsed` with each handout's readability: from `known` (by `text_key`, the grades of earlier
+    builds) or worked out (the first time loads textstat's dictionary)."""
     if parsed.module is None:
         return parsed
-    handouts = tuple(replace(h, readability=r) for h, r in zip(parsed.module.handouts, grades, strict=True))
+    handouts = tuple(replace(h, readability=known.get(text_key(h.text)) or measure(h.text))
+                     for h in parsed.module.handouts)
     return replace(parsed, module=replace(parsed.module, handouts=handouts))
 
 
@@ -99,23 +92,18 @@ def code_fingerprint() -> str:
     settings = {"format": CACHE_FORMAT, "iopcurr": __version__, "markdown": extension_settings(),
                 "textstat": package_version("textstat"), "lunr": package_version("lunr")}  # (lunr: the search terms' stemmer)
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
-    for path in code_files():
+    # every Python file of the package, not only those reading a file imports: no import made
+    # inside a function is ever missed
+    for path in sorted(PACKAGE.rglob("*.py")):
         digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
 def package_version(package: str) -> str:
-    """The installed version of `package`, or "?"."""
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "?"
-
-
-def code_files() -> list[Path]:
-    """Every Python file of the iopcurr package, in path order: all of them rather than those that
-    reading a file imports, so that no import made inside a function is ever missed."""
-    return sorted(PACKAGE.rglob("*.py"))
 
 
 def cache_key(src: SourceFile) -> str:
