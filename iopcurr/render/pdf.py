@@ -256,11 +256,9 @@ def cache_key(site: dict[str, bytes], page: str, target: str, version: str) -> s
     return h.hexdigest()
 
 
-# The cache: PDFs made before, by `cache_key`, in a folder of the output's cache (safe to delete).
-
-
 def _cached(folder: Path, keys: Sequence[str], jobs: Sequence[tuple[str, str]]) -> dict[int, Made]:
-    """The PDFs of the jobs (with their `keys`) made before, by job index."""
+    """The PDFs of the jobs (with their `keys`) made before, by job index: the cache is a folder
+    of the output's cache (safe to delete) holding PDFs by `cache_key`."""
     made: dict[int, Made] = {}
     for i, key in enumerate(keys):
         with contextlib.suppress(OSError, ValueError):
@@ -294,7 +292,7 @@ def _prune(folder: Path, keep: Iterable[str]) -> None:
 
 
 class _Renderer:
-    """One process's WeasyPrint state: fonts, parsed stylesheets and images, shared by its PDFs."""
+    """One batch's WeasyPrint state: fonts, parsed stylesheets and images, shared by its PDFs."""
 
     def __init__(self, site: dict[str, bytes]) -> None:
         from weasyprint.text.fonts import FontConfiguration
