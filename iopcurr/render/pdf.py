@@ -330,11 +330,11 @@ class _Renderer:
         return Made(OutputFile(target, buffer.getvalue()), len(document.pages))
 
 
-def _render_batch(site: dict[str, bytes], batch: list[tuple[int, str, str]]) -> list[tuple[int, Made]]:
-    """(job index, PDF) for each (job index, page, target) of `batch`, made in turn by one
-    renderer, so that the stylesheets are parsed once for all of them."""
+def _render_batch(site: dict[str, bytes], jobs: Sequence[tuple[str, str]], batch: list[int]) -> list[tuple[int, Made]]:
+    """(job index, PDF) for each job index of `batch`, made in turn by one renderer, so that the
+    stylesheets are parsed once for all of them."""
     renderer = _Renderer(site)
-    return [(i, renderer.render(page, target)) for i, page, target in batch]
+    return [(i, renderer.render(*jobs[i])) for i in batch]
 
 
 def _balanced(sizes: dict[int, int], n: int) -> list[list[int]]:
@@ -355,13 +355,12 @@ def _render_todo(site: dict[str, bytes], jobs: Sequence[tuple[str, str]], todo: 
     workers = workers or min(os.cpu_count() or 1, MAX_WORKERS, len(todo))
     # By the size of the page: the collections are many pages each (the manual alone may be a
     # batch), a handout one or two.
-    sizes = {i: len(site.get(jobs[i][0], b"")) for i in todo}
-    batches = [[(i, *jobs[i]) for i in batch] for batch in _balanced(sizes, BATCHES_PER_WORKER * workers)]
+    batches = _balanced({i: len(site.get(jobs[i][0], b"")) for i in todo}, BATCHES_PER_WORKER * workers)
     if workers <= 1:
-        yield from itertools.chain.from_iterable(_render_batch(site, batch) for batch in batches)
+        yield from itertools.chain.from_iterable(_render_batch(site, jobs, batch) for batch in batches)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for future in as_completed([pool.submit(_render_batch, site, batch) for batch in batches]):
+        for future in as_completed([pool.submit(_render_batch, site, jobs, batch) for batch in batches]):
             yield from future.result()
 
 
