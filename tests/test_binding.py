@@ -38,12 +38,12 @@ def ids_of(html: str) -> list[str]:
 
 def shift_headings(html: str, by: int, title_class: str = "") -> str:
     """The heading rewrite of `bind_tags`, applied to every tag (the oracle the scan must equal)."""
-    return map_tags(html, *htmlfrag._shift(by, title_class))
+    return map_tags(html, htmlfrag._shift(by, title_class))
 
 
 def rebind(html: str, page: str, into: str, ids: dict[str, dict[str, str]], anchors: dict[str, str]) -> str:
     """The id and link rewrite of `bind_tags`, applied to every tag."""
-    return map_tags(html, *htmlfrag._rebind(page, Document(into, ids, anchors)))
+    return map_tags(html, htmlfrag._rebind(page, Document(into, ids, anchors)))
 
 
 def bind(parts: Sequence[books.Bound], into: str, reserved: Sequence[str] = ()) -> tuple[Markup, ...]:

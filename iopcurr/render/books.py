@@ -80,8 +80,6 @@ def has_worksheet(h: Handout) -> bool:
 # A paragraph that is only bold words (`**My plan**`): a section head in all but name. Not one
 # that holds a blank to fill in (`**I feel ___ when ___.**`), nor a long sentence.
 _BOLD_HEAD = re.compile(r"<p><strong>([^<_]{1,70})</strong></p>")
-
-
 # A head that brings its own number: "1. My week", "Step 2. List your options.", "Paso uno:".
 _OWN_NUMBER = re.compile(r"(?:(?:Step|Paso)\s+\S+?[.:)]|\d+[.):])\s")
 

@@ -33,8 +33,8 @@ _REBOUND = ("id", "href", "src", *_ID_REFS)  # the attributes `_rebind` rewrites
 Attrs = list[tuple[str, str | None]]
 TagFn = Callable[[str, bool, Attrs], tuple[str, Attrs]]
 # (name, closing, raw attribute text) → may `fn` change this tag or need to see it? Tags it says
-# no to are left as they are without parsing their attributes (most tags of a page: the speed of
-# binding a 1,000-module manual depends on it).
+# no to are left as they are without parsing their attributes (most tags of a page: `keep_links`
+# reads only the links of every page a PDF is made of, on every `--pdf` build).
 TagFilter = Callable[[str, bool, str], bool]
 
 
@@ -68,7 +68,7 @@ def map_tags(html: str, fn: TagFn, wants: TagFilter | None = None) -> str:
     return _TAG.sub(lambda m: _one(m, fn, wants), html)
 
 
-def _shift(by: int, title_class: str) -> tuple[TagFn, TagFilter]:
+def _shift(by: int, title_class: str) -> TagFn:
     def fn(name: str, closing: bool, attrs: Attrs) -> tuple[str, Attrs]:
         m = _HEADING.match(name)
         if not m:
@@ -80,7 +80,7 @@ def _shift(by: int, title_class: str) -> tuple[TagFn, TagFilter]:
             attrs.append(("class", f"{classes} {title_class}" if classes else title_class))
         return f"h{min(6, level + by)}", attrs
 
-    return fn, lambda name, closing, raw: _HEADING.match(name) is not None
+    return fn
 
 
 def unique_ids(ids: Iterable[str], prefix: str, owner: str, taken: set[str]) -> dict[str, str]:
@@ -138,10 +138,10 @@ class Document:
     anchors: Mapping[str, str]
 
 
-def _rebind(page: str, doc: Document) -> tuple[TagFn, TagFilter]:
-    """The rewrite of one tag of the page at `page` for `doc` (ids get their new names, links to
+def _rebind(page: str, doc: Document) -> TagFn:
+    """The rewrite of one tag of the page at `page` for `doc`: ids get their new names, links to
     a bound page go to its place in the document, other relative links and images are re-based
-    on `doc.into`), and which tags it may change."""
+    on `doc.into`."""
     own = doc.ids.get(page, {})
 
     def link(href: str) -> str:
@@ -171,11 +171,7 @@ def _rebind(page: str, doc: Document) -> tuple[TagFn, TagFilter]:
             out.append((key, value))
         return name, out
 
-    def wants(name: str, closing: bool, raw: str) -> bool:
-        low = raw.lower()
-        return not closing and any(key in low for key in _REBOUND)
-
-    return fn, wants
+    return fn
 
 
 # ---------------------------------------------------------------- only the tags that may change
@@ -224,8 +220,8 @@ def bind_tags(html: str, found: Scan, by: int, title_class: str, page: str, doc:
     """The fragment `html` of the page at `page`, rewritten for `doc`: headings `by` levels down,
     never past h6 (with `title_class`, a former h1 gets that class, so it still looks like a
     title), then ids and links (`_rebind`). Only the tags that `scan(html)` found are rewritten."""
-    shift, _ = _shift(by, title_class)
-    rebound, _ = _rebind(page, doc)
+    shift = _shift(by, title_class)
+    rebound = _rebind(page, doc)
 
     def fn(name: str, closing: bool, attrs: Attrs) -> tuple[str, Attrs]:
         new_name, new_attrs = shift(name, closing, attrs)

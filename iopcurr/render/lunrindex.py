@@ -85,10 +85,7 @@ def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]], pipe
     character). The text is written directly, in pieces: a program of 1,000 modules has some
     600,000 (term, field, document) entries, too many to hold as objects, and its index is 13 MB."""
     names = [f.name for f in fields]
-    table = _Counted(len(names))
-    for ref, bags in enumerate(documents):
-        for k, text in enumerate(bags):
-            table.add(k, ref, text)
+    table = _Counted(len(names), documents)
     head = f'{{"version":"{LUNR_VERSION}","fields":{json.dumps(names, ensure_ascii=False, separators=(",", ":"))}'
     return "".join((head, ',"fieldVectors":[', *_field_vectors(fields, table, len(documents)),
                     '],"invertedIndex":[', *_inverted_index(names, table, len(documents)),
@@ -99,27 +96,25 @@ class _Counted:
     """The terms of every (field, document) as `build_json` reads them: each term's number, in
     the order first met, and the documents that hold it, field by field."""
 
-    def __init__(self, n_fields: int) -> None:
-        self.n_fields = n_fields
+    def __init__(self, n_fields: int, documents: Sequence[Sequence[str]]) -> None:
         self.number: dict[str, int] = {}  # term → its number, in the order first met
         self.where: list[list[list[int]]] = []  # term number → field → the documents holding it
         self.counted: list[tuple[int, int, dict[int, int], int]] = []  # (field, document, term counts, length)
         self.totals = [0] * n_fields
-
-    def add(self, k: int, ref: int, text: str) -> None:
-        """Field `k` of document `ref`, given as its `bag`."""
-        counts: dict[int, int] = {}
-        items = text.split(" ") if text else []
-        for t, n in zip(items[::2], items[1::2], strict=True):
-            i = self.number.get(t, -1)
-            if i < 0:
-                i = self.number[t] = len(self.where)
-                self.where.append([[] for _ in range(self.n_fields)])
-            counts[i] = int(n)
-            self.where[i][k].append(ref)
-        length = sum(counts.values())
-        self.totals[k] += length
-        self.counted.append((k, ref, counts, length))
+        for ref, bags in enumerate(documents):
+            for k, text in enumerate(bags):  # field `k` of document `ref`, given as its `bag`
+                counts: dict[int, int] = {}
+                items = text.split(" ") if text else []
+                for t, n in zip(items[::2], items[1::2], strict=True):
+                    i = self.number.get(t, -1)
+                    if i < 0:
+                        i = self.number[t] = len(self.where)
+                        self.where.append([[] for _ in range(n_fields)])
+                    counts[i] = int(n)
+                    self.where[i][k].append(ref)
+                length = sum(counts.values())
+                self.totals[k] += length
+                self.counted.append((k, ref, counts, length))
 
 
 def _field_vectors(fields: Sequence[Field], table: _Counted, n_docs: int) -> Iterator[str]:

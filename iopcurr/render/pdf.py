@@ -6,7 +6,8 @@ reaches another host. Links between site pages mean nothing on paper and are dro
 inside the document (the contents, "see page N") and to other sites stay.
 
 WeasyPrint takes about a tenth of a second per page, so the PDFs are made in a few worker
-processes (the manual, the longest, first), and each process parses the stylesheets once.
+processes, in batches of about the same size (the manual, the longest, first), each batch by
+one renderer that parses the stylesheets once.
 A PDF whose page, stylesheets, images and settings (and WeasyPrint's version) are those of a
 PDF made before is taken from the cache in `<out>/.iopcurr-cache/pdf/` instead.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import heapq
 import html as htmllib
 import io
 import itertools
@@ -27,7 +29,7 @@ import mimetypes
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,11 +40,13 @@ from iopcurr.model import OutputFile
 from iopcurr.output.cache import TAG, TAG_NAME, is_cache_folder
 from iopcurr.render.books import FILL_PREFIX
 from iopcurr.render.htmlfrag import keep_links, parse_attrs, resolve
+from iopcurr.render.search import html_text
 
 INSTALL_HINT = "pip install -e '.[pdf]' in a checkout of iopcurr, or pip install weasyprint"
 # The site as WeasyPrint sees it. `.invalid` is reserved: this host can never be reached.
 BASE = "https://site.iopcurr.invalid/"
 MAX_WORKERS = 4
+BATCHES_PER_WORKER = 4  # a renderer each (parsing the stylesheets takes a tenth of a second)
 _KEEP = re.compile(r"^(#|https?:|mailto:|tel:)", re.I)
 _LINK = re.compile(r"<link\b[^>]*>", re.I)
 _SRC = re.compile(r'\bsrc="([^"]*)"', re.I)
@@ -129,13 +133,11 @@ _GRID = re.compile(r'<table class="ws-grid">.*?</table>', re.S)
 _ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
 _CELL = re.compile(r'<th scope="col">(.*?)</th>|<th scope="row">(.*?)</th>|<td>(?:&nbsp;|\u00a0|\s)*</td>', re.S)
 _NAME_FILL = re.compile(r'<span class="ws-label">([^<]*)</span>\s*<span class="ws-fill" aria-hidden="true"></span>')
-_TAGS = re.compile(r"<[^>]+>")
 
 
 def _text(html: str, fallback: str) -> str:
     """The words of an HTML fragment, for a field's name (attribute-escaped)."""
-    words = " ".join(htmllib.unescape(_TAGS.sub(" ", html)).split())
-    return htmllib.escape(words or fallback, quote=True)
+    return htmllib.escape(html_text(html) or fallback, quote=True)
 
 
 def _lines_field(m: re.Match[str], n: int) -> str:
@@ -254,46 +256,43 @@ def cache_key(site: dict[str, bytes], page: str, target: str, version: str) -> s
     return h.hexdigest()
 
 
-@dataclass(frozen=True)
-class PdfCache:
-    """PDFs made before, by `cache_key`, in a folder of the output's cache (safe to delete)."""
+def _cached(folder: Path, keys: Sequence[str], jobs: Sequence[tuple[str, str]]) -> dict[int, Made]:
+    """The PDFs of the jobs (with their `keys`) made before, by job index: the cache is a folder
+    of the output's cache (safe to delete) holding PDFs by `cache_key`."""
+    made: dict[int, Made] = {}
+    for i, key in enumerate(keys):
+        with contextlib.suppress(OSError, ValueError):
+            pages = int((folder / f"{key}.pages").read_text("ascii"))
+            made[i] = Made(OutputFile(jobs[i][1], (folder / f"{key}.pdf").read_bytes()), pages)
+    return made
 
-    folder: Path
 
-    def found(self, keys: Sequence[str], jobs: Sequence[tuple[str, str]]) -> dict[int, Made]:
-        """The PDFs of the jobs (with their `keys`) made before, by job index."""
-        made: dict[int, Made] = {}
-        for i, key in enumerate(keys):
-            with contextlib.suppress(OSError, ValueError):
-                pages = int((self.folder / f"{key}.pages").read_text("ascii"))
-                made[i] = Made(OutputFile(jobs[i][1], (self.folder / f"{key}.pdf").read_bytes()), pages)
-        return made
+def _keep(folder: Path, key: str, made: Made) -> None:
+    root = folder.parent
+    try:
+        if not is_cache_folder(root):  # the cache's tag, so the output folder stays ours
+            root.mkdir(parents=True, exist_ok=True)
+            (root / TAG_NAME).write_text(TAG, "utf-8")
+        folder.mkdir(exist_ok=True)
+        for name, data in ((f"{key}.pdf", made.file.content), (f"{key}.pages", str(made.pages).encode())):
+            tmp = folder / f"{name}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, folder / name)
+    except OSError:
+        pass  # a cache that cannot be written only makes the next build slower
 
-    def put(self, key: str, made: Made) -> None:
-        root = self.folder.parent
-        try:
-            if not is_cache_folder(root):  # the cache's tag, so the output folder stays ours
-                root.mkdir(parents=True, exist_ok=True)
-                (root / TAG_NAME).write_text(TAG, "utf-8")
-            self.folder.mkdir(exist_ok=True)
-            for name, data in ((f"{key}.pdf", made.file.content), (f"{key}.pages", str(made.pages).encode())):
-                tmp = self.folder / f"{name}.tmp"
-                tmp.write_bytes(data)
-                os.replace(tmp, self.folder / name)
-        except OSError:
-            pass  # a cache that cannot be written only makes the next build slower
 
-    def prune(self, keep: Iterable[str]) -> None:
-        """Remove the PDFs this build did not use."""
-        wanted = {f"{k}{ext}" for k in keep for ext in (".pdf", ".pages")}
-        for path in self.folder.glob("*"):  # (nothing, when the folder is missing or unreadable)
-            if path.name not in wanted:
-                with contextlib.suppress(OSError):
-                    path.unlink()
+def _prune(folder: Path, keep: Iterable[str]) -> None:
+    """Remove the PDFs this build did not use."""
+    wanted = {f"{k}{ext}" for k in keep for ext in (".pdf", ".pages")}
+    for path in folder.glob("*"):  # (nothing, when the folder is missing or unreadable)
+        if path.name not in wanted:
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 class _Renderer:
-    """One process's WeasyPrint state: fonts, parsed stylesheets and images, shared by its PDFs."""
+    """One batch's WeasyPrint state: fonts, parsed stylesheets and images, shared by its PDFs."""
 
     def __init__(self, site: dict[str, bytes]) -> None:
         from weasyprint.text.fonts import FontConfiguration
@@ -331,36 +330,38 @@ class _Renderer:
         return Made(OutputFile(target, buffer.getvalue()), len(document.pages))
 
 
-_WORKER: _Renderer | None = None
+def _render_batch(site: dict[str, bytes], jobs: Sequence[tuple[str, str]], batch: list[int]) -> list[tuple[int, Made]]:
+    """(job index, PDF) for each job index of `batch`, made in turn by one renderer, so that the
+    stylesheets are parsed once for all of them."""
+    renderer = _Renderer(site)
+    return [(i, renderer.render(*jobs[i])) for i in batch]
 
 
-def _start_worker(site: dict[str, bytes]) -> None:
-    global _WORKER
-    _WORKER = _Renderer(site)
-
-
-def _work(page: str, target: str) -> Made:
-    assert _WORKER is not None
-    return _WORKER.render(page, target)
+def _balanced(sizes: dict[int, int], n: int) -> list[list[int]]:
+    """The job indexes of `sizes` (job index → size) in at most `n` batches of about the same
+    total size, the heaviest first: each job, the longest first, joins the lightest batch."""
+    heap: list[tuple[int, int, list[int]]] = [(0, b, []) for b in range(n)]
+    for i in sorted(sizes, key=lambda i: -sizes[i]):
+        load, b, batch = heapq.heappop(heap)
+        batch.append(i)
+        heapq.heappush(heap, (load + sizes[i], b, batch))
+    return [batch for _, _, batch in sorted(heap, reverse=True) if batch]
 
 
 def _render_todo(site: dict[str, bytes], jobs: Sequence[tuple[str, str]], todo: list[int],
                  workers: int | None) -> Iterator[tuple[int, Made]]:
-    """(job index, PDF) for the jobs of `todo`, each as it is made: in worker processes when
-    there are many, the longest first."""
-    if not todo:
-        return
+    """(job index, PDF) for the jobs of `todo`, batch by batch as each is made: in worker
+    processes when there are many (a few batches each, so that progress is heard)."""
     workers = workers or min(os.cpu_count() or 1, MAX_WORKERS, len(todo))
+    # By the size of the page: the collections are many pages each (the manual alone may be a
+    # batch), a handout one or two.
+    batches = _balanced({i: len(site.get(jobs[i][0], b"")) for i in todo}, BATCHES_PER_WORKER * workers)
     if workers <= 1:
-        renderer = _Renderer(site)
-        yield from ((i, renderer.render(*jobs[i])) for i in todo)
+        yield from itertools.chain.from_iterable(_render_batch(site, jobs, batch) for batch in batches)
         return
-    # Longest first: the collections are many pages each, a handout one or two.
-    order = sorted(todo, key=lambda i: -len(site.get(jobs[i][0], b"")))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(site,)) as pool:
-        futures: dict[Future[Made], int] = {pool.submit(_work, *jobs[i]): i for i in order}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for future in as_completed([pool.submit(_render_batch, site, jobs, batch) for batch in batches]):
+            yield from future.result()
 
 
 def render_pdfs(
@@ -381,18 +382,17 @@ def render_pdfs(
     import weasyprint
 
     site = {f.path: f.content for f in files}
-    store = PdfCache(cache) if cache is not None else None
     keys = [cache_key(site, page, target, weasyprint.__version__) for page, target in jobs]
-    made = store.found(keys, jobs) if store is not None else {}
+    made = _cached(cache, keys, jobs) if cache is not None else {}
     todo = [i for i in range(len(jobs)) if i not in made]
     for i, result in _render_todo(site, jobs, todo, workers):
         made[i] = result
-        if store is not None:
-            store.put(keys[i], result)
+        if cache is not None:
+            _keep(cache, keys[i], result)
         if progress:
             progress(f"PDF {len(made)}/{len(jobs)}")
-    if store is not None and prune:
-        store.prune(keys)
+    if cache is not None and prune:
+        _prune(cache, keys)
     return PdfBatch(
         tuple(made[i].file for i in range(len(jobs))),
         {jobs[i][1]: made[i].pages for i in range(len(jobs))},

@@ -42,7 +42,8 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s")
 
 
 def html_text(fragment: str) -> str:
-    """The readable text of sanitized HTML, on one line."""
+    """The readable text of sanitized HTML, on one line (for the index, and the names of a
+    fillable PDF's fields)."""
     text = _TAG.sub(" ", _SKIP.sub(" ", fragment))
     return " ".join(html.unescape(text).split())
 
