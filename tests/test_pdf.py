@@ -459,6 +459,18 @@ def test_check_pages_without_weasyprint_is_one_note(make_curriculum: Any, monkey
     assert "IOP030" not in result.output and "Traceback" not in result.output
 
 
+def test_a_weasyprint_older_than_67_stops_the_pdf_build_with_the_install_command(
+        make_curriculum: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    need_weasyprint()
+    import weasyprint
+
+    monkeypatch.setattr(weasyprint, "__version__", "66.0")
+    result = CliRunner().invoke(cli, ["build", str(make_curriculum()), "-o", str(tmp_path / "site"), "--pdf"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "version 66.0 is installed; 67 or later is needed" in result.output and "pip install" in result.output
+    assert not (tmp_path / "site").exists()
+
+
 def test_every_bundled_handout_prints_on_at_most_two_pages() -> None:
     """Each handout of the bundled curriculum, English and Spanish, in regular print on its Letter
     paper: at most 2 pages (large print may be longer)."""

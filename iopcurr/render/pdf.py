@@ -59,10 +59,11 @@ CACHE_SUBDIR = "pdf"  # in the output folder's cache (cache.CACHE_DIR)
 def weasyprint_missing() -> str | None:
     """Why WeasyPrint (or its Pango) cannot be loaded; None when it can."""
     try:
-        import weasyprint  # noqa: F401
+        import weasyprint
     except (ImportError, OSError) as exc:
         return str(exc)
-    return None
+    major = weasyprint.__version__.partition(".")[0]
+    return None if major.isdigit() and int(major) >= 67 else f"version {weasyprint.__version__} is installed; 67 or later is needed"
 
 
 def require_weasyprint() -> None:
@@ -78,28 +79,17 @@ def _fetcher(site: dict[str, bytes]) -> Any:
     """A WeasyPrint URL fetcher serving the build in memory and nothing else."""
     import weasyprint.urls as wurls
 
-    def lookup(url: str) -> tuple[bytes, str]:
-        if not url.startswith(BASE):
-            raise ValueError(f"iopcurr PDFs load nothing from outside the site: {url}")
-        rel = unquote(urlsplit(url).path).lstrip("/")
-        if rel not in site:
-            raise ValueError(f"not in the site: {rel}")
-        return site[rel], mimetypes.guess_type(rel)[0] or "application/octet-stream"
+    class Fetcher(wurls.URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: object = None) -> Any:
+            if not url.startswith(BASE):
+                raise ValueError(f"iopcurr PDFs load nothing from outside the site: {url}")
+            rel = unquote(urlsplit(url).path).lstrip("/")
+            if rel not in site:
+                raise ValueError(f"not in the site: {rel}")
+            mime = mimetypes.guess_type(rel)[0] or "application/octet-stream"
+            return wurls.URLFetcherResponse(url, site[rel], {"Content-Type": mime})
 
-    if hasattr(wurls, "URLFetcher"):  # WeasyPrint 67 and later
-
-        class Fetcher(wurls.URLFetcher):  # type: ignore[misc]
-            def fetch(self, url: str, headers: object = None) -> Any:
-                body, mime = lookup(url)
-                return wurls.URLFetcherResponse(url, body, {"Content-Type": mime})
-
-        return Fetcher()
-
-    def fetch(url: str, timeout: int = 10, ssl_context: object = None) -> dict[str, object]:
-        body, mime = lookup(url)
-        return {"string": body, "mime_type": mime, "redirected_url": url}
-
-    return fetch
+    return Fetcher()
 
 
 def printable_html(html: str, page: str) -> tuple[str, list[str]]:
