@@ -32,7 +32,7 @@ def edition(ctx: SiteContext, language: str) -> SiteContext:
     contacts = (c.in_language(language) for c in cur.program.crisis)
     crisis = tuple((c.name, books.contact_links(c.contact), c.note) for c in contacts)  # tel: links, as in the source
     site = replace(ctx.site, language=language, crisis=crisis, language_css=f"static/theme.{language}.css",
-                   search_language=language if searchlang.supported(language) else "")
+                   search_language=language if language in searchlang.SNOWBALL_NAMES else "")
     mine = [t for t in cur.translations if t.language == language]  # each of a module of `cur` (pipeline.in_order)
     modules = {m.id: m for m in cur.modules}
     return replace(ctx, site=site, language=language, handouts=translated(mine, language),

@@ -115,7 +115,7 @@ def _analyzer(language: str = "en") -> Analyzer:
     trimmer, English stop words, Porter stemmer (the `lunr` package's stemmer and stop words, as
     lunr.js has them). (Where NLTK is installed, importing lunr imports it too, for languages the
     index does not use.)"""
-    if searchlang.supported(language):
+    if language in searchlang.SNOWBALL_NAMES:
         return searchlang.analyzer(language)
     from lunr.stemmer import porter_stemmer
     from lunr.stop_word_filter import WORDS

@@ -42,12 +42,8 @@ ES_STOP_WORDS = frozenset(_ES_STOP_WORDS_TEXT.split())
 
 _TRIM = re.compile(f"^[^{ES_WORD_CHARACTERS}]+|[^{ES_WORD_CHARACTERS}]+$")  # lunr.es.trimmer
 
-SNOWBALL_NAMES = {"es": "spanish"}
+SNOWBALL_NAMES = {"es": "spanish"}  # the languages whose search index stems words
 PIPELINE_NAMES = {"es": "stemmer-es"}  # the name lunr-languages registers its stemmer under
-
-
-def supported(language: str) -> bool:
-    return language in SNOWBALL_NAMES
 
 
 def analyzer(language: str) -> Analyzer:
