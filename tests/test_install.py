@@ -61,6 +61,7 @@ def test_wheel_contains_theme_scaffold_and_guide(wheel: Path) -> None:
         "iopcurr/docs/authoring-guide.md",
         "iopcurr/py.typed",
         "iopcurr/preview/preview.js",
+        "iopcurr/preview/overlay.css",
         "iopcurr/curriculum/program.yml",  # for `library: [iopcurr:curriculum]`
         "iopcurr/curriculum/modules/orientation.md",
         "iopcurr/curriculum/pages/group-agreements.md",

@@ -347,3 +347,27 @@ def test_the_libraries_of_the_site_switched_to_are_watched(make_curriculum: Make
     serving(root, tmp_path, monkeypatch, drive)
     assert seen["switched"] == 200 and seen["asset"] == b"\x89PNG\r\n\x1a\nlib"
     assert seen["saved"]["ok"] and b"Borrowed And Revised" in seen["page"]
+
+
+def test_the_preview_serves_its_own_styles_and_script_from_the_package_and_nothing_else_there(
+        make_curriculum: MakeCurriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, tuple[int, str, bytes]] = {}
+
+    def fetch(port: int, path: str) -> tuple[int, str, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", path)
+        response = conn.getresponse()
+        answer = (response.status, response.getheader("Content-Type") or "", response.read())
+        conn.close()
+        return answer
+
+    def drive(port: int) -> None:
+        for path in (overlay.CSS_PATH, overlay.SCRIPT_PATH, overlay.PREFIX + "serve.py", overlay.PREFIX + "../program.yml"):
+            seen[path] = fetch(port, path)
+
+    serving(make_curriculum(), tmp_path, monkeypatch, drive)
+    status, kind, css = seen[overlay.CSS_PATH]
+    assert status == 200 and kind == "text/css; charset=utf-8" and b"#iopcurr-overlay {" in css
+    status, kind, script = seen[overlay.SCRIPT_PATH]
+    assert status == 200 and kind.startswith("application/javascript") and b"iopcurr" in script
+    assert all(seen[p][0] == 404 for p in (overlay.PREFIX + "serve.py", overlay.PREFIX + "../program.yml"))

@@ -21,7 +21,7 @@ from iopcurr.errors import Problem
 
 OVERLAY_ID = "iopcurr-overlay"
 PREFIX = "/__iopcurr/"  # the preview's own files; no site path starts with this
-CSS_PATH = PREFIX + "overlay.css"
+CSS_PATH = PREFIX + "overlay.css"  # the overlay's and the switcher's styles (preview/overlay.css)
 STATUS_PATH = PREFIX + "status.json"
 SCRIPT_PATH = PREFIX + "preview.js"  # keeps the scroll position across a reload
 SITE_PATH = PREFIX + "site"  # POST a site's name (empty: program.yml alone) to preview it
@@ -30,31 +30,6 @@ SWITCHER_ID = "iopcurr-sites"
 _HEAD_START = re.compile(rb"<head\b[^>]*>", re.IGNORECASE)
 _HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
 _BODY_START = re.compile(rb"<body\b[^>]*>", re.IGNORECASE)
-
-OVERLAY_CSS = """\
-/* The live preview's error overlay (iopcurr serve only). */
-#iopcurr-overlay {
-  position: fixed; inset: auto 0 0 0; z-index: 2147483647; max-height: 60vh; overflow: auto;
-  margin: 0; padding: 1rem 1.25rem; background: #fff4f4; color: #1a1a1a;
-  border-top: 4px solid #b00020; box-shadow: 0 -4px 16px rgba(0, 0, 0, 0.25);
-  font: 16px/1.45 system-ui, sans-serif;
-}
-#iopcurr-overlay summary { cursor: pointer; font-weight: 700; color: #8a0018; font-size: 1.1rem; }
-#iopcurr-overlay p { margin: 0.5rem 0; }
-#iopcurr-overlay ol { margin: 0.5rem 0 0; padding-left: 1.5rem; }
-#iopcurr-overlay li { margin: 0.35rem 0; }
-#iopcurr-overlay code {
-  font: 0.95rem/1.4 ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere;
-}
-#iopcurr-overlay .iopcurr-warning code { color: #5c4400; }
-/* The site switcher: a thin bar above the page (covering nothing), not part of the site. */
-#iopcurr-sites {
-  display: flex; justify-content: flex-end; align-items: center; gap: 0.5rem; margin: 0;
-  padding: 0.25rem 1rem; background: #1a1a1a; color: #fff; font: 14px/1.4 system-ui, sans-serif;
-}
-#iopcurr-sites select { font: inherit; }
-@media print { #iopcurr-overlay, #iopcurr-sites { display: none; } }
-"""
 
 
 @dataclass(frozen=True)

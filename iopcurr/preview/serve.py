@@ -248,15 +248,13 @@ class SiteHandler(LocalHandler):
         self.answer(kind or "application/octet-stream", data, "no-cache")
 
 
-class OverlayCSSHandler(LocalHandler):
-    def get(self) -> None:
-        self.answer("text/css; charset=utf-8", overlay.OVERLAY_CSS)
+class PreviewFileHandler(LocalHandler):
+    """The preview's own files, from the package: overlay.css and preview.js."""
 
-
-class PreviewJSHandler(LocalHandler):
-    def get(self) -> None:
-        script = importlib.resources.files("iopcurr.preview") / "preview.js"
-        self.answer("application/javascript; charset=utf-8", script.read_bytes(), "no-cache")
+    def get(self, name: str) -> None:
+        kind = "text/css" if name.endswith(".css") else "application/javascript"
+        data = (importlib.resources.files("iopcurr.preview") / name).read_bytes()
+        self.answer(f"{kind}; charset=utf-8", data, "no-cache")
 
 
 class StatusHandler(LocalHandler):
@@ -325,8 +323,7 @@ def make_app(preview: Preview, host: str, port: int) -> tornado.web.Application:
     return tornado.web.Application([
         (r"/livereload", ReloadSocket),
         (r"/livereload\.js", ReloadJSHandler),
-        (overlay.CSS_PATH.replace(".", r"\."), OverlayCSSHandler),
-        (overlay.SCRIPT_PATH.replace(".", r"\."), PreviewJSHandler),
+        (overlay.PREFIX + r"(overlay\.css|preview\.js)", PreviewFileHandler),
         (overlay.STATUS_PATH.replace(".", r"\."), StatusHandler),
         (overlay.SITE_PATH, SwitchHandler),
         (r"/(.*)", SiteHandler),
