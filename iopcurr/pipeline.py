@@ -151,7 +151,7 @@ def run(source: Path, settings: Settings = Settings(), *, cache: ParseCache | No
     timer = Timer()
     sources = read(source, settings.site)
     timer.lap("read")
-    parsed, stats = parse_all(source_files(sources), cache=cache, memo=memo, progress=on_convert)
+    parsed, stats = parse_all(sources.files, cache=cache, memo=memo, progress=on_convert)
     timer.lap("convert")
     result = site_of(source, sources, parsed, stats, settings, timer)
     if not settings.pdf:
@@ -208,12 +208,6 @@ def read(source: Path, site: str | None = None) -> Sources:
     if program.library:
         sources = with_libraries(source, sources, program.library, program)
     return with_builtin_guide(sources)
-
-
-def source_files(sources: Sources) -> list[SourceFile]:
-    """The module and page files to read: `read` gives them with the built-in guide; sources read
-    otherwise (`read_sources`) get it here."""
-    return list(with_builtin_guide(sources).files)
 
 
 def authoring_guide_source() -> SourceFile:
@@ -415,7 +409,7 @@ def long_handout_problems(source: Path, cache: Path | None, *, site: str | None 
     from iopcurr.render.pdf import render_pdfs
 
     sources = read(source, site)
-    parsed, stats = parse_all(source_files(sources), memo=memo)
+    parsed, stats = parse_all(sources.files, memo=memo)
     result = site_of(source, sources, parsed, stats, Settings(pdf=True, site=site), Timer())
     if not result.ok or result.curriculum is None:
         return []

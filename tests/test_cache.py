@@ -11,9 +11,8 @@ import pytest
 from conftest import BUNDLED, MakeCurriculum, module_text
 
 from iopcurr.output.cache import CACHE_DIR, TAG, ParseCache, checksum, is_cache_folder, load_secret, secret_path
-from iopcurr.pipeline import BuildResult, Settings, build, source_files
+from iopcurr.pipeline import BuildResult, Settings, build, read
 from iopcurr.source import codec, convert, parsed
-from iopcurr.source.loader import read_sources
 from iopcurr.source.markup import Converter
 from iopcurr.source.parsed import Parsed, graded, parse_source
 
@@ -61,7 +60,7 @@ def test_cached_and_parallel_builds_are_byte_identical_to_a_cold_one(bundled_cop
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     cold = tmp_path / "cold"
     monkeypatch.setenv("IOPCURR_JOBS", "1")
-    assert converted(build(bundled_copy, cold)) == len(source_files(read_sources(bundled_copy)))
+    assert converted(build(bundled_copy, cold)) == len(read(bundled_copy).files)
     parallel = tmp_path / "parallel"
     monkeypatch.setenv("IOPCURR_JOBS", "2")
     result = build(bundled_copy, parallel)
@@ -190,9 +189,8 @@ def test_output_folder_holding_only_a_cache_is_ours(make_curriculum: MakeCurricu
 
 
 def test_parsed_values_round_trip_through_json() -> None:
-    sources = read_sources(BUNDLED)
     converter = Converter()
-    for src in source_files(sources)[:6]:
+    for src in read(BUNDLED).files[:6]:
         value = parse_source(src, converter)
         entry = graded(value, {})
         assert codec.loads(codec.dumps(entry), Parsed) == entry
@@ -212,7 +210,7 @@ def test_decoding_checks_every_field(data: str) -> None:
 
 def test_pool_and_process_give_the_same_results(make_curriculum: MakeCurriculum, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_curriculum({f"m{i}": module_text(f"m{i}") for i in range(6)})
-    files = source_files(read_sources(root))
+    files = read(root).files
     alone, stats_alone = convert.parse_all(files, jobs=1)
     monkeypatch.setattr(convert, "POOL_MIN", 2)
     pooled, stats_pool = convert.parse_all(files, jobs=2)

@@ -10,7 +10,7 @@ import pytest
 from conftest import BUNDLED, MakeCurriculum, module_text
 
 from iopcurr.model import SMOG_SENTENCES, Handout, Module, Readability
-from iopcurr.pipeline import run, source_files
+from iopcurr.pipeline import read, run
 from iopcurr.plan.checks import (
     check_handouts,
     grade_words,
@@ -21,7 +21,6 @@ from iopcurr.plan.checks import (
 )
 from iopcurr.source.config import parse_program
 from iopcurr.source.convert import parse_all
-from iopcurr.source.loader import read_sources
 from iopcurr.source.parsed import graded, text_key
 
 PROSE = (
@@ -112,7 +111,7 @@ def test_grades_travel_with_the_handouts_and_known_ones_are_not_measured_again(
     import textstat
 
     text = module_text("alpha").replace("You can do this. Write one step.", PROSE.replace("\n", "\n\n"))
-    parsed, _ = parse_all(source_files(read_sources(make_curriculum({"alpha": text}))), jobs=1)
+    parsed, _ = parse_all(read(make_curriculum({"alpha": text})).files, jobs=1)
     handouts = [h for p in parsed if p.module for h in p.module.handouts]
     assert handouts and all(h.readability == measure(h.text) for h in handouts)
     assert all(readability_of(h) is h.readability for h in handouts)
