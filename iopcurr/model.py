@@ -68,13 +68,12 @@ class ScheduleSettings:
     weeks: int
     days: tuple[int, ...]  # weekday numbers, Monday = 0
     first_date: date | None
-    skip: tuple[date, ...]
     rotate: tuple[str, ...] | None  # track ids; None = every track in order
     pin: tuple[tuple[str, int], ...]  # (module id, week)
     timezone: str
     group_size: int
     extra_copies: int
-    skip_at: tuple[tuple[date, str], ...] = ()  # each skip date → its key, e.g. `schedule.skip.2`
+    skip: tuple[tuple[date, str], ...] = ()  # each skipped date, in order, with its key, e.g. `schedule.skip.2`
     repeat: tuple[Repeat, ...] = ()
     streams: tuple[tuple[int, tuple[str, ...]], ...] = ()  # group day → track or module ids
 
@@ -368,6 +367,7 @@ class Session:
     cycle: int
     pinned: bool
     weekday: int = 0  # Monday = 0
+    cycles: int = 1  # how many times the rotation of its day (its stream, or the shared one) runs
     start: datetime | None = None  # aware, in the program's time zone (only with a date)
     end: datetime | None = None  # start + session minutes of real time, back in local time
 
@@ -377,9 +377,9 @@ class Schedule:
     """Every session of the program calendar, in order (the output of schedule.py)."""
 
     sessions: tuple[Session, ...]
-    skipped: tuple[date, ...]  # skipped dates that fell on a group day
+    skipped: tuple[tuple[date, int], ...]  # skipped dates that fell on a group day, each with its week
     timezone: str
-    cycles: int  # how many times the rotation ran (1 when it never started over)
+    cycles: int  # how many times the longest rotation ran (1 when it never started over)
 
     @property
     def dated(self) -> bool:

@@ -115,7 +115,7 @@ def test_skipped_dates_push_later_sessions_to_the_next_group_day() -> None:
     assert [s.date for s in sched.sessions] == [date(2027, 1, 4), date(2027, 1, 11), date(2027, 1, 13), date(2027, 1, 18)]
     assert [(s.week, s.day) for s in sched.sessions] == [(1, 1), (2, 1), (2, 2), (3, 1)]
     assert [s.module_id for s in sched.sessions] == ["a", "b", "c", "a"]  # the rotation is not skipped
-    assert sched.skipped == (date(2027, 1, 6),)
+    assert sched.skipped == ((date(2027, 1, 6), 1),)
     assert sched.dated
 
 
@@ -350,6 +350,7 @@ def test_streams_give_each_day_its_own_rotation_of_its_tracks() -> None:
     assert [s.module_id for s in sched.sessions if s.weekday == 0] == ["e1", "e2", "e3", "e1"]
     assert [s.module_id for s in sched.sessions if s.weekday == 2] == ["o", "s", "l1", "l2"]
     assert [s.cycle for s in sched.sessions if s.weekday == 0] == [1, 1, 1, 2]
+    assert {(s.weekday, s.cycles) for s in sched.sessions} == {(0, 2), (2, 1)}  # each day's own rotation
 
 
 def test_days_without_a_stream_share_the_rotation_without_the_streamed_modules() -> None:

@@ -252,3 +252,16 @@ def test_a_stream_session_counts_the_cycles_of_its_own_day(make_curriculum: Make
     assert "Rotation cycle 4 of 4" in Html(files["sessions/7.html"]).plain  # Mondays: a, a, a, a
     assert "Rotation cycle 2 of 2" in Html(files["sessions/8.html"]).plain  # Thursdays: b, c, b, c
     assert "Mondays run their own rotation: A." in Html(files["schedule.html"]).plain
+
+
+def test_a_skipped_first_week_is_week_1_of_the_calendar(make_curriculum: MakeCurriculum) -> None:
+    """The skipped dates count their weeks as the sessions do, from the first date's week (the
+    calendar once counted them from the first session's, so this one fell in a week 0)."""
+    prog = "title: T\nschedule: {weeks: 2, days: [mon], first_date: 2027-01-04, skip: [2027-01-04]}\n"
+    result = run(make_curriculum(program=prog))
+    assert result.ok, [p.format() for p in result.problems]
+    files = {f.path: f.content.decode() for f in result.files if not f.path.endswith(".png")}
+    doc = Html(files["schedule.html"])
+    assert [cells[0] for cls, cells in doc.rows if cls == "skipped"] == ["Mon, Jan 4"]
+    assert "Week 1: Jan 4–10, 2027" in doc.plain and "Week 0" not in doc.plain
+    assert "Week 2 · Rotation cycle 1" in Html(files["sessions/1.html"]).plain

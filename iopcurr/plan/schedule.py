@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -76,8 +76,10 @@ def _sessions(
 ) -> tuple[Session, ...]:
     """The filled slots as numbered sessions. A free slot on a day with a stream takes the next
     module of that stream, the other free slots the next of the shared rotation, each starting
-    over (a new cycle) when it runs out; a pinned session counts in the cycle before it."""
+    over (a new cycle) when it runs out; a pinned session counts in the cycle before it, and
+    each session says how many cycles its own rotation (its day's stream, or the shared one) runs."""
     sessions: list[Session] = []
+    lanes: list[int | None] = []
     turns: Counter[int | None] = Counter()
     cycle = 1
     for i, slot in enumerate(slots):
@@ -98,20 +100,22 @@ def _sessions(
             module_id=module_id, cycle=cycle, pinned=i in pinned, weekday=slot.weekday,
             start=start, end=end,
         ))
-    return tuple(sessions)
+        lanes.append(lane)
+    last = {lane: s.cycle for s, lane in zip(sessions, lanes, strict=True) if not s.pinned}  # (cycles only grow)
+    return tuple(replace(s, cycles=last.get(lane, 1)) for s, lane in zip(sessions, lanes, strict=True))
 
 
-def _slots(program: Program) -> tuple[list[_Slot], list[date], list[Problem]]:
-    """The session slots in order, the skipped group days, and the problems of `schedule.skip`."""
+def _slots(program: Program) -> tuple[list[_Slot], list[tuple[date, int]], list[Problem]]:
+    """The session slots in order, the skipped group days with their weeks, and the problems of
+    `schedule.skip`."""
     s = program.schedule
     days = s.days
     total = s.weeks * len(days)
-    keys = dict(s.skip_at)
     if s.first_date is None:
         problems = [_problem(
-            program, keys.get(d, "schedule.skip"), f"skipped date {d.isoformat()} needs a first date to fall on.",
+            program, key, f"skipped date {d.isoformat()} needs a first date to fall on.",
             hint="Set `schedule.first_date`, or remove `schedule.skip`.",
-        ) for d in s.skip]
+        ) for d, key in s.skip]
         n = len(days)
         return [_Slot(i // n + 1, i % n + 1, days[i % n], None) for i in range(total)], [], problems
 
@@ -119,21 +123,21 @@ def _slots(program: Program) -> tuple[list[_Slot], list[date], list[Problem]]:
     while first.weekday() not in days:
         first += timedelta(days=1)
     monday = first - timedelta(days=first.weekday())
+    skip = {d for d, _ in s.skip}
     slots: list[_Slot] = []
-    skipped: list[date] = []
+    skipped: list[tuple[date, int]] = []
     d = first
     while len(slots) < total:
         if d.weekday() in days:
-            if d in s.skip:
-                skipped.append(d)
+            week = (d - monday).days // 7 + 1
+            if d in skip:
+                skipped.append((d, week))
             else:
-                week = (d - monday).days // 7 + 1
                 slots.append(_Slot(week, days.index(d.weekday()) + 1, d.weekday(), d))
         d += timedelta(days=1)
     last = d - timedelta(days=1)  # the loop stops the day after the last session
     problems = []
-    for d in s.skip:
-        key = keys.get(d, "schedule.skip")
+    for d, key in s.skip:
         if d < s.first_date or d > last:
             problems.append(_problem(
                 program, key,

@@ -50,7 +50,6 @@ class SessionView(GuideView):
     track: TrackMark | None
     when: str
     timezone: str
-    cycles: int
     handouts: tuple[HandoutItem, ...]
     copies_note: str
     previous: Link | None
@@ -157,7 +156,6 @@ def session_view(cal: Calendar, index: int) -> SessionView:
         track=track_marks(cal.ctx.cur).get(track_of(p, m) or ""),
         when=session_when(session, p),
         timezone=cal.schedule.timezone,
-        cycles=cycles_of(p, cal.schedule, session),
         handouts=handouts,
         copies_note=copies_note,
         previous=_link(cal, index - 1),
@@ -167,14 +165,6 @@ def session_view(cal: Calendar, index: int) -> SessionView:
         not_yet=tonight.missed_at(cal.ctx.cur, cal.schedule, index),
         timer=runsheet.timer_plan(plan) if plan else "",
     )
-
-
-def cycles_of(program: Program, schedule: Schedule, session: Session) -> int:
-    """How many times the rotation a session belongs to runs: its day's stream, or the rotation
-    the days without a stream share."""
-    streamed = {day for day, _ in program.schedule.streams}
-    days = {session.weekday} if session.weekday in streamed else set(range(7)) - streamed
-    return max((s.cycle for s in schedule.sessions if not s.pinned and s.weekday in days), default=1)
 
 
 def held_reason(program: Program, module_id: str) -> str:
@@ -239,10 +229,8 @@ def calendar_weeks(cur: Curriculum, schedule: Schedule, marks: dict[str, TrackMa
         by_week.setdefault(s.week, []).append(CalendarEntry(
             s, label, s.date.isoformat() if s.date else "", when, titles[s.module_id],
             marks.get(tracks[s.module_id] or ""), s.weekday))
-    first = schedule.sessions[0].date if schedule.sessions else None
-    monday = first.toordinal() - first.weekday() if first else 0  # of the first session's week
-    for d in schedule.skipped if first else ():  # (none without a first date)
-        by_week.setdefault((d.toordinal() - monday) // 7 + 1, []).append(
+    for d, week in schedule.skipped:  # (none without a first date)
+        by_week.setdefault(week, []).append(
             CalendarEntry(None, short_date(d), d.isoformat(), "", "No group (skipped date)", None, d.weekday()))
     # The sessions come in schedule order; the skipped dates go between them (without dates there are none).
     weeks = {w: sorted(by_week[w], key=lambda e: e.date_iso) for w in sorted(by_week)}
@@ -281,7 +269,7 @@ def schedule_view(cal: Calendar) -> ScheduleView:
         weeks=weeks,
         legend=tuple(mark for tid, mark in marks.items() if tid in used),
         rotation=len({s.module_id for s in schedule.sessions if not s.pinned}),
-        skipped=tuple(long_date(d) for d in schedule.skipped),
+        skipped=tuple(long_date(d) for d, _ in schedule.skipped),
         fixed=fixed_facts(cur),
         tonight=tonight.fixed_card(cur, schedule, cal.ctx.today, pdf=cal.ctx.pdf),
         grid=grid(cur.program, weeks),

@@ -415,11 +415,11 @@ def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
 def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
     days = _days(r, m)
     first_date = r.a_date(m["first_date"], "schedule.first_date") if m.get("first_date") is not None else None
-    skip_at: dict[date, str] = {}
+    skip: dict[date, str] = {}
     for i, item in enumerate(r.items(m.get("skip"), "schedule.skip")):
         d = r.a_date(item, f"schedule.skip.{i}")
         if d is not None:
-            skip_at.setdefault(d, f"schedule.skip.{i}")
+            skip.setdefault(d, f"schedule.skip.{i}")
     rotate = r.text_list(m["rotate"], "schedule.rotate") if "rotate" in m else None
     pins = _pins(r, m)
     repeats = _repeats(r, m)
@@ -431,8 +431,8 @@ def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
         r.problem("schedule.timezone", f"unknown time zone {shown(plain['timezone'])}.", "IOP031",
                   "Use an IANA name such as \"America/Chicago\".")
         plain["timezone"] = "UTC"
-    return ScheduleSettings(**plain, days=days, first_date=first_date, skip=tuple(sorted(skip_at)), rotate=rotate,
-                            pin=pins, repeat=repeats, streams=streams, skip_at=tuple(sorted(skip_at.items())))
+    return ScheduleSettings(**plain, days=days, first_date=first_date, rotate=rotate, pin=pins, repeat=repeats,
+                            streams=streams, skip=tuple(sorted(skip.items())))
 
 
 _DAY_HINT = "Use mon, tue, wed, thu, fri, sat or sun."
