@@ -32,7 +32,7 @@ from iopcurr.model import (
     written_at,
 )
 from iopcurr.plan.schedule import MONTH_NAMES
-from iopcurr.source.loader import ID
+from iopcurr.source.blocks import ID
 from iopcurr.source.yamlread import load_yaml
 
 DEFAULT_CRISIS = (

@@ -17,7 +17,7 @@ from typing import Any
 
 from iopcurr.errors import Problem, did_you_mean
 from iopcurr.model import Asset, Commit, Module, Page
-from iopcurr.source.blocks import ID as ID  # re-exported: sites.py and config.py import it from here
+from iopcurr.source.blocks import ID
 from iopcurr.source.markup import Converter
 from iopcurr.source.yamlread import load_yaml
 

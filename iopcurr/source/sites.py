@@ -17,8 +17,9 @@ from typing import Any
 
 from iopcurr.errors import IopError, Problem
 from iopcurr.model import Program
+from iopcurr.source.blocks import ID
 from iopcurr.source.config import program_from
-from iopcurr.source.loader import ID, MAX_FILE_BYTES, Sources, decode_source, outside
+from iopcurr.source.loader import MAX_FILE_BYTES, Sources, decode_source, outside
 from iopcurr.source.yamlread import load_yaml
 
 SITES_DIR = "sites"
