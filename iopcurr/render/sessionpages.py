@@ -45,11 +45,10 @@ class TrackMark:
 @dataclass(frozen=True)
 class SessionView(GuideView):
     session: Session
-    count: int  # sessions in the program
+    schedule: Schedule
     module: Link
     track: TrackMark | None
     when: str
-    timezone: str
     handouts: tuple[HandoutItem, ...]
     copies_note: str
     previous: Link | None
@@ -143,11 +142,10 @@ def session_view(cal: Calendar, index: int) -> SessionView:
     return guide_view(
         SessionView, m, plan, p.session, runsheet.agenda_clock(cal.ctx.cur, session.start, plan) if plan else [], words,
         session=session,
-        count=len(cal.schedule.sessions),
+        schedule=cal.schedule,
         module=Link(m.title, f"../facilitator/{m.id}.html"),
         track=track_marks(cal.ctx.cur).get(track_of(p, m) or ""),
         when=session_when(session, p),
-        timezone=cal.schedule.timezone,
         handouts=tonight.handout_items(p, m, cal.sheets.handouts, "../"),
         copies_note=_copies_note(p, words),
         previous=_link(cal, index - 1),
