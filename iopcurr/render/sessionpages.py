@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from iopcurr.model import Curriculum, Module, OutputFile, Program, Schedule, Session
+from iopcurr.model import Curriculum, OutputFile, Program, Schedule, Session
 from iopcurr.plan.checks import track_map, track_of
 from iopcurr.plan.schedule import (
     MONTH_NAMES,
@@ -45,11 +45,10 @@ class TrackMark:
 @dataclass(frozen=True)
 class SessionView(GuideView):
     session: Session
-    count: int  # sessions in the program
+    schedule: Schedule
     module: Link
     track: TrackMark | None
     when: str
-    timezone: str
     handouts: tuple[HandoutItem, ...]
     copies_note: str
     previous: Link | None
@@ -118,18 +117,11 @@ class Calendar:
     sheets: RunSheets
 
 
-def _handouts(p: Program, m: Module, sheets: RunSheets, words: Words) -> tuple[tuple[HandoutItem, ...], str]:
-    """The handouts of a session with the copies to print of each language, and what the
-    number of copies stands for."""
-    per_language = dict(p.handouts.copies)
-    copies = per_language.get(p.langs[0], p.schedule.group_size + p.schedule.extra_copies)
-    handouts = tuple(HandoutItem(h, sheets.handouts[h].title, f"../handouts/{h}.html", copies,
-                                 languages=tuple((lang, f"../handouts/{lang}/{h}.html", per_language[lang])
-                                                 for lang in p.langs[1:] if per_language.get(lang)))
-                     for h in m.session_handouts if h in sheets.handouts)
-    if per_language:
-        return handouts, words("copies_per_language", "each language, as `handouts.copies` in program.yml sets them")
-    return handouts, words("copies_members", "{members} members and {new} new members").format(
+def _copies_note(p: Program, words: Words) -> str:
+    """What the number of copies of a session's handouts stands for."""
+    if p.handouts.copies:
+        return words("copies_per_language", "each language, as `handouts.copies` in program.yml sets them")
+    return words("copies_members", "{members} members and {new} new members").format(
         members=p.schedule.group_size, new=p.schedule.extra_copies)
 
 
@@ -147,17 +139,15 @@ def session_view(cal: Calendar, index: int) -> SessionView:
     session = cal.schedule.sessions[index]
     m = cal.sheets.modules[session.module_id]
     plan = cal.ctx.plans.get(m.id)
-    handouts, copies_note = _handouts(p, m, cal.sheets, words)
     return guide_view(
         SessionView, m, plan, p.session, runsheet.agenda_clock(cal.ctx.cur, session.start, plan) if plan else [], words,
         session=session,
-        count=len(cal.schedule.sessions),
+        schedule=cal.schedule,
         module=Link(m.title, f"../facilitator/{m.id}.html"),
         track=track_marks(cal.ctx.cur).get(track_of(p, m) or ""),
         when=session_when(session, p),
-        timezone=cal.schedule.timezone,
-        handouts=handouts,
-        copies_note=copies_note,
+        handouts=tonight.handout_items(p, m, cal.sheets.handouts, "../"),
+        copies_note=_copies_note(p, words),
         previous=_link(cal, index - 1),
         next=_link(cal, index + 1),
         held=held_reason(p, session.module_id),

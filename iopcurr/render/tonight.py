@@ -9,10 +9,11 @@ time instead. Pure: Curriculum + Schedule → views and files.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from iopcurr.model import Curriculum, Module, OutputFile, Schedule
+from iopcurr.model import Curriculum, Handout, Module, OutputFile, Program, Schedule, Session
 from iopcurr.plan.schedule import long_date, session_label, session_when, short_date, time_of
 from iopcurr.render import books
 from iopcurr.render.ics import track_title
@@ -21,8 +22,8 @@ from iopcurr.render.runsheet import HandoutItem, night_paths
 
 @dataclass(frozen=True)
 class TonightCard:
-    """The card of one session, as `--today` fixes it (the browser builds the same from
-    sessions.js)."""
+    """The card of one session: `--today` fixes one at build time; sessions.js gives the browser
+    the same fields of every dated session."""
 
     label: str  # "Tonight", "Next session"
     number: int
@@ -35,15 +36,26 @@ class TonightCard:
     bundle_pdf: str = ""  # with --pdf: the PDF of tonight's handouts
 
 
-def _handouts(cur: Curriculum, m: Module) -> tuple[HandoutItem, ...]:
-    """The handouts of a session of `m`, linked from the site root."""
-    titles = {h.id: h.title for mod in cur.modules for h in mod.handouts}
-    return tuple(HandoutItem(h, titles[h], f"handouts/{h}.html", _copies(cur))
-                 for h in m.session_handouts if h in titles)
+def handout_items(p: Program, m: Module, handouts: Mapping[str, Handout], root: str = "") -> tuple[HandoutItem, ...]:
+    """The handouts a session of `m` prints, linked from `root` (the site root, or "../"), with the
+    copies of each language `handouts.copies` sets (else the group size and the extra copies)."""
+    per_language = dict(p.handouts.copies)
+    copies = per_language.get(p.langs[0], _copies(p))
+    return tuple(HandoutItem(h, handouts[h].title, f"{root}handouts/{h}.html", copies,
+                             languages=tuple((lang, f"{root}handouts/{lang}/{h}.html", per_language[lang])
+                                             for lang in p.langs[1:] if per_language.get(lang)))
+                 for h in m.session_handouts if h in handouts)
 
 
-def _copies(cur: Curriculum) -> int:
-    return cur.program.schedule.group_size + cur.program.schedule.extra_copies
+def _copies(p: Program) -> int:
+    return p.schedule.group_size + p.schedule.extra_copies
+
+
+def _card(cur: Curriculum, s: Session, pdf: bool, label: str = "") -> TonightCard:
+    m, p = next(x for x in cur.modules if x.id == s.module_id), cur.program
+    return TonightCard(label, s.number, m.title, track_title(p, m), session_when(s, p),
+                       handout_items(p, m, {h.id: h for mod in cur.modules for h in mod.handouts}), _copies(p),
+                       bundle_pdf=books.bundle_pdf(m.id) if pdf and m.session_handouts else "")
 
 
 def fixed_card(cur: Curriculum, schedule: Schedule | None, today: date | None, *,
@@ -56,11 +68,7 @@ def fixed_card(cur: Curriculum, schedule: Schedule | None, today: date | None, *
         last = schedule.sessions[-1].date
         assert last is not None
         return TonightCard("Program calendar", 0, "", "", "", (), 0, ended=long_date(last))
-    m = next(x for x in cur.modules if x.id == s.module_id)
-    p = cur.program
-    return TonightCard("Tonight" if s.date == today else "Next session", s.number, m.title, track_title(p, m),
-                       session_when(s, p), _handouts(cur, m), _copies(cur),
-                       bundle_pdf=books.bundle_pdf(m.id) if pdf and m.session_handouts else "")
+    return _card(cur, s, pdf, "Tonight" if s.date == today else "Next session")
 
 
 def bundle_jobs(cur: Curriculum, schedule: Schedule | None) -> tuple[tuple[str, str], ...]:
@@ -79,28 +87,27 @@ def bundle_jobs(cur: Curriculum, schedule: Schedule | None) -> tuple[tuple[str, 
 def sessions_js(cur: Curriculum, schedule: Schedule, *, pdf: bool = False) -> OutputFile:
     """The calendar as night.js reads it: every dated session with its start and end as epoch
     milliseconds (real time, so the browser's clock can be compared with it in any time zone)."""
-    modules = {m.id: m for m in cur.modules}
     style = cur.program.session.clock
     items = []
     for s in schedule.sessions:
         if s.start is None or s.end is None or s.date is None:
             continue
-        m = modules[s.module_id]
+        card = _card(cur, s, pdf)
         items.append({
-            "n": s.number,
-            "pdf": books.bundle_pdf(m.id) if pdf and m.session_handouts else "",
-            "title": m.title,
-            "track": track_title(cur.program, m),
-            "when": session_when(s, cur.program),
+            "n": card.number,
+            "pdf": card.bundle_pdf,
+            "title": card.title,
+            "track": card.track,
+            "when": card.when,
             "date": s.date.isoformat(),
             "day": short_date(s.date),
             "time": f"{time_of(s.start, style)}–{time_of(s.end, style)}",
             "start": int(s.start.timestamp() * 1000),
             "end": int(s.end.timestamp() * 1000),
-            "handouts": [[h.title, h.url] for h in _handouts(cur, m)],
+            "handouts": [[h.title, h.url] for h in card.handouts],
         })
     last = schedule.sessions[-1].date if schedule.sessions else None
-    head = {"copies": _copies(cur), "ended": long_date(last) if last else ""}
+    head = {"copies": _copies(cur.program), "ended": long_date(last) if last else ""}
     rows = ",\n".join(json.dumps(item, ensure_ascii=True, sort_keys=True) for item in items)
     text = ("/* Generated by iopcurr: the program calendar, for the Tonight card (night.js). */\n"
             "window.iopcurr = window.iopcurr || {};\n"
