@@ -141,6 +141,12 @@ class Program:
     languages: tuple[str, ...] = ()  # `languages:`; the first is the source language (see `langs`)
 
     @property
+    def handout_copies(self) -> int:
+        """Copies of each handout to print for a session in the source language: `handouts.copies`
+        for it, else the group size and the extra copies."""
+        return dict(self.handouts.copies).get(self.langs[0], self.schedule.group_size + self.schedule.extra_copies)
+
+    @property
     def langs(self) -> tuple[str, ...]:
         """The languages of the site, the source language first (`languages`, else `[language]`)."""
         return self.languages or (self.language,)

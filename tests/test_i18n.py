@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -132,11 +133,20 @@ def test_crisis_contacts_in_the_page_language_on_screen_and_in_print(make_curric
 
 
 def test_session_pages_give_copies_per_language(make_curriculum: MakeCurriculum) -> None:
-    program = PROGRAM_ES + "handouts: {copies: {en: 10, es: 5}}\nschedule: {weeks: 1, days: [mon]}\n"
-    files = files_of(es_curriculum(make_curriculum, program=program))
+    program = PROGRAM_ES + "handouts: {copies: {en: 10, es: 5}}\nschedule: {weeks: 1, days: [mon], first_date: 2027-03-01}\n"
+    result = run(es_curriculum(make_curriculum, program=program), Settings(today=date(2027, 2, 27)))
+    files = {f.path: f.content for f in result.files}
     page = files["sessions/1.html"].decode()
     assert re.search(r'<strong>10 copies</strong>; <a href="../handouts/es/\w+-sheet.html" hreflang="es">Español</a>: '
                      r"<strong>5 copies</strong>", page)
+    # The Tonight card (fixed at build time, and night.js's data), the run sheet, the bundle and the
+    # calendar file give the same source-language count; the sign-in sheet has a row per member.
+    assert "Handouts, 10 copies each:" in files["index.html"].decode()
+    assert '"copies": 10' in files["static/sessions.js"].decode()
+    assert re.search(r"Handouts \(10 copies each\):", files["runsheets/1.html"].decode())
+    assert re.search(r"10 copies of each", files["bundles/1.html"].decode())
+    assert "Handouts to print (10 copies each):" in files["schedule.ics"].decode().replace("\r\n ", "")
+    assert files["paperwork/1.html"].decode().count("<tr><td>") == 12 + 2  # group_size + extra_copies
     _, problems = parse_program("languages: [en, es]\nhandouts: {copies: {fr: 3}}\n")
     assert [p.code for p in problems] == ["IOP007"]
 

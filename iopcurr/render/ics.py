@@ -38,14 +38,13 @@ def track_title(program: Program, module: Module) -> str:
 def description(program: Program, module: Module, session: Session, total: int,
                 handouts: Mapping[str, Handout], plan: SessionPlan | None) -> str:
     """What the event of one session (of `total`) says, apart from its title, track and times."""
-    copies = program.schedule.group_size + program.schedule.extra_copies
     head = [f"Session {session.number} of {total}", f"Week {session.week}, Day {session.day}",
             track_title(program, module), "" if session.pinned else f"cycle {session.cycle}"]
     parts = [" · ".join(filter(None, head)), module.summary]
     if module.objectives:
         parts.append("Objectives:\n" + "\n".join(f"- {o}" for o in module.objectives))
     if titles := [handouts[h].title for h in module.session_handouts if h in handouts]:
-        parts.append(f"Handouts to print ({copies} copies each):\n" + "\n".join(f"- {t}" for t in titles))
+        parts.append(f"Handouts to print ({program.handout_copies} copies each):\n" + "\n".join(f"- {t}" for t in titles))
     if plan and session.start is not None:
         style = program.session.clock
         rows = [f"{time_of(a, style)}–{time_of(b, style)} {r.title}"

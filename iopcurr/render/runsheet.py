@@ -230,7 +230,8 @@ class SessionSheet:
     rows: tuple[Row, ...]  # from the opening's start to the closing's end
     segments: tuple[SegmentSheet, ...]
     handouts: tuple[HandoutItem, ...]
-    copies: int  # of each handout, and rows of the sign-in sheet
+    copies: int  # of each handout (in the source language)
+    members: int  # rows of the sign-in sheet: the group size and the extra copies
     objectives: tuple[str, ...]
     homework: tuple[str, ...]
     collect: str  # what to collect: the last session's home assignment, or ""
@@ -290,7 +291,6 @@ def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], sche
     if plan is None:
         return None
     p = cur.program
-    copies = p.schedule.group_size + p.schedule.extra_copies
     rows = plan_rows(plan, agenda_clock(cur, s.start, plan), words)
     untitled = LABELS["roleplay"]  # the name of a role play without a title: its label, in the page's words
     points = tuple(replace(pts, roleplays=tuple(words("block_roleplay", untitled) if name == untitled else name
@@ -298,13 +298,14 @@ def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], sche
     shown = core_only(points)
     segments = tuple(SegmentSheet(seg.title, f"{r.start}–{r.end}", r.minutes, r.part, pts)
                      for seg, r, pts in zip(m.segments, [r for r in rows if r.kind == "segment"], shown, strict=True))
-    handouts = tuple(HandoutItem(h, sheets.handouts[h].title, f"../handouts/{h}.html", copies)
+    handouts = tuple(HandoutItem(h, sheets.handouts[h].title, f"../handouts/{h}.html", p.handout_copies)
                      for h in m.session_handouts if h in sheets.handouts)
     collect, collect_from = _collect(schedule, index, sheets, words)
     return SessionSheet(
         number=s.number, count=len(schedule.sessions), title=m.title, track=track_title(p, m),
         when=session_when(s, p), date_iso=s.date.isoformat() if s.date else "", minutes=plan.total, rows=rows,
-        segments=segments, handouts=handouts, copies=copies, objectives=m.objectives, homework=module_homework(points),
+        segments=segments, handouts=handouts, copies=p.handout_copies,
+        members=p.schedule.group_size + p.schedule.extra_copies, objectives=m.objectives, homework=module_homework(points),
         collect=collect, collect_from=collect_from, timer=timer_plan(plan), clock=p.session.clock, core=shown != points,
     )
 
