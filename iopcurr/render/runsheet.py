@@ -20,7 +20,7 @@ from html.parser import HTMLParser
 from markupsafe import Markup
 
 from iopcurr.errors import Problem
-from iopcurr.model import Curriculum, Handout, Module, OutputFile, Schedule, Session, SessionPlan
+from iopcurr.model import Curriculum, Handout, Module, OutputFile, Program, Schedule, Session, SessionPlan
 from iopcurr.plan.safety import without_controls
 from iopcurr.plan.schedule import agenda_times, session_when, time_of
 from iopcurr.plan.thirds import PART_NAMES, clock
@@ -216,6 +216,16 @@ class HandoutItem:
     languages: tuple[tuple[str, str, int], ...] = ()  # (language, url, copies) of its translations (`handouts.copies`)
 
 
+def handout_items(p: Program, m: Module, handouts: Mapping[str, Handout], root: str = "") -> tuple[HandoutItem, ...]:
+    """The handouts a session of `m` prints, linked from `root` (the site root, or "../"), with the
+    copies of each language `handouts.copies` sets (else the group size and the extra copies)."""
+    per_language = dict(p.handouts.copies)
+    return tuple(HandoutItem(h, handouts[h].title, f"{root}handouts/{h}.html", p.handout_copies,
+                             languages=tuple((lang, f"{root}handouts/{lang}/{h}.html", per_language[lang])
+                                             for lang in p.langs[1:] if per_language.get(lang)))
+                 for h in m.session_handouts if h in handouts)
+
+
 @dataclass(frozen=True)
 class SessionSheet:
     """One session as the run sheet, the handout bundle and the paperwork show it."""
@@ -298,8 +308,7 @@ def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], sche
     shown = core_only(points)
     segments = tuple(SegmentSheet(seg.title, f"{r.start}–{r.end}", r.minutes, r.part, pts)
                      for seg, r, pts in zip(m.segments, [r for r in rows if r.kind == "segment"], shown, strict=True))
-    handouts = tuple(HandoutItem(h, sheets.handouts[h].title, f"../handouts/{h}.html", p.handout_copies)
-                     for h in m.session_handouts if h in sheets.handouts)
+    handouts = handout_items(p, m, sheets.handouts, "../")
     collect, collect_from = _collect(schedule, index, sheets, words)
     return SessionSheet(
         number=s.number, count=len(schedule.sessions), title=m.title, track=track_title(p, m),

@@ -146,7 +146,7 @@ def session_view(cal: Calendar, index: int) -> SessionView:
         module=Link(m.title, f"../facilitator/{m.id}.html"),
         track=track_marks(cal.ctx.cur).get(track_of(p, m) or ""),
         when=session_when(session, p),
-        handouts=tonight.handout_items(p, m, cal.sheets.handouts, "../"),
+        handouts=runsheet.handout_items(p, m, cal.sheets.handouts, "../"),
         copies_note=_copies_note(p, words),
         previous=_link(cal, index - 1),
         next=_link(cal, index + 1),

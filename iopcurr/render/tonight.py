@@ -9,15 +9,14 @@ time instead. Pure: Curriculum + Schedule → views and files.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from iopcurr.model import Curriculum, Handout, Module, OutputFile, Program, Schedule, Session
+from iopcurr.model import Curriculum, OutputFile, Schedule, Session
 from iopcurr.plan.schedule import long_date, session_label, session_when, short_date, time_of
 from iopcurr.render import books
 from iopcurr.render.ics import track_title
-from iopcurr.render.runsheet import HandoutItem, night_paths
+from iopcurr.render.runsheet import HandoutItem, handout_items, night_paths
 
 
 @dataclass(frozen=True)
@@ -34,16 +33,6 @@ class TonightCard:
     copies: int
     ended: str = ""  # the last session's date in words, when the calendar is over
     bundle_pdf: str = ""  # with --pdf: the PDF of tonight's handouts
-
-
-def handout_items(p: Program, m: Module, handouts: Mapping[str, Handout], root: str = "") -> tuple[HandoutItem, ...]:
-    """The handouts a session of `m` prints, linked from `root` (the site root, or "../"), with the
-    copies of each language `handouts.copies` sets (else the group size and the extra copies)."""
-    per_language = dict(p.handouts.copies)
-    return tuple(HandoutItem(h, handouts[h].title, f"{root}handouts/{h}.html", p.handout_copies,
-                             languages=tuple((lang, f"{root}handouts/{lang}/{h}.html", per_language[lang])
-                                             for lang in p.langs[1:] if per_language.get(lang)))
-                 for h in m.session_handouts if h in handouts)
 
 
 def _card(cur: Curriculum, s: Session, pdf: bool, label: str = "") -> TonightCard:
