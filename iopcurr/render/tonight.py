@@ -9,6 +9,7 @@ time instead. Pure: Curriculum + Schedule → views and files.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,11 +36,14 @@ class TonightCard:
     bundle_pdf: str = ""  # with --pdf: the PDF of tonight's handouts
 
 
-def _card(cur: Curriculum, s: Session, pdf: bool, label: str = "") -> TonightCard:
-    m, p = next(x for x in cur.modules if x.id == s.module_id), cur.program
-    return TonightCard(label, s.number, m.title, track_title(p, m), session_when(s, p),
-                       handout_items(p, m, {h.id: h for mod in cur.modules for h in mod.handouts}), p.handout_copies,
-                       bundle_pdf=books.bundle_pdf(m.id) if pdf and m.session_handouts else "")
+def _cards(cur: Curriculum, sessions: Iterable[Session], pdf: bool, label: str = "") -> Iterator[TonightCard]:
+    """The card of each of `sessions` (the modules and handouts looked up by id once for all)."""
+    p, modules = cur.program, {m.id: m for m in cur.modules}
+    handouts = {h.id: h for m in cur.modules for h in m.handouts}
+    for s in sessions:
+        m = modules[s.module_id]
+        yield TonightCard(label, s.number, m.title, track_title(p, m), session_when(s, p), handout_items(p, m, handouts),
+                          p.handout_copies, bundle_pdf=books.bundle_pdf(m.id) if pdf and m.session_handouts else "")
 
 
 def fixed_card(cur: Curriculum, schedule: Schedule | None, today: date | None, *,
@@ -52,7 +56,7 @@ def fixed_card(cur: Curriculum, schedule: Schedule | None, today: date | None, *
         last = schedule.sessions[-1].date
         assert last is not None
         return TonightCard("Program calendar", 0, "", "", "", (), 0, ended=long_date(last))
-    return _card(cur, s, pdf, "Tonight" if s.date == today else "Next session")
+    return next(_cards(cur, [s], pdf, "Tonight" if s.date == today else "Next session"))
 
 
 def bundle_jobs(cur: Curriculum, schedule: Schedule | None) -> tuple[tuple[str, str], ...]:
@@ -73,10 +77,9 @@ def sessions_js(cur: Curriculum, schedule: Schedule, *, pdf: bool = False) -> Ou
     milliseconds (real time, so the browser's clock can be compared with it in any time zone)."""
     style = cur.program.session.clock
     items = []
-    for s in schedule.sessions:
+    for s, card in zip(schedule.sessions, _cards(cur, schedule.sessions, pdf), strict=True):
         if s.start is None or s.end is None or s.date is None:
             continue
-        card = _card(cur, s, pdf)
         items.append({
             "n": card.number,
             "pdf": card.bundle_pdf,
