@@ -21,6 +21,7 @@ runs `run` on every save and writes the files whose bytes changed.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 import time
 from collections.abc import Callable, Sequence
@@ -43,7 +44,7 @@ from iopcurr.model import (
     SessionPlan,
     Translation,
 )
-from iopcurr.output.cache import CACHE_DIR, ParseCache
+from iopcurr.output.cache import CACHE_DIR, CompiledTemplates, ParseCache
 from iopcurr.output.write import Stage, pending_cache_folder
 from iopcurr.plan.branding import check_branding
 from iopcurr.plan.checks import (
@@ -51,9 +52,7 @@ from iopcurr.plan.checks import (
     check_handouts,
     check_ids,
     check_references,
-    forget_dictionary,
     order_modules,
-    readability_of,
 )
 from iopcurr.plan.links import Anchors, anchor_table, check_owner_refs, check_site_refs
 from iopcurr.plan.schedule import build_schedule
@@ -71,7 +70,7 @@ from iopcurr.source.config import parse_program
 from iopcurr.source.convert import ParseStats, Progress, parse_all
 from iopcurr.source.library import with_libraries
 from iopcurr.source.loader import SourceFile, Sources, assets_of, git_history, read_sources
-from iopcurr.source.parsed import Parsed, text_key
+from iopcurr.source.parsed import Parsed
 from iopcurr.source.sites import site_program, with_site
 from iopcurr.source.translations import check_translated_handouts, check_translations
 
@@ -87,7 +86,6 @@ class Settings:
     today: date | None = None  # the home page shows the sessions after this day
     pdf: bool = False  # the pages link to their PDFs (and the PDFs are made)
     site: str | None = None  # sites/<site>.yml is merged over program.yml
-    templates: jinja2.BytecodeCache | None = None  # compiled templates kept between builds (the preview's)
 
 
 @dataclass(frozen=True)
@@ -163,8 +161,6 @@ def site_of(source: Path, sources: Sources, parsed: Sequence[Parsed], stats: Par
             timer: Timer) -> BuildResult:
     """The files read and converted → the checked curriculum, its schedule and every page (pure
     but for reading the theme and the assets)."""
-    if stats.converted >= 200:  # a large build: its grades are known, free textstat's 70 MB for rendering
-        forget_dictionary()
     cur, plans, problems = assemble(source, sources, parsed)
     timer.lap("check")
     schedule, more = build_schedule(cur.program, cur.modules)
@@ -188,8 +184,6 @@ def write(result: BuildResult, stage: Stage, cache: ParseCache) -> BuildResult:
     for f in result.files:
         stage.add(f)
     stage.commit()
-    if result.curriculum is not None:
-        cache.save_grades({text_key(h.text): readability_of(h) for m in result.curriculum.modules for h in m.handouts})
     cache.commit()
     if result.stats is not None:
         cache.prune(result.stats.keys)
@@ -300,7 +294,7 @@ def render(source: Path, sources: Sources, planned: Planned,
     """Every file of the site (with the theme's static files and the assets), or none and the
     problems: a broken template, a link to a path the site does not have."""
     cur = planned.curriculum
-    theme, problems = theme_for(source, cur, settings.templates)
+    theme, problems = theme_for(source, cur)
     if theme is None:
         return [], problems
     files, problems = render_all(planned, theme, settings, sources.history)
@@ -313,10 +307,9 @@ def render(source: Path, sources: Sources, planned: Planned,
     return ([] if has_errors(problems) else files), problems
 
 
-def theme_for(source: Path, cur: Curriculum,
-              templates: jinja2.BytecodeCache | None = None) -> tuple[Theme | None, list[Problem]]:
+def theme_for(source: Path, cur: Curriculum) -> tuple[Theme | None, list[Problem]]:
     """The theme with the curriculum's override folder, if it names one that exists (its
-    templates compiled once for all the builds that share `templates`)."""
+    templates compiled by an earlier build, when their source has not changed)."""
     override = source / cur.program.theme.override if cur.program.theme.override else None
     if override is not None and not override.is_dir():
         return None, [Problem(cur.program.path_of("theme.override"), cur.program.line_of("theme.override"),
@@ -326,8 +319,8 @@ def theme_for(source: Path, cur: Curriculum,
                               f"the theme override folder {override} leads outside the curriculum folder.", "IOP029",
                               hint="Copy the templates into the curriculum instead.")]
     theme = load_theme(override)
-    if templates is not None:
-        theme.env.bytecode_cache = templates
+    with contextlib.suppress(RuntimeError):  # (no home folder: no templates kept)
+        theme.env.bytecode_cache = CompiledTemplates(sandboxed=override is not None)
     return theme, []
 
 

@@ -12,9 +12,10 @@ from conftest import BUNDLED, MakeCurriculum, module_text
 
 from iopcurr.output.cache import CACHE_DIR, TAG, ParseCache, checksum, is_cache_folder, load_secret, secret_path
 from iopcurr.pipeline import BuildResult, Settings, build, read
+from iopcurr.render.pages import default_theme_dir
 from iopcurr.source import codec, convert, parsed
 from iopcurr.source.markup import Converter
-from iopcurr.source.parsed import Parsed, graded, parse_source
+from iopcurr.source.parsed import Parsed, parse_source
 
 MODULES = {"alpha": module_text("alpha"), "beta": module_text("beta"), "gamma": module_text("gamma")}
 
@@ -191,8 +192,7 @@ def test_output_folder_holding_only_a_cache_is_ours(make_curriculum: MakeCurricu
 def test_parsed_values_round_trip_through_json() -> None:
     converter = Converter()
     for src in read(BUNDLED).files[:6]:
-        value = parse_source(src, converter)
-        entry = graded(value, {})
+        entry = parse_source(src, converter)
         assert codec.loads(codec.dumps(entry), Parsed) == entry
 
 
@@ -350,3 +350,51 @@ def test_without_a_place_for_the_key_the_cache_only_misses(
     assert build(root, tmp_path / "site").ok
     assert converted(build(root, tmp_path / "site")) == 4  # every entry of the last build is refused
     assert load_secret() != load_secret()  # a key per process
+
+
+def test_templates_are_compiled_once_until_their_source_changes(
+        make_curriculum: MakeCurriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    compiled: list[str | None] = []
+    real = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, source: str, name: str | None = None,
+                 filename: str | None = None, raw: bool = False, defer_init: bool = False) -> object:
+        compiled.append(name)
+        return real(self, source, name, filename, raw, defer_init)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    root = make_curriculum(MODULES, program="title: T\ntheme:\n  override: mytheme\n")
+    (root / "mytheme" / "templates").mkdir(parents=True)
+    first = build(root, tmp_path / "a")
+    assert first.ok and "module.html" in compiled and "base.html" in compiled
+    compiled.clear()
+    assert build(root, tmp_path / "b").ok and compiled == []  # every template from the cache
+    assert site_bytes(tmp_path / "a") == site_bytes(tmp_path / "b")
+    original = (default_theme_dir() / "templates" / "module.html").read_text("utf-8")
+    (root / "mytheme" / "templates" / "module.html").write_text("{# ours #}" + original, "utf-8")
+    compiled.clear()
+    assert build(root, tmp_path / "c").ok and compiled == ["module.html"]  # only the changed one
+
+
+def test_sandboxed_and_plain_templates_are_kept_apart_and_the_cache_is_optional(
+        make_curriculum: MakeCurriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    root = make_curriculum(MODULES)
+    (root / "mytheme").mkdir()
+    program = (root / "program.yml").read_text("utf-8")
+    (root / "program.yml").write_text(program + "theme:\n  override: mytheme\n", "utf-8")
+    assert build(root, tmp_path / "s1").ok
+    (root / "program.yml").write_text(program, "utf-8")
+    assert build(root, tmp_path / "p1").ok  # (sandboxed bytecode would fail in a plain environment)
+    (root / "program.yml").write_text(program + "theme:\n  override: mytheme\n", "utf-8")
+    assert build(root, tmp_path / "s2").ok
+    (root / "program.yml").write_text(program, "utf-8")
+    names = {p.name.split("-")[0] for p in (tmp_path / "home-cache" / "iopcurr" / "templates").iterdir()}
+    assert names == {"plain", "sandboxed"}
+    (tmp_path / "file").write_text("not a folder", "utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))  # nowhere to keep them: still builds
+    assert build(root, tmp_path / "p2").ok
+    assert site_bytes(tmp_path / "p1") == site_bytes(tmp_path / "p2")

@@ -7,7 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+import textstat
 from conftest import BUNDLED, MakeCurriculum, module_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from iopcurr.model import SMOG_SENTENCES, Handout, Module, Readability
 from iopcurr.pipeline import read, run
@@ -21,7 +24,6 @@ from iopcurr.plan.checks import (
 )
 from iopcurr.source.config import parse_program
 from iopcurr.source.convert import parse_all
-from iopcurr.source.parsed import graded, text_key
 
 PROSE = (
     "A warning sign is a change in you. It shows up before a return to use.\n"
@@ -67,6 +69,26 @@ def test_two_formulas_and_smog_only_from_three_sentences() -> None:
     assert measure(LABELS) == Readability(0.0, 0.0, 0)
 
 
+# Words the CMU dictionary knows (one, two, three or more syllables, contractions, alternate
+# pronunciations), words it does not (pyphen counts them) and punctuation textstat drops.
+WORDS = ["I", "you", "don't", "can't", "we'll", "recovery", "counselor", "relationships", "craving", "read",
+         "Naloxone", "HALT", "iopcurr", "zxqv", "self-care", "12", "3-step", "café", "'quoted'", "rock'n'roll",
+         "mmm", "hmm", "every", "different", "interesting", "family", "tonight.", "now!", "why?", "—", "(call", "988)", "e.g.", "...", "a", "the", "unbelievably"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=40).map(" ".join), min_size=1, max_size=14))
+def test_grades_are_textstat_s(lines: list[str]) -> None:
+    """Our reading of the CMU dictionary gives textstat's own Flesch-Kincaid and SMOG."""
+    text = "\n".join(lines)
+    prose = prose_text(text)
+    r = measure(text)
+    if r.sentences:
+        assert r.grade == max(0.0, round(float(textstat.flesch_kincaid_grade(prose)), 1))
+        if r.sentences >= SMOG_SENTENCES:
+            assert r.smog == round(float(textstat.smog_index(prose)), 1)
+
+
 @pytest.mark.parametrize(("grade", "words"), [
     (0.2, "very easy"), (5.9, "very easy"), (6.0, "easy"), (7.5, "fairly easy"), (8.0, "plain English"),
     (9.9, "plain English"), (11.0, "fairly hard"), (14.0, "hard"), (18.0, "very hard"),
@@ -106,23 +128,13 @@ def test_max_smog_is_checked_like_the_other_settings() -> None:
     assert [p.hint for p in problems] == ["Did you mean `max_smog`?"]
 
 
-def test_grades_travel_with_the_handouts_and_known_ones_are_not_measured_again(
-        make_curriculum: MakeCurriculum, monkeypatch: pytest.MonkeyPatch) -> None:
-    import textstat
-
+def test_grades_travel_with_the_handouts(make_curriculum: MakeCurriculum) -> None:
     text = module_text("alpha").replace("You can do this. Write one step.", PROSE.replace("\n", "\n\n"))
     parsed, _ = parse_all(read(make_curriculum({"alpha": text})).files, jobs=1)
     handouts = [h for p in parsed if p.module for h in p.module.handouts]
     assert handouts and all(h.readability == measure(h.text) for h in handouts)
     assert all(readability_of(h) is h.readability for h in handouts)
-
-    def no_textstat(text: str) -> float:
-        raise AssertionError("textstat was asked again")
-
-    monkeypatch.setattr(textstat, "flesch_kincaid_grade", no_textstat)
-    known = {text_key(h.text): Readability(3.0, 6.0, 9) for h in handouts}
-    regraded = [graded(p, known).module for p in parsed]
-    assert {h.readability for m in regraded if m for h in m.handouts} == {Readability(3.0, 6.0, 9)}
+    assert any(h.readability and h.readability.sentences >= 4 for h in handouts)
 
 
 def test_the_facilitator_guide_shows_the_words(make_curriculum: MakeCurriculum) -> None:

@@ -2,7 +2,6 @@
 
     site/.iopcurr-cache/CACHEDIR.TAG
     site/.iopcurr-cache/parsed/<sha256>.json      one `Parsed`, its handouts graded, named by `parsed.cache_key`
-    site/.iopcurr-cache/grades.json               reading grades of the handouts, by a hash of their text
 
 Safe to delete at any time (the next build converts everything again). An entry is used only if
 its checksum matches and it decodes into a `Parsed` of the expected shape; anything else is
@@ -21,18 +20,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import json
 import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 
-from iopcurr.model import Readability
+import jinja2
+
 from iopcurr.source import codec
-from iopcurr.source.parsed import Parsed, code_fingerprint
+from iopcurr.source.parsed import Parsed
 
 CACHE_DIR = ".iopcurr-cache"  # the cache's folder in an output folder; safe to delete
 TAG_NAME = "CACHEDIR.TAG"
@@ -42,13 +41,32 @@ TAG = (
     "# It holds converted Markdown; it is safe to delete.\n"
 )
 _ENTRY = re.compile(r"^[0-9a-f]{64}\.json$")
-GRADES = "grades.json"  # reading grades by handout text, so that a rebuild need not load textstat
 
 
 def secret_path() -> Path:
     """Where the cache's key is kept: `$XDG_CACHE_HOME/iopcurr/cache-key` (`~/.cache/...`)."""
     base = os.environ.get("XDG_CACHE_HOME") or ""
     return (Path(base) if base else Path.home() / ".cache") / "iopcurr" / "cache-key"
+
+
+class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """The theme's templates as earlier builds compiled them, in `$XDG_CACHE_HOME/iopcurr/templates`:
+    Jinja compiles a template again only when its source changed (it keeps a checksum). The
+    sandbox compiles calls differently, so sandboxed templates are kept apart. Best-effort: a
+    template that cannot be stored is compiled again next time."""
+
+    def __init__(self, sandboxed: bool) -> None:
+        kind = "sandboxed" if sandboxed else "plain"
+        super().__init__(str(secret_path().parent / "templates"), f"{kind}-%s.cache")
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            Path(self.directory).mkdir(parents=True, exist_ok=True, mode=0o700)
+            super().dump_bytecode(bucket)
 
 
 def load_secret() -> bytes:
@@ -132,21 +150,6 @@ class ParseCache:
             return
         self._write(f"parsed/{key}.json", f"{key} {checksum(self.secret, key, raw)}\n".encode() + raw)
 
-    def load_grades(self) -> dict[str, Readability]:
-        """Readability of handout texts from earlier builds (`text_key` → Readability); none from a
-        store that another version of the code wrote or that does not decode whole."""
-        try:
-            data = json.loads((self.folder / GRADES).read_text("utf-8"))
-            fresh = isinstance(data, dict) and data.get("code") == code_fingerprint()
-            return codec.decode(data["grades"], dict[str, Readability]) if fresh else {}
-        except (OSError, ValueError, KeyError):  # (codec.DecodeError is a ValueError)
-            return {}
-
-    def save_grades(self, grades: Mapping[str, Readability]) -> None:
-        """Keep the readability of this build's handouts for the next (best-effort)."""
-        document = {"code": code_fingerprint(), "grades": {k: codec.encode(v) for k, v in grades.items()}}
-        self._write(GRADES, json.dumps(document, sort_keys=True).encode())
-
     def _write(self, name: str, data: bytes) -> None:
         """Write `name` into the pending folder (else the cache's) atomically; errors are ignored."""
         folder = self.pending or self.folder
@@ -166,7 +169,6 @@ class ParseCache:
             for name in os.listdir(self.pending / "parsed"):
                 if _ENTRY.match(name):
                     os.replace(self.pending / "parsed" / name, self.entries / name)
-            os.replace(self.pending / GRADES, self.folder / GRADES)  # (if this build kept them)
         self.discard()
 
     def discard(self) -> None:

