@@ -6,12 +6,13 @@
     git worktree add --detach /tmp/before <commit>      # then, to compare with an earlier iopcurr:
     python benchmarks/bench_vs_mkdocs.py --mkdocs /tmp/mkvenv/bin/mkdocs --before /tmp/before
 
-For each size: the bundled modules copied to that many (benchmarks/scale.py); the same files
-(front matter and all) as the docs of a MkDocs project with the same Markdown extensions; both
-built cold (no cache, no site) five times, interleaved, and the median wall time printed with the
-ratio MkDocs / iopcurr (above 1: iopcurr is faster). With `--before CHECKOUT`, that checkout's
-iopcurr is built in the same rounds too, so that before and after are measured side by side. Also the CPU time Python-Markdown alone takes
-to convert the same files with the same extensions in one process, the yardstick of issue 17.
+For each size: the bundled modules copied to that many (benchmarks/scale.py); the same files (front
+matter and all) as the docs of a MkDocs project with the same Markdown extensions; both built cold
+(no site, no parse cache, no compiled templates: a computer's first build) five times, interleaved,
+and the median wall time printed with the ratio MkDocs / iopcurr (above 1: iopcurr is faster). With
+`--before CHECKOUT`, that checkout's iopcurr is built in the same rounds too, so that before and
+after are measured side by side. Also the CPU time Python-Markdown alone takes to convert the same
+files with the same extensions in one process, the yardstick of issue 17.
 """
 
 from __future__ import annotations
@@ -66,12 +67,13 @@ def measure(size: int, mkdocs: str, repeat: int, work: Path, before: Path | None
     project = mkdocs_project(cur, work / f"mk{size}")
     checkouts = {"iopcurr": REPO, **({"before": before} if before else {})}
     times: dict[str, list[float]] = {name: [] for name in [*checkouts, "MkDocs"]}
-    for _ in range(repeat):
+    for n in range(repeat):
         for name, checkout in checkouts.items():
             out = work / "site"
             shutil.rmtree(out, ignore_errors=True)
+            fresh = work / f"xdg-{name}-{size}-{n}"  # no templates compiled by an earlier build either
             r = run([sys.executable, "-m", "iopcurr", "build", str(cur), "--out", str(out)],
-                    cwd=work, env={"PYTHONPATH": str(checkout)})  # (not in a checkout: `-m` looks there first)
+                    cwd=work, env={"PYTHONPATH": str(checkout), "XDG_CACHE_HOME": str(fresh)})  # (not in a checkout: `-m` looks there first)
             assert r.returncode == 0, r.output
             times[name].append(r.seconds)
         shutil.rmtree(project / "site", ignore_errors=True)
