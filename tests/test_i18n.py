@@ -132,6 +132,22 @@ def test_crisis_contacts_in_the_page_language_on_screen_and_in_print(make_curric
     assert 'static/theme.es.css' in page and 'static/theme.es.css' not in files["handouts/alpha-sheet.html"].decode()
 
 
+def test_a_crisis_line_that_takes_texts_has_a_text_link_in_every_language(make_curriculum: MakeCurriculum) -> None:
+    """Whether a contact takes texts is read from its source-language words ("text"); the link,
+    in the page's words, follows the last mention of each number (where the text part ends)."""
+    program = PROGRAM_ES.replace("contact: Call 988", "contact: Call or text 988").replace(
+        "contact: Llame al 988 y marque el 2,", "contact: Llame al 988 o envíe AYUDA por mensaje de texto al 988,")
+    files = files_of(es_curriculum(make_curriculum, program=program))
+    english, spanish = files["handouts/alpha-sheet.html"].decode(), files["handouts/es/alpha-sheet.html"].decode()
+    assert '(<a href="sms:988">send a text to 988</a>)' in english
+    assert spanish.count('href="sms:988"') == 1 and spanish.count('href="tel:988"') == 2
+    assert ('mensaje de texto al <a class="tel" href="tel:988">988</a> <span class="sms no-print">'
+            '(<a href="sms:988">enviar un mensaje de texto al 988</a>)</span>') in spanish
+    assert "send a text" not in spanish
+    plain = files_of(es_curriculum(make_curriculum, name="plain"))  # "Call 988": no texts, in no language
+    assert not any(b"sms:" in plain[path] for path in ("handouts/alpha-sheet.html", "handouts/es/alpha-sheet.html"))
+
+
 def test_session_pages_give_copies_per_language(make_curriculum: MakeCurriculum) -> None:
     program = PROGRAM_ES + "handouts: {copies: {en: 10, es: 5}}\nschedule: {weeks: 1, days: [mon], first_date: 2027-03-01}\n"
     result = run(es_curriculum(make_curriculum, program=program), Settings(today=date(2027, 2, 27)))

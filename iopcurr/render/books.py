@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from iopcurr.errors import Problem
-from iopcurr.model import Curriculum, Handout, Module
+from iopcurr.model import CrisisContact, Curriculum, Handout, Module
 from iopcurr.render.htmlfrag import Document, bind_tags, scan, unique_ids
+from iopcurr.render.i18n import Catalogues, translate
 
 PACKET = "handouts/packet.html"
 MANUAL = "facilitator/manual.html"
@@ -114,19 +115,29 @@ def unbroken_numbers(text: str) -> str:
     return _PHONE_HYPHEN.sub("\u2011", text)
 
 
-def contact_links(contact: str) -> Markup:
+def crisis_contact(contact: CrisisContact, language: str, catalogues: Catalogues) -> tuple[str, Markup, str]:
+    """A crisis contact as written for `language` (name, linked contact, note). It takes texts when
+    its source-language words say "text" (a translation words that its own way)."""
+    c = contact.in_language(language)
+    send = translate(catalogues, language, "send_text")  # "send a text to"
+    return c.name, contact_links(c.contact, bool(_TEXTS.search(contact.contact)), send), c.note
+
+
+def contact_links(contact: str, texts: bool, send: str) -> Markup:
     """A crisis contact with its phone numbers (three digits or more) as `tel:` links that never
-    break across lines, and, when the contact says it takes texts, an `sms:` link after each."""
+    break across lines, and, when it takes `texts`, an `sms:` link after the last mention of each
+    number (where "... or send a text to 988" ends), in the words `send` ("send a text to")."""
+    numbers = [(m, re.sub(r"\D", "", m.group(0))) for m in _PHONE.finditer(contact)]
+    last = {digits: m for m, digits in numbers}
     out, at = [], 0
-    for m in _PHONE.finditer(contact):
-        digits = re.sub(r"\D", "", m.group(0))
+    for m, digits in numbers:
         if len(digits) < 3:
             continue
         out.append(escape(contact[at:m.start()]))
         out.append(Markup('<a class="tel" href="tel:{}">{}</a>').format(digits, m.group(0)))
-        if _TEXTS.search(contact):
-            out.append(Markup(' <span class="sms no-print">(<a href="sms:{}">send a text to {}</a>)</span>')
-                       .format(digits, m.group(0)))
+        if texts and last[digits] is m:
+            out.append(Markup(' <span class="sms no-print">(<a href="sms:{}">{} {}</a>)</span>')
+                       .format(digits, send, m.group(0)))
         at = m.end()
     out.append(escape(contact[at:]))
     return Markup("").join(out)

@@ -466,7 +466,7 @@ def site_context(cur: Curriculum, plans: Mapping[str, SessionPlan | None], theme
                  schedule: Schedule | None = None, today: date | None = None, *, pdf: bool = False) -> SiteContext:
     p = cur.program
     site = SiteView(title=p.title, organization=p.organization, language=p.language, disclaimer=p.disclaimer,
-                    logo=p.theme.logo, crisis=tuple((c.name, books.contact_links(c.contact), c.note) for c in p.crisis),
+                    logo=p.theme.logo, crisis=tuple(books.crisis_contact(c, p.language, theme.catalogues) for c in p.crisis),
                     nav=nav_table(cur), edition=words_date(edition_date(p, cur.modules)))
     return SiteContext(cur, theme, site, plans, schedule, today, pdf)
 

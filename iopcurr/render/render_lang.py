@@ -29,8 +29,7 @@ def edition(ctx: SiteContext, language: str) -> SiteContext:
     """The context of the pages of `language`: a site view in the language (its crisis contacts,
     print styles and search index), and the translation's handouts, module titles and facilitator parts."""
     cur = ctx.cur
-    contacts = (c.in_language(language) for c in cur.program.crisis)
-    crisis = tuple((c.name, books.contact_links(c.contact), c.note) for c in contacts)  # tel: links, as in the source
+    crisis = tuple(books.crisis_contact(c, language, ctx.theme.catalogues) for c in cur.program.crisis)
     site = replace(ctx.site, language=language, crisis=crisis, language_css=f"static/theme.{language}.css",
                    search_language=language if language in searchlang.SNOWBALL_NAMES else "")
     mine = [t for t in cur.translations if t.language == language]  # each of a module of `cur` (pipeline.in_order)
