@@ -148,6 +148,26 @@ def test_a_crisis_line_that_takes_texts_has_a_text_link_in_every_language(make_c
     assert not any(b"sms:" in plain[path] for path in ("handouts/alpha-sheet.html", "handouts/es/alpha-sheet.html"))
 
 
+def test_spanish_pages_speak_spanish_to_screen_readers(make_curriculum: MakeCurriculum) -> None:
+    sheet = SHEET_ES.replace("::: lines {n=2}\nMi paso:\n:::\n", "::: lines {n=1}\nMi paso:\n:::\n\n"
+                             "::: scale {from=1 to=5}\n¿Cuánto?\n:::\n\n- [ ] Llamar\n- [ ] Caminar\n\n"
+                             "| Señal | Qué hago |\n| --- | --- |\n| Sueño | Descanso |\n")
+    files = files_of(es_curriculum(make_curriculum, sheet=sheet))
+    spanish = files["handouts/es/alpha-sheet.html"].decode()
+    for said in ("Espacio para escribir (1 línea).", 'aria-label="Encierre en un círculo un número del 1 al 5"',
+                 'aria-label="Lista para marcar"', 'aria-label="Tabla: Señal, Qué hago"'):
+        assert said in spanish and said in files["handouts/es/large/alpha-sheet.html"].decode()
+    assert not re.search(r"Space to write|Circle a number|\"Checklist\"|\"Table", spanish)
+    packet, bilingual = files["handouts/es/packet.html"].decode(), files["handouts/es/bilingual.html"].decode()
+    assert "Espacio para escribir" in packet  # (the packet binds the pages)
+    # Titles in another language than the page's are marked so (WCAG 3.1.2): beta's handout is not translated.
+    assert '<a href="#handout-beta-sheet" lang="en">Sheet for Beta</a>' in packet
+    assert '<a href="#handout-alpha-sheet">Hoja de alfa</a>' in packet
+    assert '<a href="#handout-alpha-sheet" lang="en">Sheet for Alpha</a>' in bilingual
+    assert '<a href="#handout-alpha-sheet-es">Hoja de alfa</a>' in bilingual
+    assert "Space to write (2 lines)." in files["handouts/alpha-sheet.html"].decode()  # the English page: English
+
+
 def test_session_pages_give_copies_per_language(make_curriculum: MakeCurriculum) -> None:
     program = PROGRAM_ES + "handouts: {copies: {en: 10, es: 5}}\nschedule: {weeks: 1, days: [mon], first_date: 2027-03-01}\n"
     result = run(es_curriculum(make_curriculum, program=program), Settings(today=date(2027, 2, 27)))
@@ -214,7 +234,9 @@ def visible_chrome(page: str) -> str:
     """The page without the handout's own text (which a fallback shows in English on purpose),
     the module titles of the navigation (content, not interface) and the site's title."""
     page = re.sub(r'<div class="handout-body" lang="en">.*?</div>\n<aside', "<aside", page, flags=re.S)
-    page = re.sub(r'<div lang="en" class="facing facing-source">.*?</div>\n</section>', "", page, flags=re.S)
+    # the English side of the bilingual packet (its section's title too), and the links marked English
+    page = re.sub(r'<section [^>]*>\n<div lang="en" class="facing facing-source">.*?</div>\n</section>', "", page, flags=re.S)
+    page = re.sub(r'<a [^>]*\blang="en"[^>]*>.*?</a>', "", page, flags=re.S)
     page = re.sub(r"<nav class=\"sidebar\".*?</nav>", "", page, flags=re.S)
     page = re.sub(r'<section class="ritual">.*?</section>', "", page, flags=re.S)  # program.yml's opening and closing
     page = re.sub(r"<head>.*?</head>", "", page, flags=re.S)

@@ -242,6 +242,7 @@ class BookItem:
     title: str
     html: Markup  # its content, rewritten to live in the document
     kind: str = "module"  # "handout", "module" or "page"
+    lang: str = ""  # the language of its title, when it is not the page's (a source handout among translations)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ back to English, then to the key itself; a test keeps every catalogue complete.
 
 from __future__ import annotations
 
+import html as htmllib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -53,3 +55,26 @@ def template_function(catalogues: Catalogues) -> Callable[..., str]:
         return translate(catalogues, language or page_language, key)
 
     return t
+
+
+# What worksheets and tables say to screen readers: markup.py writes it in English (a file is
+# converted without knowing the language of the page it goes on).
+_SPOKEN = re.compile(r'Space to write \((?P<n>\d+) lines?\)\.'
+                     r'|aria-label="(?:Circle a number from (?P<low>-?\d+) to (?P<high>-?\d+)'
+                     r'|(?P<checklist>Checklist)|Table(?P<headers>: [^"]*)?)"')
+
+
+def spoken(html: str, words: Words) -> str:
+    """`html` with what its worksheets and tables say to screen readers in the page's `words`."""
+
+    def say(m: re.Match[str]) -> str:
+        if m["n"]:
+            return (words("ws_line", "Space to write (1 line).") if m["n"] == "1" else
+                    words("ws_lines", "Space to write ({n} lines).").format(n=m["n"]))
+        if m["low"]:
+            label = words("ws_scale", "Circle a number from {low} to {high}").format(low=m["low"], high=m["high"])
+        else:
+            label = words("ws_checklist", "Checklist") if m["checklist"] else words("table", "Table")
+        return f'aria-label="{htmllib.escape(label, quote=True)}{m["headers"] or ""}"'  # (the headers: escaped already)
+
+    return _SPOKEN.sub(say, html)

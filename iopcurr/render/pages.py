@@ -39,7 +39,7 @@ from iopcurr.plan.safety import without_controls
 from iopcurr.plan.schedule import long_date, session_label, session_when, upcoming
 from iopcurr.plan.thirds import PART_NAMES
 from iopcurr.render import books
-from iopcurr.render.i18n import Catalogues, Words, load_catalogues, template_function, translate
+from iopcurr.render.i18n import Catalogues, Words, load_catalogues, spoken, template_function, translate
 from iopcurr.render.ics import track_title
 from iopcurr.render.runsheet import Row, agenda_clock, plan_rows
 from iopcurr.render.tonight import TonightCard, fixed_card
@@ -163,7 +163,7 @@ def block_words(html: str, words: Words) -> str:
         html = html.replace(CORE_LABEL, f'<span class="core-label">{said}</span>')
     if (said := words("client_handout_card", HANDOUT_CARD)) != HANDOUT_CARD:
         html = html.replace(f'<p><strong>{HANDOUT_CARD}</strong>', f"<p><strong>{said}</strong>")
-    return html
+    return spoken(html, words)
 
 
 def guide_view(view: type[G], m: Module, plan: SessionPlan | None, settings: SessionSettings,
@@ -678,7 +678,7 @@ def render_handout(ctx: SiteContext, m: Module, source: Handout, large: bool) ->
     qr = Markup(books.qr_svg(url, f"QR code: this handout online at {url}")) if url else Markup("")
     alternates = handout_alternates(ctx, source.id, root, large=large, fill=not ctx.language and books.has_worksheet(h))
     have = {t.language for t in cur.translations for x in t.handouts if x.id == source.id}
-    view = HandoutView(h.title, Markup(books.step_heads(h.html)), large, alternates, qr,
+    view = HandoutView(h.title, Markup(books.step_heads(spoken(h.html, ctx.words))), large, alternates, qr,
                        switch_links(cur, books.handout_page(source.id, large=large), root, ctx.language, have), fallback)
     title = f"{h.title} {ctx.text('large_print_title')}" if large else h.title
     page = page_context(ctx.site, title, "handout", path.removesuffix(".html"), crumbs, near=m.id)

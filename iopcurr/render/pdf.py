@@ -114,7 +114,7 @@ def printable_html(html: str, page: str) -> tuple[str, list[str]]:
 # ---------------------------------------------------------------- fillable handouts
 
 _LINES = re.compile(
-    r'(<div class="ws ws-lines">)(.*?)<span class="visually-hidden">Space to write \((\d+) lines?\)\.</span>'
+    r'(<div class="ws ws-lines">)(.*?)<span class="visually-hidden">[^<]*\((\d+)[^<]*\)\.</span>'  # (in any language)
     r'(?:<div class="ws-line" aria-hidden="true"></div>)+', re.S)
 _CHECK = re.compile(r'(<li class="ws-check">(?:\s*<p>)?)\s*<span\b[^>]*class="ws-box"[^>]*>([☐☒])</span>(.*?)</li>', re.S)
 _SCALE = re.compile(r'(<div class="ws ws-scale">)(.*?)(<ol class="ws-scale-points"[^>]*>)(.*?)(</ol>)', re.S)

@@ -32,7 +32,9 @@ def bound_page(mains: Mapping[str, str], path: str, kind: str, ident: str, shift
 def render_books(ctx: SiteContext, mains: Mapping[str, str]) -> Iterator[OutputFile]:
     """The packet in the context's language and, in the source language, the manual, binding the main content
     of its pages (`mains`, by path, as `render_site` returns it). With `pdf`, they link to their PDFs."""
-    handouts = [(ctx.handouts.get(h.id, h).title, bound_page(mains, books.handout_page(h.id, language=ctx.language), "handout", h.id, 1))
+    source = ctx.cur.program.langs[0]
+    handouts = [(ctx.handouts.get(h.id, h).title, "" if h.id in ctx.handouts or not ctx.language else source,
+                 bound_page(mains, books.handout_page(h.id, language=ctx.language), "handout", h.id, 1))
                 for h in books.packet_order(ctx.cur)]
     yield packet(ctx, books.language_packet(ctx.language) if ctx.language else books.PACKET, ctx.text("workbook"), handouts)
     if not ctx.language:
@@ -47,11 +49,13 @@ def render_collection(ctx: SiteContext, template: str, path: str, view: books.Pa
     return pages.render_page(ctx, template, path, page, view).file
 
 
-def packet(ctx: SiteContext, into: str, title: str, parts: Sequence[tuple[str, books.Bound]]) -> OutputFile:
+def packet(ctx: SiteContext, into: str, title: str, parts: Sequence[tuple[str, str, books.Bound]]) -> OutputFile:
     """A cover, the contents, then every handout in the context's language (h1 → h2), in program
-    order: `parts` are their titles and pages."""
-    bound = books.bind([b for _, b in parts], into, TEMPLATE_IDS)
-    items = tuple(books.BookItem(b.anchor, name, html, "handout") for (name, b), html in zip(parts, bound, strict=True))
+    order: `parts` are their titles, the language of each title where it is not the page's ("" where
+    it is), and their pages."""
+    bound = books.bind([b for _, _, b in parts], into, TEMPLATE_IDS)
+    items = tuple(books.BookItem(b.anchor, name, html, "handout", lang)
+                  for (name, lang, b), html in zip(parts, bound, strict=True))
     pdf = books.language_pdf(into) if ctx.language else books.PACKET_PDF
     view = books.PacketView(title, items, "../" * into.count("/") + pdf if ctx.pdf else None)
     return render_collection(ctx, "packet.html", into, view)

@@ -61,13 +61,13 @@ def bilingual(ctx: SiteContext, mains: Mapping[str, str], kept: Mapping[str, str
     """Each handout in the source language (`kept`), then in the context's language (`mains`):
     facing pages in print (the source on the left page, the translation on the right)."""
     language, source = ctx.language, ctx.cur.program.langs[0]
-    parts: list[tuple[str, books.Bound]] = []
+    parts: list[tuple[str, str, books.Bound]] = []
     for h in books.packet_order(ctx.cur):
         page = books.handout_page(h.id, language=language)
         original = f'<div lang="{source}" class="facing facing-source">{kept[books.handout_page(h.id)]}</div>'
         translation = f'<div lang="{language}" class="facing facing-translation">{mains[page]}</div>'
-        parts += [(h.title, books.Bound(books.handout_page(h.id), f"handout-{h.id}", h.id, original, 1)),
-                  (ctx.handouts.get(h.id, h).title,
+        parts += [(h.title, source, books.Bound(books.handout_page(h.id), f"handout-{h.id}", h.id, original, 1)),
+                  (ctx.handouts.get(h.id, h).title, "" if h.id in ctx.handouts else source,
                    books.Bound(page, f"handout-{h.id}-{language}", f"{h.id}-{language}", translation, 1))]
     return packet(ctx, books.bilingual_packet(language), ctx.text("bilingual_workbook"), parts)
 

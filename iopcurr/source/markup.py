@@ -483,7 +483,8 @@ class Converter:
 def _lines(b: Block, inner: str) -> str:
     n = int(b.attr("n", "3"))
     lines = '<div class="ws-line" aria-hidden="true"></div>' * n
-    return f'<div class="ws ws-lines">\n{inner}\n<span class="visually-hidden">Space to write ({n} lines).</span>{lines}</div>'
+    space = "1 line" if n == 1 else f"{n} lines"
+    return f'<div class="ws ws-lines">\n{inner}\n<span class="visually-hidden">Space to write ({space}).</span>{lines}</div>'
 
 
 def _scale(b: Block, inner: str) -> str:
