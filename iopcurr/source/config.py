@@ -123,9 +123,9 @@ OPTIONS: Mapping[str, Option] = MappingProxyType({
     "handouts.large_print": Option(True, "Also make a large-print version of every handout."),
     "handouts.duplex": Option(False, "Printing on both sides: each handout of the client workbook starts on a right-hand page."),
     "handouts.copies": Option(None, "Copies to print of each handout per language, e.g. `{en: 10, es: 5}`; session pages list them "
-                              "per language.", shown="(group size + extra, source language)"),
+                              "per language.", (0, 1000), shown="(group size + extra, source language)"),
     "handouts.min_ease": Option(None, "Lowest reading ease of a translated handout's prose per language: "
-                                "Fernández-Huerta for `es` (0-100, higher is easier; 70+ is easy).", shown="{es: 70}"),
+                                "Fernández-Huerta for `es` (0-100, higher is easier; 70+ is easy).", (0.0, 120.0), shown="{es: 70}"),
     "crisis": Option(None, "Contacts printed at the foot of every handout.", shown="(988, SAMHSA Helpline, 911)"),
     "crisis.*.name": Option(None, "Name of the service.", shown="(required)"),
     "crisis.*.contact": Option(None, "How to reach it (number, text line).", shown="(required)"),
@@ -349,8 +349,8 @@ def _handouts(r: _Reader, top: dict[str, Any], languages: tuple[str, ...]) -> Ha
     ho = r.section(top.get("handouts"), "handouts")
     return HandoutSettings(
         **r.values(ho, "handouts"),
-        copies=tuple((k, int(v)) for k, v in _per_language(r, ho, "copies", languages, 0, 1000).items()),
-        min_ease=tuple({"es": 70.0, **_per_language(r, ho, "min_ease", languages, 0.0, 120.0)}.items()),
+        copies=tuple((k, int(v)) for k, v in _per_language(r, ho, "copies", languages).items()),
+        min_ease=tuple({"es": 70.0, **_per_language(r, ho, "min_ease", languages)}.items()),
     )
 
 
@@ -482,12 +482,10 @@ def _repeats(r: _Reader, m: dict[str, Any]) -> tuple[Repeat, ...]:
     out: list[Repeat] = []
     for key, value in raw.items():
         dotted = f"schedule.repeat.{key}"
-        spec = value if isinstance(value, dict) else {"every": value}
-        if isinstance(value, dict):
-            r.section(value, dotted, "schedule.repeat.*")
-            if "every" not in value:
-                r.problem(dotted, f"`{dotted}` needs `every:` (how many weeks apart).", "IOP005")
-                continue
+        spec = r.section(value, dotted, "schedule.repeat.*") if isinstance(value, dict) else {"every": value}
+        if "every" not in spec:
+            r.problem(dotted, f"`{dotted}` needs `every:` (how many weeks apart).", "IOP005")
+            continue
         every = spec.get("every")
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             r.problem(dotted, f"`{key}` must repeat every whole number of weeks (1, 2, ...), not {shown(every)}.",
@@ -497,12 +495,10 @@ def _repeats(r: _Reader, m: dict[str, Any]) -> tuple[Repeat, ...]:
         if isinstance(start, bool) or not isinstance(start, int) or start < 1:
             r.problem(f"{dotted}.from", f"`{dotted}.from` must be a week number (1, 2, ...), not {shown(start)}.", "IOP004")
             continue
-        day = None
-        if spec.get("day") is not None:
-            day = _weekday(spec["day"])
-            if day is None:
-                r.problem(f"{dotted}.day", f"{shown(spec['day'])} is not a day of the week.", "IOP031", _DAY_HINT)
-                continue
+        day = _weekday(spec.get("day"))
+        if day is None and spec.get("day") is not None:
+            r.problem(f"{dotted}.day", f"{shown(spec['day'])} is not a day of the week.", "IOP031", _DAY_HINT)
+            continue
         out.append(Repeat(str(key), every, start, day))
     return tuple(out)
 
@@ -554,10 +550,11 @@ def _languages(r: _Reader, top: dict[str, Any]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _per_language(r: _Reader, m: dict[str, Any], key: str, languages: tuple[str, ...],
-                  low: float, high: float) -> dict[str, float]:
-    """A mapping of language → number, such as `handouts.copies: {en: 10, es: 5}`."""
+def _per_language(r: _Reader, m: dict[str, Any], key: str, languages: tuple[str, ...]) -> dict[str, float]:
+    """A mapping of language → number, such as `handouts.copies: {en: 10, es: 5}`, each between the
+    two numbers of its check in OPTIONS."""
     dotted = f"handouts.{key}"
+    low, high = OPTIONS[dotted].check
     value = r.mapping(m.get(key), dotted, f"map languages to numbers, e.g. `{{{languages[0]}: 10}}`")
     out: dict[str, float] = {}
     for lang, number in value.items():
