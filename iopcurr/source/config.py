@@ -123,9 +123,9 @@ OPTIONS: Mapping[str, Option] = MappingProxyType({
     "handouts.large_print": Option(True, "Also make a large-print version of every handout."),
     "handouts.duplex": Option(False, "Printing on both sides: each handout of the client workbook starts on a right-hand page."),
     "handouts.copies": Option(None, "Copies to print of each handout per language, e.g. `{en: 10, es: 5}`; session pages list them "
-                              "per language.", shown="(group size + extra, source language)"),
+                              "per language.", (0, 1000), shown="(group size + extra, source language)"),
     "handouts.min_ease": Option(None, "Lowest reading ease of a translated handout's prose per language: "
-                                "Fernández-Huerta for `es` (0-100, higher is easier; 70+ is easy).", shown="{es: 70}"),
+                                "Fernández-Huerta for `es` (0-100, higher is easier; 70+ is easy).", (0.0, 120.0), shown="{es: 70}"),
     "crisis": Option(None, "Contacts printed at the foot of every handout.", shown="(988, SAMHSA Helpline, 911)"),
     "crisis.*.name": Option(None, "Name of the service.", shown="(required)"),
     "crisis.*.contact": Option(None, "How to reach it (number, text line).", shown="(required)"),
@@ -179,12 +179,13 @@ class _Reader:
         where = self.origins.get(written, self.path) if written else self.path
         self.problems.append(Problem(where, self.line(dotted), message, code, hint=hint))
 
-    def section(self, value: Any, dotted: str, schema_key: str = "") -> dict[str, Any]:
-        """A mapping, with unknown keys reported (hints from the schema, by default its own key)."""
+    def section(self, value: Any, dotted: str, schema_key: str = "", languages: tuple[str, ...] = ()) -> dict[str, Any]:
+        """A mapping, with unknown keys reported (hints from the schema, by default its own key); a
+        key of `languages` holds a translation (see `_translated`)."""
         found = self.mapping(value, dotted, "be a mapping of keys to values")
         known = _known(schema_key or dotted)
         for key in found:
-            if str(key) not in known:
+            if str(key) not in known and key not in languages:
                 name = f"{dotted}.{key}" if dotted else str(key)
                 hint = did_you_mean(str(key), known, f"Known keys: {', '.join(known)}.")
                 self.problem(name, f"unknown key `{name}`.", "IOP003", hint)
@@ -349,8 +350,8 @@ def _handouts(r: _Reader, top: dict[str, Any], languages: tuple[str, ...]) -> Ha
     ho = r.section(top.get("handouts"), "handouts")
     return HandoutSettings(
         **r.values(ho, "handouts"),
-        copies=tuple((k, int(v)) for k, v in _per_language(r, ho, "copies", languages, 0, 1000).items()),
-        min_ease=tuple({"es": 70.0, **_per_language(r, ho, "min_ease", languages, 0.0, 120.0)}.items()),
+        copies=tuple((k, int(v)) for k, v in _per_language(r, ho, "copies", languages).items()),
+        min_ease=tuple({"es": 70.0, **_per_language(r, ho, "min_ease", languages)}.items()),
     )
 
 
@@ -362,25 +363,18 @@ def _theme(r: _Reader, top: dict[str, Any]) -> ThemeSettings:
 
 def _ritual(r: _Reader, sess: dict[str, Any], key: str, other_languages: tuple[str, ...]) -> Ritual:
     dotted = f"session.{key}"
-    given = sess.get(key)
-    m = r.section(_untranslated(given, other_languages), dotted)
-    return Ritual(**r.values(m, dotted), translations=_translated(r, given, dotted, dotted, ("title", "text"), other_languages))
+    m = r.section(sess.get(key), dotted, dotted, other_languages)
+    return Ritual(**r.values(m, dotted), translations=_translated(r, m, dotted, dotted, ("title", "text"), other_languages))
 
 
-def _untranslated(given: Any, other_languages: tuple[str, ...]) -> Any:
-    """A mapping of settings (a ritual, a crisis contact) without its translations."""
-    return {k: v for k, v in given.items() if k not in other_languages} if isinstance(given, dict) else given
-
-
-def _translated(r: _Reader, given: Any, dotted: str, schema: str, keys: tuple[str, ...],
+def _translated(r: _Reader, given: dict[str, Any], dotted: str, schema: str, keys: tuple[str, ...],
                 other_languages: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    """(language, *the text of each of `keys`) for each language of `other_languages` in `given`,
-    e.g. `es: {title: "Apertura", text: …}` beside a ritual's own title and text."""
+    """(language, *the text of each of `keys`) for each language of `other_languages` in the section
+    `given`, e.g. `es: {title: "Apertura", text: …}` beside a ritual's own title and text."""
     found = []
-    for lang in other_languages:
-        if isinstance(given, dict) and lang in given:
-            t = r.section(given[lang], f"{dotted}.{lang}", schema)
-            found.append((lang, *(r.text(t, f"{dotted}.{lang}.{k}", "") for k in keys)))
+    for lang in (lang for lang in other_languages if lang in given):
+        t = r.section(given[lang], f"{dotted}.{lang}", schema)
+        found.append((lang, *(r.text(t, f"{dotted}.{lang}.{k}", "") for k in keys)))
     return tuple(found)
 
 
@@ -413,17 +407,6 @@ def _tracks(r: _Reader, top: dict[str, Any]) -> tuple[Track, ...]:
 
 
 def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
-    days = _days(r, m)
-    first_date = r.a_date(m["first_date"], "schedule.first_date") if m.get("first_date") is not None else None
-    skip: dict[date, str] = {}
-    for i, item in enumerate(r.items(m.get("skip"), "schedule.skip")):
-        d = r.a_date(item, f"schedule.skip.{i}")
-        if d is not None:
-            skip.setdefault(d, f"schedule.skip.{i}")
-    rotate = r.text_list(m["rotate"], "schedule.rotate") if "rotate" in m else None
-    pins = _pins(r, m)
-    repeats = _repeats(r, m)
-    streams = _streams(r, m)
     plain = r.values(m, "schedule")
     try:
         ZoneInfo(plain["timezone"])
@@ -431,8 +414,15 @@ def _schedule(r: _Reader, m: dict[str, Any]) -> ScheduleSettings:
         r.problem("schedule.timezone", f"unknown time zone {shown(plain['timezone'])}.", "IOP031",
                   "Use an IANA name such as \"America/Chicago\".")
         plain["timezone"] = "UTC"
-    return ScheduleSettings(**plain, days=days, first_date=first_date, rotate=rotate, pin=pins, repeat=repeats,
-                            streams=streams, skip=tuple(sorted(skip.items())))
+    skip: dict[date, str] = {}
+    for i, item in enumerate(r.items(m.get("skip"), "schedule.skip")):
+        d = r.a_date(item, f"schedule.skip.{i}")
+        if d is not None:
+            skip.setdefault(d, f"schedule.skip.{i}")
+    return ScheduleSettings(
+        **plain, days=_days(r, m), skip=tuple(sorted(skip.items())), pin=_pins(r, m), repeat=_repeats(r, m),
+        streams=_streams(r, m), rotate=r.text_list(m["rotate"], "schedule.rotate") if "rotate" in m else None,
+        first_date=r.a_date(m["first_date"], "schedule.first_date") if m.get("first_date") is not None else None)
 
 
 _DAY_HINT = "Use mon, tue, wed, thu, fri, sat or sun."
@@ -482,12 +472,10 @@ def _repeats(r: _Reader, m: dict[str, Any]) -> tuple[Repeat, ...]:
     out: list[Repeat] = []
     for key, value in raw.items():
         dotted = f"schedule.repeat.{key}"
-        spec = value if isinstance(value, dict) else {"every": value}
-        if isinstance(value, dict):
-            r.section(value, dotted, "schedule.repeat.*")
-            if "every" not in value:
-                r.problem(dotted, f"`{dotted}` needs `every:` (how many weeks apart).", "IOP005")
-                continue
+        spec = r.section(value, dotted, "schedule.repeat.*") if isinstance(value, dict) else {"every": value}
+        if "every" not in spec:
+            r.problem(dotted, f"`{dotted}` needs `every:` (how many weeks apart).", "IOP005")
+            continue
         every = spec.get("every")
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             r.problem(dotted, f"`{key}` must repeat every whole number of weeks (1, 2, ...), not {shown(every)}.",
@@ -497,12 +485,10 @@ def _repeats(r: _Reader, m: dict[str, Any]) -> tuple[Repeat, ...]:
         if isinstance(start, bool) or not isinstance(start, int) or start < 1:
             r.problem(f"{dotted}.from", f"`{dotted}.from` must be a week number (1, 2, ...), not {shown(start)}.", "IOP004")
             continue
-        day = None
-        if spec.get("day") is not None:
-            day = _weekday(spec["day"])
-            if day is None:
-                r.problem(f"{dotted}.day", f"{shown(spec['day'])} is not a day of the week.", "IOP031", _DAY_HINT)
-                continue
+        day = _weekday(spec.get("day"))
+        if day is None and spec.get("day") is not None:
+            r.problem(f"{dotted}.day", f"{shown(spec['day'])} is not a day of the week.", "IOP031", _DAY_HINT)
+            continue
         out.append(Repeat(str(key), every, start, day))
     return tuple(out)
 
@@ -537,10 +523,8 @@ _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 def _languages(r: _Reader, top: dict[str, Any]) -> tuple[str, ...]:
     """`languages:`: language codes, the source first (default: `[language]`)."""
     source = str(top.get("language") or "en")
-    if "languages" not in top:
-        return (source,)
     found: list[str] = []
-    for i, code in enumerate(r.text_list(top["languages"], "languages")):
+    for i, code in enumerate(r.text_list(top.get("languages"), "languages")):
         if not _LANGUAGE.match(code):
             r.problem(f"languages.{i}", f"`languages` must hold language codes such as \"es\", not {shown(code)}.", "IOP004",
                       "Write lowercase codes: `languages: [en, es]`.")
@@ -554,10 +538,11 @@ def _languages(r: _Reader, top: dict[str, Any]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _per_language(r: _Reader, m: dict[str, Any], key: str, languages: tuple[str, ...],
-                  low: float, high: float) -> dict[str, float]:
-    """A mapping of language → number, such as `handouts.copies: {en: 10, es: 5}`."""
+def _per_language(r: _Reader, m: dict[str, Any], key: str, languages: tuple[str, ...]) -> dict[str, float]:
+    """A mapping of language → number, such as `handouts.copies: {en: 10, es: 5}`, each between the
+    two numbers of its check in OPTIONS."""
     dotted = f"handouts.{key}"
+    low, high = OPTIONS[dotted].check
     value = r.mapping(m.get(key), dotted, f"map languages to numbers, e.g. `{{{languages[0]}: 10}}`")
     out: dict[str, float] = {}
     for lang, number in value.items():
@@ -577,13 +562,13 @@ def _crisis(r: _Reader, top: dict[str, Any], other_languages: tuple[str, ...]) -
     out = []
     for i, item in enumerate(r.items(top["crisis"], "crisis")):
         dotted = f"crisis.{i}"
-        m = r.section(_untranslated(item, other_languages), dotted, "crisis.*")
+        m = r.section(item, dotted, "crisis.*", other_languages)
         name = r.text(m, f"{dotted}.name", "")
         contact = r.text(m, f"{dotted}.contact", "")
         if not name or not contact:
             r.problem(dotted, "each crisis contact needs a `name` and a `contact`.", "IOP005")
             continue
-        translated = _translated(r, item, dotted, "crisis.*", ("name", "contact", "note"), other_languages)
+        translated = _translated(r, m, dotted, "crisis.*", ("name", "contact", "note"), other_languages)
         out.append(CrisisContact(name, contact, r.text(m, f"{dotted}.note", ""), translated))
     return tuple(out)
 

@@ -53,24 +53,21 @@ def with_libraries(source: Path, sources: Sources, entries: tuple[str, ...], pro
     """`sources` with the modules, pages and assets of every library the curriculum does not have
     itself, and the problems of reading them and of the overrides."""
     problems = list(sources.problems)
-    have = {(f.kind, f.id): f for f in sources.files}  # the curriculum's own (one per kind and id), then the libraries'
-    own = set(sources.assets)
-    theirs: dict[str, Asset] = {}  # the libraries' assets at paths the curriculum has no file at
+    own = {(f.kind, f.id): f for f in sources.files}  # one per kind and id
+    have = dict(own)  # then the libraries' files, the first library's of each kind and id
+    theirs: dict[str, Asset] = {}  # the libraries' assets, the first library's at each path
     for i, entry in enumerate(entries):
         where, line = program.path_of(f"library.{i}"), program.line_of(f"library.{i}") or program.line_of("library")
         files, assets, more = library_files(source, entry, where, line)
         problems += more
         for asset in assets:
-            if asset.rel not in own:
-                theirs.setdefault(asset.rel, asset)
+            theirs.setdefault(asset.rel, asset)
         for f in files:
-            key = (f.kind, f.id)
-            if key not in have:
-                have[key] = f
-            elif have[key] in sources.files:  # the curriculum's own file overrides this one
-                problems += check_override(have[key], f)
-    return replace(sources, files=tuple(have.values()), problems=tuple(problems),
-                   assets=tuple(sorted(own | set(theirs))), library_assets=tuple(theirs[rel] for rel in sorted(theirs)))
+            if (f.kind, f.id) in own:  # the curriculum's own file overrides this one
+                problems += check_override(own[f.kind, f.id], f)
+            have.setdefault((f.kind, f.id), f)
+    return replace(sources, files=tuple(have.values()), problems=tuple(problems), assets=tuple(sorted({*sources.assets, *theirs})),
+                   library_assets=tuple(theirs[rel] for rel in sorted(theirs) if rel not in sources.assets))
 
 
 Found = tuple[list[SourceFile], list[Asset], list[Problem]]
