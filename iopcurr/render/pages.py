@@ -249,19 +249,27 @@ class TemplateFailure(jinja2.TemplateRuntimeError):
         self.lineno = lineno
 
 
+class Rendered(NamedTuple):
+    """A page, and what its `main` block wrote (`render_page`)."""
+
+    file: OutputFile
+    main: str
+
+
 MAIN_MARKS = ("<!--iopcurr:main-->", "<!--/iopcurr:main-->")  # around the `main` block in base.html
 _MAIN = re.compile(r"<main\b[^>]*>(.*)</main>", re.S | re.I)
 
 
-def render_template(theme: Theme, template: str, **values: object) -> tuple[str, str]:
-    """The page, and what its `main` block wrote: the page's content without the site around it.
-    Where the template does not mark that block once (an override's own base.html), what the
-    page's <main> element holds is taken, or the whole page without one. The marks are taken out.
+def render_page(ctx: SiteContext, template: str, path: str, page: PageContext, view: object) -> Rendered:
+    """The page at site path `path` (`template` with the page's context and its view), and what
+    its `main` block wrote: the page's content without the site around it. Where the template does
+    not mark that block once (an override's own base.html), what the page's <main> element holds
+    is taken, or the whole page without one. The marks are taken out.
 
     Whatever goes wrong while the template renders becomes a `TemplateFailure` naming the
     template and line (a problem, never a traceback)."""
     try:
-        html = theme.env.get_template(template).render(**values)
+        html = ctx.theme.env.get_template(template).render(ctx=page, site=ctx.site, root=page.root, view=view)
     except (jinja2.TemplateSyntaxError, TemplateFailure):
         raise
     except RecursionError as exc:
@@ -271,11 +279,12 @@ def render_template(theme: Theme, template: str, **values: object) -> tuple[str,
         what = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{exc} ({type(exc).__name__})"
         raise TemplateFailure(what, *_template_frame(exc.__traceback__)) from None
     start, end = MAIN_MARKS
-    page = html.replace(start, "").replace(end + "\n", "").replace(end, "")  # (the line end after the mark is the template's)
+    whole = html.replace(start, "").replace(end + "\n", "").replace(end, "")  # (the line end after the mark is the template's)
+    file = OutputFile(path, whole.encode("utf-8"))
     if html.count(start) == html.count(end) == 1:
-        return page, html.split(start)[1].split(end)[0]
-    inside = _MAIN.search(page)
-    return page, inside.group(1) if inside else page
+        return Rendered(file, html.split(start)[1].split(end)[0])
+    inside = _MAIN.search(whole)
+    return Rendered(file, inside.group(1) if inside else whole)
 
 
 def _template_frame(tb: TracebackType | None, *, looping: bool = False) -> tuple[str | None, int | None]:
@@ -348,10 +357,8 @@ def load_theme(override: Path | None) -> Theme:
 def _printable(value: object) -> object:
     """A value a template shows, without control characters (a program.yml string may hold
     `"\\x1b"` or `"\\x0b"`: HTML may not)."""
-    if isinstance(value, str):
-        cleaned = without_controls(value)
-        if cleaned is not value:
-            return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    if isinstance(value, str) and (cleaned := without_controls(value)) is not value:
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
     return value
 
 
@@ -485,13 +492,13 @@ def handout_alternates(ctx: SiteContext, hid: str, root: str, *, large: bool = F
     return tuple(Link(title, root + path) for wanted, title, path in links if wanted)
 
 
-def switch_links(cur: Curriculum, path: str, root: str, here: str, have: Collection[str]) -> tuple[Link, ...]:
-    """The page at site path `path` in the source language, in the other languages: the source's
-    and those in `have` (title and note: the language code; their pages are in a folder of the
-    language: facilitator/es/, handouts/es/large/)."""
-    source = cur.program.langs[0]
-    return tuple(Link(lang, root + (path if lang == source else path.replace("/", f"/{lang}/", 1)), lang)
-                 for lang in cur.program.langs if lang != (here or source) and (lang == source or lang in have))
+def switch_links(ctx: SiteContext, path: str, root: str, have: Collection[str]) -> tuple[Link, ...]:
+    """The page at site path `path` in the source language, in the other languages than the
+    context's: the source's and those in `have` (title and note: the language code; their pages
+    are in a folder of the language: facilitator/es/, handouts/es/large/)."""
+    langs = ctx.cur.program.langs
+    return tuple(Link(lang, root + (path if lang == langs[0] else path.replace("/", f"/{lang}/", 1)), lang)
+                 for lang in langs if lang != (ctx.language or langs[0]) and (lang == langs[0] or lang in have))
 
 
 _LINK_UP = re.compile(r'(href|src)="\.\./')
@@ -558,13 +565,8 @@ def module_view(ctx: SiteContext, index: int) -> ModuleView:
     return guide_view(ModuleView, shown, plan, settings, times, ctx.words, title=shown.title,
                       track=track_title(cur.program, m), handouts=handouts,
                       previous=neighbour(index - 1), next=neighbour(index + 1), sessions=sessions, review=review_note(m) if source else pending,
-                      switch=switch_links(cur, f"facilitator/{m.id}.html", root, ctx.language,
+                      switch=switch_links(ctx, f"facilitator/{m.id}.html", root,
                                           {t.language for t in cur.translations if t.module_id == m.id and has_guide(t, m)}))
-
-
-def render_bytes(theme: Theme, template: str, **values: object) -> bytes:
-    """The page, encoded."""
-    return render_template(theme, template, **values)[0].encode("utf-8")
 
 
 def home_schedule(cur: Curriculum, schedule: Schedule, today: date | None) -> HomeSchedule | None:
@@ -583,12 +585,12 @@ def home_schedule(cur: Curriculum, schedule: Schedule, today: date | None) -> Ho
     return HomeSchedule(summary, schedule.dated, long_date(today) if today else "", nxt, ended)
 
 
-def index_view(ctx: SiteContext) -> IndexView:
-    """The program home: tracks and modules, handouts, pages, the calendar, and what to print."""
+def render_index(ctx: SiteContext) -> Rendered:
+    """The program's home page: tracks and modules, handouts, pages, the calendar, and what to print."""
     cur, schedule, today, pdf = ctx.cur, ctx.schedule, ctx.today, ctx.pdf
     listed = {key: mods for key, _, mods in ctx.site.nav.tracks}
     summaries = {m.id: m.summary for m in cur.modules}
-    return IndexView(
+    view = IndexView(
         tracks=tuple(IndexTrack(t.title, t.description, tuple(Link(title, f"facilitator/{ident}.html", summaries[ident])
                                                              for ident, title in listed.get(t.id, ())), f"track-{t.id}")
                      for t in cur.program.tracks)
@@ -610,6 +612,7 @@ def index_view(ctx: SiteContext) -> IndexView:
               for lang in cur.program.langs[1:]),
         ),
     )
+    return render_page(ctx, "index.html", "index.html", page_context(ctx.site, cur.program.title, "index", "index"), view)
 
 
 def render_site(ctx: SiteContext) -> tuple[list[OutputFile], dict[str, str]]:
@@ -626,25 +629,6 @@ def render_site(ctx: SiteContext) -> tuple[list[OutputFile], dict[str, str]]:
         rendered.append(render_page(ctx, "page.html", f"pages/{p.id}.html", page, replace(p, html=Markup(p.html))))
     files = [r.file for r in rendered] + [OutputFile("static/theme.css", theme_css(cur).encode("utf-8"))]
     return files, {r.file.path: r.main for r in rendered}
-
-
-class Rendered(NamedTuple):
-    """A page, and what its `main` block wrote (`render_template`)."""
-
-    file: OutputFile
-    main: str
-
-
-def render_page(ctx: SiteContext, template: str, path: str, page: PageContext, view: object) -> Rendered:
-    """The page at site path `path`: `template` with the page's context and its view."""
-    html, main = render_template(ctx.theme, template, ctx=page, site=ctx.site, root=page.root, view=view)
-    return Rendered(OutputFile(path, html.encode("utf-8")), main)
-
-
-def render_index(ctx: SiteContext) -> Rendered:
-    """The program's home page."""
-    return render_page(ctx, "index.html", "index.html", page_context(ctx.site, ctx.cur.program.title, "index", "index"),
-                       index_view(ctx))
 
 
 def render_module(ctx: SiteContext, index: int) -> Rendered:
@@ -679,7 +663,7 @@ def render_handout(ctx: SiteContext, m: Module, source: Handout, large: bool) ->
     alternates = handout_alternates(ctx, source.id, root, large=large, fill=not ctx.language and books.has_worksheet(h))
     have = {t.language for t in cur.translations for x in t.handouts if x.id == source.id}
     view = HandoutView(h.title, Markup(books.step_heads(spoken(h.html, ctx.words))), large, alternates, qr,
-                       switch_links(cur, books.handout_page(source.id, large=large), root, ctx.language, have), fallback)
+                       switch_links(ctx, books.handout_page(source.id, large=large), root, have), fallback)
     title = f"{h.title} {ctx.text('large_print_title')}" if large else h.title
     page = page_context(ctx.site, title, "handout", path.removesuffix(".html"), crumbs, near=m.id)
     return render_page(ctx, "handout.html", path, page, view)

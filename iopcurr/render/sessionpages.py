@@ -27,7 +27,7 @@ from iopcurr.plan.schedule import (
 from iopcurr.render import runsheet, tonight
 from iopcurr.render.i18n import Words
 from iopcurr.render.ics import calendar
-from iopcurr.render.pages import GuideView, Link, SiteContext, guide_view, page_context, render_bytes
+from iopcurr.render.pages import GuideView, Link, SiteContext, guide_view, page_context, render_page
 from iopcurr.render.runsheet import HandoutItem, RunSheets
 from iopcurr.render.tonight import Missed, TonightCard
 
@@ -275,7 +275,7 @@ def _page(cal: Calendar, template: str, path: str, title: str, view: object, cru
     """A page of the calendar at site path `path` (of the kind its template names)."""
     kind = template.removesuffix(".html").replace("_", "-")
     ctx = page_context(cal.ctx.site, title, kind, path.removesuffix(".html"), crumbs)
-    return OutputFile(path, render_bytes(cal.ctx.theme, template, ctx=ctx, site=cal.ctx.site, root=ctx.root, view=view))
+    return render_page(cal.ctx, template, path, ctx, view).file
 
 
 def render_calendar(cal: Calendar) -> Iterator[OutputFile]:
