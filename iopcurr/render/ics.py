@@ -55,18 +55,22 @@ def description(program: Program, module: Module, session: Session, total: int,
 
 def _event(program: Program, session: Session, module: Module, text: str, stamp: datetime) -> icalendar.Event:
     assert session.start is not None and session.end is not None
-    track = track_title(program, module)
-    # The second occurrence of a repeated hour (fall back) cannot be written as a local time:
-    # RFC 5545 reads such a time as the first occurrence. Then the event gets its real length.
-    end = None if session.end.fold else session.end
-    event = icalendar.Event.new(
-        uid=uid(program, session), stamp=stamp, start=session.start, end=end,
-        summary=_one_line(module.title),  # (control characters from YAML escapes left out)
-        description=without_controls(text), categories=[without_controls(track)] if track else (),
-        sequence=0, transparency=icalendar.TRANSP.OPAQUE,
-    )
-    if end is None:
+    event = icalendar.Event()
+    event.add("uid", uid(program, session))
+    event.add("dtstamp", stamp)
+    event.add("dtstart", session.start)
+    if session.end.fold:
+        # The second occurrence of a repeated hour (fall back) cannot be written as a local
+        # time: RFC 5545 reads such a time as the first occurrence. The real length is exact.
         event.add("duration", session.end.astimezone(UTC) - session.start.astimezone(UTC))
+    else:
+        event.add("dtend", session.end)
+    event.add("summary", _one_line(module.title))  # (control characters from YAML escapes left out)
+    event.add("description", without_controls(text))
+    if track := track_title(program, module):
+        event.add("categories", [without_controls(track)])
+    event.add("sequence", 0)
+    event.add("transp", "OPAQUE")
     return event
 
 
