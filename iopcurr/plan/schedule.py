@@ -59,15 +59,14 @@ def build_schedule(program: Program, modules: Sequence[Module]) -> tuple[Schedul
     problems += more
     rotation, more = _shared_rotation(program, modules, fixed, streams)
     problems += more
-    shared = sum(slot.weekday not in streams for i, slot in enumerate(slots) if i not in pinned)
-    if shared and not rotation:
+    sessions = _sessions(program, slots, pinned, streams, rotation)
+    if len(sessions) < len(slots):  # (only the shared rotation can be empty: a stream without modules is none)
         problems.append(_problem(
             program, "schedule.rotate" if program.line_of("schedule.rotate") else "schedule.pin",
-            f"{shared} sessions have no module: every module is pinned, repeated or in a "
+            f"{len(slots) - len(sessions)} sessions have no module: every module is pinned, repeated or in a "
             "stream, none is left to rotate.",
             hint="Unpin a module, add tracks to `schedule.rotate`, or give every group day a stream.",
         ))
-    sessions = _sessions(program, slots, pinned, streams, rotation)
     return Schedule(sessions, tuple(skipped), s.timezone, max((x.cycle for x in sessions), default=1)), problems
 
 
@@ -79,11 +78,11 @@ def _sessions(
     over (a new cycle) when it runs out; a pinned session counts in the cycle before it, and
     each session says how many cycles its own rotation (its day's stream, or the shared one) runs."""
     sessions: list[Session] = []
-    lanes: list[int | None] = []
+    lanes = {day: day for day in streams}  # a day with a stream runs a lane of its own; the other days share None
     turns: Counter[int | None] = Counter()
     cycle = 1
     for i, slot in enumerate(slots):
-        lane = slot.weekday if slot.weekday in streams else None
+        lane = lanes.get(slot.weekday)
         order = rotation if lane is None else streams[lane]
         if i in pinned:
             module_id = pinned[i]
@@ -100,9 +99,8 @@ def _sessions(
             module_id=module_id, cycle=cycle, pinned=i in pinned, weekday=slot.weekday,
             start=start, end=end,
         ))
-        lanes.append(lane)
-    last = {lane: s.cycle for s, lane in zip(sessions, lanes, strict=True) if not s.pinned}  # (cycles only grow)
-    return tuple(replace(s, cycles=last.get(lane, 1)) for s, lane in zip(sessions, lanes, strict=True))
+    last = {lanes.get(s.weekday): s.cycle for s in sessions if not s.pinned}  # (cycles only grow)
+    return tuple(replace(s, cycles=last.get(lanes.get(s.weekday), 1)) for s in sessions)
 
 
 def _slots(program: Program) -> tuple[list[_Slot], list[tuple[date, int]], list[Problem]]:

@@ -88,12 +88,10 @@ def calendar(program: Program, schedule: Schedule, modules: Mapping[str, Module]
     assert first.start is not None and last.end is not None
     stamp = datetime.combine(today or first.start.date(), time(), tzinfo=UTC)
     cal = icalendar.Calendar()
-    cal.add("version", "2.0")
-    cal.add("prodid", f"-//iopcurr//iopcurr {__version__}//EN")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", _one_line(program.title))
-    cal.add("x-wr-timezone", program.schedule.timezone)
+    for name, value in (("version", "2.0"), ("prodid", f"-//iopcurr//iopcurr {__version__}//EN"),
+                        ("calscale", "GREGORIAN"), ("method", "PUBLISH"), ("x-wr-calname", _one_line(program.title)),
+                        ("x-wr-timezone", program.schedule.timezone)):
+        cal.add(name, value)
     cal.add_component(icalendar.Timezone.from_tzid(
         program.schedule.timezone, first_date=first.start.date() - timedelta(days=1),
         last_date=last.end.date() + timedelta(days=1)))

@@ -25,7 +25,7 @@ from iopcurr.plan.safety import without_controls
 from iopcurr.plan.schedule import agenda_times, session_when, time_of
 from iopcurr.plan.thirds import PART_NAMES, clock
 from iopcurr.render.htmlfrag import Document, bind_tags, scan
-from iopcurr.render.i18n import Words, english
+from iopcurr.render.i18n import Words
 from iopcurr.render.ics import track_title
 from iopcurr.source.markup import LABELS
 
@@ -275,24 +275,17 @@ def timer_plan(plan: SessionPlan) -> str:
                      for r in plan.rows)
 
 
-def session_title(session: Session, module: Module, words: Words = english) -> str:
+def session_title(session: Session, module: Module, words: Words) -> str:
     return f"{words('session', 'Session')} {session.number}: {module.title}"
 
 
-def _collect(schedule: Schedule, index: int, sheets: RunSheets, words: Words) -> tuple[str, str]:
-    """What to collect at `schedule.sessions[index]`: the home assignment of the session before,
-    and which session that was ("" and "" for none)."""
-    if index == 0:
-        return "", ""
-    before = schedule.sessions[index - 1]
-    done = module_homework(sheets.points[before.module_id])
-    if not done:
-        return "", ""
-    return " ".join(done), session_title(before, sheets.modules[before.module_id], words)
+def _homework_before(schedule: Schedule, index: int, sheets: RunSheets) -> tuple[str, ...]:
+    """The home assignment to collect at `schedule.sessions[index]`: that of the session before."""
+    return module_homework(sheets.points[schedule.sessions[index - 1].module_id]) if index else ()
 
 
 def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], schedule: Schedule,
-                  index: int, sheets: RunSheets, words: Words = english) -> SessionSheet | None:
+                  index: int, sheets: RunSheets, words: Words) -> SessionSheet | None:
     """The sheet of `schedule.sessions[index]`; None when its module has no plan (`words`: the
     interface words of the program's language). Its handouts are titles; the bundle adds their pages."""
     s = schedule.sessions[index]
@@ -309,13 +302,15 @@ def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], sche
     segments = tuple(SegmentSheet(seg.title, f"{r.start}–{r.end}", r.minutes, r.part, pts)
                      for seg, r, pts in zip(m.segments, [r for r in rows if r.kind == "segment"], shown, strict=True))
     handouts = handout_items(p, m, sheets.handouts, "../")
-    collect, collect_from = _collect(schedule, index, sheets, words)
+    collect = _homework_before(schedule, index, sheets)
+    before = schedule.sessions[index - 1]  # (named only when there is something to collect)
     return SessionSheet(
         number=s.number, count=len(schedule.sessions), title=m.title, track=track_title(p, m),
         when=session_when(s, p), date_iso=s.date.isoformat() if s.date else "", minutes=plan.total, rows=rows,
         segments=segments, handouts=handouts, copies=p.handout_copies,
         members=p.schedule.group_size + p.schedule.extra_copies, objectives=m.objectives, homework=module_homework(points),
-        collect=collect, collect_from=collect_from, timer=timer_plan(plan), clock=p.session.clock, core=shown != points,
+        collect=" ".join(collect), collect_from=session_title(before, sheets.modules[before.module_id], words) if collect else "",
+        timer=timer_plan(plan), clock=p.session.clock, core=shown != points,
     )
 
 
@@ -326,38 +321,42 @@ def _lines(text: str, indent: int = 0) -> int:
     return max(1, math.ceil(len(text) / (LINE_CHARS - indent)))
 
 
-def sheet_lines(sheet: SessionSheet) -> tuple[int, tuple[tuple[int, int], ...]]:
-    """Estimated printed lines of the run sheet: the lines every sheet takes (heading, agenda,
-    handouts, what to collect, notes box), and (segment index, lines) for each segment."""
-    fixed = FIXED_LINES + len(sheet.rows) + len(sheet.handouts) + (_lines(sheet.collect, 20) if sheet.collect else 0)
-    return fixed, tuple((i, 1 + sum(_lines(t, 6) for t in p.says) + sum(_lines(t, 4) for t in p.questions)
-                         + (1 if p.roleplays else 0) + (_lines(" ".join(p.homework), 18) if p.homework else 0))
-                        for i, p in enumerate(seg.points for seg in sheet.segments))
+def sheet_lines(plan: SessionPlan, handouts: int, collect: str, shown: tuple[Points, ...]) -> tuple[int, tuple[int, ...]]:
+    """Estimated printed lines of a run sheet: the lines every sheet takes (heading, agenda,
+    `handouts`, what to `collect`, notes box), and the lines of each segment (its points as `shown`)."""
+    fixed = FIXED_LINES + len(plan.rows) + handouts + (_lines(collect, 20) if collect else 0)
+    return fixed, tuple(1 + sum(_lines(t, 6) for t in p.says) + sum(_lines(t, 4) for t in p.questions)
+                        + (1 if p.roleplays else 0) + (_lines(" ".join(p.homework), 18) if p.homework else 0)
+                        for p in shown)
 
 
 def run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: Schedule) -> RunSheets:
     """The points of the scheduled modules, and a warning for each module whose run sheet would
     not print on one page in one of its sessions, naming the segment with the most to say (a
-    heuristic: see LINE_BUDGET)."""
+    heuristic: see LINE_BUDGET). The estimate does not depend on the page's language, so the
+    sheets themselves are made once, in the page's words, when the pages are rendered."""
     scheduled = {s.module_id for s in schedule.sessions}
     points = {m.id: tuple(segment_points(seg.html) for seg in m.segments) for m in cur.modules if m.id in scheduled}
     sheets = RunSheets({m.id: m for m in cur.modules}, {h.id: h for m in cur.modules for h in m.handouts}, points)
-    longest: dict[str, tuple[int, SessionSheet, tuple[tuple[int, int], ...]]] = {}
+    longest: dict[str, tuple[int, tuple[int, ...]]] = {}
     for i, s in enumerate(schedule.sessions):
-        sheet = session_sheet(cur, plans, schedule, i, sheets)
-        if sheet is None:
+        m, plan = sheets.modules[s.module_id], plans.get(s.module_id)
+        if plan is None:
             continue
-        fixed, segments = sheet_lines(sheet)
-        total = fixed + sum(n for _, n in segments)
-        if total > LINE_BUDGET and total > longest.get(s.module_id, (0,))[0]:
-            longest[s.module_id] = (total, sheet, segments)
-    return replace(sheets, problems=tuple(_too_long(sheets.modules[mid], *found) for mid, found in longest.items()))
+        handouts = sum(h in sheets.handouts for h in m.session_handouts)
+        collect = " ".join(_homework_before(schedule, i, sheets))
+        fixed, segments = sheet_lines(plan, handouts, collect, core_only(points[m.id]))
+        total = fixed + sum(segments)
+        if total > LINE_BUDGET and total > longest.get(m.id, (0,))[0]:
+            longest[m.id] = (total, segments)
+    return replace(sheets, problems=tuple(_too_long(sheets.modules[mid], core_only(points[mid]), *found)
+                                          for mid, found in longest.items()))
 
 
-def _too_long(m: Module, total: int, sheet: SessionSheet, segments: tuple[tuple[int, int], ...]) -> Problem:
+def _too_long(m: Module, shown: tuple[Points, ...], total: int, segments: tuple[int, ...]) -> Problem:
     """IOP030 for a module whose run sheet needs `total` lines, naming its longest segment."""
-    worst, lines = max(segments, key=lambda item: item[1])
-    seg, listed = m.segments[worst], sheet.segments[worst].points
+    worst, lines = max(enumerate(segments), key=lambda item: item[1])
+    seg, listed = m.segments[worst], shown[worst]
     what = "discussion questions" if len(listed.questions) >= len(listed.says) else "script openings"
     return Problem(
         m.path, seg.line,
