@@ -228,10 +228,9 @@ def _run_build(source: Path, out: Path, site: str | None, memo: dict[str, Parsed
 def _built(result: BuildResult, pdf: bool) -> str:
     """What a build made: `Built 35 modules, 6 pages, 0 warnings` (and the PDFs, with --pdf)."""
     cur = result.curriculum
-    modules = len(cur.modules) if cur else 0
-    pages = len(cur.pages) if cur else 0
+    assert cur is not None  # (a build always reads a curriculum, or raises)
     made = f", {sum(1 for f in result.files if f.path.startswith('pdf/'))} PDFs" if pdf else ""
-    return f"Built {modules} modules, {pages} pages{made}, {result.warnings} warnings"
+    return f"Built {len(cur.modules)} modules, {len(cur.pages)} pages{made}, {result.warnings} warnings"
 
 
 @cli.command()
@@ -259,10 +258,10 @@ def check(source: Path | None, site: str | None, **options: Any) -> None:
     source, default_out = find_program(source)
     memo: dict[str, Parsed] = {}  # each file is converted once for all the runs
     cur, found, timings = _check_runs(source, site, opts.strict, memo)
-    if opts.pages and cur is not None and not has_errors(found):
+    if opts.pages and not has_errors(found):
         found += _page_check(source, default_out / site if site else default_out, site, opts.strict, memo)
     # Only `check` looks at the date: a build gives the same site whatever day it runs.
-    late = check_reviews(cur.modules, opts.today or date.today()) if cur else []
+    late = check_reviews(cur.modules, opts.today or date.today())
     problems = sort_problems((*found, *(p.as_error() if opts.strict else p for p in late)))
     if opts.fmt == "text":
         _print_check(source, cur, problems, timings, opts)
@@ -271,25 +270,24 @@ def check(source: Path | None, site: str | None, **options: Any) -> None:
     sys.exit(1 if has_errors(problems) else 0)
 
 
-def _ci_report(fmt: str, problems: tuple[Problem, ...], cur: Curriculum | None) -> str:
+def _ci_report(fmt: str, problems: tuple[Problem, ...], cur: Curriculum) -> str:
     """The problems as GitHub annotations, a GitLab report, or JSON with the handouts' grades."""
     if fmt == "github":
         return github_annotations(problems)
     if fmt == "gitlab":
         return gitlab_report(problems)
-    handouts = [{"id": i, "path": p, "line": n, "grade": g}
-                for i, p, n, g in (handout_grades(cur.modules) if cur else [])]
+    handouts = [{"id": i, "path": p, "line": n, "grade": g} for i, p, n, g in handout_grades(cur.modules)]
     return problems_json(problems, handouts=handouts)
 
 
-def _print_check(source: Path, cur: Curriculum | None, problems: tuple[Problem, ...],
+def _print_check(source: Path, cur: Curriculum, problems: tuple[Problem, ...],
                  timings: dict[str, float], opts: Options) -> None:
     """`check`'s text report: the problems, the handouts' reading grades and a summary."""
     if opts.verbose:
         click.echo(f"Program: {source / PROGRAM_FILE}", err=True)
     _report(problems)
-    grades = handout_grades(cur.modules) if cur else []
-    if cur and grades and not opts.quiet:
+    grades = handout_grades(cur.modules)
+    if grades and not opts.quiet:
         limit = cur.program.handouts.max_grade
         click.echo(f"Handout reading grades (Flesch-Kincaid, limit {limit:g}):")
         for ident, _path, _line, grade in grades:
@@ -298,31 +296,30 @@ def _print_check(source: Path, cur: Curriculum | None, problems: tuple[Problem, 
         _timings(timings)
     warnings = sum(1 for p in problems if p.severity == "warning")
     if not opts.quiet or has_errors(problems):
-        count = f"{len(cur.modules)} modules, {len(cur.pages)} pages" if cur else "nothing"
-        click.echo(f"Checked {count}: {len(problems) - warnings} error(s), {warnings} warning(s).")
+        click.echo(f"Checked {len(cur.modules)} modules, {len(cur.pages)} pages: "
+                   f"{len(problems) - warnings} error(s), {warnings} warning(s).")
 
 
 def _check_runs(source: Path, site: str | None, strict: bool,
-                memo: dict[str, Parsed]) -> tuple[Curriculum | None, list[Problem], dict[str, float]]:
+                memo: dict[str, Parsed]) -> tuple[Curriculum, list[Problem], dict[str, float]]:
     """The problems of program.yml and of every site (or of the one `site`): one that only a site's
     run finds, outside its site file, says which site (`in site `eastside`: ...`)."""
     from iopcurr.pipeline import Settings, run
     from iopcurr.source.sites import site_file, site_names
 
-    if site is not None:
-        site_file(source, site)  # a usage error if there is no such site
     problems: set[Problem] = set()
     cur: Curriculum | None = None
     timings: dict[str, float] = {}
     for name in [site] if site is not None else [None, *site_names(source)]:
+        own = str(site_file(source, name)) if name else ""  # (a usage error if there is no such site)
         result = run(source, Settings(strict=strict, site=name), memo=memo)
         cur = cur or result.curriculum
         timings = timings or dict(result.timings)
-        own = str(site_file(source, name)) if name else ""
         for p in result.problems:
             if p not in problems:
                 elsewhere = site is None and name is not None and p.path != own  # found by this site alone
                 problems.add(replace(p, message=f"in site `{name}`: {p.message}") if elsewhere else p)
+    assert cur is not None  # (a run always reads a curriculum, or raises)
     return cur, list(problems), timings
 
 

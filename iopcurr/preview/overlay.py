@@ -92,15 +92,14 @@ def inject(page: bytes, *, port: int, status: Status = Status()) -> bytes:
     starts) and is told the rebuild the page was served from, so that a page whose reload message
     came before its connection (a save while it was loading) reloads. Both are deferred: the page
     shows without waiting for them."""
-    problems, crash, sites = status.problems, status.crash, status.sites
-    head = f'<script src="/livereload.js?port={int(port)}" defer></script>'.encode()
-    if problems or crash or sites:
-        head += f'<link rel="stylesheet" href="{CSS_PATH}">'.encode()
-    page = _insert(page, _HEAD_END, head, before=True)
+    body = overlay_html(status.problems, status.crash) if status.problems or status.crash else ""
+    body += switcher_html(status.sites, status.site) if status.sites else ""
+    head = f'<script src="/livereload.js?port={int(port)}" defer></script>'
+    head += f'<link rel="stylesheet" href="{CSS_PATH}">' if body else ""  # (the overlay's and the switcher's)
+    page = _insert(page, _HEAD_END, head.encode(), before=True)
     plugin = f'<script src="{SCRIPT_PATH}" data-build="{int(status.builds)}" defer></script>'
     page = _insert(page, _HEAD_START, plugin.encode())
-    body = (overlay_html(problems, crash) if problems or crash else "") + (switcher_html(sites, status.site) if sites else "")
-    return _insert(page, _BODY_START, body.encode("utf-8"), at_end=True) if body else page
+    return _insert(page, _BODY_START, body.encode(), at_end=True)
 
 
 def _insert(page: bytes, where: re.Pattern[bytes], what: bytes, *, before: bool = False, at_end: bool = False) -> bytes:

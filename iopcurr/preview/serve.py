@@ -37,7 +37,6 @@ import time
 import traceback
 import webbrowser
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from pathlib import Path
 from typing import cast
 from urllib.parse import urlsplit
@@ -70,7 +69,6 @@ class Preview:
         self.site = site
         self.say = say
         self.parsed: dict[str, Parsed] = {}  # the files last read, by cache key
-        self.settings = Settings()
         self.files: dict[str, bytes] = {}  # what the site folder holds
         self.status = Status()
         self.library: tuple[str, ...] = ()  # the libraries of the last build's program (to watch)
@@ -88,7 +86,7 @@ class Preview:
         changed: set[str] = set()
         crash = ""
         try:
-            result = run(self.source, replace(self.settings, site=self.program_site), memo=self.parsed)
+            result = run(self.source, Settings(site=self.program_site), memo=self.parsed)
             if result.stats is not None:  # keep only the files of this build
                 self.parsed = {key: self.parsed[key] for key in result.stats.keys}
             if result.ok:

@@ -30,13 +30,10 @@ def ignored(name: str) -> bool:
 def relevant(path: Path, folders: Iterable[Path]) -> bool:
     """Is a changed path a reason to rebuild? Not when, inside one of `folders`, it or a folder it
     is in is ignored (editor files, `.git/`); anything else may be read by a build."""
-    for folder in folders:
-        try:
-            rel = path.absolute().relative_to(folder.absolute())
-        except ValueError:
-            continue
-        return not any(ignored(part) for part in rel.parts)
-    return not ignored(path.name)
+    path = path.absolute()
+    rel = next((path.relative_to(f.absolute()) for f in folders if path.is_relative_to(f.absolute())),
+               Path(path.name))  # (outside them, its name alone)
+    return not any(ignored(part) for part in rel.parts)
 
 
 class Watcher(FileSystemEventHandler):
