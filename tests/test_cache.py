@@ -15,7 +15,7 @@ from iopcurr.pipeline import BuildResult, Settings, build, read
 from iopcurr.render.pages import default_theme_dir
 from iopcurr.source import codec, convert, parsed
 from iopcurr.source.markup import Converter
-from iopcurr.source.parsed import Parsed, parse_source
+from iopcurr.source.parsed import Parsed, graded, parse_source
 
 MODULES = {"alpha": module_text("alpha"), "beta": module_text("beta"), "gamma": module_text("gamma")}
 
@@ -192,7 +192,7 @@ def test_output_folder_holding_only_a_cache_is_ours(make_curriculum: MakeCurricu
 def test_parsed_values_round_trip_through_json() -> None:
     converter = Converter()
     for src in read(BUNDLED).files[:6]:
-        entry = parse_source(src, converter)
+        entry = graded(parse_source(src, converter))
         assert codec.loads(codec.dumps(entry), Parsed) == entry
 
 

@@ -17,7 +17,7 @@ from iopcurr.output.cache import ParseCache
 from iopcurr.source import codec
 from iopcurr.source.loader import SourceFile
 from iopcurr.source.markup import Converter
-from iopcurr.source.parsed import Parsed, cache_key, parse_source
+from iopcurr.source.parsed import Parsed, cache_key, graded, parse_source
 
 POOL_MIN = 24  # fewer files than this to convert: stay in this process (workers take time to start)
 Progress = Callable[[int, int], None]  # (files done, files to convert)
@@ -43,17 +43,18 @@ def default_jobs() -> int:
 
 def parse_all(files: Sequence[SourceFile], *, cache: ParseCache | None = None, memo: dict[str, Parsed] | None = None,
               jobs: int | None = None, progress: Progress | None = None) -> tuple[list[Parsed], ParseStats]:
-    """The `Parsed` of every file, in order: from `memo`, else from `cache`, else converted (in a
-    pool of `jobs` workers when there are many). New results go into `memo` and `cache`."""
+    """The `Parsed` of every file, its handouts graded, in order: from `memo`, else from `cache`,
+    else converted (in a pool of `jobs` workers when there are many) and graded. New results go
+    into `memo` and `cache`."""
     keys = [cache_key(f) for f in files]
     found = {i: entry for i, key in enumerate(keys) if (entry := _lookup(key, memo, cache)) is not None}
     todo = [i for i in range(len(files)) if i not in found]
     workers = _workers(len(todo), jobs)
     convert = _in_pool if workers > 1 else _in_process
     for n, parsed in enumerate(convert([files[i] for i in todo], workers, progress)):
-        found[todo[n]] = parsed
+        found[todo[n]] = graded(parsed)
         if cache is not None:
-            cache.put(keys[todo[n]], codec.dumps(parsed))
+            cache.put(keys[todo[n]], codec.dumps(found[todo[n]]))
     if memo is not None:
         memo.update((key, found[i]) for i, key in enumerate(keys))
     return [found[i] for i in range(len(files))], ParseStats(tuple(keys), len(todo), workers)

@@ -51,8 +51,7 @@ BUILTIN = "iopcurr:"  # path prefix of the pages iopcurr brings (the authoring g
 
 
 def parse_source(src: SourceFile, converter: Converter) -> Parsed:
-    """Read one source file: front matter, Markdown, wording, its handouts' reading grades and its
-    pages' search documents (pure)."""
+    """Read one source file: front matter, Markdown, wording, and its pages' search documents (pure)."""
     if src.kind == "translation":
         translation, problems = parse_translation(src, converter)
         translation = replace(translation, search=translation_documents(translation))
@@ -60,14 +59,22 @@ def parse_source(src: SourceFile, converter: Converter) -> Parsed:
         return Parsed(src.kind, src.id, src.path, None, None, tuple(problems), translation)
     if src.kind == "module":
         module, problems = parse_module(src, converter)
-        handouts = tuple(replace(h, readability=measure(h.text)) for h in module.handouts)
-        module, page = replace(module, search=module_documents(module), handouts=handouts), None
+        module, page = replace(module, search=module_documents(module)), None
     else:
         page, problems = parse_page(src, converter)
         module, page = None, replace(page, search=page_documents(page))
     if not src.path.startswith(BUILTIN):  # the guide quotes the flagged terms on purpose
         problems += check_wording(src.path, src.text)
     return Parsed(src.kind, src.id, src.path, module, page, tuple(problems))
+
+
+def graded(parsed: Parsed) -> Parsed:
+    """`parsed` with the reading grades of its handouts (`convert.parse_all` grades in the parent
+    process while the workers convert: one copy of the pronunciation table, 31 MB, is enough)."""
+    if parsed.module is None:
+        return parsed
+    handouts = tuple(replace(h, readability=measure(h.text)) for h in parsed.module.handouts)
+    return replace(parsed, module=replace(parsed.module, handouts=handouts))
 
 
 @lru_cache(maxsize=1)
