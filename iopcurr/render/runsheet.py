@@ -296,8 +296,12 @@ def session_sheet(cur: Curriculum, plans: Mapping[str, SessionPlan | None], sche
     p = cur.program
     rows = plan_rows(plan, agenda_clock(cur, s.start, plan), words)
     untitled = LABELS["roleplay"]  # the name of a role play without a title: its label, in the page's words
-    points = tuple(replace(pts, roleplays=tuple(words("block_roleplay", untitled) if name == untitled else name
-                                                for name in pts.roleplays)) for pts in sheets.points[m.id])
+
+    def named(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(words("block_roleplay", untitled) if name == untitled else name for name in names)
+
+    points = tuple(replace(pts, roleplays=named(pts.roleplays), core_roleplays=named(pts.core_roleplays))
+                   for pts in sheets.points[m.id])
     shown = core_only(points)
     segments = tuple(SegmentSheet(seg.title, f"{r.start}–{r.end}", r.minutes, r.part, pts)
                      for seg, r, pts in zip(m.segments, [r for r in rows if r.kind == "segment"], shown, strict=True))
