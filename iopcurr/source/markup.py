@@ -224,10 +224,7 @@ class _ShapeTreeprocessor(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         st = self.state
-        _shape(root)
-        if st.discussion:
-            for li in root.iter("li"):
-                _core_item(li)
+        _shape(root, st.discussion)
         for el in root.iter():
             attr = "href" if el.tag == "a" else "src" if el.tag == "img" else ""
             if attr and el.get(attr) is not None:
@@ -241,12 +238,15 @@ class _ShapeTreeprocessor(Treeprocessor):
         st.texts.append(_plain_text(root))
 
 
-def _shape(parent: etree.Element) -> None:
+def _shape(parent: etree.Element, discussion: bool) -> None:
+    """Checkboxes, core questions (in a discussion block) and table boxes, inner ones first."""
     for child in list(parent):
         if len(child):
-            _shape(child)
+            _shape(child, discussion)
         if child.tag == "li":
             _task(child)
+            if discussion:
+                _core_item(child)
         if child.tag == "table":
             _wrap_table(parent, child)
         if child.tag == "ul" and any(li.get("class") == "ws-check" for li in child):
@@ -283,8 +283,7 @@ def _wrap_table(parent: etree.Element, table: etree.Element) -> None:
     headers = [" ".join("".join(th.itertext()).split()) for th in table.iter("th")][:4]
     label = "Table: " + ", ".join(h for h in headers if h) if any(headers) else "Table"
     wrap = etree.Element("div", {"class": "table-wrap", "role": "region", "tabindex": "0", "aria-label": label})
-    parent.insert(list(parent).index(table), wrap)
-    parent.remove(table)
+    parent[list(parent).index(table)] = wrap
     wrap.append(table)
 
 
