@@ -404,9 +404,8 @@ class Converter:
 
     def _convert(self, body: str, path: str, first_line: int, owner: str, segmented: bool) -> Converted:
         st = self.state
-        st.__init__()  # type: ignore[misc]
-        st.path, st.body, st.first_line, st.owner = path, body, first_line, owner
-        st.folder = "modules" if segmented else "pages"
+        st.__init__(path, body, first_line, owner=owner,  # type: ignore[misc]
+                    folder="modules" if segmented else "pages")
         shape = outline(body, path, first_line, segmented=segmented)
         anchors = [_unique(st.used, f"{owner}-{s.attr('id') or slugify(s.title)}") for s in shape.sections]
         st.definitions = "\n\n" + "\n".join(shape.definitions) if shape.definitions else ""
