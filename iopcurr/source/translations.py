@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from types import MappingProxyType
 
 from iopcurr.errors import Problem
-from iopcurr.model import Handout, Module, Program, Translation
+from iopcurr.model import Module, Program, Translation
 from iopcurr.plan.checks import prose_text
 from iopcurr.source.blocks import LIST_ITEM, Block, Node, Outline, Text, outline
 from iopcurr.source.loader import MODULE_KEYS, SourceFile, body_of, split_front_matter, text_list
@@ -124,11 +124,6 @@ def parse_translation(src: SourceFile, converter: Converter) -> tuple[Translatio
         objectives=text_list(meta, "objectives", lines, src.path, problems),
         materials=text_list(meta, "materials", lines, src.path, problems),
     ), problems
-
-
-def translated(translations: Iterable[Translation], language: str) -> dict[str, Handout]:
-    """Handout id → its handout in `language`, from every translation into it."""
-    return {h.id: h for t in translations if t.language == language for h in t.handouts}
 
 
 def check_translations(program: Program, modules: Sequence[Module], translations: Sequence[Translation],
