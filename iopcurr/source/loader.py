@@ -1,6 +1,6 @@
 """Curriculum folder → source files (IO), and source files → Modules and Pages (pure).
 
-`read_sources` is the only function here that touches the disk. Everything else takes text.
+`read_sources` and `git_history` (with their helpers) touch the disk; everything else takes text.
 """
 
 from __future__ import annotations
