@@ -83,20 +83,18 @@ def _foreign_entries(out: Path, manifest: set[str]) -> Iterator[str]:
     folders = [""]
     while folders:
         rel_dir = folders.pop()
-        empty = True
-        with os.scandir(out / rel_dir if rel_dir else out) as entries:
-            for entry in entries:
-                empty = False
-                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-                if entry.is_symlink():
-                    yield f"{rel}/ (a link)" if entry.is_dir() else f"{rel} (a link)"
-                elif entry.is_dir(follow_symlinks=False):
-                    if rel != CACHE_DIR:  # ours (even one cut short before its tag), safe to delete
-                        folders.append(rel)
-                elif rel != MARKER and rel not in manifest:
-                    yield rel
-        if empty and rel_dir:
+        entries = list(os.scandir(out / rel_dir))
+        if not entries and rel_dir:
             yield f"{rel_dir}/ (an empty folder)"
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if entry.is_symlink():
+                yield f"{rel}/ (a link)" if entry.is_dir() else f"{rel} (a link)"
+            elif entry.is_dir(follow_symlinks=False):
+                if rel != CACHE_DIR:  # ours (even one cut short before its tag), safe to delete
+                    folders.append(rel)
+            elif rel != MARKER and rel not in manifest:
+                yield rel
 
 
 def pending_cache_folder(out: Path) -> Path:

@@ -22,7 +22,7 @@ from iopcurr.render import books, pages, searchlang
 from iopcurr.render.pages import SiteContext
 from iopcurr.render.render_books import packet, render_books
 from iopcurr.render.search import language_search_file
-from iopcurr.source.translations import has_guide, translated
+from iopcurr.source.translations import has_guide
 
 
 def edition(ctx: SiteContext, language: str) -> SiteContext:
@@ -34,7 +34,7 @@ def edition(ctx: SiteContext, language: str) -> SiteContext:
                    search_language=language if language in searchlang.SNOWBALL_NAMES else "")
     mine = [t for t in cur.translations if t.language == language]  # each of a module of `cur` (pipeline.in_order)
     modules = {m.id: m for m in cur.modules}
-    return replace(ctx, site=site, language=language, handouts=translated(mine, language),
+    return replace(ctx, site=site, language=language, handouts={h.id: h for t in mine for h in t.handouts},
                    titles={t.module_id: t.title for t in mine if t.title},
                    guides={t.module_id: t for t in mine if has_guide(t, modules[t.module_id])})
 

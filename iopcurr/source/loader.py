@@ -1,6 +1,6 @@
 """Curriculum folder → source files (IO), and source files → Modules and Pages (pure).
 
-`read_sources` is the only function here that touches the disk. Everything else takes text.
+`read_sources` and `git_history` (with their helpers) touch the disk; everything else takes text.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -74,10 +74,7 @@ def read_sources(source: Path) -> Sources:
         if not _inside(base, root):
             problems.append(outside(base))
             continue
-        for path in sorted(base.iterdir()):
-            found = _source_file(path, kind, root, problems)
-            if found is not None:
-                files.append(found)
+        files += [f for path in sorted(base.iterdir()) if (f := _source_file(path, kind, root, problems))]
     assets = _assets(source, root, problems)
     return Sources(str(program_path), program_text, tuple(files), tuple(assets), tuple(problems))
 
@@ -222,11 +219,10 @@ def _suggest_id(stem: str) -> str:
 
 def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], dict[str, int], str, int, list[Problem]]:
     """→ (meta, key lines, body, first line of body, problems)."""
-    if not text.startswith("---\n"):
-        return {}, {}, text, 1, []
     body, first = body_of(text)
-    if first == 1:
-        return {}, {}, text, 1, [Problem(path, 1, "the front matter is never closed.", "IOP001", hint="End it with a line holding only `---`.")]
+    if first == 1:  # no front matter, or one never closed
+        unclosed = [Problem(path, 1, "the front matter is never closed.", "IOP001", hint="End it with a line holding only `---`.")]
+        return {}, {}, text, 1, unclosed if text.startswith("---\n") else []
     meta, key_lines, problems = load_yaml("\n".join(text.split("\n")[1 : first - 2]), path, first_line=2)
     if meta is not None and not isinstance(meta, dict):
         problems.append(Problem(path, 2, "the front matter must be `key: value` lines.", "IOP002"))
@@ -262,10 +258,8 @@ def _date(meta: dict[str, Any], key: str, lines: dict[str, int], path: str, prob
     value = meta.get(key)
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        value = value.date()
     if isinstance(value, date):
-        return value.isoformat()
+        return value.isoformat()[:10]  # YYYY-MM-DD, of a datetime too
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
             return date.fromisoformat(value.strip()).isoformat()
@@ -361,8 +355,8 @@ def parse_page(src: SourceFile, converter: Converter) -> tuple[Page, list[Proble
 def body_of(text: str) -> tuple[str, int]:
     """The body of a file and its first line: what follows the front matter, when it is closed
     (by a line `---` or `...`)."""
-    lines = text.split("\n")
     if text.startswith("---\n"):
+        lines = text.split("\n")
         for i in range(1, len(lines)):
             if lines[i].rstrip() in ("---", "..."):
                 return "\n".join(lines[i + 1 :]), i + 2

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from types import MappingProxyType
 
 from iopcurr.errors import Problem
-from iopcurr.model import Handout, Module, Program, Translation
+from iopcurr.model import Module, Program, Translation
 from iopcurr.plan.checks import prose_text
 from iopcurr.source.blocks import LIST_ITEM, Block, Node, Outline, Text, outline
 from iopcurr.source.loader import MODULE_KEYS, SourceFile, body_of, split_front_matter, text_list
@@ -126,11 +126,6 @@ def parse_translation(src: SourceFile, converter: Converter) -> tuple[Translatio
     ), problems
 
 
-def translated(translations: Iterable[Translation], language: str) -> dict[str, Handout]:
-    """Handout id → its handout in `language`, from every translation into it."""
-    return {h.id: h for t in translations if t.language == language for h in t.handouts}
-
-
 def check_translations(program: Program, modules: Sequence[Module], translations: Sequence[Translation],
                        sources: dict[str, str], texts: dict[str, str]) -> list[Problem]:
     """Translations into a language of `languages`, of a module that exists, whose handouts are
@@ -172,7 +167,7 @@ def stale_guide(t: Translation, module: Module, english_text: str) -> list[Probl
     now = guide_stamp(english_text, module.path)
     line = t.lines.get("guide_source", t.segments[0].line)
     hint = f"Bring the translation in line with the English, then set `guide_source: {now}` and `review: pending`."
-    if len(t.segments) != len(module.segments):
+    if not has_guide(t, module):  # the rule by which the pages show the translated guide
         return [Problem(t.path, t.segments[0].line, f"the {t.language} facilitator parts of `{t.module_id}` have "
                         f"{len(t.segments)} `##` segments and the English has {len(module.segments)}, so the "
                         f"{t.language} pages show the English guide.", "IOP040", "warning",
