@@ -258,12 +258,10 @@ def _cached(folder: Path, keys: Sequence[str], jobs: Sequence[tuple[str, str]]) 
 
 
 def _keep(folder: Path, key: str, made: Made) -> None:
-    root = folder.parent
     try:
-        if not is_cache_folder(root):  # the cache's tag, so the output folder stays ours
-            root.mkdir(parents=True, exist_ok=True)
-            (root / TAG_NAME).write_text(TAG, "utf-8")
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        if not is_cache_folder(folder.parent):  # the cache's tag, so the output folder stays ours
+            (folder.parent / TAG_NAME).write_text(TAG, "utf-8")
         for name, data in ((f"{key}.pdf", made.file.content), (f"{key}.pages", str(made.pages).encode())):
             tmp = folder / f"{name}.tmp"
             tmp.write_bytes(data)
