@@ -86,10 +86,10 @@ def build_json(fields: Sequence[Field], documents: Sequence[Sequence[str]], pipe
     600,000 (term, field, document) entries, too many to hold as objects, and its index is 13 MB."""
     names = [f.name for f in fields]
     table = _Counted(len(names), documents)
-    head = f'{{"version":"{LUNR_VERSION}","fields":{json.dumps(names, ensure_ascii=False, separators=(",", ":"))}'
+    head = f'{{"version":"{LUNR_VERSION}","fields":{compact_json(names)}'
     return "".join((head, ',"fieldVectors":[', *_field_vectors(fields, table, len(documents)),
                     '],"invertedIndex":[', *_inverted_index(names, table, len(documents)),
-                    f'],"pipeline":[{_string(pipeline)}]}}'))
+                    f'],"pipeline":[{compact_json(pipeline)}]}}'))
 
 
 class _Counted:
@@ -133,19 +133,20 @@ def _field_vectors(fields: Sequence[Field], table: _Counted, n_docs: int) -> Ite
             scored = _WHOLE.sub(".0", ",".join([
                 f"{i},{f'{idf[i] * (k1_plus_1 * tf) / (norm + tf) * boost:.3f}'.rstrip('0')}"
                 for i, tf in sorted(counts.items())]))
-        yield f'{"," if n else ""}[{_string(f"{fields[k].name}/{ref}")},[{scored}]]'
+        yield f'{"," if n else ""}[{compact_json(f"{fields[k].name}/{ref}")},[{scored}]]'
 
 
 def _inverted_index(names: Sequence[str], table: _Counted, n_docs: int) -> Iterator[str]:
     """Each term, in sorted order, with the documents that hold it in each field and its number."""
-    keys = [f"{_string(n)}:" for n in names]
+    keys = [f"{compact_json(n)}:" for n in names]
     entry = [f'"{r}":{{}}' for r in range(n_docs)]  # a document in a term's posting
     for j, term in enumerate(sorted(table.number)):
         i = table.number[term]
         per_field = ",".join(key + "{" + ",".join(map(entry.__getitem__, refs)) + "}"
                              for key, refs in zip(keys, table.where[i], strict=True))
-        yield f'{"," if j else ""}[{_string(term)},{{{per_field},"_index":{i}}}]'
+        yield f'{"," if j else ""}[{compact_json(term)},{{{per_field},"_index":{i}}}]'
 
 
-def _string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+def compact_json(value: object) -> str:
+    """`value` as compact JSON text, not ASCII-escaped (the form of the whole search index file)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

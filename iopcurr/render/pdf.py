@@ -92,9 +92,10 @@ def _fetcher(site: dict[str, bytes]) -> Any:
     return Fetcher()
 
 
-def printable_html(html: str, page: str) -> tuple[str, list[str]]:
-    """The page as it goes to WeasyPrint: links to other site pages dropped, and the site's
-    stylesheets taken out (returned in order, as site paths) so that they are parsed once."""
+def printable_html(site: dict[str, bytes], page: str, target: str) -> tuple[str, list[str]]:
+    """The page as it goes to WeasyPrint for a job: links to other site pages dropped, the site's
+    stylesheets taken out (returned in order, as site paths) so that they are parsed once, and
+    form fields in place for a fillable PDF."""
     sheets: list[str] = []
 
     def take(m: re.Match[str]) -> str:
@@ -107,8 +108,8 @@ def printable_html(html: str, page: str) -> tuple[str, list[str]]:
             sheets.append(where[0])
         return ""
 
-    html = _LINK.sub(take, html)
-    return keep_links(html, lambda href: bool(_KEEP.match(href))), sheets
+    html = keep_links(_LINK.sub(take, site[page].decode("utf-8")), lambda href: bool(_KEEP.match(href)))
+    return (fillable_html(html) if target.startswith(FILL_PREFIX) else html), sheets
 
 
 # ---------------------------------------------------------------- fillable handouts
@@ -219,18 +220,10 @@ class PdfBatch:
     rendered: tuple[str, ...]
 
 
-def _source(site: dict[str, bytes], page: str, target: str) -> tuple[str, list[str]]:
-    """The HTML WeasyPrint gets for a job, and the site files it loads."""
-    html, sheets = printable_html(site[page].decode("utf-8"), page)
-    if target.startswith(FILL_PREFIX):
-        html = fillable_html(html)
-    return html, sheets
-
-
 def cache_key(site: dict[str, bytes], page: str, target: str, version: str) -> str:
     """What a PDF is made from: its HTML, every site file it loads (stylesheets, images), the
     PDF settings and WeasyPrint's version. Equal keys, equal PDFs."""
-    html, sheets = _source(site, page, target)
+    html, sheets = printable_html(site, page, target)
     used = set(sheets)
     for src in _SRC.findall(html):
         where = resolve(page, htmllib.unescape(src))
@@ -258,12 +251,10 @@ def _cached(folder: Path, keys: Sequence[str], jobs: Sequence[tuple[str, str]]) 
 
 
 def _keep(folder: Path, key: str, made: Made) -> None:
-    root = folder.parent
     try:
-        if not is_cache_folder(root):  # the cache's tag, so the output folder stays ours
-            root.mkdir(parents=True, exist_ok=True)
-            (root / TAG_NAME).write_text(TAG, "utf-8")
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        if not is_cache_folder(folder.parent):  # the cache's tag, so the output folder stays ours
+            (folder.parent / TAG_NAME).write_text(TAG, "utf-8")
         for name, data in ((f"{key}.pdf", made.file.content), (f"{key}.pages", str(made.pages).encode())):
             tmp = folder / f"{name}.tmp"
             tmp.write_bytes(data)
@@ -304,7 +295,7 @@ class _Renderer:
     def render(self, page: str, target: str) -> Made:
         import weasyprint
 
-        html, sheets = _source(self.site, page, target)
+        html, sheets = printable_html(self.site, page, target)
         fill = target.startswith(FILL_PREFIX)
         buffer = io.BytesIO()
         try:
