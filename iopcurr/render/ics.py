@@ -12,14 +12,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
-
-import icalendar
+from typing import TYPE_CHECKING
 
 from iopcurr import __version__
 from iopcurr.model import Handout, Module, Program, Schedule, Session, SessionPlan
 from iopcurr.plan.checks import track_of
 from iopcurr.plan.safety import without_controls
 from iopcurr.plan.schedule import agenda_times, time_of
+
+if TYPE_CHECKING:
+    import icalendar  # imported where a calendar is written: a program without dates never pays its 30 ms
 
 # ---------------------------------------------------------------- events
 
@@ -55,6 +57,8 @@ def description(program: Program, module: Module, session: Session, total: int,
 
 def _event(program: Program, session: Session, module: Module, text: str, stamp: datetime) -> icalendar.Event:
     assert session.start is not None and session.end is not None
+    import icalendar
+
     event = icalendar.Event()
     event.add("uid", uid(program, session))
     event.add("dtstamp", stamp)
@@ -87,6 +91,8 @@ def calendar(program: Program, schedule: Schedule, modules: Mapping[str, Module]
     first, last = sessions[0], sessions[-1]
     assert first.start is not None and last.end is not None
     stamp = datetime.combine(today or first.start.date(), time(), tzinfo=UTC)
+    import icalendar
+
     cal = icalendar.Calendar()
     for name, value in (("version", "2.0"), ("prodid", f"-//iopcurr//iopcurr {__version__}//EN"),
                         ("calscale", "GREGORIAN"), ("method", "PUBLISH"), ("x-wr-calname", _one_line(program.title)),
