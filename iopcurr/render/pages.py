@@ -468,6 +468,10 @@ class SiteContext:
     def text(self, key: str) -> str:
         return translate(self.theme.catalogues, self.site.language, key)
 
+    def fallback(self, hid: str) -> str:
+        """The source language, where a translation's page shows handout `hid` untranslated; else ""."""
+        return "" if not self.language or hid in self.handouts else self.cur.program.langs[0]
+
 
 def site_context(cur: Curriculum, plans: Mapping[str, SessionPlan | None], theme: Theme,
                  schedule: Schedule | None = None, today: date | None = None, *, pdf: bool = False) -> SiteContext:
@@ -647,7 +651,7 @@ def render_handout(ctx: SiteContext, m: Module, source: Handout, large: bool) ->
     handout not yet translated shows the source's text, under a note that says so."""
     cur = ctx.cur
     h = ctx.handouts.get(source.id, source)
-    fallback = "" if not ctx.language or source.id in ctx.handouts else cur.program.langs[0]
+    fallback = ctx.fallback(source.id)
     path = books.handout_page(source.id, large=large, language=ctx.language)
     root = "../" * path.count("/")
     # The module's facilitator page in the language, or else (saying so) in the source language.

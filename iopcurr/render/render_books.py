@@ -32,8 +32,7 @@ def bound_page(mains: Mapping[str, str], path: str, kind: str, ident: str, shift
 def render_books(ctx: SiteContext, mains: Mapping[str, str]) -> Iterator[OutputFile]:
     """The packet in the context's language and, in the source language, the manual, binding the main content
     of its pages (`mains`, by path, as `render_site` returns it). With `pdf`, they link to their PDFs."""
-    source = ctx.cur.program.langs[0]
-    handouts = [(ctx.handouts.get(h.id, h).title, "" if h.id in ctx.handouts or not ctx.language else source,
+    handouts = [(ctx.handouts.get(h.id, h).title, ctx.fallback(h.id),
                  bound_page(mains, books.handout_page(h.id, language=ctx.language), "handout", h.id, 1))
                 for h in books.packet_order(ctx.cur)]
     yield packet(ctx, books.language_packet(ctx.language) if ctx.language else books.PACKET, ctx.text("workbook"), handouts)

@@ -67,7 +67,7 @@ def bilingual(ctx: SiteContext, mains: Mapping[str, str], kept: Mapping[str, str
         original = f'<div lang="{source}" class="facing facing-source">{kept[books.handout_page(h.id)]}</div>'
         translation = f'<div lang="{language}" class="facing facing-translation">{mains[page]}</div>'
         parts += [(h.title, source, books.Bound(books.handout_page(h.id), f"handout-{h.id}", h.id, original, 1)),
-                  (ctx.handouts.get(h.id, h).title, "" if h.id in ctx.handouts else source,
+                  (ctx.handouts.get(h.id, h).title, ctx.fallback(h.id),
                    books.Bound(page, f"handout-{h.id}-{language}", f"{h.id}-{language}", translation, 1))]
     return packet(ctx, books.bilingual_packet(language), ctx.text("bilingual_workbook"), parts)
 

@@ -347,7 +347,7 @@ def run_sheets(cur: Curriculum, plans: dict[str, SessionPlan | None], schedule: 
         m, plan = sheets.modules[s.module_id], plans.get(s.module_id)
         if plan is None:
             continue
-        handouts = sum(h in sheets.handouts for h in m.session_handouts)
+        handouts = len(handout_items(cur.program, m, sheets.handouts))
         collect = " ".join(_homework_before(schedule, i, sheets))
         fixed, segments = sheet_lines(plan, handouts, collect, core_only(points[m.id]))
         total = fixed + sum(segments)
