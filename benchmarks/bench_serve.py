@@ -10,9 +10,12 @@ one module five times, each time with a new sentence, and measures:
   (a full build in memory), and the CPU time it used meanwhile (on a shared machine, the wall
   time also says how busy the other processes were);
 - served: from the save to an HTTP request getting the page with the new sentence (the benchmark
-  asks every 2 ms, which itself slows the server a little);
+  asks every 2 ms, which itself slows the server a little); no browser shows the page, so the
+  server has no page to render first and this is the whole rebuild;
 - browser: from the save to Chromium painting the reloaded page with the new sentence (its
-  `first-contentful-paint`), by Chromium's own clock — when /usr/bin/chromium is there;
+  `first-contentful-paint`), by Chromium's own clock — when /usr/bin/chromium is there. The
+  server renders the page a browser shows first, and the rest of the site after the browser has
+  reloaded it; the next save waits for the end of that rebuild;
 - seen: from the save to Playwright finding the new sentence in the page, which adds its own
   polling after the paint (up to 100–200 ms).
 
@@ -168,12 +171,16 @@ def browser_latency(port: int, target: Path, page: str, original: str) -> tuple[
         wait_for(lambda: page in status(port)["browsers"], 30, "the live-reload connection")
         for k in range(EDITS):
             marker = f"A sentence the browser waits for, number {k}."
+            before = int(status(port)["builds"])
             saved, saved_epoch = time.perf_counter(), time.time()
             edit(target, original, marker)
             tab.wait_for_selector(f"text={marker}", timeout=30_000)
             seen.append(1000 * (time.perf_counter() - saved))
             painted.append(float(tab.evaluate(PAINTED)) - 1000 * saved_epoch)
             wait_for(lambda: page in status(port)["browsers"], 30, "the reconnection")
+            # The page shows before the rest of the site is rendered: the next save comes after that
+            # (else it would wait for this rebuild to end).
+            wait_for(lambda b=before: int(status(port)["builds"]) > b, 30, "the end of the rebuild")
         browser.close()
     return painted, seen
 

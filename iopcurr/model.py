@@ -172,6 +172,19 @@ def written_at(lines: Mapping[str, int], dotted: str) -> str:
 
 
 @dataclass(frozen=True)
+class Points:
+    """What a facilitator needs at a glance from one segment (its run sheet lists them)."""
+
+    says: tuple[str, ...] = ()  # the first line of each script
+    questions: tuple[str, ...] = ()
+    roleplays: tuple[str, ...] = ()  # role-play names
+    homework: tuple[str, ...] = ()  # the items of the home assignment
+    core_says: tuple[str, ...] = ()  # those of `says`, `questions` and `roleplays` marked `{.core}`
+    core_questions: tuple[str, ...] = ()
+    core_roleplays: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Segment:
     """One level-2 section of a module: a step of its session plan."""
 
@@ -183,6 +196,7 @@ class Segment:
     line: int
     html: str
     go_round: float | None = None  # `go-round=N`: every member speaks, about N minutes each
+    points: Points = Points()  # read from `html` (source/points.py)
 
 
 @dataclass(frozen=True)

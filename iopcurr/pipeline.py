@@ -59,9 +59,9 @@ from iopcurr.plan.schedule import build_schedule
 from iopcurr.plan.thirds import plan_module
 from iopcurr.render.books import check_reserved, long_handouts, page_count_jobs, pdf_jobs
 from iopcurr.render.changes import render_changes
-from iopcurr.render.pages import Theme, load_theme, page_list, render_site, site_context
+from iopcurr.render.pages import Theme, load_theme, page_list, render_shown, render_site, site_context
 from iopcurr.render.render_books import render_books
-from iopcurr.render.render_lang import render_languages
+from iopcurr.render.render_lang import edition, render_languages
 from iopcurr.render.runsheet import RunSheets, run_sheets
 from iopcurr.render.search import search_file
 from iopcurr.render.sessionpages import Calendar, render_calendar
@@ -86,6 +86,9 @@ class Settings:
     today: date | None = None  # the home page shows the sessions after this day
     pdf: bool = False  # the pages link to their PDFs (and the PDFs are made)
     site: str | None = None  # sites/<site>.yml is merged over program.yml
+    # Only these site paths, where they are facilitator, handout or page files (`render_shown`):
+    # the preview renders the pages its browsers show first. Nothing else is made or checked.
+    only: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -297,6 +300,8 @@ def render(source: Path, sources: Sources, planned: Planned,
     theme, problems = theme_for(source, cur)
     if theme is None:
         return [], problems
+    if settings.only is not None:
+        return render_only(planned, theme, settings)
     files, problems = render_all(planned, theme, settings, sources.history)
     if problems:
         return [], problems
@@ -341,6 +346,18 @@ def render_all(planned: Planned, theme: Theme, settings: Settings,
     except jinja2.TemplateError as exc:
         return [], [template_problem(exc)]
     return files, []
+
+
+def render_only(planned: Planned, theme: Theme, settings: Settings) -> tuple[list[OutputFile], list[Problem]]:
+    """Of the facilitator, handout and page files in every language, those `settings.only`
+    names, with the same bytes as `render_all` makes them."""
+    cur = planned.curriculum
+    try:
+        ctx = site_context(cur, planned.plans, theme, planned.schedule, settings.today, pdf=settings.pdf)
+        return [f for ed in (ctx, *(edition(ctx, lang) for lang in cur.program.langs[1:]))
+                for f in render_shown(ed, settings.only or ())], []
+    except jinja2.TemplateError as exc:
+        return [], [template_problem(exc)]
 
 
 def template_problem(exc: jinja2.TemplateError) -> Problem:

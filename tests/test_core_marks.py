@@ -12,10 +12,10 @@ import pytest
 from conftest import BUNDLED, PROGRAM, MakeCurriculum, module_text
 
 from iopcurr.pipeline import run
-from iopcurr.render.runsheet import segment_points
 from iopcurr.source.blocks import outline
 from iopcurr.source.loader import git_history, parse_log
 from iopcurr.source.markup import Converter
+from iopcurr.source.points import segment_points
 
 CORE_MODULE = module_text("alpha").replace(
     "::: discussion\n- What do you think?\n:::",

@@ -14,7 +14,7 @@ from conftest import BUNDLED, MakeCurriculum, module_text
 from test_schedule_site import Html
 
 from iopcurr.pipeline import Settings, run
-from iopcurr.render.runsheet import first_line, segment_points
+from iopcurr.source.points import first_line, segment_points
 
 
 @pytest.fixture(scope="module")

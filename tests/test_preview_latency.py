@@ -7,18 +7,22 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import MakeCurriculum, module_text
+from conftest import BUNDLED, MakeCurriculum, module_text
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tornado.httpclient import AsyncHTTPClient
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from watchdog.events import FileClosedEvent, FileModifiedEvent
 
-from iopcurr.pipeline import run
+from iopcurr.pipeline import Settings, run
 from iopcurr.preview.serve import Preview, make_app
 from iopcurr.preview.watch import Watcher, relevant
+from iopcurr.source.parsed import Parsed
 
 
 def delivered_after(*, settled: bool, then_more: bool = False) -> float:
@@ -241,3 +245,70 @@ def test_out_of_inotify_watches_every_folder_is_polled(tmp_path: Path, monkeypat
 
     asyncio.run(save())
     assert any(second.resolve() / "about.md" in {p.resolve() for p in b} for b in batches)
+
+
+# ---------------------------------------------------------------- the pages the browsers show, first
+
+FIRST_KINDS = ("facilitator/", "handouts/", "pages/")  # the pages that can be rendered alone
+BOOKS = {"facilitator/manual.html", "handouts/packet.html", "handouts/es/packet.html", "handouts/es/bilingual.html"}
+BUNDLED_MEMO: dict[str, Parsed] = {}  # (the bundled curriculum converted once for these tests)
+
+
+def bundled_files(**settings: object) -> dict[str, bytes]:
+    result = run(BUNDLED, Settings(today=date(2026, 3, 9), **settings), memo=BUNDLED_MEMO)  # type: ignore[arg-type]
+    assert result.ok, [p.format() for p in result.problems]
+    return {f.path: f.content for f in result.files}
+
+
+def test_the_pages_rendered_alone_are_those_of_the_whole_site_byte_for_byte() -> None:
+    """`Settings.only` renders the facilitator, handout and page files it names, in every
+    language (the bundled curriculum has Spanish), and nothing else: the same bytes as the whole site."""
+    whole = bundled_files()
+    alone = {p for p in whole if p.startswith(FIRST_KINDS) and p.endswith(".html")} - BOOKS
+    assert any(p.startswith("facilitator/es/") for p in alone) and any(p.startswith("handouts/es/large/") for p in alone)
+    assert bundled_files(only=frozenset(alone | BOOKS | {"index.html", "sessions/1.html"})) == {p: whole[p] for p in alone}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_few_pages_rendered_alone_are_those_of_the_whole_site(data: st.DataObject) -> None:
+    whole = bundled_files()
+    shown = data.draw(st.sets(st.sampled_from(sorted(whole)), max_size=4))
+    assert bundled_files(only=frozenset(shown)) == {p: whole[p] for p in shown
+                                                    if p.startswith(FIRST_KINDS) and p.endswith(".html") and p not in BOOKS}
+
+
+def test_a_save_writes_the_page_a_browser_shows_first_and_a_failed_build_puts_it_back(
+        make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    root = make_curriculum(modules={"alpha": module_text("alpha"), "beta": module_text("beta")})
+    site = tmp_path / "site"
+    site.mkdir()
+    preview = Preview(root, site, say=lambda text: None)
+    preview.rebuild("start")
+    shown = frozenset({"facilitator/alpha.html", "handouts/beta-sheet.html"})
+    module = root / "modules" / "alpha.md"
+    good = module.read_text("utf-8")
+    module.write_text(good.replace("Overview for the facilitator.", "A NEW overview."), "utf-8")
+    manual = (site / "facilitator" / "manual.html").read_bytes()
+    step = preview.begin("alpha.md", shown)
+    # Only the shown page that changed is written; the manual (which binds it) waits for the rest.
+    assert list(step.first) == ["facilitator/alpha.html"]
+    assert b"A NEW overview." in (site / "facilitator" / "alpha.html").read_bytes()
+    assert (site / "facilitator" / "manual.html").read_bytes() == manual
+    changed, status_changed = preview.end(step, preview.complete(step))
+    assert preview.status.ok and not status_changed and "facilitator/manual.html" in changed
+    assert "facilitator/alpha.html" not in changed  # (written first, the same bytes)
+    assert preview.status.last["first"] == ["facilitator/alpha.html"]
+    # A link to a page the site does not have is found only when the whole site is rendered:
+    # the page written first is put back, and the last good site stays served.
+    before = (site / "facilitator" / "alpha.html").read_bytes()
+    module.write_text(good.replace("Overview for the facilitator.", "BROKEN [x](../handouts/nope.html)."), "utf-8")
+    step = preview.begin("alpha.md", shown)
+    assert b"BROKEN" in (site / "facilitator" / "alpha.html").read_bytes()
+    changed, status_changed = preview.end(step, preview.complete(step))
+    assert not preview.status.ok and status_changed and changed == {"facilitator/alpha.html"}
+    assert (site / "facilitator" / "alpha.html").read_bytes() == before
+    assert any("IOP026" in line for line in preview.status.lines())
+    # While the last build failed, nothing is written first: the overlay is shown over the good pages.
+    assert preview.begin("alpha.md", shown).first == {}
+

@@ -22,12 +22,12 @@ from click.testing import Result
 from conftest import MakeCurriculum, module_text
 
 from iopcurr.errors import Problem
-from iopcurr.pipeline import BuildResult
 from iopcurr.preview import overlay
 from iopcurr.preview import serve as serve_module
 from iopcurr.preview.serve import host_allowed, page_of, serve, site_file
 from iopcurr.preview.watch import Watcher
 from iopcurr.source import markup
+from iopcurr.source.loader import Sources
 
 RunCli = Callable[..., Result]
 PAGE = b'<!DOCTYPE html>\n<html><head><title>x</title></head>\n<body class="page">\n<main>Text</main>\n</body></html>\n'
@@ -201,14 +201,14 @@ def serving(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drive: 
 def test_an_exception_in_a_rebuild_is_shown_and_the_next_save_rebuilds(
         make_curriculum: MakeCurriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_curriculum()
-    real_run = serve_module.run
+    real_read = serve_module.read
 
-    def flaky(source: Path, *rest: Any, **options: Any) -> BuildResult:
+    def flaky(source: Path, *rest: Any, **options: Any) -> Sources:
         if (source / "boom.txt").exists():
             raise RuntimeError("something broke")
-        return real_run(source, *rest, **options)
+        return real_read(source, *rest, **options)
 
-    monkeypatch.setattr(serve_module, "run", flaky)
+    monkeypatch.setattr(serve_module, "read", flaky)
     seen: dict[str, Any] = {}
 
     def drive(port: int) -> None:

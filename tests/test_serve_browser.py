@@ -173,8 +173,10 @@ def test_saving_a_module_reloads_the_page_with_the_new_text(server: Server, page
     original = rewrite(path, "Overview for the facilitator.", "An overview written just now.")
     try:
         expect(page.locator("main")).to_contain_text("An overview written just now.", timeout=TIMEOUT)
-        after = server.status()
+        after = server.wait_for_build(before["builds"])
         assert after["converted"] == before["converted"] + 1  # only the saved module
+        # The page the browser shows was rendered and written before the rest of the site.
+        assert after["last"]["first"] == ["facilitator/alpha.html"] and after["last"]["written"] > 1
     finally:
         path.write_text(original, "utf-8")
         server.wait_for_build(server.status()["builds"] - 1)

@@ -85,6 +85,22 @@ def test_an_override_static_link_leading_outside_is_refused(
     assert not (tmp_path / "site").exists()
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    (b"skip_to_main: Skip\nnav_label: [Menu\n", ":3: error: this catalogue of interface words is not valid YAML"),
+    (b"skip_to_main: Salta\xff\n", ": error: this catalogue of interface words is not UTF-8 text"),
+])
+def test_an_override_catalogue_that_does_not_read_is_a_located_error(
+    text: bytes, said: str, make_curriculum: MakeCurriculum, run_cli: RunCli, tmp_path: Path
+) -> None:
+    root = make_curriculum(program="title: T\ntheme:\n  override: mytheme\n")
+    (root / "mytheme" / "i18n").mkdir(parents=True)
+    (root / "mytheme" / "i18n" / "en.yml").write_bytes(text)
+    result = run_cli("build", str(root), "--out", str(tmp_path / "site"))  # (a traceback would raise here)
+    assert result.exit_code == 1, result.output
+    assert f"mytheme/i18n/en.yml{said}" in result.output, result.output
+    assert not (tmp_path / "site").exists()
+
+
 def test_an_override_static_link_inside_it_is_kept(
     make_curriculum: MakeCurriculum, run_cli: RunCli, tmp_path: Path
 ) -> None:

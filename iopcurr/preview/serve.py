@@ -1,14 +1,17 @@
 """Live preview: the same build as `iopcurr build`, in memory, on every save.
 
-    save → `watch.Watcher` (a burst of saves is one batch) → `Preview.rebuild`: the stages of
-      `pipeline.run` (the files converted last time are kept in memory) → the files whose bytes
-      changed written into a private folder, those gone removed → a reload for each browser
-      whose page changed
+    save → `watch.Watcher` (a burst of saves is one batch) → `Preview.begin`: the files read and
+      converted (those converted last time are kept in memory), and the pages the browsers show
+      rendered alone and written when they changed → a reload for those browsers →
+      `Preview.complete`: the whole site in memory (`pipeline.site_of`), on another thread →
+      `Preview.end`: the files whose bytes changed written into a private folder, those gone
+      removed → a reload for each browser whose page changed
 
-The rebuild runs on the main thread, the server's own: a conversion there has the same time limit
-as in `iopcurr build` (a timer signal, which only the main thread receives), and no request sees a
-half-written site. Any exception in a rebuild is shown in the terminal and in the browser, and the
-next save rebuilds.
+Reading and converting run on the main thread, the server's own: a conversion there has the same
+time limit as in `iopcurr build` (a timer signal, which only the main thread receives). Rendering
+the whole site runs on another thread, so that the server answers the browsers' reloads
+meanwhile; files are written only on the main thread, one at a time, each at once. Any exception
+in a rebuild is shown in the terminal and in the browser, and the next save rebuilds.
 
 The server is tornado with the livereload package's WebSocket protocol and livereload.js. It
 answers only requests for the host names it listens on (against DNS rebinding) and WebSockets from
@@ -16,7 +19,7 @@ its own pages. It serves only the private site folder (a `TemporaryDirectory`, r
 stops, by Ctrl+C or SIGTERM), never the user's `site/`; it refuses `..` and hidden files. HTML
 pages get the reload script and, after a failed rebuild, the error overlay on their way out
 (`overlay.py`): the files on disk, like every `iopcurr build`, never contain either. A failed
-rebuild keeps the last good pages served.
+rebuild keeps the last good pages served (the pages written first are put back).
 
 With sites/*.yml, every page shows a site switcher; a POST of a site's name from the preview's own
 pages (their Origin is checked, as the WebSocket's) previews that site in the same folder: one
@@ -37,6 +40,7 @@ import time
 import traceback
 import webbrowser
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
 from urllib.parse import urlsplit
@@ -46,18 +50,35 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 
 from iopcurr.errors import IopError
 from iopcurr.model import OutputFile
-from iopcurr.pipeline import BuildResult, Settings, run
+from iopcurr.pipeline import BuildResult, Settings, Timer, read, site_of
 from iopcurr.preview import overlay
 from iopcurr.preview.overlay import Status
 from iopcurr.preview.watch import Watcher, relevant
 from iopcurr.render.pages import default_theme_dir
+from iopcurr.source.convert import ParseStats, parse_all
 from iopcurr.source.library import library_folders
+from iopcurr.source.loader import Sources
 from iopcurr.source.parsed import Parsed
 from iopcurr.source.sites import site_names
 
 Say = Callable[[str], None]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 HTML = "text/html; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Step:
+    """A rebuild under way (`Preview.begin`): what it read, or the crash that stopped it, and the
+    shown pages it wrote first, with the bytes each replaced (None: a new file)."""
+
+    why: str
+    settings: Settings
+    started: float  # (time.perf_counter)
+    cpu: float  # (time.process_time)
+    timer: Timer
+    read: tuple[Sources, list[Parsed], ParseStats] | None = None
+    crash: str = ""
+    first: dict[str, bytes | None] = field(default_factory=dict)
 
 
 class Preview:
@@ -72,43 +93,83 @@ class Preview:
         self.files: dict[str, bytes] = {}  # what the site folder holds
         self.status = Status()
         self.library: tuple[str, ...] = ()  # the libraries of the last build's program (to watch)
+        self.lock = asyncio.Lock()  # one rebuild at a time (`_serve`, `SwitchHandler`)
 
     def rebuild(self, why: str) -> tuple[set[str], bool]:
-        """Build everything in memory and write what changed; never raises. Returns the site
-        paths written or removed, and whether the status changed (ok or not, the problems, the
-        sites to switch to). A site whose file is gone falls back to program.yml alone."""
-        started, cpu = time.perf_counter(), time.thread_time()
-        sites = tuple(site_names(self.source))
-        if self.program_site is not None and self.program_site not in sites:
+        """A whole rebuild at once (the first build, a site switch): `begin`, `complete`, `end`."""
+        step = self.begin(why)
+        return self.end(step, self.complete(step))
+
+    def begin(self, why: str, shown: frozenset[str] = frozenset()) -> Step:
+        """The first part of a rebuild, on the server's thread (a conversion's time limit is a
+        timer signal, which only the main thread receives): read and convert the files, then,
+        when the last build was good, render the pages of `shown` (the pages the browsers show)
+        and write those that changed, so that they show before the rest of the site is rendered.
+        Never raises: a crash is kept in the step. A site whose file is gone falls back to
+        program.yml alone."""
+        if self.program_site is not None and self.program_site not in site_names(self.source):
             self.say(f"There is no {self.program_site} in sites/ any more: previewing program.yml alone.")
             self.program_site = None
-        result = BuildResult(None, {}, (), ())  # until a build returns one
-        changed: set[str] = set()
-        crash = ""
+        step = Step(why, Settings(site=self.program_site), time.perf_counter(), time.process_time(), Timer())
         try:
-            result = run(self.source, Settings(site=self.program_site), memo=self.parsed)
-            if result.stats is not None:  # keep only the files of this build
-                self.parsed = {key: self.parsed[key] for key in result.stats.keys}
-            if result.ok:
-                changed = self._write(result.files)
-        except IopError as exc:
-            crash = exc.format()
-        except Exception as exc:  # a bug, or a disk that refuses: the preview must go on, and say so
-            self.say(traceback.format_exc().rstrip())
-            crash = (f"error: the rebuild stopped with {type(exc).__name__}: {exc} (the terminal shows where). "
-                     "Save again to retry.")
+            sources = read(self.source, self.program_site)
+            step.timer.lap("read")
+            parsed, stats = parse_all(sources.files, memo=self.parsed)
+            step.timer.lap("convert")
+            self.parsed = {key: self.parsed[key] for key in stats.keys}  # keep only the files of this build
+            first: dict[str, bytes | None] = {}
+            if shown and self.status.ok:
+                early = site_of(self.source, sources, parsed, stats, replace(step.settings, only=shown), Timer())
+                if early.ok:
+                    first = self._put({f.path: f.content for f in early.files})
+                    step.timer.lap("first")
+            return replace(step, read=(sources, parsed, stats), first=first)
+        except Exception as exc:  # (a bug, or a disk that refuses: `crashed`)
+            return replace(step, crash=self.crashed(exc))
+
+    def complete(self, step: Step) -> BuildResult | str:
+        """The whole site of `step`, in memory (pure: may run on another thread); or the crash
+        that stopped it."""
+        if step.read is None:
+            return step.crash
+        try:
+            return site_of(self.source, *step.read, step.settings, step.timer)
+        except Exception as exc:  # (a bug, or a disk that refuses: `crashed`)
+            return self.crashed(exc)
+
+    def crashed(self, exc: Exception) -> str:
+        """What the terminal and the browser say about an exception that stopped a rebuild: an
+        IopError's message; for a bug or a disk that refuses (the preview must go on), the traceback
+        in the terminal."""
+        if isinstance(exc, IopError):
+            return exc.format()
+        self.say("".join(traceback.format_exception(exc)).rstrip())
+        return (f"error: the rebuild stopped with {type(exc).__name__}: {exc} (the terminal shows where). "
+                "Save again to retry.")
+
+    def end(self, step: Step, outcome: BuildResult | str) -> tuple[set[str], bool]:
+        """The rest of a rebuild, on the server's thread: when it built, every file whose bytes
+        changed written and those gone removed; when not, the shown pages written first put back.
+        Returns the site paths written or removed, and whether the status changed (ok or not,
+        the problems, the sites to switch to)."""
+        result = outcome if isinstance(outcome, BuildResult) else BuildResult(None, {}, (), ())
+        crash, changed = outcome if isinstance(outcome, str) else "", set()
+        try:
+            changed = self._write(result.files) if result.ok and not crash else set(self._put(step.first))
+        except Exception as exc:  # (a disk that refuses: `crashed`)
+            crash = self.crashed(exc)
         ok = result.ok and not crash
         problems = () if ok else result.problems
-        converted = result.stats.converted if result.stats is not None else 0
+        converted = step.read[2].converted if step.read is not None else 0
         if result.curriculum is not None:
             self.library = result.curriculum.program.library
-        was = self.status
+        was, sites = self.status, tuple(site_names(self.source))
         self.status = Status(ok, problems, crash, was.builds + 1, was.converted + converted, {
-            "why": why, "ok": ok, "converted": converted, "written": len(changed),
-            "ms": round(1000 * (time.perf_counter() - started), 1),
-            "cpu_ms": round(1000 * (time.thread_time() - cpu), 1), "timings": result.timings,
+            "why": step.why, "ok": ok, "converted": converted, "written": len(changed | set(step.first)), "first": sorted(step.first),
+            "ms": round(1000 * (time.perf_counter() - step.started), 1),
+            "cpu_ms": round(1000 * (time.process_time() - step.cpu), 1), "timings": step.timer.timings,
         }, self.program_site, sites)
-        self._report(why, len(changed))
+        self._report(step.why, len(changed | set(step.first)))
         # (a new or removed site file changes every page's switcher)
         return changed, (was.ok, was.problems, was.crash, was.sites) != (ok, problems, crash, sites)
 
@@ -118,21 +179,27 @@ class Preview:
         return (self.source.resolve(), default_theme_dir().resolve(), *library_folders(self.source, self.library))
 
     def _write(self, files: Iterable[OutputFile]) -> set[str]:
-        """Each changed file replaced at once (written beside it, then renamed): never half a
-        file. Files the build no longer makes are removed."""
-        new = {f.path: f.content for f in files}
-        changed = {rel for rel, content in new.items() if self.files.get(rel) != content}
-        for rel in sorted(changed):
-            target = self.site / rel
+        """The site folder made to hold exactly `files`; returns the paths written or removed."""
+        new: dict[str, bytes | None] = dict.fromkeys(self.files)
+        new.update((f.path, f.content) for f in files)
+        return set(self._put(new))
+
+    def _put(self, files: dict[str, bytes | None]) -> dict[str, bytes | None]:
+        """Each file of `files` whose bytes changed replaced at once (written beside it, then
+        renamed: never half a file), or removed where its bytes are None. Returns the paths
+        changed, with the bytes each held before (None: there was no such file)."""
+        before: dict[str, bytes | None] = {}
+        for rel in sorted(rel for rel, content in files.items() if self.files.get(rel) != content):
+            before[rel], content, target = self.files.pop(rel, None), files[rel], self.site / rel
+            if content is None:
+                target.unlink(missing_ok=True)
+                continue
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}.tmp")
-            tmp.write_bytes(new[rel])
+            tmp.write_bytes(content)
             os.replace(tmp, target)
-        gone = set(self.files) - set(new)
-        for rel in gone:
-            (self.site / rel).unlink(missing_ok=True)
-        self.files = new
-        return changed | gone
+            self.files[rel] = content
+        return before
 
     def _report(self, why: str, written: int) -> None:
         status = self.status
@@ -249,14 +316,15 @@ class SwitchHandler(LocalHandler):
     preview's own pages (a page of another site may post here too, but with its own Origin).
     The watcher (the application's setting, once it runs) then watches the libraries of that site."""
 
-    def post(self) -> None:
+    async def post(self) -> None:
         if not self.check_origin(self.request.headers.get("Origin", "")):
             raise tornado.web.HTTPError(403)
         name = self.request.body.decode("utf-8", "replace")
         if name and name not in site_names(self.preview.source):
             raise tornado.web.HTTPError(400)
-        self.preview.program_site = name or None
-        changed, _ = self.preview.rebuild(f"site {name or 'program.yml'}")
+        async with self.preview.lock:  # after the rebuild under way, if any
+            self.preview.program_site = name or None
+            changed, _ = self.preview.rebuild(f"site {name or 'program.yml'}")
         tell_browsers(changed, True)  # every page reloads
         if "watcher" in self.settings:
             self.settings["watcher"].watch(self.preview.folders())
@@ -285,16 +353,28 @@ def page_of(url_path: str) -> str:
     return path + "index.html" if path == "" or path.endswith("/") else path
 
 
-def tell_browsers(changed: set[str], status_changed: bool) -> None:
+def tell_browsers(changed: set[str], status_changed: bool) -> list[ReloadSocket]:
     """Reload each browser whose page changed (all of them when the error state changed);
-    stylesheets and images are swapped in place."""
+    stylesheets and images are swapped in place. Returns the connections of the pages reloaded."""
     styles = sorted(p for p in changed if p.endswith(".css"))
     images = sorted(p for p in changed if p.endswith((".png", ".jpg", ".jpeg", ".gif")))
+    told = []
     for waiter in list(LiveReloadHandler.waiters):
         page = getattr(waiter, "page", "")
         paths = [page] if status_changed or page in changed or not page else styles + images
         for path in paths:
             waiter.send_message({"command": "reload", "path": "/" + path, "liveCSS": True, "liveImg": True})
+        told += [waiter] if page and paths == [page] else []
+    return told
+
+
+async def reloaded(told: list[ReloadSocket], limit: float = 1.0) -> None:
+    """Until every browser in `told` is back (its page, reloaded, has said on a new connection
+    which page it shows), or for `limit` seconds."""
+    pages, deadline = {w.page for w in told}, time.monotonic() + limit
+    while time.monotonic() < deadline and not pages <= {getattr(w, "page", "") for w in LiveReloadHandler.waiters
+                                                        if w not in told}:
+        await asyncio.sleep(0.01)
 
 
 def make_app(preview: Preview, host: str, port: int) -> tornado.web.Application:
@@ -334,12 +414,27 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
     if task is not None:
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
 
-    def rebuild(paths: frozenset[Path]) -> None:
-        watched = preview.folders()
-        saved = sorted(p for p in paths if relevant(p, watched))
-        if saved:
-            tell_browsers(*preview.rebuild(", ".join(p.name for p in saved[:3]) + (" ..." if saved[3:] else "")))
-        watcher.watch(preview.folders())
+    async def rebuild(paths: frozenset[Path]) -> None:
+        """The pages the browsers show first (rendered alone, a fraction of the whole site); once
+        those browsers have reloaded them, the whole site, on another thread, so that the server
+        goes on answering meanwhile."""
+        async with preview.lock:
+            watched = preview.folders()
+            saved = sorted(p for p in paths if relevant(p, watched))
+            if saved:
+                shown = frozenset(getattr(w, "page", "") for w in LiveReloadHandler.waiters) - {""}
+                step = preview.begin(", ".join(p.name for p in saved[:3]) + (" ..." if saved[3:] else ""), shown)
+                await reloaded(tell_browsers(set(step.first), False))  # (before rendering takes the CPU)
+                step.timer.lap("reloaded")
+                tell_browsers(*preview.end(step, await loop.run_in_executor(None, preview.complete, step)))
+            watcher.watch(preview.folders())
+
+    running: set[asyncio.Task[None]] = set()  # (the loop keeps only weak references to its tasks)
+
+    def deliver(paths: frozenset[Path]) -> None:
+        task = loop.create_task(rebuild(paths))
+        running.add(task)
+        task.add_done_callback(running.discard)
 
     app = make_app(preview, host, port)
     try:  # (requests are answered only from the `await` below)
@@ -351,7 +446,7 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
         raise IopError(f"cannot listen on {host}:{port}: {exc.strerror or exc}.") from exc
     preview.rebuild("start")  # before any thread starts, so that the worker processes can be forked
     # Each batch is rebuilt on this loop; the saves made during a rebuild make the next batch.
-    watcher = app.settings["watcher"] = Watcher(rebuild, loop)
+    watcher = app.settings["watcher"] = Watcher(deliver, loop)
     watcher.watch(preview.folders())
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     sites = preview.status.sites

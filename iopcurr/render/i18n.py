@@ -17,6 +17,8 @@ from types import MappingProxyType
 import jinja2
 import yaml
 
+from iopcurr.errors import IopError
+
 SOURCE = "en"
 Catalogues = Mapping[str, Mapping[str, str]]
 Words = Callable[[str, str], str]  # (catalogue key, the English words) → the words a page shows
@@ -32,7 +34,16 @@ def load_catalogues(folders: Sequence[Path]) -> Catalogues:
     found: dict[str, dict[str, str]] = {}
     for folder in reversed(folders):
         for path in sorted((folder / "i18n").glob("*.yml")):  # none where there is no such folder
-            data = yaml.safe_load(path.read_text("utf-8")) or {}
+            try:  # (libyaml's loader where PyYAML has it: a build reads the catalogues every time)
+                data = yaml.load(path.read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+            except UnicodeDecodeError:
+                raise IopError("this catalogue of interface words is not UTF-8 text; save it as UTF-8.",
+                               path=str(path), code=1) from None
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                raise IopError(f"this catalogue of interface words is not valid YAML ({getattr(exc, 'problem', exc)}). "
+                               "Write one `key: text` per line; quote a text that holds a colon or starts with [ or {.",
+                               path=str(path), line=mark.line + 1 if mark else None, code=1) from None
             if isinstance(data, dict):
                 found.setdefault(path.stem, {}).update({str(k): str(v) for k, v in data.items()})
     return MappingProxyType({lang: MappingProxyType(strings) for lang, strings in found.items()})

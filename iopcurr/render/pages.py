@@ -628,17 +628,38 @@ def render_site(ctx: SiteContext) -> tuple[list[OutputFile], dict[str, str]]:
     rendered = [render_index(ctx)]
     rendered += [render_module(ctx, i) for i in range(len(cur.modules))]
     rendered += [render_handout(ctx, m, h, large) for m in cur.modules for h in m.handouts for large in books.print_sizes(cur)]
-    for p in cur.pages:
-        page = page_context(ctx.site, p.title, "page", f"pages/{p.id}", [Link("Home", "../index.html")])
-        rendered.append(render_page(ctx, "page.html", f"pages/{p.id}.html", page, replace(p, html=Markup(p.html))))
+    rendered += [render_extra_page(ctx, p) for p in cur.pages]
     files = [r.file for r in rendered] + [OutputFile("static/theme.css", theme_css(cur).encode("utf-8"))]
     return files, {r.file.path: r.main for r in rendered}
+
+
+def render_shown(ctx: SiteContext, paths: Collection[str]) -> list[OutputFile]:
+    """Those of the facilitator, handout and page files of the context's language that `paths`
+    names, rendered alone (the preview shows them before the rest of the site is rendered): the
+    same bytes as in the whole site."""
+    cur = ctx.cur
+    out = [render_module(ctx, i).file for i, m in enumerate(cur.modules)
+           if module_page(m.id, ctx.language) in paths and (not ctx.language or m.id in ctx.guides)]
+    out += [render_handout(ctx, m, h, large).file for m in cur.modules for h in m.handouts for large in books.print_sizes(cur)
+            if books.handout_page(h.id, large=large, language=ctx.language) in paths]
+    return out + [render_extra_page(ctx, p).file for p in cur.pages if f"pages/{p.id}.html" in paths and not ctx.language]
+
+
+def module_page(ident: str, language: str = "") -> str:
+    """Site path of a module's facilitator page (a translation's in facilitator/<language>/)."""
+    return f"facilitator/{language}/{ident}.html" if language else f"facilitator/{ident}.html"
+
+
+def render_extra_page(ctx: SiteContext, p: Page) -> Rendered:
+    """A page of the curriculum's pages/ folder."""
+    page = page_context(ctx.site, p.title, "page", f"pages/{p.id}", [Link("Home", "../index.html")])
+    return render_page(ctx, "page.html", f"pages/{p.id}.html", page, replace(p, html=Markup(p.html)))
 
 
 def render_module(ctx: SiteContext, index: int) -> Rendered:
     """The facilitator page of the module `cur.modules[index]` in the context's language."""
     view, m = module_view(ctx, index), ctx.cur.modules[index]
-    path = f"facilitator/{ctx.language}/{m.id}.html" if ctx.language else f"facilitator/{m.id}.html"
+    path = module_page(m.id, ctx.language)
     crumbs = [Link(ctx.text("home"), "../" * path.count("/") + "index.html")]
     if view.track and not ctx.language:
         crumbs.append(Link(view.track, "../index.html"))

@@ -30,6 +30,7 @@ from iopcurr.model import Converted, Handout, Ref, Segment
 from iopcurr.plan.links import SAFE_SCHEMES, Target, as_written, classify
 from iopcurr.plan.safety import CONVERT_SECONDS, MAX_INDENT, MAX_QUOTE_DEPTH, TimeLimitExceeded, scan_html, time_limit
 from iopcurr.source.blocks import CORE, GUIDE_KINDS, LIST_ITEM, Block, Node, Section, Text, fence_after, outline
+from iopcurr.source.points import segment_points
 
 LABELS = {
     "script": "Say",
@@ -423,11 +424,11 @@ class Converter:
         )
 
     def segment(self, s: Section, anchor: str) -> Segment:
-        html = self.nodes(s.children)
+        html = sanitize(self.nodes(s.children))
         minutes, third, each = s.attr("minutes"), s.attr("third"), s.attr("go-round")
         return Segment(title=" ".join(s.title.split()), title_html=sanitize(self.title(s)), anchor=anchor,
                        minutes=int(minutes) if minutes else None, third=int(third) if third else None,
-                       line=s.line, html=sanitize(html), go_round=float(each) if each else None)
+                       line=s.line, html=html, go_round=float(each) if each else None, points=segment_points(html))
 
     def piece(self, text: str, line: int) -> str:
         """One run of Markdown between fences → HTML (its plain text goes to `state.texts`)."""
