@@ -225,6 +225,42 @@ def test_an_exception_in_a_rebuild_is_shown_and_the_next_save_rebuilds(
     assert any("Traceback" in line and "RuntimeError: something broke" in line for line in said)
 
 
+def test_saves_made_while_the_site_is_rendered_are_one_rebuild_after_it(
+        make_curriculum: MakeCurriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rendering the whole site takes a while (here 1.5 s): the server goes on answering, and the
+    saves made meanwhile (an editor that saves every half second) make one rebuild after it, not
+    one each, however many there were."""
+    root = make_curriculum()
+    real = serve_module.Preview.complete
+
+    def slow(self: serve_module.Preview, step: Any) -> Any:
+        if step.why != "start":
+            time.sleep(1.5)
+        return real(self, step)
+
+    monkeypatch.setattr(serve_module.Preview, "complete", slow)
+    seen: dict[str, Any] = {}
+
+    def drive(port: int) -> None:
+        path = root / "modules" / "alpha.md"
+        text = path.read_text("utf-8")
+        path.write_text(text.replace("Overview for the facilitator.", "Save 0."), "utf-8")
+        time.sleep(0.3)  # (the first save's rebuild is rendering the site)
+        started = time.monotonic()
+        seen["answer"] = get(port, "/index.html")
+        seen["answered in"] = time.monotonic() - started
+        for n in range(1, 5):
+            path.write_text(text.replace("Overview for the facilitator.", f"Save {n}."), "utf-8")
+            time.sleep(0.25)
+        seen["status"] = wait_status(port, lambda s: b"Save 4." in get(port, "/facilitator/alpha.html"), timeout=30)
+        time.sleep(2)  # (any rebuild still to come)
+        seen["builds"] = wait_status(port, lambda s: True)["builds"]
+
+    serving(root, tmp_path, monkeypatch, drive)
+    assert b"<html" in seen["answer"] and seen["answered in"] < 1.0
+    assert seen["builds"] == 3, seen["builds"]  # the start, the first save, the four saves after it
+
+
 def test_a_conversion_in_the_preview_has_a_time_limit(make_curriculum: MakeCurriculum, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_curriculum()

@@ -414,27 +414,30 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
     if task is not None:
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
 
-    async def rebuild(paths: frozenset[Path]) -> None:
-        """The pages the browsers show first (rendered alone, a fraction of the whole site); once
-        those browsers have reloaded them, the whole site, on another thread, so that the server
-        goes on answering meanwhile."""
-        async with preview.lock:
-            watched = preview.folders()
-            saved = sorted(p for p in paths if relevant(p, watched))
-            if saved:
-                shown = frozenset(getattr(w, "page", "") for w in LiveReloadHandler.waiters) - {""}
-                step = preview.begin(", ".join(p.name for p in saved[:3]) + (" ..." if saved[3:] else ""), shown)
-                await reloaded(tell_browsers(set(step.first), False))  # (before rendering takes the CPU)
-                step.timer.lap("reloaded")
-                tell_browsers(*preview.end(step, await loop.run_in_executor(None, preview.complete, step)))
-            watcher.watch(preview.folders())
+    queued: set[Path] = set()  # saved and not yet rebuilt: the saves made during a rebuild are one batch
+    rebuilding: list[asyncio.Task[None]] = []  # (the loop keeps only weak references to its tasks)
 
-    running: set[asyncio.Task[None]] = set()  # (the loop keeps only weak references to its tasks)
+    async def rebuild() -> None:
+        """Each batch of saves: the pages the browsers show first (rendered alone, a fraction of
+        the whole site); once those browsers have reloaded them, the whole site, on another
+        thread, so that the server goes on answering meanwhile."""
+        async with preview.lock:
+            while queued:
+                watched = preview.folders()
+                saved = sorted(p for p in queued if relevant(p, watched))
+                queued.clear()
+                if saved:
+                    shown = frozenset(getattr(w, "page", "") for w in LiveReloadHandler.waiters) - {""}
+                    step = preview.begin(", ".join(p.name for p in saved[:3]) + (" ..." if saved[3:] else ""), shown)
+                    await reloaded(tell_browsers(set(step.first), False))  # (before rendering takes the CPU)
+                    step.timer.lap("reloaded")
+                    tell_browsers(*preview.end(step, await loop.run_in_executor(None, preview.complete, step)))
+                watcher.watch(preview.folders())
 
     def deliver(paths: frozenset[Path]) -> None:
-        task = loop.create_task(rebuild(paths))
-        running.add(task)
-        task.add_done_callback(running.discard)
+        queued.update(paths)
+        if not rebuilding or rebuilding[-1].done():
+            rebuilding[:] = [loop.create_task(rebuild())]
 
     app = make_app(preview, host, port)
     try:  # (requests are answered only from the `await` below)

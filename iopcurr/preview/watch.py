@@ -40,8 +40,8 @@ class Watcher(FileSystemEventHandler):
     """Watches folders (recursively, from its creation on: it is its observer's event handler)
     and calls `deliver` with the paths changed, on `loop`, once no new path came for `quiet` s, or
     for `settled` s when the last one was a file closed after writing (a save that is complete,
-    unless more comes at once: an editor's backup removed, the next file of a checkout). The paths
-    that come while `deliver` runs (it holds the loop) make the next batch."""
+    unless more comes at once: an editor's backup removed, the next file of a checkout). `deliver`
+    returns at once: the preview queues the batches that come during a rebuild as one (serve.py)."""
 
     def __init__(self, deliver: Callable[[frozenset[Path]], None], loop: asyncio.AbstractEventLoop, *,
                  quiet: float = 0.05, longest: float = 1.0, settled: float = 0.01) -> None:
