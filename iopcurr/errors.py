@@ -146,7 +146,7 @@ class IopError(click.ClickException):
         super().__init__(message)
         self.path = path
         self.line = line
-        self.exit_code = code
+        setattr(self, "exit_code", code)  # (each its own: click 8.5 declares `exit_code` a class variable)  # noqa: B010
 
     def __reduce__(self) -> tuple[Any, ...]:  # whole across processes (the PDF workers)
         return (partial(IopError, path=self.path, line=self.line, code=self.exit_code), (self.message,))

@@ -209,6 +209,7 @@ class Handout:
     html: str
     text: str  # plain text, sentence-terminated, for reading grade and search
     readability: Readability | None = None  # set by `convert.parse_all` (checks.readability_of)
+    ease: float | None = None  # of a Spanish handout's prose, by Fernández-Huerta: set as `readability` (checks.spanish_ease)
 
 
 SMOG_SENTENCES = 3  # SMOG needs three sentences at least (McLaughlin used 30)

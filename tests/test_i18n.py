@@ -357,6 +357,28 @@ def test_spanish_handouts_are_scored_with_fernandez_huerta_against_their_limit(m
     assert "the lowest allowed (`handouts.min_ease.es`) is 120" in limit.message
 
 
+def test_the_spanish_reading_ease_is_textstat_s_and_kept_in_the_conversion_cache(
+        make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
+    """The ease is worked out with the conversion: a build whose files all come from the cache
+    checks it against a new limit with the same figure."""
+    from textstat.backend.metrics import fernandez_huerta
+
+    from iopcurr.pipeline import build
+    from iopcurr.plan.checks import prose_text
+
+    root = es_curriculum(make_curriculum)
+    first = build(root, tmp_path / "site")
+    assert first.ok and first.curriculum is not None
+    (translation,) = first.curriculum.translations
+    for h in translation.handouts:
+        assert h.ease == round(float(fernandez_huerta(prose_text(h.text), "es")), 1)
+    (root / "program.yml").write_text(PROGRAM_ES + "handouts: {min_ease: {es: 120}}\n", "utf-8")
+    again = build(root, tmp_path / "site")
+    assert again.stats is not None and again.stats.converted == 0  # every file from the cache
+    (limit,) = [p for p in again.problems if p.code == "IOP014"]
+    assert f"reading ease of {translation.handouts[0].ease:g} by Fernández-Huerta" in limit.message
+
+
 def test_the_spanish_wording_list_flags_stigmatizing_terms_but_not_proper_names(make_curriculum: MakeCurriculum) -> None:
     sheet = SHEET_ES.replace("Usted puede hacerlo.", "Un adicto no está limpio. Vaya a Alcohólicos Anónimos.")
     problems = [p for p in run(es_curriculum(make_curriculum, sheet)).problems if p.code == "IOP015"]

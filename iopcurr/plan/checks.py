@@ -35,6 +35,17 @@ def prose_text(text: str) -> str:
     return "\n".join(kept)
 
 
+def spanish_ease(text: str) -> float | None:
+    """Fernández-Huerta reading ease of the prose of `text` (higher is easier), as textstat works
+    it out; None without prose."""
+    prose = prose_text(text)
+    if not prose.strip():
+        return None
+    from textstat.backend.metrics import fernandez_huerta  # imported late: it loads dictionaries
+
+    return round(float(fernandez_huerta(prose, "es")), 1)
+
+
 def measure(text: str) -> Readability:
     """Readability of `text`, worked out now: Flesch-Kincaid and SMOG as textstat works them out
     (its words and sentences; syllables from the CMU dictionary, else pyphen's hyphenation)."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from iopcurr import __version__
 from iopcurr.errors import Problem
 from iopcurr.model import Module, Page, Translation
-from iopcurr.plan.checks import check_wording, measure
+from iopcurr.plan.checks import check_wording, measure, spanish_ease
 from iopcurr.render.search import module_documents, page_documents, translation_documents
 from iopcurr.source.loader import SourceFile, parse_module, parse_page
 from iopcurr.source.markup import Converter, extension_settings
@@ -69,8 +69,12 @@ def parse_source(src: SourceFile, converter: Converter) -> Parsed:
 
 
 def graded(parsed: Parsed) -> Parsed:
-    """`parsed` with the reading grades of its handouts (`convert.parse_all` grades in the parent
-    process while the workers convert: one copy of the pronunciation table, 31 MB, is enough)."""
+    """`parsed` with the reading grades of its handouts, and the reading ease of a Spanish
+    translation's (`convert.parse_all` grades in the parent process while the workers convert: one
+    copy of the pronunciation table, 31 MB, is enough)."""
+    if (t := parsed.translation) is not None and t.language == "es":
+        return replace(parsed, translation=replace(t, handouts=tuple(replace(h, ease=spanish_ease(h.text))
+                                                                   for h in t.handouts)))
     if parsed.module is None:
         return parsed
     handouts = tuple(replace(h, readability=measure(h.text)) for h in parsed.module.handouts)

@@ -17,7 +17,6 @@ from types import MappingProxyType
 
 from iopcurr.errors import Problem
 from iopcurr.model import Module, Program, Translation
-from iopcurr.plan.checks import prose_text
 from iopcurr.source.blocks import LIST_ITEM, Block, Node, Outline, Text, outline
 from iopcurr.source.loader import MODULE_KEYS, SourceFile, body_of, split_front_matter, text_list
 from iopcurr.source.markup import Converter
@@ -217,17 +216,14 @@ def stale(t: Translation, module: Module, english_text: str, text: str, now: str
 
 def check_translated_handouts(program: Program, translations: Sequence[Translation]) -> list[Problem]:
     """Each Spanish handout's prose at least `handouts.min_ease.es` by Fernández-Huerta (higher is
-    easier): the one reading formula known here for a language other than English."""
+    easier; `checks.spanish_ease`, worked out with the conversion): the one reading formula known
+    here for a language other than English."""
     limit = dict(program.handouts.min_ease).get("es")
     if limit is None or "es" not in program.langs[1:]:
         return []
-    from textstat.backend.metrics import fernandez_huerta  # imported late: it loads dictionaries
-
     problems = []
     for h in (h for t in translations if t.language == "es" for h in t.handouts):
-        prose = prose_text(h.text)
-        ease = round(float(fernandez_huerta(prose, "es")), 1) if prose.strip() else None
-        if ease is not None and ease < limit:
+        if (ease := h.ease) is not None and ease < limit:
             problems.append(Problem(h.path, h.line, f"handout `{h.id}` (es) has a reading ease of {ease:g} by "
                                     f"Fernández-Huerta; the lowest allowed (`handouts.min_ease.es`) is {limit:g}.",
                                     "IOP014", hint="Usa frases cortas y palabras comunes: short sentences, common words."))
