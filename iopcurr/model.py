@@ -316,6 +316,9 @@ class Module:
     reviewed_on: str = ""  # YYYY-MM-DD, or ""
     next_review: str = ""  # YYYY-MM-DD, or ""
     changes: tuple[tuple[str, str], ...] = ()  # `changes:` (YYYY-MM-DD, what changed), newest first
+    # The version stamps of its handouts and of its facilitator parts, which a translation names as
+    # `source` and `guide_source` (translations.source_stamp, guide_stamp; set with the conversion)
+    stamps: tuple[str, str] = ("", "")
 
     @property
     def session_handouts(self) -> tuple[str, ...]:

@@ -357,10 +357,11 @@ def test_spanish_handouts_are_scored_with_fernandez_huerta_against_their_limit(m
     assert "the lowest allowed (`handouts.min_ease.es`) is 120" in limit.message
 
 
-def test_the_spanish_reading_ease_is_textstat_s_and_kept_in_the_conversion_cache(
+def test_the_spanish_reading_ease_and_the_stamps_are_kept_in_the_conversion_cache(
         make_curriculum: MakeCurriculum, tmp_path: Path) -> None:
     """The ease is worked out with the conversion: a build whose files all come from the cache
-    checks it against a new limit with the same figure."""
+    checks it against a new limit with the same figure (and the module's stamps, against the
+    translation's)."""
     from textstat.backend.metrics import fernandez_huerta
 
     from iopcurr.pipeline import build
@@ -375,6 +376,9 @@ def test_the_spanish_reading_ease_is_textstat_s_and_kept_in_the_conversion_cache
     (root / "program.yml").write_text(PROGRAM_ES + "handouts: {min_ease: {es: 120}}\n", "utf-8")
     again = build(root, tmp_path / "site")
     assert again.stats is not None and again.stats.converted == 0  # every file from the cache
+    # (the module's stamps, worked out with the conversion too, still match the translation's)
+    assert again.curriculum is not None and again.curriculum.modules[0].stamps[0] == translation.source
+    assert not [p for p in (*first.problems, *again.problems) if p.code == "IOP040"]
     (limit,) = [p for p in again.problems if p.code == "IOP014"]
     assert f"reading ease of {translation.handouts[0].ease:g} by Fernández-Huerta" in limit.message
 

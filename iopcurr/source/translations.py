@@ -148,7 +148,7 @@ def check_translations(program: Program, modules: Sequence[Module], translations
             if h.id not in english:
                 problems.append(Problem(t.path, h.line, f"handout `{h.id}` is not a handout of module `{t.module_id}`.",
                                         "IOP007", hint=f"Its handouts: {', '.join(english) or 'none'}."))
-        now = source_stamp(sources[t.module_id], module.path)
+        now = module.stamps[0]
         if not t.source:
             problems.append(Problem(t.path, 1, "the translation has no `source:` stamp, so it cannot be checked "
                                     "against the English.", "IOP040", "warning", hint=f"Add `source: {now}` once it "
@@ -163,7 +163,7 @@ def check_translations(program: Program, modules: Sequence[Module], translations
 def stale_guide(t: Translation, module: Module, english_text: str) -> list[Problem]:
     """The facilitator parts of a translation: one segment for each of the module's, made from
     the current English (`guide_source`)."""
-    now = guide_stamp(english_text, module.path)
+    now = module.stamps[1]
     line = t.lines.get("guide_source", t.segments[0].line)
     hint = f"Bring the translation in line with the English, then set `guide_source: {now}` and `review: pending`."
     if not has_guide(t, module):  # the rule by which the pages show the translated guide
