@@ -16,7 +16,8 @@
 
 Only `read`, `load_theme`, the static and asset reads, the parse cache and the stage touch the
 disk; every other stage is a function from values to values. The preview (`preview/serve.py`)
-runs `run` on every save and writes the files whose bytes changed.
+runs the stages of `run` on every save: `site_of` with `Settings.only` first (the pages its
+browsers show, `render_only`), then the whole `site_of`; it writes the files whose bytes changed.
 """
 
 from __future__ import annotations

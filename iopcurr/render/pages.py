@@ -676,7 +676,7 @@ def render_handout(ctx: SiteContext, m: Module, source: Handout, large: bool) ->
     path = books.handout_page(source.id, large=large, language=ctx.language)
     root = "../" * path.count("/")
     # The module's facilitator page in the language, or else (saying so) in the source language.
-    guide = f"{root}facilitator/{ctx.language}/{m.id}.html" if m.id in ctx.guides else f"{root}facilitator/{m.id}.html"
+    guide = root + module_page(m.id, ctx.language if m.id in ctx.guides else "")
     module_title = ctx.titles.get(m.id, m.title)
     if ctx.language and m.id not in ctx.guides:
         module_title += f" ({ctx.text('guide_not_translated')})"
