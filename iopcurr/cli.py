@@ -228,7 +228,6 @@ def _run_build(source: Path, out: Path, site: str | None, memo: dict[str, Parsed
 def _built(result: BuildResult, pdf: bool) -> str:
     """What a build made: `Built 35 modules, 6 pages, 0 warnings` (and the PDFs, with --pdf)."""
     cur = result.curriculum
-    assert cur is not None  # (a build always reads a curriculum, or raises)
     made = f", {sum(1 for f in result.files if f.path.startswith('pdf/'))} PDFs" if pdf else ""
     return f"Built {len(cur.modules)} modules, {len(cur.pages)} pages{made}, {result.warnings} warnings"
 

@@ -104,14 +104,14 @@ class Planned:
 
 @dataclass(frozen=True)
 class BuildResult:
-    curriculum: Curriculum | None
+    curriculum: Curriculum
     plans: dict[str, SessionPlan | None]
     files: tuple[OutputFile, ...]
     problems: tuple[Problem, ...]
+    schedule: Schedule
+    stats: ParseStats  # what was converted and what came from the cache
     timings: dict[str, float] = field(default_factory=dict)
     written: bool = False
-    schedule: Schedule | None = None
-    stats: ParseStats | None = None  # what was converted and what came from the cache
 
     @property
     def ok(self) -> bool:
@@ -178,8 +178,8 @@ def site_of(source: Path, sources: Sources, parsed: Sequence[Parsed], stats: Par
         files, more = render(source, sources, planned, settings)
         problems += more
         timer.lap("render")
-    return BuildResult(cur, plans, tuple(sorted(files, key=lambda f: f.path)), sort_problems(problems),
-                       timer.timings, schedule=schedule, stats=stats)
+    return BuildResult(cur, plans, tuple(sorted(files, key=lambda f: f.path)), sort_problems(problems), schedule, stats,
+                       timer.timings)
 
 
 def write(result: BuildResult, stage: Stage, cache: ParseCache) -> BuildResult:
@@ -189,8 +189,7 @@ def write(result: BuildResult, stage: Stage, cache: ParseCache) -> BuildResult:
         stage.add(f)
     stage.commit()
     cache.commit()
-    if result.stats is not None:
-        cache.prune(result.stats.keys)
+    cache.prune(result.stats.keys)
     return replace(result, timings=dict(result.timings, write=round(time.perf_counter() - started, 4)), written=True)
 
 
@@ -387,7 +386,7 @@ def with_pdfs(result: BuildResult, *, strict: bool = False, cache: Path | None =
               progress: Callable[[str], None] | None = None) -> BuildResult:
     """`result` with the PDFs of its pages (none if it failed): those whose page did not change
     come from `cache` (the parse cache's folder); handouts that print on too many pages are warnings."""
-    if not result.ok or result.curriculum is None:
+    if not result.ok:
         return result
     from iopcurr.render.pdf import CACHE_SUBDIR, render_pdfs
 
@@ -422,7 +421,7 @@ def long_handout_problems(source: Path, cache: Path | None, *, site: str | None 
     sources = read(source, site)
     parsed, stats = parse_all(sources.files, memo=memo)
     result = site_of(source, sources, parsed, stats, Settings(pdf=True, site=site), Timer())
-    if not result.ok or result.curriculum is None:
+    if not result.ok:
         return []
     made = render_pdfs(result.files, page_count_jobs(result.curriculum), cache=cache, prune=False)
     return long_handouts(result.curriculum, made.pages)

@@ -152,16 +152,16 @@ class Preview:
         changed written and those gone removed; when not, the shown pages written first put back.
         Returns the site paths written or removed, and whether the status changed (ok or not,
         the problems, the sites to switch to)."""
-        result = outcome if isinstance(outcome, BuildResult) else BuildResult(None, {}, (), ())
+        result = outcome if isinstance(outcome, BuildResult) else None
         crash, changed = outcome if isinstance(outcome, str) else "", set()
         try:
-            changed = self._write(result.files) if result.ok and not crash else set(self._put(step.first))
+            changed = self._write(result.files) if result and result.ok else set(self._put(step.first))
         except Exception as exc:  # (a disk that refuses: `crashed`)
             crash = self.crashed(exc)
-        ok = result.ok and not crash
-        problems = () if ok else result.problems
+        ok = result is not None and result.ok and not crash
+        problems = () if ok or result is None else result.problems
         converted = step.read[2].converted if step.read is not None else 0
-        if result.curriculum is not None:
+        if result is not None:
             self.library = result.curriculum.program.library
         was, sites = self.status, tuple(site_names(self.source))
         self.status = Status(ok, problems, crash, was.builds + 1, was.converted + converted, {
