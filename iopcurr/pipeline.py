@@ -63,9 +63,9 @@ from iopcurr.render.changes import render_changes
 from iopcurr.render.pages import Theme, load_theme, page_list, render_shown, render_site, site_context
 from iopcurr.render.render_books import render_books
 from iopcurr.render.render_lang import edition, render_languages
-from iopcurr.render.runsheet import RunSheets, run_sheets
+from iopcurr.render.runsheet import RunSheets, night_paths, run_sheets
 from iopcurr.render.search import search_file
-from iopcurr.render.sessionpages import Calendar, render_calendar
+from iopcurr.render.sessionpages import Calendar, render_calendar, render_session
 from iopcurr.render.tonight import bundle_jobs
 from iopcurr.source.config import parse_program
 from iopcurr.source.convert import ParseStats, Progress, parse_all
@@ -87,8 +87,8 @@ class Settings:
     today: date | None = None  # the home page shows the sessions after this day
     pdf: bool = False  # the pages link to their PDFs (and the PDFs are made)
     site: str | None = None  # sites/<site>.yml is merged over program.yml
-    # Only these site paths, where they are facilitator, handout or page files (`render_shown`):
-    # the preview renders the pages its browsers show first. Nothing else is made or checked.
+    # Only these site paths, where they can be rendered alone (`render_only`): the preview renders
+    # the pages its browsers show first. Nothing else is made or checked.
     only: frozenset[str] | None = None
 
 
@@ -349,13 +349,16 @@ def render_all(planned: Planned, theme: Theme, settings: Settings,
 
 
 def render_only(planned: Planned, theme: Theme, settings: Settings) -> tuple[list[OutputFile], list[Problem]]:
-    """Of the facilitator, handout and page files in every language, those `settings.only`
-    names, with the same bytes as `render_all` makes them."""
-    cur = planned.curriculum
+    """Of the home page, the facilitator, handout and page files in every language and the files
+    of each session (its page, run sheet, bundle and paperwork), those `settings.only` names,
+    with the same bytes as `render_all` makes them."""
+    cur, schedule, only = planned.curriculum, planned.schedule, settings.only or frozenset()
     try:
-        ctx = site_context(cur, planned.plans, theme, planned.schedule, settings.today, pdf=settings.pdf)
-        return [f for ed in (ctx, *(edition(ctx, lang) for lang in cur.program.langs[1:]))
-                for f in render_shown(ed, settings.only or ())], []
+        ctx = site_context(cur, planned.plans, theme, schedule, settings.today, pdf=settings.pdf)
+        files = [f for ed in (ctx, *(edition(ctx, lang) for lang in cur.program.langs[1:])) for f in render_shown(ed, only)]
+        cal = Calendar(ctx, schedule, planned.sheets)
+        sessions = [i for i, s in enumerate(schedule.sessions) if {f"sessions/{s.number}.html", *night_paths(s.number)} & only]
+        return files + [f for i in sessions for f in render_session(cal, i) if f.path in only], []
     except jinja2.TemplateError as exc:
         return [], [template_problem(exc)]
 

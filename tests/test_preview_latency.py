@@ -249,7 +249,8 @@ def test_out_of_inotify_watches_every_folder_is_polled(tmp_path: Path, monkeypat
 
 # ---------------------------------------------------------------- the pages the browsers show, first
 
-FIRST_KINDS = ("facilitator/", "handouts/", "pages/")  # the pages that can be rendered alone
+FIRST_KINDS = ("facilitator/", "handouts/", "pages/", "index.html", "sessions/", "runsheets/", "bundles/",
+               "paperwork/")  # the pages that can be rendered alone
 BOOKS = {"facilitator/manual.html", "handouts/packet.html", "handouts/es/packet.html", "handouts/es/bilingual.html"}
 BUNDLED_MEMO: dict[str, Parsed] = {}  # (the bundled curriculum converted once for these tests)
 
@@ -261,12 +262,13 @@ def bundled_files(**settings: object) -> dict[str, bytes]:
 
 
 def test_the_pages_rendered_alone_are_those_of_the_whole_site_byte_for_byte() -> None:
-    """`Settings.only` renders the facilitator, handout and page files it names, in every
-    language (the bundled curriculum has Spanish), and nothing else: the same bytes as the whole site."""
+    """`Settings.only` renders the home page, the facilitator, handout and page files it names in
+    every language (the bundled curriculum has Spanish) and the files of each session, and
+    nothing else: the same bytes as the whole site."""
     whole = bundled_files()
     alone = {p for p in whole if p.startswith(FIRST_KINDS) and p.endswith(".html")} - BOOKS
     assert any(p.startswith("facilitator/es/") for p in alone) and any(p.startswith("handouts/es/large/") for p in alone)
-    assert bundled_files(only=frozenset(alone | BOOKS | {"index.html", "sessions/1.html"})) == {p: whole[p] for p in alone}
+    assert bundled_files(only=frozenset(alone | BOOKS | {"schedule.html", "joining.html"})) == {p: whole[p] for p in alone}
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -634,15 +634,18 @@ def render_site(ctx: SiteContext) -> tuple[list[OutputFile], dict[str, str]]:
 
 
 def render_shown(ctx: SiteContext, paths: Collection[str]) -> list[OutputFile]:
-    """Those of the facilitator, handout and page files of the context's language that `paths`
-    names, rendered alone (the preview shows them before the rest of the site is rendered): the
+    """Those of the facilitator, handout and page files (and the home page) of the context's
+    language that `paths` names, rendered alone (the preview shows them before the rest of the site is rendered): the
     same bytes as in the whole site."""
     cur = ctx.cur
     out = [render_module(ctx, i).file for i, m in enumerate(cur.modules)
            if module_page(m.id, ctx.language) in paths and (not ctx.language or m.id in ctx.guides)]
     out += [render_handout(ctx, m, h, large).file for m in cur.modules for h in m.handouts for large in books.print_sizes(cur)
             if books.handout_page(h.id, large=large, language=ctx.language) in paths]
-    return out + [render_extra_page(ctx, p).file for p in cur.pages if f"pages/{p.id}.html" in paths and not ctx.language]
+    if ctx.language:
+        return out
+    return out + [render_extra_page(ctx, p).file for p in cur.pages if f"pages/{p.id}.html" in paths] + (
+        [render_index(ctx).file] if "index.html" in paths else [])
 
 
 def module_page(ident: str, language: str = "") -> str:
