@@ -20,6 +20,7 @@ from tornado.netutil import bind_sockets
 from watchdog.events import FileClosedEvent, FileModifiedEvent
 
 from iopcurr.pipeline import Settings, run
+from iopcurr.preview import overlay
 from iopcurr.preview.serve import Preview, make_app
 from iopcurr.preview.watch import Watcher, relevant
 from iopcurr.source.parsed import Parsed
@@ -292,14 +293,20 @@ def test_a_save_writes_the_page_a_browser_shows_first_and_a_failed_build_puts_it
     good = module.read_text("utf-8")
     module.write_text(good.replace("Overview for the facilitator.", "A NEW overview."), "utf-8")
     manual = (site / "facilitator" / "manual.html").read_bytes()
+    version = preview.status.version
     step = preview.begin("alpha.md", shown)
     # Only the shown page that changed is written; the manual (which binds it) waits for the rest.
     assert list(step.first) == ["facilitator/alpha.html"]
+    # A page served before has an older version than the status now says: a tab that loaded it, and
+    # connected too late for the reload message, reloads (preview.js), whenever it connects.
+    assert preview.status.version == version + 1
+    assert f'data-version="{version + 1}"'.encode() in overlay.inject(b"<head></head>", port=1, status=preview.status)
     assert b"A NEW overview." in (site / "facilitator" / "alpha.html").read_bytes()
     assert (site / "facilitator" / "manual.html").read_bytes() == manual
     changed, status_changed = preview.end(step, preview.complete(step))
     assert preview.status.ok and not status_changed and "facilitator/manual.html" in changed
     assert "facilitator/alpha.html" not in changed  # (written first, the same bytes)
+    assert preview.status.version > version + 1  # (and again when the rest is written)
     assert preview.status.last["first"] == ["facilitator/alpha.html"]
     # A link to a page the site does not have is found only when the whole site is rendered:
     # the page written first is put back, and the last good site stays served.

@@ -36,7 +36,7 @@ PROBLEM = Problem("cur/modules/alpha.md", 2, "the YAML is not valid: <oops> & mo
 
 def test_inject_adds_the_reload_script_and_nothing_else_when_all_is_well() -> None:
     page = overlay.inject(PAGE, port=8123)
-    assert page == PAGE.replace(b"<head>", b'<head><script src="/__iopcurr/preview.js" data-build="0" defer></script>').replace(
+    assert page == PAGE.replace(b"<head>", b'<head><script src="/__iopcurr/preview.js" data-version="0" defer></script>').replace(
         b"</head>", b'<script src="/livereload.js?port=8123" defer></script></head>')
 
 

@@ -41,6 +41,7 @@ class Status:
     problems: tuple[Problem, ...] = ()  # of a failed rebuild
     crash: str = ""  # an exception that stopped the last rebuild (its traceback went to the terminal)
     builds: int = 0  # rebuilds done (the first build is 1)
+    version: int = 0  # of the site folder: more each time files are written, and when a rebuild ends
     converted: int = 0  # source files converted since the start
     last: dict[str, Any] = field(default_factory=dict)
     site: str | None = None  # the site previewed (None: program.yml alone)
@@ -51,7 +52,7 @@ class Status:
 
     def as_json(self, **more: Any) -> str:
         """The status as JSON, with `more` keys after its own."""
-        return json.dumps({"ok": self.ok, "builds": self.builds, "converted": self.converted,
+        return json.dumps({"ok": self.ok, "builds": self.builds, "version": self.version, "converted": self.converted,
                            "problems": self.lines(), "last": self.last, "site": self.site, "sites": self.sites,
                            **more})
 
@@ -90,14 +91,15 @@ def inject(page: bytes, *, port: int, status: Status = Status()) -> bytes:
     livereload.js is told the server's port (where to connect). preview.js, the livereload plugin
     that keeps the reader's place, comes before it (livereload.js looks for plugins when it
     starts) and is told the rebuild the page was served from, so that a page whose reload message
-    came before its connection (a save while it was loading) reloads. Both are deferred: the page
+    came before its connection (a save while it was loading) reloads: it is told the version of the
+    site folder the page was served from. Both are deferred: the page
     shows without waiting for them."""
     body = overlay_html(status.problems, status.crash) if status.problems or status.crash else ""
     body += switcher_html(status.sites, status.site) if status.sites else ""
     head = f'<script src="/livereload.js?port={int(port)}" defer></script>'
     head += f'<link rel="stylesheet" href="{CSS_PATH}">' if body else ""  # (the overlay's and the switcher's)
     page = _insert(page, _HEAD_END, head.encode(), before=True)
-    plugin = f'<script src="{SCRIPT_PATH}" data-build="{int(status.builds)}" defer></script>'
+    plugin = f'<script src="{SCRIPT_PATH}" data-version="{int(status.version)}" defer></script>'
     page = _insert(page, _HEAD_START, plugin.encode())
     return _insert(page, _BODY_START, body.encode(), at_end=True)
 

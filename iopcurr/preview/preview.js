@@ -3,8 +3,8 @@
    A livereload.js plugin: before livereload.js reloads the page, the scroll position is kept in
    sessionStorage; the reloaded page scrolls back to it. And a page that was still loading when
    a save rebuilt it (its reload message came before its connection) reloads once connected: the
-   server tells this script which rebuild the page comes from (data-build), and the status says
-   which is the latest. */
+   server tells this script which version of the site folder the page comes from (data-version),
+   and the status says which is the latest. */
 (function () {
   "use strict";
 
@@ -37,12 +37,12 @@
 
   if (document.readyState === "complete") { restore(); } else { window.addEventListener("load", restore); }
 
-  var served = document.currentScript && document.currentScript.getAttribute("data-build");
+  var served = document.currentScript && document.currentScript.getAttribute("data-version");
   document.addEventListener("LiveReloadConnect", function () {
     fetch("/__iopcurr/status.json", {cache: "no-store"}).then(function (answer) {
       return answer.json();
     }).then(function (status) {
-      if (served !== null && String(status.builds) !== served) {
+      if (served !== null && String(status.version) !== served) {
         Plugin.prototype.reload.call({window: window});
         window.location.reload();
       }

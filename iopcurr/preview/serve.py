@@ -164,7 +164,7 @@ class Preview:
         if result is not None:
             self.library = result.curriculum.program.library
         was, sites = self.status, tuple(site_names(self.source))
-        self.status = Status(ok, problems, crash, was.builds + 1, was.converted + converted, {
+        self.status = Status(ok, problems, crash, was.builds + 1, was.version + 1, was.converted + converted, {
             "why": step.why, "ok": ok, "converted": converted, "written": len(changed | set(step.first)), "first": sorted(step.first),
             "ms": round(1000 * (time.perf_counter() - step.started), 1),
             "cpu_ms": round(1000 * (time.process_time() - step.cpu), 1), "timings": step.timer.timings,
@@ -199,6 +199,8 @@ class Preview:
             tmp.write_bytes(content)
             os.replace(tmp, target)
             self.files[rel] = content
+        if before:  # (a page loaded before, whose reload message came before its connection, reloads)
+            self.status = replace(self.status, version=self.status.version + 1)
         return before
 
     def _report(self, why: str, written: int) -> None:
