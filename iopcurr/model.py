@@ -270,6 +270,7 @@ class Converted:
     problems: tuple[Problem, ...] = ()
     refs: tuple[Ref, ...] = ()  # links and images into the curriculum
     anchors: tuple[str, ...] = ()  # the HTML ids the body defines (segments and headings)
+    stamps: tuple[str, str] = ("", "")  # of its handouts and its facilitator parts (blocks.stamps)
 
 
 @dataclass(frozen=True)
@@ -317,7 +318,7 @@ class Module:
     next_review: str = ""  # YYYY-MM-DD, or ""
     changes: tuple[tuple[str, str], ...] = ()  # `changes:` (YYYY-MM-DD, what changed), newest first
     # The version stamps of its handouts and of its facilitator parts, which a translation names as
-    # `source` and `guide_source` (translations.source_stamp, guide_stamp; set with the conversion)
+    # `source` and `guide_source` (blocks.stamps, worked out with the conversion)
     stamps: tuple[str, str] = ("", "")
 
     @property

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import NODE_MODULES, REPO, MakeCurriculum, module_text, need_tool, need_weasyprint
+from conftest import BUNDLED, NODE_MODULES, REPO, MakeCurriculum, module_text, need_tool, need_weasyprint
 
 from iopcurr.pipeline import Settings, run
 from iopcurr.source.config import parse_program
@@ -635,3 +635,18 @@ def test_with_an_override_base_without_main_marks_the_spanish_packets_still_hold
         text = files[packet].decode()
         assert all(s in text for s in sentences), packet
         assert text.count('id="handout-beta-sheet') >= 1, packet
+
+
+def test_the_stamps_worked_out_with_the_conversion_are_those_read_from_the_file() -> None:
+    """A module's stamps come from the outline its conversion reads (blocks.stamps): the same as
+    `source_stamp` and `guide_stamp` read from its file."""
+    from iopcurr.source.convert import parse_all
+    from iopcurr.source.loader import SourceFile
+
+    files = sorted((BUNDLED / "modules").glob("*.md"))
+    sources = [SourceFile("module", f.stem, str(f), f.read_text("utf-8")) for f in files if f.stem.count(".") == 0]
+    parsed, _ = parse_all(sources, jobs=1)
+    for src, p in zip(sources, parsed, strict=True):
+        assert p.module is not None
+        assert p.module.stamps == (source_stamp(src.text, src.path), guide_stamp(src.text, src.path)), src.path
+

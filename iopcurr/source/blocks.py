@@ -17,8 +17,9 @@ The body's line ends are normalised (CRLF, CR) and a byte-order mark dropped bef
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Union
 
@@ -399,3 +400,33 @@ def outline(body: str, path: str, first_line: int = 1, *, segmented: bool = True
     """A body's overview, segments and blocks, with the problems of its structure (pure)."""
     lines = body.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")  # one form of line end
     return _Scanner(path, first_line, segmented).scan(lines)
+
+
+STAMP_LENGTH = 12
+
+
+def stamps(shape: Outline) -> tuple[str, str]:
+    """The version stamps of a module (what a translation names as `source` and `guide_source`):
+    the first 12 hex digits of the SHA-256 of every handout (its attributes, worksheet blocks and
+    each line of its text), and of the facilitator parts (the overview and the `##` segments, their
+    titles, attributes and text, without the handouts)."""
+    guide = stamp_lines(shape.overview, "handout")
+    for s in shape.sections:
+        guide += [f"## {s.title} {dict(s.attrs)}", *stamp_lines(s.children, "handout")]
+    return stamp(stamp_lines(b for b in shape.blocks if b.kind == "handout")), stamp(guide)
+
+
+def stamp(lines: list[str]) -> str:
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:STAMP_LENGTH]
+
+
+def stamp_lines(nodes: Iterable[Node], skip: str = "") -> list[str]:
+    """The lines a stamp is made of: each line of text, each block as its kind and attributes and
+    then its content (leaving out the blocks of kind `skip` at the top, not inside other blocks)."""
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, Text):
+            out += [line.rstrip() for line in node.lines]
+        elif node.kind != skip:
+            out += [f"::: {node.kind} {dict(node.attrs)}", *stamp_lines(node.children)]
+    return out

@@ -331,6 +331,7 @@ def parse_module(src: SourceFile, converter: Converter) -> tuple[Module, list[Pr
         lines=MappingProxyType(dict(lines)),
         refs=converted.refs,
         anchors=converted.anchors,
+        stamps=converted.stamps,
         reviewed_by=reviewed_by,
         reviewed_on=reviewed_on,
         next_review=next_review,

@@ -29,7 +29,7 @@ from iopcurr.errors import Problem
 from iopcurr.model import Converted, Handout, Ref, Segment
 from iopcurr.plan.links import SAFE_SCHEMES, Target, as_written, classify
 from iopcurr.plan.safety import CONVERT_SECONDS, MAX_INDENT, MAX_QUOTE_DEPTH, TimeLimitExceeded, scan_html, time_limit
-from iopcurr.source.blocks import CORE, GUIDE_KINDS, LIST_ITEM, Block, Node, Section, Text, fence_after, outline
+from iopcurr.source.blocks import CORE, GUIDE_KINDS, LIST_ITEM, Block, Node, Section, Text, fence_after, outline, stamps
 from iopcurr.source.points import segment_points
 
 LABELS = {
@@ -421,6 +421,7 @@ class Converter:
             problems=(*shape.problems, *st.problems),
             refs=tuple(st.refs),
             anchors=tuple(st.used),
+            stamps=stamps(shape),
         )
 
     def segment(self, s: Section, anchor: str) -> Segment:

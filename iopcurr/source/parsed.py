@@ -23,7 +23,7 @@ from iopcurr.plan.checks import check_wording, measure, spanish_ease
 from iopcurr.render.search import module_documents, page_documents, translation_documents
 from iopcurr.source.loader import SourceFile, parse_module, parse_page
 from iopcurr.source.markup import Converter, extension_settings
-from iopcurr.source.translations import guide_stamp, parse_translation, source_stamp
+from iopcurr.source.translations import parse_translation
 
 CACHE_FORMAT = 2
 PACKAGE = Path(__file__).resolve().parent.parent  # the iopcurr folder
@@ -59,9 +59,7 @@ def parse_source(src: SourceFile, converter: Converter) -> Parsed:
         return Parsed(src.kind, src.id, src.path, None, None, tuple(problems), translation)
     if src.kind == "module":
         module, problems = parse_module(src, converter)
-        module = replace(module, search=module_documents(module),
-                         stamps=(source_stamp(src.text, src.path), guide_stamp(src.text, src.path)))
-        page = None
+        module, page = replace(module, search=module_documents(module)), None
     else:
         page, problems = parse_page(src, converter)
         module, page = None, replace(page, search=page_documents(page))

@@ -11,19 +11,17 @@ language, with a visible note.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from types import MappingProxyType
 
 from iopcurr.errors import Problem
 from iopcurr.model import Module, Program, Translation
-from iopcurr.source.blocks import LIST_ITEM, Block, Node, Outline, Text, outline
+from iopcurr.source.blocks import LIST_ITEM, Block, Outline, Text, outline, stamp_lines, stamps
 from iopcurr.source.loader import MODULE_KEYS, SourceFile, body_of, split_front_matter, text_list
 from iopcurr.source.markup import Converter
 
 TRANSLATION_KEYS = ("title", "translation_of", "language", "source", "guide_source", "review", "summary",
                     "objectives", "materials")
-STAMP_LENGTH = 12
 # Attributes of a worksheet block that a translation translates (the others must stay the same).
 TRANSLATED_ATTRS = frozenset({"low", "high", "columns", "labels", "title", "caption"})
 
@@ -33,23 +31,9 @@ def handout_blocks(text: str, path: str) -> list[Block]:
     return [b for b in _outline(text, path).blocks if b.kind == "handout"]
 
 
-def _lines(nodes: Iterable[Node], skip: str = "") -> list[str]:
-    """The lines a stamp is made of: each line of text, each block as its kind and attributes and
-    then its content (leaving out the blocks of kind `skip` at the top, not inside other blocks)."""
-    out: list[str] = []
-    for node in nodes:
-        if isinstance(node, Text):
-            out += [line.rstrip() for line in node.lines]
-        elif node.kind != skip:
-            out += [f"::: {node.kind} {dict(node.attrs)}", *_lines(node.children)]
-    return out
-
-
 def source_stamp(text: str, path: str = "") -> str:
-    """The version stamp of a module's handouts: the first 12 hex digits of the SHA-256 of every
-    handout (its attributes, worksheet blocks and each line of its text), as read from `text`."""
-    lines = _lines(handout_blocks(text, path))
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:STAMP_LENGTH]
+    """The version stamp of a module's handouts, as read from its file's `text` (`blocks.stamps`)."""
+    return stamps(_outline(text, path))[0]
 
 
 def _outline(text: str, path: str) -> Outline:
@@ -58,13 +42,8 @@ def _outline(text: str, path: str) -> Outline:
 
 
 def guide_stamp(text: str, path: str = "") -> str:
-    """The version stamp of a module's facilitator parts: like `source_stamp`, of its overview
-    and its `##` segments (their titles, attributes and text), without the handouts."""
-    shape = _outline(text, path)
-    lines = _lines(shape.overview, "handout")
-    for s in shape.sections:
-        lines += [f"## {s.title} {dict(s.attrs)}", *_lines(s.children, "handout")]
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:STAMP_LENGTH]
+    """The version stamp of a module's facilitator parts, as read from its file's `text`."""
+    return stamps(_outline(text, path))[1]
 
 
 def has_guide(t: Translation, module: Module) -> bool:
@@ -207,7 +186,7 @@ def stale(t: Translation, module: Module, english_text: str, text: str, now: str
                                f"\"{titles.get(hid, hid)}\" changed since it was translated: {'; '.join(changes)}.",
                                "IOP040", "warning", hint=hint))
     if not out:
-        changed = ", ".join(f"`{hid}` (\"{titles.get(hid, hid)}\", {len(_lines([b])) - 1} lines)" for hid, b in english.items())
+        changed = ", ".join(f"`{hid}` (\"{titles.get(hid, hid)}\", {len(stamp_lines([b])) - 1} lines)" for hid, b in english.items())
         out.append(Problem(t.path, t.lines.get("source", 1), f"the {t.language} handouts of `{t.module_id}` are stale: the English "
                            f"handouts changed since they were translated (source {t.source}, now {now}): {changed}.",
                            "IOP040", "warning", hint=hint))
