@@ -2,16 +2,18 @@
 
     save → `watch.Watcher` (a burst of saves is one batch) → `Preview.begin`: the files read and
       converted (those converted last time are kept in memory), and the pages the browsers show
-      rendered alone and written when they changed → a reload for those browsers →
-      `Preview.complete`: the whole site in memory (`pipeline.site_of`), on another thread →
+      rendered alone and written when they changed → a reload for those browsers, and a wait
+      until they are back → `Preview.complete`: the whole site in memory (`pipeline.site_of`) →
       `Preview.end`: the files whose bytes changed written into a private folder, those gone
       removed → a reload for each browser whose page changed
 
-Reading and converting run on the main thread, the server's own: a conversion there has the same
-time limit as in `iopcurr build` (a timer signal, which only the main thread receives). Rendering
-the whole site runs on another thread, so that the server answers the browsers' reloads
-meanwhile; files are written only on the main thread, one at a time, each at once. Any exception
-in a rebuild is shown in the terminal and in the browser, and the next save rebuilds.
+The rebuild runs on the main thread, the server's own: a conversion there has the same time limit
+as in `iopcurr build` (a timer signal, which only the main thread receives), and the server
+answers no request while the whole site is rendered; that is why the pages the browsers show
+come first, and the rest waits until those browsers have loaded them again. (Rendering on another
+thread showed the page no sooner, and kept some 25 MB more after 300 saves: a second malloc
+arena.) Any exception in a rebuild is shown in the terminal and in the browser, and the next save
+rebuilds.
 
 The server is tornado with the livereload package's WebSocket protocol and livereload.js. It
 answers only requests for the host names it listens on (against DNS rebinding) and WebSockets from
@@ -128,8 +130,7 @@ class Preview:
             return replace(step, crash=self.crashed(exc))
 
     def complete(self, step: Step) -> BuildResult | str:
-        """The whole site of `step`, in memory (pure: may run on another thread); or the crash
-        that stopped it."""
+        """The whole site of `step`, in memory; or the crash that stopped it."""
         if step.read is None:
             return step.crash
         try:
@@ -421,8 +422,7 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
 
     async def rebuild() -> None:
         """Each batch of saves: the pages the browsers show first (rendered alone, a fraction of
-        the whole site); once those browsers have reloaded them, the whole site, on another
-        thread, so that the server goes on answering meanwhile."""
+        the whole site); once those browsers have loaded them again, the whole site."""
         async with preview.lock:
             while queued:
                 watched = preview.folders()
@@ -433,7 +433,7 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
                     step = preview.begin(", ".join(p.name for p in saved[:3]) + (" ..." if saved[3:] else ""), shown)
                     await reloaded(tell_browsers(set(step.first), False))  # (before rendering takes the CPU)
                     step.timer.lap("reloaded")
-                    tell_browsers(*preview.end(step, await loop.run_in_executor(None, preview.complete, step)))
+                    tell_browsers(*preview.end(step, preview.complete(step)))
                 watcher.watch(preview.folders())
 
     def deliver(paths: frozenset[Path]) -> None:
