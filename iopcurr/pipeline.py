@@ -201,10 +201,10 @@ def read(source: Path, site: str | None = None) -> Sources:
     sources = replace(read_sources(source), history=git_history(source))
     if site is not None:
         sources = with_site(source, sources, site)
-    program, _ = program_of(sources)
+    program, problems = program_of(sources)
     if program.library:
         sources = with_libraries(source, sources, program.library, program)
-    return with_builtin_guide(sources)
+    return replace(with_builtin_guide(sources), program=(program, tuple(problems)))
 
 
 def authoring_guide_source() -> SourceFile:
@@ -228,7 +228,9 @@ def with_builtin_guide(sources: Sources) -> Sources:
 
 
 def program_of(sources: Sources) -> tuple[Program, list[Problem]]:
-    """The program: program.yml, or a site file merged over it (sites.py)."""
+    """The program: program.yml, or a site file merged over it (sites.py); read once (`read`)."""
+    if sources.program is not None:
+        return sources.program[0], list(sources.program[1])
     if sources.site_path is not None and sources.site_text is not None:
         return site_program(sources.program_text or "", sources.program_path, sources.site_text, sources.site_path)
     return parse_program(sources.program_text or "", sources.program_path)

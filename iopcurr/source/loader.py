@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from iopcurr.errors import Problem, did_you_mean
-from iopcurr.model import Asset, Commit, Module, Page
+from iopcurr.model import Asset, Commit, Module, Page, Program
 from iopcurr.source.blocks import ID
 from iopcurr.source.markup import Converter
 from iopcurr.source.yamlread import load_yaml
@@ -52,6 +52,7 @@ class Sources:
     site_text: str | None = None
     history: tuple[Commit, ...] | None = None  # commits touching modules/ (changes.py); None: no git
     library_assets: tuple[Asset, ...] = ()  # of the libraries, at paths `assets` has and the curriculum not
+    program: tuple[Program, tuple[Problem, ...]] | None = None  # read from the texts above (pipeline.read)
 
 
 def assets_of(source: Path, sources: Sources) -> list[Asset]:
