@@ -303,7 +303,7 @@ def test_a_save_writes_the_page_a_browser_shows_first_and_a_failed_build_puts_it
     assert f'data-version="{version + 1}"'.encode() in overlay.inject(b"<head></head>", port=1, status=preview.status)
     assert b"A NEW overview." in (site / "facilitator" / "alpha.html").read_bytes()
     assert (site / "facilitator" / "manual.html").read_bytes() == manual
-    changed, status_changed = preview.end(step, preview.complete(step))
+    changed, status_changed = preview.end(step)
     assert preview.status.ok and not status_changed and "facilitator/manual.html" in changed
     assert "facilitator/alpha.html" not in changed  # (written first, the same bytes)
     assert preview.status.version > version + 1  # (and again when the rest is written)
@@ -314,7 +314,7 @@ def test_a_save_writes_the_page_a_browser_shows_first_and_a_failed_build_puts_it
     module.write_text(good.replace("Overview for the facilitator.", "BROKEN [x](../handouts/nope.html)."), "utf-8")
     step = preview.begin("alpha.md", shown)
     assert b"BROKEN" in (site / "facilitator" / "alpha.html").read_bytes()
-    changed, status_changed = preview.end(step, preview.complete(step))
+    changed, status_changed = preview.end(step)
     assert not preview.status.ok and status_changed and changed == {"facilitator/alpha.html"}
     assert (site / "facilitator" / "alpha.html").read_bytes() == before
     assert any("IOP026" in line for line in preview.status.lines())

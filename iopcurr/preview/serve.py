@@ -3,9 +3,9 @@
     save → `watch.Watcher` (a burst of saves is one batch) → `Preview.begin`: the files read and
       converted (those converted last time are kept in memory), and the pages the browsers show
       rendered alone and written when they changed → a reload for those browsers, and a wait
-      until they are back → `Preview.complete`: the whole site in memory (`pipeline.site_of`) →
-      `Preview.end`: the files whose bytes changed written into a private folder, those gone
-      removed → a reload for each browser whose page changed
+      until they are back → `Preview.end`: the whole site in memory (`pipeline.site_of`), the
+      files whose bytes changed written into a private folder, those gone removed → a reload for
+      each browser whose page changed
 
 The rebuild runs on the main thread, the server's own: a conversion there has the same time limit
 as in `iopcurr build` (a timer signal, which only the main thread receives), and the server
@@ -98,9 +98,8 @@ class Preview:
         self.lock = asyncio.Lock()  # one rebuild at a time (`_serve`, `SwitchHandler`)
 
     def rebuild(self, why: str) -> tuple[set[str], bool]:
-        """A whole rebuild at once (the first build, a site switch): `begin`, `complete`, `end`."""
-        step = self.begin(why)
-        return self.end(step, self.complete(step))
+        """A whole rebuild at once (the first build, a site switch): `begin`, then `end`."""
+        return self.end(self.begin(why))
 
     def begin(self, why: str, shown: frozenset[str] = frozenset()) -> Step:
         """The first part of a rebuild, on the server's thread (a conversion's time limit is a
@@ -129,15 +128,6 @@ class Preview:
         except Exception as exc:  # (a bug, or a disk that refuses: `crashed`)
             return replace(step, crash=self.crashed(exc))
 
-    def complete(self, step: Step) -> BuildResult | str:
-        """The whole site of `step`, in memory; or the crash that stopped it."""
-        if step.read is None:
-            return step.crash
-        try:
-            return site_of(self.source, *step.read, step.settings, step.timer)
-        except Exception as exc:  # (a bug, or a disk that refuses: `crashed`)
-            return self.crashed(exc)
-
     def crashed(self, exc: Exception) -> str:
         """What the terminal and the browser say about an exception that stopped a rebuild: an
         IopError's message; for a bug or a disk that refuses (the preview must go on), the traceback
@@ -148,16 +138,17 @@ class Preview:
         return (f"error: the rebuild stopped with {type(exc).__name__}: {exc} (the terminal shows where). "
                 "Save again to retry.")
 
-    def end(self, step: Step, outcome: BuildResult | str) -> tuple[set[str], bool]:
-        """The rest of a rebuild, on the server's thread: when it built, every file whose bytes
-        changed written and those gone removed; when not, the shown pages written first put back.
-        Returns the site paths written or removed, and whether the status changed (ok or not,
-        the problems, the sites to switch to)."""
-        result = outcome if isinstance(outcome, BuildResult) else None
-        crash, changed = outcome if isinstance(outcome, str) else "", set()
+    def end(self, step: Step) -> tuple[set[str], bool]:
+        """The rest of a rebuild: the whole site in memory (`site_of`); when it built, every file
+        whose bytes changed written and those gone removed; when not, the shown pages written
+        first put back. Never raises. Returns the site paths written or removed, and whether the
+        status changed (ok or not, the problems, the sites to switch to)."""
+        result: BuildResult | None = None
+        crash, changed = step.crash, set()
         try:
+            result = site_of(self.source, *step.read, step.settings, step.timer) if step.read else None
             changed = self._write(result.files) if result and result.ok else set(self._put(step.first))
-        except Exception as exc:  # (a disk that refuses: `crashed`)
+        except Exception as exc:  # (a bug, or a disk that refuses: `crashed`)
             crash = self.crashed(exc)
         ok = result is not None and result.ok and not crash
         problems = () if ok or result is None else result.problems
@@ -433,7 +424,7 @@ async def _serve(preview: Preview, host: str, port: int, open_browser: bool) -> 
                     step = preview.begin(", ".join(p.name for p in saved[:3]) + (" ..." if saved[3:] else ""), shown)
                     await reloaded(tell_browsers(set(step.first), False))  # (before rendering takes the CPU)
                     step.timer.lap("reloaded")
-                    tell_browsers(*preview.end(step, preview.complete(step)))
+                    tell_browsers(*preview.end(step))
                 watcher.watch(preview.folders())
 
     def deliver(paths: frozenset[Path]) -> None:
