@@ -321,3 +321,32 @@ def test_a_save_writes_the_page_a_browser_shows_first_and_a_failed_build_puts_it
     # While the last build failed, nothing is written first: the overlay is shown over the good pages.
     assert preview.begin("alpha.md", shown).first == {}
 
+
+
+def test_a_rebuild_that_crashes_after_the_first_pages_puts_them_back(
+        make_curriculum: MakeCurriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from iopcurr.preview import serve as serve_module
+
+    root = make_curriculum()
+    site = tmp_path / "site"
+    site.mkdir()
+    said: list[str] = []
+    preview = Preview(root, site, say=said.append)
+    preview.rebuild("start")
+    good = (site / "facilitator" / "alpha.html").read_bytes()
+    real = serve_module.site_of
+
+    def whole_site_crashes(*args: object) -> object:
+        if args[4].only is None:  # type: ignore[attr-defined]  # (the settings: the whole site)
+            raise RuntimeError("a bug in rendering the whole site")
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(serve_module, "site_of", whole_site_crashes)
+    module = root / "modules" / "alpha.md"
+    module.write_text(module.read_text("utf-8").replace("Overview for the facilitator.", "A NEW overview."), "utf-8")
+    step = preview.begin("alpha.md", frozenset({"facilitator/alpha.html"}))
+    assert list(step.first) == ["facilitator/alpha.html"]
+    changed, status_changed = preview.end(step)
+    assert status_changed and not preview.status.ok and "a bug in rendering the whole site" in preview.status.crash
+    assert changed == {"facilitator/alpha.html"} and (site / "facilitator" / "alpha.html").read_bytes() == good
+    assert any("Traceback" in line for line in said)

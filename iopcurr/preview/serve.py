@@ -147,9 +147,12 @@ class Preview:
         crash, changed = step.crash, set()
         try:
             result = site_of(self.source, *step.read, step.settings, step.timer) if step.read else None
-            changed = self._write(result.files) if result and result.ok else set(self._put(step.first))
-        except Exception as exc:  # (a bug, or a disk that refuses: `crashed`)
+        except Exception as exc:  # (a bug: `crashed`)
             crash = self.crashed(exc)
+        try:
+            changed = self._write(result.files) if result and result.ok else set(self._put(step.first))
+        except Exception as exc:  # (a disk that refuses)
+            crash = crash or self.crashed(exc)
         ok = result is not None and result.ok and not crash
         problems = () if ok or result is None else result.problems
         converted = step.read[2].converted if step.read is not None else 0
