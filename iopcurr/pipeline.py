@@ -60,7 +60,7 @@ from iopcurr.plan.schedule import build_schedule
 from iopcurr.plan.thirds import plan_module
 from iopcurr.render.books import check_reserved, long_handouts, page_count_jobs, pdf_jobs
 from iopcurr.render.changes import render_changes
-from iopcurr.render.pages import Theme, load_theme, page_list, render_shown, render_site, site_context
+from iopcurr.render.pages import Theme, load_theme, page_list, render_pages, render_site, site_context
 from iopcurr.render.render_books import render_books
 from iopcurr.render.render_lang import edition, render_languages
 from iopcurr.render.runsheet import RunSheets, night_paths, run_sheets
@@ -357,7 +357,7 @@ def render_only(planned: Planned, theme: Theme, settings: Settings) -> tuple[lis
     cur, schedule, only = planned.curriculum, planned.schedule, settings.only or frozenset()
     try:
         ctx = site_context(cur, planned.plans, theme, schedule, settings.today, pdf=settings.pdf)
-        files = [f for ed in (ctx, *(edition(ctx, lang) for lang in cur.program.langs[1:])) for f in render_shown(ed, only)]
+        files = [r.file for ed in (ctx, *(edition(ctx, lang) for lang in cur.program.langs[1:])) for r in render_pages(ed, only)]
         cal = Calendar(ctx, schedule, planned.sheets)
         sessions = [i for i, s in enumerate(schedule.sessions) if {f"sessions/{s.number}.html", *night_paths(s.number)} & only]
         return files + [f for i in sessions for f in render_session(cal, i) if f.path in only], []

@@ -624,28 +624,27 @@ def render_site(ctx: SiteContext) -> tuple[list[OutputFile], dict[str, str]]:
     sessionpages.py; the packet and the manual: render_books.py; the other languages:
     render_lang.py), and the main content of each page by path: what the collections bind. With
     `pdf`, pages link to their PDFs."""
-    cur = ctx.cur
-    rendered = [render_index(ctx)]
-    rendered += [render_module(ctx, i) for i in range(len(cur.modules))]
-    rendered += [render_handout(ctx, m, h, large) for m in cur.modules for h in m.handouts for large in books.print_sizes(cur)]
-    rendered += [render_extra_page(ctx, p) for p in cur.pages]
-    files = [r.file for r in rendered] + [OutputFile("static/theme.css", theme_css(cur).encode("utf-8"))]
+    rendered = render_pages(ctx)
+    files = [r.file for r in rendered] + [OutputFile("static/theme.css", theme_css(ctx.cur).encode("utf-8"))]
     return files, {r.file.path: r.main for r in rendered}
 
 
-def render_shown(ctx: SiteContext, paths: Collection[str]) -> list[OutputFile]:
-    """Those of the facilitator, handout and page files (and the home page) of the context's
-    language that `paths` names, rendered alone (the preview shows them before the rest of the site is rendered): the
-    same bytes as in the whole site."""
-    cur = ctx.cur
-    out = [render_module(ctx, i).file for i, m in enumerate(cur.modules)
-           if module_page(m.id, ctx.language) in paths and (not ctx.language or m.id in ctx.guides)]
-    out += [render_handout(ctx, m, h, large).file for m in cur.modules for h in m.handouts for large in books.print_sizes(cur)
-            if books.handout_page(h.id, large=large, language=ctx.language) in paths]
-    if ctx.language:
-        return out
-    return out + [render_extra_page(ctx, p).file for p in cur.pages if f"pages/{p.id}.html" in paths] + (
-        [render_index(ctx).file] if "index.html" in paths else [])
+def render_pages(ctx: SiteContext, only: Collection[str] | None = None) -> list[Rendered]:
+    """The pages of the context's language, or those of them that `only` names (the preview
+    renders the pages it shows first, alone: the same bytes). In the source language the home
+    page, every facilitator page, handout page and page of pages/; in a translation's, the
+    facilitator pages it translates and every handout page."""
+    cur, lang = ctx.cur, ctx.language
+
+    def wanted(path: str) -> bool:
+        return only is None or path in only
+
+    out = [render_index(ctx)] if not lang and wanted("index.html") else []
+    out += [render_module(ctx, i) for i, m in enumerate(cur.modules)
+            if (not lang or m.id in ctx.guides) and wanted(module_page(m.id, lang))]
+    out += [render_handout(ctx, m, h, large) for m in cur.modules for h in m.handouts for large in books.print_sizes(cur)
+            if wanted(books.handout_page(h.id, large=large, language=lang))]
+    return out + [render_extra_page(ctx, p) for p in cur.pages if not lang and wanted(f"pages/{p.id}.html")]
 
 
 def module_page(ident: str, language: str = "") -> str:

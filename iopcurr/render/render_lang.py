@@ -43,12 +43,9 @@ def render_languages(ctx: SiteContext, kept: Mapping[str, str]) -> Iterator[Outp
     """Every page and file of every language after the source one. `kept`: the main content of
     the source language's pages, by path (`render_site`)."""
     cur = ctx.cur
-    owners = {h.id: m for m in cur.modules for h in m.handouts}
     for language in cur.program.langs[1:]:
         ed = edition(ctx, language)
-        yield from (pages.render_module(ed, i).file for i, m in enumerate(cur.modules) if m.id in ed.guides)
-        rendered = [pages.render_handout(ed, owners[h.id], h, large)
-                    for h in books.packet_order(cur) for large in books.print_sizes(cur)]
+        rendered = pages.render_pages(ed)
         yield from (r.file for r in rendered)
         mains = {r.file.path: r.main for r in rendered}
         yield from render_books(ed, mains)
