@@ -90,10 +90,9 @@ def inject(page: bytes, *, port: int, status: Status = Status()) -> bytes:
 
     livereload.js is told the server's port (where to connect). preview.js, the livereload plugin
     that keeps the reader's place, comes before it (livereload.js looks for plugins when it
-    starts) and is told the rebuild the page was served from, so that a page whose reload message
-    came before its connection (a save while it was loading) reloads: it is told the version of the
-    site folder the page was served from. Both are deferred: the page
-    shows without waiting for them."""
+    starts) and is told the version of the site folder the page was served from, so that a page
+    whose reload message came before its connection (a save while it was loading) reloads. Both are
+    deferred: the page shows without waiting for them."""
     body = overlay_html(status.problems, status.crash) if status.problems or status.crash else ""
     body += switcher_html(status.sites, status.site) if status.sites else ""
     head = f'<script src="/livereload.js?port={int(port)}" defer></script>'
