@@ -154,6 +154,5 @@ def _utf8(text: str) -> bytes:
     return data.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
 
 
-
 def search_file(cur: Curriculum) -> OutputFile:
     return OutputFile(INDEX_PATH, index_bytes(search_documents(cur)))
